@@ -1,0 +1,21 @@
+"""The JSON API: one NinjaAPI, one router per domain app. OpenAPI at /api/docs."""
+
+from ninja import NinjaAPI
+
+from onetrip.consortium.api import router as consortium_router
+from onetrip.core.api import router as core_router
+from onetrip.core.problems import install_problem_handlers
+from onetrip.identity.api import patient_router
+from onetrip.identity.api import router as identity_router
+
+api = NinjaAPI(
+    title="OneTrip API",
+    version="1",
+    description="Hospital and regional patient services for the 'run at most once' reform.",
+    urls_namespace="api",
+)
+install_problem_handlers(api)
+api.add_router("/consortium", consortium_router)
+api.add_router("/audit", core_router)
+api.add_router("/patients", identity_router)
+api.add_router("/me", patient_router)

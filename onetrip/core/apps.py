@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CoreConfig(AppConfig):
+    name = "onetrip.core"
+    label = "core"
+    verbose_name = "OneTrip core"
+
+    def ready(self) -> None:
+        from onetrip.core import roles
+
+        # Infrastructure, not business logic: keep the role groups in step with the code.
+        post_migrate.connect(roles.sync_role_groups_after_migrate, dispatch_uid="onetrip-roles")

@@ -1,0 +1,46 @@
+"""The audit trail's only writer (R-ORG-3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from onetrip.core import clock
+from onetrip.core.actors import Actor
+from onetrip.core.models import AuditAction, AuditEvent
+
+
+def record(
+    actor: Actor,
+    action: AuditAction,
+    target: models.Model | type[models.Model],
+    *,
+    summary: str,
+    patient_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write the audit row for `action` on `target` in the caller's transaction.
+
+    `target` is the record acted on, or a model class for actions on no single record (a search).
+    """
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.record must run inside the transaction of the change it records"
+        )
+    return AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        actor_kind=actor.kind,
+        actor_label=actor.label[:150],
+        actor_user=actor.user if actor.is_staff else None,
+        actor_account_id=actor.account_id,
+        institution_id=actor.institution_id,
+        action=action,
+        object_type=target._meta.label_lower,
+        object_id="" if isinstance(target, type) else str(target.pk),
+        patient_id=patient_id,
+        summary=summary[:255],
+        changes=changes or {},
+        ip=actor.ip,
+        channel=actor.channel,
+    )

@@ -1,0 +1,38 @@
+"""Reading the audit trail: auditors see their own institution and the ones below it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from ninja import Schema
+
+from onetrip.consortium.queries import institution_subtree_ids
+from onetrip.core.actors import Actor
+from onetrip.core.models import AuditEvent
+
+
+class AuditFilter(Schema):
+    patient_id: int | None = None
+    actor: str | None = None
+    action: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def audit_events(filters: AuditFilter, *, actor: Actor) -> QuerySet[AuditEvent]:
+    actor.require_perm("core.view_auditevent")
+    events = AuditEvent.objects.filter(
+        institution_id__in=institution_subtree_ids(actor.institution_id)
+    )
+    if filters.patient_id is not None:
+        events = events.filter(patient_id=filters.patient_id)
+    if filters.actor:
+        events = events.filter(actor_label__icontains=filters.actor)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.date_from:
+        events = events.filter(occurred_at__date__gte=filters.date_from)
+    if filters.date_to:
+        events = events.filter(occurred_at__date__lte=filters.date_to)
+    return events.order_by("-occurred_at", "-id")

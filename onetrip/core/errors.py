@@ -1,0 +1,61 @@
+"""Domain errors. Services raise these; the API turns them into problem details (RFC 9457) and
+pages into form errors. Messages are lazy translations so they reach the user in their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str | Promise
+    code: str = "invalid"
+
+
+class DomainError(Exception):
+    """A request the domain refuses. `status` is the HTTP status an interface should answer with."""
+
+    status = 409
+
+    def __init__(self, message: str | Promise, *, code: str = "conflict") -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+class InvalidInput(DomainError):
+    """Input that fails validation; names each offending field."""
+
+    status = 422
+
+    def __init__(self, *errors: FieldError) -> None:
+        super().__init__(errors[0].message, code="invalid")
+        self.errors = errors
+
+    @classmethod
+    def field(cls, field: str, message: str | Promise, code: str = "invalid") -> InvalidInput:
+        return cls(FieldError(field, message, code))
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+    def __init__(self, message: str | Promise, *, code: str = "forbidden") -> None:
+        super().__init__(message, code=code)
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str | Promise, *, code: str = "not_found") -> None:
+        super().__init__(message, code=code)
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+
+    def __init__(self, message: str | Promise, *, code: str = "unauthenticated") -> None:
+        super().__init__(message, code=code)

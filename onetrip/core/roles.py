@@ -1,0 +1,89 @@
+"""Staff roles of R-ORG-2 as Django groups with real permissions.
+
+The table below is the single source: `sync_role_groups` makes the groups match it after every
+migration. A permission missing from the database (a typo, a removed model) fails loudly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+PATIENT_READ = ("identity.view_patient",)
+PATIENT_WRITE = (
+    "identity.view_patient",
+    "identity.add_patient",
+    "identity.change_patient",
+    "identity.add_identitydocument",
+    "identity.add_proxygrant",
+)
+FULL_IDENTIFIERS = ("identity.view_full_identifiers",)
+# The KPI office reads structure now; the metrics app adds its own permissions to this role.
+CONSORTIUM_READ = tuple(
+    f"consortium.view_{model}" for model in ("institution", "department", "clinic", "doctor")
+)
+CONSORTIUM_ADMIN = tuple(
+    f"consortium.{verb}_{model}"
+    for model in ("institution", "department", "clinic", "doctor", "staffprofile")
+    for verb in ("view", "add", "change")
+) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_smsmessage")
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: Promise
+    permissions: tuple[str, ...]
+
+    @property
+    def group_name(self) -> str:
+        return f"role:{self.code}"
+
+
+ROLES: tuple[Role, ...] = (
+    Role("registration", _("Registration window"), PATIENT_WRITE + FULL_IDENTIFIERS),
+    Role("doctor", _("Doctor"), PATIENT_READ),
+    Role("nurse", _("Nurse"), PATIENT_READ),
+    Role("exam_centre", _("Exam appointment centre"), PATIENT_READ),
+    Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
+    Role("pharmacist", _("Pharmacist"), PATIENT_READ),
+    Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
+    Role("referral", _("Referral office"), PATIENT_READ + ("identity.share_patient",)),
+    Role("service_centre", _("Service centre"), PATIENT_WRITE),
+    Role("complaints", _("Complaints officer"), PATIENT_READ),
+    Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),
+    Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN),
+    Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
+)
+ROLES_BY_CODE = {role.code: role for role in ROLES}
+
+
+@transaction.atomic
+def sync_role_groups() -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLES:
+        wanted = []
+        for dotted in role.permissions:
+            app_label, codename = dotted.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group, _created = Group.objects.get_or_create(name=role.group_name)
+        group.permissions.set(wanted)
+
+
+def sync_role_groups_after_migrate(sender: Any, app_config: Any = None, **kwargs: Any) -> None:
+    # post_migrate fires once per app; permissions of apps later in the order may not exist yet,
+    # so create them all first, then sync once (on the core app's turn).
+    if app_config is None or app_config.label != "core":
+        return
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=kwargs.get("using", "default"))
+    sync_role_groups()

@@ -1,0 +1,803 @@
+"""Every change to patients, their documents and proxies; every audited read (R-ID-1, R-ORG-3).
+
+Interfaces (API, pages, admin, other apps) call these functions and nothing else writes here.
+Each public writer is one transaction that also writes its audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.masking import mask_document_number, mask_phone
+from onetrip.core.models import AuditAction
+from onetrip.identity.documents import (
+    ValidDocument,
+    check_consistency,
+    normalise_mobile,
+    validate_document,
+)
+from onetrip.identity.models import (
+    AffiliationReason,
+    ConsentBasis,
+    IdentityDocument,
+    MobileAccount,
+    OneTimeCode,
+    Patient,
+    PatientAffiliation,
+    ProxyGrant,
+    Relationship,
+    Sex,
+)
+from onetrip.notifications import services as notifications
+
+ADULT_AGE = 18
+NAME_MAX_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    doc_type: str
+    number: str
+    issuing_country: str = ""
+
+
+@dataclass(frozen=True)
+class GuardianInput:
+    """A minor registered under a guardian's document."""
+
+    doc_type: str
+    number: str
+    relationship: str
+    issuing_country: str = ""
+
+
+@dataclass(frozen=True)
+class PatientRegistration:
+    name: str
+    sex: str
+    birth_date: dt.date | None
+    phone: str
+    address: str = ""
+    documents: list[DocumentInput] = field(default_factory=list)
+    guardian: GuardianInput | None = None
+    relationship: str = Relationship.SELF  # how a registering mobile account relates to them
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+def accessible_patients(actor: Actor) -> QuerySet[Patient]:
+    """Patients this actor may read: staff see their institution's affiliated patients only;
+    a mobile account sees the patients it holds a live grant for."""
+    if actor.kind == ActorKind.STAFF:
+        if not actor.has_perm("identity.view_patient"):
+            return Patient.objects.none()
+        affiliated = PatientAffiliation.objects.filter(
+            patient=OuterRef("pk"), institution_id=actor.institution_id
+        )
+        return Patient.objects.filter(Exists(affiliated))
+    if actor.kind == ActorKind.PATIENT:
+        granted = ProxyGrant.objects.filter(
+            patient=OuterRef("pk"), account_id=actor.account_id, revoked_at__isnull=True
+        )
+        return Patient.objects.filter(Exists(granted))
+    return Patient.objects.all()
+
+
+def _get_accessible(patient_id: int, actor: Actor, *, for_update: bool = False) -> Patient:
+    patients = accessible_patients(actor)
+    if for_update:
+        patients = patients.select_for_update()
+    try:
+        return patients.get(pk=patient_id)
+    except Patient.DoesNotExist:
+        # The same answer for "absent" and "not yours": no probing of other institutions' records.
+        raise NotFound(_("No such patient.")) from None
+
+
+def _require_write(actor: Actor, perm: str) -> None:
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm(perm)
+    elif actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(_("Only staff or the patient's own account can do this."))
+
+
+# --- reads that are audited -----------------------------------------------------------------
+
+
+@transaction.atomic
+def view_patient(patient_id: int, *, actor: Actor) -> Patient:
+    """Fetch one patient's record for display; a staff view leaves an audit row."""
+    patient = _get_accessible(patient_id, actor)
+    if actor.kind == ActorKind.STAFF:
+        audit.record(
+            actor, AuditAction.VIEW, patient, patient_id=patient.pk, summary="patient record"
+        )
+    return patient
+
+
+@transaction.atomic
+def search_patients(query: str, *, actor: Actor, limit: int = 20) -> list[Patient]:
+    """Find patients by document number, mobile number or name, within the actor's scope."""
+    actor.require_perm("identity.view_patient")
+    query = query.strip()
+    if not query:
+        raise InvalidInput.field("q", _("Enter a name, document number or mobile number."))
+    term = query.upper().replace(" ", "")
+    matches = Q(name__startswith=query) | Q(documents__number=term)
+    if term.isdigit() and len(term) == 11:
+        matches |= Q(phone=term)
+    patients = list(
+        accessible_patients(actor)
+        .filter(matches)
+        .distinct()
+        .prefetch_related("documents")
+        .order_by("name", "pk")[:limit]
+    )
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        Patient,
+        summary=f"patient search ({len(patients)} found)",
+        changes={"query": _mask_query(term)},
+    )
+    return patients
+
+
+def _mask_query(term: str) -> str:
+    # The audit trail must not become a second copy of identifiers.
+    if term.isdigit() and len(term) == 11:
+        return mask_phone(term)
+    if any(ch.isdigit() for ch in term):
+        return mask_document_number(term)
+    return term
+
+
+def patients_of_account(account_id: int) -> QuerySet[Patient]:
+    return Patient.objects.filter(
+        proxy_grants__account_id=account_id, proxy_grants__revoked_at__isnull=True
+    ).prefetch_related("documents")
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def register_patient(registration: PatientRegistration, *, actor: Actor) -> Patient:
+    """Register a real-name patient. Everything is validated before anything is written."""
+    _require_write(actor, "identity.add_patient")
+    cleaned = _clean_registration(registration, actor)
+    try:
+        return _create_patient(cleaned, actor)
+    except IntegrityError:
+        # Lost a race with another registration of the same document.
+        raise _duplicate_document_error(cleaned.documents) from None
+
+
+@dataclass(frozen=True)
+class _CleanRegistration:
+    name: str
+    sex: str
+    birth_date: dt.date
+    phone: str
+    address: str
+    documents: list[ValidDocument]
+    guardian_document: ValidDocument | None
+    guardian_relationship: str
+    relationship: str
+
+
+def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistration:
+    errors: list[FieldError] = []
+    today = clock.today()
+
+    name = " ".join(reg.name.split())
+    if not name:
+        errors.append(FieldError("name", _("Enter the patient's name."), "required"))
+    elif len(name) > NAME_MAX_LENGTH:
+        errors.append(FieldError("name", _("The name is too long."), "too_long"))
+    if reg.sex not in Sex.values:
+        errors.append(FieldError("sex", _("Choose the patient's sex."), "invalid"))
+    if reg.birth_date is None:
+        errors.append(FieldError("birth_date", _("Enter the date of birth."), "required"))
+    elif reg.birth_date > today or reg.birth_date.year < 1900:
+        errors.append(
+            FieldError("birth_date", _("The date of birth is not possible."), "birth_date")
+        )
+    phone = _collect(errors, normalise_mobile, reg.phone, field="phone")
+    if reg.relationship not in Relationship.values:
+        errors.append(FieldError("relationship", _("Choose a relationship."), "invalid"))
+
+    documents = []
+    for index, doc in enumerate(reg.documents):
+        valid = _validate_input(errors, doc, f"documents.{index}", today)
+        if valid is not None:
+            documents.append(valid)
+            _collect_consistency(errors, valid, reg.sex, reg.birth_date)
+
+    guardian_document = None
+    if reg.guardian is not None:
+        guardian_document = _validate_input(errors, reg.guardian, "guardian", today)
+        errors.extend(_guardian_errors(reg, guardian_document, today))
+
+    if not reg.documents and reg.guardian is None:
+        errors.append(
+            FieldError(
+                "documents",
+                _("Add an identity document, or a guardian's document for a minor."),
+                "required",
+            )
+        )
+    errors.extend(_relationship_errors(reg, actor, phone, today))
+    errors.extend(_repeated_document_errors(documents))
+    if errors:
+        raise InvalidInput(*errors)
+    known = _already_registered(documents)
+    if known:
+        raise _duplicate_document_error(known)
+
+    return _CleanRegistration(
+        name=name,
+        sex=reg.sex,
+        birth_date=reg.birth_date,
+        phone=phone,
+        address=reg.address.strip()[:200],
+        documents=documents,
+        guardian_document=guardian_document,
+        guardian_relationship=reg.guardian.relationship if reg.guardian else "",
+        relationship=reg.relationship,
+    )
+
+
+def _collect(errors: list[FieldError], validator: Any, value: Any, **kwargs: Any) -> Any:
+    try:
+        return validator(value, **kwargs)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+        return None
+
+
+def _validate_input(
+    errors: list[FieldError],
+    doc: DocumentInput | GuardianInput,
+    prefix: str,
+    today: dt.date,
+) -> ValidDocument | None:
+    try:
+        return validate_document(
+            doc.doc_type,
+            doc.number,
+            issuing_country=doc.issuing_country or None,
+            field=f"{prefix}.number",
+            today=today,
+        )
+    except InvalidInput as exc:
+        errors.extend(_prefixed(exc.errors, prefix))
+        return None
+
+
+def _prefixed(errors: tuple[FieldError, ...], prefix: str) -> list[FieldError]:
+    return [
+        e if e.field.startswith(prefix) else FieldError(f"{prefix}.{e.field}", e.message, e.code)
+        for e in errors
+    ]
+
+
+def _collect_consistency(
+    errors: list[FieldError], doc: ValidDocument, sex: str, birth_date: dt.date | None
+) -> None:
+    try:
+        check_consistency(
+            doc, sex=sex if sex in (Sex.MALE, Sex.FEMALE) else None, birth_date=birth_date
+        )
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+
+
+def _age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _guardian_errors(
+    reg: PatientRegistration, guardian: ValidDocument | None, today: dt.date
+) -> list[FieldError]:
+    errors = []
+    if reg.birth_date is not None and _age_on(reg.birth_date, today) >= ADULT_AGE:
+        errors.append(
+            FieldError(
+                "guardian",
+                _("Only a minor can be registered under a guardian's document."),
+                "not_minor",
+            )
+        )
+    if reg.guardian.relationship not in (Relationship.PARENT, Relationship.GUARDIAN):
+        errors.append(
+            FieldError("guardian.relationship", _("Choose parent or legal guardian."), "invalid")
+        )
+    if guardian and guardian.birth_date and _age_on(guardian.birth_date, today) < ADULT_AGE:
+        errors.append(
+            FieldError("guardian.number", _("The guardian must be an adult."), "guardian_minor")
+        )
+    return errors
+
+
+def _relationship_errors(
+    reg: PatientRegistration, actor: Actor, phone: str | None, today: dt.date
+) -> list[FieldError]:
+    """A mobile account registers its holder, or a minor it is parent or guardian of. An adult
+    family member registers themself and then consents to a proxy (see `grant_proxy`)."""
+    if actor.kind != ActorKind.PATIENT:
+        return []
+    if reg.relationship == Relationship.SELF:
+        account_phone = MobileAccount.objects.get(pk=actor.account_id).phone
+        if phone and phone != account_phone:
+            return [
+                FieldError(
+                    "phone",
+                    _("Register yourself with the mobile number you signed in with."),
+                    "not_own_phone",
+                )
+            ]
+        return []
+    is_minor = reg.birth_date is not None and _age_on(reg.birth_date, today) < ADULT_AGE
+    if reg.relationship in (Relationship.PARENT, Relationship.GUARDIAN) and is_minor:
+        return []
+    return [
+        FieldError(
+            "relationship",
+            _(
+                "An adult family member registers themself and then gives you access "
+                "from their own account."
+            ),
+            "consent_required",
+        )
+    ]
+
+
+def _repeated_document_errors(documents: list[ValidDocument]) -> list[FieldError]:
+    seen: set[tuple[str, str]] = set()
+    errors = []
+    for index, doc in enumerate(documents):
+        key = (doc.doc_type, doc.number)
+        if key in seen:
+            errors.append(
+                FieldError(
+                    f"documents.{index}.number", _("This document is listed twice."), "repeated"
+                )
+            )
+        seen.add(key)
+    return errors
+
+
+def _already_registered(documents: list[ValidDocument]) -> list[ValidDocument]:
+    if not documents:
+        return []
+    clauses = Q()
+    for doc in documents:
+        clauses |= Q(doc_type=doc.doc_type, number=doc.number)
+    taken = set(
+        IdentityDocument.objects.filter(clauses, is_guardian_document=False).values_list(
+            "doc_type", "number"
+        )
+    )
+    return [doc for doc in documents if (doc.doc_type, doc.number) in taken]
+
+
+def _duplicate_document_error(documents: list[ValidDocument]) -> InvalidInput:
+    taken = set(
+        IdentityDocument.objects.filter(
+            is_guardian_document=False, number__in=[d.number for d in documents]
+        ).values_list("doc_type", "number")
+    )
+    errors = [
+        FieldError(
+            f"documents.{index}.number",
+            _("This document is already registered to a patient."),
+            "duplicate",
+        )
+        for index, doc in enumerate(documents)
+        if (doc.doc_type, doc.number) in taken
+    ]
+    return (
+        InvalidInput(*errors)
+        if errors
+        else InvalidInput.field(
+            "documents", _("This document is already registered to a patient."), "duplicate"
+        )
+    )
+
+
+@transaction.atomic
+def _create_patient(reg: _CleanRegistration, actor: Actor) -> Patient:
+    now = clock.now()
+    patient = Patient.objects.create(
+        name=reg.name,
+        sex=reg.sex,
+        birth_date=reg.birth_date,
+        phone=reg.phone,
+        address=reg.address,
+        registered_at=now,
+        updated_at=now,
+    )
+    for doc in reg.documents:
+        _store_document(patient, doc, now)
+    if reg.guardian_document is not None:
+        _store_document(
+            patient, reg.guardian_document, now, guardian_relationship=reg.guardian_relationship
+        )
+    if actor.kind == ActorKind.STAFF:
+        PatientAffiliation.objects.create(
+            patient=patient,
+            institution_id=actor.institution_id,
+            reason=AffiliationReason.REGISTERED,
+            since=now,
+        )
+    elif actor.kind == ActorKind.PATIENT:
+        is_self = reg.relationship == Relationship.SELF
+        ProxyGrant.objects.create(
+            patient=patient,
+            account_id=actor.account_id,
+            relationship=reg.relationship,
+            basis=ConsentBasis.OWN_RECORD if is_self else ConsentBasis.GUARDIAN_OF_MINOR,
+            granted_at=now,
+            granted_by=actor.label,
+        )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        patient,
+        patient_id=patient.pk,
+        summary="patient registered",
+        changes={
+            "name": reg.name,
+            "documents": [f"{d.doc_type}:{mask_document_number(d.number)}" for d in reg.documents],
+            "guardian_document": bool(reg.guardian_document),
+        },
+    )
+    return patient
+
+
+def _store_document(
+    patient: Patient, doc: ValidDocument, now: dt.datetime, *, guardian_relationship: str = ""
+) -> IdentityDocument:
+    return IdentityDocument.objects.create(
+        patient=patient,
+        doc_type=doc.doc_type,
+        number=doc.number,
+        issuing_country=doc.issuing_country or "",
+        expires_on=doc.expires_on,
+        is_guardian_document=bool(guardian_relationship),
+        guardian_relationship=guardian_relationship,
+        added_at=now,
+    )
+
+
+# --- changes to an existing patient ---------------------------------------------------------
+
+EDITABLE_FIELDS = ("name", "phone", "address")
+
+
+def update_patient(patient_id: int, changes: dict[str, str], *, actor: Actor) -> Patient:
+    """Change contact details or the name. Sex and birth date follow the documents."""
+    _require_write(actor, "identity.change_patient")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            *(FieldError(f, _("This field cannot be changed here."), "read_only") for f in unknown)
+        )
+    cleaned: dict[str, str] = {}
+    errors: list[FieldError] = []
+    if "name" in changes:
+        name = " ".join(changes["name"].split())
+        if not name or len(name) > NAME_MAX_LENGTH:
+            errors.append(FieldError("name", _("Enter the patient's name."), "required"))
+        cleaned["name"] = name
+    if "phone" in changes:
+        cleaned["phone"] = _collect(errors, normalise_mobile, changes["phone"], field="phone")
+    if "address" in changes:
+        cleaned["address"] = changes["address"].strip()[:200]
+    if errors:
+        raise InvalidInput(*errors)
+    return _apply_update(patient_id, cleaned, actor)
+
+
+@transaction.atomic
+def _apply_update(patient_id: int, cleaned: dict[str, str], actor: Actor) -> Patient:
+    patient = _get_accessible(patient_id, actor, for_update=True)
+    diff = {}
+    for name, value in cleaned.items():
+        before = getattr(patient, name)
+        if before != value:
+            masked = mask_phone if name == "phone" else str
+            diff[name] = {"from": masked(before), "to": masked(value)}
+            setattr(patient, name, value)
+    if not diff:
+        return patient
+    patient.updated_at = clock.now()
+    patient.save(update_fields=[*diff, "updated_at"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        patient,
+        patient_id=patient.pk,
+        summary=f"changed {', '.join(diff)}",
+        changes=diff,
+    )
+    return patient
+
+
+def add_document(patient_id: int, doc: DocumentInput, *, actor: Actor) -> IdentityDocument:
+    _require_write(actor, "identity.add_identitydocument")
+    errors: list[FieldError] = []
+    valid = _validate_input(errors, doc, "document", clock.today())
+    if errors:
+        raise InvalidInput(*errors)
+    try:
+        return _attach_document(patient_id, valid, actor)
+    except IntegrityError:
+        raise InvalidInput.field(
+            "document.number", _("This document is already registered to a patient."), "duplicate"
+        ) from None
+
+
+@transaction.atomic
+def _attach_document(patient_id: int, doc: ValidDocument, actor: Actor) -> IdentityDocument:
+    patient = _get_accessible(patient_id, actor, for_update=True)
+    try:
+        check_consistency(doc, sex=patient.sex, birth_date=patient.birth_date)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            *(FieldError("document.number", e.message, "mismatch") for e in exc.errors)
+        ) from None
+    if _already_registered([doc]):
+        raise InvalidInput.field(
+            "document.number", _("This document is already registered to a patient."), "duplicate"
+        )
+    stored = _store_document(patient, doc, clock.now())
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        stored,
+        patient_id=patient.pk,
+        summary=f"document added: {doc.doc_type}",
+        changes={"number": mask_document_number(doc.number)},
+    )
+    return stored
+
+
+# --- who may act for whom -------------------------------------------------------------------
+
+
+def grant_proxy(
+    patient_id: int, grantee_phone: str, relationship: str, *, actor: Actor
+) -> ProxyGrant:
+    """Let a family member's mobile account act for a patient. Consent comes from the patient's
+    own account (or a minor's guardian), or is written consent recorded by staff."""
+    errors: list[FieldError] = []
+    phone = _collect(errors, normalise_mobile, grantee_phone, field="phone")
+    if relationship not in Relationship.values or relationship == Relationship.SELF:
+        errors.append(FieldError("relationship", _("Choose a relationship."), "invalid"))
+    if errors:
+        raise InvalidInput(*errors)
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("identity.add_proxygrant")
+        basis = ConsentBasis.WRITTEN_CONSENT
+    elif actor.kind == ActorKind.PATIENT:
+        basis = ConsentBasis.PATIENT_CONSENT
+    else:
+        raise PermissionDenied(_("Only staff or the patient's own account can do this."))
+    return _create_grant(patient_id, phone, relationship, basis, actor)
+
+
+@transaction.atomic
+def _create_grant(
+    patient_id: int, phone: str, relationship: str, basis: str, actor: Actor
+) -> ProxyGrant:
+    patient = _get_accessible(patient_id, actor, for_update=True)
+    if actor.kind == ActorKind.PATIENT and not _can_consent_for(patient, actor.account_id):
+        raise PermissionDenied(
+            _("Only the patient, or a minor's guardian, can give a family member access.")
+        )
+    now = clock.now()
+    account, _created = MobileAccount.objects.get_or_create(
+        phone=phone, defaults={"created_at": now}
+    )
+    existing = ProxyGrant.objects.filter(
+        patient=patient, account=account, revoked_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    grant = ProxyGrant.objects.create(
+        patient=patient,
+        account=account,
+        relationship=relationship,
+        basis=basis,
+        granted_at=now,
+        granted_by=actor.label,
+    )
+    audit.record(
+        actor,
+        AuditAction.GRANT,
+        grant,
+        patient_id=patient.pk,
+        summary=f"proxy granted to {mask_phone(phone)} ({relationship})",
+    )
+    return grant
+
+
+def _can_consent_for(patient: Patient, account_id: int) -> bool:
+    return ProxyGrant.objects.filter(
+        patient=patient,
+        account_id=account_id,
+        revoked_at__isnull=True,
+        basis__in=[ConsentBasis.OWN_RECORD, ConsentBasis.GUARDIAN_OF_MINOR],
+    ).exists()
+
+
+@transaction.atomic
+def revoke_proxy(grant_id: int, *, actor: Actor) -> ProxyGrant:
+    grant = ProxyGrant.objects.select_for_update().filter(pk=grant_id).first()
+    if grant is None or grant.revoked_at is not None:
+        raise NotFound(_("No such access grant."))
+    patient = _get_accessible(grant.patient_id, actor)
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("identity.add_proxygrant")
+    elif actor.kind == ActorKind.PATIENT and not (
+        grant.account_id == actor.account_id or _can_consent_for(patient, actor.account_id)
+    ):
+        raise PermissionDenied(_("Only the patient or the family member can withdraw access."))
+    grant.revoked_at = clock.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(
+        actor, AuditAction.REVOKE, grant, patient_id=grant.patient_id, summary="proxy revoked"
+    )
+    return grant
+
+
+# --- sharing across the consortium ----------------------------------------------------------
+
+
+def affiliate_by_document(doc: DocumentInput, *, actor: Actor) -> Patient:
+    """A patient presents a document at this institution's window: the clerk, holding the full
+    number, may bring the consortium record into the institution's scope."""
+    actor.require_perm("identity.add_patient")
+    errors: list[FieldError] = []
+    valid = _validate_input(errors, doc, "document", clock.today())
+    if errors:
+        raise InvalidInput(*errors)
+    return _affiliate(valid, actor)
+
+
+@transaction.atomic
+def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
+    found = (
+        IdentityDocument.objects.select_related("patient")
+        .filter(doc_type=doc.doc_type, number=doc.number, is_guardian_document=False)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No patient holds this document."))
+    patient = found.patient
+    _affiliation, created = PatientAffiliation.objects.get_or_create(
+        patient=patient,
+        institution_id=actor.institution_id,
+        defaults={"reason": AffiliationReason.PRESENTED_DOCUMENT, "since": clock.now()},
+    )
+    if created:
+        audit.record(
+            actor,
+            AuditAction.GRANT,
+            patient,
+            patient_id=patient.pk,
+            summary="record brought into scope: patient presented a document",
+        )
+    return patient
+
+
+@transaction.atomic
+def share_patient(patient_id: int, institution_id: int, *, actor: Actor) -> PatientAffiliation:
+    actor.require_perm("identity.share_patient")
+    patient = _get_accessible(patient_id, actor)
+    affiliation, created = PatientAffiliation.objects.get_or_create(
+        patient=patient,
+        institution_id=institution_id,
+        defaults={"reason": AffiliationReason.SHARED, "since": clock.now()},
+    )
+    if created:
+        audit.record(
+            actor,
+            AuditAction.GRANT,
+            patient,
+            patient_id=patient.pk,
+            summary=f"record shared with institution {institution_id}",
+        )
+    return affiliation
+
+
+# --- patient sign-in with a one-time SMS code -----------------------------------------------
+
+
+def _code_digest(phone: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), "sha256").hexdigest()
+
+
+def request_sign_in_code(phone: str) -> OneTimeCode:
+    """Send a six-digit code to a mobile number through the SMS adapter."""
+    phone = normalise_mobile(phone, field="phone")
+    return _issue_code(phone)
+
+
+@transaction.atomic
+def _issue_code(phone: str) -> OneTimeCode:
+    now = clock.now()
+    policy = settings.ONETRIP_OTP
+    recent = OneTimeCode.objects.filter(
+        phone=phone, created_at__gt=now - dt.timedelta(seconds=policy["resend_after_seconds"])
+    )
+    if recent.exists():
+        raise InvalidInput.field(
+            "phone",
+            _("A code was sent a moment ago. Wait a minute before asking again."),
+            "too_soon",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    one_time_code = OneTimeCode.objects.create(
+        phone=phone,
+        code_hash=_code_digest(phone, code),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=policy["ttl_seconds"]),
+    )
+    minutes = policy["ttl_seconds"] // 60
+    body = _(
+        "[OneTrip] Your sign-in code is %(code)s, valid for %(minutes)s minutes. "
+        "Never tell it to anyone."
+    ) % {"code": code, "minutes": minutes}
+    notifications.queue_sms(phone, str(body), purpose="sign_in_code")
+    return one_time_code
+
+
+def sign_in_with_code(phone: str, code: str) -> MobileAccount:
+    phone = normalise_mobile(phone, field="phone")
+    code = code.strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise InvalidInput.field("code", _("Enter the six-digit code."), "format")
+    account = _redeem_code(phone, code)
+    if account is None:
+        raise InvalidInput.field("code", _("The code is wrong or has expired."), "wrong_code")
+    return account
+
+
+def _redeem_code(phone: str, code: str) -> MobileAccount | None:
+    # Counting the attempt must survive the refusal, so it commits before we answer.
+    with transaction.atomic():
+        now = clock.now()
+        live = (
+            OneTimeCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if live is None or live.attempts >= settings.ONETRIP_OTP["max_attempts"]:
+            return None
+        if not hmac.compare_digest(live.code_hash, _code_digest(phone, code)):
+            OneTimeCode.objects.filter(pk=live.pk).update(attempts=F("attempts") + 1)
+            return None
+        live.used_at = now
+        live.save(update_fields=["used_at"])
+        account, _created = MobileAccount.objects.get_or_create(
+            phone=phone, defaults={"created_at": now}
+        )
+        account.last_sign_in_at = now
+        account.save(update_fields=["last_sign_in_at"])
+        return account

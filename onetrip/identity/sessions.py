@@ -1,0 +1,38 @@
+"""Patient-side sign-in state: the verified mobile account lives in the Django session."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core.actors import Actor, Channel, patient_actor
+from onetrip.core.errors import NotAuthenticated
+from onetrip.core.masking import mask_phone
+from onetrip.identity.models import MobileAccount
+
+SESSION_KEY = "onetrip_patient_account"
+
+
+def start_patient_session(request: HttpRequest, account: MobileAccount) -> None:
+    request.session.cycle_key()  # a new session id at sign-in defeats session fixation
+    request.session[SESSION_KEY] = account.pk
+
+
+def end_patient_session(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def signed_in_account(request: HttpRequest) -> MobileAccount | None:
+    account_id = request.session.get(SESSION_KEY)
+    if account_id is None:
+        return None
+    return MobileAccount.objects.filter(pk=account_id).first()
+
+
+def current_patient_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor:
+    account = signed_in_account(request)
+    if account is None:
+        raise NotAuthenticated(_("Sign in with your mobile number first."))
+    return patient_actor(
+        request, account_id=account.pk, phone_label=mask_phone(account.phone), channel=channel
+    )

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onetrip.api import api
+
+urlpatterns = [
+    path("", include("onetrip.identity.urls")),
+    path("staff/", include("onetrip.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("fhir/", include("onetrip.identity.fhir_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
