@@ -6,6 +6,7 @@ from onetrip.api import api
 urlpatterns = [
     path("", include("onetrip.identity.urls")),
     path("staff/", include("onetrip.core.urls")),
+    path("staff/sms/", include("onetrip.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.identity.fhir_urls")),

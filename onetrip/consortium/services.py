@@ -118,7 +118,11 @@ def _create_staff(
     roles: list[str],
     doctor: Doctor | None,
 ) -> StaffProfile:
-    user = get_user_model().objects.create_user(username=username, password=password)
+    # Only system administrators use the back office (Django admin) directly.
+    is_back_office = "sysadmin" in roles
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=is_back_office
+    )
     user.groups.set(Group.objects.filter(name__in=[ROLES_BY_CODE[r].group_name for r in roles]))
     if doctor is not None:
         doctor.user = user

@@ -1,0 +1,50 @@
+"""Glue between server-rendered pages and the services: who is acting, and domain errors shown
+as form errors, 403 or 404 pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from onetrip.core.actors import staff_actor
+from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+
+
+def add_domain_errors(
+    form: forms.Form, exc: InvalidInput, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's field errors on the page's form fields."""
+    field_map = field_map or {}
+    for error in exc.errors:
+        name = field_map.get(error.field, error.field)
+        form.add_error(name if name in form.fields else None, str(error.message))
+
+
+def staff_page(perm: str | None = None) -> Callable:
+    """A staff page: signed in, bound to an institution, holding `perm`. The view receives the
+    acting staff member as `actor`."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                actor = staff_actor(request)
+                if perm is not None:
+                    actor.require_perm(perm)
+                return view(request, *args, actor=actor, **kwargs)
+            except PermissionDenied as exc:
+                raise DjangoPermissionDenied(str(exc.message)) from None
+            except NotFound as exc:
+                raise Http404(str(exc.message)) from None
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,65 @@
+"""Staff sign-in and the audit trail pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core.actors import Actor
+from onetrip.core.audit_queries import AuditFilter, audit_events
+from onetrip.core.models import AuditAction
+from onetrip.core.pages import staff_page
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not hasattr(user, "staff_profile"):
+            raise forms.ValidationError(
+                _("This account is not bound to an institution."), code="not_staff"
+            )
+
+
+class StaffLoginView(LoginView):
+    template_name = "core/staff_login.html"
+    authentication_form = StaffAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@staff_page()
+def staff_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    if actor.has_perm("identity.view_patient"):
+        return redirect("staff-patient-search")
+    if actor.has_perm("consortium.view_institution"):
+        return redirect("admin:index")
+    return render(request, "core/staff_home.html")
+
+
+class AuditFilterForm(forms.Form):
+    patient_id = forms.IntegerField(label=_("Patient number"), required=False, min_value=1)
+    actor = forms.CharField(label=_("Who"), required=False, max_length=60)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", "—"), *AuditAction.choices]
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@staff_page("core.view_auditevent")
+def audit_trail(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = AuditFilter(**form.cleaned_data) if form.is_valid() else AuditFilter()
+    page = Paginator(audit_events(filters, actor=actor), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "core/audit_trail.html", context)

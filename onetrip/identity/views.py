@@ -1,0 +1,237 @@
+"""Pages: patient self-service (phone-sized) and staff patient search/registration (desk-sized)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.core.actors import Actor
+from onetrip.core.errors import InvalidInput, NotAuthenticated
+from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.identity import services
+from onetrip.identity.forms import (
+    FIELD_MAP,
+    CodeForm,
+    DocumentForm,
+    FamilyRegistrationForm,
+    PhoneForm,
+    ProxyForm,
+    RegistrationForm,
+    SearchForm,
+)
+from onetrip.identity.models import ProxyGrant
+from onetrip.identity.presenters import present_patient
+from onetrip.identity.sessions import (
+    current_patient_actor,
+    end_patient_session,
+    signed_in_account,
+    start_patient_session,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "identity/home.html")
+
+
+# --- patient self-service -------------------------------------------------------------------
+
+
+def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            actor = current_patient_actor(request)
+        except NotAuthenticated:
+            return redirect("patient-sign-in")
+        return view(request, *args, actor=actor, **kwargs)
+
+    return wrapper
+
+
+def patient_sign_in(request: HttpRequest) -> HttpResponse:
+    """Step 1 asks for the phone and sends a code; step 2 checks the code."""
+    if request.method != "POST":
+        return render(request, "identity/sign_in.html", {"form": PhoneForm(), "step": "phone"})
+    if "code" not in request.POST:
+        form = PhoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_sign_in_code(form.cleaned_data["phone"])
+            except InvalidInput as exc:
+                add_domain_errors(form, exc)
+            else:
+                code_form = CodeForm(initial={"phone": form.cleaned_data["phone"]})
+                return render(request, "identity/sign_in.html", {"form": code_form, "step": "code"})
+        return render(request, "identity/sign_in.html", {"form": form, "step": "phone"})
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            account = services.sign_in_with_code(
+                form.cleaned_data["phone"], form.cleaned_data["code"]
+            )
+        except InvalidInput as exc:
+            add_domain_errors(form, exc)
+        else:
+            start_patient_session(request, account)
+            return redirect("patient-home")
+    return render(request, "identity/sign_in.html", {"form": form, "step": "code"})
+
+
+@require_POST
+def patient_sign_out(request: HttpRequest) -> HttpResponse:
+    end_patient_session(request)
+    return redirect("home")
+
+
+@patient_page
+def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """My documents and family."""
+    account = signed_in_account(request)
+    patients = services.patients_of_account(actor.account_id)
+    grants = {
+        grant.patient_id: grant
+        for grant in ProxyGrant.objects.filter(account=account, revoked_at__isnull=True)
+    }
+    cards = [
+        {
+            "patient": present_patient(patient, actor=actor),
+            "grant": grants.get(patient.pk),
+            "family": ProxyGrant.objects.filter(patient=patient, revoked_at__isnull=True)
+            .exclude(account=account)
+            .select_related("account"),
+        }
+        for patient in patients
+    ]
+    return render(
+        request,
+        "identity/patient_home.html",
+        {"cards": cards, "account": account, "document_form": DocumentForm()},
+    )
+
+
+@patient_page
+def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    account = signed_in_account(request)
+    if request.method == "POST":
+        form = FamilyRegistrationForm(request.POST)
+        if form.is_valid():
+            registration = form.to_registration(form.cleaned_data["relationship"])
+            try:
+                services.register_patient(registration, actor=actor)
+            except InvalidInput as exc:
+                add_domain_errors(form, exc, FIELD_MAP)
+            else:
+                messages.success(request, _("Registered. You can now book under this name."))
+                return redirect("patient-home")
+    else:
+        form = FamilyRegistrationForm(initial={"phone": account.phone})
+    return render(request, "identity/patient_register.html", {"form": form})
+
+
+@patient_page
+@require_POST
+def patient_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    form = DocumentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_document(patient_id, form.to_input(), actor=actor)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc, FIELD_MAP)
+        else:
+            messages.success(request, _("Document added."))
+            return redirect("patient-home")
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("patient-home")
+
+
+@patient_page
+def patient_grant_proxy(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    patient = services.view_patient(patient_id, actor=actor)
+    form = ProxyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.grant_proxy(
+                patient_id,
+                form.cleaned_data["phone"],
+                form.cleaned_data["relationship"],
+                actor=actor,
+            )
+        except InvalidInput as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Your family member can now act for this patient."))
+            return redirect("patient-home")
+    context = {"form": form, "patient": present_patient(patient, actor=actor)}
+    return render(request, "identity/patient_grant_proxy.html", context)
+
+
+@patient_page
+@require_POST
+def patient_revoke_proxy(request: HttpRequest, grant_id: int, *, actor: Actor) -> HttpResponse:
+    services.revoke_proxy(grant_id, actor=actor)
+    messages.success(request, _("Access withdrawn."))
+    return redirect("patient-home")
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@staff_page("identity.view_patient")
+def staff_patient_search(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = SearchForm(request.GET)
+    results = None
+    if form.is_valid() and form.cleaned_data["q"]:
+        found = services.search_patients(form.cleaned_data["q"], actor=actor)
+        results = [present_patient(p, actor=actor) for p in found]
+    template = (
+        "identity/staff_search_results.html"
+        if request.headers.get("HX-Request")
+        else "identity/staff_search.html"
+    )
+    return render(request, template, {"form": form, "results": results})
+
+
+@staff_page("identity.view_patient")
+def staff_patient_detail(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    patient = services.view_patient(patient_id, actor=actor)
+    context = {"patient": present_patient(patient, actor=actor), "document_form": DocumentForm()}
+    return render(request, "identity/staff_patient_detail.html", context)
+
+
+@staff_page("identity.add_patient")
+def staff_patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.register_patient(form.to_registration(), actor=actor)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc, FIELD_MAP)
+        else:
+            messages.success(request, _("Patient registered."))
+            return redirect("staff-patient-detail", patient_id=patient.pk)
+    return render(request, "identity/staff_patient_register.html", {"form": form})
+
+
+@staff_page("identity.add_identitydocument")
+@require_POST
+def staff_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    form = DocumentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_document(patient_id, form.to_input(), actor=actor)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc, FIELD_MAP)
+        else:
+            messages.success(request, _("Document added."))
+            return redirect("staff-patient-detail", patient_id=patient_id)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("staff-patient-detail", patient_id=patient_id)

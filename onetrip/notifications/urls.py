@@ -1,0 +1,5 @@
+from django.urls import path
+
+from onetrip.notifications import views
+
+urlpatterns = [path("", views.sms_sandbox, name="sms-sandbox")]
