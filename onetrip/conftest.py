@@ -4,7 +4,9 @@ and patients registered through the real services."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,3 +97,56 @@ def register(clerk) -> Callable[..., Patient]:
         return identity.register_patient(identity.PatientRegistration(**fields), actor=actor)
 
     return register_patient
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def browser(live_server):
+    """Debian's chromium driven by Playwright. Skipped (one line) where chromium is absent."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "browser tests need Debian's chromium at /usr/bin/chromium (.ci/run installs it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async-safety guard must stand aside for browser tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A phone-sized page (390×844, touch) in Simplified Chinese."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    yield page
+    context.close()

@@ -70,7 +70,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(exist_ok=True)
     # Several writers (runserver threads, the task worker) share the file: wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -91,6 +90,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "onetrip" / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from the app folders too, so the demo needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onetrip.core.actors import Actor, Channel
 from onetrip.core.api_auth import StaffSession, api_staff_actor
@@ -155,7 +155,7 @@ def search_patients(request: HttpRequest, q: str):
 def register_patient(request: HttpRequest, payload: RegistrationIn):
     actor = api_staff_actor(request)
     patient = services.register_patient(payload.to_registration(), actor=actor)
-    return 201, _out(patient, actor)
+    return Status(201, _out(patient, actor))
 
 
 @router.post("/by-document", response=PatientOut)
@@ -183,21 +183,21 @@ def add_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
     actor = api_staff_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
     patient = services.view_patient(patient_id, actor=actor)
-    return 201, _out(patient, actor)["documents"][-1]
+    return Status(201, _out(patient, actor)["documents"][-1])
 
 
 @router.post("/{patient_id}/proxies", response={201: ProxyOut})
 def record_written_consent(request: HttpRequest, patient_id: int, payload: ProxyIn):
     actor = api_staff_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
-    return 201, grant
+    return Status(201, grant)
 
 
 @router.post("/{patient_id}/shares", response={201: dict})
 def share_patient(request: HttpRequest, patient_id: int, payload: ShareIn):
     actor = api_staff_actor(request)
     services.share_patient(patient_id, payload.institution_id, actor=actor)
-    return 201, {"patient_id": patient_id, "institution_id": payload.institution_id}
+    return Status(201, {"patient_id": patient_id, "institution_id": payload.institution_id})
 
 
 # --- patient self-service -------------------------------------------------------------------
@@ -210,7 +210,7 @@ def _patient_actor(request: HttpRequest) -> Actor:
 @patient_router.post("/sign-in-code", response={202: dict})
 def send_sign_in_code(request: HttpRequest, payload: PhoneIn):
     services.request_sign_in_code(payload.phone)
-    return 202, {"sent": True}
+    return Status(202, {"sent": True})
 
 
 @patient_router.post("/session", response=AccountOut)
@@ -223,7 +223,7 @@ def sign_in(request: HttpRequest, payload: SignInIn):
 @patient_router.delete("/session", response={204: None}, auth=PatientSession())
 def sign_out(request: HttpRequest):
     end_patient_session(request)
-    return 204, None
+    return Status(204, None)
 
 
 @patient_router.get("/patients", response=list[PatientOut], auth=PatientSession())
@@ -236,7 +236,7 @@ def my_patients(request: HttpRequest):
 def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
     actor = _patient_actor(request)
     patient = services.register_patient(payload.to_registration(), actor=actor)
-    return 201, _out(patient, actor)
+    return Status(201, _out(patient, actor))
 
 
 @patient_router.post(
@@ -245,7 +245,7 @@ def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
 def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
     actor = _patient_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
-    return 201, _out(services.view_patient(patient_id, actor=actor), actor)
+    return Status(201, _out(services.view_patient(patient_id, actor=actor), actor))
 
 
 @patient_router.post(
@@ -254,10 +254,10 @@ def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
 def give_family_access(request: HttpRequest, patient_id: int, payload: ProxyIn):
     actor = _patient_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
-    return 201, grant
+    return Status(201, grant)
 
 
 @patient_router.delete("/proxies/{grant_id}", response={204: None}, auth=PatientSession())
 def withdraw_family_access(request: HttpRequest, grant_id: int):
     services.revoke_proxy(grant_id, actor=_patient_actor(request))
-    return 204, None
+    return Status(204, None)

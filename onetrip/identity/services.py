@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.consortium.models import Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
@@ -243,9 +244,8 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
     errors.extend(_repeated_document_errors(documents))
     if errors:
         raise InvalidInput(*errors)
-    known = _already_registered(documents)
-    if known:
-        raise _duplicate_document_error(known)
+    if _already_registered(documents):
+        raise _duplicate_document_error(documents)
 
     return _CleanRegistration(
         name=name,
@@ -709,6 +709,8 @@ def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
 def share_patient(patient_id: int, institution_id: int, *, actor: Actor) -> PatientAffiliation:
     actor.require_perm("identity.share_patient")
     patient = _get_accessible(patient_id, actor)
+    if not Institution.objects.filter(pk=institution_id).exists():
+        raise InvalidInput.field("institution_id", _("No such institution."), "unknown")
     affiliation, created = PatientAffiliation.objects.get_or_create(
         patient=patient,
         institution_id=institution_id,

@@ -1,0 +1,777 @@
+"""Demo data for `make demo`: a fictional Zhejiang consortium, its staff, and synthetic patients.
+
+Everything is written through the services, exactly as the pages and the API would write it:
+structure by the system actor, patients by each institution's registration-window account (so
+every patient is affiliated with the institution that registered them and has an audit row).
+
+All names, numbers and addresses are synthetic. Resident ID numbers are well formed (GB 11643
+check character, Zhejiang region codes, birth date and sex encoded) but belong to nobody.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from faker import Faker
+
+from onetrip.consortium import services as consortium
+from onetrip.consortium.models import (
+    ClinicKind,
+    Department,
+    Doctor,
+    DoctorTitle,
+    Institution,
+    InstitutionLevel,
+    StaffProfile,
+)
+from onetrip.core import clock
+from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
+from onetrip.core.roles import ROLES
+from onetrip.identity import services as identity
+from onetrip.identity.documents import DocumentType
+from onetrip.identity.models import Relationship, Sex
+
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "DEMO_PASSWORD",
+    "DemoAccount",
+    "DemoSummary",
+    "load_demo",
+    "resident_id_number",
+]
+
+# One password for every demo account. Demo only: never load the demo into a real deployment.
+DEMO_PASSWORD = "onetrip-demo-2026"
+
+TERTIARY_CODE = "ZJ-H001"
+
+# --- the consortium -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _InstitutionSpec:
+    code: str
+    name: str
+    name_en: str
+    level: str
+    parent: str | None
+    address: str
+    departments: tuple[tuple[str, int], ...]  # (department code, number of doctors)
+    patient_share: float  # share of the demo patients registered here
+    patient_area: str  # address prefix for the patients registered here
+
+
+_TERTIARY_DEPARTMENTS = (
+    ("IM", 4),
+    ("SURG", 4),
+    ("OBGYN", 3),
+    ("PED", 3),
+    ("CARD", 2),
+    ("NEUR", 2),
+    ("OPH", 2),
+    ("ENT", 2),
+    ("STOM", 2),
+    ("DERM", 2),
+    ("TCM", 2),
+    ("ER", 2),
+)
+_COUNTY_DEPARTMENTS = (
+    ("IM", 2),
+    ("SURG", 2),
+    ("OBGYN", 1),
+    ("PED", 1),
+    ("OPH", 1),
+    ("ENT", 1),
+    ("STOM", 1),
+    ("TCM", 1),
+    ("ER", 1),
+)
+_TOWNSHIP_DEPARTMENTS = (("GP", 1), ("TCM", 1))
+_COMMUNITY_DEPARTMENTS = (("GP", 1),)
+_HUT_DEPARTMENTS = (("GP", 1),)
+
+INSTITUTIONS: tuple[_InstitutionSpec, ...] = (
+    _InstitutionSpec(
+        TERTIARY_CODE,
+        "海州市第一人民医院",
+        "Haizhou First People's Hospital",
+        InstitutionLevel.TERTIARY,
+        None,
+        "浙江省海州市定澜区人民北路88号",
+        _TERTIARY_DEPARTMENTS,
+        0.42,
+        "浙江省海州市定澜区",
+    ),
+    _InstitutionSpec(
+        "ZJ-C001",
+        "东岙县人民医院",
+        "Dong'ao County People's Hospital",
+        InstitutionLevel.COUNTY,
+        TERTIARY_CODE,
+        "浙江省海州市东岙县城关街道环城南路16号",
+        _COUNTY_DEPARTMENTS,
+        0.18,
+        "浙江省海州市东岙县",
+    ),
+    _InstitutionSpec(
+        "ZJ-C002",
+        "青屿县人民医院",
+        "Qingyu County People's Hospital",
+        InstitutionLevel.COUNTY,
+        TERTIARY_CODE,
+        "浙江省海州市青屿县海滨街道沙湾路201号",
+        _COUNTY_DEPARTMENTS,
+        0.16,
+        "浙江省海州市青屿县",
+    ),
+    _InstitutionSpec(
+        "ZJ-T001",
+        "东岙县沙河镇卫生院",
+        "Shahe Township Health Centre, Dong'ao County",
+        InstitutionLevel.TOWNSHIP,
+        "ZJ-C001",
+        "浙江省海州市东岙县沙河镇沙河街12号",
+        _TOWNSHIP_DEPARTMENTS,
+        0.06,
+        "浙江省海州市东岙县沙河镇",
+    ),
+    _InstitutionSpec(
+        "ZJ-T002",
+        "东岙县桃湾乡卫生院",
+        "Taowan Township Health Centre, Dong'ao County",
+        InstitutionLevel.TOWNSHIP,
+        "ZJ-C001",
+        "浙江省海州市东岙县桃湾乡桃湾村35号",
+        _TOWNSHIP_DEPARTMENTS,
+        0.05,
+        "浙江省海州市东岙县桃湾乡",
+    ),
+    _InstitutionSpec(
+        "ZJ-T003",
+        "青屿县螺门镇卫生院",
+        "Luomen Township Health Centre, Qingyu County",
+        InstitutionLevel.TOWNSHIP,
+        "ZJ-C002",
+        "浙江省海州市青屿县螺门镇渔港路8号",
+        _TOWNSHIP_DEPARTMENTS,
+        0.04,
+        "浙江省海州市青屿县螺门镇",
+    ),
+    _InstitutionSpec(
+        "ZJ-S001",
+        "东岙县城关街道社区卫生服务中心",
+        "Chengguan Subdistrict Community Health Service Centre, Dong'ao County",
+        InstitutionLevel.COMMUNITY_CENTRE,
+        "ZJ-C001",
+        "浙江省海州市东岙县城关街道文化路27号",
+        _COMMUNITY_DEPARTMENTS,
+        0.04,
+        "浙江省海州市东岙县城关街道",
+    ),
+    _InstitutionSpec(
+        "ZJ-S002",
+        "青屿县海滨街道社区卫生服务中心",
+        "Haibin Subdistrict Community Health Service Centre, Qingyu County",
+        InstitutionLevel.COMMUNITY_CENTRE,
+        "ZJ-C002",
+        "浙江省海州市青屿县海滨街道观潮路66号",
+        _COMMUNITY_DEPARTMENTS,
+        0.04,
+        "浙江省海州市青屿县海滨街道",
+    ),
+    _InstitutionSpec(
+        "ZJ-I001",
+        "螺门镇小鹿岛海岛健康小屋",
+        "Xiaolu Island Health Hut, Luomen Township",
+        InstitutionLevel.ISLAND_HUT,
+        "ZJ-T003",
+        "浙江省海州市青屿县螺门镇小鹿岛村3号",
+        _HUT_DEPARTMENTS,
+        0.01,
+        "浙江省海州市青屿县螺门镇小鹿岛",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _DepartmentSpec:
+    name: str
+    name_en: str
+    specialities: tuple[str, ...]
+    specialist_clinics: tuple[str, ...]  # 专科/专病门诊, offered by the bigger hospitals
+
+
+DEPARTMENTS: dict[str, _DepartmentSpec] = {
+    "IM": _DepartmentSpec(
+        "内科",
+        "Internal Medicine",
+        ("高血压、糖尿病等慢病管理", "呼吸系统疾病", "消化系统疾病", "肾脏病"),
+        ("糖尿病专病门诊", "慢阻肺专病门诊"),
+    ),
+    "SURG": _DepartmentSpec(
+        "外科",
+        "Surgery",
+        ("普外科、腹腔镜手术", "骨科创伤", "泌尿外科", "甲状腺乳腺外科"),
+        ("甲状腺乳腺专科门诊", "疝与腹壁外科门诊"),
+    ),
+    "OBGYN": _DepartmentSpec(
+        "妇产科",
+        "Obstetrics and Gynaecology",
+        ("产科、高危妊娠", "妇科肿瘤", "计划生育与不孕症"),
+        ("产前检查门诊", "宫颈疾病专病门诊"),
+    ),
+    "PED": _DepartmentSpec(
+        "儿科",
+        "Paediatrics",
+        ("小儿呼吸", "新生儿疾病", "儿童保健与生长发育"),
+        ("儿童哮喘专病门诊", "儿童保健门诊"),
+    ),
+    "CARD": _DepartmentSpec(
+        "心血管内科",
+        "Cardiology",
+        ("冠心病介入治疗", "心律失常", "心力衰竭"),
+        ("胸痛专病门诊", "高血压专病门诊"),
+    ),
+    "NEUR": _DepartmentSpec(
+        "神经内科",
+        "Neurology",
+        ("脑血管病", "癫痫", "头痛与眩晕"),
+        ("卒中专病门诊", "记忆障碍门诊"),
+    ),
+    "OPH": _DepartmentSpec(
+        "眼科",
+        "Ophthalmology",
+        ("白内障", "青光眼", "眼底病"),
+        ("白内障专病门诊",),
+    ),
+    "ENT": _DepartmentSpec(
+        "耳鼻喉科",
+        "Otorhinolaryngology",
+        ("鼻窦炎、过敏性鼻炎", "听力与眩晕", "咽喉疾病"),
+        ("听力门诊",),
+    ),
+    "STOM": _DepartmentSpec(
+        "口腔科",
+        "Stomatology",
+        ("牙体牙髓病", "口腔修复", "儿童口腔"),
+        ("口腔正畸门诊",),
+    ),
+    "DERM": _DepartmentSpec(
+        "皮肤科",
+        "Dermatology",
+        ("湿疹与皮炎", "银屑病", "皮肤美容"),
+        ("银屑病专病门诊",),
+    ),
+    "TCM": _DepartmentSpec(
+        "中医科",
+        "Traditional Chinese Medicine",
+        ("中医内科调理", "针灸推拿", "中医妇科"),
+        ("针灸推拿门诊", "膏方门诊"),
+    ),
+    "ER": _DepartmentSpec(
+        "急诊科",
+        "Emergency Medicine",
+        ("急危重症救治", "创伤急救"),
+        (),
+    ),
+    "GP": _DepartmentSpec(
+        "全科医学科",
+        "General Practice",
+        ("家庭医生签约服务", "慢病随访", "老年人健康管理"),
+        (),
+    ),
+}
+
+# Doctor titles by institution level: the tertiary hospital is top-heavy (and each of its
+# departments is headed by a chief or associate chief physician), primary care is not.
+_TITLE_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
+    InstitutionLevel.TERTIARY: (
+        (DoctorTitle.CHIEF, 0.1),
+        (DoctorTitle.ASSOCIATE_CHIEF, 0.25),
+        (DoctorTitle.ATTENDING, 0.4),
+        (DoctorTitle.RESIDENT, 0.25),
+    ),
+    InstitutionLevel.COUNTY: (
+        (DoctorTitle.CHIEF, 0.05),
+        (DoctorTitle.ASSOCIATE_CHIEF, 0.2),
+        (DoctorTitle.ATTENDING, 0.45),
+        (DoctorTitle.RESIDENT, 0.3),
+    ),
+    InstitutionLevel.TOWNSHIP: (
+        (DoctorTitle.ASSOCIATE_CHIEF, 0.05),
+        (DoctorTitle.ATTENDING, 0.4),
+        (DoctorTitle.RESIDENT, 0.3),
+        (DoctorTitle.ASSISTANT, 0.25),
+    ),
+    InstitutionLevel.ISLAND_HUT: ((DoctorTitle.ASSISTANT, 1.0),),
+}
+_TITLE_WEIGHTS[InstitutionLevel.COMMUNITY_CENTRE] = _TITLE_WEIGHTS[InstitutionLevel.TOWNSHIP]
+_HEAD_TITLES = (DoctorTitle.CHIEF, DoctorTitle.ASSOCIATE_CHIEF)
+
+# --- staff accounts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    institution_code: str
+
+
+_TOWNSHIP_CODE = "ZJ-T001"
+
+# One account per role at the tertiary hospital, its user name the role code; a registration
+# window and a doctor at a township centre; and a registration window at every other institution
+# so the demo patients are spread over (and affiliated with) the whole consortium.
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    *(DemoAccount(role.code, role.code, TERTIARY_CODE) for role in ROLES),
+    DemoAccount("township_registration", "registration", _TOWNSHIP_CODE),
+    DemoAccount("township_doctor", "doctor", _TOWNSHIP_CODE),
+    DemoAccount("county1_registration", "registration", "ZJ-C001"),
+    DemoAccount("county2_registration", "registration", "ZJ-C002"),
+    DemoAccount("township2_registration", "registration", "ZJ-T002"),
+    DemoAccount("township3_registration", "registration", "ZJ-T003"),
+    DemoAccount("community1_registration", "registration", "ZJ-S001"),
+    DemoAccount("community2_registration", "registration", "ZJ-S002"),
+    DemoAccount("islandhut_registration", "registration", "ZJ-I001"),
+)
+# Which department's first doctor each doctor account is linked to.
+_LINKED_DOCTORS = {"doctor": "IM", "township_doctor": "GP"}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    already_loaded: bool = False
+    institutions: int = 0
+    departments: int = 0
+    clinics: int = 0
+    doctors: int = 0
+    staff_accounts: int = 0
+    patients: int = 0
+    patients_by_institution: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+    password: str = DEMO_PASSWORD
+
+
+# --- synthetic identity numbers -------------------------------------------------------------
+
+_CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+
+# Zhejiang county-level codes (GB/T 2260), weighted towards the island districts the fictional
+# Haizhou city is modelled on.
+_REGION_CODES = (
+    ("330902", 30),  # 定海区
+    ("330903", 25),  # 普陀区
+    ("330921", 12),  # 岱山县
+    ("330922", 6),  # 嵊泗县
+    ("330102", 5),  # 杭州 上城区
+    ("330203", 5),  # 宁波 海曙区
+    ("330282", 4),  # 慈溪市
+    ("330302", 3),  # 温州 鹿城区
+    ("330602", 3),  # 绍兴 越城区
+    ("331002", 4),  # 台州 椒江区
+    ("330702", 3),  # 金华 婺城区
+)
+_HMT_REGIONS = ("810000", "820000", "830000")
+
+_MOBILE_PREFIXES = (
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 "
+    "173 175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 195 198 199"
+).split()
+
+
+def gb11643_check_char(first_17_digits: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of an 18-character citizen identity number."""
+    total = sum(int(d) * w for d, w in zip(first_17_digits, _CHECK_WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def resident_id_number(region: str, birth_date: dt.date, sex: str, sequence: int) -> str:
+    """An 18-character number: region, birth date, 3-digit sequence (odd for men), check char.
+
+    `sequence` (0-499) picks the sequence; its last digit is odd for men and even for women.
+    """
+    parity_digit = 2 * (sequence % 5) + (1 if sex == Sex.MALE else 0)
+    body = f"{region}{birth_date:%Y%m%d}{(sequence // 5) % 100:02d}{parity_digit}"
+    return body + gb11643_check_char(body)
+
+
+# --- synthetic patients ---------------------------------------------------------------------
+
+_STREETS = (
+    "人民路 解放路 环城北路 环城南路 海滨路 渔港路 文化路 新桥路 东山路 昌国路 朝阳街 和平路 "
+    "沙湾路 观潮路 建设路 青年路 港口路 南珍路 盐仓路 公园路 学院路 塘头街 桃湾村 螺门村"
+).split()
+
+_FOREIGN_LOCALES = {
+    "USA": "en_US",
+    "GBR": "en_GB",
+    "DEU": "de_DE",
+    "KOR": "ko_KR",
+    "JPN": "ja_JP",
+}
+_ALNUM = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class _Guardian:
+    surname: str
+    number: str
+    phone: str
+    address: str
+
+
+class _PatientFactory:
+    """Builds `PatientRegistration`s; remembers every number handed out so none repeats."""
+
+    def __init__(self, seed: int, today: dt.date) -> None:
+        self.rng = random.Random(seed)
+        self.fake = Faker(["zh_CN", *_FOREIGN_LOCALES.values()])
+        self.fake.seed_instance(seed)
+        self.zh = self.fake["zh_CN"]
+        self.today = today
+        self.numbers: set[str] = set()
+        self.guardians: dict[str, list[_Guardian]] = {}
+        regions, weights = zip(*_REGION_CODES, strict=True)
+        self._regions, self._region_weights = regions, weights
+
+    # building blocks
+
+    def _unique(self, make: Callable[[], str]) -> str:
+        while True:
+            number = make()
+            if number not in self.numbers:
+                self.numbers.add(number)
+                return number
+
+    def _sex(self) -> str:
+        return self.rng.choice((Sex.MALE, Sex.FEMALE))
+
+    def _chinese_name(self, sex: str, surname: str | None = None) -> tuple[str, str]:
+        surname = surname or self.zh.last_name()
+        given = self.zh.first_name_male() if sex == Sex.MALE else self.zh.first_name_female()
+        return surname, surname + given
+
+    def _birth_date(self, min_age: int, max_age: int) -> dt.date:
+        """A birth date of someone aged `min_age` to `max_age` (inclusive) today."""
+        oldest = _years_before(self.today, max_age + 1) + dt.timedelta(days=1)
+        youngest = _years_before(self.today, min_age)
+        return oldest + dt.timedelta(days=self.rng.randint(0, (youngest - oldest).days))
+
+    def _adult_birth_date(self) -> dt.date:
+        # Outpatients skew older: a third are 60 or over.
+        band = self.rng.choices(((18, 39), (40, 59), (60, 92)), weights=(35, 35, 30))[0]
+        return self._birth_date(*band)
+
+    def _phone(self) -> str:
+        return self.rng.choice(_MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+
+    def _address(self, area: str) -> str:
+        return f"{area}{self.rng.choice(_STREETS)}{self.rng.randint(1, 399)}号"
+
+    def _resident_id(self, birth_date: dt.date, sex: str) -> str:
+        region = self.rng.choices(self._regions, weights=self._region_weights)[0]
+        return self._unique(
+            lambda: resident_id_number(region, birth_date, sex, self.rng.randrange(500))
+        )
+
+    # the kinds of patient
+
+    def make(self, area: str, institution_code: str) -> identity.PatientRegistration:
+        roll = self.rng.random()
+        if roll < 0.03 and self.guardians.get(institution_code):
+            return self._minor(institution_code)
+        if roll < 0.045:
+            return self._foreigner(area)
+        if roll < 0.06:
+            return self._hmt_resident(area)
+        extra = None
+        if roll < 0.11:
+            extra = DocumentType.SOCIAL_SECURITY_CARD
+        elif roll < 0.15:
+            extra = DocumentType.CITIZEN_CARD
+        return self._resident(area, institution_code, extra)
+
+    def _resident(
+        self, area: str, institution_code: str, extra: str | None
+    ) -> identity.PatientRegistration:
+        sex = self._sex()
+        surname, name = self._chinese_name(sex)
+        birth_date = self._adult_birth_date()
+        number = self._resident_id(birth_date, sex)
+        documents = [identity.DocumentInput(DocumentType.RESIDENT_ID, number)]
+        if extra == DocumentType.SOCIAL_SECURITY_CARD:
+            # The social security number is the citizen ID number.
+            documents.append(identity.DocumentInput(DocumentType.SOCIAL_SECURITY_CARD, number))
+        elif extra == DocumentType.CITIZEN_CARD:
+            card = self._unique(lambda: f"HZ{self.rng.randrange(10**8):08d}")
+            documents.append(identity.DocumentInput(DocumentType.CITIZEN_CARD, card))
+        phone, address = self._phone(), self._address(area)
+        if _years_before(self.today, 50) < birth_date <= _years_before(self.today, 22):
+            self.guardians.setdefault(institution_code, []).append(
+                _Guardian(surname, number, phone, address)
+            )
+        return identity.PatientRegistration(
+            name=name,
+            sex=sex,
+            birth_date=birth_date,
+            phone=phone,
+            address=address,
+            documents=documents,
+        )
+
+    def _minor(self, institution_code: str) -> identity.PatientRegistration:
+        """A newborn or child registered under a parent's resident ID (the parent's phone)."""
+        parent = self.rng.choice(self.guardians[institution_code])
+        sex = self._sex()
+        _surname, name = self._chinese_name(sex, surname=parent.surname)
+        if self.rng.random() < 0.4:  # a newborn, before the household registration is done
+            birth_date = self.today - dt.timedelta(days=self.rng.randint(1, 120))
+        else:
+            birth_date = self._birth_date(0, 16)
+        return identity.PatientRegistration(
+            name=name,
+            sex=sex,
+            birth_date=birth_date,
+            phone=parent.phone,
+            address=parent.address,
+            guardian=identity.GuardianInput(
+                DocumentType.RESIDENT_ID, parent.number, Relationship.PARENT
+            ),
+        )
+
+    def _foreigner(self, area: str) -> identity.PatientRegistration:
+        country = self.rng.choice(tuple(_FOREIGN_LOCALES))
+        local = self.fake[_FOREIGN_LOCALES[country]]
+        sex = self._sex()
+        given = local.first_name_male() if sex == Sex.MALE else local.first_name_female()
+        if country in ("KOR", "JPN"):
+            name = f"{local.last_name()}{given}"
+        else:
+            name = f"{given} {local.last_name()}"
+        return identity.PatientRegistration(
+            name=name,
+            sex=sex,
+            birth_date=self._birth_date(20, 70),
+            phone=self._phone(),
+            address=self._address(area),
+            documents=[
+                identity.DocumentInput(
+                    DocumentType.PASSPORT, self._unique(lambda: self._passport(country)), country
+                )
+            ],
+        )
+
+    def _passport(self, country: str) -> str:
+        digits = f"{self.rng.randrange(10**8):08d}"
+        if country in ("USA", "GBR"):
+            return f"{self.rng.randint(1, 9)}{digits}"
+        if country == "KOR":
+            return f"M{digits}"
+        if country == "JPN":
+            return f"{self.rng.choice(('TK', 'TR', 'MZ'))}{digits[:7]}"
+        return self.rng.choice("CFGHJK") + "".join(self.rng.choices(_ALNUM, k=8))
+
+    def _hmt_resident(self, area: str) -> identity.PatientRegistration:
+        """A Hong Kong, Macao or Taiwan resident holding a mainland residence permit."""
+        sex = self._sex()
+        _surname, name = self._chinese_name(sex)
+        birth_date = self._birth_date(20, 75)
+        region = self.rng.choice(_HMT_REGIONS)
+        number = self._unique(
+            lambda: resident_id_number(region, birth_date, sex, self.rng.randrange(500))
+        )
+        return identity.PatientRegistration(
+            name=name,
+            sex=sex,
+            birth_date=birth_date,
+            phone=self._phone(),
+            address=self._address(area),
+            documents=[identity.DocumentInput(DocumentType.HMT_RESIDENCE_PERMIT, number)],
+        )
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_demo(
+    *,
+    patients: int = 3000,
+    seed: int = 20261123,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoSummary:
+    """Load the demo consortium, staff and `patients` synthetic patients, all or nothing.
+
+    Does nothing when the demo consortium is already there (its tertiary hospital exists).
+    """
+    if Institution.objects.filter(code=TERTIARY_CODE).exists():
+        return DemoSummary(already_loaded=True)
+    started = time.perf_counter()
+    # One transaction: a failure leaves no half-loaded demo, and SQLite commits once (the
+    # services' own atomic blocks become savepoints).
+    with transaction.atomic():
+        rng = random.Random(seed)
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        institutions = _create_institutions()
+        departments, clinics, doctors = _create_structure(institutions, rng, fake)
+        staff = _create_staff(institutions, departments, fake)
+        registered = _create_patients(patients, seed, institutions, staff, progress)
+    return DemoSummary(
+        institutions=len(institutions),
+        departments=len(departments),
+        clinics=clinics,
+        doctors=len(doctors),
+        staff_accounts=len(staff),
+        patients=sum(registered.values()),
+        patients_by_institution=registered,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _create_institutions() -> dict[str, Institution]:
+    created: dict[str, Institution] = {}
+    for spec in INSTITUTIONS:  # parents come before their children
+        created[spec.code] = consortium.create_institution(
+            code=spec.code,
+            name=spec.name,
+            name_en=spec.name_en,
+            level=spec.level,
+            parent=created[spec.parent] if spec.parent else None,
+            address=spec.address,
+            actor=SYSTEM,
+        )
+    return created
+
+
+def _create_structure(
+    institutions: dict[str, Institution], rng: random.Random, fake: Faker
+) -> tuple[dict[tuple[str, str], Department], int, list[Doctor]]:
+    departments: dict[tuple[str, str], Department] = {}
+    doctors: list[Doctor] = []
+    clinics = 0
+    for spec in INSTITUTIONS:
+        institution = institutions[spec.code]
+        is_hospital = spec.level in (InstitutionLevel.TERTIARY, InstitutionLevel.COUNTY)
+        titles, weights = zip(*_TITLE_WEIGHTS[spec.level], strict=True)
+        for floor, (dept_code, doctor_count) in enumerate(spec.departments, start=1):
+            dept_spec = DEPARTMENTS[dept_code]
+            department = consortium.add_department(
+                institution,
+                code=dept_code,
+                name=dept_spec.name,
+                name_en=dept_spec.name_en,
+                actor=SYSTEM,
+            )
+            departments[(spec.code, dept_code)] = department
+            for name, kind in _clinics_of(dept_spec, spec.level):
+                location = (
+                    f"门诊楼{(floor + 1) // 2}楼{'AB'[floor % 2]}区" if is_hospital else "门诊大厅"
+                )
+                consortium.add_clinic(
+                    department, name=name, kind=kind, location=location, actor=SYSTEM
+                )
+                clinics += 1
+            for index in range(doctor_count):
+                if index == 0 and spec.level == InstitutionLevel.TERTIARY:
+                    title = rng.choice(_HEAD_TITLES)
+                else:
+                    title = rng.choices(titles, weights=weights)[0]
+                doctors.append(
+                    consortium.add_doctor(
+                        department,
+                        name=fake.name(),
+                        title=title,
+                        speciality=rng.choice(dept_spec.specialities),
+                        actor=SYSTEM,
+                    )
+                )
+    return departments, clinics, doctors
+
+
+def _clinics_of(dept: _DepartmentSpec, level: str) -> list[tuple[str, str]]:
+    """General clinics everywhere; specialist and expert clinics at the hospitals."""
+    clinics = [(f"{dept.name}普通门诊", ClinicKind.GENERAL)]
+    if level == InstitutionLevel.TERTIARY:
+        clinics += [(name, ClinicKind.SPECIALIST) for name in dept.specialist_clinics]
+        clinics.append((f"{dept.name}专家门诊", ClinicKind.EXPERT))
+    elif level == InstitutionLevel.COUNTY:
+        clinics += [(name, ClinicKind.SPECIALIST) for name in dept.specialist_clinics[:1]]
+        if dept.specialist_clinics:
+            clinics.append((f"{dept.name}专家门诊", ClinicKind.EXPERT))
+    return clinics
+
+
+def _create_staff(
+    institutions: dict[str, Institution],
+    departments: dict[tuple[str, str], Department],
+    fake: Faker,
+) -> dict[str, StaffProfile]:
+    staff: dict[str, StaffProfile] = {}
+    for account in DEMO_ACCOUNTS:
+        doctor = None
+        if account.username in _LINKED_DOCTORS:
+            department = departments[(account.institution_code, _LINKED_DOCTORS[account.username])]
+            doctor = department.doctors.order_by("pk").first()
+        staff[account.username] = consortium.create_staff_account(
+            username=account.username,
+            password=DEMO_PASSWORD,
+            full_name=doctor.name if doctor else fake.name(),
+            institution=institutions[account.institution_code],
+            roles=[account.role],
+            doctor=doctor,
+            actor=SYSTEM,
+        )
+    return staff
+
+
+def _registration_actor(profile: StaffProfile) -> Actor:
+    user = profile.user
+    return Actor(
+        kind=ActorKind.STAFF,
+        label=f"{user.get_username()} ({profile.full_name})",
+        user=user,
+        institution_id=profile.institution_id,
+        channel=Channel.SYSTEM,
+    )
+
+
+def _create_patients(
+    total: int,
+    seed: int,
+    institutions: dict[str, Institution],
+    staff: dict[str, StaffProfile],
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, int]:
+    # Every institution has exactly one registration-window account.
+    windows = {
+        account.institution_code: _registration_actor(staff[account.username])
+        for account in DEMO_ACCOUNTS
+        if account.role == "registration"
+    }
+    factory = _PatientFactory(seed + 1, clock.today())
+    codes = [spec.code for spec in INSTITUTIONS]
+    shares = [spec.patient_share for spec in INSTITUTIONS]
+    areas = {spec.code: spec.patient_area for spec in INSTITUTIONS}
+    registered = dict.fromkeys(codes, 0)
+    for done in range(1, total + 1):
+        code = factory.rng.choices(codes, weights=shares)[0]
+        identity.register_patient(factory.make(areas[code], code), actor=windows[code])
+        registered[code] += 1
+        if progress is not None:
+            progress(done, total)
+    return registered

@@ -1,0 +1,315 @@
+"""FHIR R4 `Patient` read and search for staff systems, at /fhir/Patient.
+
+Session-authenticated staff only, scoped to the patients of the caller's institution. A read goes
+through `services.view_patient` (which writes the audit row); a search writes one audit row with
+the identifiers masked. Every refusal is an `OperationOutcome`, never an HTML page or a 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+
+from onetrip.core import audit
+from onetrip.core.actors import Actor, Channel, staff_actor
+from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.masking import mask_document_number
+from onetrip.core.models import AuditAction
+from onetrip.identity import services
+from onetrip.identity.documents import DocumentType, validate_document
+from onetrip.identity.fhir import (
+    DOC_TYPE_BY_SYSTEM,
+    FHIR_CONTENT_TYPE,
+    operation_outcome,
+    outcome_issue,
+    patient_resource,
+    searchset_bundle,
+)
+from onetrip.identity.models import IdentityDocument, Patient
+
+ALLOWED_METHODS = ("GET", "HEAD")
+SEARCH_PARAMETERS = ("identifier", "name")
+DEFAULT_COUNT = 20
+MAX_COUNT = 100
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+# Logical ids are the database keys; anything else cannot name a patient.
+_PATIENT_ID = re.compile(r"[0-9]{1,18}")
+
+
+class BadRequest(DomainError):
+    """A request FHIR answers with 400: an unknown or malformed search parameter."""
+
+    status = 400
+
+    def __init__(self, message: Any, *, code: str = "bad_request") -> None:
+        super().__init__(message, code=code)
+
+
+def fhir_response(body: dict[str, Any], *, status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        body,
+        status=status,
+        content_type=f"{FHIR_CONTENT_TYPE}; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _outcome_response(exc: DomainError) -> JsonResponse:
+    message = str(exc.message)
+    if isinstance(exc, InvalidInput):
+        issues = [
+            outcome_issue(exc.status, str(e.message), code=e.code, expression=e.field)
+            for e in exc.errors
+        ]
+        body = operation_outcome(exc.status, message, issues=issues)
+    else:
+        body = operation_outcome(exc.status, message, code=exc.code)
+    return fhir_response(body, status=exc.status)
+
+
+def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET only, and every `DomainError` (401, 403, 404, ...) as an `OperationOutcome`."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ALLOWED_METHODS:
+            response = fhir_response(
+                operation_outcome(405, _("This endpoint is read-only."), code="method_not_allowed"),
+                status=405,
+            )
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return _outcome_response(exc)
+
+    # Read-only, so there is nothing to forge; exempt so that other methods get a FHIR 405
+    # rather than Django's HTML CSRF page.
+    return csrf_exempt(wrapper)
+
+
+def _require_json_format(params: QueryDict) -> None:
+    for value in params.getlist("_format"):
+        if value.split(";")[0].strip().lower() not in JSON_FORMATS:
+            raise BadRequest(_("Only JSON is supported."), code="unsupported_format")
+
+
+def _api_staff(request: HttpRequest) -> Actor:
+    actor = staff_actor(request, channel=Channel.API)
+    actor.require_perm("identity.view_patient")
+    _require_json_format(request.GET)
+    return actor
+
+
+# --- read -----------------------------------------------------------------------------------
+
+
+@fhir_endpoint
+def patient_read(request: HttpRequest, patient_id: str) -> HttpResponse:
+    actor = _api_staff(request)
+    if not _PATIENT_ID.fullmatch(patient_id):
+        raise NotFound(gettext_lazy("No such patient."))
+    patient = services.view_patient(int(patient_id), actor=actor)
+    return fhir_response(patient_resource(patient, actor=actor))
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentifierToken:
+    system: str | None  # None: any system
+    value: str
+
+    def masked(self) -> str:
+        value = mask_document_number(self.value)
+        return value if self.system is None else f"{self.system}|{value}"
+
+    def to_query(self) -> str:
+        return self.value if self.system is None else f"{self.system}|{self.value}"
+
+
+@dataclass(frozen=True)
+class PatientSearch:
+    # Each inner tuple is one parameter occurrence; its items are alternatives (comma = OR) and
+    # repeated parameters must all match (AND), as FHIR search defines.
+    identifiers: tuple[tuple[IdentifierToken, ...], ...]
+    names: tuple[tuple[str, ...], ...]
+    count: int
+
+    def condition(self) -> Q:
+        condition = Q()
+        for alternatives in self.identifiers:
+            condition &= _any_of(_identifier_condition(token) for token in alternatives)
+        for alternatives in self.names:
+            condition &= _any_of(Q(name__istartswith=name) for name in alternatives)
+        return condition
+
+    def query_string(self) -> str:
+        pairs = [("identifier", ",".join(t.to_query() for t in alt)) for alt in self.identifiers]
+        pairs += [("name", ",".join(alt)) for alt in self.names]
+        pairs.append(("_count", str(self.count)))
+        return urlencode(pairs, safe="|,")
+
+    def audit_changes(self) -> dict[str, Any]:
+        # The audit trail must not become a second copy of identifiers.
+        changes: dict[str, Any] = {}
+        if self.identifiers:
+            changes["identifier"] = [[t.masked() for t in alt] for alt in self.identifiers]
+        if self.names:
+            changes["name"] = [[_mask_if_number(n) for n in alt] for alt in self.names]
+        return changes
+
+
+def _any_of(conditions: Any) -> Q:
+    result = Q(pk__in=[])
+    for condition in conditions:
+        result |= condition
+    return result
+
+
+def _identifier_condition(token: IdentifierToken) -> Q:
+    documents = IdentityDocument.objects.filter(
+        patient=OuterRef("pk"),
+        is_guardian_document=False,  # a guardian's document is not the patient's identifier
+        number__in=_candidate_numbers(token),
+    )
+    if token.system is not None:
+        doc_type = DOC_TYPE_BY_SYSTEM.get(token.system)
+        if doc_type is None:
+            return Q(pk__in=[])  # a system we do not issue identifiers in matches nothing
+        documents = documents.filter(doc_type=doc_type)
+    return Q(Exists(documents))
+
+
+def _candidate_numbers(token: IdentifierToken) -> set[str]:
+    """The stored forms the value may have: as typed (normalised), and as the document service
+    would store it (an old 15-digit ID number becomes 18 digits; an e-health QR becomes its ID)."""
+    candidates = {token.value}
+    if token.system is None:
+        doc_types = [DocumentType.RESIDENT_ID.value, DocumentType.E_HEALTH_CARD.value]
+    else:
+        doc_types = [DOC_TYPE_BY_SYSTEM[token.system]] if token.system in DOC_TYPE_BY_SYSTEM else []
+    for doc_type in doc_types:
+        if doc_type == DocumentType.PASSPORT.value:
+            continue  # needs the issuing country, and is stored as typed anyway
+        with contextlib.suppress(InvalidInput):  # not a valid number: only the typed form
+            candidates.add(validate_document(doc_type, token.value).number)
+    return candidates
+
+
+def _mask_if_number(text: str) -> str:
+    return mask_document_number(text) if any(ch.isdigit() for ch in text) else text
+
+
+def _normalise_number(value: str) -> str:
+    # As the document service normalises: full-width to ASCII, no spaces, upper case.
+    text = unicodedata.normalize("NFKC", value)
+    return "".join(text.split()).upper()
+
+
+def _split_alternatives(raw: str, parameter: str) -> list[str]:
+    values = [part.strip() for part in raw.split(",")]
+    if not all(values):
+        raise BadRequest(
+            _("The search parameter “%(name)s” has an empty value.") % {"name": parameter},
+            code="empty_parameter",
+        )
+    return values
+
+
+def _parse_identifier(text: str) -> IdentifierToken:
+    system: str | None = None
+    value = text
+    if "|" in text:
+        system, value = text.split("|", 1)
+        system = system.strip()
+    value = _normalise_number(value)
+    if not value:
+        raise BadRequest(
+            _("Give an identifier value, e.g. identifier=system|number."),
+            code="empty_parameter",
+        )
+    # "|value" asks for identifiers without a system; every identifier here has one, so the
+    # search matches nothing, which an empty-string system does too.
+    return IdentifierToken(system=system, value=value)
+
+
+def parse_search(params: QueryDict) -> PatientSearch:
+    unknown = sorted(
+        key for key in params if key not in SEARCH_PARAMETERS and key not in ("_count", "_format")
+    )
+    if unknown:
+        raise BadRequest(
+            _("Unsupported search parameter: %(names)s. Search by identifier or name.")
+            % {"names": ", ".join(unknown)},
+            code="unsupported_parameter",
+        )
+    identifiers = tuple(
+        tuple(_parse_identifier(v) for v in _split_alternatives(raw, "identifier"))
+        for raw in params.getlist("identifier")
+    )
+    names = tuple(
+        tuple(" ".join(v.split()) for v in _split_alternatives(raw, "name"))
+        for raw in params.getlist("name")
+    )
+    if not identifiers and not names:
+        raise BadRequest(
+            _("Search by identifier or name: at least one search parameter is required."),
+            code="parameter_required",
+        )
+    return PatientSearch(identifiers=identifiers, names=names, count=_parse_count(params))
+
+
+def _parse_count(params: QueryDict) -> int:
+    raw = params.get("_count")
+    if raw is None:
+        return DEFAULT_COUNT
+    try:
+        count = int(raw)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise BadRequest(_("_count must be a whole number, 0 or more."), code="invalid_count")
+    return min(count, MAX_COUNT)
+
+
+@fhir_endpoint
+def patient_search(request: HttpRequest) -> HttpResponse:
+    actor = _api_staff(request)
+    search = parse_search(request.GET)
+    with transaction.atomic():
+        matches = services.accessible_patients(actor).filter(search.condition())
+        total = matches.count()
+        page = list(matches.order_by("name", "pk").prefetch_related("documents")[: search.count])
+        audit.record(
+            actor,
+            AuditAction.SEARCH,
+            Patient,
+            summary=f"FHIR patient search ({total} found)",
+            changes=search.audit_changes(),
+        )
+    search_url = request.build_absolute_uri(reverse("fhir:patient-search"))
+    bundle = searchset_bundle(
+        page,
+        actor=actor,
+        base_url=search_url.removesuffix("/Patient"),
+        self_url=f"{search_url}?{search.query_string()}",
+        total=total,
+    )
+    return fhir_response(bundle)
