@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections
 
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import Institution, InstitutionLevel, StaffProfile
@@ -133,6 +134,9 @@ def browser(live_server):
             yield chromium
         finally:
             chromium.close()
+            # The test's ORM calls ran beside Playwright's event loop, on a connection of their
+            # own context; close it or the test database cannot be dropped.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "DemoAccount",
     "DemoSummary",
+    "gb11643_check_char",
     "load_demo",
     "resident_id_number",
 ]
@@ -381,10 +382,23 @@ _REGION_CODES = (
 )
 _HMT_REGIONS = ("810000", "820000", "830000")
 
-_MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 "
-    "173 175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 195 198 199"
-).split()
+# Mainland mobile number segments (号段) of the three carriers.
+_MOBILE_PREFIXES = tuple(
+    str(segment)
+    for segment in (
+        *range(130, 140),
+        *range(150, 154),
+        *range(155, 160),
+        166,
+        173,
+        *range(175, 179),
+        *range(180, 190),
+        191,
+        195,
+        198,
+        199,
+    )
+)
 
 
 def gb11643_check_char(first_17_digits: str) -> str:
@@ -405,10 +419,13 @@ def resident_id_number(region: str, birth_date: dt.date, sex: str, sequence: int
 
 # --- synthetic patients ---------------------------------------------------------------------
 
+# fmt: off
 _STREETS = (
-    "人民路 解放路 环城北路 环城南路 海滨路 渔港路 文化路 新桥路 东山路 昌国路 朝阳街 和平路 "
-    "沙湾路 观潮路 建设路 青年路 港口路 南珍路 盐仓路 公园路 学院路 塘头街 桃湾村 螺门村"
-).split()
+    "人民路", "解放路", "环城北路", "环城南路", "海滨路", "渔港路", "文化路", "新桥路",
+    "东山路", "昌国路", "朝阳街", "和平路", "沙湾路", "观潮路", "建设路", "青年路",
+    "港口路", "南珍路", "盐仓路", "公园路", "学院路", "塘头街", "桃湾村", "螺门村",
+)
+# fmt: on
 
 _FOREIGN_LOCALES = {
     "USA": "en_US",
@@ -630,7 +647,7 @@ def load_demo(
         institutions = _create_institutions()
         departments, clinics, doctors = _create_structure(institutions, rng, fake)
         staff = _create_staff(institutions, departments, fake)
-        registered = _create_patients(patients, seed, institutions, staff, progress)
+        registered = _create_patients(patients, seed, staff, progress)
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),
@@ -753,7 +770,6 @@ def _registration_actor(profile: StaffProfile) -> Actor:
 def _create_patients(
     total: int,
     seed: int,
-    institutions: dict[str, Institution],
     staff: dict[str, StaffProfile],
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, int]:

@@ -93,4 +93,17 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # ninja's "Cannot parse request body": malformed JSON is invalid input like any other.
+            return problem(
+                422,
+                _("The request has invalid fields."),
+                errors=[
+                    {
+                        "field": "body",
+                        "message": PYDANTIC_MESSAGES["json_invalid"](),
+                        "code": "json_invalid",
+                    }
+                ],
+            )
         return problem(exc.status_code, str(exc.message))

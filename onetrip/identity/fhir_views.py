@@ -224,6 +224,11 @@ def _normalise_number(value: str) -> str:
 
 
 def _split_alternatives(raw: str, parameter: str) -> list[str]:
+    if any(unicodedata.category(ch) == "Cc" for ch in raw):
+        raise BadRequest(
+            _("The search parameter “%(name)s” has control characters.") % {"name": parameter},
+            code="invalid_parameter",
+        )
     values = [part.strip() for part in raw.split(",")]
     if not all(values):
         raise BadRequest(

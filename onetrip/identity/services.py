@@ -121,6 +121,8 @@ def _require_write(actor: Actor, perm: str) -> None:
 @transaction.atomic
 def view_patient(patient_id: int, *, actor: Actor) -> Patient:
     """Fetch one patient's record for display; a staff view leaves an audit row."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("identity.view_patient")
     patient = _get_accessible(patient_id, actor)
     if actor.kind == ActorKind.STAFF:
         audit.record(
@@ -753,6 +755,10 @@ def _issue_code(phone: str) -> OneTimeCode:
             _("A code was sent a moment ago. Wait a minute before asking again."),
             "too_soon",
         )
+    # A new code supersedes any earlier one: only the latest message on the phone is valid.
+    OneTimeCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
     code = f"{secrets.randbelow(10**6):06d}"
     one_time_code = OneTimeCode.objects.create(
         phone=phone,

@@ -286,6 +286,9 @@ def test_search_without_parameters_is_400(client, make_staff, tertiary):
     assert_outcome(search(client, _count="5"), 400, "invalid")
     assert_outcome(search(client, identifier=""), 400, "invalid")
     assert_outcome(search(client, birthdate="1990-03-07"), 400, "invalid")
+    assert_outcome(search(client, **{"name:contains": "张"}), 400, "invalid")
+    assert_outcome(search(client, name="张\x00"), 400, "invalid")
+    assert_outcome(search(client, name="张", _count="many"), 400, "invalid")
     assert not AuditEvent.objects.filter(action="search").exists()
 
 

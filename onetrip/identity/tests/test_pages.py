@@ -1,0 +1,139 @@
+"""Staff and patient pages enforce the same rules as the API (R-ORG-2, R-ORG-3, R-ID-1)."""
+
+import re
+
+import pytest
+
+from onetrip.conftest import STAFF_PASSWORD
+from onetrip.core import clock as clock_module
+from onetrip.core.models import AuditEvent
+from onetrip.identity.models import Patient
+from onetrip.notifications.models import SmsMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_sign_in_with_password_lands_on_patient_search(client, make_staff, tertiary):
+    profile = make_staff("doctor", tertiary)
+    response = client.post(
+        "/staff/login", {"username": profile.user.username, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/staff/", follow=True).redirect_chain[-1][0] == "/staff/patients/"
+
+
+def test_wrong_staff_password_is_refused(client, make_staff, tertiary):
+    profile = make_staff("doctor", tertiary)
+    response = client.post("/staff/login", {"username": profile.user.username, "password": "x"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_pages_require_sign_in(client):
+    response = client.get("/staff/patients/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/login")
+
+
+def test_doctor_cannot_open_the_registration_page(client, make_staff, tertiary):
+    client.force_login(make_staff("doctor", tertiary).user)
+    assert client.get("/staff/patients/new").status_code == 403
+
+
+def test_patient_detail_page_masks_for_doctor_and_is_audited(
+    client, clock, make_staff, tertiary, register
+):
+    patient = register()
+    client.force_login(make_staff("doctor", tertiary).user)
+
+    page = client.get(f"/staff/patients/{patient.pk}").content.decode()
+
+    assert "1101**********4477" in page
+    assert "110101199003074477" not in page
+    assert "138****5678" in page
+    view = AuditEvent.objects.get(action="view", patient_id=patient.pk)
+    assert view.occurred_at == clock_module.now()
+
+
+def test_township_doctor_gets_404_for_a_tertiary_patient_page(
+    client, make_staff, township, register
+):
+    patient = register()
+    client.force_login(make_staff("doctor", township).user)
+    assert client.get(f"/staff/patients/{patient.pk}").status_code == 404
+    assert not AuditEvent.objects.filter(action="view").exists()
+
+
+def test_search_page_finds_by_document_number_within_scope(client, clerk, register):
+    patient = register()
+    client.force_login(clerk.user)
+    page = client.get("/staff/patients/", {"q": "110101199003074477"}).content.decode()
+    assert f"/staff/patients/{patient.pk}" in page
+
+
+def test_clerk_registers_at_the_window_and_sees_field_errors(client, clerk):
+    client.force_login(clerk.user)
+    form = {
+        "name": "赵敏",
+        "sex": "female",
+        "birth_date": "1990-03-07",
+        "phone": "139123",
+        "doc_type": "resident_id",
+        "doc_number": "110101199003074461",
+    }
+    page = client.post("/staff/patients/new", form).content.decode()
+    assert re.search(r'id="field-phone".*?errorlist', page, re.S)
+    assert re.search(r'id="field-doc_number".*?errorlist', page, re.S)
+    assert Patient.objects.count() == 0
+
+    form.update(phone="13912345678", doc_number="110101199003074469")
+    response = client.post("/staff/patients/new", form)
+    patient = Patient.objects.get()
+    assert response["Location"] == f"/staff/patients/{patient.pk}"
+
+
+def test_patient_signs_in_with_sms_code_and_registers_a_child(client, clock):
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    assert client.post("/p/sign-in", {"phone": "13912345678", "code": code}).status_code == 302
+
+    response = client.post(
+        "/p/register",
+        {
+            "relationship": "parent",
+            "name": "李小宝",
+            "sex": "male",
+            "birth_date": "2025-06-01",
+            "phone": "13912345678",
+            "use_guardian_document": "on",
+            "guardian_doc_type": "resident_id",
+            "guardian_number": "110101199003074469",
+            "guardian_relationship": "parent",
+        },
+    )
+    assert response.status_code == 302
+    home = client.get("/p/").content.decode()
+    assert "李小宝" in home
+    assert "1101**********4469" in home
+
+
+def test_patient_pages_require_sign_in(client):
+    response = client.get("/p/")
+    assert response.status_code == 302
+    assert response["Location"] == "/p/sign-in"
+
+
+def test_sms_sandbox_page_shows_the_code_to_anyone_in_the_demo(client, settings):
+    settings.DEBUG = True
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    page = client.get("/staff/sms/").content.decode()
+    assert re.search(r"sign-in code is \d{6}|验证码为\d{6}", page)
+
+
+def test_sms_sandbox_page_needs_the_permission_in_production(client, make_staff, tertiary):
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    assert client.get("/staff/sms/").status_code == 302
+    client.force_login(make_staff("doctor", tertiary).user)
+    assert client.get("/staff/sms/").status_code == 302
+    client.force_login(make_staff("sysadmin", tertiary).user)
+    assert "13912345678" in client.get("/staff/sms/").content.decode()
