@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,6 +211,12 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
         errors.append(FieldError("name", _("Enter the patient's name."), "required"))
     elif len(name) > NAME_MAX_LENGTH:
         errors.append(FieldError("name", _("The name is too long."), "too_long"))
+    elif _has_control_characters(name):
+        errors.append(FieldError("name", _("The name contains characters not allowed."), "invalid"))
+    if _has_control_characters(reg.address):
+        errors.append(
+            FieldError("address", _("The address contains characters not allowed."), "invalid")
+        )
     if reg.sex not in Sex.values:
         errors.append(FieldError("sex", _("Choose the patient's sex."), "invalid"))
     if reg.birth_date is None:
@@ -259,6 +266,15 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
         guardian_document=guardian_document,
         guardian_relationship=reg.guardian.relationship if reg.guardian else "",
         relationship=reg.relationship,
+    )
+
+
+def _has_control_characters(text: str) -> bool:
+    # NUL and lone surrogates cannot be stored at all (PostgreSQL text, UTF-8), and no other
+    # control character belongs in a name or an address: refuse them as invalid input.
+    return any(
+        unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc" and not ch.isspace())
+        for ch in text
     )
 
 
@@ -504,10 +520,18 @@ def update_patient(patient_id: int, changes: dict[str, str], *, actor: Actor) ->
         name = " ".join(changes["name"].split())
         if not name or len(name) > NAME_MAX_LENGTH:
             errors.append(FieldError("name", _("Enter the patient's name."), "required"))
+        elif _has_control_characters(name):
+            errors.append(
+                FieldError("name", _("The name contains characters not allowed."), "invalid")
+            )
         cleaned["name"] = name
     if "phone" in changes:
         cleaned["phone"] = _collect(errors, normalise_mobile, changes["phone"], field="phone")
     if "address" in changes:
+        if _has_control_characters(changes["address"]):
+            errors.append(
+                FieldError("address", _("The address contains characters not allowed."), "invalid")
+            )
         cleaned["address"] = changes["address"].strip()[:200]
     if errors:
         raise InvalidInput(*errors)

@@ -49,8 +49,11 @@ def test_a_code_is_sent_through_the_sms_sandbox(send_code):
     code = send_code()
 
     (message,) = SmsMessage.objects.all()
-    assert (message.phone, message.purpose, message.status) == (PHONE, "sign_in_code", "sent")
-    assert message.status == SmsStatus.SENT
+    assert (message.phone, message.purpose, message.status) == (
+        PHONE,
+        "sign_in_code",
+        SmsStatus.SENT,
+    )
     assert (message.created_at, message.sent_at, message.provider) == (NOW, NOW, "sandbox")
     assert SIX_DIGITS.findall(message.body) == [code]
     stored = OneTimeCode.objects.get(phone=PHONE)
@@ -161,7 +164,9 @@ def test_a_code_that_is_not_six_digits_is_refused_without_counting(send_code, co
 
 @pytest.mark.parametrize("phone", ["1381234567", "23812345678", "138-1234-567a", ""])
 def test_a_malformed_phone_is_refused_and_nothing_is_sent(clock, client, phone):
-    response = client.post("/api/me/sign-in-code", {"phone": phone}, content_type="application/json")
+    response = client.post(
+        "/api/me/sign-in-code", {"phone": phone}, content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["phone"]
@@ -180,7 +185,9 @@ def test_a_phone_with_country_code_and_separators_is_normalised(send_code):
 
 def test_signing_in_through_the_api(clock, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        sent = client.post("/api/me/sign-in-code", {"phone": PHONE}, content_type="application/json")
+        sent = client.post(
+            "/api/me/sign-in-code", {"phone": PHONE}, content_type="application/json"
+        )
     assert (sent.status_code, sent.json()) == (202, {"sent": True})
     code = SIX_DIGITS.search(SmsMessage.objects.get(phone=PHONE).body).group(1)
 
