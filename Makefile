@@ -25,7 +25,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 format: $(STAMP)
 	$(BIN)/ruff format .

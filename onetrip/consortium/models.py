@@ -107,7 +107,7 @@ class Doctor(models.Model):
     """A doctor belongs to one department, and through it to one institution."""
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="doctors")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     title = models.CharField(_("title"), max_length=20, choices=DoctorTitle.choices)
     speciality = models.CharField(_("speciality"), max_length=200, blank=True)
     user = models.OneToOneField(

@@ -3,6 +3,7 @@ source: the staff member (with their institution), the signed-in patient account
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,9 +56,15 @@ SYSTEM = Actor(kind=ActorKind.SYSTEM, label="system", channel=Channel.SYSTEM)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the hospital's reverse proxy the client is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+    # Behind the hospital's reverse proxy the client is the first X-Forwarded-For hop; a hop
+    # that is not an address (a proxy writing "unknown") falls back to the peer's address.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+    for candidate in (forwarded, request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def staff_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor:

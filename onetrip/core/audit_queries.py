@@ -1,14 +1,16 @@
-"""Reading the audit trail: auditors see their own institution and the ones below it."""
+"""Reading the audit trail: auditors see their own institution and the ones below it, and what
+patients did to records affiliated with them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import Q, QuerySet
 from ninja import Schema
 
 from onetrip.consortium.queries import institution_subtree_ids
-from onetrip.core.actors import Actor
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.models import AuditEvent
 
 
@@ -22,8 +24,18 @@ class AuditFilter(Schema):
 
 def audit_events(filters: AuditFilter, *, actor: Actor) -> QuerySet[AuditEvent]:
     actor.require_perm("core.view_auditevent")
+    institutions = institution_subtree_ids(actor.institution_id)
+    # Patients act from their phones, outside any institution: their own changes belong to the
+    # trail of every institution the patient is affiliated with.
+    affiliated = apps.get_model("identity", "PatientAffiliation").objects.filter(
+        institution_id__in=institutions
+    )
     events = AuditEvent.objects.filter(
-        institution_id__in=institution_subtree_ids(actor.institution_id)
+        Q(institution_id__in=institutions)
+        | Q(
+            actor_kind=ActorKind.PATIENT,
+            patient_id__in=affiliated.values("patient_id"),
+        )
     )
     if filters.patient_id is not None:
         events = events.filter(patient_id=filters.patient_id)

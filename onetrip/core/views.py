@@ -47,10 +47,10 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, choices=[("", "—"), *AuditAction.choices]
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 

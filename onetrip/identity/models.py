@@ -14,7 +14,7 @@ class Sex(models.TextChoices):
 
 
 class Patient(models.Model):
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
     phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)

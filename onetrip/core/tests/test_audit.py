@@ -13,9 +13,11 @@ from django.db import transaction
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.core import audit
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import InvalidInput, PermissionDenied
 from onetrip.core.models import AuditAction, AuditEvent
 from onetrip.identity import services as identity
+from onetrip.identity.models import MobileAccount
 
 FULL_NUMBER = "110101199003074477"
 FULL_PHONE = "13812345678"
@@ -347,3 +349,47 @@ def test_a_malformed_date_filter_is_a_422(client, trail, make_staff, tertiary):
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["date_from"]
+
+
+def test_what_patients_do_on_their_phones_reaches_the_auditors_of_their_institutions(
+    client, clock, clerk, make_staff, tertiary, township
+):
+    account = MobileAccount.objects.create(phone="13912345678", created_at=NOW)
+    patient_actor = Actor(kind=ActorKind.PATIENT, label="139****5678", account_id=account.pk)
+    patient = identity.register_patient(
+        identity.PatientRegistration(
+            name="李娜",
+            sex="female",
+            birth_date=dt.date(1985, 6, 12),
+            phone="13912345678",
+            documents=[identity.DocumentInput("resident_id", OTHER_NUMBER)],
+        ),
+        actor=patient_actor,
+    )
+    identity.affiliate_by_document(identity.DocumentInput("resident_id", OTHER_NUMBER), actor=clerk)
+
+    client.force_login(make_staff("auditor", tertiary).user)
+    seen = [(e["actor_kind"], e["action"]) for e in events(client, patient_id=patient.pk)["items"]]
+    assert seen == [("staff", "grant"), ("patient", "create")]
+
+    client.force_login(make_staff("auditor", township).user)
+    assert events(client, patient_id=patient.pk)["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "remote", "recorded"),
+    [
+        ("203.0.113.9, 10.0.0.1", "10.0.0.1", "203.0.113.9"),
+        ("unknown", "10.0.0.1", "10.0.0.1"),
+        ("", "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_a_view_records_where_the_request_came_from(
+    client, register, make_staff, tertiary, forwarded, remote, recorded
+):
+    patient = register()
+    client.force_login(make_staff("doctor", tertiary).user)
+
+    client.get(f"/api/patients/{patient.pk}", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+
+    assert AuditEvent.objects.get(action="view").ip == recorded
