@@ -3,7 +3,8 @@ as form errors, 403 or 404 pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -26,6 +27,17 @@ def add_domain_errors(
         form.add_error(name if name in form.fields else None, str(error.message))
 
 
+@contextmanager
+def refusals_as_http() -> Iterator[None]:
+    """A service's refusal becomes the 403 or 404 page."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(str(exc.message)) from None
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
+
+
 def staff_page(perm: str | None = None) -> Callable:
     """A staff page: signed in, bound to an institution, holding `perm`. The view receives the
     acting staff member as `actor`."""
@@ -35,15 +47,11 @@ def staff_page(perm: str | None = None) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            try:
+            with refusals_as_http():
                 actor = staff_actor(request)
                 if perm is not None:
                     actor.require_perm(perm)
                 return view(request, *args, actor=actor, **kwargs)
-            except PermissionDenied as exc:
-                raise DjangoPermissionDenied(str(exc.message)) from None
-            except NotFound as exc:
-                raise Http404(str(exc.message)) from None
 
         return wrapper
 

@@ -45,6 +45,8 @@ from onetrip.identity.models import (
 from onetrip.notifications import services as notifications
 
 ADULT_AGE = 18
+# Grants whose holder may consent for the patient: the patient, or a minor's guardian.
+CONSENTING_BASES = (ConsentBasis.OWN_RECORD, ConsentBasis.GUARDIAN_OF_MINOR)
 NAME_MAX_LENGTH = 60
 
 
@@ -173,6 +175,29 @@ def patients_of_account(account_id: int) -> QuerySet[Patient]:
     return Patient.objects.filter(
         proxy_grants__account_id=account_id, proxy_grants__revoked_at__isnull=True
     ).prefetch_related("documents")
+
+
+@dataclass(frozen=True)
+class FamilyCard:
+    """One patient a mobile account acts for: how it relates, and who else may act for them."""
+
+    patient: Patient
+    grant: ProxyGrant
+    others: list[ProxyGrant]
+
+    @property
+    def may_consent(self) -> bool:
+        return self.grant.basis in CONSENTING_BASES
+
+
+def family_of_account(account_id: int) -> list[FamilyCard]:
+    live = ProxyGrant.objects.filter(revoked_at__isnull=True).select_related("account")
+    own = {g.patient_id: g for g in live.filter(account_id=account_id)}
+    others: dict[int, list[ProxyGrant]] = {}
+    for grant in live.filter(patient_id__in=own).exclude(account_id=account_id):
+        others.setdefault(grant.patient_id, []).append(grant)
+    patients = Patient.objects.filter(pk__in=own).prefetch_related("documents").order_by("pk")
+    return [FamilyCard(p, own[p.pk], others.get(p.pk, [])) for p in patients]
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -667,7 +692,7 @@ def _can_consent_for(patient: Patient, account_id: int) -> bool:
         patient=patient,
         account_id=account_id,
         revoked_at__isnull=True,
-        basis__in=[ConsentBasis.OWN_RECORD, ConsentBasis.GUARDIAN_OF_MINOR],
+        basis__in=CONSENTING_BASES,
     ).exists()
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotAuthenticated
-from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
 from onetrip.identity import services
 from onetrip.identity.forms import (
     FIELD_MAP,
@@ -26,7 +26,6 @@ from onetrip.identity.forms import (
     RegistrationForm,
     SearchForm,
 )
-from onetrip.identity.models import ProxyGrant
 from onetrip.identity.presenters import present_patient
 from onetrip.identity.sessions import (
     current_patient_actor,
@@ -50,7 +49,8 @@ def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
             actor = current_patient_actor(request)
         except NotAuthenticated:
             return redirect("patient-sign-in")
-        return view(request, *args, actor=actor, **kwargs)
+        with refusals_as_http():
+            return view(request, *args, actor=actor, **kwargs)
 
     return wrapper
 
@@ -93,27 +93,21 @@ def patient_sign_out(request: HttpRequest) -> HttpResponse:
 @patient_page
 def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """My documents and family."""
-    account = signed_in_account(request)
-    patients = services.patients_of_account(actor.account_id)
-    grants = {
-        grant.patient_id: grant
-        for grant in ProxyGrant.objects.filter(account=account, revoked_at__isnull=True)
-    }
     cards = [
         {
-            "patient": present_patient(patient, actor=actor),
-            "grant": grants.get(patient.pk),
-            "family": ProxyGrant.objects.filter(patient=patient, revoked_at__isnull=True)
-            .exclude(account=account)
-            .select_related("account"),
+            "patient": present_patient(card.patient, actor=actor),
+            "grant": card.grant,
+            "family": card.others,
+            "may_consent": card.may_consent,
         }
-        for patient in patients
+        for card in services.family_of_account(actor.account_id)
     ]
-    return render(
-        request,
-        "identity/patient_home.html",
-        {"cards": cards, "account": account, "document_form": DocumentForm()},
-    )
+    context = {
+        "cards": cards,
+        "account": signed_in_account(request),
+        "document_form": DocumentForm(),
+    }
+    return render(request, "identity/patient_home.html", context)
 
 
 @patient_page
@@ -135,9 +129,8 @@ def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(request, "identity/patient_register.html", {"form": form})
 
 
-@patient_page
-@require_POST
-def patient_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+def _add_document(request: HttpRequest, patient_id: int, actor: Actor) -> None:
+    """The add-document form sits inside a page; its outcome is reported as a page message."""
     form = DocumentForm(request.POST)
     if form.is_valid():
         try:
@@ -146,9 +139,15 @@ def patient_add_document(request: HttpRequest, patient_id: int, *, actor: Actor)
             add_domain_errors(form, exc, FIELD_MAP)
         else:
             messages.success(request, _("Document added."))
-            return redirect("patient-home")
+            return
     for error in form.errors.values():
         messages.error(request, " ".join(error))
+
+
+@patient_page
+@require_POST
+def patient_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    _add_document(request, patient_id, actor)
     return redirect("patient-home")
 
 
@@ -223,15 +222,5 @@ def staff_patient_register(request: HttpRequest, *, actor: Actor) -> HttpRespons
 @staff_page("identity.add_identitydocument")
 @require_POST
 def staff_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
-    form = DocumentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_document(patient_id, form.to_input(), actor=actor)
-        except InvalidInput as exc:
-            add_domain_errors(form, exc, FIELD_MAP)
-        else:
-            messages.success(request, _("Document added."))
-            return redirect("staff-patient-detail", patient_id=patient_id)
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
+    _add_document(request, patient_id, actor)
     return redirect("staff-patient-detail", patient_id=patient_id)

@@ -1,5 +1,6 @@
 """Staff and patient pages enforce the same rules as the API (R-ORG-2, R-ORG-3, R-ID-1)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -137,3 +138,58 @@ def test_sms_sandbox_page_needs_the_permission_in_production(client, make_staff,
     assert client.get("/staff/sms/").status_code == 302
     client.force_login(make_staff("sysadmin", tertiary).user)
     assert "13912345678" in client.get("/staff/sms/").content.decode()
+
+
+def test_clerk_adds_a_document_on_the_patient_page(client, clerk, register):
+    patient = register()
+    client.force_login(clerk.user)
+    url = f"/staff/patients/{patient.pk}/documents"
+
+    refused = client.post(url, {"doc_type": "citizen_card", "doc_number": "A1"}, follow=True)
+    assert 'class="error"' in refused.content.decode()
+    assert patient.documents.count() == 1
+
+    client.post(url, {"doc_type": "citizen_card", "doc_number": "HZ20261123"})
+    page = client.get(f"/staff/patients/{patient.pk}").content.decode()
+    assert "HZ20261123" in page  # a registration clerk sees full numbers
+
+
+def test_family_member_given_access_sees_the_patient(client, clock):
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    client.post("/p/sign-in", {"phone": "13912345678", "code": code})
+    client.post(
+        "/p/register",
+        {
+            "relationship": "self",
+            "name": "李娜",
+            "sex": "female",
+            "birth_date": "1990-03-07",
+            "phone": "13912345678",
+            "doc_type": "resident_id",
+            "doc_number": "110101199003074469",
+        },
+    )
+    patient = Patient.objects.get()
+    client.post(
+        f"/p/patients/{patient.pk}/family", {"phone": "13800001111", "relationship": "child"}
+    )
+    assert "138****1111" in client.get("/p/").content.decode()
+
+    clock.advance(dt.timedelta(minutes=2))
+    client.post("/p/sign-out")
+    client.post("/p/sign-in", {"phone": "13800001111"})
+    code = re.search(r"\d{6}", SmsMessage.objects.filter(phone="13800001111").get().body).group()
+    client.post("/p/sign-in", {"phone": "13800001111", "code": code})
+    home = client.get("/p/").content.decode()
+    assert "李娜" in home
+    assert f"/p/patients/{patient.pk}/family" not in home
+
+
+def test_a_patient_cannot_open_someone_elses_family_page(client, register):
+    stranger = register()
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    client.post("/p/sign-in", {"phone": "13912345678", "code": code})
+
+    assert client.get(f"/p/patients/{stranger.pk}/family").status_code == 404
