@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "onetrip.consortium",
     "onetrip.identity",
     "onetrip.notifications",
+    "onetrip.scheduling",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,15 @@ class InstitutionLevel(models.TextChoices):
     ISLAND_HUT = "island_hut", _("Island health hut")
 
 
+# Institutions that book into upper-level hospitals through the reserved primary-care pool.
+PRIMARY_CARE_LEVELS = (
+    InstitutionLevel.TOWNSHIP,
+    InstitutionLevel.COMMUNITY_CENTRE,
+    InstitutionLevel.COMMUNITY_STATION,
+    InstitutionLevel.ISLAND_HUT,
+)
+
+
 class Institution(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)

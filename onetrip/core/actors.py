@@ -21,6 +21,7 @@ class ActorKind(models.TextChoices):
     STAFF = "staff", _("Staff")
     PATIENT = "patient", _("Patient")
     SYSTEM = "system", _("System")
+    CLIENT = "client", _("External system")
 
 
 class Channel(models.TextChoices):
@@ -37,6 +38,7 @@ class Actor:
     user: AbstractUser | None = None
     account_id: int | None = None
     institution_id: int | None = None
+    client_id: int | None = None
     ip: str | None = None
     channel: str = Channel.WEB
 

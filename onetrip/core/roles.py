@@ -34,6 +34,30 @@ CONSORTIUM_ADMIN = tuple(
     for verb in ("view", "add", "change")
 ) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_smsmessage")
 
+APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
+WINDOW_BOOKING = APPOINTMENTS_READ + (
+    "scheduling.book_at_window",
+    "scheduling.book_by_phone",
+    "scheduling.book_for_primary_care",  # effective only at primary-care institutions
+    "scheduling.exempt_no_show",
+    "scheduling.check_in",
+    "scheduling.stop_session",
+)
+CLINIC_WORK = APPOINTMENTS_READ + (
+    "scheduling.book_in_clinic",
+    "scheduling.book_for_primary_care",
+    "scheduling.call_patients",
+)
+SCHEDULE_ADMIN = (
+    tuple(
+        f"scheduling.{verb}_{model}"
+        for model in ("sessiontemplate", "scheduleexception", "schedulingpolicy", "apiclient")
+        for verb in ("view", "add", "change")
+    )
+    + ("scheduling.add_clinicsession", "scheduling.stop_session")
+    + APPOINTMENTS_READ
+)
+
 
 @dataclass(frozen=True)
 class Role:
@@ -47,18 +71,38 @@ class Role:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("registration", _("Registration window"), PATIENT_WRITE + FULL_IDENTIFIERS),
-    Role("doctor", _("Doctor"), PATIENT_READ),
-    Role("nurse", _("Nurse"), PATIENT_READ),
+    Role(
+        "registration",
+        _("Registration window"),
+        PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING,
+    ),
+    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK),
+    Role(
+        "nurse",
+        _("Nurse"),
+        PATIENT_READ + APPOINTMENTS_READ + ("scheduling.check_in", "scheduling.call_patients"),
+    ),
     Role("exam_centre", _("Exam appointment centre"), PATIENT_READ),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
-    Role("referral", _("Referral office"), PATIENT_READ + ("identity.share_patient",)),
-    Role("service_centre", _("Service centre"), PATIENT_WRITE),
+    Role(
+        "referral",
+        _("Referral office"),
+        PATIENT_READ
+        + APPOINTMENTS_READ
+        + ("identity.share_patient", "scheduling.book_for_primary_care"),
+    ),
+    Role(
+        "service_centre",
+        _("Service centre"),
+        PATIENT_WRITE
+        + APPOINTMENTS_READ
+        + ("scheduling.book_by_phone", "scheduling.exempt_no_show"),
+    ),
     Role("complaints", _("Complaints officer"), PATIENT_READ),
     Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),
-    Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN),
+    Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN + SCHEDULE_ADMIN),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )
 ROLES_BY_CODE = {role.code: role for role in ROLES}

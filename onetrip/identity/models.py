@@ -90,6 +90,7 @@ class AffiliationReason(models.TextChoices):
     PRESENTED_DOCUMENT = "presented_document", _("Patient presented a document here")
     REFERRAL = "referral", _("Referred here")
     SHARED = "shared", _("Shared by another institution")
+    APPOINTMENT = "appointment", _("Booked an appointment here")
 
 
 class PatientAffiliation(models.Model):

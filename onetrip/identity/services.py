@@ -756,6 +756,16 @@ def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
     return patient
 
 
+def affiliate_for_appointment(patient_id: int, institution_id: int) -> None:
+    """A patient booked at an institution: its staff will need the record at the visit. Runs in
+    the booking's transaction; the booking's own audit row records the act."""
+    PatientAffiliation.objects.get_or_create(
+        patient_id=patient_id,
+        institution_id=institution_id,
+        defaults={"reason": AffiliationReason.APPOINTMENT, "since": clock.now()},
+    )
+
+
 @transaction.atomic
 def share_patient(patient_id: int, institution_id: int, *, actor: Actor) -> PatientAffiliation:
     actor.require_perm("identity.share_patient")

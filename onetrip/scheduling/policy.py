@@ -1,0 +1,93 @@
+"""Booking rules as data (R-APPT-3/4/5/6/7). Defaults follow ../shared/reference/domain-rules.md §1;
+an institution, a department or a doctor may override any of them (most specific wins)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core.errors import FieldError, InvalidInput
+
+# Percent of a session's capacity per pool. Online = shared_online + primary_care = 80 (≥80% of
+# general, specialist and expert capacity online); primary_care is 40% of online.
+DEFAULT_POOL_SHARES = {
+    "primary_care": 32,
+    "shared_online": 48,
+    "window": 10,
+    "in_clinic": 5,
+    "phone": 3,
+    "kiosk": 2,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class BookingPolicy:
+    release_time: dt.time = dt.time(7, 0)
+    window_days: int = 14
+    primary_care_release_days: int = 10
+    primary_care_return_days: int = 3
+    pool_shares: dict[str, int] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_POOL_SHARES)
+    )
+    hold_minutes: int = 15
+    cancel_days_before: int = 1
+    cancel_deadline: dt.time = dt.time(15, 0)
+    no_show_grace_minutes: int = 30
+    no_show_limit: int = 3
+    no_show_window_days: int = 90
+    suspension_days: int = 90
+    per_department_per_day: int = 1
+    daily_cap: int | None = 3
+    weekly_cap: int | None = 10
+    early_check_in_minutes: int = 30
+    late_insert_every: int = 3
+    waitlist_offer_minutes: int = 30
+
+    def with_overrides(self, overrides: dict[str, Any]) -> BookingPolicy:
+        return dataclasses.replace(self, **_parse(overrides))
+
+
+TIME_FIELDS = {"release_time", "cancel_deadline"}
+INT_FIELDS = {
+    f.name
+    for f in dataclasses.fields(BookingPolicy)
+    if f.name not in TIME_FIELDS and f.name != "pool_shares"
+}
+
+
+def _parse(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Validate stored or submitted overrides; the JSON form keeps times as "HH:MM"."""
+    known = {f.name for f in dataclasses.fields(BookingPolicy)}
+    errors: list[FieldError] = []
+    parsed: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name not in known:
+            errors.append(FieldError(name, _("Unknown rule."), "unknown"))
+        elif name in TIME_FIELDS:
+            try:
+                parsed[name] = dt.time.fromisoformat(value) if isinstance(value, str) else value
+            except ValueError:
+                errors.append(FieldError(name, _("Enter a time as HH:MM."), "invalid"))
+        elif name == "pool_shares":
+            shares = value if isinstance(value, dict) else {}
+            if sorted(shares) != sorted(DEFAULT_POOL_SHARES) or sum(shares.values()) != 100:
+                errors.append(
+                    FieldError(name, _("Give every pool a share; shares add up to 100."), "invalid")
+                )
+            else:
+                parsed[name] = dict(shares)
+        elif value is None and name in ("daily_cap", "weekly_cap"):
+            parsed[name] = None
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.append(FieldError(name, _("Enter a whole number, 0 or more."), "invalid"))
+        else:
+            parsed[name] = value
+    if errors:
+        raise InvalidInput(*errors)
+    return parsed
+
+
+DEFAULT_POLICY = BookingPolicy()

@@ -1,0 +1,454 @@
+"""Booking, holding, cancelling (R-APPT-1/2/3/4/5).
+
+Never overbook: a unit is taken by one conditional UPDATE on its pool counter (and the CHECK
+`booked <= capacity` backs it). Never double-book a patient: the patient's BookerState row is
+locked while limits are checked, and a partial unique index allows one live booking per session.
+Never lose a booking: every request is one transaction, and a retried request with the same
+Idempotency-Key returns the booking the first one made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.models import AuditAction
+from onetrip.identity import services as identity
+from onetrip.notifications import services as notifications
+from onetrip.scheduling.models import (
+    ACTIVE_STATUSES,
+    ApiClient,
+    Appointment,
+    AppointmentStatus,
+    BookerState,
+    BookingChannel,
+    ClinicSession,
+    PriorityClass,
+    SessionStatus,
+    Slot,
+    SlotPool,
+)
+from onetrip.scheduling.policy import BookingPolicy
+from onetrip.scheduling.quotas import open_pools
+from onetrip.scheduling.services.schedule import session_policy
+
+ONLINE_CHANNELS = (BookingChannel.APP, BookingChannel.PHONE, BookingChannel.KIOSK)
+
+# Which channels each kind of staff may book through (R-APPT-1).
+STAFF_CHANNEL_PERMISSIONS = {
+    BookingChannel.WINDOW: "scheduling.book_at_window",
+    BookingChannel.PHONE: "scheduling.book_by_phone",
+    BookingChannel.IN_CLINIC: "scheduling.book_in_clinic",
+    BookingChannel.PRIMARY_CARE: "scheduling.book_for_primary_care",
+}
+
+
+class BookingRefused(DomainError):
+    """A booking the rules forbid; `code` tells clients which rule."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    patient_id: int
+    slot_id: int
+    channel: str
+    hold: bool = False
+    idempotency_key: str = ""
+    priority: int = PriorityClass.ORDINARY
+    walk_in: bool = False
+
+
+# --- who may book through which channel -----------------------------------------------------
+
+
+def check_channel(actor: Actor, channel: str) -> None:
+    if channel not in BookingChannel.values:
+        raise InvalidInput.field("channel", gettext_lazy("Choose a booking channel."))
+    if actor.kind == ActorKind.PATIENT and channel == BookingChannel.APP:
+        return
+    if actor.kind == ActorKind.CLIENT:
+        if ApiClient.objects.filter(pk=actor.client_id, channel=channel, is_active=True).exists():
+            return
+    elif actor.kind == ActorKind.STAFF:
+        perm = STAFF_CHANNEL_PERMISSIONS.get(channel)
+        if perm is not None and actor.has_perm(perm) and _channel_fits_institution(channel, actor):
+            return
+    raise PermissionDenied(gettext_lazy("You cannot book through this channel."))
+
+
+def _channel_fits_institution(channel: str, actor: Actor) -> bool:
+    """The primary-care pool is for township, community and island staff only."""
+    if channel != BookingChannel.PRIMARY_CARE:
+        return True
+    return Institution.objects.filter(
+        pk=actor.institution_id, level__in=PRIMARY_CARE_LEVELS
+    ).exists()
+
+
+def idempotency_scope(actor: Actor) -> str:
+    if actor.kind == ActorKind.PATIENT:
+        return f"account:{actor.account_id}"
+    if actor.kind == ActorKind.STAFF:
+        return f"user:{actor.user.pk}"
+    if actor.kind == ActorKind.CLIENT:
+        return f"client:{actor.client_id}"
+    return f"{actor.kind}:{actor.label}"
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+def book_slot(request: BookingRequest, *, actor: Actor) -> Appointment:
+    """Book (or hold for payment) one unit of a slot for a patient."""
+    check_channel(actor, request.channel)
+    if request.priority not in PriorityClass.values:
+        raise InvalidInput.field("priority", gettext_lazy("Choose a priority class."))
+    if len(request.idempotency_key) > 100:
+        raise InvalidInput.field("idempotency_key", gettext_lazy("The key is too long."))
+    scope = idempotency_scope(actor)
+    if request.idempotency_key:
+        earlier = _earlier_attempt(scope, request)
+        if earlier is not None:
+            return earlier
+    try:
+        return _book(request, scope, actor)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race; answer with its booking.
+        earlier = _earlier_attempt(scope, request) if request.idempotency_key else None
+        if earlier is None:
+            raise BookingRefused(
+                gettext_lazy("You already have a booking in this session."), code="already_booked"
+            ) from None
+        return earlier
+
+
+def book_on_behalf(
+    request: BookingRequest, *, booked_by: str, hold_until: dt.datetime | None = None
+) -> Appointment:
+    """The platform books for a patient (a waitlist turn, a stop-clinic rebooking offer): the
+    channel and the patient's consent were checked when the patient asked. With `hold_until`
+    the unit is held for them until then."""
+    actor = Actor(kind=ActorKind.SYSTEM, label=booked_by[:150], channel="system")
+    return _book(request, "", actor, hold_until=hold_until)
+
+
+def _earlier_attempt(scope: str, request: BookingRequest) -> Appointment | None:
+    earlier = Appointment.objects.filter(
+        idempotency_scope=scope, idempotency_key=request.idempotency_key
+    ).first()
+    if earlier is not None and (earlier.patient_id, earlier.slot_id) != (
+        request.patient_id,
+        request.slot_id,
+    ):
+        raise InvalidInput.field(
+            "idempotency_key",
+            gettext_lazy("This key was already used for a different booking."),
+            "key_reused",
+        )
+    return earlier
+
+
+@transaction.atomic
+def _book(
+    request: BookingRequest, scope: str, actor: Actor, *, hold_until: dt.datetime | None = None
+) -> Appointment:
+    now = clock.now()
+    patient = identity.accessible_patients(actor).filter(pk=request.patient_id).first()
+    if patient is None:
+        raise NotFound(gettext_lazy("No such patient."))
+    slot = Slot.objects.select_related("session").filter(pk=request.slot_id).first()
+    if slot is None:
+        raise NotFound(gettext_lazy("No such slot."))
+    session = slot.session
+    policy = session_policy(session)
+    _check_slot_bookable(slot, now)
+    _lock_booker(patient.pk)
+    _check_personal_limits(patient.pk, session, request.channel, policy, now)
+    reclaim_expired_holds(slot_ids=[slot.pk], now=now)
+    pool = _take_unit(slot, request.channel, policy, now)
+    if request.hold and hold_until is None:
+        hold_until = now + dt.timedelta(minutes=policy.hold_minutes)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        slot=slot,
+        pool=pool,
+        session=session,
+        department_id=session.department_id,
+        visit_date=session.date,
+        channel=request.channel,
+        status=AppointmentStatus.HELD if hold_until else AppointmentStatus.BOOKED,
+        held_until=hold_until,
+        booked_at=now,
+        booked_by=actor.label,
+        idempotency_scope=scope if request.idempotency_key else "",
+        idempotency_key=request.idempotency_key,
+        is_walk_in=request.walk_in,
+        priority=request.priority,
+    )
+    identity.affiliate_for_appointment(patient.pk, session.institution_id)
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        appointment,
+        patient_id=patient.pk,
+        summary=f"appointment {appointment.status} via {request.channel}",
+        changes={"slot": slot.pk, "pool": pool.kind},
+    )
+    if not hold_until:
+        _notify_booked(appointment, patient.phone)
+    return appointment
+
+
+def _check_slot_bookable(slot: Slot, now: dt.datetime) -> None:
+    if slot.session.status == SessionStatus.STOPPED:
+        raise BookingRefused(gettext_lazy("This clinic session is stopped."), code="stopped")
+    if slot.starts_at <= now:
+        raise BookingRefused(gettext_lazy("This time has already passed."), code="past")
+
+
+def _lock_booker(patient_id: int) -> None:
+    BookerState.objects.get_or_create(patient_id=patient_id)
+    BookerState.objects.select_for_update().get(patient_id=patient_id)
+
+
+def _check_personal_limits(
+    patient_id: int, session: ClinicSession, channel: str, policy: BookingPolicy, now: dt.datetime
+) -> None:
+    """Anti-scalper limits (R-APPT-4) and the no-show penalty (R-APPT-5), checked while the
+    patient's booker row is locked."""
+    live = Appointment.objects.filter(patient_id=patient_id, status__in=ACTIVE_STATUSES)
+    if live.filter(session=session).exists():
+        raise BookingRefused(
+            gettext_lazy("You already have a booking in this session."), code="already_booked"
+        )
+    if channel in ONLINE_CHANNELS:
+        suspended_until = suspension_ends(patient_id, policy, now)
+        if suspended_until is not None:
+            message = _("Online booking is suspended until %(date)s after repeated no-shows.")
+            raise BookingRefused(
+                message % {"date": f"{timezone.localtime(suspended_until):%Y-%m-%d}"},
+                code="suspended",
+            )
+    if channel == BookingChannel.IN_CLINIC:
+        return  # a doctor's return-visit booking is not the patient's own quota
+    same_day = live.filter(visit_date=session.date)
+    if (
+        same_day.filter(department_id=session.department_id).count()
+        >= policy.per_department_per_day
+    ):
+        raise BookingRefused(
+            gettext_lazy("You already have a booking in this department that day."),
+            code="limit_department_day",
+        )
+    if policy.daily_cap is not None and same_day.count() >= policy.daily_cap:
+        raise BookingRefused(
+            gettext_lazy("You have reached the number of bookings allowed per day."),
+            code="limit_daily",
+        )
+    monday = session.date - dt.timedelta(days=session.date.weekday())
+    week = live.filter(visit_date__range=(monday, monday + dt.timedelta(days=6)))
+    if policy.weekly_cap is not None and week.count() >= policy.weekly_cap:
+        raise BookingRefused(
+            gettext_lazy("You have reached the number of bookings allowed per week."),
+            code="limit_weekly",
+        )
+
+
+def _take_unit(slot: Slot, channel: str, policy: BookingPolicy, now: dt.datetime) -> SlotPool:
+    kinds = open_pools(channel, slot.session.date, now, policy)
+    if not kinds:
+        raise BookingRefused(
+            gettext_lazy("This day is not open for booking through this channel yet."),
+            code="not_released",
+        )
+    pools = {p.kind: p for p in SlotPool.objects.filter(slot=slot, kind__in=kinds)}
+    for kind in kinds:
+        pool = pools.get(kind)
+        if pool is None:
+            continue
+        taken = SlotPool.objects.filter(pk=pool.pk, booked__lt=F("capacity")).update(
+            booked=F("booked") + 1
+        )
+        if taken:
+            return pool
+    raise BookingRefused(gettext_lazy("This time is fully booked."), code="full")
+
+
+def _notify_booked(appointment: Appointment, phone: str) -> None:
+    slot = appointment.slot
+    body = _(
+        "[OneTrip] Booked: %(doctor)s, %(date)s, arrive %(start)s–%(end)s. Booking number "
+        "%(number)s."
+    ) % {
+        "doctor": appointment.session.doctor.name,
+        "date": f"{appointment.visit_date:%Y-%m-%d}",
+        "start": f"{timezone.localtime(slot.starts_at):%H:%M}",
+        "end": f"{timezone.localtime(slot.ends_at):%H:%M}",
+        "number": appointment.booking_number,
+    }
+    notifications.queue_sms(phone, body, purpose="appointment_booked")
+
+
+# --- holds ----------------------------------------------------------------------------------
+
+
+def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime) -> int:
+    """Give back the units of holds whose time ran out. Called on the booking path for the slot
+    at hand, so correctness never waits for a sweep; a periodic task may sweep everything."""
+    expired = Appointment.objects.filter(status=AppointmentStatus.HELD, held_until__lte=now)
+    if slot_ids is not None:
+        expired = expired.filter(slot_id__in=slot_ids)
+    reclaimed = 0
+    for appointment_id, pool_id in expired.values_list("pk", "pool_id"):
+        claimed = Appointment.objects.filter(
+            pk=appointment_id, status=AppointmentStatus.HELD
+        ).update(status=AppointmentStatus.EXPIRED)
+        if claimed:
+            SlotPool.objects.filter(pk=pool_id).update(booked=F("booked") - 1)
+            reclaimed += 1
+    return reclaimed
+
+
+@transaction.atomic
+def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
+    """Turn a held slot into a booking once the fee is paid."""
+    appointment = _get_for_update(appointment_id, actor)
+    now = clock.now()
+    if appointment.status == AppointmentStatus.BOOKED:
+        return appointment
+    if appointment.status != AppointmentStatus.HELD or appointment.held_until <= now:
+        raise BookingRefused(gettext_lazy("The hold has expired; book again."), code="hold_expired")
+    appointment.status = AppointmentStatus.BOOKED
+    appointment.held_until = None
+    appointment.save(update_fields=["status", "held_until"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        appointment,
+        patient_id=appointment.patient_id,
+        summary="hold confirmed",
+    )
+    _notify_booked(appointment, appointment.patient.phone)
+    return appointment
+
+
+def _get_for_update(appointment_id: int, actor: Actor) -> Appointment:
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("slot", "session__doctor", "patient")
+        .filter(pk=appointment_id, patient__in=identity.accessible_patients(actor))
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(gettext_lazy("No such appointment."))
+    return appointment
+
+
+# --- cancellation ---------------------------------------------------------------------------
+
+
+def cancel_deadline(visit_date: dt.date, policy: BookingPolicy) -> dt.datetime:
+    day = visit_date - dt.timedelta(days=policy.cancel_days_before)
+    return timezone.make_aware(dt.datetime.combine(day, policy.cancel_deadline))
+
+
+@transaction.atomic
+def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
+    """Cancel before the deadline (staff at a window may cancel later). The unit goes back to
+    the pool it came from; unused primary-care units are open to online bookers after their
+    return time anyway, so this is also "back to the shared pool" once that pool has closed."""
+    appointment = _get_for_update(appointment_id, actor)
+    now = clock.now()
+    if appointment.status not in (AppointmentStatus.HELD, AppointmentStatus.BOOKED):
+        raise BookingRefused(
+            gettext_lazy("Only a booking not yet checked in can be cancelled."),
+            code="not_cancellable",
+        )
+    policy = session_policy(appointment.session)
+    if actor.kind != ActorKind.STAFF and now > cancel_deadline(appointment.visit_date, policy):
+        raise BookingRefused(
+            gettext_lazy("The cancellation deadline has passed."), code="deadline_passed"
+        )
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.save(update_fields=["status", "cancelled_at"])
+    SlotPool.objects.filter(pk=appointment.pool_id).update(booked=F("booked") - 1)
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        appointment,
+        patient_id=appointment.patient_id,
+        summary="appointment cancelled",
+    )
+    from onetrip.scheduling.services import waitlist
+
+    waitlist.offer_freed_capacity(appointment.session, now=now)
+    return appointment
+
+
+# --- no-shows -------------------------------------------------------------------------------
+
+
+def no_show_times(patient_id: int, policy: BookingPolicy, now: dt.datetime) -> list[dt.datetime]:
+    """When each of the patient's unexempted no-shows happened, oldest first. A booking not
+    checked in `no_show_grace_minutes` after its slot ends is a no-show from then on."""
+    grace = dt.timedelta(minutes=policy.no_show_grace_minutes)
+    lookback = now - dt.timedelta(days=policy.no_show_window_days + policy.suspension_days)
+    ends = (
+        Appointment.objects.filter(
+            patient_id=patient_id,
+            status__in=(AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW),
+            no_show_exempt_reason="",
+            slot__ends_at__gte=lookback - grace,
+            slot__ends_at__lte=now - grace,
+        )
+        .order_by("slot__ends_at")
+        .values_list("slot__ends_at", flat=True)
+    )
+    return [end + grace for end in ends]
+
+
+def suspension_ends(patient_id: int, policy: BookingPolicy, now: dt.datetime) -> dt.datetime | None:
+    """The end of the online-booking suspension in force at `now`, if any: `no_show_limit`
+    no-shows within `no_show_window_days` suspend for `suspension_days` from the last of them."""
+    times = no_show_times(patient_id, policy, now)
+    window = dt.timedelta(days=policy.no_show_window_days)
+    limit = policy.no_show_limit
+    for index in range(len(times) - 1, limit - 2, -1):
+        if limit and times[index] - times[index - limit + 1] <= window:
+            ends = times[index] + dt.timedelta(days=policy.suspension_days)
+            return ends if ends > now else None
+    return None
+
+
+@transaction.atomic
+def exempt_no_show(appointment_id: int, reason: str, *, actor: Actor) -> Appointment:
+    """Staff waive a no-show (the patient was ill, the hospital was at fault…)."""
+    actor.require_perm("scheduling.exempt_no_show")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput.field("reason", gettext_lazy("Give a reason for the exemption."))
+    appointment = _get_for_update(appointment_id, actor)
+    appointment.no_show_exempt_reason = reason[:200]
+    appointment.save(update_fields=["no_show_exempt_reason"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        appointment,
+        patient_id=appointment.patient_id,
+        summary="no-show exempted",
+        changes={"reason": reason[:200]},
+    )
+    return appointment
