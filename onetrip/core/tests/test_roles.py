@@ -99,7 +99,8 @@ def test_syncing_repairs_a_group_edited_by_hand():
     sync_role_groups()
     sync_role_groups()
 
-    assert group_permissions(group) == {"identity.view_patient"}
+    assert group_permissions(group) == set(ROLES_BY_CODE["doctor"].permissions)
+    assert "identity.view_full_identifiers" not in group_permissions(group)
     assert group_permissions(Group.objects.get(name="role:auditor")) == {
         "identity.view_patient",
         "core.view_auditevent",
