@@ -7,6 +7,7 @@ from onetrip.core.api import router as core_router
 from onetrip.core.problems import install_problem_handlers
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
+from onetrip.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="OneTrip API",
@@ -19,3 +20,4 @@ api.add_router("/consortium", consortium_router)
 api.add_router("/audit", core_router)
 api.add_router("/patients", identity_router)
 api.add_router("/me", patient_router)
+api.add_router("/scheduling", scheduling_router)

@@ -5,10 +5,13 @@ from onetrip.api import api
 
 urlpatterns = [
     path("", include("onetrip.identity.urls")),
+    path("", include("onetrip.scheduling.urls")),
     path("staff/", include("onetrip.core.urls")),
     path("staff/sms/", include("onetrip.notifications.urls")),
+    path("staff/clinic/", include("onetrip.scheduling.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.identity.fhir_urls")),
+    path("fhir/", include("onetrip.scheduling.fhir_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,7 +2,9 @@
 
 Everything is written through the services, exactly as the pages and the API would write it:
 structure by the system actor, patients by each institution's registration-window account (so
-every patient is affiliated with the institution that registered them and has an audit row).
+every patient is affiliated with the institution that registered them and has an audit row), and
+three weeks of clinic sessions by the schedule service from weekly session templates. The
+templates themselves are back-office data without a service yet, so they are inserted directly.
 
 All names, numbers and addresses are synthetic. Resident ID numbers are well formed (GB 11643
 check character, Zhejiang region codes, birth date and sex encoded) but belong to nobody.
@@ -21,6 +23,7 @@ from faker import Faker
 
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import (
+    Clinic,
     ClinicKind,
     Department,
     Doctor,
@@ -35,6 +38,8 @@ from onetrip.core.roles import ROLES
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Relationship, Sex
+from onetrip.scheduling.models import Period, SessionTemplate
+from onetrip.scheduling.services import schedule
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -353,11 +358,31 @@ class DemoSummary:
     clinics: int = 0
     doctors: int = 0
     staff_accounts: int = 0
+    clinic_sessions: int = 0
     patients: int = 0
     patients_by_institution: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
     password: str = DEMO_PASSWORD
+
+
+# --- clinic schedules -----------------------------------------------------------------------
+
+# Registration fee (fen) and patients per 10-minute slot by title: 普通号 for residents up to
+# 专家号 for chief physicians, who see fewer patients each.
+_FEE_AND_CAPACITY: dict[str, tuple[int, int]] = {
+    DoctorTitle.CHIEF: (5000, 1),
+    DoctorTitle.ASSOCIATE_CHIEF: (3000, 2),
+    DoctorTitle.ATTENDING: (1500, 3),
+    DoctorTitle.RESIDENT: (1000, 3),
+    DoctorTitle.ASSISTANT: (1000, 3),
+}
+_EXPERT_TITLES = (DoctorTitle.CHIEF, DoctorTitle.ASSOCIATE_CHIEF)
+_MORNING = (dt.time(8, 0), dt.time(11, 30))
+_AFTERNOON = (dt.time(14, 0), dt.time(16, 30))
+# Emergency patients are seen as they arrive, never booked.
+_UNBOOKED_DEPARTMENTS = ("ER",)
+SCHEDULE_DAYS = 21  # by default sessions are generated from today to today + 21 days
 
 
 # --- synthetic identity numbers -------------------------------------------------------------
@@ -629,9 +654,11 @@ def load_demo(
     *,
     patients: int = 3000,
     seed: int = 20261123,
+    schedule_days: int = SCHEDULE_DAYS,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Load the demo consortium, staff and `patients` synthetic patients, all or nothing.
+    """Load the demo consortium, staff, clinic sessions from today to `schedule_days` ahead and
+    `patients` synthetic patients, all or nothing.
 
     Does nothing when the demo consortium is already there (its tertiary hospital exists).
     """
@@ -647,6 +674,7 @@ def load_demo(
         institutions = _create_institutions()
         departments, clinics, doctors = _create_structure(institutions, rng, fake)
         staff = _create_staff(institutions, departments, fake)
+        sessions = _create_schedules(institutions, doctors, schedule_days)
         registered = _create_patients(patients, seed, staff, progress)
     return DemoSummary(
         institutions=len(institutions),
@@ -654,6 +682,7 @@ def load_demo(
         clinics=clinics,
         doctors=len(doctors),
         staff_accounts=len(staff),
+        clinic_sessions=sessions,
         patients=sum(registered.values()),
         patients_by_institution=registered,
         seconds=time.perf_counter() - started,
@@ -754,6 +783,55 @@ def _create_staff(
             actor=SYSTEM,
         )
     return staff
+
+
+def _create_schedules(
+    institutions: dict[str, Institution], doctors: list[Doctor], days: int
+) -> int:
+    """Every doctor outside emergency works Monday to Saturday mornings and two weekday
+    afternoons; experts in their department's expert clinic, everyone else in its general
+    clinic. Returns the number of clinic sessions generated."""
+    today = clock.today()
+    clinics: dict[tuple[int, str], Clinic] = {}
+    for clinic in Clinic.objects.filter(kind__in=(ClinicKind.GENERAL, ClinicKind.EXPERT)):
+        clinics[(clinic.department_id, clinic.kind)] = clinic
+    templates = []
+    for index, doctor in enumerate(doctors):
+        if doctor.department.code in _UNBOOKED_DEPARTMENTS:
+            continue
+        fee, capacity = _FEE_AND_CAPACITY[doctor.title]
+        clinic = clinics[(doctor.department_id, ClinicKind.GENERAL)]
+        if doctor.title in _EXPERT_TITLES:
+            clinic = clinics.get((doctor.department_id, ClinicKind.EXPERT), clinic)
+        weekly = [(weekday, Period.MORNING, _MORNING) for weekday in range(6)]
+        weekly += [
+            (weekday, Period.AFTERNOON, _AFTERNOON) for weekday in (index % 5, (index + 2) % 5)
+        ]
+        templates += [
+            SessionTemplate(
+                doctor=doctor,
+                clinic=clinic,
+                weekday=weekday,
+                period=period,
+                start_time=start,
+                end_time=end,
+                slot_minutes=10,
+                capacity_per_slot=capacity,
+                fee_fen=fee,
+                valid_from=today,
+            )
+            for weekday, period, (start, end) in weekly
+        ]
+    SessionTemplate.objects.bulk_create(templates)
+    return sum(
+        schedule.generate_sessions(
+            institution_id=institution.pk,
+            date_from=today,
+            date_to=today + dt.timedelta(days=days),
+            actor=SYSTEM,
+        )
+        for institution in institutions.values()
+    )
 
 
 def _registration_actor(profile: StaffProfile) -> Actor:

@@ -23,8 +23,6 @@ from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import IdentityDocument, Patient, Relationship
 from onetrip.identity.presenters import present_document, sees_full_identifiers
 
-FHIR_CONTENT_TYPE = "application/fhir+json"
-
 # --- identifier systems ---------------------------------------------------------------------
 
 # National health information OIDs (WS/T 500 and the resident e-health card scheme).
@@ -233,42 +231,3 @@ def searchset_bundle(
 
 
 # --- OperationOutcome -----------------------------------------------------------------------
-
-ISSUE_TYPES = {
-    400: "invalid",
-    401: "login",
-    403: "forbidden",
-    404: "not-found",
-    405: "not-supported",
-    409: "conflict",
-    422: "invalid",
-}
-
-
-ERROR_CODE_SYSTEM = "https://onetrip.example/fhir/CodeSystem/error-code"
-
-
-def outcome_issue(
-    status: int, message: str, *, code: str = "", expression: str = ""
-) -> dict[str, Any]:
-    issue: dict[str, Any] = {
-        "severity": "error",
-        "code": ISSUE_TYPES.get(status, "processing"),
-        "diagnostics": message,
-    }
-    if code:
-        issue["details"] = {
-            "coding": [{"system": ERROR_CODE_SYSTEM, "code": code}],
-            "text": message,
-        }
-    if expression:
-        issue["expression"] = [expression]
-    return issue
-
-
-def operation_outcome(
-    status: int, message: str, *, code: str = "", issues: Iterable[dict[str, Any]] = ()
-) -> dict[str, Any]:
-    """An `OperationOutcome` with one issue, or with the given `issues` (one per field error)."""
-    listed = list(issues) or [outcome_issue(status, message, code=code)]
-    return {"resourceType": "OperationOutcome", "issue": listed}

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,58 +27,25 @@ from django.views.decorators.csrf import csrf_exempt
 from onetrip.core import audit
 from onetrip.core.actors import Actor, Channel, staff_actor
 from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.fhir_http import (
+    BadRequest,
+    fhir_response,
+    operation_outcome,
+    outcome_response,
+    parse_count,
+    require_json_format,
+)
 from onetrip.core.masking import mask_document_number
 from onetrip.core.models import AuditAction
 from onetrip.identity import services
 from onetrip.identity.documents import DocumentType, validate_document
-from onetrip.identity.fhir import (
-    DOC_TYPE_BY_SYSTEM,
-    FHIR_CONTENT_TYPE,
-    operation_outcome,
-    outcome_issue,
-    patient_resource,
-    searchset_bundle,
-)
+from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource, searchset_bundle
 from onetrip.identity.models import IdentityDocument, Patient
 
 ALLOWED_METHODS = ("GET", "HEAD")
 SEARCH_PARAMETERS = ("identifier", "name")
-DEFAULT_COUNT = 20
-MAX_COUNT = 100
-JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
 # Logical ids are the database keys; anything else cannot name a patient.
 _PATIENT_ID = re.compile(r"[0-9]{1,18}")
-
-
-class BadRequest(DomainError):
-    """A request FHIR answers with 400: an unknown or malformed search parameter."""
-
-    status = 400
-
-    def __init__(self, message: Any, *, code: str = "bad_request") -> None:
-        super().__init__(message, code=code)
-
-
-def fhir_response(body: dict[str, Any], *, status: int = 200) -> JsonResponse:
-    return JsonResponse(
-        body,
-        status=status,
-        content_type=f"{FHIR_CONTENT_TYPE}; charset=utf-8",
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-def _outcome_response(exc: DomainError) -> JsonResponse:
-    message = str(exc.message)
-    if isinstance(exc, InvalidInput):
-        issues = [
-            outcome_issue(exc.status, str(e.message), code=e.code, expression=e.field)
-            for e in exc.errors
-        ]
-        body = operation_outcome(exc.status, message, issues=issues)
-    else:
-        body = operation_outcome(exc.status, message, code=exc.code)
-    return fhir_response(body, status=exc.status)
 
 
 def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -96,23 +63,17 @@ def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:
-            return _outcome_response(exc)
+            return outcome_response(exc)
 
     # Read-only, so there is nothing to forge; exempt so that other methods get a FHIR 405
     # rather than Django's HTML CSRF page.
     return csrf_exempt(wrapper)
 
 
-def _require_json_format(params: QueryDict) -> None:
-    for value in params.getlist("_format"):
-        if value.split(";")[0].strip().lower() not in JSON_FORMATS:
-            raise BadRequest(_("Only JSON is supported."), code="unsupported_format")
-
-
 def _api_staff(request: HttpRequest) -> Actor:
     actor = staff_actor(request, channel=Channel.API)
     actor.require_perm("identity.view_patient")
-    _require_json_format(request.GET)
+    require_json_format(request.GET)
     return actor
 
 
@@ -278,20 +239,7 @@ def parse_search(params: QueryDict) -> PatientSearch:
             _("Search by identifier or name: at least one search parameter is required."),
             code="parameter_required",
         )
-    return PatientSearch(identifiers=identifiers, names=names, count=_parse_count(params))
-
-
-def _parse_count(params: QueryDict) -> int:
-    raw = params.get("_count")
-    if raw is None:
-        return DEFAULT_COUNT
-    try:
-        count = int(raw)
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise BadRequest(_("_count must be a whole number, 0 or more."), code="invalid_count")
-    return min(count, MAX_COUNT)
+    return PatientSearch(identifiers=identifiers, names=names, count=parse_count(params))
 
 
 @fhir_endpoint

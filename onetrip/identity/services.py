@@ -83,10 +83,11 @@ class PatientRegistration:
 
 
 def accessible_patients(actor: Actor) -> QuerySet[Patient]:
-    """Patients this actor may read: staff see their institution's affiliated patients only;
-    a mobile account sees the patients it holds a live grant for."""
-    if actor.kind == ActorKind.STAFF:
-        if not actor.has_perm("identity.view_patient"):
+    """Patients this actor may read: staff see their institution's affiliated patients only, and
+    so does an institution's external system (its API key stands for the institution); a mobile
+    account sees the patients it holds a live grant for."""
+    if actor.kind in (ActorKind.STAFF, ActorKind.CLIENT):
+        if actor.kind == ActorKind.STAFF and not actor.has_perm("identity.view_patient"):
             return Patient.objects.none()
         affiliated = PatientAffiliation.objects.filter(
             patient=OuterRef("pk"), institution_id=actor.institution_id

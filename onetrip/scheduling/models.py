@@ -276,6 +276,15 @@ class Appointment(models.Model):
         _("consultation started at"), null=True, blank=True
     )
     no_show_exempt_reason = models.CharField(_("no-show exemption"), max_length=200, blank=True)
+    # A rebooking offer made when a clinic stopped points at the booking it replaces.
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacements",
+    )
 
     class Meta:
         verbose_name = _("appointment")

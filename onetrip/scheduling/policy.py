@@ -51,11 +51,6 @@ class BookingPolicy:
 
 
 TIME_FIELDS = {"release_time", "cancel_deadline"}
-INT_FIELDS = {
-    f.name
-    for f in dataclasses.fields(BookingPolicy)
-    if f.name not in TIME_FIELDS and f.name != "pool_shares"
-}
 
 
 def _parse(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -68,12 +63,16 @@ def _parse(overrides: dict[str, Any]) -> dict[str, Any]:
             errors.append(FieldError(name, _("Unknown rule."), "unknown"))
         elif name in TIME_FIELDS:
             try:
-                parsed[name] = dt.time.fromisoformat(value) if isinstance(value, str) else value
-            except ValueError:
+                parsed[name] = dt.time.fromisoformat(value)
+            except (TypeError, ValueError):
                 errors.append(FieldError(name, _("Enter a time as HH:MM."), "invalid"))
         elif name == "pool_shares":
             shares = value if isinstance(value, dict) else {}
-            if sorted(shares) != sorted(DEFAULT_POOL_SHARES) or sum(shares.values()) != 100:
+            if (
+                sorted(shares) != sorted(DEFAULT_POOL_SHARES)
+                or not all(_is_count(share) for share in shares.values())
+                or sum(shares.values()) != 100
+            ):
                 errors.append(
                     FieldError(name, _("Give every pool a share; shares add up to 100."), "invalid")
                 )
@@ -81,13 +80,17 @@ def _parse(overrides: dict[str, Any]) -> dict[str, Any]:
                 parsed[name] = dict(shares)
         elif value is None and name in ("daily_cap", "weekly_cap"):
             parsed[name] = None
-        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        elif not _is_count(value):
             errors.append(FieldError(name, _("Enter a whole number, 0 or more."), "invalid"))
         else:
             parsed[name] = value
     if errors:
         raise InvalidInput(*errors)
     return parsed
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 DEFAULT_POLICY = BookingPolicy()

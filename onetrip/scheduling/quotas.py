@@ -23,12 +23,27 @@ OWN_POOL = {
 }
 
 
+# Units left over after rounding down go to these pools first, so the floors of R-APPT-3 survive
+# rounding: with the default shares online keeps ≥80% of capacity and primary care ≥32% (40% of
+# the 80%).
+ROUND_UP_FIRST = (PoolKind.PRIMARY_CARE, PoolKind.SHARED_ONLINE)
+
+
 def split_capacity(total: int, shares: dict[str, int]) -> dict[str, int]:
-    """Split a session's capacity by percentage shares (largest remainder, ties by pool order)."""
+    """Split a session's capacity by percentage shares: every pool gets its exact share rounded
+    down or up; left-over units go to the online pools, then by largest remainder, then by pool
+    order."""
     exact = {kind: total * share / 100 for kind, share in shares.items()}
     split = {kind: int(value) for kind, value in exact.items()}
-    order = sorted(shares, key=lambda kind: (split[kind] - exact[kind], list(shares).index(kind)))
-    for kind in order[: total - sum(split.values())]:
+
+    def rank(kind: str) -> tuple[int, float, int]:
+        short = split[kind] < exact[kind]
+        first = (
+            ROUND_UP_FIRST.index(kind) if short and kind in ROUND_UP_FIRST else len(ROUND_UP_FIRST)
+        )
+        return (first, split[kind] - exact[kind], list(shares).index(kind))
+
+    for kind in sorted(shares, key=rank)[: total - sum(split.values())]:
         split[kind] += 1
     return split
 

@@ -14,6 +14,7 @@ from onetrip.consortium.models import (
     InstitutionLevel,
     StaffProfile,
 )
+from onetrip.core import clock as clock_module
 from onetrip.core.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -25,15 +26,22 @@ from onetrip.core.models import AuditEvent
 from onetrip.core.roles import ROLES
 from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.models import IdentityDocument, Patient, PatientAffiliation
+from onetrip.scheduling.models import ClinicSession, SessionTemplate, Slot, SlotPool
+from onetrip.scheduling.services import availability
 
 PATIENTS = 60
 
 
 @pytest.fixture
-def demo(db, clock, settings):
+def fast_hasher(settings):
     # Hashing 22 passwords with the production hasher would dominate the test's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return load_demo(patients=PATIENTS)
+
+
+@pytest.fixture
+def demo(db, clock, fast_hasher):
+    # Two days of clinic sessions are enough here; the schedule test loads the full three weeks.
+    return load_demo(patients=PATIENTS, schedule_days=1)
 
 
 def _codes(level: str) -> list[str]:
@@ -119,8 +127,51 @@ def test_patients_are_registered_by_their_institutions_window_with_valid_documen
         assert patient.phone[1] in "3456789"
 
 
+def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clock, fast_hasher):
+    demo = load_demo(patients=0)
+    today = clock_module.today()
+    booked_doctors = Doctor.objects.exclude(department__code="ER")
+    assert set(SessionTemplate.objects.values_list("doctor_id", flat=True)) == set(
+        booked_doctors.values_list("pk", flat=True)
+    )
+    sessions = ClinicSession.objects.all()
+    assert demo.clinic_sessions == sessions.count()
+    assert {s.date for s in sessions} == {
+        today + dt.timedelta(days=n)
+        for n in range(22)
+        if (today + dt.timedelta(days=n)).weekday() != 6  # no clinics on Sundays
+    }
+    assert {s.period for s in sessions} == {"morning", "afternoon"}
+    fees = dict(sessions.values_list("doctor__title", "fee_fen").distinct())
+    assert fees[DoctorTitle.CHIEF] == 5000
+    assert fees[DoctorTitle.RESIDENT] == 1000
+    # Each slot's capacity is split into channel pools (R-APPT-3), all still free.
+    chief = SessionTemplate.objects.filter(doctor__title=DoctorTitle.CHIEF).first()
+    session = sessions.filter(doctor_id=chief.doctor_id).first()
+    slots = Slot.objects.filter(session=session).count()
+    pools = SlotPool.objects.filter(slot__session=session)
+    assert sum(pools.values_list("capacity", flat=True)) == slots * chief.capacity_per_slot
+    assert {"shared_online", "primary_care", "window"} <= set(pools.values_list("kind", flat=True))
+    assert not SlotPool.objects.filter(booked__gt=0).exists()
+    medicine = Department.objects.get(institution__code="ZJ-H001", code="IM")
+    assert availability.next_available(
+        department_ids=[medicine.pk], channel="app", now=clock_module.now()
+    )
+
+
 def test_loading_twice_changes_nothing(demo):
-    models = (Institution, Department, Clinic, Doctor, StaffProfile, Patient, IdentityDocument)
+    models = (
+        Institution,
+        Department,
+        Clinic,
+        Doctor,
+        StaffProfile,
+        Patient,
+        IdentityDocument,
+        SessionTemplate,
+        ClinicSession,
+        SlotPool,
+    )
     before = {model: model.objects.count() for model in models}
     audit_rows = AuditEvent.objects.count()
 
@@ -132,9 +183,8 @@ def test_loading_twice_changes_nothing(demo):
     assert AuditEvent.objects.count() == audit_rows
 
 
-def test_a_larger_load_has_every_kind_of_document_and_minors(db, clock, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    load_demo(patients=600, seed=7)
+def test_a_larger_load_has_every_kind_of_document_and_minors(db, clock, fast_hasher):
+    load_demo(patients=600, seed=7, schedule_days=0)
     doc_types = set(IdentityDocument.objects.values_list("doc_type", flat=True))
     assert {
         DocumentType.RESIDENT_ID,

@@ -9,11 +9,11 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
+from onetrip.core.fhir_http import FHIR_CONTENT_TYPE
 from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
 from onetrip.identity.fhir import (
     E_HEALTH_CARD_SYSTEM,
-    FHIR_CONTENT_TYPE,
     RESIDENT_ID_SYSTEM,
     human_name,
     identifier_system,

@@ -5,7 +5,9 @@ reclaimed yet, so a reader never sees a unit as taken after its hold expired."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
@@ -19,7 +21,7 @@ from onetrip.scheduling.models import (
     SessionStatus,
     SlotPool,
 )
-from onetrip.scheduling.policy import DEFAULT_POLICY
+from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy
 from onetrip.scheduling.quotas import open_pools, pool_horizons
 from onetrip.scheduling.services.schedule import session_policy
 
@@ -33,7 +35,8 @@ class SlotView:
     pools: dict[str, int]  # remaining per pool, whether open to the channel or not
 
 
-def _with_remaining(pools, now: dt.datetime):
+def with_remaining(pools, now: dt.datetime):
+    """Annotate each pool with `remaining`, counting units of expired holds as free."""
     expired_holds = (
         Appointment.objects.filter(
             pool=OuterRef("pk"), status=AppointmentStatus.HELD, held_until__lte=now
@@ -53,7 +56,7 @@ def session_slots(session: ClinicSession, channel: str, now: dt.datetime) -> lis
     """Every slot of a session with what is left in each pool and for `channel`."""
     kinds = set(open_pools(channel, session.date, now, session_policy(session)))
     bookable = session.status == SessionStatus.OPEN
-    pools = _with_remaining(SlotPool.objects.filter(slot__session=session), now).select_related(
+    pools = with_remaining(SlotPool.objects.filter(slot__session=session), now).select_related(
         "slot"
     )
     views: dict[int, SlotView] = {}
@@ -86,7 +89,7 @@ def next_available(
     candidate is checked against its own doctor's rules."""
     overrides = list(SchedulingPolicy.objects.all())
     clauses = Q()
-    for kind, last_day in _widest_horizons(channel, now, overrides).items():
+    for kind, last_day in pool_horizons(channel, now, _widest_policy(overrides)).items():
         clause = Q(kind=kind)
         if last_day is not None:
             clause &= Q(slot__session__date__lte=last_day)
@@ -100,37 +103,43 @@ def next_available(
             slot__session__status=SessionStatus.OPEN,
         )
         .select_related("slot__session")
-        .order_by("starts_at", "slot_id")
+        .order_by("starts_at", "slot_id", "pk")
     )
     found: dict[int, NextSlot] = {}
-    for pool in candidates[: limit * 4]:
-        session = pool.slot.session
-        policy = session_policy(session) if overrides else DEFAULT_POLICY
-        if pool.slot_id in found or pool.kind not in open_pools(channel, session.date, now, policy):
-            continue
-        found[pool.slot_id] = NextSlot(
-            pool.slot_id,
-            pool.starts_at,
-            session.pk,
-            session.doctor_id,
-            session.department_id,
-            session.institution_id,
-        )
-        if len(found) == limit:
-            break
-    return list(found.values())
+    # In batches: a slot has several pools, and a doctor's own rules may close some candidates.
+    batch = limit * 4
+    for start in itertools.count(0, batch):
+        pools = list(candidates[start : start + batch])
+        for pool in pools:
+            session = pool.slot.session
+            policy = session_policy(session) if overrides else DEFAULT_POLICY
+            if pool.slot_id in found or pool.kind not in open_pools(
+                channel, session.date, now, policy
+            ):
+                continue
+            found[pool.slot_id] = NextSlot(
+                pool.slot_id,
+                pool.starts_at,
+                session.pk,
+                session.doctor_id,
+                session.department_id,
+                session.institution_id,
+            )
+            if len(found) == limit:
+                return list(found.values())
+        if len(pools) < batch:
+            return list(found.values())
+    raise AssertionError("unreachable")
 
 
-def _widest_horizons(
-    channel: str, now: dt.datetime, overrides: list[SchedulingPolicy]
-) -> dict[str, dt.date | None]:
-    """The most generous horizon any rules in force give each pool kind."""
+def _widest_policy(overrides: list[SchedulingPolicy]) -> BookingPolicy:
+    """Rules releasing at least as far ahead as any rules in force, alone or combined (an
+    institution's window with a department's release time): horizons only grow with these."""
     policies = [DEFAULT_POLICY, *(DEFAULT_POLICY.with_overrides(p.rules) for p in overrides)]
-    widest: dict[str, dt.date | None] = {}
-    for policy in policies:
-        for kind, last in pool_horizons(channel, now, policy).items():
-            if kind not in widest:
-                widest[kind] = last
-            elif widest[kind] is not None:
-                widest[kind] = None if last is None else max(widest[kind], last)
-    return widest
+    return dataclasses.replace(
+        DEFAULT_POLICY,
+        release_time=min(p.release_time for p in policies),
+        window_days=max(p.window_days for p in policies),
+        primary_care_release_days=max(p.primary_care_release_days for p in policies),
+        primary_care_return_days=max(p.primary_care_return_days for p in policies),
+    )

@@ -175,6 +175,11 @@ def _book(
     policy = session_policy(session)
     _check_slot_bookable(slot, now)
     _lock_booker(patient.pk)
+    if request.idempotency_key:
+        # A concurrent retry waited for the lock above while the first request booked.
+        earlier = _earlier_attempt(scope, request)
+        if earlier is not None:
+            return earlier
     _check_personal_limits(patient.pk, session, request.channel, policy, now)
     reclaim_expired_holds(slot_ids=[slot.pk], now=now)
     pool = _take_unit(slot, request.channel, policy, now)
@@ -311,7 +316,8 @@ def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime
     if slot_ids is not None:
         expired = expired.filter(slot_id__in=slot_ids)
     reclaimed = 0
-    for appointment_id, pool_id in expired.values_list("pk", "pool_id"):
+    # In key order, so two bookers reclaiming the same holds never wait on each other in a circle.
+    for appointment_id, pool_id in expired.order_by("pk").values_list("pk", "pool_id"):
         claimed = Appointment.objects.filter(
             pk=appointment_id, status=AppointmentStatus.HELD
         ).update(status=AppointmentStatus.EXPIRED)
@@ -366,9 +372,15 @@ def cancel_deadline(visit_date: dt.date, policy: BookingPolicy) -> dt.datetime:
 
 @transaction.atomic
 def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
-    """Cancel before the deadline (staff at a window may cancel later). The unit goes back to
-    the pool it came from; unused primary-care units are open to online bookers after their
-    return time anyway, so this is also "back to the shared pool" once that pool has closed."""
+    """Cancel before the deadline. Staff who book for patients may cancel for them; after the
+    deadline only staff at a window may (and the platform itself, e.g. for a stopped clinic).
+    The unit goes back to the pool it came from; unused primary-care units are open to online
+    bookers after their return time anyway, so this is also "back to the shared pool" once that
+    pool has closed."""
+    if actor.kind == ActorKind.STAFF and not any(
+        actor.has_perm(perm) for perm in STAFF_CHANNEL_PERMISSIONS.values()
+    ):
+        raise PermissionDenied(gettext_lazy("Your role does not allow this."))
     appointment = _get_for_update(appointment_id, actor)
     now = clock.now()
     if appointment.status not in (AppointmentStatus.HELD, AppointmentStatus.BOOKED):
@@ -377,7 +389,8 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
             code="not_cancellable",
         )
     policy = session_policy(appointment.session)
-    if actor.kind != ActorKind.STAFF and now > cancel_deadline(appointment.visit_date, policy):
+    late = now > cancel_deadline(appointment.visit_date, policy)
+    if late and actor.kind != ActorKind.SYSTEM and not actor.has_perm("scheduling.book_at_window"):
         raise BookingRefused(
             gettext_lazy("The cancellation deadline has passed."), code="deadline_passed"
         )
@@ -420,15 +433,36 @@ def no_show_times(patient_id: int, policy: BookingPolicy, now: dt.datetime) -> l
     return [end + grace for end in ends]
 
 
+def is_no_show(appointment: Appointment, policy: BookingPolicy, now: dt.datetime) -> bool:
+    """Whether the booking was missed: not checked in `no_show_grace_minutes` after its slot
+    ended (the rule of `no_show_times`, exempted or not)."""
+    grace = dt.timedelta(minutes=policy.no_show_grace_minutes)
+    return (
+        appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)
+        and appointment.slot.ends_at + grace <= now
+    )
+
+
 def suspension_ends(patient_id: int, policy: BookingPolicy, now: dt.datetime) -> dt.datetime | None:
-    """The end of the online-booking suspension in force at `now`, if any: `no_show_limit`
-    no-shows within `no_show_window_days` suspend for `suspension_days` from the last of them."""
-    times = no_show_times(patient_id, policy, now)
+    """The end of the online-booking suspension in force at `now`, if any."""
+    return suspension_after(no_show_times(patient_id, policy, now), policy, now)
+
+
+def suspension_after(
+    times: list[dt.datetime], policy: BookingPolicy, now: dt.datetime
+) -> dt.datetime | None:
+    """`no_show_limit` no-shows within `no_show_window_days` (`times`, oldest first) suspend
+    online booking for `suspension_days` from the last of them; the latest such run decides."""
     window = dt.timedelta(days=policy.no_show_window_days)
     limit = policy.no_show_limit
-    for index in range(len(times) - 1, limit - 2, -1):
-        if limit and times[index] - times[index - limit + 1] <= window:
-            ends = times[index] + dt.timedelta(days=policy.suspension_days)
+    if limit == 0:
+        return None  # no penalty configured
+    # Runs of `limit` consecutive no-shows, latest first: the first within the window gives the
+    # latest end (if any `limit` no-shows fall within the window, so do the consecutive ones
+    # ending with the last of them).
+    for last in reversed(range(limit - 1, len(times))):
+        if times[last] - times[last - limit + 1] <= window:
+            ends = times[last] + dt.timedelta(days=policy.suspension_days)
             return ends if ends > now else None
     return None
 
@@ -441,6 +475,11 @@ def exempt_no_show(appointment_id: int, reason: str, *, actor: Actor) -> Appoint
     if not reason:
         raise InvalidInput.field("reason", gettext_lazy("Give a reason for the exemption."))
     appointment = _get_for_update(appointment_id, actor)
+    if not is_no_show(appointment, session_policy(appointment.session), clock.now()):
+        # An exemption written in advance would silently waive a later no-show.
+        raise BookingRefused(
+            gettext_lazy("Only a missed booking can be exempted."), code="not_no_show"
+        )
     appointment.no_show_exempt_reason = reason[:200]
     appointment.save(update_fields=["no_show_exempt_reason"])
     audit.record(

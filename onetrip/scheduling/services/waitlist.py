@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,19 +25,16 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.quotas import open_pools
 from onetrip.scheduling.services import booking
+from onetrip.scheduling.services.availability import with_remaining
 from onetrip.scheduling.services.schedule import session_policy
 
 
 def free_slot_for(session: ClinicSession, channel: str, now: dt.datetime) -> int | None:
-    """The earliest future slot of the session with a unit open to `channel`, if any."""
+    """The earliest future slot of the session with a unit open to `channel`, if any (a unit of
+    an expired hold is free, as availability shows it)."""
     kinds = open_pools(channel, session.date, now, session_policy(session))
-    pool = (
-        SlotPool.objects.filter(
-            slot__session=session, kind__in=kinds, starts_at__gt=now, booked__lt=F("capacity")
-        )
-        .order_by("starts_at", "pk")
-        .first()
-    )
+    pools = SlotPool.objects.filter(slot__session=session, kind__in=kinds, starts_at__gt=now)
+    pool = with_remaining(pools, now).filter(remaining__gt=0).order_by("starts_at", "pk").first()
     return pool.slot_id if pool else None
 
 

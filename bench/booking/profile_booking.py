@@ -1,0 +1,102 @@
+"""Where one HTTP booking's time goes: application CPU, PostgreSQL CPU, SQL statements.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/onetrip_bench \
+        .venv/bin/python bench/booking/profile_booking.py --bookings 300
+
+Sends background bookings (API key) one after another through Django's request handler
+in-process (the same middleware, API and services gunicorn runs, minus the socket), and reads
+the CPU time this process and its PostgreSQL backend used from /proc (both on this machine).
+Run it after release_rush.py's reset, i.e. right after a release_rush.py run or on a fresh seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_state, say, setup_django  # noqa: E402
+
+setup_django()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from release_rush import BOOK_PATH, background_jobs, reset_bookings  # noqa: E402
+
+CLOCK_TICKS = 100  # USER_HZ on Linux
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bookings", type=int, default=300)
+    args = parser.parse_args()
+    reset_bookings()
+    state = load_state()
+    jobs = background_jobs(state)
+    client = Client()
+    warm, measured = jobs[:20], jobs[20 : 20 + args.bookings]
+    for job in warm:
+        book(client, job)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    statuses: collections.Counter = collections.Counter()
+    kinds: collections.Counter = collections.Counter()
+    app_before, db_before, wall_before = time.process_time(), backend_cpu_seconds(backend), 0.0
+    wall_before = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        for job in measured:
+            statuses[book(client, job)] += 1
+    wall = time.perf_counter() - wall_before
+    app = time.process_time() - app_before
+    db = backend_cpu_seconds(backend) - db_before
+    for query in captured.captured_queries:
+        kinds[statement_kind(query["sql"])] += 1
+    n = len(measured)
+    result = {
+        "bookings": n,
+        "statuses": dict(statuses),
+        "wall_ms_per_booking": round(1000 * wall / n, 2),
+        "app_cpu_ms_per_booking": round(1000 * app / n, 2),
+        "postgres_cpu_ms_per_booking": round(1000 * db / n, 2),
+        "sql_per_booking": round(len(captured.captured_queries) / n, 1),
+        "sql_by_kind_per_booking": {k: round(v / n, 1) for k, v in kinds.most_common()},
+        "ceiling_bookings_per_s_on_2_cores": round(2 / ((app + db) / n)),
+    }
+    say(json.dumps(result, indent=1))
+
+
+def book(client: Client, job) -> int:
+    response = client.post(
+        BOOK_PATH,
+        json.dumps({"patient_id": job.patient_id, "slot_id": job.slot_id, "channel": job.channel}),
+        content_type="application/json",
+        headers={
+            "X-Api-Key": job.api_key,
+            "Idempotency-Key": f"profile-{job.patient_id}-{job.slot_id}",
+        },
+    )
+    return response.status_code
+
+
+def statement_kind(sql: str) -> str:
+    """ "SELECT scheduling_appointment", "UPDATE scheduling_slotpool", "SAVEPOINT", …"""
+    words = sql.split()
+    verb = words[0].upper()
+    table = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
+    return f"{verb} {table.group(1)}" if table and verb != "SAVEPOINT" else verb
+
+
+if __name__ == "__main__":
+    main()

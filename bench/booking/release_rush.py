@@ -1,0 +1,684 @@
+"""Release rush through the HTTP API, with raw PostgreSQL (pgbench) measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/onetrip_bench \
+        .venv/bin/python bench/booking/release_rush.py --runs 3
+
+Each run:
+1. resets every booking (appointments, their SMS and audit rows, pool counters), so runs are
+   equal;
+2. starts gunicorn (`--gunicorn`, default 4 sync workers) with production settings
+   (ONETRIP_DEBUG=0, CONN_MAX_AGE kept) and warms each worker up with reads;
+3. drives `POST /api/scheduling/appointments` from `--clients` threads (one keep-alive
+   http.client connection each) for `--duration` seconds: background bookings across the
+   consortium's 1,000 doctors through institutions' API keys from the start, and from
+   `--rush-at` seconds the 2,000 app users, each with their own signed-in session, racing for the
+   300 app units of the popular doctor's session (a user whose time is taken tries another time
+   still shown free; when every time shows full, the user gives up);
+4. checks the database: no pool over capacity, every pool's counter equal to its live
+   appointments, no patient twice in a session, every 201 a stored booking and nothing else;
+5. runs pgbench on a copy of the pool table with the single-statement conditional UPDATE +
+   INSERT (book_cte, performance anchors §2.5) at the same client count, then at 32 clients.
+
+Results go to stdout (a Markdown table for docs/benchmarks.md) and var/bench-booking-rush.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import queue
+import random
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    ROOT,
+    load_state,
+    machine_facts,
+    median,
+    percentile,
+    say,
+    setup_django,
+)
+
+# The server checks the signed sessions this script creates: both must share the secret key.
+os.environ.setdefault("ONETRIP_SECRET_KEY", secrets.token_urlsafe(40))
+setup_django()
+
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from onetrip.core import clock  # noqa: E402
+from onetrip.identity.models import (  # noqa: E402
+    AffiliationReason,
+    PatientAffiliation,
+    ProxyGrant,
+    Relationship,
+)
+from onetrip.identity.sessions import SESSION_KEY  # noqa: E402
+from onetrip.scheduling.models import (  # noqa: E402
+    ACTIVE_STATUSES,
+    PoolKind,
+    Slot,
+    SlotPool,
+)
+from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
+from onetrip.scheduling.services.schedule import DEFAULT_POLICY  # noqa: E402
+
+BOOK_PATH = "/api/scheduling/appointments"
+HERE = Path(__file__).resolve().parent
+RESULTS_FILE = ROOT / "var" / "bench-booking-rush.json"
+GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=90.0,
+        help="seconds of load, longer while app users still wait",
+    )
+    parser.add_argument("--clients", type=int, default=200, help="concurrent HTTP clients")
+    parser.add_argument("--rush-clients", type=int, default=150, help="of which serve the rush")
+    parser.add_argument("--rush-at", type=float, default=5.0, help="seconds into the load")
+    parser.add_argument("--gunicorn", default="-w 4", help="gunicorn options besides -b")
+    parser.add_argument("--port", type=int, default=8077)
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    parser.add_argument("--pgbench-clients", default="200,32")
+    parser.add_argument("--skip-pgbench", action="store_true")
+    args = parser.parse_args()
+
+    state = load_state()
+    facts = machine_facts()
+    say("machine:", json.dumps(facts, ensure_ascii=False))
+    runs = []
+    for number in range(1, args.runs + 1):
+        say(f"--- run {number}/{args.runs}")
+        reset_bookings()
+        plan = make_plan(state, args)
+        load_before = os.getloadavg()[0]
+        with gunicorn(args, state["popular_session_id"]):
+            http_result = drive(plan, args)
+        checks = verify(http_result, state)
+        raw = {} if args.skip_pgbench else pgbench_all(args)
+        run = {
+            "loadavg_1min_before": round(load_before, 2),
+            "http": http_result.summary(),
+            "checks": checks,
+            "pgbench": raw,
+        }
+        say(json.dumps(run, indent=1))
+        runs.append(run)
+    report = {"machine": facts, "args": vars(args), "command": shlex.join(sys.argv), "runs": runs}
+    RESULTS_FILE.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    say(markdown(report))
+
+
+# --- state between runs ---------------------------------------------------------------------
+
+
+def reset_bookings() -> None:
+    """Forget every booking: the benchmark database only (common.setup_django checks the
+    name). Audit and SMS rows written by bookings go too, so every run starts equal."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM scheduling_waitlistentry")
+        cursor.execute("DELETE FROM scheduling_appointment")
+        cursor.execute("DELETE FROM core_auditevent WHERE object_type = 'scheduling.appointment'")
+        cursor.execute("DELETE FROM notifications_smsmessage")
+        cursor.execute("DELETE FROM identity_patientaffiliation WHERE reason = 'appointment'")
+        cursor.execute("DELETE FROM django_session")
+        cursor.execute("UPDATE scheduling_slotpool SET booked = 0 WHERE booked <> 0")
+    with connection.cursor() as cursor:
+        for table in (
+            "scheduling_slotpool",
+            "scheduling_appointment",
+            "scheduling_bookerstate",
+            "core_auditevent",
+            "notifications_smsmessage",
+            "identity_patientaffiliation",
+            "django_session",
+        ):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute("CHECKPOINT")
+
+
+# --- what the clients will send -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RushUser:
+    patient_id: int
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Job:
+    patient_id: int
+    slot_id: int
+    channel: str
+    api_key: str
+
+
+@dataclass
+class Plan:
+    rush_users: list[RushUser]
+    popular_slots: list[int]
+    jobs: list[Job]
+
+
+def make_plan(state: dict, args: argparse.Namespace) -> Plan:
+    return Plan(
+        rush_users=sign_in_rush_users(state["rush_patient_ids"]),
+        popular_slots=list(
+            Slot.objects.filter(session_id=state["popular_session_id"])
+            .order_by("starts_at")
+            .values_list("pk", flat=True)
+        ),
+        jobs=background_jobs(state),
+    )
+
+
+def sign_in_rush_users(patient_ids: list[int]) -> list[RushUser]:
+    """Each app user's own signed-in session (as the SMS sign-in leaves it) and CSRF token."""
+    accounts = dict(
+        ProxyGrant.objects.filter(
+            patient_id__in=patient_ids, relationship=Relationship.SELF, revoked_at__isnull=True
+        ).values_list("patient_id", "account_id")
+    )
+    users = []
+    for patient_id in patient_ids:
+        session = SessionStore()
+        session[SESSION_KEY] = accounts[patient_id]
+        session.create()
+        token = secrets.token_hex(16)  # 32 characters, the CSRF secret's length
+        users.append(
+            RushUser(
+                patient_id,
+                {
+                    "Content-Type": "application/json",
+                    "Cookie": f"sessionid={session.session_key}; csrftoken={token}",
+                    "X-CSRFToken": token,
+                },
+            )
+        )
+    return users
+
+
+def background_jobs(state: dict) -> list[Job]:
+    """Bookings across the consortium through the institutions' API keys: each background
+    patient is booked by the system of the institution that registered them (a key reaches only
+    its institution's patients), one time on each day that system can book (the default
+    per-person limits allow one a day), on times with a unit open to its channel right now,
+    never at the popular doctor."""
+    rng = random.Random(7)
+    now = clock.now()
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    times_by_channel: dict[str, dict[dt.date, list[int]]] = {}
+    for channel in {client["channel"] for client in state["api_clients"]}:
+        horizons = pool_horizons(channel, now, DEFAULT_POLICY)
+        last = max(d for d in horizons.values() if d is not None)
+        candidates = (
+            SlotPool.objects.filter(
+                kind__in=list(horizons), slot__session__date__range=(tomorrow, last)
+            )
+            .exclude(slot__session__doctor_id=state["popular_doctor_id"])
+            .values_list("slot_id", "kind", "slot__session__date")
+        )
+        days: dict[dt.date, list[int]] = {}
+        for slot_id, kind, day in candidates:
+            if horizons[kind] is None or day <= horizons[kind]:
+                days.setdefault(day, []).append(slot_id)
+        times_by_channel[channel] = days
+    client_of = {client["institution_id"]: client for client in state["api_clients"]}
+    home = PatientAffiliation.objects.filter(
+        patient_id__in=state["background_patient_ids"], reason=AffiliationReason.REGISTERED
+    ).values_list("patient_id", "institution_id")
+    jobs = []
+    for patient_id, institution_id in home:
+        client = client_of[institution_id]
+        for times in times_by_channel[client["channel"]].values():
+            jobs.append(Job(patient_id, rng.choice(times), client["channel"], client["key"]))
+    rng.shuffle(jobs)
+    return jobs
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+class gunicorn:  # noqa: N801 (used as a context manager, like open())
+    def __init__(self, args: argparse.Namespace, session_id: int) -> None:
+        self.args = args
+        self.process: subprocess.Popen | None = None
+        # What the app shows before the rush: the popular session's times (a read, no writes).
+        self.warm_path = f"/api/scheduling/sessions/{session_id}/slots?channel=app"
+
+    def __enter__(self) -> gunicorn:
+        env = dict(
+            os.environ,
+            ONETRIP_DEBUG="0",
+            ONETRIP_ALLOWED_HOSTS="127.0.0.1",
+        )
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "onetrip.wsgi",
+            *shlex.split(self.args.gunicorn),
+            "-b",
+            f"127.0.0.1:{self.args.port}",
+        ]
+        say("server:", shlex.join(command[1:]))
+        log = GUNICORN_LOG.open("ab")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, _body = request("GET", self.warm_path, self.args.port)
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit(f"gunicorn did not come up; see {GUNICORN_LOG}")
+        # Every worker imports, connects and fills its caches before the clock starts.
+        threads = [
+            threading.Thread(
+                target=lambda: [request("GET", self.warm_path, self.args.port) for _ in range(20)]
+            )
+            for _ in range(16)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def request(method: str, path: str, port: int) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --- the clients ----------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    kind: str  # "rush" or "background"
+    status: int  # 0: the connection failed
+    code: str  # the problem's machine-readable code on 4xx
+    seconds: float
+    ended: float  # since the load started
+    appointment_id: int | None = None
+
+
+@dataclass
+class HttpResult:
+    duration: float
+    rush_started: float
+    samples: list[Sample] = field(default_factory=list)
+    rush_users: int = 0
+    rush_gave_up: int = 0
+
+    def summary(self) -> dict:
+        ok = [s for s in self.samples if s.status == 201]
+        rush = [s for s in self.samples if s.kind == "rush"]
+        rush_ok = [s for s in rush if s.status == 201]
+        latencies = [s.seconds for s in self.samples]
+        codes: dict[str, int] = {}
+        for s in self.samples:
+            key = f"{s.status} {s.code}".strip()
+            codes[key] = codes.get(key, 0) + 1
+        return {
+            "duration_s": round(self.duration, 2),
+            "requests": len(self.samples),
+            "requests_per_s": round(len(self.samples) / self.duration, 1),
+            "bookings": len(ok),
+            "bookings_per_s": round(len(ok) / self.duration, 1),
+            "p50_ms": round(1000 * percentile(latencies, 50), 1),
+            "p99_ms": round(1000 * percentile(latencies, 99), 1),
+            "booking_p50_ms": round(1000 * percentile([s.seconds for s in ok], 50), 1),
+            "booking_p99_ms": round(1000 * percentile([s.seconds for s in ok], 99), 1),
+            "responses": dict(sorted(codes.items())),
+            "rush": {
+                "users": self.rush_users,
+                "requests": len(rush),
+                "booked": len(rush_ok),
+                "gave_up_sold_out": self.rush_gave_up,
+                "sold_out_after_s": round(
+                    max((s.ended for s in rush_ok), default=0) - self.rush_started, 2
+                ),
+                "p50_ms": round(1000 * percentile([s.seconds for s in rush] or [0], 50), 1),
+                "p99_ms": round(1000 * percentile([s.seconds for s in rush] or [0], 99), 1),
+            },
+        }
+
+
+def drive(plan: Plan, args: argparse.Namespace) -> HttpResult:
+    rush_queue: queue.SimpleQueue[RushUser] = queue.SimpleQueue()
+    for user in plan.rush_users:
+        rush_queue.put(user)
+    jobs = iter(plan.jobs)
+    jobs_lock = threading.Lock()
+    shown_full: set[int] = set()  # what the app's slot list shows as taken
+    result = HttpResult(duration=args.duration, rush_started=args.rush_at)
+    result.rush_users = len(plan.rush_users)
+    samples: list[list[Sample]] = [[] for _ in range(args.clients)]
+    gave_up = [0] * args.clients
+    start_gate = threading.Barrier(args.clients + 1)
+    started = 0.0
+
+    def post(conn: http.client.HTTPConnection, body: dict, headers: dict) -> tuple[int, dict]:
+        payload = json.dumps(body).encode()
+        conn.request("POST", BOOK_PATH, payload, {**headers, "Idempotency-Key": uuid.uuid4().hex})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else {}
+
+    def attempt(conn, kind, body, headers, mine) -> tuple[int, str]:
+        tick = time.perf_counter()
+        try:
+            status, answer = post(conn, body, headers)
+        except (OSError, http.client.HTTPException, ValueError):
+            conn.close()
+            status, answer = 0, {"code": "connection"}
+        tock = time.perf_counter()
+        code = answer.get("code", "") if status != 201 else ""
+        ident = answer.get("id") if status == 201 else None
+        mine.append(Sample(kind, status, code, tock - tick, tock - started, ident))
+        return status, code
+
+    def rush_user(conn, user: RushUser, mine, me: int) -> None:
+        while True:
+            free = [s for s in plan.popular_slots if s not in shown_full]
+            if not free:
+                gave_up[me] += 1
+                return
+            slot_id = random.choice(free)
+            body = {"patient_id": user.patient_id, "slot_id": slot_id, "channel": "app"}
+            status, code = attempt(conn, "rush", body, user.headers, mine)
+            if status == 409 and code == "full":
+                shown_full.add(slot_id)
+                continue
+            return
+
+    def worker(me: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+        mine = samples[me]
+        serves_rush = me < args.rush_clients
+        start_gate.wait()
+        end = started + args.duration
+        # Past --duration only while app users still wait for their turn: every one gets it.
+        while (now := time.perf_counter()) < end or not rush_queue.empty():
+            if serves_rush and now - started >= args.rush_at:
+                try:
+                    rush_user(conn, rush_queue.get_nowait(), mine, me)
+                    continue
+                except queue.Empty:
+                    serves_rush = False
+            with jobs_lock:
+                job = next(jobs, None)
+            if job is None:
+                break
+            body = {"patient_id": job.patient_id, "slot_id": job.slot_id, "channel": job.channel}
+            headers = {"Content-Type": "application/json", "X-Api-Key": job.api_key}
+            attempt(conn, "background", body, headers, mine)
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    cpu_before = os.times()
+    start_gate.wait()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    cpu_after = os.times()
+    result.duration = wall
+    result.samples = [s for mine in samples for s in mine]
+    result.rush_gave_up = sum(gave_up)
+    load_cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    say(f"load generator used {load_cpu:.1f} CPU-s in {wall:.1f} s of wall time")
+    return result
+
+
+# --- checks in the database -----------------------------------------------------------------
+
+
+def verify(result: HttpResult, state: dict) -> dict:
+    active = tuple(str(s) for s in ACTIVE_STATUSES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FILTER (WHERE p.booked > p.capacity),
+                   count(*) FILTER (WHERE p.booked <> coalesce(a.n, 0))
+            FROM scheduling_slotpool p
+            LEFT JOIN (SELECT pool_id, count(*) AS n FROM scheduling_appointment
+                       WHERE status = ANY(%s) GROUP BY pool_id) a ON a.pool_id = p.id
+            """,
+            [list(active)],
+        )
+        overbooked_pools, counter_mismatches = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT count(*) FROM (SELECT patient_id, session_id FROM scheduling_appointment
+                                  WHERE status = ANY(%s) GROUP BY 1, 2 HAVING count(*) > 1) d
+            """,
+            [list(active)],
+        )
+        (double_booked,) = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT (SELECT sum(capacity) FROM scheduling_slotpool p JOIN scheduling_slot s
+                      ON s.id = p.slot_id WHERE s.session_id = %s AND p.kind = %s),
+                   (SELECT count(*) FROM scheduling_appointment WHERE session_id = %s),
+                   (SELECT count(DISTINCT patient_id) FROM scheduling_appointment
+                     WHERE session_id = %s),
+                   (SELECT count(*) FROM scheduling_appointment)
+            """,
+            [state["popular_session_id"], PoolKind.SHARED_ONLINE]
+            + [state["popular_session_id"]] * 2,
+        )
+        popular_units, popular_booked, popular_patients, stored = cursor.fetchone()
+        answered = [s.appointment_id for s in result.samples if s.status == 201]
+        cursor.execute("SELECT count(*) FROM scheduling_appointment WHERE id = ANY(%s)", [answered])
+        (answered_stored,) = cursor.fetchone()
+    checks = {
+        "overbooked_pools": overbooked_pools,
+        "pools_whose_counter_differs_from_live_appointments": counter_mismatches,
+        "patients_twice_in_a_session": double_booked,
+        "popular_app_units": popular_units,
+        "popular_booked": popular_booked,
+        "popular_distinct_patients": popular_patients,
+        "201_responses": len(answered),
+        "201_stored": answered_stored,
+        "appointments_stored": stored,
+    }
+    checks["ok"] = (
+        overbooked_pools == 0
+        and counter_mismatches == 0
+        and double_booked == 0
+        and popular_booked <= popular_units
+        and popular_booked == popular_patients
+        and answered_stored == len(answered) == stored
+    )
+    say("checks:", json.dumps(checks))
+    return checks
+
+
+# --- raw PostgreSQL -------------------------------------------------------------------------
+
+RAW_SETUP = """
+DROP SCHEMA IF EXISTS bench_raw CASCADE;
+CREATE SCHEMA bench_raw;
+-- The same pools the HTTP run books into (every future pool), numbered densely for pgbench.
+CREATE TABLE bench_raw.pool AS
+    SELECT row_number() OVER (ORDER BY id)::bigint AS id, capacity, 0::smallint AS booked
+    FROM scheduling_slotpool WHERE starts_at > now();
+ALTER TABLE bench_raw.pool ADD PRIMARY KEY (id), ADD CHECK (booked <= capacity);
+CREATE TABLE bench_raw.booking (
+    id bigserial PRIMARY KEY,
+    pool_id bigint NOT NULL REFERENCES bench_raw.pool,
+    patient_id bigint NOT NULL,
+    booked_at timestamptz NOT NULL DEFAULT now()
+);
+VACUUM ANALYZE bench_raw.pool;
+CHECKPOINT;
+"""
+
+
+def pgbench_all(args: argparse.Namespace) -> dict:
+    return {
+        f"c{clients}": pgbench(int(clients), args.pgbench_seconds)
+        for clients in args.pgbench_clients.split(",")
+    }
+
+
+def pgbench(clients: int, seconds: int) -> dict:
+    url = urlparse(os.environ["DATABASE_URL"])
+    env = dict(
+        os.environ,
+        PGHOST=url.hostname or "127.0.0.1",
+        PGPORT=str(url.port or 5432),
+        PGUSER=url.username or "postgres",
+        PGDATABASE=url.path.lstrip("/"),
+        PGOPTIONS="-c client_min_messages=warning",
+    )
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+        input=RAW_SETUP,
+        text=True,
+        env=env,
+        check=True,
+    )
+    pools = int(
+        subprocess.run(
+            ["psql", "-Atc", "SELECT count(*) FROM bench_raw.pool"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    log_dir = ROOT / "var" / "bench-pgbench-log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*"):
+        old.unlink()
+    command = [
+        "pgbench",
+        "-n",
+        "-T",
+        str(seconds),
+        "-c",
+        str(clients),
+        "-j",
+        "2",
+        "-D",
+        f"pools={pools}",
+        "-f",
+        str(HERE / "book_cte.sql"),
+        "-l",
+        "--log-prefix",
+        str(log_dir / "tx"),
+    ]
+    say("pgbench:", shlex.join(command))
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    tps = float(next(line for line in output.splitlines() if line.startswith("tps")).split()[2])
+    latencies = [
+        int(line.split()[2]) / 1000
+        for path in log_dir.glob("tx*")
+        for line in path.read_text().splitlines()
+    ]
+    booked = int(
+        subprocess.run(
+            ["psql", "-Atc", "SELECT count(*) FROM bench_raw.booking"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    return {
+        "clients": clients,
+        "tps": round(tps, 1),
+        "bookings": booked,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+    }
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def markdown(report: dict) -> str:
+    runs = report["runs"]
+    lines = [
+        "| run | bookings/s (HTTP) | requests/s | p50 ms | p99 ms | 201 | 409 | errors | rush "
+        "sold out after s | overbooked pools | pgbench TPS c200 | HTTP/raw c200 | pgbench "
+        "TPS c32 | HTTP/raw c32 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratios: dict[str, list[float]] = {"c200": [], "c32": []}
+    for number, run in enumerate(runs, 1):
+        http_ = run["http"]
+        conflicts = sum(n for k, n in http_["responses"].items() if k.startswith("409"))
+        errors = sum(n for k, n in http_["responses"].items() if k[:3] not in ("201", "409"))
+        cells = [
+            str(number),
+            f"{http_['bookings_per_s']:.0f}",
+            f"{http_['requests_per_s']:.0f}",
+            f"{http_['p50_ms']:.0f}",
+            f"{http_['p99_ms']:.0f}",
+            str(http_["bookings"]),
+            str(conflicts),
+            str(errors),
+            f"{http_['rush']['sold_out_after_s']:.1f}",
+            str(run["checks"]["overbooked_pools"]),
+        ]
+        for key in ("c200", "c32"):
+            raw = run["pgbench"].get(key)
+            if raw:
+                ratio = http_["bookings_per_s"] / raw["tps"]
+                ratios[key].append(ratio)
+                cells += [f"{raw['tps']:.0f}", f"{100 * ratio:.0f}%"]
+            else:
+                cells += ["–", "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    medians = {
+        "bookings/s": median([r["http"]["bookings_per_s"] for r in runs]),
+        "p50 ms": median([r["http"]["p50_ms"] for r in runs]),
+        "p99 ms": median([r["http"]["p99_ms"] for r in runs]),
+        **{f"HTTP/raw {k}": f"{100 * median(v):.0f}%" for k, v in ratios.items() if v},
+    }
+    lines.append("")
+    lines.append("medians: " + ", ".join(f"{k} {v}" for k, v in medians.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

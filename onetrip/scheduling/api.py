@@ -1,0 +1,423 @@
+"""Scheduling JSON API for every channel (R-APPT-1/2/3), under /api/scheduling.
+
+What is free is public, like the consortium's structure: patients look before they sign in.
+Everything that touches a patient takes a staff session, a patient session (the app) or an
+institution's API key (`X-Api-Key`); the services decide what each caller may do. Errors are
+problem details with a machine-readable `code` (see core.problems).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema, Status
+
+from onetrip.consortium.models import Department, Doctor
+from onetrip.core import clock
+from onetrip.core.actors import Actor, Channel
+from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.identity.api import PatientSession
+from onetrip.identity.sessions import current_patient_actor
+from onetrip.scheduling import queries
+from onetrip.scheduling.api_keys import ApiKeyAuth
+from onetrip.scheduling.models import (
+    Appointment,
+    BookingChannel,
+    ClinicSession,
+    PriorityClass,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from onetrip.scheduling.services import availability, booking, waitlist
+
+router = Router(tags=["scheduling"])
+
+# The key first: it is checked without a session, and a session's CSRF check would refuse an
+# external system's POST before the key was looked at.
+SIGNED_IN = [ApiKeyAuth(), StaffSession(), PatientSession()]
+
+
+def caller(request: HttpRequest) -> Actor:
+    """The actor of whichever of SIGNED_IN let the request in."""
+    if isinstance(request.auth, Actor):
+        return request.auth
+    if StaffSession().authenticate(request, None) is not None:
+        return api_staff_actor(request)
+    return current_patient_actor(request, channel=Channel.API)
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class DoctorOut(Schema):
+    id: int
+    name: str
+    title: str
+
+
+class PlaceOut(Schema):
+    id: int
+    name: str
+
+
+class ClinicOut(Schema):
+    id: int
+    name: str
+    kind: str
+    location: str
+
+
+class NextSlotOut(Schema):
+    slot_id: int
+    session_id: int
+    starts_at: dt.datetime
+    doctor: DoctorOut
+    department: PlaceOut
+    institution: PlaceOut
+
+
+class SessionOut(Schema):
+    id: int
+    date: dt.date
+    period: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    fee_fen: int
+    doctor: DoctorOut
+    substitute: DoctorOut | None
+    clinic: ClinicOut
+    department: PlaceOut
+    institution: PlaceOut
+
+
+class SlotOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    visit_window: str
+    remaining: int = Field(description="Units open to the channel now.")
+    pools: dict[str, int] = Field(description="Units left in each pool, open or not.")
+
+
+class SessionSlotsOut(Schema):
+    channel: str
+    session: SessionOut
+    slots: list[SlotOut]
+
+
+class AppointmentIn(Schema):
+    patient_id: int
+    slot_id: int
+    channel: BookingChannel | None = Field(
+        None, description="Defaults to the caller's: the key's, app for patients, window for staff."
+    )
+    hold: bool = False
+    priority: int = PriorityClass.ORDINARY
+    walk_in: bool = False
+
+
+class AppointmentOut(Schema):
+    id: int
+    booking_number: str
+    status: str
+    status_label: str
+    patient_id: int
+    channel: str
+    pool: str
+    visit_date: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    visit_window: str = Field(description='The time to arrive, e.g. "08:40–08:50".')
+    held_until: dt.datetime | None
+    fee_fen: int
+    priority: int
+    walk_in: bool
+    booked_at: dt.datetime
+    doctor: DoctorOut
+    substitute: DoctorOut | None
+    clinic: ClinicOut
+    department: PlaceOut
+    institution: PlaceOut
+
+
+class WaitlistIn(Schema):
+    patient_id: int
+    session_id: int
+    channel: BookingChannel | None = None
+
+
+class WaitlistOut(Schema):
+    id: int
+    patient_id: int
+    session_id: int
+    channel: str
+    status: str
+    joined_at: dt.datetime
+    position: int | None = Field(description="Place in line while waiting, 1 is next.")
+
+
+# --- presenting -----------------------------------------------------------------------------
+
+
+def _local(moment: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def _doctor(doctor: Doctor | None) -> dict | None:
+    if doctor is None:
+        return None
+    return {"id": doctor.pk, "name": doctor.name, "title": doctor.title}
+
+
+def _place(place) -> dict:
+    return {"id": place.pk, "name": place.name}
+
+
+def _session_parts(session: ClinicSession) -> dict:
+    clinic = session.clinic
+    return {
+        "doctor": _doctor(session.doctor),
+        "substitute": _doctor(session.substitute),
+        "clinic": {
+            "id": clinic.pk,
+            "name": clinic.name,
+            "kind": clinic.kind,
+            "location": clinic.location,
+        },
+        "department": _place(session.department),
+        "institution": _place(session.institution),
+    }
+
+
+def _session_out(session: ClinicSession) -> dict:
+    return {
+        "id": session.pk,
+        "date": session.date,
+        "period": session.period,
+        "starts_at": _local(session.starts_at),
+        "ends_at": _local(session.ends_at),
+        "status": session.status,
+        "fee_fen": session.fee_fen,
+        **_session_parts(session),
+    }
+
+
+def appointment_out(appointment: Appointment) -> dict:
+    slot = appointment.slot
+    return {
+        "id": appointment.pk,
+        "booking_number": appointment.booking_number,
+        "status": appointment.status,
+        "status_label": appointment.get_status_display(),
+        "patient_id": appointment.patient_id,
+        "channel": appointment.channel,
+        "pool": appointment.pool.kind,
+        "visit_date": appointment.visit_date,
+        "starts_at": _local(slot.starts_at),
+        "ends_at": _local(slot.ends_at),
+        "visit_window": queries.visit_window(slot.starts_at, slot.ends_at),
+        "held_until": _local(appointment.held_until),
+        "fee_fen": appointment.session.fee_fen,
+        "priority": appointment.priority,
+        "walk_in": appointment.is_walk_in,
+        "booked_at": _local(appointment.booked_at),
+        **_session_parts(appointment.session),
+    }
+
+
+def _confirmation(appointment: Appointment) -> dict:
+    # Read back with its details so a first answer and a retried one are the same body.
+    return appointment_out(
+        queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
+    )
+
+
+def _waitlist_out(entry: WaitlistEntry) -> dict:
+    position = None
+    if entry.status == WaitlistStatus.WAITING:
+        ahead = WaitlistEntry.objects.filter(
+            Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk),
+            session_id=entry.session_id,
+            status=WaitlistStatus.WAITING,
+        )
+        position = ahead.count() + 1
+    return {
+        "id": entry.pk,
+        "patient_id": entry.patient_id,
+        "session_id": entry.session_id,
+        "channel": entry.channel,
+        "status": entry.status,
+        "joined_at": _local(entry.joined_at),
+        "position": position,
+    }
+
+
+# --- what is free (public) ------------------------------------------------------------------
+
+
+def _next_slots(department_ids: list[int], channel: str, limit: int) -> list[dict]:
+    found = availability.next_available(
+        department_ids=department_ids, channel=channel, now=clock.now(), limit=limit
+    )
+    doctors = Doctor.objects.in_bulk({n.doctor_id for n in found})
+    departments = Department.objects.select_related("institution").in_bulk(
+        {n.department_id for n in found}
+    )
+    return [
+        {
+            "slot_id": n.slot_id,
+            "session_id": n.session_id,
+            "starts_at": _local(n.starts_at),
+            "doctor": _doctor(doctors[n.doctor_id]),
+            "department": _place(departments[n.department_id]),
+            "institution": _place(departments[n.department_id].institution),
+        }
+        for n in found
+    ]
+
+
+@router.get("/departments/{department_id}/next-available", response=list[NextSlotOut])
+def next_available_in_department(
+    request: HttpRequest,
+    department_id: int,
+    channel: BookingChannel = BookingChannel.APP,
+    limit: int = Query(10, ge=1, le=50),
+):
+    if not Department.objects.filter(pk=department_id).exists():
+        raise NotFound(_("No such department."))
+    return _next_slots([department_id], channel, limit)
+
+
+@router.get("/next-available", response=list[NextSlotOut])
+def next_available_across_consortium(
+    request: HttpRequest,
+    department_code: str,
+    channel: BookingChannel = BookingChannel.APP,
+    limit: int = Query(10, ge=1, le=50),
+):
+    """The earliest free times in every department with this code, across the consortium."""
+    department_ids = list(
+        Department.objects.filter(code=department_code).values_list("pk", flat=True)
+    )
+    if not department_ids:
+        raise InvalidInput.field("department_code", _("No department has this code."), "unknown")
+    return _next_slots(department_ids, channel, limit)
+
+
+@router.get("/sessions", response=list[SessionOut])
+def list_sessions(
+    request: HttpRequest, department_id: int, date: dt.date, doctor_id: int | None = None
+):
+    sessions = ClinicSession.objects.filter(department_id=department_id, date=date)
+    if doctor_id is not None:
+        sessions = sessions.filter(doctor_id=doctor_id)
+    sessions = sessions.select_related(
+        "doctor", "substitute", "clinic", "department", "institution"
+    ).order_by("starts_at", "doctor__name", "pk")
+    return [_session_out(s) for s in sessions]
+
+
+@router.get("/sessions/{session_id}/slots", response=SessionSlotsOut)
+def session_slots(
+    request: HttpRequest, session_id: int, channel: BookingChannel = BookingChannel.APP
+):
+    """Every time of a session, with what is left for the channel and in each pool."""
+    session = (
+        ClinicSession.objects.select_related(
+            "doctor", "substitute", "clinic", "department", "institution"
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound(_("No such clinic session."))
+    views = availability.session_slots(session, channel, clock.now())
+    return {
+        "channel": channel,
+        "session": _session_out(session),
+        "slots": [
+            {
+                "id": v.slot_id,
+                "starts_at": _local(v.starts_at),
+                "ends_at": _local(v.ends_at),
+                "visit_window": queries.visit_window(v.starts_at, v.ends_at),
+                "remaining": v.remaining,
+                "pools": v.pools,
+            }
+            for v in views
+        ],
+    }
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+@router.post("/appointments", response={201: AppointmentOut}, auth=SIGNED_IN)
+def book(request: HttpRequest, payload: AppointmentIn):
+    """Book or hold a time. Send an `Idempotency-Key` header: a retried request with the same
+    key answers with the booking the first one made."""
+    actor = caller(request)
+    appointment = booking.book_slot(
+        booking.BookingRequest(
+            patient_id=payload.patient_id,
+            slot_id=payload.slot_id,
+            channel=payload.channel or queries.usual_channel(actor),
+            hold=payload.hold,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            priority=payload.priority,
+            walk_in=payload.walk_in,
+        ),
+        actor=actor,
+    )
+    return Status(201, _confirmation(appointment))
+
+
+@router.get("/appointments/{appointment_id}", response=AppointmentOut, auth=SIGNED_IN)
+def get_appointment(request: HttpRequest, appointment_id: int):
+    return appointment_out(queries.view_appointment(appointment_id, actor=caller(request)))
+
+
+@router.post("/appointments/{appointment_id}/confirm", response=AppointmentOut, auth=SIGNED_IN)
+def confirm_hold(request: HttpRequest, appointment_id: int):
+    """The fee is paid: the held time becomes a booking."""
+    return _confirmation(booking.confirm_hold(appointment_id, actor=caller(request)))
+
+
+@router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, auth=SIGNED_IN)
+def cancel(request: HttpRequest, appointment_id: int):
+    return _confirmation(booking.cancel_appointment(appointment_id, actor=caller(request)))
+
+
+@router.get("/my/appointments", response=list[AppointmentOut], auth=PatientSession())
+def my_appointments(request: HttpRequest):
+    """The signed-in account's appointments (its own and its family's), latest visit first."""
+    actor = current_patient_actor(request, channel=Channel.API)
+    appointments = queries.visible_appointments(actor).order_by("-slot__starts_at", "-pk")
+    return [appointment_out(a) for a in appointments]
+
+
+# --- waitlist -------------------------------------------------------------------------------
+
+
+@router.post("/waitlist", response={201: WaitlistOut}, auth=SIGNED_IN)
+def join_waitlist(request: HttpRequest, payload: WaitlistIn):
+    actor = caller(request)
+    entry = waitlist.join_waitlist(
+        payload.patient_id,
+        payload.session_id,
+        channel=payload.channel or queries.usual_channel(actor),
+        actor=actor,
+    )
+    return Status(201, _waitlist_out(entry))
+
+
+@router.delete("/waitlist/{entry_id}", response={204: None}, auth=SIGNED_IN)
+def leave_waitlist(request: HttpRequest, entry_id: int):
+    waitlist.leave_waitlist(entry_id, actor=caller(request))
+    return Status(204, None)

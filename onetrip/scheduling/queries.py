@@ -1,0 +1,78 @@
+"""Reads shared by the JSON API and FHIR: which appointments a caller may see, the channel a
+caller books through when it does not say, and how a visit window is written.
+
+A staff member's or an external system's look at one appointment is a view of a patient's record
+(R-ORG-3), so it leaves an audit row, as `identity.services.view_patient` does."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core import audit
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import NotFound
+from onetrip.core.models import AuditAction
+from onetrip.identity import services as identity
+from onetrip.scheduling.models import ApiClient, Appointment, BookingChannel
+
+
+def with_details(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Everything a confirmation shows, in one query."""
+    return appointments.select_related(
+        "slot",
+        "pool",
+        "session__doctor",
+        "session__substitute",
+        "session__clinic",
+        "session__department",
+        "session__institution",
+    )
+
+
+def visible_appointments(actor: Actor) -> QuerySet[Appointment]:
+    """Appointments of the patients the actor may read."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("scheduling.view_appointment")
+    return with_details(Appointment.objects.filter(patient__in=identity.accessible_patients(actor)))
+
+
+def appointment_for(appointment_id: int, *, actor: Actor) -> Appointment:
+    """One appointment as the actor may see it; "absent" and "not yours" look the same."""
+    appointment = visible_appointments(actor).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFound(_("No such appointment."))
+    return appointment
+
+
+@transaction.atomic
+def view_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
+    appointment = appointment_for(appointment_id, actor=actor)
+    if actor.kind in (ActorKind.STAFF, ActorKind.CLIENT):
+        audit.record(
+            actor,
+            AuditAction.VIEW,
+            appointment,
+            patient_id=appointment.patient_id,
+            summary="appointment",
+        )
+    return appointment
+
+
+def usual_channel(actor: Actor) -> str:
+    """The booking channel a caller means when it names none: an external system's key has one,
+    patients book in the app, and staff at a window."""
+    if actor.kind == ActorKind.CLIENT:
+        return ApiClient.objects.values_list("channel", flat=True).get(pk=actor.client_id)
+    if actor.kind == ActorKind.PATIENT:
+        return BookingChannel.APP
+    return BookingChannel.WINDOW
+
+
+def visit_window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """The time to arrive, as the confirmation and the slip print it: "08:40–08:50"."""
+    return f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"

@@ -1,0 +1,170 @@
+"""Correctness under load (R-APPT-3/4/5): clients booking and cancelling at the same moment never
+overbook, never lose a booking and never double-book a patient, and a refusal is always a clear
+refusal, never a database error. Needs a real server with row locks: PostgreSQL."""
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Q
+
+from onetrip.conftest import NOW
+from onetrip.core.errors import DomainError
+from onetrip.notifications.models import SmsMessage
+from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
+from onetrip.scheduling.policy import DEFAULT_POLICY
+from onetrip.scheduling.quotas import open_pools
+from onetrip.scheduling.services.booking import BookingRequest, book_slot, cancel_appointment
+from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.test_booking import add_doctor_sessions, another_patient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
+
+
+def race(attempts) -> list:
+    """Run the callables in threads released together. Each outcome is what the callable
+    returned, a refusal's code, or the repr of anything else (which no test expects)."""
+    start = threading.Barrier(len(attempts))
+    outcomes: list = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            outcomes[index] = attempts[index]()
+        except DomainError as exc:
+            outcomes[index] = exc.code
+        except Exception as exc:  # an IntegrityError or a deadlock would be a 500
+            outcomes[index] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def at_window(clerk, patient_id: int, slot_id: int, **request):
+    def attempt() -> int:
+        booking = BookingRequest(
+            patient_id=patient_id, slot_id=slot_id, channel="window", **request
+        )
+        return book_slot(booking, actor=clerk).pk
+
+    return attempt
+
+
+def assert_counters_match_bookings() -> None:
+    """Every pool's counter equals its live bookings and stays within its capacity."""
+    pools = SlotPool.objects.annotate(
+        live=Count("appointments", filter=Q(appointments__status__in=ACTIVE_STATUSES))
+    )
+    for pool in pools:
+        assert 0 <= pool.booked <= pool.capacity
+        assert pool.booked == pool.live, pool
+
+
+def test_many_patients_racing_for_one_time_get_exactly_its_open_units(
+    postgres_only, sessions, register, clerk
+):
+    slot = first_slot(session_on(sessions, 2))  # within 3 days: the primary-care unit is open too
+    kinds = open_pools("window", slot.session.date, NOW, DEFAULT_POLICY)
+    open_units = sum(
+        SlotPool.objects.filter(slot=slot, kind__in=kinds).values_list("capacity", flat=True)
+    )
+    assert open_units == 2
+    patients = [another_patient(register, number) for number in range(1, 41)]
+
+    outcomes = race([at_window(clerk, patient.pk, slot.pk) for patient in patients])
+
+    booked = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    assert len(booked) == open_units
+    assert Counter(o for o in outcomes if not isinstance(o, int)) == {"full": 40 - open_units}
+    assert Appointment.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == open_units
+    assert SmsMessage.objects.count() == open_units
+    assert_counters_match_bookings()
+
+
+def test_one_patient_firing_bookings_for_one_department_day_gets_one(
+    postgres_only, sessions, medicine, register, clerk
+):
+    monday = session_on(sessions, 7)
+    afternoon = add_doctor_sessions(medicine, name="王医生", weekday=0).get(date=monday.date)
+    slots = [*monday.slots.order_by("starts_at")[:4], *afternoon.slots.order_by("starts_at")[:4]]
+    patient = another_patient(register, 1)
+
+    outcomes = race([at_window(clerk, patient.pk, slot.pk) for slot in slots])
+
+    booked = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    assert len(booked) == 1
+    refusals = {outcome for outcome in outcomes if not isinstance(outcome, int)}
+    assert refusals <= {"already_booked", "limit_department_day"}
+    assert Appointment.objects.filter(patient=patient).count() == 1
+    assert_counters_match_bookings()
+
+
+def test_retries_with_one_idempotency_key_make_one_booking(postgres_only, sessions, patient_actor):
+    actor, patient = patient_actor
+    slot = first_slot(session_on(sessions, 7))
+    request = BookingRequest(
+        patient_id=patient.pk, slot_id=slot.pk, channel="app", idempotency_key="tap-1"
+    )
+
+    outcomes = race([lambda: book_slot(request, actor=actor).pk] * 8)
+
+    (appointment,) = Appointment.objects.all()
+    assert outcomes == [appointment.pk] * 8
+    assert SmsMessage.objects.count() == 1
+    assert_counters_match_bookings()
+
+
+def test_cancelling_while_others_book_keeps_every_counter_true(
+    postgres_only, sessions, register, clerk
+):
+    slot = first_slot(session_on(sessions, 2))  # two units open at the window
+    holders = [another_patient(register, number) for number in (1, 2)]
+    held = [at_window(clerk, patient.pk, slot.pk)() for patient in holders]
+    others = [another_patient(register, number) for number in range(3, 13)]
+
+    def cancel(appointment_id: int):
+        return lambda: cancel_appointment(appointment_id, actor=clerk).status
+
+    outcomes = race([cancel(pk) for pk in held] + [at_window(clerk, p.pk, slot.pk) for p in others])
+
+    assert outcomes[:2] == ["cancelled", "cancelled"]
+    booked = [outcome for outcome in outcomes[2:] if isinstance(outcome, int)]
+    assert set(outcomes[2:]) - set(booked) <= {"full"}
+    assert len(booked) <= 2
+    live = Appointment.objects.filter(slot=slot, status__in=ACTIVE_STATUSES)
+    assert sorted(live.values_list("pk", flat=True)) == sorted(booked)
+    assert_counters_match_bookings()
+
+
+def test_expired_holds_reclaimed_by_racing_bookers_are_given_back_once(
+    postgres_only, sessions, register, clerk, clock
+):
+    slot = first_slot(session_on(sessions, 2))
+    holds = [
+        at_window(clerk, another_patient(register, n).pk, slot.pk, hold=True)() for n in (1, 2)
+    ]
+    others = [another_patient(register, number) for number in range(3, 13)]
+    clock.advance(dt.timedelta(minutes=15))
+
+    outcomes = race([at_window(clerk, p.pk, slot.pk) for p in others])
+
+    assert len([outcome for outcome in outcomes if isinstance(outcome, int)]) == 2
+    assert outcomes.count("full") == 8
+    assert set(Appointment.objects.filter(pk__in=holds).values_list("status", flat=True)) == {
+        "expired"
+    }
+    assert_counters_match_bookings()

@@ -1,0 +1,173 @@
+"""候补 waitlist (R-APPT-5): patients wait for a session full for their channel, one wait each;
+a cancellation books the first in line automatically and tells them by SMS; someone whose own
+limits forbid the booking is passed over and keeps their place."""
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from onetrip.notifications.models import SmsMessage
+from onetrip.scheduling.models import ClinicSession, WaitlistEntry
+from onetrip.scheduling.services.booking import BookingRefused, cancel_appointment
+from onetrip.scheduling.services.waitlist import join_waitlist, leave_waitlist
+from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.test_booking import add_doctor_sessions, another_patient
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def small_session(clock, medicine) -> ClinicSession:
+    """Monday 30 November 14:00–14:20, two slots for one patient each: one unit for primary
+    care (not yet open to anyone else), one online."""
+    sessions = add_doctor_sessions(
+        medicine,
+        name="王医生",
+        weekday=0,
+        start_time=dt.time(14, 0),
+        end_time=dt.time(14, 20),
+        capacity_per_slot=1,
+    )
+    return sessions.get(date=MONDAY)
+
+
+def online_slot(session: ClinicSession):
+    return session.slots.get(pools__kind="shared_online")
+
+
+def refusal_code(attempt) -> str:
+    with pytest.raises(BookingRefused) as refusal:
+        attempt()
+    return refusal.value.code
+
+
+def test_only_a_session_full_for_the_channel_can_be_waited_for(
+    small_session, book, patient_actor, register, clerk
+):
+    actor, patient = patient_actor
+    assert (
+        refusal_code(
+            lambda: join_waitlist(patient.pk, small_session.pk, channel="app", actor=actor)
+        )
+        == "not_full"
+    )
+    book(online_slot(small_session))
+    waiting = another_patient(register, 1)
+    entry = join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+    assert (entry.status, entry.channel, entry.session_id) == (
+        "waiting",
+        "window",
+        small_session.pk,
+    )
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_an_expired_hold_leaves_the_session_open_to_book_not_to_wait(
+    small_session, book, register, clerk, clock
+):
+    book(online_slot(small_session), hold=True)
+    clock.advance(dt.timedelta(minutes=15))
+    waiting = another_patient(register, 1)
+    assert (
+        refusal_code(
+            lambda: join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+        )
+        == "not_full"
+    )
+
+
+def test_one_wait_per_patient(small_session, sessions, book, register, clerk):
+    book(online_slot(small_session))
+    waiting = another_patient(register, 1)
+    join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+    assert (
+        refusal_code(
+            lambda: join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+        )
+        == "already_waiting"
+    )
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_a_stopped_or_finished_session_cannot_be_waited_for(
+    small_session, book, register, clerk, clock
+):
+    book(online_slot(small_session))
+    waiting = another_patient(register, 1)
+
+    def join():
+        return join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+
+    clock.set(small_session.ends_at)
+    assert refusal_code(join) == "closed"
+    clock.set(small_session.starts_at)
+    ClinicSession.objects.filter(pk=small_session.pk).update(status="stopped")
+    assert refusal_code(join) == "closed"
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_a_cancellation_books_the_first_in_line_and_tells_them(
+    small_session, book, patient_actor, register, clerk
+):
+    appointment = book(online_slot(small_session))
+    first = another_patient(register, 1)
+    second = another_patient(register, 2)
+    first_entry = join_waitlist(first.pk, small_session.pk, channel="window", actor=clerk)
+    join_waitlist(second.pk, small_session.pk, channel="window", actor=clerk)
+    SmsMessage.objects.all().delete()
+
+    with translation.override("en"):
+        cancel_appointment(appointment.pk, actor=patient_actor[0])
+
+    first_entry.refresh_from_db()
+    assert first_entry.status == "booked"
+    booked = first_entry.appointment
+    assert (booked.patient_id, booked.slot_id, booked.status) == (
+        first.pk,
+        appointment.slot_id,
+        "booked",
+    )
+    assert booked.pool_id == appointment.pool_id
+    assert WaitlistEntry.objects.get(patient=second).status == "waiting"
+    assert sorted(SmsMessage.objects.values_list("purpose", flat=True)) == [
+        "appointment_booked",
+        "waitlist_booked",
+    ]
+    sms = SmsMessage.objects.get(purpose="waitlist_booked")
+    assert (sms.phone, sms.body) == (
+        first.phone,
+        "[OneTrip] A place came free and is booked for you: 2026-11-30 14:10.",
+    )
+
+
+def test_someone_whose_limits_forbid_it_is_passed_over_and_keeps_their_place(
+    small_session, sessions, book, patient_actor, register, clerk
+):
+    appointment = book(online_slot(small_session))
+    first = another_patient(register, 1)
+    second = another_patient(register, 2)
+    first_entry = join_waitlist(first.pk, small_session.pk, channel="window", actor=clerk)
+    second_entry = join_waitlist(second.pk, small_session.pk, channel="window", actor=clerk)
+    # The first in line has since booked the same department's morning that Monday.
+    book(first_slot(session_on(sessions, 7)), patient_id=first.pk, channel="window", actor=clerk)
+
+    cancel_appointment(appointment.pk, actor=patient_actor[0])
+
+    first_entry.refresh_from_db()
+    second_entry.refresh_from_db()
+    assert (first_entry.status, first_entry.appointment) == ("waiting", None)
+    assert second_entry.status == "booked"
+    assert second_entry.appointment.slot_id == appointment.slot_id
+
+
+def test_leaving_the_waitlist(small_session, book, patient_actor, register, clerk):
+    appointment = book(online_slot(small_session))
+    waiting = another_patient(register, 1)
+    entry = join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+    assert leave_waitlist(entry.pk, actor=clerk).status == "cancelled"
+    cancel_appointment(appointment.pk, actor=patient_actor[0])
+    entry.refresh_from_db()
+    assert (entry.status, entry.appointment) == ("cancelled", None)

@@ -1,0 +1,38 @@
+from django.urls import path
+
+from onetrip.scheduling import views
+
+urlpatterns = [
+    path("p/book/", views.book_institutions, name="patient-book"),
+    path(
+        "p/book/institutions/<int:institution_id>/",
+        views.book_departments,
+        name="patient-book-institution",
+    ),
+    path(
+        "p/book/departments/<int:department_id>/",
+        views.book_doctors,
+        name="patient-book-department",
+    ),
+    path("p/book/doctors/<int:doctor_id>/", views.book_days, name="patient-book-doctor"),
+    path("p/book/sessions/<int:session_id>/", views.book_times, name="patient-book-session"),
+    path("p/book/slots/<int:slot_id>/", views.book_confirm, name="patient-book-confirm"),
+    path("p/appointments/", views.patient_appointments, name="patient-appointments"),
+    path(
+        "p/appointments/<int:appointment_id>",
+        views.patient_appointment,
+        name="patient-appointment",
+    ),
+    path(
+        "p/appointments/<int:appointment_id>/cancel",
+        views.patient_cancel,
+        name="patient-appointment-cancel",
+    ),
+    path("staff/booking/", views.window_booking, name="staff-window-booking"),
+    path("staff/booking/return-visit", views.return_visit_booking, name="staff-return-visit"),
+    path(
+        "staff/booking/appointments/<int:appointment_id>",
+        views.booking_slip,
+        name="staff-booking-slip",
+    ),
+]

@@ -1,0 +1,607 @@
+"""Booking pages (R-APPT-1/2/4/6).
+
+A patient books on a phone, one step per page: institution → department → doctor → day → time →
+who the visit is for. A registration window books callers and walk-ins; a doctor books a return
+visit in clinic, beyond the public window. Pages only read; every booking and cancellation goes
+through `booking.book_slot` / `booking.cancel_appointment`, whose refusals are shown as messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from onetrip.consortium.models import Department, Doctor, Institution
+from onetrip.core import clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.pages import staff_page
+from onetrip.identity import services as identity
+from onetrip.identity.presenters import present_patient
+from onetrip.identity.views import patient_page
+from onetrip.scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BookingChannel,
+    ClinicSession,
+    PoolKind,
+    PriorityClass,
+    SessionStatus,
+    Slot,
+)
+from onetrip.scheduling.policy import BookingPolicy
+from onetrip.scheduling.quotas import pool_horizons
+from onetrip.scheduling.services import availability, booking
+from onetrip.scheduling.services.schedule import policy_for, session_policy
+
+APP = BookingChannel.APP
+
+
+# --- reads shared by the pages --------------------------------------------------------------
+
+
+def _new_key() -> str:
+    # One key per rendered form, so submitting the same form twice books once.
+    return uuid.uuid4().hex
+
+
+def _show_refusal(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, str(exc.message))
+
+
+def _last_open_day(channel: str, now: dt.datetime, policy: BookingPolicy) -> dt.date | None:
+    """The last visit day any pool open to `channel` reaches at `now` (None: no limit)."""
+    horizons = list(pool_horizons(channel, now, policy).values())
+    return None if None in horizons else max(horizons)
+
+
+def _bookable_sessions(now: dt.datetime) -> QuerySet[ClinicSession]:
+    return ClinicSession.objects.filter(status=SessionStatus.OPEN, ends_at__gt=now)
+
+
+def _remaining(session: ClinicSession, channel: str, now: dt.datetime) -> int:
+    return sum(view.remaining for view in availability.session_slots(session, channel, now))
+
+
+@dataclass(frozen=True)
+class DayChoice:
+    session: ClinicSession
+    remaining: int
+
+
+def _doctor_policy(doctor: Doctor) -> BookingPolicy:
+    return policy_for(
+        institution_id=doctor.department.institution_id,
+        department_id=doctor.department_id,
+        doctor_id=doctor.pk,
+    )
+
+
+def _released_days(doctor: Doctor, policy: BookingPolicy, now: dt.datetime) -> Iterator[DayChoice]:
+    """The doctor's sessions from now to the last day released to the app, with what is left;
+    lazy, so "the next free day" stops at the first session with a free time."""
+    sessions = ClinicSession.objects.filter(doctor=doctor, ends_at__gt=now)
+    last = _last_open_day(APP, now, policy)
+    if last is not None:
+        sessions = sessions.filter(date__lte=last)
+    for session in sessions.order_by("starts_at"):
+        yield DayChoice(session, _remaining(session, APP, now))
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str, Any]:
+    session = appointment.session
+    deadline = booking.cancel_deadline(appointment.visit_date, session_policy(session))
+    is_live = appointment.status in (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
+    return {
+        "id": appointment.pk,
+        "number": appointment.booking_number,
+        "patient_name": appointment.patient.name,
+        "doctor": session.doctor,
+        "department": session.department,
+        "institution": session.institution,
+        "clinic": session.clinic,
+        "date": appointment.visit_date,
+        "start": appointment.slot.starts_at,
+        "end": appointment.slot.ends_at,
+        "fee": _yuan(session.fee_fen),
+        "status": appointment.status,
+        "status_label": appointment.get_status_display(),
+        "channel": appointment.channel,
+        "channel_label": appointment.get_channel_display(),
+        "priority_label": appointment.get_priority_display(),
+        "is_walk_in": appointment.is_walk_in,
+        "is_live": is_live,
+        "cancel_until": deadline,
+        "may_cancel": is_live and now <= deadline,
+    }
+
+
+def _appointments_of(actor: Actor) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        patient__in=identity.accessible_patients(actor)
+    ).select_related(
+        "patient",
+        "slot",
+        "session__doctor",
+        "session__department",
+        "session__institution",
+        "session__clinic",
+    )
+
+
+# --- patient: booking on a phone ------------------------------------------------------------
+
+
+def _trail(*steps: tuple[str, str]) -> list[dict[str, str]]:
+    """The choices made so far, each a link back to where it was made."""
+    return [{"label": label, "url": url} for label, url in steps]
+
+
+def _institution_step(institution: Institution) -> tuple[str, str]:
+    return institution.name, reverse("patient-book-institution", args=[institution.pk])
+
+
+def _department_step(department: Department) -> tuple[str, str]:
+    return department.name, reverse("patient-book-department", args=[department.pk])
+
+
+def _doctor_step(doctor: Doctor) -> tuple[str, str]:
+    return doctor.name, reverse("patient-book-doctor", args=[doctor.pk])
+
+
+@patient_page
+def book_institutions(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    institutions = Institution.objects.filter(
+        pk__in=_bookable_sessions(now).values("institution_id")
+    ).order_by("code")
+    return render(request, "scheduling/book_institutions.html", {"institutions": institutions})
+
+
+@patient_page
+def book_departments(request: HttpRequest, institution_id: int, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    institution = get_object_or_404(Institution, pk=institution_id)
+    departments = Department.objects.filter(
+        institution=institution, pk__in=_bookable_sessions(now).values("department_id")
+    ).order_by("code")
+    rows = []
+    for department in departments:
+        found = availability.next_available(
+            department_ids=[department.pk], channel=APP, now=now, limit=1
+        )
+        rows.append({"department": department, "next": found[0].starts_at if found else None})
+    context = {
+        "institution": institution,
+        "rows": rows,
+        "trail": _trail(_institution_step(institution)),
+    }
+    return render(request, "scheduling/book_departments.html", context)
+
+
+@patient_page
+def book_doctors(request: HttpRequest, department_id: int, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    department = get_object_or_404(
+        Department.objects.select_related("institution"), pk=department_id
+    )
+    doctors = Doctor.objects.filter(
+        department=department, pk__in=_bookable_sessions(now).values("doctor_id")
+    ).select_related("department")
+    rows = []
+    for doctor in doctors.order_by("name"):
+        days = _released_days(doctor, _doctor_policy(doctor), now)
+        free = next((day for day in days if day.remaining), None)
+        rows.append({"doctor": doctor, "next_day": free.session.date if free else None})
+    context = {
+        "department": department,
+        "rows": rows,
+        "trail": _trail(_institution_step(department.institution), _department_step(department)),
+    }
+    return render(request, "scheduling/book_doctors.html", context)
+
+
+@patient_page
+def book_days(request: HttpRequest, doctor_id: int, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    doctor = get_object_or_404(
+        Doctor.objects.select_related("department__institution"), pk=doctor_id
+    )
+    policy = _doctor_policy(doctor)
+    context = {
+        "doctor": doctor,
+        "days": list(_released_days(doctor, policy, now)),
+        "policy": policy,
+        "trail": _trail(
+            _institution_step(doctor.department.institution),
+            _department_step(doctor.department),
+            _doctor_step(doctor),
+        ),
+    }
+    return render(request, "scheduling/book_days.html", context)
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    slot_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    remaining: int
+    state: str  # "open", "full" or "past"
+
+
+def _time_choices(session: ClinicSession, now: dt.datetime) -> list[TimeChoice]:
+    choices = []
+    for view in availability.session_slots(session, APP, now):
+        if view.remaining:
+            state = "open"
+        elif view.starts_at <= now:
+            state = "past"
+        else:
+            state = "full"
+        choices.append(
+            TimeChoice(view.slot_id, view.starts_at, view.ends_at, view.remaining, state)
+        )
+    return choices
+
+
+def _opens_at(session: ClinicSession, now: dt.datetime) -> dt.datetime | None:
+    """When the app may first book this session's day, if that is still to come."""
+    policy = session_policy(session)
+    last = _last_open_day(APP, now, policy)
+    if last is None or session.date <= last:
+        return None
+    day = session.date - dt.timedelta(days=policy.window_days)
+    return timezone.make_aware(dt.datetime.combine(day, policy.release_time))
+
+
+def _session_for_booking(session_id: int) -> ClinicSession:
+    return get_object_or_404(
+        ClinicSession.objects.select_related("doctor", "clinic", "department", "institution"),
+        pk=session_id,
+    )
+
+
+def _session_trail(session: ClinicSession) -> list[dict[str, str]]:
+    return _trail(
+        _institution_step(session.institution),
+        _department_step(session.department),
+        _doctor_step(session.doctor),
+        (f"{session.date:%m-%d}", reverse("patient-book-session", args=[session.pk])),
+    )
+
+
+@patient_page
+def book_times(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    session = _session_for_booking(session_id)
+    context = {
+        "session": session,
+        "fee": _yuan(session.fee_fen),
+        "times": _time_choices(session, now),
+        "opens_at": _opens_at(session, now),
+        "trail": _session_trail(session),
+    }
+    return render(request, "scheduling/book_times.html", context)
+
+
+class PatientBookingForm(forms.Form):
+    patient = forms.TypedChoiceField(
+        label=gettext_lazy("Who is the appointment for?"), coerce=int, widget=forms.RadioSelect
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, cards: list[identity.FamilyCard], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["patient"]
+        field.choices = [
+            (card.patient.pk, f"{card.patient.name} · {card.grant.get_relationship_display()}")
+            for card in cards
+        ]
+        if len(cards) == 1:
+            field.initial = cards[0].patient.pk
+
+
+@patient_page
+def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpResponse:
+    """The last step: who the visit is for. A refusal comes back here as a message."""
+    slot = get_object_or_404(Slot, pk=slot_id)
+    cards = identity.family_of_account(actor.account_id)
+    if request.method == "POST":
+        form = PatientBookingForm(cards, request.POST)
+        if form.is_valid():
+            try:
+                appointment = booking.book_slot(
+                    booking.BookingRequest(
+                        patient_id=form.cleaned_data["patient"],
+                        slot_id=slot.pk,
+                        channel=APP,
+                        idempotency_key=form.cleaned_data["key"],
+                    ),
+                    actor=actor,
+                )
+            except (booking.BookingRefused, InvalidInput) as exc:
+                _show_refusal(request, exc)
+                return redirect("patient-book-confirm", slot_id=slot.pk)
+            return redirect("patient-appointment", appointment_id=appointment.pk)
+    else:
+        form = PatientBookingForm(cards, initial={"key": _new_key()})
+    now = clock.now()
+    session = _session_for_booking(slot.session_id)
+    remaining = next(
+        (
+            view.remaining
+            for view in availability.session_slots(session, APP, now)
+            if view.slot_id == slot.pk
+        ),
+        0,
+    )
+    context = {
+        "slot": slot,
+        "session": session,
+        "fee": _yuan(session.fee_fen),
+        "remaining": remaining,
+        "opens_at": _opens_at(session, now),
+        "form": form,
+        "has_patients": bool(cards),
+        "trail": _session_trail(session),
+    }
+    return render(request, "scheduling/book_confirm.html", context)
+
+
+@patient_page
+def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    appointment = get_object_or_404(_appointments_of(actor), pk=appointment_id)
+    context = {"a": _present_appointment(appointment, clock.now())}
+    return render(request, "scheduling/appointment.html", context)
+
+
+@patient_page
+def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Bookings still to come first (soonest first), then past and cancelled ones."""
+    now = clock.now()
+    mine = _appointments_of(actor)
+    coming = Q(status__in=ACTIVE_STATUSES, slot__ends_at__gt=now)
+    upcoming = mine.filter(coming).order_by("slot__starts_at", "pk")
+    others = mine.exclude(coming).order_by("-slot__starts_at", "-pk")[:20]
+    context = {
+        "upcoming": [_present_appointment(a, now) for a in upcoming],
+        "others": [_present_appointment(a, now) for a in others],
+    }
+    return render(request, "scheduling/appointments.html", context)
+
+
+@patient_page
+@require_POST
+def patient_cancel(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    try:
+        booking.cancel_appointment(appointment_id, actor=actor)
+    except booking.BookingRefused as exc:
+        _show_refusal(request, exc)
+    else:
+        messages.success(request, _("Booking cancelled."))
+    return redirect("patient-appointments")
+
+
+# --- staff: window and in-clinic booking ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A staff booking page: which channels it books through, and whether it takes walk-ins
+    and queue priority (the window) or not (a doctor's return-visit booking)."""
+
+    title: Promise
+    channels: tuple[str, ...]
+    at_window: bool
+
+    def channels_for(self, actor: Actor) -> list[str]:
+        """The desk's channels this staff member may book through."""
+        return [c for c in self.channels if actor.has_perm(booking.STAFF_CHANNEL_PERMISSIONS[c])]
+
+
+WINDOW_DESK = Desk(
+    gettext_lazy("Window booking"),
+    (BookingChannel.WINDOW, BookingChannel.PHONE),
+    at_window=True,
+)
+RETURN_VISIT_DESK = Desk(
+    gettext_lazy("Return-visit booking"),
+    (BookingChannel.IN_CLINIC,),
+    at_window=False,
+)
+
+
+class DeskBookingForm(forms.Form):
+    patient = forms.IntegerField(
+        error_messages={"required": gettext_lazy("Find the patient first.")},
+        widget=forms.HiddenInput,
+    )
+    slot = forms.IntegerField(error_messages={"required": gettext_lazy("Choose a time.")})
+    channel = forms.ChoiceField(widget=forms.HiddenInput)
+    walk_in = forms.BooleanField(label=gettext_lazy("Walk-in (on site today)"), required=False)
+    priority = forms.TypedChoiceField(
+        label=gettext_lazy("Queue priority"),
+        choices=PriorityClass.choices,
+        coerce=int,
+        initial=PriorityClass.ORDINARY,
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, desk: Desk, actor: Actor, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [(c, c) for c in desk.channels_for(actor)]
+        if not desk.at_window:
+            del self.fields["walk_in"]
+            del self.fields["priority"]
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _pick(items: list[Any], wanted: int | None, default: Any) -> Any:
+    return next((item for item in items if item.pk == wanted), default)
+
+
+@dataclass(frozen=True)
+class SessionBoard:
+    session: ClinicSession
+    times: list[availability.SlotView]
+    pools: list[tuple[str, int]]  # (pool label, units left)
+    fee: str
+
+
+def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoard:
+    views = availability.session_slots(session, channel, now)
+    pools = [
+        (str(label), sum(view.pools.get(kind, 0) for view in views))
+        for kind, label in PoolKind.choices
+    ]
+    return SessionBoard(session, views, pools, _yuan(session.fee_fen))
+
+
+def _desk_choices(request: HttpRequest, actor: Actor, desk: Desk) -> dict[str, Any]:
+    """What the desk shows: department, doctor (or any), channel and day, from the query string
+    with defaults (a doctor starts on their own sessions), and the sessions of that day."""
+    now = clock.now()
+    query = request.GET
+    own = Doctor.objects.filter(user=actor.user).first()
+    departments = list(
+        Department.objects.filter(institution_id=actor.institution_id).order_by("code")
+    )
+    default_department = _pick(departments, own.department_id if own else None, None)
+    department = _pick(
+        departments,
+        _number(query.get("department")),
+        default_department or next(iter(departments), None),
+    )
+    doctors = list(Doctor.objects.filter(department=department).order_by("name"))
+    doctor = _pick(doctors, _number(query.get("doctor")), None)
+    if doctor is None and "doctor" not in query:
+        doctor = _pick(doctors, own.pk if own else None, None)
+    channels = desk.channels_for(actor)
+    channel = query.get("channel") if query.get("channel") in channels else channels[0]
+    sessions = ClinicSession.objects.filter(department=department, ends_at__gt=now)
+    if doctor is not None:
+        sessions = sessions.filter(doctor=doctor)
+    if department is not None:
+        policy = policy_for(
+            institution_id=department.institution_id,
+            department_id=department.pk,
+            doctor_id=doctor.pk if doctor else None,
+        )
+        last = _last_open_day(channel, now, policy)
+        if last is not None:
+            sessions = sessions.filter(date__lte=last)
+    days = sorted(set(sessions.values_list("date", flat=True)))
+    wanted_day = query.get("date", "")
+    day = next((d for d in days if d.isoformat() == wanted_day), days[0] if days else None)
+    on_day = sessions.filter(date=day).select_related("doctor", "clinic").order_by("starts_at")
+    return {
+        "departments": departments,
+        "department": department,
+        "doctors": doctors,
+        "doctor": doctor,
+        "channels": [(c, BookingChannel(c).label) for c in channels],
+        "channel": channel,
+        "days": days,
+        "day": day,
+        "boards": [_board(session, channel, now) for session in on_day],
+    }
+
+
+def _desk(request: HttpRequest, actor: Actor, desk: Desk) -> HttpResponse:
+    if request.method == "POST":
+        return _desk_book(request, actor, desk)
+    context = _desk_choices(request, actor, desk)
+    patient_id = _number(request.GET.get("patient"))
+    query = request.GET.get("q", "").strip()
+    found = identity.search_patients(query, actor=actor) if query else None
+    context.update(
+        desk=desk,
+        q=query,
+        found=None if found is None else [present_patient(p, actor=actor) for p in found],
+        # Showing the chosen patient is a read of their record, audited like any other.
+        patient=(
+            present_patient(identity.view_patient(patient_id, actor=actor), actor=actor)
+            if patient_id
+            else None
+        ),
+        keep=_keep_query(request, "q", "patient"),
+        form=DeskBookingForm(
+            desk,
+            actor,
+            initial={"patient": patient_id, "channel": context["channel"], "key": _new_key()},
+        ),
+    )
+    return render(request, "scheduling/desk.html", context)
+
+
+def _keep_query(request: HttpRequest, *dropped: str) -> str:
+    """The desk's query string without the given keys, to build links that change only them."""
+    kept = {k: v for k, v in request.GET.items() if k not in dropped}
+    return urlencode(kept)
+
+
+def _desk_book(request: HttpRequest, actor: Actor, desk: Desk) -> HttpResponse:
+    form = DeskBookingForm(desk, actor, request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(request.get_full_path())
+    data = form.cleaned_data
+    try:
+        appointment = booking.book_slot(
+            booking.BookingRequest(
+                patient_id=data["patient"],
+                slot_id=data["slot"],
+                channel=data["channel"],
+                idempotency_key=data["key"],
+                priority=data.get("priority", PriorityClass.ORDINARY),
+                walk_in=data.get("walk_in", False),
+            ),
+            actor=actor,
+        )
+    except (booking.BookingRefused, InvalidInput) as exc:
+        _show_refusal(request, exc)
+        return redirect(request.get_full_path())
+    return redirect("staff-booking-slip", appointment_id=appointment.pk)
+
+
+@staff_page("scheduling.book_at_window")
+def window_booking(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return _desk(request, actor, WINDOW_DESK)
+
+
+@staff_page("scheduling.book_in_clinic")
+def return_visit_booking(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return _desk(request, actor, RETURN_VISIT_DESK)
+
+
+@staff_page("scheduling.view_appointment")
+def booking_slip(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    appointment = get_object_or_404(_appointments_of(actor), pk=appointment_id)
+    context = {"a": _present_appointment(appointment, clock.now())}
+    return render(request, "scheduling/slip.html", context)
