@@ -46,8 +46,9 @@ def main() -> None:
     jobs = background_jobs(state)
     client = Client()
     warm, measured = jobs[:20], jobs[20 : 20 + args.bookings]
-    for job in warm:
-        book(client, job)
+    warm_statuses = {book(client, job) for job in warm}
+    if warm_statuses != {201}:
+        sys.exit(f"warm-up bookings answered {warm_statuses}, not 201: is the database migrated?")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import staff_actor
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -38,9 +39,9 @@ def refusals_as_http() -> Iterator[None]:
         raise Http404(str(exc.message)) from None
 
 
-def staff_page(perm: str | None = None) -> Callable:
-    """A staff page: signed in, bound to an institution, holding `perm`. The view receives the
-    acting staff member as `actor`."""
+def staff_page(*perms: str) -> Callable:
+    """A staff page: signed in, bound to an institution, holding one of `perms` (if any are
+    given). The view receives the acting staff member as `actor`."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -49,8 +50,8 @@ def staff_page(perm: str | None = None) -> Callable:
                 return redirect_to_login(request.get_full_path())
             with refusals_as_http():
                 actor = staff_actor(request)
-                if perm is not None:
-                    actor.require_perm(perm)
+                if perms and not any(actor.has_perm(perm) for perm in perms):
+                    raise PermissionDenied(_("Your role does not allow this."))
                 return view(request, *args, actor=actor, **kwargs)
 
         return wrapper

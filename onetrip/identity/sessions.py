@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import Actor, Channel, patient_actor
 from onetrip.core.errors import NotAuthenticated
 from onetrip.core.masking import mask_phone
+from onetrip.core.pages import refusals_as_http
 from onetrip.identity.models import MobileAccount
 
 SESSION_KEY = "onetrip_patient_account"
@@ -36,3 +44,19 @@ def current_patient_actor(request: HttpRequest, channel: str = Channel.WEB) -> A
     return patient_actor(
         request, account_id=account.pk, phone_label=mask_phone(account.phone), channel=channel
     )
+
+
+def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A patient page: signed in with a mobile account (else to sign-in and back here). The view
+    receives the account's actor as `actor`."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            actor = current_patient_actor(request)
+        except NotAuthenticated:
+            return redirect(f"{reverse('patient-sign-in')}?{urlencode({'next': request.path})}")
+        with refusals_as_http():
+            return view(request, *args, actor=actor, **kwargs)
+
+    return wrapper

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput, NotAuthenticated
-from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
+from onetrip.core.errors import InvalidInput
+from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services
 from onetrip.identity.forms import (
     FIELD_MAP,
@@ -28,8 +25,8 @@ from onetrip.identity.forms import (
 )
 from onetrip.identity.presenters import present_patient
 from onetrip.identity.sessions import (
-    current_patient_actor,
     end_patient_session,
+    patient_page,
     signed_in_account,
     start_patient_session,
 )
@@ -42,23 +39,16 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- patient self-service -------------------------------------------------------------------
 
 
-def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            actor = current_patient_actor(request)
-        except NotAuthenticated:
-            return redirect("patient-sign-in")
-        with refusals_as_http():
-            return view(request, *args, actor=actor, **kwargs)
-
-    return wrapper
-
-
 def patient_sign_in(request: HttpRequest) -> HttpResponse:
     """Step 1 asks for the phone and sends a code; step 2 checks the code."""
+    next_url = _safe_next(request)
+
+    def page(form: PhoneForm, step: str) -> HttpResponse:
+        context = {"form": form, "step": step, "next": next_url or ""}
+        return render(request, "identity/sign_in.html", context)
+
     if request.method != "POST":
-        return render(request, "identity/sign_in.html", {"form": PhoneForm(), "step": "phone"})
+        return page(PhoneForm(), "phone")
     if "code" not in request.POST:
         form = PhoneForm(request.POST)
         if form.is_valid():
@@ -67,9 +57,8 @@ def patient_sign_in(request: HttpRequest) -> HttpResponse:
             except InvalidInput as exc:
                 add_domain_errors(form, exc)
             else:
-                code_form = CodeForm(initial={"phone": form.cleaned_data["phone"]})
-                return render(request, "identity/sign_in.html", {"form": code_form, "step": "code"})
-        return render(request, "identity/sign_in.html", {"form": form, "step": "phone"})
+                return page(CodeForm(initial={"phone": form.cleaned_data["phone"]}), "code")
+        return page(form, "phone")
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -80,8 +69,14 @@ def patient_sign_in(request: HttpRequest) -> HttpResponse:
             add_domain_errors(form, exc)
         else:
             start_patient_session(request, account)
-            return redirect("patient-home")
-    return render(request, "identity/sign_in.html", {"form": form, "step": "code"})
+            return redirect(next_url or "patient-home")
+    return page(form, "code")
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if target and safe else None
 
 
 @require_POST

@@ -191,6 +191,10 @@ class SlotPool(models.Model):
     kind = models.CharField(_("pool"), max_length=16, choices=PoolKind.choices)
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    # Closed when the session stops. Bookings take units with a conditional UPDATE on this
+    # very row, so a booking racing a stop either commits first (and the stop sees it) or
+    # finds the pool closed.
+    is_open = models.BooleanField(_("open"), default=True)
     # Copied from the session so "next free slots of a department" is one indexed scan.
     department = models.ForeignKey(
         "consortium.Department", on_delete=models.PROTECT, related_name="+"

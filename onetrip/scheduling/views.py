@@ -34,7 +34,8 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.views import patient_page
+from onetrip.identity.sessions import patient_page
+from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -122,8 +123,7 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "institution": session.institution,
         "clinic": session.clinic,
         "date": appointment.visit_date,
-        "start": appointment.slot.starts_at,
-        "end": appointment.slot.ends_at,
+        "window": queries.visit_window(appointment.slot.starts_at, appointment.slot.ends_at),
         "fee": _yuan(session.fee_fen),
         "status": appointment.status,
         "status_label": appointment.get_status_display(),
@@ -135,19 +135,6 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "cancel_until": deadline,
         "may_cancel": is_live and now <= deadline,
     }
-
-
-def _appointments_of(actor: Actor) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(
-        patient__in=identity.accessible_patients(actor)
-    ).select_related(
-        "patient",
-        "slot",
-        "session__doctor",
-        "session__department",
-        "session__institution",
-        "session__clinic",
-    )
 
 
 # --- patient: booking on a phone ------------------------------------------------------------
@@ -358,7 +345,7 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
         0,
     )
     context = {
-        "slot": slot,
+        "window": queries.visit_window(slot.starts_at, slot.ends_at),
         "session": session,
         "fee": _yuan(session.fee_fen),
         "remaining": remaining,
@@ -372,7 +359,7 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
 
 @patient_page
 def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
-    appointment = get_object_or_404(_appointments_of(actor), pk=appointment_id)
+    appointment = queries.appointment_for(appointment_id, actor=actor)
     context = {"a": _present_appointment(appointment, clock.now())}
     return render(request, "scheduling/appointment.html", context)
 
@@ -381,7 +368,7 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
 def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """Bookings still to come first (soonest first), then past and cancelled ones."""
     now = clock.now()
-    mine = _appointments_of(actor)
+    mine = queries.visible_appointments(actor).select_related("patient")
     coming = Q(status__in=ACTIVE_STATUSES, slot__ends_at__gt=now)
     upcoming = mine.filter(coming).order_by("slot__starts_at", "pk")
     others = mine.exclude(coming).order_by("-slot__starts_at", "-pk")[:20]
@@ -590,7 +577,7 @@ def _desk_book(request: HttpRequest, actor: Actor, desk: Desk) -> HttpResponse:
     return redirect("staff-booking-slip", appointment_id=appointment.pk)
 
 
-@staff_page("scheduling.book_at_window")
+@staff_page("scheduling.book_at_window", "scheduling.book_by_phone")
 def window_booking(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return _desk(request, actor, WINDOW_DESK)
 
@@ -602,6 +589,6 @@ def return_visit_booking(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 
 @staff_page("scheduling.view_appointment")
 def booking_slip(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
-    appointment = get_object_or_404(_appointments_of(actor), pk=appointment_id)
+    appointment = queries.view_appointment(appointment_id, actor=actor)
     context = {"a": _present_appointment(appointment, clock.now())}
     return render(request, "scheduling/slip.html", context)

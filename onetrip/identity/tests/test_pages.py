@@ -118,10 +118,26 @@ def test_patient_signs_in_with_sms_code_and_registers_a_child(client, clock):
     assert "1101**********4469" in home
 
 
-def test_patient_pages_require_sign_in(client):
-    response = client.get("/p/")
+def test_patient_pages_require_sign_in_and_return_there_afterwards(client):
+    response = client.get("/p/book/")
     assert response.status_code == 302
-    assert response["Location"] == "/p/sign-in"
+    assert response["Location"] == "/p/sign-in?next=%2Fp%2Fbook%2F"
+
+    client.post("/p/sign-in?next=/p/book/", {"phone": "13912345678", "next": "/p/book/"})
+    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    signed_in = client.post(
+        "/p/sign-in", {"phone": "13912345678", "code": code, "next": "/p/book/"}
+    )
+    assert signed_in["Location"] == "/p/book/"
+
+
+def test_sign_in_never_redirects_off_site(client):
+    client.post("/p/sign-in", {"phone": "13912345678"})
+    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    signed_in = client.post(
+        "/p/sign-in", {"phone": "13912345678", "code": code, "next": "https://evil.example/"}
+    )
+    assert signed_in["Location"] == "/p/"
 
 
 def test_sms_sandbox_page_shows_the_code_to_anyone_in_the_demo(client, settings):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
@@ -107,8 +106,8 @@ def next_available(
     )
     found: dict[int, NextSlot] = {}
     # In batches: a slot has several pools, and a doctor's own rules may close some candidates.
-    batch = limit * 4
-    for start in itertools.count(0, batch):
+    batch, start = limit * 4, 0
+    while len(found) < limit:
         pools = list(candidates[start : start + batch])
         for pool in pools:
             session = pool.slot.session
@@ -126,10 +125,11 @@ def next_available(
                 session.institution_id,
             )
             if len(found) == limit:
-                return list(found.values())
+                break
         if len(pools) < batch:
-            return list(found.values())
-    raise AssertionError("unreachable")
+            break
+        start += batch
+    return list(found.values())
 
 
 def _widest_policy(overrides: list[SchedulingPolicy]) -> BookingPolicy:

@@ -115,6 +115,11 @@ def book_slot(request: BookingRequest, *, actor: Actor) -> Appointment:
     check_channel(actor, request.channel)
     if request.priority not in PriorityClass.values:
         raise InvalidInput.field("priority", gettext_lazy("Choose a priority class."))
+    if actor.kind != ActorKind.STAFF and (
+        request.priority != PriorityClass.ORDINARY or request.walk_in
+    ):
+        # Priority classes are granted on seeing proof (R-APPT-6); walk-ins happen at a window.
+        raise PermissionDenied(gettext_lazy("Only staff can set priority or walk-in."))
     if len(request.idempotency_key) > 100:
         raise InvalidInput.field("idempotency_key", gettext_lazy("The key is too long."))
     scope = idempotency_scope(actor)
@@ -283,11 +288,13 @@ def _take_unit(slot: Slot, channel: str, policy: BookingPolicy, now: dt.datetime
         pool = pools.get(kind)
         if pool is None:
             continue
-        taken = SlotPool.objects.filter(pk=pool.pk, booked__lt=F("capacity")).update(
+        taken = SlotPool.objects.filter(pk=pool.pk, is_open=True, booked__lt=F("capacity")).update(
             booked=F("booked") + 1
         )
         if taken:
             return pool
+    if ClinicSession.objects.filter(pk=slot.session_id, status=SessionStatus.STOPPED).exists():
+        raise BookingRefused(gettext_lazy("This clinic session is stopped."), code="stopped")
     raise BookingRefused(gettext_lazy("This time is fully booked."), code="full")
 
 

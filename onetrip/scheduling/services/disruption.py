@@ -156,6 +156,8 @@ def _stop(session_id: int, reason: str, actor: Actor) -> ClinicSession:
     session.status = SessionStatus.STOPPED
     session.stop_reason = reason
     session.save(update_fields=["status", "stop_reason"])
+    # Waits for bookings in flight on these pools to commit, so the query below sees them.
+    SlotPool.objects.filter(slot__session=session).update(is_open=False)
     affected = list(
         awaiting_patients(session, now)
         .select_for_update(of=("self",))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.core import audit, clock
@@ -14,8 +12,8 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
-from onetrip.notifications import services as notifications
 from onetrip.scheduling.models import (
+    ACTIVE_STATUSES,
     Appointment,
     ClinicSession,
     SessionStatus,
@@ -59,6 +57,12 @@ def _join(patient_id: int, session_id: int, channel: str, actor: Actor) -> Waitl
     if session.status == SessionStatus.STOPPED or session.ends_at <= now:
         raise booking.BookingRefused(
             gettext_lazy("This session can no longer be waited for."), code="closed"
+        )
+    if Appointment.objects.filter(
+        patient_id=patient_id, session=session, status__in=ACTIVE_STATUSES
+    ).exists():
+        raise booking.BookingRefused(
+            gettext_lazy("You already have a booking in this session."), code="already_booked"
         )
     if free_slot_for(session, channel, now) is not None:
         raise booking.BookingRefused(
@@ -118,13 +122,5 @@ def offer_freed_capacity(session: ClinicSession, *, now: dt.datetime) -> None:
             continue
         entry.status = WaitlistStatus.BOOKED
         entry.appointment = appointment
+        # The booking's own confirmation SMS tells the patient.
         entry.save(update_fields=["status", "appointment"])
-        _notify_waitlist_booked(entry, appointment)
-
-
-def _notify_waitlist_booked(entry: WaitlistEntry, appointment: Appointment) -> None:
-    body = _("[OneTrip] A place came free and is booked for you: %(date)s %(time)s.") % {
-        "date": f"{appointment.visit_date:%Y-%m-%d}",
-        "time": f"{timezone.localtime(appointment.slot.starts_at):%H:%M}",
-    }
-    notifications.queue_sms(appointment.patient.phone, body, purpose="waitlist_booked")

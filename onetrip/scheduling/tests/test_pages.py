@@ -182,7 +182,7 @@ def test_cancelling_after_the_deadline_is_refused_with_its_message(
 
 def test_booking_pages_need_a_signed_in_patient(client):
     response = client.get("/p/book/")
-    assert response["Location"] == "/p/sign-in"
+    assert response["Location"] == "/p/sign-in?next=%2Fp%2Fbook%2F"
 
 
 def test_another_accounts_booking_is_not_found(client, sessions, book):
@@ -237,6 +237,7 @@ def test_clerk_books_a_walk_in_with_priority_at_the_window(
     assert appointment.booking_number in slip
     assert f"Please arrive {hhmm(slot.starts_at)}–{hhmm(slot.ends_at)}" in slip
     assert "Elderly or disabled" in slip
+    assert AuditEvent.objects.filter(action="view", summary="appointment").count() == 1
 
 
 def test_a_refusal_at_the_window_is_shown_and_writes_nothing_more(
