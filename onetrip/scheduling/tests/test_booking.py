@@ -357,3 +357,12 @@ def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
     cancel_appointment(referral.pk, actor=township_doctor)
     assert pool_of(slot, "primary_care").booked == 0
     assert book(slot).pool.kind == "primary_care"
+
+
+@pytest.mark.parametrize("claim", [{"priority": 1}, {"walk_in": True}])
+def test_only_staff_grant_priority_or_walk_in(sessions, book, claim):
+    """R-APPT-6: priority classes are given by staff who saw the proof, not claimed online."""
+    before = footprint()
+    with pytest.raises(PermissionDenied):
+        book(first_slot(session_on(sessions, 7)), **claim)
+    assert footprint() == before

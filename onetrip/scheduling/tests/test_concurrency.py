@@ -17,6 +17,7 @@ from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
 from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.quotas import open_pools
 from onetrip.scheduling.services.booking import BookingRequest, book_slot, cancel_appointment
+from onetrip.scheduling.services.disruption import stop_session
 from onetrip.scheduling.tests.conftest import first_slot, session_on
 from onetrip.scheduling.tests.test_booking import add_doctor_sessions, another_patient
 
@@ -168,3 +169,30 @@ def test_expired_holds_reclaimed_by_racing_bookers_are_given_back_once(
         "expired"
     }
     assert_counters_match_bookings()
+
+
+def test_a_booking_racing_a_stop_clinic_is_either_refused_or_stopped_and_told(
+    postgres_only, sessions, register, clerk
+):
+    """R-APPT-5: nobody ends up booked into a stopped session without a notice."""
+    session = session_on(sessions, 2)
+    slots = list(session.slots.order_by("starts_at")[:6])
+    patients = [another_patient(register, number) for number in range(1, 7)]
+    bookings = [at_window(clerk, p.pk, s.pk) for p, s in zip(patients, slots, strict=True)]
+
+    def stop():
+        stop_session(session.pk, "医生临时外出会诊", actor=clerk)
+        return "stopped-it"
+
+    outcomes = race([*bookings, stop])
+
+    assert outcomes[-1] == "stopped-it"
+    assert set(outcomes[:-1]) <= {*(o for o in outcomes[:-1] if isinstance(o, int)), "stopped"}
+    live = Appointment.objects.filter(session=session, status__in=ACTIVE_STATUSES)
+    assert not live.exists()
+    for appointment_id in (o for o in outcomes if isinstance(o, int)):
+        stopped = Appointment.objects.get(pk=appointment_id)
+        assert stopped.status == "clinic_stopped"
+        assert SmsMessage.objects.filter(
+            phone=stopped.patient.phone, purpose__startswith="clinic"
+        ).exists()
