@@ -115,10 +115,12 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         with gunicorn(args, state["popular_session_id"]):
             http_result = drive(plan, args)
+        load_after = os.getloadavg()[0]
         checks = verify(http_result, state)
         raw = {} if args.skip_pgbench else pgbench_all(args)
         run = {
             "loadavg_1min_before": round(load_before, 2),
+            "loadavg_1min_after_http": round(load_after, 2),
             "http": http_result.summary(),
             "checks": checks,
             "pgbench": raw,

@@ -8,8 +8,9 @@
 four weeks of generated sessions from today (1.15 million SlotPool rows), 2,000 patients who
 registered themselves on the app (the release-rush crowd), 4,000 patients registered at the
 windows (background traffic), the API clients that book for them, and one popular cardiologist
-whose session a week ahead has 300 units open to the app. `scale` generates earlier weeks (the schedule history every live system
-keeps) until the SlotPool table holds `--pools` rows; `keys` issues the API keys again.
+whose session a week ahead has 300 units open to the app. `scale` generates earlier weeks (the
+schedule history every live system keeps) until the SlotPool table holds `--pools` rows; `keys`
+issues the API keys again.
 
 Everything is written through the services (consortium, identity registration, session
 generation, API keys) except the weekly templates, which have no service and are bulk-inserted,

@@ -3,11 +3,13 @@ every refusal, and the common search parameters `_format` and `_count`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any
 
-from django.http import JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from onetrip.core.errors import DomainError, InvalidInput
 
@@ -104,3 +106,34 @@ def parse_count(params: QueryDict) -> int:
     if count < 0:
         raise BadRequest(_("_count must be a whole number, 0 or more."), code="invalid_count")
     return min(count, MAX_COUNT)
+
+
+READ = ("GET", "HEAD")
+OPERATION = ("POST",)
+
+
+def fhir_view(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Any]:
+    """Only `methods`, and every `DomainError` (401, 403, 404, 409, 422...) as OperationOutcome."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = fhir_response(
+                    operation_outcome(
+                        405, _("This method is not allowed here."), code="method_not_allowed"
+                    ),
+                    status=405,
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except DomainError as exc:
+                return outcome_response(exc)
+
+        # Exempt so that every refusal is an OperationOutcome, not Django's HTML CSRF page: a
+        # view that accepts writes from a browser session must check CSRF itself.
+        return csrf_exempt(wrapper)
+
+    return decorate

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,16 +20,15 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 
 from onetrip.core import audit
 from onetrip.core.actors import Actor, Channel, staff_actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.fhir_http import (
+    READ,
     BadRequest,
     fhir_response,
-    operation_outcome,
-    outcome_response,
+    fhir_view,
     parse_count,
     require_json_format,
 )
@@ -42,32 +39,9 @@ from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource, searchset_bundle
 from onetrip.identity.models import IdentityDocument, Patient
 
-ALLOWED_METHODS = ("GET", "HEAD")
 SEARCH_PARAMETERS = ("identifier", "name")
 # Logical ids are the database keys; anything else cannot name a patient.
 _PATIENT_ID = re.compile(r"[0-9]{1,18}")
-
-
-def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET only, and every `DomainError` (401, 403, 404, ...) as an `OperationOutcome`."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in ALLOWED_METHODS:
-            response = fhir_response(
-                operation_outcome(405, _("This endpoint is read-only."), code="method_not_allowed"),
-                status=405,
-            )
-            response["Allow"] = ", ".join(ALLOWED_METHODS)
-            return response
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            return outcome_response(exc)
-
-    # Read-only, so there is nothing to forge; exempt so that other methods get a FHIR 405
-    # rather than Django's HTML CSRF page.
-    return csrf_exempt(wrapper)
 
 
 def _api_staff(request: HttpRequest) -> Actor:
@@ -80,7 +54,7 @@ def _api_staff(request: HttpRequest) -> Actor:
 # --- read -----------------------------------------------------------------------------------
 
 
-@fhir_endpoint
+@fhir_view(READ)
 def patient_read(request: HttpRequest, patient_id: str) -> HttpResponse:
     actor = _api_staff(request)
     if not _PATIENT_ID.fullmatch(patient_id):
@@ -242,7 +216,7 @@ def parse_search(params: QueryDict) -> PatientSearch:
     return PatientSearch(identifiers=identifiers, names=names, count=parse_count(params))
 
 
-@fhir_endpoint
+@fhir_view(READ)
 def patient_search(request: HttpRequest) -> HttpResponse:
     actor = _api_staff(request)
     search = parse_search(request.GET)

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from django.db import transaction
@@ -25,18 +24,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from ninja.utils import check_csrf
 
 from onetrip.consortium.models import Department, Doctor
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind, Channel, staff_actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.fhir_http import (
+    OPERATION,
+    READ,
     BadRequest,
     fhir_response,
-    operation_outcome,
-    outcome_response,
+    fhir_view,
     parse_count,
     require_json_format,
 )
@@ -56,40 +55,11 @@ from onetrip.scheduling.quotas import pool_horizons
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.availability import SlotView
 
-READ = ("GET", "HEAD")
-OPERATION = ("POST",)
 _ID = re.compile(r"[0-9]{1,18}")
 FIND_DEFAULT_COUNT = 10
 FIND_MAX_COUNT = 50
 FIND_DEFAULT_DAYS = 31
 FIND_MAX_DAYS = 92
-
-
-def fhir_view(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Any]:
-    """Only `methods`, and every `DomainError` (401, 403, 404, 409, 422...) as OperationOutcome."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
-                response = fhir_response(
-                    operation_outcome(
-                        405, _("This method is not allowed here."), code="method_not_allowed"
-                    ),
-                    status=405,
-                )
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                return view(request, *args, **kwargs)
-            except DomainError as exc:
-                return outcome_response(exc)
-
-        # Exempt so that a refusal is an OperationOutcome; `_caller` checks CSRF itself for
-        # session-authenticated writes (a key-authenticated system has no cookie to forge).
-        return csrf_exempt(wrapper)
-
-    return decorate
 
 
 def _caller(request: HttpRequest) -> Actor:

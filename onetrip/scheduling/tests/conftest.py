@@ -54,14 +54,6 @@ def sessions(clock, doctor, medicine, tertiary):
     return ClinicSession.objects.filter(doctor=doctor).order_by("date")
 
 
-def session_on(sessions, days_ahead: int) -> ClinicSession:
-    return sessions.get(date=NOW.date() + dt.timedelta(days=days_ahead))
-
-
-def first_slot(session: ClinicSession) -> Slot:
-    return session.slots.order_by("starts_at").first()
-
-
 @pytest.fixture
 def patient_actor(register):
     """A signed-in mobile account holding its own record (the `register` default patient)."""

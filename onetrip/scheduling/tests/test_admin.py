@@ -8,7 +8,7 @@ from django.utils import translation
 
 from onetrip.scheduling.admin import SchedulingPolicyForm
 from onetrip.scheduling.models import ApiClient, ClinicSession
-from onetrip.scheduling.tests.callers import township_key
+from onetrip.scheduling.tests.helpers import township_key
 
 pytestmark = pytest.mark.django_db
 

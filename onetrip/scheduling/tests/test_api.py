@@ -32,8 +32,13 @@ from onetrip.scheduling.models import (
     WaitlistEntry,
 )
 from onetrip.scheduling.services import schedule, waitlist
-from onetrip.scheduling.tests.callers import sign_in_patient, township_key, township_patient
-from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.helpers import (
+    first_slot,
+    session_on,
+    sign_in_patient,
+    township_key,
+    township_patient,
+)
 
 PROBLEM = "application/problem+json"
 NEXT_MONDAY = "2026-11-30"

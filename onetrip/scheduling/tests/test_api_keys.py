@@ -20,7 +20,7 @@ from onetrip.scheduling.api_keys import (
     revoke_api_key,
 )
 from onetrip.scheduling.models import ApiClient
-from onetrip.scheduling.tests.callers import township_patient
+from onetrip.scheduling.tests.helpers import township_patient
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from django.utils import timezone
 from onetrip.conftest import NOW, SHANGHAI
 from onetrip.scheduling.models import ClinicSession, SchedulingPolicy
 from onetrip.scheduling.services import availability
-from onetrip.scheduling.tests.conftest import first_slot, session_on
-from onetrip.scheduling.tests.test_booking import add_doctor_sessions
+from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, session_on
 
 pytestmark = pytest.mark.django_db
 

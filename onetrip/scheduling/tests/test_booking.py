@@ -5,28 +5,24 @@ cancellation deadline."""
 import datetime as dt
 
 import pytest
-from django.db.models import Sum
 from django.utils import translation
 
 from onetrip.conftest import NOW, SHANGHAI, actor_for
 from onetrip.consortium import services as consortium
-from onetrip.consortium.models import ClinicKind, DoctorTitle
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.demo import resident_id_number
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditEvent
-from onetrip.identity.models import MobileAccount, PatientAffiliation
+from onetrip.identity.models import MobileAccount
 from onetrip.identity.services import DocumentInput
 from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.models import (
     Appointment,
     ClinicSession,
-    Period,
     SchedulingPolicy,
-    SessionTemplate,
     SlotPool,
 )
-from onetrip.scheduling.services import availability, schedule
+from onetrip.scheduling.services import availability
 from onetrip.scheduling.services.booking import (
     BookingRefused,
     BookingRequest,
@@ -34,66 +30,16 @@ from onetrip.scheduling.services.booking import (
     cancel_appointment,
     confirm_hold,
 )
-from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.helpers import (
+    add_doctor_sessions,
+    first_slot,
+    footprint,
+    person,
+    refused,
+    session_on,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-# --- helpers shared by the scheduling tests -------------------------------------------------
-
-
-def another_patient(register, number: int):
-    """A distinct real-name patient registered at the tertiary hospital's window; `number`
-    (0–499, not 223, the default patient's) picks the resident ID's sequence."""
-    document = resident_id_number("110101", dt.date(1990, 3, 7), "male", number)
-    return register(name=f"病人{number}", documents=[DocumentInput("resident_id", document)])
-
-
-def add_doctor_sessions(department, *, name: str, weekday: int, **template):
-    """Another doctor of `department` with one weekly session (afternoons 14:00–16:00 in
-    10-minute slots for two unless `template` says otherwise), generated for the fixture's
-    three weeks."""
-    doctor = consortium.add_doctor(department, name=name, title=DoctorTitle.ATTENDING, actor=SYSTEM)
-    clinic = consortium.add_clinic(
-        department, name=f"{name}门诊", kind=ClinicKind.GENERAL, actor=SYSTEM
-    )
-    fields = {
-        "period": Period.AFTERNOON,
-        "start_time": dt.time(14, 0),
-        "end_time": dt.time(16, 0),
-        "slot_minutes": 10,
-        "capacity_per_slot": 2,
-        "valid_from": NOW.date(),
-    }
-    fields.update(template)
-    SessionTemplate.objects.create(doctor=doctor, clinic=clinic, weekday=weekday, **fields)
-    schedule.generate_sessions(
-        institution_id=department.institution_id,
-        date_from=NOW.date(),
-        date_to=NOW.date() + dt.timedelta(days=20),
-        actor=SYSTEM,
-    )
-    return ClinicSession.objects.filter(doctor=doctor).order_by("date")
-
-
-def footprint() -> tuple:
-    """Everything a booking writes, to show that a refusal wrote nothing."""
-    return (
-        Appointment.objects.count(),
-        SlotPool.objects.aggregate(booked=Sum("booked"))["booked"],
-        SmsMessage.objects.count(),
-        AuditEvent.objects.count(),
-        PatientAffiliation.objects.count(),
-    )
-
-
-def refused(attempt) -> str:
-    """Run a booking that must be refused; return its code after checking nothing was written."""
-    before = footprint()
-    with pytest.raises(BookingRefused) as refusal:
-        attempt()
-    assert footprint() == before
-    return refusal.value.code
 
 
 def pool_of(slot, kind: str) -> SlotPool:
@@ -161,7 +107,7 @@ def test_a_time_full_for_the_channel_is_refused_though_other_pools_have_room(
     sessions, book, register, clerk
 ):
     slot = first_slot(session_on(sessions, 7))  # one online unit, one for primary care
-    other = another_patient(register, 1)
+    other = person(register, 1)
     taken = book(slot, patient_id=other.pk, channel="window", actor=clerk)
     assert taken.pool.kind == "shared_online"
     assert refused(lambda: book(slot)) == "full"
@@ -258,7 +204,7 @@ def test_an_expired_hold_gives_its_unit_back(sessions, book, patient_actor, regi
         confirm_hold(held.pk, actor=patient_actor[0])
     assert refusal.value.code == "hold_expired"
 
-    other = another_patient(register, 1)
+    other = person(register, 1)
     taken = book(slot, patient_id=other.pk, channel="window", actor=clerk)
     assert taken.pool.kind == "shared_online"
     assert Appointment.objects.get(pk=held.pk).status == "expired"
@@ -350,7 +296,7 @@ def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
     request = BookingRequest(patient_id=villager.pk, slot_id=slot.pk, channel="primary_care")
     referral = book_slot(request, actor=township_doctor)
     assert referral.pool.kind == "primary_care"
-    other = another_patient(register, 1)
+    other = person(register, 1)
     assert book(slot, patient_id=other.pk, channel="window", actor=clerk).pool.kind == (
         "shared_online"
     )

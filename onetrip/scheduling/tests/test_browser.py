@@ -11,7 +11,7 @@ from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.models import Appointment
 from onetrip.scheduling.services import availability
-from onetrip.scheduling.tests.conftest import session_on
+from onetrip.scheduling.tests.helpers import session_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

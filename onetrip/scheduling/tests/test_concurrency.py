@@ -18,8 +18,7 @@ from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.quotas import open_pools
 from onetrip.scheduling.services.booking import BookingRequest, book_slot, cancel_appointment
 from onetrip.scheduling.services.disruption import stop_session
-from onetrip.scheduling.tests.conftest import first_slot, session_on
-from onetrip.scheduling.tests.test_booking import add_doctor_sessions, another_patient
+from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, person, session_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,7 +83,7 @@ def test_many_patients_racing_for_one_time_get_exactly_its_open_units(
         SlotPool.objects.filter(slot=slot, kind__in=kinds).values_list("capacity", flat=True)
     )
     assert open_units == 2
-    patients = [another_patient(register, number) for number in range(1, 41)]
+    patients = [person(register, number) for number in range(1, 41)]
 
     outcomes = race([at_window(clerk, patient.pk, slot.pk) for patient in patients])
 
@@ -102,7 +101,7 @@ def test_one_patient_firing_bookings_for_one_department_day_gets_one(
     monday = session_on(sessions, 7)
     afternoon = add_doctor_sessions(medicine, name="王医生", weekday=0).get(date=monday.date)
     slots = [*monday.slots.order_by("starts_at")[:4], *afternoon.slots.order_by("starts_at")[:4]]
-    patient = another_patient(register, 1)
+    patient = person(register, 1)
 
     outcomes = race([at_window(clerk, patient.pk, slot.pk) for slot in slots])
 
@@ -133,9 +132,9 @@ def test_cancelling_while_others_book_keeps_every_counter_true(
     postgres_only, sessions, register, clerk
 ):
     slot = first_slot(session_on(sessions, 2))  # two units open at the window
-    holders = [another_patient(register, number) for number in (1, 2)]
+    holders = [person(register, number) for number in (1, 2)]
     held = [at_window(clerk, patient.pk, slot.pk)() for patient in holders]
-    others = [another_patient(register, number) for number in range(3, 13)]
+    others = [person(register, number) for number in range(3, 13)]
 
     def cancel(appointment_id: int):
         return lambda: cancel_appointment(appointment_id, actor=clerk).status
@@ -155,10 +154,8 @@ def test_expired_holds_reclaimed_by_racing_bookers_are_given_back_once(
     postgres_only, sessions, register, clerk, clock
 ):
     slot = first_slot(session_on(sessions, 2))
-    holds = [
-        at_window(clerk, another_patient(register, n).pk, slot.pk, hold=True)() for n in (1, 2)
-    ]
-    others = [another_patient(register, number) for number in range(3, 13)]
+    holds = [at_window(clerk, person(register, n).pk, slot.pk, hold=True)() for n in (1, 2)]
+    others = [person(register, number) for number in range(3, 13)]
     clock.advance(dt.timedelta(minutes=15))
 
     outcomes = race([at_window(clerk, p.pk, slot.pk) for p in others])
@@ -177,7 +174,7 @@ def test_a_booking_racing_a_stop_clinic_is_either_refused_or_stopped_and_told(
     """R-APPT-5: nobody ends up booked into a stopped session without a notice."""
     session = session_on(sessions, 2)
     slots = list(session.slots.order_by("starts_at")[:6])
-    patients = [another_patient(register, number) for number in range(1, 7)]
+    patients = [person(register, number) for number in range(1, 7)]
     bookings = [at_window(clerk, p.pk, s.pk) for p, s in zip(patients, slots, strict=True)]
 
     def stop():

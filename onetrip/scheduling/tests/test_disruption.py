@@ -18,9 +18,7 @@ from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.models import Appointment, SlotPool, WaitlistEntry
 from onetrip.scheduling.services import disruption, waitlist
 from onetrip.scheduling.services.booking import BookingRefused
-from onetrip.scheduling.tests.clinic import at, book_at, person
-from onetrip.scheduling.tests.conftest import session_on
-from onetrip.scheduling.tests.test_booking import add_doctor_sessions
+from onetrip.scheduling.tests.helpers import add_doctor_sessions, at, book_at, person, session_on
 
 pytestmark = pytest.mark.django_db
 

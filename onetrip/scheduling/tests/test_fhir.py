@@ -27,8 +27,7 @@ from onetrip.scheduling.fhir import (
 )
 from onetrip.scheduling.models import Appointment, ClinicSession, SlotPool
 from onetrip.scheduling.services import booking
-from onetrip.scheduling.tests.callers import township_key, township_patient
-from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.helpers import first_slot, session_on, township_key, township_patient
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from onetrip.scheduling.services.booking import (
     suspension_after,
     suspension_ends,
 )
-from onetrip.scheduling.tests.conftest import first_slot, session_on
-from onetrip.scheduling.tests.test_booking import refused
+from onetrip.scheduling.tests.helpers import first_slot, refused, session_on
 
 # 08:00–08:10 on Thursday 26 November, plus 30 minutes: the third no-show.
 THIRD_NO_SHOW = dt.datetime(2026, 11, 26, 8, 40, tzinfo=SHANGHAI)

@@ -11,11 +11,10 @@ from django.utils import timezone
 from onetrip.conftest import NOW
 from onetrip.core.models import AuditEvent
 from onetrip.identity.models import MobileAccount
-from onetrip.identity.sessions import SESSION_KEY
 from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.models import Appointment, SlotPool
 from onetrip.scheduling.services import availability
-from onetrip.scheduling.tests.conftest import first_slot, session_on
+from onetrip.scheduling.tests.helpers import first_slot, session_on, sign_in_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +25,10 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-def sign_in_as(client, account_id: int) -> None:
-    session = client.session
-    session[SESSION_KEY] = account_id
-    session.save()
-
-
 @pytest.fixture
 def patient_client(client, patient_actor):
     actor, _patient = patient_actor
-    sign_in_as(client, actor.account_id)
+    sign_in_patient(client, actor.account_id)
     return client
 
 
@@ -188,7 +181,7 @@ def test_booking_pages_need_a_signed_in_patient(client):
 def test_another_accounts_booking_is_not_found(client, sessions, book):
     appointment = book(first_slot(session_on(sessions, 7)))
     stranger = MobileAccount.objects.create(phone="13900001111", created_at=NOW)
-    sign_in_as(client, stranger.pk)
+    sign_in_patient(client, stranger.pk)
 
     assert client.get(f"/p/appointments/{appointment.pk}").status_code == 404
     assert client.post(f"/p/appointments/{appointment.pk}/cancel").status_code == 404

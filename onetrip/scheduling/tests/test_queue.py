@@ -13,8 +13,7 @@ from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
 from onetrip.scheduling.models import ApiClient, Appointment
 from onetrip.scheduling.services import queue
-from onetrip.scheduling.tests.clinic import at, book_at, person, resident_id
-from onetrip.scheduling.tests.conftest import session_on
+from onetrip.scheduling.tests.helpers import at, book_at, person, resident_id, session_on
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.services import schedule
-from onetrip.scheduling.tests.conftest import first_slot, session_on
-from onetrip.scheduling.tests.test_booking import add_doctor_sessions
+from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, session_on
 
 pytestmark = pytest.mark.django_db
 

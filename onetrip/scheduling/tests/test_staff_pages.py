@@ -9,8 +9,7 @@ from onetrip.consortium.models import DoctorTitle
 from onetrip.core.actors import SYSTEM
 from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.services import queue
-from onetrip.scheduling.tests.clinic import book_at, person
-from onetrip.scheduling.tests.conftest import session_on
+from onetrip.scheduling.tests.helpers import book_at, person, session_on
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,13 @@ from onetrip.notifications.models import SmsMessage
 from onetrip.scheduling.models import ClinicSession, WaitlistEntry
 from onetrip.scheduling.services.booking import cancel_appointment
 from onetrip.scheduling.services.waitlist import join_waitlist, leave_waitlist
-from onetrip.scheduling.tests.conftest import first_slot, session_on
-from onetrip.scheduling.tests.test_booking import add_doctor_sessions, another_patient, refused
+from onetrip.scheduling.tests.helpers import (
+    add_doctor_sessions,
+    first_slot,
+    person,
+    refused,
+    session_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +52,7 @@ def test_only_a_session_full_for_the_channel_can_be_waited_for(
         == "not_full"
     )
     book(online_slot(small_session))  # the primary-care unit is left, not open to the window
-    waiting = another_patient(register, 1)
+    waiting = person(register, 1)
     entry = join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
     assert (entry.status, entry.channel, entry.session_id) == (
         "waiting",
@@ -62,7 +67,7 @@ def test_an_expired_hold_leaves_the_session_open_to_book_not_to_wait(
 ):
     book(online_slot(small_session), hold=True)
     clock.advance(dt.timedelta(minutes=15))
-    waiting = another_patient(register, 1)
+    waiting = person(register, 1)
     assert (
         refused(lambda: join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk))
         == "not_full"
@@ -71,7 +76,7 @@ def test_an_expired_hold_leaves_the_session_open_to_book_not_to_wait(
 
 def test_one_wait_per_patient(small_session, sessions, book, register, clerk):
     book(online_slot(small_session))
-    waiting = another_patient(register, 1)
+    waiting = person(register, 1)
     join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
     assert (
         refused(lambda: join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk))
@@ -84,7 +89,7 @@ def test_a_stopped_or_finished_session_cannot_be_waited_for(
     small_session, book, register, clerk, clock
 ):
     book(online_slot(small_session))
-    waiting = another_patient(register, 1)
+    waiting = person(register, 1)
 
     def join():
         return join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
@@ -101,8 +106,8 @@ def test_a_cancellation_books_the_first_in_line_and_tells_them(
     small_session, book, patient_actor, register, clerk
 ):
     appointment = book(online_slot(small_session))
-    first = another_patient(register, 1)
-    second = another_patient(register, 2)
+    first = person(register, 1)
+    second = person(register, 2)
     first_entry = join_waitlist(first.pk, small_session.pk, channel="window", actor=clerk)
     join_waitlist(second.pk, small_session.pk, channel="window", actor=clerk)
     SmsMessage.objects.all().delete()
@@ -131,8 +136,8 @@ def test_someone_whose_limits_forbid_it_is_passed_over_and_keeps_their_place(
     small_session, sessions, book, patient_actor, register, clerk
 ):
     appointment = book(online_slot(small_session))
-    first = another_patient(register, 1)
-    second = another_patient(register, 2)
+    first = person(register, 1)
+    second = person(register, 2)
     first_entry = join_waitlist(first.pk, small_session.pk, channel="window", actor=clerk)
     second_entry = join_waitlist(second.pk, small_session.pk, channel="window", actor=clerk)
     # The first in line has since booked the same department's morning that Monday.
@@ -149,7 +154,7 @@ def test_someone_whose_limits_forbid_it_is_passed_over_and_keeps_their_place(
 
 def test_leaving_the_waitlist(small_session, book, patient_actor, register, clerk):
     appointment = book(online_slot(small_session))
-    waiting = another_patient(register, 1)
+    waiting = person(register, 1)
     entry = join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
     assert leave_waitlist(entry.pk, actor=clerk).status == "cancelled"
     cancel_appointment(appointment.pk, actor=patient_actor[0])
