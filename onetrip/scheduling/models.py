@@ -104,8 +104,8 @@ class ScheduleException(models.Model):
     doctor = models.ForeignKey(
         "consortium.Doctor", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    date_from = models.DateField(_("from"))
-    date_to = models.DateField(_("to"))
+    date_from = models.DateField(_("Date from"))
+    date_to = models.DateField(_("Date to"))
     reason = models.CharField(_("reason"), max_length=100)
 
     class Meta:
