@@ -104,7 +104,7 @@ def accessible_patients(actor: Actor) -> QuerySet[Patient]:
 def _get_accessible(patient_id: int, actor: Actor, *, for_update: bool = False) -> Patient:
     patients = accessible_patients(actor)
     if for_update:
-        patients = patients.select_for_update()
+        patients = patients.select_for_update(no_key=True)
     try:
         return patients.get(pk=patient_id)
     except Patient.DoesNotExist:
@@ -699,7 +699,7 @@ def _can_consent_for(patient: Patient, account_id: int) -> bool:
 
 @transaction.atomic
 def revoke_proxy(grant_id: int, *, actor: Actor) -> ProxyGrant:
-    grant = ProxyGrant.objects.select_for_update().filter(pk=grant_id).first()
+    grant = ProxyGrant.objects.select_for_update(no_key=True).filter(pk=grant_id).first()
     if grant is None or grant.revoked_at is not None:
         raise NotFound(_("No such access grant."))
     patient = _get_accessible(grant.patient_id, actor)
@@ -851,7 +851,7 @@ def _redeem_code(phone: str, code: str) -> MobileAccount | None:
     with transaction.atomic():
         now = clock.now()
         live = (
-            OneTimeCode.objects.select_for_update()
+            OneTimeCode.objects.select_for_update(no_key=True)
             .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at", "-id")
             .first()

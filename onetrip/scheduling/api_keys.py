@@ -80,7 +80,7 @@ def issue_api_key(
 def revoke_api_key(client_id: int, *, actor: Actor) -> ApiClient:
     actor.require_perm("scheduling.change_apiclient")
     client = (
-        ApiClient.objects.select_for_update()
+        ApiClient.objects.select_for_update(no_key=True)
         .filter(pk=client_id, institution_id__in=institution_subtree_ids(actor.institution_id))
         .first()
     )

@@ -230,7 +230,7 @@ def _check_slot_bookable(slot: Slot, now: dt.datetime) -> None:
 
 def _lock_booker(patient_id: int) -> None:
     BookerState.objects.get_or_create(patient_id=patient_id)
-    BookerState.objects.select_for_update().get(patient_id=patient_id)
+    BookerState.objects.select_for_update(no_key=True).get(patient_id=patient_id)
 
 
 def _check_personal_limits(
@@ -359,7 +359,7 @@ def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
 
 def _get_for_update(appointment_id: int, actor: Actor) -> Appointment:
     appointment = (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("slot", "session__doctor", "patient")
         .filter(pk=appointment_id, patient__in=identity.accessible_patients(actor))
         .first()

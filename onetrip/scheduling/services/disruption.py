@@ -120,7 +120,7 @@ def awaiting_patients(session: ClinicSession, now: dt.datetime) -> QuerySet[Appo
 def _session_for_change(session_id: int, actor: Actor, now: dt.datetime) -> ClinicSession:
     """The open, not yet finished session of the actor's institution, locked."""
     session = (
-        ClinicSession.objects.select_for_update(of=("self",))
+        ClinicSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("doctor")
         .filter(pk=session_id, institution_id=actor.institution_id)
         .first()
@@ -160,7 +160,7 @@ def _stop(session_id: int, reason: str, actor: Actor) -> ClinicSession:
     SlotPool.objects.filter(slot__session=session).update(is_open=False)
     affected = list(
         awaiting_patients(session, now)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .select_related("patient", "slot")
         .order_by("slot__starts_at", "booked_at", "pk")
     )
@@ -289,7 +289,7 @@ def _close_waitlist(session: ClinicSession, actor: Actor) -> None:
     """Nobody can get a place in a stopped session: those waiting are told and let go, so they
     can wait for another session."""
     waiting = (
-        WaitlistEntry.objects.select_for_update(of=("self",))
+        WaitlistEntry.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient")
         .filter(session=session, status=WaitlistStatus.WAITING)
     )
@@ -346,7 +346,7 @@ def _offer_for_update(appointment_id: int, actor: Actor) -> Appointment:
     """A rebooking offer the actor may answer for (the patient's account, or staff who may
     read the patient), locked."""
     offer = (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("replaces", "session")
         .filter(
             pk=appointment_id,

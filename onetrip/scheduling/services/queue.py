@@ -127,7 +127,7 @@ def _appointment_id(number: str) -> int:
 
 def _bookings_here(institution_id: int) -> QuerySet[Appointment]:
     return (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("slot", "session")
         .filter(session__institution_id=institution_id)
     )
@@ -269,7 +269,7 @@ def register_walk_in(
 def _session_here(session_id: int, actor: Actor, *, for_update: bool = False) -> ClinicSession:
     sessions = ClinicSession.objects.select_related("doctor", "substitute", "clinic")
     if for_update:
-        sessions = sessions.select_for_update(of=("self",))
+        sessions = sessions.select_for_update(of=("self",), no_key=True)
     session = sessions.filter(pk=session_id, institution_id=actor.institution_id).first()
     if session is None:
         raise NotFound(gettext_lazy("No such clinic session."))
@@ -325,7 +325,7 @@ def call_next(session_id: int, *, actor: Actor) -> Appointment | None:
 def start_consultation(appointment_id: int, *, actor: Actor) -> Appointment:
     actor.require_perm("scheduling.call_patients")
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(no_key=True)
         .filter(pk=appointment_id, session__institution_id=actor.institution_id)
         .first()
     )

@@ -82,7 +82,7 @@ def _join(patient_id: int, session_id: int, channel: str, actor: Actor) -> Waitl
 @transaction.atomic
 def leave_waitlist(entry_id: int, *, actor: Actor) -> WaitlistEntry:
     entry = (
-        WaitlistEntry.objects.select_for_update()
+        WaitlistEntry.objects.select_for_update(no_key=True)
         .filter(
             pk=entry_id,
             status=WaitlistStatus.WAITING,
@@ -103,7 +103,7 @@ def leave_waitlist(entry_id: int, *, actor: Actor) -> WaitlistEntry:
 def offer_freed_capacity(session: ClinicSession, *, now: dt.datetime) -> None:
     """Book freed units for those waiting, first in line first, inside the caller's transaction.
     Someone whose own limits now forbid the booking keeps their place for the next unit."""
-    waiting = WaitlistEntry.objects.select_for_update().filter(
+    waiting = WaitlistEntry.objects.select_for_update(no_key=True).filter(
         session=session, status=WaitlistStatus.WAITING
     )
     for entry in waiting.order_by("joined_at", "pk"):
