@@ -316,22 +316,37 @@ def _notify_booked(appointment: Appointment, phone: str) -> None:
 # --- holds ----------------------------------------------------------------------------------
 
 
-def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime) -> int:
-    """Give back the units of holds whose time ran out. Called on the booking path for the slot
-    at hand, so correctness never waits for a sweep; a periodic task may sweep everything."""
+def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime) -> set[int]:
+    """Give back the units of holds whose time ran out; returns the sessions that got units
+    back. Called on the booking path for the slot at hand, so correctness never waits for a
+    sweep; `sweep_expired_holds` does the rest and serves the waitlists."""
     expired = Appointment.objects.filter(status=AppointmentStatus.HELD, held_until__lte=now)
     if slot_ids is not None:
         expired = expired.filter(slot_id__in=slot_ids)
-    reclaimed = 0
+    sessions: set[int] = set()
     # In key order, so two bookers reclaiming the same holds never wait on each other in a circle.
-    for appointment_id, pool_id in expired.order_by("pk").values_list("pk", "pool_id"):
+    rows = expired.order_by("pk").values_list("pk", "pool_id", "session_id")
+    for appointment_id, pool_id, session_id in rows:
         claimed = Appointment.objects.filter(
             pk=appointment_id, status=AppointmentStatus.HELD
         ).update(status=AppointmentStatus.EXPIRED)
         if claimed:
             SlotPool.objects.filter(pk=pool_id).update(booked=F("booked") - 1)
-            reclaimed += 1
-    return reclaimed
+            sessions.add(session_id)
+    return sessions
+
+
+@transaction.atomic
+def sweep_expired_holds() -> int:
+    """Periodic: reclaim every expired hold and offer the units to those waiting (R-APPT-5).
+    Returns how many sessions got units back."""
+    from onetrip.scheduling.services import waitlist
+
+    now = clock.now()
+    sessions = reclaim_expired_holds(now=now)
+    for session in ClinicSession.objects.filter(pk__in=sessions).order_by("pk"):
+        waitlist.offer_freed_capacity(session, now=now)
+    return len(sessions)
 
 
 @transaction.atomic

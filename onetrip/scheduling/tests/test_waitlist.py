@@ -3,8 +3,10 @@ a cancellation books the first in line automatically and tells them by SMS; some
 limits forbid the booking is passed over and keeps their place."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 
 from onetrip.notifications.models import SmsMessage
@@ -160,3 +162,20 @@ def test_leaving_the_waitlist(small_session, book, patient_actor, register, cler
     cancel_appointment(appointment.pk, actor=patient_actor[0])
     entry.refresh_from_db()
     assert (entry.status, entry.appointment) == ("cancelled", None)
+
+
+def test_the_sweep_gives_an_expired_hold_to_the_first_in_line(
+    small_session, book, register, clerk, clock
+):
+    held = book(online_slot(small_session), hold=True)
+    waiting = person(register, 1)
+    entry = join_waitlist(waiting.pk, small_session.pk, channel="window", actor=clerk)
+    clock.advance(dt.timedelta(minutes=15))
+
+    call_command("sweep_holds", stdout=StringIO())
+
+    held.refresh_from_db()
+    entry.refresh_from_db()
+    assert held.status == "expired"
+    assert entry.status == "booked"
+    assert (entry.appointment.slot_id, entry.appointment.status) == (held.slot_id, "booked")
