@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +28,30 @@ def setup_django() -> None:
             "postgres://postgres@127.0.0.1:5433/onetrip_bench (see bench/booking/README.md)."
         )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+    # Production settings, as gunicorn runs them: with DEBUG on, Django would also keep a log
+    # of every SQL statement, which costs time and memory in a benchmark.
+    os.environ.setdefault("ONETRIP_DEBUG", "0")
+    os.environ.setdefault("ONETRIP_SECRET_KEY", secrets.token_urlsafe(40))
+    os.environ.setdefault("ONETRIP_ALLOWED_HOSTS", "127.0.0.1,testserver")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements the default connection sends inside the block."""
+    from django.db import connection
+
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql if params is None else connection.ops.compose_sql(sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield sent
 
 
 def say(*parts: object) -> None:

@@ -56,8 +56,6 @@ from common import (  # noqa: E402
     setup_django,
 )
 
-# The server checks the signed sessions this script creates: both must share the secret key.
-os.environ.setdefault("ONETRIP_SECRET_KEY", secrets.token_urlsafe(40))
 setup_django()
 
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
@@ -77,8 +75,8 @@ from onetrip.scheduling.models import (  # noqa: E402
     PoolKind,
     SlotPool,
 )
+from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
 from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
-from onetrip.scheduling.services.schedule import DEFAULT_POLICY  # noqa: E402
 
 BOOK_PATH = "/api/scheduling/appointments"
 HERE = Path(__file__).resolve().parent
@@ -112,7 +110,7 @@ def main() -> None:
     for number in range(1, args.runs + 1):
         say(f"--- run {number}/{args.runs}")
         reset_bookings()
-        plan = make_plan(state, args)
+        plan = make_plan(state)
         load_before = os.getloadavg()[0]
         with gunicorn(args, state["popular_session_id"]) as server:
             before = cpu_snapshot()
@@ -194,7 +192,7 @@ class Plan:
     jobs: list[Job]
 
 
-def make_plan(state: dict, args: argparse.Namespace) -> Plan:
+def make_plan(state: dict) -> Plan:
     return Plan(
         rush_users=sign_in_rush_users(state["rush_patient_ids"]),
         slots_path=f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app",
@@ -335,6 +333,8 @@ class gunicorn:  # noqa: N801 (used as a context manager, like open())
         self.warm_path = f"/api/scheduling/sessions/{session_id}/slots?channel=app"
 
     def __enter__(self) -> gunicorn:
+        # os.environ carries the secret key setup_django() chose: the server must accept the
+        # sessions this process signed for the app users.
         env = dict(
             os.environ,
             ONETRIP_DEBUG="0",
