@@ -9,8 +9,9 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from onetrip.scheduling.models import (
     Appointment,
@@ -22,7 +23,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy
 from onetrip.scheduling.quotas import open_pools, pool_horizons
-from onetrip.scheduling.services.schedule import session_policy
+from onetrip.scheduling.services.schedule import policy_among, session_policy
 
 
 @dataclass(frozen=True)
@@ -84,34 +85,30 @@ def next_available(
     *, department_ids: list[int], channel: str, now: dt.datetime, limit: int = 10
 ) -> list[NextSlot]:
     """The earliest slots with a unit open to `channel`, across the given departments (for
-    example one speciality across the consortium): one indexed scan of free pools, then each
-    candidate is checked against its own doctor's rules."""
+    example one speciality across the consortium).
+
+    One short walk of the partial index (department, kind, starts_at) WHERE booked < capacity
+    per department and pool kind, in time order, bounded by the release horizon and stopped
+    after a page: the cost follows the page size, not the size of the table. Each candidate is
+    then judged by its own doctor's rules, from overrides loaded once."""
     overrides = list(SchedulingPolicy.objects.all())
-    clauses = Q()
-    for kind, last_day in pool_horizons(channel, now, _widest_policy(overrides)).items():
-        clause = Q(kind=kind)
-        if last_day is not None:
-            clause &= Q(slot__session__date__lte=last_day)
-        clauses |= clause
-    candidates = (
-        SlotPool.objects.filter(
-            clauses,
-            department_id__in=department_ids,
-            starts_at__gt=now,
-            booked__lt=F("capacity"),
-            slot__session__status=SessionStatus.OPEN,
-        )
-        .select_related("slot__session")
-        .order_by("starts_at", "slot_id", "pk")
-    )
-    found: dict[int, NextSlot] = {}
-    # In batches: a slot has several pools, and a doctor's own rules may close some candidates.
-    batch, start = limit * 4, 0
-    while len(found) < limit:
-        pools = list(candidates[start : start + batch])
+    horizons = pool_horizons(channel, now, _widest_policy(overrides))
+    per_walk = limit * 4
+    while True:
+        pools, complete = _free_pools(department_ids, horizons, now, per_walk)
+        found: dict[int, NextSlot] = {}
         for pool in pools:
             session = pool.slot.session
-            policy = session_policy(session) if overrides else DEFAULT_POLICY
+            policy = (
+                policy_among(
+                    overrides,
+                    institution_id=session.institution_id,
+                    department_id=session.department_id,
+                    doctor_id=session.doctor_id,
+                )
+                if overrides
+                else DEFAULT_POLICY
+            )
             if pool.slot_id in found or pool.kind not in open_pools(
                 channel, session.date, now, policy
             ):
@@ -125,11 +122,45 @@ def next_available(
                 session.institution_id,
             )
             if len(found) == limit:
-                break
-        if len(pools) < batch:
-            break
-        start += batch
-    return list(found.values())
+                return list(found.values())
+        if complete:
+            return list(found.values())
+        per_walk *= 4
+
+
+def _free_pools(
+    department_ids: list[int],
+    horizons: dict[str, dt.date | None],
+    now: dt.datetime,
+    per_walk: int,
+) -> tuple[list[SlotPool], bool]:
+    """Free future pools of open sessions of the departments, within each kind's horizon, in
+    time order:
+    the first `per_walk` of each (department, kind), cut where the shortest full walk ends so
+    no earlier pool is missing. Also says whether nothing was cut (every walk ran out)."""
+    walks = []
+    for department_id in department_ids:
+        for kind, last_day in horizons.items():
+            pools = SlotPool.objects.filter(
+                department_id=department_id,
+                kind=kind,
+                starts_at__gt=now,
+                booked__lt=F("capacity"),
+                slot__session__status=SessionStatus.OPEN,
+            )
+            if last_day is not None:
+                pools = pools.filter(starts_at__lt=_start_of(last_day + dt.timedelta(days=1)))
+            order = ("starts_at", "slot_id", "pk")
+            walks.append(list(pools.order_by(*order).values_list(*order)[:per_walk]))
+    full = [walk[-1] for walk in walks if len(walk) == per_walk]
+    cutoff = min(full) if full else None
+    keys = sorted(key for walk in walks for key in walk if cutoff is None or key <= cutoff)
+    by_pk = SlotPool.objects.select_related("slot__session").in_bulk([key[2] for key in keys])
+    return [by_pk[key[2]] for key in keys], cutoff is None
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _widest_policy(overrides: list[SchedulingPolicy]) -> BookingPolicy:

@@ -31,6 +31,25 @@ def policy_for(*, institution_id: int, department_id: int, doctor_id: int) -> Bo
         Q(doctor__isnull=True) | Q(doctor_id=doctor_id),
         institution_id=institution_id,
     )
+    return policy_among(
+        list(scopes),
+        institution_id=institution_id,
+        department_id=department_id,
+        doctor_id=doctor_id,
+    )
+
+
+def policy_among(
+    overrides: list[SchedulingPolicy], *, institution_id: int, department_id: int, doctor_id: int
+) -> BookingPolicy:
+    """`policy_for` over overrides already loaded (no query), for reads that judge many slots."""
+    scopes = [
+        scope
+        for scope in overrides
+        if scope.institution_id == institution_id
+        and scope.department_id in (None, department_id)
+        and scope.doctor_id in (None, doctor_id)
+    ]
     policy = DEFAULT_POLICY
     for scope in sorted(
         scopes, key=lambda s: (s.department_id is not None, s.doctor_id is not None)
