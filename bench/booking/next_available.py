@@ -38,9 +38,9 @@ from django.utils import timezone  # noqa: E402
 from onetrip.consortium.models import Department  # noqa: E402
 from onetrip.core import clock  # noqa: E402
 from onetrip.scheduling.models import SchedulingPolicy, SessionStatus, SlotPool  # noqa: E402
-from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy  # noqa: E402
+from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
 from onetrip.scheduling.quotas import open_pools, pool_horizons  # noqa: E402
-from onetrip.scheduling.services import availability  # noqa: E402
+from onetrip.scheduling.services import availability, schedule  # noqa: E402
 from onetrip.scheduling.services.availability import NextSlot, next_available  # noqa: E402
 
 RESULTS_FILE = ROOT / "var" / "bench-booking-next-available.json"
@@ -191,7 +191,16 @@ def proposed_next_available(
         pools = candidate_page(department_ids, horizons, now, start, batch)
         for pool in pools:
             session = pool.slot.session
-            policy = policy_among(overrides, session) if overrides else DEFAULT_POLICY
+            policy = (
+                schedule.policy_among(
+                    overrides,
+                    institution_id=session.institution_id,
+                    department_id=session.department_id,
+                    doctor_id=session.doctor_id,
+                )
+                if overrides
+                else DEFAULT_POLICY
+            )
             if pool.slot_id in found or pool.kind not in open_pools(
                 channel, session.date, now, policy
             ):
@@ -233,23 +242,6 @@ ORDER BY p.starts_at, p.slot_id, p.id
 OFFSET %(start)s LIMIT %(batch)s
 """
 NO_HORIZON = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-
-def policy_among(overrides: list[SchedulingPolicy], session) -> BookingPolicy:
-    """schedule.policy_for over the overrides already loaded: no query per candidate."""
-    scopes = [
-        p
-        for p in overrides
-        if p.institution_id == session.institution_id
-        and p.department_id in (None, session.department_id)
-        and p.doctor_id in (None, session.doctor_id)
-    ]
-    policy = DEFAULT_POLICY
-    for scope in sorted(
-        scopes, key=lambda s: (s.department_id is not None, s.doctor_id is not None)
-    ):
-        policy = policy.with_overrides(scope.rules)
-    return policy
 
 
 def candidate_page(department_ids, horizons, now, start: int, batch: int) -> list[SlotPool]:
