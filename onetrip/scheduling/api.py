@@ -33,7 +33,7 @@ from onetrip.scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from onetrip.scheduling.services import availability, booking, waitlist
+from onetrip.scheduling.services import availability, booking, disruption, queue, waitlist
 
 router = Router(tags=["scheduling"])
 
@@ -392,6 +392,42 @@ def confirm_hold(request: HttpRequest, appointment_id: int):
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, auth=SIGNED_IN)
 def cancel(request: HttpRequest, appointment_id: int):
     return _confirmation(booking.cancel_appointment(appointment_id, actor=caller(request)))
+
+
+@router.post("/appointments/{appointment_id}/accept-offer", response=AppointmentOut, auth=SIGNED_IN)
+def accept_offer(request: HttpRequest, appointment_id: int):
+    """After a stop-clinic: take the replacement held for the patient (one tap, no charge)."""
+    return _confirmation(disruption.accept_offer(appointment_id, actor=caller(request)))
+
+
+@router.post(
+    "/appointments/{appointment_id}/decline-offer", response=AppointmentOut, auth=SIGNED_IN
+)
+def decline_offer(request: HttpRequest, appointment_id: int):
+    """After a stop-clinic: refuse the replacement; the stopped booking is owed its refund."""
+    return _confirmation(disruption.decline_offer(appointment_id, actor=caller(request)))
+
+
+class CheckInIn(Schema):
+    institution_id: int
+    booking_number: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = Field(None, description="A document number or an e-health QR payload.")
+    issuing_country: str = ""
+
+
+@router.post("/check-ins", response=AppointmentOut, auth=SIGNED_IN)
+def check_in(request: HttpRequest, payload: CheckInIn):
+    """Kiosk or desk check-in by booking number, identity document or e-health card QR."""
+    appointment = queue.check_in(
+        booking_number=payload.booking_number,
+        doc_type=payload.doc_type,
+        doc_number=payload.doc_number,
+        issuing_country=payload.issuing_country,
+        institution_id=payload.institution_id,
+        actor=caller(request),
+    )
+    return _confirmation(appointment)
 
 
 @router.get("/my/appointments", response=list[AppointmentOut], auth=PatientSession())

@@ -17,12 +17,13 @@ import pytest
 from django.db.models import F, Sum
 from django.test import Client
 
-from onetrip.conftest import NOW
+from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle
 from onetrip.core.actors import SYSTEM
 from onetrip.core.models import AuditEvent
 from onetrip.identity.models import PatientAffiliation
+from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import (
     Appointment,
     ClinicSession,
@@ -31,9 +32,10 @@ from onetrip.scheduling.models import (
     SlotPool,
     WaitlistEntry,
 )
-from onetrip.scheduling.services import schedule, waitlist
+from onetrip.scheduling.services import booking, disruption, schedule, waitlist
 from onetrip.scheduling.tests.helpers import (
     first_slot,
+    person,
     session_on,
     sign_in_patient,
     township_key,
@@ -563,3 +565,67 @@ def test_leaving_someone_elses_line_is_a_404(sessions, patient_actor, make_staff
 
     assert_problem(other.delete(f"/api/scheduling/waitlist/{entry.pk}"), 404, "not_found")
     assert WaitlistEntry.objects.get().status == "waiting"
+
+
+# --- after a stop-clinic, and at the kiosk ----------------------------------------------------
+
+
+def test_a_patient_takes_the_offer_after_a_stop_clinic(patient_client, sessions, clerk):
+    client, _patient = patient_client
+    booked = post(
+        client,
+        "/appointments",
+        {"slot_id": first_slot(session_on(sessions, 7)).pk, "patient_id": _patient.pk},
+    )
+    stopped = Appointment.objects.get(pk=booked.json()["id"])
+    disruption.stop_session(stopped.session_id, "医生临时外出会诊", actor=clerk)
+    offer = stopped.replacements.get()
+
+    accepted = post(client, f"/appointments/{offer.pk}/accept-offer")
+
+    assert accepted.status_code == 200, accepted.content
+    assert (accepted.json()["id"], accepted.json()["status"]) == (offer.pk, "booked")
+
+
+def test_a_stranger_cannot_decline_someone_elses_offer(patient_client, sessions, clerk, register):
+    client, patient = patient_client
+    other = person(register, 5)
+    stopped = booking.book_slot(
+        booking.BookingRequest(
+            patient_id=other.pk, slot_id=first_slot(session_on(sessions, 7)).pk, channel="window"
+        ),
+        actor=clerk,
+    )
+    disruption.stop_session(stopped.session_id, "医生临时外出会诊", actor=clerk)
+    offer = stopped.replacements.get()
+
+    assert_problem(post(client, f"/appointments/{offer.pk}/decline-offer"), 404)
+    offer.refresh_from_db()
+    assert offer.status == "held"
+
+
+def test_a_kiosk_checks_a_patient_in_by_booking_number(
+    client, clock, sessions, book, make_staff, tertiary
+):
+    appointment = book(first_slot(session_on(sessions, 1)))
+    admin = actor_for(make_staff("sysadmin", tertiary))
+    _client, key = issue_api_key(tertiary.pk, "门诊大厅自助机 1", "kiosk", actor=admin)
+    clock.set(appointment.slot.starts_at - dt.timedelta(minutes=10))
+    kiosk = Client(HTTP_X_API_KEY=key)
+
+    checked_in = post(
+        kiosk,
+        "/check-ins",
+        {"institution_id": tertiary.pk, "booking_number": appointment.booking_number},
+    )
+
+    assert checked_in.status_code == 200, checked_in.content
+    assert checked_in.json()["status"] == "checked_in"
+    wrong_digit = appointment.booking_number[:-1] + str(
+        (int(appointment.booking_number[-1]) + 1) % 10
+    )
+    body = assert_problem(
+        post(kiosk, "/check-ins", {"institution_id": tertiary.pk, "booking_number": wrong_digit}),
+        422,
+    )
+    assert body["errors"][0]["field"] == "booking_number"
