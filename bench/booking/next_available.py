@@ -38,9 +38,8 @@ from django.utils import timezone  # noqa: E402
 from onetrip.consortium.models import Department  # noqa: E402
 from onetrip.core import clock  # noqa: E402
 from onetrip.scheduling.models import SchedulingPolicy, SessionStatus, SlotPool  # noqa: E402
-from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
-from onetrip.scheduling.quotas import open_pools, pool_horizons  # noqa: E402
-from onetrip.scheduling.services import availability, schedule  # noqa: E402
+from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
+from onetrip.scheduling.services import availability  # noqa: E402
 from onetrip.scheduling.services.availability import NextSlot, next_available  # noqa: E402
 
 RESULTS_FILE = ROOT / "var" / "bench-booking-next-available.json"
@@ -189,32 +188,10 @@ def proposed_next_available(
     start = 0
     while True:
         pools = candidate_page(department_ids, horizons, now, start, batch)
-        for pool in pools:
-            session = pool.slot.session
-            policy = (
-                schedule.policy_among(
-                    overrides,
-                    institution_id=session.institution_id,
-                    department_id=session.department_id,
-                    doctor_id=session.doctor_id,
-                )
-                if overrides
-                else DEFAULT_POLICY
-            )
-            if pool.slot_id in found or pool.kind not in open_pools(
-                channel, session.date, now, policy
-            ):
-                continue
-            found[pool.slot_id] = NextSlot(
-                pool.slot_id,
-                pool.starts_at,
-                session.pk,
-                session.doctor_id,
-                session.department_id,
-                session.institution_id,
-            )
-            if len(found) == limit:
-                return list(found.values())
+        if availability.collect_open_slots(
+            pools, channel=channel, now=now, overrides=overrides, found=found, limit=limit
+        ):
+            return list(found.values())
         if len(pools) < batch:
             return list(found.values())
         start += batch

@@ -97,35 +97,51 @@ def next_available(
     while True:
         pools, complete = _free_pools(department_ids, horizons, now, per_walk)
         found: dict[int, NextSlot] = {}
-        for pool in pools:
-            session = pool.slot.session
-            policy = (
-                policy_among(
-                    overrides,
-                    institution_id=session.institution_id,
-                    department_id=session.department_id,
-                    doctor_id=session.doctor_id,
-                )
-                if overrides
-                else DEFAULT_POLICY
-            )
-            if pool.slot_id in found or pool.kind not in open_pools(
-                channel, session.date, now, policy
-            ):
-                continue
-            found[pool.slot_id] = NextSlot(
-                pool.slot_id,
-                pool.starts_at,
-                session.pk,
-                session.doctor_id,
-                session.department_id,
-                session.institution_id,
-            )
-            if len(found) == limit:
-                return list(found.values())
+        if collect_open_slots(
+            pools, channel=channel, now=now, overrides=overrides, found=found, limit=limit
+        ):
+            return list(found.values())
         if complete:
             return list(found.values())
         per_walk *= 4
+
+
+def collect_open_slots(
+    pools: list[SlotPool],
+    *,
+    channel: str,
+    now: dt.datetime,
+    overrides: list[SchedulingPolicy],
+    found: dict[int, NextSlot],
+    limit: int,
+) -> bool:
+    """Add to `found`, in the pools' order, the slots whose pool is open to `channel` under its
+    own doctor's rules (from `overrides`, loaded once); True once `limit` slots are found."""
+    for pool in pools:
+        session = pool.slot.session
+        policy = (
+            policy_among(
+                overrides,
+                institution_id=session.institution_id,
+                department_id=session.department_id,
+                doctor_id=session.doctor_id,
+            )
+            if overrides
+            else DEFAULT_POLICY
+        )
+        if pool.slot_id in found or pool.kind not in open_pools(channel, session.date, now, policy):
+            continue
+        found[pool.slot_id] = NextSlot(
+            pool.slot_id,
+            pool.starts_at,
+            session.pk,
+            session.doctor_id,
+            session.department_id,
+            session.institution_id,
+        )
+        if len(found) == limit:
+            return True
+    return False
 
 
 def _free_pools(
