@@ -2,11 +2,15 @@
 
 from ninja import NinjaAPI
 
+from onetrip.billing.api import router as billing_router
 from onetrip.consortium.api import router as consortium_router
 from onetrip.core.api import router as core_router
 from onetrip.core.problems import install_problem_handlers
+from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
+from onetrip.mpi.api import router as mpi_router
+from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
@@ -21,3 +25,7 @@ api.add_router("/audit", core_router)
 api.add_router("/patients", identity_router)
 api.add_router("/me", patient_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/mpi", mpi_router)
+api.add_router("/exams", exams_router)
+api.add_router("/reports", reports_router)
+api.add_router("/billing", billing_router)

@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "onetrip.identity",
     "onetrip.notifications",
     "onetrip.scheduling",
+    "onetrip.mpi",
+    "onetrip.exams",
+    "onetrip.reports",
+    "onetrip.billing",
 ]
 
 MIDDLEWARE = [

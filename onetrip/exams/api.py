@@ -1,0 +1,5 @@
+"""Exams JSON API, under /api/exams."""
+
+from ninja import Router
+
+router = Router(tags=["exams"])

@@ -1,0 +1,3 @@
+"""Exams pages."""
+
+urlpatterns: list = []

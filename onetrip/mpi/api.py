@@ -1,0 +1,5 @@
+"""Master patient index JSON API, under /api/mpi."""
+
+from ninja import Router
+
+router = Router(tags=["mpi"])

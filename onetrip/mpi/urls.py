@@ -1,0 +1,3 @@
+"""Master patient index pages."""
+
+urlpatterns: list = []

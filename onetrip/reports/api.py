@@ -1,0 +1,5 @@
+"""Reports JSON API, under /api/reports."""
+
+from ninja import Router
+
+router = Router(tags=["reports"])
