@@ -6,9 +6,11 @@ from onetrip.billing.api import router as billing_router
 from onetrip.consortium.api import router as consortium_router
 from onetrip.core.api import router as core_router
 from onetrip.core.problems import install_problem_handlers
+from onetrip.ebills.api import router as ebills_router
 from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
+from onetrip.insurance.api import router as insurance_router
 from onetrip.mpi.api import router as mpi_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
@@ -29,3 +31,5 @@ api.add_router("/mpi", mpi_router)
 api.add_router("/exams", exams_router)
 api.add_router("/reports", reports_router)
 api.add_router("/billing", billing_router)
+api.add_router("/insurance", insurance_router)
+api.add_router("/ebills", ebills_router)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "onetrip.exams",
     "onetrip.reports",
     "onetrip.billing",
+    "onetrip.insurance",
+    "onetrip.ebills",
 ]
 
 MIDDLEWARE = [

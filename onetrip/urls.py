@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("onetrip.exams.urls")),
     path("", include("onetrip.reports.urls")),
     path("", include("onetrip.billing.urls")),
+    path("", include("onetrip.insurance.urls")),
+    path("", include("onetrip.ebills.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.identity.fhir_urls")),

@@ -1,0 +1,3 @@
+"""Electronic bills pages."""
+
+urlpatterns: list = []

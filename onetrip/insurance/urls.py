@@ -1,0 +1,3 @@
+"""Medical insurance pages."""
+
+urlpatterns: list = []
