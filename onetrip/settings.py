@@ -3,6 +3,7 @@
 DATABASE_URL    PostgreSQL in production and CI; unset means the embedded SQLite demo database.
 ONETRIP_DEBUG   "1" (default) for the demo and tests; "0" in production.
 ONETRIP_SECRET_KEY, ONETRIP_ALLOWED_HOSTS  required when ONETRIP_DEBUG=0.
+ONETRIP_PG_SERVER_BINDING  "1" (default): prepared statements on PostgreSQL; "0" behind PgBouncer.
 """
 
 import os
@@ -76,6 +77,12 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+PREPARED_STATEMENTS = os.environ.get("ONETRIP_PG_SERVER_BINDING", "1") == "1"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PREPARED_STATEMENTS:
+    # Server-side binding lets psycopg prepare a statement the fifth time a connection runs it,
+    # so the hot paths (booking, slot lists) skip parsing and planning (docs/decisions.md D18).
+    # Behind a transaction-mode pooler, set ONETRIP_PG_SERVER_BINDING=0.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (runserver threads, the task worker) share the file: wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -158,7 +158,6 @@ def reset_bookings() -> None:
         for table in (
             "scheduling_slotpool",
             "scheduling_appointment",
-            "scheduling_bookerstate",
             "core_auditevent",
             "notifications_smsmessage",
             "identity_patientaffiliation",

@@ -39,6 +39,9 @@ class Actor:
     account_id: int | None = None
     institution_id: int | None = None
     client_id: int | None = None
+    # The booking channel the external system's key was issued for (checked active when the
+    # request authenticated), so the services need not look the key up again.
+    client_channel: str | None = None
     ip: str | None = None
     channel: str = Channel.WEB
 

@@ -760,10 +760,17 @@ def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
 def affiliate_for_appointment(patient_id: int, institution_id: int) -> None:
     """A patient booked at an institution: its staff will need the record at the visit. Runs in
     the booking's transaction; the booking's own audit row records the act."""
-    PatientAffiliation.objects.get_or_create(
-        patient_id=patient_id,
-        institution_id=institution_id,
-        defaults={"reason": AffiliationReason.APPOINTMENT, "since": clock.now()},
+    # INSERT … ON CONFLICT DO NOTHING: an existing affiliation (and its reason) stays as it is.
+    PatientAffiliation.objects.bulk_create(
+        [
+            PatientAffiliation(
+                patient_id=patient_id,
+                institution_id=institution_id,
+                reason=AffiliationReason.APPOINTMENT,
+                since=clock.now(),
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 

@@ -109,6 +109,7 @@ def client_actor(client: ApiClient, request: HttpRequest) -> Actor:
         kind=ActorKind.CLIENT,
         label=f"client:{client.name}",
         client_id=client.pk,
+        client_channel=client.channel,
         institution_id=client.institution_id,
         ip=client_ip(request),
         channel=Channel.API,

@@ -344,20 +344,6 @@ def booking_number_for(pk: int) -> str:
     return digits + str((10 - total % 10) % 10)
 
 
-class BookerState(models.Model):
-    """One row per patient who books: locked while a booking is made, so per-person limits are
-    checked and used in one serial step."""
-
-    patient = models.OneToOneField("identity.Patient", on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        verbose_name = _("booker state")
-        verbose_name_plural = _("booker states")
-
-    def __str__(self) -> str:
-        return f"booker {self.patient_id}"
-
-
 class WaitlistStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     BOOKED = "booked", _("Booked")

@@ -18,7 +18,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
-from onetrip.scheduling.models import ApiClient, Appointment, BookingChannel
+from onetrip.scheduling.models import Appointment, BookingChannel
 
 
 def with_details(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -67,7 +67,7 @@ def usual_channel(actor: Actor) -> str:
     """The booking channel a caller means when it names none: an external system's key has one,
     patients book in the app, and staff at a window."""
     if actor.kind == ActorKind.CLIENT:
-        return ApiClient.objects.values_list("channel", flat=True).get(pk=actor.client_id)
+        return actor.client_channel
     if actor.kind == ActorKind.PATIENT:
         return BookingChannel.APP
     return BookingChannel.WINDOW

@@ -56,18 +56,18 @@ def session_slots(session: ClinicSession, channel: str, now: dt.datetime) -> lis
     """Every slot of a session with what is left in each pool and for `channel`."""
     kinds = set(open_pools(channel, session.date, now, session_policy(session)))
     bookable = session.status == SessionStatus.OPEN
-    pools = with_remaining(SlotPool.objects.filter(slot__session=session), now).select_related(
-        "slot"
+    # Plain rows, not model instances: the app's busiest read (a popular session's times).
+    rows = (
+        with_remaining(SlotPool.objects.filter(slot__session=session), now)
+        .order_by("starts_at", "slot_id", "kind")
+        .values_list("slot_id", "slot__starts_at", "slot__ends_at", "kind", "remaining")
     )
     views: dict[int, SlotView] = {}
-    for pool in pools.order_by("starts_at", "slot_id", "kind"):
-        slot = pool.slot
-        view = views.setdefault(slot.pk, SlotView(slot.pk, slot.starts_at, slot.ends_at, 0, {}))
-        view.pools[pool.kind] = pool.remaining
-        if bookable and pool.kind in kinds and slot.starts_at > now:
-            views[slot.pk] = SlotView(
-                slot.pk, slot.starts_at, slot.ends_at, view.remaining + pool.remaining, view.pools
-            )
+    for slot_id, starts_at, ends_at, kind, remaining in rows:
+        view = views.setdefault(slot_id, SlotView(slot_id, starts_at, ends_at, 0, {}))
+        view.pools[kind] = remaining
+        if bookable and kind in kinds and starts_at > now:
+            views[slot_id] = dataclasses.replace(view, remaining=view.remaining + remaining)
     return list(views.values())
 
 

@@ -1,7 +1,7 @@
 """Booking, holding, cancelling (R-APPT-1/2/3/4/5).
 
 Never overbook: a unit is taken by one conditional UPDATE on its pool counter (and the CHECK
-`booked <= capacity` backs it). Never double-book a patient: the patient's BookerState row is
+`booked <= capacity` backs it). Never double-book a patient: the patient's row is
 locked while limits are checked, and a partial unique index allows one live booking per session.
 Never lose a booking: every request is one transaction, and a retried request with the same
 Idempotency-Key returns the booking the first one made.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,10 +27,8 @@ from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
-    ApiClient,
     Appointment,
     AppointmentStatus,
-    BookerState,
     BookingChannel,
     ClinicSession,
     PriorityClass,
@@ -79,7 +77,7 @@ def check_channel(actor: Actor, channel: str) -> None:
     if actor.kind == ActorKind.PATIENT and channel == BookingChannel.APP:
         return
     if actor.kind == ActorKind.CLIENT:
-        if ApiClient.objects.filter(pk=actor.client_id, channel=channel, is_active=True).exists():
+        if actor.client_channel == channel:
             return
     elif actor.kind == ActorKind.STAFF:
         perm = STAFF_CHANNEL_PERMISSIONS.get(channel)
@@ -123,10 +121,6 @@ def book_slot(request: BookingRequest, *, actor: Actor) -> Appointment:
     if len(request.idempotency_key) > 100:
         raise InvalidInput.field("idempotency_key", gettext_lazy("The key is too long."))
     scope = idempotency_scope(actor)
-    if request.idempotency_key:
-        earlier = _earlier_attempt(scope, request)
-        if earlier is not None:
-            return earlier
     try:
         return _book(request, scope, actor)
     except IntegrityError:
@@ -170,30 +164,35 @@ def _book(
     request: BookingRequest, scope: str, actor: Actor, *, hold_until: dt.datetime | None = None
 ) -> Appointment:
     now = clock.now()
-    patient = identity.accessible_patients(actor).filter(pk=request.patient_id).first()
+    # Finding the patient also locks them: one patient's bookings are made one at a time, so
+    # the per-person limits below are read and used in one serial step (D14).
+    patient = (
+        identity.accessible_patients(actor)
+        .select_for_update(no_key=True)
+        .filter(pk=request.patient_id)
+        .first()
+    )
     if patient is None:
         raise NotFound(gettext_lazy("No such patient."))
-    slot = Slot.objects.select_related("session").filter(pk=request.slot_id).first()
+    if request.idempotency_key:
+        # Checked under the lock: a concurrent retry waited above while the first one booked.
+        earlier = _earlier_attempt(scope, request)
+        if earlier is not None:
+            return earlier
+    slot = Slot.objects.select_related("session__doctor").filter(pk=request.slot_id).first()
     if slot is None:
         raise NotFound(gettext_lazy("No such slot."))
     session = slot.session
     policy = session_policy(session)
     _check_slot_bookable(slot, now)
-    _lock_booker(patient.pk)
-    if request.idempotency_key:
-        # A concurrent retry waited for the lock above while the first request booked.
-        earlier = _earlier_attempt(scope, request)
-        if earlier is not None:
-            return earlier
     _check_personal_limits(patient.pk, session, request.channel, policy, now)
-    reclaim_expired_holds(slot_ids=[slot.pk], now=now)
-    pool = _take_unit(slot, request.channel, policy, now)
+    pool_id, pool_kind = _take_unit(slot, request.channel, policy, now)
     if request.hold and hold_until is None:
         hold_until = now + dt.timedelta(minutes=policy.hold_minutes)
     appointment = Appointment.objects.create(
         patient=patient,
         slot=slot,
-        pool=pool,
+        pool_id=pool_id,
         session=session,
         department_id=session.department_id,
         visit_date=session.date,
@@ -214,7 +213,7 @@ def _book(
         appointment,
         patient_id=patient.pk,
         summary=f"appointment {appointment.status} via {request.channel}",
-        changes={"slot": slot.pk, "pool": pool.kind},
+        changes={"slot": slot.pk, "pool": pool_kind},
     )
     if not hold_until:
         _notify_booked(appointment, patient.phone)
@@ -228,18 +227,26 @@ def _check_slot_bookable(slot: Slot, now: dt.datetime) -> None:
         raise BookingRefused(gettext_lazy("This time has already passed."), code="past")
 
 
-def _lock_booker(patient_id: int) -> None:
-    BookerState.objects.get_or_create(patient_id=patient_id)
-    BookerState.objects.select_for_update(no_key=True).get(patient_id=patient_id)
-
-
 def _check_personal_limits(
     patient_id: int, session: ClinicSession, channel: str, policy: BookingPolicy, now: dt.datetime
 ) -> None:
     """Anti-scalper limits (R-APPT-4) and the no-show penalty (R-APPT-5), checked while the
-    patient's booker row is locked."""
-    live = Appointment.objects.filter(patient_id=patient_id, status__in=ACTIVE_STATUSES)
-    if live.filter(session=session).exists():
+    patient is locked."""
+    monday = session.date - dt.timedelta(days=session.date.weekday())
+    # One read counts everything the limits need: the session's day lies in its week.
+    live = Appointment.objects.filter(
+        patient_id=patient_id,
+        status__in=ACTIVE_STATUSES,
+        visit_date__range=(monday, monday + dt.timedelta(days=6)),
+    ).aggregate(
+        session=Count("pk", filter=Q(session=session)),
+        department_day=Count(
+            "pk", filter=Q(visit_date=session.date, department_id=session.department_id)
+        ),
+        day=Count("pk", filter=Q(visit_date=session.date)),
+        week=Count("pk"),
+    )
+    if live["session"]:
         raise BookingRefused(
             gettext_lazy("You already have a booking in this session."), code="already_booked"
         )
@@ -253,49 +260,63 @@ def _check_personal_limits(
             )
     if channel == BookingChannel.IN_CLINIC:
         return  # a doctor's return-visit booking is not the patient's own quota
-    same_day = live.filter(visit_date=session.date)
-    if (
-        same_day.filter(department_id=session.department_id).count()
-        >= policy.per_department_per_day
-    ):
+    if live["department_day"] >= policy.per_department_per_day:
         raise BookingRefused(
             gettext_lazy("You already have a booking in this department that day."),
             code="limit_department_day",
         )
-    if policy.daily_cap is not None and same_day.count() >= policy.daily_cap:
+    if policy.daily_cap is not None and live["day"] >= policy.daily_cap:
         raise BookingRefused(
             gettext_lazy("You have reached the number of bookings allowed per day."),
             code="limit_daily",
         )
-    monday = session.date - dt.timedelta(days=session.date.weekday())
-    week = live.filter(visit_date__range=(monday, monday + dt.timedelta(days=6)))
-    if policy.weekly_cap is not None and week.count() >= policy.weekly_cap:
+    if policy.weekly_cap is not None and live["week"] >= policy.weekly_cap:
         raise BookingRefused(
             gettext_lazy("You have reached the number of bookings allowed per week."),
             code="limit_weekly",
         )
 
 
-def _take_unit(slot: Slot, channel: str, policy: BookingPolicy, now: dt.datetime) -> SlotPool:
+def _take_unit(
+    slot: Slot, channel: str, policy: BookingPolicy, now: dt.datetime
+) -> tuple[int, str]:
+    """Take one unit from the first open pool of the channel that has one; returns the pool's
+    key and kind. Expired holds are given back only when the pools look full: until then the
+    units they hold are not needed, and every read already counts them as free."""
     kinds = open_pools(channel, slot.session.date, now, policy)
     if not kinds:
         raise BookingRefused(
             gettext_lazy("This day is not open for booking through this channel yet."),
             code="not_released",
         )
-    pools = {p.kind: p for p in SlotPool.objects.filter(slot=slot, kind__in=kinds)}
-    for kind in kinds:
-        pool = pools.get(kind)
-        if pool is None:
-            continue
-        taken = SlotPool.objects.filter(pk=pool.pk, is_open=True, booked__lt=F("capacity")).update(
-            booked=F("booked") + 1
-        )
-        if taken:
-            return pool
+    taken = _take_from_pools(slot.pk, kinds)
+    if taken is None:
+        # Try again even if a concurrent booker reclaimed the holds first: it gave them back.
+        reclaim_expired_holds(slot_ids=[slot.pk], now=now)
+        taken = _take_from_pools(slot.pk, kinds)
+    if taken is not None:
+        return taken
     if ClinicSession.objects.filter(pk=slot.session_id, status=SessionStatus.STOPPED).exists():
         raise BookingRefused(gettext_lazy("This clinic session is stopped."), code="stopped")
     raise BookingRefused(gettext_lazy("This time is fully booked."), code="full")
+
+
+_TAKE_UNIT_SQL = (
+    f"UPDATE {SlotPool._meta.db_table} SET booked = booked + 1 "
+    "WHERE slot_id = %s AND kind = %s AND is_open = %s AND booked < capacity RETURNING id"
+)
+
+
+def _take_from_pools(slot_id: int, kinds: list[str]) -> tuple[int, str] | None:
+    """One conditional UPDATE per pool kind, in the channel's order of preference: the counter
+    never passes capacity, whoever races (and the CHECK constraint backs it)."""
+    with connection.cursor() as cursor:
+        for kind in kinds:
+            cursor.execute(_TAKE_UNIT_SQL, [slot_id, kind, True])
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0], kind
+    return None
 
 
 def _notify_booked(appointment: Appointment, phone: str) -> None:

@@ -27,7 +27,6 @@ from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
 from onetrip.identity.models import IdentityDocument
 from onetrip.scheduling.models import (
-    ApiClient,
     Appointment,
     AppointmentStatus,
     BookingChannel,
@@ -99,9 +98,7 @@ def check_in(
 def _require_desk(actor: Actor, institution_id: int) -> None:
     """Staff with the check-in permission, or a kiosk registered to the institution."""
     if actor.kind == ActorKind.CLIENT:
-        allowed = ApiClient.objects.filter(
-            pk=actor.client_id, channel=BookingChannel.KIOSK, is_active=True
-        ).exists()
+        allowed = actor.client_channel == BookingChannel.KIOSK
     else:
         actor.require_perm("scheduling.check_in")
         allowed = True

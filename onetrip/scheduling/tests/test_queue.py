@@ -194,6 +194,7 @@ def test_a_kiosk_of_the_institution_checks_in(clock, today, tertiary, township, 
             kind=ActorKind.CLIENT,
             label=f"client:{client.name}",
             client_id=client.pk,
+            client_channel=client.channel,
             institution_id=institution.pk,
         )
 
