@@ -6,10 +6,11 @@ person, and merges or unmerges persons. Each public writer is one transaction wi
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,9 +21,14 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditAction
+from onetrip.identity.documents import validate_document
 from onetrip.identity.models import Patient
 from onetrip.mpi import matching
 from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
+
+if TYPE_CHECKING:
+    from onetrip.identity.services import PatientRegistration
+
 from onetrip.mpi.models import (
     BlockingKey,
     CandidateSource,
@@ -111,26 +117,35 @@ def find_matches(f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_C
     return matches[:limit]
 
 
-def registration_features(
-    *,
-    name: str,
-    sex: str,
-    birth_date: Any,
-    phone: str = "",
-    address: str = "",
-    documents: Iterable[tuple[str, str]] = (),
-    guardian_documents: Iterable[tuple[str, str]] = (),
-) -> Features:
+def registration_features_of(registration: PatientRegistration) -> Features | None:
+    """What a registration about to be made would be filed as; None while it lacks the name or
+    birth date a search needs (the registration itself will say what is missing)."""
+    name = " ".join(registration.name.split())
+    if not name or registration.birth_date is None:
+        return None
     return matching.features(
         0,
-        name=" ".join(name.split()),
-        birth_date=birth_date,
-        sex=sex,
-        phone=phone,
-        address=address,
-        documents=documents,
-        guardian_documents=guardian_documents,
+        name=name,
+        birth_date=registration.birth_date,
+        sex=registration.sex,
+        phone="".join(registration.phone.split()),
+        address=registration.address,
+        documents=_valid_documents(registration.documents),
+        guardian_documents=_valid_documents(
+            [registration.guardian] if registration.guardian else []
+        ),
     )
+
+
+def _valid_documents(documents: Iterable[Any]) -> list[tuple[str, str]]:
+    valid = []
+    for doc in documents:
+        with contextlib.suppress(InvalidInput):  # the registration reports it
+            checked = validate_document(
+                doc.doc_type, doc.number, issuing_country=doc.issuing_country or None
+            )
+            valid.append((checked.doc_type, checked.number))
+    return valid
 
 
 def possible_duplicates(f: Features, *, actor: Actor) -> list[Match]:
@@ -261,7 +276,7 @@ def _persons_for_update(a: int, b: int) -> tuple[Person, Person]:
     return first, second
 
 
-def _require_reviewer(actor: Actor) -> None:
+def require_reviewer(actor: Actor) -> None:
     if actor.kind != ActorKind.SYSTEM:
         actor.require_perm(REVIEW_PERMISSION)
 
@@ -301,7 +316,7 @@ def merge_patients(
 ) -> PersonMerge:
     """Staff say two records are one person: their persons become one. Refused when they
     already are."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     if left_id == right_id:
         raise InvalidInput.field("right_id", _("Choose two different records."), "same_record")
     survivor, absorbed = _persons_for_update(left_id, right_id)
@@ -328,7 +343,7 @@ def merge_patients(
 def merge_persons(survivor_master_id: str, absorbed_master_id: str, *, actor: Actor) -> PersonMerge:
     """Merge two golden records by master ID. A person already merged into another is refused:
     it has no records of its own left to move."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     persons = {
         p.master_id: p
         for p in Person.objects.select_for_update(no_key=True)
@@ -365,7 +380,7 @@ def _already_merged_elsewhere(person: Person) -> DomainError:
 def unmerge(merge_id: int, *, actor: Actor) -> PersonMerge:
     """Undo a merge: the records it moved go back to the absorbed person, under its own master
     ID. Later merges into the survivor's own new owner must be undone first."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     merge = PersonMerge.objects.select_for_update(no_key=True).filter(pk=merge_id).first()
     if merge is None:
         raise NotFound(_("No such merge."))
@@ -449,7 +464,7 @@ def decided_pairs(patient_ids: Iterable[int] | None = None) -> set[tuple[int, in
 def unmerge_patient(patient_id: int, *, actor: Actor) -> PersonMerge:
     """Undo the merge that brought this record into its current person. A record that was never
     merged is refused."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     person = person_of(patient_id)
     merge = (
         PersonMerge.objects.filter(
@@ -470,7 +485,7 @@ def unmerge_patient(patient_id: int, *, actor: Actor) -> PersonMerge:
 
 
 def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
-    _require_reviewer(actor)
+    require_reviewer(actor)
     return list(
         MatchCandidate.objects.filter(status=CandidateStatus.PENDING)
         .select_related("left", "right")
@@ -480,7 +495,7 @@ def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
 
 @transaction.atomic
 def view_candidate(candidate_id: int, *, actor: Actor) -> MatchCandidate:
-    _require_reviewer(actor)
+    require_reviewer(actor)
     candidate = (
         MatchCandidate.objects.select_related("left", "right")
         .prefetch_related("left__documents", "right__documents")
@@ -504,7 +519,7 @@ def view_candidate(candidate_id: int, *, actor: Actor) -> MatchCandidate:
 def decide_candidate(candidate_id: int, *, same_person: bool, actor: Actor) -> MatchCandidate:
     """Staff decide a queued pair: the same person (their persons are merged) or different
     persons (the pair is never queued again)."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     candidate = (
         MatchCandidate.objects.select_for_update(no_key=True).filter(pk=candidate_id).first()
     )
