@@ -10,6 +10,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
+from onetrip.mpi import services as mpi
 from onetrip.mpi.fhir_views import MATCH_GRADE_EXTENSION
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +161,27 @@ def test_fhir_match_refuses_bad_input_with_operation_outcomes(client, clock, cle
     assert no_birth_date.status_code == 422
     # A GET reaches the operation (405), not the Patient read taking "$match" for an id (404).
     assert client.get("/fhir/Patient/$match").status_code == 405
+
+
+def test_review_page_shows_the_pair_masked_with_its_explanation(client, clock, register, steward):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    queue = client.get("/staff/mpi/review/").content.decode()
+    candidate_id = client.get("/api/mpi/queue").json()[0]["id"]
+    assert f"/staff/mpi/review/{candidate_id}" in queue
+    page = client.get(f"/staff/mpi/review/{candidate_id}").content.decode()
+    assert "张明" in page
+    assert "张亮" in page
+    assert "1101**********4477" in page  # the service centre sees identifiers masked
+    assert "110101199003074477" not in page
+    assert 'class="field-name"' in page
+    assert 'id="guard"' in page
+    assert AuditEvent.objects.filter(summary="possible duplicate reviewed").count() == 2
+    response = client.post(f"/staff/mpi/review/{candidate_id}/decide", {"decision": "same"})
+    assert response["Location"] == "/staff/mpi/review/"
+    assert mpi.person_of(first.pk) == mpi.person_of(second.pk)
+
+
+def test_review_page_is_refused_to_a_doctor(client, clock, make_staff, tertiary):
+    client.force_login(make_staff("doctor", tertiary).user)
+    assert client.get("/staff/mpi/review/").status_code == 403
