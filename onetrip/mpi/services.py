@@ -210,17 +210,25 @@ def act_on_matches(
             continue
         decision = match.comparison.decision(policy)
         if decision == Decision.LINK:
-            _link_automatically(patient.pk, match.patient.pk, match.comparison, SYSTEM)
+            link_automatically(patient.pk, match.patient.pk, match.comparison, SYSTEM)
         elif decision == Decision.REVIEW:
             queue_candidate(match.comparison, source=source)
 
 
-def _link_automatically(a: int, b: int, comparison: Comparison, actor: Actor) -> None:
+def link_automatically(a: int, b: int, comparison: Comparison, actor: Actor) -> bool:
+    """Merge the persons of two records the matcher linked; False if they already were one."""
     survivor, absorbed = _persons_for_update(a, b)
     if survivor.pk == absorbed.pk:
-        return
+        return False
     reason = MergeReason.DOCUMENT if comparison.deterministic else MergeReason.AUTOMATIC
     _merge(survivor, absorbed, reason=reason, evidence=_evidence(comparison), actor=actor)
+    return True
+
+
+def same_person(a: int, b: int) -> bool:
+    return (
+        PersonLink.objects.filter(patient_id__in=(a, b)).values("person_id").distinct().count() == 1
+    )
 
 
 def queue_candidate(comparison: Comparison, *, source: str) -> MatchCandidate:
