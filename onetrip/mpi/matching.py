@@ -35,6 +35,7 @@ from onetrip.identity.fhir import COMPOUND_SURNAMES
 # Document types whose number is the holder's citizen identity number: one namespace, so a
 # resident ID card and a household register holding the same number are the same person.
 CITIZEN_NUMBER_TYPES = frozenset({"resident_id", "household_register", "social_security_card"})
+CITIZEN = "citizen"
 
 _LATIN_WORD = re.compile(r"[a-z]+")
 _SPACES = re.compile(r"\s+")
@@ -64,7 +65,7 @@ class Level(StrEnum):
 
 LEVEL_LABELS = {
     Level.SHARED: _("same identity document"),
-    Level.CONFLICT: _("different numbers of the same kind of document"),
+    Level.CONFLICT: _("different citizen identity numbers"),
     Level.EXACT: _("the same"),
     Level.HOMOPHONE: _("same pinyin, different characters"),
     Level.ROMANISED: _("pinyin spelling of the same name"),
@@ -183,7 +184,7 @@ class Features:
 
 
 def document_namespace(doc_type: str) -> str:
-    return "citizen" if doc_type in CITIZEN_NUMBER_TYPES else doc_type
+    return CITIZEN if doc_type in CITIZEN_NUMBER_TYPES else doc_type
 
 
 def features(
@@ -371,9 +372,11 @@ def _document(a: Features, b: Features) -> FieldScore | None:
         return None
     if a.documents & b.documents:
         return FieldScore(Field.DOCUMENT, Level.SHARED, 0.0)
-    a_kinds = {ns for ns, _number in a.documents}
-    if a_kinds & {ns for ns, _number in b.documents}:
-        # Both hold a validated document of one kind, with different numbers.
+    if any(ns == CITIZEN for ns, _n in a.documents) and any(
+        ns == CITIZEN for ns, _n in b.documents
+    ):
+        # Two different citizen identity numbers: one person has one for life. Cards and
+        # passports are reissued under new numbers, so differing ones say nothing.
         return _scored(Field.DOCUMENT, Level.CONFLICT)
     return None
 
