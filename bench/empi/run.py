@@ -94,8 +94,7 @@ def our_features(records: list[Record]) -> list[matching.Features]:
 
 def run_ours(features: list[matching.Features]) -> tuple[dict[int, int], dict]:
     started = time.perf_counter()
-    freq = batch.frequencies(features)
-    predicted, compared = batch.clusters(features, freq, POLICY)
+    predicted, compared = batch.clusters(features, POLICY)
     seconds = time.perf_counter() - started
     return predicted, {
         "seconds": round(seconds, 2),
@@ -105,10 +104,10 @@ def run_ours(features: list[matching.Features]) -> tuple[dict[int, int], dict]:
 
 
 def review_queue_size(features) -> int:
-    freq = batch.frequencies(features)
+    freq, record_blocks = batch.prepare(features)
     return sum(
         1
-        for _f, found, _n in batch.matches(features, freq, POLICY)
+        for _f, found, _n in batch.matches(features, record_blocks, freq, POLICY)
         for c in found
         if c.decision(POLICY) == matching.Decision.REVIEW
     )

@@ -9,7 +9,7 @@ can stop after any record and resume from there (the checkpoint is that record's
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from onetrip.mpi import matching
 from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
@@ -17,25 +17,23 @@ from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Th
 # Blocks bigger than this (a switchboard number many patients gave) are too weak to compare
 # within: a record is compared only with the latest members of such a block.
 BLOCK_LIMIT = 200
-FREQUENCY_PREFIXES = ("c:", "y:", "p:")
 
 
-def frequencies(records: Iterable[Features]) -> Frequencies:
+def prepare(records: Sequence[Features]) -> tuple[Frequencies, list[list[int]]]:
+    """One pass over the registry: the frequencies of names, spellings and phones, and each
+    record's blocks as hashes (not strings: a million records' blocks fit in a few hundred MB)."""
     counts: Counter[str] = Counter()
-    population = 0
+    blocks = []
     for f in records:
-        population += 1
-        counts.update(k for k in matching.blocking_keys(f) if k.startswith(FREQUENCY_PREFIXES))
-    return Frequencies(counts, population)
-
-
-def _block_hashes(f: Features) -> list[int]:
-    # Hashes, not strings: a million records' blocks fit in a few hundred MB.
-    return [hash(k) for k in matching.blocking_keys(f) if k.startswith(matching.BLOCKING_PREFIXES)]
+        keys = matching.blocking_keys(f)
+        counts.update(k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES))
+        blocks.append([hash(k) for k in keys if k.startswith(matching.BLOCKING_PREFIXES)])
+    return Frequencies(counts, len(records)), blocks
 
 
 def matches(
     records: Sequence[Features],
+    record_blocks: Sequence[list[int]],
     freq: Frequencies,
     policy: Thresholds,
     *,
@@ -47,7 +45,7 @@ def matches(
     only filed."""
     blocks: dict[int, list[int]] = defaultdict(list)
     for index, f in enumerate(records):
-        hashes = _block_hashes(f)
+        hashes = record_blocks[index]
         if f.id > resume_after:
             earlier: set[int] = set()
             for h in hashes:
@@ -66,7 +64,6 @@ def matches(
 
 def clusters(
     records: Sequence[Features],
-    freq: Frequencies,
     policy: Thresholds,
     *,
     progress: Callable[[int], None] | None = None,
@@ -81,8 +78,11 @@ def clusters(
             x = parent[x]
         return x
 
+    freq, record_blocks = prepare(records)
     compared = 0
-    for done, (_f, found, count) in enumerate(matches(records, freq, policy), start=1):
+    for done, (_f, found, count) in enumerate(
+        matches(records, record_blocks, freq, policy), start=1
+    ):
         compared += count
         for comparison in found:
             if comparison.decision(policy) == Decision.LINK:

@@ -230,9 +230,16 @@ def _name_parts(name: str) -> tuple[str, bool, tuple[str, ...], tuple[str, ...]]
         surnames = tuple(dict.fromkeys((words[0], words[-1])))
         return "".join(words), True, spellings, surnames
     chars = _SPACES.sub("", text)
-    syllables = lazy_pinyin(chars)
+    syllables = [_syllable(ch) for ch in chars]
     surname_length = 2 if len(chars) >= 3 and chars[:2] in COMPOUND_SURNAMES else 1
     return chars, False, ("".join(syllables),), ("".join(syllables[:surname_length]),)
+
+
+@lru_cache(maxsize=50_000)
+def _syllable(ch: str) -> str:
+    # Character by character (names have no phrase context pypinyin could use), cached: a
+    # registry of millions of names uses a few thousand characters.
+    return lazy_pinyin(ch)[0]
 
 
 def _normalise_address(address: str) -> str:
@@ -243,6 +250,7 @@ def _normalise_address(address: str) -> str:
 
 # Keys a candidate search looks up. Count-only keys (below) are never looked up as blocks.
 BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:")
+FREQUENCY_PREFIXES = ("c:", "y:", "p:")
 
 
 def blocking_keys(f: Features) -> set[str]:

@@ -107,14 +107,14 @@ def dedupe(
         run = DedupeRun.objects.create(started_at=clock.now())
     index_unindexed(chunk=chunk)
     records = load_features()
-    freq = batch.frequencies(records)
+    freq, record_blocks = batch.prepare(records)
     policy = services.thresholds()
     decided = services.decided_pairs()
     total = len(records)
     done = sum(1 for f in records if f.id <= run.last_patient_id)
     pending: list[tuple[int, list[matching.Comparison], int]] = []
     for f, found, compared in batch.matches(
-        records, freq, policy, resume_after=run.last_patient_id
+        records, record_blocks, freq, policy, resume_after=run.last_patient_id
     ):
         pending.append((f.id, found, compared))
         if len(pending) >= chunk:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +74,7 @@ def patient_features(patient: Patient) -> Features:
 
 def frequencies_for(keys: Iterable[str]) -> Frequencies:
     """Counts of the frequency keys among `keys`, from the index (one grouped query)."""
-    wanted = [k for k in keys if k.startswith(("c:", "y:", "p:"))]
+    wanted = [k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES)]
     counts = dict(
         BlockingKey.objects.filter(key__in=wanted)
         .values("key")
@@ -98,11 +98,9 @@ def find_matches(f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_C
     """Records that may be the same person as `f`, best first, with their comparison. Reads
     only the blocks `f` falls in: never a scan of the registry."""
     keys = matching.blocking_keys(f)
-    candidate_ids: set[int] = set()
-    for key in sorted(k for k in keys if k.startswith(matching.BLOCKING_PREFIXES)):
-        candidate_ids.update(
-            BlockingKey.objects.filter(key=key).values_list("patient_id", flat=True)[:BLOCK_LIMIT]
-        )
+    candidate_ids = _block_members(
+        sorted(k for k in keys if k.startswith(matching.BLOCKING_PREFIXES))
+    )
     candidate_ids.difference_update(exclude)
     if not candidate_ids:
         return []
@@ -115,6 +113,20 @@ def find_matches(f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_C
             matches.append(Match(patient, comparison))
     matches.sort(key=lambda m: (not m.comparison.deterministic, -m.comparison.total, m.patient.pk))
     return matches[:limit]
+
+
+def _block_members(keys: list[str]) -> set[int]:
+    """The records filed under `keys`, at most BLOCK_LIMIT per key, in one round trip where the
+    database allows a LIMIT inside a UNION (PostgreSQL), else one query per key (SQLite)."""
+    per_key = [
+        BlockingKey.objects.filter(key=key).values_list("patient_id", flat=True)[:BLOCK_LIMIT]
+        for key in keys
+    ]
+    if not per_key:
+        return set()
+    if connection.features.supports_slicing_ordering_in_compound:
+        return set(per_key[0].union(*per_key[1:], all=True))
+    return {patient_id for query in per_key for patient_id in query}
 
 
 def registration_features_of(registration: PatientRegistration) -> Features | None:
