@@ -94,7 +94,9 @@ class Match:
     comparison: Comparison
 
 
-def find_matches(f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_CANDIDATES) -> list:
+def find_matches(
+    f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_CANDIDATES
+) -> list[Match]:
     """Records that may be the same person as `f`, best first, with their comparison. Reads
     only the blocks `f` falls in: never a scan of the registry."""
     keys = matching.blocking_keys(f)
@@ -284,16 +286,21 @@ def records_of(person: Person) -> QuerySet[Patient]:
 
 
 def _persons_for_update(a: int, b: int) -> tuple[Person, Person]:
-    """The persons of two patients, locked in primary-key order; the older one survives."""
-    person_ids = dict(
-        PersonLink.objects.filter(patient_id__in=(a, b)).values_list("patient_id", "person_id")
-    )
-    if len(person_ids) < len({a, b}):
-        raise NotFound(_("This record is not in the master patient index yet."))
-    ids = sorted(set(person_ids.values()))
-    locked = {p.pk: p for p in Person.objects.select_for_update(no_key=True).filter(pk__in=ids)}
-    first, second = locked[ids[0]], locked[ids[-1]]
-    return first, second
+    """The current persons of two patients, locked in primary-key order; the older survives.
+
+    A concurrent merge may absorb a person between reading the links and taking the locks: the
+    lock then holds an absorbed person, so read the links again (they are committed by then)."""
+    for _attempt in range(5):
+        person_ids = dict(
+            PersonLink.objects.filter(patient_id__in=(a, b)).values_list("patient_id", "person_id")
+        )
+        if len(person_ids) < len({a, b}):
+            raise NotFound(_("This record is not in the master patient index yet."))
+        ids = sorted(set(person_ids.values()))
+        locked = {p.pk: p for p in Person.objects.select_for_update(no_key=True).filter(pk__in=ids)}
+        if all(p.merged_into_id is None for p in locked.values()):
+            return locked[ids[0]], locked[ids[-1]]
+    raise DomainError(_("These records are being merged by someone else. Try again."), code="busy")
 
 
 def require_reviewer(actor: Actor) -> None:
