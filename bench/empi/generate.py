@@ -228,7 +228,7 @@ class Registry:
     def _twin(self, surname, given, birth, base) -> None:
         self.person += 1
         other = given
-        while other == given or other in self.homophones.get(given, []):
+        while lazy_pinyin(other) == lazy_pinyin(given):  # twins are not named alike
             other = "".join(self.rng.choice(GIVEN) for _ in range(len(given)))
         sex = self.rng.choice(("male", "female"))
         self._add(

@@ -11,7 +11,7 @@ identifies one person are the same person. A guardian's document, under which a 
 registered, identifies nobody but the guardian and is never such evidence.
 
 Guards keep the cases that look alike by nature out of automatic linking: records registered
-only under a guardian's document (newborns), and possible twins (same birth date and household,
+only under a guardian's document (newborns), and possible twins or siblings (one household,
 different given names). They can still reach the review queue; staff decide.
 """
 
@@ -95,7 +95,7 @@ GUARD_LABELS = {
         "Registered under a guardian's document: newborns and siblings share it, so staff decide."
     ),
     Guard.POSSIBLE_TWIN: _(
-        "Same birth date and household but different given names: possibly twins, so staff decide."
+        "Same household but different given names: possibly twins or siblings, so staff decide."
     ),
 }
 
@@ -457,7 +457,8 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
         Level.EXACT,
         Level.SIMILAR,
     )
-    name_differs = levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT)
-    if levels[Field.BIRTH_DATE] == Level.EXACT and same_household and name_differs:
+    # Different names in one household are family (twins above all: one birth date) far more
+    # often than one person renamed; a mistyped birth date must not let a twin through.
+    if same_household and levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT):
         return Guard.POSSIBLE_TWIN
     return None
