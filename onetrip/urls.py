@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("onetrip.ebills.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>
     path("fhir/", include("onetrip.identity.fhir_urls")),
     path("fhir/", include("onetrip.scheduling.fhir_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

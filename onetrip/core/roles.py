@@ -57,6 +57,8 @@ SCHEDULE_ADMIN = (
     + ("scheduling.add_clinicsession", "scheduling.stop_session")
     + APPOINTMENTS_READ
 )
+# Master patient index (R-ID-2): review possible duplicates, merge and unmerge persons.
+MPI_REVIEW = ("mpi.review_match", "mpi.view_person")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ ROLES: tuple[Role, ...] = (
         _("Service centre"),
         PATIENT_WRITE
         + APPOINTMENTS_READ
-        + ("scheduling.book_by_phone", "scheduling.exempt_no_show"),
+        + ("scheduling.book_by_phone", "scheduling.exempt_no_show")
+        + MPI_REVIEW,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ),
     Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),

@@ -42,6 +42,7 @@ from onetrip.identity.models import (
     Relationship,
     Sex,
 )
+from onetrip.mpi import services as mpi
 from onetrip.notifications import services as notifications
 
 ADULT_AGE = 18
@@ -480,6 +481,8 @@ def _create_patient(reg: _CleanRegistration, actor: Actor) -> Patient:
         _store_document(
             patient, reg.guardian_document, now, guardian_relationship=reg.guardian_relationship
         )
+    # The master patient index files the record and links or queues its duplicates (R-ID-2).
+    mpi.index_patient(patient)
     if actor.kind == ActorKind.STAFF:
         PatientAffiliation.objects.create(
             patient=patient,
@@ -578,6 +581,7 @@ def _apply_update(patient_id: int, cleaned: dict[str, str], actor: Actor) -> Pat
         return patient
     patient.updated_at = clock.now()
     patient.save(update_fields=[*diff, "updated_at"])
+    mpi.reindex_patient(patient)
     audit.record(
         actor,
         AuditAction.UPDATE,

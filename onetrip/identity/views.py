@@ -30,6 +30,8 @@ from onetrip.identity.sessions import (
     signed_in_account,
     start_patient_session,
 )
+from onetrip.mpi import services as mpi
+from onetrip.mpi.presenters import present_match_warning
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -105,13 +107,33 @@ def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(request, "identity/patient_home.html", context)
 
 
+def _possible_duplicates(
+    request: HttpRequest, registration: services.PatientRegistration, actor: Actor
+) -> list[dict]:
+    """ "This may be you" (R-ID-2): before a record is created, whoever registers is shown the
+    existing records it may duplicate, masked; registering anyway takes a second, explicit click."""
+    if request.POST.get("confirmed_new"):
+        return []
+    features = mpi.registration_features_of(registration)
+    if features is None:
+        return []
+    policy = mpi.thresholds()
+    return [
+        present_match_warning(match.patient, match.comparison, policy)
+        for match in mpi.possible_duplicates(features, actor=actor)
+    ]
+
+
 @patient_page
 def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     account = signed_in_account(request)
+    duplicates: list[dict] = []
     if request.method == "POST":
         form = FamilyRegistrationForm(request.POST)
         if form.is_valid():
             registration = form.to_registration(form.cleaned_data["relationship"])
+            duplicates = _possible_duplicates(request, registration, actor)
+        if form.is_valid() and not duplicates:
             try:
                 services.register_patient(registration, actor=actor)
             except InvalidInput as exc:
@@ -121,7 +143,8 @@ def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 return redirect("patient-home")
     else:
         form = FamilyRegistrationForm(initial={"phone": account.phone})
-    return render(request, "identity/patient_register.html", {"form": form})
+    context = {"form": form, "duplicates": duplicates}
+    return render(request, "identity/patient_register.html", context)
 
 
 def _add_document(request: HttpRequest, patient_id: int, actor: Actor) -> None:
@@ -203,7 +226,10 @@ def staff_patient_detail(request: HttpRequest, patient_id: int, *, actor: Actor)
 @staff_page("identity.add_patient")
 def staff_patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
+    duplicates: list[dict] = []
     if request.method == "POST" and form.is_valid():
+        duplicates = _possible_duplicates(request, form.to_registration(), actor)
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
             patient = services.register_patient(form.to_registration(), actor=actor)
         except InvalidInput as exc:
@@ -211,7 +237,8 @@ def staff_patient_register(request: HttpRequest, *, actor: Actor) -> HttpRespons
         else:
             messages.success(request, _("Patient registered."))
             return redirect("staff-patient-detail", patient_id=patient.pk)
-    return render(request, "identity/staff_patient_register.html", {"form": form})
+    context = {"form": form, "duplicates": duplicates}
+    return render(request, "identity/staff_patient_register.html", context)
 
 
 @staff_page("identity.add_identitydocument")

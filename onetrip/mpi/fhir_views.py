@@ -1,0 +1,163 @@
+"""FHIR R4 `Patient/$match` (R-ID-2): the master patient index's candidates for a Patient
+resource, as a searchset Bundle with `search.score` and the `match-grade` extension.
+
+Staff who may register patients or review duplicates; results are limited to the patients the
+caller may read (as FHIR search is), masked as `patient_resource` masks; one audit row per call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from fhir.resources.R4B.parameters import Parameters
+from pydantic import ValidationError
+
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor, Channel, staff_actor
+from onetrip.core.errors import InvalidInput, PermissionDenied
+from onetrip.core.fhir_http import OPERATION, BadRequest, fhir_response, fhir_view
+from onetrip.core.masking import mask_name
+from onetrip.core.models import AuditAction
+from onetrip.identity import services as identity
+from onetrip.identity.documents import normalise_mobile, validate_document
+from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource
+from onetrip.identity.models import Patient
+from onetrip.mpi import matching, services
+from onetrip.mpi.matching import Features, Grade
+
+MATCH_GRADE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/match-grade"
+DEFAULT_MATCH_COUNT = 10
+MAX_MATCH_COUNT = 50
+
+
+def _match_actor(request: HttpRequest) -> Actor:
+    actor = staff_actor(request, channel=Channel.API)
+    if not (actor.has_perm("identity.add_patient") or actor.has_perm(services.REVIEW_PERMISSION)):
+        raise PermissionDenied(_("Your role does not allow this."))
+    return actor
+
+
+@fhir_view(OPERATION)
+def patient_match(request: HttpRequest) -> HttpResponse:
+    actor = _match_actor(request)
+    resource, only_certain, count = _parse_parameters(request.body)
+    features = _features_of(resource)
+    policy = services.thresholds()
+    with transaction.atomic():
+        readable = set(
+            identity.accessible_patients(actor)
+            .filter(
+                pk__in=[
+                    m.patient.pk for m in services.find_matches(features, limit=MAX_MATCH_COUNT)
+                ]
+            )
+            .values_list("pk", flat=True)
+        )
+        matches = [
+            m
+            for m in services.find_matches(features, limit=MAX_MATCH_COUNT)
+            if m.patient.pk in readable
+            and (not only_certain or m.comparison.grade(policy) == Grade.CERTAIN)
+        ][:count]
+        audit.record(
+            actor,
+            AuditAction.SEARCH,
+            Patient,
+            summary=f"FHIR Patient $match ({len(matches)} found)",
+            changes={"name": mask_name(features.name), "birth_year": features.birth[:4]},
+        )
+    base = request.build_absolute_uri(reverse("fhir:patient-search")).removesuffix("/Patient")
+    entries = [
+        {
+            "fullUrl": f"{base}/Patient/{m.patient.pk}",
+            "resource": patient_resource(m.patient, actor=actor),
+            "search": {
+                "extension": [
+                    {"url": MATCH_GRADE_EXTENSION, "valueCode": m.comparison.grade(policy).value}
+                ],
+                "mode": "match",
+                "score": m.comparison.probability(policy),
+            },
+        }
+        for m in matches
+    ]
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": clock.now().isoformat(),
+        "total": len(entries),
+    }
+    if entries:
+        bundle["entry"] = entries
+    return fhir_response(bundle)
+
+
+def _parse_parameters(body: bytes) -> tuple[Any, bool, int]:
+    try:
+        parameters = Parameters.model_validate(json.loads(body or b"null"))
+    except (ValueError, ValidationError):
+        raise BadRequest(
+            _("Send a FHIR Parameters resource with a Patient in the “resource” parameter."),
+            code="invalid_parameters",
+        ) from None
+    resource, only_certain, count = None, False, DEFAULT_MATCH_COUNT
+    for parameter in parameters.parameter or []:
+        if parameter.name == "resource":
+            resource = parameter.resource
+        elif parameter.name == "onlyCertainMatches":
+            only_certain = bool(parameter.valueBoolean)
+        elif parameter.name == "count" and parameter.valueInteger is not None:
+            count = max(1, min(parameter.valueInteger, MAX_MATCH_COUNT))
+    if resource is None or resource.get_resource_type() != "Patient":
+        raise BadRequest(
+            _("Send a FHIR Parameters resource with a Patient in the “resource” parameter."),
+            code="invalid_parameters",
+        )
+    return resource, only_certain, count
+
+
+def _features_of(resource: Any) -> Features:
+    name = _name_of(resource)
+    if not name:
+        raise InvalidInput.field("Patient.name", _("Give the patient's name."), "required")
+    if resource.birthDate is None:
+        raise InvalidInput.field("Patient.birthDate", _("Give the date of birth."), "required")
+    phone = ""
+    for telecom in resource.telecom or []:
+        if telecom.system == "phone" and telecom.value:
+            with contextlib.suppress(InvalidInput):
+                phone = normalise_mobile(telecom.value)
+    documents = []
+    for identifier in resource.identifier or []:
+        doc_type = DOC_TYPE_BY_SYSTEM.get(identifier.system or "")
+        if doc_type and identifier.value:
+            with contextlib.suppress(InvalidInput):
+                documents.append((doc_type, validate_document(doc_type, identifier.value).number))
+    address = (resource.address[0].text or "") if resource.address else ""
+    return matching.features(
+        0,
+        name=name,
+        birth_date=resource.birthDate,
+        sex=resource.gender or "",
+        phone=phone,
+        address=address,
+        documents=documents,
+    )
+
+
+def _name_of(resource: Any) -> str:
+    for name in resource.name or []:
+        if name.text:
+            return " ".join(name.text.split())
+        family, given = name.family or "", " ".join(name.given or [])
+        if family or given:
+            if matching.features(0, name=family + given, birth_date="19000101", sex="").is_latin:
+                return f"{given} {family}".strip()
+            return family + given
+    return ""

@@ -1,0 +1,464 @@
+"""How two patient records are compared (R-ID-2). Pure functions, no database.
+
+Fellegi–Sunter scoring: each field lands on an agreement level, each level weighs
+log2(m/u) bits — m the chance the level is seen when the two records are one person, u the
+chance when they are two. The weights add up to the pair's score; the levels and their weights
+are its explanation. Name and phone weights are frequency-adjusted: agreeing on "王伟" or on a
+family's shared phone is weaker evidence than agreeing on a rare name.
+
+One rule is deterministic: two records holding the same validated document of a type that
+identifies one person are the same person. A guardian's document, under which a minor was
+registered, identifies nobody but the guardian and is never such evidence.
+
+Guards keep the cases that look alike by nature out of automatic linking: records registered
+only under a guardian's document (newborns), and possible twins or siblings (one household,
+different given names). They can still reach the review queue; staff decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+
+from onetrip.identity.fhir import COMPOUND_SURNAMES
+
+# Document types whose number is the holder's citizen identity number: one namespace, so a
+# resident ID card and a household register holding the same number are the same person.
+CITIZEN_NUMBER_TYPES = frozenset({"resident_id", "household_register", "social_security_card"})
+CITIZEN = "citizen"
+
+_LATIN_WORD = re.compile(r"[a-z]+")
+_SPACES = re.compile(r"\s+")
+
+
+class Field(StrEnum):
+    DOCUMENT = "document"
+    NAME = "name"
+    BIRTH_DATE = "birth_date"
+    SEX = "sex"
+    PHONE = "phone"
+    ADDRESS = "address"
+
+
+class Level(StrEnum):
+    SHARED = "shared"
+    CONFLICT = "conflict"
+    EXACT = "exact"
+    HOMOPHONE = "homophone"
+    ROMANISED = "romanised"
+    SIMILAR = "similar"
+    SWAPPED = "swapped_day_month"
+    ONE_DIGIT = "one_digit"
+    DIFFERENT = "different"
+    MISSING = "missing"
+
+
+LEVEL_LABELS = {
+    Level.SHARED: _("same identity document"),
+    Level.CONFLICT: _("different citizen identity numbers"),
+    Level.EXACT: _("the same"),
+    Level.HOMOPHONE: _("same pinyin, different characters"),
+    Level.ROMANISED: _("pinyin spelling of the same name"),
+    Level.SIMILAR: _("similar"),
+    Level.SWAPPED: _("day and month swapped"),
+    Level.ONE_DIGIT: _("one digit differs"),
+    Level.DIFFERENT: _("different"),
+    Level.MISSING: _("not recorded on one side"),
+}
+FIELD_LABELS = {
+    Field.DOCUMENT: _("Identity document"),
+    Field.NAME: _("Name"),
+    Field.BIRTH_DATE: _("Date of birth"),
+    Field.SEX: _("Sex"),
+    Field.PHONE: _("Mobile phone"),
+    Field.ADDRESS: _("Address"),
+}
+
+
+class Guard(StrEnum):
+    GUARDIAN_DOCUMENT = "guardian_document"
+    POSSIBLE_TWIN = "possible_twin"
+
+
+GUARD_LABELS = {
+    Guard.GUARDIAN_DOCUMENT: _(
+        "Registered under a guardian's document: newborns and siblings share it, so staff decide."
+    ),
+    Guard.POSSIBLE_TWIN: _(
+        "Same household but different given names: possibly twins or siblings, so staff decide."
+    ),
+}
+
+# (m, u) per level. u of the name and phone levels marked None is the value's frequency.
+M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
+    Field.DOCUMENT: {Level.CONFLICT: (0.001, 0.99)},
+    Field.NAME: {
+        Level.EXACT: (0.88, None),
+        Level.HOMOPHONE: (0.05, None),
+        Level.ROMANISED: (0.04, None),
+        Level.SIMILAR: (0.02, 0.002),
+        Level.DIFFERENT: (0.01, 0.99),
+    },
+    Field.BIRTH_DATE: {
+        Level.EXACT: (0.93, 1 / 29_200),  # one day out of ~80 years of birth dates
+        Level.SWAPPED: (0.02, 1 / 29_200),
+        Level.ONE_DIGIT: (0.03, 40 / 29_200),  # ~40 dates are one digit away from a date
+        Level.DIFFERENT: (0.02, 0.99),
+    },
+    Field.SEX: {Level.EXACT: (0.98, 0.5), Level.DIFFERENT: (0.02, 0.5)},
+    Field.PHONE: {Level.EXACT: (0.65, None), Level.DIFFERENT: (0.35, 0.9999)},
+    Field.ADDRESS: {
+        Level.EXACT: (0.55, 0.001),
+        Level.SIMILAR: (0.2, 0.01),
+        Level.DIFFERENT: (0.25, 0.99),
+    },
+}
+# A value nobody else holds is still shared by chance with this probability: it keeps small
+# registries (and the first registrations of a new one) from giving a rare name absurd weight.
+REFERENCE_POPULATION = 1_000_000
+MIN_SHARE = 2e-6
+
+
+def weight(m: float, u: float) -> float:
+    return round(math.log2(m / u), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Decision thresholds on the total weight (bits). Configurable through
+    settings.ONETRIP_MPI = {"link_at": …, "review_at": …, "possible_at": …}."""
+
+    link_at: float = 24.0
+    review_at: float = 12.0
+    possible_at: float = 4.0
+    # Prior odds that two records in the same block are one person, for the match probability.
+    prior_bits: float = -12.0
+
+
+class Decision(StrEnum):
+    LINK = "link"
+    REVIEW = "review"
+    DISTINCT = "distinct"
+
+
+class Grade(StrEnum):
+    """The FHIR `match-grade` codes."""
+
+    CERTAIN = "certain"
+    PROBABLE = "probable"
+    POSSIBLE = "possible"
+    CERTAINLY_NOT = "certainly-not"
+
+
+# --- what a record is reduced to ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    id: int
+    name: str
+    chars: str  # the name without spaces, lower case
+    is_latin: bool
+    spellings: tuple[str, ...]  # pinyin without tones; both word orders for a romanised name
+    surnames: tuple[str, ...]  # pinyin of the possible family names
+    birth: str  # YYYYMMDD
+    sex: str
+    phone: str
+    address: str
+    documents: frozenset[tuple[str, str]]  # identifying: (namespace, number)
+    guardian_only: bool
+
+    @property
+    def spelling(self) -> str:
+        return self.spellings[0]
+
+
+def document_namespace(doc_type: str) -> str:
+    return CITIZEN if doc_type in CITIZEN_NUMBER_TYPES else doc_type
+
+
+def features(
+    id: int,
+    *,
+    name: str,
+    birth_date: dt.date | str,
+    sex: str,
+    phone: str = "",
+    address: str = "",
+    documents: Iterable[tuple[str, str]] = (),
+    guardian_documents: Iterable[tuple[str, str]] = (),
+) -> Features:
+    """`documents`: the record's own (doc_type, number); `guardian_documents`: those it was
+    registered under for a minor."""
+    chars, is_latin, spellings, surnames = _name_parts(name)
+    own = frozenset((document_namespace(t), n) for t, n in documents)
+    birth = birth_date if isinstance(birth_date, str) else birth_date.strftime("%Y%m%d")
+    return Features(
+        id=id,
+        name=name,
+        chars=chars,
+        is_latin=is_latin,
+        spellings=spellings,
+        surnames=surnames,
+        birth=birth,
+        sex=sex if sex in ("male", "female") else "",
+        phone=phone or "",
+        address=_normalise_address(address),
+        documents=own,
+        guardian_only=not own and any(True for _ in guardian_documents),
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _name_parts(name: str) -> tuple[str, bool, tuple[str, ...], tuple[str, ...]]:
+    text = unicodedata.normalize("NFKC", name).strip().lower()
+    words = _LATIN_WORD.findall(text)
+    if words and len("".join(words)) >= len(_SPACES.sub("", text)) / 2:
+        # A romanised name (a passport): the family name may come first or last.
+        forward, backward = "".join(words), "".join(reversed(words))
+        spellings = (forward,) if forward == backward else (forward, backward)
+        surnames = tuple(dict.fromkeys((words[0], words[-1])))
+        return "".join(words), True, spellings, surnames
+    chars = _SPACES.sub("", text)
+    syllables = [_syllable(ch) for ch in chars]
+    surname_length = 2 if len(chars) >= 3 and chars[:2] in COMPOUND_SURNAMES else 1
+    return chars, False, ("".join(syllables),), ("".join(syllables[:surname_length]),)
+
+
+@lru_cache(maxsize=50_000)
+def _syllable(ch: str) -> str:
+    # Character by character (names have no phrase context pypinyin could use), cached: a
+    # registry of millions of names uses a few thousand characters.
+    return lazy_pinyin(ch)[0]
+
+
+def _normalise_address(address: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", address or "")).lower()
+
+
+# --- blocking -------------------------------------------------------------------------------
+
+# Keys a candidate search looks up. Count-only keys (below) are never looked up as blocks.
+BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:")
+FREQUENCY_PREFIXES = ("c:", "y:", "p:")
+
+
+def blocking_keys(f: Features) -> set[str]:
+    """Keys under which a record is filed; two records meet if they share one.
+
+    d: an identifying document; p: the phone; n: name spelling + birth year (homophones, pinyin
+    passports, swapped or mistyped day); s: family name + birth year + day and month in either
+    order (any given-name typo, swapped day/month); b: spelling + day and month in either order
+    (a mistyped year). c:/y: count name characters and spellings for frequency weights."""
+    year, month_day = f.birth[:4], "".join(sorted((f.birth[4:6], f.birth[6:8])))
+    keys = {f"d:{ns}:{number}" for ns, number in f.documents}
+    if f.phone:
+        keys.add(f"p:{f.phone}")
+    for spelling in f.spellings:
+        keys.add(f"n:{spelling}:{year}")
+        keys.add(f"b:{spelling}:{month_day}")
+        keys.add(f"y:{spelling}")
+    for surname in f.surnames:
+        keys.add(f"s:{surname}:{year}:{month_day}")
+    keys.add(f"c:{f.chars}")
+    return {key[:120] for key in keys}
+
+
+class Frequencies:
+    """How many records share a name, a spelling or a phone: u of the frequency-adjusted levels."""
+
+    def __init__(self, counts: Mapping[str, int], population: int) -> None:
+        self.counts = counts
+        self.population = max(population, REFERENCE_POPULATION)
+
+    def share(self, key: str) -> float:
+        return max(MIN_SHARE, self.counts.get(key, 0) / self.population)
+
+    def name_share(self, f: Features) -> float:
+        return self.share(f"c:{f.chars}"[:120])
+
+    def spelling_share(self, f: Features) -> float:
+        return max(self.share(f"y:{s}"[:120]) for s in f.spellings)
+
+    def phone_share(self, phone: str) -> float:
+        return self.share(f"p:{phone}")
+
+
+# --- comparing two records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldScore:
+    field: Field
+    level: Level
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    left: int
+    right: int
+    fields: tuple[FieldScore, ...]
+    total: float
+    deterministic: bool
+    guard: Guard | None
+
+    def decision(self, thresholds: Thresholds) -> Decision:
+        if self.deterministic:
+            return Decision.LINK
+        if self.conflicting_documents or self.total < thresholds.review_at:
+            return Decision.DISTINCT
+        if self.total >= thresholds.link_at and self.guard is None:
+            return Decision.LINK
+        return Decision.REVIEW
+
+    def grade(self, thresholds: Thresholds) -> Grade:
+        decision = self.decision(thresholds)
+        if decision == Decision.LINK:
+            return Grade.CERTAIN
+        if decision == Decision.REVIEW:
+            return Grade.PROBABLE
+        if self.total >= thresholds.possible_at and not self.conflicting_documents:
+            return Grade.POSSIBLE
+        return Grade.CERTAINLY_NOT
+
+    def probability(self, thresholds: Thresholds) -> float:
+        if self.deterministic:
+            return 1.0
+        bits = self.total + thresholds.prior_bits
+        return round(1 / (1 + 2.0 ** (-bits)), 4) if bits > -60 else 0.0
+
+    @property
+    def conflicting_documents(self) -> bool:
+        return any(s.level == Level.CONFLICT for s in self.fields)
+
+    def explanation(self) -> list[dict[str, object]]:
+        return [
+            {"field": s.field.value, "level": s.level.value, "weight": s.weight}
+            for s in self.fields
+        ]
+
+
+def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
+    scores = [
+        _document(a, b),
+        _name(a, b, freq),
+        _birth_date(a.birth, b.birth),
+        _sex(a.sex, b.sex),
+        _phone(a.phone, b.phone, freq),
+        _address(a.address, b.address),
+    ]
+    fields = tuple(s for s in scores if s is not None)
+    deterministic = any(s.level == Level.SHARED for s in fields)
+    return Comparison(
+        left=a.id,
+        right=b.id,
+        fields=fields,
+        total=round(sum(s.weight for s in fields), 2),
+        deterministic=deterministic,
+        guard=None if deterministic else _guard(a, b, fields),
+    )
+
+
+def _scored(field: Field, level: Level, u: float | None = None) -> FieldScore:
+    m, fixed_u = M_U[field][level]
+    return FieldScore(field, level, weight(m, fixed_u if u is None else u))
+
+
+def _document(a: Features, b: Features) -> FieldScore | None:
+    if not a.documents or not b.documents:
+        return None
+    if a.documents & b.documents:
+        return FieldScore(Field.DOCUMENT, Level.SHARED, 0.0)
+    if any(ns == CITIZEN for ns, _n in a.documents) and any(
+        ns == CITIZEN for ns, _n in b.documents
+    ):
+        # Two different citizen identity numbers: one person has one for life. Cards and
+        # passports are reissued under new numbers, so differing ones say nothing.
+        return _scored(Field.DOCUMENT, Level.CONFLICT)
+    return None
+
+
+def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
+    if a.chars == b.chars:
+        return _scored(Field.NAME, Level.EXACT, freq.name_share(a))
+    if set(a.spellings) & set(b.spellings):
+        level = Level.ROMANISED if a.is_latin != b.is_latin else Level.HOMOPHONE
+        if a.is_latin and b.is_latin:
+            level = Level.EXACT  # the same words in the other order
+        return _scored(Field.NAME, level, max(freq.spelling_share(a), freq.spelling_share(b)))
+    if fuzz.ratio(a.spelling, b.spelling) >= 85 or (
+        not a.is_latin and not b.is_latin and _one_character_apart(a.chars, b.chars)
+    ):
+        return _scored(Field.NAME, Level.SIMILAR)
+    return _scored(Field.NAME, Level.DIFFERENT)
+
+
+def _one_character_apart(a: str, b: str) -> bool:
+    # A mistyped character (形近字) in a name of three or more characters.
+    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _birth_date(a: str, b: str) -> FieldScore:
+    if a == b:
+        return _scored(Field.BIRTH_DATE, Level.EXACT)
+    if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
+        return _scored(Field.BIRTH_DATE, Level.SWAPPED)
+    differing = [i for i in range(8) if a[i] != b[i]]
+    if len(differing) == 1 or (
+        len(differing) == 2
+        and differing[1] == differing[0] + 1
+        and a[differing[0]] == b[differing[1]]
+        and a[differing[1]] == b[differing[0]]
+    ):
+        return _scored(Field.BIRTH_DATE, Level.ONE_DIGIT)
+    return _scored(Field.BIRTH_DATE, Level.DIFFERENT)
+
+
+def _sex(a: str, b: str) -> FieldScore | None:
+    if not a or not b:
+        return None
+    return _scored(Field.SEX, Level.EXACT if a == b else Level.DIFFERENT)
+
+
+def _phone(a: str, b: str, freq: Frequencies) -> FieldScore | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return _scored(Field.PHONE, Level.EXACT, freq.phone_share(a))
+    return _scored(Field.PHONE, Level.DIFFERENT)
+
+
+def _address(a: str, b: str) -> FieldScore | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return _scored(Field.ADDRESS, Level.EXACT)
+    if fuzz.ratio(a, b) >= 85:
+        return _scored(Field.ADDRESS, Level.SIMILAR)
+    return _scored(Field.ADDRESS, Level.DIFFERENT)
+
+
+def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | None:
+    if a.guardian_only or b.guardian_only:
+        return Guard.GUARDIAN_DOCUMENT
+    levels = {s.field: s.level for s in fields}
+    same_household = levels.get(Field.PHONE) == Level.EXACT or levels.get(Field.ADDRESS) in (
+        Level.EXACT,
+        Level.SIMILAR,
+    )
+    # Different names in one household are family (twins above all: one birth date) far more
+    # often than one person renamed; a mistyped birth date must not let a twin through.
+    if same_household and levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT):
+        return Guard.POSSIBLE_TWIN
+    return None

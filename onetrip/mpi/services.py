@@ -1,0 +1,590 @@
+"""Every change to the master patient index, and the candidate search (R-ID-2).
+
+Identity owns the patient records; this app files them under blocking keys, links each to a
+person, and merges or unmerges persons. Each public writer is one transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.core import audit, clock
+from onetrip.core.actors import SYSTEM, Actor, ActorKind
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.models import AuditAction
+from onetrip.identity.documents import validate_document
+from onetrip.identity.models import Patient
+from onetrip.mpi import matching
+from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
+
+if TYPE_CHECKING:
+    from onetrip.identity.services import PatientRegistration
+
+from onetrip.mpi.models import (
+    BlockingKey,
+    CandidateSource,
+    CandidateStatus,
+    MatchCandidate,
+    MergedLink,
+    MergeReason,
+    Person,
+    PersonLink,
+    PersonMerge,
+)
+
+REVIEW_PERMISSION = "mpi.review_match"
+# A block larger than this (a hospital's switchboard number given by many patients) says
+# little; candidate search reads at most this many records from each key.
+BLOCK_LIMIT = 200
+MAX_CANDIDATES = 10
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(**getattr(settings, "ONETRIP_MPI", {}))
+
+
+# --- features of stored records -------------------------------------------------------------
+
+
+def patient_features(patient: Patient) -> Features:
+    """Features of a stored patient; prefetch `documents` when doing this for many."""
+    own, guardian = [], []
+    for doc in patient.documents.all():
+        (guardian if doc.is_guardian_document else own).append((doc.doc_type, doc.number))
+    return matching.features(
+        patient.pk,
+        name=patient.name,
+        birth_date=patient.birth_date,
+        sex=patient.sex,
+        phone=patient.phone,
+        address=patient.address,
+        documents=own,
+        guardian_documents=guardian,
+    )
+
+
+def frequencies_for(keys: Iterable[str]) -> Frequencies:
+    """Counts of the frequency keys among `keys`, from the index (one grouped query)."""
+    wanted = [k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES)]
+    counts = dict(
+        BlockingKey.objects.filter(key__in=wanted)
+        .values("key")
+        .annotate(n=Count("id"))
+        .values_list("key", "n")
+    )
+    # Shares are taken of at least REFERENCE_POPULATION records, so no COUNT(*) of the registry.
+    return Frequencies(counts, population=0)
+
+
+# --- candidate search -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    patient: Patient
+    comparison: Comparison
+
+
+def find_matches(
+    f: Features, *, exclude: Iterable[int] = (), limit: int = MAX_CANDIDATES
+) -> list[Match]:
+    """Records that may be the same person as `f`, best first, with their comparison. Reads
+    only the blocks `f` falls in: never a scan of the registry."""
+    keys = matching.blocking_keys(f)
+    candidate_ids = _block_members(
+        sorted(k for k in keys if k.startswith(matching.BLOCKING_PREFIXES))
+    )
+    candidate_ids.difference_update(exclude)
+    if not candidate_ids:
+        return []
+    freq = frequencies_for(keys)
+    policy = thresholds()
+    matches = []
+    for patient in Patient.objects.filter(pk__in=candidate_ids).prefetch_related("documents"):
+        comparison = matching.compare(f, patient_features(patient), freq)
+        if comparison.deterministic or comparison.total >= policy.possible_at:
+            matches.append(Match(patient, comparison))
+    matches.sort(key=lambda m: (not m.comparison.deterministic, -m.comparison.total, m.patient.pk))
+    return matches[:limit]
+
+
+def _block_members(keys: list[str]) -> set[int]:
+    """The records filed under `keys`, at most BLOCK_LIMIT per key, in one round trip where the
+    database allows a LIMIT inside a UNION (PostgreSQL), else one query per key (SQLite)."""
+    per_key = [
+        BlockingKey.objects.filter(key=key).values_list("patient_id", flat=True)[:BLOCK_LIMIT]
+        for key in keys
+    ]
+    if not per_key:
+        return set()
+    if connection.features.supports_slicing_ordering_in_compound:
+        return set(per_key[0].union(*per_key[1:], all=True))
+    return {patient_id for query in per_key for patient_id in query}
+
+
+def registration_features_of(registration: PatientRegistration) -> Features | None:
+    """What a registration about to be made would be filed as; None while it lacks the name or
+    birth date a search needs (the registration itself will say what is missing)."""
+    name = " ".join(registration.name.split())
+    if not name or registration.birth_date is None:
+        return None
+    return matching.features(
+        0,
+        name=name,
+        birth_date=registration.birth_date,
+        sex=registration.sex,
+        phone="".join(registration.phone.split()),
+        address=registration.address,
+        documents=_valid_documents(registration.documents),
+        guardian_documents=_valid_documents(
+            [registration.guardian] if registration.guardian else []
+        ),
+    )
+
+
+def _valid_documents(documents: Iterable[Any]) -> list[tuple[str, str]]:
+    valid = []
+    for doc in documents:
+        with contextlib.suppress(InvalidInput):  # the registration reports it
+            checked = validate_document(
+                doc.doc_type, doc.number, issuing_country=doc.issuing_country or None
+            )
+            valid.append((checked.doc_type, checked.number))
+    return valid
+
+
+def possible_duplicates(f: Features, *, actor: Actor) -> list[Match]:
+    """ "This may be you": existing records a registration about to be made may duplicate, for
+    the clerk or the patient registering. The caller shows them masked."""
+    if actor.kind == ActorKind.STAFF and not (
+        actor.has_perm("identity.add_patient") or actor.has_perm(REVIEW_PERMISSION)
+    ):
+        raise PermissionDenied(_("Your role does not allow this."))
+    policy = thresholds()
+    return [
+        m
+        for m in find_matches(f)
+        if m.comparison.decision(policy) in (Decision.LINK, Decision.REVIEW)
+    ]
+
+
+# --- indexing -------------------------------------------------------------------------------
+
+
+def new_master_id() -> str:
+    return f"MPI{secrets.token_hex(5).upper()}"
+
+
+def index_patient(patient: Patient) -> Person:
+    """File a newly registered patient, give it a person, and link or queue its matches.
+
+    Runs in the registration's transaction (identity calls it), so a record is never without
+    its person and blocking keys."""
+    now = clock.now()
+    f = patient_features(patient)
+    BlockingKey.objects.bulk_create(
+        [BlockingKey(key=key, patient=patient) for key in matching.blocking_keys(f)],
+        ignore_conflicts=True,
+    )
+    person = Person.objects.create(master_id=new_master_id(), created_at=now)
+    PersonLink.objects.create(patient=patient, person=person, linked_at=now)
+    act_on_matches(patient, find_matches(f, exclude=[patient.pk]))
+    return person
+
+
+def reindex_patient(patient: Patient) -> None:
+    """The record's name, phone or address changed: file it under its new keys."""
+    BlockingKey.objects.filter(patient=patient).delete()
+    BlockingKey.objects.bulk_create(
+        [
+            BlockingKey(key=k, patient=patient)
+            for k in matching.blocking_keys(patient_features(patient))
+        ]
+    )
+
+
+def act_on_matches(
+    patient: Patient, matches: list[Match], *, source: str = CandidateSource.REGISTRATION
+) -> None:
+    """Link what scores above the automatic threshold (the index acts, as the system), queue
+    what needs staff, and leave alone pairs staff have already decided."""
+    policy = thresholds()
+    decided = decided_pairs([patient.pk])
+    for match in matches:
+        if tuple(sorted((patient.pk, match.patient.pk))) in decided:
+            continue
+        decision = match.comparison.decision(policy)
+        if decision == Decision.LINK:
+            link_automatically(patient.pk, match.patient.pk, match.comparison, SYSTEM)
+        elif decision == Decision.REVIEW:
+            queue_candidate(match.comparison, source=source)
+
+
+def link_automatically(a: int, b: int, comparison: Comparison, actor: Actor) -> bool:
+    """Merge the persons of two records the matcher linked; False if they already were one."""
+    survivor, absorbed = _persons_for_update(a, b)
+    if survivor.pk == absorbed.pk:
+        return False
+    reason = MergeReason.DOCUMENT if comparison.deterministic else MergeReason.AUTOMATIC
+    _merge(survivor, absorbed, reason=reason, evidence=_evidence(comparison), actor=actor)
+    return True
+
+
+def same_person(a: int, b: int) -> bool:
+    return (
+        PersonLink.objects.filter(patient_id__in=(a, b)).values("person_id").distinct().count() == 1
+    )
+
+
+def queue_candidate(comparison: Comparison, *, source: str) -> MatchCandidate:
+    """Put a pair on the review queue; a pair already there (or already decided) stays as is."""
+    left, right = sorted((comparison.left, comparison.right))
+    candidate, _created = MatchCandidate.objects.get_or_create(
+        left_id=left,
+        right_id=right,
+        defaults={
+            "score": comparison.total,
+            "probability": comparison.probability(thresholds()),
+            "explanation": comparison.explanation(),
+            "guard": comparison.guard or "",
+            "source": source,
+            "found_at": clock.now(),
+        },
+    )
+    return candidate
+
+
+def _evidence(comparison: Comparison) -> dict[str, Any]:
+    return {
+        "score": comparison.total,
+        "deterministic": comparison.deterministic,
+        "fields": comparison.explanation(),
+    }
+
+
+# --- persons, merge and unmerge -------------------------------------------------------------
+
+
+def person_of(patient_id: int) -> Person:
+    try:
+        return PersonLink.objects.select_related("person").get(patient_id=patient_id).person
+    except PersonLink.DoesNotExist:
+        raise NotFound(_("This record is not in the master patient index yet.")) from None
+
+
+def records_of(person: Person) -> QuerySet[Patient]:
+    return Patient.objects.filter(mpi_link__person=person).prefetch_related("documents")
+
+
+def _persons_for_update(a: int, b: int) -> tuple[Person, Person]:
+    """The current persons of two patients, locked in primary-key order; the older survives.
+
+    A concurrent merge may absorb a person between reading the links and taking the locks: the
+    lock then holds an absorbed person, so read the links again (they are committed by then)."""
+    for _attempt in range(5):
+        person_ids = dict(
+            PersonLink.objects.filter(patient_id__in=(a, b)).values_list("patient_id", "person_id")
+        )
+        if len(person_ids) < len({a, b}):
+            raise NotFound(_("This record is not in the master patient index yet."))
+        ids = sorted(set(person_ids.values()))
+        locked = {p.pk: p for p in Person.objects.select_for_update(no_key=True).filter(pk__in=ids)}
+        if all(p.merged_into_id is None for p in locked.values()):
+            return locked[ids[0]], locked[ids[-1]]
+    raise DomainError(_("These records are being merged by someone else. Try again."), code="busy")
+
+
+def require_reviewer(actor: Actor) -> None:
+    if actor.kind != ActorKind.SYSTEM:
+        actor.require_perm(REVIEW_PERMISSION)
+
+
+def _merge(
+    survivor: Person, absorbed: Person, *, reason: str, evidence: dict, actor: Actor
+) -> PersonMerge:
+    now = clock.now()
+    moved = list(PersonLink.objects.filter(person=absorbed).values_list("patient_id", flat=True))
+    merge = PersonMerge.objects.create(
+        survivor=survivor,
+        absorbed=absorbed,
+        reason=reason,
+        evidence=evidence,
+        merged_at=now,
+        merged_by=actor.label[:150],
+    )
+    MergedLink.objects.bulk_create([MergedLink(merge=merge, patient_id=p) for p in moved])
+    PersonLink.objects.filter(person=absorbed).update(person=survivor, linked_at=now)
+    absorbed.merged_into = survivor
+    absorbed.save(update_fields=["merged_into"])
+    for patient_id in moved:
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            merge,
+            patient_id=patient_id,
+            summary=f"record merged: person {absorbed.master_id} into {survivor.master_id}",
+            changes={"reason": reason, "score": evidence.get("score")},
+        )
+    return merge
+
+
+@transaction.atomic
+def merge_patients(
+    left_id: int, right_id: int, *, actor: Actor, reason: str = MergeReason.STAFF
+) -> PersonMerge:
+    """Staff say two records are one person: their persons become one. Refused when they
+    already are."""
+    require_reviewer(actor)
+    if left_id == right_id:
+        raise InvalidInput.field("right_id", _("Choose two different records."), "same_record")
+    survivor, absorbed = _persons_for_update(left_id, right_id)
+    if survivor.pk == absorbed.pk:
+        raise DomainError(
+            _("These records are already merged into person %(master_id)s.")
+            % {"master_id": survivor.master_id},
+            code="already_merged",
+        )
+    evidence = {"by": "staff"}
+    patients = Patient.objects.filter(pk__in=(left_id, right_id)).prefetch_related("documents")
+    if len(patients) == 2:
+        a, b = (patient_features(p) for p in patients)
+        comparison = matching.compare(a, b, frequencies_for(matching.blocking_keys(a)))
+        evidence = _evidence(comparison)
+    try:
+        with transaction.atomic():
+            return _merge(survivor, absorbed, reason=reason, evidence=evidence, actor=actor)
+    except IntegrityError:
+        raise _already_merged_elsewhere(absorbed) from None
+
+
+@transaction.atomic
+def merge_persons(survivor_master_id: str, absorbed_master_id: str, *, actor: Actor) -> PersonMerge:
+    """Merge two golden records by master ID. A person already merged into another is refused:
+    it has no records of its own left to move."""
+    require_reviewer(actor)
+    persons = {
+        p.master_id: p
+        for p in Person.objects.select_for_update(no_key=True)
+        .filter(master_id__in=(survivor_master_id, absorbed_master_id))
+        .order_by("pk")
+    }
+    if survivor_master_id == absorbed_master_id:
+        raise InvalidInput.field("absorbed", _("Choose two different persons."), "same_person")
+    for field, master_id in (("survivor", survivor_master_id), ("absorbed", absorbed_master_id)):
+        if master_id not in persons:
+            raise InvalidInput.field(field, _("No person has this master ID."), "unknown")
+        if persons[master_id].merged_into_id is not None:
+            raise _already_merged_elsewhere(persons[master_id])
+    return _merge(
+        persons[survivor_master_id],
+        persons[absorbed_master_id],
+        reason=MergeReason.STAFF,
+        evidence={"by": "staff"},
+        actor=actor,
+    )
+
+
+def _already_merged_elsewhere(person: Person) -> DomainError:
+    person.refresh_from_db()
+    target = person.merged_into.master_id if person.merged_into_id else "?"
+    return DomainError(
+        _("Person %(master_id)s was already merged into %(target)s.")
+        % {"master_id": person.master_id, "target": target},
+        code="merged_elsewhere",
+    )
+
+
+@transaction.atomic
+def unmerge(merge_id: int, *, actor: Actor) -> PersonMerge:
+    """Undo a merge: the records it moved go back to the absorbed person, under its own master
+    ID. Later merges into the survivor's own new owner must be undone first."""
+    require_reviewer(actor)
+    merge = PersonMerge.objects.select_for_update(no_key=True).filter(pk=merge_id).first()
+    if merge is None:
+        raise NotFound(_("No such merge."))
+    if merge.unmerged_at is not None:
+        raise DomainError(_("This merge was already undone."), code="already_unmerged")
+    persons = {
+        p.pk: p
+        for p in Person.objects.select_for_update(no_key=True)
+        .filter(pk__in=(merge.survivor_id, merge.absorbed_id))
+        .order_by("pk")
+    }
+    survivor, absorbed = persons[merge.survivor_id], persons[merge.absorbed_id]
+    if survivor.merged_into_id is not None:
+        raise DomainError(
+            _(
+                "Person %(master_id)s was itself merged into %(target)s later: undo that merge "
+                "first."
+            )
+            % {"master_id": survivor.master_id, "target": survivor.merged_into.master_id},
+            code="later_merge",
+        )
+    now = clock.now()
+    moved = list(merge.moved.values_list("patient_id", flat=True))
+    PersonLink.objects.filter(patient_id__in=moved, person=survivor).update(
+        person=absorbed, linked_at=now
+    )
+    absorbed.merged_into = None
+    absorbed.save(update_fields=["merged_into"])
+    merge.unmerged_at = now
+    merge.unmerged_by = actor.label[:150]
+    merge.save(update_fields=["unmerged_at", "unmerged_by"])
+    _remember_different(moved, survivor, actor)
+    for patient_id in moved:
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            merge,
+            patient_id=patient_id,
+            summary=f"merge undone: {absorbed.master_id} split from {survivor.master_id}",
+        )
+    return merge
+
+
+def _remember_different(moved: list[int], survivor: Person, actor: Actor) -> None:
+    """Staff have said these records are different persons: no later run links them again."""
+    now = clock.now()
+    remaining = PersonLink.objects.filter(person=survivor).values_list("patient_id", flat=True)
+    for a in moved:
+        for b in remaining:
+            left, right = sorted((a, b))
+            MatchCandidate.objects.update_or_create(
+                left_id=left,
+                right_id=right,
+                defaults={
+                    "status": CandidateStatus.REJECTED,
+                    "decided_at": now,
+                    "decided_by": actor.label[:150],
+                },
+                create_defaults={
+                    "score": 0.0,
+                    "probability": 0.0,
+                    "source": CandidateSource.STAFF,
+                    "found_at": now,
+                    "status": CandidateStatus.REJECTED,
+                    "decided_at": now,
+                    "decided_by": actor.label[:150],
+                },
+            )
+
+
+def decided_pairs(patient_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+    """Pairs staff have already decided, which no automatic step may overrule."""
+    decided = MatchCandidate.objects.exclude(status=CandidateStatus.PENDING)
+    if patient_ids is not None:
+        ids = list(patient_ids)
+        decided = decided.filter(left_id__in=ids) | decided.filter(right_id__in=ids)
+    return set(decided.values_list("left_id", "right_id"))
+
+
+@transaction.atomic
+def unmerge_patient(patient_id: int, *, actor: Actor) -> PersonMerge:
+    """Undo the merge that brought this record into its current person. A record that was never
+    merged is refused."""
+    require_reviewer(actor)
+    person = person_of(patient_id)
+    merge = (
+        PersonMerge.objects.filter(
+            moved__patient_id=patient_id, survivor=person, unmerged_at__isnull=True
+        )
+        .order_by("-merged_at", "-id")
+        .first()
+    )
+    if merge is None:
+        raise DomainError(
+            _("This record was never merged into another, so there is nothing to undo."),
+            code="never_merged",
+        )
+    return unmerge(merge.pk, actor=actor)
+
+
+# --- the review queue -----------------------------------------------------------------------
+
+
+def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
+    require_reviewer(actor)
+    return list(
+        MatchCandidate.objects.filter(status=CandidateStatus.PENDING)
+        .select_related("left", "right")
+        .order_by("-score", "id")[:limit]
+    )
+
+
+@transaction.atomic
+def view_candidate(candidate_id: int, *, actor: Actor) -> MatchCandidate:
+    require_reviewer(actor)
+    candidate = (
+        MatchCandidate.objects.select_related("left", "right")
+        .prefetch_related("left__documents", "right__documents")
+        .filter(pk=candidate_id)
+        .first()
+    )
+    if candidate is None:
+        raise NotFound(_("No such possible duplicate."))
+    for patient_id in (candidate.left_id, candidate.right_id):
+        audit.record(
+            actor,
+            AuditAction.VIEW,
+            candidate,
+            patient_id=patient_id,
+            summary="possible duplicate reviewed",
+        )
+    return candidate
+
+
+@transaction.atomic
+def decide_candidate(candidate_id: int, *, same_person: bool, actor: Actor) -> MatchCandidate:
+    """Staff decide a queued pair: the same person (their persons are merged) or different
+    persons (the pair is never queued again)."""
+    require_reviewer(actor)
+    candidate = (
+        MatchCandidate.objects.select_for_update(no_key=True).filter(pk=candidate_id).first()
+    )
+    if candidate is None:
+        raise NotFound(_("No such possible duplicate."))
+    if candidate.status != CandidateStatus.PENDING:
+        raise DomainError(_("This pair was already decided."), code="already_decided")
+    if same_person:
+        survivor, absorbed = _persons_for_update(candidate.left_id, candidate.right_id)
+        if survivor.pk != absorbed.pk:
+            _merge(
+                survivor,
+                absorbed,
+                reason=MergeReason.REVIEW,
+                evidence={"score": candidate.score, "fields": candidate.explanation},
+                actor=actor,
+            )
+    candidate.status = CandidateStatus.ACCEPTED if same_person else CandidateStatus.REJECTED
+    candidate.decided_at = clock.now()
+    candidate.decided_by = actor.label[:150]
+    candidate.save(update_fields=["status", "decided_at", "decided_by"])
+    if not same_person:
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            candidate,
+            patient_id=candidate.left_id,
+            summary=f"records {candidate.left_id} and {candidate.right_id}: different persons",
+        )
+    return candidate
+
+
+def compare_patients(left_id: int, right_id: int) -> Comparison:
+    patients = {
+        p.pk: p
+        for p in Patient.objects.filter(pk__in=(left_id, right_id)).prefetch_related("documents")
+    }
+    if len(patients) < 2:
+        raise NotFound(_("No such patient."))
+    a, b = patient_features(patients[left_id]), patient_features(patients[right_id])
+    return matching.compare(a, b, frequencies_for(matching.blocking_keys(a)))

@@ -1,0 +1,187 @@
+"""The MPI's JSON API and FHIR `Patient/$match` (R-ID-2), FHIR validated with fhir.resources."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from onetrip.core.models import AuditEvent
+from onetrip.identity import services as identity
+from onetrip.mpi import services as mpi
+from onetrip.mpi.fhir_views import MATCH_GRADE_EXTENSION
+
+pytestmark = pytest.mark.django_db
+
+E_HEALTH = "E1D10AAC73D0B947060B099128732C969A6EF97A6014BF41B3D19EEF9A4FBB18"
+
+
+@pytest.fixture
+def steward(make_staff, tertiary):
+    return make_staff("service_centre", tertiary)
+
+
+def twins(register):
+    first = register(name="张明", address="杭州市文三路1号")
+    second = register(
+        name="张亮",
+        address="杭州市文三路1号",
+        documents=[identity.DocumentInput("e_health_card", E_HEALTH)],
+    )
+    return first, second
+
+
+def test_candidate_search_explains_and_masks(client, clock, clerk, register):
+    register()
+    client.force_login(clerk.user)
+    response = client.post(
+        "/api/mpi/candidates",
+        {"name": "ZHANG WEI", "sex": "male", "birth_date": "1990-03-07", "phone": "13900000000"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    [candidate] = response.json()
+    assert candidate["name"] == "张*"
+    assert candidate["grade"] == "certain"
+    name = next(e for e in candidate["explanation"] if e["field"] == "name")
+    assert name["level"] == "romanised"
+    assert name["weight"] > 0
+
+
+def test_review_queue_and_decision_through_the_api(client, clock, register, steward):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    [queued] = client.get("/api/mpi/queue").json()
+    assert queued["guard"] == "possible_twin"
+    assert queued["guard_label"]
+    response = client.post(
+        f"/api/mpi/queue/{queued['id']}/decision",
+        {"same_person": False},
+        content_type="application/json",
+    )
+    assert response.json()["status"] == "rejected"
+    again = client.post(
+        f"/api/mpi/queue/{queued['id']}/decision",
+        {"same_person": True},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_decided"
+
+
+def test_merge_and_undo_through_the_api(client, clock, register, steward):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    merged = client.post(
+        "/api/mpi/merges",
+        {"left_id": first.pk, "right_id": second.pk},
+        content_type="application/json",
+    )
+    assert merged.status_code == 201
+    person = client.get(f"/api/mpi/patients/{first.pk}/person").json()
+    assert sorted(person["patient_ids"]) == [first.pk, second.pk]
+    undone = client.post(f"/api/mpi/merges/{merged.json()['id']}/undo")
+    assert undone.json()["unmerged_at"] is not None
+    twice = client.post(f"/api/mpi/merges/{merged.json()['id']}/undo")
+    assert twice.status_code == 409
+
+
+def test_a_doctor_cannot_use_the_review_api(client, clock, make_staff, tertiary):
+    client.force_login(make_staff("doctor", tertiary).user)
+    assert client.get("/api/mpi/queue").status_code == 403
+
+
+def match_parameters(**patient):
+    resource = {
+        "resourceType": "Patient",
+        "name": [{"family": "张", "given": ["玮"]}],
+        "gender": "male",
+        "birthDate": "1990-03-07",
+        "telecom": [{"system": "phone", "value": "13812345678"}],
+    }
+    resource.update(patient)
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "resource", "resource": resource}],
+    }
+
+
+def test_fhir_match_returns_a_scored_graded_bundle(client, clock, clerk, register):
+    existing = register()
+    register(
+        name="李娜",
+        sex="female",
+        birth_date=dt.date(1990, 3, 7),
+        phone="13700000000",
+        documents=[identity.DocumentInput("e_health_card", E_HEALTH)],
+    )
+    client.force_login(clerk.user)
+    response = client.post(
+        "/fhir/Patient/$match", match_parameters(), content_type="application/fhir+json"
+    )
+    assert response.status_code == 200
+    bundle = Bundle.model_validate(response.json())
+    assert bundle.type == "searchset"
+    [entry] = bundle.entry
+    assert entry.resource.id == str(existing.pk)
+    assert entry.search.mode == "match"
+    assert 0.99 < entry.search.score <= 1
+    grade = entry.search.extension[0]
+    assert grade.url == MATCH_GRADE_EXTENSION
+    assert grade.valueCode == "certain"
+    assert AuditEvent.objects.filter(summary__startswith="FHIR Patient $match").count() == 1
+
+
+def test_fhir_match_grades_a_twin_below_certain(client, clock, clerk, register):
+    twins(register)
+    client.force_login(clerk.user)
+    body = match_parameters(name=[{"text": "张亮"}], address=[{"text": "杭州市文三路1号"}])
+    response = client.post("/fhir/Patient/$match", body, content_type="application/fhir+json")
+    grades = {
+        e["resource"]["name"][0]["text"]: e["search"]["extension"][0]["valueCode"]
+        for e in response.json()["entry"]
+    }
+    assert grades["张明"] == "probable"
+
+
+def test_fhir_match_refuses_bad_input_with_operation_outcomes(client, clock, clerk):
+    client.force_login(clerk.user)
+    not_parameters = client.post(
+        "/fhir/Patient/$match", {"resourceType": "Patient"}, content_type="application/fhir+json"
+    )
+    assert not_parameters.status_code == 400
+    OperationOutcome.model_validate(not_parameters.json())
+    no_birth_date = client.post(
+        "/fhir/Patient/$match",
+        match_parameters(birthDate=None),
+        content_type="application/fhir+json",
+    )
+    assert no_birth_date.status_code == 422
+    # A GET reaches the operation (405), not the Patient read taking "$match" for an id (404).
+    assert client.get("/fhir/Patient/$match").status_code == 405
+
+
+def test_review_page_shows_the_pair_masked_with_its_explanation(client, clock, register, steward):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    queue = client.get("/staff/mpi/review/").content.decode()
+    candidate_id = client.get("/api/mpi/queue").json()[0]["id"]
+    assert f"/staff/mpi/review/{candidate_id}" in queue
+    page = client.get(f"/staff/mpi/review/{candidate_id}").content.decode()
+    assert "张明" in page
+    assert "张亮" in page
+    assert "1101**********4477" in page  # the service centre sees identifiers masked
+    assert "110101199003074477" not in page
+    assert 'class="field-name"' in page
+    assert 'id="guard"' in page
+    assert AuditEvent.objects.filter(summary="possible duplicate reviewed").count() == 2
+    response = client.post(f"/staff/mpi/review/{candidate_id}/decide", {"decision": "same"})
+    assert response["Location"] == "/staff/mpi/review/"
+    assert mpi.person_of(first.pk) == mpi.person_of(second.pk)
+
+
+def test_review_page_is_refused_to_a_doctor(client, clock, make_staff, tertiary):
+    client.force_login(make_staff("doctor", tertiary).user)
+    assert client.get("/staff/mpi/review/").status_code == 403

@@ -1,0 +1,137 @@
+"""The matcher on each trap of R-ID-2: who is linked, queued or kept apart, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from onetrip.mpi.matching import (
+    Decision,
+    Frequencies,
+    Grade,
+    Guard,
+    Level,
+    Thresholds,
+    blocking_keys,
+    compare,
+    features,
+)
+
+POLICY = Thresholds()
+RARE = Frequencies({}, 0)
+# A registry of a million where 王伟 is written 3,000 times and spelt "wangwei" 3,400 times.
+COMMON = Frequencies({"c:王伟": 3000, "y:wangwei": 3400}, 1_000_000)
+
+
+def record(id=1, **overrides):
+    fields = {
+        "name": "张伟",
+        "birth_date": "19900307",
+        "sex": "male",
+        "phone": "13812345678",
+        "address": "杭州市西湖区文三路1号",
+        "documents": [("resident_id", "110101199003074477")],
+    }
+    fields.update(overrides)
+    return features(id, **fields)
+
+
+def levels(comparison):
+    return {s.field.value: s.level for s in comparison.fields}
+
+
+def test_homophone_name_is_the_same_person():
+    new = record(2, name="张玮", documents=[("e_health_card", "AB" * 32)])
+    comparison = compare(record(), new, RARE)
+    assert levels(comparison)["name"] == Level.HOMOPHONE
+    assert comparison.decision(POLICY) == Decision.LINK
+    assert comparison.grade(POLICY) == Grade.CERTAIN
+
+
+def test_passport_pinyin_name_matches_the_chinese_name_in_either_order():
+    for spelt in ("ZHANG WEI", "Wei Zhang"):
+        passport = record(
+            2, name=spelt, phone="13900000000", address="", documents=[("passport", "E12345678")]
+        )
+        comparison = compare(record(), passport, RARE)
+        assert levels(comparison)["name"] == Level.ROMANISED
+        assert comparison.decision(POLICY) == Decision.LINK
+        assert blocking_keys(record()) & blocking_keys(passport)
+
+
+def test_swapped_day_and_month_still_links():
+    comparison = compare(record(), record(2, birth_date="19900703", documents=[]), RARE)
+    assert levels(comparison)["birth_date"] == Level.SWAPPED
+    assert comparison.decision(POLICY) == Decision.LINK
+
+
+def test_one_mistyped_digit_of_the_year_is_still_found():
+    typo = record(2, birth_date="19910307", documents=[], phone="13900000000")
+    assert blocking_keys(record()) & blocking_keys(typo)
+    assert levels(compare(record(), typo, RARE))["birth_date"] == Level.ONE_DIGIT
+
+
+def test_newborns_under_a_guardian_document_are_never_linked_automatically():
+    mother = [("resident_id", "330106199001011234")]
+    first = record(
+        1, name="李娜之子", birth_date="20261101", documents=[], guardian_documents=mother
+    )
+    second = record(
+        2, name="李娜之子", birth_date="20261101", documents=[], guardian_documents=mother
+    )
+    comparison = compare(first, second, RARE)
+    assert comparison.total >= POLICY.link_at  # everything agrees…
+    assert comparison.guard == Guard.GUARDIAN_DOCUMENT
+    assert comparison.decision(POLICY) == Decision.REVIEW  # …and still staff decide
+    assert not comparison.deterministic  # the shared guardian document is no evidence
+
+
+def test_twins_are_never_linked_automatically():
+    first = record(1, name="张明", documents=[])
+    second = record(2, name="张亮", documents=[])
+    comparison = compare(first, second, RARE)
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) != Decision.LINK
+
+
+def test_two_people_called_wang_wei_born_the_same_day_are_not_linked():
+    a = record(1, name="王伟", documents=[])
+    b = record(2, name="王伟", documents=[], phone="13700000000", address="宁波市海曙区中山路8号")
+    assert compare(a, b, COMMON).decision(POLICY) != Decision.LINK
+    # The same pair with a rare name is strong evidence: frequency makes the difference.
+    rare_a, rare_b = (
+        record(1, name="诸葛亮", documents=[]),
+        record(
+            2, name="诸葛亮", documents=[], phone="13700000000", address="宁波市海曙区中山路8号"
+        ),
+    )
+    assert compare(rare_a, rare_b, COMMON).decision(POLICY) == Decision.LINK
+
+
+def test_same_document_is_deterministic_even_across_document_types():
+    household = record(2, name="张卫", documents=[("household_register", "110101199003074477")])
+    comparison = compare(record(), household, RARE)
+    assert comparison.deterministic
+    assert comparison.decision(POLICY) == Decision.LINK
+    assert comparison.probability(POLICY) == 1.0
+
+
+def test_different_numbers_of_one_document_kind_keep_records_apart():
+    other = record(2, documents=[("resident_id", "110101199003070000")])
+    comparison = compare(record(), other, RARE)
+    assert comparison.decision(POLICY) == Decision.DISTINCT
+    assert comparison.grade(POLICY) == Grade.CERTAINLY_NOT
+
+
+def test_every_score_is_explained_field_by_field():
+    comparison = compare(record(), record(2, name="张玮", phone="13900000000", documents=[]), RARE)
+    explanation = comparison.explanation()
+    assert [e["field"] for e in explanation] == ["name", "birth_date", "sex", "phone", "address"]
+    assert sum(e["weight"] for e in explanation) == pytest.approx(comparison.total)
+    phone = next(e for e in explanation if e["field"] == "phone")
+    assert phone["level"] == "different"
+    assert phone["weight"] < 0
+
+
+def test_comparison_is_symmetric():
+    a, b = record(), record(2, name="ZHANG WEI", birth_date="19900703", documents=[])
+    assert compare(a, b, RARE).total == compare(b, a, RARE).total
