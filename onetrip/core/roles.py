@@ -57,6 +57,23 @@ SCHEDULE_ADMIN = (
     + ("scheduling.add_clinicsession", "scheduling.stop_session")
     + APPOINTMENTS_READ
 )
+# Exams (R-EXAM-1/3, R-APPT-8): doctors order and book at their desk; the appointment centre
+# books, reschedules, manages no-shows and edits the catalogue, devices and rules.
+EXAM_ORDERING = (
+    "exams.view_examorder",
+    "exams.add_examorder",
+    "exams.book_exam",
+    "exams.order_large_equipment",
+)
+EXAM_CENTRE = (
+    EXAM_ORDERING
+    + ("exams.check_in_exam",)
+    + tuple(
+        f"exams.{verb}_{model}"
+        for model in ("examitem", "examrule", "device", "openinghours")
+        for verb in ("view", "add", "change")
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +93,15 @@ ROLES: tuple[Role, ...] = (
         _("Registration window"),
         PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING,
     ),
-    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK),
+    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK + EXAM_ORDERING),
     Role(
         "nurse",
         _("Nurse"),
-        PATIENT_READ + APPOINTMENTS_READ + ("scheduling.check_in", "scheduling.call_patients"),
+        PATIENT_READ
+        + APPOINTMENTS_READ
+        + ("scheduling.check_in", "scheduling.call_patients", "exams.check_in_exam"),
     ),
-    Role("exam_centre", _("Exam appointment centre"), PATIENT_READ),
+    Role("exam_centre", _("Exam appointment centre"), PATIENT_READ + EXAM_CENTRE),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
