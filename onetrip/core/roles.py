@@ -75,6 +75,24 @@ EXAM_CENTRE = (
     )
 )
 
+# Reports (R-EXAM-4/5): doctors read consortium results and acknowledge critical values; the exam
+# centre files results by hand and sorts rejected messages and quarantined reports.
+REPORTS_CLINICAL = ("reports.view_report", "reports.acknowledge_critical")
+REPORTS_DESK = (
+    "reports.view_report",
+    "reports.submit_results",
+    "reports.sort_results",
+    "reports.acknowledge_critical",
+)
+REPORTS_CONFIG = (
+    "reports.view_recognitionwindow",
+    "reports.add_recognitionwindow",
+    "reports.change_recognitionwindow",
+    "reports.view_criticalvaluecontact",
+    "reports.add_criticalvaluecontact",
+    "reports.change_criticalvaluecontact",
+)
+
 
 @dataclass(frozen=True)
 class Role:
@@ -93,7 +111,7 @@ ROLES: tuple[Role, ...] = (
         _("Registration window"),
         PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING,
     ),
-    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK + EXAM_ORDERING),
+    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL),
     Role(
         "nurse",
         _("Nurse"),
@@ -101,7 +119,11 @@ ROLES: tuple[Role, ...] = (
         + APPOINTMENTS_READ
         + ("scheduling.check_in", "scheduling.call_patients", "exams.check_in_exam"),
     ),
-    Role("exam_centre", _("Exam appointment centre"), PATIENT_READ + EXAM_CENTRE),
+    Role(
+        "exam_centre",
+        _("Exam appointment centre"),
+        PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
+    ),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
@@ -120,7 +142,11 @@ ROLES: tuple[Role, ...] = (
         + ("scheduling.book_by_phone", "scheduling.exempt_no_show"),
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ),
-    Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),
+    Role(
+        "quality",
+        _("Quality and KPI office"),
+        CONSORTIUM_READ + ("reports.view_recognitiondecision",),
+    ),
     Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN + SCHEDULE_ADMIN),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )
