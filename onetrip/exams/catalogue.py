@@ -25,6 +25,7 @@ from onetrip.exams.models import (
     OpeningHours,
     RuleKind,
 )
+from onetrip.exams.rules import FASTING_TAG, ExamSpec, Rule
 
 
 @dataclass(frozen=True)
@@ -549,3 +550,25 @@ def equip_institution(
     for device in devices:
         open_calendar(device, first, first + dt.timedelta(days=days - 1))
     return devices
+
+
+def default_specs() -> dict[str, ExamSpec]:
+    """The default items as the planner sees them, without a database (tests, benchmark)."""
+    return {
+        item.code: ExamSpec(
+            code=item.code,
+            name=item.name_en,
+            device_kind=item.kind,
+            duration=item.minutes,
+            tags=frozenset(item.tags) | ({FASTING_TAG} if item.fasting_hours else frozenset()),
+            lead_days=item.lead_days,
+        )
+        for item in DEFAULT_ITEMS
+    }
+
+
+def default_rules() -> list[Rule]:
+    return [
+        Rule(rule.code, rule.kind, rule.first, rule.second, rule.days, rule.reason_en)
+        for rule in DEFAULT_RULES
+    ]

@@ -10,10 +10,16 @@ import pytest
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.consortium.models import Department, Doctor, DoctorTitle
-from onetrip.core.actors import Actor
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.exams import catalogue
 from onetrip.exams.models import DeviceKind
-from onetrip.identity.models import Patient
+from onetrip.identity.models import (
+    ConsentBasis,
+    MobileAccount,
+    Patient,
+    ProxyGrant,
+    Relationship,
+)
 
 ONE_OF_EACH = dict.fromkeys(DeviceKind.values, 1)
 
@@ -39,3 +45,18 @@ def doctor_actor(make_staff, tertiary) -> Actor:
         department=department, name="李医生", title=DoctorTitle.ATTENDING, user=profile.user
     )
     return actor_for(profile)
+
+
+@pytest.fixture
+def phone_actor(exam_setup) -> Actor:
+    """The patient signed in on their phone (a mobile account holding their own record)."""
+    account = MobileAccount.objects.create(phone=exam_setup.patient.phone, created_at=NOW)
+    ProxyGrant.objects.create(
+        patient=exam_setup.patient,
+        account=account,
+        relationship=Relationship.SELF,
+        basis=ConsentBasis.OWN_RECORD,
+        granted_at=NOW,
+        granted_by="test",
+    )
+    return Actor(kind=ActorKind.PATIENT, label="138****5678", account_id=account.pk)
