@@ -227,6 +227,7 @@ def _report(obr: _Segment, obxs: list[_Segment], patient_hint: str) -> ReportIn:
         status=status,
         service_code=service[0].strip()[:40],
         service_name=(service[1] if len(service) > 1 else "").strip()[:120],
+        service_system=_code_system(service),
         issued_at=_timestamp(obr, 22) or clock.now(),
         patient_hint=patient_hint,
         observations=[_observation(obx) for obx in obxs],
@@ -256,7 +257,6 @@ def _observation(obx: _Segment) -> ObservationIn:
     code = identifier[0].strip()
     if not code:
         raise obx.error("observation identifier is missing", 3, REQUIRED_FIELD_MISSING)
-    coding_system = (identifier[2] if len(identifier) > 2 else "").strip().upper()
     value = _value(obx, value_type)
     flag = obx.text(8)
     if flag and flag not in AbnormalFlag.values:
@@ -265,13 +265,19 @@ def _observation(obx: _Segment) -> ObservationIn:
     return ObservationIn(
         code=code[:40],
         display=(identifier[1] if len(identifier) > 1 else "").strip()[:120],
-        code_system=LOINC_SYSTEM if coding_system in LOINC_CODING_SYSTEMS else LOCAL_CODE_SYSTEM,
+        code_system=_code_system(identifier),
         value=value[0],
         numeric_value=value[1],
         unit=unit[0].strip()[:30],
         reference_range=obx.text(7)[:60],
         abnormal_flag=flag,
     )
+
+
+def _code_system(coded: list[str]) -> str:
+    """CE/CWE component 3 names the coding system: LN is LOINC, anything else is local."""
+    name = (coded[2] if len(coded) > 2 else "").strip().upper()
+    return LOINC_SYSTEM if name in LOINC_CODING_SYSTEMS else LOCAL_CODE_SYSTEM
 
 
 def _value(obx: _Segment, value_type: str) -> tuple[str, Decimal | None]:

@@ -109,6 +109,7 @@ class Report(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices)
     service_code = models.CharField(_("service code"), max_length=40)
     service_name = models.CharField(_("service"), max_length=120, blank=True)
+    service_system = models.CharField(_("service code system"), max_length=80)
     conclusion = models.TextField(_("conclusion"), blank=True)
     patient_hint = models.CharField(_("patient as sent"), max_length=120, blank=True)
     issued_at = models.DateTimeField(_("issued at"))

@@ -70,6 +70,7 @@ class ReportIn:
     service_code: str
     service_name: str
     issued_at: dt.datetime
+    service_system: str = LOCAL_CODE_SYSTEM
     filler_number: str = ""
     conclusion: str = ""
     patient_hint: str = ""

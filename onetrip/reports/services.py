@@ -240,7 +240,15 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
         _attach_to(report, order)
     report.quarantine_reason = reason
     report.message = message
-    for name in ("filler_number", "kind", "status", "service_name", "conclusion", "issued_at"):
+    for name in (
+        "filler_number",
+        "kind",
+        "status",
+        "service_name",
+        "service_system",
+        "conclusion",
+        "issued_at",
+    ):
         setattr(report, name, getattr(incoming, name))
     report.patient_hint = incoming.patient_hint
     report.save()

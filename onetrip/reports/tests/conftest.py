@@ -7,12 +7,23 @@ from collections.abc import Callable
 
 import pytest
 
+from onetrip.conftest import NOW
 from onetrip.core.actors import Actor, ActorKind, Channel
+from onetrip.exams import catalogue
 from onetrip.exams import services as exams
-from onetrip.exams.models import ExamOrder
-from onetrip.exams.tests.conftest import doctor_actor, exam_setup  # noqa: F401 (fixtures)
+from onetrip.exams.models import DeviceKind, ExamOrder
+from onetrip.exams.tests.conftest import ExamSetup, doctor_actor  # noqa: F401 (a fixture)
 
-__all__ = ["doctor_actor", "exam_setup"]
+__all__ = ["doctor_actor"]
+
+
+@pytest.fixture
+def exam_setup(clock, tertiary, register) -> ExamSetup:
+    """The exams app's catalogue, with just the devices reports tests order on, for one day."""
+    catalogue.load_default_catalogue()
+    kinds = {DeviceKind.BLOOD_DRAW: 1, DeviceKind.ULTRASOUND: 1, DeviceKind.CT: 1}
+    catalogue.equip_institution(tertiary.pk, kinds, NOW.date(), 1)
+    return ExamSetup(patient=register(), now=NOW)
 
 
 @pytest.fixture
