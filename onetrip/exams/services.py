@@ -253,10 +253,12 @@ def _confirm(
     picked = []
     for index, choice in enumerate(choices):
         order = orders.get(choice.order_id)
-        if order is None or order.status != OrderStatus.ORDERED:
+        if order is None:
             raise InvalidInput.field(
-                f"exams[{index}].order_id", _("This exam is not waiting to be booked."), "state"
+                f"exams[{index}].order_id", _("No such open exam order."), "unknown"
             )
+        if order.status != OrderStatus.ORDERED:
+            raise ExamRefused(_("This exam is already booked."), code="state")
         picked.append((order, _bookable_device(order, choice, index, now)))
     _check_rules(
         patient.pk, [(order, c.starts_at) for (order, _d), c in zip(picked, choices, strict=True)]
