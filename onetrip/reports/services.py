@@ -10,6 +10,7 @@ quarantine for staff to sort, never on a guessed patient.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -60,7 +61,7 @@ class Receipt:
 
     @property
     def ack_code(self) -> str:
-        return self.message.ack_code if not self.duplicate else ACCEPTED
+        return self.message.ack_code
 
 
 # --- results in -----------------------------------------------------------------------------
@@ -86,23 +87,26 @@ def receive_hl7(raw: str, *, actor: Actor) -> Receipt:
     fields = hl7v2.header_fields(raw)
     sender = _sender(actor, f"{fields.get(3, '')}^{fields.get(4, '')}")
     control_id = fields.get(10, "")
-    repeat = _accepted(sender, control_id)
-    if repeat is not None:
-        return Receipt(repeat, _ack(raw, repeat), duplicate=True)
     try:
         parsed = hl7v2.parse_oru(raw)
-        message = _file_message(
-            MessageSource.HL7, sender, parsed.header.control_id, raw, parsed.reports, actor
+    except Hl7Error as error:
+        repeat = _accepted(sender, control_id)
+        if repeat is not None:
+            return Receipt(repeat, _ack(raw, repeat), duplicate=True)
+        message = _store_rejected(MessageSource.HL7, sender, control_id, raw, error, actor)
+        return Receipt(message, _ack(raw, message))
+    try:
+        outcome = _file_racing(
+            sender,
+            parsed.header.control_id,
+            lambda: _file_message(
+                MessageSource.HL7, sender, parsed.header.control_id, raw, parsed.reports, actor
+            ),
         )
     except Hl7Error as error:
         message = _store_rejected(MessageSource.HL7, sender, control_id, raw, error, actor)
-    except IntegrityError:
-        # The same message filed by a concurrent delivery a moment ago.
-        repeat = _accepted(sender, control_id)
-        if repeat is None:
-            raise
-        return Receipt(repeat, _ack(raw, repeat), duplicate=True)
-    return Receipt(message, _ack(raw, message))
+        return Receipt(message, _ack(raw, message))
+    return Receipt(outcome.message, _ack(raw, outcome.message), duplicate=outcome.duplicate)
 
 
 def submit_report(report: ReportIn, *, message_id: str, actor: Actor) -> Receipt:
@@ -110,19 +114,37 @@ def submit_report(report: ReportIn, *, message_id: str, actor: Actor) -> Receipt
     same one again changes nothing. A fault is a field error (422), nothing is stored."""
     _require_submitter(actor)
     sender = _sender(actor, "api")
-    repeat = _accepted(sender, message_id)
-    if repeat is not None:
-        return Receipt(repeat, "", duplicate=True)
     try:
-        message = _file_message(MessageSource.API, sender, message_id, "", [report], actor)
+        outcome = _file_racing(
+            sender,
+            message_id,
+            lambda: _file_message(MessageSource.API, sender, message_id, "", [report], actor),
+        )
     except Hl7Error as error:
         raise InvalidInput.field("status", error.message, "status_regression") from None
+    return Receipt(outcome.message, "", duplicate=outcome.duplicate)
+
+
+@dataclass(frozen=True)
+class _Filed:
+    message: InboundMessage
+    duplicate: bool
+
+
+def _file_racing(sender: str, control_id: str, file: Callable[[], InboundMessage]) -> _Filed:
+    """File, unless the message was filed already. Two deliveries racing meet at the unique
+    indexes: the loser of a duplicate finds the winner's message; the loser of a race to create
+    the same report (two messages for one order at once) files again, now updating it."""
+    repeat = _accepted(sender, control_id)
+    if repeat is not None:
+        return _Filed(repeat, duplicate=True)
+    try:
+        return _Filed(file(), duplicate=False)
     except IntegrityError:
-        repeat = _accepted(sender, message_id)
-        if repeat is None:
-            raise
-        return Receipt(repeat, "", duplicate=True)
-    return Receipt(message, "")
+        repeat = _accepted(sender, control_id)
+        if repeat is not None:
+            return _Filed(repeat, duplicate=True)
+    return _Filed(file(), duplicate=False)
 
 
 def _accepted(sender: str, control_id: str) -> InboundMessage | None:
