@@ -237,7 +237,8 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
         .filter(placer_number=incoming.placer_number, service_code=incoming.service_code)
         .first()
     )
-    previous_status = report.status if report else None
+    # What the patient was told depends on the report they could see: none while quarantined.
+    previous_status = report.status if report and not report.is_quarantined else None
     if report is None:
         report = Report(
             placer_number=incoming.placer_number,
@@ -282,7 +283,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
     _raise_critical_alerts(report, incoming, order if not reason else None)
     audit.record(
         actor,
-        AuditAction.CREATE if previous_status is None else AuditAction.UPDATE,
+        AuditAction.CREATE if report.version == 1 else AuditAction.UPDATE,
         report,
         patient_id=report.patient_id,
         summary=f"{report.status} report {report.service_code}"

@@ -192,3 +192,16 @@ def test_json_results_file_the_same_way_and_repeat_safely(order, lab, clock):
     assert second.duplicate
     assert first.message == second.message
     assert Report.objects.get().patient_id == order.patient_id
+
+
+def test_a_report_quarantined_for_an_order_placed_late_files_when_it_is_sent_again(
+    place_order, lab
+):
+    services.receive_hl7(oru(placer="EO-LATE"), actor=lab)
+    order = place_order(placer_number="EO-LATE")
+
+    services.receive_hl7(oru(placer="EO-LATE", control_id="LIS0002"), actor=lab)
+
+    report = Report.objects.get()
+    assert report.patient_id == order.patient_id
+    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
