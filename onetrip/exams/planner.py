@@ -181,12 +181,13 @@ def plan_visits(
     cannot be placed come back with the reason and, searched over `alternative_days`, the
     nearest time they could be."""
     context = _Context(calendar, list(rules), list(days), list(history), not_before)
+    greedy = Plan(_greedy(needs, context), solver="greedy")
     plan = None
     if len(needs) > 1:
-        plan = _solve(needs, context, time_limit)
-    if plan is None:
-        placed = _greedy(needs, context)
-        plan = Plan(placed, solver="greedy")
+        plan = _one_visit(needs, context, time_limit) or _solve(
+            needs, context, time_limit, hint=greedy
+        )
+    plan = plan or greedy
     placed_keys = {exam.need.key for exam in plan.exams}
     unplaced = [need for need in needs if need.key not in placed_keys]
     plan.unplaced = [_why_not(need, plan, context, alternative_days) for need in unplaced]
@@ -213,12 +214,18 @@ def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
                     score = (len(packed), -(packed[-1].end - packed[0].start))
                     if score > best_score:
                         best, best_score = packed, score
+            if len(best) == len(remaining) and -best_score[1] == _busy_minutes(remaining):
+                break  # everything left in one visit without a gap: no day does better
         if not best:
             break
         placed.extend(best)
         taken = {exam.need.key for exam in best}
         remaining = [n for n in remaining if n.key not in taken]
     return placed
+
+
+def _busy_minutes(needs: Sequence[Need]) -> int:
+    return sum(need.spec.duration for need in needs)
 
 
 def _pack(day: int, needs: list[Need], placed: list[Booked], context: _Context) -> list[Booked]:
@@ -270,7 +277,67 @@ def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
 # --- CP-SAT ---------------------------------------------------------------------------------
 
 
-def _solve(needs: Sequence[Need], context: _Context, time_limit: float) -> Plan | None:
+def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> Plan | None:
+    """The best single visit, day by day in the patient's order of preference: least time on
+    site, the earlier day on a tie. Each day is a small model; a day where the exams fit back
+    to back ends the search. None when the orders are at several institutions or no day
+    takes them all."""
+    if len({need.institution_id for need in needs}) > 1:
+        return None
+    best: tuple[int, list[Booked]] | None = None
+    shortest = _busy_minutes(needs)
+    for day in context.days:
+        options = {}
+        for need in needs:
+            options[need.key] = {
+                start: device
+                for start, device in _options(need, context).items()
+                if start // DAY == day
+            }
+        if not all(options.values()):
+            continue
+        found = _solve_day(needs, options, context, time_limit)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+            if found[0] == shortest:
+                break
+    if best is None:
+        return None
+    return Plan(best[1], solver="cp-sat")
+
+
+def _solve_day(
+    needs: Sequence[Need], options: dict[int, dict[int, int]], context: _Context, limit: float
+) -> tuple[int, list[Booked]] | None:
+    model = cp_model.CpModel()
+    starts, intervals = {}, []
+    for need in needs:
+        values = sorted(options[need.key])
+        start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), "")
+        intervals.append(model.new_fixed_size_interval_var(start, need.spec.duration, ""))
+        starts[need.key] = start
+    model.add_no_overlap(intervals)
+    # One day for all: day-apart rules become constants, and a pair they forbid makes the
+    # model infeasible.
+    _add_rules(model, needs, starts, dict.fromkeys(starts, 0), context.rules)
+    first = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
+    last = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
+    model.add_min_equality(first, list(starts.values()))
+    model.add_max_equality(last, [starts[n.key] + n.spec.duration for n in needs])
+    model.minimize(last - first)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = limit
+    solver.parameters.num_workers = 1
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = {need.key: solver.value(starts[need.key]) for need in needs}
+    exams = [Booked(n, chosen[n.key], options[n.key][chosen[n.key]]) for n in needs]
+    return solver.value(last - first), sorted(exams, key=lambda e: e.start)
+
+
+def _solve(
+    needs: Sequence[Need], context: _Context, time_limit: float, *, hint: Plan
+) -> Plan | None:
     """The optimal plan of every order that has some possible time, or None when CP-SAT finds
     no plan in time (or none exists: the greedy packer then says which orders cannot go)."""
     options = {need.key: _options(need, context) for need in needs}
@@ -288,6 +355,9 @@ def _solve(needs: Sequence[Need], context: _Context, time_limit: float) -> Plan 
         starts[need.key], days_of[need.key] = start, day
     model.add_no_overlap(intervals)
     _add_rules(model, placeable, starts, days_of, context.rules)
+    for exam in hint.exams:
+        if exam.need.key in starts and exam.start in options[exam.need.key]:
+            model.add_hint(starts[exam.need.key], exam.start)
     visits, on_site, day_sum = _visit_terms(model, placeable, options, starts, days_of)
     model.minimize(VISIT_WEIGHT * visits + MINUTE_WEIGHT * on_site + day_sum)
     solver = cp_model.CpSolver()

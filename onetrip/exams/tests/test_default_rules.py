@@ -62,10 +62,12 @@ def us_then(second_code: str, second_kind: str, early: tuple[int, int]):
 
 
 def ct_then_barium(barium_code: str):
+    """Fluoroscopy is free first thing and from 10:00, CT only from 08:30 to 09:30 (every
+    day): unconstrained, the CT straight after the barium is the shortest visit."""
     cal = calendar(
         {
             "fluoroscopy": [(0, (8, 0), (8, 30)), (0, (10, 0), (12, 0))],
-            "ct": every_day(((8, 30), (12, 0))),
+            "ct": every_day(((8, 30), (9, 30))),
         }
     )
 
