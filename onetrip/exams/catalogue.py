@@ -9,11 +9,13 @@ them are data: the appointment centre edits items, rules and devices in the back
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
+from onetrip.consortium.models import Institution, InstitutionLevel
 from onetrip.exams.models import (
     Contrast,
     Device,
@@ -572,3 +574,37 @@ def default_rules() -> list[Rule]:
         Rule(rule.code, rule.kind, rule.first, rule.second, rule.days, rule.reason_en)
         for rule in DEFAULT_RULES
     ]
+
+
+# Demo equipment by level: hospitals have the large equipment primary care books into (R-APPT-8).
+_HOSPITAL_DEVICES = {
+    DeviceKind.ULTRASOUND: 4,
+    DeviceKind.CT: 2,
+    DeviceKind.MRI: 1,
+    DeviceKind.DR: 2,
+    DeviceKind.FLUOROSCOPY: 1,
+    DeviceKind.ENDOSCOPY: 2,
+    DeviceKind.ECG: 2,
+    DeviceKind.ECHO: 1,
+    DeviceKind.BLOOD_DRAW: 3,
+}
+_PRIMARY_CARE_DEVICES = {
+    DeviceKind.ULTRASOUND: 1,
+    DeviceKind.DR: 1,
+    DeviceKind.ECG: 1,
+    DeviceKind.BLOOD_DRAW: 1,
+}
+
+
+def equip_demo(institutions: Iterable[Institution], first: dt.date, days: int) -> int:
+    """The default catalogue and devices with open calendars for the demo consortium; returns
+    how many devices were added."""
+    load_default_catalogue()
+    added = 0
+    for institution in institutions:
+        hospital = institution.level in (InstitutionLevel.TERTIARY, InstitutionLevel.COUNTY)
+        kinds = _HOSPITAL_DEVICES if hospital else _PRIMARY_CARE_DEVICES
+        if institution.level in (InstitutionLevel.COMMUNITY_STATION, InstitutionLevel.ISLAND_HUT):
+            continue
+        added += len(equip_institution(institution.pk, kinds, first, days))
+    return added
