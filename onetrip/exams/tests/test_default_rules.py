@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from onetrip.exams import planner
 from onetrip.exams.catalogue import DEVICE_DEFAULTS, default_rules, default_specs
 from onetrip.exams.planner import Calendar, Need, Plan, plan_visits
 from onetrip.exams.rules import DAY, NOON, Placement
@@ -141,3 +142,14 @@ def test_the_combined_sedated_procedure_is_one_exam_in_one_visit():
     cal = calendar({"endoscopy": every_day(ALL_DAY), "ultrasound": every_day(ALL_DAY)})
     combined = plan(["US_ABD", "GASTRO_COLONO_SED"], cal)
     assert len(combined.visits) == 1
+
+
+@pytest.mark.parametrize("rule_code", sorted(SCENARIOS))
+def test_the_greedy_fallback_keeps_each_rule_too(rule_code):
+    """When CP-SAT runs out of time the greedy packer's plan is offered: it keeps every rule."""
+    codes, cal, keeps_rule = SCENARIOS[rule_code]
+    needs = [Need(index, SPECS[code], HOSPITAL) for index, code in enumerate(codes)]
+    context = planner._Context(cal, default_rules(), list(range(14)), [], 0)
+    greedy = Plan(planner._greedy(needs, context))
+    assert len(greedy.exams) == len(codes)
+    assert keeps_rule(greedy)
