@@ -286,7 +286,11 @@ def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> P
         return None
     best: tuple[int, list[Booked]] | None = None
     shortest = _busy_minutes(needs)
+    in_rule_order = _sequence(needs, context.rules)
     for day in context.days:
+        packed = _pack(day, in_rule_order, [], context)
+        if len(packed) == len(needs) and packed[-1].end - packed[0].start == shortest:
+            return Plan(packed, solver="greedy")  # back to back on the best day: optimal
         options = {}
         for need in needs:
             options[need.key] = {
