@@ -74,6 +74,12 @@ class InboundMessage(models.Model):
         return self.corrected_raw or self.raw
 
 
+class QuarantineReason(models.TextChoices):
+    UNKNOWN_ORDER = "unknown_order", _("No order has this number.")
+    OTHER_INSTITUTION = "other_institution", _("The order is for an exam at another institution.")
+    CANCELLED = "cancelled", _("The order was cancelled.")
+
+
 class Report(models.Model):
     """One report answering one exam order. A report whose order is unknown is quarantined: kept
     with no patient until staff attach it to an order. A later message for the same order and
@@ -115,7 +121,9 @@ class Report(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     received_at = models.DateTimeField(_("received at"))
     version = models.PositiveIntegerField(_("version"), default=1)
-    quarantine_reason = models.CharField(_("quarantined because"), max_length=200, blank=True)
+    quarantine_reason = models.CharField(
+        _("quarantined because"), max_length=20, choices=QuarantineReason.choices, blank=True
+    )
     attached_by = models.CharField(_("attached by"), max_length=150, blank=True)
 
     class Meta:
@@ -137,6 +145,10 @@ class Report(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ReportStatus.values), name="report_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarantine_reason__in=["", *QuarantineReason.values]),
+                name="report_quarantine_reason_known",
             ),
         ]
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -40,6 +39,7 @@ from onetrip.reports.models import (
     MessageSource,
     MessageStatus,
     Observation,
+    QuarantineReason,
     RecognitionDecision,
     RecognitionWindow,
     Report,
@@ -231,14 +231,23 @@ def _fault(error: Hl7Error) -> dict[str, str]:
 
 def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> Report:
     order = exams.order_by_placer_number(incoming.placer_number)
-    reason = _quarantine_reason(order, actor)
     report = (
         Report.objects.select_for_update(no_key=True)
         .filter(placer_number=incoming.placer_number, service_code=incoming.service_code)
         .first()
     )
+    if report is not None and report.performing_institution_id != actor.institution_id:
+        raise Hl7Error(
+            "the report of this order belongs to another institution",
+            segment="OBR",
+            field=2,
+            code=hl7v2.TABLE_VALUE_NOT_FOUND,
+        )
+    # A filed report stays with its order (a correction after a cancellation included).
+    filed = report is not None and not report.is_quarantined
+    reason = "" if filed else _quarantine_reason(order, actor)
     # What the patient was told depends on the report they could see: none while quarantined.
-    previous_status = report.status if report and not report.is_quarantined else None
+    previous_status = report.status if filed else None
     if report is None:
         report = Report(
             placer_number=incoming.placer_number,
@@ -296,12 +305,12 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
 
 def _quarantine_reason(order, actor: Actor) -> str:
     if order is None:
-        return gettext("No order has this number.")
-    if actor.kind == ActorKind.CLIENT and order.performing_institution_id != actor.institution_id:
-        # A system files results for exams done at its own institution only.
-        return gettext("The order is for an exam at another institution.")
+        return QuarantineReason.UNKNOWN_ORDER
+    if order.performing_institution_id != actor.institution_id:
+        # A sender files results for exams done at its own institution only.
+        return QuarantineReason.OTHER_INSTITUTION
     if order.status == OrderStatus.CANCELLED:
-        return gettext("The order was cancelled.")
+        return QuarantineReason.CANCELLED
     return ""
 
 
@@ -317,7 +326,8 @@ def _after_filing(report: Report, order, previous_status: str | None, actor: Act
     """The report now has its patient: close the order and tell the patient, once it is final."""
     if report.status not in RECOGNISED_STATUSES:
         return
-    exams.complete_exam(order, actor=actor)
+    if order.status != OrderStatus.CANCELLED:  # a correction may follow a late cancellation
+        exams.complete_exam(order, actor=actor)
     if report.status == ReportStatus.CORRECTED:
         body = _("[OneTrip] The report of %(exam)s for %(name)s was corrected. See %(path)s")
     elif previous_status not in RECOGNISED_STATUSES:

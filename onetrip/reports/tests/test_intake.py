@@ -4,6 +4,7 @@ transaction; duplicates, malformed messages, quarantine and replay."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from onetrip.core import clock as clock_module
 from onetrip.core.errors import InvalidInput, NotFound
@@ -98,17 +99,22 @@ def test_a_correction_replaces_the_values_and_tells_the_patient(order, lab):
     services.receive_hl7(oru(placer=order.placer_number), actor=lab)
     corrected = "OBX|1|NM|2345-7^Glucose^LN||7.2|mmol/L|3.9-6.1|H|||C"
 
-    services.receive_hl7(
-        oru(
-            placer=order.placer_number, control_id="LIS0002", status="C", observations=(corrected,)
-        ),
-        actor=lab,
-    )
+    with translation.override("en"):
+        services.receive_hl7(
+            oru(
+                placer=order.placer_number,
+                control_id="LIS0002",
+                status="C",
+                observations=(corrected,),
+            ),
+            actor=lab,
+        )
 
     report = Report.objects.get()
     assert report.status == ReportStatus.CORRECTED
     assert [o.value for o in report.observations.all()] == ["7.2"]
-    assert "corrected" in SmsMessage.objects.filter(purpose="report_ready").first().body
+    latest = SmsMessage.objects.filter(purpose="report_ready").order_by("-id").first()
+    assert "was corrected" in latest.body
 
 
 def test_a_report_for_an_unknown_order_is_quarantined_not_guessed(order, lab):
@@ -205,3 +211,31 @@ def test_a_report_quarantined_for_an_order_placed_late_files_when_it_is_sent_aga
     report = Report.objects.get()
     assert report.patient_id == order.patient_id
     assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+
+
+def test_another_institution_cannot_take_over_a_filed_report(order, lab, township):
+    from onetrip.core.actors import Actor, ActorKind
+
+    services.receive_hl7(oru(placer=order.placer_number), actor=lab)
+    other_lab = Actor(kind=ActorKind.CLIENT, label="LIS T001", institution_id=township.pk)
+
+    receipt = services.receive_hl7(
+        oru(placer=order.placer_number, control_id="T0001", status="C"), actor=other_lab
+    )
+
+    assert receipt.ack_code == "AE"
+    assert receipt.message.error_location == "OBR[1]-2"
+    report = Report.objects.get()
+    assert (report.patient_id, report.status) == (order.patient_id, ReportStatus.FINAL)
+
+
+def test_a_correction_after_the_order_was_cancelled_stays_with_the_patient(order, lab):
+    services.receive_hl7(oru(placer=order.placer_number), actor=lab)
+    order.__class__.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
+
+    services.receive_hl7(
+        oru(placer=order.placer_number, control_id="LIS0002", status="C"), actor=lab
+    )
+
+    report = Report.objects.get()
+    assert (report.patient_id, report.status) == (order.patient_id, ReportStatus.CORRECTED)
