@@ -35,6 +35,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.exams import catalogue as exam_catalogue
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Relationship, Sex
@@ -675,6 +676,7 @@ def load_demo(
         departments, clinics, doctors = _create_structure(institutions, rng, fake)
         staff = _create_staff(institutions, departments, fake)
         sessions = _create_schedules(institutions, doctors, schedule_days)
+        exam_catalogue.equip_demo(institutions.values(), clock.today(), schedule_days)
         registered = _create_patients(patients, seed, staff, progress)
     return DemoSummary(
         institutions=len(institutions),

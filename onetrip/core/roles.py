@@ -60,6 +60,42 @@ SCHEDULE_ADMIN = (
 # Master patient index (R-ID-2): review possible duplicates, merge and unmerge persons.
 MPI_REVIEW = ("mpi.review_match", "mpi.view_person")
 
+# Exams (R-EXAM-1/3, R-APPT-8): doctors order and book at their desk; the appointment centre
+# books, reschedules, manages no-shows and edits the catalogue, devices and rules.
+EXAM_ORDERING = (
+    "exams.view_examorder",
+    "exams.add_examorder",
+    "exams.book_exam",
+    "exams.order_large_equipment",
+)
+EXAM_CENTRE = (
+    EXAM_ORDERING
+    + ("exams.check_in_exam",)
+    + tuple(
+        f"exams.{verb}_{model}"
+        for model in ("examitem", "examrule", "device", "openinghours")
+        for verb in ("view", "add", "change")
+    )
+)
+
+# Reports (R-EXAM-4/5): doctors read consortium results and acknowledge critical values; the exam
+# centre files results by hand and sorts rejected messages and quarantined reports.
+REPORTS_CLINICAL = ("reports.view_report", "reports.acknowledge_critical")
+REPORTS_DESK = (
+    "reports.view_report",
+    "reports.submit_results",
+    "reports.sort_results",
+    "reports.acknowledge_critical",
+)
+REPORTS_CONFIG = (
+    "reports.view_recognitionwindow",
+    "reports.add_recognitionwindow",
+    "reports.change_recognitionwindow",
+    "reports.view_criticalvaluecontact",
+    "reports.add_criticalvaluecontact",
+    "reports.change_criticalvaluecontact",
+)
+
 
 @dataclass(frozen=True)
 class Role:
@@ -78,13 +114,19 @@ ROLES: tuple[Role, ...] = (
         _("Registration window"),
         PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING,
     ),
-    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK),
+    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL),
     Role(
         "nurse",
         _("Nurse"),
-        PATIENT_READ + APPOINTMENTS_READ + ("scheduling.check_in", "scheduling.call_patients"),
+        PATIENT_READ
+        + APPOINTMENTS_READ
+        + ("scheduling.check_in", "scheduling.call_patients", "exams.check_in_exam"),
     ),
-    Role("exam_centre", _("Exam appointment centre"), PATIENT_READ),
+    Role(
+        "exam_centre",
+        _("Exam appointment centre"),
+        PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
+    ),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
@@ -104,7 +146,11 @@ ROLES: tuple[Role, ...] = (
         + MPI_REVIEW,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ),
-    Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),
+    Role(
+        "quality",
+        _("Quality and KPI office"),
+        CONSORTIUM_READ + ("reports.view_recognitiondecision",),
+    ),
     Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN + SCHEDULE_ADMIN),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )

@@ -1,0 +1,341 @@
+"""One generated day of exam orders planned by the one-trip planner and by first-come-first-
+served baselines, in the same run (issue 5 benchmark, R-EXAM-1).
+
+About 3,000 orders from 1,200 patients (a third with two or more exams) arrive between 08:00
+and 17:00 on a Monday at one hospital with 40 devices; each patient is planned on arrival over
+the next 14 days. The planner and the baselines use the same calendar code and the same rule
+reading (`onetrip.exams.rules.violations`), in memory: this measures planning, not the database.
+Per-patient times are CPU time of this process (the machine is shared: wall time is printed for
+the whole day too, with the load average).
+
+    .venv/bin/python bench/exams/plan_day.py [--seed 2026] [--json var/bench-exams.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from onetrip.exams.catalogue import DEVICE_DEFAULTS, default_rules, default_specs  # noqa: E402
+from onetrip.exams.planner import Booked, Calendar, Need, plan_visits  # noqa: E402
+from onetrip.exams.rules import DAY, fits, violations  # noqa: E402
+
+HOSPITAL = 1
+HORIZON = range(14)
+ARRIVAL_MINUTES = 30
+DEVICES = {
+    "ultrasound": 8,
+    "ct": 4,
+    "mri": 3,
+    "dr": 3,
+    "fluoroscopy": 2,
+    "endoscopy": 4,
+    "ecg": 3,
+    "echo": 3,
+    "blood_draw": 10,
+}  # 40 devices
+# Work-ups a doctor (or several) orders together; a patient gets a sample of one.
+PROFILES = {
+    "check-up": [
+        "BLOOD_FASTING",
+        "BLOOD_ROUTINE",
+        "US_ABD",
+        "ECG",
+        "DR_CHEST",
+        "US_THYROID",
+        "ECHO",
+    ],
+    "digestive": [
+        "US_ABD",
+        "GASTROSCOPY_SED",
+        "BARIUM_MEAL",
+        "CT_ABD",
+        "BLOOD_ROUTINE",
+        "ECG",
+        "BLOOD_FASTING",
+    ],
+    "bowel": [
+        "COLONOSCOPY_SED",
+        "US_ABD",
+        "BLOOD_ROUTINE",
+        "CT_ABD_ENH",
+        "ECG",
+        "BARIUM_ENEMA",
+        "BLOOD_FASTING",
+    ],
+    "cardiac": [
+        "ECG",
+        "ECHO",
+        "BLOOD_FASTING",
+        "CT_CHEST_ENH",
+        "US_VESSELS",
+        "DR_CHEST",
+        "BLOOD_ROUTINE",
+    ],
+    "oncology": [
+        "CT_ABD_ENH",
+        "MRI_ABD_ENH",
+        "CT_CHEST_ENH",
+        "US_ABD",
+        "BLOOD_ROUTINE",
+        "ECG",
+        "DR_CHEST",
+    ],
+    "neuro": [
+        "MRI_HEAD",
+        "CT_HEAD",
+        "MRI_HEAD_ENH",
+        "BLOOD_ROUTINE",
+        "ECG",
+        "US_VESSELS",
+        "DR_CHEST",
+    ],
+    "spine": ["DR_KNEE", "MRI_LSPINE", "US_VESSELS", "BLOOD_ROUTINE", "DR_CHEST", "ECG"],
+    "women": [
+        "US_PELVIS",
+        "US_BREAST",
+        "US_THYROID",
+        "BLOOD_ROUTINE",
+        "BLOOD_FASTING",
+        "ECG",
+        "DR_CHEST",
+    ],
+}
+SINGLE = {
+    "BLOOD_ROUTINE": 20, "BLOOD_FASTING": 10, "US_ABD": 8, "US_THYROID": 5, "US_BREAST": 4,
+    "US_PELVIS": 4, "DR_CHEST": 10, "DR_KNEE": 4, "ECG": 10, "ECHO": 4, "CT_HEAD": 4,
+    "CT_CHEST": 6, "MRI_LSPINE": 3, "MRI_HEAD": 3, "GASTROSCOPY": 3, "COLONOSCOPY": 2,
+}  # fmt: skip
+
+
+@dataclass
+class Patient:
+    key: int
+    arrives: int  # minute of day 0
+    codes: list[str]
+
+
+def generate(seed: int, patients: int = 1200, multi_share: float = 1 / 3) -> list[Patient]:
+    rng = random.Random(seed)
+    people = []
+    for key in range(patients):
+        if key < patients * multi_share:
+            profile = PROFILES[rng.choice(sorted(PROFILES))]
+            count = max(2, min(len(profile), round(rng.gauss(5.8, 1.0))))
+            codes = rng.sample(profile, count)
+        else:
+            codes = rng.choices(list(SINGLE), weights=list(SINGLE.values()))
+        people.append(Patient(key, rng.randint(8 * 60, 17 * 60), codes))
+    people.sort(key=lambda p: p.arrives)
+    return people
+
+
+def open_calendar() -> Calendar:
+    """40 devices, default hours Monday to Saturday (day 0 is a Monday), nothing booked."""
+    calendar = Calendar()
+    device_id = 0
+    for kind, count in DEVICES.items():
+        hours = DEVICE_DEFAULTS[kind]
+        for _ in range(count):
+            device_id += 1
+            calendar.add_device(device_id, HOSPITAL, kind, hours.slot_minutes)
+            for day in HORIZON:
+                if day % 7 == 6:
+                    continue
+                calendar.set_day_left(device_id, day, hours.daily_capacity)
+                for start, end in hours.periods:
+                    first = day * DAY + start.hour * 60 + start.minute
+                    last = day * DAY + end.hour * 60 + end.minute
+                    for at in range(first, last - hours.slot_minutes + 1, hours.slot_minutes):
+                        calendar.add_free_slot(device_id, at)
+    return calendar
+
+
+def open_minutes(days: int) -> int:
+    total = 0
+    for kind, count in DEVICES.items():
+        hours = DEVICE_DEFAULTS[kind]
+        per_day = sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in hours.periods)
+        total += count * per_day * sum(1 for day in range(days) if day % 7 != 6)
+    return total
+
+
+def needs_of(patient: Patient, specs) -> list[Need]:
+    return [
+        Need(patient.key * 100 + index, specs[code], HOSPITAL, specs[code].lead_days)
+        for index, code in enumerate(patient.codes)
+    ]
+
+
+def plan_planner(patient, calendar, specs, rules):
+    started = time.process_time()
+    plan = plan_visits(
+        needs_of(patient, specs), calendar, rules, days=HORIZON,
+        not_before=patient.arrives + ARRIVAL_MINUTES,
+    )  # fmt: skip
+    elapsed = time.process_time() - started
+    return plan.exams, len(plan.unplaced), elapsed, plan.solver
+
+
+def plan_fcfs(patient, calendar, specs, rules, *, rule_aware: bool):
+    """Each order on its own, in the order written, at the earliest free time: the patient is
+    only kept from being in two rooms at once (and, rule-aware, from breaking a rule)."""
+    started = time.process_time()
+    booked: list[Booked] = []
+    missing = 0
+    for need in needs_of(patient, specs):
+        found = None
+        for day in HORIZON:
+            if day < need.earliest_day:
+                continue
+            for opening in calendar.openings(
+                HOSPITAL, need.spec.device_kind, day, need.spec.duration
+            ):
+                if opening.start < patient.arrives + ARRIVAL_MINUTES:
+                    continue
+                exam = Booked(need, opening.start, opening.device_id)
+                if any(b.start < exam.end and exam.start < b.end for b in booked):
+                    continue
+                placed = [b.placement for b in booked]
+                if rule_aware and fits(exam.placement, placed, rules) is not None:
+                    continue
+                found = exam
+                break
+            if found:
+                break
+        if found is None:
+            missing += 1
+        else:
+            booked.append(found)
+            calendar.take(found.device_id, found.start, need.spec.duration)
+    return booked, missing, time.process_time() - started, "fcfs"
+
+
+def run(method, people, specs, rules) -> dict:
+    calendar = open_calendar()
+    per_patient, results = [], []
+    solvers: dict[str, int] = {}
+    wall, cpu = time.perf_counter(), time.process_time()
+    for patient in people:
+        exams, missing, elapsed, solver = method(patient, calendar, specs, rules)
+        if method is plan_planner:
+            for exam in exams:
+                calendar.take(exam.device_id, exam.start, exam.need.spec.duration)
+        per_patient.append(elapsed)
+        solvers[solver] = solvers.get(solver, 0) + 1
+        results.append((patient, exams, missing))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return summarise(results, per_patient, wall, cpu, solvers, rules)
+
+
+def visits_of(exams) -> list[int]:
+    return sorted({e.start // DAY for e in exams})
+
+
+def on_site(exams) -> int:
+    total = 0
+    for day in visits_of(exams):
+        todays = [e for e in exams if e.start // DAY == day]
+        total += max(e.end for e in todays) - min(e.start for e in todays)
+    return total
+
+
+def summarise(results, per_patient, wall, cpu, solvers, rules) -> dict:
+    multi = [(p, exams, missing) for p, exams, missing in results if len(p.codes) > 1]
+    one_visit = [p.key for p, exams, missing in multi if not missing and len(visits_of(exams)) == 1]
+    broken = sum(len(violations([e.placement for e in exams], rules)) for _p, exams, _m in results)
+    last_day = max((e.start // DAY for _p, exams, _m in results for e in exams), default=0)
+    device_minutes = sum(e.need.spec.duration for _p, exams, _m in results for e in exams)
+    ordered = sorted(per_patient)
+    return {
+        "orders": sum(len(p.codes) for p, _e, _m in results),
+        "unplaced_orders": sum(m for _p, _e, m in results),
+        "multi_exam_patients": len(multi),
+        "multi_one_visit": len(one_visit),
+        "one_visit_keys": one_visit,
+        "mean_visits_multi": statistics.mean(len(visits_of(e)) for _p, e, _m in multi),
+        "mean_minutes_on_site": statistics.mean(on_site(e) for _p, e, _m in results),
+        "mean_minutes_on_site_multi": statistics.mean(on_site(e) for _p, e, _m in multi),
+        "days_used": last_day + 1,
+        "device_utilisation": device_minutes / open_minutes(last_day + 1),
+        "rule_violations": broken,
+        "p50_ms": 1000 * ordered[len(ordered) // 2],
+        "p95_ms": 1000 * ordered[int(len(ordered) * 0.95)],
+        "max_ms": 1000 * ordered[-1],
+        "whole_day_cpu_s": cpu,
+        "whole_day_wall_s": wall,
+        "solvers": solvers,
+    }
+
+
+def one_visit_feasible(people, specs, rules) -> set[int]:
+    """Multi-exam patients for whom some single visit keeps every rule and preparation, on an
+    empty calendar (so competition for devices is not counted against the planner)."""
+    feasible = set()
+    for patient in people:
+        if len(patient.codes) < 2:
+            continue
+        plan = plan_visits(
+            needs_of(patient, specs), open_calendar_cached(), rules, days=HORIZON,
+            not_before=patient.arrives + ARRIVAL_MINUTES,
+        )  # fmt: skip
+        if not plan.unplaced and len(plan.visits) == 1:
+            feasible.add(patient.key)
+    return feasible
+
+
+_EMPTY: list[Calendar] = []
+
+
+def open_calendar_cached() -> Calendar:
+    if not _EMPTY:
+        _EMPTY.append(open_calendar())
+    return _EMPTY[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    specs, rules = default_specs(), default_rules()
+    people = generate(args.seed)
+    feasible = one_visit_feasible(people, specs, rules)
+    report = {
+        "seed": args.seed,
+        "patients": len(people),
+        "one_visit_feasible": len(feasible),
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
+    for name, method in (
+        ("planner", plan_planner),
+        ("fcfs", lambda *a: plan_fcfs(*a, rule_aware=False)),
+        ("fcfs_rule_aware", lambda *a: plan_fcfs(*a, rule_aware=True)),
+    ):
+        figures = run(method, people, specs, rules)
+        keys = set(figures.pop("one_visit_keys"))
+        figures["one_visit_share_of_feasible"] = len(keys & feasible) / max(1, len(feasible))
+        report[name] = figures
+    sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

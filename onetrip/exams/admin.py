@@ -1,0 +1,118 @@
+"""Back office of the exam appointment centre (R-EXAM-1/2): the catalogue, devices with their
+opening hours, and the preparation, sequencing and conflict rules, all editable here. Orders,
+plans and device calendars change only through the services (booking takes slots by
+conditional UPDATE), so they are read-only here."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.exams.models import (
+    Device,
+    ExamItem,
+    ExamOrder,
+    ExamRule,
+    OpeningHours,
+    RuleKind,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _known_tags() -> set[str]:
+    tags = {"fasting"}
+    for item_tags in ExamItem.objects.values_list("tags", flat=True):
+        tags.update(item_tags)
+    return tags
+
+
+class ExamItemForm(forms.ModelForm):
+    class Meta:
+        model = ExamItem
+        fields = [
+            "code", "name", "name_en", "device_kind", "duration_minutes", "fasting_hours",
+            "full_bladder", "bowel_prep", "contrast", "sedation", "lead_days", "tags",
+            "preparation", "preparation_en", "is_active",
+        ]  # fmt: skip
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            raise forms.ValidationError(_('Tags are a list of words, e.g. ["abdominal_us"].'))
+        return tags
+
+
+@admin.register(ExamItem)
+class ExamItemAdmin(admin.ModelAdmin):
+    form = ExamItemForm
+    list_display = ["code", "name", "device_kind", "duration_minutes", "fasting_hours", "is_active"]
+    list_filter = ["device_kind", "contrast", "is_active"]
+    search_fields = ["code", "name", "name_en"]
+
+
+class ExamRuleForm(forms.ModelForm):
+    class Meta:
+        model = ExamRule
+        fields = [
+            "code", "kind", "first_tag", "second_tag", "days", "reason", "reason_en", "is_active",
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        known = _known_tags()
+        for field in ("first_tag", "second_tag"):
+            tag = cleaned.get(field)
+            if tag and tag not in known:
+                self.add_error(field, _("No exam item carries this tag."))
+        kind = cleaned.get("kind")
+        pair = kind not in (RuleKind.MORNING_ONLY, RuleKind.REPEAT_WITHIN_DAYS)
+        if pair and not cleaned.get("second_tag"):
+            self.add_error("second_tag", _("This kind of rule relates two exams."))
+        return cleaned
+
+
+@admin.register(ExamRule)
+class ExamRuleAdmin(admin.ModelAdmin):
+    form = ExamRuleForm
+    list_display = ["code", "kind", "first_tag", "second_tag", "days", "is_active"]
+    list_editable = ["is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "reason", "reason_en"]
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    inlines = [OpeningHoursInline]
+    list_display = [
+        "code",
+        "name",
+        "institution",
+        "kind",
+        "slot_minutes",
+        "daily_capacity",
+        "is_active",
+    ]
+    list_filter = ["institution", "kind", "is_active"]
+    search_fields = ["code", "name", "room"]
+
+
+@admin.register(ExamOrder)
+class ExamOrderAdmin(ReadOnlyAdmin):
+    list_display = ["placer_number", "item", "status", "performing_institution", "starts_at"]
+    list_filter = ["status", "performing_institution"]
+    search_fields = ["placer_number"]
+    date_hierarchy = "ordered_at"

@@ -1,0 +1,471 @@
+"""The one-trip planner (R-EXAM-1): a patient's open exam orders, from one or several doctors
+and institutions, into the fewest visits, then the least time on site, then the earliest days.
+
+Pure computation over a `Calendar` of free device time, so the service, the pages and the
+benchmark plan the same way. OR-Tools CP-SAT finds the optimum within a time limit; a greedy
+packer answers when there is one exam, when CP-SAT runs out of time, or when no plan takes
+every order (it then places what it can and says why the rest could not be placed)."""
+
+from __future__ import annotations
+
+import graphlib
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from onetrip.exams.models import RuleKind
+from onetrip.exams.rules import DAY, ExamSpec, Placement, Rule, Violation, fits, flags
+
+CP_SAT_SECONDS = 0.25
+
+# Objective weights: one visit saved outweighs any time on site, a minute on site any day.
+VISIT_WEIGHT = 10_000_000
+MINUTE_WEIGHT = 1_000
+
+
+class Calendar:
+    """Free device time, in minutes from midnight of the plan's first day."""
+
+    def __init__(self) -> None:
+        self._devices: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self._slot_minutes: dict[int, int] = {}
+        self._free: dict[tuple[int, int], set[int]] = defaultdict(set)  # (device, day) → starts
+        self._day_left: dict[tuple[int, int], int] = {}
+
+    def add_device(self, device_id: int, institution_id: int, kind: str, slot_minutes: int) -> None:
+        self._devices[(institution_id, kind)].append(device_id)
+        self._slot_minutes[device_id] = slot_minutes
+
+    def add_free_slot(self, device_id: int, start: int) -> None:
+        self._free[(device_id, start // DAY)].add(start)
+
+    def set_day_left(self, device_id: int, day: int, left: int) -> None:
+        self._day_left[(device_id, day)] = left
+
+    def slots_needed(self, device_id: int, duration: int) -> int:
+        return math.ceil(duration / self._slot_minutes[device_id])
+
+    def openings(self, institution_id: int, kind: str, day: int, duration: int) -> list[Opening]:
+        """Start times on `day` where some device of the kind is free for `duration`, earliest
+        first, one device per start."""
+        by_start: dict[int, int] = {}
+        for device_id in self._devices.get((institution_id, kind), ()):
+            if self._day_left.get((device_id, day), 1) <= 0:
+                continue
+            free = self._free.get((device_id, day), set())
+            step = self._slot_minutes[device_id]
+            needed = self.slots_needed(device_id, duration)
+            for start in free:
+                if start not in by_start and all(
+                    start + k * step in free for k in range(1, needed)
+                ):
+                    by_start[start] = device_id
+        return [Opening(start, device) for start, device in sorted(by_start.items())]
+
+    def take(self, device_id: int, start: int, duration: int) -> None:
+        """Mark a booked exam's slots as used (the benchmark's stand-in for the database)."""
+        day = start // DAY
+        step = self._slot_minutes[device_id]
+        for k in range(self.slots_needed(device_id, duration)):
+            self._free[(device_id, day)].discard(start + k * step)
+        if (device_id, day) in self._day_left:
+            self._day_left[(device_id, day)] -= 1
+
+
+@dataclass(frozen=True)
+class Opening:
+    start: int
+    device_id: int
+
+
+@dataclass(frozen=True)
+class Need:
+    """An open order to place: at `institution_id`, not before day `earliest_day`."""
+
+    key: int
+    spec: ExamSpec
+    institution_id: int
+    earliest_day: int = 0
+
+
+@dataclass(frozen=True)
+class Booked:
+    need: Need
+    start: int
+    device_id: int
+
+    @property
+    def placement(self) -> Placement:
+        return Placement(self.need.key, self.need.spec, self.start)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.need.spec.duration
+
+    @property
+    def visit(self) -> tuple[int, int]:
+        return (self.need.institution_id, self.start // DAY)
+
+
+class Why:
+    """Why an order could not be placed (a rule's reason is given by the rule)."""
+
+    PREPARATION = "preparation"
+    NO_TIME = "no_time"
+    RULE = "rule"
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    need: Need
+    why: str
+    rule: Rule | None = None
+    alternative: Booked | None = None
+
+
+@dataclass
+class Plan:
+    exams: list[Booked]
+    unplaced: list[Unplaced] = field(default_factory=list)
+    flags: list[Violation] = field(default_factory=list)
+    solver: str = "greedy"
+
+    @property
+    def visits(self) -> list[tuple[int, int]]:
+        return sorted({exam.visit for exam in self.exams}, key=lambda visit: visit[1])
+
+    @property
+    def minutes_on_site(self) -> int:
+        total = 0
+        for visit in self.visits:
+            exams = [exam for exam in self.exams if exam.visit == visit]
+            total += max(e.end for e in exams) - min(e.start for e in exams)
+        return total
+
+
+@dataclass
+class _Context:
+    calendar: Calendar
+    rules: list[Rule]
+    days: list[int]
+    history: list[Placement]
+    not_before: int
+    _openings: dict[tuple[int, str, int, int], list[Opening]] = field(default_factory=dict)
+
+    def openings(self, need: Need, day: int) -> list[Opening]:
+        key = (need.institution_id, need.spec.device_kind, day, need.spec.duration)
+        if key not in self._openings:
+            self._openings[key] = [
+                o
+                for o in self.calendar.openings(*key)
+                if o.start >= self.not_before and day >= need.earliest_day
+            ]
+        return self._openings[key]
+
+
+def plan_visits(
+    needs: Sequence[Need],
+    calendar: Calendar,
+    rules: Sequence[Rule],
+    *,
+    days: Sequence[int],
+    history: Sequence[Placement] = (),
+    not_before: int = 0,
+    alternative_days: Sequence[int] = (),
+    time_limit: float = CP_SAT_SECONDS,
+) -> Plan:
+    """Plan `needs` on the allowed `days` (in the patient's order of preference). Orders that
+    cannot be placed come back with the reason and, searched over `alternative_days`, the
+    nearest time they could be."""
+    context = _Context(calendar, list(rules), list(days), list(history), not_before)
+    greedy = Plan(_greedy(needs, context), solver="greedy")
+    plan = None
+    if len(needs) > 1:
+        plan = _one_visit(needs, context, time_limit) or _solve(
+            needs, context, time_limit, hint=greedy
+        )
+    plan = plan or greedy
+    placed_keys = {exam.need.key for exam in plan.exams}
+    unplaced = [need for need in needs if need.key not in placed_keys]
+    plan.unplaced = [_why_not(need, plan, context, alternative_days) for need in unplaced]
+    plan.flags = flags([e.placement for e in plan.exams], rules, history)
+    return plan
+
+
+# --- greedy ---------------------------------------------------------------------------------
+
+
+def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
+    """Repeatedly take the day (and institution) that fits the most remaining orders, in
+    rule order, each as early as possible after the previous one."""
+    remaining = _sequence(needs, context.rules)
+    placed: list[Booked] = []
+    while remaining:
+        best: list[Booked] = []
+        best_score = (0, 0)
+        for day in context.days:
+            for institution_id in dict.fromkeys(n.institution_id for n in remaining):
+                here = [n for n in remaining if n.institution_id == institution_id]
+                packed = _pack(day, here, placed, context)
+                if packed:
+                    score = (len(packed), -(packed[-1].end - packed[0].start))
+                    if score > best_score:
+                        best, best_score = packed, score
+            if len(best) == len(remaining) and -best_score[1] == _busy_minutes(remaining):
+                break  # everything left in one visit without a gap: no day does better
+        if not best:
+            break
+        placed.extend(best)
+        taken = {exam.need.key for exam in best}
+        remaining = [n for n in remaining if n.key not in taken]
+    return placed
+
+
+def _busy_minutes(needs: Sequence[Need]) -> int:
+    return sum(need.spec.duration for need in needs)
+
+
+def _pack(day: int, needs: list[Need], placed: list[Booked], context: _Context) -> list[Booked]:
+    packed: list[Booked] = []
+    ready = day * DAY
+    for need in needs:
+        if need.earliest_day > day:
+            continue
+        others = [exam.placement for exam in [*placed, *packed]]
+        busy = [(exam.start, exam.end) for exam in [*placed, *packed]]
+        for opening in context.openings(need, day):
+            if opening.start < ready:
+                continue
+            candidate = Placement(need.key, need.spec, opening.start)
+            if any(start < candidate.end and candidate.start < end for start, end in busy):
+                continue
+            broken = fits(candidate, others, context.rules, context.history)
+            if broken is not None:
+                continue
+            packed.append(Booked(need, opening.start, opening.device_id))
+            ready = candidate.end
+            break
+    return packed
+
+
+def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
+    """Fasting exams first (they belong to the morning), then any order the rules ask for:
+    ultrasound before endoscopy and barium, CT before barium."""
+    ordered = sorted(needs, key=lambda n: ("fasting" not in n.spec.tags, -n.spec.duration))
+    sorter: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
+    for need in ordered:
+        sorter.add(need.key)
+    for rule in rules:
+        for a in ordered:
+            for b in ordered:
+                if a is b or rule.first not in a.spec.tags or rule.second not in b.spec.tags:
+                    continue
+                if rule.kind == RuleKind.BEFORE:
+                    sorter.add(b.key, a.key)
+                elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
+                    sorter.add(a.key, b.key)
+    by_key = {n.key: n for n in ordered}
+    try:
+        return [by_key[key] for key in sorter.static_order()]
+    except graphlib.CycleError:
+        return ordered
+
+
+# --- CP-SAT ---------------------------------------------------------------------------------
+
+
+def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> Plan | None:
+    """The best single visit, day by day in the patient's order of preference: least time on
+    site, the earlier day on a tie. Each day is a small model; a day where the exams fit back
+    to back ends the search. None when the orders are at several institutions or no day
+    takes them all."""
+    if len({need.institution_id for need in needs}) > 1:
+        return None
+    best: tuple[int, list[Booked]] | None = None
+    shortest = _busy_minutes(needs)
+    in_rule_order = _sequence(needs, context.rules)
+    for day in context.days:
+        packed = _pack(day, in_rule_order, [], context)
+        if len(packed) == len(needs) and packed[-1].end - packed[0].start == shortest:
+            return Plan(packed, solver="greedy")  # back to back on the best day: optimal
+        options = {}
+        for need in needs:
+            options[need.key] = {
+                start: device
+                for start, device in _options(need, context).items()
+                if start // DAY == day
+            }
+        if not all(options.values()):
+            continue
+        found = _solve_day(needs, options, context, time_limit)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+            if found[0] == shortest:
+                break
+    if best is None:
+        return None
+    return Plan(best[1], solver="cp-sat")
+
+
+def _solve_day(
+    needs: Sequence[Need], options: dict[int, dict[int, int]], context: _Context, limit: float
+) -> tuple[int, list[Booked]] | None:
+    model = cp_model.CpModel()
+    starts, intervals = {}, []
+    for need in needs:
+        values = sorted(options[need.key])
+        start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), "")
+        intervals.append(model.new_fixed_size_interval_var(start, need.spec.duration, ""))
+        starts[need.key] = start
+    model.add_no_overlap(intervals)
+    # One day for all: day-apart rules become constants, and a pair they forbid makes the
+    # model infeasible.
+    _add_rules(model, needs, starts, dict.fromkeys(starts, 0), context.rules)
+    first = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
+    last = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
+    model.add_min_equality(first, list(starts.values()))
+    model.add_max_equality(last, [starts[n.key] + n.spec.duration for n in needs])
+    model.minimize(last - first)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = limit
+    solver.parameters.num_workers = 1
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = {need.key: solver.value(starts[need.key]) for need in needs}
+    exams = [Booked(n, chosen[n.key], options[n.key][chosen[n.key]]) for n in needs]
+    return solver.value(last - first), sorted(exams, key=lambda e: e.start)
+
+
+def _solve(
+    needs: Sequence[Need], context: _Context, time_limit: float, *, hint: Plan
+) -> Plan | None:
+    """The optimal plan of every order that has some possible time, or None when CP-SAT finds
+    no plan in time (or none exists: the greedy packer then says which orders cannot go)."""
+    options = {need.key: _options(need, context) for need in needs}
+    placeable = [need for need in needs if options[need.key]]
+    if not placeable:
+        return None
+    model = cp_model.CpModel()
+    starts, days_of, intervals = {}, {}, []
+    for need in placeable:
+        values = sorted(options[need.key])
+        start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"s{need.key}")
+        day = model.new_int_var(values[0] // DAY, values[-1] // DAY, f"d{need.key}")
+        model.add_division_equality(day, start, DAY)
+        intervals.append(model.new_fixed_size_interval_var(start, need.spec.duration, ""))
+        starts[need.key], days_of[need.key] = start, day
+    model.add_no_overlap(intervals)
+    _add_rules(model, placeable, starts, days_of, context.rules)
+    for exam in hint.exams:
+        if exam.need.key in starts and exam.start in options[exam.need.key]:
+            model.add_hint(starts[exam.need.key], exam.start)
+    visits, on_site, day_sum = _visit_terms(model, placeable, options, starts, days_of)
+    model.minimize(VISIT_WEIGHT * visits + MINUTE_WEIGHT * on_site + day_sum)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    exams = []
+    for need in placeable:
+        start = solver.value(starts[need.key])
+        exams.append(Booked(need, start, options[need.key][start]))
+    return Plan(sorted(exams, key=lambda e: e.start), solver="cp-sat")
+
+
+def _options(need: Need, context: _Context) -> dict[int, int]:
+    """Possible starts (→ device) on the allowed days that break no rule on their own or
+    against the patient's history."""
+    found = {}
+    for day in context.days:
+        for opening in context.openings(need, day):
+            candidate = Placement(need.key, need.spec, opening.start)
+            if fits(candidate, [], context.rules, context.history) is None:
+                found[opening.start] = opening.device_id
+    return found
+
+
+def _add_rules(model, needs, starts, days_of, rules: Sequence[Rule]) -> None:
+    for rule in rules:
+        for a in needs:
+            for b in needs:
+                if a is b or rule.first not in a.spec.tags or rule.second not in b.spec.tags:
+                    continue
+                sa, sb, da, db = starts[a.key], starts[b.key], days_of[a.key], days_of[b.key]
+                if rule.kind == RuleKind.BEFORE:
+                    model.add(sa + a.spec.duration <= sb)
+                elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
+                    b_first = model.new_bool_var("")
+                    model.add(sb + b.spec.duration <= sa).only_enforce_if(b_first)
+                    model.add(db - da >= rule.days).only_enforce_if(b_first.Not())
+                elif rule.kind == RuleKind.DAYS_APART:
+                    a_first = model.new_bool_var("")
+                    model.add(db - da >= rule.days).only_enforce_if(a_first)
+                    model.add(da - db >= rule.days).only_enforce_if(a_first.Not())
+                elif rule.kind == RuleKind.NOT_SAME_DAY:
+                    model.add(da != db)
+
+
+def _visit_terms(model, needs, options, starts, days_of):
+    """Number of visits (institution, day), minutes on site summed over visits, and the sum of
+    the days (so that among equal plans the earliest wins)."""
+    members: dict[tuple[int, int], list] = defaultdict(list)
+    for need in needs:
+        on_day = {}
+        for day in sorted({start // DAY for start in options[need.key]}):
+            here = model.new_bool_var("")
+            model.add(days_of[need.key] == day).only_enforce_if(here)
+            model.add(days_of[need.key] != day).only_enforce_if(here.Not())
+            on_day[day] = here
+            members[(need.institution_id, day)].append((need, here))
+        model.add_exactly_one(on_day.values())
+    visit_count, minutes = [], []
+    for (_, day), group in members.items():
+        used = model.new_bool_var("")
+        first = model.new_int_var(day * DAY, (day + 1) * DAY, "")
+        last = model.new_int_var(day * DAY, (day + 1) * DAY, "")
+        for need, here in group:
+            model.add_implication(here, used)
+            model.add(first <= starts[need.key]).only_enforce_if(here)
+            model.add(last >= starts[need.key] + need.spec.duration).only_enforce_if(here)
+        model.add(first == last).only_enforce_if(used.Not())
+        model.add_bool_or([here for _, here in group]).only_enforce_if(used)
+        visit_count.append(used)
+        minutes.append(last - first)
+    return sum(visit_count), sum(minutes), sum(days_of.values())
+
+
+# --- orders that cannot be placed -----------------------------------------------------------
+
+
+def _why_not(
+    need: Need, plan: Plan, context: _Context, alternative_days: Sequence[int]
+) -> Unplaced:
+    openings = [o for day in context.days for o in context.openings(need, day)]
+    rule = None
+    if not openings:
+        beyond = need.earliest_day > max(context.days, default=-1)
+        why = Why.PREPARATION if beyond else Why.NO_TIME
+    else:
+        others = [exam.placement for exam in plan.exams]
+        broken = (
+            fits(Placement(need.key, need.spec, o.start), others, context.rules, context.history)
+            for o in openings
+        )
+        rule = next((r for r in broken if r is not None), None)
+        why = Why.RULE if rule else Why.NO_TIME
+    wider = _Context(
+        context.calendar, context.rules, list(alternative_days), context.history, context.not_before
+    )
+    return Unplaced(need, why, rule, _pack_anywhere(need, plan.exams, wider))
+
+
+def _pack_anywhere(need: Need, placed: list[Booked], context: _Context) -> Booked | None:
+    for day in context.days:
+        packed = _pack(day, [need], placed, context)
+        if packed:
+            return packed[0]
+    return None

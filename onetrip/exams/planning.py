@@ -1,0 +1,325 @@
+"""Proposing a one-trip plan for a patient's open orders, explained in plain words (R-EXAM-1).
+
+Reads only: the device calendars and the patient's exams become a `Calendar` and placements
+for `planner.plan_visits`; the proposal is shown at the doctor's desk, on the patient's phone
+and at the appointment centre, and `services.confirm_plan` books what the patient accepts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from onetrip.consortium.models import Institution
+from onetrip.core import clock
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.exams import planner, rules
+from onetrip.exams.models import (
+    Device,
+    DeviceDay,
+    DeviceSlot,
+    ExamOrder,
+    OrderStatus,
+    RuleKind,
+)
+from onetrip.exams.planner import Booked, Calendar, Need, Plan, Unplaced, Why
+from onetrip.exams.rules import DAY, ExamSpec, Placement
+from onetrip.identity import services as identity
+from onetrip.identity.models import Patient
+
+HORIZON_DAYS = 14
+ARRIVAL_MINUTES = 30  # nothing is proposed sooner than this from now
+HISTORY_DAYS = 31  # the longest rule window (30-day repeat) and a day
+
+
+@dataclass(frozen=True)
+class ProposedExam:
+    order: ExamOrder
+    device: Device
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NotPlanned:
+    order: ExamOrder
+    reason: str
+    alternative: ProposedExam | None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    patient: Patient
+    exams: list[ProposedExam]
+    not_planned: list[NotPlanned]
+    explanation: list[str]
+    visits: int
+    minutes_on_site: int
+    solver: str
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return sorted({timezone.localtime(e.starts_at).date() for e in self.exams})
+
+
+def propose_plan(
+    patient_id: int, *, actor: Actor, preferred_days: Sequence[dt.date] = ()
+) -> Proposal:
+    """Plan the patient's orders not yet booked, on the preferred days if given (otherwise on
+    any of the next two weeks)."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("exams.book_exam")
+    patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    base = clock.today()
+    days = _allowed_days(base, preferred_days)
+    orders = list(
+        ExamOrder.objects.select_related("item", "performing_institution")
+        .filter(patient=patient, status=OrderStatus.ORDERED)
+        .order_by("pk")
+    )
+    needs = [_need(order, base) for order in orders]
+    calendar = load_calendar(base, needs)
+    plan_rules = rules.active_rules()
+    plan = planner.plan_visits(
+        needs,
+        calendar,
+        plan_rules,
+        days=days,
+        history=patient_history(patient.pk, base),
+        not_before=minutes_from(base, clock.now()) + ARRIVAL_MINUTES,
+        alternative_days=range(HORIZON_DAYS) if preferred_days else (),
+    )
+    return _present(patient, plan, orders, base, plan_rules)
+
+
+def _allowed_days(base: dt.date, preferred: Sequence[dt.date]) -> list[int]:
+    horizon = list(range(HORIZON_DAYS))
+    if not preferred:
+        return horizon
+    chosen = sorted({(day - base).days for day in preferred})
+    if not chosen or chosen[0] < 0 or chosen[-1] >= HORIZON_DAYS:
+        raise InvalidInput.field(
+            "preferred_days",
+            _("Choose days from today up to %(days)s days ahead.") % {"days": HORIZON_DAYS - 1},
+        )
+    return chosen
+
+
+def _need(order: ExamOrder, base: dt.date) -> Need:
+    ready = timezone.localtime(order.ordered_at).date() + dt.timedelta(days=order.item.lead_days)
+    return Need(
+        key=order.pk,
+        spec=ExamSpec.of(order.item),
+        institution_id=order.performing_institution_id,
+        earliest_day=max(0, (ready - base).days),
+    )
+
+
+def minutes_from(base: dt.date, moment: dt.datetime) -> int:
+    local = timezone.localtime(moment)
+    return (local.date() - base).days * DAY + local.hour * 60 + local.minute
+
+
+def moment_at(base: dt.date, minutes: int) -> dt.datetime:
+    day = base + dt.timedelta(days=minutes // DAY)
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time(0)))
+    return midnight + dt.timedelta(minutes=minutes % DAY)
+
+
+def load_calendar(base: dt.date, needs: Sequence[Need]) -> Calendar:
+    """Free slots of the devices the needs could use, over the planning horizon."""
+    calendar = Calendar()
+    wanted = {(n.institution_id, n.spec.device_kind) for n in needs}
+    devices = [
+        d
+        for d in Device.objects.filter(
+            is_active=True, institution_id__in={i for i, _ in wanted}
+        ).order_by("pk")
+        if (d.institution_id, d.kind) in wanted
+    ]
+    if not devices:
+        return calendar
+    for device in devices:
+        calendar.add_device(device.pk, device.institution_id, device.kind, device.slot_minutes)
+    last = base + dt.timedelta(days=HORIZON_DAYS - 1)
+    for device_id, date, capacity, booked in DeviceDay.objects.filter(
+        device__in=devices, date__range=(base, last)
+    ).values_list("device_id", "date", "capacity", "booked"):
+        calendar.set_day_left(device_id, (date - base).days, capacity - booked)
+    free = DeviceSlot.objects.filter(
+        device__in=devices,
+        day__date__range=(base, last),
+        booked__lt=F("capacity"),
+    ).values_list("device_id", "starts_at")
+    for device_id, starts_at in free:
+        calendar.add_free_slot(device_id, minutes_from(base, starts_at))
+    return calendar
+
+
+def patient_history(patient_id: int, base: dt.date, *, excluding: Sequence[int] = ()) -> list:
+    """The patient's exams booked or done around the horizon, as placements for the rules."""
+    since = timezone.make_aware(dt.datetime.combine(base, dt.time(0))) - dt.timedelta(
+        days=HISTORY_DAYS
+    )
+    rows = (
+        ExamOrder.objects.select_related("item")
+        .filter(
+            patient_id=patient_id,
+            status__in=(OrderStatus.BOOKED, OrderStatus.CHECKED_IN, OrderStatus.COMPLETED),
+        )
+        .exclude(pk__in=excluding)
+    )
+    history = []
+    for order in rows:
+        when = order.starts_at or order.started_at or order.completed_at
+        if when is not None and when >= since:
+            history.append(Placement(order.pk, ExamSpec.of(order.item), minutes_from(base, when)))
+    return history
+
+
+# --- presentation ---------------------------------------------------------------------------
+
+
+def _present(
+    patient: Patient,
+    plan: Plan,
+    orders: list[ExamOrder],
+    base: dt.date,
+    plan_rules: list[rules.Rule],
+) -> Proposal:
+    by_id = {order.pk: order for order in orders}
+    devices = Device.objects.in_bulk(
+        {e.device_id for e in plan.exams}
+        | {u.alternative.device_id for u in plan.unplaced if u.alternative}
+    )
+
+    def proposed(exam: Booked) -> ProposedExam:
+        return ProposedExam(
+            by_id[exam.need.key],
+            devices[exam.device_id],
+            moment_at(base, exam.start),
+            moment_at(base, exam.end),
+        )
+
+    exams = [proposed(e) for e in sorted(plan.exams, key=lambda e: e.start)]
+    not_planned = [
+        NotPlanned(
+            by_id[u.need.key],
+            _reason(u),
+            proposed(u.alternative) if u.alternative else None,
+        )
+        for u in plan.unplaced
+    ]
+    return Proposal(
+        patient=patient,
+        exams=exams,
+        not_planned=not_planned,
+        explanation=explain(plan, base, plan_rules),
+        visits=len(plan.visits),
+        minutes_on_site=plan.minutes_on_site,
+        solver=plan.solver,
+    )
+
+
+def _reason(unplaced: Unplaced) -> str:
+    if unplaced.why == Why.RULE and unplaced.rule is not None:
+        return unplaced.rule.reason
+    if unplaced.why == Why.PREPARATION:
+        return _("it needs preparation first, so it cannot be on the days chosen")
+    return _("no free time on the days chosen")
+
+
+def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list[str]:
+    """Each decision of the plan in plain words, in the reader's language."""
+    lines = [_summary(plan, base)]
+    exams = sorted(plan.exams, key=lambda e: e.start)
+    for rule in plan_rules:
+        for exam in exams:
+            lines.extend(_rule_lines(rule, exam, exams))
+    for exam in exams:
+        if exam.need.spec.lead_days:
+            lines.append(
+                _("%(exam)s needs preparation the day before, so it is on %(date)s.")
+                % {"exam": exam.need.spec.name, "date": _date(base, exam.start)}
+            )
+    for flag in plan.flags:
+        lines.append(
+            _("Note: %(exam)s again within %(days)s days: %(reason)s.")
+            % {"exam": flag.first.spec.name, "days": flag.rule.days, "reason": flag.rule.reason}
+        )
+    for unplaced in plan.unplaced:
+        line = _("%(exam)s could not be planned: %(reason)s.") % {
+            "exam": unplaced.need.spec.name,
+            "reason": _reason(unplaced),
+        }
+        if unplaced.alternative:
+            line += " " + _("The nearest possible time is %(when)s.") % {
+                "when": _when(base, unplaced.alternative.start)
+            }
+        lines.append(line)
+    return lines
+
+
+def _summary(plan: Plan, base: dt.date) -> str:
+    visits = plan.visits
+    if not visits:
+        return _("No exam could be planned.")
+    if len(visits) == 1:
+        institution = Institution.objects.get(pk=visits[0][0])
+        message = _(
+            "All %(count)s exams in one visit on %(date)s at %(place)s, %(minutes)s minutes on "
+            "site."
+        )
+        return message % {
+            "count": len(plan.exams),
+            "date": _date(base, visits[0][1] * DAY),
+            "place": institution.name,
+            "minutes": plan.minutes_on_site,
+        }
+    return _("%(count)s exams in %(visits)s visits: the rules below do not allow fewer.") % {
+        "count": len(plan.exams),
+        "visits": len(visits),
+    }
+
+
+def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str]:
+    """The sentences a rule contributes about `exam` (as the rule's first exam)."""
+    spec = exam.need.spec
+    if rule.first not in spec.tags:
+        return []
+    if rule.kind == RuleKind.MORNING_ONLY:
+        return [
+            _("%(exam)s in the morning: %(reason)s.") % {"exam": spec.name, "reason": rule.reason}
+        ]
+    lines = []
+    for other in exams:
+        if other is exam or rule.second not in other.need.spec.tags:
+            continue
+        names = {"first": spec.name, "second": other.need.spec.name, "reason": rule.reason}
+        names["days"] = rule.days
+        if rule.kind == RuleKind.BEFORE:
+            lines.append(_("%(first)s before %(second)s: %(reason)s.") % names)
+        elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER and other.start < exam.start:
+            lines.append(_("%(second)s before %(first)s: %(reason)s.") % names)
+        elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
+            lines.append(
+                _("%(second)s at least %(days)s days after %(first)s: %(reason)s.") % names
+            )
+        elif rule.kind in (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY) and exam.start < other.start:
+            lines.append(_("%(first)s and %(second)s on different days: %(reason)s.") % names)
+    return lines
+
+
+def _date(base: dt.date, minutes: int) -> str:
+    return f"{base + dt.timedelta(days=minutes // DAY):%Y-%m-%d}"
+
+
+def _when(base: dt.date, minutes: int) -> str:
+    return f"{moment_at(base, minutes):%Y-%m-%d %H:%M}"

@@ -1,0 +1,184 @@
+"""Preparation, sequencing and conflict rules, evaluated on exams placed in time (R-EXAM-1).
+
+Rules are rows (`ExamRule`) naming exam families by tag; this module reads them into plain
+values and says whether placed exams break them. The planner, plan confirmation, rescheduling
+and the benchmark all judge with `violations`, so there is one reading of each rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from onetrip.exams.models import ExamItem, ExamRule, RuleKind
+
+DAY = 1440  # minutes; placements count minutes from midnight of the plan's first day
+NOON = 12 * 60
+FASTING_TAG = "fasting"
+
+
+@dataclass(frozen=True)
+class ExamSpec:
+    """What the rules and the planner need of an exam item."""
+
+    code: str
+    name: str
+    device_kind: str
+    duration: int
+    tags: frozenset[str]
+    lead_days: int = 0
+
+    @classmethod
+    def of(cls, item: ExamItem) -> ExamSpec:
+        tags = set(item.tags) | ({FASTING_TAG} if item.is_fasting else set())
+        return cls(
+            code=item.code,
+            name=item.display_name,
+            device_kind=item.device_kind,
+            duration=item.duration_minutes,
+            tags=frozenset(tags),
+            lead_days=item.lead_days,
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    kind: str
+    first: str
+    second: str
+    days: int
+    reason: str
+
+    @classmethod
+    def of(cls, row: ExamRule) -> Rule:
+        return cls(row.code, row.kind, row.first_tag, row.second_tag, row.days, row.reason_text)
+
+    @property
+    def is_flag(self) -> bool:
+        """A repeat is flagged for the doctor to confirm, never refused."""
+        return self.kind == RuleKind.REPEAT_WITHIN_DAYS
+
+
+def active_rules() -> list[Rule]:
+    return [Rule.of(row) for row in ExamRule.objects.filter(is_active=True)]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An exam at a time: `start` in minutes from midnight of the plan's first day (earlier
+    days are negative), so day and time of day are plain arithmetic."""
+
+    key: object
+    spec: ExamSpec
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + self.spec.duration
+
+    @property
+    def day(self) -> int:
+        return self.start // DAY
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: Rule
+    first: Placement
+    second: Placement | None = None
+
+
+def unary_violation(rule: Rule, exam: Placement) -> bool:
+    return (
+        rule.kind == RuleKind.MORNING_ONLY
+        and rule.first in exam.spec.tags
+        and exam.start % DAY >= NOON
+    )
+
+
+def pair_violation(rule: Rule, first: Placement, second: Placement) -> bool:
+    """Whether `first` (carrying the rule's first tag) and `second` (its second tag) break it."""
+    if rule.first not in first.spec.tags or rule.second not in second.spec.tags:
+        return False
+    gap_days = second.day - first.day
+    if rule.kind == RuleKind.BEFORE:
+        return second.start < first.end
+    if rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
+        return second.start >= first.start and gap_days < rule.days
+    if rule.kind == RuleKind.DAYS_APART:
+        return abs(gap_days) < rule.days
+    if rule.kind == RuleKind.NOT_SAME_DAY:
+        return gap_days == 0
+    return False
+
+
+def repeat_flag(rule: Rule, new: Placement, earlier: Placement) -> bool:
+    return (
+        rule.kind == RuleKind.REPEAT_WITHIN_DAYS
+        and rule.first in new.spec.tags
+        and new.spec.code == earlier.spec.code
+        and abs(new.day - earlier.day) < rule.days
+    )
+
+
+def violations(
+    exams: Sequence[Placement], rules: Iterable[Rule], history: Sequence[Placement] = ()
+) -> list[Violation]:
+    """Blocking rules broken by `exams`, among themselves or against the patient's `history`
+    (exams already booked or done)."""
+    found = []
+    for rule in rules:
+        if rule.is_flag:
+            continue
+        for exam in exams:
+            if unary_violation(rule, exam):
+                found.append(Violation(rule, exam))
+        for first, second in _pairs(exams, history):
+            if pair_violation(rule, first, second):
+                found.append(Violation(rule, first, second))
+    return found
+
+
+def flags(
+    exams: Sequence[Placement], rules: Iterable[Rule], history: Sequence[Placement] = ()
+) -> list[Violation]:
+    """Repeats to confirm with the ordering doctor (the same enhanced exam within 30 days…)."""
+    return [
+        Violation(rule, new, earlier)
+        for rule in rules
+        if rule.is_flag
+        for new in exams
+        for earlier in [*history, *exams]
+        if earlier is not new and earlier.start < new.start and repeat_flag(rule, new, earlier)
+    ]
+
+
+def _pairs(
+    exams: Sequence[Placement], history: Sequence[Placement]
+) -> Iterable[tuple[Placement, Placement]]:
+    """Every ordered pair with at least one exam of the plan."""
+    for index, exam in enumerate(exams):
+        for other_index, other in enumerate(exams):
+            if other_index != index:
+                yield exam, other
+        for past in history:
+            yield exam, past
+            yield past, exam
+
+
+def fits(
+    exam: Placement,
+    others: Sequence[Placement],
+    rules: Iterable[Rule],
+    history: Sequence[Placement] = (),
+) -> Rule | None:
+    """The first blocking rule that `exam` breaks next to `others` and `history`, or None."""
+    for rule in rules:
+        if rule.is_flag:
+            continue
+        if unary_violation(rule, exam):
+            return rule
+        for other in [*others, *history]:
+            if pair_violation(rule, exam, other) or pair_violation(rule, other, exam):
+                return rule
+    return None

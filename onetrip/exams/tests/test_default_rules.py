@@ -1,0 +1,155 @@
+"""Each default rule (R-EXAM-1, domain-rules §2.3) changes the plan: the same patient on the
+same calendar gets a plan that keeps the rule, and one that breaks it once the rule is removed.
+Calendars are built so that, without the rule, breaking it is the shorter visit."""
+
+from __future__ import annotations
+
+import pytest
+
+from onetrip.exams import planner
+from onetrip.exams.catalogue import DEVICE_DEFAULTS, default_rules, default_specs
+from onetrip.exams.planner import Calendar, Need, Plan, plan_visits
+from onetrip.exams.rules import DAY, NOON, Placement
+
+SPECS = default_specs()
+HOSPITAL = 1
+ALL_DAY = ((8, 0), (17, 0))
+
+
+def minutes(day: int, hour: int, minute: int = 0) -> int:
+    return day * DAY + hour * 60 + minute
+
+
+def calendar(free: dict[str, list[tuple[int, tuple[int, int], tuple[int, int]]]]) -> Calendar:
+    """One device per kind, free on (day, (from h, m), (to h, m)) periods."""
+    cal = Calendar()
+    for number, (kind, periods) in enumerate(free.items(), start=1):
+        step = DEVICE_DEFAULTS[kind].slot_minutes
+        cal.add_device(number, HOSPITAL, kind, step)
+        for day, start, end in periods:
+            for at in range(minutes(day, *start), minutes(day, *end), step):
+                cal.add_free_slot(number, at)
+    return cal
+
+
+def every_day(*periods):
+    return [(day, start, end) for day in range(14) for start, end in periods]
+
+
+def plan(codes, cal, *, without=None, history=()) -> Plan:
+    rules = [rule for rule in default_rules() if rule.code != without]
+    needs = [Need(index, SPECS[code], HOSPITAL) for index, code in enumerate(codes)]
+    return plan_visits(needs, cal, rules, days=range(14), history=history)
+
+
+def exam(plan: Plan, code: str):
+    return next(e for e in plan.exams if e.need.spec.code == code)
+
+
+def us_then(second_code: str, second_kind: str, early: tuple[int, int]):
+    """The second exam's device is free first thing and again from 10:00, ultrasound only
+    between (`early` to 09:30): unconstrained, the second exam goes first."""
+    cal = calendar(
+        {
+            "ultrasound": [(0, early, (9, 30))],
+            second_kind: [(0, (8, 0), early), (0, (10, 0), (12, 0))],
+        }
+    )
+    return (
+        ["US_ABD", second_code],
+        cal,
+        lambda p: exam(p, "US_ABD").end <= exam(p, second_code).start,
+    )
+
+
+def ct_then_barium(barium_code: str):
+    """Fluoroscopy is free first thing and from 10:00, CT only from 08:30 to 09:30 (every
+    day): unconstrained, the CT straight after the barium is the shortest visit."""
+    cal = calendar(
+        {
+            "fluoroscopy": [(0, (8, 0), (8, 30)), (0, (10, 0), (12, 0))],
+            "ct": every_day(((8, 30), (9, 30))),
+        }
+    )
+
+    def keeps(p):
+        barium, ct = exam(p, barium_code), exam(p, "CT_ABD")
+        return ct.start < barium.start or ct.start // DAY - barium.start // DAY >= 7
+
+    return [barium_code, "CT_ABD"], cal, keeps
+
+
+def apart(days: int):
+    return lambda p: abs(p.exams[0].start // DAY - p.exams[1].start // DAY) >= days
+
+
+SCENARIOS = {
+    "FASTING_MORNING": (
+        ["US_ABD"],
+        calendar({"ultrasound": [(0, (14, 0), (17, 0)), (1, (8, 0), (12, 0))]}),
+        lambda p: exam(p, "US_ABD").start % DAY < NOON,
+    ),
+    "US_BEFORE_GASTROSCOPY": us_then("GASTROSCOPY", "endoscopy", (8, 30)),
+    "US_BEFORE_COMBINED_ENDOSCOPY": us_then("GASTRO_COLONO_SED", "endoscopy", (9, 0)),
+    "US_BEFORE_BARIUM": us_then("BARIUM_MEAL", "fluoroscopy", (8, 30)),
+    "US_BEFORE_CHOLANGIOGRAPHY": us_then("CHOLANGIOGRAPHY", "fluoroscopy", (8, 30)),
+    "BARIUM_MEAL_THEN_CT_7D": ct_then_barium("BARIUM_MEAL"),
+    "BARIUM_ENEMA_THEN_CT_3D": ct_then_barium("BARIUM_ENEMA"),
+    "IODINE_7_DAYS_APART": (
+        ["CT_CHEST_ENH", "CHOLANGIOGRAPHY"],
+        calendar({"ct": every_day(ALL_DAY), "fluoroscopy": every_day(ALL_DAY)}),
+        apart(7),
+    ),
+    "ENHANCED_CT_MRI_NOT_SAME_DAY": (
+        ["CT_CHEST_ENH", "MRI_HEAD_ENH"],
+        calendar({"ct": every_day(ALL_DAY), "mri": every_day(ALL_DAY)}),
+        apart(1),
+    ),
+    "GASTRO_COLONO_ONLY_COMBINED": (
+        ["GASTROSCOPY", "COLONOSCOPY"],
+        calendar({"endoscopy": every_day(ALL_DAY)}),
+        apart(1),
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_code", sorted(SCENARIOS))
+def test_each_default_rule_shapes_the_plan(rule_code):
+    codes, cal, keeps_rule = SCENARIOS[rule_code]
+    with_rule = plan(codes, cal)
+    without_rule = plan(codes, cal, without=rule_code)
+    assert len(with_rule.exams) == len(without_rule.exams) == len(codes)
+    assert keeps_rule(with_rule)
+    assert not keeps_rule(without_rule)
+
+
+def test_every_default_rule_has_a_scenario():
+    blocking = {rule.code for rule in default_rules() if not rule.is_flag}
+    assert blocking == set(SCENARIOS)
+
+
+def test_a_repeat_of_the_same_enhanced_exam_within_30_days_is_flagged():
+    cal = calendar({"ct": every_day(ALL_DAY)})
+    ten_days_ago = [Placement("earlier", SPECS["CT_ABD_ENH"], minutes(-10, 9))]
+    flagged = plan(["CT_ABD_ENH"], cal, history=ten_days_ago)
+    unflagged = plan(["CT_ABD_ENH"], cal, history=ten_days_ago, without="ENHANCED_REPEAT_30D")
+    assert [f.rule.code for f in flagged.flags] == ["ENHANCED_REPEAT_30D"]
+    assert flagged.exams  # flagged for the doctor, not refused
+    assert unflagged.flags == []
+
+
+def test_the_combined_sedated_procedure_is_one_exam_in_one_visit():
+    cal = calendar({"endoscopy": every_day(ALL_DAY), "ultrasound": every_day(ALL_DAY)})
+    combined = plan(["US_ABD", "GASTRO_COLONO_SED"], cal)
+    assert len(combined.visits) == 1
+
+
+@pytest.mark.parametrize("rule_code", sorted(SCENARIOS))
+def test_the_greedy_fallback_keeps_each_rule_too(rule_code):
+    """When CP-SAT runs out of time the greedy packer's plan is offered: it keeps every rule."""
+    codes, cal, keeps_rule = SCENARIOS[rule_code]
+    needs = [Need(index, SPECS[code], HOSPITAL) for index, code in enumerate(codes)]
+    context = planner._Context(cal, default_rules(), list(range(14)), [], 0)
+    greedy = Plan(planner._greedy(needs, context))
+    assert len(greedy.exams) == len(codes)
+    assert keeps_rule(greedy)

@@ -1,0 +1,74 @@
+"""Results delivered twice at the same moment, or two results for one order at once (R-EXAM-4):
+filed once, never a database error. Needs real row locks and unique-index waits: PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from onetrip.notifications.models import SmsMessage
+from onetrip.reports import services
+from onetrip.reports.models import InboundMessage, Report
+from onetrip.reports.tests.messages import oru
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
+
+
+def race(attempts) -> list:
+    start = threading.Barrier(len(attempts))
+    outcomes: list = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            outcomes[index] = attempts[index]()
+        except Exception as exc:  # an IntegrityError would be a 500
+            outcomes[index] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_the_same_message_delivered_four_times_at_once_is_filed_once(postgres_only, order, lab):
+    raw = oru(placer=order.placer_number)
+
+    receipts = race([lambda: services.receive_hl7(raw, actor=lab)] * 4)
+
+    assert [r.ack_code for r in receipts] == ["AA"] * 4, receipts
+    assert sum(not r.duplicate for r in receipts) == 1
+    assert InboundMessage.objects.count() == 1
+    assert Report.objects.get().version == 1
+    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+
+
+def test_two_messages_for_one_order_at_once_both_file(postgres_only, order, lab):
+    preliminary = oru(placer=order.placer_number, control_id="LIS0001", status="P")
+    final = oru(placer=order.placer_number, control_id="LIS0002", status="F")
+
+    receipts = race(
+        [
+            lambda: services.receive_hl7(preliminary, actor=lab),
+            lambda: services.receive_hl7(final, actor=lab),
+        ]
+    )
+
+    assert all(hasattr(r, "ack_code") for r in receipts), receipts
+    report = Report.objects.get()
+    # Whichever came second: a final after a preliminary files; a preliminary after a final is
+    # refused (AE), never a 500.
+    assert report.status == "final"
+    assert sorted(r.ack_code for r in receipts) in (["AA", "AA"], ["AA", "AE"])
