@@ -20,6 +20,7 @@ from onetrip.exams.models import RuleKind
 from onetrip.exams.rules import DAY, ExamSpec, Placement, Rule, Violation, fits, flags
 
 CP_SAT_SECONDS = 0.25
+RETRY_SECONDS = 1.0
 
 # Objective weights: one visit saved outweighs any time on site, a minute on site any day.
 VISIT_WEIGHT = 10_000_000
@@ -187,6 +188,9 @@ def plan_visits(
         plan = _one_visit(needs, context, time_limit) or _solve(
             needs, context, time_limit, hint=greedy
         )
+        if plan is None and len(greedy.exams) < len(needs):
+            # The packer left orders out: worth a longer search before saying so.
+            plan = _solve(needs, context, RETRY_SECONDS, hint=greedy)
     plan = plan or greedy
     placed_keys = {exam.need.key for exam in plan.exams}
     unplaced = [need for need in needs if need.key not in placed_keys]

@@ -411,15 +411,17 @@ def _booking_line(order: ExamOrder) -> str:
 
 
 def _get_for_update(order_id: int, actor: Actor) -> ExamOrder:
-    order = (
-        ExamOrder.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("item", "device", "patient")
-        .filter(pk=order_id, patient__in=identity.accessible_patients(actor))
+    """The order, after locking its patient's open orders in key order as a plan confirmation
+    does, so two operations on one patient's exams never wait on each other in a circle."""
+    patient_id = (
+        ExamOrder.objects.filter(pk=order_id, patient__in=identity.accessible_patients(actor))
+        .values_list("patient_id", flat=True)
         .first()
     )
-    if order is None:
+    if patient_id is None:
         raise NotFound(_("No such exam order."))
-    return order
+    _lock_orders(patient_id)
+    return ExamOrder.objects.select_related("item", "device", "patient").get(pk=order_id)
 
 
 @transaction.atomic
@@ -431,7 +433,6 @@ def reschedule_exam(
     _check_may_book(actor)
     order = _get_for_update(order_id, actor)
     now = clock.now()
-    _lock_orders(order.patient_id)
     _check_not_suspended(order.patient_id, actor, now)
     if order.status != OrderStatus.BOOKED:
         raise ExamRefused(_("Only a booked exam can be moved."), code="state")

@@ -122,3 +122,31 @@ def test_a_retried_confirmation_racing_itself_returns_one_plan(
     assert isinstance(outcomes[0], int), outcomes
     assert ExamPlan.objects.count() == 1
     assert_counters_match_bookings()
+
+
+def test_cancelling_while_the_plan_is_confirmed_leaves_consistent_counters(
+    postgres_only, exam_setup, doctor_actor
+):
+    order = ecg_order(exam_setup, doctor_actor, exam_setup.patient)
+    other = services.place_exam_order(
+        patient_id=exam_setup.patient.pk, item_code="ECHO", actor=doctor_actor
+    )
+    slot = first_free_ecg_slot(exam_setup)
+    echo = DeviceSlot.objects.filter(device__kind="echo", starts_at__gt=slot.ends_at).first()
+    choices = [
+        SlotChoice(order.pk, slot.device_id, slot.starts_at),
+        SlotChoice(other.pk, echo.device_id, echo.starts_at),
+    ]
+
+    def confirm():
+        return services.confirm_plan(order.patient_id, choices, actor=doctor_actor).pk
+
+    def cancel():
+        return services.cancel_exam(other.pk, reason="changed mind", actor=doctor_actor).status
+
+    outcomes = race([confirm, cancel, cancel])
+    assert "cancelled" in outcomes, outcomes
+    # The second cancel finds it cancelled (state); a confirmation after the cancel finds the
+    # order gone from the open ones (invalid). Never a database error.
+    assert all(isinstance(o, int) or o in {"cancelled", "state", "invalid"} for o in outcomes)
+    assert_counters_match_bookings()

@@ -187,3 +187,27 @@ def test_no_shows_are_marked_and_suspend_phone_booking(
     missed = ExamOrder.objects.filter(status=OrderStatus.NO_SHOW).first()
     services.exempt_no_show(missed.pk, "hospital rescheduled by phone", actor=doctor_actor)
     assert services.confirm_plan(exam_setup.patient.pk, picked, actor=phone_actor)
+
+
+def test_a_township_doctor_books_a_ct_at_the_county_hospital_for_a_patient(
+    exam_setup, make_staff, township, tertiary
+):
+    """R-APPT-8: primary care orders and books the large equipment of an upper hospital."""
+    from onetrip.conftest import actor_for
+    from onetrip.identity.models import PatientAffiliation
+
+    township_doctor = actor_for(make_staff("doctor", township))
+    PatientAffiliation.objects.create(
+        patient=exam_setup.patient, institution=township, reason="shared", since=exam_setup.now
+    )
+    services.place_exam_order(
+        patient_id=exam_setup.patient.pk,
+        item_code="CT_HEAD",
+        performing_institution_id=tertiary.pk,
+        actor=township_doctor,
+    )
+    proposal = planning.propose_plan(exam_setup.patient.pk, actor=township_doctor)
+    (exam,) = proposal.exams
+    assert exam.device.institution_id == tertiary.pk
+    plan = services.confirm_plan(exam_setup.patient.pk, choices(proposal), actor=township_doctor)
+    assert plan.orders.get().status == OrderStatus.BOOKED

@@ -1,6 +1,7 @@
 """A patient opens their exam reports on a phone, in a real browser (R-EXAM-4): two exams are
-ordered, both results arrive over HL7, the SMS points at the report, the page fits the screen,
-shows the flagged value, and the PDF opens."""
+ordered (or planned and booked on the phone with the exams app's one-trip planner), both results
+arrive over HL7, the SMS points at the report, the page fits the screen, shows the flagged value,
+and the PDF opens."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import re
 import pytest
 
 from onetrip.conftest import ARTIFACTS, NOW
+from onetrip.exams.tests.conftest import exam_setup, phone_actor  # noqa: F401 (full calendars)
+from onetrip.exams.tests.test_browser import book_two_exam_plan_on_a_phone
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
 from onetrip.notifications.models import SmsMessage
 from onetrip.reports import services
@@ -81,3 +84,37 @@ def test_a_patient_opens_two_exam_reports_on_a_phone(phone_page, place_order, la
     page.goto("/p/reports/")
     page.click("text=腹部超声")
     assert "建议定期复查" in page.locator(".observation").first.inner_text()
+
+
+def test_a_patient_books_a_two_exam_plan_then_opens_its_reports(
+    phone_page,
+    exam_setup,  # noqa: F811
+    doctor_actor,
+    phone_actor,  # noqa: F811
+    lab,
+):
+    page = phone_page
+    gastroscopy, ultrasound = book_two_exam_plan_on_a_phone(page, exam_setup, doctor_actor)
+    assert page.locator(".booked-exam").count() == 2
+
+    impressions = {
+        ultrasound: ("RUS", "US-ABD^腹部超声^L", "肝胆胰脾未见明显异常"),
+        gastroscopy: ("GI", "GASTRO^胃镜检查^L", "慢性非萎缩性胃炎"),
+    }
+    for number, (order, (section, service, text)) in enumerate(impressions.items(), start=1):
+        services.receive_hl7(
+            oru(
+                placer=order.placer_number,
+                control_id=f"RIS{number:04d}",
+                section=section,
+                service=service,
+                observations=(f"OBX|1|TX|19005-8^Impression^LN||{text}||||||F",),
+            ),
+            actor=lab,
+        )
+
+    page.goto("/p/reports/")
+    assert page.locator(".report-card").count() == 2
+    page.click("text=胃镜检查")
+    assert "慢性非萎缩性胃炎" in page.locator(".observation").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "exam-plan-report-phone.png"), full_page=True)
