@@ -33,6 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from generate import generate  # noqa: E402
 
 from onetrip.core import clock  # noqa: E402
@@ -171,7 +172,7 @@ def search(count: int) -> dict:
         (patients,) = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM mpi_blockingkey")
         (keys,) = cursor.fetchone()
-    timings, baseline, found = [], [], []
+    timings, baseline, found, in_sql, queries = [], [], [], [], []
     for f in wanted[:50]:  # warm the caches
         services.find_matches(f)
     for f in wanted:
@@ -180,9 +181,12 @@ def search(count: int) -> dict:
             cursor.execute("SELECT id FROM identity_patient WHERE phone = %s", [f.phone])
             cursor.fetchall()
         baseline.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        found.append(len(services.find_matches(f)))
-        timings.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            found.append(len(services.find_matches(f)))
+            timings.append((time.perf_counter() - started) * 1000)
+        in_sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        queries.append(len(captured.captured_queries))
     return {
         "patients": patients,
         "blocking_keys": keys,
@@ -196,6 +200,9 @@ def search(count: int) -> dict:
             "p50": round(statistics.median(baseline), 2),
             "p95": round(percentile(baseline, 0.95), 2),
         },
+        "round_trips_ms_p50": round(statistics.median(in_sql), 2),
+        "round_trips_ms_p95": round(percentile(in_sql, 0.95), 2),
+        "queries_per_search_mean": round(statistics.mean(queries), 2),
         "mean_candidates_returned": round(statistics.mean(found), 2),
         "load": os.getloadavg(),
     }

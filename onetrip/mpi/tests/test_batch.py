@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from onetrip.core import clock as clock_module
 from onetrip.identity.models import IdentityDocument, Patient
@@ -107,7 +108,8 @@ IMPORT_CSV = """name,sex,birth_date,phone,address,doc_type,doc_number
 def test_import_reports_bad_rows_by_line_and_skips_them(clock, clerk, tmp_path):
     path = tmp_path / "registry.csv"
     path.write_text(IMPORT_CSV, encoding="utf-8")
-    out, err = run("import", str(path), "--as-user", clerk.user.username)
+    with translation.override("en"):
+        out, err = run("import", str(path), "--as-user", clerk.user.username)
     assert "imported 2, skipped 3" in out
     lines = err.splitlines()
     assert lines[0].startswith("skipped line 3: birth_date")
