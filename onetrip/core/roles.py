@@ -57,6 +57,17 @@ SCHEDULE_ADMIN = (
     + ("scheduling.add_clinicsession", "scheduling.stop_session")
     + APPOINTMENTS_READ
 )
+INSURANCE_DESK = (
+    "insurance.settle_insurance",
+    "insurance.query_insured_person",
+    "insurance.view_insurancequote",
+    "insurance.view_insurancesettlement",
+    "insurance.view_platformexchange",
+    "ebills.view_ebill",
+)
+INSURANCE_POLICY_ADMIN = tuple(
+    f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ ROLES: tuple[Role, ...] = (
     Role("exam_centre", _("Exam appointment centre"), PATIENT_READ),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
-    Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
+    Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS + INSURANCE_DESK),
     Role(
         "referral",
         _("Referral office"),
@@ -102,7 +113,11 @@ ROLES: tuple[Role, ...] = (
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ),
     Role("quality", _("Quality and KPI office"), CONSORTIUM_READ),
-    Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN + SCHEDULE_ADMIN),
+    Role(
+        "sysadmin",
+        _("System administrator"),
+        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN,
+    ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )
 ROLES_BY_CODE = {role.code: role for role in ROLES}
