@@ -4,7 +4,7 @@ endpoints take no session: the signature is the authentication."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onetrip.billing.models import Bill, PaymentChannel
 from onetrip.billing.services import charges, payments, settlements
@@ -96,7 +96,7 @@ def create_charge(request: HttpRequest, payload: ChargeIn):
     actor = api_staff_actor(request)
     actor.require_perm("billing.add_charge")
     charge = charges.create_charge(charges.ChargeRequest(**payload.dict()), actor=actor)
-    return 201, charge
+    return Status(201, charge)
 
 
 @router.get("/bills/{bill_id}", response=BillOut, auth=StaffSession())
@@ -129,7 +129,7 @@ def settle(request: HttpRequest, bill_id: int, payload: SettleIn):
         ),
         actor=actor,
     )
-    return 201, _settlement_out(settlement)
+    return Status(201, _settlement_out(settlement))
 
 
 @router.post("/settlements/{settlement_id}/refunds", response={201: RefundOut}, auth=StaffSession())
@@ -144,7 +144,7 @@ def refund(request: HttpRequest, settlement_id: int, payload: RefundIn):
         idempotency_key=request.headers.get("Idempotency-Key", ""),
         actor=actor,
     )
-    return 201, made
+    return Status(201, made)
 
 
 def _notice(request: HttpRequest, channel: str) -> HttpResponse:

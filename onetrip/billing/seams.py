@@ -34,7 +34,7 @@ def insurance_available() -> bool:
     return _service("insurance", "pre_settle") is not None
 
 
-def insurance_quote(*, patient, visit_reference: str, charges: list[Charge], actor: Actor):
+def insurance_quote(*, bill, charges: list[Charge], actor: Actor):
     """2201…2206 through the insurance app: the split of these charges, or None (not available).
     Raises the insurance app's DomainError (code "not_insured", "platform_refused")."""
     pre_settle = _service("insurance", "pre_settle")
@@ -53,7 +53,13 @@ def insurance_quote(*, patient, visit_reference: str, charges: list[Charge], act
         )
         for charge in charges
     ]
-    quote = pre_settle(patient=patient, visit_reference=visit_reference, items=items, actor=actor)
+    quote = pre_settle(
+        patient=bill.patient,
+        visit_reference=bill.visit_reference,
+        items=items,
+        institution=bill.institution,
+        actor=actor,
+    )
     return InsuranceSplit(str(quote.pk), quote.fund_fen, quote.account_fen, quote.cash_fen)
 
 

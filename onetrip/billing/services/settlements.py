@@ -185,9 +185,7 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
 
 def _insurance_split(request, bill, charges, total, actor) -> seams.InsuranceSplit:
     if request.use_insurance or request.channel == PaymentChannel.INSURANCE:
-        split = seams.insurance_quote(
-            patient=bill.patient, visit_reference=bill.visit_reference, charges=charges, actor=actor
-        )
+        split = seams.insurance_quote(bill=bill, charges=charges, actor=actor)
         if split is None:
             raise PaymentRefused(
                 _("Insurance settlement is not available yet."), code="insurance_unavailable"
@@ -222,23 +220,42 @@ def _open_payment(settlement: Settlement, reference: str, now: dt.datetime) -> P
     return payment
 
 
-def start_repayment(debt: Debt, *, channel: str, actor: Actor) -> Settlement:
-    """A pay-after-treatment debt paid on the phone: a settlement of no charges whose payment
-    clears the debt."""
-    now = clock.now()
-    settlement = Settlement.objects.create(
-        bill=debt.settlement.bill,
-        mode=SettlementMode.MOBILE,
-        channel=channel,
-        status=SettlementStatus.PENDING,
-        total_fen=debt.amount_fen,
-        cash_fen=debt.amount_fen,
-        started_at=now,
-        started_by=actor.label[:150],
-    )
-    Debt.objects.filter(pk=debt.pk).update(repayment=settlement)
-    _open_payment(settlement, "", now)
-    return settlement
+def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:
+    """A pay-after-treatment debt paid later (on the phone, at a kiosk or window): a settlement
+    of no charges whose payment clears the debt. Asking again while one is pending answers
+    with that one."""
+    if channel not in (PaymentChannel.WECHAT, PaymentChannel.ALIPAY, PaymentChannel.CASH):
+        raise InvalidInput.field("channel", _("Choose a payment channel."))
+    with transaction.atomic():
+        debt = (
+            Debt.objects.select_for_update(no_key=True)
+            .select_related("settlement__bill", "repayment")
+            .filter(pk=debt_id)
+            .first()
+        )
+        if debt is None:
+            raise NotFound(_("No such bill."), code="unknown_debt")
+        if debt.status == "paid":
+            raise PaymentRefused(_("This bill is already settled."), code="already_settled")
+        if debt.repayment is not None and debt.repayment.status == SettlementStatus.PENDING:
+            return debt.repayment
+        now = clock.now()
+        settlement = Settlement.objects.create(
+            bill=debt.settlement.bill,
+            mode=SettlementMode.MOBILE,
+            channel=channel,
+            status=SettlementStatus.PENDING,
+            total_fen=debt.amount_fen,
+            cash_fen=debt.amount_fen,
+            started_at=now,
+            started_by=actor.label[:150],
+        )
+        Debt.objects.filter(pk=debt.pk).update(repayment=settlement)
+        payment = _open_payment(settlement, "", now)
+        if not adapter_for(channel).asynchronous:
+            _complete(payment, ProviderOrder(payment.out_trade_no, PAID), actor)
+            settlement.refresh_from_db()
+        return settlement
 
 
 # --- completing a payment: the only way money becomes a settlement --------------------------

@@ -40,6 +40,14 @@ def catalogue(db):
                     insurance_category="A",
                     unit_price_fen=1250,
                 ),
+                CatalogueItem(
+                    code="SP-NUT",
+                    name="肠内营养粉",
+                    kind="drug",
+                    charge_category="western_medicine",
+                    insurance_category="C",
+                    unit_price_fen=5000,
+                ),
             ]
         )
     }
