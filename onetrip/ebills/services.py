@@ -152,6 +152,10 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
     if patient is None:
         raise NotFound(_("No such patient."), code="unknown_patient")
     with transaction.atomic():
+        # One issuer per institution at a time: a retried settlement must find the bill the
+        # first attempt issued, not ask the fiscal platform for a second number. The sandbox
+        # numbering serialises per institution anyway; NO KEY locks leave foreign keys free.
+        Institution.objects.select_for_update(no_key=True).filter(pk=institution.pk).get()
         existing = _bill_of_settlement(institution, settlement.settlement_id)
         if existing is not None:
             return existing
