@@ -74,9 +74,9 @@ def render(bill: EBill, verification_url: str) -> bytes:
         f"交款人统一社会信用代码：{bill.payer_id_masked}",
     ]
     for index, text in enumerate(header):
-        canvas.drawString(left + (index % 3) * 62 * mm, top - (index // 3) * 5 * mm, text)
+        canvas.drawString(left + (index % 2) * 95 * mm, top - (index // 2) * 5 * mm, text)
 
-    y = top - 14 * mm
+    y = top - 19 * mm
     canvas.drawString(left, y, "项目名称")
     canvas.drawRightString(left + 70 * mm, y, "金额（元）")
     canvas.line(left, y - 1.5 * mm, left + 70 * mm, y - 1.5 * mm)
@@ -103,7 +103,7 @@ def render(bill: EBill, verification_url: str) -> bytes:
             f"原票据：{bill.original.bill_code}-{bill.original.bill_number}",
             f"冲红原因：{bill.reason}",
         ]
-    y_other = top - 14 * mm
+    y_other = top - 19 * mm
     canvas.drawString(left + 80 * mm, y_other, "其他信息")
     for text in other:
         y_other -= 5 * mm
