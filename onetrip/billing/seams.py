@@ -108,11 +108,12 @@ def issue_red_letter(*, ebill_id: str, refund_fen: int, reason: str, actor: Acto
 
 
 def ebill_url(ebill_id: str) -> str:
+    """Where the patient sees the e-bill on the phone ("" until it is issued)."""
     if not ebill_id:
         return ""
     from django.urls import NoReverseMatch, reverse
 
     try:
-        return reverse("ebills-phone", args=[int(ebill_id)])
-    except NoReverseMatch:
-        return f"/p/ebills/{ebill_id}/"
+        return reverse("patient-ebill", args=[int(ebill_id)])
+    except NoReverseMatch:  # the ebills app's pages are not there
+        return ""

@@ -6,6 +6,7 @@ from onetrip.billing import views
 
 urlpatterns = [
     path("p/bills/<str:token>/", views.bill_page, name="billing-bill"),
+    path("staff/billing/desk/", views.cashier_desk, name="billing-desk"),
     path(
         "kiosk/bills/<str:token>/", views.bill_page, {"place": "kiosk"}, name="billing-kiosk-bill"
     ),

@@ -228,7 +228,7 @@ def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:
         raise InvalidInput.field("channel", _("Choose a payment channel."))
     with transaction.atomic():
         debt = (
-            Debt.objects.select_for_update(no_key=True)
+            Debt.objects.select_for_update(no_key=True, of=("self",))
             .select_related("settlement__bill", "repayment")
             .filter(pk=debt_id)
             .first()
