@@ -46,9 +46,9 @@ from onetrip.billing.models import (  # noqa: E402
 from onetrip.billing.money import fen_to_yuan  # noqa: E402
 from onetrip.billing.sandbox import wechat as wechat_sandbox  # noqa: E402
 from onetrip.billing.services import charges, reconciliation  # noqa: E402
+from onetrip.conftest import actor_for  # noqa: E402
 from onetrip.consortium import services as consortium  # noqa: E402
 from onetrip.consortium.models import Institution  # noqa: E402
-from onetrip.conftest import actor_for  # noqa: E402
 from onetrip.core.actors import SYSTEM  # noqa: E402
 from onetrip.identity import services as identity  # noqa: E402
 from onetrip.identity.models import Patient  # noqa: E402
