@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -260,9 +260,9 @@ def pre_settle(
         "patient_id": patient.pk,
         "insuplc_admdvs": person.insuplc_admdvs,
     }
-    mdtrt_id = client.call(
-        "2201", {"data": _registration(person, visit_reference, actor)}, **context
-    )["data"]["mdtrt_id"]
+    mdtrt_id = client.call("2201", {"data": _registration(person, visit_reference)}, **context)[
+        "data"
+    ]["mdtrt_id"]
     try:
         chrg_bchno = f"{mdtrt_id[-7:]}01"
         client.call("2203", _diagnosis(person, mdtrt_id, diagnoses), **context)
@@ -274,33 +274,40 @@ def pre_settle(
     except client.PlatformRefused:
         _withdraw(person.psn_no, mdtrt_id, "", visit_reference, context)
         raise
-    with transaction.atomic():
-        quote = InsuranceQuote.objects.create(
-            patient=patient,
-            institution=place,
-            visit_reference=visit_reference,
-            psn_no=person.psn_no,
-            insutype=person.insutype,
-            insuplc_admdvs=person.insuplc_admdvs,
-            mdtrt_id=mdtrt_id,
-            chrg_bchno=chrg_bchno,
-            use_account=use_account,
-            items=[_item_record(item) for item in lines],
-            created_at=clock.now(),
-            **_amounts(setlinfo),
-            self_paid_fen=fen(setlinfo["fulamt_ownpay_amt"]),
-            pre_self_paid_fen=fen(setlinfo["preselfpay_amt"]),
-            deductible_fen=fen(setlinfo["act_pay_dedc"]),
-            over_ceiling_fen=fen(setlinfo["overlmt_selfpay"]),
-        )
-        audit.record(
-            actor,
-            AuditAction.CREATE,
-            quote,
-            patient_id=patient.pk,
-            summary=f"insurance pre-settlement {visit_reference}",
-            changes={"total_fen": quote.total_fen, "cash_fen": quote.cash_fen},
-        )
+    try:
+        with transaction.atomic():
+            quote = InsuranceQuote.objects.create(
+                patient=patient,
+                institution=place,
+                visit_reference=visit_reference,
+                psn_no=person.psn_no,
+                insutype=person.insutype,
+                insuplc_admdvs=person.insuplc_admdvs,
+                mdtrt_id=mdtrt_id,
+                chrg_bchno=chrg_bchno,
+                use_account=use_account,
+                items=[_item_record(item) for item in lines],
+                created_at=clock.now(),
+                **_amounts(setlinfo),
+                self_paid_fen=fen(setlinfo["fulamt_ownpay_amt"]),
+                pre_self_paid_fen=fen(setlinfo["preselfpay_amt"]),
+                deductible_fen=fen(setlinfo["act_pay_dedc"]),
+                over_ceiling_fen=fen(setlinfo["overlmt_selfpay"]),
+            )
+            audit.record(
+                actor,
+                AuditAction.CREATE,
+                quote,
+                patient_id=patient.pk,
+                summary=f"insurance pre-settlement {visit_reference}",
+                changes={"total_fen": quote.total_fen, "cash_fen": quote.cash_fen},
+            )
+    except IntegrityError:
+        # Another desk pre-settled the same visit a moment earlier: theirs stands.
+        _withdraw(person.psn_no, mdtrt_id, chrg_bchno, visit_reference, context)
+        raise DomainError(
+            _("This visit is being pre-settled elsewhere; try again."), code="quote_in_progress"
+        ) from None
     return quote
 
 
@@ -325,7 +332,7 @@ def _item_record(item: InsuredItem) -> dict[str, Any]:
     }
 
 
-def _registration(person: InsuredPerson, visit_reference: str, actor: Actor) -> dict[str, Any]:
+def _registration(person: InsuredPerson, visit_reference: str) -> dict[str, Any]:
     return {
         "psn_no": person.psn_no,
         "insutype": person.insutype,

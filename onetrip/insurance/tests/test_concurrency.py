@@ -11,7 +11,12 @@ from onetrip.ebills import services as ebills
 from onetrip.ebills.models import EBill
 from onetrip.ebills.tests.conftest import source
 from onetrip.insurance import services
-from onetrip.insurance.models import InsuranceSettlement, SandboxPerson, SandboxSettlement
+from onetrip.insurance.models import (
+    InsuranceQuote,
+    InsuranceSettlement,
+    SandboxPerson,
+    SandboxSettlement,
+)
 from onetrip.insurance.sandbox import NEW_PERSON_BALANCE_FEN
 from onetrip.insurance.tests.conftest import item
 from onetrip.scheduling.tests.test_concurrency import race
@@ -66,3 +71,16 @@ def test_bills_issued_at_once_get_distinct_numbers_and_one_per_settlement(
     assert EBill.objects.count() == 3
     numbers = set(EBill.objects.values_list("bill_number", flat=True))
     assert numbers == {"0000000001", "0000000002", "0000000003"}
+
+
+def test_pre_settling_one_visit_at_once_leaves_one_open_quote(postgres_only, patient, cashier):
+    def attempt():
+        items = [item("A", 10_000)]
+        return services.pre_settle(
+            patient=patient, visit_reference="MZ1", items=items, actor=cashier
+        ).pk
+
+    outcomes = race([attempt] * 3)
+
+    assert all(isinstance(o, int) or o == "quote_in_progress" for o in outcomes), outcomes
+    assert InsuranceQuote.objects.filter(status="quoted").count() == 1
