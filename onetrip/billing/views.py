@@ -27,6 +27,7 @@ from onetrip.notifications import services as notifications
 
 LINK_SALT = "billing.bill-link"
 MODES = {"phone": SettlementMode.MOBILE, "kiosk": SettlementMode.KIOSK}
+ONLINE_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
 
 
 def bill_link(bill: Bill, *, place: str = "phone") -> str:
@@ -47,13 +48,21 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
     bill = _bill_from(token)
     if request.method == "POST":
         actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
-        with refusals_as_http():
-            settlement = settlements.settle_bill(
-                settlements.SettlementRequest(
-                    bill_id=bill.pk, mode=MODES[place], channel=request.POST.get("channel", "")
-                ),
-                actor=actor,
-            )
+        channel = request.POST.get("channel", "")
+        if channel not in ONLINE_CHANNELS:
+            messages.error(request, _("Choose WeChat Pay or Alipay."))
+            return redirect(request.path)
+        try:
+            with refusals_as_http():
+                settlement = settlements.settle_bill(
+                    settlements.SettlementRequest(
+                        bill_id=bill.pk, mode=MODES[place], channel=channel
+                    ),
+                    actor=actor,
+                )
+        except DomainError as exc:  # already settled, a payment waiting, provider refused
+            messages.error(request, exc.message)
+            return redirect(request.path)
         return redirect(settlement.payment.cashier_url or request.path)
     settled = [
         (s, seams.ebill_url(s.ebill_id))
@@ -67,8 +76,7 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
             "itemised": charges.itemised_bill(bill),
             "settled": settled,
             "place": place,
-            "channels": [PaymentChannel.WECHAT, PaymentChannel.ALIPAY],
-            "channel_labels": dict(PaymentChannel.choices),
+            "channels": ONLINE_CHANNELS,
         },
     )
 

@@ -95,6 +95,10 @@ class AlipayChannel:
     def reject(self, reason: str) -> HttpResponse:
         return HttpResponse("failure", content_type="text/plain")
 
+    def download_statement(self, day: dt.date) -> str:
+        """alipay.data.dataservice.bill.downloadurl.query (bill_type=trade), then the file."""
+        return provider.bill(day)
+
     def read_statement(self, text: str) -> list[StatementRow]:
         rows = []
         for line in text.splitlines():

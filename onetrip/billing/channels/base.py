@@ -83,4 +83,7 @@ class ChannelAdapter(Protocol):
 
     def reject(self, reason: str) -> HttpResponse: ...
 
+    def download_statement(self, day: dt.date) -> str:
+        """The provider's statement file of one day ("" where the channel has none)."""
+
     def read_statement(self, text: str) -> list[StatementRow]: ...

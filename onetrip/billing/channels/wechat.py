@@ -120,6 +120,10 @@ class WeChatPayChannel:
     def reject(self, reason: str) -> HttpResponse:
         return JsonResponse({"code": "FAIL", "message": reason}, status=400)
 
+    def download_statement(self, day: dt.date) -> str:
+        """GET /v3/bill/tradebill?bill_date=…&bill_type=ALL, then its download_url."""
+        return provider.tradebill(day)
+
     def read_statement(self, text: str) -> list[StatementRow]:
         rows = []
         for line in text.splitlines()[1:]:

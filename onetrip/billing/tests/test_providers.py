@@ -217,3 +217,19 @@ def test_compare_names_each_kind_of_mismatch():
         ("missing_here", "E"),
         ("missing_at_provider", "D"),
     }
+
+
+def test_the_commands_recover_and_reconcile(bill, cashier, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settlement = settle(bill, cashier, channel="alipay")
+    provider_pays(settlement)  # the notice is lost
+    clock.advance(payments.QUERY_AFTER)
+    out = StringIO()
+    call_command("billing_reconcile_pending", stdout=out)
+    assert out.getvalue().startswith("settled 1,")
+    out = StringIO()
+    call_command("billing_reconcile_day", "alipay", NOW.date().isoformat(), stdout=out)
+    assert out.getvalue().strip() == "matched 1, mismatches 0"
