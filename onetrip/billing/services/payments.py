@@ -66,21 +66,23 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
         return adapter.reject("ORDER_NOT_EXIST")
     try:
         with transaction.atomic():
-            ProviderNotice.objects.create(
-                channel=channel,
-                notice_id=notice.notice_id,
-                out_trade_no=order.out_trade_no,
-                trade_state=order.state,
-                received_at=clock.now(),
-            )
+            try:
+                with transaction.atomic():
+                    ProviderNotice.objects.create(
+                        channel=channel,
+                        notice_id=notice.notice_id,
+                        out_trade_no=order.out_trade_no,
+                        trade_state=order.state,
+                        received_at=clock.now(),
+                    )
+            except IntegrityError:
+                return adapter.acknowledge()  # the same notice again: it was applied once
             if order.state == PAID:
                 confirm_payment(order.out_trade_no, order)
             elif order.state == CLOSED:
                 payment = Payment.objects.get(out_trade_no=order.out_trade_no)
                 close_payment(payment)
             # A "waiting" notice arriving after the payment moved on changes nothing.
-    except IntegrityError:
-        return adapter.acknowledge()  # the same notice again: it was applied once
     except DomainError as exc:
         log.error("%s notice for %s not applied: %s", channel, order.out_trade_no, exc.code)
         return adapter.reject(exc.code)

@@ -34,6 +34,7 @@ from onetrip.billing.models import (
 )
 from onetrip.billing.services import credit, journal
 from onetrip.billing.services.common import check_key, idempotency_scope
+from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
 from onetrip.core.errors import DomainError, InvalidInput, NotFound
@@ -380,7 +381,7 @@ def close_payment(payment: Payment, *, actor: Actor = SYSTEM) -> bool:
 
 
 def in_clinic_coverage(*, institution_id: int, since: dt.datetime, until: dt.datetime) -> float:
-    """KPI (R-PAY-1): share of outpatient settlements made in the consulting room."""
+    """Share of outpatient settlements made in the consulting room (R-PAY-1)."""
     settled = Settlement.objects.filter(
         bill__institution_id=institution_id,
         bill__visit_kind="outpatient",
@@ -392,3 +393,27 @@ def in_clinic_coverage(*, institution_id: int, since: dt.datetime, until: dt.dat
     if not total:
         return 0.0
     return settled.filter(mode=SettlementMode.IN_CLINIC).count() / total
+
+
+def in_clinic_room_coverage(
+    *, institution_id: int, since: dt.datetime, until: dt.datetime
+) -> float:
+    """KPI (R-PAY-1, target ≥ 80%): share of the institution's consulting rooms where at least
+    one bill was settled in the room in the period."""
+    rooms = Clinic.objects.filter(department__institution_id=institution_id)
+    total = rooms.count()
+    if not total:
+        return 0.0
+    settled_in = (
+        Settlement.objects.filter(
+            clinic__in=rooms,
+            mode=SettlementMode.IN_CLINIC,
+            status=SettlementStatus.SETTLED,
+            settled_at__gte=since,
+            settled_at__lt=until,
+        )
+        .values("clinic_id")
+        .distinct()
+        .count()
+    )
+    return settled_in / total

@@ -7,7 +7,11 @@ from django.db.models import Sum
 
 from onetrip.billing.models import JournalLine, Payment, Settlement
 from onetrip.billing.services import journal
-from onetrip.billing.services.settlements import PaymentRefused, in_clinic_coverage
+from onetrip.billing.services.settlements import (
+    PaymentRefused,
+    in_clinic_coverage,
+    in_clinic_room_coverage,
+)
 from onetrip.billing.tests.helpers import settle
 from onetrip.conftest import NOW
 from onetrip.core.errors import InvalidInput
@@ -109,3 +113,17 @@ def test_in_clinic_coverage_is_the_share_of_outpatient_settlements_made_in_clini
     settle(other, cashier, channel="cash", mode="kiosk")
     day = dt.timedelta(days=1)
     assert in_clinic_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day) == 0.5
+
+
+def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(bill, cashier, tertiary):
+    from onetrip.consortium.models import Clinic, Department
+
+    medicine = Department.objects.create(institution=tertiary, code="IM", name="内科")
+    rooms = [
+        Clinic.objects.create(department=medicine, name=f"诊室{n}", kind="general")
+        for n in range(4)
+    ]
+    settle(bill, cashier, channel="cash", mode="in_clinic", clinic_id=rooms[0].pk)
+    day = dt.timedelta(days=1)
+    coverage = in_clinic_room_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day)
+    assert coverage == 0.25
