@@ -448,12 +448,19 @@ def cancel_quote(*, quote_id: int, actor: Actor) -> InsuranceQuote:
     _check_access(quote.patient, actor, SETTLE_PERMISSION)
     if quote.status != QuoteStatus.QUOTED:
         raise DomainError(_("Only an open pre-settlement can be cancelled."), code="quote_closed")
+    if quote.settle_msgid:
+        # The settlement went out: whether or not the answer came back, only settling again
+        # (same msgid) tells the truth; then reverse it if the patient does not stay.
+        raise DomainError(
+            _("This pre-settlement is being settled; settle it, then reverse if needed."),
+            code="settlement_in_flight",
+        )
     context = _context(quote, actor)
     _withdraw(quote.psn_no, quote.mdtrt_id, quote.chrg_bchno, quote.visit_reference, context)
     with transaction.atomic():
-        changed = InsuranceQuote.objects.filter(pk=quote.pk, status=QuoteStatus.QUOTED).update(
-            status=QuoteStatus.CANCELLED
-        )
+        changed = InsuranceQuote.objects.filter(
+            pk=quote.pk, status=QuoteStatus.QUOTED, settle_msgid=""
+        ).update(status=QuoteStatus.CANCELLED)
         if changed:
             audit.record(
                 actor,

@@ -250,3 +250,21 @@ def test_person_query_returns_masked_identity_and_balance(patient, cashier):
     assert person.account_balance_fen == NEW_PERSON_BALANCE_FEN
     assert person.certno_masked == "1101**********4477"
     assert AuditEvent.objects.filter(summary="insurance 1101").count() == 1
+
+
+def test_a_quote_whose_settlement_went_out_cannot_be_cancelled(patient, cashier, monkeypatch):
+    quote = quote_for(patient, cashier)
+
+    def no_answer(exchange):
+        raise TimeoutError("the platform did not answer")
+
+    monkeypatch.setattr(client, "send", no_answer)
+    with pytest.raises(TimeoutError):
+        services.settle(quote_id=quote.pk, actor=cashier)
+    monkeypatch.undo()
+
+    with pytest.raises(DomainError) as refused:
+        services.cancel_quote(quote_id=quote.pk, actor=cashier)
+
+    assert refused.value.code == "settlement_in_flight"
+    assert services.settle(quote_id=quote.pk, actor=cashier).status == "settled"
