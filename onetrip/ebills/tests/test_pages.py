@@ -60,13 +60,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, issue):
 def test_the_pdf_renders_with_a_qr_code_that_verifies(patient_client, issue, monkeypatch):
     bill = issue()
     encoded = []
-    real_widget = pdf.QrCodeWidget
+    real_matrix = pdf.qr_matrix
 
-    def recording_widget(value):
-        encoded.append(value)
-        return real_widget(value)
+    def recording_matrix(text):
+        encoded.append(text)
+        return real_matrix(text)
 
-    monkeypatch.setattr(pdf, "QrCodeWidget", recording_widget)
+    monkeypatch.setattr(pdf, "qr_matrix", recording_matrix)
     response = patient_client.get(f"/p/ebills/{bill.pk}/pdf")
 
     assert response["Content-Type"] == "application/pdf"
