@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.http import HttpResponse
 
@@ -34,10 +34,9 @@ class Notice:
     order: ProviderOrder
 
 
-@dataclass(frozen=True)
-class StatementRow:
+class StatementRow(NamedTuple):
     """One line of a provider's daily statement: a payment (key = out_trade_no) or a refund
-    (key = out_refund_no)."""
+    (key = out_refund_no). A tuple, not a dataclass: a statement has a million of them."""
 
     kind: str  # "payment" or "refund"
     key: str

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from onetrip.billing.channels import adapter_for
 from onetrip.billing.channels.base import PAID, WAITING, StatementRow
@@ -66,23 +67,41 @@ def compare(ours: Ledger, theirs: Iterable[StatementRow]) -> tuple[int, list[Mis
 
 
 def our_ledger(channel: str, day: dt.date) -> Ledger:
-    """Payments paid (or still pending from) that day and refunds made that day."""
+    """Payments paid (or still pending from) that day and refunds made that day. Whole-day
+    ranges, not `__date`, so PostgreSQL compares timestamps instead of converting each row."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    end = start + dt.timedelta(days=1)
     ledger: Ledger = {}
-    paid = Payment.objects.filter(
-        channel=channel, status=PaymentStatus.SUCCEEDED, paid_at__date=day
-    ).values_list("out_trade_no", "amount_fen")
-    for out_trade_no, amount in paid.iterator(chunk_size=20_000):
-        ledger[("payment", out_trade_no)] = (amount, PAID)
-    waiting = Payment.objects.filter(
-        channel=channel, status=PaymentStatus.PENDING, created_at__date=day
-    ).values_list("out_trade_no", "amount_fen")
-    for out_trade_no, amount in waiting.iterator(chunk_size=20_000):
-        ledger[("payment", out_trade_no)] = (amount, WAITING)
-    refunds = Refund.objects.filter(payment__channel=channel, refunded_at__date=day).values_list(
-        "out_refund_no", "amount_fen"
+    queries = (
+        (
+            "payment",
+            PAID,
+            Payment.objects.filter(
+                channel=channel, status=PaymentStatus.SUCCEEDED, paid_at__gte=start, paid_at__lt=end
+            ).values_list("out_trade_no", "amount_fen"),
+        ),
+        (
+            "payment",
+            WAITING,
+            Payment.objects.filter(
+                channel=channel,
+                status=PaymentStatus.PENDING,
+                created_at__gte=start,
+                created_at__lt=end,
+            ).values_list("out_trade_no", "amount_fen"),
+        ),
+        (
+            "refund",
+            PAID,
+            Refund.objects.filter(
+                payment__channel=channel, refunded_at__gte=start, refunded_at__lt=end
+            ).values_list("out_refund_no", "amount_fen"),
+        ),
     )
-    for out_refund_no, amount in refunds.iterator(chunk_size=20_000):
-        ledger[("refund", out_refund_no)] = (amount, PAID)
+    for kind, status, rows in queries:
+        ledger.update(
+            ((kind, key), (amount, status)) for key, amount in rows.iterator(chunk_size=50_000)
+        )
     return ledger
 
 
