@@ -126,7 +126,7 @@ def _naive(moment: Any) -> bool:
     return not isinstance(moment, dt.datetime) or moment.utcoffset() is None
 
 
-def grouped_lines(lines: Sequence[EBillLine]) -> list[dict[str, Any]]:
+def _grouped_lines(lines: Sequence[EBillLine]) -> list[dict[str, Any]]:
     """One line per charge category, summed, in the national order."""
     totals: Counter[str] = Counter()
     for line in lines:
@@ -184,7 +184,7 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
             visit_number=settlement.visit_number,
             insurance_type=settlement.insurance_type,
             insurance_number_masked=mask_document_number(settlement.insurance_number),
-            lines=grouped_lines(settlement.lines),
+            lines=_grouped_lines(settlement.lines),
             total_fen=settlement.total_fen,
             fund_fen=settlement.fund_fen,
             account_fen=settlement.account_fen,

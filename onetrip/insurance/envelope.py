@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from onetrip.core.actors import Actor, ActorKind, Channel
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.insurance.platform import config
 
 SUCCESS = "0"
@@ -39,12 +39,9 @@ def build_msgid(fixmedins_code: str, at: dt.datetime, sequence: int) -> str:
 
 
 def operator_type(actor: Actor) -> str:
-    """opter_type: 1 经办人 (a staff member), 2 自助终端 (kiosk), 3 移动终端 (the phone)."""
-    if actor.kind == ActorKind.PATIENT:
-        return "3"
-    if actor.kind == ActorKind.STAFF:
-        return "1"
-    return "2" if actor.channel == Channel.WEB else "1"
+    """opter_type: 1 经办人 (staff, or the system on their behalf), 3 移动终端 (the patient's
+    phone). Kiosks sign patients in like the phone does, so 2 (自助终端) is not told apart."""
+    return "3" if actor.kind == ActorKind.PATIENT else "1"
 
 
 def request(
