@@ -262,10 +262,13 @@ def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:
 # --- completing a payment: the only way money becomes a settlement --------------------------
 
 
-def transition(payment: Payment, to: str) -> bool:
-    """Move a payment along the state machine; False when another actor moved it first."""
+def transition(payment: Payment, to: str, **fields) -> bool:
+    """Move a payment along the state machine (setting `fields` with it); False when another
+    actor moved it first."""
     allowed_from = [state for state, targets in PAYMENT_TRANSITIONS.items() if to in targets]
-    moved = Payment.objects.filter(pk=payment.pk, status__in=allowed_from).update(status=to)
+    moved = Payment.objects.filter(pk=payment.pk, status__in=allowed_from).update(
+        status=to, **fields
+    )
     return bool(moved)
 
 
@@ -274,8 +277,8 @@ def confirm_payment(out_trade_no: str, order: ProviderOrder, *, actor: Actor = S
     it; False when it was already settled (a duplicate, a late notice)."""
     with transaction.atomic():
         payment = (
-            Payment.objects.select_for_update()
-            .select_related("settlement")
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("settlement__bill")
             .filter(out_trade_no=out_trade_no)
             .first()
         )
@@ -295,20 +298,19 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         # Paid after we closed it: the money has to go back by hand; nothing is settled twice.
         log.error("payment %s paid at the provider after it was %s", payment.pk, payment.status)
         raise PaymentRefused(_("This payment was already closed."), code="payment_closed")
-    if not transition(payment, PaymentStatus.SUCCEEDED):
-        return False
     now = clock.now()
-    Payment.objects.filter(pk=payment.pk).update(
-        provider_trade_no=order.provider_trade_no, paid_at=order.paid_at or now
-    )
-    settlement = Settlement.objects.select_related("bill").get(pk=payment.settlement_id)
+    paid = {"provider_trade_no": order.provider_trade_no, "paid_at": order.paid_at or now}
+    if not transition(payment, PaymentStatus.SUCCEEDED, **paid):
+        return False
+    settlement = payment.settlement  # read with the payment, under its row lock
+    repaid = Debt.objects.filter(repayment=settlement).first()
     if settlement.insurance_quote_id:
         split = seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
         settlement.insurance_settlement_id = split.quote_id
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_at = now
     settlement.save(update_fields=["status", "settled_at", "insurance_settlement_id"])
-    _post_settlement(settlement)
+    _post_settlement(settlement, repays_debt=repaid is not None)
     audit.record(
         actor,
         AuditAction.UPDATE,
@@ -318,7 +320,6 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     )
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
-    repaid = Debt.objects.filter(repayment=settlement).first()
     if repaid is None:
         transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
     else:
@@ -326,9 +327,9 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     return True
 
 
-def _post_settlement(settlement: Settlement) -> None:
+def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
     clearing = CLEARING_ACCOUNTS[settlement.channel]
-    if Debt.objects.filter(repayment=settlement).exists():
+    if repays_debt:
         journal.post(
             settlement,
             "debt repaid",
