@@ -126,16 +126,29 @@ class WeChatPayChannel:
 
     def read_statement(self, text: str) -> list[StatementRow]:
         rows = []
+        append = rows.append
         for line in text.splitlines()[1:]:
             if not line.startswith("`"):
                 break  # the summary block starts with its own header line
-            fields = [value[1:] for value in line.split(",")]
-            if fields[9] == "REFUND":
-                rows.append(StatementRow("refund", fields[15], yuan_to_fen(fields[16]), PAID))
+            fields = line.split(",", 25)  # values keep their leading backtick: strip on use
+            state = fields[9][1:]
+            if state == "REFUND":
+                append(StatementRow("refund", fields[15][1:], _fen(fields[16]), PAID))
             else:
-                state = STATES.get(fields[9], fields[9])
-                rows.append(StatementRow("payment", fields[6], yuan_to_fen(fields[24]), state))
+                append(
+                    StatementRow(
+                        "payment", fields[6][1:], _fen(fields[24]), STATES.get(state, state)
+                    )
+                )
         return rows
+
+
+def _fen(field: str) -> int:
+    """A backticked yuan amount ("`12.30") in fen; the fast path for the bill's fixed format."""
+    whole, dot, cents = field[1:].partition(".")
+    if dot and len(cents) == 2 and whole.isdigit() and cents.isdigit():
+        return int(whole) * 100 + int(cents)
+    return yuan_to_fen(field[1:])
 
 
 def _order(body: dict) -> ProviderOrder:
