@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from onetrip.billing import seams
-from onetrip.billing.models import Bill, PaymentChannel, SandboxTrade, SettlementMode
+from onetrip.billing.models import Bill, Payment, PaymentChannel, SandboxTrade, SettlementMode
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
 from onetrip.billing.services import charges, payments, settlements
@@ -93,7 +93,7 @@ def sandbox_cashier(request: HttpRequest, provider: str, out_trade_no: str) -> H
         trade = sandbox.pay(out_trade_no)
         _deliver_notice(provider, trade)
         return redirect(request.POST.get("return_to") or "/")
-    payment = settlements.Payment.objects.filter(out_trade_no=out_trade_no).first()
+    payment = Payment.objects.filter(out_trade_no=out_trade_no).first()
     return_to = bill_link(payment.settlement.bill) if payment else "/"
     return render(
         request,
