@@ -95,6 +95,20 @@ REPORTS_CONFIG = (
     "reports.add_criticalvaluecontact",
     "reports.change_criticalvaluecontact",
 )
+INSURANCE_DESK = (
+    "insurance.settle_insurance",
+    "insurance.query_insured_person",
+    "insurance.view_insurancequote",
+    "insurance.view_insurancesettlement",
+    "insurance.view_platformexchange",
+    "ebills.view_ebill",
+)
+# Billing (R-PAY-1/2): the window and the cashier take payments; doctors charge and settle at
+# their desk (in-clinic settlement).
+BILLING_DESK = ("billing.view_bill", "billing.add_charge", "billing.settle_bill")
+INSURANCE_POLICY_ADMIN = tuple(
+    f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +126,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "registration",
         _("Registration window"),
-        PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING,
+        PATIENT_WRITE + FULL_IDENTIFIERS + WINDOW_BOOKING + BILLING_DESK,
     ),
-    Role("doctor", _("Doctor"), PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL),
+    Role(
+        "doctor",
+        _("Doctor"),
+        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK,
+    ),
     Role(
         "nurse",
         _("Nurse"),
@@ -129,7 +147,11 @@ ROLES: tuple[Role, ...] = (
     ),
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
-    Role("finance", _("Billing and finance"), PATIENT_READ + FULL_IDENTIFIERS),
+    Role(
+        "finance",
+        _("Billing and finance"),
+        PATIENT_READ + FULL_IDENTIFIERS + INSURANCE_DESK + BILLING_DESK,
+    ),
     Role(
         "referral",
         _("Referral office"),
@@ -151,7 +173,11 @@ ROLES: tuple[Role, ...] = (
         _("Quality and KPI office"),
         CONSORTIUM_READ + ("reports.view_recognitiondecision",),
     ),
-    Role("sysadmin", _("System administrator"), CONSORTIUM_ADMIN + SCHEDULE_ADMIN),
+    Role(
+        "sysadmin",
+        _("System administrator"),
+        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN,
+    ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )
 ROLES_BY_CODE = {role.code: role for role in ROLES}

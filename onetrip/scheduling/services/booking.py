@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onetrip.billing import services as billing
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
@@ -186,6 +187,12 @@ def _book(
     policy = session_policy(session)
     _check_slot_bookable(slot, now)
     _check_personal_limits(patient.pk, session, request.channel, policy, now)
+    if actor.kind != ActorKind.SYSTEM and billing.has_overdue_debt(patient.pk):
+        # Pay after treatment (R-PAY-4): an overdue bill blocks new bookings until it is paid.
+        # The platform's own rebookings (waitlist turns, stop-clinic offers) are not new ones.
+        raise BookingRefused(
+            gettext_lazy("Pay your overdue medical bill first."), code="overdue_debt"
+        )
     pool_id, pool_kind = _take_unit(slot, request.channel, policy, now)
     if request.hold and hold_until is None:
         hold_until = now + dt.timedelta(minutes=policy.hold_minutes)

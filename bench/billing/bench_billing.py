@@ -1,0 +1,337 @@
+"""Billing benchmarks (issue 6): settlements/s through the API, provider notifications
+processed/s, and reconciliation of 1,000,000 transactions. Run by hand, never by the tests:
+
+    createdb -h 127.0.0.1 -U postgres onetrip_billing_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/onetrip_billing_bench \\
+        .venv/bin/python bench/billing/bench_billing.py --runs 3
+
+Everything is in-process (Django's test client against PostgreSQL): the figures are the cost of
+our code and our SQL, not of a web server. The in-run baseline is a GET of the itemised bill
+(one authenticated read), so ratios stay meaningful on a machine shared with other work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+os.environ.setdefault("ONETRIP_ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from onetrip.billing.channels import adapter_for  # noqa: E402
+from onetrip.billing.models import (  # noqa: E402
+    Bill,
+    CatalogueItem,
+    Payment,
+    Settlement,
+)
+from onetrip.billing.money import fen_to_yuan  # noqa: E402
+from onetrip.billing.sandbox import wechat as wechat_sandbox  # noqa: E402
+from onetrip.billing.services import charges, reconciliation  # noqa: E402
+from onetrip.conftest import actor_for  # noqa: E402
+from onetrip.consortium import services as consortium  # noqa: E402
+from onetrip.consortium.models import Institution  # noqa: E402
+from onetrip.core.actors import SYSTEM  # noqa: E402
+from onetrip.identity import services as identity  # noqa: E402
+from onetrip.identity.models import Patient  # noqa: E402
+
+# The million payments are dated on a day of their own, apart from the request runs' payments.
+DAY = dt.date(2026, 11, 20)
+
+
+def require_bench_database() -> None:
+    name = settings.DATABASES["default"]["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        sys.exit("use a PostgreSQL database whose name contains 'bench' (see the docstring)")
+
+
+def setup() -> tuple[Client, Institution, int, object]:
+    call_command("migrate", verbosity=0)
+    institution, _ = Institution.objects.get_or_create(
+        code="BENCH1", defaults={"name": "基准医院", "level": "tertiary"}
+    )
+    staff = consortium.create_staff_account(
+        username=f"bench{time.time_ns()}",
+        password="correct-horse-battery",
+        full_name="bench",
+        institution=institution,
+        roles=["finance", "registration"],
+        actor=SYSTEM,
+    )
+    staff.user.user_permissions.add(*Permission.objects.filter(content_type__app_label="billing"))
+    actor = actor_for(staff)
+    patient = Patient.objects.filter(phone="13812345678").first() or identity.register_patient(
+        identity.PatientRegistration(
+            name="张伟",
+            sex="male",
+            birth_date=dt.date(1990, 3, 7),
+            phone="13812345678",
+            documents=[identity.DocumentInput("resident_id", "110101199003074477")],
+        ),
+        actor=actor,
+    )
+    CatalogueItem.objects.get_or_create(
+        code="BENCH-REG",
+        defaults={
+            "name": "挂号费",
+            "kind": "service",
+            "charge_category": "registration",
+            "insurance_category": "A",
+            "unit_price_fen": 1000,
+        },
+    )
+    client = Client()
+    client.force_login(staff.user)
+    return client, institution, patient.pk, actor
+
+
+def make_bills(count: int, institution, patient_id: int, actor, tag: str) -> list[int]:
+    bills = []
+    for n in range(count):
+        charge = charges.create_charge(
+            charges.ChargeRequest(
+                patient_id=patient_id,
+                institution_id=institution.pk,
+                visit_reference=f"B{tag}{n}",
+                item_code="BENCH-REG",
+                quantity=1,
+                source="registration",
+                source_key=f"bench-{tag}-{n}",
+            ),
+            actor=actor,
+        )
+        bills.append(charge.bill_id)
+    return bills
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1)
+
+
+def bench_settlements(client, bill_ids: list[int], channel: str) -> float:
+    """Counter settlements (cash; bank card with its POS slip number) with an Idempotency-Key."""
+    started = time.perf_counter()
+    for bill_id in bill_ids:
+        payload = {"mode": "window", "channel": channel, "reference": f"POS{bill_id}"}
+        response = client.post(
+            f"/api/billing/bills/{bill_id}/settlements",
+            json.dumps(payload),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"bench-{bill_id}",
+        )
+        assert response.status_code == 201, response.content
+    return rate(len(bill_ids), time.perf_counter() - started)
+
+
+def bench_baseline(client, bill_ids: list[int]) -> float:
+    started = time.perf_counter()
+    for bill_id in bill_ids:
+        assert client.get(f"/api/billing/bills/{bill_id}").status_code == 200
+    return rate(len(bill_ids), time.perf_counter() - started)
+
+
+def bench_notices(client, bill_ids: list[int]) -> tuple[float, float]:
+    """Pending WeChat payments paid at the provider; then their notices (each delivered twice,
+    the second a duplicate) through POST /api/billing/notify/wechat. Signing is the provider's
+    work and is done before the clock starts."""
+    notices = []
+    for bill_id in bill_ids:
+        settled = client.post(
+            f"/api/billing/bills/{bill_id}/settlements",
+            json.dumps({"mode": "mobile", "channel": "wechat"}),
+            content_type="application/json",
+        ).json()
+        trade = wechat_sandbox.pay(settled["out_trade_no"])
+        headers, body = wechat_sandbox.notification(trade)
+        meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        notices.append((body, meta))
+    rates = []
+    for _round in ("first", "duplicate"):
+        started = time.perf_counter()
+        for body, meta in notices:
+            response = client.post("/api/billing/notify/wechat", body, "application/json", **meta)
+            assert response.status_code == 204, response.content
+        rates.append(rate(len(notices), time.perf_counter() - started))
+    assert Payment.objects.filter(status="pending", channel="wechat").count() == 0
+    return rates[0], rates[1]
+
+
+def seed_million(count: int, institution, patient_id: int) -> str:
+    """`count` paid WeChat payments of one day (COPY, not the ORM) and the provider's tradebill
+    for them with a few planted mismatches. Returns the statement text."""
+    if Payment.objects.filter(out_trade_no__startswith="MB").count() != count:
+        Payment.objects.filter(out_trade_no__startswith="MB").delete()
+        Settlement.objects.filter(bill__visit_reference="MILLION").delete()
+        copy_million(count, institution, patient_id)
+    return million_statement(count)
+
+
+def copy_million(count: int, institution, patient_id: int) -> None:
+    bill, _ = Bill.objects.get_or_create(
+        institution=institution,
+        visit_reference="MILLION",
+        defaults={
+            "patient_id": patient_id,
+            "visit_kind": "outpatient",
+            "opened_at": dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC),
+        },
+    )
+    at = f"{DAY} 10:00:00+08"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM billing_settlement")
+        first_id = cursor.fetchone()[0] + 1
+        settlement_rows = io.StringIO()
+        payment_rows = io.StringIO()
+        for n in range(count):
+            sid = first_id + n
+            amount = 1000 + n % 5000
+            settlement_rows.write(
+                f"{sid}\t{bill.pk}\twindow\twechat\tsettled\t{amount}\t0\t0\t{amount}\t\t\t\t\\N\t"
+                f"{at}\t{at}\tbench\t\t\n"
+            )
+            payment_rows.write(
+                f"{sid}\twechat\t{amount}\t0\tsucceeded\tMB{n:012d}\t42{n:026d}\t\t\t{at}\t{at}\n"
+            )
+        raw = cursor.cursor
+        with raw.copy(
+            "COPY billing_settlement (id, bill_id, mode, channel, status, total_fen, fund_fen,"
+            " account_fen, cash_fen, insurance_quote_id, insurance_settlement_id, ebill_id,"
+            " clinic_id, started_at, settled_at, started_by, idempotency_scope, idempotency_key)"
+            " FROM STDIN"
+        ) as copy:
+            copy.write(settlement_rows.getvalue())
+        with raw.copy(
+            "COPY billing_payment (settlement_id, channel, amount_fen, refunded_fen, status,"
+            " out_trade_no, provider_trade_no, reference, cashier_url, created_at, paid_at)"
+            " FROM STDIN"
+        ) as copy:
+            copy.write(payment_rows.getvalue())
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('billing_settlement', 'id'), %s)",
+            [first_id + count],
+        )
+        cursor.execute("ANALYZE billing_payment")
+
+
+def million_statement(count: int) -> str:
+    # Planted: order 7 missing at the provider, order 11 one fen more, one order only they know.
+    lines = [wechat_sandbox.TRADEBILL_HEADER]
+    lines += [
+        tradebill_line(f"MB{n:012d}", 1000 + n % 5000 + (n == 11)) for n in range(count) if n != 7
+    ]
+    lines.append(tradebill_line("MBEXTRA000001", 500))
+    lines.append("总交易单数,应结订单总金额,退款总金额")
+    return "\n".join(lines) + "\n"
+
+
+def tradebill_line(out_trade_no: str, amount: int) -> str:
+    fields = [
+        "2026-11-23 10:00:00",
+        "wx",
+        "1900000109",
+        "0",
+        "",
+        "4200",
+        out_trade_no,
+        "o",
+        "MWEB",
+        "SUCCESS",
+        "OTHERS",
+        "CNY",
+        fen_to_yuan(amount),
+        "0.00",
+        "0",
+        "0",
+        "0.00",
+        "0.00",
+        "",
+        "",
+        "bench",
+        "",
+        "0.00",
+        "0.60%",
+        fen_to_yuan(amount),
+        "0.00",
+        "",
+    ]
+    return ",".join(f"`{value}" for value in fields)
+
+
+def bench_reconcile(statement: str) -> tuple[float, float, int, int]:
+    """Wall seconds, this process's CPU seconds (less sensitive to a shared machine), matched,
+    mismatches."""
+    started, cpu = time.perf_counter(), time.process_time()
+    run = reconciliation.reconcile_day(channel="wechat", day=DAY, statement=statement)
+    wall, used = time.perf_counter() - started, time.process_time() - cpu
+    return wall, used, run.matched, len(run.mismatches)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--reconcile-only", action="store_true", help="skip the request benchmarks")
+    args = parser.parse_args()
+    require_bench_database()
+    client, institution, patient_id, actor = setup()
+    adapter_for("wechat")  # load the sandbox keys before timing
+    results: dict[str, list] = {
+        k: []
+        for k in (
+            "baseline_get",
+            "settle_cash",
+            "settle_card",
+            "notice",
+            "notice_duplicate",
+            "reconcile_s",
+            "reconcile_cpu_s",
+        )
+    }
+    for run in range(0 if args.reconcile_only else args.runs):
+        tag = f"{time.time_ns()}r{run}"
+        cash = make_bills(args.requests, institution, patient_id, actor, tag + "c")
+        card = make_bills(args.requests, institution, patient_id, actor, tag + "k")
+        wechat = make_bills(args.requests, institution, patient_id, actor, tag + "w")
+        results["baseline_get"].append(bench_baseline(client, cash))
+        results["settle_cash"].append(bench_settlements(client, cash, "cash"))
+        first, duplicate = bench_notices(client, wechat)
+        results["notice"].append(first)
+        results["notice_duplicate"].append(duplicate)
+        results["settle_card"].append(bench_settlements(client, card, "bank_card"))
+    statement = seed_million(args.transactions, institution, patient_id)
+    for _run in range(args.runs):
+        seconds, cpu, matched, mismatches = bench_reconcile(statement)
+        results["reconcile_s"].append(round(seconds, 2))
+        results["reconcile_cpu_s"].append(round(cpu, 2))
+        sys.stdout.write(
+            f"reconcile: {seconds:.2f}s (cpu {cpu:.2f}s) "
+            f"matched={matched} mismatches={mismatches}\n"
+        )
+    medians = {k: statistics.median(v) for k, v in results.items() if v}
+    if "baseline_get" in medians:
+        for name in ("settle_cash", "settle_card", "notice", "notice_duplicate"):
+            medians[f"{name}_vs_baseline"] = round(medians[name] / medians["baseline_get"], 2)
+    sys.stdout.write(json.dumps({"runs": results, "medians": medians}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

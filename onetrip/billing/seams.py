@@ -1,0 +1,92 @@
+"""The one place billing calls the insurance adapter (R-PAY-3) and the e-bill issuer (R-PAY-5);
+nothing else in billing imports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from onetrip.billing.models import Charge, Settlement
+from onetrip.core.actors import Actor
+from onetrip.ebills import services as ebills
+from onetrip.ebills.services import EBillLine, EBillSource
+from onetrip.insurance import services as insurance
+from onetrip.insurance.services import InsuredItem
+
+
+@dataclass(frozen=True)
+class InsuranceSplit:
+    quote_id: str
+    fund_fen: int
+    account_fen: int
+    cash_fen: int
+
+
+def insurance_quote(*, bill, charges: list[Charge], actor: Actor):
+    """2201…2206 through the insurance app: the split of these charges.
+    Raises the insurance app's DomainError (code "not_insured", "platform_refused")."""
+    items = [
+        InsuredItem(
+            code=charge.code,
+            name=charge.name,
+            category=charge.insurance_category,
+            quantity=charge.quantity,
+            unit_price_fen=charge.unit_price_fen,
+            amount_fen=charge.amount_fen,
+        )
+        for charge in charges
+    ]
+    quote = insurance.pre_settle(
+        patient=bill.patient,
+        visit_reference=bill.visit_reference,
+        items=items,
+        institution=bill.institution,
+        actor=actor,
+    )
+    return InsuranceSplit(str(quote.pk), quote.fund_fen, quote.account_fen, quote.cash_fen)
+
+
+def insurance_settle(*, quote_id: str, actor: Actor) -> InsuranceSplit:
+    """2207: the platform's answer is authoritative for the split."""
+    done = insurance.settle(quote_id=int(quote_id), actor=actor)
+    return InsuranceSplit(str(done.pk), done.fund_fen, done.account_fen, done.cash_fen)
+
+
+def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:
+    """One e-bill per settlement; returns its key."""
+    bill = settlement.bill
+    patient = bill.patient
+    totals: dict[str, int] = {}
+    for charge in settlement.charges.all():
+        totals[charge.charge_category] = totals.get(charge.charge_category, 0) + charge.amount_fen
+    document = patient.documents.filter(doc_type="resident_id").first()
+    source = EBillSource(
+        settlement_id=str(settlement.pk),
+        settled_at=settlement.settled_at,
+        institution_id=bill.institution_id,
+        patient_id=patient.pk,
+        payer_name=patient.name,
+        payer_id_number=document.number if document else "",
+        lines=tuple(EBillLine(category=c, amount_fen=a) for c, a in totals.items()),
+        total_fen=settlement.total_fen,
+        fund_fen=settlement.fund_fen,
+        account_fen=settlement.account_fen,
+        cash_fen=settlement.cash_fen,
+        payment_channel=settlement.channel,  # the e-bill speaks billing's channel codes
+        visit_kind=bill.visit_kind,
+        visit_number=bill.visit_reference,
+    )
+    return str(ebills.issue_ebill(settlement=source, actor=actor).pk)
+
+
+def issue_red_letter(*, ebill_id: str, refund_fen: int, reason: str, actor: Actor) -> None:
+    if ebill_id:
+        ebills.issue_red_letter(
+            ebill_id=int(ebill_id), refund_fen=refund_fen, reason=reason, actor=actor
+        )
+
+
+def ebill_url(ebill_id: str) -> str:
+    """Where the patient sees the e-bill on the phone ("" until it is issued)."""
+    return reverse("patient-ebill", args=[int(ebill_id)]) if ebill_id else ""

@@ -1,0 +1,123 @@
+"""The price catalogue and charges (issue 6 item 1). Other domains (registration, exam orders,
+prescriptions) call `create_charge` once per source line; the line's key makes retries free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, VisitKind
+from onetrip.billing.services.common import whole_fen
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.models import AuditAction
+from onetrip.identity.models import Patient
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    patient_id: int
+    institution_id: int
+    visit_reference: str
+    item_code: str
+    quantity: int
+    source: str
+    source_key: str
+    visit_kind: str = VisitKind.OUTPATIENT
+
+
+def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
+    """Charge one catalogue item to the visit's bill (opened on the first charge)."""
+    whole_fen("quantity", request.quantity)
+    if request.source not in ChargeSource.values:
+        raise InvalidInput.field("source", _("Choose a charge source."))
+    if request.visit_kind not in VisitKind.values:
+        raise InvalidInput.field("visit_kind", _("Choose outpatient or inpatient."))
+    if not request.source_key or len(request.source_key) > 100:
+        raise InvalidInput.field("source_key", _("Name the order line this charge is for."))
+    if not request.visit_reference or len(request.visit_reference) > 40:
+        raise InvalidInput.field("visit_reference", _("Give the visit number."))
+    earlier = _earlier(request)
+    if earlier is not None:
+        return earlier
+    try:
+        return _charge(request, actor)
+    except IntegrityError:
+        # A concurrent retry of the same order line won; answer with its charge.
+        earlier = _earlier(request)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _earlier(request: ChargeRequest) -> Charge | None:
+    earlier = Charge.objects.filter(source_key=request.source_key).first()
+    if earlier is not None and (earlier.code, earlier.quantity) != (
+        request.item_code,
+        request.quantity,
+    ):
+        raise InvalidInput.field(
+            "source_key", _("This order line was already charged differently."), "key_reused"
+        )
+    return earlier
+
+
+@transaction.atomic
+def _charge(request: ChargeRequest, actor: Actor) -> Charge:
+    item = CatalogueItem.objects.filter(code=request.item_code, is_active=True).first()
+    if item is None:
+        raise InvalidInput.field("item_code", _("No such item in the price catalogue."))
+    patient = Patient.objects.filter(pk=request.patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    now = clock.now()
+    bill, _created = Bill.objects.get_or_create(
+        institution_id=request.institution_id,
+        visit_reference=request.visit_reference,
+        defaults={"patient": patient, "visit_kind": request.visit_kind, "opened_at": now},
+    )
+    if bill.patient_id != patient.pk:
+        raise DomainError(_("This visit belongs to another patient."), code="visit_mismatch")
+    charge = Charge.objects.create(
+        bill=bill,
+        item=item,
+        code=item.code,
+        name=item.name,
+        charge_category=item.charge_category,
+        insurance_category=item.insurance_category,
+        quantity=request.quantity,
+        unit_price_fen=item.unit_price_fen,
+        amount_fen=item.unit_price_fen * request.quantity,
+        source=request.source,
+        source_key=request.source_key,
+        charged_at=now,
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        charge,
+        patient_id=patient.pk,
+        summary=f"charge {item.code} x{request.quantity} on {bill.visit_reference}",
+    )
+    return charge
+
+
+@dataclass(frozen=True)
+class ItemisedBill:
+    bill: Bill
+    charges: list[Charge]
+    total_fen: int
+    outstanding_fen: int
+
+
+def itemised_bill(bill: Bill) -> ItemisedBill:
+    charges = list(bill.charges.select_related("settlement").order_by("charged_at", "pk"))
+    return ItemisedBill(
+        bill=bill,
+        charges=charges,
+        total_fen=sum(c.amount_fen for c in charges),
+        outstanding_fen=sum(c.amount_fen for c in charges if c.settlement_id is None),
+    )

@@ -1,0 +1,415 @@
+"""Settlement and payment (R-PAY-1/2/3): a bill's unsettled charges are split by insurance
+(fund, personal account, personal cash) and the cash part is taken through one channel.
+
+The payment's state machine (models.PAYMENT_TRANSITIONS) is enforced by conditional UPDATEs:
+a payment leaves `pending` exactly once, however many notices, queries and retries race for
+it. Completing a payment settles its settlement, posts the balanced journal entry and, after
+commit, issues the e-bill — all keyed on the payment, so replays change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.billing import seams
+from onetrip.billing.channels import adapter_for
+from onetrip.billing.channels.base import PAID, ProviderOrder, ProviderRefused
+from onetrip.billing.models import (
+    PAYMENT_TRANSITIONS,
+    Account,
+    Bill,
+    Charge,
+    Debt,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+    Settlement,
+    SettlementMode,
+    SettlementStatus,
+)
+from onetrip.billing.services import credit, journal
+from onetrip.billing.services.common import check_key, idempotency_scope
+from onetrip.consortium.models import Clinic
+from onetrip.core import audit, clock
+from onetrip.core.actors import SYSTEM, Actor
+from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.models import AuditAction
+
+log = logging.getLogger(__name__)
+
+CLEARING_ACCOUNTS = {
+    PaymentChannel.CASH: Account.CASH,
+    PaymentChannel.CHEQUE: Account.CHEQUE,
+    PaymentChannel.BANK_CARD: Account.BANK_CARD,
+    PaymentChannel.WECHAT: Account.WECHAT,
+    PaymentChannel.ALIPAY: Account.ALIPAY,
+    PaymentChannel.INSURANCE: Account.PERSONAL_ACCOUNT,
+    PaymentChannel.CREDIT: Account.CREDIT,
+}
+
+
+class PaymentRefused(DomainError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class SettlementRequest:
+    bill_id: int
+    mode: str
+    channel: str
+    use_insurance: bool = False
+    reference: str = ""  # cheque number, POS slip number
+    clinic_id: int | None = None
+    idempotency_key: str = ""
+
+
+def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
+    """Settle what is outstanding on a bill. Counter channels and pay-after-treatment finish at
+    once; WeChat Pay and Alipay leave the settlement pending until the provider confirms."""
+    _validate(request)
+    scope = idempotency_scope(actor)
+    if request.idempotency_key:
+        earlier = _earlier(scope, request)
+        if earlier is not None:
+            return earlier
+    try:
+        return _settle(request, scope, actor)
+    except IntegrityError:
+        earlier = _earlier(scope, request) if request.idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _validate(request: SettlementRequest) -> None:
+    if request.mode not in SettlementMode.values:
+        raise InvalidInput.field("mode", _("Choose a settlement mode."))
+    if request.channel not in PaymentChannel.values:
+        raise InvalidInput.field("channel", _("Choose a payment channel."))
+    if (request.channel == PaymentChannel.CREDIT) != (request.mode == SettlementMode.PAY_LATER):
+        raise InvalidInput.field(
+            "channel", _("Pay after treatment is its own mode and channel."), "pay_later"
+        )
+    if adapter_for(request.channel).needs_reference and not request.reference.strip():
+        raise InvalidInput.field(
+            "reference", _("Enter the cheque or card slip number."), "reference_required"
+        )
+    if len(request.reference) > 64:
+        raise InvalidInput.field("reference", _("This value is too long."))
+    check_key(request.idempotency_key)
+
+
+def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
+    earlier = Settlement.objects.filter(
+        idempotency_scope=scope, idempotency_key=request.idempotency_key
+    ).first()
+    if earlier is not None and (earlier.bill_id, earlier.channel) != (
+        request.bill_id,
+        request.channel,
+    ):
+        raise InvalidInput.field(
+            "idempotency_key", _("This key was already used for another payment."), "key_reused"
+        )
+    return earlier
+
+
+@transaction.atomic
+def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
+    # The bill's row lock serialises settlements of one visit: its charges are taken once.
+    bill = (
+        Bill.objects.select_for_update(no_key=True)
+        .select_related("patient")
+        .filter(pk=request.bill_id)
+        .first()
+    )
+    if bill is None:
+        raise NotFound(_("No such bill."), code="unknown_bill")
+    if request.idempotency_key:
+        earlier = _earlier(scope, request)
+        if earlier is not None:
+            return earlier
+    charges = list(bill.charges.filter(settlement__isnull=True).order_by("pk"))
+    if not charges:
+        waiting = bill.settlements.filter(status=SettlementStatus.PENDING).exists()
+        if waiting:
+            raise PaymentRefused(
+                _("A payment for this bill is waiting for confirmation."), code="payment_pending"
+            )
+        raise PaymentRefused(_("This bill is already settled."), code="already_settled")
+    total = sum(charge.amount_fen for charge in charges)
+    split = _insurance_split(request, bill, charges, total, actor)
+    if request.channel == PaymentChannel.INSURANCE and split.cash_fen:
+        raise InvalidInput.field(
+            "channel", _("The personal cash part needs another channel."), "cash_left"
+        )
+    if request.channel == PaymentChannel.CREDIT:
+        credit.check_eligible(bill.patient, split.cash_fen, insured=bool(split.quote_id))
+    now = clock.now()
+    settlement = Settlement.objects.create(
+        bill=bill,
+        mode=request.mode,
+        channel=request.channel,
+        status=SettlementStatus.PENDING,
+        total_fen=total,
+        fund_fen=split.fund_fen,
+        account_fen=split.account_fen,
+        cash_fen=split.cash_fen,
+        insurance_quote_id=split.quote_id,
+        clinic_id=request.clinic_id,
+        started_at=now,
+        started_by=actor.label[:150],
+        idempotency_scope=scope if request.idempotency_key else "",
+        idempotency_key=request.idempotency_key,
+    )
+    Charge.objects.filter(pk__in=[c.pk for c in charges], settlement__isnull=True).update(
+        settlement=settlement
+    )
+    payment = _open_payment(settlement, request.reference, now)
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        settlement,
+        patient_id=bill.patient_id,
+        summary=f"settlement {request.mode} via {request.channel}: {total} fen",
+        changes={"fund": split.fund_fen, "account": split.account_fen, "cash": split.cash_fen},
+    )
+    if not adapter_for(request.channel).asynchronous or payment.amount_fen == 0:
+        _complete(payment, ProviderOrder(payment.out_trade_no, PAID, request.reference), actor)
+        settlement.refresh_from_db()
+    return settlement
+
+
+def _insurance_split(request, bill, charges, total, actor) -> seams.InsuranceSplit:
+    if request.use_insurance or request.channel == PaymentChannel.INSURANCE:
+        return seams.insurance_quote(bill=bill, charges=charges, actor=actor)
+    return seams.InsuranceSplit(quote_id="", fund_fen=0, account_fen=0, cash_fen=total)
+
+
+def _open_payment(settlement: Settlement, reference: str, now: dt.datetime) -> Payment:
+    payment = Payment.objects.create(
+        settlement=settlement,
+        channel=settlement.channel,
+        amount_fen=settlement.cash_fen,
+        status=PaymentStatus.PENDING,
+        out_trade_no=f"OT{now:%Y%m%d}{settlement.pk:010d}",
+        reference=reference,
+        created_at=now,
+    )
+    adapter = adapter_for(settlement.channel)
+    if adapter.asynchronous and payment.amount_fen:
+        try:
+            payment.cashier_url = adapter.start(
+                out_trade_no=payment.out_trade_no,
+                amount_fen=payment.amount_fen,
+                description=f"{settlement.bill.visit_reference} 医疗费用",
+            )
+        except ProviderRefused as exc:
+            raise PaymentRefused(
+                _("The payment provider refused the order."), code="provider_refused"
+            ) from exc
+        payment.save(update_fields=["cashier_url"])
+    return payment
+
+
+def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:
+    """A pay-after-treatment debt paid later (on the phone, at a kiosk or window): a settlement
+    of no charges whose payment clears the debt. Asking again while one is pending answers
+    with that one."""
+    if channel not in (PaymentChannel.WECHAT, PaymentChannel.ALIPAY, PaymentChannel.CASH):
+        raise InvalidInput.field("channel", _("Choose a payment channel."))
+    with transaction.atomic():
+        debt = (
+            Debt.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("settlement__bill", "repayment")
+            .filter(pk=debt_id)
+            .first()
+        )
+        if debt is None:
+            raise NotFound(_("No such bill."), code="unknown_debt")
+        if debt.status == "paid":
+            raise PaymentRefused(_("This bill is already settled."), code="already_settled")
+        if debt.repayment is not None and debt.repayment.status == SettlementStatus.PENDING:
+            return debt.repayment
+        now = clock.now()
+        settlement = Settlement.objects.create(
+            bill=debt.settlement.bill,
+            mode=SettlementMode.MOBILE,
+            channel=channel,
+            status=SettlementStatus.PENDING,
+            total_fen=debt.amount_fen,
+            cash_fen=debt.amount_fen,
+            started_at=now,
+            started_by=actor.label[:150],
+        )
+        Debt.objects.filter(pk=debt.pk).update(repayment=settlement)
+        payment = _open_payment(settlement, "", now)
+        if not adapter_for(channel).asynchronous:
+            _complete(payment, ProviderOrder(payment.out_trade_no, PAID), actor)
+            settlement.refresh_from_db()
+        return settlement
+
+
+# --- completing a payment: the only way money becomes a settlement --------------------------
+
+
+def transition(payment: Payment, to: str, **fields) -> bool:
+    """Move a payment along the state machine (setting `fields` with it); False when another
+    actor moved it first."""
+    allowed_from = [state for state, targets in PAYMENT_TRANSITIONS.items() if to in targets]
+    moved = Payment.objects.filter(pk=payment.pk, status__in=allowed_from).update(
+        status=to, **fields
+    )
+    return bool(moved)
+
+
+def confirm_payment(out_trade_no: str, order: ProviderOrder, *, actor: Actor = SYSTEM) -> bool:
+    """The provider says this order is paid (a notice or a query). True when this call settled
+    it; False when it was already settled (a duplicate, a late notice)."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("settlement__bill")
+            .filter(out_trade_no=out_trade_no)
+            .first()
+        )
+        if payment is None:
+            raise NotFound(_("No such order."), code="unknown_order")
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return False
+        return _complete(payment, order, actor)
+
+
+def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
+    if order.amount_fen and order.amount_fen != payment.amount_fen:
+        raise PaymentRefused(
+            _("The amount paid differs from the amount due."), code="amount_mismatch"
+        )
+    if payment.status != PaymentStatus.PENDING:
+        # Paid after we closed it: the money has to go back by hand; nothing is settled twice.
+        log.error("payment %s paid at the provider after it was %s", payment.pk, payment.status)
+        raise PaymentRefused(_("This payment was already closed."), code="payment_closed")
+    now = clock.now()
+    paid = {"provider_trade_no": order.provider_trade_no, "paid_at": order.paid_at or now}
+    if not transition(payment, PaymentStatus.SUCCEEDED, **paid):
+        return False
+    settlement = payment.settlement  # read with the payment, under its row lock
+    repaid = Debt.objects.filter(repayment=settlement).first()
+    if settlement.insurance_quote_id:
+        split = seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
+        settlement.insurance_settlement_id = split.quote_id
+    settlement.status = SettlementStatus.SETTLED
+    settlement.settled_at = now
+    settlement.save(update_fields=["status", "settled_at", "insurance_settlement_id"])
+    _post_settlement(settlement, repays_debt=repaid is not None)
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        settlement,
+        patient_id=settlement.bill.patient_id,
+        summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
+    )
+    if settlement.channel == PaymentChannel.CREDIT:
+        credit.open_debt(settlement)
+    if repaid is None:
+        transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
+    else:
+        credit.mark_repaid(repaid)
+    return True
+
+
+def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
+    clearing = CLEARING_ACCOUNTS[settlement.channel]
+    if repays_debt:
+        journal.post(
+            settlement,
+            "debt repaid",
+            [(clearing, settlement.cash_fen, 0), (Account.CREDIT, 0, settlement.cash_fen)],
+        )
+        return
+    journal.post(
+        settlement,
+        "settlement",
+        [
+            (Account.INSURANCE_RECEIVABLE, settlement.fund_fen, 0),
+            (Account.PERSONAL_ACCOUNT, settlement.account_fen, 0),
+            (clearing, settlement.cash_fen, 0),
+            (Account.REVENUE, 0, settlement.total_fen),
+        ],
+    )
+
+
+def issue_ebill(settlement_id: int, *, actor: Actor) -> None:
+    """After commit: a failure leaves `ebill_id` empty and the recovery sweep tries again."""
+    settlement = Settlement.objects.select_related("bill__patient").get(pk=settlement_id)
+    if settlement.ebill_id:
+        return
+    try:
+        ebill_id = seams.issue_ebill(settlement, actor=actor)
+    except Exception:
+        log.exception("e-bill for settlement %s not issued; the sweep retries", settlement_id)
+        return
+    if ebill_id:
+        Settlement.objects.filter(pk=settlement_id, ebill_id="").update(ebill_id=ebill_id)
+
+
+def close_payment(payment: Payment, *, actor: Actor = SYSTEM) -> bool:
+    """The provider closed the order (or never saw it): release its charges for another try."""
+    with transaction.atomic():
+        if not transition(payment, PaymentStatus.CLOSED):
+            return False
+        settlement = payment.settlement
+        Settlement.objects.filter(pk=settlement.pk).update(status=SettlementStatus.CANCELLED)
+        Charge.objects.filter(settlement=settlement).update(settlement=None)
+        Debt.objects.filter(repayment=settlement).update(repayment=None)
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            settlement,
+            patient_id=settlement.bill.patient_id,
+            summary=f"payment {payment.out_trade_no} closed",
+        )
+    return True
+
+
+def in_clinic_coverage(*, institution_id: int, since: dt.datetime, until: dt.datetime) -> float:
+    """Share of outpatient settlements made in the consulting room (R-PAY-1)."""
+    settled = Settlement.objects.filter(
+        bill__institution_id=institution_id,
+        bill__visit_kind="outpatient",
+        status=SettlementStatus.SETTLED,
+        settled_at__gte=since,
+        settled_at__lt=until,
+    ).exclude(repaid_debt__isnull=False)
+    total = settled.count()
+    if not total:
+        return 0.0
+    return settled.filter(mode=SettlementMode.IN_CLINIC).count() / total
+
+
+def in_clinic_room_coverage(
+    *, institution_id: int, since: dt.datetime, until: dt.datetime
+) -> float:
+    """KPI (R-PAY-1, target ≥ 80%): share of the institution's consulting rooms where at least
+    one bill was settled in the room in the period."""
+    rooms = Clinic.objects.filter(department__institution_id=institution_id)
+    total = rooms.count()
+    if not total:
+        return 0.0
+    settled_in = (
+        Settlement.objects.filter(
+            clinic__in=rooms,
+            mode=SettlementMode.IN_CLINIC,
+            status=SettlementStatus.SETTLED,
+            settled_at__gte=since,
+            settled_at__lt=until,
+        )
+        .values("clinic_id")
+        .distinct()
+        .count()
+    )
+    return settled_in / total

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from onetrip.billing.models import CatalogueItem, ChargeSource
+from onetrip.billing.services import charges
+from onetrip.conftest import actor_for
+
+BILLING_PERMS = ("settle_bill", "add_charge", "view_bill")
+
+
+@pytest.fixture
+def catalogue(db):
+    return {
+        item.code: item
+        for item in CatalogueItem.objects.bulk_create(
+            [
+                CatalogueItem(
+                    code="REG01",
+                    name="普通门诊挂号",
+                    kind="service",
+                    charge_category="registration",
+                    insurance_category="A",
+                    unit_price_fen=1000,
+                ),
+                CatalogueItem(
+                    code="EX-CT",
+                    name="胸部CT平扫",
+                    kind="exam",
+                    charge_category="examination",
+                    insurance_category="B",
+                    unit_price_fen=18000,
+                ),
+                CatalogueItem(
+                    code="DR-AMX",
+                    name="阿莫西林胶囊",
+                    kind="drug",
+                    charge_category="western_medicine",
+                    insurance_category="A",
+                    unit_price_fen=1250,
+                ),
+                CatalogueItem(
+                    code="SP-NUT",
+                    name="肠内营养粉",
+                    kind="drug",
+                    charge_category="western_medicine",
+                    insurance_category="C",
+                    unit_price_fen=5000,
+                ),
+            ]
+        )
+    }
+
+
+@pytest.fixture
+def cashier(make_staff, tertiary):
+    profile = make_staff("finance", tertiary)
+    profile.user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="billing", codename__in=BILLING_PERMS)
+    )
+    return actor_for(profile)
+
+
+@pytest.fixture
+def patient(register):
+    return register()
+
+
+@pytest.fixture
+def bill(catalogue, patient, tertiary, cashier):
+    """Registration 10.00 + CT 180.00 + 2 × amoxicillin 12.50 = 215.00 CNY."""
+    lines = [
+        ("REG01", 1, ChargeSource.REGISTRATION),
+        ("EX-CT", 1, ChargeSource.EXAM_ORDER),
+        ("DR-AMX", 2, ChargeSource.PRESCRIPTION),
+    ]
+    charge = None
+    for number, (code, quantity, source) in enumerate(lines):
+        charge = charges.create_charge(
+            charges.ChargeRequest(
+                patient_id=patient.pk,
+                institution_id=tertiary.pk,
+                visit_reference="MZ20261123001",
+                item_code=code,
+                quantity=quantity,
+                source=source,
+                source_key=f"line-{number}",
+            ),
+            actor=cashier,
+        )
+    return charge.bill

@@ -1,0 +1,117 @@
+"""The billing API: problem details for bad input, Idempotency-Key replays, provider endpoints
+answering in the provider's format (issue 6 bad-input list)."""
+
+import json
+
+import pytest
+
+from onetrip.billing.models import Payment, Refund, Settlement
+from onetrip.billing.tests.helpers import alipay_notice, provider_pays, wechat_notice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(client, cashier):
+    client.force_login(cashier.user)
+    return client
+
+
+def post(client, path, payload, **headers):
+    return client.post(path, json.dumps(payload), content_type="application/json", **headers)
+
+
+def test_settle_with_an_idempotency_key_twice_makes_one_settlement(desk, bill):
+    path = f"/api/billing/bills/{bill.pk}/settlements"
+    payload = {"mode": "window", "channel": "cash"}
+    first = post(desk, path, payload, HTTP_IDEMPOTENCY_KEY="pay-1")
+    again = post(desk, path, payload, HTTP_IDEMPOTENCY_KEY="pay-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Settlement.objects.count() == 1
+    assert first.json()["cash_fen"] == 21500
+
+
+def test_paying_a_settled_bill_is_a_409_problem(desk, bill):
+    path = f"/api/billing/bills/{bill.pk}/settlements"
+    post(desk, path, {"mode": "window", "channel": "cash"})
+    response = post(desk, path, {"mode": "window", "channel": "cash"})
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "already_settled"
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"), [(-1, "negative"), (1.5, "not_integer"), (99999, "exceeds_paid")]
+)
+def test_bad_refund_amounts_are_422_with_the_field(desk, bill, amount, code):
+    settled = post(
+        desk, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "window", "channel": "cash"}
+    ).json()
+    response = post(
+        desk,
+        f"/api/billing/settlements/{settled['id']}/refunds",
+        {"amount_fen": amount, "reason": "test"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "amount_fen",
+        "message": response.json()["errors"][0]["message"],
+        "code": code,
+    }
+    assert not Refund.objects.exists()
+
+
+def test_charging_needs_a_whole_positive_quantity(desk, catalogue, patient, tertiary):
+    response = post(
+        desk,
+        "/api/billing/charges",
+        {
+            "patient_id": patient.pk,
+            "institution_id": tertiary.pk,
+            "visit_reference": "MZ9",
+            "item_code": "REG01",
+            "quantity": -2,
+            "source": "registration",
+            "source_key": "r-1",
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "quantity"
+
+
+def test_wechat_notify_endpoint_verifies_then_settles(client, desk, bill, clock):
+    settled = post(
+        desk,
+        f"/api/billing/bills/{bill.pk}/settlements",
+        {"mode": "in_clinic", "channel": "wechat"},
+    ).json()
+    assert settled["status"] == "pending"
+    assert settled["cashier_url"]
+    headers, body = wechat_notice(provider_pays(Settlement.objects.get(pk=settled["id"])))
+    meta = {f"HTTP_{key.upper().replace('-', '_')}": value for key, value in headers.items()}
+    forged = client.post("/api/billing/notify/wechat", body + b" ", "application/json", **meta)
+    assert forged.status_code == 400
+    assert forged.json()["code"] == "FAIL"
+    response = client.post("/api/billing/notify/wechat", body, "application/json", **meta)
+    assert response.status_code == 204
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_alipay_notify_endpoint_answers_success_or_failure(client, desk, bill, clock):
+    settled = post(
+        desk, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "mobile", "channel": "alipay"}
+    ).json()
+    _, body = alipay_notice(provider_pays(Settlement.objects.get(pk=settled["id"])))
+    form = "application/x-www-form-urlencoded"
+    bad = client.post("/api/billing/notify/alipay", body.replace(b"sign=", b"sign=AAAA"), form)
+    assert bad.content == b"failure"
+    assert client.post("/api/billing/notify/alipay", body, form).content == b"success"
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_a_patient_without_a_staff_session_cannot_settle(client, bill):
+    response = post(
+        client, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "window", "channel": "cash"}
+    )
+    assert response.status_code == 401

@@ -1,0 +1,101 @@
+"""Races on PostgreSQL (issue 6 reliability): concurrent duplicate notifications, a notice racing
+the recovery sweep, double-clicked settlements and refunds never credit or refund twice."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from onetrip.billing.models import JournalLine, Payment, Refund, SandboxTrade, Settlement
+from onetrip.billing.services import payments
+from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
+from onetrip.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency tests need PostgreSQL row locks (set DATABASE_URL)")
+
+
+def race(attempts) -> list:
+    start = threading.Barrier(len(attempts))
+    outcomes: list = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            outcomes[index] = attempts[index]()
+        except DomainError as exc:
+            outcomes[index] = exc.code
+        except Exception as exc:  # a deadlock or IntegrityError would be a 500
+            outcomes[index] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def settlement_entries() -> int:
+    return JournalLine.objects.filter(entry__memo="settlement", account="revenue").count()
+
+
+def test_concurrent_duplicate_notices_settle_once(postgres_only, bill, cashier, clock):
+    settlement = settle(bill, cashier, channel="wechat")
+    trade = provider_pays(settlement)
+    same = wechat_notice(trade)
+    notices = [same] * 4 + [wechat_notice(trade) for _ in range(4)]
+    outcomes = race([lambda n=n: deliver("wechat", n).status_code for n in notices])
+    assert outcomes == [204] * 8
+    assert settlement_entries() == 1
+    assert Settlement.objects.get().status == "settled"
+
+
+def test_a_notice_racing_the_recovery_sweep_settles_once(postgres_only, bill, cashier, clock):
+    settlement = settle(bill, cashier, channel="wechat")
+    trade = provider_pays(settlement)
+    later = settlement.payment.created_at + payments.QUERY_AFTER + dt.timedelta(seconds=1)
+    outcomes = race(
+        [
+            lambda: deliver("wechat", wechat_notice(trade)).status_code,
+            lambda: payments.reconcile_pending(now=later).settled,
+            lambda: payments.reconcile_pending(now=later).settled,
+        ]
+    )
+    assert outcomes[0] == 204
+    assert settlement_entries() == 1
+    assert Payment.objects.get().status == "succeeded"
+
+
+def test_double_clicked_settlements_take_the_charges_once(postgres_only, bill, cashier, clock):
+    outcomes = race([lambda: settle(bill, cashier, channel="cash", mode="window").pk] * 4)
+    assert sorted(map(str, outcomes)).count("already_settled") == 3
+    assert Settlement.objects.count() == 1
+    assert settlement_entries() == 1
+
+
+def test_concurrent_refunds_never_exceed_what_was_paid(postgres_only, bill, cashier, clock):
+    settlement = settle(bill, cashier, channel="wechat")
+    deliver("wechat", wechat_notice(provider_pays(settlement)))
+    outcomes = race(
+        [
+            lambda: (
+                payments.refund(
+                    settlement_id=settlement.pk, amount_fen=8000, reason="race", actor=cashier
+                ).pk
+            )
+        ]
+        * 4
+    )
+    assert sum(isinstance(o, int) for o in outcomes) == 2  # 2 × 80.00 fits in 215.00, 3 do not
+    refunded = Refund.objects.aggregate(total=Sum("amount_fen"))["total"]
+    assert refunded == Payment.objects.get().refunded_fen == SandboxTrade.objects.get().refunded_fen

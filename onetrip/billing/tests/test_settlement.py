@@ -1,0 +1,129 @@
+"""Settlement modes, counter channels, the journal and bad input (R-PAY-1/2, issue 6 items 2, 7)."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Sum
+
+from onetrip.billing.models import JournalLine, Payment, Settlement
+from onetrip.billing.services import journal
+from onetrip.billing.services.settlements import (
+    PaymentRefused,
+    in_clinic_coverage,
+    in_clinic_room_coverage,
+)
+from onetrip.billing.tests.helpers import settle
+from onetrip.conftest import NOW
+from onetrip.core.errors import InvalidInput
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_every_entry_balances():
+    for entry_id in JournalLine.objects.values_list("entry_id", flat=True).distinct():
+        sums = JournalLine.objects.filter(entry_id=entry_id).aggregate(
+            d=Sum("debit_fen"), c=Sum("credit_fen")
+        )
+        assert sums["d"] == sums["c"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "reference"), [("cash", ""), ("cheque", "CHQ-0091"), ("bank_card", "POS-778812")]
+)
+def test_counter_channels_settle_at_once_with_the_mode_recorded(bill, cashier, channel, reference):
+    settlement = settle(bill, cashier, channel=channel, mode="window", reference=reference)
+    assert settlement.status == "settled"
+    assert settlement.mode == "window"
+    assert settlement.cash_fen == settlement.total_fen == 21500
+    assert settlement.payment.status == "succeeded"
+    assert_every_entry_balances()
+    assert (
+        JournalLine.objects.get(
+            account=channel if channel != "bank_card" else "bank_card", credit_fen=0
+        ).debit_fen
+        == 21500
+    )
+
+
+def test_a_cheque_needs_its_number(bill, cashier):
+    with pytest.raises(InvalidInput) as refused:
+        settle(bill, cashier, channel="cheque", mode="window")
+    assert refused.value.errors[0].code == "reference_required"
+    assert not Settlement.objects.exists()
+
+
+def test_paying_an_already_settled_bill_is_refused(bill, cashier):
+    settle(bill, cashier, channel="cash", mode="window")
+    with pytest.raises(PaymentRefused) as refused:
+        settle(bill, cashier, channel="cash", mode="window")
+    assert refused.value.code == "already_settled"
+    assert Settlement.objects.count() == 1
+
+
+def test_a_bill_waiting_for_its_wechat_payment_cannot_be_paid_again(bill, cashier):
+    pending = settle(bill, cashier, channel="wechat")
+    assert pending.status == "pending"
+    assert pending.payment.cashier_url
+    with pytest.raises(PaymentRefused) as refused:
+        settle(bill, cashier, channel="cash", mode="window")
+    assert refused.value.code == "payment_pending"
+
+
+def test_the_same_idempotency_key_answers_with_the_first_settlement(bill, cashier):
+    first = settle(bill, cashier, channel="cash", mode="window", idempotency_key="k-1")
+    again = settle(bill, cashier, channel="cash", mode="window", idempotency_key="k-1")
+    assert first.pk == again.pk
+    assert Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize(("field", "value"), [("mode", "teleport"), ("channel", "bitcoin")])
+def test_unknown_modes_and_channels_are_field_errors(bill, cashier, field, value):
+    extra = {"mode": "window", "channel": "cash", field: value}
+    with pytest.raises(InvalidInput) as refused:
+        settle(bill, cashier, **extra)
+    assert refused.value.errors[0].field == field
+
+
+def test_an_unbalanced_posting_is_never_written(bill, cashier):
+    settlement = settle(bill, cashier, channel="cash", mode="window")
+    before = JournalLine.objects.count()
+    with pytest.raises(journal.UnbalancedEntry):
+        journal.post(settlement, "broken", [("cash", 100, 0), ("revenue", 0, 99)])
+    assert JournalLine.objects.count() == before
+
+
+def test_in_clinic_coverage_is_the_share_of_outpatient_settlements_made_in_clinic(
+    bill, cashier, catalogue, patient, tertiary
+):
+    from onetrip.billing.services import charges
+
+    settle(bill, cashier, channel="cash", mode="in_clinic")
+    other = charges.create_charge(
+        charges.ChargeRequest(
+            patient_id=patient.pk,
+            institution_id=tertiary.pk,
+            visit_reference="MZ2",
+            item_code="REG01",
+            quantity=1,
+            source="registration",
+            source_key="reg-2",
+        ),
+        actor=cashier,
+    ).bill
+    settle(other, cashier, channel="cash", mode="kiosk")
+    day = dt.timedelta(days=1)
+    assert in_clinic_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day) == 0.5
+
+
+def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(bill, cashier, tertiary):
+    from onetrip.consortium.models import Clinic, Department
+
+    medicine = Department.objects.create(institution=tertiary, code="IM", name="内科")
+    rooms = [
+        Clinic.objects.create(department=medicine, name=f"诊室{n}", kind="general")
+        for n in range(4)
+    ]
+    settle(bill, cashier, channel="cash", mode="in_clinic", clinic_id=rooms[0].pk)
+    day = dt.timedelta(days=1)
+    coverage = in_clinic_room_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day)
+    assert coverage == 0.25

@@ -1,0 +1,184 @@
+"""Billing pages: the patient's bill on the phone (reached by the signed link the in-clinic
+settlement texts them) and at the kiosk, and the sandbox providers' cashier pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from onetrip.billing import seams
+from onetrip.billing.models import Bill, Payment, PaymentChannel, SandboxTrade, SettlementMode
+from onetrip.billing.sandbox import alipay as alipay_sandbox
+from onetrip.billing.sandbox import wechat as wechat_sandbox
+from onetrip.billing.services import charges, payments, settlements
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
+from onetrip.notifications import services as notifications
+
+LINK_SALT = "billing.bill-link"
+MODES = {"phone": SettlementMode.MOBILE, "kiosk": SettlementMode.KIOSK}
+ONLINE_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
+
+
+def bill_link(bill: Bill, *, place: str = "phone") -> str:
+    token = signing.dumps(bill.pk, salt=LINK_SALT)
+    return reverse("billing-bill" if place == "phone" else "billing-kiosk-bill", args=[token])
+
+
+def _bill_from(token: str) -> Bill:
+    try:
+        bill_id = signing.loads(token, salt=LINK_SALT, max_age=60 * 60 * 24 * 30)
+    except signing.BadSignature:
+        raise Http404 from None
+    return get_object_or_404(Bill.objects.select_related("patient", "institution"), pk=bill_id)
+
+
+@require_http_methods(["GET", "POST"])
+def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpResponse:
+    bill = _bill_from(token)
+    if request.method == "POST":
+        actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
+        channel = request.POST.get("channel", "")
+        if channel not in ONLINE_CHANNELS:
+            messages.error(request, _("Choose WeChat Pay or Alipay."))
+            return redirect(request.path)
+        try:
+            with refusals_as_http():
+                settlement = settlements.settle_bill(
+                    settlements.SettlementRequest(
+                        bill_id=bill.pk, mode=MODES[place], channel=channel
+                    ),
+                    actor=actor,
+                )
+        except DomainError as exc:  # already settled, a payment waiting, provider refused
+            messages.error(request, exc.message)
+            return redirect(request.path)
+        return redirect(settlement.payment.cashier_url or request.path)
+    settled = [
+        (s, seams.ebill_url(s.ebill_id))
+        for s in bill.settlements.filter(status="settled").order_by("pk")
+    ]
+    return render(
+        request,
+        "billing/bill.html",
+        {
+            "bill": bill,
+            "itemised": charges.itemised_bill(bill),
+            "settled": settled,
+            "place": place,
+            "channels": ONLINE_CHANNELS,
+        },
+    )
+
+
+SANDBOXES = {"wechat": wechat_sandbox, "alipay": alipay_sandbox}
+
+
+@require_http_methods(["GET", "POST"])
+def sandbox_cashier(request: HttpRequest, provider: str, out_trade_no: str) -> HttpResponse:
+    """The provider's cashier page: confirming pays at the provider, which then notifies us."""
+    sandbox = SANDBOXES[provider]
+    trade = get_object_or_404(SandboxTrade, provider=provider, out_trade_no=out_trade_no)
+    if request.method == "POST":
+        trade = sandbox.pay(out_trade_no)
+        _deliver_notice(provider, trade)
+        return redirect(request.POST.get("return_to") or "/")
+    payment = Payment.objects.filter(out_trade_no=out_trade_no).first()
+    return_to = bill_link(payment.settlement.bill) if payment else "/"
+    return render(
+        request,
+        "billing/sandbox_cashier.html",
+        {"trade": trade, "provider": provider, "return_to": return_to},
+    )
+
+
+def _deliver_notice(provider: str, trade: SandboxTrade) -> None:
+    """Stands in for the provider's HTTPS POST to notify_url (same bytes, same headers)."""
+    if provider == "wechat":
+        headers, body = wechat_sandbox.notification(trade)
+    else:
+        headers, body = {}, urlencode(alipay_sandbox.notification(trade)).encode()
+    payments.receive_notice(provider, headers, body)
+
+
+# --- the staff cashier desk -----------------------------------------------------------------
+
+
+class SettleForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Mode"), choices=SettlementMode.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=PaymentChannel.choices)
+    reference = forms.CharField(label=_("Cheque or slip number"), required=False, max_length=64)
+    use_insurance = forms.BooleanField(label=_("Settle with insurance"), required=False)
+
+
+class RefundForm(forms.Form):
+    settlement_id = forms.IntegerField(widget=forms.HiddenInput)
+    amount_fen = forms.IntegerField(label=_("Amount (fen)"), min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+@staff_page("billing.settle_bill")
+def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Find a visit's bill, settle it through any channel, refund, or text the patient the link
+    to pay on the phone (in-clinic settlement, R-PAY-1)."""
+    visit = request.GET.get("visit", "").strip()
+    bill = (
+        Bill.objects.select_related("patient")
+        .filter(institution_id=actor.institution_id, visit_reference=visit)
+        .first()
+        if visit
+        else None
+    )
+    settle_form, refund_form = SettleForm(), RefundForm()
+    if bill is not None and request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "settle":
+                settle_form = SettleForm(request.POST)
+                if settle_form.is_valid():
+                    settlements.settle_bill(
+                        settlements.SettlementRequest(bill_id=bill.pk, **settle_form.cleaned_data),
+                        actor=actor,
+                    )
+                    return redirect(request.get_full_path())
+            elif action == "refund":
+                refund_form = RefundForm(request.POST)
+                if refund_form.is_valid():
+                    payments.refund(**refund_form.cleaned_data, actor=actor)
+                    return redirect(request.get_full_path())
+            elif action == "text_link":
+                link = request.build_absolute_uri(bill_link(bill))
+                with transaction.atomic():
+                    notifications.queue_sms(
+                        bill.patient.phone,
+                        _("OneTrip: view and pay your bill: %(link)s") % {"link": link},
+                        purpose="billing_link",
+                    )
+                messages.success(request, _("The link was sent to the patient's phone."))
+                return redirect(request.get_full_path())
+        except InvalidInput as exc:
+            add_domain_errors(settle_form if action == "settle" else refund_form, exc)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "billing/desk.html",
+        {
+            "visit": visit,
+            "bill": bill,
+            "itemised": charges.itemised_bill(bill) if bill else None,
+            "history": bill.settlements.select_related("payment").order_by("-pk") if bill else [],
+            "settle_form": settle_form,
+            "refund_form": refund_form,
+        },
+    )
