@@ -36,6 +36,15 @@ def test_the_doctor_orders_and_books_the_plan_at_the_desk(desk, exam_setup):
     assert "booked-exam" in desk.get(booked["Location"]).content.decode()
 
 
+def test_the_order_form_asks_for_recognised_results_of_the_chosen_exam(desk, exam_setup):
+    # R-EXAM-5: the warning fragment loads with the form and again when the exam changes.
+    page = desk.get(f"/staff/exams/patients/{exam_setup.patient.pk}/plan").content.decode()
+    slot = page[page.index('id="recognition-slot"') :].split(">", 1)[0]
+    assert 'hx-get="/staff/reports/recognition"' in slot
+    assert f'"patient_id": "{exam_setup.patient.pk}"' in slot
+    assert 'hx-include="#order-item"' in slot
+
+
 def test_a_garbled_plan_is_a_message_not_an_error(desk, exam_setup):
     url = f"/staff/exams/patients/{exam_setup.patient.pk}/plan"
     page = desk.post(url, {"action": "confirm", "exam": ["1|x|yesterday"]}, follow=True)
