@@ -22,8 +22,9 @@ from onetrip.consortium.models import Doctor, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.events import EventKind
 from onetrip.core.models import AuditAction
-from onetrip.exams import planning, rules
+from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
     OPEN_STATUSES,
     Device,
@@ -105,6 +106,7 @@ def place_exam_order(
         summary=f"exam ordered: {item.code}",
         changes={"performing_institution": performing_id},
     )
+    domain_events.emit(EventKind.EXAM_ORDERED, order)
     return order
 
 
@@ -283,6 +285,8 @@ def _confirm(
         summary=f"exam plan booked: {len(picked)} exams",
         changes={"orders": [order.pk for order, _device in picked]},
     )
+    for order, _device in picked:
+        domain_events.booked(order)
     notifications.queue_sms(
         patient.phone,
         _("[OneTrip] Exams booked: %(exams)s.") % {"exams": "; ".join(plan.explanation)},
@@ -451,6 +455,7 @@ def reschedule_exam(
         summary="exam rescheduled",
         changes={"from": previous, "to": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"},
     )
+    domain_events.booked(order, rescheduled=True)
     notifications.queue_sms(
         order.patient.phone,
         _("[OneTrip] Exam moved: %(exam)s.") % {"exam": _booking_line(order)},
@@ -475,6 +480,7 @@ def cancel_exam(order_id: int, *, reason: str = "", actor: Actor) -> ExamOrder:
     audit.record(
         actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam cancelled"
     )
+    domain_events.emit(EventKind.EXAM_CANCELLED, order, reason=order.cancel_reason)
     return order
 
 
@@ -510,6 +516,7 @@ def check_in_exam(order_id: int, *, actor: Actor) -> ExamOrder:
     audit.record(
         actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam check-in"
     )
+    domain_events.checked_in(order)
     return order
 
 
@@ -525,6 +532,7 @@ def start_exam(order_id: int, *, actor: Actor) -> ExamOrder:
         audit.record(
             actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam started"
         )
+        domain_events.started(order)
     return order
 
 
@@ -550,6 +558,7 @@ def mark_no_shows() -> int:
                 patient_id=patient_id,
                 summary="exam no-show",
             )
+            domain_events.no_show(order_id)
     return len(missed)
 
 
