@@ -35,7 +35,7 @@ REASON_LABELS = {
     rule.OPENED: _("opens the episode"),
     rule.BY_BOOKING: _("same booking"),
     rule.BY_ORDER: _("same exam order"),
-    rule.BY_THREAD: _("same department within %(days)s days") % {"days": rule.IDLE_DAYS},
+    rule.BY_THREAD: _("same department within %(days)s days"),
     rule.BY_INSTITUTION: _("payment at the same institution"),
     rule.BY_SETTLEMENT: _("same payment"),
 }
@@ -101,7 +101,7 @@ def present_episodes(episodes: list[Episode]) -> list[dict[str, Any]]:
                         "department": departments.get(entry.event.department_id, ""),
                         "on_site": entry.event.on_site,
                         "detail": _detail(entry.event.kind, entry.event.data),
-                        "reason": str(REASON_LABELS[entry.reason]),
+                        "reason": str(REASON_LABELS[entry.reason]) % {"days": rule.IDLE_DAYS},
                     }
                     for entry in episode.entries
                 ],

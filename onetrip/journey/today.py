@@ -168,7 +168,7 @@ def _exams(actor: Actor, now: dt.datetime, until: dt.datetime, today: dt.date) -
                     at=None,
                     place=order.performing_institution.name,
                     detail=item.preparation,
-                    url=reverse("patient-exams"),
+                    url=reverse("exams-patient"),
                     is_today=False,
                 )
             )
@@ -184,7 +184,7 @@ def _exams(actor: Actor, now: dt.datetime, until: dt.datetime, today: dt.date) -
                 place=f"{order.performing_institution.name} · {room}",
                 detail=item.preparation
                 or _("Arrive a few minutes early and check in at the exam desk."),
-                url=reverse("patient-exams"),
+                url=reverse("exams-patient"),
                 is_today=is_today,
             )
         )
