@@ -32,5 +32,5 @@ def test_the_today_page_shows_where_and_when_to_check_in(
     fits_the_screen = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert fits_the_screen
     page.screenshot(path=str(ARTIFACTS / "journey-today-phone.png"), full_page=True)
-    first.click()
+    first.locator("h2 a").click()
     page.wait_for_url(f"**/p/appointments/{appointment.pk}")

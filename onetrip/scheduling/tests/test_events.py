@@ -121,3 +121,15 @@ def test_waiting_minutes_count_minutes_as_recorded():
     at = NOW.replace(second=0)
     assert waited_minutes(at + dt.timedelta(seconds=59), at + dt.timedelta(seconds=61)) == 1
     assert waited_minutes(at, at + dt.timedelta(seconds=59)) == 0
+
+
+def test_the_booking_hot_path_pays_one_insert_for_its_event(clock, sessions, book):
+    """Issue 4: the event rides in the booking's transaction as one INSERT and nothing else."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        book(first_slot(session_on(sessions, 7)))
+    touching = [q["sql"] for q in queries if "core_domainevent" in q["sql"]]
+    assert len(touching) == 1
+    assert touching[0].startswith('INSERT INTO "core_domainevent"')
