@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.billing.money import fen_to_yuan
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.events import EventKind
@@ -51,9 +52,9 @@ def _detail(kind: str, data: dict[str, Any]) -> str:
     if kind in (EventKind.EXAM_ORDERED, EventKind.EXAM_BOOKED, EventKind.REPORT_FILED):
         return data.get("room") or data.get("item_code", "")
     if kind == EventKind.PAYMENT_SETTLED:
-        return f"¥{data['total_fen'] / 100:.2f}"
+        return f"¥{fen_to_yuan(data['total_fen'])}"
     if kind == EventKind.PAYMENT_REFUNDED:
-        return f"¥{data['amount_fen'] / 100:.2f}"
+        return f"¥{fen_to_yuan(data['amount_fen'])}"
     return ""
 
 

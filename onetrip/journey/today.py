@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.billing.models import Bill
+from onetrip.billing.money import fen_to_yuan
 from onetrip.billing.views import bill_link
 from onetrip.core import clock
 from onetrip.core.actors import Actor
@@ -206,8 +207,7 @@ def _payments(actor: Actor) -> list[Step]:
         Step(
             kind=PAYMENT,
             patient=bill.patient.name,
-            title=_("Pay %(amount)s")
-            % {"amount": f"¥{bill.due_fen // 100}.{bill.due_fen % 100:02d}"},
+            title=_("Pay %(amount)s") % {"amount": f"¥{fen_to_yuan(bill.due_fen)}"},
             at=None,
             place=bill.institution.name,
             detail=_("On your phone now, or at a kiosk: no need to queue at a window."),

@@ -4,6 +4,7 @@ that takes effect, a cancellation, check-in, the call with the minutes waited, t
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.core.models import DomainEvent
@@ -38,7 +39,7 @@ def test_an_app_booking_is_an_event_made_away_from_the_hospital(clock, sessions,
         "booking_id": appointment.pk,
         "session_id": session.pk,
         "doctor_id": session.doctor_id,
-        "slot_start": slot.starts_at.isoformat(),
+        "slot_start": timezone.localtime(slot.starts_at).isoformat(),
         "pool": "shared_online",
         "booking_channel": "app",
         "referral": False,
