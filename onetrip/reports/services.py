@@ -656,7 +656,7 @@ def check_exam_order(*, patient_id: int, item, override_reason: str, actor: Acto
     """R-EXAM-5 at ordering (an exams order check): a staff order that a recognised result the
     orderer can see already answers is refused unless the doctor gives a reason now — recorded as
     an override — or recorded an override for this exam in the last hour that no order has used
-    yet. External systems are not checked: they cannot be shown the warning (D38)."""
+    yet. External systems are not checked: they cannot be shown the warning (D40)."""
     if actor.kind != ActorKind.STAFF:
         return
     results = recognised_results_for(patient_id, item, actor=actor)

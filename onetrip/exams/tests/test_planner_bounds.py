@@ -1,4 +1,4 @@
-"""The planner's shortcuts (D38): a lower bound on visits from the rules, no solver when the
+"""The planner's shortcuts (D39): a lower bound on visits from the rules, no solver when the
 greedy plan reaches the bounds, and the better of the greedy and CP-SAT plans. They make the
 planner faster, never worse: plans of busy-day patients keep the same orders placed, visits
 and minutes on site as the full search."""
