@@ -68,6 +68,10 @@ def timed(fn, *args, **kwargs) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -85,16 +89,16 @@ def main() -> None:
         results["notify"].append(timed(queue, args.notices, run, deliver_in_request=False))
         results["worker"].append(timed(lambda: [None for _ in iter(services.deliver_due, 0)]))
     n = args.notices
-    print(f"{connection.vendor}, {n} notices, {args.runs} runs (medians)")
+    say(f"{connection.vendor}, {n} notices, {args.runs} runs (medians)")
     for label, rows in results.items():
         wall = statistics.median(r[0] for r in rows)
         cpu = statistics.median(r[1] for r in rows)
-        print(f"{label:9s} {wall / n * 1e6:8.0f} µs/notice wall {cpu / n * 1e6:8.0f} µs CPU")
+        say(f"{label:9s} {wall / n * 1e6:8.0f} µs/notice wall {cpu / n * 1e6:8.0f} µs CPU")
     base = statistics.median(r[0] for r in results["baseline"])
     fast = statistics.median(r[0] for r in results["notify"])
     worker = statistics.median(r[0] for r in results["worker"])
-    print(f"request path: {base / fast:.1f}× cheaper than delivering in the request")
-    print(f"worker: {n / worker:.0f} notices/s")
+    say(f"request path: {base / fast:.1f}× cheaper than delivering in the request")
+    say(f"worker: {n / worker:.0f} notices/s")
 
 
 if __name__ == "__main__":
