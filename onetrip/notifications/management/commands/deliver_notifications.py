@@ -4,7 +4,7 @@ runs it beside the web server). Several may run at once; each notice is claimed 
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from onetrip.notifications import services
 
@@ -25,7 +25,12 @@ class Command(BaseCommand):
         try:
             while True:
                 close_old_connections()
-                if services.deliver_due(batch) < batch:  # a full batch: more may be due now
+                try:
+                    handled = services.deliver_due(batch)
+                except DatabaseError as exc:  # the database restarting: try again shortly
+                    self.stderr.write(f"delivery paused: {exc}")
+                    handled = 0
+                if handled < batch:  # a full batch: more may be due now
                     time.sleep(interval)
         except KeyboardInterrupt:
             return
