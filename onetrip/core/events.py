@@ -19,31 +19,46 @@ from onetrip.core.models import DomainEvent
 
 
 class EventKind(models.TextChoices):
-    # scheduling. data: booking_id, session_id, doctor_id, slot_start, pool (pool kind),
-    # booking_channel, referral (bool)
+    """Every event carries `patient_id`, `institution_id` (where it happened) and, where one is
+    known, `department_id`; `on_site` is True only when the patient had to be there. The journey
+    (`onetrip.journey.episodes`) relies on the ids named below to join events into episodes."""
+
+    # scheduling: a booking became effective (booked directly, or a held one confirmed). On site
+    # only when booked at a window, kiosk or in clinic. data: booking_id, session_id, doctor_id,
+    # slot_start, pool (pool kind), booking_channel, referral (bool: booked by primary care)
     APPOINTMENT_BOOKED = "appointment.booked"
-    # scheduling. data: booking_id, reason ("patient", "stop_clinic", "expired", ...)
+    # scheduling. data: booking_id, reason ("patient", "stop_clinic")
     APPOINTMENT_CANCELLED = "appointment.cancelled"
-    # scheduling. on_site. data: visit_id, booking_id (None for a walk-in), late (bool)
+    # scheduling. on_site. data: visit_id (= booking_id), booking_id, late (bool), walk_in (bool)
     VISIT_CHECKED_IN = "visit.checked_in"
-    # scheduling. on_site. data: visit_id, waited_minutes (check-in → called, national formula)
+    # scheduling. on_site. data: visit_id, booking_id, checked_in_at, waited_minutes (called −
+    # checked in, each time to the minute: the national formula, domain-rules §8 #23)
     VISIT_CALLED = "visit.called"
-    # scheduling. on_site. data: visit_id, doctor_id, consulting_room
+    # scheduling. on_site. data: visit_id, booking_id, doctor_id, consulting_room
     CONSULTATION_STARTED = "consultation.started"
-    # exams. data: order_id, item_code, ordering_institution_id
+    # exams. Every exam event: institution_id = the performing institution, department_id = the
+    # ordering doctor's department (None for an outside doctor), data: order_id, item_code,
+    # ordering_institution_id.
     EXAM_ORDERED = "exam.ordered"
-    # exams. data: order_id, item_code, starts_at, device_id, time_slotted (bool)
+    # exams (booked or moved). data: + starts_at, device_id, room, time_slotted (bool),
+    # rescheduled (bool)
     EXAM_BOOKED = "exam.booked"
-    # exams. on_site. data: order_id, waited_minutes when known
+    # exams. on_site. data: + checked_in_at
     EXAM_CHECKED_IN = "exam.checked_in"
-    # exams. data: order_id
+    # exams. on_site. The patient was called in. data: + waited_minutes (check-in → start)
+    EXAM_STARTED = "exam.started"
+    # exams. data: + reason
     EXAM_CANCELLED = "exam.cancelled"
-    # exams. data: order_id
+    # exams. data: as every exam event
     EXAM_NO_SHOW = "exam.no_show"
-    # reports. data: report_id, order_id, critical (bool)
+    # reports: a report attached to its order (not a quarantined one). department_id as the
+    # exam events. data: report_id, order_id, ordering_institution_id, status, version,
+    # critical (bool)
     REPORT_FILED = "report.filed"
-    # billing. on_site unless paid remotely. data: settlement_id, mode, payment_channel,
-    # total_fen, insurance_fen, cash_fen, consulting_room (in-clinic settlement)
+    # billing. channel = settlement mode; on_site unless paid remotely (mobile, inpatient
+    # mobile, pay-later) with a remote instrument. data: settlement_id, bill_id, mode,
+    # payment_channel, total_fen, insurance_fen (fund + personal account), cash_fen,
+    # consulting_room (in-clinic settlement, else "")
     PAYMENT_SETTLED = "payment.settled"
     # billing. data: settlement_id, refund_id, amount_fen
     PAYMENT_REFUNDED = "payment.refunded"

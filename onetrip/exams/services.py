@@ -22,8 +22,9 @@ from onetrip.consortium.models import Doctor, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.events import EventKind
 from onetrip.core.models import AuditAction
-from onetrip.exams import planning, rules
+from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
     OPEN_STATUSES,
     Device,
@@ -121,6 +122,7 @@ def place_exam_order(
         summary=f"exam ordered: {item.code}",
         changes={"performing_institution": performing_id},
     )
+    domain_events.emit(EventKind.EXAM_ORDERED, order)
     return order
 
 
@@ -299,6 +301,8 @@ def _confirm(
         summary=f"exam plan booked: {len(picked)} exams",
         changes={"orders": [order.pk for order, _device in picked]},
     )
+    for order, _device in picked:
+        domain_events.booked(order)
     notifications.notify(
         "exam_booked",
         phone=patient.phone,
@@ -468,6 +472,7 @@ def reschedule_exam(
         summary="exam rescheduled",
         changes={"from": previous, "to": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"},
     )
+    domain_events.booked(order, rescheduled=True)
     notifications.notify(
         "exam_rescheduled",
         phone=order.patient.phone,
@@ -494,6 +499,7 @@ def cancel_exam(order_id: int, *, reason: str = "", actor: Actor) -> ExamOrder:
     audit.record(
         actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam cancelled"
     )
+    domain_events.emit(EventKind.EXAM_CANCELLED, order, reason=order.cancel_reason)
     return order
 
 
@@ -529,6 +535,7 @@ def check_in_exam(order_id: int, *, actor: Actor) -> ExamOrder:
     audit.record(
         actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam check-in"
     )
+    domain_events.checked_in(order)
     return order
 
 
@@ -544,6 +551,7 @@ def start_exam(order_id: int, *, actor: Actor) -> ExamOrder:
         audit.record(
             actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary="exam started"
         )
+        domain_events.started(order)
     return order
 
 
@@ -569,6 +577,7 @@ def mark_no_shows() -> int:
                 patient_id=patient_id,
                 summary="exam no-show",
             )
+            domain_events.no_show(order_id)
     return len(missed)
 
 

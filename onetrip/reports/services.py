@@ -29,7 +29,7 @@ from onetrip.exams.models import ExamOrder, OrderStatus
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.notifications import services as notifications
-from onetrip.reports import hl7v2
+from onetrip.reports import domain_events, hl7v2
 from onetrip.reports.hl7v2 import Hl7Error
 from onetrip.reports.models import (
     DEFAULT_RECOGNITION_DAYS,
@@ -300,6 +300,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
         + (f" quarantined: {reason}" if reason else ""),
     )
     if not reason:
+        domain_events.filed(report)
         _after_filing(report, order, previous_status, actor)
     return report
 
@@ -494,6 +495,7 @@ def attach_report(report_id: int, placer_number: str, *, actor: Actor) -> Report
         patient_id=report.patient_id,
         summary=f"quarantined report attached to order {order.placer_number}",
     )
+    domain_events.filed(report)
     _after_filing(report, order, None, actor)
     return report
 

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.billing import seams
+from onetrip.billing import domain_events, seams
 from onetrip.billing.channels import adapter_for
 from onetrip.billing.channels.base import CLOSED, PAID, UNKNOWN, BadNotice, ProviderRefused
 from onetrip.billing.models import (
@@ -195,6 +195,7 @@ def refund(
             patient_id=settlement.bill.patient_id,
             summary=f"refund {amount} fen via {payment.channel}: {reason[:80]}",
         )
+        domain_events.refunded(made, settlement)
         ebill_id = settlement.ebill_id
         transaction.on_commit(
             lambda: seams.issue_red_letter(

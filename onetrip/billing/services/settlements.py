@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.billing import seams
+from onetrip.billing import domain_events, seams
 from onetrip.billing.channels import adapter_for
 from onetrip.billing.channels.base import PAID, ProviderOrder, ProviderRefused
 from onetrip.billing.models import (
@@ -313,6 +313,7 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         patient_id=settlement.bill.patient_id,
         summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
     )
+    domain_events.settled(settlement)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
     if repaid is None:

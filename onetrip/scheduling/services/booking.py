@@ -26,6 +26,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
+from onetrip.scheduling import domain_events
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -223,6 +224,7 @@ def _book(
         changes={"slot": slot.pk, "pool": pool_kind},
     )
     if not hold_until:
+        domain_events.booked(appointment, session, pool_kind)
         _notify_booked(appointment, patient.phone)
     return appointment
 
@@ -397,6 +399,7 @@ def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
         patient_id=appointment.patient_id,
         summary="hold confirmed",
     )
+    domain_events.booked(appointment, appointment.session, appointment.pool.kind)
     _notify_booked(appointment, appointment.patient.phone)
     return appointment
 
@@ -456,6 +459,7 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
         patient_id=appointment.patient_id,
         summary="appointment cancelled",
     )
+    domain_events.cancelled(appointment, appointment.session, "patient")
     from onetrip.scheduling.services import waitlist
 
     waitlist.offer_freed_capacity(appointment.session, now=now)

@@ -29,6 +29,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
+from onetrip.scheduling import domain_events
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -201,6 +202,8 @@ def _rebook(
         summary=summary,
         changes={"from": was, "offer": replacement.pk if replacement else None},
     )
+    if was != AppointmentStatus.HELD:  # a hold was never an effective booking
+        domain_events.cancelled(appointment, session, "stop_clinic")
     _notify_stopped(appointment, session, replacement)
 
 

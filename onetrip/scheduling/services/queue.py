@@ -26,6 +26,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
 from onetrip.identity.models import IdentityDocument
+from onetrip.scheduling import domain_events
 from onetrip.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -209,6 +210,7 @@ def _check_in(
         summary="checked in late" if late else "checked in",
         changes={"priority": appointment.priority},
     )
+    domain_events.checked_in(appointment, appointment.session, late=late)
     return appointment
 
 
@@ -257,6 +259,7 @@ def register_walk_in(
         patient_id=appointment.patient_id,
         summary="walk-in checked in",
     )
+    domain_events.checked_in(appointment, session, late=False)
     return appointment
 
 
@@ -315,6 +318,7 @@ def call_next(session_id: int, *, actor: Actor) -> Appointment | None:
     head.called_at = clock.now()
     head.save(update_fields=["status", "called_at"])
     audit.record(actor, AuditAction.UPDATE, head, patient_id=head.patient_id, summary="called")
+    domain_events.called(head, session)
     return head
 
 
@@ -343,6 +347,7 @@ def start_consultation(appointment_id: int, *, actor: Actor) -> Appointment:
         patient_id=appointment.patient_id,
         summary="consultation started",
     )
+    domain_events.consultation_started(appointment, appointment.session)
     return appointment
 
 
