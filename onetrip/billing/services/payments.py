@@ -38,6 +38,7 @@ from onetrip.billing.services.settlements import (
     close_payment,
     confirm_payment,
     issue_ebill,
+    settle_insurance_part,
 )
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
@@ -61,10 +62,17 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
         log.warning("%s notice refused: %s", channel, exc.reason)
         return adapter.reject(exc.reason)
     order = notice.order
-    if not Payment.objects.filter(out_trade_no=order.out_trade_no, channel=channel).exists():
+    payment = (
+        Payment.objects.select_related("settlement")
+        .filter(out_trade_no=order.out_trade_no, channel=channel)
+        .first()
+    )
+    if payment is None:
         log.warning("%s notice for unknown order %s", channel, order.out_trade_no)
         return adapter.reject("ORDER_NOT_EXIST")
     try:
+        if order.state == PAID:
+            settle_insurance_part(payment, order, actor=SYSTEM)
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -80,7 +88,6 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
             if order.state == PAID:
                 confirm_payment(order.out_trade_no, order)
             elif order.state == CLOSED:
-                payment = Payment.objects.get(out_trade_no=order.out_trade_no)
                 close_payment(payment)
             # A "waiting" notice arriving after the payment moved on changes nothing.
     except DomainError as exc:
@@ -107,13 +114,19 @@ def reconcile_pending(*, now: dt.datetime | None = None) -> RecoveryReport:
     ).order_by("pk")
     for payment in pending.iterator():
         order = adapter_for(payment.channel).query(payment.out_trade_no)
-        if order.state == PAID:
-            settled += confirm_payment(payment.out_trade_no, order)
-        elif order.state == CLOSED or (
-            order.state == UNKNOWN and payment.created_at <= now - ABANDON_AFTER
-        ):
-            closed += close_payment(payment)
-        else:
+        try:
+            if order.state == PAID:
+                settled += confirm_payment(payment.out_trade_no, order)
+            elif order.state == CLOSED or (
+                order.state == UNKNOWN and payment.created_at <= now - ABANDON_AFTER
+            ):
+                closed += close_payment(payment)
+            else:
+                still_pending += 1
+        except DomainError as exc:
+            # One payment the sweep cannot settle (an insurance refusal, an amount that differs)
+            # must not hold up the others; it stays pending and is logged for the finance desk.
+            log.error("payment %s not recovered: %s", payment.out_trade_no, exc.code)
             still_pending += 1
     missing_ebills = Settlement.objects.filter(
         status=SettlementStatus.SETTLED, ebill_id="", repaid_debt__isnull=True

@@ -9,9 +9,10 @@ from django.db import connection
 from django.db.models import Sum
 
 from onetrip.billing.models import JournalLine, Payment, Refund, SandboxTrade, Settlement
-from onetrip.billing.services import payments
+from onetrip.billing.services import charges, payments
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.core.errors import DomainError
+from onetrip.insurance.models import InsuranceSettlement, PlatformExchange, SandboxSettlement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,6 +59,37 @@ def test_concurrent_duplicate_notices_settle_once(postgres_only, bill, cashier, 
     assert outcomes == [204] * 8
     assert settlement_entries() == 1
     assert Settlement.objects.get().status == "settled"
+
+
+def test_concurrent_notices_of_an_insured_payment_send_one_2207(
+    postgres_only, bill, patient, tertiary, cashier, clock
+):
+    charges.create_charge(
+        charges.ChargeRequest(
+            patient_id=patient.pk,
+            institution_id=tertiary.pk,
+            visit_reference=bill.visit_reference,
+            item_code="SP-NUT",  # self-paid: leaves a cash part for WeChat Pay
+            quantity=1,
+            source="prescription",
+            source_key="rx-race-1",
+        ),
+        actor=cashier,
+    )
+    settlement = settle(bill, cashier, channel="wechat", use_insurance=True)
+    trade = provider_pays(settlement)
+    later = settlement.payment.created_at + payments.QUERY_AFTER + dt.timedelta(seconds=1)
+    outcomes = race(
+        [lambda: deliver("wechat", wechat_notice(trade)).status_code for _ in range(6)]
+        + [lambda: payments.reconcile_pending(now=later).settled] * 2
+    )
+    assert outcomes[:6] == [204] * 6
+    assert settlement_entries() == 1
+    assert InsuranceSettlement.objects.count() == SandboxSettlement.objects.count() == 1
+    assert PlatformExchange.objects.filter(infno="2207").values("msgid").distinct().count() == 1
+    settlement.refresh_from_db()
+    assert settlement.status == "settled"
+    assert settlement.insurance_settlement_id == str(InsuranceSettlement.objects.get().pk)
 
 
 def test_a_notice_racing_the_recovery_sweep_settles_once(postgres_only, bill, cashier, clock):
