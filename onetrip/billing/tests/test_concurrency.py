@@ -12,6 +12,7 @@ from onetrip.billing.models import JournalLine, Payment, Refund, SandboxTrade, S
 from onetrip.billing.services import charges, payments
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.core.errors import DomainError
+from onetrip.ebills.models import EBill
 from onetrip.insurance.models import InsuranceSettlement, PlatformExchange, SandboxSettlement
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,3 +132,39 @@ def test_concurrent_refunds_never_exceed_what_was_paid(postgres_only, bill, cash
     assert sum(isinstance(o, int) for o in outcomes) == 2  # 2 × 80.00 fits in 215.00, 3 do not
     refunded = Refund.objects.aggregate(total=Sum("amount_fen"))["total"]
     assert refunded == Payment.objects.get().refunded_fen == SandboxTrade.objects.get().refunded_fen
+
+
+def test_concurrent_full_refunds_reverse_insurance_and_refund_cash_once(
+    postgres_only, bill, patient, tertiary, cashier, clock
+):
+    charges.create_charge(
+        charges.ChargeRequest(
+            patient_id=patient.pk,
+            institution_id=tertiary.pk,
+            visit_reference=bill.visit_reference,
+            item_code="SP-NUT",
+            quantity=1,
+            source="prescription",
+            source_key="rx-race-2",
+        ),
+        actor=cashier,
+    )
+    settlement = settle(bill, cashier, channel="wechat", use_insurance=True)
+    deliver("wechat", wechat_notice(provider_pays(settlement)))
+    outcomes = race(
+        [
+            lambda: (
+                payments.refund_in_full(
+                    settlement_id=settlement.pk, reason="race", actor=cashier
+                ).status
+            )
+        ]
+        * 4
+    )
+    assert outcomes == ["refunded"] * 4
+    assert PlatformExchange.objects.filter(infno="2208").values("msgid").distinct().count() == 1
+    assert SandboxSettlement.objects.get().reversed
+    assert Refund.objects.get().amount_fen == settlement.cash_fen
+    assert SandboxTrade.objects.get().refunded_fen == settlement.cash_fen
+    assert JournalLine.objects.filter(entry__memo="full refund", account="revenue").count() == 1
+    assert EBill.objects.filter(kind="red_letter").count() == 1
