@@ -67,3 +67,41 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.summary}"
+
+
+class DomainEvent(models.Model):
+    """One row per thing that happened to a patient's care, in the order the domains recorded it.
+
+    Written by `core.events.emit` inside the transaction of the change it reports, so an event
+    without its change (or the reverse) cannot exist. Rows are never updated or deleted. The
+    journey and the monitoring indicators are read from this log; the kinds and what their `data`
+    holds are listed in `core.events.EventKind`. Plain id columns, not foreign keys: the log must
+    outlive merges of patient records and never slow the write it rides on.
+    """
+
+    kind = models.CharField(_("event"), max_length=40)
+    occurred_at = models.DateTimeField(_("when"))
+    patient_id = models.BigIntegerField(_("patient"), null=True, blank=True)
+    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True)
+    department_id = models.BigIntegerField(_("department"), null=True, blank=True)
+    # True when the patient had to be physically present: the journey counts trips from it.
+    on_site = models.BooleanField(_("on site"), default=False)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    subject_type = models.CharField(_("record type"), max_length=60)
+    subject_id = models.CharField(_("record id"), max_length=40)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["patient_id", "occurred_at"], name="event_patient_time"),
+            models.Index(fields=["kind", "occurred_at"], name="event_kind_time"),
+            models.Index(fields=["institution_id", "occurred_at"], name="event_institution_time"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.kind} {self.subject_type}:{self.subject_id}"
+        )

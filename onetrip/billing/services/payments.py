@@ -146,7 +146,7 @@ def refund(
     *, settlement_id: int, amount_fen: object, reason: str, idempotency_key: str = "", actor: Actor
 ) -> Refund:
     """Refund (part of) the personal cash back to the channel it was paid through. The
-    insurance parts stay settled: returning them is `refund_in_full` (D32, D38)."""
+    insurance parts stay settled: returning them is `refund_in_full` (D32, D43)."""
     amount = whole_fen("amount_fen", amount_fen)
     _check_reason(reason)
     check_key(idempotency_key)
@@ -197,7 +197,7 @@ def refund_in_full(
     """Refund a whole settlement (退费): reverse its insurance settlement (2208, then 2205/2202),
     return the personal cash still paid to the original channel, post the reversal of what is
     left and red-letter what is left of the e-bill. `settle_again` puts the charges back on the
-    bill to be settled afresh (the way to change an insured settlement: D32, D38).
+    bill to be settled afresh (the way to change an insured settlement: D32, D43).
 
     2208 goes first and outside our transaction (the platform is remote and commits when it
     answers; the insurance app commits its msgid first): if we crash after it, asking again

@@ -1,4 +1,4 @@
-"""Full refunds including the insurance part (issue 6 item 7, D38): 2208 reverses the insurance
+"""Full refunds including the insurance part (issue 6 item 7, D43): 2208 reverses the insurance
 settlement, the personal cash goes back to the original channel, the journal returns every
 account to zero and a red-letter e-bill reverses what was left; partial refunds stay cash-only."""
 
