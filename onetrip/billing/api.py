@@ -147,6 +147,23 @@ def refund(request: HttpRequest, settlement_id: int, payload: RefundIn):
     return Status(201, made)
 
 
+class FullRefundIn(Schema):
+    reason: str
+    settle_again: bool = False
+
+
+@router.post(
+    "/settlements/{settlement_id}/full-refund", response={200: SettlementOut}, auth=StaffSession()
+)
+def refund_in_full(request: HttpRequest, settlement_id: int, payload: FullRefundIn):
+    """Refund a whole settlement: reverse its insurance settlement (2208), return the personal
+    cash to the original channel, red-letter the e-bill. Asking again answers the same."""
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.settle_bill")
+    settlement = payments.refund_in_full(settlement_id=settlement_id, **payload.dict(), actor=actor)
+    return _settlement_out(settlement)
+
+
 def _notice(request: HttpRequest, channel: str) -> HttpResponse:
     headers = dict(request.headers.items())
     return payments.receive_notice(channel, headers, request.body)

@@ -171,6 +171,7 @@ class SettlementStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting payment")
     SETTLED = "settled", _("Settled")
     CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded in full")
 
 
 class Settlement(models.Model):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from onetrip.billing.models import Charge, Settlement
 from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError
 from onetrip.ebills import services as ebills
 from onetrip.ebills.services import EBillLine, EBillSource
 from onetrip.insurance import services as insurance
@@ -51,6 +52,16 @@ def insurance_settle(*, quote_id: str, actor: Actor) -> InsuranceSplit:
     """2207: the platform's answer is authoritative for the split."""
     done = insurance.settle(quote_id=int(quote_id), actor=actor)
     return InsuranceSplit(str(done.pk), done.fund_fen, done.account_fen, done.cash_fen)
+
+
+def insurance_reverse(*, settlement_id: str, actor: Actor) -> None:
+    """2208 (then 2205/2202) through the insurance app. Already reversed is a retry of ours
+    after a crash, not an error; any other refusal stops the refund before money moves."""
+    try:
+        insurance.reverse(settlement_id=int(settlement_id), actor=actor)
+    except DomainError as exc:
+        if exc.code != "already_reversed":
+            raise
 
 
 def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:

@@ -128,6 +128,14 @@ class RefundForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+class FullRefundForm(forms.Form):
+    settlement_id = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    settle_again = forms.BooleanField(
+        label=_("Put the charges back on the bill to settle them again"), required=False
+    )
+
+
 @staff_page("billing.settle_bill")
 def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """Find a visit's bill, settle it through any channel, refund, or text the patient the link
@@ -140,7 +148,7 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         if visit
         else None
     )
-    settle_form, refund_form = SettleForm(), RefundForm()
+    settle_form, refund_form, full_form = SettleForm(), RefundForm(), FullRefundForm()
     if bill is not None and request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -157,6 +165,11 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 if refund_form.is_valid():
                     payments.refund(**refund_form.cleaned_data, actor=actor)
                     return redirect(request.get_full_path())
+            elif action == "refund_in_full":
+                full_form = FullRefundForm(request.POST)
+                if full_form.is_valid():
+                    payments.refund_in_full(**full_form.cleaned_data, actor=actor)
+                    return redirect(request.get_full_path())
             elif action == "text_link":
                 link = request.build_absolute_uri(bill_link(bill))
                 with transaction.atomic():
@@ -170,7 +183,8 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 messages.success(request, _("The link was sent to the patient's phone."))
                 return redirect(request.get_full_path())
         except InvalidInput as exc:
-            add_domain_errors(settle_form if action == "settle" else refund_form, exc)
+            forms_by_action = {"settle": settle_form, "refund_in_full": full_form}
+            add_domain_errors(forms_by_action.get(action, refund_form), exc)
         except DomainError as exc:
             messages.error(request, exc.message)
     return render(
@@ -183,5 +197,6 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             "history": bill.settlements.select_related("payment").order_by("-pk") if bill else [],
             "settle_form": settle_form,
             "refund_form": refund_form,
+            "full_form": full_form,
         },
     )

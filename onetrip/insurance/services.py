@@ -477,6 +477,10 @@ def settle(*, quote_id: int, actor: Actor) -> InsuranceSettlement:
     """2207 for a pre-settled quote. Settling a settled quote returns its settlement."""
     quote = _quote(quote_id)
     _check_access(quote.patient, actor, SETTLE_PERMISSION)
+    if quote.status == QuoteStatus.SETTLED:
+        # Final once committed: answer without the lock, so a caller already holding its own
+        # locks (billing's payment row) never queues behind another settle of this quote.
+        return quote.settlement
     with transaction.atomic():
         quote = InsuranceQuote.objects.select_for_update(no_key=True).get(pk=quote.pk)
         if quote.status == QuoteStatus.SETTLED:

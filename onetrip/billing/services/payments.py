@@ -23,6 +23,7 @@ from onetrip.billing.channels import adapter_for
 from onetrip.billing.channels.base import CLOSED, PAID, UNKNOWN, BadNotice, ProviderRefused
 from onetrip.billing.models import (
     Account,
+    Charge,
     Payment,
     PaymentStatus,
     ProviderNotice,
@@ -38,6 +39,7 @@ from onetrip.billing.services.settlements import (
     close_payment,
     confirm_payment,
     issue_ebill,
+    settle_insurance_part,
 )
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
@@ -61,10 +63,17 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
         log.warning("%s notice refused: %s", channel, exc.reason)
         return adapter.reject(exc.reason)
     order = notice.order
-    if not Payment.objects.filter(out_trade_no=order.out_trade_no, channel=channel).exists():
+    payment = (
+        Payment.objects.select_related("settlement")
+        .filter(out_trade_no=order.out_trade_no, channel=channel)
+        .first()
+    )
+    if payment is None:
         log.warning("%s notice for unknown order %s", channel, order.out_trade_no)
         return adapter.reject("ORDER_NOT_EXIST")
     try:
+        if order.state == PAID:
+            settle_insurance_part(payment, order, actor=SYSTEM)
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -80,7 +89,6 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
             if order.state == PAID:
                 confirm_payment(order.out_trade_no, order)
             elif order.state == CLOSED:
-                payment = Payment.objects.get(out_trade_no=order.out_trade_no)
                 close_payment(payment)
             # A "waiting" notice arriving after the payment moved on changes nothing.
     except DomainError as exc:
@@ -107,13 +115,19 @@ def reconcile_pending(*, now: dt.datetime | None = None) -> RecoveryReport:
     ).order_by("pk")
     for payment in pending.iterator():
         order = adapter_for(payment.channel).query(payment.out_trade_no)
-        if order.state == PAID:
-            settled += confirm_payment(payment.out_trade_no, order)
-        elif order.state == CLOSED or (
-            order.state == UNKNOWN and payment.created_at <= now - ABANDON_AFTER
-        ):
-            closed += close_payment(payment)
-        else:
+        try:
+            if order.state == PAID:
+                settled += confirm_payment(payment.out_trade_no, order)
+            elif order.state == CLOSED or (
+                order.state == UNKNOWN and payment.created_at <= now - ABANDON_AFTER
+            ):
+                closed += close_payment(payment)
+            else:
+                still_pending += 1
+        except DomainError as exc:
+            # One payment the sweep cannot settle (an insurance refusal, an amount that differs)
+            # must not hold up the others; it stays pending and is logged for the finance desk.
+            log.error("payment %s not recovered: %s", payment.out_trade_no, exc.code)
             still_pending += 1
     missing_ebills = Settlement.objects.filter(
         status=SettlementStatus.SETTLED, ebill_id="", repaid_debt__isnull=True
@@ -131,10 +145,10 @@ def reconcile_pending(*, now: dt.datetime | None = None) -> RecoveryReport:
 def refund(
     *, settlement_id: int, amount_fen: object, reason: str, idempotency_key: str = "", actor: Actor
 ) -> Refund:
-    """Refund personal cash back to the channel it was paid through (full or partial)."""
+    """Refund (part of) the personal cash back to the channel it was paid through. The
+    insurance parts stay settled: returning them is `refund_in_full` (D32, D45)."""
     amount = whole_fen("amount_fen", amount_fen)
-    if not reason.strip() or len(reason) > 200:
-        raise InvalidInput.field("reason", _("Give a reason for the refund."))
+    _check_reason(reason)
     check_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
@@ -144,44 +158,17 @@ def refund(
         if earlier is not None:
             return earlier
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update()
-            .select_related("settlement__bill")
-            .filter(settlement_id=settlement_id)
-            .first()
-        )
-        if payment is None:
-            raise NotFound(_("No such settlement."), code="unknown_settlement")
-        if payment.status != PaymentStatus.SUCCEEDED:
+        payment = _locked_payment(settlement_id)
+        if payment.status != PaymentStatus.SUCCEEDED or (
+            payment.settlement.status != SettlementStatus.SETTLED
+        ):
             raise PaymentRefused(_("Only a paid settlement can be refunded."), code="not_paid")
         if amount > payment.amount_fen - payment.refunded_fen:
             raise InvalidInput.field(
                 "amount_fen", _("The refund is larger than what is left to refund."), "exceeds_paid"
             )
-        out_refund_no = f"RF{payment.pk:012d}{payment.refunds.count() + 1:03d}"
-        try:
-            provider_refund_no = adapter_for(payment.channel).refund(
-                out_trade_no=payment.out_trade_no,
-                out_refund_no=out_refund_no,
-                amount_fen=amount,
-                total_fen=payment.amount_fen,
-            )
-        except ProviderRefused as exc:
-            raise PaymentRefused(
-                _("The payment provider refused the refund."), code="provider_refused"
-            ) from exc
-        Payment.objects.filter(pk=payment.pk).update(refunded_fen=F("refunded_fen") + amount)
-        made = Refund.objects.create(
-            payment=payment,
-            amount_fen=amount,
-            out_refund_no=out_refund_no,
-            provider_refund_no=provider_refund_no,
-            reason=reason,
-            refunded_at=clock.now(),
-            refunded_by=actor.label[:150],
-            idempotency_scope=scope if idempotency_key else "",
-            idempotency_key=idempotency_key,
-        )
+        key = (scope if idempotency_key else "", idempotency_key)
+        made = _refund_cash(payment, amount, reason, actor, key=key)
         settlement = payment.settlement
         journal.post(
             settlement,
@@ -203,3 +190,117 @@ def refund(
             )
         )
     return made
+
+
+def refund_in_full(
+    *, settlement_id: int, reason: str, settle_again: bool = False, actor: Actor
+) -> Settlement:
+    """Refund a whole settlement (退费): reverse its insurance settlement (2208, then 2205/2202),
+    return the personal cash still paid to the original channel, post the reversal of what is
+    left and red-letter what is left of the e-bill. `settle_again` puts the charges back on the
+    bill to be settled afresh (the way to change an insured settlement: D32, D45).
+
+    2208 goes first and outside our transaction (the platform is remote and commits when it
+    answers; the insurance app commits its msgid first): if we crash after it, asking again
+    finds it reversed and finishes. Asking again after it finished answers with the settlement.
+    """
+    _check_reason(reason)
+    settlement = Settlement.objects.filter(pk=settlement_id).first()
+    if settlement is None:
+        raise NotFound(_("No such settlement."), code="unknown_settlement")
+    if settlement.status == SettlementStatus.REFUNDED:
+        return settlement
+    if settlement.status != SettlementStatus.SETTLED:
+        raise PaymentRefused(_("Only a paid settlement can be refunded."), code="not_paid")
+    if settlement.insurance_settlement_id:
+        seams.insurance_reverse(settlement_id=settlement.insurance_settlement_id, actor=actor)
+    with transaction.atomic():
+        payment = _locked_payment(settlement_id)
+        settlement = payment.settlement
+        # The conditional UPDATE decides (the settlement read with the lock may be stale): a
+        # concurrent request that finished first leaves nothing to do.
+        if not Settlement.objects.filter(pk=settlement.pk, status=SettlementStatus.SETTLED).update(
+            status=SettlementStatus.REFUNDED
+        ):
+            settlement.refresh_from_db()
+            return settlement
+        settlement.refresh_from_db()  # its e-bill may have been issued since the read
+        cash = payment.amount_fen - payment.refunded_fen
+        if cash:
+            _refund_cash(payment, cash, reason, actor)
+        left = settlement.fund_fen + settlement.account_fen + cash
+        journal.post(
+            settlement,
+            "full refund",
+            [
+                (Account.REVENUE, left, 0),
+                (Account.INSURANCE_RECEIVABLE, 0, settlement.fund_fen),
+                (Account.PERSONAL_ACCOUNT, 0, settlement.account_fen),
+                (CLEARING_ACCOUNTS[payment.channel], 0, cash),
+            ],
+        )
+        if settle_again:
+            Charge.objects.filter(settlement=settlement).update(settlement=None)
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            settlement,
+            patient_id=settlement.bill.patient_id,
+            summary=f"full refund: {left} fen ({cash} cash via {payment.channel}): {reason[:80]}",
+            changes={"fund": settlement.fund_fen, "account": settlement.account_fen, "cash": cash},
+        )
+        ebill_id = settlement.ebill_id
+        transaction.on_commit(
+            lambda: seams.issue_red_letter(
+                ebill_id=ebill_id, refund_fen=left, reason=reason, actor=actor
+            )
+        )
+    return settlement
+
+
+def _check_reason(reason: str) -> None:
+    if not reason.strip() or len(reason) > 200:
+        raise InvalidInput.field("reason", _("Give a reason for the refund."))
+
+
+def _locked_payment(settlement_id: int) -> Payment:
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("settlement__bill")
+        .filter(settlement_id=settlement_id)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("No such settlement."), code="unknown_settlement")
+    return payment
+
+
+def _refund_cash(
+    payment: Payment, amount: int, reason: str, actor: Actor, *, key: tuple[str, str] = ("", "")
+) -> Refund:
+    """The provider's refund back to the original order, under the payment's row lock. The
+    out_refund_no is deterministic, so a retried provider call is idempotent at the provider."""
+    out_refund_no = f"RF{payment.pk:012d}{payment.refunds.count() + 1:03d}"
+    try:
+        provider_refund_no = adapter_for(payment.channel).refund(
+            out_trade_no=payment.out_trade_no,
+            out_refund_no=out_refund_no,
+            amount_fen=amount,
+            total_fen=payment.amount_fen,
+        )
+    except ProviderRefused as exc:
+        raise PaymentRefused(
+            _("The payment provider refused the refund."), code="provider_refused"
+        ) from exc
+    Payment.objects.filter(pk=payment.pk).update(refunded_fen=F("refunded_fen") + amount)
+    return Refund.objects.create(
+        payment=payment,
+        amount_fen=amount,
+        out_refund_no=out_refund_no,
+        provider_refund_no=provider_refund_no,
+        reason=reason,
+        refunded_at=clock.now(),
+        refunded_by=actor.label[:150],
+        idempotency_scope=key[0],
+        idempotency_key=key[1],
+    )

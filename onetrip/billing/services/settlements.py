@@ -270,6 +270,10 @@ def transition(payment: Payment, to: str, **fields) -> bool:
 def confirm_payment(out_trade_no: str, order: ProviderOrder, *, actor: Actor = SYSTEM) -> bool:
     """The provider says this order is paid (a notice or a query). True when this call settled
     it; False when it was already settled (a duplicate, a late notice)."""
+    payment = Payment.objects.select_related("settlement").filter(out_trade_no=out_trade_no).first()
+    if payment is None:
+        raise NotFound(_("No such order."), code="unknown_order")
+    settle_insurance_part(payment, order, actor=actor)
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
@@ -284,8 +288,28 @@ def confirm_payment(out_trade_no: str, order: ProviderOrder, *, actor: Actor = S
         return _complete(payment, order, actor)
 
 
+def settle_insurance_part(payment: Payment, order: ProviderOrder, *, actor: Actor) -> None:
+    """2207 for a paid order's insurance part, before (outside) the transaction that settles
+    the payment: the insurance app commits its msgid and the platform's answer on its own, so a
+    process killed before our settlement commits leaves the platform's settlement on record and
+    the recovery finds it instead of sending a second 2207 (D31, D35). Called outside a
+    transaction by notices and the sweep; `_complete` settles (or finds) it again either way."""
+    settlement = payment.settlement
+    if (
+        payment.status == PaymentStatus.PENDING
+        and settlement.insurance_quote_id
+        and not settlement.insurance_settlement_id
+        and not _amount_differs(payment, order)
+    ):
+        seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
+
+
+def _amount_differs(payment: Payment, order: ProviderOrder) -> bool:
+    return bool(order.amount_fen) and order.amount_fen != payment.amount_fen
+
+
 def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
-    if order.amount_fen and order.amount_fen != payment.amount_fen:
+    if _amount_differs(payment, order):
         raise PaymentRefused(
             _("The amount paid differs from the amount due."), code="amount_mismatch"
         )

@@ -115,3 +115,17 @@ def test_a_patient_without_a_staff_session_cannot_settle(client, bill):
         client, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "window", "channel": "cash"}
     )
     assert response.status_code == 401
+
+
+def test_a_full_refund_through_the_api_answers_the_same_when_asked_again(desk, bill, clock):
+    settled = post(
+        desk, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "window", "channel": "cash"}
+    ).json()
+    path = f"/api/billing/settlements/{settled['id']}/full-refund"
+    first = post(desk, path, {"reason": "退费"})
+    again = post(desk, path, {"reason": "退费"})
+    assert first.status_code == again.status_code == 200
+    assert first.json()["status"] == again.json()["status"] == "refunded"
+    assert Refund.objects.get().amount_fen == 21500
+    unpaid = post(desk, "/api/billing/settlements/999999/full-refund", {"reason": "x"})
+    assert unpaid.status_code == 404

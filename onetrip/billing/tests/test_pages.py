@@ -4,6 +4,7 @@ staff cashier desk (R-PAY-1: in-clinic, kiosk, mobile)."""
 import pytest
 
 from onetrip.billing.models import Settlement
+from onetrip.billing.services import charges
 from onetrip.billing.views import bill_link
 from onetrip.notifications.testing import delivered
 
@@ -75,3 +76,29 @@ def test_an_unknown_channel_on_the_phone_changes_nothing(client, bill):
     response = client.post(bill_link(bill), {"channel": "bitcoin"}, follow=True)
     assert response.status_code == 200
     assert not Settlement.objects.exists()
+
+
+def test_the_cashier_desk_refunds_in_full_and_can_put_the_charges_back(
+    client, bill, cashier, clock
+):
+    client.force_login(cashier.user)
+    desk = f"/staff/billing/desk/?visit={bill.visit_reference}"
+    client.post(desk, {"action": "settle", "mode": "window", "channel": "cash"})
+    settlement = Settlement.objects.get()
+    assert "全额退费" in client.get(desk).content.decode()
+    no_reason = client.post(desk, {"action": "refund_in_full", "settlement_id": settlement.pk})
+    assert no_reason.status_code == 200
+    client.post(
+        desk,
+        {
+            "action": "refund_in_full",
+            "settlement_id": settlement.pk,
+            "reason": "改结算",
+            "settle_again": "on",
+        },
+    )
+    settlement.refresh_from_db()
+    assert settlement.status == "refunded"
+    assert charges.itemised_bill(bill).outstanding_fen == 21500  # back on the bill
+    client.post(desk, {"action": "settle", "mode": "window", "channel": "cash"})
+    assert Settlement.objects.filter(status="settled").count() == 1
