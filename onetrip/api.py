@@ -11,6 +11,7 @@ from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
 from onetrip.insurance.api import router as insurance_router
+from onetrip.metrics.api import router as metrics_router
 from onetrip.mpi.api import router as mpi_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
@@ -33,3 +34,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/billing", billing_router)
 api.add_router("/insurance", insurance_router)
 api.add_router("/ebills", ebills_router)
+api.add_router("/metrics", metrics_router)
