@@ -7,6 +7,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
@@ -58,14 +59,14 @@ def status_text(figure: Figure) -> str:
 
 def headers() -> list[str]:
     return [
-        _("Institution"),
-        _("Requirement"),
-        _("Indicator"),
-        _("Target"),
-        _("Value"),
-        _("Numerator"),
-        _("Denominator"),
-        _("Against target"),
+        pgettext("indicator report", "Institution"),
+        pgettext("indicator report", "Requirement"),
+        pgettext("indicator report", "Indicator"),
+        pgettext("indicator report", "Target"),
+        pgettext("indicator report", "Value"),
+        pgettext("indicator report", "Numerator"),
+        pgettext("indicator report", "Denominator"),
+        pgettext("indicator report", "Against target"),
     ]
 
 

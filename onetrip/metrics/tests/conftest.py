@@ -10,12 +10,17 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 
-from onetrip.conftest import SHANGHAI, actor_for
+from onetrip.conftest import NOW, SHANGHAI, actor_for
 from onetrip.consortium import services as consortium
-from onetrip.consortium.models import ClinicKind
+from onetrip.consortium.models import ClinicKind, DoctorTitle
 from onetrip.core import events
 from onetrip.core.actors import SYSTEM
+from onetrip.core.events import EventKind as K
 from onetrip.core.models import DomainEvent
+from onetrip.scheduling.models import SessionTemplate, SlotPool
+from onetrip.scheduling.services import schedule
+
+TODAY = NOW.date()
 
 
 @pytest.fixture
@@ -68,3 +73,70 @@ def emit(org):
             )
 
     return write
+
+
+@pytest.fixture
+def pools(clock, org):
+    """Real sessions of one doctor for the week from today (scheduling's own service)."""
+    doctor = consortium.add_doctor(
+        org.medicine, name="王医生", title=DoctorTitle.CHIEF, actor=SYSTEM
+    )
+    for weekday in range(7):
+        SessionTemplate.objects.create(
+            doctor=doctor,
+            clinic=org.rooms[0],
+            weekday=weekday,
+            period="morning",
+            start_time=dt.time(8, 0),
+            end_time=dt.time(9, 0),
+            slot_minutes=15,
+            capacity_per_slot=5,
+            valid_from=TODAY,
+        )
+    schedule.generate_sessions(
+        institution_id=org.tertiary.pk,
+        date_from=TODAY,
+        date_to=TODAY + dt.timedelta(days=6),
+        actor=SYSTEM,
+    )
+    return SlotPool.objects.all()
+
+
+@pytest.fixture
+def month_of_events(clock, org, emit, pools):
+    d = [TODAY - dt.timedelta(days=n) for n in (20, 10, 3, 0)]
+    emit(K.APPOINTMENT_BOOKED, at(d[0]), org.medicine, data={"booking_id": 1, "referral": False})
+    emit(K.APPOINTMENT_BOOKED, at(d[0]), org.general, data={"booking_id": 2, "referral": False})
+    emit(K.APPOINTMENT_BOOKED, at(d[0]), org.medicine, data={"booking_id": 3, "referral": True})
+    for day, department, booking in (
+        (d[1], org.medicine, 1),
+        (d[1], org.medicine, None),
+        (d[2], org.medicine, 3),
+        (d[2], org.surgery, None),
+        (d[3], org.general, 2),
+    ):
+        emit(K.VISIT_CHECKED_IN, at(day, 8), department, on_site=True, data={"booking_id": booking})
+    for day, hour, department, waited in (
+        (d[1], 8, org.medicine, 5),
+        (d[1], 11, org.medicine, 12),
+        (d[2], 9, org.surgery, 2),
+        (d[3], 14, org.general, 20),
+    ):
+        emit(K.VISIT_CALLED, at(day, hour, 30), department, data={"waited_minutes": waited})
+    for slotted in (True, True, False):
+        emit(K.EXAM_BOOKED, at(d[2]), org.medicine, data={"time_slotted": slotted})
+    for mode, room, department in (
+        ("in_clinic", org.rooms[0], org.medicine),
+        ("in_clinic", org.rooms[0], org.medicine),
+        ("in_clinic", org.rooms[2], org.surgery),
+        ("kiosk", None, org.medicine),
+        ("window", None, org.surgery),
+        ("mobile", None, org.general),
+        ("bedside", None, org.medicine),
+    ):
+        data = {"mode": mode, "consulting_room": room.pk if room else None}
+        emit(K.PAYMENT_SETTLED, at(d[1], 11), department, data=data)
+    # October: only a few visits, for the trend.
+    october = dt.date(2026, 10, 15)
+    emit(K.VISIT_CHECKED_IN, at(october), org.medicine, data={"booking_id": None})
+    emit(K.VISIT_CALLED, at(october, 10), org.medicine, data={"waited_minutes": 30})
