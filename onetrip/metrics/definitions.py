@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -292,7 +292,6 @@ ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
 class Unit:
     PERCENT = "percent"
     MINUTES = "minutes"
-    TRIPS = "trips"
 
 
 class Direction:
@@ -312,12 +311,10 @@ class Metric:
     target_note: Promise | str = ""
     numerator: str = ""  # component codes; empty when the domain is not built yet
     denominator: str = ""
-    # Figures computed elsewhere than from components (trips per episode from the journey).
-    custom: Callable | None = field(default=None, compare=False)
 
     @property
     def available(self) -> bool:
-        return bool(self.numerator and self.denominator) or self.custom is not None
+        return bool(self.numerator and self.denominator)
 
     @property
     def numerator_source(self) -> Promise | str:

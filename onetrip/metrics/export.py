@@ -27,7 +27,7 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 def unit_label(unit: str) -> str:
-    return {Unit.PERCENT: "%", Unit.MINUTES: _("min"), Unit.TRIPS: _("trips")}[unit]
+    return {Unit.PERCENT: "%", Unit.MINUTES: _("min")}[unit]
 
 
 def target_text(figure: Figure) -> str:
