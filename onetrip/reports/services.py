@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -24,7 +25,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.exams import services as exams
-from onetrip.exams.models import OrderStatus
+from onetrip.exams.models import ExamOrder, OrderStatus
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.notifications import services as notifications
@@ -638,6 +639,69 @@ def record_recognition_decision(
         summary=f"recognised result {report_id} for {item_code}: {outcome}",
     )
     return decision
+
+
+# An override recorded at the order form counts for the next order of the exam within this time.
+OVERRIDE_MINUTES = 60
+
+
+class RecognisedResultExists(DomainError):
+    status = 409
+
+    def __init__(self, message) -> None:
+        super().__init__(message, code="recognised_result")
+
+
+def check_exam_order(*, patient_id: int, item, override_reason: str, actor: Actor) -> None:
+    """R-EXAM-5 at ordering (an exams order check): a staff order that a recognised result the
+    orderer can see already answers is refused unless the doctor gives a reason now — recorded as
+    an override — or recorded an override for this exam in the last hour that no order has used
+    yet. External systems are not checked: they cannot be shown the warning (D40)."""
+    if actor.kind != ActorKind.STAFF:
+        return
+    results = recognised_results_for(patient_id, item, actor=actor)
+    if not results:
+        return
+    if " ".join(override_reason.split()):
+        record_recognition_decision(
+            patient_id,
+            item.code,
+            results[0].pk,
+            outcome=RecognitionDecision.Outcome.OVERRIDDEN,
+            reason=override_reason,
+            actor=actor,
+        )
+        return
+    since = clock.now() - dt.timedelta(minutes=OVERRIDE_MINUTES)
+    last_order = (
+        ExamOrder.objects.filter(patient_id=patient_id, item__code=item.code)
+        .order_by("-ordered_at")
+        .values_list("ordered_at", flat=True)
+        .first()
+    )
+    if last_order is not None and last_order > since:
+        since = last_order
+    overridden = RecognitionDecision.objects.filter(
+        patient_id=patient_id,
+        item_code=item.code,
+        report_id__in=[report.pk for report in results],
+        institution_id=actor.institution_id,
+        outcome=RecognitionDecision.Outcome.OVERRIDDEN,
+        decided_at__gt=since,
+    )
+    if overridden.exists():
+        return
+    newest = results[0]
+    raise RecognisedResultExists(
+        _(
+            "A recognised result of %(place)s from %(date)s already answers this exam: use it, "
+            "or give a reason to order it again."
+        )
+        % {
+            "place": newest.performing_institution.name,
+            "date": f"{timezone.localtime(newest.issued_at):%Y-%m-%d}",
+        }
+    )
 
 
 @dataclass(frozen=True)

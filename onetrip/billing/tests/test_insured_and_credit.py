@@ -95,7 +95,7 @@ def test_reminder_before_due_then_overdue_blocks_until_paid_on_the_phone(
     assert sum(line.debit_fen - line.credit_fen for line in credit_account) == 0
 
 
-def test_the_credit_limit_is_enforced(self_paid_drug, patient, cashier, settings):
+def test_the_credit_limit_is_enforced(self_paid_drug, patient, cashier, settings, clock):
     Debt.objects.create(
         patient=patient,
         settlement=settle(self_paid_drug, cashier, channel="cash", mode="window"),

@@ -149,3 +149,26 @@ def test_the_doctor_checks_recognition_and_records_a_reuse(
     day = NOW.date().isoformat()
     [row] = client.get("/api/reports/kpi/repeat-exams", {"start": day, "end": day}).json()
     assert (row["institution_id"], row["avoided"]) == (tertiary.pk, 1)
+
+
+def test_the_order_api_refuses_a_repeat_without_a_reason(order, client, lis_key, doctor_actor):
+    client.post(
+        "/api/reports/results",
+        json_report(order),
+        content_type="application/json",
+        HTTP_X_API_KEY=lis_key,
+    )
+    client.force_login(doctor_actor.user)
+    body = {"patient_id": order.patient_id, "item_code": "BLOOD_FASTING"}
+
+    refused = client.post("/api/exams/orders", body, content_type="application/json")
+    placed = client.post(
+        "/api/exams/orders",
+        {**body, "override_reason": "术前需当日结果"},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "recognised_result"
+    assert placed.status_code == 201, placed.content
+    assert RecognitionDecision.objects.get().outcome == "overridden"
