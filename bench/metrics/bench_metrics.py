@@ -303,9 +303,11 @@ def main() -> None:
                 # up too, so the trends read rollups only.
                 timed(
                     "rollup refresh of 11 empty months",
-                    lambda: services.refresh_rollups(
-                        dt.date(2025, 12, 1), MONTH.start, actor=SYSTEM
-                    ).rows,
+                    lambda: (
+                        services.refresh_rollups(
+                            dt.date(2025, 12, 1), MONTH.start, actor=SYSTEM
+                        ).rows
+                    ),
                 ),
                 timed("figures + 12-month trends", lambda: dashboard_figures(scope)),
             ]
