@@ -299,10 +299,11 @@ def _confirm(
         summary=f"exam plan booked: {len(picked)} exams",
         changes={"orders": [order.pk for order, _device in picked]},
     )
-    notifications.queue_sms(
-        patient.phone,
-        _("[OneTrip] Exams booked: %(exams)s.") % {"exams": "; ".join(plan.explanation)},
-        purpose="exam_booked",
+    notifications.notify(
+        "exam_booked",
+        phone=patient.phone,
+        subject=plan,
+        params={"exams": "; ".join(plan.explanation)},
     )
     return plan
 
@@ -467,10 +468,12 @@ def reschedule_exam(
         summary="exam rescheduled",
         changes={"from": previous, "to": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"},
     )
-    notifications.queue_sms(
-        order.patient.phone,
-        _("[OneTrip] Exam moved: %(exam)s.") % {"exam": _booking_line(order)},
-        purpose="exam_rescheduled",
+    notifications.notify(
+        "exam_rescheduled",
+        phone=order.patient.phone,
+        subject=order,
+        params={"exam": _booking_line(order)},
+        occasion=order.starts_at.isoformat(),
     )
     return order
 

@@ -330,18 +330,23 @@ def _after_filing(report: Report, order, previous_status: str | None, actor: Act
     if order.status != OrderStatus.CANCELLED:  # a correction may follow a late cancellation
         exams.complete_exam(order, actor=actor)
     if report.status == ReportStatus.CORRECTED:
-        body = _("[OneTrip] The report of %(exam)s for %(name)s was corrected. See %(path)s")
+        template = "report_corrected"
     elif previous_status not in RECOGNISED_STATUSES:
-        body = _("[OneTrip] The report of %(exam)s for %(name)s is ready. See %(path)s")
+        template = "report_ready"
     else:
         return
     patient = Patient.objects.get(pk=report.patient_id)
-    text = str(body) % {
-        "exam": report.service_name or report.service_code,
-        "name": mask_name(patient.name),
-        "path": f"/p/reports/{report.pk}",
-    }
-    notifications.queue_sms(patient.phone, text, purpose="report_ready")
+    notifications.notify(
+        template,
+        phone=patient.phone,
+        subject=report,
+        params={
+            "exam": report.service_name or report.service_code,
+            "name": mask_name(patient.name),
+            "path": f"/p/reports/{report.pk}",
+        },
+        occasion=f"version {report.version}",
+    )
 
 
 def _raise_critical_alerts(report: Report, incoming: ReportIn, order) -> None:
@@ -369,16 +374,17 @@ def _page_duty_desk(alert: CriticalAlert, report: Report) -> None:
     contact = CriticalValueContact.objects.filter(institution_id=alert.institution_id).first()
     if contact is None:
         return
-    body = _(
-        "[OneTrip] Critical value %(test)s %(value)s (%(flag)s) on order %(order)s. "
-        "Acknowledge on the critical-value worklist."
-    ) % {
-        "test": alert.display or alert.code,
-        "value": alert.value,
-        "flag": alert.flag,
-        "order": report.placer_number,
-    }
-    notifications.queue_sms(contact.phone, str(body), purpose="critical_value")
+    notifications.notify(
+        "critical_value",
+        phone=contact.phone,
+        subject=alert,
+        params={
+            "test": alert.display or alert.code,
+            "value": alert.value,
+            "flag": alert.flag,
+            "order": report.placer_number,
+        },
+    )
 
 
 # --- sorting what did not file --------------------------------------------------------------

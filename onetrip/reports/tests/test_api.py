@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onetrip.conftest import NOW, actor_for
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports.models import InboundMessage, RecognitionDecision, Report
 from onetrip.reports.tests.messages import oru
 from onetrip.reports.tests.test_pages import sign_in_patient
@@ -93,7 +93,7 @@ def test_json_results_file_and_repeat_safely(order, client, lis_key):
     report = first.json()["reports"][0]
     assert (report["patient_id"], report["quarantined"]) == (order.patient_id, False)
     assert report["observations"][0]["code_system"] == "http://loinc.org"
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_json_with_a_bad_field_is_a_422_naming_it(order, client, lis_key):
