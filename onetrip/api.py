@@ -12,6 +12,7 @@ from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
 from onetrip.insurance.api import router as insurance_router
 from onetrip.journey.api import router as journey_router
+from onetrip.metrics.api import router as metrics_router
 from onetrip.mpi.api import router as mpi_router
 from onetrip.notifications.api import router as notifications_router
 from onetrip.reports.api import router as reports_router
@@ -37,3 +38,4 @@ api.add_router("/insurance", insurance_router)
 api.add_router("/ebills", ebills_router)
 api.add_router("/journey", journey_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/metrics", metrics_router)

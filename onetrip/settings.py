@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "onetrip.insurance",
     "onetrip.ebills",
     "onetrip.journey",
+    "onetrip.metrics",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("onetrip.insurance.urls")),
     path("", include("onetrip.ebills.urls")),
     path("", include("onetrip.journey.urls")),
+    path("", include("onetrip.metrics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from onetrip.consortium.models import Institution
+from collections.abc import Iterable
+
+from onetrip.consortium.models import Clinic, Institution
 
 
 def institution_subtree_ids(root_id: int | None) -> list[int]:
@@ -16,3 +18,15 @@ def institution_subtree_ids(root_id: int | None) -> list[int]:
         found.append(current)
         frontier.extend(children.get(current, []))
     return found
+
+
+def clinics_in(institution_ids: Iterable[int], *, department_id: int | None = None):
+    """The consulting rooms (clinics) of the institutions, or of one of their departments."""
+    clinics = Clinic.objects.filter(department__institution_id__in=list(institution_ids))
+    if department_id is not None:
+        clinics = clinics.filter(department_id=department_id)
+    return clinics.select_related("department").order_by("department_id", "name")
+
+
+def clinic_count(institution_ids: Iterable[int], *, department_id: int | None = None) -> int:
+    return clinics_in(institution_ids, department_id=department_id).count()

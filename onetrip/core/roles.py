@@ -24,7 +24,7 @@ PATIENT_WRITE = (
     "identity.add_proxygrant",
 )
 FULL_IDENTIFIERS = ("identity.view_full_identifiers",)
-# The KPI office reads structure now; the metrics app adds its own permissions to this role.
+# The KPI office reads the structure and the monitoring indicators (R-KPI-1).
 CONSORTIUM_READ = tuple(
     f"consortium.view_{model}" for model in ("institution", "department", "clinic", "doctor")
 )
@@ -171,7 +171,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "quality",
         _("Quality and KPI office"),
-        CONSORTIUM_READ + ("reports.view_recognitiondecision",),
+        CONSORTIUM_READ + ("reports.view_recognitiondecision", "metrics.view_indicators"),
     ),
     Role(
         "sysadmin",

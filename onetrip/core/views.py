@@ -35,6 +35,8 @@ class StaffLoginView(LoginView):
 def staff_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     if actor.has_perm("identity.view_patient"):
         return redirect("staff-patient-search")
+    if actor.has_perm("metrics.view_indicators"):
+        return redirect("metrics-dashboard")
     if actor.has_perm("consortium.view_institution"):
         return redirect("admin:index")
     return render(request, "core/staff_home.html")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
-from onetrip.scheduling.models import Appointment, BookingChannel
+from onetrip.scheduling.models import Appointment, BookingChannel, SlotPool
 
 
 def with_details(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -76,3 +77,41 @@ def usual_channel(actor: Actor) -> str:
 def visit_window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     """The time to arrive, as the confirmation and the slip print it: "08:40–08:50"."""
     return f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"
+
+
+def open_pools(
+    start: dt.date,
+    end: dt.date,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    institution_ids: tuple[int, ...] | None = None,
+    department_id: int | None = None,
+) -> QuerySet[SlotPool]:
+    """Slot pools of the days start … end (exclusive) still open (not of a stopped session): the
+    appointment sources offered, for the monitoring indicators (R-APPT-3/9)."""
+    zone = timezone.get_current_timezone()
+    pools = SlotPool.objects.filter(
+        is_open=True,
+        starts_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        starts_at__lt=dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+    if kinds is not None:
+        pools = pools.filter(kind__in=kinds)
+    if institution_ids is not None:
+        pools = pools.filter(department__institution_id__in=institution_ids)
+    if department_id is not None:
+        pools = pools.filter(department_id=department_id)
+    return pools.select_related("department", "slot__session__doctor").order_by("starts_at", "id")
+
+
+def open_capacity_by_day(
+    start: dt.date, end: dt.date, *, kinds: tuple[str, ...] | None = None
+) -> list[tuple[int, int, dt.date, int]]:
+    """(institution id, department id, day, capacity) of the open pools of those days."""
+    return list(
+        open_pools(start, end, kinds=kinds)
+        .annotate(day=TruncDate("starts_at"))
+        .values_list("department__institution_id", "department_id", "day")
+        .annotate(capacity=Sum("capacity"))
+        .order_by()
+    )

@@ -1,0 +1,500 @@
+"""Every monitoring indicator (R-KPI-1, R-KPI-2), defined once: its name, formula, the components
+its numerator and denominator are counted from, its target from the policy documents and the
+target's direction, its unit.
+
+A component is a count or sum over operational records, split by institution, department and
+day: the domain-event log (`core.events.EventKind`, the contract with the emitting domains) or a
+supply-side read of the owning app (slot pools from scheduling, consulting rooms from the
+consortium). Rollups store the daily components; a figure is numerator ÷ denominator over the
+period. Indicators whose domain is not built yet are listed with no data, never as 0%.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Sum, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, ExtractHour, TruncDate
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.consortium import queries as consortium
+from onetrip.core.events import EventKind
+from onetrip.core.models import DomainEvent
+from onetrip.metrics.models import NO_DEPARTMENT
+from onetrip.scheduling import queries as scheduling
+from onetrip.scheduling.models import PoolKind
+
+# Peak registration hours for the "≤ 3 minutes at peak" target (R-APPT-7): the morning rush.
+PEAK_HOURS = (8, 9)
+# Outpatient settlement modes, and those that spare the patient a cashier queue (智慧结算).
+OUTPATIENT_MODES = ("in_clinic", "kiosk", "mobile", "window", "pay_later")
+SMART_MODES = ("in_clinic", "kiosk", "mobile")
+
+
+class Row(NamedTuple):
+    institution_id: int
+    department_id: int
+    day: dt.date
+    key: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a figure is counted: institutions (one and its subtree) and optionally a department."""
+
+    institution_ids: tuple[int, ...]
+    department_id: int | None = None
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Aware Asia/Shanghai instants of the days start … end (exclusive)."""
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+
+
+@dataclass(frozen=True)
+class Component:
+    """A count or sum over records, per institution, department and day.
+
+    `distinct` components count distinct keys over a period (the consulting rooms that settled
+    at least once) instead of adding daily values. `rolled_up` components are stored in daily
+    rollups; the others are current supply read live (the consulting rooms that exist)."""
+
+    code: str
+    source: Promise
+    rows: Callable[[dt.date, dt.date], Iterable[Row]]
+    records: Callable[[Scope, dt.date, dt.date], QuerySet] | None = None
+    distinct: bool = False
+    rolled_up: bool = True
+    live: Callable[[Scope], int] | None = None
+
+
+@dataclass(frozen=True)
+class EventCount:
+    """Events of one kind (optionally narrowed), counted or with a data field summed."""
+
+    kind: EventKind
+    narrow: Callable[[QuerySet], QuerySet] = lambda events: events
+    sum_of: str | None = None  # a `data` field holding whole numbers
+    key_of: str | None = None  # a `data` field whose distinct values are counted
+
+    def events(self, start: dt.date, end: dt.date) -> QuerySet:
+        since, until = day_bounds(start, end)
+        return self.narrow(
+            DomainEvent.objects.filter(
+                kind=self.kind,
+                occurred_at__gte=since,
+                occurred_at__lt=until,
+                institution_id__isnull=False,
+            )
+        )
+
+    def rows(self, start: dt.date, end: dt.date) -> Iterable[Row]:
+        value = (
+            Sum(Cast(KT(f"data__{self.sum_of}"), IntegerField())) if self.sum_of else Count("id")
+        )
+        grouped = (
+            self.events(start, end)
+            .annotate(
+                day=TruncDate("occurred_at"),
+                department=Coalesce("department_id", Value(NO_DEPARTMENT)),
+                key=KT(f"data__{self.key_of}") if self.key_of else Value(""),
+            )
+            .values_list("institution_id", "department", "day", "key")
+            .annotate(value=value)
+            .order_by()
+        )
+        for institution_id, department_id, day, key, total in grouped:
+            if total:
+                yield Row(institution_id, department_id, day, key or "", total)
+
+    def records(self, scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        events = self.events(start, end).filter(institution_id__in=scope.institution_ids)
+        if scope.department_id is not None:
+            events = events.filter(department_id=scope.department_id)
+        return events.order_by("occurred_at", "id")
+
+
+def event_component(code: str, source: Promise, count: EventCount, **options) -> Component:
+    return Component(code, source, rows=count.rows, records=count.records, **options)
+
+
+def _booked(events: QuerySet) -> QuerySet:
+    return events.filter(data__booking_id__isnull=False).exclude(data__booking_id=None)
+
+
+def _referred(events: QuerySet) -> QuerySet:
+    referral_bookings = (
+        DomainEvent.objects.filter(kind=EventKind.APPOINTMENT_BOOKED, data__referral=True)
+        .annotate(booking=KT("data__booking_id"))
+        .filter(booking=OuterRef("booking"))
+    )
+    return (
+        _booked(events).annotate(booking=KT("data__booking_id")).filter(Exists(referral_bookings))
+    )
+
+
+def _peak(events: QuerySet) -> QuerySet:
+    return events.annotate(hour=ExtractHour("occurred_at")).filter(hour__in=PEAK_HOURS)
+
+
+def _waited(events: QuerySet) -> QuerySet:
+    return events.filter(data__waited_minutes__isnull=False).exclude(data__waited_minutes=None)
+
+
+def _outpatient(events: QuerySet) -> QuerySet:
+    return events.filter(data__mode__in=OUTPATIENT_MODES)
+
+
+def _smart(events: QuerySet) -> QuerySet:
+    return events.filter(data__mode__in=SMART_MODES)
+
+
+def _in_room(events: QuerySet) -> QuerySet:
+    return events.filter(data__mode="in_clinic", data__consulting_room__isnull=False).exclude(
+        data__consulting_room=None
+    )
+
+
+def _pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        for institution_id, department_id, day, capacity in scheduling.open_capacity_by_day(
+            start, end, kinds=kinds
+        ):
+            if capacity:
+                yield Row(institution_id, department_id, day, "", capacity)
+
+    return rows
+
+
+def _pool_records(kinds: tuple[str, ...] | None):
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return scheduling.open_pools(
+            start,
+            end,
+            kinds=kinds,
+            institution_ids=scope.institution_ids,
+            department_id=scope.department_id,
+        )
+
+    return records
+
+
+ONLINE_POOLS = (PoolKind.SHARED_ONLINE, PoolKind.PRIMARY_CARE)
+CHECK_IN = EventCount(EventKind.VISIT_CHECKED_IN)
+CALLED = EventCount(EventKind.VISIT_CALLED, narrow=_waited)
+CALLED_PEAK = EventCount(EventKind.VISIT_CALLED, narrow=lambda e: _peak(_waited(e)))
+SETTLED = EventCount(EventKind.PAYMENT_SETTLED, narrow=_outpatient)
+EXAMS_BOOKED = EventCount(EventKind.EXAM_BOOKED)
+
+COMPONENTS: dict[str, Component] = {
+    c.code: c
+    for c in (
+        event_component("visits", _("visits checked in (visit.checked_in)"), CHECK_IN),
+        event_component(
+            "booked_visits",
+            _("visits checked in with a booking (visit.checked_in with booking_id)"),
+            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_booked),
+        ),
+        event_component(
+            "referred_visits",
+            _("visits checked in whose booking was a referral (appointment.booked referral)"),
+            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_referred),
+        ),
+        event_component("called_visits", _("visits called (visit.called)"), CALLED),
+        event_component(
+            "waited_minutes",
+            _("minutes from check-in to call, summed (visit.called waited_minutes)"),
+            EventCount(EventKind.VISIT_CALLED, narrow=_waited, sum_of="waited_minutes"),
+        ),
+        event_component(
+            "peak_called_visits",
+            _("visits called 8:00–10:00 (visit.called)"),
+            CALLED_PEAK,
+        ),
+        event_component(
+            "peak_waited_minutes",
+            _("minutes from check-in to call of visits called 8:00–10:00, summed"),
+            EventCount(
+                EventKind.VISIT_CALLED,
+                narrow=lambda e: _peak(_waited(e)),
+                sum_of="waited_minutes",
+            ),
+        ),
+        Component(
+            "slots",
+            _("open appointment sources (slot pool capacity, scheduling)"),
+            rows=_pool_rows(None),
+            records=_pool_records(None),
+        ),
+        Component(
+            "online_slots",
+            _("sources in the online and primary-care pools (scheduling)"),
+            rows=_pool_rows(ONLINE_POOLS),
+            records=_pool_records(ONLINE_POOLS),
+        ),
+        Component(
+            "primary_care_slots",
+            _("sources reserved for primary care (scheduling)"),
+            rows=_pool_rows((PoolKind.PRIMARY_CARE,)),
+            records=_pool_records((PoolKind.PRIMARY_CARE,)),
+        ),
+        event_component("exams_booked", _("exams booked (exam.booked)"), EXAMS_BOOKED),
+        event_component(
+            "exams_time_slotted",
+            _("exams booked to a time slot (exam.booked time_slotted)"),
+            EventCount(EventKind.EXAM_BOOKED, narrow=lambda e: e.filter(data__time_slotted=True)),
+        ),
+        event_component(
+            "outpatient_settlements",
+            _("outpatient settlements (payment.settled)"),
+            SETTLED,
+        ),
+        event_component(
+            "smart_settlements",
+            _("outpatient settlements in the consulting room, at a kiosk or by phone"),
+            EventCount(EventKind.PAYMENT_SETTLED, narrow=_smart),
+        ),
+        event_component(
+            "rooms_settling",
+            _("consulting rooms with at least one in-clinic settlement (payment.settled)"),
+            EventCount(EventKind.PAYMENT_SETTLED, narrow=_in_room, key_of="consulting_room"),
+            distinct=True,
+        ),
+        Component(
+            "rooms",
+            _("consulting rooms (clinics of the consortium)"),
+            rows=lambda start, end: (),
+            rolled_up=False,
+            live=lambda scope: consortium.clinic_count(
+                scope.institution_ids, department_id=scope.department_id
+            ),
+            records=lambda scope, start, end: consortium.clinics_in(
+                scope.institution_ids, department_id=scope.department_id
+            ),
+        ),
+    )
+}
+ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
+
+
+class Unit:
+    PERCENT = "percent"
+    MINUTES = "minutes"
+
+
+class Direction:
+    AT_LEAST = "at_least"  # met when the value is ≥ the target
+    AT_MOST = "at_most"  # met when the value is ≤ the target
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    requirement: str
+    name: Promise
+    formula: Promise
+    unit: str
+    direction: str
+    target: Decimal | None = None
+    target_note: Promise | str = ""
+    numerator: str = ""  # component codes; empty when the domain is not built yet
+    denominator: str = ""
+
+    @property
+    def available(self) -> bool:
+        return bool(self.numerator and self.denominator)
+
+    @property
+    def numerator_source(self) -> Promise | str:
+        return COMPONENTS[self.numerator].source if self.numerator else ""
+
+    @property
+    def denominator_source(self) -> Promise | str:
+        return COMPONENTS[self.denominator].source if self.denominator else ""
+
+    def value(self, numerator: int, denominator: int) -> Decimal | None:
+        """The figure; None (undefined) when the denominator is 0."""
+        if not denominator:
+            return None
+        ratio = Decimal(numerator) / Decimal(denominator)
+        if self.unit == Unit.PERCENT:
+            ratio *= 100
+        return ratio.quantize(Decimal("0.01"))
+
+    def met(self, value: Decimal | None) -> bool | None:
+        if value is None or self.target is None:
+            return None
+        if self.direction == Direction.AT_LEAST:
+            return value >= self.target
+        return value <= self.target
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "appointment_rate",
+        "R-APPT-9",
+        _("Outpatient appointment rate"),
+        _("visits with a booking (any channel, referrals included) ÷ outpatient visits × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(15),
+        _("city public hospitals"),
+        "booked_visits",
+        "visits",
+    ),
+    Metric(
+        "online_sources",
+        "R-APPT-9",
+        _("Share of appointment sources open online"),
+        _("sources in online pools ÷ all open sources × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(80),
+        "",
+        "online_slots",
+        "slots",
+    ),
+    Metric(
+        "primary_care_sources",
+        "R-APPT-3",
+        _("Share of online sources reserved for primary care"),
+        _("sources reserved for primary care ÷ sources in online pools × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(40),
+        "",
+        "primary_care_slots",
+        "online_slots",
+    ),
+    Metric(
+        "queue_minutes",
+        "R-APPT-7",
+        _("Average queueing time per visit"),
+        _("Σ (called − checked in) in minutes ÷ visits called"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        Decimal(10),
+        "",
+        "waited_minutes",
+        "called_visits",
+    ),
+    Metric(
+        "peak_queue_minutes",
+        "R-APPT-7",
+        _("Average queueing time at peak (8:00–10:00)"),
+        _("Σ (called − checked in) of visits called 8:00–10:00 ÷ those visits"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        Decimal(3),
+        _("county hospitals and above"),
+        "peak_waited_minutes",
+        "peak_called_visits",
+    ),
+    Metric(
+        "in_clinic_rooms",
+        "R-PAY-1",
+        _("In-clinic settlement coverage of consulting rooms"),
+        _("consulting rooms that settled a bill in the room ÷ consulting rooms × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(80),
+        "",
+        "rooms_settling",
+        "rooms",
+    ),
+    Metric(
+        "smart_settlement",
+        "R-PAY-1",
+        _("Smart settlement rate (in-clinic, kiosk, mobile)"),
+        _("outpatient settlements in the room, at a kiosk or by phone ÷ outpatient settlements"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise steadily"),
+        "smart_settlements",
+        "outpatient_settlements",
+    ),
+    Metric(
+        "time_slotted_exams",
+        "R-EXAM-2",
+        _("Share of exams booked to a time slot"),
+        _("exams booked to a time slot ÷ exams booked × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(80),
+        "",
+        "exams_time_slotted",
+        "exams_booked",
+    ),
+    Metric(
+        "referred_visits",
+        "R-REF-2",
+        _("Referred visits"),
+        _("visits booked by referral ÷ outpatient visits × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(12),
+        _("county hospitals and above"),
+        "referred_visits",
+        "visits",
+    ),
+    Metric(
+        "day_surgery",
+        "R-INP-3",
+        _("Day surgery share of elective surgery"),
+        _("day surgeries ÷ elective surgeries of discharged patients × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(15),
+    ),
+    Metric(
+        "clinical_pathways",
+        "R-INP-4",
+        _("Discharged cases on a clinical pathway"),
+        _("discharged cases managed on a clinical pathway ÷ discharged cases × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(35),
+    ),
+    Metric(
+        "ambulance_dispatch",
+        "R-EMG-3",
+        _("Ambulance dispatch time"),
+        _("Σ (dispatched − call received) ÷ emergency calls"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        Decimal(3),
+    ),
+    Metric(
+        "ambulance_response",
+        "R-EMG-3",
+        _("Ambulance response time"),
+        _("Σ (on scene − call received) ÷ emergency calls"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        Decimal(15),
+        _("≤ 15 min in the city centre, ≤ 10 min in a county centre"),
+    ),
+    Metric(
+        "maternal_child_coverage",
+        "R-PH-2",
+        _("Maternal and child health online coverage"),
+        _("mothers and children 0–6 with an online health record ÷ those registered × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(90),
+    ),
+)
+METRICS_BY_CODE = {metric.code: metric for metric in METRICS}

@@ -1,0 +1,57 @@
+"""Daily rollups of the monitoring indicators' components (R-KPI-1).
+
+A rollup row is derived data: `services.refresh_rollups` rewrites whole days from the domain-event
+log and the supply-side reads, so the figures read from rollups are exactly those a recomputation
+from raw records gives. Nothing here is typed in."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Rollup rows of records that name no department (a payment at a kiosk) use department 0.
+NO_DEPARTMENT = 0
+
+
+class DailyFigure(models.Model):
+    """One component of the indicators for one institution, department and day. Components
+    counted distinctly over a period (consulting rooms) keep one row per `key`."""
+
+    institution_id = models.BigIntegerField(_("institution"))
+    department_id = models.BigIntegerField(_("department"), default=NO_DEPARTMENT)
+    day = models.DateField(_("day"))
+    component = models.CharField(_("component"), max_length=40)
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    value = models.BigIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("daily figure")
+        verbose_name_plural = _("daily figures")
+        permissions = [("view_indicators", _("Can view the monitoring indicators"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "component", "institution_id", "department_id", "key"],
+                name="daily_figure_once",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="daily_figure_not_negative"),
+        ]
+        indexes = [models.Index(fields=["component", "day"], name="daily_figure_component_day")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} {self.component} {self.institution_id}/{self.department_id}: {self.value}"
+        )
+
+
+class RolledUpDay(models.Model):
+    """A day whose rollup rows are complete; figures for other days are read from raw records."""
+
+    day = models.DateField(_("day"), unique=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}"

@@ -1,0 +1,475 @@
+"""Monitoring indicators (R-KPI-1): rollup refresh (the only writer) and the reads behind the
+dashboard, the API and the periodic report.
+
+A figure over a period adds the daily rollups of the days already rolled up and recomputes the
+other days (today, and days never refreshed) from the raw records, so it is always what a
+recomputation from raw data gives as long as late records are refreshed into their day
+(`refresh_recent`, hourly; `metrics_rollup` for older days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.consortium.models import Department, Institution
+from onetrip.consortium.queries import institution_subtree_ids
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.models import AuditAction, DomainEvent
+from onetrip.metrics.definitions import (
+    COMPONENTS,
+    METRICS,
+    METRICS_BY_CODE,
+    ROLLED_UP,
+    Metric,
+    Row,
+    Scope,
+)
+from onetrip.metrics.models import DailyFigure, RolledUpDay
+from onetrip.metrics.periods import Period, trailing_months
+from onetrip.scheduling.models import SlotPool
+
+VIEW_PERM = "metrics.view_indicators"
+# Records may arrive for past days (an emitter's own occurred_at, a delayed interface): the hourly
+# refresh rewrites this many days before today; older days need `metrics_rollup`.
+LATE_DAYS = 7
+TREND_MONTHS = 12
+
+
+# ---------------------------------------------------------------------------------------------
+# Rollups
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    start: dt.date
+    end: dt.date
+    days: int
+    rows: int
+
+
+@transaction.atomic
+def refresh_rollups(start: dt.date, end: dt.date, *, actor: Actor) -> RefreshReport:
+    """Rewrite the rollups of the days start … end (exclusive); days from today on are left to
+    the raw reads, since they still change."""
+    end = min(end, clock.today())
+    if end <= start:
+        return RefreshReport(start, end, 0, 0)
+    DailyFigure.objects.filter(day__gte=start, day__lt=end).delete()
+    figures = [
+        DailyFigure(
+            institution_id=row.institution_id,
+            department_id=row.department_id,
+            day=row.day,
+            component=component.code,
+            key=row.key,
+            value=row.value,
+        )
+        for component in ROLLED_UP
+        for row in component.rows(start, end)
+    ]
+    DailyFigure.objects.bulk_create(figures, batch_size=5000)
+    now = clock.now()
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days)]
+    RolledUpDay.objects.filter(day__in=days).update(refreshed_at=now)
+    known = set(RolledUpDay.objects.filter(day__in=days).values_list("day", flat=True))
+    RolledUpDay.objects.bulk_create(
+        [RolledUpDay(day=day, refreshed_at=now) for day in days if day not in known]
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        DailyFigure,
+        summary=f"indicator rollups {start} … {end - dt.timedelta(days=1)} refreshed",
+        changes={"days": len(days), "rows": len(figures)},
+    )
+    return RefreshReport(start, end, len(days), len(figures))
+
+
+def refresh_recent(*, actor: Actor) -> RefreshReport:
+    """The hourly refresh: the last LATE_DAYS days before today."""
+    today = clock.today()
+    return refresh_rollups(today - dt.timedelta(days=LATE_DAYS), today, actor=actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope and permission
+
+
+@dataclass(frozen=True)
+class ResolvedScope:
+    institution: Institution
+    department: Department | None
+    scope: Scope
+
+
+def resolve_scope(
+    *, actor: Actor, institution_id: int | None = None, department_id: int | None = None
+) -> ResolvedScope:
+    """The institution (with its subtree) and department a figure is asked for. Staff see their
+    own institution and those below it; an unknown one is a clear error."""
+    actor.require_perm(VIEW_PERM)
+    own = actor.institution_id
+    wanted = institution_id if institution_id is not None else own
+    institution = Institution.objects.filter(pk=wanted).first()
+    if institution is None:
+        raise NotFound(_("No such institution."), code="unknown_institution")
+    subtree = tuple(institution_subtree_ids(institution.pk))
+    if own is not None and institution.pk not in institution_subtree_ids(own):
+        raise PermissionDenied(_("This institution is outside yours."))
+    department = None
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id, institution=institution).first()
+        if department is None:
+            raise InvalidInput.field("department", _("No such department in this institution."))
+    return ResolvedScope(
+        institution, department, Scope(subtree, department.pk if department else None)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Component totals
+
+
+class Totals:
+    """Component values of one group: additive ones summed, distinct ones as key sets."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, int] = defaultdict(int)
+        self.keys: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, component: str, key: str, value: int) -> None:
+        if COMPONENTS[component].distinct:
+            self.keys[component].add(key)
+        else:
+            self.sums[component] += value
+
+    def get(self, component: str) -> int:
+        if COMPONENTS[component].distinct:
+            return len(self.keys[component])
+        return self.sums[component]
+
+    @property
+    def has_data(self) -> bool:
+        return any(self.sums.values()) or any(self.keys.values())
+
+
+def _raw_ranges(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The runs of days in start … end (exclusive) not rolled up: today, the days ahead (whose
+    appointment sources are already out) and days never refreshed."""
+    rolled = set(
+        RolledUpDay.objects.filter(day__gte=start, day__lt=end).values_list("day", flat=True)
+    )
+    ranges: list[tuple[dt.date, dt.date]] = []
+    day = start
+    while day < end:
+        if day in rolled:
+            day += dt.timedelta(days=1)
+            continue
+        run_start = day
+        while day < end and day not in rolled:
+            day += dt.timedelta(days=1)
+        ranges.append((run_start, day))
+    return ranges
+
+
+def _in_scope(row: Row, scope: Scope, institutions: frozenset[int]) -> bool:
+    return row.institution_id in institutions and (
+        scope.department_id is None or row.department_id == scope.department_id
+    )
+
+
+def component_rows(scope: Scope, start: dt.date, end: dt.date) -> Iterable[tuple[str, Row]]:
+    """Every component row of the scope in the period: rolled-up days from the rollups (summed
+    by month), the other days recomputed from raw records."""
+    figures = DailyFigure.objects.filter(
+        day__gte=start, day__lt=end, institution_id__in=scope.institution_ids
+    )
+    if scope.department_id is not None:
+        figures = figures.filter(department_id=scope.department_id)
+    grouped = (
+        figures.annotate(month=TruncMonth("day"))
+        .values_list("component", "institution_id", "department_id", "month", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for component, institution_id, department_id, month, key, total in grouped:
+        yield component, Row(institution_id, department_id, month, key, total)
+    institutions = frozenset(scope.institution_ids)
+    for run_start, run_end in _raw_ranges(start, end):
+        for component in ROLLED_UP:
+            for row in component.rows(run_start, run_end):
+                if _in_scope(row, scope, institutions):
+                    yield component.code, row
+
+
+def totals(scope: Scope, period: Period) -> Totals:
+    result = Totals()
+    for component, row in component_rows(scope, period.start, period.end):
+        result.add(component, row.key, row.value)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+class Status:
+    MET = "met"
+    MISSED = "missed"
+    NO_TARGET = "no_target"  # a value, against a target that only says "rise"
+    UNDEFINED = "undefined"  # records in the period, but the denominator is 0
+    NO_DATA = "no_data"  # nothing recorded in the period, or the domain is not built
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: Metric
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    status: str
+
+    @property
+    def met(self) -> bool | None:
+        return {Status.MET: True, Status.MISSED: False}.get(self.status)
+
+
+def _live(component: str, scope: Scope) -> int | None:
+    spec = COMPONENTS[component]
+    return spec.live(scope) if spec.live else None
+
+
+def figure(metric: Metric, found: Totals, scope: Scope) -> Figure:
+    if not metric.available or not found.has_data:
+        return Figure(metric, None, None, None, Status.NO_DATA)
+    values = []
+    for code in (metric.numerator, metric.denominator):
+        live = _live(code, scope)
+        values.append(found.get(code) if live is None else live)
+    numerator, denominator = values
+    value = metric.value(numerator, denominator)
+    if value is None:
+        status = Status.UNDEFINED
+    elif metric.target is None:
+        status = Status.NO_TARGET
+    else:
+        status = Status.MET if metric.met(value) else Status.MISSED
+    return Figure(metric, numerator, denominator, value, status)
+
+
+def figures(scope: Scope, period: Period) -> list[Figure]:
+    """Every indicator for the scope and period, in catalogue order."""
+    found = totals(scope, period)
+    return [figure(metric, found, scope) for metric in METRICS]
+
+
+def metric_by_code(code: str) -> Metric:
+    metric = METRICS_BY_CODE.get(code)
+    if metric is None:
+        raise NotFound(_("No such indicator."), code="unknown_metric")
+    return metric
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period
+    figure: Figure
+
+
+def trends(scope: Scope, period: Period, months: int = TREND_MONTHS) -> dict[str, list[TrendPoint]]:
+    """Each indicator month by month, over the `months` months ending with the period's last."""
+    series = trailing_months(period, months)
+    by_month: dict[dt.date, Totals] = defaultdict(Totals)
+    for component, row in component_rows(scope, series[0].start, series[-1].end):
+        by_month[row.day.replace(day=1)].add(component, row.key, row.value)
+    return {
+        metric.code: [
+            TrendPoint(month, figure(metric, by_month[month.start], scope)) for month in series
+        ]
+        for metric in METRICS
+    }
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    institution_id: int
+    department_id: int | None
+    figure: Figure
+
+
+def breakdown(metric: Metric, resolved: ResolvedScope, period: Period) -> list[BreakdownRow]:
+    """The drill-down below a figure: each institution directly under the scope's (with its own
+    subtree), then each department of the scope's institution."""
+    institution = resolved.institution
+    children = list(Institution.objects.filter(parent=institution).order_by("code"))
+    owner: dict[int, int] = {}
+    for child in children:
+        for pk in institution_subtree_ids(child.pk):
+            owner[pk] = child.pk
+    departments = list(Department.objects.filter(institution=institution).order_by("code"))
+    by_child: dict[int, Totals] = defaultdict(Totals)
+    by_department: dict[int, Totals] = defaultdict(Totals)
+    for component, row in component_rows(resolved.scope, period.start, period.end):
+        if row.institution_id in owner:
+            by_child[owner[row.institution_id]].add(component, row.key, row.value)
+        elif row.institution_id == institution.pk:
+            by_department[row.department_id].add(component, row.key, row.value)
+    rows = [
+        BreakdownRow(
+            child.name,
+            child.pk,
+            None,
+            figure(metric, by_child[child.pk], Scope(tuple(institution_subtree_ids(child.pk)))),
+        )
+        for child in children
+    ]
+    if resolved.department is None:
+        rows += [
+            BreakdownRow(
+                department.name,
+                institution.pk,
+                department.pk,
+                figure(
+                    metric, by_department[department.pk], Scope((institution.pk,), department.pk)
+                ),
+            )
+            for department in departments
+        ]
+    return rows
+
+
+@transaction.atomic
+def records(
+    metric: Metric, part: str, resolved: ResolvedScope, period: Period, *, actor: Actor
+) -> QuerySet:
+    """The records counted in a figure's numerator or denominator. They name patients, so
+    looking at them leaves an audit row (R-ORG-3)."""
+    if part not in ("numerator", "denominator"):
+        raise InvalidInput.field("part", _("Choose numerator or denominator."))
+    code = getattr(metric, part)
+    if not code:
+        raise NotFound(_("This indicator has no data yet."), code="no_data")
+    component = COMPONENTS[code]
+    found = component.records(resolved.scope, period.start, period.end)
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        found.model,
+        summary=f"records behind {metric.code} {part} {period.code} "
+        f"institution {resolved.institution.pk}",
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    institution: Institution
+    figures: list[Figure]
+
+
+def periodic_report(resolved: ResolvedScope, period: Period) -> list[ReportSection]:
+    """The periodic report institutions submit: every indicator for the scope's institution and
+    for each institution below it (each with its own subtree)."""
+    institutions = {
+        i.pk: i for i in Institution.objects.filter(pk__in=resolved.scope.institution_ids)
+    }
+    parents = {pk: i.parent_id for pk, i in institutions.items()}
+    by_institution: dict[int, Totals] = defaultdict(Totals)
+    for component, row in component_rows(resolved.scope, period.start, period.end):
+        current: int | None = row.institution_id
+        while current in institutions:
+            by_institution[current].add(component, row.key, row.value)
+            current = parents[current] if current != resolved.institution.pk else None
+    order = [resolved.institution.pk] + sorted(
+        (pk for pk in institutions if pk != resolved.institution.pk),
+        key=lambda pk: institutions[pk].code,
+    )
+    sections = []
+    for pk in order:
+        scope = (
+            resolved.scope
+            if pk == resolved.institution.pk
+            else Scope(tuple(institution_subtree_ids(pk)))
+        )
+        found = by_institution[pk]
+        sections.append(
+            ReportSection(institutions[pk], [figure(metric, found, scope) for metric in METRICS])
+        )
+    return sections
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """One record behind a number, whatever its table."""
+
+    id: int
+    kind: str
+    occurred_at: dt.datetime | None
+    institution_id: int | None
+    department_id: int | None
+    patient_id: int | None
+    summary: str
+
+
+def summarise(record) -> RecordSummary:
+    if isinstance(record, DomainEvent):
+        details = ", ".join(f"{key}={value}" for key, value in sorted(record.data.items()))
+        return RecordSummary(
+            record.pk,
+            record.kind,
+            record.occurred_at,
+            record.institution_id,
+            record.department_id,
+            record.patient_id,
+            f"{record.subject_type}:{record.subject_id} {details}",
+        )
+    if isinstance(record, SlotPool):
+        return RecordSummary(
+            record.pk,
+            f"slot_pool.{record.kind}",
+            record.starts_at,
+            record.department.institution_id,
+            record.department_id,
+            None,
+            f"{record.slot.session.doctor.name} {record.booked}/{record.capacity}",
+        )
+    return RecordSummary(
+        record.pk,
+        "clinic",
+        None,
+        record.department.institution_id,
+        record.department_id,
+        None,
+        f"{record.department.name} · {record.name}",
+    )
+
+
+class RecordSummaries:
+    """A queryset's records as summaries, sliced lazily (for pagination)."""
+
+    def __init__(self, records: QuerySet) -> None:
+        self.records = records
+
+    def count(self) -> int:
+        return self.records.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[RecordSummary]:
+        return [summarise(record) for record in self.records[index]]
+
+
+def record_summaries(records: QuerySet) -> RecordSummaries:
+    return RecordSummaries(records)

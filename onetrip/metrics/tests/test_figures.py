@@ -1,0 +1,212 @@
+"""Each indicator recomputed in the test from the raw records matches the API's figure, before
+and after the daily rollups, and a late event is picked up by the refresh (R-KPI-1, R-KPI-2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from onetrip.conftest import NOW
+from onetrip.consortium.models import Clinic
+from onetrip.core.actors import SYSTEM
+from onetrip.core.events import EventKind
+from onetrip.core.models import DomainEvent
+from onetrip.metrics import services
+from onetrip.metrics.definitions import METRICS
+from onetrip.metrics.tests.conftest import at
+from onetrip.scheduling.models import SlotPool
+
+K = EventKind
+TODAY = NOW.date()
+MONTH = "2026-11"
+
+
+def recompute(institution_ids: set[int], start: dt.date, end: dt.date, department=None) -> dict:
+    """Every indicator's numerator and denominator, counted here from the raw rows."""
+
+    def local_day(moment):
+        return moment.astimezone(NOW.tzinfo).date()
+
+    events = [
+        e
+        for e in DomainEvent.objects.all()
+        if e.institution_id in institution_ids
+        and start <= local_day(e.occurred_at) < end
+        and (department is None or e.department_id == department)
+    ]
+    referral = {
+        e.data["booking_id"]
+        for e in DomainEvent.objects.filter(kind=K.APPOINTMENT_BOOKED)
+        if e.data.get("referral")
+    }
+
+    def of(kind):
+        return [e for e in events if e.kind == kind]
+
+    checked_in = of(K.VISIT_CHECKED_IN)
+    called = of(K.VISIT_CALLED)
+    peak = [e for e in called if e.occurred_at.astimezone(NOW.tzinfo).hour in (8, 9)]
+    settled = [
+        e
+        for e in of(K.PAYMENT_SETTLED)
+        if e.data["mode"] in ("in_clinic", "kiosk", "mobile", "window", "pay_later")
+    ]
+    pools = [
+        p
+        for p in SlotPool.objects.select_related("department")
+        if p.department.institution_id in institution_ids
+        and start <= local_day(p.starts_at) < end
+        and p.is_open
+        and (department is None or p.department_id == department)
+    ]
+    online = [p for p in pools if p.kind in ("shared_online", "primary_care")]
+    rooms = Clinic.objects.filter(department__institution_id__in=institution_ids)
+    if department is not None:
+        rooms = rooms.filter(department_id=department)
+    exams = of(K.EXAM_BOOKED)
+    return {
+        "appointment_rate": (
+            sum(1 for e in checked_in if e.data["booking_id"] is not None),
+            len(checked_in),
+        ),
+        "online_sources": (sum(p.capacity for p in online), sum(p.capacity for p in pools)),
+        "primary_care_sources": (
+            sum(p.capacity for p in online if p.kind == "primary_care"),
+            sum(p.capacity for p in online),
+        ),
+        "queue_minutes": (sum(e.data["waited_minutes"] for e in called), len(called)),
+        "peak_queue_minutes": (sum(e.data["waited_minutes"] for e in peak), len(peak)),
+        "in_clinic_rooms": (
+            len(
+                {
+                    e.data["consulting_room"]
+                    for e in settled
+                    if e.data["mode"] == "in_clinic" and e.data["consulting_room"] is not None
+                }
+            ),
+            rooms.count(),
+        ),
+        "smart_settlement": (
+            sum(1 for e in settled if e.data["mode"] in ("in_clinic", "kiosk", "mobile")),
+            len(settled),
+        ),
+        "time_slotted_exams": (sum(1 for e in exams if e.data["time_slotted"]), len(exams)),
+        "referred_visits": (
+            sum(1 for e in checked_in if e.data["booking_id"] in referral),
+            len(checked_in),
+        ),
+    }
+
+
+def api_figures(client, **params) -> dict:
+    response = client.get("/api/metrics/figures", params)
+    assert response.status_code == 200, response.content
+    return {f["code"]: f for f in response.json()["figures"]}
+
+
+def assert_matches(figures: dict, expected: dict) -> None:
+    for metric in METRICS:
+        got = figures[metric.code]
+        if metric.code not in expected:
+            assert (got["status"], got["value"]) == ("no_data", None), metric.code
+            continue
+        numerator, denominator = expected[metric.code]
+        assert (got["numerator"], got["denominator"]) == (numerator, denominator), metric.code
+        value = metric.value(numerator, denominator)
+        assert (Decimal(got["value"]) if got["value"] is not None else None) == value
+
+
+@pytest.fixture
+def kpi_client(client, quality):
+    client.force_login(quality.user)
+    return client
+
+
+def test_every_indicator_matches_a_recomputation_from_raw_records(month_of_events, kpi_client, org):
+    consortium_ids = {org.tertiary.pk, org.township.pk}
+    expected = recompute(consortium_ids, dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+    # The scenario is meant to make each figure non-trivial.
+    assert expected["appointment_rate"] == (3, 5)
+    assert expected["referred_visits"] == (1, 5)
+    assert expected["queue_minutes"] == (39, 4)
+    assert expected["in_clinic_rooms"] == (2, 4)
+    assert expected["online_sources"][1] > 0
+
+    assert_matches(api_figures(kpi_client, period=MONTH), expected)
+
+    services.refresh_rollups(dt.date(2026, 10, 1), dt.date(2026, 12, 1), actor=SYSTEM)
+    assert_matches(api_figures(kpi_client, period=MONTH), expected)
+
+    # The township alone, and one department of the hospital.
+    township = recompute({org.township.pk}, dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+    assert_matches(api_figures(kpi_client, period=MONTH, institution=org.township.pk), township)
+    medicine = recompute(
+        {org.tertiary.pk}, dt.date(2026, 11, 1), dt.date(2026, 12, 1), org.medicine.pk
+    )
+    assert_matches(
+        api_figures(
+            kpi_client, period=MONTH, institution=org.tertiary.pk, department=org.medicine.pk
+        ),
+        medicine,
+    )
+    # The quarter adds October.
+    quarter = recompute(consortium_ids, dt.date(2026, 10, 1), dt.date(2027, 1, 1))
+    assert_matches(api_figures(kpi_client, period="2026-Q4"), quarter)
+
+
+def test_a_late_event_is_counted_after_the_refresh(month_of_events, kpi_client, org, emit):
+    services.refresh_rollups(dt.date(2026, 11, 1), dt.date(2026, 12, 1), actor=SYSTEM)
+    before = api_figures(kpi_client, period=MONTH)["appointment_rate"]
+    # An interface delivers yesterday's walk-in only today.
+    emit(
+        K.VISIT_CHECKED_IN,
+        at(TODAY - dt.timedelta(days=1)),
+        org.medicine,
+        data={"booking_id": None},
+    )
+    assert api_figures(kpi_client, period=MONTH)["appointment_rate"] == before
+
+    services.refresh_recent(actor=SYSTEM)
+
+    after = api_figures(kpi_client, period=MONTH)["appointment_rate"]
+    assert (after["numerator"], after["denominator"]) == (3, 6)
+
+
+def test_the_trend_and_the_drill_down(month_of_events, kpi_client, org):
+    response = kpi_client.get("/api/metrics/figures/queue_minutes", {"period": MONTH})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    trend = {p["period"]: p for p in body["trend"]}
+    assert len(body["trend"]) == 12
+    assert trend["2026-10"]["value"] == "30.00"
+    assert trend["2026-10"]["status"] == "missed"
+    assert trend["2026-11"]["value"] == "9.75"
+    assert trend["2026-11"]["status"] == "met"
+    assert trend["2026-09"]["status"] == "no_data"
+    rows = {row["label"]: row for row in body["breakdown"]}
+    assert rows["东山乡卫生院"]["value"] == "20.00"
+    assert (rows["内科"]["numerator"], rows["内科"]["denominator"]) == (17, 2)
+    assert (rows["外科"]["numerator"], rows["外科"]["denominator"]) == (2, 1)
+
+    records = kpi_client.get(
+        "/api/metrics/figures/queue_minutes/records",
+        {"period": MONTH, "part": "denominator", "institution": org.township.pk},
+    ).json()
+    assert records["count"] == 1
+    assert records["items"][0]["kind"] == "visit.called"
+    assert "waited_minutes=20" in records["items"][0]["summary"]
+
+
+def test_no_data_and_undefined(clock, kpi_client, org, emit):
+    figures = api_figures(kpi_client, period="2025-01")
+    assert {f["status"] for f in figures.values()} == {"no_data"}
+    assert all(f["value"] is None for f in figures.values())
+
+    emit(K.VISIT_CHECKED_IN, at(TODAY), org.medicine, data={"booking_id": None})
+    figures = api_figures(kpi_client, period=MONTH)
+    assert figures["appointment_rate"]["value"] == "0.00"
+    assert figures["time_slotted_exams"]["status"] == "undefined"
+    assert figures["time_slotted_exams"]["value"] is None
+    assert figures["day_surgery"]["status"] == "no_data"
