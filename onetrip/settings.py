@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "onetrip.billing",
     "onetrip.insurance",
     "onetrip.ebills",
+    "onetrip.simulator",
 ]
 
 MIDDLEWARE = [
