@@ -17,6 +17,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py simulate --once --days 3 --episodes-per-day 80
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)

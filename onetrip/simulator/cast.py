@@ -84,8 +84,12 @@ def assemble() -> dict[int, Place]:
     return places
 
 
+def workstation_username(institution_code: str) -> str:
+    return f"sim-{institution_code.lower()}"
+
+
 def _workstation(institution: Institution) -> StaffProfile:
-    username = f"sim-{institution.code.lower()}"
+    username = workstation_username(institution.code)
     profile = StaffProfile.objects.select_related("user").filter(user__username=username).first()
     if profile is not None:
         return profile

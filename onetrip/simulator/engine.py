@@ -187,7 +187,7 @@ def simulate(
     progress: Callable[[int, int, int], None] | None = None,
 ) -> Summary:
     """Simulate `days` days from `start` (by default the `days` days before today) over the demo
-    consortium. `progress(days_done, days, episodes)` is called after each simulated day."""
+    consortium. `progress(days_done, days, bookings)` is called after each simulated day."""
     if not Institution.objects.filter(code=TERTIARY_CODE).exists():
         raise DomainError("The demo consortium is not loaded: run `manage.py load_demo` first.")
     first = start or clock.today() - dt.timedelta(days=days)
@@ -288,7 +288,7 @@ class _Simulation:
                         handler(*args)
                 if self.progress is not None and day >= self.first:
                     done = min((day - self.first).days + 1, self.days)
-                    self.progress(done, self.days, self.summary.episodes)
+                    self.progress(done, self.days, self.count["booked"])
         self.summary.run_seconds = time.perf_counter() - started
         self.summary.run_cpu_seconds = time.process_time() - cpu
         return self.summary

@@ -98,6 +98,8 @@ def test_the_command_reports_what_happened(demo, capsys):
     out = capsys.readouterr().out
     assert "Simulated 1 days (2026-11-16 to 2026-11-16): 12 patient episodes" in out
     assert "episodes via app" in out
+    call_command("simulate", days=1, seed=2, start=MONDAY, episodes_per_day=10, once=True)
+    assert "already run on this database; nothing changed" in capsys.readouterr().out
 
 
 def test_the_command_needs_the_demo(db, capsys):

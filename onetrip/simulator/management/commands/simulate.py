@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from onetrip.core.demo import TERTIARY_CODE
 from onetrip.core.errors import DomainError
+from onetrip.simulator.cast import workstation_username
 from onetrip.simulator.engine import Mix, Summary, simulate
 
 BAR_WIDTH = 30
@@ -34,12 +37,27 @@ class Command(BaseCommand):
             default=Mix.episodes_per_day,
             help=f"patient episodes on a weekday ({Mix.episodes_per_day})",
         )
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="do nothing if a simulation has already run on this database (make demo)",
+        )
 
-    def handle(self, *args: Any, days: int, seed: int, start, episodes_per_day: int, **options):
+    def handle(
+        self, *args: Any, days: int, seed: int, start, episodes_per_day: int, once: bool, **options
+    ):
         if days < 1 or days > 60:
             raise CommandError("--days must be between 1 and 60.")
         if episodes_per_day < 0:
             raise CommandError("--episodes-per-day must be zero or more.")
+        if (
+            once
+            and get_user_model()
+            .objects.filter(username=workstation_username(TERTIARY_CODE))
+            .exists()
+        ):
+            self.stdout.write("A simulation has already run on this database; nothing changed.")
+            return
         try:
             summary = simulate(
                 days=days,
@@ -54,14 +72,14 @@ class Command(BaseCommand):
             self.stdout.write("")
         self._report(summary)
 
-    def _bar(self, done: int, total: int, episodes: int) -> None:
+    def _bar(self, done: int, total: int, bookings: int) -> None:
         filled = BAR_WIDTH * done // total
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        self.stdout.write(f"\r[{bar}] day {done}/{total}, {episodes} episodes", ending="")
+        self.stdout.write(f"\r[{bar}] day {done}/{total}, {bookings} bookings", ending="")
         self.stdout.flush()
 
-    def _line(self, done: int, total: int, episodes: int) -> None:
-        self.stdout.write(f"day {done}/{total}: {episodes} episodes")
+    def _line(self, done: int, total: int, bookings: int) -> None:
+        self.stdout.write(f"day {done}/{total}: {bookings} bookings")
 
     def _report(self, summary: Summary) -> None:
         self.stdout.write(
