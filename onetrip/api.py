@@ -12,6 +12,7 @@ from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
 from onetrip.insurance.api import router as insurance_router
 from onetrip.mpi.api import router as mpi_router
+from onetrip.notifications.api import router as notifications_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
 
@@ -33,3 +34,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/billing", billing_router)
 api.add_router("/insurance", insurance_router)
 api.add_router("/ebills", ebills_router)
+api.add_router("/notifications", notifications_router)

@@ -112,9 +112,22 @@ WHITENOISE_USE_FINDERS = True
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-# Where the SMS adapter sends. "sandbox" stores messages for the staff/dev outbox page; a real
-# gateway adapter is added beside it when a contract exists. Nothing is ever sent for real here.
-ONETRIP_SMS_BACKEND = os.environ.get("ONETRIP_SMS_BACKEND", "sandbox")
+# Notifications (docs/decisions.md D39): where each channel's adapter sends ("sandbox" stores
+# messages for the sandbox page at /staff/sms/; a real provider adapter is added beside it when a
+# contract exists, nothing is ever sent for real here), and the worker's retry policy: attempt
+# n waits base × 2^(n-1) seconds, at most the cap; after max_attempts the notice has failed.
+ONETRIP_NOTIFY = {
+    "backends": {
+        "sms": os.environ.get("ONETRIP_SMS_BACKEND", "sandbox"),
+        "app": os.environ.get("ONETRIP_APP_BACKEND", "sandbox"),
+        "wechat": os.environ.get("ONETRIP_WECHAT_BACKEND", "sandbox"),
+    },
+    "max_attempts": 6,
+    "backoff_base_seconds": 30,
+    "backoff_cap_seconds": 3600,
+    # A claimed notice not finished within the lease (a worker that died) is taken again.
+    "lease_seconds": 300,
+}
 ONETRIP_OTP = {"ttl_seconds": 300, "max_attempts": 5, "resend_after_seconds": 60}
 
 NINJA_PAGINATION_PER_PAGE = 20

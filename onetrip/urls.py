@@ -7,7 +7,7 @@ urlpatterns = [
     path("", include("onetrip.identity.urls")),
     path("", include("onetrip.scheduling.urls")),
     path("staff/", include("onetrip.core.urls")),
-    path("staff/sms/", include("onetrip.notifications.urls")),
+    path("", include("onetrip.notifications.urls")),
     path("staff/clinic/", include("onetrip.scheduling.staff_urls")),
     path("", include("onetrip.mpi.urls")),
     path("", include("onetrip.exams.urls")),

@@ -20,6 +20,7 @@ from onetrip.billing.models import Bill, Payment, PaymentChannel, SandboxTrade, 
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
 from onetrip.billing.services import charges, payments, settlements
+from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
@@ -159,10 +160,12 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             elif action == "text_link":
                 link = request.build_absolute_uri(bill_link(bill))
                 with transaction.atomic():
-                    notifications.queue_sms(
-                        bill.patient.phone,
-                        _("OneTrip: view and pay your bill: %(link)s") % {"link": link},
-                        purpose="billing_link",
+                    notifications.notify(
+                        "billing_link",
+                        phone=bill.patient.phone,
+                        subject=bill,
+                        params={"link": link},
+                        occasion=clock.today().isoformat(),  # once a day, however many clicks
                     )
                 messages.success(request, _("The link was sent to the patient's phone."))
                 return redirect(request.get_full_path())

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from faker import Faker
@@ -37,10 +38,13 @@ from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
 from onetrip.exams import catalogue as exam_catalogue
+from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Relationship, Sex
+from onetrip.reports import services as reports
+from onetrip.reports.results import LOINC_SYSTEM, ObservationIn, ReportIn, ReportKind, ReportStatus
 from onetrip.scheduling.models import Period, SessionTemplate
 from onetrip.scheduling.services import schedule
 
@@ -366,6 +370,7 @@ class DemoSummary:
     staff_accounts: int = 0
     clinic_sessions: int = 0
     patients: int = 0
+    reports: int = 0
     patients_by_institution: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
@@ -682,6 +687,54 @@ class _PatientFactory:
         )
 
 
+# --- reports --------------------------------------------------------------------------------
+
+# Blood counts for the tertiary hospital's first patients, ordered by the `doctor` account and
+# filed by the exam centre, so the phone's reports, the desk's report pages, the PDF and the
+# recognition warning on the order form have something to show (R-EXAM-4/5).
+DEMO_REPORTS = 12
+_BLOOD_COUNT = (
+    ("6690-2", "白细胞计数 WBC", "10*9/L", "3.5-9.5", (4.1, 6.3, 11.2)),
+    ("718-7", "血红蛋白 HGB", "g/L", "115-150", (128, 136, 109)),
+    ("777-3", "血小板计数 PLT", "10*9/L", "125-350", (210, 265, 180)),
+)
+
+
+def _create_reports(staff: dict[str, StaffProfile]) -> int:
+    doctor = _registration_actor(staff["doctor"])
+    desk = _registration_actor(staff["exam_centre"])
+    patients = identity.accessible_patients(doctor).order_by("pk")[:DEMO_REPORTS]
+    for number, patient in enumerate(patients):
+        order = exams.place_exam_order(
+            patient_id=patient.pk, item_code="BLOOD_ROUTINE", actor=doctor
+        )
+        variant = number % 3  # normal, normal, one value out of range each
+        observations = []
+        for code, name, unit, normal, values in _BLOOD_COUNT:
+            value = values[variant]
+            low, high = (float(bound) for bound in normal.split("-"))
+            flag = "H" if value > high else "L" if value < low else "N"
+            observations.append(
+                ObservationIn(
+                    code, name, LOINC_SYSTEM, str(value), Decimal(str(value)), unit, normal, flag
+                )
+            )
+        reports.submit_report(
+            ReportIn(
+                placer_number=order.placer_number,
+                kind=ReportKind.LAB,
+                status=ReportStatus.FINAL,
+                service_code="CBC",
+                service_name="血常规",
+                issued_at=clock.now(),
+                observations=observations,
+            ),
+            message_id=f"DEMO-CBC-{number + 1:03d}",
+            actor=desk,
+        )
+    return len(patients)
+
+
 def synthetic_adults(seed: int, today: dt.date) -> Callable[[str], identity.PatientRegistration]:
     """Adult residents living in an area (an address prefix), built like the demo's patients:
     the simulator's new app users register with these."""
@@ -720,6 +773,7 @@ def load_demo(
         exam_catalogue.equip_demo(institutions.values(), clock.today(), schedule_days)
         _create_price_catalogue()
         registered = _create_patients(patients, seed, staff, progress)
+        filed = _create_reports(staff)
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),
@@ -728,6 +782,7 @@ def load_demo(
         staff_accounts=len(staff),
         clinic_sessions=sessions,
         patients=sum(registered.values()),
+        reports=filed,
         patients_by_institution=registered,
         seconds=time.perf_counter() - started,
     )

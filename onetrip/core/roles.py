@@ -32,7 +32,7 @@ CONSORTIUM_ADMIN = tuple(
     f"consortium.{verb}_{model}"
     for model in ("institution", "department", "clinic", "doctor", "staffprofile")
     for verb in ("view", "add", "change")
-) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_smsmessage")
+) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
 
 APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
 WINDOW_BOOKING = APPOINTMENTS_READ + (

@@ -47,6 +47,12 @@ class OrderIn(Schema):
     ordering_doctor_name: str = ""
     placer_number: str = ""
     clinical_note: str = ""
+    override_reason: str = Field(
+        "",
+        description="Why the exam is ordered although a recognised result from the last days "
+        "already answers it (R-EXAM-5); without it such an order is refused with "
+        "`recognised_result` (see `/api/reports/recognition/check`).",
+    )
 
 
 class OrderOut(Schema):

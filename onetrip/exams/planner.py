@@ -2,8 +2,9 @@
 and institutions, into the fewest visits, then the least time on site, then the earliest days.
 
 Pure computation over a `Calendar` of free device time, so the service, the pages and the
-benchmark plan the same way. OR-Tools CP-SAT finds the optimum within a time limit; a greedy
-packer answers when there is one exam, when CP-SAT runs out of time, or when no plan takes
+benchmark plan the same way. OR-Tools CP-SAT finds the optimum within a work limit; a greedy
+packer answers when there is one exam, when its plan provably reaches the fewest visits and the
+least time on site, when CP-SAT runs out of time or finds nothing better, or when no plan takes
 every order (it then places what it can and says why the rest could not be placed)."""
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ from ortools.sat.python import cp_model
 from onetrip.exams.models import RuleKind
 from onetrip.exams.rules import DAY, ExamSpec, Placement, Rule, Violation, fits, flags
 
-CP_SAT_SECONDS = 0.25
-RETRY_SECONDS = 1.0
+# CP-SAT budgets are deterministic time ("work", roughly seconds of one core), so the same
+# orders on the same calendar get the same plan however loaded the machine is; the wall-clock
+# limit is only a safety net for a starved process.
+CP_SAT_WORK = 0.2
+RETRY_WORK = 1.0
+CP_SAT_SECONDS = 2.0
+RETRY_SECONDS = 5.0
 
 # Objective weights: one visit saved outweighs any time on site, a minute on site any day.
 VISIT_WEIGHT = 10_000_000
@@ -155,6 +161,7 @@ class _Context:
     history: list[Placement]
     not_before: int
     _openings: dict[tuple[int, str, int, int], list[Opening]] = field(default_factory=dict)
+    _options: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
 
     def openings(self, need: Need, day: int) -> list[Opening]:
         key = (need.institution_id, need.spec.device_kind, day, need.spec.duration)
@@ -165,6 +172,25 @@ class _Context:
                 if o.start >= self.not_before and day >= need.earliest_day
             ]
         return self._openings[key]
+
+    def options(self, need: Need) -> dict[int, dict[int, int]]:
+        """Possible starts (→ device) by day on the allowed days that break no rule on their
+        own or against the patient's history; worked out once per order."""
+        if need.key not in self._options:
+            tags = need.spec.tags
+            # Only rules naming one of the order's tags can refuse it (same answer, faster).
+            rules = [r for r in self.rules if r.first in tags or r.second in tags]
+            by_day = {}
+            for day in self.days:
+                found = {}
+                for opening in self.openings(need, day):
+                    candidate = Placement(need.key, need.spec, opening.start)
+                    if fits(candidate, [], rules, self.history) is None:
+                        found[opening.start] = opening.device_id
+                if found:
+                    by_day[day] = found
+            self._options[need.key] = by_day
+        return self._options[need.key]
 
 
 def plan_visits(
@@ -183,20 +209,76 @@ def plan_visits(
     nearest time they could be."""
     context = _Context(calendar, list(rules), list(days), list(history), not_before)
     greedy = Plan(_greedy(needs, context), solver="greedy")
+    fewest = fewest_visits(needs, context.rules)
     plan = None
-    if len(needs) > 1:
-        plan = _one_visit(needs, context, time_limit) or _solve(
-            needs, context, time_limit, hint=greedy
+    if len(needs) > 1 and not _reaches_bounds(greedy, needs, fewest):
+        limit = _Limit(CP_SAT_WORK, time_limit)
+        plan = (fewest == 1 and _one_visit(needs, context, limit)) or _solve(
+            needs, context, limit, hint=greedy
         )
         if plan is None and len(greedy.exams) < len(needs):
             # The packer left orders out: worth a longer search before saying so.
-            plan = _solve(needs, context, RETRY_SECONDS, hint=greedy)
-    plan = plan or greedy
+            plan = _solve(needs, context, _Limit(RETRY_WORK, RETRY_SECONDS), hint=greedy)
+    if plan is None or _rank(greedy) < _rank(plan):
+        plan = greedy
     placed_keys = {exam.need.key for exam in plan.exams}
     unplaced = [need for need in needs if need.key not in placed_keys]
     plan.unplaced = [_why_not(need, plan, context, alternative_days) for need in unplaced]
     plan.flags = flags([e.placement for e in plan.exams], rules, history)
     return plan
+
+
+def fewest_visits(needs: Sequence[Need], rules: Sequence[Rule]) -> int:
+    """A lower bound on the visits any plan needs: one per institution, and at one institution
+    as many as the largest group of orders that rules keep pairwise off the same day (two
+    iodinated-contrast exams, an enhanced CT with an enhanced MRI…)."""
+    total = 0
+    for institution_id in dict.fromkeys(need.institution_id for need in needs):
+        here = [need for need in needs if need.institution_id == institution_id]
+        apart = {
+            a.key: {b.key for b in here if b is not a and _never_same_day(a, b, rules)}
+            for a in here
+        }
+        total += _largest_clique(list(apart), apart)
+    return total
+
+
+def _never_same_day(a: Need, b: Need, rules: Sequence[Rule]) -> bool:
+    kinds = (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY)
+    return any(
+        rule.kind in kinds
+        and (rule.kind == RuleKind.NOT_SAME_DAY or rule.days >= 1)
+        and (
+            (rule.first in a.spec.tags and rule.second in b.spec.tags)
+            or (rule.first in b.spec.tags and rule.second in a.spec.tags)
+        )
+        for rule in rules
+    )
+
+
+def _largest_clique(keys: list, apart: dict) -> int:
+    best = 0
+    for index, key in enumerate(keys):
+        rest = [other for other in keys[index + 1 :] if other in apart[key]]
+        best = max(best, 1 + _largest_clique(rest, apart))
+    return best
+
+
+def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int) -> bool:
+    """Every order placed, in the fewest visits possible, each visit back to back: no plan
+    has fewer visits or less time on site, so the solver has nothing to find."""
+    return (
+        len(plan.exams) == len(needs)
+        and len(plan.visits) == fewest
+        and plan.minutes_on_site == _busy_minutes(needs)
+    )
+
+
+def _rank(plan: Plan) -> tuple[int, int, int, int]:
+    """The planner's order of preference: more orders placed, fewer visits, less time on
+    site, earlier days (as the CP-SAT objective)."""
+    days = sum(exam.start // DAY for exam in plan.exams)
+    return (-len(plan.exams), len(plan.visits), plan.minutes_on_site, days)
 
 
 # --- greedy ---------------------------------------------------------------------------------
@@ -281,7 +363,20 @@ def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
 # --- CP-SAT ---------------------------------------------------------------------------------
 
 
-def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> Plan | None:
+@dataclass(frozen=True)
+class _Limit:
+    work: float  # deterministic time
+    seconds: float  # wall clock, a safety net
+
+    def solver(self) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_deterministic_time = self.work
+        solver.parameters.max_time_in_seconds = self.seconds
+        solver.parameters.num_workers = 1
+        return solver
+
+
+def _one_visit(needs: Sequence[Need], context: _Context, limit: _Limit) -> Plan | None:
     """The best single visit, day by day in the patient's order of preference: least time on
     site, the earlier day on a tie. Each day is a small model; a day where the exams fit back
     to back ends the search. None when the orders are at several institutions or no day
@@ -295,16 +390,10 @@ def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> P
         packed = _pack(day, in_rule_order, [], context)
         if len(packed) == len(needs) and packed[-1].end - packed[0].start == shortest:
             return Plan(packed, solver="greedy")  # back to back on the best day: optimal
-        options = {}
-        for need in needs:
-            options[need.key] = {
-                start: device
-                for start, device in _options(need, context).items()
-                if start // DAY == day
-            }
+        options = {need.key: context.options(need).get(day, {}) for need in needs}
         if not all(options.values()):
             continue
-        found = _solve_day(needs, options, context, time_limit)
+        found = _solve_day(needs, options, context, limit)
         if found is not None and (best is None or found[0] < best[0]):
             best = found
             if found[0] == shortest:
@@ -315,7 +404,7 @@ def _one_visit(needs: Sequence[Need], context: _Context, time_limit: float) -> P
 
 
 def _solve_day(
-    needs: Sequence[Need], options: dict[int, dict[int, int]], context: _Context, limit: float
+    needs: Sequence[Need], options: dict[int, dict[int, int]], context: _Context, limit: _Limit
 ) -> tuple[int, list[Booked]] | None:
     model = cp_model.CpModel()
     starts, intervals = {}, []
@@ -333,9 +422,7 @@ def _solve_day(
     model.add_min_equality(first, list(starts.values()))
     model.add_max_equality(last, [starts[n.key] + n.spec.duration for n in needs])
     model.minimize(last - first)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit
-    solver.parameters.num_workers = 1
+    solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = {need.key: solver.value(starts[need.key]) for need in needs}
@@ -343,53 +430,66 @@ def _solve_day(
     return solver.value(last - first), sorted(exams, key=lambda e: e.start)
 
 
-def _solve(
-    needs: Sequence[Need], context: _Context, time_limit: float, *, hint: Plan
-) -> Plan | None:
+def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Plan) -> Plan | None:
     """The optimal plan of every order that has some possible time, or None when CP-SAT finds
     no plan in time (or none exists: the greedy packer then says which orders cannot go)."""
-    options = {need.key: _options(need, context) for need in needs}
+    options = {need.key: context.options(need) for need in needs}
     placeable = [need for need in needs if options[need.key]]
     if not placeable:
         return None
     model = cp_model.CpModel()
     starts, days_of, intervals = {}, {}, []
+    members: dict[tuple[int, int], list] = defaultdict(list)
+    hinted = {exam.need.key: exam.start for exam in hint.exams}
     for need in placeable:
-        values = sorted(options[need.key])
-        start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"s{need.key}")
-        day = model.new_int_var(values[0] // DAY, values[-1] // DAY, f"d{need.key}")
-        model.add_division_equality(day, start, DAY)
+        by_day = options[need.key]
+        values = sorted(start for on_day in by_day.values() for start in on_day)
+        start = model.new_int_var_from_domain(cp_model.Domain.from_values(values), "")
+        day = model.new_int_var(min(by_day), max(by_day), "")
+        on_days = []
+        for number, on_day in sorted(by_day.items()):
+            here = model.new_bool_var("")
+            model.add_linear_expression_in_domain(
+                start, cp_model.Domain.from_values(sorted(on_day))
+            ).only_enforce_if(here)
+            members[(need.institution_id, number)].append((need, here))
+            on_days.append((number, here))
+            if need.key in hinted:
+                model.add_hint(here, hinted[need.key] // DAY == number)
+        model.add_exactly_one(here for _, here in on_days)
+        model.add(day == sum(number * here for number, here in on_days))
         intervals.append(model.new_fixed_size_interval_var(start, need.spec.duration, ""))
         starts[need.key], days_of[need.key] = start, day
+        if hinted.get(need.key) in values:
+            model.add_hint(start, hinted[need.key])
     model.add_no_overlap(intervals)
     _add_rules(model, placeable, starts, days_of, context.rules)
-    for exam in hint.exams:
-        if exam.need.key in starts and exam.start in options[exam.need.key]:
-            model.add_hint(starts[exam.need.key], exam.start)
-    visits, on_site, day_sum = _visit_terms(model, placeable, options, starts, days_of)
-    model.minimize(VISIT_WEIGHT * visits + MINUTE_WEIGHT * on_site + day_sum)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 1
+    visit_count, minutes = [], []
+    for (_, day), group in members.items():
+        used = model.new_bool_var("")
+        first = model.new_int_var(day * DAY, (day + 1) * DAY, "")
+        last = model.new_int_var(day * DAY, (day + 1) * DAY, "")
+        for need, here in group:
+            model.add_implication(here, used)
+            model.add(first <= starts[need.key]).only_enforce_if(here)
+            model.add(last >= starts[need.key] + need.spec.duration).only_enforce_if(here)
+        # Redundant but strong: a visit lasts at least as long as its exams together.
+        model.add(last - first >= sum(need.spec.duration * here for need, here in group))
+        model.add(first == last).only_enforce_if(used.Not())
+        model.add_bool_or([here for _, here in group]).only_enforce_if(used)
+        visit_count.append(used)
+        minutes.append(last - first)
+    model.minimize(
+        VISIT_WEIGHT * sum(visit_count) + MINUTE_WEIGHT * sum(minutes) + sum(days_of.values())
+    )
+    solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     exams = []
     for need in placeable:
         start = solver.value(starts[need.key])
-        exams.append(Booked(need, start, options[need.key][start]))
+        exams.append(Booked(need, start, options[need.key][start // DAY][start]))
     return Plan(sorted(exams, key=lambda e: e.start), solver="cp-sat")
-
-
-def _options(need: Need, context: _Context) -> dict[int, int]:
-    """Possible starts (→ device) on the allowed days that break no rule on their own or
-    against the patient's history."""
-    found = {}
-    for day in context.days:
-        for opening in context.openings(need, day):
-            candidate = Placement(need.key, need.spec, opening.start)
-            if fits(candidate, [], context.rules, context.history) is None:
-                found[opening.start] = opening.device_id
-    return found
 
 
 def _add_rules(model, needs, starts, days_of, rules: Sequence[Rule]) -> None:
@@ -411,35 +511,6 @@ def _add_rules(model, needs, starts, days_of, rules: Sequence[Rule]) -> None:
                     model.add(da - db >= rule.days).only_enforce_if(a_first.Not())
                 elif rule.kind == RuleKind.NOT_SAME_DAY:
                     model.add(da != db)
-
-
-def _visit_terms(model, needs, options, starts, days_of):
-    """Number of visits (institution, day), minutes on site summed over visits, and the sum of
-    the days (so that among equal plans the earliest wins)."""
-    members: dict[tuple[int, int], list] = defaultdict(list)
-    for need in needs:
-        on_day = {}
-        for day in sorted({start // DAY for start in options[need.key]}):
-            here = model.new_bool_var("")
-            model.add(days_of[need.key] == day).only_enforce_if(here)
-            model.add(days_of[need.key] != day).only_enforce_if(here.Not())
-            on_day[day] = here
-            members[(need.institution_id, day)].append((need, here))
-        model.add_exactly_one(on_day.values())
-    visit_count, minutes = [], []
-    for (_, day), group in members.items():
-        used = model.new_bool_var("")
-        first = model.new_int_var(day * DAY, (day + 1) * DAY, "")
-        last = model.new_int_var(day * DAY, (day + 1) * DAY, "")
-        for need, here in group:
-            model.add_implication(here, used)
-            model.add(first <= starts[need.key]).only_enforce_if(here)
-            model.add(last >= starts[need.key] + need.spec.duration).only_enforce_if(here)
-        model.add(first == last).only_enforce_if(used.Not())
-        model.add_bool_or([here for _, here in group]).only_enforce_if(used)
-        visit_count.append(used)
-        minutes.append(last - first)
-    return sum(visit_count), sum(minutes), sum(days_of.values())
 
 
 # --- orders that cannot be placed -----------------------------------------------------------

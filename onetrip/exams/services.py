@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -46,6 +46,18 @@ class ExamRefused(DomainError):
 
 # --- ordering -------------------------------------------------------------------------------
 
+# Checks other apps run before an exam is ordered, inside the order's transaction; each may
+# raise a DomainError to refuse. Reports adds mutual recognition (R-EXAM-5) at start-up, so
+# exams does not import reports (reports imports exams).
+OrderCheck = Callable[..., None]
+_order_checks: list[OrderCheck] = []
+
+
+def add_order_check(check: OrderCheck) -> None:
+    """Register `check(patient_id=…, item=…, override_reason=…, actor=…)`."""
+    if check not in _order_checks:
+        _order_checks.append(check)
+
 
 @transaction.atomic
 def place_exam_order(
@@ -58,11 +70,13 @@ def place_exam_order(
     ordering_doctor_name: str = "",
     placer_number: str = "",
     clinical_note: str = "",
+    override_reason: str = "",
 ) -> ExamOrder:
     """Order an exam for a patient. The ordering institution is the actor's; the exam is done
     there unless `performing_institution_id` names another consortium hospital, which primary
     care may do for large equipment (R-APPT-8). Staff doctors are recorded as the ordering
-    doctor; an external system may give a doctor's name instead."""
+    doctor; an external system may give a doctor's name instead. An order that a recognised
+    result already answers needs `override_reason` (or an override recorded just before)."""
     if actor.kind == ActorKind.STAFF:
         actor.require_perm("exams.add_examorder")
     elif actor.kind != ActorKind.CLIENT:
@@ -83,6 +97,8 @@ def place_exam_order(
         raise InvalidInput.field(
             "placer_number", _("This order number is already used."), "duplicate"
         )
+    for check in _order_checks:
+        check(patient_id=patient.pk, item=item, override_reason=override_reason, actor=actor)
     order = ExamOrder.objects.create(
         patient=patient,
         item=item,
@@ -283,10 +299,11 @@ def _confirm(
         summary=f"exam plan booked: {len(picked)} exams",
         changes={"orders": [order.pk for order, _device in picked]},
     )
-    notifications.queue_sms(
-        patient.phone,
-        _("[OneTrip] Exams booked: %(exams)s.") % {"exams": "; ".join(plan.explanation)},
-        purpose="exam_booked",
+    notifications.notify(
+        "exam_booked",
+        phone=patient.phone,
+        subject=plan,
+        params={"exams": "; ".join(plan.explanation)},
     )
     return plan
 
@@ -451,10 +468,12 @@ def reschedule_exam(
         summary="exam rescheduled",
         changes={"from": previous, "to": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"},
     )
-    notifications.queue_sms(
-        order.patient.phone,
-        _("[OneTrip] Exam moved: %(exam)s.") % {"exam": _booking_line(order)},
-        purpose="exam_rescheduled",
+    notifications.notify(
+        "exam_rescheduled",
+        phone=order.patient.phone,
+        subject=order,
+        params={"exam": _booking_line(order)},
+        occasion=order.starts_at.isoformat(),
     )
     return order
 

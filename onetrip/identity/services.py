@@ -837,12 +837,12 @@ def _issue_code(phone: str) -> OneTimeCode:
         created_at=now,
         expires_at=now + dt.timedelta(seconds=policy["ttl_seconds"]),
     )
-    minutes = policy["ttl_seconds"] // 60
-    body = _(
-        "[OneTrip] Your sign-in code is %(code)s, valid for %(minutes)s minutes. "
-        "Never tell it to anyone."
-    ) % {"code": code, "minutes": minutes}
-    notifications.queue_sms(phone, str(body), purpose="sign_in_code")
+    notifications.notify(
+        "sign_in_code",
+        phone=phone,
+        subject=one_time_code,
+        params={"code": code, "minutes": str(policy["ttl_seconds"] // 60)},
+    )
     return one_time_code
 
 

@@ -1,43 +1,240 @@
-"""The only door for sending anything to a patient's phone."""
+"""The only door for telling anyone anything (issue 7 item 1).
+
+`notify` writes one outbox row in the caller's transaction and nothing else: the notice leaves
+only if that transaction commits, and the request pays one INSERT. `deliver_due` (the worker,
+`manage.py deliver_notifications`) claims due rows, renders them in the recipient's language,
+sends them through each chosen channel's adapter, logs every attempt and retries with capped
+exponential backoff.
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import datetime as dt
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
-from onetrip.core import clock
-from onetrip.notifications.adapters import sms_gateway
-from onetrip.notifications.models import SmsMessage, SmsStatus
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import FieldError, InvalidInput, NotAuthenticated
+from onetrip.core.models import AuditAction
+from onetrip.identity.models import MobileAccount
+from onetrip.notifications import policy
+from onetrip.notifications.adapters import Outgoing, Undeliverable, adapter_for
+from onetrip.notifications.message_templates import TEMPLATES, MessageTemplate
+from onetrip.notifications.models import (
+    Channel,
+    ContactPreference,
+    DeliveryAttempt,
+    DeliveryOutcome,
+    Language,
+    Notification,
+    NotificationStatus,
+)
+
+ACTIVE = (NotificationStatus.QUEUED, NotificationStatus.SENDING)
 
 
-def queue_sms(phone: str, body: str, *, purpose: str) -> SmsMessage:
-    """Write the message in the caller's transaction; it leaves only if that transaction commits."""
-    from onetrip.notifications.tasks import deliver_sms as deliver_sms_task
+def notify(
+    template: str,
+    *,
+    phone: str,
+    subject: models.Model,
+    params: dict[str, str],
+    occasion: str = "",
+) -> None:
+    """Queue `template` for the holder of `phone`, in the caller's transaction.
 
-    message = SmsMessage.objects.create(
-        phone=phone, body=body, purpose=purpose, created_at=clock.now()
+    The de-duplication key is purpose + subject + recipient (+ `occasion`, for a notice that may
+    rightly come again about the same subject, such as a second move of one exam): the same
+    notice caused twice is queued once, by the unique constraint, without a second round trip.
+    """
+    found = TEMPLATES[template]
+    if set(params) != found.params:
+        raise ValueError(f"{template} takes {sorted(found.params)}, not {sorted(params)}")
+    now = clock.now()
+    key = f"{found.purpose}:{subject._meta.label_lower}:{subject.pk}:{phone}"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                phone=phone,
+                template=template,
+                purpose=found.purpose,
+                params={name: str(value) for name, value in params.items()},
+                urgent=found.urgent,
+                dedup_key=f"{key}:{occasion}"[:200] if occasion else key,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        ],
+        ignore_conflicts=True,
     )
-    transaction.on_commit(partial(deliver_sms_task.enqueue, message.pk))
-    return message
 
 
-def deliver_sms(message_id: int) -> None:
-    # Claim by conditional update: a duplicated or retried task finds nothing to claim.
-    claimed = SmsMessage.objects.filter(pk=message_id, status=SmsStatus.QUEUED).update(
-        status=SmsStatus.SENDING
+# --- the worker -----------------------------------------------------------------------------
+
+
+def deliver_due(limit: int = 50) -> int:
+    """Claim up to `limit` due notices and deliver them; the number claimed.
+
+    Claiming is one short transaction: `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (two
+    workers never take the same row) and the write lock on SQLite; the claimed rows are leased
+    (`sending`, due again after the lease) so a worker that dies leaves them to another.
+    """
+    now = clock.now()
+    due = Notification.objects.filter(status__in=ACTIVE, next_attempt_at__lte=now)
+    if not due.exists():  # the idle poll takes no write lock
+        return 0
+    lease = now + dt.timedelta(seconds=settings.ONETRIP_NOTIFY["lease_seconds"])
+    with transaction.atomic():
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.SENDING, next_attempt_at=lease
+        )
+    claimed = list(Notification.objects.filter(pk__in=ids).order_by("id"))
+    phones = {n.phone for n in claimed}
+    preferences = {p.phone: p for p in ContactPreference.objects.filter(phone__in=phones)}
+    for notification in claimed:
+        _deliver(notification, preferences.get(notification.phone))
+    return len(ids)
+
+
+def _channels(template: MessageTemplate, preference: ContactPreference | None) -> list[str]:
+    if template.channels is not None:
+        return list(template.channels)
+    if preference is None:
+        return [Channel.SMS]
+    return [c for c in Channel.values if getattr(preference, c)]
+
+
+def _deliver(notification: Notification, preference: ContactPreference | None) -> None:
+    now = clock.now()
+    mine = Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING)
+    template = TEMPLATES[notification.template]
+    if not notification.urgent and preference is not None:
+        held_until = policy.quiet_hours_end(now, preference.quiet_from, preference.quiet_until)
+        if held_until is not None:
+            mine.update(status=NotificationStatus.QUEUED, next_attempt_at=held_until)
+            return
+    language = preference.language if preference is not None else Language.ZH_HANS
+    title, body = template.render(notification.params, language)
+    channels = notification.channels or _channels(template, preference)
+    sent = list(notification.sent_channels)
+    attempt = notification.attempts + 1
+    log, permanent = [], False
+    for channel in channels:
+        if channel in sent:
+            continue
+        row = DeliveryAttempt(
+            notification_id=notification.pk, channel=channel, attempt=attempt, attempted_at=now
+        )
+        try:
+            receipt = adapter_for(channel).send(
+                Outgoing(channel, notification.phone, notification.template, title, body)
+            )
+        except Exception as exc:  # any failure of a provider is logged and retried
+            permanent = permanent or isinstance(exc, Undeliverable)
+            row.outcome, row.error = DeliveryOutcome.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            sent.append(channel)
+            row.outcome, row.provider = DeliveryOutcome.SENT, receipt.provider
+            row.provider_message_id = receipt.message_id
+        log.append(row)
+    done = len(sent) == len(channels)
+    gave_up = not done and (permanent or attempt >= settings.ONETRIP_NOTIFY["max_attempts"])
+    if done:
+        status, next_at = NotificationStatus.SENT, now
+    elif gave_up:
+        status, next_at = NotificationStatus.FAILED, now
+    else:
+        status, next_at = NotificationStatus.QUEUED, now + policy.backoff(attempt)
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(log)
+        mine.update(
+            status=status,
+            next_attempt_at=next_at,
+            attempts=attempt,
+            channels=channels,
+            sent_channels=sent,
+            language=language,
+            body=body[:500],
+            sent_at=now if done else None,
+        )
+
+
+# --- preferences ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreferenceInput:
+    language: str
+    channels: list[str]
+    quiet_from: dt.time | None = None
+    quiet_until: dt.time | None = None
+
+
+def preferences_of(phone: str) -> ContactPreference:
+    """The stored preferences of `phone`, or the defaults (unsaved) when it has none."""
+    found = ContactPreference.objects.filter(phone=phone).first()
+    return found or ContactPreference(phone=phone)
+
+
+def _validate(data: PreferenceInput) -> None:
+    errors = []
+    if data.language not in Language.values:
+        errors.append(FieldError("language", _("Choose a language."), "invalid_choice"))
+    if not data.channels:
+        errors.append(
+            FieldError("channels", _("Choose at least one way to reach you."), "required")
+        )
+    elif not set(data.channels) <= set(Channel.values):
+        errors.append(FieldError("channels", _("Unknown channel."), "invalid_choice"))
+    if (data.quiet_from is None) != (data.quiet_until is None):
+        missing = "quiet_until" if data.quiet_until is None else "quiet_from"
+        errors.append(
+            FieldError(
+                missing, _("Give both the start and the end of the quiet hours."), "required"
+            )
+        )
+    elif data.quiet_from is not None and data.quiet_from == data.quiet_until:
+        errors.append(
+            FieldError("quiet_until", _("Quiet hours must end at another time than they start."))
+        )
+    if errors:
+        raise InvalidInput(*errors)
+
+
+@transaction.atomic
+def set_preferences(data: PreferenceInput, *, actor: Actor) -> ContactPreference:
+    """The signed-in mobile account sets how its phone is told."""
+    _validate(data)
+    account = MobileAccount.objects.filter(pk=actor.account_id).first()
+    if account is None:
+        raise NotAuthenticated(_("Sign in with your mobile number first."))
+    values = {
+        "language": data.language,
+        "quiet_from": data.quiet_from,
+        "quiet_until": data.quiet_until,
+        "updated_at": clock.now(),
+    } | {channel: channel in data.channels for channel in Channel.values}
+    preference, _created = ContactPreference.objects.update_or_create(
+        phone=account.phone, defaults=values
     )
-    if claimed != 1:
-        return
-    message = SmsMessage.objects.get(pk=message_id)
-    try:
-        receipt = sms_gateway().send(message.phone, message.body)
-    except Exception:
-        SmsMessage.objects.filter(pk=message_id).update(status=SmsStatus.FAILED)
-        raise
-    SmsMessage.objects.filter(pk=message_id).update(
-        status=SmsStatus.SENT,
-        sent_at=clock.now(),
-        provider=receipt.provider,
-        provider_message_id=receipt.message_id,
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        preference,
+        summary="notification preferences set",
+        changes={
+            "language": data.language,
+            "channels": sorted(data.channels),
+            "quiet_hours": [str(data.quiet_from or ""), str(data.quiet_until or "")],
+        },
     )
+    return preference

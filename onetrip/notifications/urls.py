@@ -2,4 +2,11 @@ from django.urls import path
 
 from onetrip.notifications import views
 
-urlpatterns = [path("", views.sms_sandbox, name="sms-sandbox")]
+urlpatterns = [
+    path("staff/sms/", views.sandbox, name="sms-sandbox"),
+    path(
+        "p/notifications",
+        views.patient_preferences,
+        name="patient-notification-preferences",
+    ),
+]

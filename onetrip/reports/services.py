@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -24,7 +25,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.exams import services as exams
-from onetrip.exams.models import OrderStatus
+from onetrip.exams.models import ExamOrder, OrderStatus
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.notifications import services as notifications
@@ -329,18 +330,23 @@ def _after_filing(report: Report, order, previous_status: str | None, actor: Act
     if order.status != OrderStatus.CANCELLED:  # a correction may follow a late cancellation
         exams.complete_exam(order, actor=actor)
     if report.status == ReportStatus.CORRECTED:
-        body = _("[OneTrip] The report of %(exam)s for %(name)s was corrected. See %(path)s")
+        template = "report_corrected"
     elif previous_status not in RECOGNISED_STATUSES:
-        body = _("[OneTrip] The report of %(exam)s for %(name)s is ready. See %(path)s")
+        template = "report_ready"
     else:
         return
     patient = Patient.objects.get(pk=report.patient_id)
-    text = str(body) % {
-        "exam": report.service_name or report.service_code,
-        "name": mask_name(patient.name),
-        "path": f"/p/reports/{report.pk}",
-    }
-    notifications.queue_sms(patient.phone, text, purpose="report_ready")
+    notifications.notify(
+        template,
+        phone=patient.phone,
+        subject=report,
+        params={
+            "exam": report.service_name or report.service_code,
+            "name": mask_name(patient.name),
+            "path": f"/p/reports/{report.pk}",
+        },
+        occasion=f"version {report.version}",
+    )
 
 
 def _raise_critical_alerts(report: Report, incoming: ReportIn, order) -> None:
@@ -368,16 +374,17 @@ def _page_duty_desk(alert: CriticalAlert, report: Report) -> None:
     contact = CriticalValueContact.objects.filter(institution_id=alert.institution_id).first()
     if contact is None:
         return
-    body = _(
-        "[OneTrip] Critical value %(test)s %(value)s (%(flag)s) on order %(order)s. "
-        "Acknowledge on the critical-value worklist."
-    ) % {
-        "test": alert.display or alert.code,
-        "value": alert.value,
-        "flag": alert.flag,
-        "order": report.placer_number,
-    }
-    notifications.queue_sms(contact.phone, str(body), purpose="critical_value")
+    notifications.notify(
+        "critical_value",
+        phone=contact.phone,
+        subject=alert,
+        params={
+            "test": alert.display or alert.code,
+            "value": alert.value,
+            "flag": alert.flag,
+            "order": report.placer_number,
+        },
+    )
 
 
 # --- sorting what did not file --------------------------------------------------------------
@@ -638,6 +645,69 @@ def record_recognition_decision(
         summary=f"recognised result {report_id} for {item_code}: {outcome}",
     )
     return decision
+
+
+# An override recorded at the order form counts for the next order of the exam within this time.
+OVERRIDE_MINUTES = 60
+
+
+class RecognisedResultExists(DomainError):
+    status = 409
+
+    def __init__(self, message) -> None:
+        super().__init__(message, code="recognised_result")
+
+
+def check_exam_order(*, patient_id: int, item, override_reason: str, actor: Actor) -> None:
+    """R-EXAM-5 at ordering (an exams order check): a staff order that a recognised result the
+    orderer can see already answers is refused unless the doctor gives a reason now — recorded as
+    an override — or recorded an override for this exam in the last hour that no order has used
+    yet. External systems are not checked: they cannot be shown the warning (D40)."""
+    if actor.kind != ActorKind.STAFF:
+        return
+    results = recognised_results_for(patient_id, item, actor=actor)
+    if not results:
+        return
+    if " ".join(override_reason.split()):
+        record_recognition_decision(
+            patient_id,
+            item.code,
+            results[0].pk,
+            outcome=RecognitionDecision.Outcome.OVERRIDDEN,
+            reason=override_reason,
+            actor=actor,
+        )
+        return
+    since = clock.now() - dt.timedelta(minutes=OVERRIDE_MINUTES)
+    last_order = (
+        ExamOrder.objects.filter(patient_id=patient_id, item__code=item.code)
+        .order_by("-ordered_at")
+        .values_list("ordered_at", flat=True)
+        .first()
+    )
+    if last_order is not None and last_order > since:
+        since = last_order
+    overridden = RecognitionDecision.objects.filter(
+        patient_id=patient_id,
+        item_code=item.code,
+        report_id__in=[report.pk for report in results],
+        institution_id=actor.institution_id,
+        outcome=RecognitionDecision.Outcome.OVERRIDDEN,
+        decided_at__gt=since,
+    )
+    if overridden.exists():
+        return
+    newest = results[0]
+    raise RecognisedResultExists(
+        _(
+            "A recognised result of %(place)s from %(date)s already answers this exam: use it, "
+            "or give a reason to order it again."
+        )
+        % {
+            "place": newest.performing_institution.name,
+            "date": f"{timezone.localtime(newest.issued_at):%Y-%m-%d}",
+        }
+    )
 
 
 @dataclass(frozen=True)

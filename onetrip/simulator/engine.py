@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -56,7 +55,7 @@ from onetrip.exams import services as exams
 from onetrip.exams.models import Device, DeviceKind
 from onetrip.identity import services as identity
 from onetrip.identity.models import PatientAffiliation
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.models import Notification
 from onetrip.reports import services as reports
 from onetrip.reports.results import LOINC_SYSTEM, AbnormalFlag, ObservationIn, ReportIn
 from onetrip.scheduling.models import (
@@ -126,7 +125,6 @@ EXAM_WEIGHTS = {
     "MRI_HEAD_ENH": 0.5,
     "GASTROSCOPY": 0.5,
 }
-_CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 @dataclass
@@ -194,7 +192,7 @@ def simulate(
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         # Write-ahead log, synced at checkpoints rather than at every commit: the e-bills and
         # SMS delivered after each day's commit write in autocommit, one commit per statement.
-        # A crash loses at most the last days simulated; it never corrupts the file (D39).
+        # A crash loses at most the last days simulated; it never corrupts the file (D43).
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -412,17 +410,19 @@ class _Simulation:
         self.count["nothing free to book"] += 1
 
     def _register_app_user(self, episode: _Episode) -> bool:
-        """A new app user: signs in with the code the SMS sandbox shows, registers themselves."""
+        """A new app user: signs in with the code sent by SMS, registers themselves."""
         registration = self.new_adult(self.areas[episode.place.code])
         try:
             identity.request_sign_in_code(registration.phone)
-            body = (
-                SmsMessage.objects.filter(phone=registration.phone, purpose="sign_in_code")
+            # The code the SMS would carry: the outbox row's parameters (the worker renders
+            # and sends it; the simulation reads it as the patient reads the phone).
+            params = (
+                Notification.objects.filter(phone=registration.phone, template="sign_in_code")
                 .order_by("-pk")
-                .values_list("body", flat=True)
+                .values_list("params", flat=True)
                 .first()
             )
-            account = identity.sign_in_with_code(registration.phone, _CODE.search(body).group(1))
+            account = identity.sign_in_with_code(registration.phone, params["code"])
             actor = Actor(
                 kind=ActorKind.PATIENT,
                 label=f"mobile {registration.phone[:3]}****{registration.phone[-4:]}",

@@ -10,7 +10,6 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.billing.models import Debt, DebtStatus, Settlement
@@ -85,14 +84,11 @@ def send_due_reminders() -> int:
                 reminded_at=clock.now()
             ):
                 continue
-            notifications.queue_sms(
-                debt.patient.phone,
-                _(
-                    "OneTrip: your medical bill of %(amount)s CNY is due on %(due)s. "
-                    "Pay it on your phone to keep booking appointments."
-                )
-                % {"amount": fen_to_yuan(debt.amount_fen), "due": debt.due_on.isoformat()},
-                purpose="billing_due",
+            notifications.notify(
+                "billing_due",
+                phone=debt.patient.phone,
+                subject=debt,
+                params={"amount": fen_to_yuan(debt.amount_fen), "due": debt.due_on.isoformat()},
             )
             sent += 1
     return sent

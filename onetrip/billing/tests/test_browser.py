@@ -9,7 +9,7 @@ from onetrip.billing.models import Settlement
 from onetrip.billing.views import bill_link
 from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.identity.models import MobileAccount, ProxyGrant
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def sign_in(page, phone: str) -> None:
     page.fill("#id_phone", phone)
     page.click("button[type=submit]")
     page.wait_for_selector("#id_code")
-    body = SmsMessage.objects.get(phone=phone, purpose="sign_in_code").body
+    body = delivered().get(phone=phone, purpose="sign_in_code").body
     page.fill("#id_code", re.search(r"\d{6}", body).group())
     page.click("button[type=submit]")
     page.wait_for_url("**/p/")

@@ -10,7 +10,7 @@ from onetrip.billing.services.settlements import repay_debt
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.consortium import services as consortium
 from onetrip.core.actors import SYSTEM
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.tests.helpers import add_doctor_sessions, book_at, refused
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_reminder_before_due_then_overdue_blocks_until_paid_on_the_phone(
     clock.advance(dt.timedelta(days=8))
     assert credit.send_due_reminders() == 1
     assert credit.send_due_reminders() == 0  # once
-    assert SmsMessage.objects.filter(purpose="billing_due").count() == 1
+    assert delivered().filter(purpose="billing_due").count() == 1
     clock.advance(dt.timedelta(days=3))
     assert credit.has_overdue_debt(debt.patient)
     with pytest.raises(credit.CreditRefused) as refused:
@@ -95,7 +95,7 @@ def test_reminder_before_due_then_overdue_blocks_until_paid_on_the_phone(
     assert sum(line.debit_fen - line.credit_fen for line in credit_account) == 0
 
 
-def test_the_credit_limit_is_enforced(self_paid_drug, patient, cashier, settings):
+def test_the_credit_limit_is_enforced(self_paid_drug, patient, cashier, settings, clock):
     Debt.objects.create(
         patient=patient,
         settlement=settle(self_paid_drug, cashier, channel="cash", mode="window"),

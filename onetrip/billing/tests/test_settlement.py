@@ -93,7 +93,7 @@ def test_an_unbalanced_posting_is_never_written(bill, cashier):
 
 
 def test_in_clinic_coverage_is_the_share_of_outpatient_settlements_made_in_clinic(
-    bill, cashier, catalogue, patient, tertiary
+    bill, cashier, catalogue, patient, tertiary, clock
 ):
     from onetrip.billing.services import charges
 
@@ -115,7 +115,9 @@ def test_in_clinic_coverage_is_the_share_of_outpatient_settlements_made_in_clini
     assert in_clinic_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day) == 0.5
 
 
-def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(bill, cashier, tertiary):
+def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(
+    bill, cashier, tertiary, clock
+):
     from onetrip.consortium.models import Clinic, Department
 
     medicine = Department.objects.create(institution=tertiary, code="IM", name="内科")

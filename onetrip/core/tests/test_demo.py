@@ -212,3 +212,12 @@ def test_resident_id_generator_matches_gb11643():
         number = resident_id_number("330902", dt.date(1988, 2, 29), sex, 123)
         valid = validate_document(DocumentType.RESIDENT_ID, number)
         assert (valid.number, valid.sex, valid.birth_date) == (number, sex, dt.date(1988, 2, 29))
+
+
+def test_some_patients_have_a_blood_count_to_open(demo):
+    from onetrip.reports.models import Report
+
+    reports = Report.objects.filter(status="final", order__status="completed")
+    assert demo.reports == reports.count() > 0
+    flags = {o.abnormal_flag for report in reports for o in report.observations.all()}
+    assert {"N", "H", "L"} <= flags

@@ -11,7 +11,7 @@ from onetrip.core.errors import InvalidInput
 from onetrip.exams import planning, services
 from onetrip.exams.models import DeviceDay, DeviceSlot, ExamOrder, OrderStatus
 from onetrip.exams.services import ExamRefused, SlotChoice
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_confirming_books_every_slot_and_tells_the_patient(exam_setup, doctor_ac
     booked = ExamOrder.objects.filter(plan=plan)
     assert {o.status for o in booked} == {OrderStatus.BOOKED}
     assert DeviceSlot.objects.filter(booked=1).count() == 1 + 1  # 15-min US, 10-min CT
-    assert SmsMessage.objects.filter(purpose="exam_booked", phone=exam_setup.patient.phone)
+    assert delivered().filter(purpose="exam_booked", phone=exam_setup.patient.phone)
     again = planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor)
     assert again.exams == []  # nothing left to plan
 

@@ -15,7 +15,7 @@ from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
 from onetrip.identity.models import AffiliationReason, PatientAffiliation
 from onetrip.identity.presenters import present_patient
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 
 FULL_NUMBER = "110101199003074477"
 MASKED_NUMBER = "1101**********4477"
@@ -254,7 +254,7 @@ def test_anonymous_callers_get_401(client, patient, method, path):
 
 def test_a_patient_session_does_not_open_the_staff_api(client, clock, patient):
     client.post("/api/me/sign-in-code", {"phone": FULL_PHONE}, content_type="application/json")
-    code = re.search(r"\d{6}", SmsMessage.objects.get(phone=FULL_PHONE).body).group()
+    code = re.search(r"\d{6}", delivered().get(phone=FULL_PHONE).body).group()
     signed_in = client.post(
         "/api/me/session", {"phone": FULL_PHONE, "code": code}, content_type="application/json"
     )

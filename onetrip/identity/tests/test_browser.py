@@ -6,7 +6,7 @@ import pytest
 
 from onetrip.conftest import ARTIFACTS
 from onetrip.identity.models import IdentityDocument
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ def sign_in(page) -> None:
     page.fill("#id_phone", PHONE)
     page.click("button[type=submit]")
     page.wait_for_selector("#id_code")
-    body = SmsMessage.objects.get(phone=PHONE).body
+    body = delivered().get(phone=PHONE).body
     page.fill("#id_code", re.search(r"\d{6}", body).group())
     page.click("button[type=submit]")
     page.wait_for_url("**/p/")

@@ -14,7 +14,8 @@ from onetrip.conftest import NOW
 from onetrip.core.errors import InvalidInput
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, OneTimeCode
-from onetrip.notifications.models import SmsMessage, SmsStatus
+from onetrip.notifications.models import NotificationStatus, SandboxMessage
+from onetrip.notifications.testing import delivered
 
 PHONE = "13812345678"
 SIX_DIGITS = re.compile(r"(?<!\d)(\d{6})(?!\d)")
@@ -29,7 +30,7 @@ def send_code(clock, django_capture_on_commit_callbacks):
     def send(phone: str = PHONE) -> str:
         with django_capture_on_commit_callbacks(execute=True):
             identity.request_sign_in_code(phone)
-        return SIX_DIGITS.search(SmsMessage.objects.latest("id").body).group(1)
+        return SIX_DIGITS.search(delivered().latest("id").body).group(1)
 
     return send
 
@@ -48,13 +49,14 @@ def wrong(code: str) -> str:
 def test_a_code_is_sent_through_the_sms_sandbox(send_code):
     code = send_code()
 
-    (message,) = SmsMessage.objects.all()
+    (message,) = delivered()
     assert (message.phone, message.purpose, message.status) == (
         PHONE,
         "sign_in_code",
-        SmsStatus.SENT,
+        NotificationStatus.SENT,
     )
-    assert (message.created_at, message.sent_at, message.provider) == (NOW, NOW, "sandbox")
+    assert (message.created_at, message.sent_at, message.channels) == (NOW, NOW, ["sms"])
+    assert SandboxMessage.objects.get(channel="sms", address=PHONE).body == message.body
     assert SIX_DIGITS.findall(message.body) == [code]
     stored = OneTimeCode.objects.get(phone=PHONE)
     assert code not in stored.code_hash
@@ -132,7 +134,7 @@ def test_a_new_code_within_a_minute_is_refused(send_code, clock):
         send_code()
 
     assert [(e.field, e.code) for e in excinfo.value.errors] == [("phone", "too_soon")]
-    assert SmsMessage.objects.count() == 1
+    assert delivered().count() == 1
     assert OneTimeCode.objects.count() == 1
 
 
@@ -142,7 +144,7 @@ def test_a_new_code_after_a_minute_replaces_the_old_one(send_code, clock):
 
     new = send_code()
 
-    assert SmsMessage.objects.count() == 2
+    assert delivered().count() == 2
     if old != new:
         assert refused(PHONE, old) == "code:wrong_code"
     assert identity.sign_in_with_code(PHONE, new).phone == PHONE
@@ -170,7 +172,7 @@ def test_a_malformed_phone_is_refused_and_nothing_is_sent(clock, client, phone):
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["phone"]
-    assert not SmsMessage.objects.exists()
+    assert not delivered().exists()
     assert not OneTimeCode.objects.exists()
 
 
@@ -189,7 +191,7 @@ def test_signing_in_through_the_api(clock, client, django_capture_on_commit_call
             "/api/me/sign-in-code", {"phone": PHONE}, content_type="application/json"
         )
     assert (sent.status_code, sent.json()) == (202, {"sent": True})
-    code = SIX_DIGITS.search(SmsMessage.objects.get(phone=PHONE).body).group(1)
+    code = SIX_DIGITS.search(delivered().get(phone=PHONE).body).group(1)
 
     signed_in = client.post(
         "/api/me/session", {"phone": PHONE, "code": code}, content_type="application/json"
@@ -213,7 +215,7 @@ def test_signing_in_through_the_api(clock, client, django_capture_on_commit_call
 
 def test_signing_out_closes_the_patient_api(clock, client):
     client.post("/api/me/sign-in-code", {"phone": PHONE}, content_type="application/json")
-    code = SIX_DIGITS.search(SmsMessage.objects.get(phone=PHONE).body).group(1)
+    code = SIX_DIGITS.search(delivered().get(phone=PHONE).body).group(1)
     client.post("/api/me/session", {"phone": PHONE, "code": code}, content_type="application/json")
 
     assert client.delete("/api/me/session").status_code == 204
@@ -230,7 +232,7 @@ def test_the_patient_api_needs_a_signed_in_account(client):
 
 def test_a_patient_registers_a_minor_child_through_the_api(clock, client):
     client.post("/api/me/sign-in-code", {"phone": PHONE}, content_type="application/json")
-    code = SIX_DIGITS.search(SmsMessage.objects.get(phone=PHONE).body).group(1)
+    code = SIX_DIGITS.search(delivered().get(phone=PHONE).body).group(1)
     client.post("/api/me/session", {"phone": PHONE, "code": code}, content_type="application/json")
 
     response = client.post(

@@ -10,7 +10,7 @@ import pytest
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.mpi import services as mpi
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 
 E_HEALTH = "E1D10AAC73D0B947060B099128732C969A6EF97A6014BF41B3D19EEF9A4FBB18"
 
@@ -80,7 +80,7 @@ def test_clerk_is_warned_with_masked_details_then_may_register_anyway(
 def test_patient_registering_themself_is_told_this_may_be_them(client, clock, register):
     register()
     client.post("/p/sign-in", {"phone": "13812345678"})
-    code = re.search(r"\d{6}", SmsMessage.objects.get().body).group()
+    code = re.search(r"\d{6}", delivered().get().body).group()
     client.post("/p/sign-in", {"phone": "13812345678", "code": code})
     page = client.post("/p/register", {**STAFF_FORM, "relationship": "self"}).content.decode()
     assert "possible-duplicates" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onetrip.conftest import NOW, actor_for
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports.models import InboundMessage, RecognitionDecision, Report
 from onetrip.reports.tests.messages import oru
 from onetrip.reports.tests.test_pages import sign_in_patient
@@ -93,7 +93,7 @@ def test_json_results_file_and_repeat_safely(order, client, lis_key):
     report = first.json()["reports"][0]
     assert (report["patient_id"], report["quarantined"]) == (order.patient_id, False)
     assert report["observations"][0]["code_system"] == "http://loinc.org"
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_json_with_a_bad_field_is_a_422_naming_it(order, client, lis_key):
@@ -149,3 +149,26 @@ def test_the_doctor_checks_recognition_and_records_a_reuse(
     day = NOW.date().isoformat()
     [row] = client.get("/api/reports/kpi/repeat-exams", {"start": day, "end": day}).json()
     assert (row["institution_id"], row["avoided"]) == (tertiary.pk, 1)
+
+
+def test_the_order_api_refuses_a_repeat_without_a_reason(order, client, lis_key, doctor_actor):
+    client.post(
+        "/api/reports/results",
+        json_report(order),
+        content_type="application/json",
+        HTTP_X_API_KEY=lis_key,
+    )
+    client.force_login(doctor_actor.user)
+    body = {"patient_id": order.patient_id, "item_code": "BLOOD_FASTING"}
+
+    refused = client.post("/api/exams/orders", body, content_type="application/json")
+    placed = client.post(
+        "/api/exams/orders",
+        {**body, "override_reason": "术前需当日结果"},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "recognised_result"
+    assert placed.status_code == 201, placed.content
+    assert RecognitionDecision.objects.get().outcome == "overridden"

@@ -13,7 +13,7 @@ from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.exams.tests.conftest import exam_setup, phone_actor  # noqa: F401 (full calendars)
 from onetrip.exams.tests.test_browser import book_two_exam_plan_on_a_phone
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports import services
 from onetrip.reports.tests.messages import GLUCOSE, POTASSIUM_CRITICAL, oru
 
@@ -27,7 +27,7 @@ def sign_in(page, phone: str) -> None:
     page.fill("#id_phone", phone)
     page.click("button[type=submit]")
     page.wait_for_selector("#id_code")
-    body = SmsMessage.objects.get(phone=phone, purpose="sign_in_code").body
+    body = delivered().get(phone=phone, purpose="sign_in_code").body
     page.fill("#id_code", re.search(r"\d{6}", body).group())
     page.click("button[type=submit]")
     page.wait_for_url("**/p/")
@@ -59,7 +59,7 @@ def test_a_patient_opens_two_exam_reports_on_a_phone(phone_page, place_order, la
         ),
         actor=lab,
     )
-    ready = SmsMessage.objects.filter(purpose="report_ready", phone=patient.phone)
+    ready = delivered().filter(purpose="report_ready", phone=patient.phone)
     assert ready.count() == 2
     link = re.search(r"/p/reports/\d+", ready.order_by("id").first().body).group()
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports import services
 from onetrip.reports.models import InboundMessage, Report
 from onetrip.reports.tests.messages import oru
@@ -52,7 +52,7 @@ def test_the_same_message_delivered_four_times_at_once_is_filed_once(postgres_on
     assert sum(not r.duplicate for r in receipts) == 1
     assert InboundMessage.objects.count() == 1
     assert Report.objects.get().version == 1
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_two_messages_for_one_order_at_once_both_file(postgres_only, order, lab):

@@ -9,7 +9,7 @@ import pytest
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.core.errors import NotFound, PermissionDenied
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports import services
 from onetrip.reports.models import CriticalAlert, CriticalValueContact
 from onetrip.reports.tests.messages import GLUCOSE, POTASSIUM_CRITICAL, oru
@@ -40,7 +40,7 @@ def test_the_duty_phone_gets_an_sms_once_per_value(order, lab, tertiary):
     services.receive_hl7(raw, actor=lab)
     services.receive_hl7(raw.replace("LIS0001", "LIS0002"), actor=lab)  # re-sent, same value
 
-    [sms] = SmsMessage.objects.filter(purpose="critical_value")
+    [sms] = delivered().filter(purpose="critical_value")
     assert sms.phone == "13700001111"
     assert order.placer_number in sms.body
     assert CriticalAlert.objects.count() == 1

@@ -10,7 +10,7 @@ from onetrip.core import clock as clock_module
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditEvent
 from onetrip.exams.models import OrderStatus
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.reports import services
 from onetrip.reports.models import InboundMessage, MessageStatus, Report
 from onetrip.reports.results import LOINC_SYSTEM, ObservationIn, ReportIn, ReportStatus
@@ -33,7 +33,7 @@ def test_a_final_result_is_filed_on_its_order_and_the_patient_is_told(order, lab
     assert [o.code for o in report.observations.all()] == ["2345-7", "HBA1C"]
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
-    [sms] = SmsMessage.objects.filter(purpose="report_ready")
+    [sms] = delivered().filter(purpose="report_ready")
     assert sms.phone == order.patient.phone
     assert f"/p/reports/{report.pk}" in sms.body
     assert "张*" in sms.body
@@ -42,13 +42,13 @@ def test_a_final_result_is_filed_on_its_order_and_the_patient_is_told(order, lab
 
 def test_a_preliminary_result_waits_for_the_final_before_telling_the_patient(order, lab):
     services.receive_hl7(oru(placer=order.placer_number, status="P"), actor=lab)
-    assert not SmsMessage.objects.filter(purpose="report_ready").exists()
+    assert not delivered().filter(purpose="report_ready").exists()
 
     services.receive_hl7(oru(placer=order.placer_number, control_id="LIS0002"), actor=lab)
 
     report = Report.objects.get()
     assert (report.status, report.version) == (ReportStatus.FINAL, 2)
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_a_repeated_message_is_filed_once(order, lab):
@@ -61,7 +61,7 @@ def test_a_repeated_message_is_filed_once(order, lab):
     assert second.message == first.message
     assert InboundMessage.objects.count() == 1
     assert Report.objects.get().version == 1
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_a_malformed_message_is_stored_for_replay_and_nothing_is_imported(order, lab, place_order):
@@ -78,7 +78,7 @@ def test_a_malformed_message_is_stored_for_replay_and_nothing_is_imported(order,
     assert (message.status, message.error_location) == (MessageStatus.REJECTED, "OBX[2]-5")
     assert message.raw == raw
     assert not Report.objects.exists()
-    assert not SmsMessage.objects.exists()
+    assert not delivered().exists()
     order.refresh_from_db()
     assert order.status == OrderStatus.ORDERED
 
@@ -113,8 +113,8 @@ def test_a_correction_replaces_the_values_and_tells_the_patient(order, lab):
     report = Report.objects.get()
     assert report.status == ReportStatus.CORRECTED
     assert [o.value for o in report.observations.all()] == ["7.2"]
-    latest = SmsMessage.objects.filter(purpose="report_ready").order_by("-id").first()
-    assert "was corrected" in latest.body
+    latest = delivered().filter(purpose="report_ready").order_by("-id").first()
+    assert "已更正" in latest.body  # in the patient's language (Chinese by default), not the lab's
 
 
 def test_a_report_for_an_unknown_order_is_quarantined_not_guessed(order, lab):
@@ -125,7 +125,7 @@ def test_a_report_for_an_unknown_order_is_quarantined_not_guessed(order, lab):
     assert report.patient is None
     assert report.is_quarantined
     assert report.patient_hint == "张伟 P0001"  # the same name as a real patient: still not used
-    assert not SmsMessage.objects.exists()
+    assert not delivered().exists()
 
 
 def test_staff_attach_a_quarantined_report_to_its_order(order, lab, make_staff, tertiary):
@@ -144,7 +144,7 @@ def test_staff_attach_a_quarantined_report_to_its_order(order, lab, make_staff, 
     report.refresh_from_db()
     assert (report.patient_id, report.placer_number) == (order.patient_id, order.placer_number)
     assert not services.quarantined_reports(actor=desk).exists()
-    assert SmsMessage.objects.filter(purpose="report_ready", phone=order.patient.phone).exists()
+    assert delivered().filter(purpose="report_ready", phone=order.patient.phone).exists()
     assert AuditEvent.objects.filter(summary__startswith="quarantined report attached").exists()
 
 
@@ -210,7 +210,7 @@ def test_a_report_quarantined_for_an_order_placed_late_files_when_it_is_sent_aga
 
     report = Report.objects.get()
     assert report.patient_id == order.patient_id
-    assert SmsMessage.objects.filter(purpose="report_ready").count() == 1
+    assert delivered().filter(purpose="report_ready").count() == 1
 
 
 def test_another_institution_cannot_take_over_a_filed_report(order, lab, township):

@@ -3,11 +3,13 @@ recognition fragment (R-EXAM-4, R-EXAM-5)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 from onetrip.conftest import NOW, actor_for
+from onetrip.exams.models import ExamOrder
 from onetrip.identity import services as identity
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
 from onetrip.identity.sessions import SESSION_KEY
@@ -156,3 +158,29 @@ def test_staff_elsewhere_see_the_consortium_result_once_shared(
     listing = client.get(f"/staff/reports/patients/{report.patient_id}").content.decode()
     assert f'data-report-id="{report.pk}"' in listing
     assert client.get(f"/staff/reports/{report.pk}").status_code == 200
+
+
+def test_the_order_form_refuses_a_repeat_until_the_override_is_recorded(
+    report, client, doctor_actor, clock
+):
+    client.force_login(doctor_actor.user)
+    plan_page = f"/staff/exams/patients/{report.patient_id}/plan"
+    order = {"action": "order", "item_code": "BLOOD_FASTING"}
+    clock.advance(dt.timedelta(hours=2))
+
+    refused = client.post(plan_page, order, follow=True).content.decode()
+    assert "already answers this exam" in refused or "已满足本项检查" in refused
+    assert ExamOrder.objects.count() == 1
+
+    client.post(
+        "/staff/reports/recognition",
+        {
+            "patient_id": report.patient_id,
+            "item_code": "BLOOD_FASTING",
+            "report_id": report.pk,
+            "outcome": "overridden",
+            "reason": "复查",
+        },
+    )
+    client.post(plan_page, order)
+    assert ExamOrder.objects.count() == 2

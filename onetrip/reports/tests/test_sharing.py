@@ -171,3 +171,73 @@ def test_repeat_exams_avoided_are_counted_per_institution_and_period(
     )
     assert [(c.institution_id, c.avoided) for c in week] == [(tertiary.pk, 2)]
     assert RecognitionDecision.objects.count() == 4
+
+
+# --- recognition enforced at ordering -------------------------------------------------------
+
+
+def test_ordering_an_exam_a_recognised_result_answers_needs_a_reason(
+    order, lab, doctor_actor, place_order
+):
+    report = result(order, lab)
+
+    with pytest.raises(services.RecognisedResultExists) as refused:
+        place_order()
+    assert refused.value.code == "recognised_result"
+    assert "BLOOD_FASTING" not in str(refused.value.message)
+
+    again = place_order(override_reason="  术前需当日空腹血糖 ")
+
+    decision = RecognitionDecision.objects.get()
+    assert (decision.outcome, decision.report_id) == ("overridden", report.pk)
+    assert decision.reason == "术前需当日空腹血糖"
+    assert again.item.code == "BLOOD_FASTING"
+    # Another exam is not answered by this result.
+    place_order("CT_ABD")
+
+
+def test_an_override_recorded_at_the_form_counts_for_the_next_order_only(
+    order, lab, doctor_actor, place_order, clock
+):
+    report = result(order, lab)
+    clock.advance(dt.timedelta(days=1))  # the next day, another doctor orders again
+    services.record_recognition_decision(
+        order.patient_id,
+        "BLOOD_FASTING",
+        report.pk,
+        outcome="overridden",
+        reason="病情变化，需复查",
+        actor=doctor_actor,
+    )
+    clock.advance(dt.timedelta(minutes=5))
+    place_order()  # the override just recorded answers the warning
+
+    with pytest.raises(services.RecognisedResultExists):
+        place_order()  # …once
+
+
+def test_an_override_an_hour_old_or_a_reuse_does_not_count(
+    order, lab, doctor_actor, place_order, clock
+):
+    report = result(order, lab)
+    decide = services.record_recognition_decision
+    decide(order.patient_id, "BLOOD_FASTING", report.pk, outcome="reused", actor=doctor_actor)
+    with pytest.raises(services.RecognisedResultExists):
+        place_order()
+
+    decide(
+        order.patient_id,
+        "BLOOD_FASTING",
+        report.pk,
+        outcome="overridden",
+        reason="病情变化，需复查",
+        actor=doctor_actor,
+    )
+    clock.advance(dt.timedelta(minutes=services.OVERRIDE_MINUTES + 1))
+    with pytest.raises(services.RecognisedResultExists):
+        place_order()
+
+
+def test_a_preliminary_result_does_not_stop_an_order(order, lab, place_order):
+    result(order, lab, status="P")
+    place_order()

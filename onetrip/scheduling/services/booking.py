@@ -328,17 +328,18 @@ def _take_from_pools(slot_id: int, kinds: list[str]) -> tuple[int, str] | None:
 
 def _notify_booked(appointment: Appointment, phone: str) -> None:
     slot = appointment.slot
-    body = _(
-        "[OneTrip] Booked: %(doctor)s, %(date)s, arrive %(start)s–%(end)s. Booking number "
-        "%(number)s."
-    ) % {
-        "doctor": appointment.session.doctor.name,
-        "date": f"{appointment.visit_date:%Y-%m-%d}",
-        "start": f"{timezone.localtime(slot.starts_at):%H:%M}",
-        "end": f"{timezone.localtime(slot.ends_at):%H:%M}",
-        "number": appointment.booking_number,
-    }
-    notifications.queue_sms(phone, body, purpose="appointment_booked")
+    notifications.notify(
+        "appointment_booked",
+        phone=phone,
+        subject=appointment,
+        params={
+            "doctor": appointment.session.doctor.name,
+            "date": f"{appointment.visit_date:%Y-%m-%d}",
+            "start": f"{timezone.localtime(slot.starts_at):%H:%M}",
+            "end": f"{timezone.localtime(slot.ends_at):%H:%M}",
+            "number": appointment.booking_number,
+        },
+    )
 
 
 # --- holds ----------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.consortium.models import Doctor
@@ -303,11 +302,12 @@ def _close_waitlist(session: ClinicSession, actor: Actor) -> None:
             patient_id=entry.patient_id,
             summary="waitlist closed: clinic stopped",
         )
-        body = _(
-            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled; you are no longer on its "
-            "waiting list."
-        ) % {"doctor": session.doctor.name, "date": f"{session.date:%Y-%m-%d}"}
-        notifications.queue_sms(entry.patient.phone, body, purpose="clinic_stopped")
+        notifications.notify(
+            "waitlist_closed",
+            phone=entry.patient.phone,
+            subject=entry,
+            params={"doctor": session.doctor.name, "date": f"{session.date:%Y-%m-%d}"},
+        )
 
 
 def _notify_stopped(
@@ -316,19 +316,12 @@ def _notify_stopped(
     values = {
         "doctor": session.doctor.name,
         "date": f"{session.date:%Y-%m-%d}",
-        "time": f"{timezone.localtime(appointment.slot.starts_at):%H:%M}",
     }
     if replacement is None:
-        body = _(
-            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled, so your %(time)s booking "
-            "is cancelled. Any fee paid will be refunded."
-        )
+        template = "clinic_stopped"
+        values["time"] = f"{timezone.localtime(appointment.slot.starts_at):%H:%M}"
     else:
-        body = _(
-            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled. We are holding "
-            "%(new_doctor)s, %(new_date)s %(new_time)s for you until %(until)s at no extra "
-            "charge: accept or decline it in OneTrip; if you decline, any fee paid is refunded."
-        )
+        template = "clinic_stopped_offer"
         new_slot = replacement.slot
         values |= {
             "new_doctor": replacement.session.doctor.name,
@@ -336,7 +329,9 @@ def _notify_stopped(
             "new_time": f"{timezone.localtime(new_slot.starts_at):%H:%M}",
             "until": f"{timezone.localtime(replacement.held_until):%m-%d %H:%M}",
         }
-    notifications.queue_sms(appointment.patient.phone, body % values, purpose="clinic_stopped")
+    notifications.notify(
+        template, phone=appointment.patient.phone, subject=appointment, params=values
+    )
 
 
 # --- answering a rebooking offer ------------------------------------------------------------
@@ -430,16 +425,19 @@ def substitute_session(
         changes={"substitute": substitute.pk, "previous": previous},
     )
     for appointment in awaiting_patients(session, now).select_related("patient", "slot"):
-        body = _(
-            "[OneTrip] Your visit on %(date)s at %(time)s: %(doctor)s will see you instead of "
-            "%(absent)s. Your booking stays valid."
-        ) % {
-            "date": f"{session.date:%Y-%m-%d}",
-            "time": f"{timezone.localtime(appointment.slot.starts_at):%H:%M}",
-            "doctor": f"{substitute.name} ({substitute.get_title_display()})",
-            "absent": session.doctor.name,
-        }
-        notifications.queue_sms(appointment.patient.phone, body, purpose="clinic_substituted")
+        notifications.notify(
+            "clinic_substituted",
+            phone=appointment.patient.phone,
+            subject=appointment,
+            params={
+                "date": f"{session.date:%Y-%m-%d}",
+                "time": f"{timezone.localtime(appointment.slot.starts_at):%H:%M}",
+                "doctor": substitute.name,
+                "title": substitute.title,
+                "absent": session.doctor.name,
+            },
+            occasion=f"substitute {substitute.pk}",
+        )
     return session
 
 

@@ -18,7 +18,7 @@ from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
 from onetrip.identity.models import PatientAffiliation
 from onetrip.identity.sessions import SESSION_KEY
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import (
     Appointment,
@@ -106,7 +106,7 @@ def footprint() -> tuple:
     return (
         Appointment.objects.count(),
         SlotPool.objects.aggregate(booked=Sum("booked"))["booked"],
-        SmsMessage.objects.count(),
+        delivered().count(),
         AuditEvent.objects.count(),
         PatientAffiliation.objects.count(),
     )

@@ -5,7 +5,6 @@ cancellation deadline."""
 import datetime as dt
 
 import pytest
-from django.utils import translation
 
 from onetrip.conftest import NOW, SHANGHAI, actor_for
 from onetrip.consortium import services as consortium
@@ -15,7 +14,8 @@ from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditEvent
 from onetrip.identity.models import MobileAccount
 from onetrip.identity.services import DocumentInput
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.models import ContactPreference
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import (
     Appointment,
     ClinicSession,
@@ -64,9 +64,9 @@ def test_a_patient_books_a_released_slot(sessions, book, patient_actor):
 
 def test_the_confirmation_sms_gives_the_booking_number_and_the_visit_window(sessions, book):
     slot = sessions.get(date=dt.date(2026, 11, 30)).slots.order_by("starts_at")[4]  # 08:40
-    with translation.override("en"):  # the SMS speaks the booker's language
-        appointment = book(slot)
-    (sms,) = SmsMessage.objects.all()
+    ContactPreference.objects.create(phone="13812345678", language="en", updated_at=NOW)
+    appointment = book(slot)  # the SMS speaks the language the phone's holder chose
+    (sms,) = delivered()
     assert (sms.phone, sms.purpose) == ("13812345678", "appointment_booked")
     assert sms.body == (
         "[OneTrip] Booked: 李医生, 2026-11-30, arrive 08:40–08:50. "
@@ -183,11 +183,11 @@ def test_a_hold_becomes_a_booking_once_paid(sessions, book, patient_actor, clock
     held = book(slot, hold=True)
     assert (held.status, held.held_until) == ("held", NOW + dt.timedelta(minutes=15))
     assert pool_of(slot, "shared_online").booked == 1
-    assert not SmsMessage.objects.exists()
+    assert not delivered().exists()
     clock.advance(dt.timedelta(minutes=14))
     booked = confirm_hold(held.pk, actor=patient_actor[0])
     assert (booked.status, booked.held_until) == ("booked", None)
-    assert SmsMessage.objects.get().purpose == "appointment_booked"
+    assert delivered().get().purpose == "appointment_booked"
     assert confirm_hold(held.pk, actor=patient_actor[0]).status == "booked"  # a repeated tap
 
 
@@ -220,7 +220,7 @@ def test_same_idempotency_key_returns_the_same_booking(sessions, book):
     again = book(slot, idempotency_key="k1")
     assert again.pk == first.pk
     assert pool_of(slot, "shared_online").booked == 1
-    assert Appointment.objects.count() == SmsMessage.objects.count() == 1
+    assert Appointment.objects.count() == delivered().count() == 1
 
 
 def test_a_key_reused_for_another_booking_is_refused(sessions, book):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from onetrip.conftest import ARTIFACTS, NOW
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import Appointment
 from onetrip.scheduling.services import availability
 from onetrip.scheduling.tests.helpers import session_on
@@ -21,7 +21,7 @@ def sign_in(page, phone: str) -> None:
     page.fill("#id_phone", phone)
     page.click("button[type=submit]")
     page.wait_for_selector("#id_code")
-    body = SmsMessage.objects.get(phone=phone, purpose="sign_in_code").body
+    body = delivered().get(phone=phone, purpose="sign_in_code").body
     page.fill("#id_code", re.search(r"\d{6}", body).group())
     page.click("button[type=submit]")
     page.wait_for_url("**/p/")

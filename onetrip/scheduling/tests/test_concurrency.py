@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 
 from onetrip.conftest import NOW
 from onetrip.core.errors import DomainError
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
 from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.quotas import open_pools
@@ -91,7 +91,7 @@ def test_many_patients_racing_for_one_time_get_exactly_its_open_units(
     assert len(booked) == open_units
     assert Counter(o for o in outcomes if not isinstance(o, int)) == {"full": 40 - open_units}
     assert Appointment.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count() == open_units
-    assert SmsMessage.objects.count() == open_units
+    assert delivered().count() == open_units
     assert_counters_match_bookings()
 
 
@@ -124,7 +124,7 @@ def test_retries_with_one_idempotency_key_make_one_booking(postgres_only, sessio
 
     (appointment,) = Appointment.objects.all()
     assert outcomes == [appointment.pk] * 8
-    assert SmsMessage.objects.count() == 1
+    assert delivered().count() == 1
     assert_counters_match_bookings()
 
 
@@ -190,6 +190,6 @@ def test_a_booking_racing_a_stop_clinic_is_either_refused_or_stopped_and_told(
     for appointment_id in (o for o in outcomes if isinstance(o, int)):
         stopped = Appointment.objects.get(pk=appointment_id)
         assert stopped.status == "clinic_stopped"
-        assert SmsMessage.objects.filter(
-            phone=stopped.patient.phone, purpose__startswith="clinic"
-        ).exists()
+        assert (
+            delivered().filter(phone=stopped.patient.phone, purpose__startswith="clinic").exists()
+        )

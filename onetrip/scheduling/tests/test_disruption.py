@@ -14,7 +14,7 @@ from onetrip.consortium.models import DoctorTitle
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditEvent
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import Appointment, SlotPool, WaitlistEntry
 from onetrip.scheduling.services import disruption, waitlist
 from onetrip.scheduling.services.booking import BookingRefused
@@ -44,7 +44,7 @@ def patients(register, patient_actor):
 
 
 def stopped_sms():
-    return list(SmsMessage.objects.filter(purpose="clinic_stopped").order_by("phone"))
+    return list(delivered().filter(purpose="clinic_stopped").order_by("phone"))
 
 
 def booked_units(session) -> int:
@@ -91,7 +91,7 @@ def test_each_patient_is_held_the_same_level_doctors_time_nearest_theirs(
         assert (offer.status, offer.session_id, offer.channel) == ("held", same_level.pk, "window")
         assert offer.slot.starts_at == at(time, MONDAY)
         assert offer.held_until == NOW + disruption.OFFER_HOLD
-    sms = SmsMessage.objects.get(purpose="clinic_stopped", phone=first.phone)
+    sms = delivered().get(purpose="clinic_stopped", phone=first.phone)
     assert "周医生" in sms.body
     assert "15:00" in sms.body
     audit = AuditEvent.objects.get(object_id=str(a1.pk), summary__startswith="clinic stopped")
@@ -153,9 +153,11 @@ def test_the_patient_accepts_the_offer_with_one_tap(
 
     assert (accepted.status, accepted.held_until) == ("booked", None)
     assert again.status == "booked"
-    assert SmsMessage.objects.filter(
-        purpose="appointment_booked", body__contains=offer.booking_number
-    ).exists()
+    assert (
+        delivered()
+        .filter(purpose="appointment_booked", body__contains=offer.booking_number)
+        .exists()
+    )
     assert (
         AuditEvent.objects.filter(
             object_id=str(original.pk), summary=f"rebooking offer {offer.pk} accepted"
@@ -266,7 +268,7 @@ def test_a_substitute_keeps_the_bookings_and_tells_every_patient(
     assert {a.status for a in Appointment.objects.filter(pk__in=[b.pk for b in bookings])} == {
         "booked"
     }
-    messages = SmsMessage.objects.filter(purpose="clinic_substituted").order_by("phone")
+    messages = delivered().filter(purpose="clinic_substituted").order_by("phone")
     assert [m.phone for m in messages] == sorted([first.phone, second.phone])
     assert all("李医生" in m.body and "陈医生" in m.body for m in messages)
     assert AuditEvent.objects.filter(
@@ -293,7 +295,7 @@ def test_the_substitute_must_be_another_free_doctor_of_the_department(
         )
     stopped.refresh_from_db()
     assert stopped.substitute_id is None
-    assert not SmsMessage.objects.filter(purpose="clinic_substituted").exists()
+    assert not delivered().filter(purpose="clinic_substituted").exists()
 
 
 def test_the_console_lists_a_days_sessions_with_their_bookings(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from onetrip.conftest import NOW
 from onetrip.core.models import AuditEvent
 from onetrip.identity.models import MobileAccount
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import Appointment, SlotPool
 from onetrip.scheduling.services import availability
 from onetrip.scheduling.tests.helpers import first_slot, session_on, sign_in_patient
@@ -126,7 +126,7 @@ def test_a_refused_booking_shows_its_message_and_writes_nothing(
     assert Appointment.objects.count() == 0
     assert not SlotPool.objects.filter(booked__gt=0).exists()
     assert AuditEvent.objects.count() == audit_rows
-    assert not SmsMessage.objects.filter(purpose="appointment_booked").exists()
+    assert not delivered().filter(purpose="appointment_booked").exists()
 
 
 def test_a_full_time_is_shown_but_cannot_be_chosen(patient_client, sessions):

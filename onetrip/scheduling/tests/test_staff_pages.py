@@ -7,7 +7,7 @@ from onetrip.conftest import actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import DoctorTitle
 from onetrip.core.actors import SYSTEM
-from onetrip.notifications.models import SmsMessage
+from onetrip.notifications.testing import delivered
 from onetrip.scheduling.services import queue
 from onetrip.scheduling.tests.helpers import book_at, person, session_on
 
@@ -65,7 +65,7 @@ def test_a_clerk_stops_a_session_from_the_console(client, clock, sessions, clerk
     assert "The session is stopped and its patients are notified." in response.content.decode()
     session.refresh_from_db()
     assert (session.status, session.stop_reason) == ("stopped", "doctor ill")
-    assert SmsMessage.objects.filter(purpose="clinic_stopped", phone=patient.phone).exists()
+    assert delivered().filter(purpose="clinic_stopped", phone=patient.phone).exists()
 
 
 def test_a_refused_stop_is_shown_and_changes_nothing(client, clock, sessions, clerk):

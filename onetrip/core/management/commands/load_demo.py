@@ -45,7 +45,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Loaded {summary.institutions} institutions, {summary.departments} "
                     f"departments, {summary.clinics} clinics, {summary.doctors} doctors, "
-                    f"{summary.staff_accounts} staff accounts and {summary.patients} patients "
+                    f"{summary.staff_accounts} staff accounts, {summary.patients} patients and "
+                    f"{summary.reports} exam reports "
                     f"in {summary.seconds:.1f} s."
                 )
             )

@@ -1,0 +1,172 @@
+"""Every notice the platform sends, once: its code, what it is for, whether it is urgent, and its
+words. The words are English msgids translated to Simplified Chinese in `onetrip/locale/`; the
+worker renders them in the recipient's language at delivery, so a caller names a template and
+passes its parameters as data (formatted dates and times, names, numbers), never finished text.
+
+Urgent notices (sign-in codes, critical values, stop-clinic notices) are delivered during quiet
+hours; the others wait until the quiet hours end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.consortium.models import DoctorTitle
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    code: str
+    purpose: str
+    title: Promise
+    body: Promise
+    params: frozenset[str]
+    urgent: bool = False
+    # Channels that override the recipient's choice (a sign-in code must reach that phone).
+    channels: tuple[str, ...] | None = None
+    # Parameters holding a choice value, shown as the choice's label in the reader's language.
+    labels: dict[str, type[models.TextChoices]] = field(default_factory=dict)
+
+    def render(self, params: dict[str, str], language: str) -> tuple[str, str]:
+        """(title, body) in `language`."""
+        with translation.override(language):
+            values = {
+                name: str(self.labels[name](value).label) if name in self.labels else value
+                for name, value in params.items()
+            }
+            return str(self.title), str(self.body) % values
+
+
+_TEMPLATES = [
+    MessageTemplate(
+        "sign_in_code",
+        "sign_in_code",
+        _("Sign-in code"),
+        _(
+            "[OneTrip] Your sign-in code is %(code)s, valid for %(minutes)s minutes. "
+            "Never tell it to anyone."
+        ),
+        frozenset({"code", "minutes"}),
+        urgent=True,
+        channels=("sms",),
+    ),
+    MessageTemplate(
+        "appointment_booked",
+        "appointment_booked",
+        _("Appointment booked"),
+        _(
+            "[OneTrip] Booked: %(doctor)s, %(date)s, arrive %(start)s–%(end)s. Booking number "
+            "%(number)s."
+        ),
+        frozenset({"doctor", "date", "start", "end", "number"}),
+    ),
+    MessageTemplate(
+        "waitlist_closed",
+        "clinic_stopped",
+        _("Clinic cancelled"),
+        _(
+            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled; you are no longer on its "
+            "waiting list."
+        ),
+        frozenset({"doctor", "date"}),
+        urgent=True,
+    ),
+    MessageTemplate(
+        "clinic_stopped",
+        "clinic_stopped",
+        _("Clinic cancelled"),
+        _(
+            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled, so your %(time)s booking "
+            "is cancelled. Any fee paid will be refunded."
+        ),
+        frozenset({"doctor", "date", "time"}),
+        urgent=True,
+    ),
+    MessageTemplate(
+        "clinic_stopped_offer",
+        "clinic_stopped",
+        _("Clinic cancelled"),
+        _(
+            "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled. We are holding "
+            "%(new_doctor)s, %(new_date)s %(new_time)s for you until %(until)s at no extra "
+            "charge: accept or decline it in OneTrip; if you decline, any fee paid is refunded."
+        ),
+        frozenset({"doctor", "date", "new_doctor", "new_date", "new_time", "until"}),
+        urgent=True,
+    ),
+    MessageTemplate(
+        "clinic_substituted",
+        "clinic_substituted",
+        _("Another doctor will see you"),
+        _(
+            "[OneTrip] Your visit on %(date)s at %(time)s: %(doctor)s (%(title)s) will see you "
+            "instead of %(absent)s. Your booking stays valid."
+        ),
+        frozenset({"date", "time", "doctor", "title", "absent"}),
+        labels={"title": DoctorTitle},
+    ),
+    MessageTemplate(
+        "exam_booked",
+        "exam_booked",
+        _("Exams booked"),
+        _("[OneTrip] Exams booked: %(exams)s."),
+        frozenset({"exams"}),
+    ),
+    MessageTemplate(
+        "exam_rescheduled",
+        "exam_rescheduled",
+        _("Exam moved"),
+        _("[OneTrip] Exam moved: %(exam)s."),
+        frozenset({"exam"}),
+    ),
+    MessageTemplate(
+        "report_ready",
+        "report_ready",
+        _("Report ready"),
+        _("[OneTrip] The report of %(exam)s for %(name)s is ready. See %(path)s"),
+        frozenset({"exam", "name", "path"}),
+    ),
+    MessageTemplate(
+        "report_corrected",
+        "report_ready",
+        _("Report corrected"),
+        _("[OneTrip] The report of %(exam)s for %(name)s was corrected. See %(path)s"),
+        frozenset({"exam", "name", "path"}),
+    ),
+    MessageTemplate(
+        "critical_value",
+        "critical_value",
+        _("Critical value"),
+        _(
+            "[OneTrip] Critical value %(test)s %(value)s (%(flag)s) on order %(order)s. "
+            "Acknowledge on the critical-value worklist."
+        ),
+        frozenset({"test", "value", "flag", "order"}),
+        urgent=True,
+        channels=("sms",),
+    ),
+    MessageTemplate(
+        "billing_due",
+        "billing_due",
+        _("Bill due"),
+        _(
+            "OneTrip: your medical bill of %(amount)s CNY is due on %(due)s. "
+            "Pay it on your phone to keep booking appointments."
+        ),
+        frozenset({"amount", "due"}),
+    ),
+    MessageTemplate(
+        "billing_link",
+        "billing_link",
+        _("Your bill"),
+        _("OneTrip: view and pay your bill: %(link)s"),
+        frozenset({"link"}),
+    ),
+]
+
+TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}
