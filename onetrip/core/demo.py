@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import transaction
 from faker import Faker
 
+from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import (
     Clinic,
@@ -38,6 +39,7 @@ from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
+from onetrip.exams.models import DeviceKind
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Relationship, Sex
@@ -51,9 +53,12 @@ __all__ = [
     "DEMO_PASSWORD",
     "DemoAccount",
     "DemoSummary",
+    "exam_price_code",
     "gb11643_check_char",
     "load_demo",
+    "registration_price_code",
     "resident_id_number",
+    "synthetic_adults",
 ]
 
 # One password for every demo account. Demo only: never load the demo into a real deployment.
@@ -389,6 +394,35 @@ _AFTERNOON = (dt.time(14, 0), dt.time(16, 30))
 # Emergency patients are seen as they arrive, never booked.
 _UNBOOKED_DEPARTMENTS = ("ER",)
 SCHEDULE_DAYS = 21  # by default sessions are generated from today to today + 21 days
+# The weekly templates hold from this many days back, so `onetrip simulate` can replay the weeks
+# before the demo was loaded through the schedule service.
+TEMPLATE_HISTORY_DAYS = 91
+
+# --- prices ---------------------------------------------------------------------------------
+
+# The price catalogue (back-office data without a service, like the templates): one registration
+# item per fee above and one item per exam of the exam catalogue, priced by its device.
+_EXAM_PRICES_FEN = {
+    DeviceKind.ULTRASOUND: 12000,
+    DeviceKind.CT: 32000,
+    DeviceKind.MRI: 68000,
+    DeviceKind.DR: 8000,
+    DeviceKind.FLUOROSCOPY: 16000,
+    DeviceKind.ENDOSCOPY: 38000,
+    DeviceKind.ECG: 2500,
+    DeviceKind.ECHO: 22000,
+    DeviceKind.BLOOD_DRAW: 4500,
+}
+
+
+def registration_price_code(fee_fen: int) -> str:
+    """The price-catalogue code of a clinic session's registration fee."""
+    return f"REG-{fee_fen}"
+
+
+def exam_price_code(item_code: str) -> str:
+    """The price-catalogue code of an exam item."""
+    return f"EX-{item_code}"
 
 
 # --- synthetic identity numbers -------------------------------------------------------------
@@ -701,6 +735,13 @@ def _create_reports(staff: dict[str, StaffProfile]) -> int:
     return len(patients)
 
 
+def synthetic_adults(seed: int, today: dt.date) -> Callable[[str], identity.PatientRegistration]:
+    """Adult residents living in an area (an address prefix), built like the demo's patients:
+    the simulator's new app users register with these."""
+    factory = _PatientFactory(seed, today)
+    return lambda area: factory._resident(area, "", None)
+
+
 # --- loading --------------------------------------------------------------------------------
 
 
@@ -730,6 +771,7 @@ def load_demo(
         staff = _create_staff(institutions, departments, fake)
         sessions = _create_schedules(institutions, doctors, schedule_days)
         exam_catalogue.equip_demo(institutions.values(), clock.today(), schedule_days)
+        _create_price_catalogue()
         registered = _create_patients(patients, seed, staff, progress)
         filed = _create_reports(staff)
     return DemoSummary(
@@ -875,7 +917,7 @@ def _create_schedules(
                 slot_minutes=10,
                 capacity_per_slot=capacity,
                 fee_fen=fee,
-                valid_from=today,
+                valid_from=today - dt.timedelta(days=TEMPLATE_HISTORY_DAYS),
             )
             for weekday, period, (start, end) in weekly
         ]
@@ -889,6 +931,37 @@ def _create_schedules(
         )
         for institution in institutions.values()
     )
+
+
+def _create_price_catalogue() -> None:
+    fees = sorted({fee for fee, _capacity in _FEE_AND_CAPACITY.values()})
+    items = [
+        CatalogueItem(
+            code=registration_price_code(fee),
+            name=f"门诊诊查费（{fee // 100}元）",
+            kind=ItemKind.SERVICE,
+            charge_category=ChargeCategory.GENERAL_CARE,
+            insurance_category=InsuranceCategory.A,
+            unit_price_fen=fee,
+        )
+        for fee in fees
+    ]
+    items += [
+        CatalogueItem(
+            code=exam_price_code(item.code),
+            name=item.name,
+            kind=ItemKind.EXAM,
+            charge_category=(
+                ChargeCategory.LABORATORY
+                if item.kind == DeviceKind.BLOOD_DRAW
+                else ChargeCategory.EXAMINATION
+            ),
+            insurance_category=InsuranceCategory.B,
+            unit_price_fen=_EXAM_PRICES_FEN[item.kind] * (2 if item.sedation else 1),
+        )
+        for item in exam_catalogue.DEFAULT_ITEMS
+    ]
+    CatalogueItem.objects.bulk_create(items)
 
 
 def _registration_actor(profile: StaffProfile) -> Actor:

@@ -1,0 +1,186 @@
+#!/usr/bin/env python
+"""Simulator throughput on SQLite (issue 7): patient episodes per second of wall time through
+the services, with a baseline from the same run (a bare loop of the cheapest service call).
+
+    bench/simulator/bench_simulator.py seed                  # migrate + load_demo, once
+    bench/simulator/bench_simulator.py run --runs 3          # each run on a fresh copy
+    bench/simulator/bench_simulator.py run --runs 1 --profile var/bench-simulator/sim.prof
+
+Each run is a process of its own on a copy of the seeded database, so every run starts from the
+same data. The machine may be shared: CPU seconds of the process are reported beside wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "var" / "bench-simulator"
+PRISTINE = WORK / "pristine.sqlite3"
+BASELINE_CALLS = 2000
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _django(db: Path) -> None:
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def seed(args) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    PRISTINE.unlink(missing_ok=True)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{PRISTINE}"}
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    subprocess.run(
+        [python, "manage.py", "load_demo", "--patients", str(args.patients)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    say(f"seeded {PRISTINE}")
+
+
+def one(args) -> None:
+    """One run, in this process: the baseline loop, then the simulation."""
+    _django(Path(args.db))
+    from django.db import connection, transaction
+
+    from onetrip.core import clock
+    from onetrip.identity import services as identity
+    from onetrip.identity.models import PatientAffiliation
+    from onetrip.simulator.cast import assemble
+    from onetrip.simulator.engine import Mix, simulate
+
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    # Baseline: the cheapest service call, viewing a patient at the window (one read, one audit
+    # row), in one transaction as the simulator's days are.
+    with transaction.atomic():
+        places = assemble()
+    tertiary = min(places.values(), key=lambda p: p.institution_id)
+    patients = list(
+        PatientAffiliation.objects.filter(institution_id=tertiary.institution_id)
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)[:200]
+    )
+    with clock.frozen_at(clock.now()), transaction.atomic():
+        wall, cpu = time.perf_counter(), time.process_time()
+        for number in range(BASELINE_CALLS):
+            identity.view_patient(patients[number % len(patients)], actor=tertiary.window)
+        baseline_wall, baseline_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        transaction.set_rollback(True)
+
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+    with connection.execute_wrapper(count):
+        summary = simulate(
+            days=args.days, seed=args.seed, mix=Mix(episodes_per_day=args.episodes_per_day)
+        )
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    say(
+        json.dumps(
+            {
+                "episodes": summary.episodes,
+                "run_wall_s": summary.run_seconds,
+                "run_cpu_s": summary.run_cpu_seconds,
+                "prepare_wall_s": summary.prepare_seconds,
+                "statements": statements,
+                "baseline_calls_per_s": BASELINE_CALLS / baseline_wall,
+                "baseline_cpu_ms": 1000 * baseline_cpu / BASELINE_CALLS,
+                "counts": dict(summary.counts),
+            }
+        )
+    )
+
+
+def run(args) -> None:
+    if not PRISTINE.exists():
+        sys.exit("seed first: bench/simulator/bench_simulator.py seed")
+    results = []
+    for number in range(1, args.runs + 1):
+        db = WORK / "run.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(PRISTINE, db)
+        command = [sys.executable, __file__, "one", "--db", str(db), "--days", str(args.days)]
+        command += ["--seed", str(args.seed), "--episodes-per-day", str(args.episodes_per_day)]
+        if args.profile:
+            command += ["--profile", args.profile]
+        load = os.getloadavg()[0]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        result["load"] = load
+        results.append(result)
+        rate = result["episodes"] / result["run_wall_s"]
+        cpu_rate = result["episodes"] / result["run_cpu_s"]
+        ratio = rate / result["baseline_calls_per_s"]
+        say(
+            f"run {number}: {result['episodes']} episodes in {result['run_wall_s']:.1f} s wall "
+            f"({rate:.1f}/s), {result['run_cpu_s']:.1f} s CPU ({cpu_rate:.1f}/s of CPU); "
+            f"{result['statements'] / result['episodes']:.0f} SQL statements per episode; "
+            f"baseline {result['baseline_calls_per_s']:.0f} calls/s "
+            f"({result['baseline_cpu_ms']:.2f} ms CPU each), episodes/baseline {ratio:.4f}; "
+            f"set-up {result['prepare_wall_s']:.1f} s; load average {load:.1f}"
+        )
+    rates = [r["episodes"] / r["run_wall_s"] for r in results]
+    cpu_rates = [r["episodes"] / r["run_cpu_s"] for r in results]
+    baselines = [r["baseline_calls_per_s"] for r in results]
+    say(
+        f"median: {statistics.median(rates):.1f} episodes/s wall, "
+        f"{statistics.median(cpu_rates):.1f} episodes per CPU second, "
+        f"baseline {statistics.median(baselines):.0f} calls/s"
+    )
+    say(json.dumps(results[-1]["counts"], indent=1, sort_keys=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    seeding = commands.add_parser("seed")
+    seeding.add_argument("--patients", type=int, default=3000)
+    for name in ("run", "one"):
+        sub = commands.add_parser(name)
+        sub.add_argument("--days", type=int, default=2)
+        sub.add_argument("--seed", type=int, default=1)
+        sub.add_argument("--episodes-per-day", type=int, default=300)
+        sub.add_argument("--profile", default="")
+        if name == "run":
+            sub.add_argument("--runs", type=int, default=3)
+        else:
+            sub.add_argument("--db", required=True)
+    args = parser.parse_args()
+    {"seed": seed, "run": run, "one": one}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
