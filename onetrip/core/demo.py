@@ -23,6 +23,7 @@ from django.db import transaction
 from faker import Faker
 
 from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
+from onetrip.billing.services.sources import registration_item_code
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import (
     Clinic,
@@ -56,7 +57,6 @@ __all__ = [
     "exam_price_code",
     "gb11643_check_char",
     "load_demo",
-    "registration_price_code",
     "resident_id_number",
     "synthetic_adults",
 ]
@@ -413,11 +413,6 @@ _EXAM_PRICES_FEN = {
     DeviceKind.ECHO: 22000,
     DeviceKind.BLOOD_DRAW: 4500,
 }
-
-
-def registration_price_code(fee_fen: int) -> str:
-    """The price-catalogue code of a clinic session's registration fee."""
-    return f"REG-{fee_fen}"
 
 
 def exam_price_code(item_code: str) -> str:
@@ -937,7 +932,7 @@ def _create_price_catalogue() -> None:
     fees = sorted({fee for fee, _capacity in _FEE_AND_CAPACITY.values()})
     items = [
         CatalogueItem(
-            code=registration_price_code(fee),
+            code=registration_item_code(fee),
             name=f"门诊诊查费（{fee // 100}元）",
             kind=ItemKind.SERVICE,
             charge_category=ChargeCategory.GENERAL_CARE,

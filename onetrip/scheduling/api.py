@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
+from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor
 from onetrip.core import clock
 from onetrip.core.actors import Actor, Channel
@@ -122,6 +123,13 @@ class AppointmentIn(Schema):
     walk_in: bool = False
 
 
+class FeeOut(Schema):
+    bill_id: int
+    amount_fen: int
+    paid: bool
+    pay_url: str = Field(description="The patient's payment page of the bill (WeChat Pay, Alipay).")
+
+
 class AppointmentOut(Schema):
     id: int
     booking_number: str
@@ -144,6 +152,11 @@ class AppointmentOut(Schema):
     clinic: ClinicOut
     department: PlaceOut
     institution: PlaceOut
+    registration_fee: FeeOut | None = Field(
+        None,
+        description="A booking held for payment: the bill its registration fee is on. Paying it "
+        "confirms the booking; until then the time is held until `held_until`.",
+    )
 
 
 class WaitlistIn(Schema):
@@ -233,9 +246,18 @@ def appointment_out(appointment: Appointment) -> dict:
 
 def _confirmation(appointment: Appointment) -> dict:
     # Read back with its details so a first answer and a retried one are the same body.
-    return appointment_out(
+    answer = appointment_out(
         queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
     )
+    fee = booking.registration_fee(appointment)
+    if fee is not None:
+        answer["registration_fee"] = {
+            "bill_id": fee.bill.pk,
+            "amount_fen": fee.amount_fen,
+            "paid": fee.paid,
+            "pay_url": bill_link(fee.bill),
+        }
+    return answer
 
 
 def _waitlist_out(entry: WaitlistEntry) -> dict:
@@ -385,7 +407,8 @@ def get_appointment(request: HttpRequest, appointment_id: int):
 
 @router.post("/appointments/{appointment_id}/confirm", response=AppointmentOut, auth=SIGNED_IN)
 def confirm_hold(request: HttpRequest, appointment_id: int):
-    """The fee is paid: the held time becomes a booking."""
+    """Confirm a held time. A hold for payment is confirmed by paying its registration fee
+    (409 `fee_unpaid` before that); a rebooking offer or a waitlist turn by asking."""
     return _confirmation(booking.confirm_hold(appointment_id, actor=caller(request)))
 
 

@@ -5,3 +5,11 @@ class SchedulingConfig(AppConfig):
     name = "onetrip.scheduling"
     label = "scheduling"
     verbose_name = "Appointments"
+
+    def ready(self) -> None:
+        from onetrip.billing.models import ChargeSource
+        from onetrip.billing.services import sources
+        from onetrip.scheduling.services import booking
+
+        # A booking held for payment is confirmed by paying its registration fee.
+        sources.when_paid(ChargeSource.REGISTRATION, booking.registration_fee_paid)

@@ -38,6 +38,7 @@ from onetrip.billing.models import ChargeSource, Debt, PaymentChannel, Settlemen
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
 from onetrip.billing.services import charges, payments, settlements
+from onetrip.billing.services.sources import registration_item_code
 from onetrip.consortium.models import Institution
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
@@ -45,7 +46,6 @@ from onetrip.core.demo import (
     INSTITUTIONS,
     TERTIARY_CODE,
     exam_price_code,
-    registration_price_code,
     synthetic_adults,
 )
 from onetrip.core.errors import DomainError, InvalidInput
@@ -583,10 +583,10 @@ class _Simulation:
                     patient_id=episode.patient_id,
                     institution_id=state.place.institution_id,
                     visit_reference=visit,
-                    item_code=registration_price_code(state.session.fee_fen),
+                    item_code=registration_item_code(state.session.fee_fen),
                     quantity=1,
                     source=ChargeSource.REGISTRATION,
-                    source_key=f"appointment:{appointment_id}",
+                    source_key=booking.registration_key(appointment_id),
                 ),
                 actor=desk,
             )

@@ -32,7 +32,7 @@ from onetrip.billing.models import (
     SettlementMode,
     SettlementStatus,
 )
-from onetrip.billing.services import credit, journal
+from onetrip.billing.services import credit, journal, sources
 from onetrip.billing.services.common import check_key, idempotency_scope
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
@@ -338,6 +338,7 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
     )
     domain_events.settled(settlement)
+    sources.run_paid_follow_ups(settlement.pk, actor=actor)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
     if repaid is None:

@@ -10,6 +10,7 @@ Idempotency-Key returns the booking the first one made.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.billing import services as billing
+from onetrip.billing.services import payments as billing_payments
+from onetrip.billing.services import sources as billing_sources
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
@@ -42,6 +45,8 @@ from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import open_pools
 from onetrip.scheduling.services.schedule import session_policy
 
+log = logging.getLogger(__name__)
+
 ONLINE_CHANNELS = (BookingChannel.APP, BookingChannel.PHONE, BookingChannel.KIOSK)
 
 # Which channels each kind of staff may book through (R-APPT-1).
@@ -51,6 +56,10 @@ STAFF_CHANNEL_PERMISSIONS = {
     BookingChannel.IN_CLINIC: "scheduling.book_in_clinic",
     BookingChannel.PRIMARY_CARE: "scheduling.book_for_primary_care",
 }
+
+
+# Who withdraws and refunds registration fees when a booking ends on the platform's side.
+FEE_REFUNDS = Actor(kind=ActorKind.SYSTEM, label="registration fees", channel="system")
 
 
 class BookingRefused(DomainError):
@@ -226,6 +235,17 @@ def _book(
     if not hold_until:
         domain_events.booked(appointment, session, pool_kind)
         _notify_booked(appointment, patient.phone)
+    elif actor.kind == ActorKind.PATIENT and session.fee_fen:
+        # Held for payment on the phone: the fee goes on the visit's bill, and paying it
+        # confirms the hold. (Windows and hospital systems take the fee at their own tills.)
+        billing_sources.charge_registration_fee(
+            patient_id=patient.pk,
+            institution_id=session.institution_id,
+            visit_reference=f"V{appointment.booking_number}",
+            fee_fen=session.fee_fen,
+            source_key=registration_key(appointment.pk),
+            actor=actor,
+        )
     return appointment
 
 
@@ -356,14 +376,16 @@ def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime
         expired = expired.filter(slot_id__in=slot_ids)
     sessions: set[int] = set()
     # In key order, so two bookers reclaiming the same holds never wait on each other in a circle.
-    rows = expired.order_by("pk").values_list("pk", "pool_id", "session_id")
-    for appointment_id, pool_id, session_id in rows:
+    rows = expired.order_by("pk").values_list("pk", "pool_id", "session_id", "replaces_id")
+    for appointment_id, pool_id, session_id, replaces_id in rows:
         claimed = Appointment.objects.filter(
             pk=appointment_id, status=AppointmentStatus.HELD
         ).update(status=AppointmentStatus.EXPIRED)
         if claimed:
             SlotPool.objects.filter(pk=pool_id).update(booked=F("booked") - 1)
             sessions.add(session_id)
+            key = registration_key(replaces_id or appointment_id)
+            settle_fee_of_ended_booking(key, reason="hold expired")
     return sessions
 
 
@@ -382,13 +404,24 @@ def sweep_expired_holds() -> int:
 
 @transaction.atomic
 def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
-    """Turn a held slot into a booking once the fee is paid."""
+    """Turn a held slot into a booking. A hold for payment is confirmed by paying its fee
+    (`registration_fee_paid`); asking before paying is refused."""
     appointment = _get_for_update(appointment_id, actor)
     now = clock.now()
     if appointment.status == AppointmentStatus.BOOKED:
         return appointment
     if appointment.status != AppointmentStatus.HELD or appointment.held_until <= now:
         raise BookingRefused(gettext_lazy("The hold has expired; book again."), code="hold_expired")
+    fee = registration_fee(appointment)
+    if fee is not None and not fee.paid:
+        raise BookingRefused(
+            gettext_lazy("Pay the registration fee to keep this booking."), code="fee_unpaid"
+        )
+    _confirm(appointment, actor)
+    return appointment
+
+
+def _confirm(appointment: Appointment, actor: Actor) -> None:
     appointment.status = AppointmentStatus.BOOKED
     appointment.held_until = None
     appointment.save(update_fields=["status", "held_until"])
@@ -401,7 +434,83 @@ def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
     )
     domain_events.booked(appointment, appointment.session, appointment.pool.kind)
     _notify_booked(appointment, appointment.patient.phone)
-    return appointment
+
+
+# --- registration fees ----------------------------------------------------------------------
+
+
+FEE_KEY_PREFIX = "appointment:"
+
+
+def registration_key(appointment_id: int) -> str:
+    """The billing source key of a booking's registration fee."""
+    return f"{FEE_KEY_PREFIX}{appointment_id}"
+
+
+def fee_key(appointment: Appointment) -> str:
+    """Where this booking's fee was charged: a rebooking offer carries the stopped booking's."""
+    return registration_key(appointment.replaces_id or appointment.pk)
+
+
+def registration_fee(appointment: Appointment) -> billing_sources.ChargeState | None:
+    """The booking's registration fee on its bill, if it was charged through the platform."""
+    return billing_sources.charge_state(fee_key(appointment))
+
+
+def registration_fee_paid(source_keys: list[str], *, settlement_id: int, actor: Actor) -> None:
+    """Billing's follow-up when registration fees are settled (registered at start-up), in the
+    settling transaction: a paid hold becomes a booking. A fee paid for a hold that meanwhile
+    ran out, was cancelled or stopped is refunded after commit: the unit may be sold again."""
+    # Registration charged by others (a hospital system's own lines) is not ours to follow.
+    ids = [
+        int(key.removeprefix(FEE_KEY_PREFIX))
+        for key in source_keys
+        if key.startswith(FEE_KEY_PREFIX)
+    ]
+    paid = (
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("slot", "session__doctor", "patient", "pool")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    for appointment in paid:
+        if appointment.status == AppointmentStatus.HELD:
+            _confirm(appointment, actor)
+        elif appointment.status != AppointmentStatus.BOOKED:
+            refund_fee_after_commit(settlement_id, reason=f"booking {appointment.status}")
+
+
+def refund_fee_after_commit(settlement_id: int, *, reason: str) -> None:
+    def refund() -> None:
+        try:
+            billing_payments.refund_in_full(
+                settlement_id=settlement_id, reason=reason, actor=FEE_REFUNDS
+            )
+        except DomainError as exc:
+            # The settlement stays paid and on record for the finance desk's manual refund.
+            log.error(
+                "registration fee refund of settlement %s failed: %s", settlement_id, exc.code
+            )
+
+    transaction.on_commit(refund)
+
+
+def settle_fee_of_ended_booking(key: str, *, reason: str) -> str | None:
+    """A booking ends before its visit (cancelled, its hold or offer ran out, its clinic stopped
+    with nothing taken in its place): the fee charged under `key` (`fee_key`) is withdrawn if
+    unpaid, refunded in full to where it came from if paid. Says which, for the audit row (None:
+    no fee was charged through the platform)."""
+    fee = billing_sources.charge_state(key)
+    if fee is None:
+        return None
+    if fee.paid:
+        refund_fee_after_commit(fee.settlement_id, reason=reason)
+        return "fee refunded"
+    if fee.settlement_id is None:
+        billing_sources.void_unpaid_charge(key, reason=reason, actor=FEE_REFUNDS)
+        return "fee withdrawn"
+    # A payment still in flight decides for itself: `registration_fee_paid` refunds it.
+    return "fee payment in flight"
 
 
 def _get_for_update(appointment_id: int, actor: Actor) -> Appointment:
@@ -460,6 +569,7 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
         summary="appointment cancelled",
     )
     domain_events.cancelled(appointment, appointment.session, "patient")
+    settle_fee_of_ended_booking(fee_key(appointment), reason="appointment cancelled")
     from onetrip.scheduling.services import waitlist
 
     waitlist.offer_freed_capacity(appointment.session, now=now)

@@ -190,10 +190,15 @@ def _rebook(
     replacement = _reserve_offer(appointment, actor, now)
     if replacement is not None:
         summary = f"clinic stopped; rebooking offer {replacement.pk} held"
-    elif was == AppointmentStatus.HELD:
-        summary = "clinic stopped; hold released"
     else:
-        summary = "clinic stopped; no rebooking offer; refund due"
+        fee = booking.settle_fee_of_ended_booking(
+            booking.fee_key(appointment), reason="clinic stopped"
+        )
+        if was == AppointmentStatus.HELD:
+            summary = "clinic stopped; hold released"
+        else:
+            # A fee taken at a window or by a hospital's own system is refunded at its till.
+            summary = f"clinic stopped; no rebooking offer; {fee or 'refund due'}"
     audit.record(
         actor,
         AuditAction.UPDATE,

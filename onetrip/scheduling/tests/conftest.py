@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
+from onetrip.billing.services.sources import registration_item_code
 from onetrip.conftest import NOW
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle
@@ -29,6 +31,15 @@ def doctor(medicine):
 
 @pytest.fixture
 def sessions(clock, doctor, medicine, tertiary):
+    """Weekday mornings of an expert clinic, 50.00 CNY a visit (a fee the price catalogue has)."""
+    CatalogueItem.objects.create(
+        code=registration_item_code(5000),
+        name="专家门诊诊查费",
+        kind=ItemKind.SERVICE,
+        charge_category=ChargeCategory.REGISTRATION,
+        insurance_category=InsuranceCategory.B,
+        unit_price_fen=5000,
+    )
     clinic = consortium.add_clinic(
         medicine, name="内科专家门诊", kind=ClinicKind.EXPERT, actor=SYSTEM
     )

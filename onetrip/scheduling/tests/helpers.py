@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db.models import Sum
 
+from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle
@@ -28,7 +29,7 @@ from onetrip.scheduling.models import (
     Slot,
     SlotPool,
 )
-from onetrip.scheduling.services import schedule
+from onetrip.scheduling.services import booking, schedule
 from onetrip.scheduling.services.booking import BookingRefused, BookingRequest, book_slot
 
 
@@ -149,3 +150,13 @@ def sign_in_patient(client, account_id: int):
     session[SESSION_KEY] = account_id
     session.save()
     return client
+
+
+def pay_on_phone(appointment, patient_actor):
+    """The patient pays the fee with WeChat Pay; the provider's signed notice settles it."""
+    settlement = settle(
+        booking.registration_fee(appointment).bill, patient_actor, channel="wechat", mode="mobile"
+    )
+    deliver("wechat", wechat_notice(provider_pays(settlement)))
+    settlement.refresh_from_db()
+    return settlement

@@ -272,9 +272,19 @@ def test_a_held_time_is_confirmed_after_payment(patient_client, sessions):
         "held",
         "2026-11-23T09:45:00+08:00",
     )
+    fee = held.json()["registration_fee"]
+    assert (fee["amount_fen"], fee["paid"]) == (5000, False)
+    unpaid = post(client, f"/appointments/{held.json()['id']}/confirm")
+    assert_problem(unpaid, 409, "fee_unpaid")
+
+    # The bill page on the phone, WeChat Pay's cashier, and the provider's notice.
+    to_cashier = client.post(fee["pay_url"], {"channel": "wechat"})
+    client.post(to_cashier["Location"], {"return_to": fee["pay_url"]})
+
     confirmed = post(client, f"/appointments/{held.json()['id']}/confirm")
     assert confirmed.status_code == 200
     assert (confirmed.json()["status"], confirmed.json()["held_until"]) == ("booked", None)
+    assert confirmed.json()["registration_fee"]["paid"]
 
 
 def test_a_patient_can_book_only_through_the_app(patient_client, sessions):

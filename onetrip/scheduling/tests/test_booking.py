@@ -178,19 +178,6 @@ def test_the_weekly_cap_counts_monday_to_sunday(sessions, book, tertiary, medici
 # --- holds ----------------------------------------------------------------------------------
 
 
-def test_a_hold_becomes_a_booking_once_paid(sessions, book, patient_actor, clock):
-    slot = first_slot(session_on(sessions, 7))
-    held = book(slot, hold=True)
-    assert (held.status, held.held_until) == ("held", NOW + dt.timedelta(minutes=15))
-    assert pool_of(slot, "shared_online").booked == 1
-    assert not delivered().exists()
-    clock.advance(dt.timedelta(minutes=14))
-    booked = confirm_hold(held.pk, actor=patient_actor[0])
-    assert (booked.status, booked.held_until) == ("booked", None)
-    assert delivered().get().purpose == "appointment_booked"
-    assert confirm_hold(held.pk, actor=patient_actor[0]).status == "booked"  # a repeated tap
-
-
 def test_an_expired_hold_gives_its_unit_back(sessions, book, patient_actor, register, clerk, clock):
     session = session_on(sessions, 7)
     slot = first_slot(session)

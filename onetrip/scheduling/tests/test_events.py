@@ -10,7 +10,13 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.core.models import DomainEvent
 from onetrip.scheduling.domain_events import waited_minutes
 from onetrip.scheduling.services import booking, disruption, queue
-from onetrip.scheduling.tests.helpers import add_doctor_sessions, book_at, first_slot, session_on
+from onetrip.scheduling.tests.helpers import (
+    add_doctor_sessions,
+    book_at,
+    first_slot,
+    pay_on_phone,
+    session_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +61,7 @@ def test_a_window_booking_is_made_on_site(clock, sessions, clerk, register):
 def test_a_hold_takes_effect_when_confirmed_not_before(clock, sessions, book, patient_actor):
     held = book(first_slot(session_on(sessions, 7)), hold=True)
     assert events("appointment.booked") == []
-    booking.confirm_hold(held.pk, actor=patient_actor[0])
+    pay_on_phone(held, patient_actor[0])
     [event] = events("appointment.booked")
     assert event.data["booking_id"] == held.pk
 

@@ -1,0 +1,128 @@
+"""What the other domains ask of the lines they charged, keyed by their `source_key`.
+
+A booking held for payment (R-APPT-4, issue 4 item 3) charges its registration fee here; the
+patient pays it like any bill (R-PAY-1, mobile); the settlement tells scheduling through the
+follow-up it registered with `when_paid` (billing may not import scheduling), in the
+settlement's own transaction, so a paid fee and a confirmed booking commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, SettlementStatus
+from onetrip.billing.services.charges import ChargeRequest, create_charge
+from onetrip.core import audit
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError
+from onetrip.core.models import AuditAction
+
+# handler(source_keys, *, settlement_id, actor): runs inside the settling transaction.
+PaidFollowUp = Callable[..., None]
+_follow_ups: dict[str, PaidFollowUp] = {}
+
+
+class FeeNotPriced(DomainError):
+    status = 409
+
+
+def when_paid(source: str, handler: PaidFollowUp) -> None:
+    """Register the owning domain's follow-up for settled charges of `source` (one per source,
+    registered at start-up)."""
+    _follow_ups[source] = handler
+
+
+def run_paid_follow_ups(settlement_id: int, *, actor: Actor) -> None:
+    """Called once, when a settlement becomes settled."""
+    keys_by_source: dict[str, list[str]] = {}
+    charges = Charge.objects.filter(settlement_id=settlement_id).order_by("pk")
+    for source, key in charges.values_list("source", "source_key"):
+        keys_by_source.setdefault(source, []).append(key)
+    for source, keys in keys_by_source.items():
+        handler = _follow_ups.get(source)
+        if handler is not None:
+            handler(keys, settlement_id=settlement_id, actor=actor)
+
+
+def registration_item_code(fee_fen: int) -> str:
+    """The price-catalogue code of a registration fee: one item per fee level (REG-<fen>)."""
+    return f"REG-{fee_fen}"
+
+
+def charge_registration_fee(
+    *,
+    patient_id: int,
+    institution_id: int,
+    visit_reference: str,
+    fee_fen: int,
+    source_key: str,
+    actor: Actor,
+) -> Charge:
+    """The registration fee of a booking, on the bill of its visit."""
+    code = registration_item_code(fee_fen)
+    if not CatalogueItem.objects.filter(code=code, is_active=True).exists():
+        # A gap in the price catalogue that the patient cannot mend.
+        raise FeeNotPriced(
+            _("This clinic's fee cannot be paid online; book at a window."), code="fee_not_priced"
+        )
+    return create_charge(
+        ChargeRequest(
+            patient_id=patient_id,
+            institution_id=institution_id,
+            visit_reference=visit_reference,
+            item_code=code,
+            quantity=1,
+            source=ChargeSource.REGISTRATION,
+            source_key=source_key,
+        ),
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class ChargeState:
+    bill: Bill
+    amount_fen: int
+    settlement_id: int | None
+    paid: bool
+
+
+def charge_state(source_key: str) -> ChargeState | None:
+    """The line charged under `source_key`, if any, and whether it is paid."""
+    charge = (
+        Charge.objects.filter(source_key=source_key).select_related("bill", "settlement").first()
+    )
+    if charge is None:
+        return None
+    paid = charge.settlement is not None and charge.settlement.status == SettlementStatus.SETTLED
+    return ChargeState(charge.bill, charge.amount_fen, charge.settlement_id, paid)
+
+
+@transaction.atomic
+def void_unpaid_charge(source_key: str, *, reason: str, actor: Actor) -> bool:
+    """Withdraw a line nobody paid or is paying (a hold that ran out, a booking cancelled before
+    payment). A line on a settlement, pending or done, stays: the settlement's own outcome
+    decides what happens to it. Charges post nothing to the journal until settled, so removing
+    an unpaid one leaves the books as they were; the audit row keeps what it was."""
+    charge = Charge.objects.filter(source_key=source_key).values("pk", "bill_id").first()
+    if charge is None:
+        return False
+    # The bill's row lock orders this after (or before) any settlement taking its charges.
+    bill = Bill.objects.select_for_update(no_key=True).get(pk=charge["bill_id"])
+    unpaid = Charge.objects.filter(pk=charge["pk"], settlement__isnull=True).first()
+    if unpaid is None:
+        return False
+    audit.record(
+        actor,
+        AuditAction.DELETE,
+        unpaid,
+        patient_id=bill.patient_id,
+        summary=f"charge {unpaid.code} withdrawn from {bill.visit_reference}: {reason}"[:200],
+        changes={"amount_fen": unpaid.amount_fen, "source_key": source_key},
+    )
+    unpaid.delete()
+    return True

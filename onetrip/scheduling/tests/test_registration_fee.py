@@ -1,0 +1,132 @@
+"""A booking held for payment (R-APPT-4, issue 4 item 3) with its registration fee on the visit's
+bill, paid on the phone (R-PAY-1/2): paying confirms it, an unpaid hold that runs out or is
+cancelled takes its fee off the bill, and a fee paid for a booking that ended is refunded."""
+
+import datetime as dt
+
+import pytest
+
+from onetrip.billing.models import Charge, SettlementStatus
+from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
+from onetrip.core.errors import DomainError
+from onetrip.core.models import AuditEvent
+from onetrip.notifications.testing import delivered
+from onetrip.scheduling.models import Appointment
+from onetrip.scheduling.services import disruption
+from onetrip.scheduling.services.booking import (
+    cancel_appointment,
+    confirm_hold,
+    registration_fee,
+    sweep_expired_holds,
+)
+from onetrip.scheduling.tests.helpers import (
+    first_slot,
+    footprint,
+    pay_on_phone,
+    refused,
+    session_on,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def held(sessions, book):
+    return book(first_slot(session_on(sessions, 7)), hold=True)
+
+
+def test_a_held_booking_is_confirmed_by_paying_its_fee(held, patient_actor, clock):
+    actor, patient = patient_actor
+    fee = registration_fee(held)
+    assert (fee.amount_fen, fee.paid) == (5000, False)
+    assert fee.bill.visit_reference == f"V{held.booking_number}"
+    assert fee.bill.patient_id == patient.pk
+    assert refused(lambda: confirm_hold(held.pk, actor=actor)) == "fee_unpaid"
+
+    clock.advance(dt.timedelta(minutes=14))
+    settlement = pay_on_phone(held, actor)
+
+    assert settlement.status == SettlementStatus.SETTLED
+    held.refresh_from_db()
+    assert (held.status, held.held_until) == ("booked", None)
+    assert registration_fee(held).paid
+    assert delivered().filter(purpose="appointment_booked").count() == 1
+    assert confirm_hold(held.pk, actor=actor).status == "booked"  # the "I have paid" tap
+
+
+def test_a_hold_that_runs_out_unpaid_takes_its_fee_off_the_bill(held, clock):
+    bill = registration_fee(held).bill
+    clock.advance(dt.timedelta(minutes=15))
+
+    sweep_expired_holds()
+
+    assert Appointment.objects.get(pk=held.pk).status == "expired"
+    assert registration_fee(held) is None
+    assert not Charge.objects.filter(bill=bill).exists()
+    withdrawn = AuditEvent.objects.get(object_type="billing.charge", action="delete")
+    assert "hold expired" in withdrawn.summary
+
+
+def test_a_fee_paid_after_the_hold_ran_out_is_refunded(
+    held, patient_actor, clock, django_capture_on_commit_callbacks
+):
+    actor, _patient = patient_actor
+    settlement = settle(registration_fee(held).bill, actor, channel="wechat", mode="mobile")
+    clock.advance(dt.timedelta(minutes=16))
+    sweep_expired_holds()  # the unit goes back on sale while the payment is still open
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver("wechat", wechat_notice(provider_pays(settlement)))
+
+    settlement.refresh_from_db()
+    assert settlement.status == SettlementStatus.REFUNDED
+    assert settlement.payment.refunded_fen == 5000
+    assert Appointment.objects.get(pk=held.pk).status == "expired"
+
+
+def test_cancelling_a_paid_booking_refunds_its_fee_to_the_phone(
+    held, patient_actor, django_capture_on_commit_callbacks
+):
+    actor, _patient = patient_actor
+    settlement = pay_on_phone(held, actor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_appointment(held.pk, actor=actor)
+
+    settlement.refresh_from_db()
+    assert settlement.status == SettlementStatus.REFUNDED
+    assert (settlement.payment.channel, settlement.payment.refunded_fen) == ("wechat", 5000)
+
+
+def test_cancelling_an_unpaid_hold_withdraws_its_fee(held, patient_actor):
+    cancel_appointment(held.pk, actor=patient_actor[0])
+    assert registration_fee(held) is None
+
+
+def test_a_stopped_clinic_refunds_a_paid_fee_when_nothing_replaces_the_booking(
+    sessions, held, patient_actor, clerk, django_capture_on_commit_callbacks
+):
+    settlement = pay_on_phone(held, patient_actor[0])
+    # The department's only doctor, with no later session to move to: nothing replaces it.
+    session = held.session
+    sessions.filter(date__gt=session.date).update(status="stopped")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        disruption.stop_session(session.pk, "illness", actor=clerk)
+
+    assert Appointment.objects.get(pk=held.pk).status == "clinic_stopped"
+    settlement.refresh_from_db()
+    assert settlement.status == SettlementStatus.REFUNDED
+
+
+def test_a_fee_the_catalogue_does_not_price_refuses_the_hold_and_writes_nothing(sessions, book):
+    session = session_on(sessions, 7)
+    sessions.filter(pk=session.pk).update(fee_fen=1234)
+    slot = first_slot(session)
+
+    before = footprint()
+    with pytest.raises(DomainError) as refusal:
+        book(slot, hold=True)
+    assert (refusal.value.status, refusal.value.code) == (409, "fee_not_priced")
+    assert footprint() == before
+    assert not Charge.objects.exists()
