@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from onetrip.billing.models import Bill, PaymentChannel
-from onetrip.billing.services import charges, payments, settlements
+from onetrip.billing.services import charges, deposits, payments, settlements
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.errors import NotFound
 
@@ -162,6 +162,169 @@ def refund_in_full(request: HttpRequest, settlement_id: int, payload: FullRefund
     actor.require_perm("billing.settle_bill")
     settlement = payments.refund_in_full(settlement_id=settlement_id, **payload.dict(), actor=actor)
     return _settlement_out(settlement)
+
+
+# --- inpatient deposit (R-PAY-1, D50) ----------------------------------------------------------
+
+
+class TopUpIn(Schema):
+    # Any JSON number or string reaches the service, which refuses all but whole positive fen
+    # (422 `negative` / `not_integer` on `amount_fen`) before anything is written.
+    amount_fen: int | float | str
+    channel: str
+    mode: str = "inpatient_deposit"
+    reference: str = ""
+
+
+class TopUpOut(Schema):
+    id: int
+    settlement_id: int
+    amount_fen: int
+    refunded_fen: int
+    status: str
+    mode: str
+    channel: str
+    credited: bool
+    cashier_url: str
+    out_trade_no: str
+
+
+class DepositOut(Schema):
+    bill_id: int
+    admission: str
+    balance_fen: int
+    topped_up_fen: int
+    drawn_fen: int
+    refunded_fen: int
+    outstanding_fen: int
+    discharged: bool
+    top_ups: list[TopUpOut]
+
+
+class DepositRefundIn(Schema):
+    amount_fen: int | float | str
+    reason: str
+
+
+class DischargeIn(Schema):
+    channel: str = ""
+    use_insurance: bool = False
+    reference: str = ""
+
+
+class DischargeOut(Schema):
+    settlement: SettlementOut | None
+    drawn_fen: int
+    refunded_fen: int
+    refunds: list[RefundOut]
+    deposit: DepositOut
+
+
+def _top_up_out(top_up) -> dict:
+    settlement = top_up.settlement
+    return {
+        "id": top_up.pk,
+        "settlement_id": settlement.pk,
+        "amount_fen": top_up.amount_fen,
+        "refunded_fen": top_up.refunded_fen,
+        "status": settlement.status,
+        "mode": settlement.mode,
+        "channel": settlement.channel,
+        "credited": top_up.credited_at is not None,
+        "cashier_url": settlement.payment.cashier_url,
+        "out_trade_no": settlement.payment.out_trade_no,
+    }
+
+
+def _deposit_out(bill: Bill) -> dict:
+    statement = deposits.deposit_statement(bill)
+    account = statement.account
+    return {
+        "bill_id": bill.pk,
+        "admission": bill.visit_reference,
+        "balance_fen": statement.balance_fen,
+        "topped_up_fen": account.topped_up_fen if account else 0,
+        "drawn_fen": account.drawn_fen if account else 0,
+        "refunded_fen": account.refunded_fen if account else 0,
+        "outstanding_fen": statement.outstanding_fen,
+        "discharged": bool(account and account.discharged_at),
+        "top_ups": [_top_up_out(t) for t in statement.top_ups],
+    }
+
+
+def _bill(bill_id: int) -> Bill:
+    bill = Bill.objects.filter(pk=bill_id).first()
+    if bill is None:
+        raise NotFound("No such bill.", code="unknown_bill")
+    return bill
+
+
+@router.get("/bills/{bill_id}/deposit", response=DepositOut, auth=StaffSession())
+def deposit(request: HttpRequest, bill_id: int):
+    """The admission's deposit: balance (top-ups − discharge draw − refunds), the charges not
+    yet settled, and every top-up, newest first. 409 `not_inpatient` for an outpatient bill."""
+    api_staff_actor(request).require_perm("billing.view_bill")
+    return _deposit_out(_bill(bill_id))
+
+
+@router.post("/bills/{bill_id}/deposit/top-ups", response={201: TopUpOut}, auth=StaffSession())
+def top_up(request: HttpRequest, bill_id: int, payload: TopUpIn):
+    """Pay into the deposit (交预交金) by cash, cheque, bank card, WeChat Pay or Alipay; mode
+    `inpatient_deposit` (window), `bedside` or `inpatient_mobile`. WeChat Pay and Alipay answer
+    `pending` with the cashier URL; the balance grows when the provider confirms. Send an
+    `Idempotency-Key` header: a retry answers with the first top-up."""
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.settle_bill")
+    made = deposits.top_up(
+        deposits.TopUpRequest(
+            bill_id=bill_id,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            **payload.dict(),
+        ),
+        actor=actor,
+    )
+    return Status(201, _top_up_out(made))
+
+
+@router.post("/bills/{bill_id}/deposit/refunds", response=DepositOut, auth=StaffSession())
+def refund_deposit(request: HttpRequest, bill_id: int, payload: DepositRefundIn):
+    """Give back part of the balance to the top-ups' channels, newest first; more than the
+    balance is 422 `exceeds_balance`. Idempotency-Key as for top-ups."""
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.settle_bill")
+    deposits.refund_deposit(
+        bill_id=bill_id,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+        **payload.dict(),
+        actor=actor,
+    )
+    return _deposit_out(_bill(bill_id))
+
+
+@router.post("/bills/{bill_id}/discharge", response=DischargeOut, auth=StaffSession())
+def discharge(request: HttpRequest, bill_id: int, payload: DischargeIn):
+    """Discharge settlement: the unsettled charges settled (with insurance when
+    `use_insurance`), the personal cash drawn from the deposit first, a shortfall paid through
+    `channel` (409 `deposit_insufficient` without one), a surplus refunded to the top-ups'
+    channels. Asking again answers with the same discharge."""
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.settle_bill")
+    done = deposits.settle_at_discharge(
+        deposits.DischargeRequest(
+            bill_id=bill_id,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            **payload.dict(),
+        ),
+        actor=actor,
+    )
+    settlement = done.settlement
+    return {
+        "settlement": _settlement_out(settlement) if settlement else None,
+        "drawn_fen": settlement.deposit_fen if settlement else 0,
+        "refunded_fen": sum(r.amount_fen for r in done.refunds),
+        "refunds": done.refunds,
+        "deposit": _deposit_out(done.account.bill),
+    }
 
 
 def _notice(request: HttpRequest, channel: str) -> HttpResponse:

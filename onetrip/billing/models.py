@@ -165,6 +165,8 @@ class PaymentChannel(models.TextChoices):
     ALIPAY = "alipay", _("Alipay")
     INSURANCE = "insurance", _("Social-security card")
     CREDIT = "credit", _("Pay after treatment")
+    # A discharge settlement whose personal cash the inpatient deposit covered in full.
+    DEPOSIT = "deposit", _("Inpatient deposit")
 
 
 class SettlementStatus(models.TextChoices):
@@ -186,6 +188,9 @@ class Settlement(models.Model):
     fund_fen = models.PositiveIntegerField(_("insurance fund (fen)"), default=0)
     account_fen = models.PositiveIntegerField(_("personal account (fen)"), default=0)
     cash_fen = models.PositiveIntegerField(_("personal cash (fen)"))
+    # The part of the personal cash taken from the inpatient deposit at discharge; the payment
+    # through `channel` is the rest (cash_fen − deposit_fen).
+    deposit_fen = models.PositiveIntegerField(_("from the deposit (fen)"), default=0)
     insurance_quote_id = models.CharField(max_length=60, blank=True)
     insurance_settlement_id = models.CharField(max_length=60, blank=True)
     ebill_id = models.CharField(max_length=60, blank=True)
@@ -206,6 +211,9 @@ class Settlement(models.Model):
             models.CheckConstraint(
                 condition=Q(total_fen=F("fund_fen") + F("account_fen") + F("cash_fen")),
                 name="settlement_split_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_fen__lte=F("cash_fen")), name="settlement_deposit_within_cash"
             ),
             models.UniqueConstraint(
                 fields=["idempotency_scope", "idempotency_key"],
@@ -322,6 +330,8 @@ class Account(models.TextChoices):
     WECHAT = "wechat", _("WeChat Pay clearing")
     ALIPAY = "alipay", _("Alipay clearing")
     CREDIT = "credit", _("Pay-after-treatment debt")
+    # Money patients paid in ahead of charges: owed back to them until discharge draws it.
+    INPATIENT_DEPOSIT = "inpatient_deposit", _("Inpatient deposits held (liability)")
 
 
 class JournalEntry(models.Model):
@@ -383,6 +393,68 @@ class Debt(models.Model):
 
     def __str__(self) -> str:
         return f"debt {self.pk} due {self.due_on}"
+
+
+class DepositAccount(models.Model):
+    """The inpatient deposit (住院预交金) of one admission: the inpatient bill, whose visit number
+    is the admission number. The balance is top-ups minus what discharge drew minus refunds, kept
+    so by a CHECK and moved only by conditional UPDATEs under the row lock (D50)."""
+
+    bill = models.OneToOneField(Bill, on_delete=models.PROTECT, related_name="deposit")
+    topped_up_fen = models.PositiveIntegerField(_("paid in (fen)"), default=0)
+    drawn_fen = models.PositiveIntegerField(_("drawn at discharge (fen)"), default=0)
+    refunded_fen = models.PositiveIntegerField(_("refunded (fen)"), default=0)
+    balance_fen = models.PositiveIntegerField(_("balance (fen)"), default=0)
+    opened_at = models.DateTimeField()
+    # Set by discharge settlement: no top-up is taken after it, and asking again answers with it.
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharge_settlement = models.OneToOneField(
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("inpatient deposit")
+        verbose_name_plural = _("inpatient deposits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    balance_fen=F("topped_up_fen") - F("drawn_fen") - F("refunded_fen"),
+                    balance_fen__gte=0,
+                ),
+                name="deposit_balance_is_topups_less_draws_and_refunds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deposit {self.bill_id}: {self.balance_fen}"
+
+
+class DepositTopUp(models.Model):
+    """One payment into the deposit (交预交金). It is a settlement of no charges whose payment
+    goes through the usual channels, notices, recovery and refunds; the balance grows only when
+    that payment succeeds. `refunded_fen` is what went back to this top-up's channel."""
+
+    account = models.ForeignKey(DepositAccount, on_delete=models.PROTECT, related_name="top_ups")
+    settlement = models.OneToOneField(
+        Settlement, on_delete=models.PROTECT, related_name="deposit_top_up"
+    )
+    amount_fen = models.PositiveIntegerField()
+    refunded_fen = models.PositiveIntegerField(default=0)
+    credited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deposit top-up")
+        verbose_name_plural = _("deposit top-ups")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="deposit_top_up_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=F("amount_fen")),
+                name="deposit_top_up_refund_within_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"top-up {self.pk}: {self.amount_fen}"
 
 
 class ReconciliationRun(models.Model):

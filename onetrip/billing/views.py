@@ -16,10 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from onetrip.billing import seams
-from onetrip.billing.models import Bill, Payment, PaymentChannel, SandboxTrade, SettlementMode
+from onetrip.billing.models import (
+    Bill,
+    Payment,
+    PaymentChannel,
+    SandboxTrade,
+    SettlementMode,
+    VisitKind,
+)
+from onetrip.billing.money import fen_to_yuan
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
-from onetrip.billing.services import charges, payments, settlements
+from onetrip.billing.services import charges, deposits, payments, settlements
 from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
@@ -55,12 +63,17 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
             return redirect(request.path)
         try:
             with refusals_as_http():
-                settlement = settlements.settle_bill(
-                    settlements.SettlementRequest(
-                        bill_id=bill.pk, mode=MODES[place], channel=channel
-                    ),
-                    actor=actor,
-                )
+                if request.POST.get("action") == "top_up":
+                    settlement = _top_up_on_the_phone(request, bill, channel, actor)
+                    if settlement is None:
+                        return redirect(request.path)
+                else:
+                    settlement = settlements.settle_bill(
+                        settlements.SettlementRequest(
+                            bill_id=bill.pk, mode=MODES[place], channel=channel
+                        ),
+                        actor=actor,
+                    )
         except DomainError as exc:  # already settled, a payment waiting, provider refused
             messages.error(request, exc.message)
             return redirect(request.path)
@@ -73,6 +86,9 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
         request,
         "billing/bill.html",
         {
+            "deposit": (
+                deposits.deposit_statement(bill) if bill.visit_kind == VisitKind.INPATIENT else None
+            ),
             "bill": bill,
             "itemised": charges.itemised_bill(bill),
             "settled": settled,
@@ -80,6 +96,24 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
             "channels": ONLINE_CHANNELS,
         },
     )
+
+
+def _top_up_on_the_phone(request: HttpRequest, bill: Bill, channel: str, actor: Actor):
+    """The patient tops up the deposit from the bill page (whole yuan; the form is the edge)."""
+    amount = request.POST.get("amount_yuan", "").strip()
+    if not amount.isdigit() or int(amount) <= 0 or len(amount) > 7:
+        messages.error(request, _("Enter the amount as a whole number of yuan."))
+        return None
+    made = deposits.top_up(
+        deposits.TopUpRequest(
+            bill_id=bill.pk,
+            amount_fen=int(amount) * 100,
+            channel=channel,
+            mode=SettlementMode.INPATIENT_MOBILE,
+        ),
+        actor=actor,
+    )
+    return made.settlement
 
 
 SANDBOXES = {"wechat": wechat_sandbox, "alipay": alipay_sandbox}
@@ -136,6 +170,26 @@ class FullRefundForm(forms.Form):
     )
 
 
+class TopUpForm(forms.Form):
+    amount_fen = forms.IntegerField(label=_("Amount (fen)"), min_value=1)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in deposits.TOP_UP_CHANNELS],
+    )
+    reference = forms.CharField(label=_("Cheque or slip number"), required=False, max_length=64)
+
+
+class DischargeForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel for what the deposit does not cover"),
+        choices=[("", _("Deposit only"))]
+        + [(c.value, c.label) for c in deposits.SHORTFALL_CHANNELS],
+        required=False,
+    )
+    reference = forms.CharField(label=_("Cheque or slip number"), required=False, max_length=64)
+    use_insurance = forms.BooleanField(label=_("Settle with insurance"), required=False)
+
+
 @staff_page("billing.settle_bill")
 def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """Find a visit's bill, settle it through any channel, refund, or text the patient the link
@@ -149,6 +203,7 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         else None
     )
     settle_form, refund_form, full_form = SettleForm(), RefundForm(), FullRefundForm()
+    top_up_form, discharge_form = TopUpForm(), DischargeForm()
     if bill is not None and request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -170,6 +225,28 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 if full_form.is_valid():
                     payments.refund_in_full(**full_form.cleaned_data, actor=actor)
                     return redirect(request.get_full_path())
+            elif action == "top_up":
+                top_up_form = TopUpForm(request.POST)
+                if top_up_form.is_valid():
+                    deposits.top_up(
+                        deposits.TopUpRequest(bill_id=bill.pk, **top_up_form.cleaned_data),
+                        actor=actor,
+                    )
+                    return redirect(request.get_full_path())
+            elif action == "discharge":
+                discharge_form = DischargeForm(request.POST)
+                if discharge_form.is_valid():
+                    done = deposits.settle_at_discharge(
+                        deposits.DischargeRequest(bill_id=bill.pk, **discharge_form.cleaned_data),
+                        actor=actor,
+                    )
+                    returned = sum(refund.amount_fen for refund in done.refunds)
+                    messages.success(
+                        request,
+                        _("Discharge settled; %(amount)s CNY of the deposit went back.")
+                        % {"amount": fen_to_yuan(returned)},
+                    )
+                    return redirect(request.get_full_path())
             elif action == "text_link":
                 link = request.build_absolute_uri(bill_link(bill))
                 with transaction.atomic():
@@ -183,7 +260,12 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 messages.success(request, _("The link was sent to the patient's phone."))
                 return redirect(request.get_full_path())
         except InvalidInput as exc:
-            forms_by_action = {"settle": settle_form, "refund_in_full": full_form}
+            forms_by_action = {
+                "settle": settle_form,
+                "refund_in_full": full_form,
+                "top_up": top_up_form,
+                "discharge": discharge_form,
+            }
             add_domain_errors(forms_by_action.get(action, refund_form), exc)
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -198,5 +280,12 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             "settle_form": settle_form,
             "refund_form": refund_form,
             "full_form": full_form,
+            "deposit": (
+                deposits.deposit_statement(bill)
+                if bill is not None and bill.visit_kind == VisitKind.INPATIENT
+                else None
+            ),
+            "top_up_form": top_up_form,
+            "discharge_form": discharge_form,
         },
     )

@@ -51,6 +51,7 @@ CHANNEL_NAMES = {
     "alipay": "支付宝",
     "insurance": "社保卡",
     "credit": "医后付",
+    "deposit": "预交金",
 }
 
 

@@ -22,6 +22,7 @@ PAYMENT_CHANNELS = {
     "alipay": _("Alipay"),
     "insurance": _("Social-security card"),
     "credit": _("Pay after treatment"),
+    "deposit": _("Inpatient deposit"),
 }
 INSURANCE_TYPES = {"310": _("Employee medical insurance"), "390": _("Resident medical insurance")}
 

@@ -161,6 +161,17 @@ _TEMPLATES = [
         frozenset({"amount", "due"}),
     ),
     MessageTemplate(
+        "deposit_low",
+        "deposit_low",
+        _("Deposit running low"),
+        _(
+            "OneTrip: the inpatient deposit of admission %(admission)s has %(balance)s CNY left "
+            "against %(charges)s CNY of charges not yet settled. Please top up at the cashier or "
+            "on your phone."
+        ),
+        frozenset({"admission", "balance", "charges"}),
+    ),
+    MessageTemplate(
         "billing_link",
         "billing_link",
         _("Your bill"),

@@ -15,6 +15,8 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     # Insurance pays its part through the insurance seam; a zero cash part closes at once.
     PaymentChannel.INSURANCE: CounterChannel(PaymentChannel.INSURANCE, needs_reference=False),
     PaymentChannel.CREDIT: CounterChannel(PaymentChannel.CREDIT, needs_reference=False),
+    # The inpatient deposit covered a discharge's personal cash: a zero payment, closed at once.
+    PaymentChannel.DEPOSIT: CounterChannel(PaymentChannel.DEPOSIT, needs_reference=False),
     PaymentChannel.WECHAT: WeChatPayChannel(),
     PaymentChannel.ALIPAY: AlipayChannel(),
 }

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, VisitKind
+from onetrip.billing.services import deposit_ledger
 from onetrip.billing.services.common import whole_fen
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
@@ -102,6 +103,8 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
         patient_id=patient.pk,
         summary=f"charge {item.code} x{request.quantity} on {bill.visit_reference}",
     )
+    if bill.visit_kind == VisitKind.INPATIENT:
+        deposit_ledger.remind_if_low(bill)
     return charge
 
 

@@ -24,6 +24,7 @@ from onetrip.billing.channels.base import CLOSED, PAID, UNKNOWN, BadNotice, Prov
 from onetrip.billing.models import (
     Account,
     Charge,
+    DepositTopUp,
     Payment,
     PaymentStatus,
     ProviderNotice,
@@ -130,7 +131,10 @@ def reconcile_pending(*, now: dt.datetime | None = None) -> RecoveryReport:
             log.error("payment %s not recovered: %s", payment.out_trade_no, exc.code)
             still_pending += 1
     missing_ebills = Settlement.objects.filter(
-        status=SettlementStatus.SETTLED, ebill_id="", repaid_debt__isnull=True
+        status=SettlementStatus.SETTLED,
+        ebill_id="",
+        repaid_debt__isnull=True,
+        deposit_top_up__isnull=True,  # deposits get no medical e-bill
     ).values_list("pk", flat=True)
     issued = 0
     for settlement_id in list(missing_ebills):
@@ -163,12 +167,13 @@ def refund(
             payment.settlement.status != SettlementStatus.SETTLED
         ):
             raise PaymentRefused(_("Only a paid settlement can be refunded."), code="not_paid")
+        _refuse_deposit_top_up(payment.settlement)
         if amount > payment.amount_fen - payment.refunded_fen:
             raise InvalidInput.field(
                 "amount_fen", _("The refund is larger than what is left to refund."), "exceeds_paid"
             )
         key = (scope if idempotency_key else "", idempotency_key)
-        made = _refund_cash(payment, amount, reason, actor, key=key)
+        made = refund_cash(payment, amount, reason, actor, key=key)
         settlement = payment.settlement
         journal.post(
             settlement,
@@ -212,6 +217,13 @@ def refund_in_full(
         return settlement
     if settlement.status != SettlementStatus.SETTLED:
         raise PaymentRefused(_("Only a paid settlement can be refunded."), code="not_paid")
+    _refuse_deposit_top_up(settlement)
+    if settlement.deposit_fen:
+        # Its deposit part would have to go back to the top-ups, which this does not do (D50).
+        raise PaymentRefused(
+            _("A discharge settlement paid from the deposit cannot be refunded in full here."),
+            code="deposit_drawn",
+        )
     if settlement.insurance_settlement_id:
         seams.insurance_reverse(settlement_id=settlement.insurance_settlement_id, actor=actor)
     with transaction.atomic():
@@ -227,7 +239,7 @@ def refund_in_full(
         settlement.refresh_from_db()  # its e-bill may have been issued since the read
         cash = payment.amount_fen - payment.refunded_fen
         if cash:
-            _refund_cash(payment, cash, reason, actor)
+            refund_cash(payment, cash, reason, actor)
         left = settlement.fund_fen + settlement.account_fen + cash
         journal.post(
             settlement,
@@ -258,6 +270,15 @@ def refund_in_full(
     return settlement
 
 
+def _refuse_deposit_top_up(settlement: Settlement) -> None:
+    """A top-up is the patient's money held, not a fee: it goes back through the deposit (which
+    keeps its balance and the liability right), never through a fee refund."""
+    if DepositTopUp.objects.filter(settlement=settlement).exists():
+        raise PaymentRefused(
+            _("A deposit top-up is refunded from the deposit balance."), code="deposit_top_up"
+        )
+
+
 def _check_reason(reason: str) -> None:
     if not reason.strip() or len(reason) > 200:
         raise InvalidInput.field("reason", _("Give a reason for the refund."))
@@ -275,7 +296,7 @@ def _locked_payment(settlement_id: int) -> Payment:
     return payment
 
 
-def _refund_cash(
+def refund_cash(
     payment: Payment, amount: int, reason: str, actor: Actor, *, key: tuple[str, str] = ("", "")
 ) -> Refund:
     """The provider's refund back to the original order, under the payment's row lock. The

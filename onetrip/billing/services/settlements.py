@@ -32,7 +32,7 @@ from onetrip.billing.models import (
     SettlementMode,
     SettlementStatus,
 )
-from onetrip.billing.services import credit, journal, sources
+from onetrip.billing.services import credit, deposit_ledger, journal, sources
 from onetrip.billing.services.common import check_key, idempotency_scope
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
@@ -50,6 +50,8 @@ CLEARING_ACCOUNTS = {
     PaymentChannel.ALIPAY: Account.ALIPAY,
     PaymentChannel.INSURANCE: Account.PERSONAL_ACCOUNT,
     PaymentChannel.CREDIT: Account.CREDIT,
+    # Only ever a zero payment: the deposit's part is posted from the liability itself.
+    PaymentChannel.DEPOSIT: Account.INPATIENT_DEPOSIT,
 }
 
 
@@ -66,6 +68,9 @@ class SettlementRequest:
     reference: str = ""  # cheque number, POS slip number
     clinic_id: int | None = None
     idempotency_key: str = ""
+    # Discharge settlement only (`deposits.settle_at_discharge`): the personal cash is taken
+    # from the inpatient deposit first and `channel` pays what it does not cover.
+    from_deposit: bool = False
 
 
 def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
@@ -90,6 +95,14 @@ def _validate(request: SettlementRequest) -> None:
     if request.mode not in SettlementMode.values:
         raise InvalidInput.field("mode", _("Choose a settlement mode."))
     if request.channel not in PaymentChannel.values:
+        raise InvalidInput.field("channel", _("Choose a payment channel."))
+    if request.from_deposit != (request.mode == SettlementMode.DISCHARGE):
+        raise InvalidInput.field(
+            "mode",
+            _("Discharge settlement draws on the deposit: settle the discharge."),
+            "discharge",
+        )
+    if request.channel == PaymentChannel.DEPOSIT and not request.from_deposit:
         raise InvalidInput.field("channel", _("Choose a payment channel."))
     if (request.channel == PaymentChannel.CREDIT) != (request.mode == SettlementMode.PAY_LATER):
         raise InvalidInput.field(
@@ -143,12 +156,23 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         raise PaymentRefused(_("This bill is already settled."), code="already_settled")
     total = sum(charge.amount_fen for charge in charges)
     split = _insurance_split(request, bill, charges, total, actor)
-    if request.channel == PaymentChannel.INSURANCE and split.cash_fen:
+    deposit_fen = 0
+    if request.from_deposit:
+        deposit = deposit_ledger.locked_account(bill)
+        deposit_fen = min(deposit.balance_fen, split.cash_fen)
+        deposit_ledger.draw(deposit, deposit_fen)
+    to_pay = split.cash_fen - deposit_fen
+    if request.channel == PaymentChannel.DEPOSIT and to_pay:
+        raise deposit_ledger.DepositRefused(
+            _("The deposit does not cover the personal cash part; choose a channel for the rest."),
+            code="deposit_insufficient",
+        )
+    if request.channel == PaymentChannel.INSURANCE and to_pay:
         raise InvalidInput.field(
             "channel", _("The personal cash part needs another channel."), "cash_left"
         )
     if request.channel == PaymentChannel.CREDIT:
-        credit.check_eligible(bill.patient, split.cash_fen, insured=bool(split.quote_id))
+        credit.check_eligible(bill.patient, to_pay, insured=bool(split.quote_id))
     now = clock.now()
     settlement = Settlement.objects.create(
         bill=bill,
@@ -159,6 +183,7 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         fund_fen=split.fund_fen,
         account_fen=split.account_fen,
         cash_fen=split.cash_fen,
+        deposit_fen=deposit_fen,
         insurance_quote_id=split.quote_id,
         clinic_id=request.clinic_id,
         started_at=now,
@@ -169,19 +194,31 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
     Charge.objects.filter(pk__in=[c.pk for c in charges], settlement__isnull=True).update(
         settlement=settlement
     )
-    payment = _open_payment(settlement, request.reference, now)
     audit.record(
         actor,
         AuditAction.CREATE,
         settlement,
         patient_id=bill.patient_id,
         summary=f"settlement {request.mode} via {request.channel}: {total} fen",
-        changes={"fund": split.fund_fen, "account": split.account_fen, "cash": split.cash_fen},
+        changes={
+            "fund": split.fund_fen,
+            "account": split.account_fen,
+            "cash": split.cash_fen,
+            "deposit": deposit_fen,
+        },
     )
-    if not adapter_for(request.channel).asynchronous or payment.amount_fen == 0:
-        _complete(payment, ProviderOrder(payment.out_trade_no, PAID, request.reference), actor)
-        settlement.refresh_from_db()
+    take_payment(settlement, request.reference, actor=actor)
     return settlement
+
+
+def take_payment(settlement: Settlement, reference: str, *, actor: Actor) -> Payment:
+    """Open the settlement's payment; a counter channel, or nothing left to pay, completes it
+    at once, the providers' channels when they confirm."""
+    payment = _open_payment(settlement, reference, settlement.started_at)
+    if not adapter_for(settlement.channel).asynchronous or payment.amount_fen == 0:
+        _complete(payment, ProviderOrder(payment.out_trade_no, PAID, reference), actor)
+        settlement.refresh_from_db()
+    return payment
 
 
 def _insurance_split(request, bill, charges, total, actor) -> seams.InsuranceSplit:
@@ -194,7 +231,7 @@ def _open_payment(settlement: Settlement, reference: str, now: dt.datetime) -> P
     payment = Payment.objects.create(
         settlement=settlement,
         channel=settlement.channel,
-        amount_fen=settlement.cash_fen,
+        amount_fen=settlement.cash_fen - settlement.deposit_fen,
         status=PaymentStatus.PENDING,
         out_trade_no=f"OT{now:%Y%m%d}{settlement.pk:010d}",
         reference=reference,
@@ -323,13 +360,18 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         return False
     settlement = payment.settlement  # read with the payment, under its row lock
     repaid = Debt.objects.filter(repayment=settlement).first()
+    top_up = deposit_ledger.top_up_of(settlement)
     if settlement.insurance_quote_id:
         split = seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
         settlement.insurance_settlement_id = split.quote_id
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_at = now
     settlement.save(update_fields=["status", "settled_at", "insurance_settlement_id"])
-    _post_settlement(settlement, repays_debt=repaid is not None)
+    if top_up is not None:
+        clearing = CLEARING_ACCOUNTS[settlement.channel]
+        deposit_ledger.credit_top_up(top_up, settlement, clearing=clearing)
+    else:
+        _post_settlement(settlement, repays_debt=repaid is not None)
     audit.record(
         actor,
         AuditAction.UPDATE,
@@ -341,10 +383,10 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     sources.run_paid_follow_ups(settlement.pk, actor=actor)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
-    if repaid is None:
-        transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
-    else:
+    if repaid is not None:
         credit.mark_repaid(repaid)
+    elif top_up is None:  # a deposit is not a fee: its receipt is not a medical e-bill
+        transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
     return True
 
 
@@ -363,7 +405,8 @@ def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
         [
             (Account.INSURANCE_RECEIVABLE, settlement.fund_fen, 0),
             (Account.PERSONAL_ACCOUNT, settlement.account_fen, 0),
-            (clearing, settlement.cash_fen, 0),
+            (Account.INPATIENT_DEPOSIT, settlement.deposit_fen, 0),
+            (clearing, settlement.cash_fen - settlement.deposit_fen, 0),
             (Account.REVENUE, 0, settlement.total_fen),
         ],
     )
@@ -392,6 +435,8 @@ def close_payment(payment: Payment, *, actor: Actor = SYSTEM) -> bool:
         Settlement.objects.filter(pk=settlement.pk).update(status=SettlementStatus.CANCELLED)
         Charge.objects.filter(settlement=settlement).update(settlement=None)
         Debt.objects.filter(repayment=settlement).update(repayment=None)
+        if settlement.deposit_fen:
+            deposit_ledger.release_discharge(settlement)
         audit.record(
             actor,
             AuditAction.UPDATE,

@@ -90,3 +90,12 @@ def bill(catalogue, patient, tertiary, cashier):
             actor=cashier,
         )
     return charge.bill
+
+
+@pytest.fixture
+def inpatient_bill(catalogue, patient, tertiary, cashier):
+    """Admission ZY20261123001: a CT 180.00 + 2 × amoxicillin 12.50 = 205.00 CNY, unsettled."""
+    from onetrip.billing.tests.helpers import charge_inpatient
+
+    charge_inpatient(patient, tertiary, cashier, code="EX-CT", key="zy-1")
+    return charge_inpatient(patient, tertiary, cashier, code="DR-AMX", quantity=2, key="zy-2").bill

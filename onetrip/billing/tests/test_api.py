@@ -129,3 +129,78 @@ def test_a_full_refund_through_the_api_answers_the_same_when_asked_again(desk, b
     assert Refund.objects.get().amount_fen == 21500
     unpaid = post(desk, "/api/billing/settlements/999999/full-refund", {"reason": "x"})
     assert unpaid.status_code == 404
+
+
+# --- inpatient deposit (D50) -------------------------------------------------------------------
+
+
+def test_top_up_read_and_discharge_through_the_api(desk, inpatient_bill, clock):
+    base = f"/api/billing/bills/{inpatient_bill.pk}"
+    first = post(
+        desk,
+        f"{base}/deposit/top-ups",
+        {"amount_fen": 50_000, "channel": "cash"},
+        HTTP_IDEMPOTENCY_KEY="zy-1",
+    )
+    again = post(
+        desk,
+        f"{base}/deposit/top-ups",
+        {"amount_fen": 50_000, "channel": "cash"},
+        HTTP_IDEMPOTENCY_KEY="zy-1",
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["credited"] is True
+
+    read = desk.get(f"{base}/deposit").json()
+    assert (read["balance_fen"], read["outstanding_fen"], len(read["top_ups"])) == (
+        50_000,
+        20_500,
+        1,
+    )
+
+    done = post(desk, f"{base}/discharge", {})
+    assert done.status_code == 200
+    body = done.json()
+    assert (body["drawn_fen"], body["refunded_fen"]) == (20_500, 29_500)
+    assert body["settlement"]["channel"] == "deposit"
+    assert body["deposit"]["balance_fen"] == 0
+    assert body["deposit"]["discharged"] is True
+    assert (
+        post(desk, f"{base}/discharge", {}).json()["settlement"]["id"] == (body["settlement"]["id"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [(-1, "negative"), (0, "negative"), (1.5, "not_integer"), ("10", "not_integer")],
+)
+def test_bad_top_up_amounts_are_422_and_change_nothing(desk, inpatient_bill, amount, code):
+    response = post(
+        desk,
+        f"/api/billing/bills/{inpatient_bill.pk}/deposit/top-ups",
+        {"amount_fen": amount, "channel": "cash"},
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert (response.json()["errors"][0]["field"], response.json()["errors"][0]["code"]) == (
+        "amount_fen",
+        code,
+    )
+    assert not Settlement.objects.exists()
+
+
+def test_deposit_problems_carry_machine_codes(desk, bill, inpatient_bill, clock):
+    outpatient = post(
+        desk,
+        f"/api/billing/bills/{bill.pk}/deposit/top-ups",
+        {"amount_fen": 100, "channel": "cash"},
+    )
+    assert (outpatient.status_code, outpatient.json()["code"]) == (409, "not_inpatient")
+    base = f"/api/billing/bills/{inpatient_bill.pk}"
+    post(desk, f"{base}/deposit/top-ups", {"amount_fen": 10_000, "channel": "cash"})
+    short = post(desk, f"{base}/discharge", {})
+    assert (short.status_code, short.json()["code"]) == (409, "deposit_insufficient")
+    too_much = post(desk, f"{base}/deposit/refunds", {"amount_fen": 10_001, "reason": "x"})
+    assert (too_much.status_code, too_much.json()["errors"][0]["code"]) == (422, "exceeds_balance")
+    assert desk.get("/api/billing/bills/999999/deposit").status_code == 404

@@ -124,7 +124,7 @@ def test_a_crash_after_2208_is_finished_by_asking_again(paid_insured, cashier, m
     def crash(*args, **kwargs):
         raise RuntimeError("killed after the platform reversed, before our refund committed")
 
-    monkeypatch.setattr(payments, "_refund_cash", crash)
+    monkeypatch.setattr(payments, "refund_cash", crash)
     with pytest.raises(RuntimeError):
         payments.refund_in_full(settlement_id=paid_insured.pk, reason="退费", actor=cashier)
     monkeypatch.undo()

@@ -102,3 +102,34 @@ def test_the_cashier_desk_refunds_in_full_and_can_put_the_charges_back(
     assert charges.itemised_bill(bill).outstanding_fen == 21500  # back on the bill
     client.post(desk, {"action": "settle", "mode": "window", "channel": "cash"})
     assert Settlement.objects.filter(status="settled").count() == 1
+
+
+def test_the_desk_tops_up_the_deposit_and_settles_the_discharge(
+    client, inpatient_bill, cashier, clock
+):
+    client.force_login(cashier.user)
+    desk = f"/staff/billing/desk/?visit={inpatient_bill.visit_reference}"
+    client.post(desk, {"action": "top_up", "amount_fen": "50000", "channel": "cash"})
+    page = client.get(desk).content.decode()
+    assert 'id="deposit-balance">¥500.00' in page
+    client.post(desk, {"action": "discharge", "channel": ""})
+    page = client.get(desk).content.decode()
+    assert 'id="deposit-balance">¥0.00' in page
+    assert Settlement.objects.get(mode="discharge").deposit_fen == 20_500
+    refused = client.post(desk, {"action": "top_up", "amount_fen": "-5", "channel": "cash"})
+    assert refused.status_code == 200  # the form's own error, nothing written
+    assert Settlement.objects.filter(mode="inpatient_deposit").count() == 1
+
+
+def test_the_phone_bill_of_an_admission_tops_up_through_the_wechat_sandbox(
+    client, inpatient_bill, clock
+):
+    page = client.get(bill_link(inpatient_bill)).content.decode()
+    assert 'id="deposit-balance">¥0.00' in page
+    to_cashier = client.post(
+        bill_link(inpatient_bill), {"action": "top_up", "amount_yuan": "300", "channel": "wechat"}
+    )
+    client.post(to_cashier["Location"], {"return_to": bill_link(inpatient_bill)})
+    page = client.get(bill_link(inpatient_bill)).content.decode()
+    assert 'id="deposit-balance">¥300.00' in page
+    assert Settlement.objects.get().mode == "inpatient_mobile"
