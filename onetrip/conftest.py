@@ -10,7 +10,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connections
+from django.utils import translation
 
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import Institution, InstitutionLevel, StaffProfile
@@ -22,6 +24,14 @@ from onetrip.identity.models import Patient
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
 STAFF_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a page request leaves its language active in
+    the thread (LocaleMiddleware does not reset it), which would leak into the next test."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from onetrip.billing.services.sources import FeeNotPriced
+from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
@@ -114,6 +116,11 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
     session = appointment.session
     deadline = booking.cancel_deadline(appointment.visit_date, session_policy(session))
     is_live = appointment.status in (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
+    fee = (
+        booking.registration_fee(appointment)
+        if appointment.status == AppointmentStatus.HELD
+        else None
+    )
     return {
         "id": appointment.pk,
         "number": appointment.booking_number,
@@ -134,6 +141,8 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "is_live": is_live,
         "cancel_until": deadline,
         "may_cancel": is_live and now <= deadline,
+        "held_until": appointment.held_until,
+        "pay_url": bill_link(fee.bill) if fee is not None and not fee.paid else "",
     }
 
 
@@ -324,11 +333,12 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
                         patient_id=form.cleaned_data["patient"],
                         slot_id=slot.pk,
                         channel=APP,
+                        hold="pay_now" in request.POST,
                         idempotency_key=form.cleaned_data["key"],
                     ),
                     actor=actor,
                 )
-            except (booking.BookingRefused, InvalidInput) as exc:
+            except (booking.BookingRefused, FeeNotPriced, InvalidInput) as exc:
                 _show_refusal(request, exc)
                 return redirect("patient-book-confirm", slot_id=slot.pk)
             return redirect("patient-appointment", appointment_id=appointment.pk)
@@ -348,6 +358,8 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
         "window": queries.visit_window(slot.starts_at, slot.ends_at),
         "session": session,
         "fee": _yuan(session.fee_fen),
+        "pay_online": session.fee_fen > 0,
+        "hold_minutes": session_policy(session).hold_minutes,
         "remaining": remaining,
         "opens_at": _opens_at(session, now),
         "form": form,

@@ -107,6 +107,28 @@ def test_submitting_the_same_confirmation_twice_books_once(patient_client, patie
     assert sum(SlotPool.objects.filter(slot=slot).values_list("booked", flat=True)) == 1
 
 
+def test_a_patient_books_and_pays_the_fee_on_the_phone(patient_client, patient_actor, sessions):
+    _actor, patient = patient_actor
+    slot = first_slot(session_on(sessions, 1))
+    page = patient_client.get(f"/p/book/slots/{slot.pk}/").content.decode()
+    assert "Book and pay the ¥50.00 fee now" in page
+
+    made = patient_client.post(
+        f"/p/book/slots/{slot.pk}/", {"patient": patient.pk, "key": key_of(page), "pay_now": "1"}
+    )
+    held = patient_client.get(made["Location"]).content.decode()
+    assert "Pay the ¥50.00 registration fee by 09:45 to keep this booking." in held
+    pay_url = re.search(r'href="(/p/bills/[^"]+)"', held).group(1)
+
+    to_cashier = patient_client.post(pay_url, {"channel": "wechat"})
+    patient_client.post(to_cashier["Location"], {"return_to": pay_url})
+
+    booked = patient_client.get(made["Location"]).content.decode()
+    assert "<h1>Booked</h1>" in booked
+    assert "registration fee by" not in booked
+    assert Appointment.objects.get().status == "booked"
+
+
 def test_a_refused_booking_shows_its_message_and_writes_nothing(
     patient_client, patient_actor, sessions
 ):
