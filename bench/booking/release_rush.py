@@ -145,12 +145,16 @@ def main() -> None:
 
 def reset_bookings() -> None:
     """Forget every booking: the benchmark database only (common.setup_django checks the
-    name). Audit and SMS rows written by bookings go too, so every run starts equal."""
+    name). Audit rows, domain events and notices written by bookings go too, so every run
+    starts equal."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM scheduling_waitlistentry")
         cursor.execute("DELETE FROM scheduling_appointment")
         cursor.execute("DELETE FROM core_auditevent WHERE object_type = 'scheduling.appointment'")
-        cursor.execute("DELETE FROM notifications_smsmessage")
+        cursor.execute("DELETE FROM core_domainevent")
+        cursor.execute("DELETE FROM notifications_deliveryattempt")
+        cursor.execute("DELETE FROM notifications_sandboxmessage")
+        cursor.execute("DELETE FROM notifications_notification")
         cursor.execute("DELETE FROM identity_patientaffiliation WHERE reason = 'appointment'")
         cursor.execute("DELETE FROM django_session")
         cursor.execute("UPDATE scheduling_slotpool SET booked = 0 WHERE booked <> 0")
@@ -159,7 +163,8 @@ def reset_bookings() -> None:
             "scheduling_slotpool",
             "scheduling_appointment",
             "core_auditevent",
-            "notifications_smsmessage",
+            "core_domainevent",
+            "notifications_notification",
             "identity_patientaffiliation",
             "django_session",
         ):

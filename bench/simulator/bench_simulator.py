@@ -5,6 +5,11 @@ the services, with a baseline from the same run (a bare loop of the cheapest ser
     bench/simulator/bench_simulator.py seed                  # migrate + load_demo, once
     bench/simulator/bench_simulator.py run --runs 3          # each run on a fresh copy
     bench/simulator/bench_simulator.py run --runs 1 --profile var/bench-simulator/sim.prof
+    bench/simulator/bench_simulator.py run --runs 3 --floor  # + the SQL floor (below)
+
+The SQL floor: every statement the run sent to SQLite is recorded and replayed, in order, with
+the same parameters, by the bare `sqlite3` module on another fresh copy of the seed: the time
+any implementation issuing these statements would need, with no Python above the driver.
 
 Each run is a process of its own on a copy of the seeded database, so every run starts from the
 same data. The machine may be shared: CPU seconds of the process are reported beside wall time.
@@ -15,7 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -71,16 +78,21 @@ def one(args) -> None:
     from onetrip.simulator.engine import Mix, simulate
 
     statements = 0
+    recorded: list[tuple[str, object, bool]] = []
 
     def count(execute, sql, params, many, context):
         nonlocal statements
         statements += 1
+        if args.record:
+            recorded.append((sql, list(params) if many else params, many))
         return execute(sql, params, many, context)
 
     # Baseline: the cheapest service call, viewing a patient at the window (one read, one audit
-    # row), in one transaction as the simulator's days are.
-    with transaction.atomic():
+    # row), in one transaction as the simulator's days are. The cast it needs is recorded for
+    # the floor's replay; the baseline itself is rolled back, so it is not.
+    with connection.execute_wrapper(count), transaction.atomic():
         places = assemble()
+    statements = 0
     tertiary = min(places.values(), key=lambda p: p.institution_id)
     patients = list(
         PatientAffiliation.objects.filter(institution_id=tertiary.institution_id)
@@ -107,6 +119,9 @@ def one(args) -> None:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
+    if args.record:
+        with open(args.record, "wb") as out:
+            pickle.dump(recorded, out)
     say(
         json.dumps(
             {
@@ -123,6 +138,48 @@ def one(args) -> None:
     )
 
 
+def replay(statements_file: Path) -> dict:
+    """The SQL floor: the run's statements through the bare driver on a fresh copy of the seed,
+    in one transaction (the simulator's days are one transaction each; commits are not the
+    cost here). Returns wall and CPU seconds."""
+    from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+    with open(statements_file, "rb") as recorded:
+        statements = pickle.load(recorded)
+    db = WORK / "floor.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(PRISTINE, db)
+    # Transactions and connection settings are the replay's own: one transaction in all.
+    prepared = [
+        (FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%"), params, many)
+        for sql, params, many in statements
+        if not sql.lstrip().upper().startswith(("BEGIN", "PRAGMA"))
+    ]
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")
+    wall, cpu = time.perf_counter(), time.process_time()
+    failed = 0
+    connection.execute("BEGIN")
+    for sql, params, many in prepared:
+        try:
+            if many:
+                connection.executemany(sql, params)
+            else:
+                connection.execute(sql, params or ()).fetchall()
+        except sqlite3.Error:
+            failed += 1  # the run's refusals (a constraint that said no) fail again here
+    connection.execute("COMMIT")
+    result = {
+        "floor_wall_s": time.perf_counter() - wall,
+        "floor_cpu_s": time.process_time() - cpu,
+        "floor_statements": len(prepared),
+        "floor_failed": failed,
+    }
+    connection.close()
+    return result
+
+
 def run(args) -> None:
     if not PRISTINE.exists():
         sys.exit("seed first: bench/simulator/bench_simulator.py seed")
@@ -136,10 +193,22 @@ def run(args) -> None:
         command += ["--seed", str(args.seed), "--episodes-per-day", str(args.episodes_per_day)]
         if args.profile:
             command += ["--profile", args.profile]
+        statements_file = WORK / "statements.pickle"
+        if args.floor:
+            command += ["--record", str(statements_file)]
         load = os.getloadavg()[0]
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
         result["load"] = load
+        if args.floor:
+            result.update(replay(statements_file))
+            floor_rate = result["episodes"] / result["floor_wall_s"]
+            say(
+                f"run {number}: SQL floor {result['floor_wall_s']:.2f} s wall, "
+                f"{result['floor_cpu_s']:.2f} s CPU for {result['floor_statements']} statements "
+                f"({result['floor_failed']} refused, as in the run): "
+                f"at most {floor_rate:.0f} episodes/s with these statements"
+            )
         results.append(result)
         rate = result["episodes"] / result["run_wall_s"]
         cpu_rate = result["episodes"] / result["run_cpu_s"]
@@ -160,6 +229,9 @@ def run(args) -> None:
         f"{statistics.median(cpu_rates):.1f} episodes per CPU second, "
         f"baseline {statistics.median(baselines):.0f} calls/s"
     )
+    if args.floor:
+        floors = [r["episodes"] / r["floor_wall_s"] for r in results]
+        say(f"median SQL floor: at most {statistics.median(floors):.0f} episodes/s")
     say(json.dumps(results[-1]["counts"], indent=1, sort_keys=True))
 
 
@@ -176,8 +248,10 @@ def main() -> None:
         sub.add_argument("--profile", default="")
         if name == "run":
             sub.add_argument("--runs", type=int, default=3)
+            sub.add_argument("--floor", action="store_true", help="also replay the run's SQL")
         else:
             sub.add_argument("--db", required=True)
+            sub.add_argument("--record", default="", help="pickle every statement here")
     args = parser.parse_args()
     {"seed": seed, "run": run, "one": one}[args.command](args)
 

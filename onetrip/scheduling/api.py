@@ -28,6 +28,7 @@ from onetrip.scheduling import queries
 from onetrip.scheduling.api_keys import ApiKeyAuth
 from onetrip.scheduling.models import (
     Appointment,
+    AppointmentStatus,
     BookingChannel,
     ClinicSession,
     PriorityClass,
@@ -244,12 +245,12 @@ def appointment_out(appointment: Appointment) -> dict:
     }
 
 
-def _confirmation(appointment: Appointment) -> dict:
+def _confirmation(appointment: Appointment, *, with_fee: bool = True) -> dict:
     # Read back with its details so a first answer and a retried one are the same body.
     answer = appointment_out(
         queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
     )
-    fee = booking.registration_fee(appointment)
+    fee = booking.registration_fee(appointment) if with_fee else None
     if fee is not None:
         answer["registration_fee"] = {
             "bill_id": fee.bill.pk,
@@ -397,7 +398,9 @@ def book(request: HttpRequest, payload: AppointmentIn):
         ),
         actor=actor,
     )
-    return Status(201, _confirmation(appointment))
+    # Only a hold has a fee to pay: a booking's answer stays one read on the hot path.
+    held = appointment.status == AppointmentStatus.HELD
+    return Status(201, _confirmation(appointment, with_fee=held))
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, auth=SIGNED_IN)
