@@ -36,12 +36,18 @@ from onetrip.notifications import services as notifications
 
 LINK_SALT = "billing.bill-link"
 MODES = {"phone": SettlementMode.MOBILE, "kiosk": SettlementMode.KIOSK}
+# An admission's charges paid on the phone count as inpatient mobile settlement (R-PAY-1).
+INPATIENT_MODES = {"phone": SettlementMode.INPATIENT_MOBILE, "kiosk": SettlementMode.KIOSK}
 ONLINE_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
 
 
 def bill_link(bill: Bill, *, place: str = "phone") -> str:
     token = signing.dumps(bill.pk, salt=LINK_SALT)
     return reverse("billing-bill" if place == "phone" else "billing-kiosk-bill", args=[token])
+
+
+def _mode(bill: Bill, place: str) -> str:
+    return (INPATIENT_MODES if bill.visit_kind == VisitKind.INPATIENT else MODES)[place]
 
 
 def _bill_from(token: str) -> Bill:
@@ -70,7 +76,7 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
                 else:
                     settlement = settlements.settle_bill(
                         settlements.SettlementRequest(
-                            bill_id=bill.pk, mode=MODES[place], channel=channel
+                            bill_id=bill.pk, mode=_mode(bill, place), channel=channel
                         ),
                         actor=actor,
                     )

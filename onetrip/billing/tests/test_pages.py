@@ -133,3 +133,14 @@ def test_the_phone_bill_of_an_admission_tops_up_through_the_wechat_sandbox(
     page = client.get(bill_link(inpatient_bill)).content.decode()
     assert 'id="deposit-balance">¥300.00' in page
     assert Settlement.objects.get().mode == "inpatient_mobile"
+
+
+def test_an_admission_paid_on_the_phone_counts_as_inpatient_mobile(client, inpatient_bill, clock):
+    to_cashier = client.post(bill_link(inpatient_bill), {"channel": "alipay"})
+    client.post(to_cashier["Location"], {"return_to": bill_link(inpatient_bill)})
+    settled = Settlement.objects.get()
+    assert (settled.mode, settled.status, settled.total_fen) == (
+        "inpatient_mobile",
+        "settled",
+        20500,
+    )
