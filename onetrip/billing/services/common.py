@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.billing.channels import adapter_for
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import InvalidInput
 
@@ -32,3 +33,13 @@ def idempotency_scope(actor: Actor) -> str:
 def check_key(key: str) -> None:
     if len(key) > 100:
         raise InvalidInput.field("idempotency_key", _("The key is too long."))
+
+
+def check_reference(channel: str, reference: str) -> None:
+    """A cheque or a card slip is paid against its number, which the cashier must enter."""
+    if channel and adapter_for(channel).needs_reference and not reference.strip():
+        raise InvalidInput.field(
+            "reference", _("Enter the cheque or card slip number."), "reference_required"
+        )
+    if len(reference) > 64:
+        raise InvalidInput.field("reference", _("This value is too long."))

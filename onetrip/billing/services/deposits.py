@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing import domain_events
-from onetrip.billing.channels import adapter_for
 from onetrip.billing.models import (
     Bill,
     DepositAccount,
@@ -37,7 +36,12 @@ from onetrip.billing.models import (
     VisitKind,
 )
 from onetrip.billing.services import deposit_ledger, payments, settlements
-from onetrip.billing.services.common import check_key, idempotency_scope, whole_fen
+from onetrip.billing.services.common import (
+    check_key,
+    check_reference,
+    idempotency_scope,
+    whole_fen,
+)
 from onetrip.billing.services.deposit_ledger import DepositRefused
 from onetrip.billing.services.settlements import CLEARING_ACCOUNTS, PaymentRefused
 from onetrip.core import audit, clock
@@ -114,12 +118,7 @@ def top_up(request: TopUpRequest, *, actor: Actor) -> DepositTopUp:
         raise InvalidInput.field("channel", _("Choose a payment channel."))
     if request.mode not in TOP_UP_MODES:
         raise InvalidInput.field("mode", _("Choose a settlement mode."))
-    if adapter_for(request.channel).needs_reference and not request.reference.strip():
-        raise InvalidInput.field(
-            "reference", _("Enter the cheque or card slip number."), "reference_required"
-        )
-    if len(request.reference) > 64:
-        raise InvalidInput.field("reference", _("This value is too long."))
+    check_reference(request.channel, request.reference)
     check_key(request.idempotency_key)
     scope = idempotency_scope(actor)
     if request.idempotency_key:
@@ -304,13 +303,7 @@ def settle_at_discharge(request: DischargeRequest, *, actor: Actor) -> Discharge
     again (a double click, a retry) answers with the discharge already made."""
     if request.channel and request.channel not in SHORTFALL_CHANNELS:
         raise InvalidInput.field("channel", _("Choose a payment channel."))
-    needs_reference = request.channel and adapter_for(request.channel).needs_reference
-    if needs_reference and not request.reference.strip():
-        raise InvalidInput.field(
-            "reference", _("Enter the cheque or card slip number."), "reference_required"
-        )
-    if len(request.reference) > 64:
-        raise InvalidInput.field("reference", _("This value is too long."))
+    check_reference(request.channel, request.reference)
     check_key(request.idempotency_key)
     with transaction.atomic():
         bill = _locked_bill(request.bill_id)

@@ -33,7 +33,7 @@ from onetrip.billing.models import (
     SettlementStatus,
 )
 from onetrip.billing.services import credit, deposit_ledger, journal, sources
-from onetrip.billing.services.common import check_key, idempotency_scope
+from onetrip.billing.services.common import check_key, check_reference, idempotency_scope
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
@@ -108,12 +108,7 @@ def _validate(request: SettlementRequest) -> None:
         raise InvalidInput.field(
             "channel", _("Pay after treatment is its own mode and channel."), "pay_later"
         )
-    if adapter_for(request.channel).needs_reference and not request.reference.strip():
-        raise InvalidInput.field(
-            "reference", _("Enter the cheque or card slip number."), "reference_required"
-        )
-    if len(request.reference) > 64:
-        raise InvalidInput.field("reference", _("This value is too long."))
+    check_reference(request.channel, request.reference)
     check_key(request.idempotency_key)
 
 
