@@ -63,3 +63,41 @@ def test_a_patient_books_a_time_on_a_phone(phone_page, patient_actor, sessions, 
     fits_the_screen = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert fits_the_screen
     page.screenshot(path=str(ARTIFACTS / "booking-phone.png"), full_page=True)
+
+
+def test_a_patient_books_and_pays_the_fee_with_wechat_on_a_phone(
+    phone_page, patient_actor, sessions
+):
+    """Issue 4 item 3 with R-PAY-1/2: the time is held while the patient pays the registration
+    fee through the WeChat Pay sandbox; the paid fee confirms the booking."""
+    page = phone_page
+    _actor, patient = patient_actor
+    session = session_on(sessions, 1)
+    chosen = next(
+        view for view in availability.session_slots(session, "app", NOW) if view.remaining
+    )
+
+    sign_in(page, patient.phone)
+    page.goto(f"/p/book/slots/{chosen.slot_id}/")
+    page.click("#book-and-pay")
+    page.wait_for_url("**/p/appointments/*")
+    held_page = page.url
+    appointment = Appointment.objects.get()
+    assert appointment.status == "held"
+    assert "¥50.00" in page.inner_text(".notice")
+    page.screenshot(path=str(ARTIFACTS / "booking-phone-held.png"), full_page=True)
+
+    page.click("a.pay-fee")
+    page.click("button[value=wechat]")
+    page.wait_for_url("**/sandbox/wechat/cashier/**")
+    assert page.inner_text("#cashier-amount") == "¥50.00"
+    page.click("button[type=submit]")
+    page.wait_for_selector(".paid")
+
+    page.goto(held_page)
+    assert page.locator("a.pay-fee").count() == 0
+    assert page.locator(".booking-number strong").inner_text() == appointment.booking_number
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert delivered().filter(phone=patient.phone, purpose="appointment_booked").exists()
+    page.screenshot(path=str(ARTIFACTS / "booking-phone-paid.png"), full_page=True)
