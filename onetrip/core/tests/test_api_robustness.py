@@ -90,3 +90,42 @@ def test_a_refusal_is_a_problem_document_with_a_field(superuser_client):
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     assert any("patient_id" in str(error.get("field")) for error in response.json()["errors"])
+
+
+FHIR_READS = [
+    "/fhir/Schedule?actor=Practitioner/x&date=tomorrow",
+    "/fhir/Schedule/abc",
+    "/fhir/Slot?schedule=Schedule/%27&start=ge2026-13-40&_count=-5",
+    "/fhir/Slot/99999999999999999999",
+    "/fhir/Appointment?patient=Patient/x&date=bad",
+    "/fhir/Appointment/../../etc",
+    "/fhir/Patient?identifier=|&birthdate=1990-02-31",
+    "/fhir/Patient/%00",
+    "/fhir/DiagnosticReport?patient=Patient/x&date=lt",
+    "/fhir/DiagnosticReport/x",
+    "/fhir/Observation/x",
+]
+FHIR_OPERATIONS = ["Appointment/$find", "Appointment/$hold", "Appointment/$book", "Patient/$match"]
+FHIR_BODIES = [
+    "{not json",
+    "[]",
+    '{"resourceType": "Patient"}',
+    '{"resourceType": "Parameters", "parameter": "x"}',
+    '{"resourceType": "Parameters", "parameter": [{"name": "slot", "valueReference": 5}]}',
+    '{"resourceType": "Parameters", "parameter": [{"name": "start", "valueDateTime": "x"}]}',
+]
+
+
+def test_fhir_answers_bad_input_with_an_operation_outcome(superuser_client, clock):
+    for url in FHIR_READS:
+        response = superuser_client.get(url)
+        assert response.status_code < 500, f"GET {url}: {response.content[:300]}"
+    for operation in FHIR_OPERATIONS:
+        for body in FHIR_BODIES:
+            response = superuser_client.post(
+                f"/fhir/{operation}", body, content_type="application/fhir+json"
+            )
+            assert 400 <= response.status_code < 500, (
+                f"{operation} {body}: {response.content[:300]}"
+            )
+            assert response.json()["resourceType"] == "OperationOutcome"
