@@ -22,7 +22,17 @@ from decimal import Decimal
 from django.db import transaction
 from faker import Faker
 
-from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
+from onetrip.billing.models import (
+    CatalogueItem,
+    Charge,
+    ChargeCategory,
+    ChargeSource,
+    InsuranceCategory,
+    ItemKind,
+    PaymentChannel,
+    VisitKind,
+)
+from onetrip.billing.services import charges, deposits
 from onetrip.billing.services.sources import registration_item_code
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import (
@@ -43,7 +53,7 @@ from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
-from onetrip.identity.models import Relationship, Sex
+from onetrip.identity.models import Patient, Relationship, Sex
 from onetrip.reports import services as reports
 from onetrip.reports.results import LOINC_SYSTEM, ObservationIn, ReportIn, ReportKind, ReportStatus
 from onetrip.scheduling.models import Period, SessionTemplate
@@ -371,6 +381,7 @@ class DemoSummary:
     clinic_sessions: int = 0
     patients: int = 0
     reports: int = 0
+    admissions: tuple[str, ...] = ()
     patients_by_institution: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
@@ -730,6 +741,54 @@ def _create_reports(staff: dict[str, StaffProfile]) -> int:
     return len(patients)
 
 
+# One admission per deposit; the last deposit runs low, so its reminder is sent.
+DEMO_DEPOSITS_FEN = (200_000, 100_000, 20_000)
+WARD_DAYS = 3
+
+
+def _create_admissions(staff: dict[str, StaffProfile]) -> tuple[str, ...]:
+    """Three patients on the tertiary hospital's wards (R-PAY-1 inpatient): a deposit paid in
+    cash at the admission desk and three days of bed and nursing charged; the desk and the
+    patient's phone show the balance, and discharge settles against it."""
+    ward = _registration_actor(staff["admission"])
+    cashier = _registration_actor(staff["finance"])
+    patients = identity.accessible_patients(ward).order_by("pk")
+    patients = patients[DEMO_REPORTS : DEMO_REPORTS + len(DEMO_DEPOSITS_FEN)]
+    admissions = []
+    # A small demo (tests load a few patients) has fewer admissions.
+    admitted = zip(patients, DEMO_DEPOSITS_FEN, strict=False)
+    for number, (patient, deposit) in enumerate(admitted, start=1):
+        admission = f"ZY{clock.today():%Y%m%d}{number:03d}"
+        # The deposit is paid in on the first day; the days after are charged against it.
+        bill_id = _charge_ward_day(patient, admission, 1, ward).bill_id
+        deposits.top_up(
+            deposits.TopUpRequest(bill_id=bill_id, amount_fen=deposit, channel=PaymentChannel.CASH),
+            actor=cashier,
+        )
+        for day in range(2, WARD_DAYS + 1):
+            _charge_ward_day(patient, admission, day, ward)
+        admissions.append(admission)
+    return tuple(admissions)
+
+
+def _charge_ward_day(patient: Patient, admission: str, day: int, ward: Actor) -> Charge:
+    for code, *_item in _WARD_ITEMS:
+        charge = charges.create_charge(
+            charges.ChargeRequest(
+                patient_id=patient.pk,
+                institution_id=ward.institution_id,
+                visit_reference=admission,
+                item_code=code,
+                quantity=1,
+                source=ChargeSource.WARD,
+                source_key=f"{admission}:{code}:day{day}",
+                visit_kind=VisitKind.INPATIENT,
+            ),
+            actor=ward,
+        )
+    return charge
+
+
 def synthetic_adults(seed: int, today: dt.date) -> Callable[[str], identity.PatientRegistration]:
     """Adult residents living in an area (an address prefix), built like the demo's patients:
     the simulator's new app users register with these."""
@@ -769,6 +828,7 @@ def load_demo(
         _create_price_catalogue()
         registered = _create_patients(patients, seed, staff, progress)
         filed = _create_reports(staff)
+        admissions = _create_admissions(staff)
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),
@@ -778,6 +838,7 @@ def load_demo(
         clinic_sessions=sessions,
         patients=sum(registered.values()),
         reports=filed,
+        admissions=admissions,
         patients_by_institution=registered,
         seconds=time.perf_counter() - started,
     )
@@ -928,6 +989,13 @@ def _create_schedules(
     )
 
 
+# A day on a ward, priced per day (R-PAY-1's inpatient bills in the demo).
+_WARD_ITEMS = (
+    ("WARD-BED", "普通病房床位费（每日）", ChargeCategory.BED, 5000),
+    ("WARD-NURSING-1", "一级护理（每日）", ChargeCategory.NURSING, 3000),
+)
+
+
 def _create_price_catalogue() -> None:
     fees = sorted({fee for fee, _capacity in _FEE_AND_CAPACITY.values()})
     items = [
@@ -955,6 +1023,17 @@ def _create_price_catalogue() -> None:
             unit_price_fen=_EXAM_PRICES_FEN[item.kind] * (2 if item.sedation else 1),
         )
         for item in exam_catalogue.DEFAULT_ITEMS
+    ]
+    items += [
+        CatalogueItem(
+            code=code,
+            name=name,
+            kind=ItemKind.SERVICE,
+            charge_category=category,
+            insurance_category=InsuranceCategory.A,
+            unit_price_fen=price,
+        )
+        for code, name, category, price in _WARD_ITEMS
     ]
     CatalogueItem.objects.bulk_create(items)
 

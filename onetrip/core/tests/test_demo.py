@@ -221,3 +221,19 @@ def test_some_patients_have_a_blood_count_to_open(demo):
     assert demo.reports == reports.count() > 0
     flags = {o.abnormal_flag for report in reports for o in report.observations.all()}
     assert {"N", "H", "L"} <= flags
+
+
+def test_some_patients_are_on_a_ward_with_a_deposit(demo):
+    from onetrip.billing.models import Bill
+    from onetrip.billing.services import deposits
+    from onetrip.notifications.models import Notification
+
+    assert len(demo.admissions) == 3
+    statements = [
+        deposits.deposit_statement(Bill.objects.get(visit_reference=admission))
+        for admission in demo.admissions
+    ]
+    assert [s.balance_fen for s in statements] == [200_000, 100_000, 20_000]
+    assert {s.outstanding_fen for s in statements} == {3 * (5000 + 3000)}
+    # The last deposit does not cover three ward days: its patient is reminded to top up.
+    assert Notification.objects.filter(purpose="deposit_low").count() == 1

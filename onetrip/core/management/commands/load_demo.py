@@ -47,7 +47,8 @@ class Command(BaseCommand):
                     f"departments, {summary.clinics} clinics, {summary.doctors} doctors, "
                     f"{summary.staff_accounts} staff accounts, {summary.patients} patients and "
                     f"{summary.reports} exam reports "
-                    f"in {summary.seconds:.1f} s."
+                    f"in {summary.seconds:.1f} s. Admissions with a deposit (cashier desk, "
+                    f"/staff/billing/desk/?visit=…): {', '.join(summary.admissions)}."
                 )
             )
         names = dict(Institution.objects.values_list("code", "name"))
