@@ -245,7 +245,7 @@ def appointment_out(appointment: Appointment) -> dict:
     }
 
 
-def _confirmation(appointment: Appointment, *, with_fee: bool = True) -> dict:
+def _confirmation(appointment: Appointment, *, with_fee: bool = False) -> dict:
     # Read back with its details so a first answer and a retried one are the same body.
     answer = appointment_out(
         queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
@@ -412,12 +412,14 @@ def get_appointment(request: HttpRequest, appointment_id: int):
 def confirm_hold(request: HttpRequest, appointment_id: int):
     """Confirm a held time. A hold for payment is confirmed by paying its registration fee
     (409 `fee_unpaid` before that); a rebooking offer or a waitlist turn by asking."""
-    return _confirmation(booking.confirm_hold(appointment_id, actor=caller(request)))
+    confirmed = booking.confirm_hold(appointment_id, actor=caller(request))
+    return _confirmation(confirmed, with_fee=True)
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, auth=SIGNED_IN)
 def cancel(request: HttpRequest, appointment_id: int):
-    return _confirmation(booking.cancel_appointment(appointment_id, actor=caller(request)))
+    cancelled = booking.cancel_appointment(appointment_id, actor=caller(request))
+    return _confirmation(cancelled, with_fee=True)
 
 
 @router.post("/appointments/{appointment_id}/accept-offer", response=AppointmentOut, auth=SIGNED_IN)

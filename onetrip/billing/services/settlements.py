@@ -375,12 +375,12 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
     )
     domain_events.settled(settlement)
-    sources.run_paid_follow_ups(settlement.pk, actor=actor)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
     if repaid is not None:
         credit.mark_repaid(repaid)
     elif top_up is None:  # a deposit is not a fee: its receipt is not a medical e-bill
+        sources.run_paid_follow_ups(settlement.pk, actor=actor)
         transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
     return True
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, SettlementStatus
+from onetrip.billing.models import Bill, Charge, ChargeSource, SettlementStatus
 from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.core import audit
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError
+from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.models import AuditAction
 
 # handler(source_keys, *, settlement_id, actor): runs inside the settling transaction.
@@ -37,9 +37,10 @@ def when_paid(source: str, handler: PaidFollowUp) -> None:
 
 
 def run_paid_follow_ups(settlement_id: int, *, actor: Actor) -> None:
-    """Called once, when a settlement becomes settled."""
+    """Called once, when a settlement of charges becomes settled."""
     keys_by_source: dict[str, list[str]] = {}
-    charges = Charge.objects.filter(settlement_id=settlement_id).order_by("pk")
+    charges = Charge.objects.filter(settlement_id=settlement_id, source__in=list(_follow_ups))
+    charges = charges.order_by("pk")
     for source, key in charges.values_list("source", "source_key"):
         keys_by_source.setdefault(source, []).append(key)
     for source, keys in keys_by_source.items():
@@ -63,24 +64,26 @@ def charge_registration_fee(
     actor: Actor,
 ) -> Charge:
     """The registration fee of a booking, on the bill of its visit."""
-    code = registration_item_code(fee_fen)
-    if not CatalogueItem.objects.filter(code=code, is_active=True).exists():
+    try:
+        return create_charge(
+            ChargeRequest(
+                patient_id=patient_id,
+                institution_id=institution_id,
+                visit_reference=visit_reference,
+                item_code=registration_item_code(fee_fen),
+                quantity=1,
+                source=ChargeSource.REGISTRATION,
+                source_key=source_key,
+            ),
+            actor=actor,
+        )
+    except InvalidInput as exc:
+        if exc.errors[0].field != "item_code":
+            raise
         # A gap in the price catalogue that the patient cannot mend.
         raise FeeNotPriced(
             _("This clinic's fee cannot be paid online; book at a window."), code="fee_not_priced"
-        )
-    return create_charge(
-        ChargeRequest(
-            patient_id=patient_id,
-            institution_id=institution_id,
-            visit_reference=visit_reference,
-            item_code=code,
-            quantity=1,
-            source=ChargeSource.REGISTRATION,
-            source_key=source_key,
-        ),
-        actor=actor,
-    )
+        ) from exc
 
 
 @dataclass(frozen=True)
