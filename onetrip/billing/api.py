@@ -342,3 +342,9 @@ def wechat_notify(request: HttpRequest):
 def alipay_notify(request: HttpRequest):
     """Alipay asynchronous notification (RSA2-signed form; answered `success`/`failure`)."""
     return _notice(request, PaymentChannel.ALIPAY)
+
+
+@router.post("/notify/ybpay", url_name="billing_ybpay_notify", auth=None, include_in_schema=False)
+def ybpay_notify(request: HttpRequest):
+    """Mobile medical-insurance payment notification (signed JSON; answered {"code": 0})."""
+    return _notice(request, PaymentChannel.INSURANCE_MOBILE)

@@ -164,6 +164,8 @@ class PaymentChannel(models.TextChoices):
     WECHAT = "wechat", _("WeChat Pay")
     ALIPAY = "alipay", _("Alipay")
     INSURANCE = "insurance", _("Social-security card")
+    # 医保移动支付: insurance settled on the phone, its cash part through the platform's cashier.
+    INSURANCE_MOBILE = "ins_mobile", _("Mobile medical insurance")
     CREDIT = "credit", _("Pay after treatment")
     # A discharge settlement whose personal cash the inpatient deposit covered in full.
     DEPOSIT = "deposit", _("Inpatient deposit")
@@ -329,6 +331,7 @@ class Account(models.TextChoices):
     BANK_CARD = "bank_card", _("Card acquirer clearing")
     WECHAT = "wechat", _("WeChat Pay clearing")
     ALIPAY = "alipay", _("Alipay clearing")
+    INSURANCE_MOBILE = "ins_mobile", _("Mobile medical insurance clearing")
     CREDIT = "credit", _("Pay-after-treatment debt")
     # Money patients paid in ahead of charges: owed back to them until discharge draws it.
     INPATIENT_DEPOSIT = "inpatient_deposit", _("Inpatient deposits held (liability)")

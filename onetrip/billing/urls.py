@@ -5,6 +5,7 @@ from django.urls import path
 from onetrip.billing import views
 
 urlpatterns = [
+    path("p/payments/", views.my_payments, name="patient-payments"),
     path("p/bills/<str:token>/", views.bill_page, name="billing-bill"),
     path("staff/billing/desk/", views.cashier_desk, name="billing-desk"),
     path(
@@ -15,6 +16,12 @@ urlpatterns = [
         views.sandbox_cashier,
         {"provider": "wechat"},
         name="billing-sandbox-wechat-cashier",
+    ),
+    path(
+        "sandbox/ybpay/cashier/<str:out_trade_no>/",
+        views.sandbox_cashier,
+        {"provider": "ybpay"},
+        name="billing-sandbox-ybpay-cashier",
     ),
     path(
         "sandbox/alipay/cashier/<str:out_trade_no>/",

@@ -1,8 +1,10 @@
-"""Billing pages: the patient's bill on the phone (reached by the signed link the in-clinic
-settlement texts them) and at the kiosk, and the sandbox providers' cashier pages."""
+"""Billing pages: the patient's 待缴费 list of every unpaid charge, the bill on the phone (reached
+by the signed link the in-clinic settlement texts them) and at the kiosk, the sandbox providers'
+cashier pages, and the cashier desk."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,30 +27,27 @@ from onetrip.billing.models import (
     SettlementMode,
     VisitKind,
 )
-from onetrip.billing.money import fen_to_yuan
+from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
-from onetrip.billing.services import charges, deposits, payments, settlements
+from onetrip.billing.sandbox import ybpay as ybpay_sandbox
+from onetrip.billing.services import charges, deposits, outstanding, payments, settlements
 from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
+from onetrip.identity import services as identity
+from onetrip.identity.sessions import current_patient_actor, patient_page, signed_in_account
 from onetrip.notifications import services as notifications
 
 LINK_SALT = "billing.bill-link"
-MODES = {"phone": SettlementMode.MOBILE, "kiosk": SettlementMode.KIOSK}
-# An admission's charges paid on the phone count as inpatient mobile settlement (R-PAY-1).
-INPATIENT_MODES = {"phone": SettlementMode.INPATIENT_MOBILE, "kiosk": SettlementMode.KIOSK}
-ONLINE_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
+# A deposit top-up is not a medical fee: insurance does not pay it.
+TOP_UP_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
 
 
 def bill_link(bill: Bill, *, place: str = "phone") -> str:
     token = signing.dumps(bill.pk, salt=LINK_SALT)
     return reverse("billing-bill" if place == "phone" else "billing-kiosk-bill", args=[token])
-
-
-def _mode(bill: Bill, place: str) -> str:
-    return (INPATIENT_MODES if bill.visit_kind == VisitKind.INPATIENT else MODES)[place]
 
 
 def _bill_from(token: str) -> Bill:
@@ -61,12 +61,10 @@ def _bill_from(token: str) -> Bill:
 @require_http_methods(["GET", "POST"])
 def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpResponse:
     bill = _bill_from(token)
+    owner = _signed_in_owner(request, bill) if place == "phone" else None
     if request.method == "POST":
-        actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
+        actor = owner or Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
         channel = request.POST.get("channel", "")
-        if channel not in ONLINE_CHANNELS:
-            messages.error(request, _("Choose WeChat Pay or Alipay."))
-            return redirect(request.path)
         try:
             with refusals_as_http():
                 if request.POST.get("action") == "top_up":
@@ -74,16 +72,13 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
                     if settlement is None:
                         return redirect(request.path)
                 else:
-                    settlement = settlements.settle_bill(
-                        settlements.SettlementRequest(
-                            bill_id=bill.pk, mode=_mode(bill, place), channel=channel
-                        ),
-                        actor=actor,
+                    settlement = outstanding.pay_on_phone(
+                        bill_id=bill.pk, channel=channel, actor=actor, place=place
                     )
         except DomainError as exc:  # already settled, a payment waiting, provider refused
             messages.error(request, exc.message)
             return redirect(request.path)
-        return redirect(settlement.payment.cashier_url or request.path)
+        return redirect(outstanding.cashier_redirect(settlement, request.path))
     settled = [
         (s, seams.ebill_url(s.ebill_id))
         for s in bill.settlements.filter(status="settled").order_by("pk")
@@ -99,7 +94,56 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
             "itemised": charges.itemised_bill(bill),
             "settled": settled,
             "place": place,
-            "channels": ONLINE_CHANNELS,
+            "base_template": "identity/patient_base.html" if place == "phone" else "base.html",
+            # Mobile insurance needs the patient's own signed-in account (its insurance look-up
+            # is a read of the patient); a forwarded link pays with WeChat Pay or Alipay.
+            "channels": outstanding.PHONE_CHANNELS if owner else TOP_UP_CHANNELS,
+            "top_up_channels": TOP_UP_CHANNELS,
+        },
+    )
+
+
+def _signed_in_owner(request: HttpRequest, bill: Bill) -> Actor | None:
+    """The signed-in account's actor when it acts for the bill's patient, else None."""
+    if signed_in_account(request) is None:
+        return None
+    actor = current_patient_actor(request)
+    mine = identity.accessible_patients(actor).filter(pk=bill.patient_id).exists()
+    return actor if mine else None
+
+
+@patient_page
+def my_payments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """待缴费: every unpaid charge of the account's patients across visits and institutions, each
+    bill payable here with WeChat Pay, Alipay or mobile medical insurance; then what was paid."""
+    patient_ids = list(identity.accessible_patients(actor).values_list("pk", flat=True))
+    if request.method == "POST":
+        bill_id = request.POST.get("bill", "")
+        mine = (
+            bill_id.isdigit()
+            and Bill.objects.filter(pk=int(bill_id), patient_id__in=patient_ids).exists()
+        )
+        if not mine:
+            raise Http404
+        try:
+            settlement = outstanding.pay_on_phone(
+                bill_id=int(bill_id), channel=request.POST.get("channel", ""), actor=actor
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("patient-payments")
+        return redirect(outstanding.cashier_redirect(settlement, reverse("patient-payments")))
+    paid = [
+        (settlement, seams.ebill_url(settlement.ebill_id))
+        for settlement in outstanding.paid_recently(patient_ids)
+    ]
+    return render(
+        request,
+        "billing/payments.html",
+        {
+            "unpaid": outstanding.unpaid_bills(patient_ids),
+            "paid": paid,
+            "channels": outstanding.PHONE_CHANNELS,
         },
     )
 
@@ -122,7 +166,12 @@ def _top_up_on_the_phone(request: HttpRequest, bill: Bill, channel: str, actor: 
     return made.settlement
 
 
-SANDBOXES = {"wechat": wechat_sandbox, "alipay": alipay_sandbox}
+SANDBOXES = {"wechat": wechat_sandbox, "alipay": alipay_sandbox, "ybpay": ybpay_sandbox}
+PROVIDER_CHANNELS = {
+    "wechat": PaymentChannel.WECHAT,
+    "alipay": PaymentChannel.ALIPAY,
+    "ybpay": PaymentChannel.INSURANCE_MOBILE,
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,23 +182,43 @@ def sandbox_cashier(request: HttpRequest, provider: str, out_trade_no: str) -> H
     if request.method == "POST":
         trade = sandbox.pay(out_trade_no)
         _deliver_notice(provider, trade)
-        return redirect(request.POST.get("return_to") or "/")
-    payment = Payment.objects.filter(out_trade_no=out_trade_no).first()
-    return_to = bill_link(payment.settlement.bill) if payment else "/"
+        return redirect(_safe_return(request, request.POST.get("return_to", "")) or "/")
+    payment = (
+        Payment.objects.filter(out_trade_no=out_trade_no)
+        .select_related("settlement__bill__patient")
+        .first()
+    )
+    return_to = _safe_return(request, request.GET.get("next", "")) or (
+        bill_link(payment.settlement.bill) if payment else "/"
+    )
     return render(
         request,
         "billing/sandbox_cashier.html",
-        {"trade": trade, "provider": provider, "return_to": return_to},
+        {
+            "trade": trade,
+            "provider": provider,
+            "provider_name": PaymentChannel(PROVIDER_CHANNELS[provider]).label,
+            "settlement": payment.settlement if payment else None,
+            "return_to": return_to,
+        },
     )
+
+
+def _safe_return(request: HttpRequest, url: str) -> str:
+    """A page of this site to go back to after paying ("" for anything else)."""
+    allowed = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+    return url if url and allowed else ""
 
 
 def _deliver_notice(provider: str, trade: SandboxTrade) -> None:
     """Stands in for the provider's HTTPS POST to notify_url (same bytes, same headers)."""
     if provider == "wechat":
         headers, body = wechat_sandbox.notification(trade)
+    elif provider == "ybpay":
+        headers, body = {"Content-Type": "application/json"}, ybpay_sandbox.notification(trade)
     else:
         headers, body = {}, urlencode(alipay_sandbox.notification(trade)).encode()
-    payments.receive_notice(provider, headers, body)
+    payments.receive_notice(PROVIDER_CHANNELS[provider], headers, body)
 
 
 # --- the staff cashier desk -----------------------------------------------------------------
@@ -162,9 +231,27 @@ class SettleForm(forms.Form):
     use_insurance = forms.BooleanField(label=_("Settle with insurance"), required=False)
 
 
+class YuanField(forms.DecimalField):
+    """An amount typed in yuan (12.30), handed on in fen: cashiers think in yuan."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=Decimal("0.01"), max_digits=10, decimal_places=2, **kwargs)
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else yuan_to_fen(f"{amount:.2f}")
+
+
+def _in_fen(data: dict) -> dict:
+    """A form's cleaned data with its yuan amount under the services' name for it."""
+    data = dict(data)
+    data["amount_fen"] = data.pop("amount_yuan")
+    return data
+
+
 class RefundForm(forms.Form):
     settlement_id = forms.IntegerField(widget=forms.HiddenInput)
-    amount_fen = forms.IntegerField(label=_("Amount (fen)"), min_value=1)
+    amount_yuan = YuanField(label=_("Amount (CNY)"))
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
@@ -177,7 +264,7 @@ class FullRefundForm(forms.Form):
 
 
 class TopUpForm(forms.Form):
-    amount_fen = forms.IntegerField(label=_("Amount (fen)"), min_value=1)
+    amount_yuan = YuanField(label=_("Amount (CNY)"))
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[(c.value, c.label) for c in deposits.TOP_UP_CHANNELS],
@@ -200,7 +287,8 @@ class DischargeForm(forms.Form):
 def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """Find a visit's bill, settle it through any channel, refund, or text the patient the link
     to pay on the phone (in-clinic settlement, R-PAY-1)."""
-    visit = request.GET.get("visit", "").strip()
+    query = request.GET.get("q", "").strip()
+    visit = request.GET.get("visit", "").strip() or query
     bill = (
         Bill.objects.select_related("patient")
         .filter(institution_id=actor.institution_id, visit_reference=visit)
@@ -208,6 +296,11 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         if visit
         else None
     )
+    found = None
+    if query and bill is None:
+        # Not a visit number: a name, a document or a phone (the search is audited).
+        patients = identity.search_patients(query, actor=actor)
+        found = outstanding.bills_of([p.pk for p in patients], institution_id=actor.institution_id)
     settle_form, refund_form, full_form = SettleForm(), RefundForm(), FullRefundForm()
     top_up_form, discharge_form = TopUpForm(), DischargeForm()
     if bill is not None and request.method == "POST":
@@ -224,7 +317,7 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             elif action == "refund":
                 refund_form = RefundForm(request.POST)
                 if refund_form.is_valid():
-                    payments.refund(**refund_form.cleaned_data, actor=actor)
+                    payments.refund(**_in_fen(refund_form.cleaned_data), actor=actor)
                     return redirect(request.get_full_path())
             elif action == "refund_in_full":
                 full_form = FullRefundForm(request.POST)
@@ -235,7 +328,7 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 top_up_form = TopUpForm(request.POST)
                 if top_up_form.is_valid():
                     deposits.top_up(
-                        deposits.TopUpRequest(bill_id=bill.pk, **top_up_form.cleaned_data),
+                        deposits.TopUpRequest(bill_id=bill.pk, **_in_fen(top_up_form.cleaned_data)),
                         actor=actor,
                     )
                     return redirect(request.get_full_path())
@@ -254,7 +347,7 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                     )
                     return redirect(request.get_full_path())
             elif action == "text_link":
-                link = request.build_absolute_uri(bill_link(bill))
+                link = bill_link(bill)  # made absolute from the site's address when sent
                 with transaction.atomic():
                     notifications.notify(
                         "billing_link",
@@ -280,6 +373,8 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         "billing/desk.html",
         {
             "visit": visit,
+            "query": query,
+            "found": found,
             "bill": bill,
             "itemised": charges.itemised_bill(bill) if bill else None,
             "history": bill.settlements.select_related("payment").order_by("-pk") if bill else [],

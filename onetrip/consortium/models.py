@@ -64,13 +64,23 @@ class Department(models.Model):
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    # Who the department sees, in whole years on the visit day (a paediatric clinic takes
+    # children, adult cardiology adults): checked when booking; empty means no limit.
+    min_age_years = models.PositiveSmallIntegerField(_("youngest age seen"), null=True, blank=True)
+    max_age_years = models.PositiveSmallIntegerField(_("oldest age seen"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["institution_id", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="department_code_unique")
+            models.UniqueConstraint(fields=["institution", "code"], name="department_code_unique"),
+            models.CheckConstraint(
+                condition=Q(min_age_years__isnull=True)
+                | Q(max_age_years__isnull=True)
+                | Q(min_age_years__lte=F("max_age_years")),
+                name="department_age_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +129,9 @@ class Doctor(models.Model):
     name = models.CharField(_("full name"), max_length=50)
     title = models.CharField(_("title"), max_length=20, choices=DoctorTitle.choices)
     speciality = models.CharField(_("speciality"), max_length=200, blank=True)
+    profile = models.TextField(_("profile"), blank=True)
+    # Where the hospital publishes the doctor's photo, if it does.
+    photo_url = models.URLField(_("photo"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -54,10 +54,25 @@ def create_institution(
 
 @transaction.atomic
 def add_department(
-    institution: Institution, *, code: str, name: str, name_en: str = "", actor: Actor
+    institution: Institution,
+    *,
+    code: str,
+    name: str,
+    name_en: str = "",
+    ages: tuple[int | None, int | None] = (None, None),
+    actor: Actor,
 ) -> Department:
+    """A department; `ages` (youngest, oldest, in years; None for no limit) is who it sees."""
     _require(actor, "consortium.add_department")
-    return Department.objects.create(institution=institution, code=code, name=name, name_en=name_en)
+    youngest, oldest = ages
+    return Department.objects.create(
+        institution=institution,
+        code=code,
+        name=name,
+        name_en=name_en,
+        min_age_years=youngest,
+        max_age_years=oldest,
+    )
 
 
 @transaction.atomic

@@ -232,6 +232,10 @@ class _DepartmentSpec:
     specialist_clinics: tuple[str, ...]  # 专科/专病门诊, offered by the bigger hospitals
 
 
+# Who a department sees (youngest, oldest), in whole years: children under 14 see paediatrics;
+# adult cardiology sees patients from 14.
+_DEPARTMENT_AGES = {"PED": (None, 13), "CARD": (14, None)}
+
 DEPARTMENTS: dict[str, _DepartmentSpec] = {
     "IM": _DepartmentSpec(
         "内科",
@@ -876,6 +880,7 @@ def _create_structure(
                 code=dept_code,
                 name=dept_spec.name,
                 name_en=dept_spec.name_en,
+                ages=_DEPARTMENT_AGES.get(dept_code, (None, None)),
                 actor=SYSTEM,
             )
             departments[(spec.code, dept_code)] = department
@@ -943,9 +948,9 @@ def _create_staff(
 def _create_schedules(
     institutions: dict[str, Institution], doctors: list[Doctor], days: int
 ) -> int:
-    """Every doctor outside emergency works Monday to Saturday mornings and two weekday
-    afternoons; experts in their department's expert clinic, everyone else in its general
-    clinic. Returns the number of clinic sessions generated."""
+    """Every doctor outside emergency works Monday to Saturday mornings (every other one Sunday
+    mornings too) and two weekday afternoons; experts in their department's expert clinic,
+    everyone else in its general clinic. Returns the number of clinic sessions generated."""
     today = clock.today()
     clinics: dict[tuple[int, str], Clinic] = {}
     for clinic in Clinic.objects.filter(kind__in=(ClinicKind.GENERAL, ClinicKind.EXPERT)):
@@ -958,7 +963,9 @@ def _create_schedules(
         clinic = clinics[(doctor.department_id, ClinicKind.GENERAL)]
         if doctor.title in _EXPERT_TITLES:
             clinic = clinics.get((doctor.department_id, ClinicKind.EXPERT), clinic)
-        weekly = [(weekday, Period.MORNING, _MORNING) for weekday in range(6)]
+        # Every other doctor also works Sunday mornings: clinics run every day (R-APPT-1).
+        days = range(7) if index % 2 == 0 else range(6)
+        weekly = [(weekday, Period.MORNING, _MORNING) for weekday in days]
         weekly += [
             (weekday, Period.AFTERNOON, _AFTERNOON) for weekday in (index % 5, (index + 2) % 5)
         ]

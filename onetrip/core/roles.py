@@ -145,7 +145,8 @@ ROLES: tuple[Role, ...] = (
         _("Exam appointment centre"),
         PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
     ),
-    Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS),
+    # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1).
+    Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role(
         "finance",

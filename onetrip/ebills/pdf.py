@@ -7,13 +7,13 @@ from __future__ import annotations
 from io import BytesIO
 from itertools import groupby
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from onetrip.core.qr import qr_matrix
 from onetrip.ebills.models import EBill, VisitKind
 from onetrip.ebills.presenters import yuan
 
@@ -129,14 +129,6 @@ def render(bill: EBill, verification_url: str) -> bytes:
 def _plain(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
-
-
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR code's modules, dark = True (error correction M: survives a creased printout)."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(text)
-    code.make()
-    return [[bool(module) for module in row] for row in code.modules]
 
 
 def _draw_qr(canvas: Canvas, text: str, *, x: float, y: float, size: float) -> None:

@@ -23,6 +23,7 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
+from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
@@ -303,13 +304,22 @@ def _confirm(
     )
     for order, _device in picked:
         domain_events.booked(order)
+    _notify_booked(plan, patient, [order for order, _device in picked])
+    return plan
+
+
+def _notify_booked(plan: ExamPlan, patient, orders: list[ExamOrder]) -> None:
+    """The confirmation names the patient and, when an exam needs it, how long to fast."""
+    params = {"name": mask_name(patient.name), "exams": "; ".join(plan.explanation)}
+    fasting = max((order.item.fasting_hours for order in orders), default=0)
+    if fasting:
+        params["hours"] = str(fasting)
     notifications.notify(
-        "exam_booked",
+        "exam_booked_fasting" if fasting else "exam_booked",
         phone=patient.phone,
         subject=plan,
-        params={"exams": "; ".join(plan.explanation)},
+        params=params,
     )
-    return plan
 
 
 def _lock_orders(patient_id: int) -> dict[int, ExamOrder]:

@@ -54,7 +54,12 @@ class RegistrationForm(forms.Form):
         label=_("Sex"), choices=[(Sex.MALE, Sex.MALE.label), (Sex.FEMALE, Sex.FEMALE.label)]
     )
     birth_date = forms.DateField(label=_("Date of birth"), widget=_date_input())
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty if the patient has no mobile phone; give them the printed slip."),
+    )
     doc_type = forms.ChoiceField(
         label=_("Document type"), choices=DocumentType.choices, required=False
     )
@@ -112,6 +117,8 @@ class RegistrationForm(forms.Form):
 
 class FamilyRegistrationForm(RegistrationForm):
     """A signed-in account registers its holder, or a child it is parent or guardian of."""
+
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
 
     relationship = forms.ChoiceField(
         label=_("This patient is"),

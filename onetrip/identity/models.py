@@ -17,7 +17,9 @@ class Patient(models.Model):
     name = models.CharField(_("full name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))
-    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True)
+    # Empty for a patient without a mobile phone (an elderly patient registered at a window,
+    # R-APPT-6): nothing can be texted to them, and the window hands them a printed slip.
+    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     registered_at = models.DateTimeField(_("registered at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -142,6 +144,18 @@ class Relationship(models.TextChoices):
     RELATIVE = "relative", _("Other relative")
 
 
+# Who the patient is to the account holder, as the holder's own pages name them: the holder of
+# a "parent" grant is the patient's parent, so the patient is their child.
+PATIENT_AS_SEEN_BY_HOLDER = {
+    Relationship.SELF: _("Myself"),
+    Relationship.PARENT: _("My child"),
+    Relationship.CHILD: _("My parent"),
+    Relationship.SPOUSE: _("My spouse"),
+    Relationship.GUARDIAN: _("In my care"),
+    Relationship.RELATIVE: _("Relative"),
+}
+
+
 class ConsentBasis(models.TextChoices):
     OWN_RECORD = "own_record", _("The patient's own record")
     GUARDIAN_OF_MINOR = "guardian_of_minor", _("Guardian of a minor")
@@ -176,6 +190,13 @@ class ProxyGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} acts for patient {self.patient_id} ({self.relationship})"
+
+    @property
+    def patient_label(self) -> str:
+        """Who the patient is to the account holder ("My child" for a parent's grant)."""
+        return str(
+            PATIENT_AS_SEEN_BY_HOLDER.get(self.relationship, self.get_relationship_display())
+        )
 
 
 class OneTimeCode(models.Model):

@@ -7,6 +7,7 @@ Each public writer is one transaction that also writes its audit row.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import secrets
 import unicodedata
@@ -25,6 +26,7 @@ from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDe
 from onetrip.core.masking import mask_document_number, mask_phone
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import (
+    DocumentType,
     ValidDocument,
     check_consistency,
     normalise_mobile,
@@ -252,7 +254,9 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
         errors.append(
             FieldError("birth_date", _("The date of birth is not possible."), "birth_date")
         )
-    phone = _collect(errors, normalise_mobile, reg.phone, field="phone")
+    # Staff may register a patient who has no mobile phone; a phone account registers with one.
+    no_phone = actor.kind == ActorKind.STAFF and not (reg.phone or "").strip()
+    phone = "" if no_phone else _collect(errors, normalise_mobile, reg.phone, field="phone")
     if reg.relationship not in Relationship.values:
         errors.append(FieldError("relationship", _("Choose a relationship."), "invalid"))
 
@@ -880,3 +884,56 @@ def _redeem_code(phone: str, code: str) -> MobileAccount | None:
         account.last_sign_in_at = now
         account.save(update_fields=["last_sign_in_at"])
         return account
+
+
+# --- the e-health card as the visit code (R-ID-4) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthCard:
+    patient: Patient
+    card_id: str
+    qr_payload: str  # what desks and kiosks scan: card ID, card type, valid-until (D79)
+
+
+E_HEALTH_CARD_TYPE = "1"  # a resident's own card
+
+
+def health_card_id(resident_id_number: str) -> str:
+    """The card ID the (sandbox) provincial e-health card platform issues for a resident ID: a
+    keyed digest, so the same person always gets the same card and the ID reveals nothing."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"ehc:{resident_id_number}".encode(), hashlib.sha256
+    )
+    return digest.hexdigest().upper()
+
+
+def health_cards_of_account(*, actor: Actor) -> list[HealthCard]:
+    """The e-health card of each patient the account acts for, issued on first sight (from the
+    resident ID card on record; a patient without one has no card yet). The QR code is valid to
+    the end of the day, like the platform's refreshing codes; the insurance identity is reached
+    through the same card, whose holder's resident ID is the insurance certificate number."""
+    today = clock.today()
+    cards = []
+    for patient in accessible_patients(actor).order_by("pk"):
+        card = _card_of(patient, actor)
+        if card is not None:
+            cards.append(
+                HealthCard(patient, card, f"{card}:{E_HEALTH_CARD_TYPE}:{today:%Y%m%d}235959")
+            )
+    return cards
+
+
+def _card_of(patient: Patient, actor: Actor) -> str | None:
+    documents = {d.doc_type: d for d in patient.documents.all() if not d.is_guardian_document}
+    if DocumentType.E_HEALTH_CARD in documents:
+        return documents[DocumentType.E_HEALTH_CARD].number
+    resident = documents.get(DocumentType.RESIDENT_ID)
+    if resident is None:
+        return None
+    card_id = health_card_id(resident.number)
+    try:
+        add_document(patient.pk, DocumentInput(DocumentType.E_HEALTH_CARD, card_id), actor=actor)
+    except InvalidInput:
+        return None  # the card is on another record: the duplicate review decides, not us
+    return card_id

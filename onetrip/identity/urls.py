@@ -8,6 +8,7 @@ urlpatterns = [
     path("p/sign-out", views.patient_sign_out, name="patient-sign-out"),
     path("p/", views.patient_home, name="patient-home"),
     path("p/register", views.patient_register, name="patient-register"),
+    path("p/health-card", views.patient_health_card, name="patient-health-card"),
     path(
         "p/patients/<int:patient_id>/documents",
         views.patient_add_document,

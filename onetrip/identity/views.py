@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
 from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.qr import qr_svg
 from onetrip.identity import services
 from onetrip.identity.forms import (
     FIELD_MAP,
@@ -246,3 +248,19 @@ def staff_patient_register(request: HttpRequest, *, actor: Actor) -> HttpRespons
 def staff_add_document(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
     _add_document(request, patient_id, actor)
     return redirect("staff-patient-detail", patient_id=patient_id)
+
+
+@patient_page
+def patient_health_card(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """电子健康卡: one code per patient, shown at desks and kiosks to identify the patient (and
+    their insurance), check in and pay (R-ID-4)."""
+    cards = [
+        {
+            "card": card,
+            "svg": mark_safe(
+                qr_svg(card.qr_payload, label=_("E-health card QR code"))
+            ),  # drawn by us: the payload only shapes the path
+        }
+        for card in services.health_cards_of_account(actor=actor)
+    ]
+    return render(request, "identity/health_card.html", {"cards": cards})

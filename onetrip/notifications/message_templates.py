@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.functional import Promise
@@ -31,15 +32,27 @@ class MessageTemplate:
     channels: tuple[str, ...] | None = None
     # Parameters holding a choice value, shown as the choice's label in the reader's language.
     labels: dict[str, type[models.TextChoices]] = field(default_factory=dict)
+    # Parameters holding a path of the site, sent as an absolute link (clickable in an SMS)
+    # built from ONETRIP_SITE_URL at delivery.
+    links: frozenset[str] = frozenset()
 
     def render(self, params: dict[str, str], language: str) -> tuple[str, str]:
         """(title, body) in `language`."""
         with translation.override(language):
-            values = {
-                name: str(self.labels[name](value).label) if name in self.labels else value
-                for name, value in params.items()
-            }
+            values = {name: self._value(name, value) for name, value in params.items()}
             return str(self.title), str(self.body) % values
+
+    def _value(self, name: str, value: str) -> str:
+        if name in self.labels:
+            return str(self.labels[name](value).label)
+        if name in self.links:
+            return site_link(value)
+        return value
+
+
+def site_link(path: str) -> str:
+    """An absolute link to a page of the site, from the configured public address."""
+    return settings.ONETRIP_SITE_URL.rstrip("/") + path
 
 
 _TEMPLATES = [
@@ -60,10 +73,43 @@ _TEMPLATES = [
         "appointment_booked",
         _("Appointment booked"),
         _(
-            "[OneTrip] Booked: %(doctor)s, %(date)s, arrive %(start)s–%(end)s. Booking number "
-            "%(number)s."
+            "[OneTrip] %(name)s is booked at %(hospital)s: %(doctor)s, %(date)s, arrive "
+            "%(start)s–%(end)s. Booking number %(number)s. Details: %(path)s"
         ),
-        frozenset({"doctor", "date", "start", "end", "number"}),
+        frozenset({"name", "hospital", "doctor", "date", "start", "end", "number", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "appointment_reminder",
+        "appointment_reminder",
+        _("Visit tomorrow"),
+        _(
+            "[OneTrip] Reminder: %(name)s sees %(doctor)s at %(hospital)s tomorrow, %(date)s, "
+            "arrive %(start)s–%(end)s at %(room)s. Check in on your phone: %(path)s"
+        ),
+        frozenset({"name", "hospital", "doctor", "date", "start", "end", "room", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "appointment_cancelled",
+        "appointment_cancelled",
+        _("Booking cancelled"),
+        _(
+            "[OneTrip] %(name)s's booking at %(hospital)s (%(doctor)s, %(date)s %(time)s) is "
+            "cancelled."
+        ),
+        frozenset({"name", "hospital", "doctor", "date", "time"}),
+    ),
+    MessageTemplate(
+        "appointment_cancelled_refund",
+        "appointment_cancelled",
+        _("Booking cancelled, fee refunded"),
+        _(
+            "[OneTrip] %(name)s's booking at %(hospital)s (%(doctor)s, %(date)s %(time)s) is "
+            "cancelled. The %(amount)s CNY fee is refunded to where it was paid from, usually "
+            "within 1–3 working days."
+        ),
+        frozenset({"name", "hospital", "doctor", "date", "time", "amount"}),
     ),
     MessageTemplate(
         "waitlist_closed",
@@ -114,8 +160,18 @@ _TEMPLATES = [
         "exam_booked",
         "exam_booked",
         _("Exams booked"),
-        _("[OneTrip] Exams booked: %(exams)s."),
-        frozenset({"exams"}),
+        _("[OneTrip] Exams booked for %(name)s: %(exams)s."),
+        frozenset({"name", "exams"}),
+    ),
+    MessageTemplate(
+        "exam_booked_fasting",
+        "exam_booked",
+        _("Exams booked"),
+        _(
+            "[OneTrip] Exams booked for %(name)s: %(exams)s. Do not eat for %(hours)s hours "
+            "before the first one (water is fine unless told otherwise)."
+        ),
+        frozenset({"name", "exams", "hours"}),
     ),
     MessageTemplate(
         "exam_rescheduled",
@@ -128,15 +184,17 @@ _TEMPLATES = [
         "report_ready",
         "report_ready",
         _("Report ready"),
-        _("[OneTrip] The report of %(exam)s for %(name)s is ready. See %(path)s"),
-        frozenset({"exam", "name", "path"}),
+        _("[OneTrip] The %(exam)s report of %(name)s from %(hospital)s is ready: %(path)s"),
+        frozenset({"exam", "name", "hospital", "path"}),
+        links=frozenset({"path"}),
     ),
     MessageTemplate(
         "report_corrected",
         "report_ready",
         _("Report corrected"),
-        _("[OneTrip] The report of %(exam)s for %(name)s was corrected. See %(path)s"),
-        frozenset({"exam", "name", "path"}),
+        _("[OneTrip] The %(exam)s report of %(name)s from %(hospital)s was corrected: %(path)s"),
+        frozenset({"exam", "name", "hospital", "path"}),
+        links=frozenset({"path"}),
     ),
     MessageTemplate(
         "critical_value",
@@ -155,7 +213,7 @@ _TEMPLATES = [
         "billing_due",
         _("Bill due"),
         _(
-            "OneTrip: your medical bill of %(amount)s CNY is due on %(due)s. "
+            "[OneTrip] Your medical bill of %(amount)s CNY is due on %(due)s. "
             "Pay it on your phone to keep booking appointments."
         ),
         frozenset({"amount", "due"}),
@@ -165,7 +223,7 @@ _TEMPLATES = [
         "deposit_low",
         _("Deposit running low"),
         _(
-            "OneTrip: the inpatient deposit of admission %(admission)s has %(balance)s CNY left "
+            "[OneTrip] The inpatient deposit of admission %(admission)s has %(balance)s CNY left "
             "against %(charges)s CNY of charges not yet settled. Please top up at the cashier or "
             "on your phone."
         ),
@@ -175,8 +233,9 @@ _TEMPLATES = [
         "billing_link",
         "billing_link",
         _("Your bill"),
-        _("OneTrip: view and pay your bill: %(link)s"),
+        _("[OneTrip] View and pay your bill: %(link)s"),
         frozenset({"link"}),
+        links=frozenset({"link"}),
     ),
 ]
 

@@ -54,6 +54,8 @@ def notify(
     found = TEMPLATES[template]
     if set(params) != found.params:
         raise ValueError(f"{template} takes {sorted(found.params)}, not {sorted(params)}")
+    if not phone:
+        return  # a patient without a mobile phone is told on paper, at the desk
     now = clock.now()
     key = f"{found.purpose}:{subject._meta.label_lower}:{subject.pk}:{phone}"
     Notification.objects.bulk_create(
@@ -238,3 +240,12 @@ def set_preferences(data: PreferenceInput, *, actor: Actor) -> ContactPreference
         },
     )
     return preference
+
+
+def sent_to(phone: str, *, limit: int = 50) -> list[Notification]:
+    """The notices delivered to a phone, newest first: its in-app message list."""
+    return list(
+        Notification.objects.filter(phone=phone, status=NotificationStatus.SENT).order_by(
+            "-sent_at", "-pk"
+        )[:limit]
+    )

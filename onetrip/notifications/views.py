@@ -57,3 +57,14 @@ def patient_preferences(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(
         request, "notifications/patient_preferences.html", {"form": form, "account": account}
     )
+
+
+@patient_page
+def patient_messages(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """消息: every notice sent to this phone, newest first, in the words it was sent in."""
+    account = signed_in_account(request)
+    return render(
+        request,
+        "notifications/patient_messages.html",
+        {"notices": services.sent_to(account.phone)},
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -344,7 +345,8 @@ def _after_filing(report: Report, order, previous_status: str | None, actor: Act
         params={
             "exam": report.service_name or report.service_code,
             "name": mask_name(patient.name),
-            "path": f"/p/reports/{report.pk}",
+            "hospital": report.performing_institution.name if report.performing_institution else "",
+            "path": reverse("patient-report", args=[report.pk]),
         },
         occasion=f"version {report.version}",
     )

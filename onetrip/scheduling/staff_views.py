@@ -132,9 +132,17 @@ def _lines(board: queue.SessionQueue, appointments: list[Appointment]) -> list[Q
 def screen(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
     board = queue.session_queue(session_id, actor=actor)
     called = _lines(board, board.called)
+    current = called[0] if called else None
     context = {
         "session": board.session,
-        "current": called[0] if called else None,
+        "current": current,
+        # What the screen says aloud (the browser's speech synthesis, in Mandarin).
+        "announce": (
+            _("Number %(number)s, %(name)s, please go to %(room)s.")
+            % {"number": current.number, "name": current.name, "room": board.session.clinic.name}
+            if current
+            else ""
+        ),
         "waiting": _lines(board, board.waiting[:SCREEN_WAITING_LINES]),
     }
     template = (
@@ -152,6 +160,7 @@ def desk(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse
         "session": board.session,
         "called": _lines(board, board.called),
         "waiting": _lines(board, board.waiting),
+        "not_arrived": [(a, mask_name(a.patient.name)) for a in board.not_arrived],
         "can_check_in": actor.has_perm("scheduling.check_in"),
         "document_types": DocumentType.choices,
     }

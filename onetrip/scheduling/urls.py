@@ -4,6 +4,7 @@ from onetrip.scheduling import views
 
 urlpatterns = [
     path("p/book/", views.book_institutions, name="patient-book"),
+    path("p/book/find", views.book_search, name="patient-book-search"),
     path(
         "p/book/institutions/<int:institution_id>/",
         views.book_departments,
@@ -22,6 +23,16 @@ urlpatterns = [
         "p/appointments/<int:appointment_id>",
         views.patient_appointment,
         name="patient-appointment",
+    ),
+    path(
+        "p/appointments/<int:appointment_id>/queue",
+        views.patient_queue,
+        name="patient-appointment-queue",
+    ),
+    path(
+        "p/appointments/<int:appointment_id>/reschedule",
+        views.patient_reschedule,
+        name="patient-appointment-reschedule",
     ),
     path(
         "p/appointments/<int:appointment_id>/cancel",

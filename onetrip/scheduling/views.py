@@ -26,9 +26,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from pypinyin import lazy_pinyin
 
+from onetrip.billing.services import outstanding as billing
 from onetrip.billing.services.sources import FeeNotPriced
-from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
@@ -51,7 +52,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import pool_horizons
-from onetrip.scheduling.services import availability, booking
+from onetrip.scheduling.services import availability, booking, queue
 from onetrip.scheduling.services.schedule import policy_for, session_policy
 
 APP = BookingChannel.APP
@@ -112,15 +113,31 @@ def _yuan(fen: int) -> str:
     return f"¥{fen // 100}.{fen % 100:02d}"
 
 
+def _fee_state(appointment: Appointment) -> tuple[str, Any]:
+    """("none" | "unpaid" | "paying" | "paid", the fee on its bill) of a live booking."""
+    if not appointment.session.fee_fen:
+        return "none", None
+    fee = booking.registration_fee(appointment)
+    if fee is None:
+        return "none", None
+    if fee.paid:
+        return "paid", fee
+    return ("paying" if fee.settlement_id else "unpaid"), fee
+
+
+IN_QUEUE = (
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_CONSULTATION,
+)
+
+
 def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str, Any]:
     session = appointment.session
     deadline = booking.cancel_deadline(appointment.visit_date, session_policy(session))
     is_live = appointment.status in (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
-    fee = (
-        booking.registration_fee(appointment)
-        if appointment.status == AppointmentStatus.HELD
-        else None
-    )
+    fee_state, fee = _fee_state(appointment) if is_live else ("none", None)
+    is_today = appointment.visit_date == now.date()
     return {
         "id": appointment.pk,
         "number": appointment.booking_number,
@@ -132,6 +149,7 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "date": appointment.visit_date,
         "window": queries.visit_window(appointment.slot.starts_at, appointment.slot.ends_at),
         "fee": _yuan(session.fee_fen),
+        "fee_state": fee_state,
         "status": appointment.status,
         "status_label": appointment.get_status_display(),
         "channel": appointment.channel,
@@ -141,8 +159,12 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "is_live": is_live,
         "cancel_until": deadline,
         "may_cancel": is_live and now <= deadline,
+        "may_reschedule": appointment.status == AppointmentStatus.BOOKED and now <= deadline,
+        "may_check_in": appointment.status == AppointmentStatus.BOOKED and is_today,
+        "in_queue": appointment.status in IN_QUEUE and is_today,
         "held_until": appointment.held_until,
-        "pay_url": bill_link(fee.bill) if fee is not None and not fee.paid else "",
+        "may_pay": fee_state == "unpaid",
+        "bill_visit": fee.bill.visit_reference if fee is not None else "",
     }
 
 
@@ -173,6 +195,49 @@ def book_institutions(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         pk__in=_bookable_sessions(now).values("institution_id")
     ).order_by("code")
     return render(request, "scheduling/book_institutions.html", {"institutions": institutions})
+
+
+def _name_matches(name: str, query: str) -> bool:
+    """A doctor's name by characters, full pinyin or pinyin initials ("zhang wei", "zw")."""
+    wanted = query.lower().replace(" ", "")
+    if not wanted or wanted in name:
+        return bool(wanted)
+    syllables = lazy_pinyin(name)
+    return "".join(syllables).startswith(wanted) or "".join(s[0] for s in syllables).startswith(
+        wanted
+    )
+
+
+@patient_page
+def book_search(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Booking by doctor (name or pinyin initials) and by date: the matching sessions with what
+    is left, each one tap from its times."""
+    now = clock.now()
+    query = request.GET.get("q", "").strip()[:20]
+    days = [now.date() + dt.timedelta(days=n) for n in range(8)]
+    wanted_day = request.GET.get("date", "")
+    day = next((d for d in days if d.isoformat() == wanted_day), None)
+    sessions = (
+        _bookable_sessions(now)
+        .select_related("doctor", "department", "institution")
+        .order_by("starts_at")
+    )
+    # One day, or the coming week when only a name is given.
+    sessions = sessions.filter(date=day) if day else sessions.filter(date__lte=days[-1])
+    rows = []
+    if query or day is not None:
+        for session in sessions:
+            if query and not _name_matches(session.doctor.name, query):
+                continue
+            remaining = _remaining(session, APP, now)
+            if remaining:
+                rows.append(
+                    {"session": session, "remaining": remaining, "fee": _yuan(session.fee_fen)}
+                )
+            if len(rows) >= 30:
+                break
+    context = {"q": query, "days": days, "day": day, "rows": rows, "searched": bool(query or day)}
+    return render(request, "scheduling/book_search.html", context)
 
 
 @patient_page
@@ -209,7 +274,14 @@ def book_doctors(request: HttpRequest, department_id: int, *, actor: Actor) -> H
     for doctor in doctors.order_by("name"):
         days = _released_days(doctor, _doctor_policy(doctor), now)
         free = next((day for day in days if day.remaining), None)
-        rows.append({"doctor": doctor, "next_day": free.session.date if free else None})
+        rows.append(
+            {
+                "doctor": doctor,
+                "next_day": free.session.date if free else None,
+                "remaining": free.remaining if free else 0,
+                "fee": _yuan(free.session.fee_fen) if free else "",
+            }
+        )
     context = {
         "department": department,
         "rows": rows,
@@ -220,14 +292,24 @@ def book_doctors(request: HttpRequest, department_id: int, *, actor: Actor) -> H
 
 @patient_page
 def book_days(request: HttpRequest, doctor_id: int, *, actor: Actor) -> HttpResponse:
+    """The doctor's profile and released days; the chosen day (else the first with a free time)
+    shows its times, so a time is one tap from here."""
     now = clock.now()
     doctor = get_object_or_404(
         Doctor.objects.select_related("department__institution"), pk=doctor_id
     )
     policy = _doctor_policy(doctor)
+    days = list(_released_days(doctor, policy, now))
+    wanted = _number(request.GET.get("session"))
+    shown = next((d for d in days if d.session.pk == wanted), None) or next(
+        (d for d in days if d.remaining), None
+    )
     context = {
         "doctor": doctor,
-        "days": list(_released_days(doctor, policy, now)),
+        "days": days,
+        "shown": shown,
+        "times": _time_choices(shown.session, now) if shown else [],
+        "fee": _yuan(shown.session.fee_fen) if shown else "",
         "policy": policy,
         "trail": _trail(
             _institution_step(doctor.department.institution),
@@ -312,11 +394,12 @@ class PatientBookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["patient"]
         field.choices = [
-            (card.patient.pk, f"{card.patient.name} · {card.grant.get_relationship_display()}")
-            for card in cards
+            (card.patient.pk, f"{card.patient.name} · {card.grant.patient_label}") for card in cards
         ]
-        if len(cards) == 1:
-            field.initial = cards[0].patient.pk
+        # The account holder's own record first; else the only or first family member.
+        own = next((c for c in cards if c.grant.relationship == "self"), None)
+        if cards:
+            field.initial = (own or cards[0]).patient.pk
 
 
 @patient_page
@@ -326,6 +409,7 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
     cards = identity.family_of_account(actor.account_id)
     if request.method == "POST":
         form = PatientBookingForm(cards, request.POST)
+        pay_with = request.POST.get("pay_with", "")
         if form.is_valid():
             try:
                 appointment = booking.book_slot(
@@ -333,7 +417,8 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
                         patient_id=form.cleaned_data["patient"],
                         slot_id=slot.pk,
                         channel=APP,
-                        hold="pay_now" in request.POST,
+                        # Paying now holds the time until the payment confirms it.
+                        hold=bool(pay_with),
                         idempotency_key=form.cleaned_data["key"],
                     ),
                     actor=actor,
@@ -341,6 +426,8 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
             except (booking.BookingRefused, FeeNotPriced, InvalidInput) as exc:
                 _show_refusal(request, exc)
                 return redirect("patient-book-confirm", slot_id=slot.pk)
+            if pay_with:
+                return _pay_fee(request, appointment, pay_with, actor)
             return redirect("patient-appointment", appointment_id=appointment.pk)
     else:
         form = PatientBookingForm(cards, initial={"key": _new_key()})
@@ -359,6 +446,9 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
         "session": session,
         "fee": _yuan(session.fee_fen),
         "pay_online": session.fee_fen > 0,
+        "pay_channels": billing.PHONE_CHANNELS,
+        "cancel_until": booking.cancel_deadline(session.date, session_policy(session)),
+        "past_deadline": now > booking.cancel_deadline(session.date, session_policy(session)),
         "hold_minutes": session_policy(session).hold_minutes,
         "remaining": remaining,
         "opens_at": _opens_at(session, now),
@@ -369,11 +459,89 @@ def book_confirm(request: HttpRequest, slot_id: int, *, actor: Actor) -> HttpRes
     return render(request, "scheduling/book_confirm.html", context)
 
 
+def _pay_fee(request: HttpRequest, appointment: Appointment, channel: str, actor: Actor):
+    """Start paying the booking's fee; back on the booking's page once paid."""
+    here = reverse("patient-appointment", args=[appointment.pk])
+    fee = booking.registration_fee(appointment)
+    if fee is None or fee.paid:
+        return redirect(here)
+    try:
+        settlement = billing.pay_on_phone(bill_id=fee.bill.pk, channel=channel, actor=actor)
+    except DomainError as exc:
+        _show_refusal(request, exc)
+        return redirect(here)
+    return redirect(billing.cashier_redirect(settlement, here))
+
+
 @patient_page
 def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    """One booking: its fee and whether it is paid, check-in, the place in the queue, the way to
+    the room, and changing or cancelling it."""
+    appointment = queries.appointment_for(appointment_id, actor=actor)
+    if request.method == "POST":
+        if request.POST.get("action") == "check_in":
+            try:
+                queue.check_in_on_phone(appointment.pk, actor=actor)
+            except DomainError as exc:
+                _show_refusal(request, exc)
+            else:
+                messages.success(request, _("You are checked in. Wait to be called."))
+            return redirect("patient-appointment", appointment_id=appointment.pk)
+        return _pay_fee(request, appointment, request.POST.get("channel", ""), actor)
+    context = {
+        "a": _present_appointment(appointment, clock.now()),
+        "pay_channels": billing.PHONE_CHANNELS,
+    }
+    if context["a"]["in_queue"]:
+        context["place"] = queue.queue_place(appointment)
+    return render(request, "scheduling/appointment.html", context)
+
+
+@patient_page
+def patient_queue(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    """The place in the queue, polled by the booking's page while the patient waits."""
     appointment = queries.appointment_for(appointment_id, actor=actor)
     context = {"a": _present_appointment(appointment, clock.now())}
-    return render(request, "scheduling/appointment.html", context)
+    if context["a"]["in_queue"]:
+        context["place"] = queue.queue_place(appointment)
+    return render(request, "scheduling/_queue_place.html", context)
+
+
+@patient_page
+def patient_reschedule(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    """改约: another time of the same department and fee, the same doctor's first."""
+    appointment = queries.appointment_for(appointment_id, actor=actor)
+    if request.method == "POST":
+        slot_id = _number(request.POST.get("slot"))
+        try:
+            moved = booking.reschedule_appointment(appointment.pk, slot_id or 0, actor=actor)
+        except DomainError as exc:
+            _show_refusal(request, exc)
+            return redirect("patient-appointment-reschedule", appointment_id=appointment.pk)
+        messages.success(request, _("Your booking was moved. The fee goes with it."))
+        return redirect("patient-appointment", appointment_id=moved.pk)
+    now = clock.now()
+    sessions = (
+        _bookable_sessions(now)
+        .filter(department_id=appointment.department_id, fee_fen=appointment.session.fee_fen)
+        .select_related("doctor")
+        .order_by("starts_at")
+    )
+    last = _last_open_day(APP, now, session_policy(appointment.session))
+    if last is not None:
+        sessions = sessions.filter(date__lte=last)
+    same_doctor = [s for s in sessions if s.doctor_id == appointment.session.doctor_id]
+    others = [s for s in sessions if s.doctor_id != appointment.session.doctor_id]
+    choices = [
+        {"session": session, "times": [t for t in _time_choices(session, now) if t.remaining]}
+        for session in same_doctor + others
+    ]
+    context = {
+        "a": _present_appointment(appointment, now),
+        "choices": [c for c in choices if c["times"]][:10],
+        "current_slot": appointment.slot_id,
+    }
+    return render(request, "scheduling/reschedule.html", context)
 
 
 @patient_page
@@ -394,10 +562,19 @@ def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 @patient_page
 @require_POST
 def patient_cancel(request: HttpRequest, appointment_id: int, *, actor: Actor) -> HttpResponse:
+    appointment = queries.appointment_for(appointment_id, actor=actor)
+    fee_state, fee = _fee_state(appointment)
     try:
-        booking.cancel_appointment(appointment_id, actor=actor)
+        booking.cancel_appointment(appointment.pk, actor=actor)
     except booking.BookingRefused as exc:
         _show_refusal(request, exc)
+        return redirect("patient-appointment", appointment_id=appointment.pk)
+    if fee_state == "paid":
+        messages.success(
+            request,
+            _("Booking cancelled. The %(amount)s fee is refunded to where you paid it from.")
+            % {"amount": _yuan(fee.amount_fen)},
+        )
     else:
         messages.success(request, _("Booking cancelled."))
     return redirect("patient-appointments")

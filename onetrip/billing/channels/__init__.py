@@ -6,6 +6,7 @@ from onetrip.billing.channels.alipay import AlipayChannel
 from onetrip.billing.channels.base import ChannelAdapter
 from onetrip.billing.channels.counter import CounterChannel
 from onetrip.billing.channels.wechat import WeChatPayChannel
+from onetrip.billing.channels.ybpay import MobileInsuranceChannel
 from onetrip.billing.models import PaymentChannel
 
 ADAPTERS: dict[str, ChannelAdapter] = {
@@ -19,6 +20,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
     PaymentChannel.DEPOSIT: CounterChannel(PaymentChannel.DEPOSIT, needs_reference=False),
     PaymentChannel.WECHAT: WeChatPayChannel(),
     PaymentChannel.ALIPAY: AlipayChannel(),
+    PaymentChannel.INSURANCE_MOBILE: MobileInsuranceChannel(),
 }
 
 

@@ -48,11 +48,16 @@ CLEARING_ACCOUNTS = {
     PaymentChannel.BANK_CARD: Account.BANK_CARD,
     PaymentChannel.WECHAT: Account.WECHAT,
     PaymentChannel.ALIPAY: Account.ALIPAY,
+    PaymentChannel.INSURANCE_MOBILE: Account.INSURANCE_MOBILE,
     PaymentChannel.INSURANCE: Account.PERSONAL_ACCOUNT,
     PaymentChannel.CREDIT: Account.CREDIT,
     # Only ever a zero payment: the deposit's part is posted from the liability itself.
     PaymentChannel.DEPOSIT: Account.INPATIENT_DEPOSIT,
 }
+
+
+# Channels that always settle through insurance: the card at a desk, the e-voucher on a phone.
+INSURED_CHANNELS = (PaymentChannel.INSURANCE, PaymentChannel.INSURANCE_MOBILE)
 
 
 class PaymentRefused(DomainError):
@@ -217,7 +222,7 @@ def take_payment(settlement: Settlement, reference: str, *, actor: Actor) -> Pay
 
 
 def _insurance_split(request, bill, charges, total, actor) -> seams.InsuranceSplit:
-    if request.use_insurance or request.channel == PaymentChannel.INSURANCE:
+    if request.use_insurance or request.channel in INSURED_CHANNELS:
         return seams.insurance_quote(bill=bill, charges=charges, actor=actor)
     return seams.InsuranceSplit(quote_id="", fund_fen=0, account_fen=0, cash_fen=total)
 

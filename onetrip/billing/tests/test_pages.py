@@ -48,11 +48,17 @@ def test_the_cashier_desk_settles_refunds_and_texts_the_link(client, bill, cashi
     assert settlement.status == "settled"
     too_much = client.post(
         desk,
-        {"action": "refund", "settlement_id": settlement.pk, "amount_fen": 30000, "reason": "x"},
+        {
+            "action": "refund",
+            "settlement_id": settlement.pk,
+            "amount_yuan": "300.00",
+            "reason": "x",
+        },
     )
     assert too_much.status_code == 200
     client.post(
-        desk, {"action": "refund", "settlement_id": settlement.pk, "amount_fen": 500, "reason": "x"}
+        desk,
+        {"action": "refund", "settlement_id": settlement.pk, "amount_yuan": "5", "reason": "x"},
     )
     assert settlement.payment.refunds.get().amount_fen == 500
 
@@ -109,14 +115,14 @@ def test_the_desk_tops_up_the_deposit_and_settles_the_discharge(
 ):
     client.force_login(cashier.user)
     desk = f"/staff/billing/desk/?visit={inpatient_bill.visit_reference}"
-    client.post(desk, {"action": "top_up", "amount_fen": "50000", "channel": "cash"})
+    client.post(desk, {"action": "top_up", "amount_yuan": "500", "channel": "cash"})
     page = client.get(desk).content.decode()
     assert 'id="deposit-balance">¥500.00' in page
     client.post(desk, {"action": "discharge", "channel": ""})
     page = client.get(desk).content.decode()
     assert 'id="deposit-balance">¥0.00' in page
     assert Settlement.objects.get(mode="discharge").deposit_fen == 20_500
-    refused = client.post(desk, {"action": "top_up", "amount_fen": "-5", "channel": "cash"})
+    refused = client.post(desk, {"action": "top_up", "amount_yuan": "-5", "channel": "cash"})
     assert refused.status_code == 200  # the form's own error, nothing written
     assert Settlement.objects.filter(mode="inpatient_deposit").count() == 1
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import translation
 
 from onetrip.core.masking import mask_phone
 
@@ -11,3 +12,19 @@ register.filter("mask_phone", mask_phone)
 def has_perm(context: template.Context, perm: str) -> bool:
     user = context["request"].user
     return user.is_authenticated and user.has_perm(perm)
+
+
+@register.simple_tag(takes_context=True)
+def current_if(context: template.Context, url: str, *more: str) -> str:
+    """`aria-current="page"` for a tab whose section (`url` or one of `more`, prefixes of the
+    path; the home URL only itself) holds the page being shown."""
+    path = context["request"].path
+    home = url.rstrip("/").count("/") <= 1
+    hit = path == url if home else any(path.startswith(prefix) for prefix in (url, *more))
+    return 'aria-current="page"' if hit else ""
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (：), ": " otherwise."""
+    return "：" if translation.get_language().startswith("zh") else ": "

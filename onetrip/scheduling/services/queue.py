@@ -26,6 +26,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
 from onetrip.identity.models import IdentityDocument
+from onetrip.identity.services import accessible_patients
 from onetrip.scheduling import domain_events
 from onetrip.scheduling.models import (
     Appointment,
@@ -94,6 +95,23 @@ def check_in(
         gettext_lazy("Enter the booking number or scan an identity document."),
         "required",
     )
+
+
+@transaction.atomic
+def check_in_on_phone(appointment_id: int, *, actor: Actor) -> Appointment:
+    """The patient (or a family member acting for them) checks in from the phone, under the
+    desk's rules: today, from `early_check_in_minutes` before the slot, not once missed (D78)."""
+    if actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(gettext_lazy("Check in at the desk or a kiosk."))
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("slot", "session")
+        .filter(pk=appointment_id, patient__in=accessible_patients(actor))
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(gettext_lazy("No such appointment."))
+    return _check_in(appointment, clock.now(), actor, None)
 
 
 def _require_desk(actor: Actor, institution_id: int) -> None:
@@ -360,6 +378,7 @@ class SessionQueue:
     called: list[Appointment]  # called or in consultation, latest call first
     waiting: list[Appointment]  # in calling order
     numbers: dict[int, int]  # appointment id → check-in number (签到号), stable once given
+    not_arrived: list[Appointment]  # booked for the session, not checked in yet, by time
 
 
 def session_queue(session_id: int, *, actor: Actor) -> SessionQueue:
@@ -382,4 +401,50 @@ def session_queue(session_id: int, *, actor: Actor) -> SessionQueue:
         called=called,
         waiting=_ordered_waiting(session, rows),
         numbers={a.pk: number for number, a in enumerate(arrival, start=1)},
+        not_arrived=list(
+            Appointment.objects.select_related("slot", "patient")
+            .filter(session=session, status=AppointmentStatus.BOOKED)
+            .order_by("slot__starts_at", "pk")
+        ),
     )
+
+
+# --- the patient's place in the queue ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where one checked-in patient stands, as the phone shows it."""
+
+    status: str
+    number: int | None  # check-in number (签到号)
+    ahead: int  # patients to be called before this one
+    expected_wait_minutes: int
+    now_calling: int | None  # check-in number of the latest call in the session
+
+
+def queue_place(appointment: Appointment) -> QueuePlace:
+    """The patient's place: the same order the desk calls in (`queueing.order_queue`), and a wait
+    estimated from the session's pace (minutes per patient: the slot length over its capacity)."""
+    session = appointment.session
+    rows = _queue_rows(session)
+    arrival = sorted(rows, key=lambda a: (a.checked_in_at, a.pk))
+    numbers = {a.pk: number for number, a in enumerate(arrival, start=1)}
+    waiting = [a.pk for a in _ordered_waiting(session, rows)]
+    ahead = waiting.index(appointment.pk) if appointment.pk in waiting else 0
+    called = [a for a in rows if a.called_at is not None]
+    latest = max(called, key=lambda a: (a.called_at, a.pk)) if called else None
+    return QueuePlace(
+        status=appointment.status,
+        number=numbers.get(appointment.pk),
+        ahead=ahead,
+        expected_wait_minutes=ahead * minutes_per_patient(appointment),
+        now_calling=numbers[latest.pk] if latest else None,
+    )
+
+
+def minutes_per_patient(appointment: Appointment) -> int:
+    slot = appointment.slot
+    minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+    capacity = sum(slot.pools.values_list("capacity", flat=True)) or 1
+    return max(1, round(minutes / capacity))

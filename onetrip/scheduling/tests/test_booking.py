@@ -69,8 +69,9 @@ def test_the_confirmation_sms_gives_the_booking_number_and_the_visit_window(sess
     (sms,) = delivered()
     assert (sms.phone, sms.purpose) == ("13812345678", "appointment_booked")
     assert sms.body == (
-        "[OneTrip] Booked: 李医生, 2026-11-30, arrive 08:40–08:50. "
-        f"Booking number {appointment.booking_number}."
+        "[OneTrip] 张* is booked at 市第一人民医院: 李医生, 2026-11-30, arrive 08:40–08:50. "
+        f"Booking number {appointment.booking_number}. "
+        f"Details: http://127.0.0.1:8000/p/appointments/{appointment.pk}"
     )
 
 

@@ -67,8 +67,11 @@ def test_a_patient_books_step_by_step(patient_client, patient_actor, sessions, t
     assert "Next free day: 11-23 Mon" in doctors
 
     days = client.get(f"/p/book/doctors/{session_on(sessions, 0).doctor_id}/").content.decode()
-    assert f"/p/book/sessions/{session_on(sessions, 14).pk}/" in days  # released at 07:00 today
-    assert f"/p/book/sessions/{session_on(sessions, 15).pk}/" not in days
+    assert f'data-session-id="{session_on(sessions, 14).pk}"' in days  # released at 07:00 today
+    assert f'data-session-id="{session_on(sessions, 15).pk}"' not in days
+    # The first day with a free time shows its times: one tap from a time.
+    assert f"/p/book/slots/{first_slot(session_on(sessions, 0)).pk}/" not in days  # 08:00 passed
+    assert "Times on 11-23 Mon" in days
     assert "New days open every day at 07:00, up to 14 days ahead." in days
 
     session = session_on(sessions, 1)
@@ -111,22 +114,43 @@ def test_a_patient_books_and_pays_the_fee_on_the_phone(patient_client, patient_a
     _actor, patient = patient_actor
     slot = first_slot(session_on(sessions, 1))
     page = patient_client.get(f"/p/book/slots/{slot.pk}/").content.decode()
-    assert "Book and pay the ¥50.00 fee now" in page
+    assert "WeChat Pay · ¥50.00" in page
+    assert "Free cancellation or change until 11-23 15:00" in page
 
-    made = patient_client.post(
-        f"/p/book/slots/{slot.pk}/", {"patient": patient.pk, "key": key_of(page), "pay_now": "1"}
+    to_cashier = patient_client.post(
+        f"/p/book/slots/{slot.pk}/",
+        {"patient": patient.pk, "key": key_of(page), "pay_with": "wechat"},
     )
-    held = patient_client.get(made["Location"]).content.decode()
-    assert "Pay the ¥50.00 registration fee by 09:45 to keep this booking." in held
-    pay_url = re.search(r'href="(/p/bills/[^"]+)"', held).group(1)
+    appointment = Appointment.objects.get()
+    assert appointment.status == "held"
+    assert to_cashier["Location"].startswith("/sandbox/wechat/cashier/")
+    cashier = patient_client.get(to_cashier["Location"]).content.decode()
+    back = re.search(r'name="return_to" value="([^"]+)"', cashier).group(1)
+    assert back == f"/p/appointments/{appointment.pk}"
+    patient_client.post(to_cashier["Location"], {"return_to": back})
 
-    to_cashier = patient_client.post(pay_url, {"channel": "wechat"})
-    patient_client.post(to_cashier["Location"], {"return_to": pay_url})
-
-    booked = patient_client.get(made["Location"]).content.decode()
+    booked = patient_client.get(back).content.decode()
     assert "<h1>Booked</h1>" in booked
+    assert "state-paid" in booked
     assert "registration fee by" not in booked
     assert Appointment.objects.get().status == "booked"
+
+
+def test_booking_now_and_paying_later_leaves_the_fee_under_to_pay(
+    patient_client, patient_actor, sessions
+):
+    _actor, patient = patient_actor
+    slot = first_slot(session_on(sessions, 1))
+    page = patient_client.get(f"/p/book/slots/{slot.pk}/").content.decode()
+    made = patient_client.post(
+        f"/p/book/slots/{slot.pk}/", {"patient": patient.pk, "key": key_of(page)}
+    )
+    shown = patient_client.get(made["Location"]).content.decode()
+    assert "The ¥50.00 registration fee is not paid yet" in shown
+    assert "state-unpaid" in shown
+    to_pay = patient_client.get("/p/payments/").content.decode()
+    assert "¥50.00" in to_pay
+    assert "Mobile medical insurance" in to_pay
 
 
 def test_a_refused_booking_shows_its_message_and_writes_nothing(
@@ -169,7 +193,8 @@ def test_a_patient_cancels_before_the_deadline(patient_client, sessions, book):
 
     listing = patient_client.get("/p/appointments/").content.decode()
     assert appointment.booking_number in listing
-    assert "until 11-29 15:00" in listing
+    shown = patient_client.get(f"/p/appointments/{appointment.pk}").content.decode()
+    assert "You can cancel or change until 11-29 15:00." in shown
     response = patient_client.post(f"/p/appointments/{appointment.pk}/cancel", follow=True)
 
     page = response.content.decode()
@@ -185,9 +210,9 @@ def test_cancelling_after_the_deadline_is_refused_with_its_message(
     appointment = book(first_slot(session_on(sessions, 1)))
     clock.advance(dt.timedelta(hours=6))  # 15:30, after the 15:00 deadline the day before
 
-    listing = patient_client.get("/p/appointments/").content.decode()
-    assert "The cancellation deadline has passed." in listing
-    assert f"/p/appointments/{appointment.pk}/cancel" not in listing
+    shown = patient_client.get(f"/p/appointments/{appointment.pk}").content.decode()
+    assert "The cancellation deadline has passed." in shown
+    assert f"/p/appointments/{appointment.pk}/cancel" not in shown
     response = patient_client.post(f"/p/appointments/{appointment.pk}/cancel", follow=True)
 
     assert 'class="error">The cancellation deadline has passed.' in response.content.decode()

@@ -1,0 +1,54 @@
+/* OneTrip's small behaviours, kept out of the pages (no inline scripts):
+   - a form with data-confirm asks before it is sent;
+   - the waiting-room calling screen goes full screen on a tap and speaks each new call. */
+"use strict";
+
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+(() => {
+  const spokenKey = "onetrip-last-call";
+
+  function speak(board) {
+    const call = board.querySelector("[data-call-id]");
+    if (!call || !("speechSynthesis" in window)) return;
+    const id = call.dataset.callId;
+    if (sessionStorage.getItem(spokenKey) === id) return;
+    sessionStorage.setItem(spokenKey, id);
+    const lang = document.documentElement.lang.startsWith("zh") ? "zh-CN" : "en-US";
+    const voice = speechSynthesis.getVoices().find((v) => v.lang.replace("_", "-") === lang);
+    // Said twice, as waiting-room callers do.
+    for (let time = 0; time < 2; time += 1) {
+      const utterance = new SpeechSynthesisUtterance(call.dataset.announce);
+      utterance.lang = lang;
+      if (voice) utterance.voice = voice;
+      utterance.rate = 0.9;
+      speechSynthesis.speak(utterance);
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-fullscreen]");
+    if (!button) return;
+    const target = document.getElementById(button.dataset.fullscreen) || document.documentElement;
+    if (target.requestFullscreen) target.requestFullscreen();
+    // Browsers speak only after a user gesture: this tap unlocks the spoken calls.
+    if ("speechSynthesis" in window) speechSynthesis.speak(new SpeechSynthesisUtterance(""));
+    button.hidden = true;
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const board = event.target.closest ? event.target.closest("[data-speak-calls]") : null;
+    if (board) speak(board);
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    const board = document.querySelector("[data-speak-calls]");
+    if (board) sessionStorage.setItem(spokenKey, (board.querySelector("[data-call-id]") || {dataset: {}}).dataset.callId || "");
+  });
+})();
