@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import Actor
 from onetrip.core.audit_queries import AuditFilter, audit_events
+from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.core.pages import staff_page
 
@@ -63,5 +66,26 @@ def audit_trail(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     page = Paginator(audit_events(filters, actor=actor), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "record_names": {e.object_type: _record_name(e.object_type) for e in page},
+        "patient_names": _patient_names({e.patient_id for e in page if e.patient_id}),
+    }
     return render(request, "core/audit_trail.html", context)
+
+
+def _record_name(label: str) -> str:
+    """A record type as its model calls it ("预约"), not its internal label."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def _patient_names(ids: set[int]) -> dict[int, str]:
+    """The page's patients by masked name (the registry, not a domain import: core stays below
+    the domains; the audit page of a privacy auditor names patients without spelling them)."""
+    patients = apps.get_model(settings.ONETRIP_PATIENT_MODEL).objects.filter(pk__in=ids)
+    return {pk: mask_name(name) for pk, name in patients.values_list("pk", "name")}

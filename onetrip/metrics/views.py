@@ -55,6 +55,8 @@ def _scope(request: HttpRequest, actor: Actor):
     resolved = services.resolve_scope(
         actor=actor, institution_id=institution, department_id=department
     )
+    # The menu shows the institution the page shows, so "Show" never switches it silently.
+    form.initial = {"institution": resolved.institution.pk, "period": period.code}
     return form, resolved, period
 
 

@@ -140,9 +140,10 @@ _TEMPLATES = [
         _(
             "[OneTrip] %(doctor)s's clinic on %(date)s is cancelled. We are holding "
             "%(new_doctor)s, %(new_date)s %(new_time)s for you until %(until)s at no extra "
-            "charge: accept or decline it in OneTrip; if you decline, any fee paid is refunded."
+            "charge: accept or decline it at %(path)s; if you decline, any fee paid is refunded."
         ),
-        frozenset({"doctor", "date", "new_doctor", "new_date", "new_time", "until"}),
+        frozenset({"doctor", "date", "new_doctor", "new_date", "new_time", "until", "path"}),
+        links=frozenset({"path"}),
         urgent=True,
     ),
     MessageTemplate(

@@ -18,6 +18,16 @@ urlpatterns = [
     path("p/book/doctors/<int:doctor_id>/", views.book_days, name="patient-book-doctor"),
     path("p/book/sessions/<int:session_id>/", views.book_times, name="patient-book-session"),
     path("p/book/slots/<int:slot_id>/", views.book_confirm, name="patient-book-confirm"),
+    path(
+        "p/book/sessions/<int:session_id>/waitlist",
+        views.patient_join_waitlist,
+        name="patient-join-waitlist",
+    ),
+    path(
+        "p/waitlist/<int:entry_id>/leave",
+        views.patient_leave_waitlist,
+        name="patient-leave-waitlist",
+    ),
     path("p/appointments/", views.patient_appointments, name="patient-appointments"),
     path(
         "p/appointments/<int:appointment_id>",

@@ -49,10 +49,12 @@ from onetrip.scheduling.models import (
     PriorityClass,
     SessionStatus,
     Slot,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import pool_horizons
-from onetrip.scheduling.services import availability, booking, queue
+from onetrip.scheduling.services import availability, booking, disruption, queue, waitlist
 from onetrip.scheduling.services.schedule import policy_for, session_policy
 
 APP = BookingChannel.APP
@@ -165,6 +167,9 @@ def _present_appointment(appointment: Appointment, now: dt.datetime) -> dict[str
         "held_until": appointment.held_until,
         "may_pay": fee_state == "unpaid",
         "bill_visit": fee.bill.visit_reference if fee is not None else "",
+        # A stop-clinic rebooking offer, held for the patient to accept or decline.
+        "is_offer": appointment.status == AppointmentStatus.HELD
+        and appointment.replaces_id is not None,
     }
 
 
@@ -374,12 +379,20 @@ def _session_trail(session: ClinicSession) -> list[dict[str, str]]:
 def book_times(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
     now = clock.now()
     session = _session_for_booking(session_id)
+    times = _time_choices(session, now)
+    cards = identity.family_of_account(actor.account_id)
     context = {
         "session": session,
         "fee": _yuan(session.fee_fen),
-        "times": _time_choices(session, now),
+        "times": times,
         "opens_at": _opens_at(session, now),
         "trail": _session_trail(session),
+        # Full (and still to come, not stopped): the patient may wait for a freed time.
+        "may_wait": session.status == SessionStatus.OPEN
+        and session.ends_at > now
+        and not any(t.state == "open" for t in times)
+        and not _opens_at(session, now),
+        "waiting_form": PatientBookingForm(cards, initial={"key": _new_key()}),
     }
     return render(request, "scheduling/book_times.html", context)
 
@@ -479,6 +492,9 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
     the room, and changing or cancelling it."""
     appointment = queries.appointment_for(appointment_id, actor=actor)
     if request.method == "POST":
+        answer = _answer_offer(request, appointment, actor)
+        if answer is not None:
+            return answer
         if request.POST.get("action") == "check_in":
             try:
                 queue.check_in_on_phone(appointment.pk, actor=actor)
@@ -495,6 +511,23 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
     if context["a"]["in_queue"]:
         context["place"] = queue.queue_place(appointment)
     return render(request, "scheduling/appointment.html", context)
+
+
+def _answer_offer(request: HttpRequest, appointment: Appointment, actor: Actor):
+    """Accepting or declining a stop-clinic rebooking offer (the SMS sends the patient here)."""
+    action = request.POST.get("action")
+    if action not in ("accept_offer", "decline_offer"):
+        return None
+    try:
+        if action == "accept_offer":
+            disruption.accept_offer(appointment.pk, actor=actor)
+            messages.success(request, _("The new time is yours."))
+        else:
+            disruption.decline_offer(appointment.pk, actor=actor)
+            messages.success(request, _("Offer declined. Any fee paid is refunded."))
+    except DomainError as exc:
+        _show_refusal(request, exc)
+    return redirect("patient-appointment", appointment_id=appointment.pk)
 
 
 @patient_page
@@ -552,11 +585,45 @@ def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     coming = Q(status__in=ACTIVE_STATUSES, slot__ends_at__gt=now)
     upcoming = mine.filter(coming).order_by("slot__starts_at", "pk")
     others = mine.exclude(coming).order_by("-slot__starts_at", "-pk")[:20]
+    waiting = (
+        WaitlistEntry.objects.filter(
+            status=WaitlistStatus.WAITING,
+            patient__in=identity.accessible_patients(actor),
+            session__ends_at__gt=now,
+        )
+        .select_related("patient", "session__doctor", "session__department")
+        .order_by("joined_at")
+    )
     context = {
         "upcoming": [_present_appointment(a, now) for a in upcoming],
         "others": [_present_appointment(a, now) for a in others],
+        "waiting": waiting,
     }
     return render(request, "scheduling/appointments.html", context)
+
+
+@patient_page
+@require_POST
+def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
+    """候补: wait for a full session; a freed time is booked for the first in line."""
+    patient_id = _number(request.POST.get("patient"))
+    try:
+        waitlist.join_waitlist(patient_id or 0, session_id, channel=APP, actor=actor)
+    except DomainError as exc:
+        _show_refusal(request, exc)
+        return redirect("patient-book-session", session_id=session_id)
+    messages.success(request, _("You are on the waiting list; we text you if a time frees up."))
+    return redirect("patient-appointments")
+
+
+@patient_page
+@require_POST
+def patient_leave_waitlist(request: HttpRequest, entry_id: int, *, actor: Actor) -> HttpResponse:
+    try:
+        waitlist.leave_waitlist(entry_id, actor=actor)
+    except DomainError as exc:
+        _show_refusal(request, exc)
+    return redirect("patient-appointments")
 
 
 @patient_page

@@ -28,3 +28,8 @@ def current_if(context: template.Context, url: str, *more: str) -> str:
 def colon() -> str:
     """The colon after a label: full-width in Chinese (：), ": " otherwise."""
     return "：" if translation.get_language().startswith("zh") else ": "
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, "")

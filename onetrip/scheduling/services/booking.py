@@ -562,8 +562,12 @@ def registration_key(appointment_id: int) -> str:
 
 
 def fee_key(appointment: Appointment) -> str:
-    """Where this booking's fee was charged: a rebooking offer carries the stopped booking's."""
-    return registration_key(appointment.replaces_id or appointment.pk)
+    """Where this booking's fee was charged: a rebooking offer or a moved booking carries the fee
+    of the booking it replaces, and that one perhaps of an earlier one (D77)."""
+    carrier = appointment
+    while carrier.replaces_id is not None:
+        carrier = carrier.replaces
+    return registration_key(carrier.pk)
 
 
 def registration_fee(appointment: Appointment) -> billing_sources.ChargeState | None:
@@ -587,11 +591,38 @@ def registration_fee_paid(source_keys: list[str], *, settlement_id: int, actor: 
         .filter(pk__in=ids)
         .order_by("pk")
     )
-    for appointment in paid:
+    for charged in paid:
+        appointment = _carrying_fee_of(charged)
         if appointment.status == AppointmentStatus.HELD:
             _confirm(appointment, actor)
-        elif appointment.status != AppointmentStatus.BOOKED:
+        elif appointment.status in ENDED_STATUSES:
             refund_fee_after_commit(settlement_id, reason=f"booking {appointment.status}")
+
+
+# A booking that ended before its visit; its fee goes back unless a replacement carries it.
+ENDED_STATUSES = (
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.EXPIRED,
+    AppointmentStatus.CLINIC_STOPPED,
+)
+
+
+def _carrying_fee_of(appointment: Appointment) -> Appointment:
+    """The booking that now carries the fee charged for `appointment`: itself, or the latest of
+    its replacements (a moved booking, a rebooking offer), locked like it."""
+    current = appointment
+    while current.status in ENDED_STATUSES:
+        successor = (
+            Appointment.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("slot", "session__doctor", "patient", "pool")
+            .filter(replaces=current)
+            .order_by("-pk")
+            .first()
+        )
+        if successor is None:
+            break
+        current = successor
+    return current
 
 
 def refund_fee_after_commit(settlement_id: int, *, reason: str) -> None:
@@ -700,8 +731,8 @@ def reschedule_appointment(appointment_id: int, slot_id: int, *, actor: Actor) -
     """Move a booking to another time of the same department and fee, before the cancellation
     deadline, in one step: the new time is booked and the old one released in one transaction,
     so a refused new time leaves the old booking as it was. The fee goes with the booking
-    (paid stays paid, unpaid stays on the same bill): the new booking `replaces` the one whose
-    fee it carries (D77)."""
+    (paid stays paid, unpaid stays on the same bill): the new booking `replaces` the old one,
+    and `fee_key` follows the replacements back to where the fee was charged (D77)."""
     # The patient first, as every booking does (D14), then the booking: no lock-order cycle
     # with a booking of the same patient racing this move.
     patient_id = Appointment.objects.filter(pk=appointment_id).values_list("patient_id", flat=True)
@@ -743,7 +774,7 @@ def reschedule_appointment(appointment_id: int, slot_id: int, *, actor: Actor) -
         BookingRequest(patient_id=old.patient_id, slot_id=slot.pk, channel=old.channel),
         "",
         actor,
-        carries_fee_of=old.replaces_id or old.pk,
+        carries_fee_of=old.pk,
     )
     audit.record(
         actor,

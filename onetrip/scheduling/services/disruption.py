@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -336,6 +337,7 @@ def _notify_stopped(
             "new_date": f"{replacement.visit_date:%Y-%m-%d}",
             "new_time": f"{timezone.localtime(new_slot.starts_at):%H:%M}",
             "until": f"{timezone.localtime(replacement.held_until):%m-%d %H:%M}",
+            "path": reverse("patient-appointment", args=[replacement.pk]),
         }
     notifications.notify(
         template, phone=appointment.patient.phone, subject=appointment, params=values
