@@ -964,8 +964,8 @@ def _create_schedules(
         if doctor.title in _EXPERT_TITLES:
             clinic = clinics.get((doctor.department_id, ClinicKind.EXPERT), clinic)
         # Every other doctor also works Sunday mornings: clinics run every day (R-APPT-1).
-        days = range(7) if index % 2 == 0 else range(6)
-        weekly = [(weekday, Period.MORNING, _MORNING) for weekday in days]
+        mornings = range(7) if index % 2 == 0 else range(6)
+        weekly = [(weekday, Period.MORNING, _MORNING) for weekday in mornings]
         weekly += [
             (weekday, Period.AFTERNOON, _AFTERNOON) for weekday in (index % 5, (index + 2) % 5)
         ]

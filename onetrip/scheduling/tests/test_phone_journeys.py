@@ -3,6 +3,7 @@ at most 7 taps with the fee and the cancellation deadline shown before confirmin
 in on the phone and watching the queue move while the clinic desk, in a second browser, calls
 (c); moving a booking to another time (f)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -41,9 +42,12 @@ def sign_in(page, phone: str) -> None:
     page.wait_for_url("**/p/")
 
 
-def test_b_home_to_a_paid_booking_in_seven_taps(phone_page, patient_actor, sessions, medicine):
+def test_b_home_to_a_paid_booking_in_seven_taps(
+    phone_page, patient_actor, sessions, medicine, clock
+):
     page = phone_page
     _actor, patient = patient_actor
+    clock.advance(dt.timedelta(hours=3))  # 12:30: this morning's clinic is over
     session = session_on(sessions, 1)
     first_free = next(v for v in availability.session_slots(session, "app", NOW) if v.remaining)
     sign_in(page, patient.phone)
