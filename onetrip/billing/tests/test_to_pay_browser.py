@@ -49,6 +49,8 @@ def test_d_pay_every_unpaid_charge_from_the_to_pay_list(phone_page, bill, tertia
         granted_by="test",
     )
     page = phone_page
+    page.set_default_timeout(60000)  # the shared test machine is slow at times
+    page.set_default_navigation_timeout(60000)
     sign_in(page, patient.phone)
     taps = 0
 

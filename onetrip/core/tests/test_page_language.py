@@ -31,6 +31,7 @@ from onetrip.identity.models import MobileAccount, ProxyGrant
 from onetrip.identity.sessions import SESSION_KEY
 from onetrip.mpi.models import MatchCandidate
 from onetrip.reports.models import Report
+from onetrip.reports.verification import verification_token
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
 
@@ -42,6 +43,8 @@ NOT_PAGES = {
     "patient-add-document",
     "patient-revoke-proxy",
     "patient-appointment-cancel",
+    "patient-join-waitlist",
+    "patient-leave-waitlist",
     "staff-logout",
     "staff-add-document",
     "clinic-stop",
@@ -221,6 +224,8 @@ def _urls(world) -> dict[str, str]:
         "patient-health-card": reverse("patient-health-card"),
         "patient-grant-proxy": reverse("patient-grant-proxy", args=[patient.pk]),
         "patient-book": reverse("patient-book"),
+        "patient-book-search": reverse("patient-book-search") + "?q=z",
+        "report-verify": reverse("report-verify", args=[verification_token(some_report)]),
         "patient-book-institution": reverse(
             "patient-book-institution", args=[session.institution_id]
         ),

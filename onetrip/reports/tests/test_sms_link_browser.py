@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_e_open_a_report_from_the_sms_link(phone_page, place_order, lab, live_server, settings):
     settings.ONETRIP_SITE_URL = live_server.url
     page = phone_page
+    page.set_default_timeout(60000)  # the shared test machine is slow at times
+    page.set_default_navigation_timeout(60000)
     blood = place_order("BLOOD_FASTING")
     patient = blood.patient
     account = MobileAccount.objects.create(phone=patient.phone, created_at=NOW)

@@ -20,6 +20,13 @@ from onetrip.scheduling.tests.helpers import book_at, pay_on_phone, person, sess
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def patient_machine(phone_page):
+    """The shared test machine is slow at times: give each step a minute, not thirty seconds."""
+    phone_page.set_default_timeout(60000)
+    phone_page.set_default_navigation_timeout(60000)
+
+
 class Taps:
     """Every tap the patient makes, counted."""
 
@@ -84,8 +91,8 @@ def test_c_check_in_on_the_phone_and_be_called_from_the_desk(
     _actor, patient = patient_actor
     today = session_on(sessions, 0)
     ahead = person(register, 1)
-    first = book_at(clerk, ahead, today, "09:30")
-    mine = book_at(clerk, patient, today, "09:40")
+    first = book_at(clerk, ahead, today, "09:40")
+    mine = book_at(clerk, patient, today, "09:50")
     queue.check_in(booking_number=first.booking_number, institution_id=tertiary.pk, actor=clerk)
 
     sign_in(page, patient.phone)
@@ -100,6 +107,7 @@ def test_c_check_in_on_the_phone_and_be_called_from_the_desk(
     nurse = make_staff("nurse", tertiary)
     desk = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
     staff = desk.new_page()
+    staff.set_default_timeout(60000)
     staff.goto("/staff/login")
     staff.fill("#id_username", nurse.user.username)
     staff.fill("#id_password", STAFF_PASSWORD)
@@ -108,9 +116,9 @@ def test_c_check_in_on_the_phone_and_be_called_from_the_desk(
     staff.click("form[action$='call-next'] button")
     # The phone's place moves without a reload: nobody ahead now.
     nobody_ahead = "/\\b0\\b/.test(document.querySelector('#queue-ahead')?.innerText || '')"
-    page.wait_for_function(nobody_ahead, timeout=20000)
+    page.wait_for_function(nobody_ahead, timeout=60000)
     staff.click("form[action$='call-next'] button")
-    page.wait_for_selector("#queue-place[data-status=called]", timeout=20000)
+    page.wait_for_selector("#queue-place[data-status=called]", timeout=60000)
     assert taps.count == 3
     mine.refresh_from_db()
     assert mine.status == AppointmentStatus.CALLED
