@@ -18,6 +18,12 @@ DEBUG = os.environ.get("ONETRIP_DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("ONETRIP_SECRET_KEY", "onetrip-demo-only-secret" if DEBUG else "")
 # The patient model, named for core's audit page (core imports no domain app).
 ONETRIP_PATIENT_MODEL = "identity.Patient"
+# The face check's identity-verification service (R-ID-3), and whether checking in on the phone
+# needs one the same day (desks and kiosks see the patient).
+ONETRIP_FACE_VERIFIER = os.environ.get(
+    "ONETRIP_FACE_VERIFIER", "onetrip.identity.face_sandbox.SandboxFaceVerifier"
+)
+ONETRIP_FACE_CHECK_ON_PHONE_CHECK_IN = os.environ.get("ONETRIP_FACE_CHECK_ON_PHONE", "1") == "1"
 # The public address of the site: links in text messages are built from it.
 ONETRIP_SITE_URL = os.environ.get("ONETRIP_SITE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = os.environ.get("ONETRIP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

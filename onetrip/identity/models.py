@@ -214,3 +214,63 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone} at {self.created_at:%H:%M}"
+
+
+class FaceCheckPurpose(models.TextChoices):
+    REGISTRATION = "registration", _("Registration")
+    CHECK_IN = "check_in", _("Check-in")
+
+
+class FaceCheckStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the face check")
+    PASSED = "passed", _("Face matches the identity card")
+    FAILED = "failed", _("Face does not match")
+
+
+class FaceCheck(models.Model):
+    """One face check (刷脸, R-ID-3) of a patient against their resident ID, by the configured
+    identity-verification service; `biz_token` is the service's handle of it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=FaceCheckPurpose.choices)
+    biz_token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=FaceCheckStatus.choices,
+        default=FaceCheckStatus.PENDING,
+    )
+    similarity = models.DecimalField(
+        _("similarity"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("face check")
+        verbose_name_plural = _("face checks")
+        indexes = [models.Index(fields=["patient", "status", "finished_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(finished_at__isnull=False),
+                name="finished_face_check_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"face check {self.purpose} {self.status}"
+
+
+class SandboxFaceSession(models.Model):
+    """The sandbox identity-verification service's own books (its side, like `SandboxTrade`)."""
+
+    biz_token = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=60)
+    id_number = models.CharField(max_length=18)
+    redirect_url = models.CharField(max_length=300)
+    err_code = models.IntegerField(null=True, blank=True)  # None until the person is filmed
+    sim = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.biz_token

@@ -25,6 +25,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_document_number, mask_phone
 from onetrip.core.models import AuditAction
+from onetrip.identity import face
 from onetrip.identity.documents import (
     DocumentType,
     ValidDocument,
@@ -35,6 +36,9 @@ from onetrip.identity.documents import (
 from onetrip.identity.models import (
     AffiliationReason,
     ConsentBasis,
+    FaceCheck,
+    FaceCheckPurpose,
+    FaceCheckStatus,
     IdentityDocument,
     MobileAccount,
     OneTimeCode,
@@ -937,3 +941,73 @@ def _card_of(patient: Patient, actor: Actor) -> str | None:
     except InvalidInput:
         return None  # the card is on another record: the duplicate review decides, not us
     return card_id
+
+
+# --- the face check (刷脸, R-ID-3) -----------------------------------------------------------
+
+
+@transaction.atomic
+def start_face_check(patient_id: int, *, purpose: str, redirect_url: str, actor: Actor) -> str:
+    """Start a face check of the patient against their resident ID with the configured service;
+    the URL the person is filmed at (the service sends them back to `redirect_url`)."""
+    if purpose not in FaceCheckPurpose.values:
+        raise InvalidInput.field("purpose", _("Choose what the face check is for."))
+    patient = _get_accessible(patient_id, actor)
+    resident = patient.documents.filter(
+        doc_type=DocumentType.RESIDENT_ID, is_guardian_document=False
+    ).first()
+    if resident is None:
+        raise InvalidInput.field(
+            "patient",
+            _("A face check needs the patient's own resident identity card on record."),
+            "no_resident_id",
+        )
+    started = face.verifier().start(
+        name=patient.name, id_number=resident.number, redirect_url=redirect_url
+    )
+    check = FaceCheck.objects.create(
+        patient=patient, purpose=purpose, biz_token=started.token, started_at=clock.now()
+    )
+    audit.record(
+        actor, AuditAction.CREATE, check, patient_id=patient.pk, summary=f"face check: {purpose}"
+    )
+    return started.url
+
+
+@transaction.atomic
+def finish_face_check(biz_token: str, *, actor: Actor) -> FaceCheck:
+    """Ask the service for the result of a check the person came back from; a repeated call
+    answers with the recorded result."""
+    check = (
+        FaceCheck.objects.select_for_update(no_key=True)
+        .filter(biz_token=biz_token, patient__in=accessible_patients(actor))
+        .first()
+    )
+    if check is None:
+        raise NotFound(_("No such face check."))
+    if check.status != FaceCheckStatus.PENDING:
+        return check
+    result = face.verifier().result(biz_token)
+    if not result.finished:
+        return check
+    check.status = FaceCheckStatus.PASSED if result.passed else FaceCheckStatus.FAILED
+    check.similarity = result.similarity
+    check.finished_at = clock.now()
+    check.save(update_fields=["status", "similarity", "finished_at"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        check,
+        patient_id=check.patient_id,
+        summary=f"face check {check.status} (code {result.code})",
+        changes={"similarity": str(result.similarity)},
+    )
+    return check
+
+
+def face_checked_today(patient_id: int) -> bool:
+    return FaceCheck.objects.filter(
+        patient_id=patient_id,
+        status=FaceCheckStatus.PASSED,
+        finished_at__gte=clock.now().replace(hour=0, minute=0, second=0, microsecond=0),
+    ).exists()

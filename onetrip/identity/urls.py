@@ -10,6 +10,12 @@ urlpatterns = [
     path("p/register", views.patient_register, name="patient-register"),
     path("p/health-card", views.patient_health_card, name="patient-health-card"),
     path(
+        "p/patients/<int:patient_id>/face-check",
+        views.patient_face_check,
+        name="patient-face-check",
+    ),
+    path("sandbox/faceid/<str:token>", views.sandbox_faceid, name="identity-sandbox-faceid"),
+    path(
         "p/patients/<int:patient_id>/documents",
         views.patient_add_document,
         name="patient-add-document",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -12,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
+from onetrip.core.masking import mask_name
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.core.qr import qr_svg
-from onetrip.identity import services
+from onetrip.identity import face_sandbox, services
 from onetrip.identity.forms import (
     FIELD_MAP,
     CodeForm,
@@ -25,6 +29,7 @@ from onetrip.identity.forms import (
     RegistrationForm,
     SearchForm,
 )
+from onetrip.identity.models import SandboxFaceSession
 from onetrip.identity.presenters import present_patient
 from onetrip.identity.sessions import (
     end_patient_session,
@@ -92,6 +97,13 @@ def patient_sign_out(request: HttpRequest) -> HttpResponse:
 @patient_page
 def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """My documents and family."""
+    if request.GET.get("BizToken"):  # back from a face check
+        checked = services.finish_face_check(request.GET["BizToken"], actor=actor)
+        if checked.status == "passed":
+            messages.success(request, _("Face check passed: this record is verified in person."))
+        elif checked.status == "failed":
+            messages.error(request, _("The face did not match the identity card."))
+        return redirect("patient-home")
     cards = [
         {
             "patient": present_patient(card.patient, actor=actor),
@@ -264,3 +276,32 @@ def patient_health_card(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         for card in services.health_cards_of_account(actor=actor)
     ]
     return render(request, "identity/health_card.html", {"cards": cards})
+
+
+@patient_page
+@require_POST
+def patient_face_check(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    """刷脸 at registration: the patient's face against their resident ID (R-ID-3)."""
+    try:
+        url = services.start_face_check(
+            patient_id, purpose="registration", redirect_url=reverse("patient-home"), actor=actor
+        )
+    except InvalidInput as exc:
+        messages.error(request, " ".join(str(e.message) for e in exc.errors))
+        return redirect("patient-home")
+    return redirect(url)
+
+
+def sandbox_faceid(request: HttpRequest, token: str) -> HttpResponse:
+    """The sandbox verification service's page: a tester says whether the face matches, and the
+    service sends the person back with `BizToken`, as the real one does."""
+    session = get_object_or_404(SandboxFaceSession, biz_token=token)
+    if request.method == "POST":
+        face_sandbox.film(token, same_person=request.POST.get("same") == "1")
+        joiner = "&" if "?" in session.redirect_url else "?"
+        return redirect(f"{session.redirect_url}{joiner}{urlencode({'BizToken': token})}")
+    return render(
+        request,
+        "identity/sandbox_faceid.html",
+        {"session": session, "name": mask_name(session.name)},
+    )

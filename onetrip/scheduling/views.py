@@ -496,14 +496,16 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
         if answer is not None:
             return answer
         if request.POST.get("action") == "check_in":
-            try:
-                queue.check_in_on_phone(appointment.pk, actor=actor)
-            except DomainError as exc:
-                _show_refusal(request, exc)
-            else:
-                messages.success(request, _("You are checked in. Wait to be called."))
-            return redirect("patient-appointment", appointment_id=appointment.pk)
+            return _check_in_on_phone(request, appointment, actor)
         return _pay_fee(request, appointment, request.POST.get("channel", ""), actor)
+    if request.GET.get("BizToken"):  # back from the face check
+        checked = identity.finish_face_check(request.GET["BizToken"], actor=actor)
+        if checked.status == "failed":
+            messages.error(
+                request, _("The face did not match the identity card: check in at a desk.")
+            )
+            return redirect("patient-appointment", appointment_id=appointment.pk)
+        return _check_in_on_phone(request, appointment, actor)
     context = {
         "a": _present_appointment(appointment, clock.now()),
         "pay_channels": billing.PHONE_CHANNELS,
@@ -511,6 +513,28 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
     if context["a"]["in_queue"]:
         context["place"] = queue.queue_place(appointment)
     return render(request, "scheduling/appointment.html", context)
+
+
+def _check_in_on_phone(request: HttpRequest, appointment: Appointment, actor: Actor):
+    """Check in; the first time of the day the patient's face is checked first (D78)."""
+    here = reverse("patient-appointment", args=[appointment.pk])
+    try:
+        queue.check_in_on_phone(appointment.pk, actor=actor)
+    except DomainError as exc:
+        if exc.code != "face_check_needed" or request.GET.get("BizToken"):
+            _show_refusal(request, exc)
+            return redirect(here)
+        try:
+            return redirect(
+                identity.start_face_check(
+                    appointment.patient_id, purpose="check_in", redirect_url=here, actor=actor
+                )
+            )
+        except DomainError as refused:
+            _show_refusal(request, refused)
+            return redirect(here)
+    messages.success(request, _("You are checked in. Wait to be called."))
+    return redirect(here)
 
 
 def _answer_offer(request: HttpRequest, appointment: Appointment, actor: Actor):

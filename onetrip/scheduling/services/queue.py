@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,7 +27,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
 from onetrip.identity.models import IdentityDocument
-from onetrip.identity.services import accessible_patients
+from onetrip.identity.services import accessible_patients, face_checked_today
 from onetrip.scheduling import domain_events
 from onetrip.scheduling.models import (
     Appointment,
@@ -111,6 +112,14 @@ def check_in_on_phone(appointment_id: int, *, actor: Actor) -> Appointment:
     )
     if appointment is None:
         raise NotFound(gettext_lazy("No such appointment."))
+    # Nobody at a desk sees who checks in from a phone: the face check does (R-ID-3).
+    needs_face = settings.ONETRIP_FACE_CHECK_ON_PHONE_CHECK_IN
+    if (
+        needs_face
+        and appointment.status == AppointmentStatus.BOOKED
+        and not face_checked_today(appointment.patient_id)
+    ):
+        raise DomainError(gettext_lazy("Check the patient's face first."), code="face_check_needed")
     return _check_in(appointment, clock.now(), actor, None)
 
 

@@ -100,6 +100,9 @@ def test_c_check_in_on_the_phone_and_be_called_from_the_desk(
     taps.tap("#home-appointments")
     taps.tap(f"[data-appointment-id='{mine.pk}'] a.button")
     taps.tap("#check-in")
+    # The first check-in of the day checks her face against her ID card (R-ID-3, sandbox).
+    page.wait_for_url("**/sandbox/faceid/**")
+    taps.tap("#face-matches")
     page.wait_for_selector("#queue-ahead")
     assert re.search(r"\b1\b", page.inner_text("#queue-ahead"))  # one patient ahead
     assert "10" in page.inner_text("#queue-wait") or "5" in page.inner_text("#queue-wait")
@@ -119,7 +122,7 @@ def test_c_check_in_on_the_phone_and_be_called_from_the_desk(
     page.wait_for_function(nobody_ahead, timeout=60000)
     staff.click("form[action$='call-next'] button")
     page.wait_for_selector("#queue-place[data-status=called]", timeout=60000)
-    assert taps.count == 3
+    assert taps.count == 4
     mine.refresh_from_db()
     assert mine.status == AppointmentStatus.CALLED
     page.screenshot(path=str(ARTIFACTS / "phone-c-called.png"), full_page=True)
