@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsortiumConfig(AppConfig):
     name = "onetrip.consortium"
     label = "consortium"
-    verbose_name = "Consortium"
+    verbose_name = _("Consortium")

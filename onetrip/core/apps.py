@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "onetrip.core"
     label = "core"
-    verbose_name = "OneTrip core"
+    verbose_name = _("OneTrip core")
 
     def ready(self) -> None:
         from onetrip.core import roles

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
     name = "onetrip.identity"
     label = "identity"
-    verbose_name = "Patients and identity"
+    verbose_name = _("Patients and identity")

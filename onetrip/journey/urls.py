@@ -4,6 +4,7 @@ from onetrip.journey import views
 
 urlpatterns = [
     path("p/today", views.patient_today, name="patient-today"),
+    path("staff/outcomes/", views.staff_outcomes, name="staff-outcomes"),
     path(
         "staff/patients/<int:patient_id>/journey",
         views.staff_timeline,

@@ -1,10 +1,14 @@
-"""The patient's "today" page (phone) and the staff episode timeline (desk), R-KPI-2."""
+"""The patient's "today" page (phone), the staff episode timeline and the reform's outcome
+figures (desk), R-KPI-2."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.pages import staff_page
 from onetrip.identity.presenters import present_patient
@@ -12,6 +16,7 @@ from onetrip.identity.sessions import patient_page
 from onetrip.journey import services, today
 from onetrip.journey.episodes import IDLE_DAYS
 from onetrip.journey.presenters import present_episodes
+from onetrip.reports import services as reports
 
 
 @patient_page
@@ -33,3 +38,23 @@ def staff_timeline(request: HttpRequest, patient_id: int, *, actor: Actor) -> Ht
         "idle_days": IDLE_DAYS,
     }
     return render(request, "journey/timeline.html", context)
+
+
+@staff_page("metrics.view_indicators")
+def staff_outcomes(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """The reform's two outcome figures over the last 30 days at the actor's institution: trips
+    per care episode (R-KPI-2) and repeat exams avoided by mutual recognition (R-EXAM-5)."""
+    end = clock.today()
+    start = end - dt.timedelta(days=29)
+    episodes = services.episode_trips(start=start, end=end, institution_id=actor.institution_id)
+    one_trip = sum(1 for e in episodes if e.trips <= 1)
+    repeats = reports.repeat_exam_counts(start, end, institution_id=actor.institution_id)
+    context = {
+        "start": start,
+        "end": end,
+        "episodes": len(episodes),
+        "mean_trips": (sum(e.trips for e in episodes) / len(episodes)) if episodes else None,
+        "one_trip": one_trip,
+        "repeats": repeats,
+    }
+    return render(request, "journey/outcomes.html", context)

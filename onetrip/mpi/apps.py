@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MpiConfig(AppConfig):
     name = "onetrip.mpi"
     label = "mpi"
-    verbose_name = "Master patient index"
+    verbose_name = _("Master patient index")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SchedulingConfig(AppConfig):
     name = "onetrip.scheduling"
     label = "scheduling"
-    verbose_name = "Appointments"
+    verbose_name = _("Appointments")
 
     def ready(self) -> None:
         from onetrip.billing.models import ChargeSource

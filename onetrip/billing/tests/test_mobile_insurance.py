@@ -111,14 +111,14 @@ def test_the_to_pay_list_shows_each_unpaid_bill_and_pays_from_there(
     page = client.get(reverse("patient-payments")).content.decode()
     assert "MZ20261123001" in page
     assert "¥265.00" in page
-    assert "Mobile medical insurance" in page
+    assert 'value="ins_mobile"' in page
 
     to_cashier = client.post(
         reverse("patient-payments"), {"bill": self_paid_drug.pk, "channel": "ins_mobile"}
     )
     assert to_cashier["Location"].startswith("/sandbox/ybpay/cashier/")
     cashier_page = client.get(to_cashier["Location"]).content.decode()
-    assert "Insurance fund" in cashier_page
+    assert 'class="facts insurance-split"' in cashier_page
     client.post(to_cashier["Location"], {"return_to": reverse("patient-payments")})
     after = client.get(reverse("patient-payments")).content.decode()
     assert 'id="nothing-to-pay"' in after

@@ -56,6 +56,7 @@ def test_d_pay_every_unpaid_charge_from_the_to_pay_list(phone_page, bill, tertia
 
     page.locator("#home-pay").tap()
     taps += 1
+    page.wait_for_url("**/p/payments/")
     assert page.locator(".unpaid-bill").count() == 2
     first, second = (
         int(b)

@@ -1,5 +1,6 @@
 from django import template
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from onetrip.core.masking import mask_phone
 
@@ -21,7 +22,7 @@ def current_if(context: template.Context, url: str, *more: str) -> str:
     path = context["request"].path
     home = url.rstrip("/").count("/") <= 1
     hit = path == url if home else any(path.startswith(prefix) for prefix in (url, *more))
-    return 'aria-current="page"' if hit else ""
+    return mark_safe('aria-current="page"') if hit else ""  # a constant, nothing of the request
 
 
 @register.simple_tag

@@ -27,6 +27,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.demo import TERTIARY_CODE, load_demo
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import ExamOrder, ExamPlan
+from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, ProxyGrant
 from onetrip.identity.sessions import SESSION_KEY
 from onetrip.mpi.models import MatchCandidate
@@ -61,6 +62,7 @@ NOT_PAGES = {
     "patient-ebill-pdf",
     "reports-recognition",  # an htmx fragment of the order form, shown within exams' pages
     "set_language",
+    "patient-face-check",
 }
 # Staff accounts tried in turn for a staff page until one may open it.
 STAFF_ORDER = ("registration", "nurse", "doctor", "finance", "quality", "service_centre")
@@ -143,7 +145,14 @@ def world(clock, settings, django_capture_on_commit_callbacks):
     """The demo, a signed-in patient with a report, a booking, a paid and an unpaid bill."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_demo(patients=40, schedule_days=2)
-    report = Report.objects.filter(patient__isnull=False).order_by("pk").first()
+    report = (
+        Report.objects.filter(
+            patient__documents__doc_type="resident_id",
+            patient__documents__is_guardian_document=False,
+        )
+        .order_by("pk")
+        .first()
+    )
     patient = report.patient
     account = MobileAccount.objects.create(phone=patient.phone, created_at=NOW)
     ProxyGrant.objects.create(
@@ -198,6 +207,9 @@ def world(clock, settings, django_capture_on_commit_callbacks):
         actor=actor,
     )
     return {
+        "face_url": identity.start_face_check(
+            patient.pk, purpose="registration", redirect_url="/p/", actor=actor
+        ),
         "patient": patient,
         "account": account,
         "report": report,
@@ -250,6 +262,7 @@ def _urls(world) -> dict[str, str]:
         "billing-bill": bill_link(world["unpaid_bill"]),
         "billing-kiosk-bill": bill_link(world["unpaid_bill"], place="kiosk"),
         "billing-sandbox-wechat-cashier": world["cashier_url"],
+        "identity-sandbox-faceid": world["face_url"],
         "patient-ebills": reverse("patient-ebills"),
         "patient-today": reverse("patient-today"),
         "ebill-verify": reverse("ebill-verify"),
@@ -278,6 +291,7 @@ def _urls(world) -> dict[str, str]:
         "reports-inbox": reverse("reports-inbox"),
         "billing-desk": reverse("billing-desk") + f"?visit={world['unpaid_bill'].visit_reference}",
         "metrics-dashboard": reverse("metrics-dashboard"),
+        "staff-outcomes": reverse("staff-outcomes"),
         "metrics-detail": reverse("metrics-detail", args=["queue_minutes"]),
         "metrics-records": reverse("metrics-records", args=["queue_minutes"]),
     }

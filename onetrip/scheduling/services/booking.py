@@ -13,10 +13,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -499,7 +500,7 @@ def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime
             SlotPool.objects.filter(pk=pool_id).update(booked=F("booked") - 1)
             sessions.add(session_id)
             key = registration_key(replaces_id or appointment_id)
-            settle_fee_of_ended_booking(key, reason="hold expired")
+            settle_fee_of_ended_booking(key, reason=AppointmentStatus.EXPIRED)
     return sessions
 
 
@@ -596,7 +597,7 @@ def registration_fee_paid(source_keys: list[str], *, settlement_id: int, actor: 
         if appointment.status == AppointmentStatus.HELD:
             _confirm(appointment, actor)
         elif appointment.status in ENDED_STATUSES:
-            refund_fee_after_commit(settlement_id, reason=f"booking {appointment.status}")
+            refund_fee_after_commit(settlement_id, reason=appointment.status)
 
 
 # A booking that ended before its visit; its fee goes back unless a replacement carries it.
@@ -626,10 +627,17 @@ def _carrying_fee_of(appointment: Appointment) -> Appointment:
 
 
 def refund_fee_after_commit(settlement_id: int, *, reason: str) -> None:
+    """Refund a paid fee in full after commit; `reason` is how the booking ended (a status),
+    written on the red-letter e-bill in the words of the hospital's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        words = (
+            str(AppointmentStatus(reason).label) if reason in AppointmentStatus.values else reason
+        )
+
     def refund() -> None:
         try:
             billing_payments.refund_in_full(
-                settlement_id=settlement_id, reason=reason, actor=FEE_REFUNDS
+                settlement_id=settlement_id, reason=words, actor=FEE_REFUNDS
             )
         except DomainError as exc:
             # The settlement stays paid and on record for the finance desk's manual refund.
@@ -715,7 +723,7 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
     )
     domain_events.cancelled(appointment, appointment.session, "patient")
     fee = registration_fee(appointment)
-    settle_fee_of_ended_booking(fee_key(appointment), reason="appointment cancelled")
+    settle_fee_of_ended_booking(fee_key(appointment), reason=AppointmentStatus.CANCELLED)
     _notify_cancelled(appointment, fee.amount_fen if fee is not None and fee.paid else 0)
     from onetrip.scheduling.services import waitlist
 

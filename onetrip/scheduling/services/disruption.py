@@ -193,7 +193,7 @@ def _rebook(
         summary = f"clinic stopped; rebooking offer {replacement.pk} held"
     else:
         fee = booking.settle_fee_of_ended_booking(
-            booking.fee_key(appointment), reason="clinic stopped"
+            booking.fee_key(appointment), reason=AppointmentStatus.CLINIC_STOPPED
         )
         if was == AppointmentStatus.HELD:
             summary = "clinic stopped; hold released"

@@ -64,7 +64,7 @@ def test_a_hold_that_runs_out_unpaid_takes_its_fee_off_the_bill(held, clock):
     assert registration_fee(held) is None
     assert not Charge.objects.filter(bill=bill).exists()
     withdrawn = AuditEvent.objects.get(object_type="billing.charge", action="delete")
-    assert "hold expired" in withdrawn.summary
+    assert "expired" in withdrawn.summary
 
 
 def test_a_fee_paid_after_the_hold_ran_out_is_refunded(
