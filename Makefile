@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py simulate --once --days 3 --episodes-per-day 80
+	$(BIN)/python manage.py send_reminders  # once a day in production (cron)
 	# the notification worker (sign-in codes reach the sandbox page) runs beside the server
 	$(BIN)/python manage.py deliver_notifications --loop & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

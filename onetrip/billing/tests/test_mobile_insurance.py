@@ -133,3 +133,11 @@ def test_another_accounts_bill_cannot_be_paid_from_my_list(client, bill, clock):
     answer = client.post(reverse("patient-payments"), {"bill": bill.pk, "channel": "wechat"})
     assert answer.status_code == 404
     assert not Payment.objects.exists()
+
+
+def test_the_cashier_finds_a_patients_bills_by_name(client, bill, cashier, clock):
+    client.force_login(cashier.user)
+    page = client.get("/staff/billing/desk/", {"q": "张伟"}).content.decode()
+    assert 'class="found-bills"' in page
+    assert "?visit=MZ20261123001" in page
+    assert "¥215.00" in page

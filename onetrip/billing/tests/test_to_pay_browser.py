@@ -27,6 +27,19 @@ def sign_in(page, phone: str) -> None:
 
 def test_d_pay_every_unpaid_charge_from_the_to_pay_list(phone_page, bill, tertiary, cashier):
     patient = bill.patient
+    # A self-paid (丙类) drug on the first visit: insurance leaves an own part to pay.
+    charges.create_charge(
+        charges.ChargeRequest(
+            patient_id=patient.pk,
+            institution_id=tertiary.pk,
+            visit_reference="MZ20261123001",
+            item_code="SP-NUT",
+            quantity=1,
+            source="prescription",
+            source_key="rx-self-paid",
+        ),
+        actor=cashier,
+    )
     charges.create_charge(
         charges.ChargeRequest(
             patient_id=patient.pk,
@@ -58,12 +71,9 @@ def test_d_pay_every_unpaid_charge_from_the_to_pay_list(phone_page, bill, tertia
     taps += 1
     page.wait_for_url("**/p/payments/")
     assert page.locator(".unpaid-bill").count() == 2
-    first, second = (
-        int(b)
-        for b in page.locator(".unpaid-bill").evaluate_all(
-            "cards => cards.map(card => card.dataset.billId)"
-        )
-    )
+    shown = page.locator(".unpaid-bill").evaluate_all("cards => cards.map(c => c.dataset.billId)")
+    first = bill.pk  # the visit with the self-paid drug: paid with mobile insurance
+    (second,) = (int(b) for b in shown if int(b) != first)
     page.locator(f"[data-bill-id='{first}'] button[value=ins_mobile]").tap()
     page.wait_for_url("**/sandbox/ybpay/cashier/**")
     assert page.locator(".insurance-split").count() == 1  # fund, account and own part shown
