@@ -50,7 +50,7 @@ def _detail(kind: str, data: dict[str, Any]) -> str:
     if kind == EventKind.CONSULTATION_STARTED:
         return data["consulting_room"]
     if kind in (EventKind.EXAM_ORDERED, EventKind.EXAM_BOOKED, EventKind.REPORT_FILED):
-        return data.get("room") or data.get("item_code", "")
+        return data.get("room", "")  # the event's kind names the exam; its code is internal
     if kind == EventKind.PAYMENT_SETTLED:
         return f"¥{fen_to_yuan(data['total_fen'])}"
     if kind == EventKind.PAYMENT_REFUNDED:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +25,9 @@ def sandbox(request: HttpRequest) -> HttpResponse:
     # In the demo and in development anyone may read the sandbox phone (that is how a tester
     # gets a sign-in code); in production only staff holding the permission.
     if not settings.DEBUG and not request.user.has_perm("notifications.view_sandboxmessage"):
+        if request.user.is_authenticated:
+            # Signed in without the permission: sending them to sign in again loops.
+            raise PermissionDenied
         return redirect_to_login(request.get_full_path())
     channel = request.GET.get("channel", Channel.SMS)
     if channel not in Channel.values:

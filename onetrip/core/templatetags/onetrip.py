@@ -27,8 +27,10 @@ def current_if(context: template.Context, url: str, *more: str) -> str:
 
 @register.simple_tag
 def colon() -> str:
-    """The colon after a label: full-width in Chinese (：), ": " otherwise."""
-    return "：" if translation.get_language().startswith("zh") else ": "
+    """The colon after a label: the catalogue's ":" (full-width in Chinese, the same msgid
+    Django's forms end their labels with), followed by a space in languages that use one."""
+    suffix = translation.gettext(":")
+    return suffix if translation.get_language().startswith("zh") else f"{suffix} "
 
 
 @register.filter

