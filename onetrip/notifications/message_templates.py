@@ -51,7 +51,10 @@ class MessageTemplate:
 
 
 def site_link(path: str) -> str:
-    """An absolute link to a page of the site, from the configured public address."""
+    """An absolute link to a page of the site, from the configured public address (a link
+    queued before links were made absolute here is sent as it was)."""
+    if not path.startswith("/"):
+        return path
     return settings.ONETRIP_SITE_URL.rstrip("/") + path
 
 

@@ -46,7 +46,9 @@ def test_confirming_books_every_slot_and_tells_the_patient(exam_setup, doctor_ac
     booked = ExamOrder.objects.filter(plan=plan)
     assert {o.status for o in booked} == {OrderStatus.BOOKED}
     assert DeviceSlot.objects.filter(booked=1).count() == 1 + 1  # 15-min US, 10-min CT
-    assert delivered().filter(purpose="exam_booked", phone=exam_setup.patient.phone)
+    (message,) = delivered().filter(purpose="exam_booked", phone=exam_setup.patient.phone)
+    fasting = max(o.item.fasting_hours for o in booked)
+    assert (f"空腹{fasting}小时" in message.body) == bool(fasting)  # issue 15: say how to prepare
     again = planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor)
     assert again.exams == []  # nothing left to plan
 

@@ -92,7 +92,7 @@ def test_the_worker_delivers_through_the_sandbox_and_logs_the_attempt(queue):
     assert (notification.status, notification.sent_at, notification.attempts) == ("sent", NOW, 1)
     sms = SandboxMessage.objects.get(channel="sms")
     assert sms.address == PHONE
-    assert sms.body == notification.body == "【一次办】查看并支付您的账单：" + LINK["link"]
+    assert sms.body == notification.body == "【OneTrip】查看并支付您的账单：" + LINK["link"]
     (attempt,) = DeliveryAttempt.objects.all()
     assert (attempt.channel, attempt.attempt, attempt.outcome, attempt.provider) == (
         "sms",
@@ -214,3 +214,13 @@ def test_a_worker_that_died_leaves_its_claim_to_another_after_the_lease(queue, c
 def test_delivered_helper_reads_what_the_sandbox_sent(db, clock):
     identity.request_sign_in_code(PHONE)
     assert "验证码" in delivered(phone=PHONE).get().body
+
+
+def test_a_link_to_a_page_is_sent_absolute_from_the_sites_address(register, settings, clock):
+    settings.ONETRIP_SITE_URL = "https://onetrip.example.cn/"
+    patient = register()
+    with transaction.atomic():
+        services.notify(
+            "billing_link", phone=PHONE, subject=patient, params={"link": "/p/bills/x/"}
+        )
+    assert delivered(phone=PHONE).get().body.endswith("https://onetrip.example.cn/p/bills/x/")

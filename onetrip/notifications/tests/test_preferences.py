@@ -62,7 +62,7 @@ def test_a_notice_is_rendered_at_delivery_in_the_recipients_language(queue, acco
     queue()  # queued while the phone had no preference
     prefer(account_actor, language="en")
     services.deliver_due()
-    assert SandboxMessage.objects.get().body.startswith("OneTrip: view and pay your bill")
+    assert SandboxMessage.objects.get().body.startswith("[OneTrip] View and pay your bill")
     assert Notification.objects.get().language == "en"
 
 
