@@ -52,7 +52,7 @@ def test_a_patient_books_a_time_on_a_phone(phone_page, patient_actor, sessions, 
     assert full.count() == sum(1 for view in views if not view.remaining)
     page.click(f"a[data-slot-id='{chosen.slot_id}']")
     assert page.locator("#booking-form input[type=radio]").is_checked()  # the only patient
-    page.click("#booking-form button[type=submit]")
+    page.click("#book-pay-later")
     page.wait_for_url("**/p/appointments/*")
 
     appointment = Appointment.objects.get()
@@ -79,23 +79,24 @@ def test_a_patient_books_and_pays_the_fee_with_wechat_on_a_phone(
 
     sign_in(page, patient.phone)
     page.goto(f"/p/book/slots/{chosen.slot_id}/")
-    page.click("#book-and-pay")
-    page.wait_for_url("**/p/appointments/*")
-    held_page = page.url
+    page.click("button[name=pay_with][value=alipay]")
+    page.wait_for_url("**/sandbox/alipay/cashier/**")
     appointment = Appointment.objects.get()
     assert appointment.status == "held"
-    assert "¥50.00" in page.inner_text(".notice")
+    # She leaves the cashier without paying; the held booking says what to pay by when.
+    held_page = f"/p/appointments/{appointment.pk}"
+    page.goto(held_page)
+    assert "¥50.00" in page.inner_text("form.pay-fee")
     page.screenshot(path=str(ARTIFACTS / "booking-phone-held.png"), full_page=True)
 
-    page.click("a.pay-fee")
-    page.click("button[value=wechat]")
+    page.click("form.pay-fee button[value=wechat]")
     page.wait_for_url("**/sandbox/wechat/cashier/**")
     assert page.inner_text("#cashier-amount") == "¥50.00"
     page.click("button[type=submit]")
-    page.wait_for_selector(".paid")
+    page.wait_for_url(f"**{held_page}")
 
-    page.goto(held_page)
-    assert page.locator("a.pay-fee").count() == 0
+    assert page.locator("form.pay-fee").count() == 0
+    assert page.locator(".state-paid").count() == 1
     assert page.locator(".booking-number strong").inner_text() == appointment.booking_number
     appointment.refresh_from_db()
     assert appointment.status == "booked"
