@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "onetrip.journey",
     "onetrip.metrics",
     "onetrip.simulator",
+    "onetrip.demo",
 ]
 
 MIDDLEWARE = [

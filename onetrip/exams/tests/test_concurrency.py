@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from onetrip.core.demo import resident_id_number
+from onetrip.demo.loader import resident_id_number
 from onetrip.exams import services
 from onetrip.exams.models import SLOTTED_STATUSES, DeviceDay, DeviceSlot, ExamOrder, ExamPlan
 from onetrip.exams.services import SlotChoice

@@ -14,8 +14,8 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle
 from onetrip.core.actors import SYSTEM
-from onetrip.core.demo import resident_id_number
 from onetrip.core.models import AuditEvent
+from onetrip.demo.loader import resident_id_number
 from onetrip.identity import services as identity
 from onetrip.identity.models import PatientAffiliation
 from onetrip.identity.sessions import SESSION_KEY
