@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "onetrip.journey",
     "onetrip.metrics",
     "onetrip.simulator",
+    "onetrip.demo",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,24 +36,16 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
 from onetrip.identity import services as identity
-from onetrip.identity.sessions import current_patient_actor, patient_page, signed_in_account
 from onetrip.notifications import services as notifications
+from onetrip.web.links import bill_id_from_link, bill_link
+from onetrip.web.sessions import current_patient_actor, patient_page, signed_in_account
 
-LINK_SALT = "billing.bill-link"
 # A deposit top-up is not a medical fee: insurance does not pay it.
 TOP_UP_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
 
 
-def bill_link(bill: Bill, *, place: str = "phone") -> str:
-    token = signing.dumps(bill.pk, salt=LINK_SALT)
-    return reverse("billing-bill" if place == "phone" else "billing-kiosk-bill", args=[token])
-
-
 def _bill_from(token: str) -> Bill:
-    try:
-        bill_id = signing.loads(token, salt=LINK_SALT, max_age=60 * 60 * 24 * 30)
-    except signing.BadSignature:
-        raise Http404 from None
+    bill_id = bill_id_from_link(token)
     return get_object_or_404(Bill.objects.select_related("patient", "institution"), pk=bill_id)
 
 

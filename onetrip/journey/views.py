@@ -12,11 +12,11 @@ from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.pages import staff_page
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import patient_page
 from onetrip.journey import services, today
 from onetrip.journey.episodes import IDLE_DAYS
 from onetrip.journey.presenters import present_episodes
 from onetrip.reports import services as reports
+from onetrip.web.sessions import patient_page
 
 
 @patient_page

@@ -37,7 +37,6 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import patient_page
 from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
@@ -56,6 +55,7 @@ from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import pool_horizons
 from onetrip.scheduling.services import availability, booking, disruption, queue, waitlist
 from onetrip.scheduling.services.schedule import policy_for, session_policy
+from onetrip.web.sessions import patient_page
 
 APP = BookingChannel.APP
 

@@ -15,7 +15,7 @@ from onetrip.billing.tests.helpers import settle
 from onetrip.conftest import NOW
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.identity.models import MobileAccount, ProxyGrant
-from onetrip.identity.sessions import SESSION_KEY
+from onetrip.web.sessions import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -21,21 +21,21 @@ from django.urls import get_resolver, reverse
 
 from onetrip.billing.models import Bill, PaymentChannel, SettlementMode
 from onetrip.billing.services import outstanding, settlements
-from onetrip.billing.views import bill_link
 from onetrip.conftest import NOW, actor_for
 from onetrip.consortium.models import Institution, StaffProfile
 from onetrip.core.actors import Actor, ActorKind
-from onetrip.core.demo import TERTIARY_CODE, load_demo
+from onetrip.demo.loader import TERTIARY_CODE, load_demo
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import ExamOrder, ExamPlan
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, ProxyGrant
-from onetrip.identity.sessions import SESSION_KEY
 from onetrip.mpi.models import MatchCandidate
 from onetrip.reports.models import Report
 from onetrip.reports.verification import verification_token
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
+from onetrip.web.links import bill_link
+from onetrip.web.sessions import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from onetrip.billing.models import Charge
 from onetrip.conftest import actor_for
 from onetrip.consortium.models import Department
-from onetrip.core.demo import resident_id_number
 from onetrip.core.errors import DomainError
+from onetrip.demo.loader import resident_id_number
 from onetrip.identity import services as identity
 from onetrip.identity.face_sandbox import film
 from onetrip.notifications.testing import delivered
