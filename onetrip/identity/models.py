@@ -37,7 +37,8 @@ class Patient(models.Model):
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="patient_sex_known"),
             models.CheckConstraint(condition=~Q(name=""), name="patient_name_required"),
             models.CheckConstraint(
-                condition=Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="patient_phone_mobile"
+                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"),
+                name="patient_phone_mobile_or_none",
             ),
         ]
 

@@ -136,11 +136,11 @@ def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clo
     )
     sessions = ClinicSession.objects.all()
     assert demo.clinic_sessions == sessions.count()
-    assert {s.date for s in sessions} == {
-        today + dt.timedelta(days=n)
-        for n in range(22)
-        if (today + dt.timedelta(days=n)).weekday() != 6  # no clinics on Sundays
-    }
+    # Clinics every day of the week (R-APPT-1), Sundays too (every other doctor, mornings).
+    assert {s.date for s in sessions} == {today + dt.timedelta(days=n) for n in range(22)}
+    sundays = sessions.filter(date__week_day=1)
+    assert set(sundays.values_list("period", flat=True)) == {"morning"}
+    assert 0 < sundays.values("doctor").distinct().count() < booked_doctors.count()
     assert {s.period for s in sessions} == {"morning", "afternoon"}
     fees = dict(sessions.values_list("doctor__title", "fee_fen").distinct())
     assert fees[DoctorTitle.CHIEF] == 5000

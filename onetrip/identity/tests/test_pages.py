@@ -152,7 +152,7 @@ def test_sms_sandbox_page_needs_the_permission_in_production(client, make_staff,
     client.post("/p/sign-in", {"phone": "13912345678"})
     assert client.get("/staff/sms/").status_code == 302
     client.force_login(make_staff("doctor", tertiary).user)
-    assert client.get("/staff/sms/").status_code == 302
+    assert client.get("/staff/sms/").status_code == 403  # signed in: not sent to sign in again
     client.force_login(make_staff("sysadmin", tertiary).user)
     delivered()
     assert "13912345678" in client.get("/staff/sms/").content.decode()

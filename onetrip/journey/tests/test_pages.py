@@ -32,18 +32,21 @@ def test_today_lists_check_in_with_time_and_place_then_what_is_coming(
     book_at(clerk, patient, session, "10:00")
     later = book_at(clerk, patient, session_on(sessions, 2), "09:00")
     order = exams.place_exam_order(patient_id=patient.pk, item_code="US_ABD", actor=desk.doctor)
-    pay_registration(desk, patient, session, mode="window", channel="cash")  # nothing due now
+    pay_registration(desk, patient, session, mode="window", channel="cash")
 
     steps = today.next_steps(actor=actor)
+    # The two window bookings' fees are on their bills (issue 15): paying them is a step.
     assert [(s.kind, s.is_today) for s in steps] == [
         ("check_in", True),
+        ("payment", True),
+        ("payment", True),
         ("appointment", False),
         ("exam_to_book", False),
     ]
     check_in = steps[0]
     assert check_in.at == NOW  # check-in opens 30 minutes before the 10:00 slot
     assert "内科" in check_in.place
-    assert order.item.preparation in steps[2].detail
+    assert order.item.preparation in steps[4].detail
 
     with translation.override("zh-hans"):
         page = client.get("/p/today").content.decode()

@@ -518,7 +518,9 @@ def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
     if appointment.status != AppointmentStatus.HELD or appointment.held_until <= now:
         raise BookingRefused(gettext_lazy("The hold has expired; book again."), code="hold_expired")
     fee = registration_fee(appointment)
-    if fee is not None and not fee.paid:
+    # A hold for payment waits for its fee; a rebooking offer carries the booking it replaces,
+    # paid or (booked to pay later) not (D77).
+    if fee is not None and not fee.paid and appointment.replaces_id is None:
         raise BookingRefused(
             gettext_lazy("Pay the registration fee to keep this booking."), code="fee_unpaid"
         )

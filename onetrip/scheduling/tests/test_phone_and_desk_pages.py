@@ -90,7 +90,7 @@ def test_the_calling_screen_is_made_for_a_tv(
 
 
 def test_a_window_registers_an_elderly_patient_without_a_mobile_phone(register, clock):
-    patient = person(register, 3, phone="", name="赵老汉")
+    patient = person(register, 77, phone="", name="赵老汉")
     assert patient.phone == ""
 
 

@@ -127,9 +127,9 @@ def test_a_cancellation_books_the_first_in_line_and_tells_them(
     )
     assert booked.pool_id == appointment.pool_id
     assert WaitlistEntry.objects.get(patient=second).status == "waiting"
-    sms = delivered().get()  # one message: the booking's own confirmation
-    assert sms.purpose == "appointment_booked"
+    sms = delivered(purpose="appointment_booked").get()  # the freed time's confirmation
     assert sms.phone == first.phone
+    assert delivered(purpose="appointment_cancelled").get().phone == patient_actor[1].phone
     assert "2026-11-30" in sms.body
     assert "14:10–14:20" in sms.body
 
