@@ -266,7 +266,7 @@ def test_staff_who_do_not_book_cannot_cancel(sessions, book, make_staff, tertiar
     assert Appointment.objects.get(pk=appointment.pk).status == "booked"
 
 
-def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
+def test_a_cancelled_primary_care_unit_returns_to_everyone_within_seven_days(
     sessions, book, register, clerk, make_staff, township
 ):
     township_window = actor_for(make_staff("registration", township))
@@ -279,7 +279,7 @@ def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
         birth_date=dt.date(1958, 6, 1),
         documents=[DocumentInput("resident_id", document)],
     )
-    slot = first_slot(session_on(sessions, 2))  # Wednesday: within three days
+    slot = first_slot(session_on(sessions, 2))  # Wednesday: within seven days
     request = BookingRequest(patient_id=villager.pk, slot_id=slot.pk, channel="primary_care")
     referral = book_slot(request, actor=township_doctor)
     assert referral.pool.kind == "primary_care"

@@ -26,7 +26,7 @@ policies = st.builds(
     release_time=st.times(),
     window_days=st.integers(min_value=0, max_value=28),
     primary_care_release_days=st.integers(min_value=0, max_value=28),
-    primary_care_return_days=st.integers(min_value=0, max_value=28),
+    primary_care_return_after_days=st.integers(min_value=0, max_value=28),
 )
 OWN_POOLS = {
     BookingChannel.PHONE: PoolKind.PHONE,
@@ -62,8 +62,15 @@ def expected_pools(
             wanted.append((OWN_POOLS[channel], shared))
         wanted += [
             (PoolKind.SHARED_ONLINE, shared),
-            # Unused primary-care units return to everyone, never before the public release.
-            (PoolKind.PRIMARY_CARE, shared and open_after(policy.primary_care_return_days)),
+            # Unused primary-care units return to everyone `primary_care_return_after_days` after
+            # their own release, never before the public release.
+            (
+                PoolKind.PRIMARY_CARE,
+                shared
+                and open_after(
+                    policy.primary_care_release_days - policy.primary_care_return_after_days
+                ),
+            ),
         ]
     return [kind for kind, is_open in wanted if is_open]
 
