@@ -481,9 +481,7 @@ def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoa
         for kind, label in PoolKind.choices
     ]
     return_at = primary_care_return_at(session.date, session_policy(session))
-    return SessionBoard(
-        session, views, pools, _yuan(session.fee_fen), return_at, now >= return_at
-    )
+    return SessionBoard(session, views, pools, _yuan(session.fee_fen), return_at, now >= return_at)
 
 
 def _desk_choices(request: HttpRequest, actor: Actor, desk: Desk) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_with_the_defaults_nothing_opens_before_its_release(now, ahead, channel)
     elif channel == BookingChannel.APP:
         assert set(kinds) <= {PoolKind.SHARED_ONLINE, PoolKind.PRIMARY_CARE}
         is_open = PoolKind.PRIMARY_CARE in kinds
-        assert is_open == released(visit_date, 3, now, DEFAULT_POLICY)
+        assert is_open == released(visit_date, 7, now, DEFAULT_POLICY)
     elif channel == BookingChannel.IN_CLINIC:
         assert kinds[0] == PoolKind.IN_CLINIC
 
