@@ -36,8 +36,8 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         e.data["device_id"]
         for e in of(K.EXAM_BOOKED)
         if level[e.institution_id] in HOSPITALS
-        and level.get(e.data["ordering_institution_id"]) in PRIMARY
-        and e.data["device_id"] in set(large.values_list("pk", flat=True))
+        and level.get(e.data.get("ordering_institution_id")) in PRIMARY
+        and e.data.get("device_id") in set(large.values_list("pk", flat=True))
     }
     bills = [
         b
@@ -53,7 +53,7 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         beds[entry.institution_id] = entry
     return {
         "bed_turnover": (
-            len({e.data["bill_id"] for e in settled if e.data["mode"] == "discharge"}),
+            len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
             sum(entry.achieved for entry in beds.values()),
         ),
         "primary_care_visit_share": (

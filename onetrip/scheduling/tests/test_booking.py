@@ -106,7 +106,7 @@ def test_a_stopped_session_is_refused(sessions, book):
 def test_a_time_full_for_the_channel_is_refused_though_other_pools_have_room(
     sessions, book, register, clerk
 ):
-    slot = first_slot(session_on(sessions, 7))  # one online unit, one for primary care
+    slot = first_slot(session_on(sessions, 8))  # one online unit, one for primary care
     other = person(register, 1)
     taken = book(slot, patient_id=other.pk, channel="window", actor=clerk)
     assert taken.pool.kind == "shared_online"
@@ -179,7 +179,7 @@ def test_the_weekly_cap_counts_monday_to_sunday(sessions, book, tertiary, medici
 
 
 def test_an_expired_hold_gives_its_unit_back(sessions, book, patient_actor, register, clerk, clock):
-    session = session_on(sessions, 7)
+    session = session_on(sessions, 8)
     slot = first_slot(session)
     held = book(slot, hold=True)
     clock.advance(dt.timedelta(minutes=15))

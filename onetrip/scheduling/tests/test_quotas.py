@@ -108,7 +108,8 @@ def test_release_happens_at_seven_sharp():
     at = dt.datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI)
     assert open_pools("app", visit_date, before, DEFAULT_POLICY) == []
     assert open_pools("app", visit_date, at, DEFAULT_POLICY) == ["shared_online"]
-    # Primary care: 10 days ahead at 07:00; the return to everyone: 3 days ahead at 07:00.
+    # Primary care: 10 days ahead at 07:00; the return to everyone 3 days after that release,
+    # 7 days ahead at 07:00 (R-APPT-3, D72).
     assert open_pools("primary_care", dt.date(2026, 12, 3), before, DEFAULT_POLICY) == [
         "shared_online"
     ]
@@ -116,8 +117,8 @@ def test_release_happens_at_seven_sharp():
         "primary_care",
         "shared_online",
     ]
-    assert open_pools("app", dt.date(2026, 11, 26), before, DEFAULT_POLICY) == ["shared_online"]
-    assert open_pools("app", dt.date(2026, 11, 26), at, DEFAULT_POLICY) == [
+    assert open_pools("app", dt.date(2026, 11, 30), before, DEFAULT_POLICY) == ["shared_online"]
+    assert open_pools("app", dt.date(2026, 11, 30), at, DEFAULT_POLICY) == [
         "shared_online",
         "primary_care",
     ]
