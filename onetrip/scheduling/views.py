@@ -48,7 +48,7 @@ from onetrip.scheduling.models import (
     Slot,
 )
 from onetrip.scheduling.policy import BookingPolicy
-from onetrip.scheduling.quotas import pool_horizons
+from onetrip.scheduling.quotas import pool_horizons, primary_care_return_at
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.schedule import policy_for, session_policy
 from onetrip.web.links import bill_link
@@ -470,6 +470,8 @@ class SessionBoard:
     times: list[availability.SlotView]
     pools: list[tuple[str, int]]  # (pool label, units left)
     fee: str
+    primary_care_return_at: dt.datetime  # when unused primary-care units join the shared pool
+    primary_care_returned: bool
 
 
 def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoard:
@@ -478,7 +480,8 @@ def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoa
         (str(label), sum(view.pools.get(kind, 0) for view in views))
         for kind, label in PoolKind.choices
     ]
-    return SessionBoard(session, views, pools, _yuan(session.fee_fen))
+    return_at = primary_care_return_at(session.date, session_policy(session))
+    return SessionBoard(session, views, pools, _yuan(session.fee_fen), return_at, now >= return_at)
 
 
 def _desk_choices(request: HttpRequest, actor: Actor, desk: Desk) -> dict[str, Any]:

@@ -375,7 +375,7 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         patient_id=settlement.bill.patient_id,
         summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
     )
-    domain_events.settled(settlement)
+    domain_events.settled(settlement, fees=top_up is None and repaid is None)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
     if repaid is not None:
