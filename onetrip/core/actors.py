@@ -42,6 +42,9 @@ class Actor:
     # The booking channel the external system's key was issued for (checked active when the
     # request authenticated), so the services need not look the key up again.
     client_channel: str | None = None
+    # The one bill a signed bill link names: its bearer (a patient without an account) may read
+    # and pay that bill and nothing else.
+    bill_id: int | None = None
     ip: str | None = None
     channel: str = Channel.WEB
 
