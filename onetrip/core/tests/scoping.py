@@ -8,7 +8,7 @@ field) must be registered by its app in `onetrip/<app>/tests/scope_cases.py`:
         "GET /api/billing/bills/{bill_id}": Staff(make=a_bill, role="finance"),
         "staff/exams/plans/<int:plan_id>/": Staff(make=a_plan, role="exam_centre"),
         "p/reports/<int:report_id>": OwnPatient(make=a_report),
-        "GET /api/consortium/institutions/{institution_id}/departments": Public("the directory"),
+        "GET /api/consortium/departments/{department_id}/doctors": Unscoped("public directory"),
     }
 
 The key is the operation (`METHOD /api/path/{param}`, as in the OpenAPI document) or the page's
@@ -21,7 +21,8 @@ asks, for each registration:
   institution without the role's permissions gets 403; and, unless `audited=False` with a
   reason, the successful request left an audit row naming the staff member and the patient.
 - `OwnPatient`: the patient's own account succeeds; another patient's account gets 404.
-- `Public`: nothing (the reason says why the id reaches no one's private data).
+- `Unscoped`: nothing; the reason says why the id reaches no one's private data (a public
+  directory) or is no record id at all (a sender's retry key).
 
 A route taking an id with no registration fails `test_every_id_route_is_registered`, so a new
 endpoint is covered the day it is added.
@@ -86,11 +87,11 @@ class OwnPatient:
 
 
 @dataclass(frozen=True)
-class Public:
+class Unscoped:
     why: str
 
 
-Case = Staff | OwnPatient | Public
+Case = Staff | OwnPatient | Unscoped
 # An operation staff and patients both call is registered with one case of each.
 Registration = Case | tuple[Case, ...]
 

@@ -13,8 +13,8 @@ from django.test import Client
 from onetrip.core.models import AuditEvent
 from onetrip.core.tests.scoping import (
     OwnPatient,
-    Public,
     Staff,
+    Unscoped,
     World,
     cases_of,
     operations_taking_ids,
@@ -125,5 +125,5 @@ def test_patients_reach_only_their_own_objects(world, key, case: OwnPatient):
 
 
 def test_public_registrations_say_why():
-    public = [case for _key, case in _of_kind(Public)]
+    public = [case for _key, case in _of_kind(Unscoped)]
     assert all(case.values[1].why for case in public)
