@@ -91,7 +91,15 @@ class Unscoped:
     why: str
 
 
-Case = Staff | OwnPatient | Unscoped
+@dataclass(frozen=True)
+class Pending:
+    """Registered, but its object maker is not written yet: the generated test reports it as
+    skipped with this note, so the gap stays visible in every run (docs/security.md)."""
+
+    note: str
+
+
+Case = Staff | OwnPatient | Unscoped | Pending
 # An operation staff and patients both call is registered with one case of each.
 Registration = Case | tuple[Case, ...]
 

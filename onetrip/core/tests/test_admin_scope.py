@@ -49,4 +49,5 @@ def test_the_rule_sees_a_report_and_a_settlement():
     from onetrip.billing.models import Settlement
     from onetrip.reports.models import Report
 
-    assert _reaches_a_patient(Report) and _reaches_a_patient(Settlement)
+    assert _reaches_a_patient(Report)
+    assert _reaches_a_patient(Settlement)

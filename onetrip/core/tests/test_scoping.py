@@ -13,6 +13,7 @@ from django.test import Client
 from onetrip.core.models import AuditEvent
 from onetrip.core.tests.scoping import (
     OwnPatient,
+    Pending,
     Staff,
     Unscoped,
     World,
@@ -122,6 +123,11 @@ def test_patients_reach_only_their_own_objects(world, key, case: OwnPatient):
     own = _request(_signed_in_patient(world.account), key, case, target)
     assert stranger == 404, f"{key}: another patient's account got {stranger} (want 404)"
     assert _succeeded(own, case), f"{key}: the patient's own account got {own}"
+
+
+@pytest.mark.parametrize(("key", "case"), _of_kind(Pending))
+def test_pending_registrations(key, case: Pending):
+    pytest.skip(f"{key}: no object maker yet ({case.note})")
 
 
 def test_public_registrations_say_why():
