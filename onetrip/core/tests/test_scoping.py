@@ -131,5 +131,4 @@ def test_pending_registrations(key, case: Pending):
 
 
 def test_public_registrations_say_why():
-    public = [case for _key, case in _of_kind(Unscoped)]
-    assert all(case.values[1].why for case in public)
+    assert all(param.values[1].why for param in _of_kind(Unscoped))

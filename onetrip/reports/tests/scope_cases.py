@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from onetrip.core.actors import Actor, ActorKind, Channel
-from onetrip.core.tests.scoping import OwnPatient, Staff, Target, Unscoped, World
+from onetrip.core.tests.scoping import OwnPatient, Pending, Staff, Target, Unscoped, World
 from onetrip.exams.tests.scope_cases import an_order
 from onetrip.reports import services
 from onetrip.reports.models import CriticalAlert, InboundMessage, Report
@@ -106,6 +106,8 @@ CASES = {
         audited=False,
         why_not_audited="a rejected message names no patient the platform knows",
     ),
+    "fhir/DiagnosticReport/<str:report_id>": Pending("FHIR's own auth (API key) to set up"),
+    "fhir/Observation/<str:observation_id>": Pending("FHIR's own auth (API key) to set up"),
     "p/reports/<int:report_id>": OwnPatient(a_report),
     "p/reports/<int:report_id>.pdf": OwnPatient(a_report),
 }
