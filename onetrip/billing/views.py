@@ -52,7 +52,9 @@ def _bill_from(token: str) -> Bill:
 def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpResponse:
     bill = _bill_from(token)
     if request.method == "POST":
-        actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
+        actor = Actor(
+            kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}", bill_id=bill.pk
+        )
         channel = request.POST.get("channel", "")
         if channel not in ONLINE_CHANNELS:
             messages.error(request, _("Choose WeChat Pay or Alipay."))

@@ -61,6 +61,31 @@ def add_order_check(check: OrderCheck) -> None:
         _order_checks.append(check)
 
 
+def orders_of_patient(patient_id: int, *, actor: Actor) -> list[ExamOrder]:
+    """A patient's exam orders, newest last: another institution's or patient's answers 404 like
+    a missing patient, and a staff read leaves an audit row."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("exams.view_examorder")
+    patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    audit.record_staff_read(actor, ExamOrder, patient_id=patient.pk, summary="exam orders")
+    return list(
+        ExamOrder.objects.select_related("item", "device").filter(patient=patient).order_by("pk")
+    )
+
+
+def view_plan(plan_id: int, *, actor: Actor) -> ExamPlan:
+    """One booked plan for display, within the actor's patients; a staff read is audited."""
+    plan = ExamPlan.objects.filter(
+        pk=plan_id, patient__in=identity.accessible_patients(actor)
+    ).first()
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    audit.record_staff_read(actor, plan, patient_id=plan.patient_id, summary="exam plan")
+    return plan
+
+
 @transaction.atomic
 def place_exam_order(
     *,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt
 
+from onetrip.core import audit
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.errors import NotFound
 from onetrip.identity.models import Patient
@@ -118,6 +119,7 @@ def _settlement_out(settlement: InsuranceSettlement) -> dict:
 def person(request: HttpRequest, patient_id: int):
     """1101: the patient's insured identity, insurance type and account balance."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.QUERY_PERMISSION)  # a role without it: 403 before any lookup
     return services.query_person(patient=_patient(request, patient_id), actor=actor)
 
 
@@ -125,6 +127,7 @@ def person(request: HttpRequest, patient_id: int):
 def pre_settle(request: HttpRequest, payload: PreSettlementIn):
     """1101 → 2201 → 2203 → 2204 → 2206: the split before the patient pays."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.SETTLE_PERMISSION)
     quote = services.pre_settle(
         patient=_patient(request, payload.patient_id),
         visit_reference=payload.visit_reference,
@@ -164,6 +167,7 @@ def quote(request: HttpRequest, quote_id: int):
     found = InsuranceQuote.objects.filter(pk=quote_id, institution_id=actor.institution_id).first()
     if found is None:
         raise NotFound(_("No such insurance pre-settlement."), code="unknown_quote")
+    audit.record_staff_read(actor, found, patient_id=found.patient_id, summary="insurance quote")
     return found
 
 
@@ -177,5 +181,10 @@ def exchanges(request: HttpRequest, infno: str = "", patient_id: int | None = No
     if infno:
         rows = rows.filter(infno=infno)
     if patient_id is not None:
-        rows = rows.filter(patient_id=patient_id)
+        # Another institution's patient is "no such patient", and the log of one patient's
+        # insurance exchanges is a read of their data.
+        rows = rows.filter(patient_id=_patient(request, patient_id).pk)
+        audit.record_staff_read(
+            actor, PlatformExchange, patient_id=patient_id, summary="insurance exchanges"
+        )
     return [_local(ExchangeOut, row, "sent_at", "answered_at") for row in rows[:LIST_LIMIT]]

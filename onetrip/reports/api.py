@@ -244,8 +244,7 @@ def patient_reports(request: HttpRequest, patient_id: int):
     """A patient's results this institution may see: recognised results from anywhere in the
     consortium, and its own preliminary ones."""
     return list(
-        services.visible_reports(caller(request))
-        .filter(patient_id=patient_id)
+        services.reports_of_patient(patient_id, actor=caller(request))
         .select_related("performing_institution")
         .prefetch_related("observations")[:100]
     )
@@ -262,7 +261,7 @@ def report_detail(request: HttpRequest, report_id: int):
 @router.get("/recognition/check", response=list[ReportOut], auth=StaffSession())
 def recognition_check(request: HttpRequest, patient_id: int, item_code: str):
     """Recognised results that already answer an order of `item_code`: warn when not empty."""
-    return services.recognised_results_for(patient_id, item_code, actor=caller(request))
+    return services.recognition_check(patient_id, item_code, actor=caller(request))
 
 
 @router.post("/recognition/decisions", response={201: DecisionOut}, auth=StaffSession())
