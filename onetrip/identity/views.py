@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor, client_ip
@@ -153,7 +153,7 @@ def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(request, "identity/patient_register.html", {"form": form})
 
 
-REGISTRATION_RECEIVED = _lazy(
+REGISTRATION_RECEIVED = gettext_lazy(
     "Received. A new record is now on this page; if the document was already on file, a code "
     "went to the mobile number on file instead: enter it under “Link a record registered at a "
     "hospital”."

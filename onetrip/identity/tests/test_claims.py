@@ -122,7 +122,9 @@ def test_a_window_patient_links_her_record_with_the_code_sent_to_the_phone_on_fi
     sms = delivered().get(phone=WINDOW_PHONE, purpose="record_claim_code")
     code = SIX_DIGITS.search(sms.body).group(1)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
-    refused = client.post("/api/me/claims/confirm", {"code": wrong}, content_type="application/json")
+    refused = client.post(
+        "/api/me/claims/confirm", {"code": wrong}, content_type="application/json"
+    )
     assert refused.status_code == 422
     assert my_patients(client) == []
 
