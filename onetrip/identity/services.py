@@ -1216,5 +1216,7 @@ def register_for_account(registration: PatientRegistration, *, actor: Actor) -> 
             return SelfRegistration(patient=_create_patient(cleaned, actor), claim=None)
         except IntegrityError:  # registered by someone else a moment ago
             on_file = _already_registered(cleaned.documents)
+            if not on_file:
+                raise
     claim = _CleanClaim(on_file[0], cleaned.name, cleaned.birth_date, cleaned.relationship)
     return SelfRegistration(patient=None, claim=_open_claim(claim, actor))
