@@ -139,7 +139,7 @@ class AccountOut(Schema):
     phone: str
 
 
-class ClaimIn(Schema):
+class RecordClaimIn(Schema):
     doc_type: str
     number: str
     name: str
@@ -158,16 +158,16 @@ class ClaimIn(Schema):
         )
 
 
-class ClaimOut(Schema):
+class RecordClaimOut(Schema):
     sent_to: str
     detail: str
 
 
-class CodeIn(Schema):
+class ClaimCodeIn(Schema):
     code: str
 
 
-class ReceivedOut(Schema):
+class RegistrationReceivedOut(Schema):
     detail: str
 
 
@@ -280,7 +280,7 @@ def my_patients(request: HttpRequest):
     return [_out(p, actor) for p in services.patients_of_account(actor.account_id)]
 
 
-@patient_router.post("/patients", response={202: ReceivedOut}, auth=PatientSession())
+@patient_router.post("/patients", response={202: RegistrationReceivedOut}, auth=PatientSession())
 def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
     """The same answer whether the record was created or its document was on file already (then
     a code went to the phone on file, to confirm at `/api/me/claims/confirm`): the API confirms
@@ -289,15 +289,15 @@ def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
     return Status(202, {"detail": str(REGISTRATION_RECEIVED)})
 
 
-@patient_router.post("/claims", response={202: ClaimOut}, auth=PatientSession())
-def claim_record(request: HttpRequest, payload: ClaimIn):
+@patient_router.post("/claims", response={202: RecordClaimOut}, auth=PatientSession())
+def claim_record(request: HttpRequest, payload: RecordClaimIn):
     """Link a record registered elsewhere: the same answer whether or not one matched."""
     answer = services.start_record_claim(payload.to_input(), actor=_patient_actor(request))
     return Status(202, _claim_out(answer))
 
 
 @patient_router.post("/claims/confirm", response=PatientOut, auth=PatientSession())
-def confirm_claim(request: HttpRequest, payload: CodeIn):
+def confirm_claim(request: HttpRequest, payload: ClaimCodeIn):
     actor = _patient_actor(request)
     return _out(services.confirm_record_claim(payload.code, actor=actor), actor)
 
