@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from onetrip.billing.api import router as billing_router
 from onetrip.consortium.api import router as consortium_router
 from onetrip.core.api import router as core_router
+from onetrip.core.api_security import JsonOnlyParser
 from onetrip.core.problems import install_problem_handlers
 from onetrip.ebills.api import router as ebills_router
 from onetrip.exams.api import router as exams_router
@@ -23,6 +24,7 @@ api = NinjaAPI(
     version="1",
     description="Hospital and regional patient services for the 'run at most once' reform.",
     urls_namespace="api",
+    parser=JsonOnlyParser(),
 )
 install_problem_handlers(api)
 api.add_router("/consortium", consortium_router)

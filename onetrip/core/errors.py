@@ -59,3 +59,24 @@ class NotAuthenticated(DomainError):
 
     def __init__(self, message: str | Promise, *, code: str = "unauthenticated") -> None:
         super().__init__(message, code=code)
+
+
+class TooManyRequests(DomainError):
+    """A rate limit spent (D58): answered 429 with how long to wait."""
+
+    status = 429
+
+    def __init__(
+        self, message: str | Promise, *, retry_after: int, code: str = "rate_limited"
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, retry_after)
+
+
+class UnsupportedMediaType(DomainError):
+    """A body in a format the endpoint does not take (the API takes JSON only)."""
+
+    status = 415
+
+    def __init__(self, message: str | Promise, *, code: str = "unsupported_media_type") -> None:
+        super().__init__(message, code=code)

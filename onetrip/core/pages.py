@@ -15,13 +15,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import staff_actor
-from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 def add_domain_errors(
-    form: forms.Form, exc: InvalidInput, field_map: Mapping[str, str] | None = None
+    form: forms.Form, exc: DomainError, field_map: Mapping[str, str] | None = None
 ) -> None:
-    """Show a service's field errors on the page's form fields."""
+    """Show a service's field errors on the page's form fields; a refusal naming no field (a
+    rate limit) above the form."""
+    if not isinstance(exc, InvalidInput):
+        form.add_error(None, str(exc.message))
+        return
     field_map = field_map or {}
     for error in exc.errors:
         name = field_map.get(error.field, error.field)

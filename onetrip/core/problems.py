@@ -11,7 +11,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from onetrip.core.errors import DomainError, FieldError, InvalidInput
+from onetrip.core.errors import (
+    DomainError,
+    FieldError,
+    InvalidInput,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -77,7 +83,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem(exc.status, str(exc.message), code=exc.code)
+        response = problem(exc.status, str(exc.message), code=exc.code)
+        if isinstance(exc, TooManyRequests):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
@@ -93,6 +102,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            return problem(415, str(exc.__cause__.message), code="unsupported_media_type")
         if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
             # ninja's "Cannot parse request body": malformed JSON is invalid input like any other.
             return problem(

@@ -34,6 +34,9 @@ CONSORTIUM_ADMIN = tuple(
     for verb in ("view", "add", "change")
 ) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
 
+# Locked-out staff sign-ins (django-axes, D58): the back office lists them; deleting one unlocks.
+STAFF_LOCKOUT_ADMIN = ("axes.view_accessattempt", "axes.delete_accessattempt")
+
 APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
 WINDOW_BOOKING = APPOINTMENTS_READ + (
     "scheduling.book_at_window",
@@ -181,7 +184,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "sysadmin",
         _("System administrator"),
-        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN,
+        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN + STAFF_LOCKOUT_ADMIN,
     ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )

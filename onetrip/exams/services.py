@@ -25,6 +25,7 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.events import EventKind
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
+from onetrip.core.text import clean_name
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
     OPEN_STATUSES,
@@ -130,7 +131,11 @@ def place_exam_order(
         patient=patient,
         item=item,
         ordering_doctor=doctor,
-        ordering_doctor_name=(doctor.name if doctor else ordering_doctor_name.strip())[:50],
+        ordering_doctor_name=(
+            doctor.name
+            if doctor
+            else clean_name(ordering_doctor_name, field="ordering_doctor_name")
+        )[:50],
         ordering_institution_id=actor.institution_id,
         performing_institution_id=performing_id,
         placer_number=placer_number,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
-from onetrip.core.actors import Actor, Channel
+from onetrip.core.actors import Actor, Channel, client_ip
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.identity import services
 from onetrip.identity.models import Relationship
@@ -131,6 +132,51 @@ class AccountOut(Schema):
     phone: str
 
 
+class RecordClaimIn(Schema):
+    doc_type: str
+    number: str
+    name: str
+    birth_date: dt.date | None = None
+    relationship: str = Relationship.SELF
+    issuing_country: str = ""
+
+    def to_input(self) -> services.RecordClaimInput:
+        return services.RecordClaimInput(
+            doc_type=self.doc_type,
+            number=self.number,
+            name=self.name,
+            birth_date=self.birth_date,
+            relationship=self.relationship,
+            issuing_country=self.issuing_country,
+        )
+
+
+class RecordClaimOut(Schema):
+    sent_to: str
+    detail: str
+
+
+class ClaimCodeIn(Schema):
+    code: str
+
+
+class RegistrationReceivedOut(Schema):
+    detail: str
+
+
+REGISTRATION_RECEIVED = _(
+    "Received. A new record is now in your list; if the document was already on file, a code "
+    "went to the mobile number on file instead: enter it to link that record."
+)
+
+
+def _claim_out(answer: services.ClaimAnswer) -> dict:
+    return {
+        "sent_to": answer.sent_to,
+        "detail": str(services.CLAIM_SENT_MESSAGE % {"phone": answer.sent_to}),
+    }
+
+
 def _out(patient, actor: Actor) -> dict:
     return present_patient(patient, actor=actor)
 
@@ -202,13 +248,15 @@ def _patient_actor(request: HttpRequest) -> Actor:
 
 @patient_router.post("/sign-in-code", response={202: dict})
 def send_sign_in_code(request: HttpRequest, payload: PhoneIn):
-    services.request_sign_in_code(payload.phone)
+    services.request_sign_in_code(payload.phone, client_address=client_ip(request))
     return Status(202, {"sent": True})
 
 
 @patient_router.post("/session", response=AccountOut)
 def sign_in(request: HttpRequest, payload: SignInIn):
-    account = services.sign_in_with_code(payload.phone, payload.code)
+    account = services.sign_in_with_code(
+        payload.phone, payload.code, client_address=client_ip(request)
+    )
     start_patient_session(request, account)
     return {"account_id": account.pk, "phone": account.phone}
 
@@ -225,11 +273,26 @@ def my_patients(request: HttpRequest):
     return [_out(p, actor) for p in services.patients_of_account(actor.account_id)]
 
 
-@patient_router.post("/patients", response={201: PatientOut}, auth=PatientSession())
+@patient_router.post("/patients", response={202: RegistrationReceivedOut}, auth=PatientSession())
 def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
+    """The same answer whether the record was created or its document was on file already (then
+    a code went to the phone on file, to confirm at `/api/me/claims/confirm`): the API confirms
+    no one's identity number. A created record is in `GET /api/me/patients`."""
+    services.register_for_account(payload.to_registration(), actor=_patient_actor(request))
+    return Status(202, {"detail": str(REGISTRATION_RECEIVED)})
+
+
+@patient_router.post("/claims", response={202: RecordClaimOut}, auth=PatientSession())
+def claim_record(request: HttpRequest, payload: RecordClaimIn):
+    """Link a record registered elsewhere: the same answer whether or not one matched."""
+    answer = services.start_record_claim(payload.to_input(), actor=_patient_actor(request))
+    return Status(202, _claim_out(answer))
+
+
+@patient_router.post("/claims/confirm", response=PatientOut, auth=PatientSession())
+def confirm_claim(request: HttpRequest, payload: ClaimCodeIn):
     actor = _patient_actor(request)
-    patient = services.register_patient(payload.to_registration(), actor=actor)
-    return Status(201, _out(patient, actor))
+    return _out(services.confirm_record_claim(payload.code, actor=actor), actor)
 
 
 @patient_router.post(

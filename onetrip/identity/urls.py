@@ -8,6 +8,8 @@ urlpatterns = [
     path("p/sign-out", views.patient_sign_out, name="patient-sign-out"),
     path("p/", views.patient_home, name="patient-home"),
     path("p/register", views.patient_register, name="patient-register"),
+    path("p/claim", views.patient_claim, name="patient-claim"),
+    path("p/claim/code", views.patient_claim_code, name="patient-claim-code"),
     path(
         "p/patients/<int:patient_id>/documents",
         views.patient_add_document,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 
 from onetrip.conftest import STAFF_PASSWORD
 from onetrip.insurance.models import InsuranceQuote, PlatformExchange
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def desk(client, cashier):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.login(username=cashier.user.username, password=STAFF_PASSWORD)
+    client.login(request=HttpRequest(), username=cashier.user.username, password=STAFF_PASSWORD)
     return client
 
 
