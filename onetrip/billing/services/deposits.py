@@ -46,7 +46,7 @@ from onetrip.billing.services.deposit_ledger import DepositRefused
 from onetrip.billing.services.settlements import CLEARING_ACCOUNTS, PaymentRefused
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.core.errors import InvalidInput, KeyReused, NotFound
 from onetrip.core.models import AuditAction
 
 TOP_UP_CHANNELS = (
@@ -148,7 +148,7 @@ def _earlier_top_up(scope: str, request: TopUpRequest, amount: int) -> DepositTo
         request.channel,
         amount,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return top_up

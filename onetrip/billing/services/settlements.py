@@ -37,7 +37,7 @@ from onetrip.billing.services.common import check_key, check_reference, idempote
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.models import AuditAction
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
         request.bill_id,
         request.channel,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return earlier
