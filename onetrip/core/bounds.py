@@ -24,6 +24,22 @@ EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2100, 12, 31)
 
 
+def parse_day(text: str) -> dt.date:
+    """A YYYY-MM-DD day within the bounds; ValueError for anything else."""
+    day = dt.date.fromisoformat(text)
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{text} is outside {EARLIEST_DAY.year}–{LATEST_DAY.year}")
+    return day
+
+
+def parse_id(text: str) -> int:
+    """An id as text (a query parameter); ValueError for anything that cannot name a row."""
+    number = int(text) if text.isascii() else int("x")
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"{text} is not an id")
+    return number
+
+
 def _within_days(moment: dt.datetime) -> dt.datetime:
     if not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
         raise ValueError(f"Enter a time between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
