@@ -17,15 +17,24 @@ from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from ninja import NinjaAPI
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
+from onetrip.api import api
+
 pytestmark = pytest.mark.django_db
+
+# Results messages arrive as raw HL7 v2 text (reports' `POST /hl7`).
+schemathesis.serializer.alias("x-application/hl7-v2+er7", "text/plain")
 
 CHECKS = [
     not_a_server_error,
@@ -94,9 +103,23 @@ def test_every_operation_keeps_its_documented_contract(world, app, who):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 _run(operation, mode, headers)
+            except Unsatisfiable:
+                assert mode == GenerationMode.NEGATIVE  # an operation that takes nothing
             except Exception as exc:  # noqa: BLE001 - every operation's findings are reported
                 failures.append(
                     f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"
                 )
-    assert operations > 100
+    assert operations > 80  # 88 when written
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_contract_check_catches_an_undocumented_refusal(world, app):
+    """The same run over the document as ninja alone writes it (no problems documented): an
+    anonymous caller's 401 is a finding, so the run above can fail."""
+    bare = NinjaAPI.get_openapi_schema(api, path_prefix="/api")
+    schema = schemathesis.openapi.from_dict(bare)
+    schema.app = app
+    operation = schema["/api/billing/bills/{bill_id}"]["GET"]
+    with pytest.raises(FailureGroup) as found:
+        _run(operation, GenerationMode.POSITIVE, _headers(None))
+    assert [type(failure) for failure in found.value.exceptions] == [UndefinedStatusCode]
