@@ -17,6 +17,11 @@ VAR_DIR = BASE_DIR / "var"
 DEBUG = os.environ.get("ONETRIP_DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("ONETRIP_SECRET_KEY", "onetrip-demo-only-secret" if DEBUG else "")
 ALLOWED_HOSTS = os.environ.get("ONETRIP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# The reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed
+# for the client address in the audit trail; nobody's by default (docs/security.md).
+ONETRIP_TRUSTED_PROXIES = [
+    hop.strip() for hop in os.environ.get("ONETRIP_TRUSTED_PROXIES", "").split(",") if hop.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +46,7 @@ INSTALLED_APPS = [
     "onetrip.journey",
     "onetrip.metrics",
     "onetrip.simulator",
+    "onetrip.demo",
 ]
 
 MIDDLEWARE = [

@@ -7,10 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from onetrip.billing.models import Bill, PaymentChannel
-from onetrip.billing.services import charges, deposits, payments, settlements
+from onetrip.billing.services import charges, deposits, payments, scope, settlements
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.bounds import Fen, Id, Quantity
-from onetrip.core.errors import NotFound
 
 router = Router(tags=["billing"])
 
@@ -102,10 +101,9 @@ def create_charge(request: HttpRequest, payload: ChargeIn):
 
 @router.get("/bills/{bill_id}", response=BillOut, auth=StaffSession())
 def bill_detail(request: HttpRequest, bill_id: Id):
-    api_staff_actor(request).require_perm("billing.view_bill")
-    bill = Bill.objects.filter(pk=bill_id).first()
-    if bill is None:
-        raise NotFound("No such bill.", code="unknown_bill")
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.view_bill")
+    bill = scope.view_bill(bill_id, actor=actor)
     itemised = charges.itemised_bill(bill)
     return {
         "id": bill.pk,
@@ -251,19 +249,13 @@ def _deposit_out(bill: Bill) -> dict:
     }
 
 
-def _bill(bill_id: int) -> Bill:
-    bill = Bill.objects.filter(pk=bill_id).first()
-    if bill is None:
-        raise NotFound("No such bill.", code="unknown_bill")
-    return bill
-
-
 @router.get("/bills/{bill_id}/deposit", response=DepositOut, auth=StaffSession())
 def deposit(request: HttpRequest, bill_id: Id):
     """The admission's deposit: balance (top-ups − discharge draw − refunds), the charges not
     yet settled, and every top-up, newest first. 409 `not_inpatient` for an outpatient bill."""
-    api_staff_actor(request).require_perm("billing.view_bill")
-    return _deposit_out(_bill(bill_id))
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.view_bill")
+    return _deposit_out(scope.view_bill(bill_id, actor=actor))
 
 
 @router.post("/bills/{bill_id}/deposit/top-ups", response={201: TopUpOut}, auth=StaffSession())
@@ -291,13 +283,13 @@ def refund_deposit(request: HttpRequest, bill_id: Id, payload: DepositRefundIn):
     balance is 422 `exceeds_balance`. Idempotency-Key as for top-ups."""
     actor = api_staff_actor(request)
     actor.require_perm("billing.settle_bill")
-    deposits.refund_deposit(
+    account = deposits.refund_deposit(
         bill_id=bill_id,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
         **payload.dict(),
         actor=actor,
     )
-    return _deposit_out(_bill(bill_id))
+    return _deposit_out(account.bill)
 
 
 @router.post("/bills/{bill_id}/discharge", response=DischargeOut, auth=StaffSession())

@@ -171,7 +171,12 @@ ROLES: tuple[Role, ...] = (
     Role(
         "quality",
         _("Quality and KPI office"),
-        CONSORTIUM_READ + ("reports.view_recognitiondecision", "metrics.view_indicators"),
+        CONSORTIUM_READ
+        + (
+            "reports.view_recognitiondecision",
+            "metrics.view_indicators",
+            "metrics.enter_facility_returns",
+        ),
     ),
     Role(
         "sysadmin",

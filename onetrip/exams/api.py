@@ -17,8 +17,7 @@ from onetrip.core.bounds import Day, Id, Moment
 from onetrip.exams import planning, services
 from onetrip.exams.models import ExamItem, ExamOrder, ExamPlan
 from onetrip.exams.planning import Proposal, ProposedExam
-from onetrip.identity import services as identity
-from onetrip.scheduling.api import SIGNED_IN, caller
+from onetrip.web.auth import SIGNED_IN, caller
 
 router = Router(tags=["exams"])
 
@@ -226,9 +225,8 @@ def place_order(request: HttpRequest, body: OrderIn):
 
 @router.get("/orders", response=list[OrderOut], auth=SIGNED_IN)
 def patient_orders(request: HttpRequest, patient_id: Id):
-    patients = identity.accessible_patients(caller(request))
     return [
-        order_out(order) for order in _orders().filter(patient_id=patient_id, patient__in=patients)
+        order_out(order) for order in services.orders_of_patient(patient_id, actor=caller(request))
     ]
 
 

@@ -23,6 +23,7 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
@@ -58,6 +59,31 @@ def add_order_check(check: OrderCheck) -> None:
     """Register `check(patient_id=…, item=…, override_reason=…, actor=…)`."""
     if check not in _order_checks:
         _order_checks.append(check)
+
+
+def orders_of_patient(patient_id: int, *, actor: Actor) -> list[ExamOrder]:
+    """A patient's exam orders, newest last: another institution's or patient's answers 404 like
+    a missing patient, and a staff read leaves an audit row."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("exams.view_examorder")
+    patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    audit.record_staff_read(actor, ExamOrder, patient_id=patient.pk, summary="exam orders")
+    return list(
+        ExamOrder.objects.select_related("item", "device").filter(patient=patient).order_by("pk")
+    )
+
+
+def view_plan(plan_id: int, *, actor: Actor) -> ExamPlan:
+    """One booked plan for display, within the actor's patients; a staff read is audited."""
+    plan = ExamPlan.objects.filter(
+        pk=plan_id, patient__in=identity.accessible_patients(actor)
+    ).first()
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    audit.record_staff_read(actor, plan, patient_id=plan.patient_id, summary="exam plan")
+    return plan
 
 
 @transaction.atomic
@@ -211,14 +237,6 @@ def _check_may_book(actor: Actor) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _scope(actor: Actor) -> str:
-    if actor.kind == ActorKind.PATIENT:
-        return f"account:{actor.account_id}"
-    if actor.kind == ActorKind.STAFF:
-        return f"user:{actor.user.pk}"
-    return f"{actor.kind}:{actor.label}"
-
-
 def confirm_plan(
     patient_id: int,
     choices: Sequence[SlotChoice],
@@ -231,9 +249,8 @@ def confirm_plan(
     _check_may_book(actor)
     if not choices:
         raise InvalidInput.field("exams", _("Choose at least one exam to book."))
-    if len(idempotency_key) > 100:
-        raise InvalidInput.field("idempotency_key", _("The key is too long."))
-    scope = _scope(actor)
+    check_idempotency_key(idempotency_key)
+    scope = idempotency_scope(actor)
     if idempotency_key:
         earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is not None:

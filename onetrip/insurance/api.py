@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from onetrip.core import audit
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.bounds import MAX_QUANTITY, FenOrZero, Id
 from onetrip.core.errors import NotFound
@@ -120,6 +121,7 @@ def _settlement_out(settlement: InsuranceSettlement) -> dict:
 def person(request: HttpRequest, patient_id: Id):
     """1101: the patient's insured identity, insurance type and account balance."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.QUERY_PERMISSION)  # a role without it: 403 before any lookup
     return services.query_person(patient=_patient(request, patient_id), actor=actor)
 
 
@@ -127,6 +129,7 @@ def person(request: HttpRequest, patient_id: Id):
 def pre_settle(request: HttpRequest, payload: PreSettlementIn):
     """1101 → 2201 → 2203 → 2204 → 2206: the split before the patient pays."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.SETTLE_PERMISSION)
     quote = services.pre_settle(
         patient=_patient(request, payload.patient_id),
         visit_reference=payload.visit_reference,
@@ -166,6 +169,7 @@ def quote(request: HttpRequest, quote_id: Id):
     found = InsuranceQuote.objects.filter(pk=quote_id, institution_id=actor.institution_id).first()
     if found is None:
         raise NotFound(_("No such insurance pre-settlement."), code="unknown_quote")
+    audit.record_staff_read(actor, found, patient_id=found.patient_id, summary="insurance quote")
     return found
 
 
@@ -179,5 +183,10 @@ def exchanges(request: HttpRequest, infno: str = "", patient_id: Id | None = Non
     if infno:
         rows = rows.filter(infno=infno)
     if patient_id is not None:
-        rows = rows.filter(patient_id=patient_id)
+        # Another institution's patient is "no such patient", and the log of one patient's
+        # insurance exchanges is a read of their data.
+        rows = rows.filter(patient_id=_patient(request, patient_id).pk)
+        audit.record_staff_read(
+            actor, PlatformExchange, patient_id=patient_id, summary="insurance exchanges"
+        )
     return [_local(ExchangeOut, row, "sent_at", "answered_at") for row in rows[:LIST_LIMIT]]

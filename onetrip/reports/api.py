@@ -16,12 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
-from onetrip.core.actors import Actor, Channel
-from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.actors import Channel
+from onetrip.core.api_auth import StaffSession
 from onetrip.core.bounds import Day, Id, Moment
 from onetrip.core.errors import InvalidInput
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor
 from onetrip.reports import services
 from onetrip.reports.models import Report
 from onetrip.reports.results import (
@@ -30,23 +28,14 @@ from onetrip.reports.results import (
     ObservationIn,
     ReportIn,
 )
-from onetrip.scheduling.api_keys import ApiKeyAuth
+from onetrip.web.auth import SIGNED_IN, SYSTEM_OR_STAFF, caller
+from onetrip.web.sessions import PatientSession, current_patient_actor
 
 router = Router(tags=["reports"])
 
-SIGNED_IN = [ApiKeyAuth(), StaffSession(), PatientSession()]
-SYSTEM_OR_STAFF = [ApiKeyAuth(), StaffSession()]
 HL7_CONTENT_TYPE = "x-application/hl7-v2+er7"
 MAX_HL7_BYTES = 1_000_000
 CODE_SYSTEMS = {"loinc": LOINC_SYSTEM, "local": LOCAL_CODE_SYSTEM}
-
-
-def caller(request: HttpRequest) -> Actor:
-    if isinstance(request.auth, Actor):
-        return request.auth
-    if StaffSession().authenticate(request, None) is not None:
-        return api_staff_actor(request)
-    return current_patient_actor(request, channel=Channel.API)
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -256,8 +245,7 @@ def patient_reports(request: HttpRequest, patient_id: Id):
     """A patient's results this institution may see: recognised results from anywhere in the
     consortium, and its own preliminary ones."""
     return list(
-        services.visible_reports(caller(request))
-        .filter(patient_id=patient_id)
+        services.reports_of_patient(patient_id, actor=caller(request))
         .select_related("performing_institution")
         .prefetch_related("observations")[:100]
     )
@@ -274,7 +262,7 @@ def report_detail(request: HttpRequest, report_id: Id):
 @router.get("/recognition/check", response=list[ReportOut], auth=StaffSession())
 def recognition_check(request: HttpRequest, patient_id: Id, item_code: str):
     """Recognised results that already answer an order of `item_code`: warn when not empty."""
-    return services.recognised_results_for(patient_id, item_code, actor=caller(request))
+    return services.recognition_check(patient_id, item_code, actor=caller(request))
 
 
 @router.post("/recognition/decisions", response={201: DecisionOut}, auth=StaffSession())

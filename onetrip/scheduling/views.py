@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.billing.services.sources import FeeNotPriced
-from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
@@ -37,7 +36,6 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import patient_page
 from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
@@ -51,9 +49,11 @@ from onetrip.scheduling.models import (
     Slot,
 )
 from onetrip.scheduling.policy import BookingPolicy
-from onetrip.scheduling.quotas import pool_horizons
+from onetrip.scheduling.quotas import pool_horizons, primary_care_return_at
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.schedule import policy_for, session_policy
+from onetrip.web.links import bill_link
+from onetrip.web.sessions import patient_page
 
 APP = BookingChannel.APP
 
@@ -474,6 +474,8 @@ class SessionBoard:
     times: list[availability.SlotView]
     pools: list[tuple[str, int]]  # (pool label, units left)
     fee: str
+    primary_care_return_at: dt.datetime  # when unused primary-care units join the shared pool
+    primary_care_returned: bool
 
 
 def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoard:
@@ -482,7 +484,8 @@ def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoa
         (str(label), sum(view.pools.get(kind, 0) for view in views))
         for kind, label in PoolKind.choices
     ]
-    return SessionBoard(session, views, pools, _yuan(session.fee_fen))
+    return_at = primary_care_return_at(session.date, session_policy(session))
+    return SessionBoard(session, views, pools, _yuan(session.fee_fen), return_at, now >= return_at)
 
 
 def _desk_choices(request: HttpRequest, actor: Actor, desk: Desk) -> dict[str, Any]:

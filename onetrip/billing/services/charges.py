@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, VisitKind
-from onetrip.billing.services import deposit_ledger
+from onetrip.billing.services import deposit_ledger, scope
 from onetrip.billing.services.common import whole_fen
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
@@ -42,6 +42,9 @@ def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
         raise InvalidInput.field("source_key", _("Name the order line this charge is for."))
     if not request.visit_reference or len(request.visit_reference) > 40:
         raise InvalidInput.field("visit_reference", _("Give the visit number."))
+    scope.check_charge_scope(
+        patient_id=request.patient_id, institution_id=request.institution_id, actor=actor
+    )
     earlier = _earlier(request)
     if earlier is not None:
         return earlier

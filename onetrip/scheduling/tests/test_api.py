@@ -174,7 +174,7 @@ def test_sessions_of_a_department_on_a_day(client, sessions, medicine, doctor):
 
 
 def test_slots_show_what_is_left_for_the_channel_and_in_each_pool(client, sessions, book):
-    session = session_on(sessions, 7)
+    session = session_on(sessions, 8)
     book(slot_at(session, "08:00"))
 
     app = client.get(f"/api/scheduling/sessions/{session.pk}/slots").json()
