@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from onetrip.conftest import NOW
-from onetrip.core.demo import TERTIARY_CODE, load_demo
+from onetrip.demo.loader import TERTIARY_CODE, load_demo
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
-from onetrip.identity.sessions import SESSION_KEY
+from onetrip.web.sessions import SESSION_KEY
 
 
 @dataclass(frozen=True)

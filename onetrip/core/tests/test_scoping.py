@@ -23,7 +23,7 @@ from onetrip.core.tests.scoping import (
     registered_cases,
     url_of,
 )
-from onetrip.identity.sessions import SESSION_KEY
+from onetrip.web.sessions import SESSION_KEY
 
 CASES = registered_cases()
 

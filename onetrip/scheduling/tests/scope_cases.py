@@ -34,8 +34,6 @@ CASES = {
     "staff/clinic/sessions/<id:session_id>/desk": Pending(MAKER),
     "staff/clinic/sessions/<id:session_id>/call-next": Pending(MAKER),
     "staff/clinic/sessions/<id:session_id>/check-in": Pending(MAKER),
-    "staff/clinic/sessions/<id:session_id>/appointments/<id:appointment_id>/start": Pending(
-        MAKER
-    ),
+    "staff/clinic/sessions/<id:session_id>/appointments/<id:appointment_id>/start": Pending(MAKER),
     "fhir/Appointment/<str:appointment_id>": Pending(MAKER),
 }

@@ -450,7 +450,7 @@ def test_a_second_booking_in_the_same_session_is_refused(patient_client, session
         ({"patient_id": ...}, "patient_id", "missing"),  # ... leaves the field out
         ({"patient_id": "x", "slot_id": 1}, "patient_id", "int_parsing"),
         ({"channel": "fax"}, "channel", "enum"),
-        ({"priority": 9}, "priority", "invalid"),
+        ({"priority": 9}, "priority", "less_than_equal"),
     ],
 )
 def test_invalid_fields_are_422_and_write_nothing(patient_client, sessions, payload, field, code):
