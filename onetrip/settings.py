@@ -232,6 +232,7 @@ ONETRIP_NOTIFY = {
 ONETRIP_OTP = {"ttl_seconds": 300, "max_attempts": 5, "resend_after_seconds": 60}
 
 NINJA_PAGINATION_PER_PAGE = 20
+NINJA_PAGINATION_CLASS = "onetrip.core.pagination.BoundedLimitOffset"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 

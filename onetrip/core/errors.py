@@ -40,6 +40,14 @@ class InvalidInput(DomainError):
         return cls(FieldError(field, message, code))
 
 
+class KeyReused(InvalidInput):
+    """A retry key (an Idempotency-Key, a charge's order-line key) sent again with a different
+    request. Answering with the first request's result would be wrong for this one: a conflict
+    (409), naming the key's field."""
+
+    status = 409
+
+
 class PermissionDenied(DomainError):
     status = 403
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from onetrip.consortium.models import Doctor, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
-from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
@@ -257,21 +257,26 @@ def confirm_plan(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is not None:
             return earlier
     try:
         return _confirm(patient_id, choices, actor, scope, idempotency_key)
     except IntegrityError:
         # A concurrent retry with the same key won the race; answer with its plan.
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is None:
             raise
         return earlier
+
+
+def _earlier_plan(scope: str, key: str, patient_id: int) -> ExamPlan | None:
+    earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if earlier is not None and earlier.patient_id != patient_id:
+        raise KeyReused.field(
+            "idempotency_key", _("This key was already used for another plan."), "key_reused"
+        )
+    return earlier
 
 
 @transaction.atomic
@@ -284,7 +289,7 @@ def _confirm(
         raise NotFound(_("No such patient."))
     orders = _lock_orders(patient.pk)
     if key:
-        earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        earlier = _earlier_plan(scope, key, patient.pk)
         if earlier is not None:
             return earlier
     _check_not_suspended(patient.pk, actor, now)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from onetrip.consortium.models import Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.bounds import parse_day
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import refusals_as_http, staff_page
 from onetrip.exams import planning, services
@@ -33,7 +34,7 @@ from onetrip.web.sessions import patient_page
 
 def _preferred_days(request: HttpRequest) -> list[dt.date]:
     try:
-        return [dt.date.fromisoformat(value) for value in request.GET.getlist("day")]
+        return [parse_day(value) for value in request.GET.getlist("day")]
     except ValueError:
         raise InvalidInput.field("preferred_days", _("Choose days from the list.")) from None
 

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from onetrip.core.actors import Actor, Channel, client_ip
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import Day, Id
 from onetrip.identity import services
 from onetrip.identity.models import Relationship
 from onetrip.identity.presenters import present_patient
@@ -45,7 +46,7 @@ class GuardianIn(DocumentIn):
 class RegistrationIn(Schema):
     name: str
     sex: str
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     phone: str
     address: str = ""
     documents: list[DocumentIn] = []
@@ -85,7 +86,7 @@ class ProxyIn(Schema):
 
 
 class ShareIn(Schema):
-    institution_id: int
+    institution_id: Id
 
 
 class DocumentOut(Schema):
@@ -205,20 +206,20 @@ def bring_into_scope(request: HttpRequest, payload: DocumentIn):
 
 
 @router.get("/{patient_id}", response=PatientOut)
-def get_patient(request: HttpRequest, patient_id: int):
+def get_patient(request: HttpRequest, patient_id: Id):
     actor = api_staff_actor(request)
     return _out(services.view_patient(patient_id, actor=actor), actor)
 
 
 @router.patch("/{patient_id}", response=PatientOut)
-def change_patient(request: HttpRequest, patient_id: int, payload: PatientChangeIn):
+def change_patient(request: HttpRequest, patient_id: Id, payload: PatientChangeIn):
     actor = api_staff_actor(request)
     changes = payload.dict(exclude_none=True)
     return _out(services.update_patient(patient_id, changes, actor=actor), actor)
 
 
 @router.post("/{patient_id}/documents", response={201: DocumentOut})
-def add_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
+def add_document(request: HttpRequest, patient_id: Id, payload: DocumentIn):
     actor = api_staff_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
     patient = services.view_patient(patient_id, actor=actor)
@@ -226,14 +227,14 @@ def add_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
 
 
 @router.post("/{patient_id}/proxies", response={201: ProxyOut})
-def record_written_consent(request: HttpRequest, patient_id: int, payload: ProxyIn):
+def record_written_consent(request: HttpRequest, patient_id: Id, payload: ProxyIn):
     actor = api_staff_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
     return Status(201, grant)
 
 
 @router.post("/{patient_id}/shares", response={201: dict})
-def share_patient(request: HttpRequest, patient_id: int, payload: ShareIn):
+def share_patient(request: HttpRequest, patient_id: Id, payload: ShareIn):
     actor = api_staff_actor(request)
     services.share_patient(patient_id, payload.institution_id, actor=actor)
     return Status(201, {"patient_id": patient_id, "institution_id": payload.institution_id})
@@ -298,7 +299,7 @@ def confirm_claim(request: HttpRequest, payload: ClaimCodeIn):
 @patient_router.post(
     "/patients/{patient_id}/documents", response={201: PatientOut}, auth=PatientSession()
 )
-def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
+def add_my_document(request: HttpRequest, patient_id: Id, payload: DocumentIn):
     actor = _patient_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
     return Status(201, _out(services.view_patient(patient_id, actor=actor), actor))
@@ -307,13 +308,13 @@ def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
 @patient_router.post(
     "/patients/{patient_id}/proxies", response={201: ProxyOut}, auth=PatientSession()
 )
-def give_family_access(request: HttpRequest, patient_id: int, payload: ProxyIn):
+def give_family_access(request: HttpRequest, patient_id: Id, payload: ProxyIn):
     actor = _patient_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
     return Status(201, grant)
 
 
 @patient_router.delete("/proxies/{grant_id}", response={204: None}, auth=PatientSession())
-def withdraw_family_access(request: HttpRequest, grant_id: int):
+def withdraw_family_access(request: HttpRequest, grant_id: Id):
     services.revoke_proxy(grant_id, actor=_patient_actor(request))
     return Status(204, None)

@@ -15,7 +15,7 @@ from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import query_id, staff_page
 from onetrip.metrics import returns, services
 from onetrip.metrics.charts import trend_svg
 from onetrip.metrics.export import target_text, unit_label, value_text
@@ -51,8 +51,7 @@ def _scope(request: HttpRequest, actor: Actor):
                 period = parse_period(form.cleaned_data["period"])
             except InvalidInput as exc:
                 form.add_error("period", str(exc.message))
-    if request.GET.get("department", "").isdigit():
-        department = int(request.GET["department"])
+    department = query_id(request, "department")
     resolved = services.resolve_scope(
         actor=actor, institution_id=institution, department_id=department
     )

@@ -31,6 +31,7 @@ from onetrip.billing.services.sources import FeeNotPriced
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.bounds import parse_id
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
@@ -457,7 +458,10 @@ class DeskBookingForm(forms.Form):
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    try:
+        return parse_id(value or "")
+    except ValueError:
+        return None
 
 
 def _pick(items: list[Any], wanted: int | None, default: Any) -> Any:

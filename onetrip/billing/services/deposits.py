@@ -42,7 +42,7 @@ from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.billing.services.settlements import CLEARING_ACCOUNTS, PaymentRefused
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput
+from onetrip.core.errors import InvalidInput, KeyReused
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -145,7 +145,7 @@ def _earlier_top_up(scope: str, request: TopUpRequest, amount: int) -> DepositTo
         request.channel,
         amount,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return top_up

@@ -45,7 +45,7 @@ from onetrip.billing.services.settlements import (
 )
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -158,10 +158,18 @@ def refund(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
-        earlier = Refund.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = (
+            Refund.objects.select_related("payment")
+            .filter(idempotency_scope=scope, idempotency_key=idempotency_key)
+            .first()
+        )
         if earlier is not None:
+            if (earlier.payment.settlement_id, earlier.amount_fen) != (settlement_id, amount):
+                raise KeyReused.field(
+                    "idempotency_key",
+                    _("This key was already used for another refund."),
+                    "key_reused",
+                )
             return earlier
     with transaction.atomic():
         payment = _locked_payment(settlement_id, actor)

@@ -37,7 +37,7 @@ from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -121,7 +121,7 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
         request.bill_id,
         request.channel,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return earlier

@@ -6,8 +6,8 @@ field) must be registered by its app in `onetrip/<app>/tests/scope_cases.py`:
 
     CASES = {
         "GET /api/billing/bills/{bill_id}": Staff(make=a_bill, role="finance"),
-        "staff/exams/plans/<int:plan_id>/": Staff(make=a_plan, role="exam_centre"),
-        "p/reports/<int:report_id>": OwnPatient(make=a_report),
+        "staff/exams/plans/<id:plan_id>/": Staff(make=a_plan, role="exam_centre"),
+        "p/reports/<id:report_id>": OwnPatient(make=a_report),
         "GET /api/consortium/departments/{department_id}/doctors": Unscoped("public directory"),
     }
 

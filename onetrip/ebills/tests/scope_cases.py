@@ -16,7 +16,7 @@ def an_ebill(world: World) -> Target:
 CASES = {
     "GET /api/ebills/{bill_id}": OwnPatient(an_ebill),
     "GET /api/ebills/{bill_id}/pdf": OwnPatient(an_ebill),
-    "p/ebills/<int:bill_id>/": OwnPatient(an_ebill),
-    "p/ebills/<int:bill_id>/pdf": OwnPatient(an_ebill),
-    "kiosk/ebills/<int:bill_id>/": OwnPatient(an_ebill),
+    "p/ebills/<id:bill_id>/": OwnPatient(an_ebill),
+    "p/ebills/<id:bill_id>/pdf": OwnPatient(an_ebill),
+    "kiosk/ebills/<id:bill_id>/": OwnPatient(an_ebill),
 }

@@ -104,8 +104,8 @@ CASES = {
     ),
     "POST /api/exams/orders/{order_id}/check-in": Staff(a_booked_order, "exam_centre"),
     "POST /api/exams/orders/{order_id}/start": Staff(a_checked_in_order, "exam_centre"),
-    "staff/exams/patients/<int:patient_id>/plan": Staff(the_patient, "doctor"),
-    "staff/exams/plans/<int:plan_id>/": Staff(a_plan_of_the_patient, "doctor"),
-    "p/exams/patients/<int:patient_id>/plan": OwnPatient(the_patient),
-    "p/exams/plans/<int:plan_id>/": OwnPatient(a_plan_of_the_patient),
+    "staff/exams/patients/<id:patient_id>/plan": Staff(the_patient, "doctor"),
+    "staff/exams/plans/<id:plan_id>/": Staff(a_plan_of_the_patient, "doctor"),
+    "p/exams/patients/<id:patient_id>/plan": OwnPatient(the_patient),
+    "p/exams/plans/<id:plan_id>/": OwnPatient(a_plan_of_the_patient),
 }

@@ -39,16 +39,16 @@ CASES = {
     "POST /api/me/patients/{patient_id}/documents": OwnPatient(lambda w: the_patient(w, PASSPORT)),
     "POST /api/me/patients/{patient_id}/proxies": OwnPatient(lambda w: the_patient(w, FAMILY)),
     "DELETE /api/me/proxies/{grant_id}": OwnPatient(the_patients_grant),
-    "staff/patients/<int:patient_id>": Staff(the_patient, "registration"),
-    "staff/patients/<int:patient_id>/documents": Staff(
+    "staff/patients/<id:patient_id>": Staff(the_patient, "registration"),
+    "staff/patients/<id:patient_id>/documents": Staff(
         lambda w: the_patient(w, PAGE_PASSPORT), "registration", method="POST"
     ),
-    "p/patients/<int:patient_id>/documents": OwnPatient(
+    "p/patients/<id:patient_id>/documents": OwnPatient(
         lambda w: the_patient(w, PAGE_PASSPORT), method="POST"
     ),
-    "p/patients/<int:patient_id>/family": OwnPatient(
+    "p/patients/<id:patient_id>/family": OwnPatient(
         lambda w: the_patient(w, FAMILY), method="POST"
     ),
-    "p/family/<int:grant_id>/revoke": OwnPatient(the_patients_grant, method="POST"),
+    "p/family/<id:grant_id>/revoke": OwnPatient(the_patients_grant, method="POST"),
     "fhir/Patient/<str:patient_id>": Staff(the_patient, "registration"),
 }

@@ -13,5 +13,5 @@ def a_patient_with_an_episode(world: World) -> Target:
 
 CASES = {
     "GET /api/journey/patients/{patient_id}/episodes": Staff(a_patient_with_an_episode, "doctor"),
-    "staff/patients/<int:patient_id>/journey": Staff(a_patient_with_an_episode, "doctor"),
+    "staff/patients/<id:patient_id>/journey": Staff(a_patient_with_an_episode, "doctor"),
 }

@@ -9,6 +9,6 @@ CASES = {
     "POST /api/mpi/merges": Pending(MAKER),
     "POST /api/mpi/merges/{merge_id}/undo": Pending(MAKER),
     "GET /api/mpi/patients/{patient_id}/person": Pending(MAKER),
-    "staff/mpi/review/<int:candidate_id>": Pending(MAKER),
-    "staff/mpi/review/<int:candidate_id>/decide": Pending(MAKER),
+    "staff/mpi/review/<id:candidate_id>": Pending(MAKER),
+    "staff/mpi/review/<id:candidate_id>/decide": Pending(MAKER),
 }

@@ -90,16 +90,16 @@ CASES = {
     "POST /api/reports/critical/{alert_id}/acknowledge": Staff(
         lambda w: a_critical_alert(w, {"note": "已电话通知"}), "doctor"
     ),
-    "staff/reports/patients/<int:patient_id>": Staff(the_patient, "doctor"),
-    "staff/reports/<int:report_id>": Staff(a_report, "doctor"),
-    "staff/reports/<int:report_id>.pdf": Staff(a_report, "doctor"),
-    "staff/reports/critical/<int:alert_id>/acknowledge": Staff(
+    "staff/reports/patients/<id:patient_id>": Staff(the_patient, "doctor"),
+    "staff/reports/<id:report_id>": Staff(a_report, "doctor"),
+    "staff/reports/<id:report_id>.pdf": Staff(a_report, "doctor"),
+    "staff/reports/critical/<id:alert_id>/acknowledge": Staff(
         a_critical_alert, "doctor", method="POST"
     ),
-    "staff/reports/quarantine/<int:report_id>/attach": Staff(
+    "staff/reports/quarantine/<id:report_id>/attach": Staff(
         a_quarantined_report, "exam_centre", method="POST"
     ),
-    "staff/reports/messages/<int:message_id>/replay": Staff(
+    "staff/reports/messages/<id:message_id>/replay": Staff(
         a_rejected_message,
         "exam_centre",
         method="POST",
@@ -108,6 +108,6 @@ CASES = {
     ),
     "fhir/DiagnosticReport/<str:report_id>": Pending("FHIR's own auth (API key) to set up"),
     "fhir/Observation/<str:observation_id>": Pending("FHIR's own auth (API key) to set up"),
-    "p/reports/<int:report_id>": OwnPatient(a_report),
-    "p/reports/<int:report_id>.pdf": OwnPatient(a_report),
+    "p/reports/<id:report_id>": OwnPatient(a_report),
+    "p/reports/<id:report_id>.pdf": OwnPatient(a_report),
 }
