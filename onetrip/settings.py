@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "onetrip.ebills",
     "onetrip.journey",
     "onetrip.metrics",
+    "onetrip.referral",
     "onetrip.simulator",
 ]
 
