@@ -14,7 +14,6 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, Department, DoctorTitle, Institution
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
-from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
 from onetrip.referral.services import referrals
 from onetrip.scheduling.models import Period, SessionTemplate, Slot, SlotPool
@@ -92,15 +91,17 @@ def care(clock, tertiary, township, make_staff, register) -> Consortium:
     )
 
 
-def primary_care_slot(care: Consortium, days_ahead: int = 2, index: int = 0) -> Slot:
-    """A future hospital slot with a unit in the reserved primary-care pool."""
+def primary_care_slot(
+    care: Consortium, days_ahead: int = 2, index: int = 0, after: dt.datetime = NOW
+) -> Slot:
+    """A hospital slot after `after` with a unit in the reserved primary-care pool."""
     day = NOW.date() + dt.timedelta(days=days_ahead)
     pools = SlotPool.objects.filter(
         department=care.medicine,
         kind="primary_care",
         capacity__gt=0,
         starts_at__date=day,
-        starts_at__gt=NOW,
+        starts_at__gt=after,
     ).order_by("starts_at")
     return pools[index].slot
 
@@ -164,5 +165,3 @@ def back_down(care: Consortium, *follow_up_days: int, **fields):
     }
     values.update(fields)
     return referrals.refer_down(referrals.DownwardReferral(**values), actor=care.hospital_doctor)
-
-
