@@ -12,7 +12,7 @@ import pytest
 
 from onetrip.conftest import ARTIFACTS, NOW, STAFF_PASSWORD
 from onetrip.referral.models import FollowUp, Referral
-from onetrip.referral.tests.conftest import arrive
+from onetrip.referral.tests.conftest import arrive, phone_of, refer
 from onetrip.reports.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +61,7 @@ def test_an_upward_referral_from_the_township_desk_to_the_hospital_visit(
     row = office.locator(f"#to-answer tr[data-referral-id='{referral.pk}']")
     assert care.patient.name in row.inner_text()
     office.screenshot(path=str(ARTIFACTS / "referral-office-worklist.png"), full_page=True)
-    row.locator("text=答复").click()
+    row.get_by_role("link", name="答复").click()
     office.click("#answer button >> text=接收")
     assert "已预约，待就诊" in office.inner_text("#stage")
 
@@ -70,6 +70,7 @@ def test_an_upward_referral_from_the_township_desk_to_the_hospital_visit(
     office.goto("/staff/referrals/office")
     assert "已就诊" in office.inner_text("#closed")
 
+    phone_of(care.patient)
     sign_in(phone_page, care.patient.phone)
     phone_page.click("text=我的转诊与家庭医生")
     card = phone_page.locator(f".referral[data-referral-id='{referral.pk}']")
@@ -84,8 +85,6 @@ def test_an_upward_referral_from_the_township_desk_to_the_hospital_visit(
 def test_a_downward_referral_with_its_follow_up_booked_at_the_township(
     browser, live_server, phone_page, care
 ):
-    from onetrip.referral.tests.conftest import refer
-
     refer(care)  # the patient came up by referral, so the hospital knows them
     hospital = desk(browser, live_server, care.hospital_doctor)
     find_patient(hospital, care.patient.name)
@@ -112,6 +111,7 @@ def test_a_downward_referral_with_its_follow_up_booked_at_the_township(
     assert follow_up.appointment.session.institution_id == care.township.pk
     assert follow_up.appointment.visit_date >= due - dt.timedelta(days=2)
 
+    phone_of(care.patient)
     sign_in(phone_page, care.patient.phone)
     phone_page.goto("/p/referrals/")
     phone_page.click(".referral >> text=康复计划")
