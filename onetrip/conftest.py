@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 from django.utils import translation
 
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import Institution, InstitutionLevel, StaffProfile
 from onetrip.core import clock as clock_module
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
+from onetrip.core.errors import DomainError
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 
@@ -108,6 +110,39 @@ def register(clerk) -> Callable[..., Patient]:
         return identity.register_patient(identity.PatientRegistration(**fields), actor=actor)
 
     return register_patient
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    """For race tests: they need PostgreSQL's row locks and unique-index waits."""
+    if connection.vendor != "postgresql":
+        pytest.skip("race tests run on PostgreSQL (set DATABASE_URL)")
+
+
+def race(attempts: list[Callable[[], object]]) -> list:
+    """Run the callables in threads released together (each on its own connection). Each
+    outcome is what the callable returned, a refusal's code, or the repr of anything else (an
+    IntegrityError or a deadlock, which would be a 500, so no test expects one)."""
+    start = threading.Barrier(len(attempts))
+    outcomes: list = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            outcomes[index] = attempts[index]()
+        except DomainError as exc:
+            outcomes[index] = exc.code
+        except Exception as exc:
+            outcomes[index] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "onetrip.metrics",
     "onetrip.referral",
     "onetrip.simulator",
+    "onetrip.demo",
 ]
 
 MIDDLEWARE = [

@@ -69,7 +69,6 @@ from onetrip.identity.models import (  # noqa: E402
     ProxyGrant,
     Relationship,
 )
-from onetrip.identity.sessions import SESSION_KEY  # noqa: E402
 from onetrip.scheduling.models import (  # noqa: E402
     ACTIVE_STATUSES,
     PoolKind,
@@ -77,6 +76,7 @@ from onetrip.scheduling.models import (  # noqa: E402
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
 from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
+from onetrip.web.sessions import SESSION_KEY  # noqa: E402
 
 BOOK_PATH = "/api/scheduling/appointments"
 HERE = Path(__file__).resolve().parent

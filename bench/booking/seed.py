@@ -50,8 +50,8 @@ from onetrip.consortium.models import (  # noqa: E402
 )
 from onetrip.core import clock  # noqa: E402
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel  # noqa: E402
-from onetrip.core.demo import resident_id_number  # noqa: E402
 from onetrip.core.masking import mask_phone  # noqa: E402
+from onetrip.demo.loader import resident_id_number  # noqa: E402
 from onetrip.identity import services as identity  # noqa: E402
 from onetrip.identity.documents import DocumentType  # noqa: E402
 from onetrip.identity.models import MobileAccount, Patient, Sex  # noqa: E402

@@ -4,6 +4,7 @@ change only through the services, with their journal and audit rows)."""
 from django.contrib import admin
 
 from onetrip.billing.models import CatalogueItem, Debt, ReconciliationRun, Settlement
+from onetrip.core.backoffice import ReadOnlyAdmin
 
 
 @admin.register(CatalogueItem)
@@ -19,17 +20,6 @@ class CatalogueItemAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "insurance_category", "is_active")
     search_fields = ("code", "name")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Settlement)

@@ -7,11 +7,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -33,17 +31,12 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
 from onetrip.notifications import services as notifications
+from onetrip.web.links import bill_id_from_link, bill_link
 
-LINK_SALT = "billing.bill-link"
 MODES = {"phone": SettlementMode.MOBILE, "kiosk": SettlementMode.KIOSK}
 # An admission's charges paid on the phone count as inpatient mobile settlement (R-PAY-1).
 INPATIENT_MODES = {"phone": SettlementMode.INPATIENT_MOBILE, "kiosk": SettlementMode.KIOSK}
 ONLINE_CHANNELS = (PaymentChannel.WECHAT, PaymentChannel.ALIPAY)
-
-
-def bill_link(bill: Bill, *, place: str = "phone") -> str:
-    token = signing.dumps(bill.pk, salt=LINK_SALT)
-    return reverse("billing-bill" if place == "phone" else "billing-kiosk-bill", args=[token])
 
 
 def _mode(bill: Bill, place: str) -> str:
@@ -51,10 +44,7 @@ def _mode(bill: Bill, place: str) -> str:
 
 
 def _bill_from(token: str) -> Bill:
-    try:
-        bill_id = signing.loads(token, salt=LINK_SALT, max_age=60 * 60 * 24 * 30)
-    except signing.BadSignature:
-        raise Http404 from None
+    bill_id = bill_id_from_link(token)
     return get_object_or_404(Bill.objects.select_related("patient", "institution"), pk=bill_id)
 
 

@@ -28,11 +28,15 @@ FULL_IDENTIFIERS = ("identity.view_full_identifiers",)
 CONSORTIUM_READ = tuple(
     f"consortium.view_{model}" for model in ("institution", "department", "clinic", "doctor")
 )
-CONSORTIUM_ADMIN = tuple(
-    f"consortium.{verb}_{model}"
-    for model in ("institution", "department", "clinic", "doctor", "staffprofile")
-    for verb in ("view", "add", "change")
-) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
+CONSORTIUM_ADMIN = (
+    tuple(
+        f"consortium.{verb}_{model}"
+        for model in ("institution", "department", "clinic", "doctor", "staffprofile")
+        for verb in ("view", "add", "change")
+    )
+    + tuple(f"referral.{verb}_familydoctorteam" for verb in ("view", "add", "change"))
+    + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
+)
 
 APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
 WINDOW_BOOKING = APPOINTMENTS_READ + (

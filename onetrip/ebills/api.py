@@ -14,8 +14,7 @@ from onetrip.core.masking import mask_name
 from onetrip.ebills import pdf, services
 from onetrip.ebills.models import EBill
 from onetrip.ebills.presenters import verification_path
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor
+from onetrip.web.sessions import PatientSession, current_patient_actor
 
 router = Router(tags=["ebills"])
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from onetrip.core.actors import Actor
 from onetrip.ebills import pdf, services
 from onetrip.ebills.presenters import present, present_public
-from onetrip.identity.sessions import patient_page
+from onetrip.web.sessions import patient_page
 
 
 @patient_page

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.exams.models import (
     Device,
     ExamItem,
@@ -15,17 +16,6 @@ from onetrip.exams.models import (
     OpeningHours,
     RuleKind,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _known_tags() -> set[str]:

@@ -17,7 +17,7 @@ from onetrip.exams import planning, services
 from onetrip.exams.models import ExamItem, ExamOrder, ExamPlan
 from onetrip.exams.planning import Proposal, ProposedExam
 from onetrip.identity import services as identity
-from onetrip.scheduling.api import SIGNED_IN, caller
+from onetrip.web.auth import SIGNED_IN, caller
 
 router = Router(tags=["exams"])
 

@@ -23,6 +23,7 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
@@ -212,14 +213,6 @@ def _check_may_book(actor: Actor) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _scope(actor: Actor) -> str:
-    if actor.kind == ActorKind.PATIENT:
-        return f"account:{actor.account_id}"
-    if actor.kind == ActorKind.STAFF:
-        return f"user:{actor.user.pk}"
-    return f"{actor.kind}:{actor.label}"
-
-
 def confirm_plan(
     patient_id: int,
     choices: Sequence[SlotChoice],
@@ -232,9 +225,8 @@ def confirm_plan(
     _check_may_book(actor)
     if not choices:
         raise InvalidInput.field("exams", _("Choose at least one exam to book."))
-    if len(idempotency_key) > 100:
-        raise InvalidInput.field("idempotency_key", _("The key is too long."))
-    scope = _scope(actor)
+    check_idempotency_key(idempotency_key)
+    scope = idempotency_scope(actor)
     if idempotency_key:
         earlier = ExamPlan.objects.filter(
             idempotency_scope=scope, idempotency_key=idempotency_key

@@ -29,7 +29,7 @@ from onetrip.exams.models import (
     OrderStatus,
 )
 from onetrip.identity import services as identity
-from onetrip.identity.sessions import patient_page
+from onetrip.web.sessions import patient_page
 
 
 def _preferred_days(request: HttpRequest) -> list[dt.date]:

@@ -12,21 +12,14 @@ from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.identity import services
 from onetrip.identity.models import Relationship
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import (
-    SESSION_KEY,
+from onetrip.web.sessions import (
+    PatientSession,
     current_patient_actor,
     end_patient_session,
     start_patient_session,
 )
 
 router = Router(tags=["patients (staff)"], auth=StaffSession())
-
-
-class PatientSession(StaffSession):
-    """A signed-in mobile account (patient or family proxy)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
-        return request.session.get(SESSION_KEY)
 
 
 patient_router = Router(tags=["patients (self-service)"])

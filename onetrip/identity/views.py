@@ -24,14 +24,14 @@ from onetrip.identity.forms import (
     SearchForm,
 )
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import (
+from onetrip.mpi import services as mpi
+from onetrip.mpi.presenters import present_match_warning
+from onetrip.web.sessions import (
     end_patient_session,
     patient_page,
     signed_in_account,
     start_patient_session,
 )
-from onetrip.mpi import services as mpi
-from onetrip.mpi.presenters import present_match_warning
 
 
 def home(request: HttpRequest) -> HttpResponse:

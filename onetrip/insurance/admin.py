@@ -3,23 +3,13 @@ log, pre-settlements and settlements are records of what the platform said and o
 
 from django.contrib import admin
 
+from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.insurance.models import (
     InsurancePolicy,
     InsuranceQuote,
     InsuranceSettlement,
     PlatformExchange,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(InsurancePolicy)

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from onetrip.core.api_auth import StaffSession, api_staff_actor
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor
 from onetrip.journey import services, today
 from onetrip.journey.presenters import present_episodes
+from onetrip.web.sessions import PatientSession, current_patient_actor
 
 router = Router(tags=["journey"])
 

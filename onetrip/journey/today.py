@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from onetrip.billing.models import Bill
 from onetrip.billing.money import fen_to_yuan
-from onetrip.billing.views import bill_link
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.exams.models import ExamOrder, OrderStatus
@@ -24,6 +23,7 @@ from onetrip.reports import services as reports
 from onetrip.scheduling import queries
 from onetrip.scheduling.models import AppointmentStatus
 from onetrip.scheduling.services.schedule import session_policy
+from onetrip.web.links import bill_link
 
 AHEAD = dt.timedelta(days=7)  # how far ahead the page looks
 REPORTS_SINCE = dt.timedelta(days=7)  # how long a ready report stays a step

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from onetrip.core.actors import Actor
 from onetrip.core.pages import staff_page
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import patient_page
 from onetrip.journey import services, today
 from onetrip.journey.episodes import IDLE_DAYS
 from onetrip.journey.presenters import present_episodes
+from onetrip.web.sessions import patient_page
 
 
 @patient_page

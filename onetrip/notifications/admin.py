@@ -1,14 +1,7 @@
 from django.contrib import admin
 
+from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.notifications.models import DeliveryAttempt, Notification, SandboxMessage
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -23,7 +16,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "phone", "template", "status", "attempts", "next_attempt_at"]
     list_filter = ["status", "purpose"]
     search_fields = ["phone"]
@@ -31,6 +24,6 @@ class NotificationAdmin(ReadOnly):
 
 
 @admin.register(SandboxMessage)
-class SandboxMessageAdmin(ReadOnly):
+class SandboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "channel", "address", "template"]
     list_filter = ["channel", "template"]

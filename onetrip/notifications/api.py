@@ -8,10 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from onetrip.core.actors import Channel as ActorChannel
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor, signed_in_account
 from onetrip.notifications import services
 from onetrip.notifications.models import Channel, ContactPreference
+from onetrip.web.sessions import PatientSession, current_patient_actor, signed_in_account
 
 router = Router(tags=["notifications (self-service)"], auth=PatientSession())
 

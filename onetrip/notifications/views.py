@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
 from onetrip.core.pages import add_domain_errors
-from onetrip.identity.sessions import patient_page, signed_in_account
 from onetrip.notifications import services
 from onetrip.notifications.forms import PreferenceForm
 from onetrip.notifications.models import (
@@ -17,6 +16,7 @@ from onetrip.notifications.models import (
     NotificationStatus,
     SandboxMessage,
 )
+from onetrip.web.sessions import patient_page, signed_in_account
 
 
 def sandbox(request: HttpRequest) -> HttpResponse:

@@ -11,23 +11,27 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core.actors import Actor, Channel, staff_actor
-from onetrip.core.errors import NotFound
-from onetrip.core.fhir_http import READ, fhir_response, fhir_view, require_json_format
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import NotFound, PermissionDenied
+from onetrip.core.fhir_http import READ, fhir_response, fhir_view
 from onetrip.identity.fhir import patient_resource
 from onetrip.referral import fhir, queries
 from onetrip.referral.services import consultations, record
 from onetrip.reports.fhir import diagnostic_report
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.fhir import appointment_resource
+from onetrip.web.auth import fhir_caller
 
 _ID = re.compile(r"(referral|consultation)-([0-9]{1,18})")
 _PATIENT_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _caller(request: HttpRequest) -> Actor:
-    actor = staff_actor(request, channel=Channel.API)
-    require_json_format(request.GET)
+    """Staff only: an external system's key stands for its whole institution, and referrals and
+    shared records are read by the people treating the patient."""
+    actor = fhir_caller(request)
+    if actor.kind != ActorKind.STAFF:
+        raise PermissionDenied(_("Sign in with a staff account."), code="not_staff")
     return actor
 
 

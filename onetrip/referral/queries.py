@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.core import audit
 from onetrip.core.actors import Actor, ActorKind
-from onetrip.core.errors import NotFound
+from onetrip.core.errors import NotFound, PermissionDenied
 from onetrip.core.models import AuditAction
 from onetrip.exams import services as exams
 from onetrip.identity import services as identity
@@ -199,8 +199,10 @@ def referral_for(referral_id: int, *, actor: Actor) -> Tracked:
         require_staff(actor, VIEW)
         here = actor.institution_id
         referrals = referrals.filter(Q(from_institution_id=here) | Q(to_institution_id=here))
-    else:
+    elif actor.kind == ActorKind.PATIENT:
         referrals = referrals.filter(patient__in=identity.accessible_patients(actor))
+    else:
+        raise PermissionDenied(_("Only staff or the patient's own account can read referrals."))
     referral = referrals.first()
     if referral is None:
         raise NotFound(_("No such referral."))

@@ -22,7 +22,6 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.exams import services as exams
 from onetrip.identity import services as identity
-from onetrip.identity.sessions import patient_page
 from onetrip.referral import forms, queries
 from onetrip.referral.models import FamilyDoctorTeam, FollowUp, ReadingKind
 from onetrip.referral.services import consultations, contracts, record, referrals
@@ -30,6 +29,7 @@ from onetrip.referral.services.common import HOSPITAL_LEVELS
 from onetrip.reports import services as reports
 from onetrip.scheduling.models import BookingChannel
 from onetrip.scheduling.services import availability
+from onetrip.web.sessions import patient_page
 
 SLOTS_SHOWN = 12
 

@@ -3,6 +3,7 @@ reports read-only, and the configuration the appointment centre edits."""
 
 from django.contrib import admin
 
+from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.reports.models import (
     CriticalValueContact,
     InboundMessage,
@@ -12,25 +13,17 @@ from onetrip.reports.models import (
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "sender", "control_id", "status", "error_location")
     list_filter = ("status", "source")
     search_fields = ("control_id", "sender")
-    readonly_fields = [f.name for f in InboundMessage._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     list_display = ("placer_number", "service_name", "status", "issued_at", "quarantine_reason")
     list_filter = ("status", "kind")
     search_fields = ("placer_number", "filler_number")
-    readonly_fields = [f.name for f in Report._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(RecognitionWindow)

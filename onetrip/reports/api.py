@@ -16,11 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
-from onetrip.core.actors import Actor, Channel
-from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.actors import Channel
+from onetrip.core.api_auth import StaffSession
 from onetrip.core.errors import InvalidInput
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor
 from onetrip.reports import services
 from onetrip.reports.models import Report
 from onetrip.reports.results import (
@@ -29,23 +27,14 @@ from onetrip.reports.results import (
     ObservationIn,
     ReportIn,
 )
-from onetrip.scheduling.api_keys import ApiKeyAuth
+from onetrip.web.auth import SIGNED_IN, SYSTEM_OR_STAFF, caller
+from onetrip.web.sessions import PatientSession, current_patient_actor
 
 router = Router(tags=["reports"])
 
-SIGNED_IN = [ApiKeyAuth(), StaffSession(), PatientSession()]
-SYSTEM_OR_STAFF = [ApiKeyAuth(), StaffSession()]
 HL7_CONTENT_TYPE = "x-application/hl7-v2+er7"
 MAX_HL7_BYTES = 1_000_000
 CODE_SYSTEMS = {"loinc": LOINC_SYSTEM, "local": LOCAL_CODE_SYSTEM}
-
-
-def caller(request: HttpRequest) -> Actor:
-    if isinstance(request.auth, Actor):
-        return request.auth
-    if StaffSession().authenticate(request, None) is not None:
-        return api_staff_actor(request)
-    return current_patient_actor(request, channel=Channel.API)
 
 
 # --- schemas --------------------------------------------------------------------------------

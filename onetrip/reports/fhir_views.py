@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onetrip.core.actors import Actor, Channel, staff_actor
 from onetrip.core.errors import NotFound
 from onetrip.core.fhir_http import (
     READ,
@@ -19,21 +18,13 @@ from onetrip.core.fhir_http import (
     fhir_response,
     fhir_view,
     parse_count,
-    require_json_format,
 )
 from onetrip.reports import fhir, services
 from onetrip.reports.models import Observation
-from onetrip.scheduling.api_keys import API_KEY_HEADER, actor_for_key
+from onetrip.web.auth import fhir_caller
 
 _ID = re.compile(r"[0-9]{1,18}")
 SEARCH_PARAMETERS = frozenset({"patient", "subject", "_count", "_format"})
-
-
-def _caller(request: HttpRequest) -> Actor:
-    key = request.headers.get(API_KEY_HEADER)
-    actor = actor_for_key(request, key) if key else staff_actor(request, channel=Channel.API)
-    require_json_format(request.GET)
-    return actor
 
 
 def _id(raw: str, message) -> int:
@@ -44,14 +35,14 @@ def _id(raw: str, message) -> int:
 
 @fhir_view(READ)
 def diagnostic_report_read(request: HttpRequest, report_id: str) -> HttpResponse:
-    actor = _caller(request)
+    actor = fhir_caller(request)
     report = services.view_report(_id(report_id, gettext_lazy("No such report.")), actor=actor)
     return fhir_response(fhir.diagnostic_report(report))
 
 
 @fhir_view(READ)
 def observation_read(request: HttpRequest, observation_id: str) -> HttpResponse:
-    actor = _caller(request)
+    actor = fhir_caller(request)
     pk = _id(observation_id, gettext_lazy("No such observation."))
     item = Observation.objects.filter(pk=pk).only("report_id").first()
     if item is None:
@@ -63,7 +54,7 @@ def observation_read(request: HttpRequest, observation_id: str) -> HttpResponse:
 
 @fhir_view(READ)
 def diagnostic_report_search(request: HttpRequest) -> HttpResponse:
-    actor = _caller(request)
+    actor = fhir_caller(request)
     unknown = sorted(set(request.GET) - SEARCH_PARAMETERS)
     if unknown:
         raise BadRequest(

@@ -17,12 +17,12 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.masking import mask_name
 from onetrip.core.pages import staff_page
-from onetrip.identity.sessions import patient_page
 from onetrip.reports import services
 from onetrip.reports.models import Report
 from onetrip.reports.pdf import report_pdf
 from onetrip.reports.results import CRITICAL_FLAGS
 from onetrip.reports.verification import verification_token, verify
+from onetrip.web.sessions import patient_page
 
 # --- patient --------------------------------------------------------------------------------
 

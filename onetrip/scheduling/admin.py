@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.core.errors import InvalidInput
 from onetrip.scheduling.models import (
     ApiClient,
@@ -19,17 +20,6 @@ from onetrip.scheduling.models import (
     SessionTemplate,
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SessionTemplate)

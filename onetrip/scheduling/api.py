@@ -16,16 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
-from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor
 from onetrip.core import clock
-from onetrip.core.actors import Actor, Channel
-from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.actors import Channel
 from onetrip.core.errors import InvalidInput, NotFound
-from onetrip.identity.api import PatientSession
-from onetrip.identity.sessions import current_patient_actor
 from onetrip.scheduling import queries
-from onetrip.scheduling.api_keys import ApiKeyAuth
 from onetrip.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -36,22 +31,11 @@ from onetrip.scheduling.models import (
     WaitlistStatus,
 )
 from onetrip.scheduling.services import availability, booking, disruption, queue, waitlist
+from onetrip.web.auth import SIGNED_IN, caller
+from onetrip.web.links import bill_link
+from onetrip.web.sessions import PatientSession, current_patient_actor
 
 router = Router(tags=["scheduling"])
-
-# The key first: it is checked without a session, and a session's CSRF check would refuse an
-# external system's POST before the key was looked at.
-SIGNED_IN = [ApiKeyAuth(), StaffSession(), PatientSession()]
-
-
-def caller(request: HttpRequest) -> Actor:
-    """The actor of whichever of SIGNED_IN let the request in."""
-    if isinstance(request.auth, Actor):
-        return request.auth
-    if StaffSession().authenticate(request, None) is not None:
-        return api_staff_actor(request)
-    return current_patient_actor(request, channel=Channel.API)
-
 
 # --- schemas --------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@ patients into the consortium's shared pool through the channel its key was issue
 
 A key is an 8-character public prefix (to find the client) followed by a random secret. Only a
 SHA-256 of the secret is stored: the secret has 256 random bits, so a fast hash is enough, and the
-plaintext is shown once, when the key is issued.
+plaintext is shown once, when the key is issued. `onetrip.web.auth.ApiKeyAuth` signs a request in
+with one.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ import secrets
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja.security import APIKeyHeader
 
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
 from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind, Channel, client_ip
-from onetrip.core.errors import InvalidInput, NotAuthenticated, NotFound
+from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.scheduling.models import ApiClient, BookingChannel
 
 PREFIX_LENGTH = 8
-API_KEY_HEADER = "X-Api-Key"
 
 
 def _secret_hash(secret: str) -> str:
@@ -114,23 +113,3 @@ def client_actor(client: ApiClient, request: HttpRequest) -> Actor:
         ip=client_ip(request),
         channel=Channel.API,
     )
-
-
-def actor_for_key(request: HttpRequest, key: str) -> Actor:
-    client = client_for_key(key)
-    if client is None:
-        # A key that is sent but wrong is an error in its own right, never a reason to fall back
-        # to another way of signing in.
-        raise NotAuthenticated(_("The API key is unknown or revoked."), code="invalid_api_key")
-    return client_actor(client, request)
-
-
-class ApiKeyAuth(APIKeyHeader):
-    """`X-Api-Key: <key>`; authenticates as the `Actor` of the key's client."""
-
-    param_name = API_KEY_HEADER
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        if not key:
-            return None
-        return actor_for_key(request, key)

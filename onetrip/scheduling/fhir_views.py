@@ -24,12 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja.utils import check_csrf
 
 from onetrip.consortium.models import Department, Doctor
 from onetrip.core import audit, clock
-from onetrip.core.actors import Actor, ActorKind, Channel, staff_actor
-from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.fhir_http import (
     OPERATION,
     READ,
@@ -37,11 +36,9 @@ from onetrip.core.fhir_http import (
     fhir_response,
     fhir_view,
     parse_count,
-    require_json_format,
 )
 from onetrip.core.models import AuditAction
 from onetrip.scheduling import fhir, queries
-from onetrip.scheduling.api_keys import API_KEY_HEADER, actor_for_key
 from onetrip.scheduling.models import (
     Appointment,
     BookingChannel,
@@ -54,24 +51,13 @@ from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.quotas import pool_horizons
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.availability import SlotView
+from onetrip.web.auth import fhir_caller
 
 _ID = re.compile(r"[0-9]{1,18}")
 FIND_DEFAULT_COUNT = 10
 FIND_MAX_COUNT = 50
 FIND_DEFAULT_DAYS = 31
 FIND_MAX_DAYS = 92
-
-
-def _caller(request: HttpRequest) -> Actor:
-    key = request.headers.get(API_KEY_HEADER)
-    if key:
-        actor = actor_for_key(request, key)
-    else:
-        actor = staff_actor(request, channel=Channel.API)
-        if request.method not in READ and check_csrf(request) is not None:
-            raise PermissionDenied(_("The CSRF check failed."), code="csrf_failed")
-    require_json_format(request.GET)
-    return actor
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -143,7 +129,7 @@ def _doctors_with_sessions():
 
 @fhir_view(READ)
 def schedule_read(request: HttpRequest, schedule_id: str) -> HttpResponse:
-    _caller(request)
+    fhir_caller(request)
     message = gettext_lazy("No such schedule.")
     doctor = _doctors_with_sessions().filter(pk=_id(schedule_id, message)).first()
     if doctor is None:
@@ -154,7 +140,7 @@ def schedule_read(request: HttpRequest, schedule_id: str) -> HttpResponse:
 @fhir_view(READ)
 def schedule_search(request: HttpRequest) -> HttpResponse:
     """`actor=Practitioner/{id}` and/or `specialty={department code}`."""
-    _caller(request)
+    fhir_caller(request)
     params = request.GET
     _check_parameters(params, ("actor", "specialty"))
     doctors = _doctors_with_sessions()
@@ -263,7 +249,7 @@ def _session_views(
 
 @fhir_view(READ)
 def slot_read(request: HttpRequest, slot_id: str) -> HttpResponse:
-    actor = _caller(request)
+    actor = fhir_caller(request)
     _check_parameters(request.GET, ("channel",))
     channel = _channel(request.GET.get("channel"), actor)
     message = gettext_lazy("No such slot.")
@@ -288,7 +274,7 @@ SLOT_STATUSES = ("free", "busy", "busy-unavailable")
 def slot_search(request: HttpRequest) -> HttpResponse:
     """`schedule` (required), `start` (repeatable, with prefixes; from now on if not given),
     `status`, `channel`. Slots in time order; the Bundle has no total (it is not counted)."""
-    actor = _caller(request)
+    actor = fhir_caller(request)
     params = request.GET
     _check_parameters(params, ("schedule", "start", "status", "channel"))
     doctor_id = _search_reference(params, "schedule", "Schedule")
@@ -330,7 +316,7 @@ def slot_search(request: HttpRequest) -> HttpResponse:
 
 @fhir_view(READ)
 def appointment_read(request: HttpRequest, appointment_id: str) -> HttpResponse:
-    actor = _caller(request)
+    actor = fhir_caller(request)
     pk = _id(appointment_id, gettext_lazy("No such appointment."))
     return fhir_response(fhir.appointment_resource(queries.view_appointment(pk, actor=actor)))
 
@@ -349,7 +335,7 @@ def _statuses_for(raw_values: list[str]) -> list[str]:
 @fhir_view(READ)
 def appointment_search(request: HttpRequest) -> HttpResponse:
     """`patient` (required) and `status`; latest first."""
-    actor = _caller(request)
+    actor = fhir_caller(request)
     params = request.GET
     _check_parameters(params, ("patient", "status"))
     patient_id = _search_reference(params, "patient", "Patient")
@@ -482,7 +468,7 @@ def _booking_request(request: HttpRequest, params: Parameters, actor: Actor, *, 
 def appointment_hold(request: HttpRequest) -> HttpResponse:
     """`$hold`: `slot` and `patient` (and `channel`) → a `pending` Appointment, held until the
     time in its held-until extension."""
-    actor = _caller(request)
+    actor = fhir_caller(request)
     params = Parameters(request)
     appointment = booking.book_slot(
         _booking_request(request, params, actor, hold=True), actor=actor
@@ -493,7 +479,7 @@ def appointment_hold(request: HttpRequest) -> HttpResponse:
 @fhir_view(OPERATION)
 def appointment_book(request: HttpRequest) -> HttpResponse:
     """`$book`: `appointment` (a held one: confirm it), or `slot` and `patient` → `booked`."""
-    actor = _caller(request)
+    actor = fhir_caller(request)
     params = Parameters(request)
     if "appointment" in params:
         appointment_id = params.reference("appointment", "Appointment")
@@ -509,7 +495,7 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
     """`$find`: `specialty` (a department code, across the consortium), optional `start` and
     `end` (at most three months apart; default a month from `start`), `channel` and `_count`
     → a Bundle of `proposed` Appointments, earliest first, each naming its slot."""
-    actor = _caller(request)
+    actor = fhir_caller(request)
     params = Parameters(request)
     code = params.code("specialty")
     if code is None:

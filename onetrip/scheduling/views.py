@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from onetrip.billing.services.sources import FeeNotPriced
-from onetrip.billing.views import bill_link
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
@@ -36,7 +35,6 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
-from onetrip.identity.sessions import patient_page
 from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
     ACTIVE_STATUSES,
@@ -53,6 +51,8 @@ from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import pool_horizons
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.schedule import policy_for, session_policy
+from onetrip.web.links import bill_link
+from onetrip.web.sessions import patient_page
 
 APP = BookingChannel.APP
 

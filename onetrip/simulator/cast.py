@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import Institution, InstitutionLevel, StaffProfile
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
-from onetrip.core.demo import DEMO_ACCOUNTS
+from onetrip.demo.loader import DEMO_ACCOUNTS
 from onetrip.scheduling import api_keys
 from onetrip.scheduling.models import ApiClient, BookingChannel
 

@@ -42,13 +42,13 @@ from onetrip.billing.services.sources import registration_item_code
 from onetrip.consortium.models import Institution
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
-from onetrip.core.demo import (
+from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.demo.loader import (
     INSTITUTIONS,
     TERTIARY_CODE,
     exam_price_code,
     synthetic_adults,
 )
-from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import planning
 from onetrip.exams import services as exams

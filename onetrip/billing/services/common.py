@@ -1,11 +1,10 @@
-"""Validation and idempotency helpers shared by the billing services."""
+"""Validation helpers shared by the billing services."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.channels import adapter_for
-from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import InvalidInput
 
 
@@ -18,21 +17,6 @@ def whole_fen(field: str, value: object, *, positive: bool = True) -> int:
     if value < 0 or (positive and value == 0):
         raise InvalidInput.field(field, _("The amount must be more than zero."), "negative")
     return value
-
-
-def idempotency_scope(actor: Actor) -> str:
-    if actor.kind == ActorKind.PATIENT:
-        return f"account:{actor.account_id}"
-    if actor.kind == ActorKind.STAFF:
-        return f"user:{actor.user.pk}"
-    if actor.kind == ActorKind.CLIENT:
-        return f"client:{actor.client_id}"
-    return f"{actor.kind}:{actor.label}"[:60]
-
-
-def check_key(key: str) -> None:
-    if len(key) > 100:
-        raise InvalidInput.field("idempotency_key", _("The key is too long."))
 
 
 def check_reference(channel: str, reference: str) -> None:

@@ -36,17 +36,13 @@ from onetrip.billing.models import (
     VisitKind,
 )
 from onetrip.billing.services import deposit_ledger, payments, settlements
-from onetrip.billing.services.common import (
-    check_key,
-    check_reference,
-    idempotency_scope,
-    whole_fen,
-)
+from onetrip.billing.services.common import check_reference, whole_fen
 from onetrip.billing.services.deposit_ledger import DepositRefused
 from onetrip.billing.services.settlements import CLEARING_ACCOUNTS, PaymentRefused
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
 TOP_UP_CHANNELS = (
@@ -119,7 +115,7 @@ def top_up(request: TopUpRequest, *, actor: Actor) -> DepositTopUp:
     if request.mode not in TOP_UP_MODES:
         raise InvalidInput.field("mode", _("Choose a settlement mode."))
     check_reference(request.channel, request.reference)
-    check_key(request.idempotency_key)
+    check_idempotency_key(request.idempotency_key)
     scope = idempotency_scope(actor)
     if request.idempotency_key:
         earlier = _earlier_top_up(scope, request, amount)
@@ -217,7 +213,7 @@ def refund_deposit(
     amount = whole_fen("amount_fen", amount_fen)
     if not reason.strip() or len(reason) > 200:
         raise InvalidInput.field("reason", _("Give a reason for the refund."))
-    check_key(idempotency_key)
+    check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     with transaction.atomic():
         bill = _locked_bill(bill_id)
@@ -304,7 +300,7 @@ def settle_at_discharge(request: DischargeRequest, *, actor: Actor) -> Discharge
     if request.channel and request.channel not in SHORTFALL_CHANNELS:
         raise InvalidInput.field("channel", _("Choose a payment channel."))
     check_reference(request.channel, request.reference)
-    check_key(request.idempotency_key)
+    check_idempotency_key(request.idempotency_key)
     with transaction.atomic():
         bill = _locked_bill(request.bill_id)
         account = deposit_ledger.locked_account(bill)

@@ -33,7 +33,7 @@ from onetrip.billing.models import (
     SettlementStatus,
 )
 from onetrip.billing.services import journal
-from onetrip.billing.services.common import check_key, idempotency_scope, whole_fen
+from onetrip.billing.services.common import whole_fen
 from onetrip.billing.services.settlements import (
     CLEARING_ACCOUNTS,
     PaymentRefused,
@@ -45,6 +45,7 @@ from onetrip.billing.services.settlements import (
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
 from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def refund(
     insurance parts stay settled: returning them is `refund_in_full` (D32, D45)."""
     amount = whole_fen("amount_fen", amount_fen)
     _check_reason(reason)
-    check_key(idempotency_key)
+    check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
         earlier = Refund.objects.filter(

@@ -33,11 +33,12 @@ from onetrip.billing.models import (
     SettlementStatus,
 )
 from onetrip.billing.services import credit, deposit_ledger, journal, sources
-from onetrip.billing.services.common import check_key, check_reference, idempotency_scope
+from onetrip.billing.services.common import check_reference
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
 from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _validate(request: SettlementRequest) -> None:
             "channel", _("Pay after treatment is its own mode and channel."), "pay_later"
         )
     check_reference(request.channel, request.reference)
-    check_key(request.idempotency_key)
+    check_idempotency_key(request.idempotency_key)
 
 
 def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:

@@ -6,10 +6,10 @@ import re
 import pytest
 
 from onetrip.billing.models import Settlement
-from onetrip.billing.views import bill_link
 from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.identity.models import MobileAccount, ProxyGrant
 from onetrip.notifications.testing import delivered
+from onetrip.web.links import bill_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

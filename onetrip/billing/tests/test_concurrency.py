@@ -2,49 +2,18 @@
 the recovery sweep, double-clicked settlements and refunds never credit or refund twice."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from onetrip.billing.models import JournalLine, Payment, Refund, SandboxTrade, Settlement
 from onetrip.billing.services import charges, payments
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
-from onetrip.core.errors import DomainError
+from onetrip.conftest import race
 from onetrip.ebills.models import EBill
 from onetrip.insurance.models import InsuranceSettlement, PlatformExchange, SandboxSettlement
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests need PostgreSQL row locks (set DATABASE_URL)")
-
-
-def race(attempts) -> list:
-    start = threading.Barrier(len(attempts))
-    outcomes: list = [None] * len(attempts)
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            outcomes[index] = attempts[index]()
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        except Exception as exc:  # a deadlock or IntegrityError would be a 500
-            outcomes[index] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def settlement_entries() -> int:

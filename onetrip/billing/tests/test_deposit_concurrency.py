@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from onetrip.billing.models import DepositAccount, DepositTopUp, Refund, Settlement
 from onetrip.billing.tests.helpers import discharge, journal_balances, top_up
-from onetrip.billing.tests.test_concurrency import postgres_only, race  # noqa: F401
+from onetrip.conftest import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def assert_ledger_consistent(bill) -> DepositAccount:
 
 
 def test_concurrent_discharges_settle_and_refund_once(
-    postgres_only,  # noqa: F811
+    postgres_only,
     inpatient_bill,
     cashier,
     clock,
@@ -44,7 +44,7 @@ def test_concurrent_discharges_settle_and_refund_once(
 
 
 def test_a_top_up_racing_discharge_lands_before_it_or_is_refused(
-    postgres_only,  # noqa: F811
+    postgres_only,
     inpatient_bill,
     cashier,
     clock,
@@ -67,7 +67,7 @@ def test_a_top_up_racing_discharge_lands_before_it_or_is_refused(
 
 
 def test_a_double_submitted_top_up_pays_in_once(
-    postgres_only,  # noqa: F811
+    postgres_only,
     inpatient_bill,
     cashier,
     clock,

@@ -36,12 +36,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("killing a process mid-transaction needs PostgreSQL (set DATABASE_URL)")
-
-
 def database_url() -> str:
     db = connection.settings_dict
     user = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")

@@ -5,8 +5,8 @@ import pytest
 
 from onetrip.billing.models import Settlement
 from onetrip.billing.services import charges
-from onetrip.billing.views import bill_link
 from onetrip.notifications.testing import delivered
+from onetrip.web.links import bill_link
 
 pytestmark = pytest.mark.django_db
 

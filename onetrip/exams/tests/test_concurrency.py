@@ -7,22 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 
-from onetrip.core.demo import resident_id_number
+from onetrip.conftest import race
+from onetrip.demo.loader import resident_id_number
 from onetrip.exams import services
 from onetrip.exams.models import SLOTTED_STATUSES, DeviceDay, DeviceSlot, ExamOrder, ExamPlan
 from onetrip.exams.services import SlotChoice
 from onetrip.identity.services import DocumentInput
-from onetrip.scheduling.tests.test_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
 
 
 def ecg_order(setup, doctor, patient):

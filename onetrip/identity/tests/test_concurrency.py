@@ -2,22 +2,15 @@
 (R-ID-1). Needs a real server with row locks and unique indexes under concurrency: PostgreSQL."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
+from onetrip.conftest import race
 from onetrip.core.errors import InvalidInput
 from onetrip.identity import services as identity
 from onetrip.identity.models import IdentityDocument, Patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency test runs on PostgreSQL (set DATABASE_URL)")
 
 
 def test_simultaneous_registrations_of_one_document_create_one_patient(postgres_only, clerk):
@@ -28,24 +21,15 @@ def test_simultaneous_registrations_of_one_document_create_one_patient(postgres_
         phone="13812345678",
         documents=[identity.DocumentInput("resident_id", "110101199003074477")],
     )
-    start = threading.Barrier(4)
-    outcomes: list[str] = []
 
-    def register() -> None:
-        start.wait()
+    def register() -> str:
         try:
             identity.register_patient(registration, actor=clerk)
-            outcomes.append("registered")
         except InvalidInput as exc:
-            outcomes.append(exc.errors[0].code)
-        finally:
-            connection.close()
+            return exc.errors[0].code
+        return "registered"
 
-    threads = [threading.Thread(target=register) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race([register] * 4)
 
     assert sorted(outcomes) == ["duplicate", "duplicate", "duplicate", "registered"]
     assert Patient.objects.count() == 1

@@ -4,8 +4,8 @@ the platform; e-bills issued at once get distinct numbers, one per settlement.""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
+from onetrip.conftest import race
 from onetrip.core.actors import SYSTEM
 from onetrip.ebills import services as ebills
 from onetrip.ebills.models import EBill
@@ -19,15 +19,8 @@ from onetrip.insurance.models import (
 )
 from onetrip.insurance.sandbox import NEW_PERSON_BALANCE_FEN
 from onetrip.insurance.tests.conftest import item
-from onetrip.scheduling.tests.test_concurrency import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
 
 
 def test_settling_one_quote_from_four_places_settles_once(postgres_only, patient, cashier):

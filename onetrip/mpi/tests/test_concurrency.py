@@ -16,12 +16,6 @@ from onetrip.mpi.models import Person, PersonMerge
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency test runs on PostgreSQL (set DATABASE_URL)")
-
-
 def stranger(register, name, year, phone, number):
     return register(
         name=name,

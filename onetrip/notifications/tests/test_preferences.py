@@ -12,11 +12,11 @@ import pytest
 from onetrip.conftest import SHANGHAI
 from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
-from onetrip.identity.sessions import SESSION_KEY
 from onetrip.notifications import policy, services
 from onetrip.notifications.message_templates import TEMPLATES
 from onetrip.notifications.models import ContactPreference, Notification, SandboxMessage
 from onetrip.notifications.tests.conftest import PHONE
+from onetrip.web.sessions import SESSION_KEY
 
 
 def prefer(actor, channels=("sms",), language="zh-hans", quiet=(None, None)):

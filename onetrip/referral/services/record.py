@@ -77,6 +77,8 @@ def record_consented(patient_id: int, institution_id: int) -> bool:
 def shared_record(patient_id: int, *, actor: Actor) -> SharedRecord:
     if actor.kind == ActorKind.STAFF:
         require_staff(actor, "identity.view_patient")
+    elif actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(_("Only staff or the patient's own account can read the record."))
     patient = patient_for(patient_id, actor)
     if actor.kind == ActorKind.STAFF:
         if not record_consented(patient.pk, actor.institution_id):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, Q
 
+from onetrip.conftest import race
 from onetrip.referral.models import Referral
 from onetrip.referral.tests.conftest import primary_care_slot, refer
 from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
 from onetrip.scheduling.tests.helpers import person
-from onetrip.scheduling.tests.test_concurrency import postgres_only, race  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def assert_counters_match_bookings() -> None:
 
 
 def test_referrals_racing_for_one_reserved_time_get_exactly_its_open_units(
-    postgres_only,  # noqa: F811
+    postgres_only,
     care,
     register,
 ):
@@ -56,7 +56,7 @@ def test_referrals_racing_for_one_reserved_time_get_exactly_its_open_units(
 
 
 def test_the_same_referral_form_sent_twice_at_once_makes_one_referral(
-    postgres_only,  # noqa: F811
+    postgres_only,
     care,
 ):
     slot = primary_care_slot(care, days_ahead=4)

@@ -3,44 +3,15 @@ filed once, never a database error. Needs real row locks and unique-index waits:
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
+from onetrip.conftest import race
 from onetrip.notifications.testing import delivered
 from onetrip.reports import services
 from onetrip.reports.models import InboundMessage, Report
 from onetrip.reports.tests.messages import oru
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
-
-
-def race(attempts) -> list:
-    start = threading.Barrier(len(attempts))
-    outcomes: list = [None] * len(attempts)
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            outcomes[index] = attempts[index]()
-        except Exception as exc:  # an IntegrityError would be a 500
-            outcomes[index] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_the_same_message_delivered_four_times_at_once_is_filed_once(postgres_only, order, lab):

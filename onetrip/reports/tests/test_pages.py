@@ -12,11 +12,11 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.exams.models import ExamOrder
 from onetrip.identity import services as identity
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
-from onetrip.identity.sessions import SESSION_KEY
 from onetrip.reports import services
 from onetrip.reports.models import CriticalAlert, InboundMessage, Report
 from onetrip.reports.tests.messages import GLUCOSE, POTASSIUM_CRITICAL, oru
 from onetrip.reports.verification import verification_token
+from onetrip.web.sessions import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -26,6 +26,7 @@ from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
@@ -106,16 +107,6 @@ def _channel_fits_institution(channel: str, actor: Actor) -> bool:
     ).exists()
 
 
-def idempotency_scope(actor: Actor) -> str:
-    if actor.kind == ActorKind.PATIENT:
-        return f"account:{actor.account_id}"
-    if actor.kind == ActorKind.STAFF:
-        return f"user:{actor.user.pk}"
-    if actor.kind == ActorKind.CLIENT:
-        return f"client:{actor.client_id}"
-    return f"{actor.kind}:{actor.label}"
-
-
 # --- booking --------------------------------------------------------------------------------
 
 
@@ -129,8 +120,7 @@ def book_slot(request: BookingRequest, *, actor: Actor) -> Appointment:
     ):
         # Priority classes are granted on seeing proof (R-APPT-6); walk-ins happen at a window.
         raise PermissionDenied(gettext_lazy("Only staff can set priority or walk-in."))
-    if len(request.idempotency_key) > 100:
-        raise InvalidInput.field("idempotency_key", gettext_lazy("The key is too long."))
+    check_idempotency_key(request.idempotency_key)
     scope = idempotency_scope(actor)
     try:
         return _book(request, scope, actor)

@@ -14,11 +14,10 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle
 from onetrip.core.actors import SYSTEM
-from onetrip.core.demo import resident_id_number
 from onetrip.core.models import AuditEvent
+from onetrip.demo.loader import resident_id_number
 from onetrip.identity import services as identity
 from onetrip.identity.models import PatientAffiliation
-from onetrip.identity.sessions import SESSION_KEY
 from onetrip.notifications.testing import delivered
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import (
@@ -31,6 +30,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.services import booking, schedule
 from onetrip.scheduling.services.booking import BookingRefused, BookingRequest, book_slot
+from onetrip.web.sessions import SESSION_KEY
 
 
 def session_on(sessions, days_ahead: int) -> ClinicSession:

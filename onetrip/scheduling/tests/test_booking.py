@@ -9,9 +9,9 @@ import pytest
 from onetrip.conftest import NOW, SHANGHAI, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
-from onetrip.core.demo import resident_id_number
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditEvent
+from onetrip.demo.loader import resident_id_number
 from onetrip.identity.models import MobileAccount
 from onetrip.identity.services import DocumentInput
 from onetrip.notifications.models import ContactPreference

@@ -3,15 +3,12 @@ overbook, never lose a booking and never double-book a patient, and a refusal is
 refusal, never a database error. Needs a real server with row locks: PostgreSQL."""
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.db.models import Count, Q
 
-from onetrip.conftest import NOW
-from onetrip.core.errors import DomainError
+from onetrip.conftest import NOW, race
 from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
 from onetrip.scheduling.policy import DEFAULT_POLICY
@@ -21,37 +18,6 @@ from onetrip.scheduling.services.disruption import stop_session
 from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, person, session_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrency tests run on PostgreSQL (set DATABASE_URL)")
-
-
-def race(attempts) -> list:
-    """Run the callables in threads released together. Each outcome is what the callable
-    returned, a refusal's code, or the repr of anything else (which no test expects)."""
-    start = threading.Barrier(len(attempts))
-    outcomes: list = [None] * len(attempts)
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            outcomes[index] = attempts[index]()
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        except Exception as exc:  # an IntegrityError or a deadlock would be a 500
-            outcomes[index] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def at_window(clerk, patient_id: int, slot_id: int, **request):

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from onetrip.billing.models import Settlement
-from onetrip.core.demo import load_demo
 from onetrip.core.models import AuditEvent
+from onetrip.demo.loader import load_demo
 from onetrip.exams.models import ExamOrder
 from onetrip.reports.models import Report
 from onetrip.scheduling.models import Appointment

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from onetrip.core.demo import TERTIARY_CODE
 from onetrip.core.errors import DomainError
+from onetrip.demo.loader import TERTIARY_CODE
 from onetrip.simulator.cast import workstation_username
 from onetrip.simulator.engine import Mix, Summary, simulate
 

@@ -1,4 +1,7 @@
-"""Patient-side sign-in state: the verified mobile account lives in the Django session."""
+"""Patient-side sign-in state: the verified mobile account lives in the Django session.
+
+The one place every interface (pages, JSON API) finds a signed-in patient: `patient_page` for
+pages, `PatientSession` for the API, `current_patient_actor` for the actor the services check."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import Actor, Channel, patient_actor
+from onetrip.core.api_auth import StaffSession
 from onetrip.core.errors import NotAuthenticated
 from onetrip.core.masking import mask_phone
 from onetrip.core.pages import refusals_as_http
@@ -44,6 +48,13 @@ def current_patient_actor(request: HttpRequest, channel: str = Channel.WEB) -> A
     return patient_actor(
         request, account_id=account.pk, phone_label=mask_phone(account.phone), channel=channel
     )
+
+
+class PatientSession(StaffSession):
+    """A signed-in mobile account (patient or family proxy), for the JSON API (CSRF-checked)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
+        return request.session.get(SESSION_KEY)
 
 
 def patient_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

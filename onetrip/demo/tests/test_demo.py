@@ -15,15 +15,15 @@ from onetrip.consortium.models import (
     StaffProfile,
 )
 from onetrip.core import clock as clock_module
-from onetrip.core.demo import (
+from onetrip.core.models import AuditEvent
+from onetrip.core.roles import ROLES
+from onetrip.demo.loader import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     gb11643_check_char,
     load_demo,
     resident_id_number,
 )
-from onetrip.core.models import AuditEvent
-from onetrip.core.roles import ROLES
 from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.models import IdentityDocument, Patient, PatientAffiliation
 from onetrip.scheduling.models import ClinicSession, SessionTemplate, Slot, SlotPool

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from onetrip.consortium.models import Institution
-from onetrip.core.demo import DemoSummary, load_demo
+from onetrip.demo.loader import DemoSummary, load_demo
 
 
 class Command(BaseCommand):
