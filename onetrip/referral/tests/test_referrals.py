@@ -10,15 +10,16 @@ import pytest
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
-from onetrip.consortium.models import InstitutionLevel
+from onetrip.consortium.models import Doctor, InstitutionLevel
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
 from onetrip.core.models import AuditEvent, DomainEvent
+from onetrip.exams import catalogue
 from onetrip.notifications.models import Notification
 from onetrip.referral import queries
 from onetrip.referral.models import Referral, ReferralStatus
-from onetrip.referral.services import referrals
+from onetrip.referral.services import contracts, referrals
 from onetrip.referral.services.referrals import ReferralRefused
 from onetrip.referral.tests.conftest import (
     arrive,
@@ -216,3 +217,37 @@ def test_a_care_plan_needs_its_follow_ups_and_warning_signs(care):
     with pytest.raises(InvalidInput) as refusal:
         back_down(care, warning_signs="", follow_ups=[])
     assert {e.field for e in refusal.value.errors} == {"warning_signs", "follow_ups"}
+
+
+def test_an_upward_referral_for_large_equipment_orders_the_exam_at_the_hospital(care):
+    catalogue.load_default_catalogue()
+    catalogue.equip_institution(care.hospital.pk, {"ct": 1}, NOW.date(), 3)
+    referral = refer(care, slot_id=None, exam_item_code="CT_HEAD")
+
+    tracked = queries.referral_for(referral.pk, actor=care.family_doctor)
+    assert (tracked.exam.item_code, tracked.exam.performing_institution_id) == (
+        "CT_HEAD",
+        care.hospital.pk,
+    )
+    assert tracked.stage == "waiting"
+    referrals.accept_referral(referral.pk, actor=care.office)
+    assert queries.referral_for(referral.pk, actor=care.office).stage == "exam_to_book"
+    # Redirecting another one cancels its exam order.
+    other = refer(care, slot_id=None, exam_item_code="CT_HEAD", diagnosis="头痛待查")
+    referrals.redirect_referral(other.pk, reason="建议先行MRI检查", actor=care.office)
+    assert queries.referral_for(other.pk, actor=care.office).exam.status == "cancelled"
+
+
+def test_a_patient_has_one_open_family_doctor_contract(care):
+    team = contracts.add_team(
+        institution_id=care.township.pk,
+        name="东山乡家庭医生一队",
+        lead_doctor_id=Doctor.objects.get(user=care.family_doctor.user).pk,
+    )
+    contracts.offer_contract(care.patient.pk, team_id=team.pk, actor=care.family_doctor)
+    with pytest.raises(ReferralRefused):
+        contracts.offer_contract(care.patient.pk, team_id=team.pk, actor=care.family_doctor)
+    with pytest.raises(PermissionDenied):
+        contracts.sign_contract(
+            contracts.open_contract(care.patient.pk).pk, actor=care.family_doctor
+        )
