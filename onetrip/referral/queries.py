@@ -64,6 +64,17 @@ class Tracked:
             return status
         if self.referral.direction == Direction.DOWN:
             return "plan_received" if status == ReferralStatus.ACCEPTED else "waiting"
+        outcome = self._visit_outcome()
+        if outcome is not None:
+            return outcome
+        if status == ReferralStatus.SENT:
+            return "waiting"
+        if self.exam is not None and self.exam.status == "ordered":
+            return "exam_to_book"
+        return "booked"
+
+    def _visit_outcome(self) -> str | None:
+        """Visited, missed or ended, from the booking or the exam; None while still to come."""
         if self.booking is not None:
             if self.booking.status in _VISITED:
                 return "visited"
@@ -76,11 +87,9 @@ class Tracked:
                 return "visited"
             if self.exam.status == "no_show":
                 return "missed"
-            if self.exam.status == "ordered":
-                return "exam_to_book"
             if self.exam.status == "cancelled":
                 return "booking_ended"
-        return "waiting" if status == ReferralStatus.SENT else "booked"
+        return None
 
     @property
     def stage_label(self) -> str:
