@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "onetrip.ebills",
     "onetrip.journey",
     "onetrip.metrics",
+    "onetrip.referral",
     "onetrip.simulator",
     "onetrip.demo",
 ]

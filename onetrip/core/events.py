@@ -63,6 +63,18 @@ class EventKind(models.TextChoices):
     PAYMENT_SETTLED = "payment.settled"
     # billing. data: settlement_id, refund_id, amount_fen
     PAYMENT_REFUNDED = "payment.refunded"
+    # referral: a referral sent; institution_id = the sending institution, department_id = the
+    # receiving department (None downward). data: referral_id, direction ("up", "down"),
+    # to_institution_id, urgency, target, booking_id (clinic referrals, else None)
+    REFERRAL_SENT = "referral.sent"
+    # referral: the receiving institution answered; institution_id = the receiver. data:
+    # referral_id, direction, outcome ("accepted", "redirected"), minutes (answered − sent, to
+    # the minute), booking_id (the booking the referral now holds: moved by the green channel)
+    REFERRAL_ANSWERED = "referral.answered"
+    # referral: a remote consultation or reading answered; institution_id = the consulting
+    # centre. data: request_id, kind, requesting_institution_id, minutes (answered − requested),
+    # overdue (bool: answered after its turnaround clock ran out)
+    CONSULTATION_ANSWERED = "consultation.answered"
 
 
 def emit(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from onetrip.core.models import AuditAction
 from onetrip.core.text import clean_name
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
+    LARGE_EQUIPMENT,
     OPEN_STATUSES,
     Device,
     DeviceDay,
@@ -645,3 +646,73 @@ def _check_not_suspended(patient_id: int, actor: Actor, now: dt.datetime) -> Non
             ),
             code="suspended",
         )
+
+
+# --- reads for other domains ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """What another domain shows about an exam order it links to (a referral, a reading)."""
+
+    order_id: int
+    patient_id: int
+    placer_number: str
+    item_code: str
+    item: str
+    status: str
+    status_label: str
+    ordering_institution_id: int
+    performing_institution_id: int
+    performing_institution: str
+    starts_at: dt.datetime | None
+    checked_in_at: dt.datetime | None
+
+
+def order_summaries(order_ids: Sequence[int]) -> dict[int, OrderSummary]:
+    """Summaries of the orders by id (unknown ids are left out); one query. The caller has
+    already decided that its reader may see them."""
+    orders = ExamOrder.objects.select_related("item", "performing_institution").filter(
+        pk__in=set(order_ids)
+    )
+    return {
+        order.pk: OrderSummary(
+            order_id=order.pk,
+            patient_id=order.patient_id,
+            placer_number=order.placer_number,
+            item_code=order.item.code,
+            item=order.item.display_name,
+            status=order.status,
+            status_label=str(order.get_status_display()),
+            ordering_institution_id=order.ordering_institution_id,
+            performing_institution_id=order.performing_institution_id,
+            performing_institution=str(order.performing_institution),
+            starts_at=order.starts_at,
+            checked_in_at=order.checked_in_at,
+        )
+        for order in orders
+    }
+
+
+def large_equipment_items() -> list[tuple[str, str]]:
+    """(code, name) of the active exams on large equipment, which primary care books at the
+    county and tertiary hospitals (R-APPT-8)."""
+    items = ExamItem.objects.filter(is_active=True, device_kind__in=LARGE_EQUIPMENT).order_by(
+        "code"
+    )
+    return [(item.code, item.display_name) for item in items]
+
+
+def patient_orders_at(patient_id: int, institution_id: int) -> list[OrderSummary]:
+    """The patient's exams ordered or performed at an institution, newest first."""
+    ids = list(
+        ExamOrder.objects.filter(patient_id=patient_id)
+        .filter(
+            Q(ordering_institution_id=institution_id) | Q(performing_institution_id=institution_id)
+        )
+        .exclude(status=OrderStatus.CANCELLED)
+        .order_by("-ordered_at")
+        .values_list("pk", flat=True)[:30]
+    )
+    found = order_summaries(ids)
+    return [found[pk] for pk in ids if pk in found]

@@ -749,13 +749,23 @@ def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
 def affiliate_for_appointment(patient_id: int, institution_id: int) -> None:
     """A patient booked at an institution: its staff will need the record at the visit. Runs in
     the booking's transaction; the booking's own audit row records the act."""
+    _affiliate_quietly(patient_id, institution_id, AffiliationReason.APPOINTMENT)
+
+
+def affiliate_for_referral(patient_id: int, institution_id: int) -> None:
+    """A patient referred to an institution: its staff receive and treat them. Runs in the
+    referral's transaction; the referral's own audit row records the act."""
+    _affiliate_quietly(patient_id, institution_id, AffiliationReason.REFERRAL)
+
+
+def _affiliate_quietly(patient_id: int, institution_id: int, reason: str) -> None:
     # INSERT … ON CONFLICT DO NOTHING: an existing affiliation (and its reason) stays as it is.
     PatientAffiliation.objects.bulk_create(
         [
             PatientAffiliation(
                 patient_id=patient_id,
                 institution_id=institution_id,
-                reason=AffiliationReason.APPOINTMENT,
+                reason=reason,
                 since=clock.now(),
             )
         ],

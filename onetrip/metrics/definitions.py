@@ -146,15 +146,54 @@ def _booked(events: QuerySet) -> QuerySet:
     return events.filter(data__booking_id__isnull=False).exclude(data__booking_id=None)
 
 
-def _referred(events: QuerySet) -> QuerySet:
-    referral_bookings = (
-        DomainEvent.objects.filter(kind=EventKind.APPOINTMENT_BOOKED, data__referral=True)
+# County hospitals and above, where referred visits are counted (R-REF-2), and the primary-care
+# levels whose sources are all online (R-APPT-8).
+HOSPITAL_LEVELS = (InstitutionLevel.TERTIARY, InstitutionLevel.COUNTY)
+
+
+def _at_hospitals(events: QuerySet) -> QuerySet:
+    return events.filter(institution_id__in=consortium.institutions_at_levels(HOSPITAL_LEVELS))
+
+
+def _came_by_referral(events: QuerySet) -> QuerySet:
+    """Visits whose booking an upward referral holds: booked with it (referral.sent) or moved
+    to it by the green channel (referral.answered). A primary-care-pool booking with no
+    referral is a booking, not a referral."""
+    upward_bookings = (
+        DomainEvent.objects.filter(
+            kind__in=(EventKind.REFERRAL_SENT, EventKind.REFERRAL_ANSWERED),
+            data__direction="up",
+        )
         .annotate(booking=KT("data__booking_id"))
         .filter(booking=OuterRef("booking"))
     )
-    return (
-        _booked(events).annotate(booking=KT("data__booking_id")).filter(Exists(referral_bookings))
-    )
+    return _booked(events).annotate(booking=KT("data__booking_id")).filter(Exists(upward_bookings))
+
+
+def _upward(events: QuerySet) -> QuerySet:
+    return events.filter(data__direction="up")
+
+
+def _pool_rows_at(kinds: tuple[str, ...] | None, levels: tuple[str, ...]):
+    """Open capacity of institutions of these levels only."""
+    rows = _pool_rows(kinds)
+
+    def at_levels(start: dt.date, end: dt.date) -> Iterable[Row]:
+        wanted = set(consortium.institutions_at_levels(levels).values_list("pk", flat=True))
+        return (row for row in rows(start, end) if row.institution_id in wanted)
+
+    return at_levels
+
+
+def _pool_records_at(kinds: tuple[str, ...] | None, levels: tuple[str, ...]):
+    records = _pool_records(kinds)
+
+    def at_levels(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        wanted = set(consortium.institutions_at_levels(levels).values_list("pk", flat=True))
+        ids = tuple(pk for pk in scope.institution_ids if pk in wanted)
+        return records(Scope(ids, scope.department_id), start, end)
+
+    return at_levels
 
 
 def _peak(events: QuerySet) -> QuerySet:
@@ -218,11 +257,6 @@ COMPONENTS: dict[str, Component] = {
             "booked_visits",
             _("visits checked in with a booking (visit.checked_in with booking_id)"),
             EventCount(EventKind.VISIT_CHECKED_IN, narrow=_booked),
-        ),
-        event_component(
-            "referred_visits",
-            _("visits checked in whose booking was a referral (appointment.booked referral)"),
-            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_referred),
         ),
         event_component("called_visits", _("visits called (visit.called)"), CALLED),
         event_component(
@@ -295,6 +329,68 @@ COMPONENTS: dict[str, Component] = {
             records=lambda scope, start, end: consortium.clinics_in(
                 scope.institution_ids, department_id=scope.department_id
             ),
+        ),
+        # Two-way referral and remote care (R-REF-1/2, R-NET-3, R-APPT-8), from the referral
+        # domain's events.
+        event_component(
+            "hospital_visits",
+            _("visits checked in at county hospitals and above (visit.checked_in)"),
+            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_at_hospitals),
+        ),
+        event_component(
+            "hospital_referred_visits",
+            _(
+                "visits checked in at county hospitals and above whose booking an upward "
+                "referral holds (referral.sent, referral.answered)"
+            ),
+            EventCount(
+                EventKind.VISIT_CHECKED_IN, narrow=lambda e: _came_by_referral(_at_hospitals(e))
+            ),
+        ),
+        event_component(
+            "downward_referrals",
+            _("downward referrals sent (referral.sent down)"),
+            EventCount(EventKind.REFERRAL_SENT, narrow=lambda e: e.filter(data__direction="down")),
+        ),
+        event_component(
+            "upward_referrals_accepted",
+            _("upward referrals received and accepted (referral.answered up accepted)"),
+            EventCount(
+                EventKind.REFERRAL_ANSWERED,
+                narrow=lambda e: _upward(e).filter(data__outcome="accepted"),
+            ),
+        ),
+        event_component(
+            "referrals_answered",
+            _("upward referrals answered by the receiving institution (referral.answered up)"),
+            EventCount(EventKind.REFERRAL_ANSWERED, narrow=_upward),
+        ),
+        event_component(
+            "referral_answer_minutes",
+            _("minutes from sending to the answer, summed (referral.answered up minutes)"),
+            EventCount(EventKind.REFERRAL_ANSWERED, narrow=_upward, sum_of="minutes"),
+        ),
+        event_component(
+            "consultations_answered",
+            _("remote consultations and readings answered (consultation.answered)"),
+            EventCount(EventKind.CONSULTATION_ANSWERED),
+        ),
+        event_component(
+            "consultation_minutes",
+            _("minutes from request to answer, summed (consultation.answered minutes)"),
+            EventCount(EventKind.CONSULTATION_ANSWERED, sum_of="minutes"),
+        ),
+        Component(
+            "primary_care_level_slots",
+            _("open sources of township, community and island institutions (scheduling)"),
+            rows=_pool_rows_at(None, PRIMARY_CARE_LEVELS),
+            records=_pool_records_at(None, PRIMARY_CARE_LEVELS),
+        ),
+        Component(
+            "primary_care_level_online_slots",
+            _("of those, sources in the online pools (scheduling)"),
+            rows=_pool_rows_at(ONLINE_POOLS, PRIMARY_CARE_LEVELS),
+            records=_pool_records_at(ONLINE_POOLS, PRIMARY_CARE_LEVELS),
         ),
     )
 }
@@ -636,13 +732,16 @@ METRICS: tuple[Metric, ...] = (
         "referred_visits",
         "R-REF-2",
         _("Referred visits"),
-        _("visits booked by referral ÷ outpatient visits × 100%"),
+        _(
+            "visits of county hospitals and above that came through a referral from a lower "
+            "institution ÷ visits of county hospitals and above × 100%"
+        ),
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(12),
         _("county hospitals and above"),
-        "referred_visits",
-        "visits",
+        "hospital_referred_visits",
+        "hospital_visits",
     ),
     Metric(
         "day_surgery",
@@ -689,6 +788,54 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(90),
+    ),
+    Metric(
+        "township_online_sources",
+        "R-APPT-8",
+        _("Township and community sources open online"),
+        _("sources in online pools ÷ all open sources, primary-care institutions × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        _("township, community and island institutions"),
+        "primary_care_level_online_slots",
+        "primary_care_level_slots",
+    ),
+    Metric(
+        "downward_referrals",
+        "R-REF-1",
+        _("Downward referrals per upward referral accepted"),
+        _("downward referrals sent ÷ upward referrals accepted × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise steadily"),
+        "downward_referrals",
+        "upward_referrals_accepted",
+    ),
+    Metric(
+        "referral_turnaround",
+        "R-REF-1",
+        _("Referral turnaround"),
+        _("Σ (answered − sent) of upward referrals ÷ upward referrals answered"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("receiving institution"),
+        "referral_answer_minutes",
+        "referrals_answered",
+    ),
+    Metric(
+        "consultation_turnaround",
+        "R-NET-3",
+        _("Remote consultation turnaround"),
+        _("Σ (answered − requested) ÷ remote consultations and readings answered"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("consulting centre"),
+        "consultation_minutes",
+        "consultations_answered",
     ),
 )
 # R-KPI-3 (issue 24): the seeds' further indicators, after R-KPI-1's.

@@ -126,6 +126,34 @@ def submit_report(report: ReportIn, *, message_id: str, actor: Actor) -> Receipt
     return Receipt(outcome.message, "", duplicate=outcome.duplicate)
 
 
+def file_remote_reading(report: ReportIn, *, message_id: str, actor: Actor) -> Report:
+    """File a consortium centre's reading of an exam another institution performed (R-NET-3):
+    the report of that exam's order, in the requester's record, as if the performing institution
+    had sent it. The message records the centre that read it. The caller (the referral domain)
+    has checked that the centre was asked for this reading."""
+    order = exams.order_by_placer_number(report.placer_number)
+    if order is None:
+        raise NotFound(_("No such exam order."))
+    sender = _sender(actor, "remote-reading")
+    try:
+        outcome = _file_racing(
+            sender,
+            message_id,
+            lambda: _file_message(
+                MessageSource.API,
+                sender,
+                message_id,
+                "",
+                [report],
+                actor,
+                for_institution_id=order.performing_institution_id,
+            ),
+        )
+    except Hl7Error as error:
+        raise InvalidInput.field("status", error.message, "status_regression") from None
+    return outcome.message.reports.get(placer_number=report.placer_number)
+
+
 @dataclass(frozen=True)
 class _Filed:
     message: InboundMessage
@@ -173,6 +201,7 @@ def _file_message(
     actor: Actor,
     *,
     replaying: InboundMessage | None = None,
+    for_institution_id: int | None = None,
 ) -> InboundMessage:
     now = clock.now()
     if replaying is None:
@@ -194,7 +223,7 @@ def _file_message(
         message.replayed_at, message.replayed_by = now, actor.label[:150]
         message.save()
     for report in reports:
-        _file_report(report, message, actor)
+        _file_report(report, message, actor, for_institution_id or actor.institution_id)
     return message
 
 
@@ -230,14 +259,18 @@ def _fault(error: Hl7Error) -> dict[str, str]:
     }
 
 
-def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> Report:
+def _file_report(
+    incoming: ReportIn, message: InboundMessage, actor: Actor, institution_id: int | None
+) -> Report:
+    """File one report as `institution_id`'s result (the sender's institution, unless a remote
+    reading files it for the institution that performed the exam)."""
     order = exams.order_by_placer_number(incoming.placer_number)
     report = (
         Report.objects.select_for_update(no_key=True)
         .filter(placer_number=incoming.placer_number, service_code=incoming.service_code)
         .first()
     )
-    if report is not None and report.performing_institution_id != actor.institution_id:
+    if report is not None and report.performing_institution_id != institution_id:
         raise Hl7Error(
             "the report of this order belongs to another institution",
             segment="OBR",
@@ -246,7 +279,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
         )
     # A filed report stays with its order (a correction after a cancellation included).
     filed = report is not None and not report.is_quarantined
-    reason = "" if filed else _quarantine_reason(order, actor)
+    reason = "" if filed else _quarantine_reason(order, institution_id)
     # What the patient was told depends on the report they could see: none while quarantined.
     previous_status = report.status if filed else None
     if report is None:
@@ -268,7 +301,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
     if reason:
         report.order = report.patient = report.ordering_institution = None
         report.item_code = ""
-        report.performing_institution_id = actor.institution_id
+        report.performing_institution_id = institution_id
     else:
         _attach_to(report, order)
     report.quarantine_reason = reason
@@ -305,10 +338,10 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
     return report
 
 
-def _quarantine_reason(order, actor: Actor) -> str:
+def _quarantine_reason(order, institution_id: int | None) -> str:
     if order is None:
         return QuarantineReason.UNKNOWN_ORDER
-    if order.performing_institution_id != actor.institution_id:
+    if order.performing_institution_id != institution_id:
         # A sender files results for exams done at its own institution only.
         return QuarantineReason.OTHER_INSTITUTION
     if order.status == OrderStatus.CANCELLED:

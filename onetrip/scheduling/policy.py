@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.consortium.models import PRIMARY_CARE_LEVELS
 from onetrip.core.errors import FieldError, InvalidInput
 
 # Percent of a session's capacity per pool. Online = shared_online + primary_care = 80 (≥80% of
@@ -20,6 +21,15 @@ DEFAULT_POOL_SHARES = {
     "in_clinic": 5,
     "phone": 3,
     "kiosk": 2,
+}
+
+
+# R-APPT-8: township, community and island institutions put every outpatient source online, so
+# their sessions go wholly to the shared online pool (window and in-clinic bookings draw on it
+# too). A per-level default, under the institution's, department's and doctor's overrides.
+ALL_ONLINE_SHARES = dict.fromkeys(DEFAULT_POOL_SHARES, 0) | {"shared_online": 100}
+LEVEL_RULES: dict[str, dict[str, Any]] = {
+    level: {"pool_shares": ALL_ONLINE_SHARES} for level in PRIMARY_CARE_LEVELS
 }
 
 
@@ -96,3 +106,9 @@ def _is_count(value: Any) -> bool:
 
 
 DEFAULT_POLICY = BookingPolicy()
+
+
+def level_policy(level: str | None) -> BookingPolicy:
+    """The defaults for an institution of `level` (R-APPT-8), before its own overrides."""
+    rules = LEVEL_RULES.get(level or "")
+    return DEFAULT_POLICY.with_overrides(rules) if rules else DEFAULT_POLICY

@@ -106,9 +106,13 @@ def test_one_staff_account_per_role_that_can_sign_in(demo):
 def test_patients_are_registered_by_their_institutions_window_with_valid_documents(demo):
     assert demo.patients == Patient.objects.count() == PATIENTS
     assert sum(demo.patients_by_institution.values()) == PATIENTS
-    # Each patient is affiliated with exactly the institution that registered them.
-    assert PatientAffiliation.objects.count() == PATIENTS
-    assert set(PatientAffiliation.objects.values_list("reason", flat=True)) == {"registered"}
+    # Each patient is affiliated with the institution that registered them, and the demo's
+    # referred patients also with the institutions they were referred to.
+    registered = PatientAffiliation.objects.filter(reason="registered")
+    assert registered.count() == registered.values("patient").distinct().count() == PATIENTS
+    assert set(
+        PatientAffiliation.objects.exclude(reason="registered").values_list("reason", flat=True)
+    ) <= {"referral", "appointment"}
     registered_by = set(
         AuditEvent.objects.filter(summary="patient registered").values_list(
             "actor_user__groups__name", flat=True
