@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("onetrip.ebills.urls")),
     path("", include("onetrip.journey.urls")),
     path("", include("onetrip.metrics.urls")),
+    path("", include("onetrip.referral.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>

@@ -30,6 +30,7 @@ from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
 from onetrip.billing.sandbox import ybpay as ybpay_sandbox
+from onetrip.billing.sandbox.cashier import order_of
 from onetrip.billing.services import charges, deposits, outstanding, payments, settlements
 from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
@@ -54,7 +55,9 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
     bill = _bill_from(token)
     owner = _signed_in_owner(request, bill) if place == "phone" else None
     if request.method == "POST":
-        actor = owner or Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
+        actor = owner or Actor(
+            kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}", bill_id=bill.pk
+        )
         channel = request.POST.get("channel", "")
         try:
             with refusals_as_http():
@@ -166,9 +169,13 @@ PROVIDER_CHANNELS = {
 
 
 @require_http_methods(["GET", "POST"])
-def sandbox_cashier(request: HttpRequest, provider: str, out_trade_no: str) -> HttpResponse:
-    """The provider's cashier page: confirming pays at the provider, which then notifies us."""
+def sandbox_cashier(request: HttpRequest, provider: str, token: str) -> HttpResponse:
+    """The provider's cashier page: confirming pays at the provider, which then notifies us. Its
+    address is signed (sandbox.cashier): a guessed or altered one is not found."""
     sandbox = SANDBOXES[provider]
+    out_trade_no = order_of(token)
+    if out_trade_no is None:
+        raise Http404
     trade = get_object_or_404(SandboxTrade, provider=provider, out_trade_no=out_trade_no)
     if request.method == "POST":
         trade = sandbox.pay(out_trade_no)

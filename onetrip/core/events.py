@@ -58,10 +58,23 @@ class EventKind(models.TextChoices):
     # billing. channel = settlement mode; on_site unless paid remotely (mobile, inpatient
     # mobile, pay-later) with a remote instrument. data: settlement_id, bill_id, mode,
     # payment_channel, total_fen, insurance_fen (fund + personal account), cash_fen,
-    # consulting_room (in-clinic settlement, else "")
+    # consulting_room (in-clinic settlement, else ""), fees (bool: charges were settled, so a
+    # medical e-bill is due; False for a deposit top-up or a pay-after-treatment repayment)
     PAYMENT_SETTLED = "payment.settled"
     # billing. data: settlement_id, refund_id, amount_fen
     PAYMENT_REFUNDED = "payment.refunded"
+    # referral: a referral sent; institution_id = the sending institution, department_id = the
+    # receiving department (None downward). data: referral_id, direction ("up", "down"),
+    # to_institution_id, urgency, target, booking_id (clinic referrals, else None)
+    REFERRAL_SENT = "referral.sent"
+    # referral: the receiving institution answered; institution_id = the receiver. data:
+    # referral_id, direction, outcome ("accepted", "redirected"), minutes (answered − sent, to
+    # the minute), booking_id (the booking the referral now holds: moved by the green channel)
+    REFERRAL_ANSWERED = "referral.answered"
+    # referral: a remote consultation or reading answered; institution_id = the consulting
+    # centre. data: request_id, kind, requesting_institution_id, minutes (answered − requested),
+    # overdue (bool: answered after its turnaround clock ran out)
+    CONSULTATION_ANSWERED = "consultation.answered"
 
 
 def emit(

@@ -28,11 +28,18 @@ FULL_IDENTIFIERS = ("identity.view_full_identifiers",)
 CONSORTIUM_READ = tuple(
     f"consortium.view_{model}" for model in ("institution", "department", "clinic", "doctor")
 )
-CONSORTIUM_ADMIN = tuple(
-    f"consortium.{verb}_{model}"
-    for model in ("institution", "department", "clinic", "doctor", "staffprofile")
-    for verb in ("view", "add", "change")
-) + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
+CONSORTIUM_ADMIN = (
+    tuple(
+        f"consortium.{verb}_{model}"
+        for model in ("institution", "department", "clinic", "doctor", "staffprofile")
+        for verb in ("view", "add", "change")
+    )
+    + tuple(f"referral.{verb}_familydoctorteam" for verb in ("view", "add", "change"))
+    + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
+)
+
+# Locked-out staff sign-ins (django-axes, D58): the back office lists them; deleting one unlocks.
+STAFF_LOCKOUT_ADMIN = ("axes.view_accessattempt", "axes.delete_accessattempt")
 
 APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
 WINDOW_BOOKING = APPOINTMENTS_READ + (
@@ -95,6 +102,16 @@ REPORTS_CONFIG = (
     "reports.add_criticalvaluecontact",
     "reports.change_criticalvaluecontact",
 )
+# Two-way referral and remote care (R-REF-1, R-NET-3/4): doctors refer up and down, offer family
+# doctor contracts and answer remote readings; the referral office (双向转诊办公室) answers and
+# tracks the referrals of its institution.
+REFERRING = (
+    "referral.view_referral",
+    "referral.refer_patient",
+    "referral.offer_contract",
+    "referral.answer_consultation",
+)
+REFERRAL_OFFICE = ("referral.view_referral", "referral.refer_patient", "referral.manage_referrals")
 INSURANCE_DESK = (
     "insurance.settle_insurance",
     "insurance.query_insured_person",
@@ -131,7 +148,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "doctor",
         _("Doctor"),
-        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK,
+        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK + REFERRING,
     ),
     Role(
         "nurse",
@@ -158,7 +175,8 @@ ROLES: tuple[Role, ...] = (
         _("Referral office"),
         PATIENT_READ
         + APPOINTMENTS_READ
-        + ("identity.share_patient", "scheduling.book_for_primary_care"),
+        + ("identity.share_patient", "scheduling.book_for_primary_care")
+        + REFERRAL_OFFICE,
     ),
     Role(
         "service_centre",
@@ -172,12 +190,17 @@ ROLES: tuple[Role, ...] = (
     Role(
         "quality",
         _("Quality and KPI office"),
-        CONSORTIUM_READ + ("reports.view_recognitiondecision", "metrics.view_indicators"),
+        CONSORTIUM_READ
+        + (
+            "reports.view_recognitiondecision",
+            "metrics.view_indicators",
+            "metrics.enter_facility_returns",
+        ),
     ),
     Role(
         "sysadmin",
         _("System administrator"),
-        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN,
+        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN + STAFF_LOCKOUT_ADMIN,
     ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )

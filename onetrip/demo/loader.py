@@ -54,6 +54,7 @@ from onetrip.exams.models import DeviceKind
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Patient, Relationship, Sex
+from onetrip.referral import demo as referral_demo
 from onetrip.reports import services as reports
 from onetrip.reports.results import LOINC_SYSTEM, ObservationIn, ReportIn, ReportKind, ReportStatus
 from onetrip.scheduling.models import Period, SessionTemplate
@@ -833,6 +834,11 @@ def load_demo(
         registered = _create_patients(patients, seed, staff, progress)
         filed = _create_reports(staff)
         admissions = _create_admissions(staff)
+        referral_demo.load(
+            family_doctor=staff["township_doctor"],
+            office=staff["referral"],
+            hospital_doctor=staff["doctor"],
+        )
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),

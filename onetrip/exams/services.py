@@ -14,20 +14,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.consortium.models import Doctor, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
-from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
+from onetrip.core.text import clean_name
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
+    LARGE_EQUIPMENT,
     OPEN_STATUSES,
     Device,
     DeviceDay,
@@ -60,6 +62,31 @@ def add_order_check(check: OrderCheck) -> None:
     """Register `check(patient_id=…, item=…, override_reason=…, actor=…)`."""
     if check not in _order_checks:
         _order_checks.append(check)
+
+
+def orders_of_patient(patient_id: int, *, actor: Actor) -> list[ExamOrder]:
+    """A patient's exam orders, newest last: another institution's or patient's answers 404 like
+    a missing patient, and a staff read leaves an audit row."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("exams.view_examorder")
+    patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    audit.record_staff_read(actor, ExamOrder, patient_id=patient.pk, summary="exam orders")
+    return list(
+        ExamOrder.objects.select_related("item", "device").filter(patient=patient).order_by("pk")
+    )
+
+
+def view_plan(plan_id: int, *, actor: Actor) -> ExamPlan:
+    """One booked plan for display, within the actor's patients; a staff read is audited."""
+    plan = ExamPlan.objects.filter(
+        pk=plan_id, patient__in=identity.accessible_patients(actor)
+    ).first()
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    audit.record_staff_read(actor, plan, patient_id=plan.patient_id, summary="exam plan")
+    return plan
 
 
 @transaction.atomic
@@ -106,7 +133,11 @@ def place_exam_order(
         patient=patient,
         item=item,
         ordering_doctor=doctor,
-        ordering_doctor_name=(doctor.name if doctor else ordering_doctor_name.strip())[:50],
+        ordering_doctor_name=(
+            doctor.name
+            if doctor
+            else clean_name(ordering_doctor_name, field="ordering_doctor_name")
+        )[:50],
         ordering_institution_id=actor.institution_id,
         performing_institution_id=performing_id,
         placer_number=placer_number,
@@ -228,21 +259,26 @@ def confirm_plan(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is not None:
             return earlier
     try:
         return _confirm(patient_id, choices, actor, scope, idempotency_key)
     except IntegrityError:
         # A concurrent retry with the same key won the race; answer with its plan.
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is None:
             raise
         return earlier
+
+
+def _earlier_plan(scope: str, key: str, patient_id: int) -> ExamPlan | None:
+    earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if earlier is not None and earlier.patient_id != patient_id:
+        raise KeyReused.field(
+            "idempotency_key", _("This key was already used for another plan."), "key_reused"
+        )
+    return earlier
 
 
 @transaction.atomic
@@ -255,7 +291,7 @@ def _confirm(
         raise NotFound(_("No such patient."))
     orders = _lock_orders(patient.pk)
     if key:
-        earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        earlier = _earlier_plan(scope, key, patient.pk)
         if earlier is not None:
             return earlier
     _check_not_suspended(patient.pk, actor, now)
@@ -620,3 +656,73 @@ def _check_not_suspended(patient_id: int, actor: Actor, now: dt.datetime) -> Non
             ),
             code="suspended",
         )
+
+
+# --- reads for other domains ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """What another domain shows about an exam order it links to (a referral, a reading)."""
+
+    order_id: int
+    patient_id: int
+    placer_number: str
+    item_code: str
+    item: str
+    status: str
+    status_label: str
+    ordering_institution_id: int
+    performing_institution_id: int
+    performing_institution: str
+    starts_at: dt.datetime | None
+    checked_in_at: dt.datetime | None
+
+
+def order_summaries(order_ids: Sequence[int]) -> dict[int, OrderSummary]:
+    """Summaries of the orders by id (unknown ids are left out); one query. The caller has
+    already decided that its reader may see them."""
+    orders = ExamOrder.objects.select_related("item", "performing_institution").filter(
+        pk__in=set(order_ids)
+    )
+    return {
+        order.pk: OrderSummary(
+            order_id=order.pk,
+            patient_id=order.patient_id,
+            placer_number=order.placer_number,
+            item_code=order.item.code,
+            item=order.item.display_name,
+            status=order.status,
+            status_label=str(order.get_status_display()),
+            ordering_institution_id=order.ordering_institution_id,
+            performing_institution_id=order.performing_institution_id,
+            performing_institution=str(order.performing_institution),
+            starts_at=order.starts_at,
+            checked_in_at=order.checked_in_at,
+        )
+        for order in orders
+    }
+
+
+def large_equipment_items() -> list[tuple[str, str]]:
+    """(code, name) of the active exams on large equipment, which primary care books at the
+    county and tertiary hospitals (R-APPT-8)."""
+    items = ExamItem.objects.filter(is_active=True, device_kind__in=LARGE_EQUIPMENT).order_by(
+        "code"
+    )
+    return [(item.code, item.display_name) for item in items]
+
+
+def patient_orders_at(patient_id: int, institution_id: int) -> list[OrderSummary]:
+    """The patient's exams ordered or performed at an institution, newest first."""
+    ids = list(
+        ExamOrder.objects.filter(patient_id=patient_id)
+        .filter(
+            Q(ordering_institution_id=institution_id) | Q(performing_institution_id=institution_id)
+        )
+        .exclude(status=OrderStatus.CANCELLED)
+        .order_by("-ordered_at")
+        .values_list("pk", flat=True)[:30]
+    )
+    found = order_summaries(ids)
+    return [found[pk] for pk in ids if pk in found]

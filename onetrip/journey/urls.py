@@ -6,7 +6,7 @@ urlpatterns = [
     path("p/today", views.patient_today, name="patient-today"),
     path("staff/outcomes/", views.staff_outcomes, name="staff-outcomes"),
     path(
-        "staff/patients/<int:patient_id>/journey",
+        "staff/patients/<id:patient_id>/journey",
         views.staff_timeline,
         name="staff-patient-journey",
     ),

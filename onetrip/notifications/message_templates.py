@@ -72,6 +72,19 @@ _TEMPLATES = [
         channels=("sms",),
     ),
     MessageTemplate(
+        "record_claim_code",
+        "record_claim_code",
+        _("Code to link your record"),
+        _(
+            "[OneTrip] Someone asked to link your hospital record to a OneTrip account. If it "
+            "was you, the code is %(code)s, valid for %(minutes)s minutes. If not, ignore this "
+            "message and never tell the code to anyone."
+        ),
+        frozenset({"code", "minutes"}),
+        urgent=True,
+        channels=("sms",),
+    ),
+    MessageTemplate(
         "appointment_booked",
         "appointment_booked",
         _("Appointment booked"),
@@ -240,6 +253,44 @@ _TEMPLATES = [
         _("[OneTrip] View and pay your bill: %(link)s"),
         frozenset({"link"}),
         links=frozenset({"link"}),
+    ),
+    # Two-way referral and family doctor contracts (R-REF-1).
+    MessageTemplate(
+        "referral_sent",
+        "referral",
+        _("Referral booked"),
+        _(
+            "[OneTrip] Your doctor referred you to %(institution)s and booked your visit; your "
+            "record goes with you, bring nothing. See %(path)s"
+        ),
+        frozenset({"institution", "path"}),
+    ),
+    MessageTemplate(
+        "referral_redirected",
+        "referral",
+        _("Referral redirected"),
+        _(
+            "[OneTrip] %(institution)s redirected your referral; your booking there is "
+            "cancelled and your family doctor will refer you again. See %(path)s"
+        ),
+        frozenset({"institution", "path"}),
+    ),
+    MessageTemplate(
+        "care_plan_ready",
+        "referral",
+        _("Care plan"),
+        _(
+            "[OneTrip] You are referred back to %(institution)s with a care plan: medication, "
+            "follow-ups and warning signs. See %(path)s"
+        ),
+        frozenset({"institution", "path"}),
+    ),
+    MessageTemplate(
+        "contract_offered",
+        "family_doctor_contract",
+        _("Family doctor contract"),
+        _("[OneTrip] %(team)s offers you a family doctor contract. Sign it at %(path)s"),
+        frozenset({"team", "path"}),
     ),
 ]
 

@@ -127,6 +127,34 @@ def submit_report(report: ReportIn, *, message_id: str, actor: Actor) -> Receipt
     return Receipt(outcome.message, "", duplicate=outcome.duplicate)
 
 
+def file_remote_reading(report: ReportIn, *, message_id: str, actor: Actor) -> Report:
+    """File a consortium centre's reading of an exam another institution performed (R-NET-3):
+    the report of that exam's order, in the requester's record, as if the performing institution
+    had sent it. The message records the centre that read it. The caller (the referral domain)
+    has checked that the centre was asked for this reading."""
+    order = exams.order_by_placer_number(report.placer_number)
+    if order is None:
+        raise NotFound(_("No such exam order."))
+    sender = _sender(actor, "remote-reading")
+    try:
+        outcome = _file_racing(
+            sender,
+            message_id,
+            lambda: _file_message(
+                MessageSource.API,
+                sender,
+                message_id,
+                "",
+                [report],
+                actor,
+                for_institution_id=order.performing_institution_id,
+            ),
+        )
+    except Hl7Error as error:
+        raise InvalidInput.field("status", error.message, "status_regression") from None
+    return outcome.message.reports.get(placer_number=report.placer_number)
+
+
 @dataclass(frozen=True)
 class _Filed:
     message: InboundMessage
@@ -174,6 +202,7 @@ def _file_message(
     actor: Actor,
     *,
     replaying: InboundMessage | None = None,
+    for_institution_id: int | None = None,
 ) -> InboundMessage:
     now = clock.now()
     if replaying is None:
@@ -195,7 +224,7 @@ def _file_message(
         message.replayed_at, message.replayed_by = now, actor.label[:150]
         message.save()
     for report in reports:
-        _file_report(report, message, actor)
+        _file_report(report, message, actor, for_institution_id or actor.institution_id)
     return message
 
 
@@ -231,14 +260,18 @@ def _fault(error: Hl7Error) -> dict[str, str]:
     }
 
 
-def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> Report:
+def _file_report(
+    incoming: ReportIn, message: InboundMessage, actor: Actor, institution_id: int | None
+) -> Report:
+    """File one report as `institution_id`'s result (the sender's institution, unless a remote
+    reading files it for the institution that performed the exam)."""
     order = exams.order_by_placer_number(incoming.placer_number)
     report = (
         Report.objects.select_for_update(no_key=True)
         .filter(placer_number=incoming.placer_number, service_code=incoming.service_code)
         .first()
     )
-    if report is not None and report.performing_institution_id != actor.institution_id:
+    if report is not None and report.performing_institution_id != institution_id:
         raise Hl7Error(
             "the report of this order belongs to another institution",
             segment="OBR",
@@ -247,7 +280,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
         )
     # A filed report stays with its order (a correction after a cancellation included).
     filed = report is not None and not report.is_quarantined
-    reason = "" if filed else _quarantine_reason(order, actor)
+    reason = "" if filed else _quarantine_reason(order, institution_id)
     # What the patient was told depends on the report they could see: none while quarantined.
     previous_status = report.status if filed else None
     if report is None:
@@ -269,7 +302,7 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
     if reason:
         report.order = report.patient = report.ordering_institution = None
         report.item_code = ""
-        report.performing_institution_id = actor.institution_id
+        report.performing_institution_id = institution_id
     else:
         _attach_to(report, order)
     report.quarantine_reason = reason
@@ -306,10 +339,10 @@ def _file_report(incoming: ReportIn, message: InboundMessage, actor: Actor) -> R
     return report
 
 
-def _quarantine_reason(order, actor: Actor) -> str:
+def _quarantine_reason(order, institution_id: int | None) -> str:
     if order is None:
         return QuarantineReason.UNKNOWN_ORDER
-    if order.performing_institution_id != actor.institution_id:
+    if order.performing_institution_id != institution_id:
         # A sender files results for exams done at its own institution only.
         return QuarantineReason.OTHER_INSTITUTION
     if order.status == OrderStatus.CANCELLED:
@@ -562,8 +595,20 @@ def visible_reports(actor: Actor) -> QuerySet[Report]:
     return filed.filter(recognised | own)
 
 
+def reports_of_patient(patient_id: int, *, actor: Actor) -> QuerySet[Report]:
+    """One patient's reports the actor may see. A patient outside the actor's reach answers 404
+    (as a missing one), and a staff read leaves an audit row even when the list is empty."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
+    audit.record_staff_read(actor, Report, patient_id=patient_id, summary="reports of a patient")
+    return visible_reports(actor).filter(patient_id=patient_id)
+
+
 @transaction.atomic
 def view_report(report_id: int, *, actor: Actor) -> Report:
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("reports.view_report")
     report = (
         visible_reports(actor)
         .select_related("patient", "performing_institution")
@@ -612,6 +657,23 @@ def recognised_results_for(patient: Patient | int, exam_item, *, actor: Actor) -
     )
 
 
+def recognition_check(patient_id: int, item_code: str, *, actor: Actor) -> list[Report]:
+    """The order form's warning for a staff member: the patient must be within reach (404
+    otherwise), and showing their results is an audited read."""
+    actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
+    results = recognised_results_for(patient_id, item_code, actor=actor)
+    audit.record_staff_read(
+        actor, Report, patient_id=patient_id, summary=f"recognised results for {item_code}"[:255]
+    )
+    return results
+
+
+def _require_reachable(patient_id: int, actor: Actor) -> None:
+    if not identity.accessible_patients(actor).filter(pk=patient_id).exists():
+        raise NotFound(_("No such patient."))
+
+
 @transaction.atomic
 def record_recognition_decision(
     patient_id: int, item_code: str, report_id: int, *, outcome: str, reason: str = "", actor: Actor
@@ -619,6 +681,7 @@ def record_recognition_decision(
     """The doctor, warned, reused the result (a repeat exam avoided) or ordered anyway: an
     override needs a reason."""
     actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
     reason = " ".join(reason.split())
     if outcome not in RecognitionDecision.Outcome.values:
         raise InvalidInput.field("outcome", _("Choose reuse or order again."))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.consortium.models import PRIMARY_CARE_LEVELS
 from onetrip.core.errors import FieldError, InvalidInput
 
 # Percent of a session's capacity per pool. Online = shared_online + primary_care = 80 (≥80% of
@@ -23,12 +24,23 @@ DEFAULT_POOL_SHARES = {
 }
 
 
+# R-APPT-8: township, community and island institutions put every outpatient source online, so
+# their sessions go wholly to the shared online pool (window and in-clinic bookings draw on it
+# too). A per-level default, under the institution's, department's and doctor's overrides.
+ALL_ONLINE_SHARES = dict.fromkeys(DEFAULT_POOL_SHARES, 0) | {"shared_online": 100}
+LEVEL_RULES: dict[str, dict[str, Any]] = {
+    level: {"pool_shares": ALL_ONLINE_SHARES} for level in PRIMARY_CARE_LEVELS
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class BookingPolicy:
     release_time: dt.time = dt.time(7, 0)
     window_days: int = 14
+    # Seed 000 §一(二)(2): primary-care sources are released 10 days ahead and what primary care
+    # has not used 3 days after that release returns to the shared pool (7 days before the visit).
     primary_care_release_days: int = 10
-    primary_care_return_days: int = 3
+    primary_care_return_after_days: int = 3
     pool_shares: dict[str, int] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_POOL_SHARES)
     )
@@ -94,3 +106,9 @@ def _is_count(value: Any) -> bool:
 
 
 DEFAULT_POLICY = BookingPolicy()
+
+
+def level_policy(level: str | None) -> BookingPolicy:
+    """The defaults for an institution of `level` (R-APPT-8), before its own overrides."""
+    rules = LEVEL_RULES.get(level or "")
+    return DEFAULT_POLICY.with_overrides(rules) if rules else DEFAULT_POLICY

@@ -7,6 +7,8 @@ A staff member's or an external system's look at one appointment is a view of a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet, Sum
@@ -115,3 +117,51 @@ def open_capacity_by_day(
         .annotate(capacity=Sum("capacity"))
         .order_by()
     )
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    """What another domain shows about a booking it links to (a referral, a follow-up): where
+    and when, and how far the visit has come."""
+
+    appointment_id: int
+    booking_number: str
+    status: str
+    status_label: str
+    institution_id: int
+    institution: str
+    department: str
+    doctor: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    checked_in_at: dt.datetime | None
+
+    @property
+    def visited(self) -> bool:
+        return self.checked_in_at is not None
+
+    @property
+    def window(self) -> str:
+        return visit_window(self.starts_at, self.ends_at)
+
+
+def booking_summaries(appointment_ids: Iterable[int]) -> dict[int, BookingSummary]:
+    """Summaries of the bookings by id (unknown ids are left out); one query. The caller has
+    already decided that its reader may see them."""
+    found = with_details(Appointment.objects.filter(pk__in=set(appointment_ids)))
+    return {
+        a.pk: BookingSummary(
+            appointment_id=a.pk,
+            booking_number=a.booking_number,
+            status=a.status,
+            status_label=str(a.get_status_display()),
+            institution_id=a.session.institution_id,
+            institution=str(a.session.institution),
+            department=a.session.department.name,
+            doctor=(a.session.substitute or a.session.doctor).name,
+            starts_at=a.slot.starts_at,
+            ends_at=a.slot.ends_at,
+            checked_in_at=a.checked_in_at,
+        )
+        for a in found
+    }

@@ -22,11 +22,11 @@ import secrets
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 
 from onetrip.billing.models import SandboxRefund, SandboxTrade
 from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import keys
+from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
 from onetrip.core import clock
 
@@ -82,7 +82,7 @@ def upload_and_order(data: dict, *, notify_url: str) -> dict:
         "data": {
             "payOrdId": trade.trade_no,
             "payToken": secrets.token_hex(8),
-            "payUrl": reverse("billing-sandbox-ybpay-cashier", args=[trade.out_trade_no]),
+            "payUrl": cashier_url("ybpay", trade.out_trade_no),
         },
     }
 

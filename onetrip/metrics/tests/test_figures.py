@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 
 from onetrip.conftest import NOW
-from onetrip.consortium.models import Clinic
+from onetrip.consortium.models import Clinic, Institution
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS
 from onetrip.metrics.tests.conftest import at
+from onetrip.metrics.tests.further import recompute_further
 from onetrip.scheduling.models import SlotPool
 
 K = EventKind
@@ -38,14 +39,20 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
     ]
     referral = {
         e.data["booking_id"]
-        for e in DomainEvent.objects.filter(kind=K.APPOINTMENT_BOOKED)
-        if e.data.get("referral")
+        for e in DomainEvent.objects.filter(kind__in=(K.REFERRAL_SENT, K.REFERRAL_ANSWERED))
+        if e.data["direction"] == "up" and e.data["booking_id"] is not None
     }
+    hospitals = set(
+        Institution.objects.filter(level__in=("tertiary", "county")).values_list("pk", flat=True)
+    )
 
     def of(kind):
         return [e for e in events if e.kind == kind]
 
     checked_in = of(K.VISIT_CHECKED_IN)
+    hospital_visits = [e for e in checked_in if e.institution_id in hospitals]
+    answered_up = [e for e in of(K.REFERRAL_ANSWERED) if e.data["direction"] == "up"]
+    consultations = of(K.CONSULTATION_ANSWERED)
     called = of(K.VISIT_CALLED)
     peak = [e for e in called if e.occurred_at.astimezone(NOW.tzinfo).hour in (8, 9)]
     settled = [
@@ -62,11 +69,13 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
         and (department is None or p.department_id == department)
     ]
     online = [p for p in pools if p.kind in ("shared_online", "primary_care")]
+    primary_care_pools = [p for p in pools if p.department.institution_id not in hospitals]
     rooms = Clinic.objects.filter(department__institution_id__in=institution_ids)
     if department is not None:
         rooms = rooms.filter(department_id=department)
     exams = of(K.EXAM_BOOKED)
-    return {
+    further = recompute_further(events, pools, institution_ids, start, end, department, local_day)
+    return further | {
         "appointment_rate": (
             sum(1 for e in checked_in if e.data["booking_id"] is not None),
             len(checked_in),
@@ -94,8 +103,25 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
         ),
         "time_slotted_exams": (sum(1 for e in exams if e.data["time_slotted"]), len(exams)),
         "referred_visits": (
-            sum(1 for e in checked_in if e.data["booking_id"] in referral),
-            len(checked_in),
+            sum(1 for e in hospital_visits if e.data["booking_id"] in referral),
+            len(hospital_visits),
+        ),
+        "township_online_sources": (
+            sum(
+                p.capacity
+                for p in primary_care_pools
+                if p.kind in ("shared_online", "primary_care")
+            ),
+            sum(p.capacity for p in primary_care_pools),
+        ),
+        "downward_referrals": (
+            sum(1 for e in of(K.REFERRAL_SENT) if e.data["direction"] == "down"),
+            sum(1 for e in answered_up if e.data["outcome"] == "accepted"),
+        ),
+        "referral_turnaround": (sum(e.data["minutes"] for e in answered_up), len(answered_up)),
+        "consultation_turnaround": (
+            sum(e.data["minutes"] for e in consultations),
+            len(consultations),
         ),
     }
 
@@ -129,7 +155,8 @@ def test_every_indicator_matches_a_recomputation_from_raw_records(month_of_event
     expected = recompute(consortium_ids, dt.date(2026, 11, 1), dt.date(2026, 12, 1))
     # The scenario is meant to make each figure non-trivial.
     assert expected["appointment_rate"] == (3, 5)
-    assert expected["referred_visits"] == (1, 5)
+    # A primary-care-pool booking with no referral record is not a referral (R-REF-2).
+    assert expected["referred_visits"][0] == 0
     assert expected["queue_minutes"] == (39, 4)
     assert expected["in_clinic_rooms"] == (2, 4)
     assert expected["online_sources"][1] > 0

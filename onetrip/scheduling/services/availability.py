@@ -82,10 +82,16 @@ class NextSlot:
 
 
 def next_available(
-    *, department_ids: list[int], channel: str, now: dt.datetime, limit: int = 10
+    *,
+    department_ids: list[int],
+    channel: str,
+    now: dt.datetime,
+    limit: int = 10,
+    after: dt.datetime | None = None,
 ) -> list[NextSlot]:
     """The earliest slots with a unit open to `channel`, across the given departments (for
-    example one speciality across the consortium).
+    example one speciality across the consortium), starting after `after` if given (a
+    follow-up's due day).
 
     One short walk of the partial index (department, kind, starts_at) WHERE booked < capacity
     per department and pool kind, in time order, bounded by the release horizon and stopped
@@ -95,7 +101,7 @@ def next_available(
     horizons = pool_horizons(channel, now, _widest_policy(overrides))
     per_walk = limit * 4
     while True:
-        pools, complete = _free_pools(department_ids, horizons, now, per_walk)
+        pools, complete = _free_pools(department_ids, horizons, max(now, after or now), per_walk)
         found: dict[int, NextSlot] = {}
         if collect_open_slots(
             pools, channel=channel, now=now, overrides=overrides, found=found, limit=limit
@@ -188,5 +194,5 @@ def _widest_policy(overrides: list[SchedulingPolicy]) -> BookingPolicy:
         release_time=min(p.release_time for p in policies),
         window_days=max(p.window_days for p in policies),
         primary_care_release_days=max(p.primary_care_release_days for p in policies),
-        primary_care_return_days=max(p.primary_care_return_days for p in policies),
+        primary_care_return_after_days=min(p.primary_care_return_after_days for p in policies),
     )

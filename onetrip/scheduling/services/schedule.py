@@ -20,12 +20,15 @@ from onetrip.scheduling.models import (
     Slot,
     SlotPool,
 )
-from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy
+from onetrip.scheduling.policy import BookingPolicy, level_policy
 from onetrip.scheduling.quotas import deal_units, split_capacity
 
 
-def policy_for(*, institution_id: int, department_id: int, doctor_id: int) -> BookingPolicy:
-    """Defaults, overridden by the institution's, the department's and the doctor's rules."""
+def policy_for(
+    *, institution_id: int, department_id: int, doctor_id: int, level: str | None = None
+) -> BookingPolicy:
+    """Defaults (of the institution's `level`, when given), overridden by the institution's, the
+    department's and the doctor's rules."""
     scopes = SchedulingPolicy.objects.filter(
         Q(department__isnull=True) | Q(department_id=department_id),
         Q(doctor__isnull=True) | Q(doctor_id=doctor_id),
@@ -36,11 +39,17 @@ def policy_for(*, institution_id: int, department_id: int, doctor_id: int) -> Bo
         institution_id=institution_id,
         department_id=department_id,
         doctor_id=doctor_id,
+        level=level,
     )
 
 
 def policy_among(
-    overrides: list[SchedulingPolicy], *, institution_id: int, department_id: int, doctor_id: int
+    overrides: list[SchedulingPolicy],
+    *,
+    institution_id: int,
+    department_id: int,
+    doctor_id: int,
+    level: str | None = None,
 ) -> BookingPolicy:
     """`policy_for` over overrides already loaded (no query), for reads that judge many slots."""
     scopes = [
@@ -50,7 +59,7 @@ def policy_among(
         and scope.department_id in (None, department_id)
         and scope.doctor_id in (None, doctor_id)
     ]
-    policy = DEFAULT_POLICY
+    policy = level_policy(level)
     for scope in sorted(
         scopes, key=lambda s: (s.department_id is not None, s.doctor_id is not None)
     ):
@@ -93,7 +102,7 @@ def _generate(institution_id: int, date_from: dt.date, date_to: dt.date) -> int:
             doctor__department__institution_id=institution_id, valid_from__lte=date_to
         )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from))
-        .select_related("doctor__department")
+        .select_related("doctor__department__institution")
     )
     exceptions = list(
         ScheduleException.objects.filter(
@@ -161,6 +170,7 @@ def _create_session(template: SessionTemplate, day: dt.date) -> ClinicSession:
         institution_id=department.institution_id,
         department_id=department.pk,
         doctor_id=doctor.pk,
+        level=department.institution.level,
     )
     capacity = template.capacity_per_slot
     counts = split_capacity(len(slots) * capacity, policy.pool_shares)

@@ -1,8 +1,12 @@
-/* OneTrip's small behaviours, kept out of the pages (no inline scripts):
-   - a form with data-confirm asks before it is sent;
-   - the waiting-room calling screen goes full screen on a tap and speaks each new call. */
-"use strict";
-
+// Page behaviours as data attributes, so no page needs inline script (Content-Security-Policy).
+//   data-autosubmit  on a select: changing it submits its form
+//   data-confirm     on a form: asks the question before submitting
+//   data-print       on a button: prints the page
+//   data-fullscreen  on a button: the waiting-room screen goes full screen and speaks each call
+document.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-autosubmit]");
+  if (field && field.form) field.form.requestSubmit();
+});
 document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
