@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo: a random per-install secret in var/, plain HTTP on loopback, debug off (D57).
+demo: export ONETRIP_DEMO := 1
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
@@ -28,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=onetrip.settings_for_tests $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n auto
 
 format: $(STAMP)

@@ -5,7 +5,8 @@ from ninja import NinjaAPI
 from onetrip.billing.api import router as billing_router
 from onetrip.consortium.api import router as consortium_router
 from onetrip.core.api import router as core_router
-from onetrip.core.problems import install_problem_handlers
+from onetrip.core.api_security import JsonOnlyParser
+from onetrip.core.problems import document_problems, install_problem_handlers
 from onetrip.ebills.api import router as ebills_router
 from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
@@ -18,11 +19,18 @@ from onetrip.notifications.api import router as notifications_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
 
-api = NinjaAPI(
+
+class OneTripAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs) -> dict:
+        return document_problems(super().get_openapi_schema(*args, **kwargs))
+
+
+api = OneTripAPI(
     title="OneTrip API",
     version="1",
     description="Hospital and regional patient services for the 'run at most once' reform.",
     urls_namespace="api",
+    parser=JsonOnlyParser(),
 )
 install_problem_handlers(api)
 api.add_router("/consortium", consortium_router)

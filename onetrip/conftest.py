@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections
 from django.utils import translation
 
@@ -34,6 +35,15 @@ def default_language() -> Iterator[None]:
     the thread (LocaleMiddleware does not reset it), which would leak into the next test."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counters live in the local-memory cache, which outlives a test: each test
+    starts with none spent."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

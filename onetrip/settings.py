@@ -1,22 +1,66 @@
 """OneTrip settings. Everything deployment-specific comes from the environment.
 
 DATABASE_URL    PostgreSQL in production and CI; unset means the embedded SQLite demo database.
-ONETRIP_DEBUG   "1" (default) for the demo and tests; "0" in production.
-ONETRIP_SECRET_KEY, ONETRIP_ALLOWED_HOSTS  required when ONETRIP_DEBUG=0.
+ONETRIP_VAR_DIR  where the demo keeps its database, secret and collected static files (var/).
+ONETRIP_DEBUG   "1" only on a developer's machine (tracebacks, route lists); off unless asked.
+ONETRIP_DEMO    "1" for a local demo install (`make demo` sets it): plain HTTP on loopback, and a
+                random per-install secret kept in var/secret_key.
+ONETRIP_SECRET_KEY  required outside the demo and debug: a start without it refuses to run.
+ONETRIP_ALLOWED_HOSTS  comma-separated host names served.
+ONETRIP_HTTPS   "1" (default outside the demo and debug): redirect to HTTPS, HSTS, secure cookies.
+ONETRIP_HSTS_SECONDS  HSTS max-age (default one year).
+ONETRIP_TLS_PROXY  "1" behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+ONETRIP_CACHE_URL  redis://127.0.0.1:6379/0 in production: the rate-limit and lockout counters
+                live there, shared by every worker; unset means local memory (demo, tests).
 ONETRIP_PG_SERVER_BINDING  "1" (default): prepared statements on PostgreSQL; "0" behind PgBouncer.
 """
 
+import datetime as dt
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("ONETRIP_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = os.environ.get("ONETRIP_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("ONETRIP_SECRET_KEY", "onetrip-demo-only-secret" if DEBUG else "")
+DEBUG = os.environ.get("ONETRIP_DEBUG", "0") == "1"
+DEMO = os.environ.get("ONETRIP_DEMO", "0") == "1"
+
+
+def _per_install_secret(path: Path) -> str:
+    """The demo's secret: random, made once per install, readable by its owner only. A published
+    constant would let anyone forge bill links and report verification tokens (D57)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    if configured := os.environ.get("ONETRIP_SECRET_KEY", ""):
+        return configured
+    if DEMO or DEBUG:
+        return _per_install_secret(VAR_DIR / "secret_key")
+    raise ImproperlyConfigured(
+        "ONETRIP_SECRET_KEY is not set. Set it to a long random value in production, "
+        "or ONETRIP_DEMO=1 for a local demo install."
+    )
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = os.environ.get("ONETRIP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# The reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed
+# for the client address in the audit trail; nobody's by default (docs/security.md).
+ONETRIP_TRUSTED_PROXIES = [
+    hop.strip() for hop in os.environ.get("ONETRIP_TRUSTED_PROXIES", "").split(",") if hop.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -27,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "ninja",
+    "axes",
+    "django_ratelimit",
     "onetrip.core",
     "onetrip.consortium",
     "onetrip.identity",
@@ -48,6 +94,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files keep their long cache lifetime (D58).
+    "csp.middleware.CSPMiddleware",
+    "onetrip.core.middleware.SecurityHeadersMiddleware",
+    "onetrip.core.api_security.CrossSiteApiGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out staff sign-in into the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "onetrip.urls"
@@ -97,6 +149,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Staff sign-in throttling and lockout (django-axes, D58): five wrong passwords for one user name
+# lock it for 30 minutes; a system administrator unlocks sooner in the back office (Access
+# attempts) or with `onetrip axes_reset_username NAME`. Attempts are rows in the database, so the
+# lockout holds across workers and the failures stay on record.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/staff_locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "onetrip.core.actors.client_ip"
+
+# Counters for rate limits (django-ratelimit, D58). Redis in production, shared by every worker;
+# local memory in the demo (one server process) and tests.
+CACHE_URL = os.environ.get(
+    "ONETRIP_CACHE_URL", "locmem://" if (DEBUG or DEMO) else "redis://127.0.0.1:6379/0"
+)
+# axes.W006 asks to lock client addresses too: a hospital's staff share one NAT address, so
+# locking it would lock every desk after a few typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if CACHE_URL.startswith("redis://"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+    # django-ratelimit lists only django-redis by name; Django's own Redis cache increments
+    # atomically too.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Not shared between processes: right for one demo server and for tests, never production.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "default"
+# What sends or guesses, and how often (docs/security.md, "Limits"). A rate is count/period.
+ONETRIP_LIMITS = {
+    "sign_in_code_per_phone": ["5/h", "10/d"],
+    "sign_in_code_per_client": ["10/m", "30/h"],
+    "sign_in_code_everyone": ["5000/d"],
+    "sign_in_guess_per_phone": ["10/h"],
+    "sign_in_guess_per_client": ["30/h"],
+    "identity_claim_per_account": ["5/d"],
+    "record_claim_guess_per_account": ["10/d"],
+}
+
 LOGIN_URL = "staff-login"
 LOGIN_REDIRECT_URL = "staff-home"
 
@@ -135,12 +233,44 @@ ONETRIP_NOTIFY = {
 ONETRIP_OTP = {"ttl_seconds": 300, "max_attempts": 5, "resend_after_seconds": 60}
 
 NINJA_PAGINATION_PER_PAGE = 20
+NINJA_PAGINATION_CLASS = "onetrip.core.pagination.BoundedLimitOffset"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 
-if not DEBUG:
+# Transport security (D57): on unless this is the loopback demo or a developer's debug server.
+HTTPS = os.environ.get("ONETRIP_HTTPS", "0" if (DEBUG or DEMO) else "1") == "1"
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("ONETRIP_HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+if os.environ.get("ONETRIP_TLS_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Every asset is local: scripts and styles from this origin only, no inline code, no framing
+# (django-csp, D58). Inline SVG charts and the data: favicon need img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# No page uses a device feature: refuse them all, for embedded content too.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+if not (DEBUG or DEMO):
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -2,7 +2,8 @@
 PostgreSQL, and the dashboard page. Run by hand, never by the tests:
 
     createdb -h 127.0.0.1 -U postgres onetrip_metrics_bench
-    ONETRIP_DEBUG=0 ONETRIP_SECRET_KEY=bench-only-secret ONETRIP_ALLOWED_HOSTS=testserver \\
+    ONETRIP_DEBUG=0 ONETRIP_HTTPS=0 ONETRIP_SECRET_KEY=bench-only-secret \\
+    ONETRIP_ALLOWED_HOSTS=testserver \\
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onetrip_metrics_bench \\
         .venv/bin/python bench/metrics/bench_metrics.py --visits 3333334 --runs 3
 

@@ -1,9 +1,9 @@
-"""Back office: the price catalogue is maintained here; money records are read-only (they
-change only through the services, with their journal and audit rows)."""
+"""Back office: the price catalogue is maintained here; reconciliation runs are read-only.
+Settlements and debts name patients and are not here (D7, D53): the cashier desk shows them."""
 
 from django.contrib import admin
 
-from onetrip.billing.models import CatalogueItem, Debt, ReconciliationRun, Settlement
+from onetrip.billing.models import CatalogueItem, ReconciliationRun
 from onetrip.core.backoffice import ReadOnlyAdmin
 
 
@@ -20,27 +20,6 @@ class CatalogueItemAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "insurance_category", "is_active")
     search_fields = ("code", "name")
-
-
-@admin.register(Settlement)
-class SettlementAdmin(ReadOnlyAdmin):
-    list_display = (
-        "pk",
-        "bill",
-        "mode",
-        "channel",
-        "status",
-        "total_fen",
-        "cash_fen",
-        "settled_at",
-    )
-    list_filter = ("mode", "channel", "status")
-
-
-@admin.register(Debt)
-class DebtAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "patient", "amount_fen", "due_on", "status")
-    list_filter = ("status",)
 
 
 @admin.register(ReconciliationRun)

@@ -7,19 +7,19 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from onetrip.billing.models import Bill, PaymentChannel
-from onetrip.billing.services import charges, deposits, payments, settlements
+from onetrip.billing.services import charges, deposits, payments, scope, settlements
 from onetrip.core.api_auth import StaffSession, api_staff_actor
-from onetrip.core.errors import NotFound
+from onetrip.core.bounds import Fen, Id, Quantity
 
 router = Router(tags=["billing"])
 
 
 class ChargeIn(Schema):
-    patient_id: int
-    institution_id: int
+    patient_id: Id
+    institution_id: Id
     visit_reference: str
     item_code: str
-    quantity: int
+    quantity: Quantity
     source: str
     source_key: str
     visit_kind: str = "outpatient"
@@ -39,7 +39,7 @@ class SettleIn(Schema):
     channel: str
     use_insurance: bool = False
     reference: str = ""
-    clinic_id: int | None = None
+    clinic_id: Id | None = None
 
 
 class SettlementOut(Schema):
@@ -56,7 +56,7 @@ class SettlementOut(Schema):
 
 
 class RefundIn(Schema):
-    amount_fen: int | float | str
+    amount_fen: Fen
     reason: str
 
 
@@ -100,11 +100,10 @@ def create_charge(request: HttpRequest, payload: ChargeIn):
 
 
 @router.get("/bills/{bill_id}", response=BillOut, auth=StaffSession())
-def bill_detail(request: HttpRequest, bill_id: int):
-    api_staff_actor(request).require_perm("billing.view_bill")
-    bill = Bill.objects.filter(pk=bill_id).first()
-    if bill is None:
-        raise NotFound("No such bill.", code="unknown_bill")
+def bill_detail(request: HttpRequest, bill_id: Id):
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.view_bill")
+    bill = scope.view_bill(bill_id, actor=actor)
     itemised = charges.itemised_bill(bill)
     return {
         "id": bill.pk,
@@ -116,7 +115,7 @@ def bill_detail(request: HttpRequest, bill_id: int):
 
 
 @router.post("/bills/{bill_id}/settlements", response={201: SettlementOut}, auth=StaffSession())
-def settle(request: HttpRequest, bill_id: int, payload: SettleIn):
+def settle(request: HttpRequest, bill_id: Id, payload: SettleIn):
     """Settle the bill's outstanding charges. Send an `Idempotency-Key` header: a retry with
     the same key answers with the settlement the first request made."""
     actor = api_staff_actor(request)
@@ -133,7 +132,7 @@ def settle(request: HttpRequest, bill_id: int, payload: SettleIn):
 
 
 @router.post("/settlements/{settlement_id}/refunds", response={201: RefundOut}, auth=StaffSession())
-def refund(request: HttpRequest, settlement_id: int, payload: RefundIn):
+def refund(request: HttpRequest, settlement_id: Id, payload: RefundIn):
     """Refund (part of) the personal cash back to the original channel."""
     actor = api_staff_actor(request)
     actor.require_perm("billing.settle_bill")
@@ -155,7 +154,7 @@ class FullRefundIn(Schema):
 @router.post(
     "/settlements/{settlement_id}/full-refund", response={200: SettlementOut}, auth=StaffSession()
 )
-def refund_in_full(request: HttpRequest, settlement_id: int, payload: FullRefundIn):
+def refund_in_full(request: HttpRequest, settlement_id: Id, payload: FullRefundIn):
     """Refund a whole settlement: reverse its insurance settlement (2208), return the personal
     cash to the original channel, red-letter the e-bill. Asking again answers the same."""
     actor = api_staff_actor(request)
@@ -168,9 +167,7 @@ def refund_in_full(request: HttpRequest, settlement_id: int, payload: FullRefund
 
 
 class TopUpIn(Schema):
-    # Any JSON number or string reaches the service, which refuses all but whole positive fen
-    # (422 `negative` / `not_integer` on `amount_fen`) before anything is written.
-    amount_fen: int | float | str
+    amount_fen: Fen
     channel: str
     mode: str = "inpatient_deposit"
     reference: str = ""
@@ -202,7 +199,7 @@ class DepositOut(Schema):
 
 
 class DepositRefundIn(Schema):
-    amount_fen: int | float | str
+    amount_fen: Fen
     reason: str
 
 
@@ -252,23 +249,17 @@ def _deposit_out(bill: Bill) -> dict:
     }
 
 
-def _bill(bill_id: int) -> Bill:
-    bill = Bill.objects.filter(pk=bill_id).first()
-    if bill is None:
-        raise NotFound("No such bill.", code="unknown_bill")
-    return bill
-
-
 @router.get("/bills/{bill_id}/deposit", response=DepositOut, auth=StaffSession())
-def deposit(request: HttpRequest, bill_id: int):
+def deposit(request: HttpRequest, bill_id: Id):
     """The admission's deposit: balance (top-ups − discharge draw − refunds), the charges not
     yet settled, and every top-up, newest first. 409 `not_inpatient` for an outpatient bill."""
-    api_staff_actor(request).require_perm("billing.view_bill")
-    return _deposit_out(_bill(bill_id))
+    actor = api_staff_actor(request)
+    actor.require_perm("billing.view_bill")
+    return _deposit_out(scope.view_bill(bill_id, actor=actor))
 
 
 @router.post("/bills/{bill_id}/deposit/top-ups", response={201: TopUpOut}, auth=StaffSession())
-def top_up(request: HttpRequest, bill_id: int, payload: TopUpIn):
+def top_up(request: HttpRequest, bill_id: Id, payload: TopUpIn):
     """Pay into the deposit (交预交金) by cash, cheque, bank card, WeChat Pay or Alipay; mode
     `inpatient_deposit` (window), `bedside` or `inpatient_mobile`. WeChat Pay and Alipay answer
     `pending` with the cashier URL; the balance grows when the provider confirms. Send an
@@ -287,22 +278,22 @@ def top_up(request: HttpRequest, bill_id: int, payload: TopUpIn):
 
 
 @router.post("/bills/{bill_id}/deposit/refunds", response=DepositOut, auth=StaffSession())
-def refund_deposit(request: HttpRequest, bill_id: int, payload: DepositRefundIn):
+def refund_deposit(request: HttpRequest, bill_id: Id, payload: DepositRefundIn):
     """Give back part of the balance to the top-ups' channels, newest first; more than the
     balance is 422 `exceeds_balance`. Idempotency-Key as for top-ups."""
     actor = api_staff_actor(request)
     actor.require_perm("billing.settle_bill")
-    deposits.refund_deposit(
+    account = deposits.refund_deposit(
         bill_id=bill_id,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
         **payload.dict(),
         actor=actor,
     )
-    return _deposit_out(_bill(bill_id))
+    return _deposit_out(account.bill)
 
 
 @router.post("/bills/{bill_id}/discharge", response=DischargeOut, auth=StaffSession())
-def discharge(request: HttpRequest, bill_id: int, payload: DischargeIn):
+def discharge(request: HttpRequest, bill_id: Id, payload: DischargeIn):
     """Discharge settlement: the unsettled charges settled (with insurance when
     `use_insurance`), the personal cash drawn from the deposit first, a shortfall paid through
     `channel` (409 `deposit_insufficient` without one), a surplus refunded to the top-ups'

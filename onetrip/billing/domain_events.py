@@ -25,7 +25,9 @@ def _consulting_room(settlement: Settlement) -> str:
     return clinic.location or clinic.name
 
 
-def settled(settlement: Settlement) -> None:
+def settled(settlement: Settlement, *, fees: bool) -> None:
+    """`fees`: the settlement paid charges (its receipt is a medical e-bill), not a deposit
+    top-up or a pay-after-treatment repayment."""
     bill = settlement.bill
     events.emit(
         EventKind.PAYMENT_SETTLED,
@@ -44,6 +46,7 @@ def settled(settlement: Settlement) -> None:
             "insurance_fen": settlement.fund_fen + settlement.account_fen,
             "cash_fen": settlement.cash_fen,
             "consulting_room": _consulting_room(settlement),
+            "fees": fees,
         },
     )
 

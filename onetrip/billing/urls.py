@@ -11,13 +11,13 @@ urlpatterns = [
         "kiosk/bills/<str:token>/", views.bill_page, {"place": "kiosk"}, name="billing-kiosk-bill"
     ),
     path(
-        "sandbox/wechat/cashier/<str:out_trade_no>/",
+        "sandbox/wechat/cashier/<str:token>/",
         views.sandbox_cashier,
         {"provider": "wechat"},
         name="billing-sandbox-wechat-cashier",
     ),
     path(
-        "sandbox/alipay/cashier/<str:out_trade_no>/",
+        "sandbox/alipay/cashier/<str:token>/",
         views.sandbox_cashier,
         {"provider": "alipay"},
         name="billing-sandbox-alipay-cashier",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -25,6 +25,7 @@ from onetrip.billing.models import (
 from onetrip.billing.money import fen_to_yuan
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
+from onetrip.billing.sandbox.cashier import order_of
 from onetrip.billing.services import charges, deposits, payments, settlements
 from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
@@ -52,7 +53,9 @@ def _bill_from(token: str) -> Bill:
 def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpResponse:
     bill = _bill_from(token)
     if request.method == "POST":
-        actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}")
+        actor = Actor(
+            kind=ActorKind.PATIENT, label=f"bill link {bill.visit_reference}", bill_id=bill.pk
+        )
         channel = request.POST.get("channel", "")
         if channel not in ONLINE_CHANNELS:
             messages.error(request, _("Choose WeChat Pay or Alipay."))
@@ -116,9 +119,13 @@ SANDBOXES = {"wechat": wechat_sandbox, "alipay": alipay_sandbox}
 
 
 @require_http_methods(["GET", "POST"])
-def sandbox_cashier(request: HttpRequest, provider: str, out_trade_no: str) -> HttpResponse:
-    """The provider's cashier page: confirming pays at the provider, which then notifies us."""
+def sandbox_cashier(request: HttpRequest, provider: str, token: str) -> HttpResponse:
+    """The provider's cashier page: confirming pays at the provider, which then notifies us. Its
+    address is signed (sandbox.cashier): a guessed or altered one is not found."""
     sandbox = SANDBOXES[provider]
+    out_trade_no = order_of(token)
+    if out_trade_no is None:
+        raise Http404
     trade = get_object_or_404(SandboxTrade, provider=provider, out_trade_no=out_trade_no)
     if request.method == "POST":
         trade = sandbox.pay(out_trade_no)

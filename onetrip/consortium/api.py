@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 
 from onetrip.consortium.models import Department, Doctor, Institution
+from onetrip.core.bounds import Id
 
 router = Router(tags=["consortium"])
 
@@ -36,10 +37,10 @@ def list_institutions(request):
 
 
 @router.get("/institutions/{institution_id}/departments", response=list[DepartmentOut])
-def list_departments(request, institution_id: int):
+def list_departments(request, institution_id: Id):
     return Department.objects.filter(institution_id=institution_id).order_by("code")
 
 
 @router.get("/departments/{department_id}/doctors", response=list[DoctorOut])
-def list_doctors(request, department_id: int):
+def list_doctors(request, department_id: Id):
     return Doctor.objects.filter(department_id=department_id).order_by("name")

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from onetrip.core.text import validate_person_name
+
 
 class InstitutionLevel(models.TextChoices):
     TERTIARY = "tertiary", _("Tertiary hospital")
@@ -116,7 +118,7 @@ class Doctor(models.Model):
     """A doctor belongs to one department, and through it to one institution."""
 
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="doctors")
-    name = models.CharField(_("full name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50, validators=[validate_person_name])
     title = models.CharField(_("title"), max_length=20, choices=DoctorTitle.choices)
     speciality = models.CharField(_("speciality"), max_length=200, blank=True)
     user = models.OneToOneField(
@@ -152,7 +154,7 @@ class StaffProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="staff")
-    full_name = models.CharField(_("full name"), max_length=50)
+    full_name = models.CharField(_("full name"), max_length=50, validators=[validate_person_name])
 
     class Meta:
         verbose_name = _("staff profile")

@@ -32,6 +32,11 @@ def clinic_count(institution_ids: Iterable[int], *, department_id: int | None = 
     return clinics_in(institution_ids, department_id=department_id).count()
 
 
+def institution_ids_at(levels: Iterable[str]) -> list[int]:
+    """The institutions of these levels (e.g. the primary-care ones), for the indicators."""
+    return list(Institution.objects.filter(level__in=list(levels)).values_list("pk", flat=True))
+
+
 def institutions_at_levels(levels: Iterable[str]):
     """The ids of the institutions of these levels, as a subquery."""
     return Institution.objects.filter(level__in=list(levels)).values("pk")

@@ -20,6 +20,7 @@ from onetrip.consortium.models import (
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import FieldError, InvalidInput, PermissionDenied
 from onetrip.core.roles import ROLES_BY_CODE
+from onetrip.core.text import clean_name
 
 
 def _require(actor: Actor, perm: str) -> None:
@@ -73,9 +74,17 @@ def add_doctor(
     department: Department, *, name: str, title: str, speciality: str = "", actor: Actor
 ) -> Doctor:
     _require(actor, "consortium.add_doctor")
+    name = _required_name(name, field="name")
     return Doctor.objects.create(
         department=department, name=name, title=title, speciality=speciality
     )
+
+
+def _required_name(value: str, *, field: str) -> str:
+    name = clean_name(value, field=field)
+    if not name:
+        raise InvalidInput.field(field, _("Enter the name."), "required")
+    return name
 
 
 def create_staff_account(
@@ -90,6 +99,7 @@ def create_staff_account(
 ) -> StaffProfile:
     """A staff login bound to an institution, with its role groups."""
     _require(actor, "consortium.add_staffprofile")
+    full_name = _required_name(full_name, field="full_name")
     errors = [
         FieldError("roles", _("Unknown role: %(role)s") % {"role": code}, "unknown_role")
         for code in roles

@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,9 @@ class Actor:
     # The booking channel the external system's key was issued for (checked active when the
     # request authenticated), so the services need not look the key up again.
     client_channel: str | None = None
+    # The one bill a signed bill link names: its bearer (a patient without an account) may read
+    # and pay that bill and nothing else.
+    bill_id: int | None = None
     ip: str | None = None
     channel: str = Channel.WEB
 
@@ -60,16 +64,38 @@ class Actor:
 SYSTEM = Actor(kind=ActorKind.SYSTEM, label="system", channel=Channel.SYSTEM)
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(
+        address in ipaddress.ip_network(proxy, strict=False)
+        for proxy in settings.ONETRIP_TRUSTED_PROXIES
+    )
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the hospital's reverse proxy the client is the first X-Forwarded-For hop; a hop
-    # that is not an address (a proxy writing "unknown") falls back to the peer's address.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    for candidate in (forwarded, request.META.get("REMOTE_ADDR", "")):
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return None
+    """The client's address for the audit trail. X-Forwarded-For is anyone's to write, so it is
+    believed only from a configured proxy (`ONETRIP_TRUSTED_PROXIES`), walking back from the
+    peer through trusted hops: the first untrusted hop is the client. A hop that is not an
+    address (a proxy writing "unknown") stops the walk at the last address known."""
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return None
+    client = peer
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for hop in reversed(hops):
+        if not _trusted(client):
+            break
+        forwarded = _address(hop)
+        if forwarded is None:
+            break
+        client = forwarded
+    return str(client)
 
 
 def staff_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor:

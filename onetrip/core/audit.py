@@ -44,3 +44,14 @@ def record(
         ip=actor.ip,
         channel=actor.channel,
     )
+
+
+def record_staff_read(
+    actor: Actor, target: models.Model | type[models.Model], *, patient_id: int, summary: str
+) -> None:
+    """A staff member read a patient's data (R-ORG-3, 等保 2.0 audit of every access to health
+    data): one VIEW row in its own transaction. Patients reading their own data and the system
+    leave none."""
+    if actor.is_staff:
+        with transaction.atomic():
+            record(actor, AuditAction.VIEW, target, patient_id=patient_id, summary=summary)

@@ -3,23 +3,22 @@ patients did to records affiliated with them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from ninja import Schema
 
 from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.bounds import Day, Id
 from onetrip.core.models import AuditEvent
 
 
 class AuditFilter(Schema):
-    patient_id: int | None = None
+    patient_id: Id | None = None
     actor: str | None = None
     action: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 def audit_events(filters: AuditFilter, *, actor: Actor) -> QuerySet[AuditEvent]:

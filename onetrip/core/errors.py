@@ -40,6 +40,14 @@ class InvalidInput(DomainError):
         return cls(FieldError(field, message, code))
 
 
+class KeyReused(InvalidInput):
+    """A retry key (an Idempotency-Key, a charge's order-line key) sent again with a different
+    request. Answering with the first request's result would be wrong for this one: a conflict
+    (409), naming the key's field."""
+
+    status = 409
+
+
 class PermissionDenied(DomainError):
     status = 403
 
@@ -58,4 +66,25 @@ class NotAuthenticated(DomainError):
     status = 401
 
     def __init__(self, message: str | Promise, *, code: str = "unauthenticated") -> None:
+        super().__init__(message, code=code)
+
+
+class TooManyRequests(DomainError):
+    """A rate limit spent (D58): answered 429 with how long to wait."""
+
+    status = 429
+
+    def __init__(
+        self, message: str | Promise, *, retry_after: int, code: str = "rate_limited"
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, retry_after)
+
+
+class UnsupportedMediaType(DomainError):
+    """A body in a format the endpoint does not take (the API takes JSON only)."""
+
+    status = 415
+
+    def __init__(self, message: str | Promise, *, code: str = "unsupported_media_type") -> None:
         super().__init__(message, code=code)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +26,7 @@ ISSUE_TYPES = {
     404: "not-found",
     405: "not-supported",
     409: "conflict",
+    413: "too-costly",
     422: "invalid",
 }
 
@@ -131,6 +133,11 @@ def fhir_view(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]
                 return view(request, *args, **kwargs)
             except DomainError as exc:
                 return outcome_response(exc)
+            except RequestDataTooBig:
+                return fhir_response(
+                    operation_outcome(413, _("The request body is too large."), code="too_large"),
+                    status=413,
+                )
 
         # Exempt so that every refusal is an OperationOutcome, not Django's HTML CSRF page: a
         # view that accepts writes from a browser session must check CSRF itself.

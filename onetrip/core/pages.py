@@ -3,6 +3,7 @@ as form errors, 403 or 404 pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
@@ -10,18 +11,24 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import staff_actor
-from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.bounds import EARLIEST_DAY, LATEST_DAY, parse_day, parse_id
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 def add_domain_errors(
-    form: forms.Form, exc: InvalidInput, field_map: Mapping[str, str] | None = None
+    form: forms.Form, exc: DomainError, field_map: Mapping[str, str] | None = None
 ) -> None:
-    """Show a service's field errors on the page's form fields."""
+    """Show a service's field errors on the page's form fields; a refusal naming no field (a
+    rate limit) above the form."""
+    if not isinstance(exc, InvalidInput):
+        form.add_error(None, str(exc.message))
+        return
     field_map = field_map or {}
     for error in exc.errors:
         name = field_map.get(error.field, error.field)
@@ -37,6 +44,27 @@ def refusals_as_http() -> Iterator[None]:
         raise DjangoPermissionDenied(str(exc.message)) from None
     except NotFound as exc:
         raise Http404(str(exc.message)) from None
+
+
+def query_day(request: HttpRequest, name: str) -> dt.date | None:
+    """The day a page's query string names, None when it names none. A malformed day or one
+    outside core.bounds is a 400: the address was made by hand, not by a page."""
+    text = request.GET.get(name, "")
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError:
+        raise BadRequest(f"{name}: not a day between {EARLIEST_DAY} and {LATEST_DAY}") from None
+
+
+def query_id(request: HttpRequest, name: str) -> int | None:
+    """The id a page's query string names, None when absent or no possible id (a filter that
+    cannot match anything is no filter)."""
+    try:
+        return parse_id(request.GET.get(name, ""))
+    except ValueError:
+        return None
 
 
 def staff_page(*perms: str) -> Callable:

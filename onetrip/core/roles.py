@@ -38,6 +38,9 @@ CONSORTIUM_ADMIN = (
     + ("auth.view_user", "auth.add_user", "auth.change_user", "notifications.view_sandboxmessage")
 )
 
+# Locked-out staff sign-ins (django-axes, D58): the back office lists them; deleting one unlocks.
+STAFF_LOCKOUT_ADMIN = ("axes.view_accessattempt", "axes.delete_accessattempt")
+
 APPOINTMENTS_READ = ("scheduling.view_appointment", "scheduling.view_clinicsession")
 WINDOW_BOOKING = APPOINTMENTS_READ + (
     "scheduling.book_at_window",
@@ -186,12 +189,17 @@ ROLES: tuple[Role, ...] = (
     Role(
         "quality",
         _("Quality and KPI office"),
-        CONSORTIUM_READ + ("reports.view_recognitiondecision", "metrics.view_indicators"),
+        CONSORTIUM_READ
+        + (
+            "reports.view_recognitiondecision",
+            "metrics.view_indicators",
+            "metrics.enter_facility_returns",
+        ),
     ),
     Role(
         "sysadmin",
         _("System administrator"),
-        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN,
+        CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN + STAFF_LOCKOUT_ADMIN,
     ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
 )

@@ -6,12 +6,14 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core.actors import Actor
 from onetrip.core.audit_queries import AuditFilter, audit_events
+from onetrip.core.bounds import EARLIEST_DAY, LATEST_DAY, MAX_ID
 from onetrip.core.models import AuditAction
 from onetrip.core.pages import staff_page
 
@@ -42,17 +44,28 @@ def staff_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(request, "core/staff_home.html")
 
 
+DAY_BOUNDS = [MinValueValidator(EARLIEST_DAY), MaxValueValidator(LATEST_DAY)]
+
+
 class AuditFilterForm(forms.Form):
-    patient_id = forms.IntegerField(label=_("Patient number"), required=False, min_value=1)
+    patient_id = forms.IntegerField(
+        label=_("Patient number"), required=False, min_value=1, max_value=MAX_ID
+    )
     actor = forms.CharField(label=_("Who"), required=False, max_length=60)
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", "—"), *AuditAction.choices]
     )
     date_from = forms.DateField(
-        label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_BOUNDS,
     )
     date_to = forms.DateField(
-        label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DAY_BOUNDS,
     )
 
 

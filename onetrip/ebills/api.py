@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from onetrip.core.actors import Channel
+from onetrip.core.bounds import Id
 from onetrip.core.masking import mask_name
 from onetrip.ebills import pdf, services
 from onetrip.ebills.models import EBill
@@ -95,13 +96,13 @@ def verify(request: HttpRequest, code: str, number: str, check: str):
 
 
 @router.get("/{bill_id}", response=EBillOut, auth=PatientSession())
-def my_bill(request: HttpRequest, bill_id: int):
+def my_bill(request: HttpRequest, bill_id: Id):
     actor = current_patient_actor(request, channel=Channel.API)
     return _out(services.bill_of_account(bill_id, actor=actor))
 
 
 @router.get("/{bill_id}/pdf", auth=PatientSession())
-def my_bill_pdf(request: HttpRequest, bill_id: int):
+def my_bill_pdf(request: HttpRequest, bill_id: Id):
     actor = current_patient_actor(request, channel=Channel.API)
     bill = services.bill_of_account(bill_id, actor=actor)
     content = pdf.render(bill, request.build_absolute_uri(verification_path(bill)))

@@ -127,6 +127,33 @@ class EBill(models.Model):
         return self.kind == BillKind.RED_LETTER
 
 
+class CopyChannel(models.TextChoices):
+    KIOSK = "kiosk", _("Self-service kiosk")
+    PHONE = "phone", _("Mobile phone")
+
+
+class SelfServiceCopy(models.Model):
+    """A patient printed an e-bill at a kiosk or downloaded it on the phone, without a counter
+    (发票自助打印, seed 002 table 1.2): what the self-service printing indicator counts."""
+
+    ebill = models.ForeignKey(EBill, on_delete=models.CASCADE, related_name="self_service_copies")
+    channel = models.CharField(_("channel"), max_length=10, choices=CopyChannel.choices)
+    made_at = models.DateTimeField(_("made at"))
+
+    class Meta:
+        verbose_name = _("self-service copy")
+        verbose_name_plural = _("self-service copies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=CopyChannel.values), name="self_service_copy_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["ebill", "made_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ebill_id} {self.channel} {self.made_at:%Y-%m-%d %H:%M}"
+
+
 class SandboxBillSeries(models.Model):
     """The sandbox fiscal platform's next number per institution and bill code."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -23,7 +23,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.masking import mask_document_number
 from onetrip.core.models import AuditAction
-from onetrip.ebills.models import BillKind, ChargeCategory, EBill, VisitKind
+from onetrip.ebills.models import BillKind, ChargeCategory, EBill, SelfServiceCopy, VisitKind
 from onetrip.ebills.platform import BillRequest, IssuedNumber, current_platform
 from onetrip.identity.models import Patient
 from onetrip.identity.services import patients_of_account
@@ -392,6 +392,34 @@ def bill_of_account(bill_id: int, *, actor: Actor) -> EBill:
     if bill is None:
         raise NotFound(_("No such e-bill."), code="unknown_ebill")
     return bill
+
+
+@transaction.atomic
+def record_self_service_copy(*, bill: EBill, channel: str, actor: Actor) -> SelfServiceCopy:
+    """The patient printed the bill at a kiosk or downloaded it on the phone."""
+    copy = SelfServiceCopy.objects.create(ebill=bill, channel=channel, made_at=clock.now())
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        copy,
+        patient_id=bill.patient_id,
+        summary=f"e-bill {bill} copied by the patient ({channel})",
+    )
+    return copy
+
+
+def self_service_copy_coverage(start: dt.datetime, end: dt.datetime) -> QuerySet[EBill]:
+    """Bills (not red letters) issued in [start, end), each annotated `copied`: whether the
+    patient has printed or downloaded it themselves (R-KPI-3)."""
+    copies = SelfServiceCopy.objects.filter(ebill=OuterRef("pk"))
+    return EBill.objects.filter(
+        kind=BillKind.NORMAL, issued_at__gte=start, issued_at__lt=end
+    ).annotate(copied=Exists(copies))
+
+
+def settlements_with_ebill() -> QuerySet[EBill]:
+    """Settlement references (billing's settlement ids) that have their e-bill (R-KPI-3)."""
+    return EBill.objects.filter(kind=BillKind.NORMAL).values("settlement_reference")
 
 
 def verify(bill_code: str, bill_number: str, check_code: str) -> EBill | None:

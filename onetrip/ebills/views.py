@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from onetrip.core.actors import Actor
 from onetrip.ebills import pdf, services
+from onetrip.ebills.models import CopyChannel
 from onetrip.ebills.presenters import present, present_public
 from onetrip.web.sessions import patient_page
 
@@ -27,6 +28,7 @@ def my_bill(request: HttpRequest, bill_id: int, *, actor: Actor) -> HttpResponse
 @patient_page
 def my_bill_pdf(request: HttpRequest, bill_id: int, *, actor: Actor) -> HttpResponse:
     bill = services.bill_of_account(bill_id, actor=actor)
+    services.record_self_service_copy(bill=bill, channel=CopyChannel.PHONE, actor=actor)
     facts = present(bill)
     content = pdf.render(bill, request.build_absolute_uri(facts["verification_path"]))
     response = HttpResponse(content, content_type="application/pdf")
@@ -37,6 +39,7 @@ def my_bill_pdf(request: HttpRequest, bill_id: int, *, actor: Actor) -> HttpResp
 @patient_page
 def kiosk_print(request: HttpRequest, bill_id: int, *, actor: Actor) -> HttpResponse:
     bill = services.bill_of_account(bill_id, actor=actor)
+    services.record_self_service_copy(bill=bill, channel=CopyChannel.KIOSK, actor=actor)
     return render(request, "ebills/kiosk_print.html", present(bill))
 
 

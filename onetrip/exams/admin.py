@@ -1,17 +1,15 @@
 """Back office of the exam appointment centre (R-EXAM-1/2): the catalogue, devices with their
 opening hours, and the preparation, sequencing and conflict rules, all editable here. Orders,
 plans and device calendars change only through the services (booking takes slots by
-conditional UPDATE), so they are read-only here."""
+conditional UPDATE), and orders name patients, so they are not here (D7, D53)."""
 
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.exams.models import (
     Device,
     ExamItem,
-    ExamOrder,
     ExamRule,
     OpeningHours,
     RuleKind,
@@ -98,11 +96,3 @@ class DeviceAdmin(admin.ModelAdmin):
     ]
     list_filter = ["institution", "kind", "is_active"]
     search_fields = ["code", "name", "room"]
-
-
-@admin.register(ExamOrder)
-class ExamOrderAdmin(ReadOnlyAdmin):
-    list_display = ["placer_number", "item", "status", "performing_institution", "starts_at"]
-    list_filter = ["status", "performing_institution"]
-    search_fields = ["placer_number"]
-    date_hierarchy = "ordered_at"

@@ -13,10 +13,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from onetrip.core.bounds import Day, Id, Moment
 from onetrip.exams import planning, services
 from onetrip.exams.models import ExamItem, ExamOrder, ExamPlan
 from onetrip.exams.planning import Proposal, ProposedExam
-from onetrip.identity import services as identity
 from onetrip.web.auth import SIGNED_IN, caller
 
 router = Router(tags=["exams"])
@@ -38,12 +38,12 @@ class ItemOut(Schema):
 
 
 class OrderIn(Schema):
-    patient_id: int
+    patient_id: Id
     item_code: str
-    performing_institution_id: int | None = Field(
+    performing_institution_id: Id | None = Field(
         None, description="Another consortium hospital's large equipment (R-APPT-8)."
     )
-    ordering_doctor_id: int | None = None
+    ordering_doctor_id: Id | None = None
     ordering_doctor_name: str = ""
     placer_number: str = ""
     clinical_note: str = ""
@@ -77,7 +77,7 @@ class OrderOut(Schema):
 
 
 class ProposalIn(Schema):
-    preferred_days: list[dt.date] = Field(
+    preferred_days: list[Day] = Field(
         default_factory=list, description="Days the patient can come; empty: any of 14 days."
     )
 
@@ -110,9 +110,9 @@ class ProposalOut(Schema):
 
 
 class ChoiceIn(Schema):
-    order_id: int
-    device_id: int
-    starts_at: dt.datetime
+    order_id: Id
+    device_id: Id
+    starts_at: Moment
 
 
 class PlanIn(Schema):
@@ -128,8 +128,8 @@ class PlanOut(Schema):
 
 
 class MoveIn(Schema):
-    device_id: int
-    starts_at: dt.datetime
+    device_id: Id
+    starts_at: Moment
 
 
 class CancelIn(Schema):
@@ -224,15 +224,14 @@ def place_order(request: HttpRequest, body: OrderIn):
 
 
 @router.get("/orders", response=list[OrderOut], auth=SIGNED_IN)
-def patient_orders(request: HttpRequest, patient_id: int):
-    patients = identity.accessible_patients(caller(request))
+def patient_orders(request: HttpRequest, patient_id: Id):
     return [
-        order_out(order) for order in _orders().filter(patient_id=patient_id, patient__in=patients)
+        order_out(order) for order in services.orders_of_patient(patient_id, actor=caller(request))
     ]
 
 
 @router.post("/patients/{patient_id}/plan-proposal", response=ProposalOut, auth=SIGNED_IN)
-def propose(request: HttpRequest, patient_id: int, body: ProposalIn):
+def propose(request: HttpRequest, patient_id: Id, body: ProposalIn):
     """The one-trip plan for the patient's orders not yet booked, with its reasons."""
     proposal = planning.propose_plan(
         patient_id, actor=caller(request), preferred_days=body.preferred_days
@@ -241,7 +240,7 @@ def propose(request: HttpRequest, patient_id: int, body: ProposalIn):
 
 
 @router.post("/patients/{patient_id}/plans", response={201: PlanOut}, auth=SIGNED_IN)
-def confirm(request: HttpRequest, patient_id: int, body: PlanIn):
+def confirm(request: HttpRequest, patient_id: Id, body: PlanIn):
     """Book the exams of an accepted plan, all or none. Send an `Idempotency-Key` header: a
     retried request with the same key returns the plan the first one booked."""
     plan = services.confirm_plan(
@@ -266,7 +265,7 @@ def plan_out(plan_id: int) -> dict:
 
 
 @router.post("/orders/{order_id}/reschedule", response=OrderOut, auth=SIGNED_IN)
-def reschedule(request: HttpRequest, order_id: int, body: MoveIn):
+def reschedule(request: HttpRequest, order_id: Id, body: MoveIn):
     order = services.reschedule_exam(
         order_id, device_id=body.device_id, starts_at=body.starts_at, actor=caller(request)
     )
@@ -274,19 +273,19 @@ def reschedule(request: HttpRequest, order_id: int, body: MoveIn):
 
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut, auth=SIGNED_IN)
-def cancel(request: HttpRequest, order_id: int, body: CancelIn):
+def cancel(request: HttpRequest, order_id: Id, body: CancelIn):
     order = services.cancel_exam(order_id, reason=body.reason, actor=caller(request))
     return order_out(_orders().get(pk=order.pk))
 
 
 @router.post("/orders/{order_id}/check-in", response=OrderOut, auth=SIGNED_IN)
-def check_in(request: HttpRequest, order_id: int):
+def check_in(request: HttpRequest, order_id: Id):
     order = services.check_in_exam(order_id, actor=caller(request))
     return order_out(_orders().get(pk=order.pk))
 
 
 @router.post("/orders/{order_id}/start", response=OrderOut, auth=SIGNED_IN)
-def start(request: HttpRequest, order_id: int):
+def start(request: HttpRequest, order_id: Id):
     """The patient is called in; the waiting time since check-in is recorded."""
     order = services.start_exam(order_id, actor=caller(request))
     return order_out(_orders().get(pk=order.pk))

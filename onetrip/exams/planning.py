@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.consortium.models import Institution
-from onetrip.core import clock
+from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.exams import planner, rules
@@ -77,6 +77,8 @@ def propose_plan(
     patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
     if patient is None:
         raise NotFound(_("No such patient."))
+    # The proposal shows the patient's orders and exam history to the staff member.
+    audit.record_staff_read(actor, patient, patient_id=patient.pk, summary="exam plan proposal")
     base = clock.today()
     days = _allowed_days(base, preferred_days)
     orders = list(

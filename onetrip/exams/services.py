@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from onetrip.consortium.models import Doctor, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
-from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound, PermissionDenied
 from onetrip.core.events import EventKind
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
+from onetrip.core.text import clean_name
 from onetrip.exams import domain_events, planning, rules
 from onetrip.exams.models import (
     LARGE_EQUIPMENT,
@@ -60,6 +61,31 @@ def add_order_check(check: OrderCheck) -> None:
     """Register `check(patient_id=…, item=…, override_reason=…, actor=…)`."""
     if check not in _order_checks:
         _order_checks.append(check)
+
+
+def orders_of_patient(patient_id: int, *, actor: Actor) -> list[ExamOrder]:
+    """A patient's exam orders, newest last: another institution's or patient's answers 404 like
+    a missing patient, and a staff read leaves an audit row."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("exams.view_examorder")
+    patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(_("No such patient."))
+    audit.record_staff_read(actor, ExamOrder, patient_id=patient.pk, summary="exam orders")
+    return list(
+        ExamOrder.objects.select_related("item", "device").filter(patient=patient).order_by("pk")
+    )
+
+
+def view_plan(plan_id: int, *, actor: Actor) -> ExamPlan:
+    """One booked plan for display, within the actor's patients; a staff read is audited."""
+    plan = ExamPlan.objects.filter(
+        pk=plan_id, patient__in=identity.accessible_patients(actor)
+    ).first()
+    if plan is None:
+        raise NotFound(_("No such plan."))
+    audit.record_staff_read(actor, plan, patient_id=plan.patient_id, summary="exam plan")
+    return plan
 
 
 @transaction.atomic
@@ -106,7 +132,11 @@ def place_exam_order(
         patient=patient,
         item=item,
         ordering_doctor=doctor,
-        ordering_doctor_name=(doctor.name if doctor else ordering_doctor_name.strip())[:50],
+        ordering_doctor_name=(
+            doctor.name
+            if doctor
+            else clean_name(ordering_doctor_name, field="ordering_doctor_name")
+        )[:50],
         ordering_institution_id=actor.institution_id,
         performing_institution_id=performing_id,
         placer_number=placer_number,
@@ -228,21 +258,26 @@ def confirm_plan(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is not None:
             return earlier
     try:
         return _confirm(patient_id, choices, actor, scope, idempotency_key)
     except IntegrityError:
         # A concurrent retry with the same key won the race; answer with its plan.
-        earlier = ExamPlan.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = _earlier_plan(scope, idempotency_key, patient_id)
         if earlier is None:
             raise
         return earlier
+
+
+def _earlier_plan(scope: str, key: str, patient_id: int) -> ExamPlan | None:
+    earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if earlier is not None and earlier.patient_id != patient_id:
+        raise KeyReused.field(
+            "idempotency_key", _("This key was already used for another plan."), "key_reused"
+        )
+    return earlier
 
 
 @transaction.atomic
@@ -255,7 +290,7 @@ def _confirm(
         raise NotFound(_("No such patient."))
     orders = _lock_orders(patient.pk)
     if key:
-        earlier = ExamPlan.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        earlier = _earlier_plan(scope, key, patient.pk)
         if earlier is not None:
             return earlier
     _check_not_suspended(patient.pk, actor, now)

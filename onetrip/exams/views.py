@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 from onetrip.consortium.models import Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.bounds import parse_day
 from onetrip.core.errors import DomainError, InvalidInput
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import refusals_as_http, staff_page
 from onetrip.exams import planning, services
 from onetrip.exams.models import (
     LARGE_EQUIPMENT,
     Device,
     ExamItem,
     ExamOrder,
-    ExamPlan,
     OrderStatus,
 )
 from onetrip.identity import services as identity
@@ -34,7 +34,7 @@ from onetrip.web.sessions import patient_page
 
 def _preferred_days(request: HttpRequest) -> list[dt.date]:
     try:
-        return [dt.date.fromisoformat(value) for value in request.GET.getlist("day")]
+        return [parse_day(value) for value in request.GET.getlist("day")]
     except ValueError:
         raise InvalidInput.field("preferred_days", _("Choose days from the list.")) from None
 
@@ -96,7 +96,8 @@ def _plan_page(
 
 
 def _booked_plan(request: HttpRequest, plan_id: int, actor: Actor, template: str) -> HttpResponse:
-    plan = get_object_or_404(ExamPlan, pk=plan_id, patient__in=identity.accessible_patients(actor))
+    with refusals_as_http():
+        plan = services.view_plan(plan_id, actor=actor)
     orders = (
         ExamOrder.objects.filter(plan=plan)
         .select_related("item", "device", "performing_institution")

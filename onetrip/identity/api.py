@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
-from onetrip.core.actors import Actor, Channel
+from onetrip.core.actors import Actor, Channel, client_ip
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import Day, Id
 from onetrip.identity import services
 from onetrip.identity.models import Relationship
 from onetrip.identity.presenters import present_patient
@@ -44,7 +46,7 @@ class GuardianIn(DocumentIn):
 class RegistrationIn(Schema):
     name: str
     sex: str
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     phone: str
     address: str = ""
     documents: list[DocumentIn] = []
@@ -84,7 +86,7 @@ class ProxyIn(Schema):
 
 
 class ShareIn(Schema):
-    institution_id: int
+    institution_id: Id
 
 
 class DocumentOut(Schema):
@@ -131,6 +133,51 @@ class AccountOut(Schema):
     phone: str
 
 
+class RecordClaimIn(Schema):
+    doc_type: str
+    number: str
+    name: str
+    birth_date: dt.date | None = None
+    relationship: str = Relationship.SELF
+    issuing_country: str = ""
+
+    def to_input(self) -> services.RecordClaimInput:
+        return services.RecordClaimInput(
+            doc_type=self.doc_type,
+            number=self.number,
+            name=self.name,
+            birth_date=self.birth_date,
+            relationship=self.relationship,
+            issuing_country=self.issuing_country,
+        )
+
+
+class RecordClaimOut(Schema):
+    sent_to: str
+    detail: str
+
+
+class ClaimCodeIn(Schema):
+    code: str
+
+
+class RegistrationReceivedOut(Schema):
+    detail: str
+
+
+REGISTRATION_RECEIVED = _(
+    "Received. A new record is now in your list; if the document was already on file, a code "
+    "went to the mobile number on file instead: enter it to link that record."
+)
+
+
+def _claim_out(answer: services.ClaimAnswer) -> dict:
+    return {
+        "sent_to": answer.sent_to,
+        "detail": str(services.CLAIM_SENT_MESSAGE % {"phone": answer.sent_to}),
+    }
+
+
 def _out(patient, actor: Actor) -> dict:
     return present_patient(patient, actor=actor)
 
@@ -159,20 +206,20 @@ def bring_into_scope(request: HttpRequest, payload: DocumentIn):
 
 
 @router.get("/{patient_id}", response=PatientOut)
-def get_patient(request: HttpRequest, patient_id: int):
+def get_patient(request: HttpRequest, patient_id: Id):
     actor = api_staff_actor(request)
     return _out(services.view_patient(patient_id, actor=actor), actor)
 
 
 @router.patch("/{patient_id}", response=PatientOut)
-def change_patient(request: HttpRequest, patient_id: int, payload: PatientChangeIn):
+def change_patient(request: HttpRequest, patient_id: Id, payload: PatientChangeIn):
     actor = api_staff_actor(request)
     changes = payload.dict(exclude_none=True)
     return _out(services.update_patient(patient_id, changes, actor=actor), actor)
 
 
 @router.post("/{patient_id}/documents", response={201: DocumentOut})
-def add_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
+def add_document(request: HttpRequest, patient_id: Id, payload: DocumentIn):
     actor = api_staff_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
     patient = services.view_patient(patient_id, actor=actor)
@@ -180,14 +227,14 @@ def add_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
 
 
 @router.post("/{patient_id}/proxies", response={201: ProxyOut})
-def record_written_consent(request: HttpRequest, patient_id: int, payload: ProxyIn):
+def record_written_consent(request: HttpRequest, patient_id: Id, payload: ProxyIn):
     actor = api_staff_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
     return Status(201, grant)
 
 
 @router.post("/{patient_id}/shares", response={201: dict})
-def share_patient(request: HttpRequest, patient_id: int, payload: ShareIn):
+def share_patient(request: HttpRequest, patient_id: Id, payload: ShareIn):
     actor = api_staff_actor(request)
     services.share_patient(patient_id, payload.institution_id, actor=actor)
     return Status(201, {"patient_id": patient_id, "institution_id": payload.institution_id})
@@ -202,13 +249,15 @@ def _patient_actor(request: HttpRequest) -> Actor:
 
 @patient_router.post("/sign-in-code", response={202: dict})
 def send_sign_in_code(request: HttpRequest, payload: PhoneIn):
-    services.request_sign_in_code(payload.phone)
+    services.request_sign_in_code(payload.phone, client_address=client_ip(request))
     return Status(202, {"sent": True})
 
 
 @patient_router.post("/session", response=AccountOut)
 def sign_in(request: HttpRequest, payload: SignInIn):
-    account = services.sign_in_with_code(payload.phone, payload.code)
+    account = services.sign_in_with_code(
+        payload.phone, payload.code, client_address=client_ip(request)
+    )
     start_patient_session(request, account)
     return {"account_id": account.pk, "phone": account.phone}
 
@@ -225,17 +274,32 @@ def my_patients(request: HttpRequest):
     return [_out(p, actor) for p in services.patients_of_account(actor.account_id)]
 
 
-@patient_router.post("/patients", response={201: PatientOut}, auth=PatientSession())
+@patient_router.post("/patients", response={202: RegistrationReceivedOut}, auth=PatientSession())
 def register_self_or_child(request: HttpRequest, payload: RegistrationIn):
+    """The same answer whether the record was created or its document was on file already (then
+    a code went to the phone on file, to confirm at `/api/me/claims/confirm`): the API confirms
+    no one's identity number. A created record is in `GET /api/me/patients`."""
+    services.register_for_account(payload.to_registration(), actor=_patient_actor(request))
+    return Status(202, {"detail": str(REGISTRATION_RECEIVED)})
+
+
+@patient_router.post("/claims", response={202: RecordClaimOut}, auth=PatientSession())
+def claim_record(request: HttpRequest, payload: RecordClaimIn):
+    """Link a record registered elsewhere: the same answer whether or not one matched."""
+    answer = services.start_record_claim(payload.to_input(), actor=_patient_actor(request))
+    return Status(202, _claim_out(answer))
+
+
+@patient_router.post("/claims/confirm", response=PatientOut, auth=PatientSession())
+def confirm_claim(request: HttpRequest, payload: ClaimCodeIn):
     actor = _patient_actor(request)
-    patient = services.register_patient(payload.to_registration(), actor=actor)
-    return Status(201, _out(patient, actor))
+    return _out(services.confirm_record_claim(payload.code, actor=actor), actor)
 
 
 @patient_router.post(
     "/patients/{patient_id}/documents", response={201: PatientOut}, auth=PatientSession()
 )
-def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
+def add_my_document(request: HttpRequest, patient_id: Id, payload: DocumentIn):
     actor = _patient_actor(request)
     services.add_document(patient_id, payload.to_input(), actor=actor)
     return Status(201, _out(services.view_patient(patient_id, actor=actor), actor))
@@ -244,13 +308,13 @@ def add_my_document(request: HttpRequest, patient_id: int, payload: DocumentIn):
 @patient_router.post(
     "/patients/{patient_id}/proxies", response={201: ProxyOut}, auth=PatientSession()
 )
-def give_family_access(request: HttpRequest, patient_id: int, payload: ProxyIn):
+def give_family_access(request: HttpRequest, patient_id: Id, payload: ProxyIn):
     actor = _patient_actor(request)
     grant = services.grant_proxy(patient_id, payload.phone, payload.relationship, actor=actor)
     return Status(201, grant)
 
 
 @patient_router.delete("/proxies/{grant_id}", response={204: None}, auth=PatientSession())
-def withdraw_family_access(request: HttpRequest, grant_id: int):
+def withdraw_family_access(request: HttpRequest, grant_id: Id):
     services.revoke_proxy(grant_id, actor=_patient_actor(request))
     return Status(204, None)

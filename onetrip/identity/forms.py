@@ -152,3 +152,42 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, document number or mobile number"), max_length=64, required=False
     )
+
+
+class ClaimForm(forms.Form):
+    """A record registered elsewhere, as its patient would identify it."""
+
+    relationship = forms.ChoiceField(
+        label=_("This patient is"),
+        choices=[
+            (Relationship.SELF, _("Myself")),
+            (Relationship.PARENT, _("My child")),
+            (Relationship.GUARDIAN, _("A minor in my guardianship")),
+        ],
+    )
+    doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    doc_number = forms.CharField(label=_("Document number"), max_length=200)
+    issuing_country = forms.CharField(
+        label=_("Issuing country (passports)"), max_length=3, required=False
+    )
+    name = forms.CharField(label=_("Name"), max_length=60)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=_date_input())
+
+    def to_input(self) -> services.RecordClaimInput:
+        data = self.cleaned_data
+        return services.RecordClaimInput(
+            doc_type=data["doc_type"],
+            number=data["doc_number"],
+            name=data["name"],
+            birth_date=data["birth_date"],
+            relationship=data["relationship"],
+            issuing_country=data["issuing_country"],
+        )
+
+
+class ClaimCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

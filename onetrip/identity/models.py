@@ -147,6 +147,7 @@ class ConsentBasis(models.TextChoices):
     GUARDIAN_OF_MINOR = "guardian_of_minor", _("Guardian of a minor")
     PATIENT_CONSENT = "patient_consent", _("Consent given by the patient online")
     WRITTEN_CONSENT = "written_consent", _("Written consent recorded by staff")
+    PHONE_ON_FILE = "phone_on_file", _("The mobile number on file, verified by a code")
 
 
 class ProxyGrant(models.Model):
@@ -193,3 +194,36 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone} at {self.created_at:%H:%M}"
+
+
+class RecordClaim(models.Model):
+    """A mobile account claims a record registered elsewhere (at a window), proven by a code sent
+    to the phone on file (D56). `patient` is empty when what the claimant typed matched no record:
+    they are answered exactly as if it had, and no code can confirm such a claim. Only a hash of
+    the code is stored; attempts are capped."""
+
+    account = models.ForeignKey(MobileAccount, on_delete=models.PROTECT, related_name="claims")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    relationship = models.CharField(_("relationship"), max_length=16, choices=Relationship.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record claim")
+        verbose_name_plural = _("record claims")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(patient__isnull=False),
+                name="claim_confirmed_only_for_a_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"claim by account {self.account_id} at {self.created_at:%H:%M}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +18,12 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
-from onetrip.core import audit, clock
-from onetrip.core.actors import Actor, ActorKind
+from onetrip.core import audit, clock, limits
+from onetrip.core.actors import Actor, ActorKind, Channel
 from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_document_number, mask_phone
 from onetrip.core.models import AuditAction
+from onetrip.core.text import clean_free_text, clean_name, normalise_text
 from onetrip.identity.documents import (
     ValidDocument,
     check_consistency,
@@ -39,6 +39,7 @@ from onetrip.identity.models import (
     Patient,
     PatientAffiliation,
     ProxyGrant,
+    RecordClaim,
     Relationship,
     Sex,
 )
@@ -47,7 +48,12 @@ from onetrip.notifications import services as notifications
 
 ADULT_AGE = 18
 # Grants whose holder may consent for the patient: the patient, or a minor's guardian.
-CONSENTING_BASES = (ConsentBasis.OWN_RECORD, ConsentBasis.GUARDIAN_OF_MINOR)
+# A number on file verified by its holder counts as the patient's own (D56).
+CONSENTING_BASES = (
+    ConsentBasis.OWN_RECORD,
+    ConsentBasis.GUARDIAN_OF_MINOR,
+    ConsentBasis.PHONE_ON_FILE,
+)
 NAME_MAX_LENGTH = 60
 
 
@@ -209,6 +215,8 @@ def register_patient(registration: PatientRegistration, *, actor: Actor) -> Pati
     """Register a real-name patient. Everything is validated before anything is written."""
     _require_write(actor, "identity.add_patient")
     cleaned = _clean_registration(registration, actor)
+    if _already_registered(cleaned.documents):
+        raise _duplicate_document_error(cleaned.documents)
     try:
         return _create_patient(cleaned, actor)
     except IntegrityError:
@@ -233,17 +241,8 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
     errors: list[FieldError] = []
     today = clock.today()
 
-    name = " ".join(reg.name.split())
-    if not name:
-        errors.append(FieldError("name", _("Enter the patient's name."), "required"))
-    elif len(name) > NAME_MAX_LENGTH:
-        errors.append(FieldError("name", _("The name is too long."), "too_long"))
-    elif _has_control_characters(name):
-        errors.append(FieldError("name", _("The name contains characters not allowed."), "invalid"))
-    if _has_control_characters(reg.address):
-        errors.append(
-            FieldError("address", _("The address contains characters not allowed."), "invalid")
-        )
+    name = _collect(errors, _clean_patient_name, reg.name)
+    address = _collect(errors, clean_free_text, reg.address, field="address")
     if reg.sex not in Sex.values:
         errors.append(FieldError("sex", _("Choose the patient's sex."), "invalid"))
     if reg.birth_date is None:
@@ -280,15 +279,13 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
     errors.extend(_repeated_document_errors(documents))
     if errors:
         raise InvalidInput(*errors)
-    if _already_registered(documents):
-        raise _duplicate_document_error(documents)
 
     return _CleanRegistration(
         name=name,
         sex=reg.sex,
         birth_date=reg.birth_date,
         phone=phone,
-        address=reg.address.strip()[:200],
+        address=address[:200],
         documents=documents,
         guardian_document=guardian_document,
         guardian_relationship=reg.guardian.relationship if reg.guardian else "",
@@ -296,13 +293,15 @@ def _clean_registration(reg: PatientRegistration, actor: Actor) -> _CleanRegistr
     )
 
 
-def _has_control_characters(text: str) -> bool:
-    # NUL and lone surrogates cannot be stored at all (PostgreSQL text, UTF-8), and no other
-    # control character belongs in a name or an address: refuse them as invalid input.
-    return any(
-        unicodedata.category(ch) == "Cs" or (unicodedata.category(ch) == "Cc" and not ch.isspace())
-        for ch in text
-    )
+def _clean_patient_name(value: str) -> str:
+    # One normal form and no invisible characters (core.text), so the name shows as typed and
+    # the duplicate checks compare like with like.
+    name = clean_name(value, field="name")
+    if not name:
+        raise InvalidInput.field("name", _("Enter the patient's name."), "required")
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput.field("name", _("The name is too long."), "too_long")
+    return name
 
 
 def _collect(errors: list[FieldError], validator: Any, value: Any, **kwargs: Any) -> Any:
@@ -398,16 +397,7 @@ def _relationship_errors(
     is_minor = reg.birth_date is not None and _age_on(reg.birth_date, today) < ADULT_AGE
     if reg.relationship in (Relationship.PARENT, Relationship.GUARDIAN) and is_minor:
         return []
-    return [
-        FieldError(
-            "relationship",
-            _(
-                "An adult family member registers themself and then gives you access "
-                "from their own account."
-            ),
-            "consent_required",
-        )
-    ]
+    return [_adult_needs_own_account()]
 
 
 def _repeated_document_errors(documents: list[ValidDocument]) -> list[FieldError]:
@@ -546,22 +536,12 @@ def update_patient(patient_id: int, changes: dict[str, str], *, actor: Actor) ->
     cleaned: dict[str, str] = {}
     errors: list[FieldError] = []
     if "name" in changes:
-        name = " ".join(changes["name"].split())
-        if not name or len(name) > NAME_MAX_LENGTH:
-            errors.append(FieldError("name", _("Enter the patient's name."), "required"))
-        elif _has_control_characters(name):
-            errors.append(
-                FieldError("name", _("The name contains characters not allowed."), "invalid")
-            )
-        cleaned["name"] = name
+        cleaned["name"] = _collect(errors, _clean_patient_name, changes["name"])
     if "phone" in changes:
         cleaned["phone"] = _collect(errors, normalise_mobile, changes["phone"], field="phone")
     if "address" in changes:
-        if _has_control_characters(changes["address"]):
-            errors.append(
-                FieldError("address", _("The address contains characters not allowed."), "invalid")
-            )
-        cleaned["address"] = changes["address"].strip()[:200]
+        address = _collect(errors, clean_free_text, changes["address"], field="address")
+        cleaned["address"] = (address or "")[:200]
     if errors:
         raise InvalidInput(*errors)
     return _apply_update(patient_id, cleaned, actor)
@@ -599,6 +579,11 @@ def add_document(patient_id: int, doc: DocumentInput, *, actor: Actor) -> Identi
     valid = _validate_input(errors, doc, "document", clock.today())
     if errors:
         raise InvalidInput(*errors)
+    if actor.kind == ActorKind.PATIENT:
+        # "Already registered" tells whether a number is on file: within the daily budget only.
+        limits.spend(
+            "identity_claim_per_account", str(actor.account_id), message=CLAIM_LIMIT_MESSAGE
+        )
     try:
         return _attach_document(patient_id, valid, actor)
     except IntegrityError:
@@ -817,9 +802,29 @@ def _code_digest(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), "sha256").hexdigest()
 
 
-def request_sign_in_code(phone: str) -> OneTimeCode:
-    """Send a six-digit code to a mobile number through the SMS adapter."""
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def request_sign_in_code(phone: str, *, client_address: str | None = None) -> OneTimeCode:
+    """Send a six-digit code to a mobile number through the SMS adapter, within the send limits
+    per client address, per number and for everyone (D58: SMS pumping)."""
     phone = normalise_mobile(phone, field="phone")
+    limits.spend(
+        "sign_in_code_per_client",
+        client_address,
+        message=_("Too many codes asked from this device. Please wait and try again later."),
+    )
+    limits.spend(
+        "sign_in_code_per_phone",
+        phone,
+        message=_("Too many codes sent to this number. Please wait and try again later."),
+    )
+    limits.spend(
+        "sign_in_code_everyone",
+        "all",
+        message=_("Sign-in codes are paused for now. Please try again later."),
+    )
     return _issue_code(phone)
 
 
@@ -836,11 +841,9 @@ def _issue_code(phone: str) -> OneTimeCode:
             _("A code was sent a moment ago. Wait a minute before asking again."),
             "too_soon",
         )
-    # A new code supersedes any earlier one: only the latest message on the phone is valid.
-    OneTimeCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(
-        expires_at=now
-    )
-    code = f"{secrets.randbelow(10**6):06d}"
+    # Earlier codes stay valid until they expire: a stranger asking for a code to someone else's
+    # number must not void the code that person is typing (D58).
+    code = _new_code()
     one_time_code = OneTimeCode.objects.create(
         phone=phone,
         code_hash=_code_digest(phone, code),
@@ -856,37 +859,374 @@ def _issue_code(phone: str) -> OneTimeCode:
     return one_time_code
 
 
-def sign_in_with_code(phone: str, code: str) -> MobileAccount:
+WRONG_CODE_MESSAGE = _("The code is wrong or has expired.")
+TOO_MANY_GUESSES_MESSAGE = _("Too many wrong codes. Please wait an hour, then ask for a new code.")
+
+
+def sign_in_with_code(phone: str, code: str, *, client_address: str | None = None) -> MobileAccount:
+    """Check a code. Wrong guesses are counted per number across every code sent to it, and per
+    client address (D58); a verified number brings in the records on file with it (D56)."""
     phone = normalise_mobile(phone, field="phone")
     code = code.strip()
     if not (len(code) == 6 and code.isdigit()):
         raise InvalidInput.field("code", _("Enter the six-digit code."), "format")
-    account = _redeem_code(phone, code)
+    limits.check("sign_in_guess_per_phone", phone, message=TOO_MANY_GUESSES_MESSAGE)
+    limits.check("sign_in_guess_per_client", client_address, message=TOO_MANY_GUESSES_MESSAGE)
+    account = _redeem_code(phone, code, client_address)
     if account is None:
-        raise InvalidInput.field("code", _("The code is wrong or has expired."), "wrong_code")
+        limits.spend("sign_in_guess_per_phone", phone, message=TOO_MANY_GUESSES_MESSAGE)
+        limits.spend("sign_in_guess_per_client", client_address, message=TOO_MANY_GUESSES_MESSAGE)
+        raise InvalidInput.field("code", WRONG_CODE_MESSAGE, "wrong_code")
     return account
 
 
-def _redeem_code(phone: str, code: str) -> MobileAccount | None:
+def _redeem_code(phone: str, code: str, client_address: str | None) -> MobileAccount | None:
     # Counting the attempt must survive the refusal, so it commits before we answer.
     with transaction.atomic():
         now = clock.now()
-        live = (
+        live = list(
             OneTimeCode.objects.select_for_update(no_key=True)
-            .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at", "-id")
-            .first()
+            .filter(
+                phone=phone,
+                used_at__isnull=True,
+                expires_at__gt=now,
+                attempts__lt=settings.ONETRIP_OTP["max_attempts"],
+            )
+            .order_by("pk")
         )
-        if live is None or live.attempts >= settings.ONETRIP_OTP["max_attempts"]:
+        digest = _code_digest(phone, code)
+        matched = next((c for c in live if hmac.compare_digest(c.code_hash, digest)), None)
+        if matched is None:
+            OneTimeCode.objects.filter(pk__in=[c.pk for c in live]).update(
+                attempts=F("attempts") + 1
+            )
             return None
-        if not hmac.compare_digest(live.code_hash, _code_digest(phone, code)):
-            OneTimeCode.objects.filter(pk=live.pk).update(attempts=F("attempts") + 1)
-            return None
-        live.used_at = now
-        live.save(update_fields=["used_at"])
+        matched.used_at = now
+        matched.save(update_fields=["used_at"])
+        # Signed in: the number's other codes have served their purpose.
+        OneTimeCode.objects.filter(pk__in=[c.pk for c in live if c is not matched]).update(
+            expires_at=now
+        )
         account, _created = MobileAccount.objects.get_or_create(
             phone=phone, defaults={"created_at": now}
         )
         account.last_sign_in_at = now
         account.save(update_fields=["last_sign_in_at"])
+        _link_records_on_file(account, _account_actor(account, client_address), now)
         return account
+
+
+def _account_actor(account: MobileAccount, client_address: str | None) -> Actor:
+    return Actor(
+        kind=ActorKind.PATIENT,
+        label=mask_phone(account.phone),
+        account_id=account.pk,
+        ip=client_address,
+        channel=Channel.WEB,
+    )
+
+
+def _link_records_on_file(account: MobileAccount, actor: Actor, now: dt.datetime) -> None:
+    """Records registered elsewhere (at a window) with this very number join the account that
+    just proved it holds the number: the hospital reaches the patient on it, so holding it is
+    proof of ownership (D56). A record the account once had and gave up is not taken back."""
+    ever_granted = ProxyGrant.objects.filter(patient=OuterRef("pk"), account=account)
+    on_file = Patient.objects.filter(phone=account.phone).exclude(Exists(ever_granted))
+    for patient in on_file.order_by("pk"):
+        ProxyGrant.objects.create(
+            patient=patient,
+            account=account,
+            relationship=Relationship.SELF,
+            basis=ConsentBasis.PHONE_ON_FILE,
+            granted_at=now,
+            granted_by=actor.label,
+        )
+        audit.record(
+            actor,
+            AuditAction.GRANT,
+            patient,
+            patient_id=patient.pk,
+            summary="record linked: the mobile number on file was verified by a sign-in code",
+        )
+
+
+# --- claiming a record registered elsewhere -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordClaimInput:
+    """What a claimant types: the record's own identity document, name and date of birth, and
+    who the record's patient is to them."""
+
+    doc_type: str
+    number: str
+    name: str
+    birth_date: dt.date | None
+    relationship: str = Relationship.SELF
+    issuing_country: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimAnswer:
+    """The one answer to a claim, whether or not a record matched: where the code went, masked.
+    When nothing matched, the hint is a made-up number, the same every time for the same input,
+    so neither the answer nor asking twice tells a match from none."""
+
+    sent_to: str
+
+
+CLAIM_SENT_MESSAGE = _(
+    "If a record matches what you typed, we sent a code to the mobile number on file "
+    "(%(phone)s). Enter it to link the record to this account."
+)
+
+
+def start_record_claim(claim: RecordClaimInput, *, actor: Actor) -> ClaimAnswer:
+    """A signed-in account claims a record registered elsewhere (D56). Format errors are answered
+    as such; past them the answer is the same whether a record matched or not. A code goes to
+    the phone on file only when the document, name and date of birth all match."""
+    if actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(_("Only a patient's own account can do this."))
+    cleaned = _clean_claim(claim)
+    limits.spend("identity_claim_per_account", str(actor.account_id), message=CLAIM_LIMIT_MESSAGE)
+    return _open_claim(cleaned, actor)
+
+
+CLAIM_LIMIT_MESSAGE = _(
+    "Too many attempts to register or link records today. Please try again tomorrow, or ask "
+    "at a registration window."
+)
+
+
+@dataclass(frozen=True)
+class _CleanClaim:
+    document: ValidDocument
+    name: str
+    birth_date: dt.date
+    relationship: str
+
+
+def _clean_claim(claim: RecordClaimInput) -> _CleanClaim:
+    errors: list[FieldError] = []
+    today = clock.today()
+    name = _collect(errors, _clean_patient_name, claim.name)
+    document = _validate_input(
+        errors,
+        DocumentInput(claim.doc_type, claim.number, claim.issuing_country),
+        "document",
+        today,
+    )
+    if claim.birth_date is None:
+        errors.append(FieldError("birth_date", _("Enter the date of birth."), "required"))
+    elif claim.birth_date > today or claim.birth_date.year < 1900:
+        errors.append(
+            FieldError("birth_date", _("The date of birth is not possible."), "birth_date")
+        )
+    elif claim.relationship in (Relationship.PARENT, Relationship.GUARDIAN):
+        if _age_on(claim.birth_date, today) >= ADULT_AGE:
+            errors.append(_adult_needs_own_account())
+    elif claim.relationship != Relationship.SELF:
+        errors.append(FieldError("relationship", _("Choose a relationship."), "invalid"))
+    if errors:
+        raise InvalidInput(*errors)
+    return _CleanClaim(document, name, claim.birth_date, claim.relationship)
+
+
+def _adult_needs_own_account() -> FieldError:
+    return FieldError(
+        "relationship",
+        _(
+            "An adult family member registers themself and then gives you access "
+            "from their own account."
+        ),
+        "consent_required",
+    )
+
+
+@transaction.atomic
+def _open_claim(claim: _CleanClaim, actor: Actor) -> ClaimAnswer:
+    now = clock.now()
+    patient = _record_matching(claim)
+    code = _new_code()
+    account = MobileAccount.objects.get(pk=actor.account_id)
+    record_claim = RecordClaim.objects.create(
+        account=account,
+        patient=patient,
+        relationship=claim.relationship,
+        code_hash=_code_digest(account.phone, code),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.ONETRIP_OTP["ttl_seconds"]),
+    )
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        RecordClaim,
+        patient_id=patient.pk if patient else None,
+        summary=f"record claim {'matched' if patient else 'matched nothing'}",
+        changes={"document": mask_document_number(claim.document.number)},
+    )
+    if patient is None:
+        return ClaimAnswer(sent_to=_decoy_phone_hint(claim))
+    notifications.notify(
+        "record_claim_code",
+        phone=patient.phone,
+        subject=record_claim,
+        params={"code": code, "minutes": str(settings.ONETRIP_OTP["ttl_seconds"] // 60)},
+    )
+    return ClaimAnswer(sent_to=mask_phone(patient.phone))
+
+
+def _record_matching(claim: _CleanClaim) -> Patient | None:
+    found = (
+        IdentityDocument.objects.select_related("patient")
+        .filter(
+            doc_type=claim.document.doc_type,
+            number=claim.document.number,
+            is_guardian_document=False,
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    patient = found.patient
+    if patient.birth_date != claim.birth_date or normalise_text(patient.name) != claim.name:
+        return None
+    return patient
+
+
+# Mainland mobile prefixes a made-up hint starts with, so it looks like any other.
+_DECOY_PREFIXES = (
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "166",
+    "177",
+    "180",
+    "181",
+    "182",
+    "186",
+    "187",
+    "188",
+    "189",
+    "199",
+)
+
+
+def _decoy_phone_hint(claim: _CleanClaim) -> str:
+    seed = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"claim-decoy:{claim.document.doc_type}:{claim.document.number}:{claim.name}:"
+        f"{claim.birth_date.isoformat()}".encode(),
+        "sha256",
+    ).digest()
+    prefix = _DECOY_PREFIXES[seed[0] % len(_DECOY_PREFIXES)]
+    last_four = f"{int.from_bytes(seed[1:4], 'big') % 10000:04d}"
+    return mask_phone(f"{prefix}0000{last_four}")
+
+
+def confirm_record_claim(code: str, *, actor: Actor) -> Patient:
+    """The code from the phone on file links the claimed record to the account (D56). Wrong
+    codes are counted per claim and per account; a claim that matched nothing never confirms."""
+    if actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(_("Only a patient's own account can do this."))
+    code = code.strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise InvalidInput.field("code", _("Enter the six-digit code."), "format")
+    account_key = str(actor.account_id)
+    limits.check("record_claim_guess_per_account", account_key, message=TOO_MANY_GUESSES_MESSAGE)
+    patient = _redeem_claim(code, actor)
+    if patient is None:
+        limits.spend(
+            "record_claim_guess_per_account", account_key, message=TOO_MANY_GUESSES_MESSAGE
+        )
+        raise InvalidInput.field("code", WRONG_CODE_MESSAGE, "wrong_code")
+    return patient
+
+
+def _redeem_claim(code: str, actor: Actor) -> Patient | None:
+    # As for sign-in codes: the counted attempt commits even when the answer is a refusal.
+    with transaction.atomic():
+        now = clock.now()
+        claim = (
+            RecordClaim.objects.select_for_update(no_key=True)
+            .select_related("account")
+            .filter(
+                account_id=actor.account_id,
+                confirmed_at__isnull=True,
+                expires_at__gt=now,
+                attempts__lt=settings.ONETRIP_OTP["max_attempts"],
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if claim is None:
+            return None
+        right = hmac.compare_digest(claim.code_hash, _code_digest(claim.account.phone, code))
+        if not right or claim.patient_id is None:
+            RecordClaim.objects.filter(pk=claim.pk).update(attempts=F("attempts") + 1)
+            return None
+        claim.confirmed_at = now
+        claim.save(update_fields=["confirmed_at"])
+        return _grant_claimed_record(claim, actor, now)
+
+
+def _grant_claimed_record(claim: RecordClaim, actor: Actor, now: dt.datetime) -> Patient:
+    patient = Patient.objects.get(pk=claim.patient_id)
+    if ProxyGrant.objects.filter(
+        patient=patient, account_id=actor.account_id, revoked_at__isnull=True
+    ).exists():
+        return patient
+    is_self = claim.relationship == Relationship.SELF
+    ProxyGrant.objects.create(
+        patient=patient,
+        account_id=actor.account_id,
+        relationship=claim.relationship,
+        basis=ConsentBasis.OWN_RECORD if is_self else ConsentBasis.GUARDIAN_OF_MINOR,
+        granted_at=now,
+        granted_by=actor.label,
+    )
+    audit.record(
+        actor,
+        AuditAction.GRANT,
+        patient,
+        patient_id=patient.pk,
+        summary="record claimed with a code sent to the mobile number on file",
+    )
+    return patient
+
+
+@dataclass(frozen=True)
+class SelfRegistration:
+    """What a patient's own registration did: created a record, or (its document being on file
+    already) opened a claim on that record. Interfaces answer both alike (D56)."""
+
+    patient: Patient | None
+    claim: ClaimAnswer | None
+
+
+def register_for_account(registration: PatientRegistration, *, actor: Actor) -> SelfRegistration:
+    """A signed-in account registers its holder or a minor child. A document already on file is
+    not reported as such (that would confirm someone's identity number to whoever types it):
+    the registration becomes a claim on that record, proven by a code to the phone on file."""
+    if actor.kind != ActorKind.PATIENT:
+        raise PermissionDenied(_("Only a patient's own account can do this."))
+    cleaned = _clean_registration(registration, actor)
+    limits.spend("identity_claim_per_account", str(actor.account_id), message=CLAIM_LIMIT_MESSAGE)
+    on_file = _already_registered(cleaned.documents)
+    if not on_file:
+        try:
+            return SelfRegistration(patient=_create_patient(cleaned, actor), claim=None)
+        except IntegrityError:  # registered by someone else a moment ago
+            on_file = _already_registered(cleaned.documents)
+            if not on_file:
+                raise
+    claim = _CleanClaim(on_file[0], cleaned.name, cleaned.birth_date, cleaned.relationship)
+    return SelfRegistration(patient=None, claim=_open_claim(claim, actor))

@@ -7,14 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput
+from onetrip.core.actors import Actor, client_ip
+from onetrip.core.errors import InvalidInput, TooManyRequests
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services
 from onetrip.identity.forms import (
     FIELD_MAP,
+    ClaimCodeForm,
+    ClaimForm,
     CodeForm,
     DocumentForm,
     FamilyRegistrationForm,
@@ -55,8 +58,10 @@ def patient_sign_in(request: HttpRequest) -> HttpResponse:
         form = PhoneForm(request.POST)
         if form.is_valid():
             try:
-                services.request_sign_in_code(form.cleaned_data["phone"])
-            except InvalidInput as exc:
+                services.request_sign_in_code(
+                    form.cleaned_data["phone"], client_address=client_ip(request)
+                )
+            except (InvalidInput, TooManyRequests) as exc:
                 add_domain_errors(form, exc)
             else:
                 return page(CodeForm(initial={"phone": form.cleaned_data["phone"]}), "code")
@@ -65,9 +70,11 @@ def patient_sign_in(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             account = services.sign_in_with_code(
-                form.cleaned_data["phone"], form.cleaned_data["code"]
+                form.cleaned_data["phone"],
+                form.cleaned_data["code"],
+                client_address=client_ip(request),
             )
-        except InvalidInput as exc:
+        except (InvalidInput, TooManyRequests) as exc:
             add_domain_errors(form, exc)
         else:
             start_patient_session(request, account)
@@ -110,8 +117,9 @@ def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def _possible_duplicates(
     request: HttpRequest, registration: services.PatientRegistration, actor: Actor
 ) -> list[dict]:
-    """ "This may be you" (R-ID-2): before a record is created, whoever registers is shown the
-    existing records it may duplicate, masked; registering anyway takes a second, explicit click."""
+    """ "This may be you" (R-ID-2), for the registration clerk: before a record is created, the
+    existing records it may duplicate, masked; registering anyway takes a second, explicit click.
+    A patient is never shown other people's records (D56): theirs they claim with a code."""
     if request.POST.get("confirmed_new"):
         return []
     features = mpi.registration_features_of(registration)
@@ -126,25 +134,74 @@ def _possible_duplicates(
 
 @patient_page
 def patient_register(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Registers the account's holder or a child. Whether the document was new or on file
+    already (then a code went to the phone on file), the page answers the same (D56)."""
     account = signed_in_account(request)
-    duplicates: list[dict] = []
     if request.method == "POST":
         form = FamilyRegistrationForm(request.POST)
         if form.is_valid():
             registration = form.to_registration(form.cleaned_data["relationship"])
-            duplicates = _possible_duplicates(request, registration, actor)
-        if form.is_valid() and not duplicates:
             try:
-                services.register_patient(registration, actor=actor)
-            except InvalidInput as exc:
+                services.register_for_account(registration, actor=actor)
+            except (InvalidInput, TooManyRequests) as exc:
                 add_domain_errors(form, exc, FIELD_MAP)
             else:
-                messages.success(request, _("Registered. You can now book under this name."))
+                messages.success(request, REGISTRATION_RECEIVED)
                 return redirect("patient-home")
     else:
         form = FamilyRegistrationForm(initial={"phone": account.phone})
-    context = {"form": form, "duplicates": duplicates}
-    return render(request, "identity/patient_register.html", context)
+    return render(request, "identity/patient_register.html", {"form": form})
+
+
+REGISTRATION_RECEIVED = gettext_lazy(
+    "Received. A new record is now on this page; if the document was already on file, a code "
+    "went to the mobile number on file instead: enter it under “Link a record registered at a "
+    "hospital”."
+)
+CLAIM_SESSION_KEY = "onetrip_claim_sent_to"
+
+
+@patient_page
+def patient_claim(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Step 1 of linking a record registered elsewhere: who it is. The answer names where the
+    code went (masked) whether or not a record matched (D56)."""
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            answer = services.start_record_claim(form.to_input(), actor=actor)
+        except (InvalidInput, TooManyRequests) as exc:
+            add_domain_errors(form, exc, CLAIM_FIELD_MAP)
+        else:
+            request.session[CLAIM_SESSION_KEY] = answer.sent_to
+            return redirect("patient-claim-code")
+    return render(request, "identity/patient_claim.html", {"form": form})
+
+
+CLAIM_FIELD_MAP = {
+    "document.number": "doc_number",
+    "document.doc_type": "doc_type",
+    "document.issuing_country": "issuing_country",
+}
+
+
+@patient_page
+def patient_claim_code(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Step 2: the code from the phone on file links the record to this account."""
+    form = ClaimCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.confirm_record_claim(form.cleaned_data["code"], actor=actor)
+        except (InvalidInput, TooManyRequests) as exc:
+            add_domain_errors(form, exc)
+        else:
+            request.session.pop(CLAIM_SESSION_KEY, None)
+            messages.success(
+                request,
+                _("%(name)s's record is now linked to this account.") % {"name": patient.name},
+            )
+            return redirect("patient-home")
+    context = {"form": form, "sent_to": request.session.get(CLAIM_SESSION_KEY, "")}
+    return render(request, "identity/patient_claim_code.html", context)
 
 
 def _add_document(request: HttpRequest, patient_id: int, actor: Actor) -> None:

@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictInt
 
+from onetrip.core import audit
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import MAX_QUANTITY, FenOrZero, Id
 from onetrip.core.errors import NotFound
 from onetrip.identity.models import Patient
 from onetrip.identity.services import accessible_patients
@@ -26,7 +27,7 @@ router = Router(tags=["insurance"], auth=StaffSession())
 LIST_LIMIT = 100
 
 
-class PersonOut(Schema):
+class InsuredPersonOut(Schema):
     psn_no: str
     name: str
     insutype: str
@@ -39,13 +40,15 @@ class ItemIn(Schema):
     code: str
     name: str
     category: str
-    quantity: Decimal = Field(description="Greater than zero; up to 4 decimals.")
-    unit_price_fen: StrictInt
-    amount_fen: StrictInt
+    quantity: Decimal = Field(
+        gt=0, le=MAX_QUANTITY, decimal_places=4, description="Greater than zero; up to 4 decimals."
+    )
+    unit_price_fen: FenOrZero
+    amount_fen: FenOrZero
 
 
 class PreSettlementIn(Schema):
-    patient_id: int
+    patient_id: Id
     visit_reference: str
     items: list[ItemIn]
     use_account: bool = True
@@ -69,7 +72,7 @@ class QuoteOut(Schema):
     account_balance_fen: int
 
 
-class SettlementOut(Schema):
+class InsuranceSettlementOut(Schema):
     id: int
     quote_id: int
     patient_id: int
@@ -94,7 +97,7 @@ class ExchangeOut(Schema):
     answered_at: dt.datetime | None
 
 
-def _patient(request: HttpRequest, patient_id: int) -> Patient:
+def _patient(request: HttpRequest, patient_id: Id) -> Patient:
     patient = accessible_patients(api_staff_actor(request)).filter(pk=patient_id).first()
     if patient is None:
         raise NotFound(_("No such patient."))
@@ -111,13 +114,14 @@ def _local(schema: type[Schema], row: object, *moments: str) -> dict:
 
 
 def _settlement_out(settlement: InsuranceSettlement) -> dict:
-    return _local(SettlementOut, settlement, "settled_at", "reversed_at")
+    return _local(InsuranceSettlementOut, settlement, "settled_at", "reversed_at")
 
 
-@router.get("/patients/{patient_id}/person", response=PersonOut)
-def person(request: HttpRequest, patient_id: int):
+@router.get("/patients/{patient_id}/person", response=InsuredPersonOut)
+def person(request: HttpRequest, patient_id: Id):
     """1101: the patient's insured identity, insurance type and account balance."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.QUERY_PERMISSION)  # a role without it: 403 before any lookup
     return services.query_person(patient=_patient(request, patient_id), actor=actor)
 
 
@@ -125,6 +129,7 @@ def person(request: HttpRequest, patient_id: int):
 def pre_settle(request: HttpRequest, payload: PreSettlementIn):
     """1101 → 2201 → 2203 → 2204 → 2206: the split before the patient pays."""
     actor = api_staff_actor(request)
+    actor.require_perm(services.SETTLE_PERMISSION)
     quote = services.pre_settle(
         patient=_patient(request, payload.patient_id),
         visit_reference=payload.visit_reference,
@@ -135,20 +140,20 @@ def pre_settle(request: HttpRequest, payload: PreSettlementIn):
     return Status(201, quote)
 
 
-@router.post("/pre-settlements/{quote_id}/settlement", response=SettlementOut)
-def settle(request: HttpRequest, quote_id: int):
+@router.post("/pre-settlements/{quote_id}/settlement", response=InsuranceSettlementOut)
+def settle(request: HttpRequest, quote_id: Id):
     """2207. Repeating it answers with the same settlement."""
     return _settlement_out(services.settle(quote_id=quote_id, actor=api_staff_actor(request)))
 
 
-@router.post("/settlements/{settlement_id}/reversal", response=SettlementOut)
-def reverse(request: HttpRequest, settlement_id: int):
+@router.post("/settlements/{settlement_id}/reversal", response=InsuranceSettlementOut)
+def reverse(request: HttpRequest, settlement_id: Id):
     """2208. A second reversal is a 409 problem with code `already_reversed`."""
     actor = api_staff_actor(request)
     return _settlement_out(services.reverse(settlement_id=settlement_id, actor=actor))
 
 
-@router.get("/settlements", response=list[SettlementOut])
+@router.get("/settlements", response=list[InsuranceSettlementOut])
 def settlements(request: HttpRequest):
     """The institution's latest settlements."""
     actor = api_staff_actor(request)
@@ -158,17 +163,18 @@ def settlements(request: HttpRequest):
 
 
 @router.get("/pre-settlements/{quote_id}", response=QuoteOut)
-def quote(request: HttpRequest, quote_id: int):
+def quote(request: HttpRequest, quote_id: Id):
     actor = api_staff_actor(request)
     actor.require_perm("insurance.view_insurancequote")
     found = InsuranceQuote.objects.filter(pk=quote_id, institution_id=actor.institution_id).first()
     if found is None:
         raise NotFound(_("No such insurance pre-settlement."), code="unknown_quote")
+    audit.record_staff_read(actor, found, patient_id=found.patient_id, summary="insurance quote")
     return found
 
 
 @router.get("/exchanges", response=list[ExchangeOut])
-def exchanges(request: HttpRequest, infno: str = "", patient_id: int | None = None):
+def exchanges(request: HttpRequest, infno: str = "", patient_id: Id | None = None):
     """The platform exchange log of the institution, newest first (messages stay in the back
     office: they carry identity numbers)."""
     actor = api_staff_actor(request)
@@ -177,5 +183,10 @@ def exchanges(request: HttpRequest, infno: str = "", patient_id: int | None = No
     if infno:
         rows = rows.filter(infno=infno)
     if patient_id is not None:
-        rows = rows.filter(patient_id=patient_id)
+        # Another institution's patient is "no such patient", and the log of one patient's
+        # insurance exchanges is a read of their data.
+        rows = rows.filter(patient_id=_patient(request, patient_id).pk)
+        audit.record_staff_read(
+            actor, PlatformExchange, patient_id=patient_id, summary="insurance exchanges"
+        )
     return [_local(ExchangeOut, row, "sent_at", "answered_at") for row in rows[:LIST_LIMIT]]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.consortium.models import Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.bounds import MAX_FEN, MAX_QUANTITY
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_document_number
 from onetrip.core.models import AuditAction
@@ -139,9 +140,17 @@ def _item_errors(prefix: str, item: InsuredItem) -> list[FieldError]:
             errors.append(
                 FieldError(f"{prefix}.{name}", _("An amount cannot be negative."), "negative")
             )
+        elif value > MAX_FEN:
+            errors.append(
+                FieldError(f"{prefix}.{name}", _("This amount is too large."), "too_large")
+            )
     quantity = item.quantity
     if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal) or quantity <= 0:
         errors.append(FieldError(f"{prefix}.quantity", _("Give a quantity above zero."), "invalid"))
+    elif quantity > MAX_QUANTITY:
+        errors.append(
+            FieldError(f"{prefix}.quantity", _("This quantity is too large."), "too_large")
+        )
     elif not errors and item.amount_fen != _line_amount(quantity, item.unit_price_fen):
         errors.append(
             FieldError(

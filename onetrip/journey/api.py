@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import Id
 from onetrip.journey import services, today
 from onetrip.journey.presenters import present_episodes
 from onetrip.web.sessions import PatientSession, current_patient_actor
@@ -67,7 +68,7 @@ def my_today(request: HttpRequest):
 
 
 @router.get("/patients/{patient_id}/episodes", response=list[EpisodeOut], auth=StaffSession())
-def patient_episodes(request: HttpRequest, patient_id: int):
+def patient_episodes(request: HttpRequest, patient_id: Id):
     """A patient's care episodes, newest first, with trips, waiting and the timeline."""
     _patient, episodes = services.patient_journey(patient_id, actor=api_staff_actor(request))
     return present_episodes(episodes)

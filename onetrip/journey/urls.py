@@ -5,7 +5,7 @@ from onetrip.journey import views
 urlpatterns = [
     path("p/today", views.patient_today, name="patient-today"),
     path(
-        "staff/patients/<int:patient_id>/journey",
+        "staff/patients/<id:patient_id>/journey",
         views.staff_timeline,
         name="staff-patient-journey",
     ),

@@ -1,7 +1,5 @@
 """Every monitoring figure as JSON (R-KPI-1), and the periodic report as xlsx or PDF."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Literal
@@ -11,6 +9,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import Id
 from onetrip.metrics import export, services
 from onetrip.metrics.definitions import METRICS, Metric
 from onetrip.metrics.periods import month_of, parse_period
@@ -125,8 +124,8 @@ def list_indicators(request: HttpRequest):
 @router.get("/figures", response=FiguresOut)
 def list_figures(
     request: HttpRequest,
-    institution: int | None = None,
-    department: int | None = None,
+    institution: Id | None = None,
+    department: Id | None = None,
     period: str = "",
 ):
     resolved, found = _scope_and_period(request, institution, department, period)
@@ -142,8 +141,8 @@ def list_figures(
 def figure_detail(
     request: HttpRequest,
     code: str,
-    institution: int | None = None,
-    department: int | None = None,
+    institution: Id | None = None,
+    department: Id | None = None,
     period: str = "",
 ):
     metric = services.metric_by_code(code)
@@ -182,14 +181,16 @@ def figure_detail(
     }
 
 
+# No `from __future__ import annotations` in this module: @paginate's wrapper resolves the
+# view's annotations in ninja's module, where the bounded types of core.bounds are unknown.
 @router.get("/figures/{code}/records", response=list[RecordOut])
 @paginate
 def figure_records(
     request: HttpRequest,
     code: str,
     part: str = "numerator",
-    institution: int | None = None,
-    department: int | None = None,
+    institution: Id | None = None,
+    department: Id | None = None,
     period: str = "",
 ):
     metric = services.metric_by_code(code)
@@ -204,7 +205,7 @@ def periodic_report(
     request: HttpRequest,
     period: str,
     format: Literal["xlsx", "pdf"] = "xlsx",
-    institution: int | None = None,
+    institution: Id | None = None,
 ):
     """The periodic report of the institution and those below it, as institutions submit it."""
     resolved, found = _scope_and_period(request, institution, None, period)

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
@@ -28,6 +37,8 @@ from onetrip.consortium import queries as consortium
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, InstitutionLevel
 from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
+from onetrip.ebills import services as ebills
+from onetrip.exams import queries as exams
 from onetrip.metrics.models import NO_DEPARTMENT
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.models import PoolKind
@@ -383,12 +394,194 @@ COMPONENTS: dict[str, Component] = {
         ),
     )
 }
+# --- R-KPI-3 (issue 24): the seeds' further indicators --------------------------------------
+
+# What "primary care" counts here, in seed 002's words:
+# "基层医疗卫生机构（指社区卫生服务中心和卫生院）".
+PRIMARY_CENTRES = (InstitutionLevel.TOWNSHIP, InstitutionLevel.COMMUNITY_CENTRE)
+# Seed 002 table 1.3: county hospitals and above open their large equipment to primary care.
+HOSPITAL_LEVELS = (InstitutionLevel.TERTIARY, InstitutionLevel.COUNTY)
+BedReader = Callable[[tuple[int, ...]], int]
+_bed_readers: dict[bool, BedReader] = {}
+
+
+def register_open_beds(reader: BedReader, *, default: bool = False) -> None:
+    """Who counts the open beds of institutions for bed turnover. The metrics app registers
+    the institutions' returns as the default; the inpatient domain, once built, registers its
+    wards and replaces it, whatever the order the apps start in (D74)."""
+    _bed_readers[default] = reader
+
+
+def open_beds(scope: Scope) -> int:
+    reader = _bed_readers.get(False) or _bed_readers.get(True)
+    return reader(scope.institution_ids) if reader else 0
+
+
+def _at_levels(events: QuerySet, levels: tuple[str, ...]) -> QuerySet:
+    return events.filter(institution_id__in=consortium.institution_ids_at(levels))
+
+
+def _discharged(events: QuerySet) -> QuerySet:
+    return events.filter(data__mode="discharge")
+
+
+def _fees(events: QuerySet) -> QuerySet:
+    return events.filter(data__fees=True)
+
+
+def _with_ebill(events: QuerySet) -> QuerySet:
+    return (
+        _fees(events)
+        .annotate(settlement_ref=KT("data__settlement_id"))
+        .filter(settlement_ref__in=Subquery(ebills.settlements_with_ebill()))
+    )
+
+
+def _large_equipment_for_primary_care(events: QuerySet) -> QuerySet:
+    devices = list(exams.hospital_large_equipment().values_list("pk", flat=True))
+    return _at_levels(events, HOSPITAL_LEVELS).filter(
+        data__device_id__in=devices,
+        data__ordering_institution_id__in=consortium.institution_ids_at(PRIMARY_CARE_LEVELS),
+    )
+
+
+def _centre_pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    every_pool = _pool_rows(kinds)
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        centres = set(consortium.institution_ids_at(PRIMARY_CENTRES))
+        return (row for row in every_pool(start, end) if row.institution_id in centres)
+
+    return rows
+
+
+def _centre_pool_records(kinds: tuple[str, ...] | None):
+    every_pool = _pool_records(kinds)
+
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        centres = consortium.institution_ids_at(PRIMARY_CENTRES)
+        return every_pool(scope, start, end).filter(department__institution_id__in=centres)
+
+    return records
+
+
+def _ebill_rows(copied: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        bills = ebills.self_service_copy_coverage(*day_bounds(start, end))
+        if copied:
+            bills = bills.filter(copied=True)
+        grouped = (
+            bills.annotate(day=TruncDate("issued_at"))
+            .values_list("institution_id", "day")
+            .annotate(value=Count("id"))
+            .order_by()
+        )
+        for institution_id, day, total in grouped:
+            yield Row(institution_id, NO_DEPARTMENT, day, "", total)
+
+    return rows
+
+
+def _ebill_records(copied: bool):
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        bills = ebills.self_service_copy_coverage(*day_bounds(start, end)).filter(
+            institution_id__in=scope.institution_ids
+        )
+        return bills.filter(copied=True) if copied else bills
+
+    return records
+
+
+COMPONENTS.update(
+    {
+        c.code: c
+        for c in (
+            event_component(
+                "discharges",
+                _("patients discharged (payment.settled at discharge, one per admission)"),
+                EventCount(EventKind.PAYMENT_SETTLED, narrow=_discharged, key_of="bill_id"),
+                distinct=True,
+            ),
+            Component(
+                "open_beds",
+                _("actual open beds (the institutions' returns until the inpatient domain)"),
+                rows=lambda start, end: (),
+                rolled_up=False,
+                live=open_beds,
+            ),
+            event_component(
+                "primary_care_visits",
+                _("visits checked in at township and community health service centres"),
+                EventCount(
+                    EventKind.VISIT_CHECKED_IN, narrow=lambda e: _at_levels(e, PRIMARY_CENTRES)
+                ),
+            ),
+            Component(
+                "centre_slots",
+                _("open outpatient sources of township and community health service centres"),
+                rows=_centre_pool_rows(None),
+                records=_centre_pool_records(None),
+            ),
+            Component(
+                "centre_online_slots",
+                _("sources of township and community centres open to online booking"),
+                rows=_centre_pool_rows(ONLINE_POOLS),
+                records=_centre_pool_records(ONLINE_POOLS),
+            ),
+            event_component(
+                "large_equipment_used_by_primary_care",
+                _("large equipment of county hospitals and above booked by primary care"),
+                EventCount(
+                    EventKind.EXAM_BOOKED,
+                    narrow=_large_equipment_for_primary_care,
+                    key_of="device_id",
+                ),
+                distinct=True,
+            ),
+            Component(
+                "large_equipment",
+                _("active large equipment (CT, MRI) of county hospitals and above (exams)"),
+                rows=lambda start, end: (),
+                rolled_up=False,
+                live=lambda scope: exams.hospital_large_equipment(scope.institution_ids).count(),
+                records=lambda scope, start, end: exams.hospital_large_equipment(
+                    scope.institution_ids
+                ),
+            ),
+            event_component(
+                "fee_settlements",
+                _("settlements of fees (payment.settled fees)"),
+                EventCount(EventKind.PAYMENT_SETTLED, narrow=_fees),
+            ),
+            event_component(
+                "fee_settlements_with_ebill",
+                _("settlements of fees with their electronic bill issued"),
+                EventCount(EventKind.PAYMENT_SETTLED, narrow=_with_ebill),
+            ),
+            Component(
+                "ebills",
+                _("electronic bills issued (ebills)"),
+                rows=_ebill_rows(copied=False),
+                records=_ebill_records(copied=False),
+            ),
+            Component(
+                "ebills_self_served",
+                _("electronic bills the patient printed at a kiosk or downloaded on the phone"),
+                rows=_ebill_rows(copied=True),
+                records=_ebill_records(copied=True),
+            ),
+        )
+    }
+)
+
 ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
 
 
 class Unit:
     PERCENT = "percent"
     MINUTES = "minutes"
+    TIMES = "times"
+    COUNT = "count"
 
 
 class Direction:
@@ -643,6 +836,90 @@ METRICS: tuple[Metric, ...] = (
         _("consulting centre"),
         "consultation_minutes",
         "consultations_answered",
+    ),
+)
+# R-KPI-3 (issue 24): the seeds' further indicators, after R-KPI-1's.
+METRICS += (
+    Metric(
+        "bed_turnover",
+        "R-KPI-3",
+        _("Bed turnover"),
+        _("patients discharged in the period ÷ actual open beds"),
+        Unit.TIMES,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (seed 000: 提高床位周转率)"),
+        "discharges",
+        "open_beds",
+    ),
+    Metric(
+        "primary_care_visit_share",
+        "R-KPI-3",
+        _("Primary-care visit share"),
+        _("visits at township and community health service centres ÷ all outpatient visits × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (seed 000: 基层就诊率进一步提升)"),
+        "primary_care_visits",
+        "visits",
+    ),
+    Metric(
+        "centre_sources_online",
+        "R-APPT-8",
+        _("Township and community centre sources open online"),
+        _(
+            "outpatient sources of township and community centres open to online booking ÷ "
+            "their outpatient sources × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        _("seed 002 table 1.1"),
+        "centre_online_slots",
+        "centre_slots",
+    ),
+    Metric(
+        "large_equipment_open",
+        "R-APPT-8",
+        _("Large equipment open to primary-care booking"),
+        _(
+            "large equipment of county hospitals and above that primary care booked in the "
+            "period ÷ their active large equipment × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        _("seed 002 table 1.3"),
+        "large_equipment_used_by_primary_care",
+        "large_equipment",
+    ),
+    Metric(
+        "ebill_coverage",
+        "R-PAY-5",
+        _("Electronic bill coverage"),
+        _("settlements of fees with an electronic bill ÷ settlements of fees × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (seed 002: 不断提升电子发票应用覆盖面)"),
+        "fee_settlements_with_ebill",
+        "fee_settlements",
+    ),
+    Metric(
+        "self_service_invoices",
+        "R-PAY-5",
+        _("Invoices printed by the patients themselves"),
+        _(
+            "electronic bills printed at a kiosk or downloaded on the phone ÷ electronic bills "
+            "issued × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("self-service printing available (seed 002 table 1.2)"),
+        "ebills_self_served",
+        "ebills",
     ),
 )
 METRICS_BY_CODE = {metric.code: metric for metric in METRICS}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
@@ -20,6 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from onetrip.metrics.definitions import Direction, Unit
 from onetrip.metrics.periods import Period
+from onetrip.metrics.returns import ITEMS_BY_CODE
 from onetrip.metrics.services import Figure, ReportSection, Status
 
 FONT = "STSong-Light"
@@ -27,7 +29,12 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 def unit_label(unit: str) -> str:
-    return {Unit.PERCENT: "%", Unit.MINUTES: _("min")}[unit]
+    return {
+        Unit.PERCENT: "%",
+        Unit.MINUTES: _("min"),
+        Unit.TIMES: _("times"),
+        Unit.COUNT: _("count"),
+    }[unit]
 
 
 def target_text(figure: Figure) -> str:
@@ -83,7 +90,34 @@ def rows(sections: list[ReportSection]) -> list[list]:
             status_text(figure),
         ]
         for section in sections
-        for figure in section.figures
+        for figure in (*section.figures, *section.reported)
+    ]
+
+
+def return_headers() -> list[str]:
+    return [
+        pgettext("indicator report", "Institution"),
+        pgettext("indicator report", "Reported item"),
+        pgettext("indicator report", "Period"),
+        pgettext("indicator report", "Figure"),
+        pgettext("indicator report", "Entered by"),
+        pgettext("indicator report", "Entered at"),
+    ]
+
+
+def return_rows(sections: list[ReportSection]) -> list[list]:
+    """Who entered each standing return and when, under the figures built from them."""
+    return [
+        [
+            section.institution.name,
+            str(ITEMS_BY_CODE[entry.item].name),
+            entry.period_code,
+            entry.achieved if entry.of is None else f"{entry.achieved} / {entry.of}",
+            entry.entered_by,
+            timezone.localtime(entry.entered_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for section in sections
+        for entry in section.returns
     ]
 
 
@@ -108,6 +142,14 @@ def to_xlsx(sections: list[ReportSection], period: Period) -> bytes:
     for column, width in zip("ABCDEFGH", (24, 11, 36, 26, 14, 12, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
+    entered = book.create_sheet(pgettext("indicator report", "Returns"))
+    entered.append(return_headers())
+    for cell in entered[1]:
+        cell.font = Font(bold=True)
+    for row in return_rows(sections):
+        entered.append(row)
+    for column, width in zip("ABCDEF", (24, 36, 10, 12, 24, 18), strict=True):
+        entered.column_dimensions[column].width = width
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -134,14 +176,29 @@ def to_pdf(sections: list[ReportSection], period: Period) -> bytes:
         colWidths=[m * mm for m in (45, 20, 62, 45, 28, 22, 22, 20)],
         repeatRows=1,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eaeef2")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
+    table_style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eaeef2")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
     )
-    document.build([Paragraph(title(sections, period), heading), Spacer(1, 4 * mm), table])
+    returns_table = Table(
+        [[Paragraph(text, cell) for text in return_headers()]]
+        + [[Paragraph(str(value), cell) for value in row] for row in return_rows(sections)],
+        colWidths=[m * mm for m in (50, 80, 22, 25, 45, 35)],
+        repeatRows=1,
+    )
+    returns_table.setStyle(table_style)
+    table.setStyle(table_style)
+    document.build(
+        [
+            Paragraph(title(sections, period), heading),
+            Spacer(1, 4 * mm),
+            table,
+            Spacer(1, 6 * mm),
+            Paragraph(pgettext("indicator report", "Returns"), heading),
+            returns_table,
+        ]
+    )
     return out.getvalue()

@@ -55,3 +55,44 @@ class RolledUpDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}"
+
+
+class FacilityReturn(models.Model):
+    """A figure an institution reports for a period because no transaction shows it (R-KPI-3:
+    a TCM service area, quality-nursing wards, …; the items are `returns.ITEMS`). Returns are
+    never edited: a correction is a newer return for the same item and period, so who entered
+    what and when stays on record."""
+
+    institution_id = models.BigIntegerField(_("institution"))
+    item = models.CharField(_("item"), max_length=40)
+    period_code = models.CharField(_("period"), max_length=7)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))  # exclusive
+    achieved = models.PositiveIntegerField(_("achieved"))
+    of = models.PositiveIntegerField(_("of"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=150)
+    entered_at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        verbose_name = _("facility return")
+        verbose_name_plural = _("facility returns")
+        permissions = [("enter_facility_returns", _("Can enter the institution's returns"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(of__isnull=True) | Q(achieved__lte=models.F("of")),
+                name="facility_return_part_of_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lt=models.F("period_end")),
+                name="facility_return_period_order",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["item", "institution_id", "period_start"], name="facility_return_lookup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.institution_id} {self.period_code}: {self.achieved}/{self.of}"

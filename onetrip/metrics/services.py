@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -23,8 +23,11 @@ from onetrip.consortium.models import Department, Institution
 from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditAction, DomainEvent
+from onetrip.ebills.models import EBill
+from onetrip.exams.models import Device
+from onetrip.metrics import returns
 from onetrip.metrics.definitions import (
     COMPONENTS,
     METRICS,
@@ -34,8 +37,8 @@ from onetrip.metrics.definitions import (
     Row,
     Scope,
 )
-from onetrip.metrics.models import DailyFigure, RolledUpDay
-from onetrip.metrics.periods import Period, trailing_months
+from onetrip.metrics.models import DailyFigure, FacilityReturn, RolledUpDay
+from onetrip.metrics.periods import Period, parse_period, trailing_months
 from onetrip.scheduling.models import SlotPool
 
 VIEW_PERM = "metrics.view_indicators"
@@ -376,6 +379,8 @@ def records(
 class ReportSection:
     institution: Institution
     figures: list[Figure]
+    reported: list[ReportedFigure] = field(default_factory=list)  # from returns (R-KPI-3)
+    returns: list[FacilityReturn] = field(default_factory=list)  # the institution's own
 
 
 def periodic_report(resolved: ResolvedScope, period: Period) -> list[ReportSection]:
@@ -404,7 +409,12 @@ def periodic_report(resolved: ResolvedScope, period: Period) -> list[ReportSecti
         )
         found = by_institution[pk]
         sections.append(
-            ReportSection(institutions[pk], [figure(metric, found, scope) for metric in METRICS])
+            ReportSection(
+                institutions[pk],
+                [figure(metric, found, scope) for metric in METRICS],
+                reported_figures(scope, period),
+                returns_in_scope(Scope((pk,)), period),
+            )
         )
     return sections
 
@@ -444,6 +454,26 @@ def summarise(record) -> RecordSummary:
             None,
             f"{record.slot.session.doctor.name} {record.booked}/{record.capacity}",
         )
+    if isinstance(record, Device):
+        return RecordSummary(
+            record.pk,
+            f"device.{record.kind}",
+            None,
+            record.institution_id,
+            None,
+            None,
+            f"{record.institution.name} · {record.code} {record.room}",
+        )
+    if isinstance(record, EBill):
+        return RecordSummary(
+            record.pk,
+            "ebill",
+            record.issued_at,
+            record.institution_id,
+            None,
+            record.patient_id,
+            f"{record.bill_code}-{record.bill_number} {record.total_fen}",
+        )
     return RecordSummary(
         record.pk,
         "clinic",
@@ -473,3 +503,156 @@ class RecordSummaries:
 
 def record_summaries(records: QuerySet) -> RecordSummaries:
     return RecordSummaries(records)
+
+
+# ---------------------------------------------------------------------------------------------
+# Facility returns (R-KPI-3): entered by institutions, shown beside the computed figures
+
+ENTER_RETURNS_PERM = "metrics.enter_facility_returns"
+
+
+@dataclass(frozen=True)
+class ReportedFigure:
+    """A figure computed from institutions' returns: as `Figure`, plus who reported."""
+
+    metric: returns.ReportedMetric
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    status: str
+    reporting: int  # institutions whose return is counted
+    expected: int  # institutions of the levels in the scope
+    last_entry: FacilityReturn | None
+
+
+def _reported_status(metric: Metric, value: Decimal | None) -> str:
+    if value is None:
+        return Status.UNDEFINED
+    if metric.target is None:
+        return Status.NO_TARGET
+    return Status.MET if metric.met(value) else Status.MISSED
+
+
+def reported_figure(metric: returns.ReportedMetric, scope: Scope, period: Period) -> ReportedFigure:
+    expected = list(
+        Institution.objects.filter(
+            pk__in=scope.institution_ids, level__in=metric.levels
+        ).values_list("pk", flat=True)
+    )
+    found = returns.latest_returns(metric.item, expected, period.end)
+    last = max(found.values(), key=lambda r: (r.entered_at, r.pk), default=None)
+    if not found:
+        return ReportedFigure(metric, None, None, None, Status.NO_DATA, 0, len(expected), None)
+    achieved = sum(r.achieved for r in found.values())
+    if metric.aggregate == returns.Aggregate.SUM:
+        numerator, denominator, value = achieved, None, Decimal(achieved)
+    else:
+        # An institution that has not reported counts against the target, not out of it.
+        denominator = (
+            sum(r.of or 0 for r in found.values())
+            if metric.aggregate == returns.Aggregate.PARTS
+            else len(expected)
+        )
+        numerator, value = achieved, metric.value(achieved, denominator)
+    return ReportedFigure(
+        metric,
+        numerator,
+        denominator,
+        value,
+        _reported_status(metric, value),
+        len(found),
+        len(expected),
+        last,
+    )
+
+
+def reported_figures(scope: Scope, period: Period) -> list[ReportedFigure]:
+    return [reported_figure(metric, scope, period) for metric in returns.REPORTED]
+
+
+def returns_in_scope(scope: Scope, period: Period) -> list[FacilityReturn]:
+    """The standing returns behind the reported figures, for the report's list."""
+    standing = [
+        entry
+        for item in returns.ITEMS
+        for entry in returns.latest_returns(item.code, scope.institution_ids, period.end).values()
+    ]
+    return sorted(standing, key=lambda r: (r.institution_id, r.item))
+
+
+def reported_open_beds(institution_ids: tuple[int, ...]) -> int:
+    """Open beds as the institutions last reported them: bed turnover's default source."""
+    standing = returns.latest_returns(
+        "open_beds", institution_ids, clock.today() + dt.timedelta(days=1)
+    )
+    return sum(entry.achieved for entry in standing.values())
+
+
+def _return_errors(item: returns.ReturnItem | None, achieved, of) -> list:
+    errors = []
+    if item is None:
+        return [FieldError("item", _("Choose an item."), "unknown")]
+    if not isinstance(achieved, int) or isinstance(achieved, bool) or achieved < 0:
+        errors.append(FieldError("achieved", _("Enter a whole number, 0 or more."), "invalid"))
+    elif item.kind == returns.Kind.YES_NO and achieved not in (0, 1):
+        errors.append(FieldError("achieved", _("Answer yes or no."), "invalid"))
+    if item.kind == returns.Kind.PART_OF:
+        if not isinstance(of, int) or isinstance(of, bool) or of < 0:
+            errors.append(FieldError("of", _("Enter a whole number, 0 or more."), "invalid"))
+        elif isinstance(achieved, int) and achieved > of:
+            errors.append(FieldError("achieved", _("Cannot be more than the whole."), "invalid"))
+    return errors
+
+
+def _whole(item: returns.ReturnItem, of: int | None) -> int | None:
+    """What the achieved figure is out of: the given whole, 1 for a yes/no, none for a count."""
+    return {returns.Kind.PART_OF: of, returns.Kind.YES_NO: 1}.get(item.kind)
+
+
+@transaction.atomic
+def enter_facility_return(
+    *, item: str, period: str, achieved: int, of: int | None = None, note: str = "", actor: Actor
+) -> FacilityReturn:
+    """The institution's return for an item and period; a second one for the same period
+    corrects the first, which stays on record."""
+    actor.require_perm(ENTER_RETURNS_PERM)
+    spec = returns.ITEMS_BY_CODE.get(item)
+    errors = _return_errors(spec, achieved, of)
+    try:
+        reporting_period = parse_period(period)
+    except InvalidInput as exc:
+        errors.extend(exc.errors)
+    institution = Institution.objects.filter(pk=actor.institution_id).first()
+    if spec is not None and institution is not None and institution.level not in spec.levels:
+        errors.append(FieldError("item", _("Your institution does not report this."), "level"))
+    if errors:
+        raise InvalidInput(*errors)
+    entry = FacilityReturn.objects.create(
+        institution_id=institution.pk,
+        item=item,
+        period_code=reporting_period.code,
+        period_start=reporting_period.start,
+        period_end=reporting_period.end,
+        achieved=achieved,
+        of=_whole(spec, of),
+        note=note.strip()[:200],
+        entered_by=actor.label[:150],
+        entered_at=clock.now(),
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        entry,
+        summary=f"facility return {item} {reporting_period.code}: {achieved}/{entry.of}",
+    )
+    return entry
+
+
+def returns_of_institution(*, actor: Actor) -> list[FacilityReturn]:
+    """The returns the caller's institution entered, newest first (its page)."""
+    actor.require_perm(ENTER_RETURNS_PERM)
+    return list(
+        FacilityReturn.objects.filter(institution_id=actor.institution_id).order_by(
+            "-entered_at", "-pk"
+        )[:200]
+    )

@@ -4,9 +4,10 @@ drill-down to institutions and departments, and the records behind a number."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -14,8 +15,8 @@ from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
-from onetrip.core.pages import staff_page
-from onetrip.metrics import services
+from onetrip.core.pages import query_id, staff_page
+from onetrip.metrics import returns, services
 from onetrip.metrics.charts import trend_svg
 from onetrip.metrics.export import target_text, unit_label, value_text
 from onetrip.metrics.periods import month_of, parse_period
@@ -50,8 +51,7 @@ def _scope(request: HttpRequest, actor: Actor):
                 period = parse_period(form.cleaned_data["period"])
             except InvalidInput as exc:
                 form.add_error("period", str(exc.message))
-    if request.GET.get("department", "").isdigit():
-        department = int(request.GET["department"])
+    department = query_id(request, "department")
     resolved = services.resolve_scope(
         actor=actor, institution_id=institution, department_id=department
     )
@@ -77,11 +77,16 @@ def dashboard(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         _card(figure, trends[figure.metric.code])
         for figure in services.figures(resolved.scope, period)
     ]
+    reported = [
+        {"figure": figure, "value": value_text(figure), "target": target_text(figure)}
+        for figure in services.reported_figures(resolved.scope, period)
+    ]
     context = {
         "form": form,
         "resolved": resolved,
         "period": period,
         "cards": cards,
+        "reported": reported,
         "query": _query(resolved, period),
     }
     return render(request, "metrics/dashboard.html", context)
@@ -137,3 +142,48 @@ def metric_records(request: HttpRequest, code: str, *, actor: Actor) -> HttpResp
         "query": _query(resolved, period),
     }
     return render(request, "metrics/records.html", context)
+
+
+class ReturnForm(forms.Form):
+    item = forms.ChoiceField(label=_("Item"))
+    period = forms.CharField(
+        label=_("Period"), max_length=7, help_text=_("2026-11, 2026-Q4 or 2026")
+    )
+    achieved = forms.IntegerField(label=_("Figure (yes = 1, no = 0)"), min_value=0)
+    of = forms.IntegerField(label=_("Out of (wards)"), min_value=0, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, data, *, items) -> None:
+        super().__init__(data)
+        self.fields["item"].choices = [(item.code, item.name) for item in items]
+
+
+@staff_page(services.ENTER_RETURNS_PERM)
+def facility_returns(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """The institution's returns (R-KPI-3): enter one, see who entered what and when."""
+    institution = Institution.objects.get(pk=actor.institution_id)
+    items = [item for item in returns.ITEMS if institution.level in item.levels]
+    form = ReturnForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.enter_facility_return(
+                item=data["item"],
+                period=data["period"],
+                achieved=data["achieved"],
+                of=data["of"],
+                note=data["note"],
+                actor=actor,
+            )
+        except InvalidInput as exc:
+            for error in exc.errors:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Return recorded."))
+            return redirect("metrics-returns")
+    entered = [
+        {"entry": entry, "item": returns.ITEMS_BY_CODE.get(entry.item)}
+        for entry in services.returns_of_institution(actor=actor)
+    ]
+    context = {"institution": institution, "items": items, "form": form, "entered": entered}
+    return render(request, "metrics/returns.html", context, status=400 if form.errors else 200)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.bounds import Id
 from onetrip.identity.api import RegistrationIn
 from onetrip.mpi import services
 from onetrip.mpi.models import MatchCandidate, PersonMerge
@@ -55,13 +56,13 @@ class CandidateOut(Schema):
     explanation: list[FieldScoreOut]
 
 
-class DecisionIn(Schema):
+class MatchDecisionIn(Schema):
     same_person: bool
 
 
 class MergeIn(Schema):
-    left_id: int
-    right_id: int
+    left_id: Id
+    right_id: Id
 
 
 class MergeOut(Schema):
@@ -131,7 +132,7 @@ def review_queue(request: HttpRequest):
 
 
 @router.post("/queue/{candidate_id}/decision", response=CandidateOut)
-def decide(request: HttpRequest, candidate_id: int, payload: DecisionIn):
+def decide(request: HttpRequest, candidate_id: Id, payload: MatchDecisionIn):
     actor = api_staff_actor(request)
     candidate = services.decide_candidate(
         candidate_id, same_person=payload.same_person, actor=actor
@@ -148,13 +149,13 @@ def merge(request: HttpRequest, payload: MergeIn):
 
 
 @router.post("/merges/{merge_id}/undo", response=MergeOut)
-def unmerge(request: HttpRequest, merge_id: int):
+def unmerge(request: HttpRequest, merge_id: Id):
     actor = api_staff_actor(request)
     return _merge_out(services.unmerge(merge_id, actor=actor))
 
 
 @router.get("/patients/{patient_id}/person", response=PersonOut)
-def person_of_patient(request: HttpRequest, patient_id: int):
+def person_of_patient(request: HttpRequest, patient_id: Id):
     services.require_reviewer(api_staff_actor(request))
     person = services.person_of(patient_id)
     return {

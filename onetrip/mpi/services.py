@@ -165,9 +165,9 @@ def _valid_documents(documents: Iterable[Any]) -> list[tuple[str, str]]:
 def possible_duplicates(f: Features, *, actor: Actor) -> list[Match]:
     """ "This may be you": existing records a registration about to be made may duplicate, for
     the clerk or the patient registering. The caller shows them masked."""
-    if actor.kind == ActorKind.STAFF and not (
-        actor.has_perm("identity.add_patient") or actor.has_perm(REVIEW_PERMISSION)
-    ):
+    # Staff only: a patient sees nothing of records outside their own (D56); an existing record
+    # of theirs they claim with a code sent to its phone (identity.start_record_claim).
+    if not (actor.has_perm("identity.add_patient") or actor.has_perm(REVIEW_PERMISSION)):
         raise PermissionDenied(_("Your role does not allow this."))
     policy = thresholds()
     return [

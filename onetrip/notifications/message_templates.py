@@ -56,6 +56,19 @@ _TEMPLATES = [
         channels=("sms",),
     ),
     MessageTemplate(
+        "record_claim_code",
+        "record_claim_code",
+        _("Code to link your record"),
+        _(
+            "[OneTrip] Someone asked to link your hospital record to a OneTrip account. If it "
+            "was you, the code is %(code)s, valid for %(minutes)s minutes. If not, ignore this "
+            "message and never tell the code to anyone."
+        ),
+        frozenset({"code", "minutes"}),
+        urgent=True,
+        channels=("sms",),
+    ),
+    MessageTemplate(
         "appointment_booked",
         "appointment_booked",
         _("Appointment booked"),

@@ -1,29 +1,12 @@
-"""Back office: results messages (replay is on the staff page, which checks the institution),
-reports read-only, and the configuration the appointment centre edits."""
+"""Back office: the configuration the appointment centre edits. Reports and results messages
+(raw HL7 with patient segments) are not here (D7, D53): the results inbox is a staff page."""
 
 from django.contrib import admin
 
-from onetrip.core.backoffice import ReadOnlyAdmin
 from onetrip.reports.models import (
     CriticalValueContact,
-    InboundMessage,
     RecognitionWindow,
-    Report,
 )
-
-
-@admin.register(InboundMessage)
-class InboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "sender", "control_id", "status", "error_location")
-    list_filter = ("status", "source")
-    search_fields = ("control_id", "sender")
-
-
-@admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
-    list_display = ("placer_number", "service_name", "status", "issued_at", "quarantine_reason")
-    list_filter = ("status", "kind")
-    search_fields = ("placer_number", "filler_number")
 
 
 @admin.register(RecognitionWindow)

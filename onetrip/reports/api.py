@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema, Status
 
 from onetrip.core.actors import Channel
 from onetrip.core.api_auth import StaffSession
+from onetrip.core.bounds import Day, Id, Moment
 from onetrip.core.errors import InvalidInput
 from onetrip.reports import services
 from onetrip.reports.models import Report
@@ -58,7 +59,7 @@ class ReportBody(Schema):
     service_code: str = Field(min_length=1, max_length=40)
     service_system: Literal["loinc", "local"] = "local"
     service_name: str = Field("", max_length=120)
-    issued_at: dt.datetime
+    issued_at: Moment
     filler_number: str = Field("", max_length=40)
     conclusion: str = Field("", max_length=4000)
     observations: list[ObservationBody] = Field(min_length=1, max_length=200)
@@ -108,10 +109,10 @@ class SubmissionOut(Schema):
     reports: list[ReportOut]
 
 
-class DecisionIn(Schema):
-    patient_id: int
+class RecognitionDecisionIn(Schema):
+    patient_id: Id
     item_code: str = Field(min_length=1, max_length=32)
-    report_id: int
+    report_id: Id
     outcome: Literal["reused", "overridden"]
     reason: str = Field("", max_length=300)
 
@@ -240,19 +241,18 @@ def my_reports(request: HttpRequest):
 
 
 @router.get("/patients/{patient_id}", response=list[ReportOut], auth=SYSTEM_OR_STAFF)
-def patient_reports(request: HttpRequest, patient_id: int):
+def patient_reports(request: HttpRequest, patient_id: Id):
     """A patient's results this institution may see: recognised results from anywhere in the
     consortium, and its own preliminary ones."""
     return list(
-        services.visible_reports(caller(request))
-        .filter(patient_id=patient_id)
+        services.reports_of_patient(patient_id, actor=caller(request))
         .select_related("performing_institution")
         .prefetch_related("observations")[:100]
     )
 
 
 @router.get("/{report_id}", response=ReportOut, auth=SIGNED_IN)
-def report_detail(request: HttpRequest, report_id: int):
+def report_detail(request: HttpRequest, report_id: Id):
     return services.view_report(report_id, actor=caller(request))
 
 
@@ -260,13 +260,13 @@ def report_detail(request: HttpRequest, report_id: int):
 
 
 @router.get("/recognition/check", response=list[ReportOut], auth=StaffSession())
-def recognition_check(request: HttpRequest, patient_id: int, item_code: str):
+def recognition_check(request: HttpRequest, patient_id: Id, item_code: str):
     """Recognised results that already answer an order of `item_code`: warn when not empty."""
-    return services.recognised_results_for(patient_id, item_code, actor=caller(request))
+    return services.recognition_check(patient_id, item_code, actor=caller(request))
 
 
 @router.post("/recognition/decisions", response={201: DecisionOut}, auth=StaffSession())
-def recognition_decision(request: HttpRequest, body: DecisionIn):
+def recognition_decision(request: HttpRequest, body: RecognitionDecisionIn):
     decision = services.record_recognition_decision(
         body.patient_id,
         body.item_code,
@@ -279,7 +279,7 @@ def recognition_decision(request: HttpRequest, body: DecisionIn):
 
 
 @router.get("/kpi/repeat-exams", response=list[RepeatExamCountOut], auth=StaffSession())
-def repeat_exams(request: HttpRequest, start: dt.date, end: dt.date):
+def repeat_exams(request: HttpRequest, start: Day, end: Day):
     """KPI "repeat exams avoided" per institution, for the days start … end."""
     caller(request).require_perm("reports.view_recognitiondecision")
     if end < start:
@@ -295,5 +295,5 @@ def open_critical_values(request: HttpRequest):
 
 
 @router.post("/critical/{alert_id}/acknowledge", response=AlertOut, auth=StaffSession())
-def acknowledge(request: HttpRequest, alert_id: int, body: AcknowledgeIn):
+def acknowledge(request: HttpRequest, alert_id: Id, body: AcknowledgeIn):
     return services.acknowledge_critical(alert_id, note=body.note, actor=caller(request))

@@ -593,8 +593,20 @@ def visible_reports(actor: Actor) -> QuerySet[Report]:
     return filed.filter(recognised | own)
 
 
+def reports_of_patient(patient_id: int, *, actor: Actor) -> QuerySet[Report]:
+    """One patient's reports the actor may see. A patient outside the actor's reach answers 404
+    (as a missing one), and a staff read leaves an audit row even when the list is empty."""
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
+    audit.record_staff_read(actor, Report, patient_id=patient_id, summary="reports of a patient")
+    return visible_reports(actor).filter(patient_id=patient_id)
+
+
 @transaction.atomic
 def view_report(report_id: int, *, actor: Actor) -> Report:
+    if actor.kind == ActorKind.STAFF:
+        actor.require_perm("reports.view_report")
     report = (
         visible_reports(actor)
         .select_related("patient", "performing_institution")
@@ -643,6 +655,23 @@ def recognised_results_for(patient: Patient | int, exam_item, *, actor: Actor) -
     )
 
 
+def recognition_check(patient_id: int, item_code: str, *, actor: Actor) -> list[Report]:
+    """The order form's warning for a staff member: the patient must be within reach (404
+    otherwise), and showing their results is an audited read."""
+    actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
+    results = recognised_results_for(patient_id, item_code, actor=actor)
+    audit.record_staff_read(
+        actor, Report, patient_id=patient_id, summary=f"recognised results for {item_code}"[:255]
+    )
+    return results
+
+
+def _require_reachable(patient_id: int, actor: Actor) -> None:
+    if not identity.accessible_patients(actor).filter(pk=patient_id).exists():
+        raise NotFound(_("No such patient."))
+
+
 @transaction.atomic
 def record_recognition_decision(
     patient_id: int, item_code: str, report_id: int, *, outcome: str, reason: str = "", actor: Actor
@@ -650,6 +679,7 @@ def record_recognition_decision(
     """The doctor, warned, reused the result (a repeat exam avoided) or ordered anyway: an
     override needs a reason."""
     actor.require_perm("reports.view_report")
+    _require_reachable(patient_id, actor)
     reason = " ".join(reason.split())
     if outcome not in RecognitionDecision.Outcome.values:
         raise InvalidInput.field("outcome", _("Choose reuse or order again."))

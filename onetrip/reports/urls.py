@@ -6,30 +6,30 @@ from onetrip.reports import fhir_views, views
 
 urlpatterns = [
     path("p/reports/", views.patient_reports, name="patient-reports"),
-    path("p/reports/<int:report_id>", views.patient_report, name="patient-report"),
-    path("p/reports/<int:report_id>.pdf", views.patient_report_pdf, name="patient-report-pdf"),
+    path("p/reports/<id:report_id>", views.patient_report, name="patient-report"),
+    path("p/reports/<id:report_id>.pdf", views.patient_report_pdf, name="patient-report-pdf"),
     path("r/verify/<str:token>", views.verify_report, name="report-verify"),
     path(
-        "staff/reports/patients/<int:patient_id>",
+        "staff/reports/patients/<id:patient_id>",
         views.staff_patient_reports,
         name="staff-patient-reports",
     ),
-    path("staff/reports/<int:report_id>", views.staff_report, name="staff-report"),
-    path("staff/reports/<int:report_id>.pdf", views.staff_report_pdf, name="staff-report-pdf"),
+    path("staff/reports/<id:report_id>", views.staff_report, name="staff-report"),
+    path("staff/reports/<id:report_id>.pdf", views.staff_report_pdf, name="staff-report-pdf"),
     path("staff/reports/critical", views.critical_worklist, name="reports-critical"),
     path(
-        "staff/reports/critical/<int:alert_id>/acknowledge",
+        "staff/reports/critical/<id:alert_id>/acknowledge",
         views.acknowledge_critical,
         name="reports-acknowledge",
     ),
     path("staff/reports/inbox", views.results_inbox, name="reports-inbox"),
     path(
-        "staff/reports/quarantine/<int:report_id>/attach",
+        "staff/reports/quarantine/<id:report_id>/attach",
         views.attach_report,
         name="reports-attach",
     ),
     path(
-        "staff/reports/messages/<int:message_id>/replay",
+        "staff/reports/messages/<id:message_id>/replay",
         views.replay_message,
         name="reports-replay",
     ),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.masking import mask_name
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import refusals_as_http, staff_page
 from onetrip.reports import services
 from onetrip.reports.models import Report
 from onetrip.reports.pdf import report_pdf
@@ -76,10 +76,8 @@ def verify_report(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_page("reports.view_report")
 def staff_patient_reports(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
-    reports = (
-        services.visible_reports(actor)
-        .filter(patient_id=patient_id)
-        .select_related("patient", "performing_institution")
+    reports = services.reports_of_patient(patient_id, actor=actor).select_related(
+        "patient", "performing_institution"
     )
     return render(
         request,
@@ -213,7 +211,8 @@ def recognition_warning(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 )
             except DomainError as exc:
                 form.add_error(None, str(exc.message))
-    results = services.recognised_results_for(patient_id, item_code, actor=actor)
+    with refusals_as_http():
+        results = services.recognition_check(patient_id, item_code, actor=actor)
     context = {
         "results": results,
         "patient_id": patient_id,

@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from onetrip.consortium.models import Department, Doctor
 from onetrip.core import clock
 from onetrip.core.actors import Channel
+from onetrip.core.bounds import Day, Id
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
@@ -40,7 +41,7 @@ router = Router(tags=["scheduling"])
 # --- schemas --------------------------------------------------------------------------------
 
 
-class DoctorOut(Schema):
+class SessionDoctorOut(Schema):
     id: int
     name: str
     title: str
@@ -62,7 +63,7 @@ class NextSlotOut(Schema):
     slot_id: int
     session_id: int
     starts_at: dt.datetime
-    doctor: DoctorOut
+    doctor: SessionDoctorOut
     department: PlaceOut
     institution: PlaceOut
 
@@ -75,8 +76,8 @@ class SessionOut(Schema):
     ends_at: dt.datetime
     status: str
     fee_fen: int
-    doctor: DoctorOut
-    substitute: DoctorOut | None
+    doctor: SessionDoctorOut
+    substitute: SessionDoctorOut | None
     clinic: ClinicOut
     department: PlaceOut
     institution: PlaceOut
@@ -98,13 +99,15 @@ class SessionSlotsOut(Schema):
 
 
 class AppointmentIn(Schema):
-    patient_id: int
-    slot_id: int
+    patient_id: Id
+    slot_id: Id
     channel: BookingChannel | None = Field(
         None, description="Defaults to the caller's: the key's, app for patients, window for staff."
     )
     hold: bool = False
-    priority: int = PriorityClass.ORDINARY
+    priority: int = Field(
+        PriorityClass.ORDINARY, ge=min(PriorityClass.values), le=max(PriorityClass.values)
+    )
     walk_in: bool = False
 
 
@@ -132,8 +135,8 @@ class AppointmentOut(Schema):
     priority: int
     walk_in: bool
     booked_at: dt.datetime
-    doctor: DoctorOut
-    substitute: DoctorOut | None
+    doctor: SessionDoctorOut
+    substitute: SessionDoctorOut | None
     clinic: ClinicOut
     department: PlaceOut
     institution: PlaceOut
@@ -145,8 +148,8 @@ class AppointmentOut(Schema):
 
 
 class WaitlistIn(Schema):
-    patient_id: int
-    session_id: int
+    patient_id: Id
+    session_id: Id
     channel: BookingChannel | None = None
 
 
@@ -292,7 +295,7 @@ def _next_slots(department_ids: list[int], channel: str, limit: int) -> list[dic
 @router.get("/departments/{department_id}/next-available", response=list[NextSlotOut])
 def next_available_in_department(
     request: HttpRequest,
-    department_id: int,
+    department_id: Id,
     channel: BookingChannel = BookingChannel.APP,
     limit: int = Query(10, ge=1, le=50),
 ):
@@ -318,9 +321,7 @@ def next_available_across_consortium(
 
 
 @router.get("/sessions", response=list[SessionOut])
-def list_sessions(
-    request: HttpRequest, department_id: int, date: dt.date, doctor_id: int | None = None
-):
+def list_sessions(request: HttpRequest, department_id: Id, date: Day, doctor_id: Id | None = None):
     sessions = ClinicSession.objects.filter(department_id=department_id, date=date)
     if doctor_id is not None:
         sessions = sessions.filter(doctor_id=doctor_id)
@@ -332,7 +333,7 @@ def list_sessions(
 
 @router.get("/sessions/{session_id}/slots", response=SessionSlotsOut)
 def session_slots(
-    request: HttpRequest, session_id: int, channel: BookingChannel = BookingChannel.APP
+    request: HttpRequest, session_id: Id, channel: BookingChannel = BookingChannel.APP
 ):
     """Every time of a session, with what is left for the channel and in each pool."""
     session = (
@@ -388,12 +389,12 @@ def book(request: HttpRequest, payload: AppointmentIn):
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, auth=SIGNED_IN)
-def get_appointment(request: HttpRequest, appointment_id: int):
+def get_appointment(request: HttpRequest, appointment_id: Id):
     return appointment_out(queries.view_appointment(appointment_id, actor=caller(request)))
 
 
 @router.post("/appointments/{appointment_id}/confirm", response=AppointmentOut, auth=SIGNED_IN)
-def confirm_hold(request: HttpRequest, appointment_id: int):
+def confirm_hold(request: HttpRequest, appointment_id: Id):
     """Confirm a held time. A hold for payment is confirmed by paying its registration fee
     (409 `fee_unpaid` before that); a rebooking offer or a waitlist turn by asking."""
     confirmed = booking.confirm_hold(appointment_id, actor=caller(request))
@@ -401,13 +402,13 @@ def confirm_hold(request: HttpRequest, appointment_id: int):
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, auth=SIGNED_IN)
-def cancel(request: HttpRequest, appointment_id: int):
+def cancel(request: HttpRequest, appointment_id: Id):
     cancelled = booking.cancel_appointment(appointment_id, actor=caller(request))
     return _confirmation(cancelled, with_fee=True)
 
 
 @router.post("/appointments/{appointment_id}/accept-offer", response=AppointmentOut, auth=SIGNED_IN)
-def accept_offer(request: HttpRequest, appointment_id: int):
+def accept_offer(request: HttpRequest, appointment_id: Id):
     """After a stop-clinic: take the replacement held for the patient (one tap, no charge)."""
     return _confirmation(disruption.accept_offer(appointment_id, actor=caller(request)))
 
@@ -415,13 +416,13 @@ def accept_offer(request: HttpRequest, appointment_id: int):
 @router.post(
     "/appointments/{appointment_id}/decline-offer", response=AppointmentOut, auth=SIGNED_IN
 )
-def decline_offer(request: HttpRequest, appointment_id: int):
+def decline_offer(request: HttpRequest, appointment_id: Id):
     """After a stop-clinic: refuse the replacement; the stopped booking is owed its refund."""
     return _confirmation(disruption.decline_offer(appointment_id, actor=caller(request)))
 
 
 class CheckInIn(Schema):
-    institution_id: int
+    institution_id: Id
     booking_number: str | None = None
     doc_type: str | None = None
     doc_number: str | None = Field(None, description="A document number or an e-health QR payload.")
@@ -466,6 +467,6 @@ def join_waitlist(request: HttpRequest, payload: WaitlistIn):
 
 
 @router.delete("/waitlist/{entry_id}", response={204: None}, auth=SIGNED_IN)
-def leave_waitlist(request: HttpRequest, entry_id: int):
+def leave_waitlist(request: HttpRequest, entry_id: Id):
     waitlist.leave_waitlist(entry_id, actor=caller(request))
     return Status(204, None)

@@ -37,8 +37,10 @@ LEVEL_RULES: dict[str, dict[str, Any]] = {
 class BookingPolicy:
     release_time: dt.time = dt.time(7, 0)
     window_days: int = 14
+    # Seed 000 §一(二)(2): primary-care sources are released 10 days ahead and what primary care
+    # has not used 3 days after that release returns to the shared pool (7 days before the visit).
     primary_care_release_days: int = 10
-    primary_care_return_days: int = 3
+    primary_care_return_after_days: int = 3
     pool_shares: dict[str, int] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_POOL_SHARES)
     )

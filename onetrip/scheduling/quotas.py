@@ -91,9 +91,28 @@ def pool_horizons(
         # Doctors book return visits beyond the public window.
         horizons[own] = None if channel == BookingChannel.IN_CLINIC else shared
     horizons[PoolKind.SHARED_ONLINE] = shared
-    returned = last_released_date(policy.primary_care_return_days, now, policy)
+    returned = last_released_date(primary_care_returns_before_visit(policy), now, policy)
     horizons[PoolKind.PRIMARY_CARE] = min(shared, returned)
     return horizons
+
+
+def primary_care_returns_before_visit(policy: BookingPolicy) -> int:
+    """Days before the visit at which unused primary-care units return to the shared pool: the
+    return comes `primary_care_return_after_days` after their release."""
+    return policy.primary_care_release_days - policy.primary_care_return_after_days
+
+
+def primary_care_release_at(visit_date: dt.date, policy: BookingPolicy) -> dt.datetime:
+    """When a visit day's primary-care units open to primary-care staff."""
+    day = visit_date - dt.timedelta(days=policy.primary_care_release_days)
+    return timezone.make_aware(dt.datetime.combine(day, policy.release_time))
+
+
+def primary_care_return_at(visit_date: dt.date, policy: BookingPolicy) -> dt.datetime:
+    """When a visit day's unused primary-care units return to the shared pool (the moment
+    `pool_horizons` starts offering them to every channel, the public release permitting)."""
+    day = visit_date - dt.timedelta(days=primary_care_returns_before_visit(policy))
+    return timezone.make_aware(dt.datetime.combine(day, policy.release_time))
 
 
 def open_pools(

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.bounds import parse_day
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_name
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import query_day, query_id, staff_page
 from onetrip.identity.documents import DocumentType
 from onetrip.scheduling.models import Appointment, PriorityClass
 from onetrip.scheduling.services import disruption, queue
@@ -44,7 +45,7 @@ def _refusal_shown(request: HttpRequest) -> Iterator[None]:
 
 def _day(text: str | None) -> dt.date:
     try:
-        return dt.date.fromisoformat(text or "")
+        return parse_day(text or "")
     except ValueError:
         return clock.today()
 
@@ -58,10 +59,9 @@ def _console_url(day: dt.date) -> str:
 
 @staff_page("scheduling.stop_session")
 def console(request: HttpRequest, *, actor: Actor) -> HttpResponse:
-    day = _day(request.GET.get("date"))
+    day = query_day(request, "date") or clock.today()
     departments = Department.objects.filter(institution_id=actor.institution_id)
-    department_id = request.GET.get("department", "")
-    chosen = int(department_id) if department_id.isdigit() else None
+    chosen = query_id(request, "department")
     rows = disruption.session_overview(day, actor=actor, department_id=chosen)
     context = {
         "day": day,

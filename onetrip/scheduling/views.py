@@ -31,6 +31,7 @@ from onetrip.billing.services.sources import FeeNotPriced
 from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.bounds import parse_id
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
@@ -48,7 +49,7 @@ from onetrip.scheduling.models import (
     Slot,
 )
 from onetrip.scheduling.policy import BookingPolicy
-from onetrip.scheduling.quotas import pool_horizons
+from onetrip.scheduling.quotas import pool_horizons, primary_care_return_at
 from onetrip.scheduling.services import availability, booking
 from onetrip.scheduling.services.schedule import policy_for, session_policy
 from onetrip.web.links import bill_link
@@ -457,7 +458,10 @@ class DeskBookingForm(forms.Form):
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    try:
+        return parse_id(value or "")
+    except ValueError:
+        return None
 
 
 def _pick(items: list[Any], wanted: int | None, default: Any) -> Any:
@@ -470,6 +474,8 @@ class SessionBoard:
     times: list[availability.SlotView]
     pools: list[tuple[str, int]]  # (pool label, units left)
     fee: str
+    primary_care_return_at: dt.datetime  # when unused primary-care units join the shared pool
+    primary_care_returned: bool
 
 
 def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoard:
@@ -478,7 +484,8 @@ def _board(session: ClinicSession, channel: str, now: dt.datetime) -> SessionBoa
         (str(label), sum(view.pools.get(kind, 0) for view in views))
         for kind, label in PoolKind.choices
     ]
-    return SessionBoard(session, views, pools, _yuan(session.fee_fen))
+    return_at = primary_care_return_at(session.date, session_policy(session))
+    return SessionBoard(session, views, pools, _yuan(session.fee_fen), return_at, now >= return_at)
 
 
 def _desk_choices(request: HttpRequest, actor: Actor, desk: Desk) -> dict[str, Any]:

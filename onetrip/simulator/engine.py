@@ -731,7 +731,7 @@ class _Simulation:
         online = rng.choice((PaymentChannel.WECHAT, PaymentChannel.ALIPAY))
         if mode in (SettlementMode.MOBILE, SettlementMode.KIOSK):
             # The bill link on the phone or the kiosk screen: whoever holds it pays.
-            actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill_id}")
+            actor = Actor(kind=ActorKind.PATIENT, label=f"bill link {bill_id}", bill_id=bill_id)
             channel, reference = online, ""
         elif mode == SettlementMode.PAY_LATER:
             actor, channel, reference = desk, PaymentChannel.CREDIT, ""
@@ -793,11 +793,14 @@ class _Simulation:
         payments.receive_notice(settlement.channel, headers, body)
 
     def repay(self, settlement_id: int) -> None:
-        debt_id = Debt.objects.filter(settlement_id=settlement_id).values_list("pk", flat=True)
-        actor = Actor(kind=ActorKind.PATIENT, label=f"debt link {settlement_id}")
+        debt_id, bill_id = Debt.objects.values_list("pk", "settlement__bill_id").get(
+            settlement_id=settlement_id
+        )
+        # The debt's link, like the bill link, reaches that one bill.
+        actor = Actor(kind=ActorKind.PATIENT, label=f"debt link {settlement_id}", bill_id=bill_id)
         try:
             repayment = settlements.repay_debt(
-                debt_id=debt_id.get(), channel=PaymentChannel.WECHAT, actor=actor
+                debt_id=debt_id, channel=PaymentChannel.WECHAT, actor=actor
             )
             if repayment.status == "pending":
                 self._provider_pays(repayment)

@@ -15,11 +15,11 @@ import secrets
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 
 from onetrip.billing.models import SandboxRefund, SandboxTrade
 from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import keys
+from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
 from onetrip.core import clock
 
@@ -70,7 +70,7 @@ def wap_pay(biz_content: dict, *, notify_url: str) -> dict:
         return _failure("40004", "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
     return {
         "code": "10000",
-        "cashier_url": reverse("billing-sandbox-alipay-cashier", args=[trade.out_trade_no]),
+        "cashier_url": cashier_url("alipay", trade.out_trade_no),
     }
 
 

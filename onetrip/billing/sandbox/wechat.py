@@ -18,11 +18,11 @@ import secrets
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 
 from onetrip.billing.models import SandboxRefund, SandboxTrade
 from onetrip.billing.money import fen_to_yuan
 from onetrip.billing.sandbox import keys
+from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
 from onetrip.core import clock
 
@@ -63,7 +63,7 @@ def create_h5_order(body: dict) -> tuple[int, dict]:
         )
     if not created and trade.amount_fen != amount:
         return _error(400, "INVALID_REQUEST", "201 商户订单号重复")
-    return 200, {"h5_url": reverse("billing-sandbox-wechat-cashier", args=[out_trade_no])}
+    return 200, {"h5_url": cashier_url("wechat", out_trade_no)}
 
 
 def _transaction_json(trade: SandboxTrade) -> dict:

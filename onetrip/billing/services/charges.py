@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.models import Bill, CatalogueItem, Charge, ChargeSource, VisitKind
-from onetrip.billing.services import deposit_ledger
+from onetrip.billing.services import deposit_ledger, scope
 from onetrip.billing.services.common import whole_fen
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.bounds import MAX_FEN, MAX_QUANTITY
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity.models import Patient
 
@@ -32,7 +33,7 @@ class ChargeRequest:
 
 def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
     """Charge one catalogue item to the visit's bill (opened on the first charge)."""
-    whole_fen("quantity", request.quantity)
+    whole_fen("quantity", request.quantity, most=MAX_QUANTITY)
     if request.source not in ChargeSource.values:
         raise InvalidInput.field("source", _("Choose a charge source."))
     if request.visit_kind not in VisitKind.values:
@@ -41,6 +42,9 @@ def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
         raise InvalidInput.field("source_key", _("Name the order line this charge is for."))
     if not request.visit_reference or len(request.visit_reference) > 40:
         raise InvalidInput.field("visit_reference", _("Give the visit number."))
+    scope.check_charge_scope(
+        patient_id=request.patient_id, institution_id=request.institution_id, actor=actor
+    )
     earlier = _earlier(request)
     if earlier is not None:
         return earlier
@@ -55,15 +59,36 @@ def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
 
 
 def _earlier(request: ChargeRequest) -> Charge | None:
-    earlier = Charge.objects.filter(source_key=request.source_key).first()
-    if earlier is not None and (earlier.code, earlier.quantity) != (
-        request.item_code,
-        request.quantity,
-    ):
-        raise InvalidInput.field(
+    """The charge an earlier request made for this order line, if it asked for the same."""
+    earlier = Charge.objects.select_related("bill").filter(source_key=request.source_key).first()
+    if earlier is not None and _charged_for(earlier) != _asked_for(request):
+        raise KeyReused.field(
             "source_key", _("This order line was already charged differently."), "key_reused"
         )
     return earlier
+
+
+def _charged_for(charge: Charge) -> tuple:
+    bill = charge.bill
+    return (
+        bill.patient_id,
+        bill.institution_id,
+        bill.visit_reference,
+        charge.code,
+        charge.quantity,
+        charge.source,
+    )
+
+
+def _asked_for(request: ChargeRequest) -> tuple:
+    return (
+        request.patient_id,
+        request.institution_id,
+        request.visit_reference,
+        request.item_code,
+        request.quantity,
+        request.source,
+    )
 
 
 @transaction.atomic
@@ -82,6 +107,11 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
     )
     if bill.patient_id != patient.pk:
         raise DomainError(_("This visit belongs to another patient."), code="visit_mismatch")
+    amount = item.unit_price_fen * request.quantity
+    if amount > MAX_FEN:
+        raise InvalidInput.field(
+            "quantity", _("The line's amount is past what one charge may be."), "too_large"
+        )
     charge = Charge.objects.create(
         bill=bill,
         item=item,
@@ -91,7 +121,7 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
         insurance_category=item.insurance_category,
         quantity=request.quantity,
         unit_price_fen=item.unit_price_fen,
-        amount_fen=item.unit_price_fen * request.quantity,
+        amount_fen=amount,
         source=request.source,
         source_key=request.source_key,
         charged_at=now,

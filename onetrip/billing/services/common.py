@@ -5,17 +5,21 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.channels import adapter_for
+from onetrip.core.bounds import MAX_FEN
 from onetrip.core.errors import InvalidInput
 
 
-def whole_fen(field: str, value: object, *, positive: bool = True) -> int:
-    """Money arrives as integer fen: a float, a string or a negative amount is refused."""
+def whole_fen(field: str, value: object, *, positive: bool = True, most: int = MAX_FEN) -> int:
+    """Money (and counts) arrive as integers: a float, a string, a negative amount or one past
+    the bound (core.bounds) is refused."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput.field(
             field, _("Enter the amount as a whole number of fen."), "not_integer"
         )
     if value < 0 or (positive and value == 0):
         raise InvalidInput.field(field, _("The amount must be more than zero."), "negative")
+    if value > most:
+        raise InvalidInput.field(field, _("Enter at most %(most)s.") % {"most": most}, "too_large")
     return value
 
 

@@ -38,10 +38,11 @@ from onetrip.billing.models import (
 from onetrip.billing.services import deposit_ledger, payments, settlements
 from onetrip.billing.services.common import check_reference, whole_fen
 from onetrip.billing.services.deposit_ledger import DepositRefused
+from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.billing.services.settlements import CLEARING_ACCOUNTS, PaymentRefused
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.core.errors import InvalidInput, KeyReused
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -144,7 +145,7 @@ def _earlier_top_up(scope: str, request: TopUpRequest, amount: int) -> DepositTo
         request.channel,
         amount,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return top_up
@@ -152,7 +153,7 @@ def _earlier_top_up(scope: str, request: TopUpRequest, amount: int) -> DepositTo
 
 @transaction.atomic
 def _top_up(request: TopUpRequest, amount: int, scope: str, actor: Actor) -> DepositTopUp:
-    bill = _locked_bill(request.bill_id)
+    bill = _locked_bill(request.bill_id, actor)
     account = deposit_ledger.locked_account(bill)
     if request.idempotency_key:
         earlier = _earlier_top_up(scope, request, amount)
@@ -216,7 +217,7 @@ def refund_deposit(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     with transaction.atomic():
-        bill = _locked_bill(bill_id)
+        bill = _locked_bill(bill_id, actor)
         account = deposit_ledger.locked_account(bill)
         if (
             idempotency_key
@@ -302,7 +303,7 @@ def settle_at_discharge(request: DischargeRequest, *, actor: Actor) -> Discharge
     check_reference(request.channel, request.reference)
     check_idempotency_key(request.idempotency_key)
     with transaction.atomic():
-        bill = _locked_bill(request.bill_id)
+        bill = _locked_bill(request.bill_id, actor)
         account = deposit_ledger.locked_account(bill)
         if account.discharged_at is not None:
             return _discharge_made(account)
@@ -359,13 +360,14 @@ def _discharge_made(account: DepositAccount) -> Discharge:
     return Discharge(account, account.discharge_settlement, refunds)
 
 
-def _locked_bill(bill_id: int) -> Bill:
+def _locked_bill(bill_id: int, actor: Actor) -> Bill:
     bill = (
-        Bill.objects.select_for_update(no_key=True, of=("self",))
+        bills_in_scope(actor)
+        .select_for_update(no_key=True, of=("self",))
         .select_related("patient")
         .filter(pk=bill_id)
         .first()
     )
     if bill is None:
-        raise NotFound(_("No such bill."), code="unknown_bill")
+        raise no_such_bill()
     return bill

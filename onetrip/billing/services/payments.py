@@ -34,6 +34,7 @@ from onetrip.billing.models import (
 )
 from onetrip.billing.services import journal
 from onetrip.billing.services.common import whole_fen
+from onetrip.billing.services.scope import bills_in_scope
 from onetrip.billing.services.settlements import (
     CLEARING_ACCOUNTS,
     PaymentRefused,
@@ -44,7 +45,7 @@ from onetrip.billing.services.settlements import (
 )
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -157,13 +158,21 @@ def refund(
     check_idempotency_key(idempotency_key)
     scope = idempotency_scope(actor)
     if idempotency_key:
-        earlier = Refund.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
+        earlier = (
+            Refund.objects.select_related("payment")
+            .filter(idempotency_scope=scope, idempotency_key=idempotency_key)
+            .first()
+        )
         if earlier is not None:
+            if (earlier.payment.settlement_id, earlier.amount_fen) != (settlement_id, amount):
+                raise KeyReused.field(
+                    "idempotency_key",
+                    _("This key was already used for another refund."),
+                    "key_reused",
+                )
             return earlier
     with transaction.atomic():
-        payment = _locked_payment(settlement_id)
+        payment = _locked_payment(settlement_id, actor)
         if payment.status != PaymentStatus.SUCCEEDED or (
             payment.settlement.status != SettlementStatus.SETTLED
         ):
@@ -211,7 +220,7 @@ def refund_in_full(
     finds it reversed and finishes. Asking again after it finished answers with the settlement.
     """
     _check_reason(reason)
-    settlement = Settlement.objects.filter(pk=settlement_id).first()
+    settlement = Settlement.objects.filter(pk=settlement_id, bill__in=bills_in_scope(actor)).first()
     if settlement is None:
         raise NotFound(_("No such settlement."), code="unknown_settlement")
     if settlement.status == SettlementStatus.REFUNDED:
@@ -228,7 +237,7 @@ def refund_in_full(
     if settlement.insurance_settlement_id:
         seams.insurance_reverse(settlement_id=settlement.insurance_settlement_id, actor=actor)
     with transaction.atomic():
-        payment = _locked_payment(settlement_id)
+        payment = _locked_payment(settlement_id, actor)
         settlement = payment.settlement
         # The conditional UPDATE decides (the settlement read with the lock may be stale): a
         # concurrent request that finished first leaves nothing to do.
@@ -285,11 +294,11 @@ def _check_reason(reason: str) -> None:
         raise InvalidInput.field("reason", _("Give a reason for the refund."))
 
 
-def _locked_payment(settlement_id: int) -> Payment:
+def _locked_payment(settlement_id: int, actor: Actor) -> Payment:
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("settlement__bill")
-        .filter(settlement_id=settlement_id)
+        .filter(settlement_id=settlement_id, settlement__bill__in=bills_in_scope(actor))
         .first()
     )
     if payment is None:

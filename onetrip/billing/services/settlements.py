@@ -22,7 +22,6 @@ from onetrip.billing.channels.base import PAID, ProviderOrder, ProviderRefused
 from onetrip.billing.models import (
     PAYMENT_TRANSITIONS,
     Account,
-    Bill,
     Charge,
     Debt,
     Payment,
@@ -34,10 +33,11 @@ from onetrip.billing.models import (
 )
 from onetrip.billing.services import credit, deposit_ledger, journal, sources
 from onetrip.billing.services.common import check_reference
+from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 
@@ -121,7 +121,7 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
         request.bill_id,
         request.channel,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key", _("This key was already used for another payment."), "key_reused"
         )
     return earlier
@@ -131,13 +131,14 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
 def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
     # The bill's row lock serialises settlements of one visit: its charges are taken once.
     bill = (
-        Bill.objects.select_for_update(no_key=True)
+        bills_in_scope(actor)
+        .select_for_update(no_key=True)
         .select_related("patient")
         .filter(pk=request.bill_id)
         .first()
     )
     if bill is None:
-        raise NotFound(_("No such bill."), code="unknown_bill")
+        raise no_such_bill()
     if request.idempotency_key:
         earlier = _earlier(scope, request)
         if earlier is not None:
@@ -259,7 +260,7 @@ def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:
         debt = (
             Debt.objects.select_for_update(no_key=True, of=("self",))
             .select_related("settlement__bill", "repayment")
-            .filter(pk=debt_id)
+            .filter(pk=debt_id, settlement__bill__in=bills_in_scope(actor))
             .first()
         )
         if debt is None:
@@ -375,7 +376,7 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
         patient_id=settlement.bill.patient_id,
         summary=f"settled: {payment.amount_fen} fen via {payment.channel}",
     )
-    domain_events.settled(settlement)
+    domain_events.settled(settlement, fees=top_up is None and repaid is None)
     if settlement.channel == PaymentChannel.CREDIT:
         credit.open_debt(settlement)
     if repaid is not None:

@@ -1,12 +1,14 @@
 """The billing API: problem details for bad input, Idempotency-Key replays, provider endpoints
 answering in the provider's format (issue 6 bad-input list)."""
 
+import datetime as dt
 import json
 
 import pytest
 
-from onetrip.billing.models import Payment, Refund, Settlement
+from onetrip.billing.models import CatalogueItem, Charge, Payment, Refund, Settlement
 from onetrip.billing.tests.helpers import alipay_notice, provider_pays, wechat_notice
+from onetrip.identity.services import DocumentInput
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,15 @@ def test_paying_a_settled_bill_is_a_409_problem(desk, bill):
 
 
 @pytest.mark.parametrize(
-    ("amount", "code"), [(-1, "negative"), (1.5, "not_integer"), (99999, "exceeds_paid")]
+    ("amount", "code"),
+    [
+        (-1, "greater_than_equal"),
+        (1.5, "int_type"),
+        ("2", "int_type"),
+        (True, "int_type"),
+        (10**20, "less_than_equal"),
+        (99999, "exceeds_paid"),
+    ],
 )
 def test_bad_refund_amounts_are_422_with_the_field(desk, bill, amount, code):
     settled = post(
@@ -62,22 +72,76 @@ def test_bad_refund_amounts_are_422_with_the_field(desk, bill, amount, code):
     assert not Refund.objects.exists()
 
 
-def test_charging_needs_a_whole_positive_quantity(desk, catalogue, patient, tertiary):
-    response = post(
-        desk,
-        "/api/billing/charges",
-        {
-            "patient_id": patient.pk,
-            "institution_id": tertiary.pk,
-            "visit_reference": "MZ9",
-            "item_code": "REG01",
-            "quantity": -2,
-            "source": "registration",
-            "source_key": "r-1",
-        },
-    )
+def charge_body(patient, institution, **overrides):
+    return {
+        "patient_id": patient.pk,
+        "institution_id": institution.pk,
+        "visit_reference": "MZ9",
+        "item_code": "REG01",
+        "quantity": 1,
+        "source": "registration",
+        "source_key": "r-1",
+    } | overrides
+
+
+@pytest.mark.parametrize("quantity", [-2, 0, "2", True, 1.0, 10_001, 10**16])
+def test_charging_needs_a_whole_quantity_within_bounds(
+    desk, catalogue, patient, tertiary, quantity
+):
+    response = post(desk, "/api/billing/charges", charge_body(patient, tertiary, quantity=quantity))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "quantity"
+    assert not Charge.objects.exists()
+
+
+def test_a_line_past_the_amount_bound_is_refused_even_within_the_quantity_bound(
+    desk, catalogue, patient, tertiary
+):
+    CatalogueItem.objects.filter(code="EX-CT").update(unit_price_fen=10**6)
+    body = charge_body(patient, tertiary, item_code="EX-CT", quantity=10_000)
+    response = post(desk, "/api/billing/charges", body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {
+        "field": "quantity",
+        "message": response.json()["errors"][0]["message"],
+        "code": "too_large",
+    }
+
+
+def test_an_order_line_key_reused_for_another_patient_is_a_409(
+    desk, catalogue, patient, register, tertiary
+):
+    other = register(
+        name="赵六",
+        birth_date=dt.date(1970, 12, 31),
+        phone="13700002222",
+        documents=[DocumentInput("resident_id", "320102197012315558")],
+    )
+    first = post(desk, "/api/billing/charges", charge_body(patient, tertiary))
+    again = post(desk, "/api/billing/charges", charge_body(patient, tertiary))
+    reused = post(desk, "/api/billing/charges", charge_body(other, tertiary))
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert reused.status_code == 409
+    assert reused["Content-Type"] == "application/problem+json"
+    assert reused.json()["code"] == "key_reused"
+    assert reused.json()["errors"][0]["field"] == "source_key"
+    assert Charge.objects.count() == 1
+
+
+def test_a_refund_key_reused_with_another_amount_is_a_409(desk, bill):
+    settled = post(
+        desk, f"/api/billing/bills/{bill.pk}/settlements", {"mode": "window", "channel": "cash"}
+    ).json()
+    path = f"/api/billing/settlements/{settled['id']}/refunds"
+    first = post(desk, path, {"amount_fen": 500, "reason": "退药"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+    again = post(desk, path, {"amount_fen": 500, "reason": "退药"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+    reused = post(desk, path, {"amount_fen": 900, "reason": "退药"}, HTTP_IDEMPOTENCY_KEY="rf-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert reused.status_code == 409
+    assert reused.json()["code"] == "key_reused"
+    assert list(Refund.objects.values_list("amount_fen", flat=True)) == [500]
 
 
 def test_wechat_notify_endpoint_verifies_then_settles(client, desk, bill, clock):
@@ -173,7 +237,14 @@ def test_top_up_read_and_discharge_through_the_api(desk, inpatient_bill, clock):
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [(-1, "negative"), (0, "negative"), (1.5, "not_integer"), ("10", "not_integer")],
+    [
+        (-1, "greater_than_equal"),
+        (0, "greater_than_equal"),
+        (1.5, "int_type"),
+        ("10", "int_type"),
+        (True, "int_type"),
+        (10**18, "less_than_equal"),
+    ],
 )
 def test_bad_top_up_amounts_are_422_and_change_nothing(desk, inpatient_bill, amount, code):
     response = post(

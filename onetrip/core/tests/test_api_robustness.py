@@ -1,6 +1,9 @@
 """Bad input gets a clear error, never a 500: every operation of the OpenAPI document, called by
-a signed-in member of staff who may do everything, with malformed bodies, wrong types and
-unknown ids, answers 4xx (or does the harmless thing) with a problem body."""
+a signed-in member of staff who may do everything over a small demo world, with malformed bodies,
+each field given wrong types and absurd values in turn, ids no database column can hold in the
+path and the query string, absurd dates, NUL characters and an oversized body, answers 4xx (or
+does the harmless thing) with a problem body. Runs on SQLite (`make test`) and PostgreSQL (CI):
+an overflow is each database's own way to fail."""
 
 from __future__ import annotations
 
@@ -15,39 +18,82 @@ from onetrip.api import api
 pytestmark = pytest.mark.django_db
 
 UNKNOWN_ID = 987654
+HUGE_IDS = [2**63, 2**64, 10**30]
 # Bodies a careless or hostile client sends: not JSON, the wrong JSON type, nothing, and an
 # object whose every field has a wrong type or an absurd value.
 MALFORMED = ["{not json", "[]", '"text"', "null", "{}"]
 WRONG_VALUES = ["x", -1, 10**20, 1.5, [], {}, None, True, "' OR 1=1 --", "２０２６-１３-４０"]
+# Each field in turn, the others plausible: past int64, past any amount, text where numbers
+# go, numbers as text, a NUL (PostgreSQL refuses it in text) and a day no calendar survives.
+ONE_FIELD_VALUES = [
+    2**63,
+    10**20,
+    10**16,
+    "2",
+    True,
+    -1,
+    "\x00",
+    "0001-01-01",
+    "9999-12-31T23:59:59",
+]
+QUERY_VALUES = [str(2**63), str(10**30), "-1", "x", "\x00", "0001-01-01", "9999-12-31"]
+# Past Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+OVERSIZED = json.dumps({"padding": "x" * 2_700_000})
 
 
-def _operations():
-    schema = api.get_openapi_schema(path_prefix="/api")
-    for path, methods in schema["paths"].items():
+def _document() -> dict:
+    return api.get_openapi_schema(path_prefix="/api")
+
+
+def _operations(document: dict):
+    for path, methods in document["paths"].items():
         for method, operation in methods.items():
-            yield path, method, operation, schema
+            yield path, method, operation
 
 
-def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", str(UNKNOWN_ID), path)
+def _concrete(path: str, value: object = UNKNOWN_ID) -> str:
+    return re.sub(r"\{[^}]+\}", str(value), path)
 
 
-def _body_fields(operation: dict, schema: dict) -> list[str]:
+def _resolve(schema: dict, document: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _body_schema(operation: dict, document: dict) -> dict:
     content = operation.get("requestBody", {}).get("content", {})
-    body = content.get("application/json", {}).get("schema", {})
-    ref = body.get("$ref")
-    if ref:
-        body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    return list(body.get("properties", {}))
+    return _resolve(content.get("application/json", {}).get("schema", {}), document)
+
+
+def _plausible(schema: dict, document: dict) -> object:
+    """A value of the field's type that is not absurd: the other fields of a one-field probe."""
+    schema = _resolve(schema, document)
+    options = schema.get("anyOf") or [schema]
+    schema = _resolve(options[0], document)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {n: _plausible(f, document) for n, f in schema.get("properties", {}).items()}
+    if schema.get("format") == "date":
+        return "2026-11-24"
+    if schema.get("format") == "date-time":
+        return "2026-11-24T09:00:00+08:00"
+    return "x"
 
 
 @pytest.fixture
-def superuser_client(client, make_staff, tertiary):
-    profile = make_staff("sysadmin", tertiary)
-    profile.user.is_superuser = True
-    profile.user.save(update_fields=["is_superuser"])
-    client.force_login(profile.user)
-    return client
+def superuser_client(world):
+    return world.staff
 
 
 def _assert_no_server_error(response, what: str, seen: Counter) -> None:
@@ -55,29 +101,53 @@ def _assert_no_server_error(response, what: str, seen: Counter) -> None:
     seen[response.status_code] += 1
 
 
-def test_no_operation_answers_bad_input_with_a_server_error(superuser_client, clock):
-    called, seen = 0, Counter()
-    for path, method, operation, schema in _operations():
+def test_no_operation_answers_bad_input_with_a_server_error(superuser_client):
+    called, seen, document = 0, Counter(), _document()
+    for path, method, operation in _operations(document):
         url = _concrete(path)
+        send = getattr(superuser_client, method)
+        for huge in HUGE_IDS if "{" in path else []:
+            huge_url = _concrete(path, huge)
+            if method == "get":
+                response = send(huge_url)
+            else:
+                response = send(huge_url, "{}", content_type="application/json")
+            _assert_no_server_error(response, f"{method.upper()} {huge_url}", seen)
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            for value in QUERY_VALUES:
+                query = f"?{parameter['name']}={value}"
+                response = send(url + query.replace("\x00", "%00"))
+                _assert_no_server_error(response, f"{method.upper()} {url}{query!r}", seen)
+        called += 1
         if method == "get":
             response = superuser_client.get(url, {"period": "2026-13", "limit": "x"})
             _assert_no_server_error(response, f"GET {url}", seen)
-            called += 1
             continue
-        send = getattr(superuser_client, method)
         for body in MALFORMED:
             response = send(url, body, content_type="application/json")
             _assert_no_server_error(response, f"{method.upper()} {url} {body}", seen)
-        fields = _body_fields(operation, schema)
+        body_schema = _body_schema(operation, document)
+        fields = list(body_schema.get("properties", {}))
         for value in WRONG_VALUES:
             body = json.dumps(dict.fromkeys(fields, value))
             response = send(url, body, content_type="application/json")
             _assert_no_server_error(response, f"{method.upper()} {url} {body}", seen)
-        called += 1
+        plausible = _plausible(body_schema, document) if fields else {}
+        for field in fields:
+            for value in ONE_FIELD_VALUES:
+                body = json.dumps(plausible | {field: value})
+                response = send(url, body, content_type="application/json")
+                _assert_no_server_error(response, f"{method.upper()} {url} {body}", seen)
+        if operation.get("requestBody"):
+            response = send(url, OVERSIZED, content_type="application/json")
+            assert response.status_code == 413, f"{method.upper()} {url}: {response.status_code}"
+            assert response["Content-Type"] == "application/problem+json"
     # The whole API was walked, and the bad input reached validation and lookups (not only
     # the doors of authentication).
-    assert called > 50
-    assert seen[422] > 200, seen
+    assert called > 80
+    assert seen[422] > 1000, seen
     assert seen[404] > 100, seen
 
 
@@ -121,11 +191,11 @@ def test_fhir_answers_bad_input_with_an_operation_outcome(superuser_client, cloc
         response = superuser_client.get(url)
         assert response.status_code < 500, f"GET {url}: {response.content[:300]}"
     for operation in FHIR_OPERATIONS:
-        for body in FHIR_BODIES:
+        for body in [*FHIR_BODIES, OVERSIZED]:
             response = superuser_client.post(
                 f"/fhir/{operation}", body, content_type="application/fhir+json"
             )
             assert 400 <= response.status_code < 500, (
-                f"{operation} {body}: {response.content[:300]}"
+                f"{operation} {body[:80]}: {response.content[:300]}"
             )
             assert response.json()["resourceType"] == "OperationOutcome"

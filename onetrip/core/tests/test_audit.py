@@ -69,8 +69,9 @@ def test_a_staff_view_writes_one_view_row_with_who_when_what_and_where(
 
 
 def test_behind_the_proxy_the_first_forwarded_hop_is_recorded(
-    client, clock, register, make_staff, tertiary
+    client, clock, register, make_staff, tertiary, settings
 ):
+    settings.ONETRIP_TRUSTED_PROXIES = ["10.0.0.0/8"]
     patient = register()
     client.force_login(make_staff("doctor", tertiary).user)
 
@@ -382,14 +383,35 @@ def test_what_patients_do_on_their_phones_reaches_the_auditors_of_their_institut
         ("203.0.113.9, 10.0.0.1", "10.0.0.1", "203.0.113.9"),
         ("unknown", "10.0.0.1", "10.0.0.1"),
         ("", "2001:db8::1", "2001:db8::1"),
+        # A client behind the proxy writes its own header: the proxy appends the real address,
+        # and the walk stops there, never reaching the forged hop.
+        ("198.51.100.1, 203.0.113.9", "10.0.0.1", "203.0.113.9"),
+        # Straight from the internet (not through the proxy): the header is not believed.
+        ("198.51.100.1", "203.0.113.50", "203.0.113.50"),
     ],
 )
 def test_a_view_records_where_the_request_came_from(
-    client, register, make_staff, tertiary, forwarded, remote, recorded
+    client, register, make_staff, tertiary, settings, forwarded, remote, recorded
 ):
+    settings.ONETRIP_TRUSTED_PROXIES = ["10.0.0.1"]
     patient = register()
     client.force_login(make_staff("doctor", tertiary).user)
 
     client.get(f"/api/patients/{patient.pk}", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
 
     assert AuditEvent.objects.get(action="view").ip == recorded
+
+
+def test_without_configured_proxies_a_forwarded_header_is_not_believed(
+    client, register, make_staff, tertiary
+):
+    """The default (ONETRIP_TRUSTED_PROXIES empty): anyone can write X-Forwarded-For, so the
+    audit trail records the address the connection really came from (issue 12 item 8)."""
+    patient = register()
+    client.force_login(make_staff("doctor", tertiary).user)
+
+    client.get(
+        f"/api/patients/{patient.pk}", HTTP_X_FORWARDED_FOR="198.51.100.1", REMOTE_ADDR="192.0.2.7"
+    )
+
+    assert AuditEvent.objects.get(action="view").ip == "192.0.2.7"

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.test import Client
 
 from onetrip.consortium.models import (
@@ -89,7 +90,9 @@ def test_one_staff_account_per_role_that_can_sign_in(demo):
         user = users.get(username=role.code)
         assert list(user.groups.values_list("name", flat=True)) == [role.group_name]
         assert user.staff_profile.institution.code == "ZJ-H001"
-        assert Client().login(username=role.code, password=DEMO_PASSWORD), role.code
+        assert Client().login(request=HttpRequest(), username=role.code, password=DEMO_PASSWORD), (
+            role.code
+        )
     for username, role in (
         ("township_registration", "registration"),
         ("township_doctor", "doctor"),
@@ -97,7 +100,7 @@ def test_one_staff_account_per_role_that_can_sign_in(demo):
         user = users.get(username=username)
         assert user.groups.get().name == f"role:{role}"
         assert user.staff_profile.institution.level == InstitutionLevel.TOWNSHIP
-        assert Client().login(username=username, password=DEMO_PASSWORD)
+        assert Client().login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
 
 
 def test_patients_are_registered_by_their_institutions_window_with_valid_documents(demo):

@@ -50,3 +50,31 @@ def test_patient_registers_on_a_phone(phone_page):
     fits_the_screen = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert fits_the_screen
     page.screenshot(path=str(ARTIFACTS / "patient-registered-phone.png"), full_page=True)
+
+
+def test_a_window_patient_links_her_record_on_a_phone(phone_page, register):
+    """Registered at a window with another phone (issue 12 item 2): the code goes to the phone on
+    file, and her record joins the account she signed in with."""
+    window_record = register(phone="13812345678")
+    page = phone_page
+    sign_in(page)
+    page.click("a[href='/p/claim']")
+
+    page.select_option("#id_relationship", "self")
+    page.select_option("#id_doc_type", "resident_id")
+    page.fill("#id_doc_number", "110101199003074477")
+    page.fill("#id_name", "张伟")
+    page.fill("#id_birth_date", "1990-03-07")
+    page.click("#claim-form button[type=submit]")
+    page.wait_for_url("**/p/claim/code")
+    assert "138****5678" in page.inner_text("#claim-sent")
+    page.screenshot(path=str(ARTIFACTS / "patient-claim-code-phone.png"), full_page=True)
+
+    body = delivered().get(phone="13812345678", purpose="record_claim_code").body
+    page.fill("#id_code", re.search(r"\d{6}", body).group())
+    page.click("#claim-code-form button[type=submit]")
+    page.wait_for_url("**/p/")
+
+    card = page.locator(f".patient-card[data-patient-id='{window_record.pk}']")
+    assert card.locator("h2").inner_text().startswith("张伟")
+    page.screenshot(path=str(ARTIFACTS / "patient-claimed-phone.png"), full_page=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 
 from onetrip.conftest import STAFF_PASSWORD
 from onetrip.insurance.models import InsuranceQuote, PlatformExchange
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def desk(client, cashier):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.login(username=cashier.user.username, password=STAFF_PASSWORD)
+    client.login(request=HttpRequest(), username=cashier.user.username, password=STAFF_PASSWORD)
     return client
 
 
@@ -89,10 +90,10 @@ def test_the_api_is_for_staff(client, patient):
     assert client.get(f"/api/insurance/patients/{patient.pk}/person").status_code == 401
 
 
-def test_the_back_office_edits_policies_and_lists_the_log(admin_client, desk, patient):
+def test_the_back_office_edits_policies_and_shows_no_patients_records(admin_client, desk, patient):
     desk.post("/api/insurance/pre-settlements", body(patient), "application/json")
 
-    for model in ("insurancepolicy", "platformexchange", "insurancequote", "insurancesettlement"):
-        assert admin_client.get(f"/admin/insurance/{model}/").status_code == 200
     assert admin_client.get("/admin/insurance/insurancepolicy/add/").status_code == 200
-    assert admin_client.get("/admin/insurance/platformexchange/add/").status_code == 403
+    # The exchange log, quotes and settlements name patients: not in the admin (D53).
+    for model in ("platformexchange", "insurancequote", "insurancesettlement"):
+        assert admin_client.get(f"/admin/insurance/{model}/").status_code == 404

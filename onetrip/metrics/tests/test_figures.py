@@ -16,6 +16,7 @@ from onetrip.core.models import DomainEvent
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS
 from onetrip.metrics.tests.conftest import at
+from onetrip.metrics.tests.further import recompute_further
 from onetrip.scheduling.models import SlotPool
 
 K = EventKind
@@ -73,7 +74,8 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
     if department is not None:
         rooms = rooms.filter(department_id=department)
     exams = of(K.EXAM_BOOKED)
-    return {
+    further = recompute_further(events, pools, institution_ids, start, end, department, local_day)
+    return further | {
         "appointment_rate": (
             sum(1 for e in checked_in if e.data["booking_id"] is not None),
             len(checked_in),

@@ -194,5 +194,5 @@ def _widest_policy(overrides: list[SchedulingPolicy]) -> BookingPolicy:
         release_time=min(p.release_time for p in policies),
         window_days=max(p.window_days for p in policies),
         primary_care_release_days=max(p.primary_care_release_days for p in policies),
-        primary_care_return_days=max(p.primary_care_return_days for p in policies),
+        primary_care_return_after_days=min(p.primary_care_return_after_days for p in policies),
     )

@@ -25,7 +25,7 @@ from onetrip.billing.services import sources as billing_sources
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
-from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound, PermissionDenied
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
@@ -152,7 +152,7 @@ def _earlier_attempt(scope: str, request: BookingRequest) -> Appointment | None:
         request.patient_id,
         request.slot_id,
     ):
-        raise InvalidInput.field(
+        raise KeyReused.field(
             "idempotency_key",
             gettext_lazy("This key was already used for a different booking."),
             "key_reused",

@@ -174,7 +174,7 @@ def test_sessions_of_a_department_on_a_day(client, sessions, medicine, doctor):
 
 
 def test_slots_show_what_is_left_for_the_channel_and_in_each_pool(client, sessions, book):
-    session = session_on(sessions, 7)
+    session = session_on(sessions, 8)
     book(slot_at(session, "08:00"))
 
     app = client.get(f"/api/scheduling/sessions/{session.pk}/slots").json()
@@ -236,7 +236,7 @@ def test_a_retried_request_returns_the_same_booking(patient_client, sessions):
     assert writes() == before
 
 
-def test_a_key_reused_for_another_slot_is_a_422(patient_client, sessions):
+def test_a_key_reused_for_another_slot_is_a_409(patient_client, sessions):
     client, patient = patient_client
     session = session_on(sessions, 7)
     post(
@@ -254,7 +254,8 @@ def test_a_key_reused_for_another_slot_is_a_422(patient_client, sessions):
         HTTP_IDEMPOTENCY_KEY="tap-1",
     )
 
-    body = assert_problem(response, 422)
+    body = assert_problem(response, 409)
+    assert body["code"] == "key_reused"
     assert [(e["field"], e["code"]) for e in body["errors"]] == [("idempotency_key", "key_reused")]
     assert writes() == before
 
@@ -449,7 +450,7 @@ def test_a_second_booking_in_the_same_session_is_refused(patient_client, session
         ({"patient_id": ...}, "patient_id", "missing"),  # ... leaves the field out
         ({"patient_id": "x", "slot_id": 1}, "patient_id", "int_parsing"),
         ({"channel": "fax"}, "channel", "enum"),
-        ({"priority": 9}, "priority", "invalid"),
+        ({"priority": 9}, "priority", "less_than_equal"),
     ],
 )
 def test_invalid_fields_are_422_and_write_nothing(patient_client, sessions, payload, field, code):

@@ -19,7 +19,7 @@ def local(moment: dt.datetime) -> str:
 
 
 def test_each_slot_shows_every_pool_and_what_the_channel_may_take(sessions, book):
-    session = session_on(sessions, 7)
+    session = session_on(sessions, 8)
     slot = first_slot(session)
     book(slot)
     views = availability.session_slots(session, "app", NOW)

@@ -106,7 +106,7 @@ def test_a_stopped_session_is_refused(sessions, book):
 def test_a_time_full_for_the_channel_is_refused_though_other_pools_have_room(
     sessions, book, register, clerk
 ):
-    slot = first_slot(session_on(sessions, 7))  # one online unit, one for primary care
+    slot = first_slot(session_on(sessions, 8))  # one online unit, one for primary care
     other = person(register, 1)
     taken = book(slot, patient_id=other.pk, channel="window", actor=clerk)
     assert taken.pool.kind == "shared_online"
@@ -179,7 +179,7 @@ def test_the_weekly_cap_counts_monday_to_sunday(sessions, book, tertiary, medici
 
 
 def test_an_expired_hold_gives_its_unit_back(sessions, book, patient_actor, register, clerk, clock):
-    session = session_on(sessions, 7)
+    session = session_on(sessions, 8)
     slot = first_slot(session)
     held = book(slot, hold=True)
     clock.advance(dt.timedelta(minutes=15))
@@ -266,7 +266,7 @@ def test_staff_who_do_not_book_cannot_cancel(sessions, book, make_staff, tertiar
     assert Appointment.objects.get(pk=appointment.pk).status == "booked"
 
 
-def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
+def test_a_cancelled_primary_care_unit_returns_to_everyone_within_seven_days(
     sessions, book, register, clerk, make_staff, township
 ):
     township_window = actor_for(make_staff("registration", township))
@@ -279,7 +279,7 @@ def test_a_cancelled_primary_care_unit_returns_to_everyone_three_days_ahead(
         birth_date=dt.date(1958, 6, 1),
         documents=[DocumentInput("resident_id", document)],
     )
-    slot = first_slot(session_on(sessions, 2))  # Wednesday: within three days
+    slot = first_slot(session_on(sessions, 2))  # Wednesday: within seven days
     request = BookingRequest(patient_id=villager.pk, slot_id=slot.pk, channel="primary_care")
     referral = book_slot(request, actor=township_doctor)
     assert referral.pool.kind == "primary_care"

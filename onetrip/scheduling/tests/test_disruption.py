@@ -101,7 +101,8 @@ def test_each_patient_is_held_the_same_level_doctors_time_nearest_theirs(
 def test_the_held_offer_comes_before_ordinary_bookers(
     clock, stopped, patients, clerk, register, medicine
 ):
-    # The colleague's session has one slot; its only unit open to the window goes to the offer.
+    # The colleague's session has one slot of two units open to the window (its primary-care
+    # unit has returned to everyone 7 days ahead): the offer holds one before anyone books.
     colleague = add_doctor_sessions(medicine, name="周医生", weekday=0, end_time=dt.time(14, 10))
     first, _second = patients
     original = book_at(clerk, first, stopped, "15:00")
@@ -110,8 +111,9 @@ def test_the_held_offer_comes_before_ordinary_bookers(
 
     offer = original.replacements.get()
     assert offer.slot.starts_at == at("14:00", MONDAY)
+    book_at(clerk, person(register, 3), session_on(colleague, MONDAY), "14:00")
     with pytest.raises(BookingRefused) as refused:
-        book_at(clerk, person(register, 3), session_on(colleague, MONDAY), "14:00")
+        book_at(clerk, person(register, 4), session_on(colleague, MONDAY), "14:00")
     assert refused.value.code == "full"
 
 

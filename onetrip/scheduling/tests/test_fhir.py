@@ -124,8 +124,8 @@ def test_schedules_are_found_by_specialty_and_practitioner(his, sessions, doctor
 def test_slots_of_a_schedule_on_a_day_with_their_status_for_the_channel(
     staff, sessions, doctor, book
 ):
-    book(first_slot(session_on(sessions, 7)))
-    query = f"schedule=Schedule/{doctor.pk}&start=ge2026-11-30&start=lt2026-12-01&_count=3"
+    book(first_slot(session_on(sessions, 8)))
+    query = f"schedule=Schedule/{doctor.pk}&start=ge2026-12-01&start=lt2026-12-02&_count=3"
 
     body = assert_fhir(staff.get(f"/fhir/Slot?{query}&channel=app"), 200)
 
@@ -134,9 +134,9 @@ def test_slots_of_a_schedule_on_a_day_with_their_status_for_the_channel(
     for slot in slots:
         FhirSlot.model_validate(slot)
     assert [(s["start"], s["end"], s["status"]) for s in slots] == [
-        ("2026-11-30T08:00:00+08:00", "2026-11-30T08:10:00+08:00", "busy"),
-        ("2026-11-30T08:10:00+08:00", "2026-11-30T08:20:00+08:00", "free"),
-        ("2026-11-30T08:20:00+08:00", "2026-11-30T08:30:00+08:00", "free"),
+        ("2026-12-01T08:00:00+08:00", "2026-12-01T08:10:00+08:00", "busy"),
+        ("2026-12-01T08:10:00+08:00", "2026-12-01T08:20:00+08:00", "free"),
+        ("2026-12-01T08:20:00+08:00", "2026-12-01T08:30:00+08:00", "free"),
     ]
     assert slots[0]["schedule"] == {"reference": f"Schedule/{doctor.pk}"}
     assert [extension(s, REMAINING_EXTENSION)["valueUnsignedInt"] for s in slots] == [0, 1, 1]

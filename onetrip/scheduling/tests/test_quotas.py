@@ -26,7 +26,7 @@ policies = st.builds(
     release_time=st.times(),
     window_days=st.integers(min_value=0, max_value=28),
     primary_care_release_days=st.integers(min_value=0, max_value=28),
-    primary_care_return_days=st.integers(min_value=0, max_value=28),
+    primary_care_return_after_days=st.integers(min_value=0, max_value=28),
 )
 OWN_POOLS = {
     BookingChannel.PHONE: PoolKind.PHONE,
@@ -62,8 +62,15 @@ def expected_pools(
             wanted.append((OWN_POOLS[channel], shared))
         wanted += [
             (PoolKind.SHARED_ONLINE, shared),
-            # Unused primary-care units return to everyone, never before the public release.
-            (PoolKind.PRIMARY_CARE, shared and open_after(policy.primary_care_return_days)),
+            # Unused primary-care units return to everyone `primary_care_return_after_days` after
+            # their own release, never before the public release.
+            (
+                PoolKind.PRIMARY_CARE,
+                shared
+                and open_after(
+                    policy.primary_care_release_days - policy.primary_care_return_after_days
+                ),
+            ),
         ]
     return [kind for kind, is_open in wanted if is_open]
 
@@ -82,7 +89,7 @@ def test_with_the_defaults_nothing_opens_before_its_release(now, ahead, channel)
     elif channel == BookingChannel.APP:
         assert set(kinds) <= {PoolKind.SHARED_ONLINE, PoolKind.PRIMARY_CARE}
         is_open = PoolKind.PRIMARY_CARE in kinds
-        assert is_open == released(visit_date, 3, now, DEFAULT_POLICY)
+        assert is_open == released(visit_date, 7, now, DEFAULT_POLICY)
     elif channel == BookingChannel.IN_CLINIC:
         assert kinds[0] == PoolKind.IN_CLINIC
 
@@ -101,7 +108,8 @@ def test_release_happens_at_seven_sharp():
     at = dt.datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI)
     assert open_pools("app", visit_date, before, DEFAULT_POLICY) == []
     assert open_pools("app", visit_date, at, DEFAULT_POLICY) == ["shared_online"]
-    # Primary care: 10 days ahead at 07:00; the return to everyone: 3 days ahead at 07:00.
+    # Primary care: 10 days ahead at 07:00; the return to everyone 3 days after that release,
+    # 7 days ahead at 07:00 (R-APPT-3, D72).
     assert open_pools("primary_care", dt.date(2026, 12, 3), before, DEFAULT_POLICY) == [
         "shared_online"
     ]
@@ -109,8 +117,8 @@ def test_release_happens_at_seven_sharp():
         "primary_care",
         "shared_online",
     ]
-    assert open_pools("app", dt.date(2026, 11, 26), before, DEFAULT_POLICY) == ["shared_online"]
-    assert open_pools("app", dt.date(2026, 11, 26), at, DEFAULT_POLICY) == [
+    assert open_pools("app", dt.date(2026, 11, 30), before, DEFAULT_POLICY) == ["shared_online"]
+    assert open_pools("app", dt.date(2026, 11, 30), at, DEFAULT_POLICY) == [
         "shared_online",
         "primary_care",
     ]

@@ -23,22 +23,22 @@ from onetrip.scheduling.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-MONDAY = dt.date(2026, 11, 30)
+TUESDAY = dt.date(2026, 12, 1)  # its primary-care units return on 24 November
 
 
 @pytest.fixture
 def small_session(clock, medicine) -> ClinicSession:
-    """Monday 30 November 14:00–14:20, two slots for one patient each: one unit for primary
+    """Tuesday 1 December 14:00–14:20, two slots for one patient each: one unit for primary
     care (not yet open to anyone else), one online."""
     sessions = add_doctor_sessions(
         medicine,
         name="王医生",
-        weekday=0,
+        weekday=1,
         start_time=dt.time(14, 0),
         end_time=dt.time(14, 20),
         capacity_per_slot=1,
     )
-    return sessions.get(date=MONDAY)
+    return sessions.get(date=TUESDAY)
 
 
 def online_slot(session: ClinicSession):
@@ -130,7 +130,7 @@ def test_a_cancellation_books_the_first_in_line_and_tells_them(
     sms = delivered().get()  # one message: the booking's own confirmation
     assert sms.purpose == "appointment_booked"
     assert sms.phone == first.phone
-    assert "2026-11-30" in sms.body
+    assert "2026-12-01" in sms.body
     assert "14:10–14:20" in sms.body
 
 
@@ -142,8 +142,8 @@ def test_someone_whose_limits_forbid_it_is_passed_over_and_keeps_their_place(
     second = person(register, 2)
     first_entry = join_waitlist(first.pk, small_session.pk, channel="window", actor=clerk)
     second_entry = join_waitlist(second.pk, small_session.pk, channel="window", actor=clerk)
-    # The first in line has since booked the same department's morning that Monday.
-    book(first_slot(session_on(sessions, 7)), patient_id=first.pk, channel="window", actor=clerk)
+    # The first in line has since booked the same department's morning that Tuesday.
+    book(first_slot(session_on(sessions, 8)), patient_id=first.pk, channel="window", actor=clerk)
 
     cancel_appointment(appointment.pk, actor=patient_actor[0])
 

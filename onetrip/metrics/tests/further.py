@@ -1,0 +1,79 @@
+"""R-KPI-3's indicators recounted from the raw rows, for the recomputation test of every
+indicator (`test_figures.recompute`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onetrip.consortium.models import Institution
+from onetrip.core.events import EventKind as K
+from onetrip.ebills.models import EBill
+from onetrip.exams.models import Device
+from onetrip.metrics.models import FacilityReturn
+
+CENTRES = ("township", "community_centre")
+PRIMARY = ("township", "community_centre", "community_station", "island_hut")
+HOSPITALS = ("tertiary", "county")
+
+
+def recompute_further(events, pools, institution_ids, start, end, department, local_day) -> dict:
+    level = dict(Institution.objects.values_list("pk", "level"))
+
+    def of(kind):
+        return [e for e in events if e.kind == kind]
+
+    checked_in = of(K.VISIT_CHECKED_IN)
+    settled = of(K.PAYMENT_SETTLED)
+    fees = [e for e in settled if e.data.get("fees") is True]
+    referenced = set(
+        EBill.objects.filter(kind="normal").values_list("settlement_reference", flat=True)
+    )
+    centre_pools = [p for p in pools if level[p.department.institution_id] in CENTRES]
+    large = Device.objects.filter(
+        kind__in=("ct", "mri"), is_active=True, institution__level__in=HOSPITALS
+    )
+    used = {
+        e.data["device_id"]
+        for e in of(K.EXAM_BOOKED)
+        if level[e.institution_id] in HOSPITALS
+        and level.get(e.data.get("ordering_institution_id")) in PRIMARY
+        and e.data.get("device_id") in set(large.values_list("pk", flat=True))
+    }
+    bills = [
+        b
+        for b in EBill.objects.filter(kind="normal", institution_id__in=institution_ids)
+        if start <= local_day(b.issued_at) < end and department is None
+    ]
+    beds: dict[int, FacilityReturn] = {}
+    for entry in FacilityReturn.objects.filter(
+        item="open_beds",
+        institution_id__in=institution_ids,
+        period_start__lte=dt.date(2026, 11, 23),
+    ).order_by("period_start", "entered_at", "pk"):
+        beds[entry.institution_id] = entry
+    return {
+        "bed_turnover": (
+            len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
+            sum(entry.achieved for entry in beds.values()),
+        ),
+        "primary_care_visit_share": (
+            sum(1 for e in checked_in if level[e.institution_id] in CENTRES),
+            len(checked_in),
+        ),
+        "centre_sources_online": (
+            sum(p.capacity for p in centre_pools if p.kind in ("shared_online", "primary_care")),
+            sum(p.capacity for p in centre_pools),
+        ),
+        "large_equipment_open": (
+            len(used),
+            large.filter(institution_id__in=institution_ids).count(),
+        ),
+        "ebill_coverage": (
+            sum(1 for e in fees if str(e.data["settlement_id"]) in referenced),
+            len(fees),
+        ),
+        "self_service_invoices": (
+            sum(1 for b in bills if b.self_service_copies.exists()),
+            len(bills),
+        ),
+    }
