@@ -63,6 +63,8 @@ def test_same_seed_gives_the_same_run_through_every_step_of_a_visit(demo):
     first, first_outcome = _run_and_undo(seed=3)
     other, other_outcome = _run_and_undo(seed=4)
     demo_reports = Report.objects.filter(order__status="completed").count()
+    # The demo's own cancellations (a referral the office redirected) are not the run's.
+    demo_cancelled = Appointment.objects.filter(status="cancelled").count()
     summary = simulate(days=2, seed=3, start=MONDAY, mix=MIX)
     assert summary.counts == first.counts
     assert _outcome() == first_outcome
@@ -85,7 +87,8 @@ def test_same_seed_gives_the_same_run_through_every_step_of_a_visit(demo):
         "reports filed",
     ):
         assert counts[step] > 0, step
-    assert Appointment.objects.filter(status="cancelled").count() == counts["cancelled"]
+    cancelled = Appointment.objects.filter(status="cancelled").count() - demo_cancelled
+    assert cancelled == counts["cancelled"]
     assert Appointment.objects.filter(status="clinic_stopped").exists()
     filed = Report.objects.filter(order__status="completed").count() - demo_reports
     assert filed == counts["reports filed"]
