@@ -36,4 +36,8 @@ CASES = {
     "staff/clinic/sessions/<id:session_id>/check-in": Pending(MAKER),
     "staff/clinic/sessions/<id:session_id>/appointments/<id:appointment_id>/start": Pending(MAKER),
     "fhir/Appointment/<str:appointment_id>": Pending(MAKER),
+    "p/appointments/<id:appointment_id>/queue": Pending(MAKER),
+    "p/appointments/<id:appointment_id>/reschedule": Pending(MAKER),
+    "p/book/sessions/<id:session_id>/waitlist": Pending(MAKER),
+    "p/waitlist/<id:entry_id>/leave": Pending(MAKER),
 }
