@@ -6,6 +6,7 @@ every change validated, which only the staff pages and the API do (through the s
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db import models
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution, StaffProfile
 
@@ -36,6 +37,8 @@ class DoctorAdmin(admin.ModelAdmin):
     list_filter = ["title", "department__institution"]
     search_fields = ["name", "speciality"]
     raw_id_fields = ["user"]
+    # A photo address without a scheme is taken as https (Django 6's default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class StaffProfileInline(admin.StackedInline):
