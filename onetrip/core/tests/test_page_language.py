@@ -65,6 +65,24 @@ NOT_PAGES = {
     "set_language",
     "patient-face-check",
 }
+# Pages merged from the referral and claim work whose objects this world does not build yet
+# (a referral, a started claim) or that answer only POST: to be listed here with their objects.
+NOT_YET_COVERED = {
+    "patient-claim-code",
+    "patient-referral",
+    "patient-sign-contract",
+    "referral-accept",
+    "referral-book-follow-up",
+    "referral-consultation",
+    "referral-detail",
+    "referral-green-channel",
+    "referral-new-consultation",
+    "referral-new-down",
+    "referral-new-up",
+    "referral-offer-contract",
+    "referral-record",
+    "referral-redirect",
+}
 # Pages for anyone, signed in or not.
 PUBLIC = {"home", "patient-sign-in", "staff-login", "ebill-verify", "report-verify"}
 # Staff accounts tried in turn for a staff page until one may open it.
@@ -297,6 +315,12 @@ def _urls(world) -> dict[str, str]:
         "reports-inbox": reverse("reports-inbox"),
         "billing-desk": reverse("billing-desk") + f"?visit={world['unpaid_bill'].visit_reference}",
         "metrics-dashboard": reverse("metrics-dashboard"),
+        "metrics-returns": reverse("metrics-returns"),
+        "patient-claim": reverse("patient-claim"),
+        "patient-referrals": reverse("patient-referrals"),
+        "patient-record": reverse("patient-record", args=[patient.pk]),
+        "referral-worklist": reverse("referral-worklist"),
+        "referral-office": reverse("referral-office"),
         "staff-outcomes": reverse("staff-outcomes"),
         "metrics-detail": reverse("metrics-detail", args=["queue_minutes"]),
         "metrics-records": reverse("metrics-records", args=["queue_minutes"]),
@@ -343,30 +367,8 @@ def test_every_page_renders_in_chinese_without_untranslated_text(world):
         "mpi-review-pair",
         "billing-sandbox-alipay-cashier",
         "billing-sandbox-ybpay-cashier",
-        # Pages merged this session from parallel branches (claims, facility returns, referral)
-        # that this test does not render yet: each still needs its object and staff role here.
-        "metrics-returns",
-        "patient-claim",
-        "patient-claim-code",
-        "patient-record",
-        "patient-referral",
-        "patient-referrals",
-        "patient-sign-contract",
-        "referral-accept",
-        "referral-book-follow-up",
-        "referral-consultation",
-        "referral-detail",
-        "referral-green-channel",
-        "referral-new-consultation",
-        "referral-new-down",
-        "referral-new-up",
-        "referral-offer-contract",
-        "referral-office",
-        "referral-record",
-        "referral-redirect",
-        "referral-worklist",
     }
-    missing = _page_names() - set(urls) - optional
+    missing = _page_names() - set(urls) - optional - NOT_YET_COVERED
     assert not missing, f"list these pages in the language test: {sorted(missing)}"
     patient = _patient_client(world["account"])
     staff = _staff_clients()
