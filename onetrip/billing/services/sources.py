@@ -9,7 +9,7 @@ settlement's own transaction, so a paid fee and a confirmed booking commit toget
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.billing.models import Bill, Charge, ChargeSource, SettlementStatus
 from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.core import audit
-from onetrip.core.actors import Actor
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.models import AuditAction
 
@@ -63,7 +63,11 @@ def charge_registration_fee(
     source_key: str,
     actor: Actor,
 ) -> Charge:
-    """The registration fee of a booking, on the bill of its visit."""
+    """The registration fee of a booking, on the bill of its visit. Scheduling has already
+    decided that the caller may book the session (a township window books upward into the
+    hospital's primary-care pool), so the fee is charged in the session institution's scope."""
+    if actor.kind in (ActorKind.STAFF, ActorKind.CLIENT):
+        actor = replace(actor, institution_id=institution_id)
     try:
         return create_charge(
             ChargeRequest(
