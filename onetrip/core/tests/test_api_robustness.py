@@ -142,8 +142,12 @@ def test_no_operation_answers_bad_input_with_a_server_error(superuser_client):
                 _assert_no_server_error(response, f"{method.upper()} {url} {body}", seen)
         if operation.get("requestBody"):
             response = send(url, OVERSIZED, content_type="application/json")
-            assert response.status_code == 413, f"{method.upper()} {url}: {response.status_code}"
-            assert response["Content-Type"] == "application/problem+json"
+            # A patient's own operations refuse the superuser before reading the body.
+            if not (url.startswith("/api/me/") and response.status_code == 401):
+                assert response.status_code == 413, (
+                    f"{method.upper()} {url}: {response.status_code}"
+                )
+                assert response["Content-Type"] == "application/problem+json"
     # The whole API was walked, and the bad input reached validation and lookups (not only
     # the doors of authentication).
     assert called > 80
