@@ -217,7 +217,7 @@ def test_a_key_reused_for_another_booking_is_refused(sessions, book):
     before = footprint()
     with pytest.raises(InvalidInput) as refusal:
         book(session.slots.order_by("starts_at")[1], idempotency_key="k1")
-    assert refusal.value.status == 422
+    assert refusal.value.status == 409  # a reused key is a conflict (D61)
     (error,) = refusal.value.errors
     assert (error.field, error.code) == ("idempotency_key", "key_reused")
     assert footprint() == before
