@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "onetrip.core.api_security.CrossSiteApiGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen, so its refusal is in the visitor's language.
+    "onetrip.core.middleware.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from onetrip.core.problems import problem
 
 
 class SecurityHeadersMiddleware:
@@ -22,3 +27,52 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         add_never_cache_headers(response)
         return response
+
+
+# JSON spells a NUL inside a string as an escape; a raw NUL is not valid JSON at all.
+JSON_NUL_ESCAPE = b"\\u0000"
+
+
+def _field_with_nul(request: HttpRequest) -> str | None:
+    """The first query or form field whose name or value holds a NUL character, "body" for a JSON
+    body that spells one."""
+    fields = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        fields.append(request.POST)
+    for data in fields:
+        for name, values in data.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "") or "query"
+    if (request.content_type or "").endswith("json") and JSON_NUL_ESCAPE in request.body.lower():
+        return "body"
+    return None
+
+
+class NulCharacterGuard:
+    """Refuses text with a NUL character (U+0000) as a 400 before any view runs. No person types
+    one, PostgreSQL cannot store one in a text column, and a search or form would otherwise fail
+    deep in the database as a server error (issue 12)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            field = _field_with_nul(request)
+        except RequestDataTooBig:
+            field = None  # the view answers 413
+        if field is None:
+            return self.get_response(request)
+        message = _("Remove the control character (NUL) from this field.")
+        if request.path.startswith(("/api/", "/fhir/")):
+            return problem(
+                400,
+                _("The request holds a character that is not allowed."),
+                code="invalid",
+                errors=[{"field": field, "message": message, "code": "null_character"}],
+            )
+        response = TemplateResponse(request, "400.html", {"message": message}, status=400)
+        return response.render()

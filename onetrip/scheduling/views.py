@@ -511,6 +511,10 @@ def patient_appointment(request: HttpRequest, appointment_id: int, *, actor: Act
         "a": _present_appointment(appointment, clock.now()),
         "pay_channels": billing.PHONE_CHANNELS,
     }
+    if context["a"]["fee_state"] == "paying":
+        here = reverse("patient-appointment", args=[appointment.pk])
+        paying = booking.registration_fee(appointment)
+        context["resume_url"] = billing.resume_cashier(paying.settlement_id, here)
     if context["a"]["in_queue"]:
         context["place"] = queue.queue_place(appointment)
     return render(request, "scheduling/appointment.html", context)

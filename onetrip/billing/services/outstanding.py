@@ -14,6 +14,7 @@ from onetrip.billing.models import (
     Bill,
     Charge,
     PaymentChannel,
+    PaymentStatus,
     Settlement,
     SettlementMode,
     SettlementStatus,
@@ -108,6 +109,20 @@ def cashier_redirect(settlement: Settlement, back_to: str) -> str:
     back to `back_to`, a page of ours), or straight back when nothing was left to pay there."""
     cashier = settlement.payment.cashier_url
     return f"{cashier}?{urlencode({'next': back_to})}" if cashier else back_to
+
+
+def resume_cashier(settlement_id: int, back_to: str) -> str:
+    """Where a patient who left a provider's cashier unpaid goes to finish paying: the same
+    order's cashier while it is pending ("" once it is settled or closed). The order is not
+    switched to another channel: the first one could still be paid and the fee paid twice."""
+    settlement = (
+        Settlement.objects.filter(pk=settlement_id, payment__status=PaymentStatus.PENDING)
+        .select_related("payment")
+        .first()
+    )
+    if settlement is None or not settlement.payment.cashier_url:
+        return ""
+    return cashier_redirect(settlement, back_to)
 
 
 def bills_of(patient_ids: Iterable[int], *, institution_id: int, limit: int = 20) -> list[Bill]:

@@ -23,7 +23,7 @@ from onetrip.metrics import services
 from onetrip.metrics.definitions import register_open_beds
 from onetrip.metrics.models import FacilityReturn
 from onetrip.metrics.tests.conftest import TODAY, at
-from onetrip.scheduling.models import SessionTemplate
+from onetrip.scheduling.models import SessionTemplate, SlotPool
 from onetrip.scheduling.services import schedule
 
 pytestmark = pytest.mark.django_db
@@ -145,11 +145,18 @@ def test_township_and_community_sources_open_online(clock, org, more, pools, kpi
     schedule.generate_sessions(
         institution_id=org.township.pk, date_from=TODAY, date_to=TODAY, actor=SYSTEM
     )
-    # One session of 4 slots × 5 = 20 sources, split 7 primary care, 10 shared online, 2 window,
-    # 1 in clinic: 17 online. Trap: the hospital's own week of pools (`pools`) is not counted.
+    # One session of 4 slots × 5 = 20 sources, all in the shared online pool (R-APPT-8's
+    # per-level default). Trap: the hospital's own week of pools (`pools`) is not counted.
     online = figures(kpi_client)["centre_sources_online"]
-    assert counted(online) == (17, 20, "85.00")
-    assert online["status"] == "missed"  # the target is every source
+    assert counted(online) == (20, 20, "100.00")
+    assert online["status"] == "met"
+
+    # A centre that overrides the default and keeps 4 sources for its window misses the target.
+    window = SlotPool.objects.filter(slot__session__institution=org.township).first()
+    SlotPool.objects.filter(pk=window.pk).update(kind="window")
+    online = figures(kpi_client)["centre_sources_online"]
+    assert counted(online)[:2] == (20 - window.capacity, 20)
+    assert online["status"] == "missed"
 
 
 def test_large_equipment_open_to_primary_care(clock, org, more, emit, kpi_client):
