@@ -205,6 +205,9 @@ ONETRIP_LIMITS = {
     "sign_in_guess_per_client": ["30/h"],
     "identity_claim_per_account": ["5/d"],
     "record_claim_guess_per_account": ["10/d"],
+    # R-PAY-8: each policy check asks the insurer; each refresh asks the insurance office.
+    "commercial_policy_per_account": ["10/h", "20/d"],
+    "claim_refresh_per_claim": ["30/h"],
 }
 
 LOGIN_URL = "staff-login"

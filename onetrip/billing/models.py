@@ -190,6 +190,9 @@ class Settlement(models.Model):
     fund_fen = models.PositiveIntegerField(_("insurance fund (fen)"), default=0)
     account_fen = models.PositiveIntegerField(_("personal account (fen)"), default=0)
     cash_fen = models.PositiveIntegerField(_("personal cash (fen)"))
+    # What the patient's commercial health insurer pays of their own part (商保直赔, D100).
+    commercial_fen = models.PositiveIntegerField(_("commercial insurer (fen)"), default=0)
+    commercial_id = models.CharField(max_length=60, blank=True)
     # The part of the personal cash taken from the inpatient deposit at discharge; the payment
     # through `channel` is the rest (cash_fen − deposit_fen).
     deposit_fen = models.PositiveIntegerField(_("from the deposit (fen)"), default=0)
@@ -211,7 +214,9 @@ class Settlement(models.Model):
         permissions = [("settle_bill", "Can settle bills and take payments")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_fen=F("fund_fen") + F("account_fen") + F("cash_fen")),
+                condition=Q(
+                    total_fen=F("fund_fen") + F("account_fen") + F("commercial_fen") + F("cash_fen")
+                ),
                 name="settlement_split_adds_up",
             ),
             models.CheckConstraint(
@@ -326,6 +331,7 @@ class Account(models.TextChoices):
     REVENUE = "revenue", _("Medical revenue")
     INSURANCE_RECEIVABLE = "insurance_receivable", _("Insurance fund receivable")
     PERSONAL_ACCOUNT = "personal_account", _("Personal insurance account receivable")
+    COMMERCIAL_RECEIVABLE = "commercial_receivable", _("Commercial insurer receivable")
     CASH = "cash", _("Cash on hand")
     CHEQUE = "cheque", _("Cheques to deposit")
     BANK_CARD = "bank_card", _("Card acquirer clearing")

@@ -12,6 +12,7 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError
 from onetrip.ebills import services as ebills
 from onetrip.ebills.services import EBillLine, EBillSource
+from onetrip.insurance import commercial
 from onetrip.insurance import services as insurance
 from onetrip.insurance.services import InsuredItem
 
@@ -64,6 +65,51 @@ def insurance_reverse(*, settlement_id: str, actor: Actor) -> None:
             raise
 
 
+@dataclass(frozen=True)
+class CommercialShare:
+    direct_id: str
+    insurer_fen: int
+
+
+NO_COMMERCIAL = CommercialShare(direct_id="", insurer_fen=0)
+
+
+def commercial_quote(*, bill, own_part_fen: int, actor: Actor) -> CommercialShare:
+    """The patient's commercial insurer's share of their own part (商保直赔, D100). Raises the
+    insurance app's DomainError ("no_commercial_policy", "policy_expired")."""
+    quoted = commercial.quote(
+        patient_id=bill.patient_id,
+        institution=bill.institution,
+        visit_reference=bill.visit_reference,
+        base_fen=own_part_fen,
+        actor=actor,
+    )
+    return CommercialShare(str(quoted.pk), quoted.insurer_fen)
+
+
+def commercial_settle(*, settlement: Settlement, actor: Actor) -> None:
+    commercial.settle(
+        direct_id=int(settlement.commercial_id),
+        billing_reference=str(settlement.pk),
+        actor=actor,
+    )
+
+
+def commercial_reverse(*, direct_id: str, actor: Actor) -> None:
+    commercial.reverse(direct_id=int(direct_id), actor=actor)
+
+
+def commercial_policy_in_force(patient_id: int) -> bool:
+    return commercial.has_policy_in_force(patient_id)
+
+
+def commercial_claim(settlement: Settlement):
+    """The insurer's settlement of a hospital settlement (its claim number), or None."""
+    if not settlement.commercial_id:
+        return None
+    return commercial.of_settlement(settlement.bill.institution_id, str(settlement.pk))
+
+
 def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:
     """One e-bill per settlement; returns its key."""
     bill = settlement.bill
@@ -83,7 +129,9 @@ def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:
         total_fen=settlement.total_fen,
         fund_fen=settlement.fund_fen,
         account_fen=settlement.account_fen,
-        cash_fen=settlement.cash_fen,
+        # The insurer pays part of the patient's own part on their behalf: the e-bill shows the
+        # own part whole and its page names the insurer's share (D100).
+        cash_fen=settlement.cash_fen + settlement.commercial_fen,
         payment_channel=settlement.channel,  # the e-bill speaks billing's channel codes
         visit_kind=bill.visit_kind,
         visit_number=bill.visit_reference,

@@ -67,7 +67,11 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
                         return redirect(request.path)
                 else:
                     settlement = outstanding.pay_on_phone(
-                        bill_id=bill.pk, channel=channel, actor=actor, place=place
+                        bill_id=bill.pk,
+                        channel=channel,
+                        actor=actor,
+                        place=place,
+                        use_commercial=owner is not None and request.POST.get("commercial") == "1",
                     )
         except DomainError as exc:  # already settled, a payment waiting, provider refused
             messages.error(request, exc.message)
@@ -77,6 +81,8 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
         (s, seams.ebill_url(s.ebill_id))
         for s in bill.settlements.filter(status="settled").order_by("pk")
     ]
+    # 商保直赔 (D100): the patient's own signed-in account may have their insurer pay its share.
+    commercial = owner is not None and seams.commercial_policy_in_force(bill.patient_id)
     return render(
         request,
         "billing/bill.html",
@@ -93,6 +99,7 @@ def bill_page(request: HttpRequest, token: str, place: str = "phone") -> HttpRes
             # is a read of the patient); a forwarded link pays with WeChat Pay or Alipay.
             "channels": outstanding.PHONE_CHANNELS if owner else TOP_UP_CHANNELS,
             "top_up_channels": TOP_UP_CHANNELS,
+            "commercial": commercial,
         },
     )
 
@@ -121,7 +128,10 @@ def my_payments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             raise Http404
         try:
             settlement = outstanding.pay_on_phone(
-                bill_id=int(bill_id), channel=request.POST.get("channel", ""), actor=actor
+                bill_id=int(bill_id),
+                channel=request.POST.get("channel", ""),
+                actor=actor,
+                use_commercial=request.POST.get("commercial") == "1",
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -137,6 +147,7 @@ def my_payments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         {
             "unpaid": outstanding.unpaid_bills(patient_ids),
             "paid": paid,
+            "commercial_patients": [p for p in patient_ids if seams.commercial_policy_in_force(p)],
             "channels": outstanding.PHONE_CHANNELS,
         },
     )
@@ -227,6 +238,9 @@ class SettleForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=PaymentChannel.choices)
     reference = forms.CharField(label=_("Cheque or slip number"), required=False, max_length=64)
     use_insurance = forms.BooleanField(label=_("Settle with insurance"), required=False)
+    use_commercial = forms.BooleanField(
+        label=_("Commercial health insurance pays its share (直赔)"), required=False
+    )
 
 
 class YuanField(forms.DecimalField):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.core.masking import mask_name
 from onetrip.ebills.models import ChargeCategory, EBill
 from onetrip.ebills.services import remaining
+from onetrip.insurance import commercial
 
 # Billing's channel codes (R-PAY-2); an unknown code is shown as it is.
 PAYMENT_CHANNELS = {
@@ -62,6 +63,12 @@ def present(bill: EBill) -> dict[str, Any]:
         "verification_path": verification_path(bill),
     }
     if not bill.is_red_letter:
+        # 商保直赔 (D100): the insurer paid part of the personal cash on the patient's behalf.
+        direct = commercial.of_settlement(bill.institution_id, bill.settlement_reference)
+        if direct is not None:
+            facts["commercial"] = yuan(direct.insurer_fen)
+            facts["commercial_insurer"] = direct.policy.get_insurer_display()
+            facts["commercial_claim"] = direct.claim_number
         left = remaining(bill)["total_fen"]
         facts["refunded"] = yuan(bill.total_fen - left) if left != bill.total_fen else ""
     return facts

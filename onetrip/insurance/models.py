@@ -256,3 +256,245 @@ class SandboxReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.msgid
+
+
+# --- commercial health insurance settled with the bill (商保直赔, R-PAY-8, D100) -------------
+
+
+class Insurer(models.TextChoices):
+    PICC_HEALTH = "picc_health", _("PICC Health (人保健康)")
+    PINGAN_HEALTH = "pingan_health", _("Ping An Health (平安健康)")
+    TAIPING = "taiping", _("China Taiping (中国太平)")
+
+
+class CommercialPolicy(models.Model):
+    """A patient's commercial health policy as the insurer confirmed it: its term and the rules
+    the insurer pays by (deductible per year, its share in basis points, its yearly cap)."""
+
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, related_name="+")
+    insurer = models.CharField(_("insurer"), max_length=20, choices=Insurer.choices)
+    policy_number = models.CharField(_("policy number"), max_length=32)
+    product_name = models.CharField(_("product"), max_length=60)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    deductible_fen = models.PositiveBigIntegerField(_("deductible per year (fen)"))
+    ratio_bp = models.PositiveIntegerField(_("insurer's share (basis points)"))
+    annual_cap_fen = models.PositiveBigIntegerField(_("yearly cap (fen)"))
+    verified_at = models.DateTimeField(_("verified at"))
+    verified_by = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name = _("commercial health policy")
+        verbose_name_plural = _("commercial health policies")
+        ordering = ["-valid_until", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "insurer", "policy_number"], name="commercial_policy_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(ratio_bp__lte=10000) & Q(valid_until__gte=F("valid_from")),
+                name="commercial_policy_terms",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_insurer_display()} {self.policy_number}"
+
+
+class DirectSettlementStatus(models.TextChoices):
+    QUOTED = "quoted", _("Quoted")
+    SETTLED = "settled", _("Settled")
+    REVERSED = "reversed", _("Reversed")
+
+
+class DirectSettlement(models.Model):
+    """The insurer's share of one hospital settlement (直赔): quoted when the bill is settled,
+    settled with the payment, reversed with a full refund."""
+
+    policy = models.ForeignKey(CommercialPolicy, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    visit_reference = models.CharField(_("visit"), max_length=40)
+    billing_reference = models.CharField(_("hospital settlement"), max_length=40, blank=True)
+    base_fen = models.PositiveBigIntegerField(_("patient's own part (fen)"))
+    deductible_fen = models.PositiveBigIntegerField(_("deductible taken (fen)"))
+    insurer_fen = models.PositiveBigIntegerField(_("insurer pays (fen)"))
+    claim_number = models.CharField(_("insurer's claim number"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DirectSettlementStatus.choices,
+        default=DirectSettlementStatus.QUOTED,
+    )
+    created_at = models.DateTimeField(_("created at"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commercial direct settlement")
+        verbose_name_plural = _("commercial direct settlements")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(insurer_fen__lte=F("base_fen")), name="direct_settlement_within_base"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.insurer_fen}"
+
+
+# --- reimbursement of self-paid care outside the home city (异地就医手工报销, R-PAY-8, D101) ---
+
+
+class ClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+# Each state is reached from the one before it only (the platform's answers move it forward).
+CLAIM_TRANSITIONS = {
+    ClaimStatus.SUBMITTED: (ClaimStatus.UNDER_REVIEW,),
+    ClaimStatus.UNDER_REVIEW: (ClaimStatus.APPROVED, ClaimStatus.REJECTED),
+    ClaimStatus.APPROVED: (ClaimStatus.PAID,),
+    ClaimStatus.REJECTED: (),
+    ClaimStatus.PAID: (),
+}
+
+
+class OffsiteClaim(models.Model):
+    """A claim to the patient's home-city insurance for care paid in full at one of our
+    institutions, with its e-bills attached."""
+
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    insured_area = models.CharField(_("insured area (home city)"), max_length=6)
+    payee_account_masked = models.CharField(_("payee bank account"), max_length=30)
+    claim_number = models.CharField(_("claim number"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=15, choices=ClaimStatus.choices, default=ClaimStatus.SUBMITTED
+    )
+    total_fen = models.PositiveBigIntegerField(_("claimed (fen)"))
+    approved_fen = models.PositiveBigIntegerField(_("approved (fen)"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reviewed_at = models.DateTimeField(_("review started at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    submitted_by = models.CharField(max_length=150)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("off-site reimbursement claim")
+        verbose_name_plural = _("off-site reimbursement claims")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="offsite_claim_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_fen__isnull=True) | Q(approved_fen__lte=F("total_fen")),
+                name="offsite_claim_approved_within_total",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="offsite_claim_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.claim_number or f"claim {self.pk}"
+
+
+class OffsiteClaimBill(models.Model):
+    """An e-bill attached to a claim. An e-bill is on at most one claim that is not rejected."""
+
+    claim = models.ForeignKey(OffsiteClaim, on_delete=models.CASCADE, related_name="bills")
+    ebill_id = models.BigIntegerField(_("e-bill"))
+    label = models.CharField(_("bill code and number"), max_length=30)
+    issued_on = models.DateField(_("issued on"))
+    amount_fen = models.PositiveBigIntegerField(_("paid by the patient (fen)"))
+    fund_fen = models.PositiveBigIntegerField(_("paid by the insurance fund (fen)"))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("claimed e-bill")
+        verbose_name_plural = _("claimed e-bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ebill_id"], condition=Q(active=True), name="offsite_claim_bill_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- the sandbox insurers' own state ------------------------------------------------------------
+
+
+class SandboxCommercialPolicy(models.Model):
+    """A policy as the sandbox insurer holds it, with what it has paid this year."""
+
+    insurer = models.CharField(max_length=20, choices=Insurer.choices)
+    policy_number = models.CharField(max_length=32)
+    certno = models.CharField(max_length=18)
+    holder_name = models.CharField(max_length=60)
+    product_name = models.CharField(max_length=60)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    deductible_fen = models.PositiveBigIntegerField()
+    ratio_bp = models.PositiveIntegerField()
+    annual_cap_fen = models.PositiveBigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    year_deductible_fen = models.PositiveBigIntegerField(default=0)
+    year_paid_fen = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurer", "policy_number"], name="sandbox_commercial_policy_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.policy_number
+
+
+class SandboxCommercialClaim(models.Model):
+    """A direct settlement the sandbox insurer accepted, by our request reference."""
+
+    claim_number = models.CharField(max_length=40, unique=True)
+    request_reference = models.CharField(max_length=40, unique=True)
+    policy = models.ForeignKey(SandboxCommercialPolicy, on_delete=models.PROTECT, related_name="+")
+    deductible_fen = models.PositiveBigIntegerField()
+    insurer_fen = models.PositiveBigIntegerField()
+    reversed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.claim_number
+
+
+class SandboxReimbursement(models.Model):
+    """An off-site claim as the sandbox home-city insurance office handles it."""
+
+    claim_number = models.CharField(max_length=40, unique=True)
+    request_reference = models.CharField(max_length=60, unique=True)
+    insured_area = models.CharField(max_length=6)
+    bills = models.JSONField()
+    total_fen = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=15, choices=ClaimStatus.choices)
+    approved_fen = models.PositiveBigIntegerField(null=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.claim_number

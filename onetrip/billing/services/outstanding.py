@@ -84,7 +84,9 @@ def paid_recently(patient_ids: Iterable[int], *, limit: int = 10) -> list[Settle
     )
 
 
-def pay_on_phone(*, bill_id: int, channel: str, actor: Actor, place: str = "phone") -> Settlement:
+def pay_on_phone(
+    *, bill_id: int, channel: str, actor: Actor, place: str = "phone", use_commercial: bool = False
+) -> Settlement:
     """Start paying what is left on a bill from a phone or kiosk: WeChat Pay, Alipay or mobile
     medical insurance (which prices the fund and account parts first). The settlement's payment
     carries the provider's cashier URL; a part left at zero settles at once."""
@@ -99,7 +101,9 @@ def pay_on_phone(*, bill_id: int, channel: str, actor: Actor, place: str = "phon
         "kiosk": SettlementMode.KIOSK,
     }
     return settlements.settle_bill(
-        settlements.SettlementRequest(bill_id=bill_id, mode=modes[place], channel=channel),
+        settlements.SettlementRequest(
+            bill_id=bill_id, mode=modes[place], channel=channel, use_commercial=use_commercial
+        ),
         actor=actor,
     )
 

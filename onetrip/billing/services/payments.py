@@ -236,6 +236,8 @@ def refund_in_full(
         )
     if settlement.insurance_settlement_id:
         seams.insurance_reverse(settlement_id=settlement.insurance_settlement_id, actor=actor)
+    if settlement.commercial_id:  # the insurer's share goes back to the insurer (D100)
+        seams.commercial_reverse(direct_id=settlement.commercial_id, actor=actor)
     with transaction.atomic():
         payment = _locked_payment(settlement_id, actor)
         settlement = payment.settlement
@@ -250,7 +252,7 @@ def refund_in_full(
         cash = payment.amount_fen - payment.refunded_fen
         if cash:
             refund_cash(payment, cash, reason, actor)
-        left = settlement.fund_fen + settlement.account_fen + cash
+        left = settlement.fund_fen + settlement.account_fen + settlement.commercial_fen + cash
         journal.post(
             settlement,
             "full refund",
@@ -258,6 +260,7 @@ def refund_in_full(
                 (Account.REVENUE, left, 0),
                 (Account.INSURANCE_RECEIVABLE, 0, settlement.fund_fen),
                 (Account.PERSONAL_ACCOUNT, 0, settlement.account_fen),
+                (Account.COMMERCIAL_RECEIVABLE, 0, settlement.commercial_fen),
                 (CLEARING_ACCOUNTS[payment.channel], 0, cash),
             ],
         )
@@ -269,7 +272,12 @@ def refund_in_full(
             settlement,
             patient_id=settlement.bill.patient_id,
             summary=f"full refund: {left} fen ({cash} cash via {payment.channel}): {reason[:80]}",
-            changes={"fund": settlement.fund_fen, "account": settlement.account_fen, "cash": cash},
+            changes={
+                "fund": settlement.fund_fen,
+                "account": settlement.account_fen,
+                "commercial": settlement.commercial_fen,
+                "cash": cash,
+            },
         )
         ebill_id = settlement.ebill_id
         transaction.on_commit(

@@ -77,6 +77,8 @@ class SettlementRequest:
     # Discharge settlement only (`deposits.settle_at_discharge`): the personal cash is taken
     # from the inpatient deposit first and `channel` pays what it does not cover.
     from_deposit: bool = False
+    # 商保直赔 (D100): the patient's commercial insurer pays its share of their own part.
+    use_commercial: bool = False
 
 
 def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
@@ -158,12 +160,16 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         raise PaymentRefused(_("This bill is already settled."), code="already_settled")
     total = sum(charge.amount_fen for charge in charges)
     split = _insurance_split(request, bill, charges, total, actor)
+    share = seams.NO_COMMERCIAL
+    if request.use_commercial:
+        share = seams.commercial_quote(bill=bill, own_part_fen=split.cash_fen, actor=actor)
+    cash_fen = split.cash_fen - share.insurer_fen
     deposit_fen = 0
     if request.from_deposit:
         deposit = deposit_ledger.locked_account(bill)
-        deposit_fen = min(deposit.balance_fen, split.cash_fen)
+        deposit_fen = min(deposit.balance_fen, cash_fen)
         deposit_ledger.draw(deposit, deposit_fen)
-    to_pay = split.cash_fen - deposit_fen
+    to_pay = cash_fen - deposit_fen
     if request.channel == PaymentChannel.DEPOSIT and to_pay:
         raise deposit_ledger.DepositRefused(
             _("The deposit does not cover the personal cash part; choose a channel for the rest."),
@@ -184,7 +190,9 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         total_fen=total,
         fund_fen=split.fund_fen,
         account_fen=split.account_fen,
-        cash_fen=split.cash_fen,
+        commercial_fen=share.insurer_fen,
+        commercial_id=share.direct_id,
+        cash_fen=cash_fen,
         deposit_fen=deposit_fen,
         insurance_quote_id=split.quote_id,
         clinic_id=request.clinic_id,
@@ -205,7 +213,8 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         changes={
             "fund": split.fund_fen,
             "account": split.account_fen,
-            "cash": split.cash_fen,
+            "commercial": share.insurer_fen,
+            "cash": cash_fen,
             "deposit": deposit_fen,
         },
     )
@@ -341,6 +350,12 @@ def settle_insurance_part(payment: Payment, order: ProviderOrder, *, actor: Acto
         and not _amount_differs(payment, order)
     ):
         seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
+    if (
+        payment.status == PaymentStatus.PENDING
+        and settlement.commercial_id
+        and not _amount_differs(payment, order)
+    ):
+        seams.commercial_settle(settlement=settlement, actor=actor)
 
 
 def _amount_differs(payment: Payment, order: ProviderOrder) -> bool:
@@ -366,6 +381,8 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     if settlement.insurance_quote_id:
         split = seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
         settlement.insurance_settlement_id = split.quote_id
+    if settlement.commercial_id:  # settled once with the insurer, however often asked (D100)
+        seams.commercial_settle(settlement=settlement, actor=actor)
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_at = now
     settlement.save(update_fields=["status", "settled_at", "insurance_settlement_id"])
@@ -407,6 +424,7 @@ def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
         [
             (Account.INSURANCE_RECEIVABLE, settlement.fund_fen, 0),
             (Account.PERSONAL_ACCOUNT, settlement.account_fen, 0),
+            (Account.COMMERCIAL_RECEIVABLE, settlement.commercial_fen, 0),
             (Account.INPATIENT_DEPOSIT, settlement.deposit_fen, 0),
             (clearing, settlement.cash_fen - settlement.deposit_fen, 0),
             (Account.REVENUE, 0, settlement.total_fen),
