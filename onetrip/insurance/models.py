@@ -8,6 +8,7 @@ received messages); a real deployment talks to the national platform and leaves 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InsuranceCategory(models.TextChoices):
@@ -300,6 +301,10 @@ class CommercialPolicy(models.Model):
     def __str__(self) -> str:
         return f"{self.get_insurer_display()} {self.policy_number}"
 
+    @property
+    def ratio_percent(self) -> str:
+        return f"{self.ratio_bp / 100:g}"
+
 
 class DirectSettlementStatus(models.TextChoices):
     QUOTED = "quoted", _("Quoted")
@@ -353,7 +358,7 @@ class ClaimStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     UNDER_REVIEW = "under_review", _("Under review")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("claim status", "Rejected")
     PAID = "paid", _("Paid")
 
 

@@ -29,6 +29,7 @@ from onetrip.ebills.models import EBill
 from onetrip.exams.models import ExamOrder, ExamPlan
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, ProxyGrant
+from onetrip.insurance import claims
 from onetrip.mpi.models import MatchCandidate
 from onetrip.reports.models import Report
 from onetrip.reports.verification import verification_token
@@ -328,6 +329,7 @@ def _urls(world) -> dict[str, str]:
     if ebill is not None:
         urls["patient-ebill"] = reverse("patient-ebill", args=[ebill.pk])
         urls["kiosk-ebill-print"] = reverse("kiosk-ebill-print", args=[ebill.pk])
+    urls |= _insurance_urls(world)
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -335,6 +337,27 @@ def _urls(world) -> dict[str, str]:
         urls["exams-patient-propose"] = reverse("exams-patient-propose", args=[patient.pk])
     if candidate is not None:
         urls["mpi-review-pair"] = reverse("mpi-review-pair", args=[candidate.pk])
+    return urls
+
+
+def _insurance_urls(world) -> dict[str, str]:
+    """R-PAY-8: the policies page, the claims and a claim on the patient's paid bill."""
+    urls = {
+        "patient-insurance": reverse("patient-insurance"),
+        "patient-offsite-claims": reverse("patient-offsite-claims"),
+        "patient-offsite-claim-new": reverse("patient-offsite-claim-new"),
+        "insurance-claims-desk": reverse("insurance-claims-desk"),
+    }
+    ebill = EBill.objects.filter(patient=world["patient"], kind="normal").first()
+    if ebill is not None:
+        claim = claims.submit_claim(
+            ebill_ids=[ebill.pk],
+            insured_area="310000",
+            payee_account="6222020200112233445",
+            actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
+        )
+        urls["patient-offsite-claim"] = reverse("patient-offsite-claim", args=[claim.pk])
+        urls["insurance-claim"] = reverse("insurance-claim", args=[claim.pk])
     return urls
 
 
@@ -365,6 +388,8 @@ def test_every_page_renders_in_chinese_without_untranslated_text(world):
         "exams-staff-booked-plan",
         "exams-patient-propose",
         "mpi-review-pair",
+        "patient-offsite-claim",
+        "insurance-claim",
         "billing-sandbox-alipay-cashier",
         "billing-sandbox-ybpay-cashier",
     }

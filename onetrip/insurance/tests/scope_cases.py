@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from onetrip.core.tests.scoping import Staff, Target, World
-from onetrip.insurance import services
+from onetrip.core.actors import SYSTEM
+from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
+from onetrip.ebills import services as ebills
+from onetrip.ebills.tests.conftest import source
+from onetrip.insurance import claims, services
 from onetrip.insurance.tests.conftest import item
 
 
@@ -47,7 +50,23 @@ def the_patients_exchanges(world: World) -> Target:
     return Target({}, world.patient.pk, query={"patient_id": world.patient.pk})
 
 
+def an_offsite_claim(world: World) -> Target:
+    bill = ebills.issue_ebill(
+        settlement=source(world.patient, world.home, fund_fen=0, account_fen=0, cash_fen=36_000),
+        actor=SYSTEM,
+    )
+    claim = claims.submit_claim(
+        ebill_ids=[bill.pk],
+        insured_area="310000",
+        payee_account="6222020200112233445",
+        actor=world.patient_actor,
+    )
+    return Target({"claim_id": claim.pk}, world.patient.pk)
+
+
 CASES = {
+    "p/insurance/claims/<id:claim_id>/": OwnPatient(an_offsite_claim),
+    "staff/insurance/claims/<id:claim_id>/": Staff(an_offsite_claim, "finance"),
     "GET /api/insurance/patients/{patient_id}/person": Staff(the_patient, "finance"),
     "POST /api/insurance/pre-settlements": Staff(a_pre_settlement, "finance"),
     "POST /api/insurance/pre-settlements/{quote_id}/settlement": Staff(a_quote, "finance"),
