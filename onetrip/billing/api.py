@@ -38,6 +38,8 @@ class SettleIn(Schema):
     mode: str
     channel: str
     use_insurance: bool = False
+    # 商保直赔 (D100): the patient's commercial insurer pays its share of their own part.
+    use_commercial: bool = False
     reference: str = ""
     clinic_id: Id | None = None
 
@@ -50,6 +52,7 @@ class SettlementOut(Schema):
     total_fen: int
     fund_fen: int
     account_fen: int
+    commercial_fen: int
     cash_fen: int
     cashier_url: str
     out_trade_no: str
@@ -84,6 +87,7 @@ def _settlement_out(settlement) -> dict:
         "total_fen": settlement.total_fen,
         "fund_fen": settlement.fund_fen,
         "account_fen": settlement.account_fen,
+        "commercial_fen": settlement.commercial_fen,
         "cash_fen": settlement.cash_fen,
         "cashier_url": payment.cashier_url,
         "out_trade_no": payment.out_trade_no,

@@ -145,3 +145,26 @@ def test_with_national_insurance_the_insurer_shares_the_own_part_after_the_fund(
     assert direct.base_fen == own
     assert settlement.commercial_fen + settlement.cash_fen == own
     assert settlement.commercial_fen == max(0, own - 5_000) * 8_000 // 10_000
+
+
+def test_the_cashier_desk_settles_with_the_insurers_share(policy, bill, cashier, client, clock):
+    client.force_login(cashier.user)
+    form = {"action": "settle", "mode": "window", "channel": "cash", "use_commercial": "on"}
+    answer = client.post(f"/staff/billing/desk/?visit={bill.visit_reference}", form)
+    assert answer.status_code == 302
+    settlement = Settlement.objects.get()
+    assert (settlement.commercial_fen, settlement.cash_fen) == (13_200, 8_300)
+    page = client.get(f"/staff/billing/desk/?visit={bill.visit_reference}")
+    assert "132.00" in page.content.decode()
+
+
+def test_the_api_settles_with_the_insurers_share(policy, bill, cashier, client, clock):
+    client.force_login(cashier.user)
+    answer = client.post(
+        f"/api/billing/bills/{bill.pk}/settlements",
+        {"mode": "window", "channel": "cash", "use_commercial": True},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["commercial_fen"] == 13_200
+    assert answer.json()["cash_fen"] == 8_300
