@@ -210,6 +210,7 @@ class DepositRefundIn(Schema):
 class DischargeIn(Schema):
     channel: str = ""
     use_insurance: bool = False
+    use_commercial: bool = False
     reference: str = ""
 
 

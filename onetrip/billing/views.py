@@ -293,6 +293,9 @@ class DischargeForm(forms.Form):
     )
     reference = forms.CharField(label=_("Cheque or slip number"), required=False, max_length=64)
     use_insurance = forms.BooleanField(label=_("Settle with insurance"), required=False)
+    use_commercial = forms.BooleanField(
+        label=_("Commercial health insurance pays its share (直赔)"), required=False
+    )
 
 
 @staff_page("billing.settle_bill")

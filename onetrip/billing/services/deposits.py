@@ -80,6 +80,7 @@ class DischargeRequest:
     bill_id: int
     channel: str = ""  # pays what the deposit does not cover; "" when it must cover it all
     use_insurance: bool = False
+    use_commercial: bool = False  # 商保直赔 (D100) at discharge
     reference: str = ""
     idempotency_key: str = ""
 
@@ -318,6 +319,7 @@ def settle_at_discharge(request: DischargeRequest, *, actor: Actor) -> Discharge
                     mode=SettlementMode.DISCHARGE,
                     channel=request.channel or PaymentChannel.DEPOSIT,
                     use_insurance=request.use_insurance,
+                    use_commercial=request.use_commercial,
                     reference=request.reference,
                     idempotency_key=request.idempotency_key,
                     from_deposit=True,

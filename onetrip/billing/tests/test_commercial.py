@@ -7,7 +7,7 @@ import pytest
 
 from onetrip.billing.models import JournalLine, Settlement
 from onetrip.billing.services import payments
-from onetrip.billing.tests.helpers import settle
+from onetrip.billing.tests.helpers import discharge, settle, top_up
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.ebills.models import EBill
@@ -168,3 +168,18 @@ def test_the_api_settles_with_the_insurers_share(policy, bill, cashier, client, 
     assert answer.status_code == 201, answer.content
     assert answer.json()["commercial_fen"] == 13_200
     assert answer.json()["cash_fen"] == 8_300
+
+
+def test_at_discharge_the_deposit_covers_what_the_insurer_leaves(
+    policy, inpatient_bill, cashier, clock
+):
+    # 205.00 self-paid: the insurer 80% of 155.00 = 124.00, the deposit 81.00 of its 100.00.
+    top_up(inpatient_bill, cashier, 10_000)
+    done = discharge(inpatient_bill, cashier, use_commercial=True)
+    settlement = done.settlement
+    assert (settlement.commercial_fen, settlement.cash_fen, settlement.deposit_fen) == (
+        12_400,
+        8_100,
+        8_100,
+    )
+    assert sum(refund.amount_fen for refund in done.refunds) == 1_900
