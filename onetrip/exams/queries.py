@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from onetrip.consortium.models import InstitutionLevel
-from onetrip.exams.models import LARGE_EQUIPMENT, Device, DeviceKind, ExamOrder
+from onetrip.exams.models import LARGE_EQUIPMENT, Device
 
 # Seed 002 table 1.3: "县（区）级以上医院大型设备检查预约向基层开放".
 HOSPITAL_LEVELS = (InstitutionLevel.TERTIARY, InstitutionLevel.COUNTY)
@@ -21,9 +21,3 @@ def hospital_large_equipment(institution_ids: Iterable[int] | None = None) -> Qu
     if institution_ids is not None:
         devices = devices.filter(institution_id__in=list(institution_ids))
     return devices.select_related("institution").order_by("institution_id", "code")
-
-
-def lab_orders() -> QuerySet[ExamOrder]:
-    """The orders of lab tests (检验: a blood draw), for a subquery: the time-slotted exam share
-    counts exams (检查) — ultrasound, CT, MRI, endoscopy and the like — not lab tests."""
-    return ExamOrder.objects.filter(item__device_kind=DeviceKind.BLOOD_DRAW)

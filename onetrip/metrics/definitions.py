@@ -237,16 +237,16 @@ def _appointments(events: QuerySet) -> QuerySet:
 
 
 def _exams_done(events: QuerySet) -> QuerySet:
-    """Exams (检查, not lab tests) done at county hospitals and above: started after check-in on
-    a booking (exam.started), or done without one — their first report filed with no start on
-    record (report.filed version 1) (D92)."""
+    """Exams done at county hospitals and above, every item the platform orders (lab tests
+    too: blood draws are booked to time slots as well): started after check-in on a booking
+    (exam.started), or done without one — their first report filed with no start on record
+    (report.filed version 1) (D92)."""
     started = DomainEvent.objects.filter(kind=EventKind.EXAM_STARTED).annotate(
         order=KT("data__order_id")
     )
     return (
         _at_hospitals(events)
-        .annotate(order=KT("data__order_id"), order_pk=Cast(KT("data__order_id"), IntegerField()))
-        .filter(~Exists(exams.lab_orders().filter(pk=OuterRef("order_pk"))))
+        .annotate(order=KT("data__order_id"))
         .exclude(
             Q(kind=EventKind.REPORT_FILED)
             & (~Q(data__contains={"version": 1}) | Exists(started.filter(order=OuterRef("order"))))
@@ -383,8 +383,8 @@ COMPONENTS: dict[str, Component] = {
         event_component(
             "exams_done",
             _(
-                "exams (not lab tests) done at county hospitals and above, booked or not "
-                "(exam.started; report.filed of an exam never started on the platform)"
+                "exams done at county hospitals and above, booked or not (exam.started; "
+                "report.filed of an exam never started on the platform)"
             ),
             EXAMS_DONE,
         ),
@@ -986,7 +986,7 @@ METRICS: tuple[Metric, ...] = (
         _("Share of exams booked to a time slot"),
         _(
             "exams done on a time-slot booking ÷ all exams done, booked or not × 100%, at "
-            "county hospitals and above (exams, not lab tests)"
+            "county hospitals and above"
         ),
         Unit.PERCENT,
         Direction.AT_LEAST,

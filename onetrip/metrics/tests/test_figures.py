@@ -13,7 +13,6 @@ from onetrip.consortium.models import Clinic, Institution
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
-from onetrip.exams.models import ExamOrder
 from onetrip.journey import services as journey
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS
@@ -60,9 +59,6 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
         for e in every
         if e.kind == K.EXAM_BOOKED and e.data["time_slotted"] and e.data.get("order_id")
     }
-    lab_orders = set(
-        ExamOrder.objects.filter(item__device_kind="blood_draw").values_list("pk", flat=True)
-    )
 
     def of(kind):
         return [e for e in events if e.kind == kind]
@@ -80,7 +76,6 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
         e
         for e in events
         if e.institution_id in hospitals
-        and e.data.get("order_id") not in lab_orders
         and (
             e.kind == K.EXAM_STARTED
             or (

@@ -18,7 +18,6 @@ from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle, InstitutionLevel
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind as K
-from onetrip.exams.models import ExamItem, ExamOrder
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS_BY_CODE
 from onetrip.metrics.tests.conftest import TODAY, at
@@ -135,23 +134,7 @@ def test_in_clinic_coverage_counts_consulting_rooms_of_hospitals(
     )
 
 
-def test_time_slotted_exams_count_exams_done_without_a_booking(
-    clock, org, emit, kpi_client, register
-):
-    lab = ExamItem.objects.create(
-        code="BLOOD_ROUTINE", name="血常规", device_kind="blood_draw", duration_minutes=5
-    )
-    patient = register()
-    blood = ExamOrder.objects.create(
-        patient=patient,
-        item=lab,
-        ordering_institution=org.tertiary,
-        performing_institution=org.tertiary,
-        placer_number="LAB-1",
-        status="completed",
-        ordered_at=at(NOV[12], 8),
-    )
-
+def test_time_slotted_exams_count_exams_done_without_a_booking(clock, org, emit, kpi_client):
     def booked(order, slotted):
         data = {"order_id": order, "time_slotted": slotted}
         emit(K.EXAM_BOOKED, at(NOV[11]), org.medicine, data=data)
@@ -169,14 +152,15 @@ def test_time_slotted_exams_count_exams_done_without_a_booking(
     booked(22, False)
     started(22)  # done, booked to a half-day: not time-slotted
     booked(23, True)  # booked but never done (a no-show): not an exam done
-    reported(24)  # ✓ denominator: done without a booking, only its report on record
+    reported(24)  # done without a booking, only its report on record
     reported(24, version=2)  # its corrected report: still one exam
-    booked(blood.pk, True)
-    started(blood.pk)  # a lab test (检验), not an exam (检查)
-    started(26, org.general)  # at the township centre: not a county hospital or above
+    reported(25)  # a blood test drawn without a booking: done, not time-slotted
+    booked(26, True)
+    started(26)  # ✓ a blood draw booked to a slot
+    started(27, org.general)  # at the township centre: not a county hospital or above
 
-    # 1 time-slotted (21) of 3 exams done at hospitals (21, 22, 24).
-    assert figure(kpi_client, "time_slotted_exams") == (1, 3, "33.33", "missed")
+    # 2 time-slotted (21, 26) of 5 exams done at hospitals (21, 22, 24, 25, 26).
+    assert figure(kpi_client, "time_slotted_exams") == (2, 5, "40.00", "missed")
 
 
 def test_the_clinic_wait_is_labelled_and_the_registration_queue_has_no_data_yet(
