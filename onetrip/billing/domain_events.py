@@ -46,6 +46,10 @@ def settled(settlement: Settlement, *, fees: bool) -> None:
             "insurance_fen": settlement.fund_fen + settlement.account_fen,
             "cash_fen": settlement.cash_fen,
             "consulting_room": _consulting_room(settlement),
+            # The consulting room itself (a clinic), which in-clinic coverage counts (D91).
+            "clinic_id": settlement.clinic_id
+            if settlement.mode == SettlementMode.IN_CLINIC
+            else None,
             "fees": fees,
         },
     )

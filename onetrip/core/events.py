@@ -58,7 +58,8 @@ class EventKind(models.TextChoices):
     # billing. channel = settlement mode; on_site unless paid remotely (mobile, inpatient
     # mobile, pay-later) with a remote instrument. data: settlement_id, bill_id, mode,
     # payment_channel, total_fen, insurance_fen (fund + personal account), cash_fen,
-    # consulting_room (in-clinic settlement, else ""), fees (bool: charges were settled, so a
+    # consulting_room (in-clinic settlement: the room's label, else ""), clinic_id (in-clinic
+    # settlement: the consulting room, else None), fees (bool: charges were settled, so a
     # medical e-bill is due; False for a deposit top-up or a pay-after-treatment repayment)
     PAYMENT_SETTLED = "payment.settled"
     # billing. data: settlement_id, refund_id, amount_fen

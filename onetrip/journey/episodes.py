@@ -144,11 +144,11 @@ class Episode:
     def visits(self) -> list[Visit]:
         return [
             Visit(
-                visit_id=e.event.data["visit_id"],
+                visit_id=e.event.data.get("visit_id"),
                 day=timezone.localdate(e.event.occurred_at),
                 institution_id=e.event.institution_id,
                 department_id=e.event.department_id,
-                waited_minutes=e.event.data["waited_minutes"],
+                waited_minutes=e.event.data.get("waited_minutes") or 0,
             )
             for e in self.entries
             if e.event.kind == EventKind.VISIT_CALLED
@@ -167,39 +167,46 @@ class Episode:
         events = [e.event for e in self.entries]
         if any(event.kind in HAPPENED_KINDS for event in events):
             return False
-        bookings = {e.data["booking_id"] for e in events if e.kind in BOOKING_KINDS}
-        orders = {e.data["order_id"] for e in events if e.kind in ORDER_KINDS}
+        bookings = {e.data.get("booking_id") for e in events if e.kind in BOOKING_KINDS}
+        orders = {e.data.get("order_id") for e in events if e.kind in ORDER_KINDS}
         return bookings <= cancelled_bookings and orders <= cancelled_orders
 
 
-def _moment(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
+def _moment(value: str | None) -> dt.datetime | None:
+    """An ISO time from an event's data; None when the event carries none (an event written by
+    an older emitter or an interface that leaves it out: its own time stands for it)."""
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 def _care_time(
     event: Event, cancelled_bookings: set[int], cancelled_orders: set[int]
 ) -> dt.datetime:
     data = event.data
-    if event.kind == EventKind.APPOINTMENT_BOOKED and data["booking_id"] not in cancelled_bookings:
-        return max(event.occurred_at, _moment(data["slot_start"]))
-    if event.kind == EventKind.EXAM_BOOKED and data["order_id"] not in cancelled_orders:
-        return max(event.occurred_at, _moment(data["starts_at"]))
+    if (
+        event.kind == EventKind.APPOINTMENT_BOOKED
+        and data.get("booking_id") not in cancelled_bookings
+    ):
+        return max(event.occurred_at, _moment(data.get("slot_start")) or event.occurred_at)
+    if event.kind == EventKind.EXAM_BOOKED and data.get("order_id") not in cancelled_orders:
+        return max(event.occurred_at, _moment(data.get("starts_at")) or event.occurred_at)
     return event.occurred_at
 
 
 def _thread(event: Event) -> tuple[int | None, int | None]:
     if event.kind in BOOKING_KINDS:
         return event.institution_id, event.department_id
-    return event.data["ordering_institution_id"], event.department_id
+    return event.data.get("ordering_institution_id", event.institution_id), event.department_id
 
 
 def assemble_patient(events: Iterable[Event]) -> list[Episode]:
     """One patient's episodes, by the rule above, oldest first; void episodes left out."""
     ordered = sorted(events, key=lambda e: (e.occurred_at, e.id))
     cancelled_bookings = {
-        e.data["booking_id"] for e in ordered if e.kind == EventKind.APPOINTMENT_CANCELLED
+        e.data.get("booking_id") for e in ordered if e.kind == EventKind.APPOINTMENT_CANCELLED
     }
-    cancelled_orders = {e.data["order_id"] for e in ordered if e.kind == EventKind.EXAM_CANCELLED}
+    cancelled_orders = {
+        e.data.get("order_id") for e in ordered if e.kind == EventKind.EXAM_CANCELLED
+    }
     episodes: list[Episode] = []
     by_booking: dict[int, Episode] = {}
     by_order: dict[int, Episode] = {}
@@ -212,9 +219,9 @@ def assemble_patient(events: Iterable[Event]) -> list[Episode]:
             care = _care_time(event, cancelled_bookings, cancelled_orders)
             thread = _thread(event)
             if event.kind in BOOKING_KINDS:
-                episode, reason = by_booking.get(data["booking_id"]), BY_BOOKING
+                episode, reason = by_booking.get(data.get("booking_id")), BY_BOOKING
             else:
-                episode, reason = by_order.get(data["order_id"]), BY_ORDER
+                episode, reason = by_order.get(data.get("order_id")), BY_ORDER
             if episode is None:
                 latest = by_thread.get(thread)
                 if latest is not None and care - latest.last_care <= IDLE:
@@ -237,9 +244,9 @@ def assemble_patient(events: Iterable[Event]) -> list[Episode]:
             if event.institution_id is not None:
                 episode.institutions.add(event.institution_id)
             if event.kind in BOOKING_KINDS:
-                by_booking[data["booking_id"]] = episode
+                by_booking[data.get("booking_id")] = episode
             else:
-                by_order[data["order_id"]] = episode
+                by_order[data.get("order_id")] = episode
             latest = by_thread.get(thread)
             if latest is None or episode.last_care >= latest.last_care:
                 by_thread[thread] = episode
@@ -248,7 +255,7 @@ def assemble_patient(events: Iterable[Event]) -> list[Episode]:
         if episode is not None:
             episode.entries.append(Entry(event, reason))
             if event.kind == EventKind.PAYMENT_SETTLED:
-                by_settlement[data["settlement_id"]] = episode
+                by_settlement[data.get("settlement_id")] = episode
     return [e for e in episodes if not e._void(cancelled_bookings, cancelled_orders)]
 
 
@@ -261,11 +268,11 @@ def _attach(
 ) -> tuple[Episode | None, str]:
     data = event.data
     if event.kind == EventKind.APPOINTMENT_CANCELLED:
-        return by_booking.get(data["booking_id"]), BY_BOOKING
+        return by_booking.get(data.get("booking_id")), BY_BOOKING
     if event.kind in (EventKind.EXAM_CANCELLED, EventKind.EXAM_NO_SHOW):
-        return by_order.get(data["order_id"]), BY_ORDER
+        return by_order.get(data.get("order_id")), BY_ORDER
     if event.kind == EventKind.PAYMENT_REFUNDED:
-        return by_settlement.get(data["settlement_id"]), BY_SETTLEMENT
+        return by_settlement.get(data.get("settlement_id")), BY_SETTLEMENT
     if event.kind == EventKind.PAYMENT_SETTLED:
         candidates = [
             e

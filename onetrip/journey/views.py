@@ -47,6 +47,9 @@ def staff_outcomes(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     end = clock.today()
     start = end - dt.timedelta(days=29)
     episodes = services.episode_trips(start=start, end=end, institution_id=actor.institution_id)
+    # An episode with no trip yet (a booking ahead) is not counted: it would pull the mean down
+    # (issue 13, D93), as on the indicators dashboard.
+    episodes = [e for e in episodes if e.trips]
     one_trip = sum(1 for e in episodes if e.trips <= 1)
     repeats = reports.repeat_exam_counts(start, end, institution_id=actor.institution_id)
     context = {

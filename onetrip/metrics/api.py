@@ -28,6 +28,8 @@ class IndicatorOut(Schema):
     target_note: str
     numerator_source: str
     denominator_source: str
+    scope: str
+    seed: str
     available: bool
 
 
@@ -94,6 +96,8 @@ def indicator(metric: Metric) -> dict:
         "target_note": str(metric.target_note),
         "numerator_source": str(metric.numerator_source),
         "denominator_source": str(metric.denominator_source),
+        "scope": str(metric.scope),
+        "seed": metric.seed,
         "available": metric.available,
     }
 

@@ -22,6 +22,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -39,6 +40,7 @@ from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
 from onetrip.ebills import services as ebills
 from onetrip.exams import queries as exams
+from onetrip.journey import services as journey
 from onetrip.metrics.models import NO_DEPARTMENT
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.models import PoolKind
@@ -96,16 +98,17 @@ class Component:
 class EventCount:
     """Events of one kind (optionally narrowed), counted or with a data field summed."""
 
-    kind: EventKind
+    kind: EventKind | tuple[EventKind, ...]
     narrow: Callable[[QuerySet], QuerySet] = lambda events: events
     sum_of: str | None = None  # a `data` field holding whole numbers
     key_of: str | None = None  # a `data` field whose distinct values are counted
 
     def events(self, start: dt.date, end: dt.date) -> QuerySet:
         since, until = day_bounds(start, end)
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
         return self.narrow(
             DomainEvent.objects.filter(
-                kind=self.kind,
+                kind__in=kinds,
                 occurred_at__gte=since,
                 occurred_at__lt=until,
                 institution_id__isnull=False,
@@ -200,6 +203,74 @@ def _peak(events: QuerySet) -> QuerySet:
     return events.annotate(hour=ExtractHour("occurred_at")).filter(hour__in=PEAK_HOURS)
 
 
+# City public hospitals (城市公立医院), where the appointment rate is counted (R-APPT-9, seed 002
+# table 1.1: "预约（转诊）占城市公立医院门诊比例达到 15%"): the consortium's city-level hospital.
+CITY_HOSPITAL_LEVELS = (InstitutionLevel.TERTIARY,)
+# Bookings made where the patient stands on the day: a same-day registration there is not an
+# appointment (预约); one made there for a later day is.
+ON_SITE_BOOKING_CHANNELS = ("window", "kiosk")
+
+
+def _at_city_hospitals(events: QuerySet) -> QuerySet:
+    return events.filter(institution_id__in=consortium.institutions_at_levels(CITY_HOSPITAL_LEVELS))
+
+
+def _appointments(events: QuerySet) -> QuerySet:
+    """Visits that came by appointment (预约, referrals included): booked before the visit day
+    through any channel, or on the day through an appointment channel (the app, the phone, a
+    primary-care referral, the consulting room). A walk-in, or a same-day registration at a
+    window or kiosk, is not an appointment (D91)."""
+    same_day_on_site = (
+        DomainEvent.objects.filter(
+            kind=EventKind.APPOINTMENT_BOOKED,
+            data__booking_channel__in=ON_SITE_BOOKING_CHANNELS,
+        )
+        .annotate(booking=KT("data__booking_id"), booked_on=TruncDate("occurred_at"))
+        .filter(booking=OuterRef("booking"), booked_on=OuterRef("visit_day"))
+    )
+    return (
+        _booked(events)
+        .exclude(data__contains={"walk_in": True})
+        .annotate(booking=KT("data__booking_id"), visit_day=TruncDate("occurred_at"))
+        .exclude(Exists(same_day_on_site))
+    )
+
+
+def _exams_done(events: QuerySet) -> QuerySet:
+    """Exams done at county hospitals and above, every item the platform orders (lab tests
+    too: blood draws are booked to time slots as well): started after check-in on a booking
+    (exam.started), or done without one — their first report filed with no start on record
+    (report.filed version 1) (D92)."""
+    started = DomainEvent.objects.filter(kind=EventKind.EXAM_STARTED).annotate(
+        order=KT("data__order_id")
+    )
+    return (
+        _at_hospitals(events)
+        .annotate(order=KT("data__order_id"))
+        .exclude(
+            Q(kind=EventKind.REPORT_FILED)
+            & (~Q(data__contains={"version": 1}) | Exists(started.filter(order=OuterRef("order"))))
+        )
+    )
+
+
+def _time_slotted(events: QuerySet) -> QuerySet:
+    slotted = (
+        DomainEvent.objects.filter(kind=EventKind.EXAM_BOOKED, data__time_slotted=True)
+        .annotate(order=KT("data__order_id"))
+        .filter(order=OuterRef("order"))
+    )
+    return _exams_done(events).filter(Exists(slotted))
+
+
+def _in_hospital_room(events: QuerySet) -> QuerySet:
+    return (
+        _at_hospitals(events)
+        .filter(data__mode="in_clinic", data__clinic_id__isnull=False)
+        .exclude(data__clinic_id=None)
+    )
+
+
 def _waited(events: QuerySet) -> QuerySet:
     return events.filter(data__waited_minutes__isnull=False).exclude(data__waited_minutes=None)
 
@@ -212,10 +283,9 @@ def _smart(events: QuerySet) -> QuerySet:
     return events.filter(data__mode__in=SMART_MODES)
 
 
-def _in_room(events: QuerySet) -> QuerySet:
-    return events.filter(data__mode="in_clinic", data__consulting_room__isnull=False).exclude(
-        data__consulting_room=None
-    )
+def _hospitals_of(scope: Scope) -> tuple[int, ...]:
+    hospitals = set(consortium.institution_ids_at(HOSPITAL_LEVELS))
+    return tuple(pk for pk in scope.institution_ids if pk in hospitals)
 
 
 def _pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.date], Iterable[Row]]:
@@ -245,18 +315,29 @@ def _pool_records(kinds: tuple[str, ...] | None):
 ONLINE_POOLS = (PoolKind.SHARED_ONLINE, PoolKind.PRIMARY_CARE)
 CHECK_IN = EventCount(EventKind.VISIT_CHECKED_IN)
 CALLED = EventCount(EventKind.VISIT_CALLED, narrow=_waited)
-CALLED_PEAK = EventCount(EventKind.VISIT_CALLED, narrow=lambda e: _peak(_waited(e)))
+CALLED_PEAK = EventCount(EventKind.VISIT_CALLED, narrow=lambda e: _at_hospitals(_peak(_waited(e))))
 SETTLED = EventCount(EventKind.PAYMENT_SETTLED, narrow=_outpatient)
-EXAMS_BOOKED = EventCount(EventKind.EXAM_BOOKED)
+EXAMS_DONE = EventCount((EventKind.EXAM_STARTED, EventKind.REPORT_FILED), narrow=_exams_done)
 
 COMPONENTS: dict[str, Component] = {
     c.code: c
     for c in (
         event_component("visits", _("visits checked in (visit.checked_in)"), CHECK_IN),
         event_component(
-            "booked_visits",
-            _("visits checked in with a booking (visit.checked_in with booking_id)"),
-            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_booked),
+            "city_visits",
+            _("outpatient visits at city public hospitals (visit.checked_in)"),
+            EventCount(EventKind.VISIT_CHECKED_IN, narrow=_at_city_hospitals),
+        ),
+        event_component(
+            "city_appointment_visits",
+            _(
+                "of those, visits by appointment, referrals included: booked before the visit "
+                "day, or on the day by app, phone, referral or in the consulting room; not "
+                "walk-ins or same-day registrations at a window or kiosk"
+            ),
+            EventCount(
+                EventKind.VISIT_CHECKED_IN, narrow=lambda e: _appointments(_at_city_hospitals(e))
+            ),
         ),
         event_component("called_visits", _("visits called (visit.called)"), CALLED),
         event_component(
@@ -266,15 +347,18 @@ COMPONENTS: dict[str, Component] = {
         ),
         event_component(
             "peak_called_visits",
-            _("visits called 8:00–10:00 (visit.called)"),
+            _("visits called 8:00–10:00 at county hospitals and above (visit.called)"),
             CALLED_PEAK,
         ),
         event_component(
             "peak_waited_minutes",
-            _("minutes from check-in to call of visits called 8:00–10:00, summed"),
+            _(
+                "minutes from check-in to call of visits called 8:00–10:00 at county hospitals "
+                "and above, summed"
+            ),
             EventCount(
                 EventKind.VISIT_CALLED,
-                narrow=lambda e: _peak(_waited(e)),
+                narrow=lambda e: _at_hospitals(_peak(_waited(e))),
                 sum_of="waited_minutes",
             ),
         ),
@@ -296,11 +380,18 @@ COMPONENTS: dict[str, Component] = {
             rows=_pool_rows((PoolKind.PRIMARY_CARE,)),
             records=_pool_records((PoolKind.PRIMARY_CARE,)),
         ),
-        event_component("exams_booked", _("exams booked (exam.booked)"), EXAMS_BOOKED),
+        event_component(
+            "exams_done",
+            _(
+                "exams done at county hospitals and above, booked or not (exam.started; "
+                "report.filed of an exam never started on the platform)"
+            ),
+            EXAMS_DONE,
+        ),
         event_component(
             "exams_time_slotted",
-            _("exams booked to a time slot (exam.booked time_slotted)"),
-            EventCount(EventKind.EXAM_BOOKED, narrow=lambda e: e.filter(data__time_slotted=True)),
+            _("of those, exams done on a time-slot booking (exam.booked time_slotted)"),
+            EventCount(EXAMS_DONE.kind, narrow=_time_slotted),
         ),
         event_component(
             "outpatient_settlements",
@@ -314,20 +405,23 @@ COMPONENTS: dict[str, Component] = {
         ),
         event_component(
             "rooms_settling",
-            _("consulting rooms with at least one in-clinic settlement (payment.settled)"),
-            EventCount(EventKind.PAYMENT_SETTLED, narrow=_in_room, key_of="consulting_room"),
+            _(
+                "consulting rooms of county hospitals and above with at least one in-clinic "
+                "settlement (payment.settled clinic_id)"
+            ),
+            EventCount(EventKind.PAYMENT_SETTLED, narrow=_in_hospital_room, key_of="clinic_id"),
             distinct=True,
         ),
         Component(
             "rooms",
-            _("consulting rooms (clinics of the consortium)"),
+            _("consulting rooms of county hospitals and above (clinics, consortium)"),
             rows=lambda start, end: (),
             rolled_up=False,
             live=lambda scope: consortium.clinic_count(
-                scope.institution_ids, department_id=scope.department_id
+                _hospitals_of(scope), department_id=scope.department_id
             ),
             records=lambda scope, start, end: consortium.clinics_in(
-                scope.institution_ids, department_id=scope.department_id
+                _hospitals_of(scope), department_id=scope.department_id
             ),
         ),
         # Two-way referral and remote care (R-REF-1/2, R-NET-3, R-APPT-8), from the referral
@@ -574,6 +668,117 @@ COMPONENTS.update(
     }
 )
 
+# --- R-KPI-2 (issue 13): trips per care episode, and no-shows -------------------------------
+
+
+def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    """Care episodes (journey) opened on the days start … end (exclusive) that have had at least
+    one trip, at the institution and department of their thread, by the day they opened: each
+    counts 1, or its trips so far. An episode with no trip yet (a booking ahead) is left out (D93).
+    """
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, int, dt.date], int] = {}
+        for episode in journey.episode_trips(start=start, end=end - dt.timedelta(days=1)):
+            if not episode.trips or episode.institution_id is None:
+                continue
+            key = (
+                episode.institution_id,
+                episode.department_id or NO_DEPARTMENT,
+                episode.opened_on,
+            )
+            grouped[key] = grouped.get(key, 0) + (episode.trips if trips else 1)
+        for (institution_id, department_id, day), value in sorted(grouped.items()):
+            yield Row(institution_id, department_id, day, "", value)
+
+    return rows
+
+
+def _episode_records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+    """The on-site events of the period in the scope: the trips are the patients' days among
+    them."""
+    since, until = day_bounds(start, end)
+    return DomainEvent.objects.filter(
+        on_site=True,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        institution_id__in=scope.institution_ids,
+    ).order_by("occurred_at", "id")
+
+
+def _attendance_rows(missed: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        for institution_id, department_id, day, due, absent in scheduling.attendance_by_day(
+            start, end
+        ):
+            value = absent if missed else due
+            if value:
+                yield Row(institution_id, department_id, day, "", value)
+
+    return rows
+
+
+def _attendance_records(missed: bool):
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return scheduling.appointments_due(
+            start,
+            end,
+            missed=missed,
+            institution_ids=scope.institution_ids,
+            department_id=scope.department_id,
+        )
+
+    return records
+
+
+COMPONENTS.update(
+    {
+        c.code: c
+        for c in (
+            Component(
+                "episodes_travelled",
+                _("care episodes opened in the period with at least one trip so far (journey)"),
+                rows=_episode_rows(trips=False),
+                records=_episode_records,
+            ),
+            Component(
+                "episode_trips",
+                _(
+                    "their trips: the distinct days the patient had to be on site, wherever "
+                    "(journey)"
+                ),
+                rows=_episode_rows(trips=True),
+                records=_episode_records,
+            ),
+            Component(
+                "appointments_due",
+                _(
+                    "bookings for visits in the period that still stood on the visit day "
+                    "(scheduling; visit days that have ended)"
+                ),
+                rows=_attendance_rows(missed=False),
+                records=_attendance_records(missed=False),
+            ),
+            Component(
+                "appointments_missed",
+                _("of those, bookings never checked in (scheduling)"),
+                rows=_attendance_rows(missed=True),
+                records=_attendance_records(missed=True),
+            ),
+            event_component(
+                "exams_due",
+                _("booked exams the patient came to or missed (exam.checked_in, exam.no_show)"),
+                EventCount((EventKind.EXAM_CHECKED_IN, EventKind.EXAM_NO_SHOW)),
+            ),
+            event_component(
+                "exams_missed",
+                _("of those, exams the patient did not come to (exam.no_show)"),
+                EventCount(EventKind.EXAM_NO_SHOW),
+            ),
+        )
+    }
+)
+
 ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
 
 
@@ -601,6 +806,8 @@ class Metric:
     target_note: Promise | str = ""
     numerator: str = ""  # component codes; empty when the domain is not built yet
     denominator: str = ""
+    scope: Promise | str = ""  # where it is counted, in the target's words (D91)
+    seed: str = ""  # the seed's own words for the indicator and its target (not translated)
 
     @property
     def available(self) -> bool:
@@ -636,13 +843,19 @@ METRICS: tuple[Metric, ...] = (
         "appointment_rate",
         "R-APPT-9",
         _("Outpatient appointment rate"),
-        _("visits with a booking (any channel, referrals included) ÷ outpatient visits × 100%"),
+        _(
+            "outpatient visits by appointment (referrals included) ÷ outpatient visits × 100%, "
+            "at city public hospitals; a walk-in or a same-day registration at a window or "
+            "kiosk is not an appointment"
+        ),
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(15),
         _("city public hospitals"),
-        "booked_visits",
-        "visits",
+        "city_appointment_visits",
+        "city_visits",
+        scope=_("city public hospitals (the consortium's city-level hospital)"),
+        seed="预约（转诊）占城市公立医院门诊比例达到 15%（种子 002 表 1.1）",
     ),
     Metric(
         "online_sources",
@@ -655,6 +868,7 @@ METRICS: tuple[Metric, ...] = (
         "",
         "online_slots",
         "slots",
+        seed="医院普通、专科和专家门诊号源网上开放比例达到 80%以上（种子 000）",
     ),
     Metric(
         "primary_care_sources",
@@ -667,42 +881,88 @@ METRICS: tuple[Metric, ...] = (
         "",
         "primary_care_slots",
         "online_slots",
+        seed="网上号源优先向辖区基层医疗卫生机构开放比例达 40%以上（种子 002 表 1.1）",
     ),
     Metric(
-        "queue_minutes",
+        "registration_queue_minutes",
         "R-APPT-7",
-        _("Average queueing time per visit"),
-        _("Σ (called − checked in) in minutes ÷ visits called"),
+        _("Registration and payment queue (on site)"),
+        _(
+            "Σ minutes from taking a place in the registration or payment queue to being "
+            "served ÷ patients served there"
+        ),
         Unit.MINUTES,
         Direction.AT_MOST,
         Decimal(10),
-        "",
-        "waited_minutes",
-        "called_visits",
+        _("the platform issues no window queue tickets yet"),
+        scope=_("every hospital's registration windows and cashiers"),
+        seed="现场挂号排队时间不超过 10 分钟（种子 000）",
     ),
     Metric(
-        "peak_queue_minutes",
+        "peak_registration_queue_minutes",
         "R-APPT-7",
-        _("Average queueing time at peak (8:00–10:00)"),
-        _("Σ (called − checked in) of visits called 8:00–10:00 ÷ those visits"),
+        _("Registration queue at peak"),
+        _(
+            "Σ minutes in the registration queue of patients served in the peak hours ÷ those "
+            "patients, at county hospitals and above"
+        ),
         Unit.MINUTES,
         Direction.AT_MOST,
         Decimal(3),
         _("county hospitals and above"),
+        scope=_("county hospitals and above"),
+        seed="县级以上医院高峰期挂号排队时间不超过 3 分钟（种子 002 表 1.1）",
+    ),
+    Metric(
+        "queue_minutes",
+        "R-KPI-2",
+        _("Queueing time per visit: the clinic wait"),
+        _(
+            "Σ (called − checked in) in minutes ÷ visits called — the wait in the clinic after "
+            "check-in, not the registration queue"
+        ),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("to fall (the seeds set no target for the clinic wait)"),
+        "waited_minutes",
+        "called_visits",
+        scope=_("every institution in the scope"),
+        seed="多举措缩短排队时间（种子 000）",
+    ),
+    Metric(
+        "peak_queue_minutes",
+        "R-KPI-2",
+        _("Clinic wait at peak (8:00–10:00)"),
+        _(
+            "Σ (called − checked in) of visits called 8:00–10:00 ÷ those visits, at county "
+            "hospitals and above — the clinic wait, not the registration queue"
+        ),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("to fall (the seeds' peak target is the registration queue)"),
         "peak_waited_minutes",
         "peak_called_visits",
+        scope=_("county hospitals and above"),
+        seed="县级以上医院高峰期……排队时间（种子 002 表 1.1）",
     ),
     Metric(
         "in_clinic_rooms",
         "R-PAY-1",
         _("In-clinic settlement coverage of consulting rooms"),
-        _("consulting rooms that settled a bill in the room ÷ consulting rooms × 100%"),
+        _(
+            "consulting rooms that settled at least one bill in the room in the period ÷ "
+            "consulting rooms × 100%, at county hospitals and above"
+        ),
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(80),
-        "",
+        _("county hospitals and above"),
         "rooms_settling",
         "rooms",
+        scope=_("county hospitals and above"),
+        seed="县（区）级以上医院……诊间结算服务诊间覆盖率达到 80%以上（种子 002 表 1.2）",
     ),
     Metric(
         "smart_settlement",
@@ -715,18 +975,30 @@ METRICS: tuple[Metric, ...] = (
         _("to rise steadily"),
         "smart_settlements",
         "outpatient_settlements",
+        seed=(
+            "利用自助服务设施、诊间结算手段、第三方支付平台，实现自助结算、诊间结算、"
+            "移动终端医疗费用结算（种子 000）"
+        ),
     ),
     Metric(
         "time_slotted_exams",
         "R-EXAM-2",
         _("Share of exams booked to a time slot"),
-        _("exams booked to a time slot ÷ exams booked × 100%"),
+        _(
+            "exams done on a time-slot booking ÷ all exams done, booked or not × 100%, at "
+            "county hospitals and above"
+        ),
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(80),
-        "",
+        _("county hospitals and above"),
         "exams_time_slotted",
-        "exams_booked",
+        "exams_done",
+        scope=_("county hospitals and above"),
+        seed=(
+            "县（区）级以上医院胃镜、肠镜、B超、CT、MRI等实现分时段预约检查，分时段预约检查率"
+            "达到80%以上（种子 002 表 1.3）；分时段预约检查占总检查量的 80%以上（种子 000）"
+        ),
     ),
     Metric(
         "referred_visits",
@@ -742,6 +1014,11 @@ METRICS: tuple[Metric, ...] = (
         _("county hospitals and above"),
         "hospital_referred_visits",
         "hospital_visits",
+        scope=_("county hospitals and above"),
+        seed=(
+            "县级以上医院的诊疗人次中，经由下级医院和基层医疗卫生机构转诊的比例达到 12%以上"
+            "（种子 002 表 1.9）"
+        ),
     ),
     Metric(
         "day_surgery",
@@ -751,6 +1028,7 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(15),
+        seed="三甲综合医院日间手术占择期手术比例达15%以上（种子 002 表 1.4）",
     ),
     Metric(
         "clinical_pathways",
@@ -760,6 +1038,7 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(35),
+        seed="临床路径病例数占出院总病例数的35%以上（种子 002 表 1.4）",
     ),
     Metric(
         "ambulance_dispatch",
@@ -769,6 +1048,7 @@ METRICS: tuple[Metric, ...] = (
         Unit.MINUTES,
         Direction.AT_MOST,
         Decimal(3),
+        seed="救护车平均出车时间控制在 3 分钟以内（种子 002）",
     ),
     Metric(
         "ambulance_response",
@@ -779,6 +1059,10 @@ METRICS: tuple[Metric, ...] = (
         Direction.AT_MOST,
         Decimal(15),
         _("≤ 15 min in the city centre, ≤ 10 min in a county centre"),
+        seed=(
+            "设区市主城区平均急救反应时间小于 15 分钟，县域主城区平均急救反应时间小于 10 分钟"
+            "（种子 002）"
+        ),
     ),
     Metric(
         "maternal_child_coverage",
@@ -788,6 +1072,7 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(90),
+        seed="深化“互联网+母子健康”服务，服务对象覆盖率达到 90%（种子 002 表 1.8）",
     ),
     Metric(
         "township_online_sources",
@@ -800,6 +1085,7 @@ METRICS: tuple[Metric, ...] = (
         _("township, community and island institutions"),
         "primary_care_level_online_slots",
         "primary_care_level_slots",
+        seed="乡镇卫生院（社区卫生服务中心）网络预约挂号服务覆盖全部门诊号源（种子 002 表 1.1）",
     ),
     Metric(
         "downward_referrals",
@@ -812,6 +1098,7 @@ METRICS: tuple[Metric, ...] = (
         _("to rise steadily"),
         "downward_referrals",
         "upward_referrals_accepted",
+        seed="畅通双向转诊通道（种子 000）",
     ),
     Metric(
         "referral_turnaround",
@@ -836,6 +1123,58 @@ METRICS: tuple[Metric, ...] = (
         _("consulting centre"),
         "consultation_minutes",
         "consultations_answered",
+        seed="医联体内开展远程医疗服务，包括远程会诊、远程影像诊断、远程病理诊断等（种子 000）",
+    ),
+)
+# R-KPI-2 (issue 13): the reform's own measure and the no-shows.
+METRICS += (
+    Metric(
+        "trips_per_episode",
+        "R-KPI-2",
+        _("Trips per care episode"),
+        _(
+            "trips (distinct days on site) of the care episodes opened in the period ÷ those "
+            "episodes; an episode with no trip yet is left out"
+        ),
+        Unit.TIMES,
+        Direction.AT_MOST,
+        None,
+        _("toward one (最多跑一次)"),
+        "episode_trips",
+        "episodes_travelled",
+        scope=_("episodes opened at the institutions in the scope"),
+        seed="让群众就医“少跑”“近跑”“不跑”……“最多跑一次”（种子 002）",
+    ),
+    Metric(
+        "appointment_no_shows",
+        "R-APPT-5",
+        _("Appointment no-show rate"),
+        _(
+            "bookings never checked in ÷ bookings that still stood on their visit day × 100% "
+            "(visit days that have ended; walk-ins left out)"
+        ),
+        Unit.PERCENT,
+        Direction.AT_MOST,
+        None,
+        _("to fall (建立退号与爽约管理机制)"),
+        "appointments_missed",
+        "appointments_due",
+        scope=_("visits booked at the institutions in the scope"),
+        seed="完善预约管理服务。建立退号与爽约管理机制（种子 000）",
+    ),
+    Metric(
+        "exam_no_shows",
+        "R-EXAM-3",
+        _("Exam no-show rate"),
+        _("booked exams missed ÷ booked exams the patient came to or missed × 100%"),
+        Unit.PERCENT,
+        Direction.AT_MOST,
+        None,
+        _("to fall (建立爽约管理机制)"),
+        "exams_missed",
+        "exams_due",
+        scope=_("exams performed at the institutions in the scope"),
+        seed="完善预约管理服务，建立爽约管理机制（种子 000，检查少跑腿）",
     ),
 )
 # R-KPI-3 (issue 24): the seeds' further indicators, after R-KPI-1's.
@@ -851,6 +1190,7 @@ METRICS += (
         _("to rise (seed 000: 提高床位周转率)"),
         "discharges",
         "open_beds",
+        seed="提高床位周转率（种子 000）",
     ),
     Metric(
         "primary_care_visit_share",
@@ -863,6 +1203,7 @@ METRICS += (
         _("to rise (seed 000: 基层就诊率进一步提升)"),
         "primary_care_visits",
         "visits",
+        seed="基层就诊率进一步提升（种子 000）",
     ),
     Metric(
         "centre_sources_online",
@@ -878,6 +1219,7 @@ METRICS += (
         _("seed 002 table 1.1"),
         "centre_online_slots",
         "centre_slots",
+        seed="乡镇卫生院（社区卫生服务中心）网络预约挂号服务覆盖全部门诊号源（种子 002 表 1.1）",
     ),
     Metric(
         "large_equipment_open",
@@ -893,6 +1235,7 @@ METRICS += (
         _("seed 002 table 1.3"),
         "large_equipment_used_by_primary_care",
         "large_equipment",
+        seed="县（区）级以上医院大型设备检查预约向基层开放（种子 002 表 1.3）",
     ),
     Metric(
         "ebill_coverage",
@@ -905,6 +1248,7 @@ METRICS += (
         _("to rise (seed 002: 不断提升电子发票应用覆盖面)"),
         "fee_settlements_with_ebill",
         "fee_settlements",
+        seed="全面推广电子发票应用（种子 002）",
     ),
     Metric(
         "self_service_invoices",
@@ -920,6 +1264,7 @@ METRICS += (
         _("self-service printing available (seed 002 table 1.2)"),
         "ebills_self_served",
         "ebills",
+        seed="实现发票自助打印（种子 002 表 1.2）",
     ),
 )
 METRICS_BY_CODE = {metric.code: metric for metric in METRICS}

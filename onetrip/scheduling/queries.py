@@ -11,17 +11,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core import audit
+from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
-from onetrip.scheduling.models import Appointment, BookingChannel, SlotPool
+from onetrip.scheduling.models import Appointment, AppointmentStatus, BookingChannel, SlotPool
 
 
 def with_details(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -115,6 +115,56 @@ def open_capacity_by_day(
         .annotate(day=TruncDate("starts_at"))
         .values_list("department__institution_id", "department_id", "day")
         .annotate(capacity=Sum("capacity"))
+        .order_by()
+    )
+
+
+# A booking that still stood on its visit day: the patient was expected (R-KPI-2 no-shows).
+DUE_STATUSES = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.CALLED,
+    AppointmentStatus.IN_CONSULTATION,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+)
+# Of those, the patient never checked in (no sweep marks them: a visit day that has ended
+# leaves them booked).
+MISSED_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)
+
+
+def appointments_due(
+    start: dt.date,
+    end: dt.date,
+    *,
+    missed: bool = False,
+    institution_ids: tuple[int, ...] | None = None,
+    department_id: int | None = None,
+) -> QuerySet[Appointment]:
+    """Bookings for visits on the days start … end (exclusive) that still stood on the visit
+    day (not cancelled, expired, stopped or an unpaid hold), or with `missed` those of them never
+    checked in. Only visit days that have ended count: today's patients may still come."""
+    end = min(end, clock.today())
+    due = Appointment.objects.filter(
+        visit_date__gte=start,
+        visit_date__lt=end,
+        status__in=MISSED_STATUSES if missed else DUE_STATUSES,
+        is_walk_in=False,
+    )
+    if institution_ids is not None:
+        due = due.filter(session__institution_id__in=institution_ids)
+    if department_id is not None:
+        due = due.filter(session__department_id=department_id)
+    return due.select_related("session__doctor").order_by("visit_date", "id")
+
+
+def attendance_by_day(start: dt.date, end: dt.date) -> list[tuple[int, int, dt.date, int, int]]:
+    """(institution id, department id, visit day, bookings due, bookings missed) of the visit
+    days start … end (exclusive) that have ended."""
+    return list(
+        appointments_due(start, end)
+        .values_list("session__institution_id", "session__department_id", "visit_date")
+        .annotate(due=Count("id"), missed=Count("id", filter=Q(status__in=MISSED_STATUSES)))
         .order_by()
     )
 

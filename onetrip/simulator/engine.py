@@ -137,6 +137,9 @@ class Summary:
     prepare_seconds: float = 0.0
     run_seconds: float = 0.0
     run_cpu_seconds: float = 0.0
+    # The invariant of fee refunds after the run (D90): empty when every refund is one the run
+    # caused, of the fee of a booking that ended, and of nothing else.
+    refund_problems: list[str] = field(default_factory=list)
 
     @property
     def episodes_per_second(self) -> float:
@@ -289,6 +292,8 @@ class _Simulation:
                     self.progress(done, self.days, self.count["booked"])
         self.summary.run_seconds = time.perf_counter() - started
         self.summary.run_cpu_seconds = time.process_time() - cpu
+        # Refunds run after each day's commit; nobody refunds by hand in a simulation.
+        self.summary.refund_problems = booking.fee_refund_problems(by_people=False)
         return self.summary
 
     def _refused(self, step: str, error: DomainError) -> None:

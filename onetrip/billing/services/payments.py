@@ -288,6 +288,81 @@ def refund_in_full(
     return settlement
 
 
+# A refund of one line, keyed by the line's source key: it is made once, and it says which line
+# it gives back (the fee-refund invariant reads it, D90).
+LINE_REFUND_PREFIX = "line:"
+
+
+def refund_line(*, source_key: str, reason: str, actor: Actor) -> Settlement | Refund | None:
+    """Give back one paid line (a registration fee for a booking that ended before its visit),
+    and nothing else of the settlement that paid it (D90). A settlement of that line alone is
+    refunded in full (its insurance parts reversed too); one that also paid other lines (exam
+    fees settled in the room with the registration fee) gets the line's amount back in cash and
+    stays settled for the rest. An insured settlement of several lines is left to the finance
+    desk: which part of the line the fund paid is not ours to guess. None: nothing paid."""
+    charge = Charge.objects.filter(source_key=source_key).select_related("settlement").first()
+    if charge is None or charge.settlement is None:
+        return None
+    settlement = charge.settlement
+    if not Charge.objects.filter(settlement=settlement).exclude(pk=charge.pk).exists():
+        return refund_in_full(settlement_id=settlement.pk, reason=reason, actor=actor)
+    if settlement.fund_fen or settlement.account_fen or settlement.deposit_fen:
+        raise PaymentRefused(
+            _("Part of this line was paid by insurance: refund it at the finance desk."),
+            code="insured_line",
+        )
+    return refund(
+        settlement_id=settlement.pk,
+        amount_fen=charge.amount_fen,
+        reason=reason,
+        idempotency_key=f"{LINE_REFUND_PREFIX}{source_key}"[:100],
+        actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class RefundCover:
+    """One refund and the lines it gave back: the line it was keyed to, or every line of a
+    settlement refunded in full (empty when a person refunded an amount by hand)."""
+
+    refund_id: int
+    settlement_id: int
+    amount_fen: int
+    reason: str
+    refunded_by: str
+    source_keys: tuple[str, ...]
+
+
+def refunds_made() -> list[RefundCover]:
+    """Every refund of a settlement of charges, with the lines it covers (the invariant of
+    D90 reads them). Deposit top-ups go back through the deposit and are not listed."""
+    refunds = (
+        Refund.objects.select_related("payment__settlement")
+        .exclude(payment__settlement__in=DepositTopUp.objects.values("settlement"))
+        .order_by("pk")
+    )
+    lines: dict[int, list[str]] = {}
+    for settlement_id, key in Charge.objects.filter(
+        settlement__in=refunds.values("payment__settlement")
+    ).values_list("settlement_id", "source_key"):
+        lines.setdefault(settlement_id, []).append(key)
+    covers = []
+    for made in refunds:
+        settlement = made.payment.settlement
+        if made.idempotency_key.startswith(LINE_REFUND_PREFIX):
+            keys: tuple[str, ...] = (made.idempotency_key.removeprefix(LINE_REFUND_PREFIX),)
+        elif settlement.status == SettlementStatus.REFUNDED:
+            keys = tuple(sorted(lines.get(settlement.pk, ())))
+        else:
+            keys = ()
+        covers.append(
+            RefundCover(
+                made.pk, settlement.pk, made.amount_fen, made.reason, made.refunded_by, keys
+            )
+        )
+    return covers
+
+
 def _refuse_deposit_top_up(settlement: Settlement) -> None:
     """A top-up is the patient's money held, not a fee: it goes back through the deposit (which
     keeps its balance and the liability right), never through a fee refund."""

@@ -38,6 +38,7 @@ def test_an_in_clinic_settlement_names_its_room_and_amounts(bill, cashier, terti
         "insurance_fen": 0,
         "cash_fen": 21500,
         "consulting_room": "门诊楼2层3诊室",
+        "clinic_id": room.pk,  # the room itself, which in-clinic coverage counts (D91)
         "fees": True,
     }
 

@@ -123,8 +123,12 @@ def month_of_events(clock, org, emit, pools):
         (d[3], 14, org.general, 20),
     ):
         emit(K.VISIT_CALLED, at(day, hour, 30), department, data={"waited_minutes": waited})
-    for slotted in (True, True, False):
-        emit(K.EXAM_BOOKED, at(d[2]), org.medicine, data={"time_slotted": slotted})
+    for order, slotted in ((1, True), (2, True), (3, False)):
+        data = {"order_id": order, "time_slotted": slotted}
+        emit(K.EXAM_BOOKED, at(d[2]), org.medicine, data=data)
+        emit(K.EXAM_STARTED, at(d[2], 11), org.medicine, data={"order_id": order}, on_site=True)
+    # An exam done without a booking: its report is all the platform sees of it.
+    emit(K.REPORT_FILED, at(d[2], 15), org.medicine, data={"order_id": 4, "version": 1})
     for mode, room, department in (
         ("in_clinic", org.rooms[0], org.medicine),
         ("in_clinic", org.rooms[0], org.medicine),
@@ -134,7 +138,11 @@ def month_of_events(clock, org, emit, pools):
         ("mobile", None, org.general),
         ("bedside", None, org.medicine),
     ):
-        data = {"mode": mode, "consulting_room": room.pk if room else None}
+        data = {
+            "mode": mode,
+            "consulting_room": room.name if room else "",
+            "clinic_id": room.pk if room else None,
+        }
         emit(K.PAYMENT_SETTLED, at(d[1], 11), department, data=data)
     # October: only a few visits, for the trend.
     october = dt.date(2026, 10, 15)

@@ -63,7 +63,7 @@ def test_the_periodic_report_as_xlsx_and_pdf(kpi_client, org):
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:7] == ("机构", "要求", "指标", "目标", "指标值", "分子", "分母")
-    queue = [r for r in rows if r[2] == "平均每次就诊排队时间"]
+    queue = [r for r in rows if r[2] == "每次就诊排队时间：诊区候诊"]
     assert [(r[0], r[4], r[5], r[6]) for r in queue] == [
         ("市第一人民医院", "9.75 分钟", 39, 4),
         ("东山乡卫生院", "20.00 分钟", 20, 1),

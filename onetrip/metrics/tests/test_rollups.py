@@ -41,7 +41,7 @@ EVENT = st.one_of(
         st.fixed_dictionaries(
             {
                 "mode": st.sampled_from(["in_clinic", "kiosk", "mobile", "window", "bedside"]),
-                "consulting_room": st.one_of(st.none(), st.integers(0, 3)),
+                "clinic_id": st.one_of(st.none(), st.integers(0, 3)),
             }
         ),
     ),
@@ -69,8 +69,8 @@ def test_rollups_equal_a_recomputation(clock, org, emit, early, late, rolled):
     def write(records):
         for (kind, data), day, hour, department in records:
             data = dict(data)
-            if "consulting_room" in data and data["consulting_room"] is not None:
-                data["consulting_room"] = org.rooms[data["consulting_room"]].pk
+            if "clinic_id" in data and data["clinic_id"] is not None:
+                data["clinic_id"] = org.rooms[data["clinic_id"]].pk
             when = at(FIRST + dt.timedelta(days=day), hour)
             emit(kind, when, departments[department], data=data)
 

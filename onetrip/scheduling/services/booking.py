@@ -589,7 +589,9 @@ def registration_fee_paid(source_keys: list[str], *, settlement_id: int, actor: 
         if appointment.status == AppointmentStatus.HELD:
             _confirm(appointment, actor)
         elif appointment.status in ENDED_STATUSES:
-            refund_fee_after_commit(settlement_id, reason=appointment.status)
+            # Only this fee goes back, not the settlement's other lines (D90).
+            refund_fee_after_commit(registration_key(charged.pk), reason=appointment.status)
+        # A booking served (checked in, in consultation, finished) or booked: the fee is paid.
 
 
 # A booking that ended before its visit; its fee goes back unless a replacement carries it.
@@ -618,26 +620,73 @@ def _carrying_fee_of(appointment: Appointment) -> Appointment:
     return current
 
 
-def refund_fee_after_commit(settlement_id: int, *, reason: str) -> None:
-    """Refund a paid fee in full after commit; `reason` is how the booking ended (a status),
-    written on the red-letter e-bill in the words of the hospital's language."""
+def refund_fee_after_commit(key: str, *, reason: str) -> None:
+    """Refund the paid fee charged under `key` after commit, and only that line of its
+    settlement (D90); `reason` is how the booking ended (a status), written on the red-letter
+    e-bill in the words of the hospital's language."""
     with translation.override(settings.LANGUAGE_CODE):
-        words = (
-            str(AppointmentStatus(reason).label) if reason in AppointmentStatus.values else reason
-        )
+        words = refund_words(reason)
 
     def refund() -> None:
         try:
-            billing_payments.refund_in_full(
-                settlement_id=settlement_id, reason=words, actor=FEE_REFUNDS
-            )
+            billing_payments.refund_line(source_key=key, reason=words, actor=FEE_REFUNDS)
         except DomainError as exc:
             # The settlement stays paid and on record for the finance desk's manual refund.
-            log.error(
-                "registration fee refund of settlement %s failed: %s", settlement_id, exc.code
-            )
+            log.error("registration fee refund of %s failed: %s", key, exc.code)
 
     transaction.on_commit(refund)
+
+
+def refund_words(reason: str) -> str:
+    """The refund reason for a booking that ended with status `reason`, in the active language."""
+    return str(AppointmentStatus(reason).label) if reason in AppointmentStatus.values else reason
+
+
+def fee_refund_problems(*, by_people: bool = True) -> list[str]:
+    """The invariant of fee refunds (issue 13, D90): every refund the platform made for a
+    registration fee gives back only fees of bookings that ended before their visit (cancelled,
+    expired, clinic stopped, with nothing carrying the fee on), for the reason they ended.
+    Refunds made by a person at the finance desk are the user's own reason; with
+    `by_people=False` (a simulation, where nobody refunds by hand) any other refund is a problem.
+    Returns one line per problem; empty when the invariant holds."""
+    problems = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for cover in billing_payments.refunds_made():
+            if cover.refunded_by != FEE_REFUNDS.label:
+                if not by_people:
+                    problems.append(
+                        f"refund {cover.refund_id} of settlement {cover.settlement_id} by "
+                        f"{cover.refunded_by}: nothing in the run asked for it"
+                    )
+                continue
+            if not cover.source_keys:
+                problems.append(f"refund {cover.refund_id}: gives back no line")
+            for key in cover.source_keys:
+                problem = _fee_refund_problem(key, cover.reason)
+                if problem:
+                    problems.append(
+                        f"refund {cover.refund_id} of settlement {cover.settlement_id}: {problem}"
+                    )
+    return problems
+
+
+def _fee_refund_problem(key: str, reason: str) -> str:
+    if not key.startswith(FEE_KEY_PREFIX):
+        return f"gives back {key}, which is not a registration fee"
+    charged = Appointment.objects.filter(pk=int(key.removeprefix(FEE_KEY_PREFIX))).first()
+    if charged is None:
+        return f"gives back {key}, a fee of no booking"
+    carrier = charged
+    while carrier.status in ENDED_STATUSES:
+        successor = Appointment.objects.filter(replaces=carrier).order_by("-pk").first()
+        if successor is None:
+            break
+        carrier = successor
+    if carrier.status not in ENDED_STATUSES:
+        return f"gives back {key}, whose booking {carrier.pk} is {carrier.status}"
+    if reason != refund_words(carrier.status):
+        return f"gives back {key} for {reason!r}, but booking {carrier.pk} is {carrier.status}"
+    return ""
 
 
 def settle_fee_of_ended_booking(key: str, *, reason: str) -> str | None:
@@ -649,7 +698,7 @@ def settle_fee_of_ended_booking(key: str, *, reason: str) -> str | None:
     if fee is None:
         return None
     if fee.paid:
-        refund_fee_after_commit(fee.settlement_id, reason=reason)
+        refund_fee_after_commit(key, reason=reason)
         return "fee refunded"
     if fee.settlement_id is None:
         billing_sources.void_unpaid_charge(key, reason=reason, actor=FEE_REFUNDS)

@@ -14,6 +14,7 @@ from onetrip.demo.loader import load_demo
 from onetrip.exams.models import ExamOrder
 from onetrip.reports.models import Report
 from onetrip.scheduling.models import Appointment
+from onetrip.scheduling.services import booking
 from onetrip.simulator.engine import Mix, simulate
 
 MONDAY = dt.date(2026, 11, 16)  # the week before the frozen clock's today (2026-11-23)
@@ -59,13 +60,16 @@ def _run_and_undo(seed: int):
         return summary, outcome
 
 
-def test_same_seed_gives_the_same_run_through_every_step_of_a_visit(demo):
+def test_same_seed_gives_the_same_run_through_every_step_of_a_visit(
+    demo, django_capture_on_commit_callbacks
+):
     first, first_outcome = _run_and_undo(seed=3)
     other, other_outcome = _run_and_undo(seed=4)
     demo_reports = Report.objects.filter(order__status="completed").count()
     # The demo's own cancellations (a referral the office redirected) are not the run's.
     demo_cancelled = Appointment.objects.filter(status="cancelled").count()
-    summary = simulate(days=2, seed=3, start=MONDAY, mix=MIX)
+    with django_capture_on_commit_callbacks(execute=True):  # the fee refunds, as after commit
+        summary = simulate(days=2, seed=3, start=MONDAY, mix=MIX)
     assert summary.counts == first.counts
     assert _outcome() == first_outcome
     assert other_outcome != first_outcome
@@ -100,6 +104,15 @@ def test_same_seed_gives_the_same_run_through_every_step_of_a_visit(demo):
         object_type="scheduling.appointment", action="create"
     ).values_list("object_id", flat=True)
     assert {str(pk) for pk in booked} <= set(audited)
+    # Issue 13 (D90): every refund is the fee of a booking the run ended, and nothing else;
+    # settlements of served visits (exams included) stay settled.
+    assert booking.fee_refund_problems(by_people=False) == []
+    served = Appointment.objects.filter(status__in=("checked_in", "in_consultation", "finished"))
+    served_bills = {f"V{a.booking_number}" for a in served}
+    refunded = Settlement.objects.filter(status="refunded").values_list(
+        "bill__visit_reference", flat=True
+    )
+    assert not served_bills & set(refunded)
 
 
 def test_the_command_reports_what_happened(demo, capsys):

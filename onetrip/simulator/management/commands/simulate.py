@@ -71,6 +71,13 @@ class Command(BaseCommand):
         if self.stdout.isatty():
             self.stdout.write("")
         self._report(summary)
+        if summary.refund_problems:
+            for problem in summary.refund_problems:
+                self.stderr.write(problem)
+            raise CommandError(
+                f"{len(summary.refund_problems)} refunds that the simulation did not cause (D90)."
+            )
+        self.stdout.write("Refunds: only fees of bookings the simulation ended.")
 
     def _bar(self, done: int, total: int, bookings: int) -> None:
         filled = BAR_WIDTH * done // total
