@@ -29,13 +29,8 @@ class SecurityHeadersMiddleware:
         return response
 
 
-# JSON spells a NUL inside a string as an escape; a raw NUL is not valid JSON at all.
-JSON_NUL_ESCAPE = b"\\u0000"
-
-
 def _field_with_nul(request: HttpRequest) -> str | None:
-    """The first query or form field whose name or value holds a NUL character, "body" for a JSON
-    body that spells one."""
+    """The first query or form field whose name or value holds a NUL character."""
     fields = [request.GET]
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
@@ -46,20 +41,22 @@ def _field_with_nul(request: HttpRequest) -> str | None:
         for name, values in data.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "") or "query"
-    if (request.content_type or "").endswith("json") and JSON_NUL_ESCAPE in request.body.lower():
-        return "body"
     return None
 
 
 class NulCharacterGuard:
-    """Refuses text with a NUL character (U+0000) as a 400 before any view runs. No person types
-    one, PostgreSQL cannot store one in a text column, and a search or form would otherwise fail
-    deep in the database as a server error (issue 12)."""
+    """Refuses a query or form with a NUL character (U+0000) before any view runs. No person
+    types one, PostgreSQL cannot store one in a text column, and a search would otherwise fail deep
+    in the database as a server error (issue 12). The API answers it as the validation error it
+    is (422, naming the field; JSON bodies are checked by their schemas); FHIR answers with its
+    own OperationOutcome."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/fhir/"):
+            return self.get_response(request)
         try:
             field = _field_with_nul(request)
         except RequestDataTooBig:
@@ -67,9 +64,9 @@ class NulCharacterGuard:
         if field is None:
             return self.get_response(request)
         message = _("Remove the control character (NUL) from this field.")
-        if request.path.startswith(("/api/", "/fhir/")):
+        if request.path.startswith("/api/"):
             return problem(
-                400,
+                422,
                 _("The request holds a character that is not allowed."),
                 code="invalid",
                 errors=[{"field": field, "message": message, "code": "null_character"}],
