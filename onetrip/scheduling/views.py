@@ -34,7 +34,7 @@ from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.bounds import parse_id
-from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.errors import DomainError, InvalidInput, NotFound
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
@@ -638,6 +638,8 @@ def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor
     patient_id = _number(request.POST.get("patient"))
     try:
         waitlist.join_waitlist(patient_id or 0, session_id, channel=APP, actor=actor)
+    except NotFound:
+        raise  # another's patient or no such session: 404, as everywhere
     except DomainError as exc:
         _show_refusal(request, exc)
         return redirect("patient-book-session", session_id=session_id)
@@ -650,6 +652,8 @@ def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor
 def patient_leave_waitlist(request: HttpRequest, entry_id: int, *, actor: Actor) -> HttpResponse:
     try:
         waitlist.leave_waitlist(entry_id, actor=actor)
+    except NotFound:
+        raise  # another's entry: 404, as everywhere
     except DomainError as exc:
         _show_refusal(request, exc)
     return redirect("patient-appointments")
