@@ -211,6 +211,11 @@ def document_problems(document: dict) -> dict:
     return document
 
 
+# Query parameters naming an object without the `_id` suffix (metrics' institution and
+# department filters): out of the caller's scope they answer 404, like an unknown one (D109).
+OBJECT_QUERY_NAMES = frozenset({"institution", "department"})
+
+
 def _inferred_statuses(method: str, operation: dict) -> set[int]:
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody")
@@ -221,7 +226,10 @@ def _inferred_statuses(method: str, operation: dict) -> set[int]:
         statuses.add(422)
     if body:
         statuses |= {413, 404}
-    if any(p["in"] == "path" or p["name"].endswith("_id") for p in parameters):
+    if any(
+        p["in"] == "path" or p["name"].endswith("_id") or p["name"] in OBJECT_QUERY_NAMES
+        for p in parameters
+    ):
         statuses.add(404)
     if method != "get":
         statuses.add(409)
