@@ -181,6 +181,7 @@ PROBLEM_SCHEMA = {
     },
 }
 PROBLEM_DESCRIPTIONS = {
+    400: "The request holds a character no field may hold (NUL); `errors` names the field.",
     401: "Not signed in.",
     403: "Signed in, but the role or the account may not do this.",
     404: "No such object within the caller's scope.",
@@ -200,7 +201,7 @@ def problems(*statuses: int) -> dict:
 def document_problems(document: dict) -> dict:
     """Add to every operation of the OpenAPI document the problems it can answer with, inferred
     from what it takes: a signed-in caller (401, 403), an object named in the path or by an id
-    (404), input at all (422), a body (413), a change (409). One rule set for the whole API,
+    (404), input at all (400, 422), a body (413), a change (409). One rule set for the whole API,
     so a new operation is documented the day it is added; schemathesis checks the result."""
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for methods in document["paths"].values():
@@ -223,7 +224,7 @@ def _inferred_statuses(method: str, operation: dict) -> set[int]:
     if operation.get("security"):
         statuses |= {401, 403}
     if parameters or body:
-        statuses.add(422)
+        statuses |= {400, 422}  # 400: a NUL character anywhere (core.middleware)
     if body:
         statuses |= {413, 404}
     if any(
