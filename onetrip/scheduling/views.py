@@ -636,8 +636,11 @@ def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
     """候补: wait for a full session; a freed time is booked for the first in line."""
     patient_id = _number(request.POST.get("patient"))
+    if patient_id is None:
+        messages.error(request, _("Choose who is waiting."))
+        return redirect("patient-book-session", session_id=session_id)
     try:
-        waitlist.join_waitlist(patient_id or 0, session_id, channel=APP, actor=actor)
+        waitlist.join_waitlist(patient_id, session_id, channel=APP, actor=actor)
     except NotFound:
         raise  # another's patient or no such session: 404, as everywhere
     except DomainError as exc:
