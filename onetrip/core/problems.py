@@ -181,6 +181,7 @@ PROBLEM_SCHEMA = {
     },
 }
 PROBLEM_DESCRIPTIONS = {
+    400: "The request holds a character no field may hold (NUL); `errors` names the field.",
     401: "Not signed in.",
     403: "Signed in, but the role or the account may not do this.",
     404: "No such object within the caller's scope.",
@@ -200,7 +201,7 @@ def problems(*statuses: int) -> dict:
 def document_problems(document: dict) -> dict:
     """Add to every operation of the OpenAPI document the problems it can answer with, inferred
     from what it takes: a signed-in caller (401, 403), an object named in the path or by an id
-    (404), input at all (422), a body (413), a change (409). One rule set for the whole API,
+    (404), input at all (400, 422), a body (413), a change (409). One rule set for the whole API,
     so a new operation is documented the day it is added; schemathesis checks the result."""
     document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for methods in document["paths"].values():
@@ -211,6 +212,11 @@ def document_problems(document: dict) -> dict:
     return document
 
 
+# Query parameters naming an object without the `_id` suffix (metrics' institution and
+# department filters): out of the caller's scope they answer 404, like an unknown one (D109).
+OBJECT_QUERY_NAMES = frozenset({"institution", "department"})
+
+
 def _inferred_statuses(method: str, operation: dict) -> set[int]:
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody")
@@ -218,10 +224,13 @@ def _inferred_statuses(method: str, operation: dict) -> set[int]:
     if operation.get("security"):
         statuses |= {401, 403}
     if parameters or body:
-        statuses.add(422)
+        statuses |= {400, 422}  # 400: a NUL character anywhere (core.middleware)
     if body:
         statuses |= {413, 404}
-    if any(p["in"] == "path" or p["name"].endswith("_id") for p in parameters):
+    if any(
+        p["in"] == "path" or p["name"].endswith("_id") or p["name"] in OBJECT_QUERY_NAMES
+        for p in parameters
+    ):
         statuses.add(404)
     if method != "get":
         statuses.add(409)

@@ -23,7 +23,7 @@ from onetrip.consortium.models import Department, Institution
 from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.errors import FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction, DomainEvent
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
@@ -128,7 +128,8 @@ def resolve_scope(
         raise NotFound(_("No such institution."), code="unknown_institution")
     subtree = tuple(institution_subtree_ids(institution.pk))
     if own is not None and institution.pk not in institution_subtree_ids(own):
-        raise PermissionDenied(_("This institution is outside yours."))
+        # Outside the caller's subtree is the same answer as unknown: 404, as everywhere (D109).
+        raise NotFound(_("No such institution."), code="unknown_institution")
     department = None
     if department_id is not None:
         department = Department.objects.filter(pk=department_id, institution=institution).first()

@@ -156,8 +156,7 @@ def unmerge(request: HttpRequest, merge_id: Id):
 
 @router.get("/patients/{patient_id}/person", response=PersonOut)
 def person_of_patient(request: HttpRequest, patient_id: Id):
-    services.require_reviewer(api_staff_actor(request))
-    person = services.person_of(patient_id)
+    person = services.view_person_of(patient_id, actor=api_staff_actor(request))
     return {
         "master_id": person.master_id,
         "patient_ids": [p.pk for p in services.records_of(person)],

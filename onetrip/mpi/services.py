@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core import audit, clock
@@ -308,6 +308,42 @@ def require_reviewer(actor: Actor) -> None:
         actor.require_perm(REVIEW_PERMISSION)
 
 
+def _reachable(actor: Actor) -> QuerySet[Patient] | None:
+    """The records a reviewer's institution holds (None: the system reaches every record). The
+    index spans the consortium, but a reviewer acts only on pairs and merges that touch a record
+    of their own institution; the rest answers 404, like any object out of scope (D108)."""
+    if actor.kind == ActorKind.SYSTEM:
+        return None
+    from onetrip.identity.services import accessible_patients  # identity imports the index
+
+    return accessible_patients(actor)
+
+
+def _candidates_in_scope(actor: Actor) -> QuerySet[MatchCandidate]:
+    reachable = _reachable(actor)
+    candidates = MatchCandidate.objects.all()
+    if reachable is None:
+        return candidates
+    return candidates.filter(Q(left__in=reachable) | Q(right__in=reachable))
+
+
+def _require_reachable(actor: Actor, patient_ids: Iterable[int]) -> None:
+    """Every named record is one the actor may read (a merge by ids names both): else 404."""
+    reachable = _reachable(actor)
+    ids = set(patient_ids)
+    if reachable is not None and reachable.filter(pk__in=ids).count() != len(ids):
+        raise NotFound(_("No such patient."))
+
+
+def view_person_of(patient_id: int, *, actor: Actor) -> Person:
+    """The person a record belongs to, for a reviewer who may read the record (audited)."""
+    require_reviewer(actor)
+    _require_reachable(actor, [patient_id])
+    person = person_of(patient_id)
+    audit.record_staff_read(actor, person, patient_id=patient_id, summary="master patient index")
+    return person
+
+
 def _merge(
     survivor: Person, absorbed: Person, *, reason: str, evidence: dict, actor: Actor
 ) -> PersonMerge:
@@ -346,6 +382,7 @@ def merge_patients(
     require_reviewer(actor)
     if left_id == right_id:
         raise InvalidInput.field("right_id", _("Choose two different records."), "same_record")
+    _require_reachable(actor, (left_id, right_id))
     survivor, absorbed = _persons_for_update(left_id, right_id)
     if survivor.pk == absorbed.pk:
         raise DomainError(
@@ -409,6 +446,13 @@ def unmerge(merge_id: int, *, actor: Actor) -> PersonMerge:
     ID. Later merges into the survivor's own new owner must be undone first."""
     require_reviewer(actor)
     merge = PersonMerge.objects.select_for_update(no_key=True).filter(pk=merge_id).first()
+    reachable = _reachable(actor)
+    if (
+        merge is not None
+        and reachable is not None
+        and not reachable.filter(pk__in=merge.moved.values("patient_id")).exists()
+    ):
+        merge = None  # a merge that moved none of the reviewer's institution's records
     if merge is None:
         raise NotFound(_("No such merge."))
     if merge.unmerged_at is not None:
@@ -514,7 +558,8 @@ def unmerge_patient(patient_id: int, *, actor: Actor) -> PersonMerge:
 def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
     require_reviewer(actor)
     return list(
-        MatchCandidate.objects.filter(status=CandidateStatus.PENDING)
+        _candidates_in_scope(actor)
+        .filter(status=CandidateStatus.PENDING)
         .select_related("left", "right")
         .order_by("-score", "id")[:limit]
     )
@@ -524,7 +569,8 @@ def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
 def view_candidate(candidate_id: int, *, actor: Actor) -> MatchCandidate:
     require_reviewer(actor)
     candidate = (
-        MatchCandidate.objects.select_related("left", "right")
+        _candidates_in_scope(actor)
+        .select_related("left", "right")
         .prefetch_related("left__documents", "right__documents")
         .filter(pk=candidate_id)
         .first()
@@ -548,7 +594,7 @@ def decide_candidate(candidate_id: int, *, same_person: bool, actor: Actor) -> M
     persons (the pair is never queued again)."""
     require_reviewer(actor)
     candidate = (
-        MatchCandidate.objects.select_for_update(no_key=True).filter(pk=candidate_id).first()
+        _candidates_in_scope(actor).select_for_update(no_key=True).filter(pk=candidate_id).first()
     )
     if candidate is None:
         raise NotFound(_("No such possible duplicate."))

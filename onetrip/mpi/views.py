@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError
+from onetrip.core.errors import DomainError, NotFound
 from onetrip.core.pages import staff_page
 from onetrip.mpi import services
 from onetrip.mpi.presenters import guard_label, present_explanation, present_record
@@ -43,6 +43,8 @@ def decide_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> Htt
     same_person = request.POST.get("decision") == "same"
     try:
         services.decide_candidate(candidate_id, same_person=same_person, actor=actor)
+    except NotFound:
+        raise  # a pair out of the reviewer's scope: 404, as everywhere
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("mpi-review-pair", candidate_id=candidate_id)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import PRIMARY_CARE_LEVELS, Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.exams import services as exams
 from onetrip.identity import services as identity
@@ -231,6 +231,8 @@ def _follow_ups(referral, actor: Actor | None) -> list[tuple[FollowUp, list]]:
 def _act(request: HttpRequest, referral_id: int, action) -> HttpResponse:
     try:
         action()
+    except (NotFound, PermissionDenied):
+        raise  # out of scope or role: 404 and 403, as everywhere (not a message on a redirect)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     return redirect("referral-detail", referral_id)
@@ -368,6 +370,8 @@ def offer_contract(request: HttpRequest, patient_id: int, *, actor: Actor) -> Ht
         contracts.offer_contract(
             patient_id, team_id=_int(request.POST.get("team_id")) or 0, actor=actor
         )
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -402,6 +406,8 @@ def patient_referral(request: HttpRequest, referral_id: int, *, actor: Actor) ->
 def sign_contract(request: HttpRequest, contract_id: int, *, actor: Actor) -> HttpResponse:
     try:
         contracts.sign_contract(contract_id, actor=actor)
+    except (NotFound, PermissionDenied):
+        raise
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

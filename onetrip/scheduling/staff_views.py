@@ -199,6 +199,7 @@ def start_consultation(
 @require_POST
 def check_in(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
     post = request.POST
+    queue.session_here(session_id, actor=actor)  # the desk of another institution's session: 404
     with _refusal_shown(request):
         appointment = queue.check_in(
             booking_number=post.get("booking_number", "").strip() or None,

@@ -34,7 +34,7 @@ from onetrip.consortium.models import Department, Doctor, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.bounds import parse_id
-from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.errors import DomainError, InvalidInput, NotFound
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.identity.presenters import present_patient
@@ -636,8 +636,13 @@ def patient_appointments(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor) -> HttpResponse:
     """候补: wait for a full session; a freed time is booked for the first in line."""
     patient_id = _number(request.POST.get("patient"))
+    if patient_id is None:
+        messages.error(request, _("Choose who is waiting."))
+        return redirect("patient-book-session", session_id=session_id)
     try:
-        waitlist.join_waitlist(patient_id or 0, session_id, channel=APP, actor=actor)
+        waitlist.join_waitlist(patient_id, session_id, channel=APP, actor=actor)
+    except NotFound:
+        raise  # another's patient or no such session: 404, as everywhere
     except DomainError as exc:
         _show_refusal(request, exc)
         return redirect("patient-book-session", session_id=session_id)
@@ -650,6 +655,8 @@ def patient_join_waitlist(request: HttpRequest, session_id: int, *, actor: Actor
 def patient_leave_waitlist(request: HttpRequest, entry_id: int, *, actor: Actor) -> HttpResponse:
     try:
         waitlist.leave_waitlist(entry_id, actor=actor)
+    except NotFound:
+        raise  # another's entry: 404, as everywhere
     except DomainError as exc:
         _show_refusal(request, exc)
     return redirect("patient-appointments")

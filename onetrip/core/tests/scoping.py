@@ -73,6 +73,10 @@ class Staff:
     # Answers other than 2xx/3xx that still prove the object was reached (a conflict the
     # object's state causes, not the caller's scope).
     also_ok: tuple[int, ...] = ()
+    # The institution whose staff the object belongs to, when it cannot be the home hospital
+    # (a township's family doctor books a care plan's follow-up): made by the maker, read after
+    # it. The outsider stays `world.other`, which the maker must leave out of the object.
+    at: Callable[[World], Institution] | None = None
 
     def __post_init__(self) -> None:
         if not self.audited and not self.why_not_audited:

@@ -97,9 +97,10 @@ def world(db, clock, settings):
 @pytest.mark.parametrize(("key", "case"), _of_kind(Staff))
 def test_staff_reach_only_their_institutions_objects(world, key, case: Staff):
     target = case.make(world)
+    home = case.at(world) if case.at else world.home
     outsider = _isolated(_signed_in_staff(world.staff(case.role, world.other)), key, case, target)
-    no_role = _isolated(_signed_in_staff(world.staff(None)), key, case, target)
-    insider = world.staff(case.role)
+    no_role = _isolated(_signed_in_staff(world.staff(None, home)), key, case, target)
+    insider = world.staff(case.role, home)
     seen = AuditEvent.objects.filter(actor_user=insider.user).count()
     allowed = _request(_signed_in_staff(insider), key, case, target)
     assert (outsider, no_role) == (404, 403), (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onetrip.core.tests.scoping import OwnPatient, Pending, Staff, Target, World
+from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
 from onetrip.identity.models import ProxyGrant
 
 PASSPORT = {"doc_type": "passport", "number": "E12345678", "issuing_country": "CHN"}
@@ -51,7 +51,6 @@ CASES = {
     ),
     "p/family/<id:grant_id>/revoke": OwnPatient(the_patients_grant, method="POST"),
     "fhir/Patient/<str:patient_id>": Staff(the_patient, "registration"),
-    "p/patients/<id:patient_id>/face-check": Pending(
-        "needs the face-check sandbox; identity.services scopes it to the account's patients"
-    ),
+    # Starts a check with the configured verifier (the sandbox in tests) and redirects to it.
+    "p/patients/<id:patient_id>/face-check": OwnPatient(the_patient, method="POST"),
 }

@@ -12,7 +12,7 @@ import pytest
 
 from onetrip.conftest import ARTIFACTS, NOW, STAFF_PASSWORD
 from onetrip.referral.models import FollowUp, Referral
-from onetrip.referral.tests.conftest import arrive, phone_of, refer
+from onetrip.referral.tests.conftest import phone_of, refer
 from onetrip.reports.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,8 +65,18 @@ def test_an_upward_referral_from_the_township_desk_to_the_hospital_visit(
     office.click("#answer button >> text=接收")
     assert "已预约，待就诊" in office.inner_text("#stage")
 
+    # The patient arrives: the hospital's nurse checks the booking number in at the clinic desk.
     referral.refresh_from_db()
-    arrive(care, referral)
+    session_id = referral.appointment.session_id
+    nurse = desk(browser, live_server, care.nurse)
+    nurse.goto("/staff/clinic/today")
+    nurse.click(f"a[href='/staff/clinic/sessions/{session_id}/desk']")
+    check_in_form = nurse.locator("form", has=nurse.locator("#booking_number"))
+    check_in_form.locator("#booking_number").fill(referral.appointment.booking_number)
+    with nurse.expect_navigation():
+        check_in_form.locator("button[type=submit]").click()
+    referral.appointment.refresh_from_db()
+    assert referral.appointment.status == "checked_in"
     office.goto("/staff/referrals/office")
     assert "已就诊" in office.inner_text("#closed")
 

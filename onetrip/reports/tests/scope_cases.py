@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from onetrip.core.actors import Actor, ActorKind, Channel
-from onetrip.core.tests.scoping import OwnPatient, Pending, Staff, Target, Unscoped, World
+from onetrip.core.tests.scoping import OwnPatient, Staff, Target, Unscoped, World
 from onetrip.exams.tests.scope_cases import an_order
 from onetrip.reports import services
 from onetrip.reports.models import CriticalAlert, InboundMessage, Report
@@ -30,6 +30,11 @@ def a_filed_report(world: World, *observations: str) -> Report:
 
 def a_report(world: World) -> Target:
     return Target({"report_id": a_filed_report(world).pk}, world.patient.pk)
+
+
+def an_observation(world: World) -> Target:
+    observation = a_filed_report(world).observations.first()
+    return Target({"observation_id": observation.pk}, world.patient.pk)
 
 
 def the_patient(world: World) -> Target:
@@ -106,8 +111,9 @@ CASES = {
         audited=False,
         why_not_audited="a rejected message names no patient the platform knows",
     ),
-    "fhir/DiagnosticReport/<str:report_id>": Pending("FHIR's own auth (API key) to set up"),
-    "fhir/Observation/<str:observation_id>": Pending("FHIR's own auth (API key) to set up"),
+    # FHIR reads take a staff session as well as an institution's API key (`fhir_caller`).
+    "fhir/DiagnosticReport/<str:report_id>": Staff(a_report, "doctor"),
+    "fhir/Observation/<str:observation_id>": Staff(an_observation, "doctor"),
     "p/reports/<id:report_id>": OwnPatient(a_report),
     "p/reports/<id:report_id>.pdf": OwnPatient(a_report),
 }

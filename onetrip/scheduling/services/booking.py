@@ -102,6 +102,15 @@ def check_channel(actor: Actor, channel: str) -> None:
     raise PermissionDenied(gettext_lazy("You cannot book through this channel."))
 
 
+def require_booking_role(actor: Actor) -> None:
+    """Staff change a patient's bookings (confirm, cancel, answer an offer, leave a waiting
+    list) only with a role that books for patients: 403 before the lookup, as everywhere."""
+    if actor.kind == ActorKind.STAFF and not any(
+        actor.has_perm(perm) for perm in STAFF_CHANNEL_PERMISSIONS.values()
+    ):
+        raise PermissionDenied(gettext_lazy("Your role does not allow this."))
+
+
 def _channel_fits_institution(channel: str, actor: Actor) -> bool:
     """The primary-care pool is for township, community and island staff only."""
     if channel != BookingChannel.PRIMARY_CARE:
@@ -511,6 +520,7 @@ def sweep_expired_holds() -> int:
 def confirm_hold(appointment_id: int, *, actor: Actor) -> Appointment:
     """Turn a held slot into a booking. A hold for payment is confirmed by paying its fee
     (`registration_fee_paid`); asking before paying is refused."""
+    require_booking_role(actor)
     appointment = _get_for_update(appointment_id, actor)
     now = clock.now()
     if appointment.status == AppointmentStatus.BOOKED:
@@ -734,10 +744,7 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
     The unit goes back to the pool it came from; unused primary-care units are open to online
     bookers after their return time anyway, so this is also "back to the shared pool" once that
     pool has closed."""
-    if actor.kind == ActorKind.STAFF and not any(
-        actor.has_perm(perm) for perm in STAFF_CHANNEL_PERMISSIONS.values()
-    ):
-        raise PermissionDenied(gettext_lazy("Your role does not allow this."))
+    require_booking_role(actor)
     appointment = _get_for_update(appointment_id, actor)
     now = clock.now()
     if appointment.status not in (AppointmentStatus.HELD, AppointmentStatus.BOOKED):

@@ -349,7 +349,8 @@ def _notify_stopped(
 
 def _offer_for_update(appointment_id: int, actor: Actor) -> Appointment:
     """A rebooking offer the actor may answer for (the patient's account, or staff who may
-    read the patient), locked."""
+    read the patient and book for them), locked."""
+    booking.require_booking_role(actor)
     offer = (
         Appointment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("replaces", "session")

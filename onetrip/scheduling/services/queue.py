@@ -130,8 +130,12 @@ def _require_desk(actor: Actor, institution_id: int) -> None:
     else:
         actor.require_perm("scheduling.check_in")
         allowed = True
-    if not allowed or actor.institution_id != institution_id:
+    if not allowed:
         raise PermissionDenied(gettext_lazy("You cannot check patients in here."))
+    if actor.institution_id != institution_id:
+        # Another institution's desk is another institution's appointments: 404, as for any
+        # object out of scope (D107).
+        raise NotFound(gettext_lazy("No booking with this number here."))
 
 
 def _appointment_id(number: str) -> int:
@@ -291,6 +295,11 @@ def register_walk_in(
 
 
 # --- calling --------------------------------------------------------------------------------
+
+
+def session_here(session_id: int, *, actor: Actor) -> ClinicSession:
+    """A clinic session of the actor's own institution (404 for any other)."""
+    return _session_here(session_id, actor)
 
 
 def _session_here(session_id: int, actor: Actor, *, for_update: bool = False) -> ClinicSession:

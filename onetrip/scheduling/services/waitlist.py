@@ -81,6 +81,7 @@ def _join(patient_id: int, session_id: int, channel: str, actor: Actor) -> Waitl
 
 @transaction.atomic
 def leave_waitlist(entry_id: int, *, actor: Actor) -> WaitlistEntry:
+    booking.require_booking_role(actor)
     entry = (
         WaitlistEntry.objects.select_for_update(no_key=True)
         .filter(

@@ -19,6 +19,7 @@ from onetrip.scheduling.tests.helpers import (
     person,
     refused,
     session_on,
+    sign_in_patient,
 )
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,21 @@ def test_the_sweep_gives_an_expired_hold_to_the_first_in_line(
     assert held.status == "expired"
     assert entry.status == "booked"
     assert (entry.appointment.slot_id, entry.appointment.status) == (held.slot_id, "booked")
+
+
+def test_the_waitlist_page_asks_who_is_waiting_and_hides_others_patients(
+    client, sessions, patient_actor, register
+):
+    actor, _patient = patient_actor
+    session = sessions[1]
+    sign_in_patient(client, actor.account_id)
+    url = f"/p/book/sessions/{session.pk}/waitlist"
+    nobody_chosen = client.post(url, {})
+    assert (nobody_chosen.status_code, nobody_chosen.url) == (
+        302,
+        f"/p/book/sessions/{session.pk}/",
+    )
+    # Another person's record: the same 404 as a record that does not exist (D107).
+    stranger = person(register, 7)
+    assert client.post(url, {"patient": stranger.pk}).status_code == 404
+    assert not WaitlistEntry.objects.exists()
