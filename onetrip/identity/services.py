@@ -133,6 +133,26 @@ def accessible_patients(actor: Actor) -> QuerySet[Patient]:
     return Patient.objects.all()
 
 
+@transaction.atomic
+def find_patients(
+    condition: Q, *, count: int, changes: dict[str, Any], actor: Actor
+) -> tuple[list[Patient], int]:
+    """A structured search (FHIR `Patient?…`): the first `count` of the caller's patients that
+    meet `condition`, by name, and how many do; one audit row, whose `changes` (identifiers
+    masked) the caller words."""
+    matches = accessible_patients(actor).filter(condition)
+    total = matches.count()
+    page = list(matches.order_by("name", "pk").prefetch_related("documents")[:count])
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        Patient,
+        summary=f"FHIR patient search ({total} found)",
+        changes=changes,
+    )
+    return page, total
+
+
 def _get_accessible(patient_id: int, actor: Actor, *, for_update: bool = False) -> Patient:
     patients = accessible_patients(actor)
     if for_update:
