@@ -29,6 +29,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo  # the import contracts (.importlinter, docs/architecture.md)
+	$(BIN)/mypy  # types of core and every app's models and services (mypy.ini)
 
 test: lint
 	DJANGO_SETTINGS_MODULE=onetrip.settings_for_tests $(BIN)/python manage.py makemigrations --check --dry-run

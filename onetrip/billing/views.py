@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,12 +31,10 @@ from onetrip.billing.sandbox import wechat as wechat_sandbox
 from onetrip.billing.sandbox import ybpay as ybpay_sandbox
 from onetrip.billing.sandbox.cashier import order_of
 from onetrip.billing.services import charges, deposits, outstanding, payments, settlements
-from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, refusals_as_http, staff_page
 from onetrip.identity import services as identity
-from onetrip.notifications import services as notifications
 from onetrip.web.links import bill_id_from_link, bill_link
 from onetrip.web.sessions import current_patient_actor, patient_page, signed_in_account
 
@@ -362,15 +359,8 @@ def cashier_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                     )
                     return redirect(request.get_full_path())
             elif action == "text_link":
-                link = bill_link(bill)  # made absolute from the site's address when sent
-                with transaction.atomic():
-                    notifications.notify(
-                        "billing_link",
-                        phone=bill.patient.phone,
-                        subject=bill,
-                        params={"link": link},
-                        occasion=clock.today().isoformat(),  # once a day, however many clicks
-                    )
+                # The link is made absolute from the site's address when sent.
+                outstanding.text_bill_link(bill_id=bill.pk, link=bill_link(bill), actor=actor)
                 messages.success(request, _("The link was sent to the patient's phone."))
                 return redirect(request.get_full_path())
         except InvalidInput as exc:

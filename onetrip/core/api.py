@@ -2,12 +2,14 @@
 
 import datetime as dt
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from onetrip.core import audit_queries
 from onetrip.core.api_auth import StaffSession, api_staff_actor
+from onetrip.core.models import AuditEvent
 
 router = Router(tags=["audit"], auth=StaffSession())
 
@@ -30,5 +32,7 @@ class AuditEventOut(Schema):
 
 @router.get("/events", response=list[AuditEventOut])
 @paginate
-def list_audit_events(request: HttpRequest, filters: Query[audit_queries.AuditFilter]):
+def list_audit_events(
+    request: HttpRequest, filters: Query[audit_queries.AuditFilter]
+) -> QuerySet[AuditEvent]:
     return audit_queries.audit_events(filters, actor=api_staff_actor(request))

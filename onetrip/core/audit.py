@@ -28,7 +28,8 @@ def record(
         raise transaction.TransactionManagementError(
             "audit.record must run inside the transaction of the change it records"
         )
-    return AuditEvent.objects.create(
+    # Actor types its user as AbstractUser; the column is the project's user model (the same).
+    return AuditEvent.objects.create(  # type: ignore[misc]
         occurred_at=clock.now(),
         actor_kind=actor.kind,
         actor_label=actor.label[:150],

@@ -3,14 +3,31 @@ patients did to records affiliated with them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from ninja import Schema
 
-from onetrip.consortium.queries import institution_subtree_ids
 from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.bounds import Day, Id
 from onetrip.core.models import AuditEvent
+
+# The institution and every one below it. The tree is consortium's, and core imports no domain
+# app (docs/architecture.md), so consortium hands its reader over at start-up
+# (`ConsortiumConfig.ready`), as billing's `when_paid` takes its follow-ups.
+_subtree_reader: Callable[[int | None], list[int]] | None = None
+
+
+def read_subtrees_with(reader: Callable[[int | None], list[int]]) -> None:
+    global _subtree_reader
+    _subtree_reader = reader
+
+
+def institution_subtree_ids(root_id: int | None) -> list[int]:
+    if _subtree_reader is None:
+        raise RuntimeError("consortium has not registered its institution tree reader")
+    return _subtree_reader(root_id)
 
 
 class AuditFilter(Schema):

@@ -18,7 +18,7 @@ KEY_LENGTH = 100
 def idempotency_scope(actor: Actor) -> str:
     if actor.kind == ActorKind.PATIENT:
         return f"account:{actor.account_id}"
-    if actor.kind == ActorKind.STAFF:
+    if actor.kind == ActorKind.STAFF and actor.user is not None:
         return f"user:{actor.user.pk}"
     if actor.kind == ActorKind.CLIENT:
         return f"client:{actor.client_id}"

@@ -16,5 +16,5 @@ class BoundedLimitOffset(LimitOffsetPagination):
         limit: int = Field(settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)

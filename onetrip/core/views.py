@@ -6,6 +6,7 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,7 +23,7 @@ from onetrip.core.pages import staff_page
 
 
 class StaffAuthenticationForm(AuthenticationForm):
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not hasattr(user, "staff_profile"):
             raise forms.ValidationError(

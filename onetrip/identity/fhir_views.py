@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onetrip.core import audit
 from onetrip.core.actors import Actor, Channel, staff_actor
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.fhir_http import (
@@ -33,11 +31,10 @@ from onetrip.core.fhir_http import (
     require_json_format,
 )
 from onetrip.core.masking import mask_document_number
-from onetrip.core.models import AuditAction
 from onetrip.identity import services
 from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource, searchset_bundle
-from onetrip.identity.models import IdentityDocument, Patient
+from onetrip.identity.models import IdentityDocument
 
 SEARCH_PARAMETERS = ("identifier", "name")
 # Logical ids are the database keys; anything else cannot name a patient.
@@ -220,17 +217,9 @@ def parse_search(params: QueryDict) -> PatientSearch:
 def patient_search(request: HttpRequest) -> HttpResponse:
     actor = _api_staff(request)
     search = parse_search(request.GET)
-    with transaction.atomic():
-        matches = services.accessible_patients(actor).filter(search.condition())
-        total = matches.count()
-        page = list(matches.order_by("name", "pk").prefetch_related("documents")[: search.count])
-        audit.record(
-            actor,
-            AuditAction.SEARCH,
-            Patient,
-            summary=f"FHIR patient search ({total} found)",
-            changes=search.audit_changes(),
-        )
+    page, total = services.find_patients(
+        search.condition(), count=search.count, changes=search.audit_changes(), actor=actor
+    )
     search_url = request.build_absolute_uri(reverse("fhir:patient-search"))
     bundle = searchset_bundle(
         page,

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +50,28 @@ from onetrip.identity.models import (
     Relationship,
     Sex,
 )
-from onetrip.mpi import services as mpi
 from onetrip.notifications import services as notifications
 
 ADULT_AGE = 18
+
+# The master patient index files every new record and refiles a changed one, in the change's
+# transaction (R-ID-2). mpi stands above identity (it reads identity's records), so it hands its
+# indexers over at start-up (`MpiConfig.ready`), as billing's `when_paid` takes its follow-ups.
+PatientHook = Callable[[Patient], object]
+_registered_hooks: list[PatientHook] = []
+_changed_hooks: list[PatientHook] = []
+
+
+def when_registered(hook: PatientHook) -> None:
+    if hook not in _registered_hooks:
+        _registered_hooks.append(hook)
+
+
+def when_changed(hook: PatientHook) -> None:
+    if hook not in _changed_hooks:
+        _changed_hooks.append(hook)
+
+
 # Grants whose holder may consent for the patient: the patient, or a minor's guardian.
 # A number on file verified by its holder counts as the patient's own (D56).
 CONSENTING_BASES = (
@@ -112,6 +131,26 @@ def accessible_patients(actor: Actor) -> QuerySet[Patient]:
         )
         return Patient.objects.filter(Exists(granted))
     return Patient.objects.all()
+
+
+@transaction.atomic
+def find_patients(
+    condition: Q, *, count: int, changes: dict[str, Any], actor: Actor
+) -> tuple[list[Patient], int]:
+    """A structured search (FHIR `Patient?…`): the first `count` of the caller's patients that
+    meet `condition`, by name, and how many do; one audit row, whose `changes` (identifiers
+    masked) the caller words."""
+    matches = accessible_patients(actor).filter(condition)
+    total = matches.count()
+    page = list(matches.order_by("name", "pk").prefetch_related("documents")[:count])
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        Patient,
+        summary=f"FHIR patient search ({total} found)",
+        changes=changes,
+    )
+    return page, total
 
 
 def _get_accessible(patient_id: int, actor: Actor, *, for_update: bool = False) -> Patient:
@@ -480,7 +519,8 @@ def _create_patient(reg: _CleanRegistration, actor: Actor) -> Patient:
             patient, reg.guardian_document, now, guardian_relationship=reg.guardian_relationship
         )
     # The master patient index files the record and links or queues its duplicates (R-ID-2).
-    mpi.index_patient(patient)
+    for hook in _registered_hooks:
+        hook(patient)
     if actor.kind == ActorKind.STAFF:
         PatientAffiliation.objects.create(
             patient=patient,
@@ -569,7 +609,8 @@ def _apply_update(patient_id: int, cleaned: dict[str, str], actor: Actor) -> Pat
         return patient
     patient.updated_at = clock.now()
     patient.save(update_fields=[*diff, "updated_at"])
-    mpi.reindex_patient(patient)
+    for hook in _changed_hooks:
+        hook(patient)
     audit.record(
         actor,
         AuditAction.UPDATE,

@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
-from onetrip.core import audit
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.bounds import MAX_QUANTITY, FenOrZero, Id
 from onetrip.core.errors import NotFound
 from onetrip.identity.models import Patient
 from onetrip.identity.services import accessible_patients
 from onetrip.insurance import services
-from onetrip.insurance.models import InsuranceQuote, InsuranceSettlement, PlatformExchange
+from onetrip.insurance.models import InsuranceSettlement
 
 router = Router(tags=["insurance"], auth=StaffSession())
 
@@ -164,29 +163,12 @@ def settlements(request: HttpRequest):
 
 @router.get("/pre-settlements/{quote_id}", response=QuoteOut)
 def quote(request: HttpRequest, quote_id: Id):
-    actor = api_staff_actor(request)
-    actor.require_perm("insurance.view_insurancequote")
-    found = InsuranceQuote.objects.filter(pk=quote_id, institution_id=actor.institution_id).first()
-    if found is None:
-        raise NotFound(_("No such insurance pre-settlement."), code="unknown_quote")
-    audit.record_staff_read(actor, found, patient_id=found.patient_id, summary="insurance quote")
-    return found
+    return services.quote_for(quote_id, actor=api_staff_actor(request))
 
 
 @router.get("/exchanges", response=list[ExchangeOut])
 def exchanges(request: HttpRequest, infno: str = "", patient_id: Id | None = None):
     """The platform exchange log of the institution, newest first (messages stay in the back
     office: they carry identity numbers)."""
-    actor = api_staff_actor(request)
-    actor.require_perm("insurance.view_platformexchange")
-    rows = PlatformExchange.objects.filter(institution_id=actor.institution_id)
-    if infno:
-        rows = rows.filter(infno=infno)
-    if patient_id is not None:
-        # Another institution's patient is "no such patient", and the log of one patient's
-        # insurance exchanges is a read of their data.
-        rows = rows.filter(patient_id=_patient(request, patient_id).pk)
-        audit.record_staff_read(
-            actor, PlatformExchange, patient_id=patient_id, summary="insurance exchanges"
-        )
+    rows = services.exchange_log(actor=api_staff_actor(request), infno=infno, patient_id=patient_id)
     return [_local(ExchangeOut, row, "sent_at", "answered_at") for row in rows[:LIST_LIMIT]]

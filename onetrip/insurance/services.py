@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
@@ -617,3 +618,36 @@ def _settlement_input_of(quote: InsuranceQuote) -> dict[str, Any]:
         "insutype": quote.insutype,
         "acct_used_flag": "1" if quote.use_account else "0",
     }
+
+
+# --- audited reads for the desk's API --------------------------------------------------------
+
+
+def quote_for(quote_id: int, *, actor: Actor) -> InsuranceQuote:
+    """A pre-settlement of the caller's institution; reading it reads the patient's data."""
+    actor.require_perm("insurance.view_insurancequote")
+    found = InsuranceQuote.objects.filter(pk=quote_id, institution_id=actor.institution_id).first()
+    if found is None:
+        raise NotFound(_("No such insurance pre-settlement."), code="unknown_quote")
+    audit.record_staff_read(actor, found, patient_id=found.patient_id, summary="insurance quote")
+    return found
+
+
+def exchange_log(
+    *, actor: Actor, infno: str = "", patient_id: int | None = None
+) -> QuerySet[PlatformExchange]:
+    """The platform exchange log of the caller's institution, newest first; one patient's part
+    of it is a read of their data (audited), and another institution's patient is "no such
+    patient"."""
+    actor.require_perm("insurance.view_platformexchange")
+    rows = PlatformExchange.objects.filter(institution_id=actor.institution_id)
+    if infno:
+        rows = rows.filter(infno=infno)
+    if patient_id is not None:
+        if not accessible_patients(actor).filter(pk=patient_id).exists():
+            raise NotFound(_("No such patient."))
+        rows = rows.filter(patient_id=patient_id)
+        audit.record_staff_read(
+            actor, PlatformExchange, patient_id=patient_id, summary="insurance exchanges"
+        )
+    return rows

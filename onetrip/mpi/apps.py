@@ -6,3 +6,12 @@ class MpiConfig(AppConfig):
     name = "onetrip.mpi"
     label = "mpi"
     verbose_name = _("Master patient index")
+
+    def ready(self) -> None:
+        from onetrip.identity import services as identity
+        from onetrip.mpi import services
+
+        # Every registration and every change of a record's name, phone or address is filed
+        # in the index in the same transaction (R-ID-2); identity imports nothing of mpi.
+        identity.when_registered(services.index_patient)
+        identity.when_changed(services.reindex_patient)

@@ -11,25 +11,20 @@ import contextlib
 import json
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.parameters import Parameters
 from pydantic import ValidationError
 
-from onetrip.core import audit, clock
+from onetrip.core import clock
 from onetrip.core.actors import Actor, Channel, staff_actor
 from onetrip.core.errors import InvalidInput, PermissionDenied
 from onetrip.core.fhir_http import OPERATION, BadRequest, fhir_response, fhir_view
-from onetrip.core.masking import mask_name
-from onetrip.core.models import AuditAction
-from onetrip.identity import services as identity
 from onetrip.identity.documents import normalise_mobile, validate_document
 from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource
-from onetrip.identity.models import Patient
 from onetrip.mpi import matching, services
-from onetrip.mpi.matching import Features, Grade
+from onetrip.mpi.matching import Features
 
 MATCH_GRADE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/match-grade"
 DEFAULT_MATCH_COUNT = 10
@@ -49,29 +44,9 @@ def patient_match(request: HttpRequest) -> HttpResponse:
     resource, only_certain, count = _parse_parameters(request.body)
     features = _features_of(resource)
     policy = services.thresholds()
-    with transaction.atomic():
-        readable = set(
-            identity.accessible_patients(actor)
-            .filter(
-                pk__in=[
-                    m.patient.pk for m in services.find_matches(features, limit=MAX_MATCH_COUNT)
-                ]
-            )
-            .values_list("pk", flat=True)
-        )
-        matches = [
-            m
-            for m in services.find_matches(features, limit=MAX_MATCH_COUNT)
-            if m.patient.pk in readable
-            and (not only_certain or m.comparison.grade(policy) == Grade.CERTAIN)
-        ][:count]
-        audit.record(
-            actor,
-            AuditAction.SEARCH,
-            Patient,
-            summary=f"FHIR Patient $match ({len(matches)} found)",
-            changes={"name": mask_name(features.name), "birth_year": features.birth[:4]},
-        )
+    matches = services.match_patients(
+        features, only_certain=only_certain, count=count, limit=MAX_MATCH_COUNT, actor=actor
+    )
     base = request.build_absolute_uri(reverse("fhir:patient-search")).removesuffix("/Patient")
     entries = [
         {

@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
 from onetrip.identity.models import Patient
+from onetrip.identity.services import accessible_patients
 from onetrip.mpi import matching
 from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
 
@@ -175,6 +177,36 @@ def possible_duplicates(f: Features, *, actor: Actor) -> list[Match]:
         for m in find_matches(f)
         if m.comparison.decision(policy) in (Decision.LINK, Decision.REVIEW)
     ]
+
+
+@transaction.atomic
+def match_patients(
+    f: Features, *, only_certain: bool, count: int, limit: int, actor: Actor
+) -> list[Match]:
+    """FHIR `Patient/$match`: the records the caller may read that may be `f`, best first (only
+    the certain ones when asked), at most `count` of the best `limit`; one audit row, the name
+    masked."""
+    policy = thresholds()
+    found = find_matches(f, limit=limit)
+    readable = set(
+        accessible_patients(actor)
+        .filter(pk__in=[m.patient.pk for m in found])
+        .values_list("pk", flat=True)
+    )
+    matches = [
+        m
+        for m in found
+        if m.patient.pk in readable
+        and (not only_certain or m.comparison.grade(policy) == matching.Grade.CERTAIN)
+    ][:count]
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        Patient,
+        summary=f"FHIR Patient $match ({len(matches)} found)",
+        changes={"name": mask_name(f.name), "birth_year": f.birth[:4]},
+    )
+    return matches
 
 
 # --- indexing -------------------------------------------------------------------------------

@@ -40,5 +40,9 @@ def my_preferences(request: HttpRequest):
 @router.put("/preferences", response=PreferencesIO)
 def set_my_preferences(request: HttpRequest, payload: PreferencesIO):
     actor = current_patient_actor(request, channel=ActorChannel.API)
-    preference = services.set_preferences(services.PreferenceInput(**payload.dict()), actor=actor)
+    preference = services.set_preferences(
+        services.PreferenceInput(**payload.dict()),
+        phone=signed_in_account(request).phone,
+        actor=actor,
+    )
     return _out(preference)

@@ -20,7 +20,6 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import FieldError, InvalidInput, NotAuthenticated
 from onetrip.core.models import AuditAction
-from onetrip.identity.models import MobileAccount
 from onetrip.notifications import policy
 from onetrip.notifications.adapters import Outgoing, Undeliverable, adapter_for
 from onetrip.notifications.message_templates import TEMPLATES, MessageTemplate
@@ -213,11 +212,12 @@ def _validate(data: PreferenceInput) -> None:
 
 
 @transaction.atomic
-def set_preferences(data: PreferenceInput, *, actor: Actor) -> ContactPreference:
-    """The signed-in mobile account sets how its phone is told."""
+def set_preferences(data: PreferenceInput, *, phone: str, actor: Actor) -> ContactPreference:
+    """The signed-in mobile account sets how its phone is told. Preferences are keyed by the
+    phone, which the interface reads from the signed-in account (notifications stands below
+    identity and imports none of it)."""
     _validate(data)
-    account = MobileAccount.objects.filter(pk=actor.account_id).first()
-    if account is None:
+    if actor.account_id is None or not phone:
         raise NotAuthenticated(_("Sign in with your mobile number first."))
     values = {
         "language": data.language,
@@ -225,9 +225,7 @@ def set_preferences(data: PreferenceInput, *, actor: Actor) -> ContactPreference
         "quiet_until": data.quiet_until,
         "updated_at": clock.now(),
     } | {channel: channel in data.channels for channel in Channel.values}
-    preference, _created = ContactPreference.objects.update_or_create(
-        phone=account.phone, defaults=values
-    )
+    preference, _created = ContactPreference.objects.update_or_create(phone=phone, defaults=values)
     audit.record(
         actor,
         AuditAction.UPDATE,

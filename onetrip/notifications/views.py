@@ -43,7 +43,7 @@ def patient_preferences(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         form = PreferenceForm(request.POST)
         if form.is_valid():
             try:
-                services.set_preferences(form.to_input(), actor=actor)
+                services.set_preferences(form.to_input(), phone=account.phone, actor=actor)
             except InvalidInput as exc:
                 add_domain_errors(form, exc)
             else:

@@ -10,7 +10,9 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from onetrip.billing.models import ChargeSource
         from onetrip.billing.services import sources
-        from onetrip.scheduling.services import booking
+        from onetrip.scheduling.services import booking, waitlist
 
         # A booking held for payment is confirmed by paying its registration fee.
         sources.when_paid(ChargeSource.REGISTRATION, booking.registration_fee_paid)
+        # Units a cancellation, move or expired hold frees are offered to those waiting.
+        booking.when_units_freed(waitlist.offer_freed_capacity)

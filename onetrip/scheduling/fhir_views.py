@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
@@ -26,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onetrip.consortium.models import Department, Doctor
-from onetrip.core import audit, clock
-from onetrip.core.actors import Actor, ActorKind
+from onetrip.core import clock
+from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.fhir_http import (
     OPERATION,
@@ -37,7 +36,6 @@ from onetrip.core.fhir_http import (
     fhir_view,
     parse_count,
 )
-from onetrip.core.models import AuditAction
 from onetrip.scheduling import fhir, queries
 from onetrip.scheduling.models import (
     Appointment,
@@ -340,20 +338,10 @@ def appointment_search(request: HttpRequest) -> HttpResponse:
     _check_parameters(params, ("patient", "status"))
     patient_id = _search_reference(params, "patient", "Patient")
     count = parse_count(params)
-    with transaction.atomic():
-        matches = queries.visible_appointments(actor).filter(patient_id=patient_id)
-        if "status" in params:
-            matches = matches.filter(status__in=_statuses_for(params.getlist("status")))
-        total = matches.count()
-        page = list(matches.order_by("-slot__starts_at", "-pk")[:count])
-        if actor.kind in (ActorKind.STAFF, ActorKind.CLIENT):
-            audit.record(
-                actor,
-                AuditAction.SEARCH,
-                Appointment,
-                patient_id=patient_id,
-                summary=f"FHIR appointment search ({total} found)",
-            )
+    statuses = _statuses_for(params.getlist("status")) if "status" in params else None
+    page, total = queries.search_appointments(
+        patient_id, statuses=statuses, count=count, actor=actor
+    )
     return fhir_response(
         fhir.searchset(
             [fhir.appointment_resource(a) for a in page],

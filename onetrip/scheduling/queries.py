@@ -66,6 +66,28 @@ def view_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
     return appointment
 
 
+@transaction.atomic
+def search_appointments(
+    patient_id: int, *, statuses: list[str] | None, count: int, actor: Actor
+) -> tuple[list[Appointment], int]:
+    """A patient's appointments the actor may read (FHIR `Appointment?patient=…`), latest
+    first: the first `count` and how many there are; a staff or system search is audited."""
+    matches = visible_appointments(actor).filter(patient_id=patient_id)
+    if statuses is not None:
+        matches = matches.filter(status__in=statuses)
+    total = matches.count()
+    page = list(matches.order_by("-slot__starts_at", "-pk")[:count])
+    if actor.kind in (ActorKind.STAFF, ActorKind.CLIENT):
+        audit.record(
+            actor,
+            AuditAction.SEARCH,
+            Appointment,
+            patient_id=patient_id,
+            summary=f"FHIR appointment search ({total} found)",
+        )
+    return page, total
+
+
 def usual_channel(actor: Actor) -> str:
     """The booking channel a caller means when it names none: an external system's key has one,
     patients book in the app, and staff at a window."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +22,12 @@ from onetrip.billing.models import (
     VisitKind,
 )
 from onetrip.billing.services import settlements
+from onetrip.billing.services.scope import bill_in_scope
+from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotFound
+from onetrip.core.models import AuditAction
+from onetrip.notifications import services as notifications
 
 # What a patient pays with on a phone or a kiosk (R-PAY-2).
 PHONE_CHANNELS = (
@@ -141,4 +146,25 @@ def bills_of(patient_ids: Iterable[int], *, institution_id: int, limit: int = 20
         )
         .select_related("patient")
         .order_by("-opened_at", "-pk")[:limit]
+    )
+
+
+@transaction.atomic
+def text_bill_link(*, bill_id: int, link: str, actor: Actor) -> None:
+    """The cashier texts the patient the link to pay a bill on the phone (the link is the
+    interface's: a signed `web.links.bill_link`). Once a day however many clicks; audited."""
+    bill = bill_in_scope(bill_id, actor)
+    notifications.notify(
+        "billing_link",
+        phone=bill.patient.phone,
+        subject=bill,
+        params={"link": link},
+        occasion=clock.today().isoformat(),
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        bill,
+        patient_id=bill.patient_id,
+        summary="bill link texted to the patient",
     )

@@ -170,6 +170,7 @@ def test_a_retry_sends_only_to_the_channels_that_failed(
 ):
     services.set_preferences(
         services.PreferenceInput(language="zh-hans", channels=["sms", "wechat"]),
+        phone=PHONE,
         actor=account_actor,
     )
     adapter = failing("wechat")

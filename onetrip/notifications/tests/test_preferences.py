@@ -24,6 +24,7 @@ def prefer(actor, channels=("sms",), language="zh-hans", quiet=(None, None)):
         services.PreferenceInput(
             language=language, channels=list(channels), quiet_from=quiet[0], quiet_until=quiet[1]
         ),
+        phone=PHONE,
         actor=actor,
     )
 

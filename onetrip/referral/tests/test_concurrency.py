@@ -7,24 +7,14 @@ PostgreSQL's row locks."""
 from __future__ import annotations
 
 import pytest
-from django.db.models import Count, Q
 
 from onetrip.conftest import race
 from onetrip.referral.models import Referral
 from onetrip.referral.tests.conftest import primary_care_slot, refer
-from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment, SlotPool
-from onetrip.scheduling.tests.helpers import person
+from onetrip.scheduling.models import ACTIVE_STATUSES, Appointment
+from onetrip.scheduling.tests.helpers import assert_counters_match_bookings, person
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def assert_counters_match_bookings() -> None:
-    pools = SlotPool.objects.annotate(
-        live=Count("appointments", filter=Q(appointments__status__in=ACTIVE_STATUSES))
-    )
-    for pool in pools:
-        assert 0 <= pool.booked <= pool.capacity
-        assert pool.booked == pool.live, pool
 
 
 def test_referrals_racing_for_one_reserved_time_get_exactly_its_open_units(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -65,6 +66,23 @@ STAFF_CHANNEL_PERMISSIONS = {
 
 # Who withdraws and refunds registration fees when a booking ends on the platform's side.
 FEE_REFUNDS = Actor(kind=ActorKind.SYSTEM, label="registration fees", channel="system")
+
+
+# What runs when units come free (a cancellation, a move, an expired hold), inside the freeing
+# transaction: the waitlist books them for those waiting. `waitlist` books through this module,
+# so it hands its offer over at start-up (`SchedulingConfig.ready`) rather than being imported.
+FreedUnitsHook = Callable[..., None]
+_freed_hooks: list[FreedUnitsHook] = []
+
+
+def when_units_freed(hook: FreedUnitsHook) -> None:
+    if hook not in _freed_hooks:
+        _freed_hooks.append(hook)
+
+
+def _units_freed(session: ClinicSession, *, now: dt.datetime) -> None:
+    for hook in _freed_hooks:
+        hook(session, now=now)
 
 
 class BookingRefused(DomainError):
@@ -507,12 +525,10 @@ def reclaim_expired_holds(*, slot_ids: list[int] | None = None, now: dt.datetime
 def sweep_expired_holds() -> int:
     """Periodic: reclaim every expired hold and offer the units to those waiting (R-APPT-5).
     Returns how many sessions got units back."""
-    from onetrip.scheduling.services import waitlist
-
     now = clock.now()
     sessions = reclaim_expired_holds(now=now)
     for session in ClinicSession.objects.filter(pk__in=sessions).order_by("pk"):
-        waitlist.offer_freed_capacity(session, now=now)
+        _units_freed(session, now=now)
     return len(sessions)
 
 
@@ -773,9 +789,7 @@ def cancel_appointment(appointment_id: int, *, actor: Actor) -> Appointment:
     fee = registration_fee(appointment)
     settle_fee_of_ended_booking(fee_key(appointment), reason=AppointmentStatus.CANCELLED)
     _notify_cancelled(appointment, fee.amount_fen if fee is not None and fee.paid else 0)
-    from onetrip.scheduling.services import waitlist
-
-    waitlist.offer_freed_capacity(appointment.session, now=now)
+    _units_freed(appointment.session, now=now)
     return appointment
 
 
@@ -841,9 +855,7 @@ def reschedule_appointment(appointment_id: int, slot_id: int, *, actor: Actor) -
         changes={"to": new.pk},
     )
     domain_events.cancelled(old, old.session, "rescheduled")
-    from onetrip.scheduling.services import waitlist
-
-    waitlist.offer_freed_capacity(old.session, now=now)
+    _units_freed(old.session, now=now)
     return new
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.conftest import NOW, actor_for
@@ -21,6 +21,7 @@ from onetrip.identity.models import PatientAffiliation
 from onetrip.notifications.testing import delivered
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import (
+    ACTIVE_STATUSES,
     Appointment,
     ClinicSession,
     Period,
@@ -160,3 +161,13 @@ def pay_on_phone(appointment, patient_actor):
     deliver("wechat", wechat_notice(provider_pays(settlement)))
     settlement.refresh_from_db()
     return settlement
+
+
+def assert_counters_match_bookings() -> None:
+    """Every pool's counter equals its live bookings and stays within its capacity."""
+    pools = SlotPool.objects.annotate(
+        live=Count("appointments", filter=Q(appointments__status__in=ACTIVE_STATUSES))
+    )
+    for pool in pools:
+        assert 0 <= pool.booked <= pool.capacity
+        assert pool.booked == pool.live, pool

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from django.db.models import Count, Q
 
 from onetrip.conftest import NOW, race
 from onetrip.notifications.testing import delivered
@@ -15,7 +14,13 @@ from onetrip.scheduling.policy import DEFAULT_POLICY
 from onetrip.scheduling.quotas import open_pools
 from onetrip.scheduling.services.booking import BookingRequest, book_slot, cancel_appointment
 from onetrip.scheduling.services.disruption import stop_session
-from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, person, session_on
+from onetrip.scheduling.tests.helpers import (
+    add_doctor_sessions,
+    assert_counters_match_bookings,
+    first_slot,
+    person,
+    session_on,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,16 +33,6 @@ def at_window(clerk, patient_id: int, slot_id: int, **request):
         return book_slot(booking, actor=clerk).pk
 
     return attempt
-
-
-def assert_counters_match_bookings() -> None:
-    """Every pool's counter equals its live bookings and stays within its capacity."""
-    pools = SlotPool.objects.annotate(
-        live=Count("appointments", filter=Q(appointments__status__in=ACTIVE_STATUSES))
-    )
-    for pool in pools:
-        assert 0 <= pool.booked <= pool.capacity
-        assert pool.booked == pool.live, pool
 
 
 def test_many_patients_racing_for_one_time_get_exactly_its_open_units(
