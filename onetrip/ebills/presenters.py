@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.core.masking import mask_name
 from onetrip.ebills.models import ChargeCategory, EBill
 from onetrip.ebills.services import remaining
-from onetrip.insurance import commercial
 
 # Billing's channel codes (R-PAY-2); an unknown code is shown as it is.
 PAYMENT_CHANNELS = {
@@ -26,6 +26,24 @@ PAYMENT_CHANNELS = {
     "deposit": _("Inpatient deposit"),
 }
 INSURANCE_TYPES = {"310": _("Employee medical insurance"), "390": _("Resident medical insurance")}
+
+
+@dataclass(frozen=True)
+class OtherPayerShare:
+    payer: str  # the insurer's name, as the patient reads it
+    amount_fen: int
+    claim_number: str
+
+
+# Payers besides the patient and the national fund, registered at start-up by the apps that
+# settle with them (insurance: commercial direct billing, D100). Each reads its share of one
+# settlement (an institution's id and the settlement's reference), or None.
+OtherPayer = Callable[[int, str], OtherPayerShare | None]
+_other_payers: list[OtherPayer] = []
+
+
+def register_other_payer(reader: OtherPayer) -> None:
+    _other_payers.append(reader)
 
 
 def yuan(fen: int) -> str:
@@ -63,12 +81,13 @@ def present(bill: EBill) -> dict[str, Any]:
         "verification_path": verification_path(bill),
     }
     if not bill.is_red_letter:
-        # 商保直赔 (D100): the insurer paid part of the personal cash on the patient's behalf.
-        direct = commercial.of_settlement(bill.institution_id, bill.settlement_reference)
-        if direct is not None:
-            facts["commercial"] = yuan(direct.insurer_fen)
-            facts["commercial_insurer"] = direct.policy.get_insurer_display()
-            facts["commercial_claim"] = direct.claim_number
+        # 商保直赔 (D100): an insurer paid part of the personal cash on the patient's behalf.
+        for other_payer in _other_payers:
+            share = other_payer(bill.institution_id, bill.settlement_reference)
+            if share is not None:
+                facts["commercial"] = yuan(share.amount_fen)
+                facts["commercial_insurer"] = share.payer
+                facts["commercial_claim"] = share.claim_number
         left = remaining(bill)["total_fen"]
         facts["refunded"] = yuan(bill.total_fen - left) if left != bill.total_fen else ""
     return facts

@@ -19,6 +19,7 @@ from onetrip.core import audit, clock, limits
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
+from onetrip.ebills.presenters import OtherPayerShare
 from onetrip.identity import services as identity
 from onetrip.identity.models import DocumentType, Patient
 from onetrip.insurance import commercial_platform
@@ -250,4 +251,16 @@ def of_settlement(institution_id: int, billing_reference: str) -> DirectSettleme
         .exclude(status=DirectSettlementStatus.QUOTED)
         .select_related("policy")
         .first()
+    )
+
+
+def ebill_share(institution_id: int, billing_reference: str) -> OtherPayerShare | None:
+    """The insurer's share as an e-bill shows it (registered with ebills at start-up, D100)."""
+    direct = of_settlement(institution_id, billing_reference)
+    if direct is None:
+        return None
+    return OtherPayerShare(
+        payer=str(direct.policy.get_insurer_display()),
+        amount_fen=direct.insurer_fen,
+        claim_number=direct.claim_number,
     )
