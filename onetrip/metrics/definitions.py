@@ -67,7 +67,10 @@ class Scope:
 
 
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Aware Asia/Shanghai instants of the days start … end (exclusive)."""
+    """Aware Asia/Shanghai instants of the days start … end (exclusive). Instants are taken as
+    they are: part of today is counted that way (D94)."""
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+        return start, end
     zone = timezone.get_current_timezone()
     return (
         dt.datetime.combine(start, dt.time(), tzinfo=zone),
