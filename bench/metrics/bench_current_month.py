@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_metrics as base  # noqa: E402  (sets Django up)
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -121,7 +122,7 @@ def main() -> None:
             )
         scope = Scope(tuple(Institution.objects.values_list("pk", flat=True)))
         client = Client()
-        client.login(username="bench_quality", password=base.PASSWORD)
+        client.force_login(get_user_model().objects.get(username="bench_quality"))
         summary: dict[str, list[float]] = {}
         for run in range(1, args.runs + 1):
             say(f"run {run}")

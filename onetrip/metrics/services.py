@@ -38,6 +38,7 @@ from onetrip.metrics.definitions import (
     COMPONENTS,
     METRICS,
     METRICS_BY_CODE,
+    POOL_READS,
     ROLLED_UP,
     Component,
     EventCount,
@@ -45,6 +46,7 @@ from onetrip.metrics.definitions import (
     Row,
     Scope,
     day_bounds,
+    read_capacity,
 )
 from onetrip.metrics.models import (
     DailyFigure,
@@ -270,12 +272,32 @@ def _today_rows(today: dt.date) -> list[tuple[str, Row]]:
             for f in TodayFigure.objects.filter(day=today)
         ]
     marked = {code for code in mark.components.split(",") if code}
-    for code in marked:
-        found.extend((code, row) for row in COMPONENTS[code].rows(mark.until, day_end))
-    for component in ROLLED_UP:
-        if component.code not in marked:
-            found.extend((component.code, row) for row in component.rows(today, today + _DAY))
+    found.extend(_rows_of([COMPONENTS[code] for code in marked], mark.until, day_end))
+    found.extend(
+        _rows_of([c for c in ROLLED_UP if c.code not in marked], today, today + dt.timedelta(1))
+    )
     return found
+
+
+def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
+    """The components' rows over start … end (days or instants). Components counted from events
+    are skipped together when no event of their kinds occurred then (days ahead, the quiet end
+    of today): one indexed look-up instead of a query each."""
+    counted = [c for c in components if _event_count_of(c) is not None]
+    kinds = sorted({str(_event_count_of(c).kind) for c in counted})
+    since, until = day_bounds(start, end)
+    any_event = (
+        bool(kinds)
+        and DomainEvent.objects.filter(
+            kind__in=kinds, occurred_at__gte=since, occurred_at__lt=until
+        ).exists()
+    )
+    return [
+        (component.code, row)
+        for component in components
+        if any_event or _event_count_of(component) is None
+        for row in component.rows(start, end)
+    ]
 
 
 _DAY = dt.timedelta(days=1)
@@ -287,10 +309,11 @@ _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_rea
 def one_read() -> Iterator[None]:
     """Within the block, the days not rolled up (today above all) are computed once, however
     many figures, trends and breakdowns read them (a dashboard page)."""
-    token = _READ.set({})
+    token, pools = _READ.set({}), POOL_READS.set({})
     try:
         yield
     finally:
+        POOL_READS.reset(pools)
         _READ.reset(token)
 
 
@@ -301,11 +324,12 @@ def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
         return memo[start, end]
     today = clock.today()
     found: list[tuple[str, Row]] = []
+    if start <= today < end:
+        read_capacity(today, end)  # today and the days ahead: the slot pools read once
     parts = [(start, min(end, today)), (max(start, today + _DAY), end)]
     for part_start, part_end in parts:
         if part_start < part_end:
-            for component in ROLLED_UP:
-                found.extend((component.code, row) for row in component.rows(part_start, part_end))
+            found.extend(_rows_of(ROLLED_UP, part_start, part_end))
     if start <= today < end:
         found.extend(_today_rows(today))
     if memo is not None:
