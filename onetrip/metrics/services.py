@@ -131,7 +131,8 @@ def refresh_recent(*, actor: Actor) -> RefreshReport:
 
 # The mark moves in steps, so a dashboard read between two steps only reads records after it.
 TODAY_STEP = dt.timedelta(minutes=5)
-_TABLES = re.compile(r'(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
+# Tables a query reads (FROM "table", JOIN "table"), not a column as in EXTRACT(HOUR FROM "t"."c").
+_TABLES = re.compile(r'(?:FROM|JOIN)\s+"(\w+)"(?!\.)', re.IGNORECASE)
 _EPOCH = dt.date(2000, 1, 1)
 
 

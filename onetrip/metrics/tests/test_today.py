@@ -120,7 +120,7 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
 
 def test_what_today_reads_from_rows_and_what_raw(clock, org, emit):
     marked = {component.code for component in services.today_components()}
-    assert {"visits", "called_visits", "waited_minutes", "rooms_settling"} <= marked
+    assert {"visits", "called_visits", "peak_waited_minutes", "rooms_settling"} <= marked
     # Joined to referrals and e-bills, whose records arrive after the visit or settlement.
     assert not {"hospital_referred_visits", "fee_settlements_with_ebill"} & marked
     assert not {"slots", "ebills"} & marked  # not from events: read raw
