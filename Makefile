@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py simulate --once --days 3 --episodes-per-day 80
+	$(BIN)/python manage.py metrics_rollup --months 12  # hourly in production (cron)
 	$(BIN)/python manage.py send_reminders  # once a day in production (cron)
 	# the notification worker (sign-in codes reach the sandbox page) runs beside the server
 	$(BIN)/python manage.py deliver_notifications --loop & worker=$$!; \

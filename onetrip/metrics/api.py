@@ -151,10 +151,10 @@ def figure_detail(
 ):
     metric = services.metric_by_code(code)
     resolved, found = _scope_and_period(request, institution, department, period)
-    trend = services.trends(resolved.scope, found)[metric.code]
-    current = trend[-1].figure if found.months() == [trend[-1].period] else None
-    if current is None:
-        current = next(f for f in services.figures(resolved.scope, found) if f.metric == metric)
+    with services.one_read():
+        figures, trends = services.overview(resolved.scope, found)
+    trend = trends[metric.code]
+    current = next(f for f in figures if f.metric == metric)
     return {
         "institution_id": resolved.institution.pk,
         "department_id": department,

@@ -11,7 +11,9 @@ period. Indicators whose domain is not built yet are listed with no data, never 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -69,7 +71,10 @@ class Scope:
 
 
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Aware Asia/Shanghai instants of the days start … end (exclusive)."""
+    """Aware Asia/Shanghai instants of the days start … end (exclusive). Instants are taken as
+    they are: part of today is counted that way (D94)."""
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+        return start, end
     zone = timezone.get_current_timezone()
     return (
         dt.datetime.combine(start, dt.time(), tzinfo=zone),
@@ -288,11 +293,33 @@ def _hospitals_of(scope: Scope) -> tuple[int, ...]:
     return tuple(pk for pk in scope.institution_ids if pk in hospitals)
 
 
+# The open capacity of a span by kind, read once for every pool component within one read of
+# the indicators (`services.one_read` sets it; D94).
+POOL_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "metrics_pool_reads", default=None
+)
+
+
+def read_capacity(start: dt.date, end: dt.date) -> list[tuple[int, int, dt.date, str, int]]:
+    """Open capacity by institution, department, day and kind over start … end (exclusive); a
+    span already read in this read is sliced instead of read again."""
+    memo = POOL_READS.get()
+    if memo is None:
+        return scheduling.open_capacity_by_day_and_kind(start, end)
+    for (read_start, read_end), found in memo.items():
+        if read_start <= start and end <= read_end:
+            return [row for row in found if start <= row[2] < end]
+    found = memo[start, end] = scheduling.open_capacity_by_day_and_kind(start, end)
+    return found
+
+
 def _pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.date], Iterable[Row]]:
     def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        for institution_id, department_id, day, capacity in scheduling.open_capacity_by_day(
-            start, end, kinds=kinds
-        ):
+        totals: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+        for institution_id, department_id, day, kind, capacity in read_capacity(start, end):
+            if kinds is None or kind in kinds:
+                totals[institution_id, department_id, day] += capacity
+        for (institution_id, department_id, day), capacity in totals.items():
             if capacity:
                 yield Row(institution_id, department_id, day, "", capacity)
 

@@ -57,6 +57,53 @@ class RolledUpDay(models.Model):
         return f"{self.day}"
 
 
+class TodayFigure(models.Model):
+    """A component of today's records up to `TodayMark.until`, for one institution, department
+    and key (D94). Today's figures add these to the records after `until`, read raw; the rows
+    are trusted only while the records before `until` are exactly those they were counted from."""
+
+    institution_id = models.BigIntegerField(_("institution"))
+    department_id = models.BigIntegerField(_("department"), default=NO_DEPARTMENT)
+    day = models.DateField(_("day"))
+    component = models.CharField(_("component"), max_length=40)
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    value = models.BigIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("figure of today so far")
+        verbose_name_plural = _("figures of today so far")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "component", "institution_id", "department_id", "key"],
+                name="today_figure_once",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="today_figure_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} {self.component} {self.institution_id}/{self.department_id}: {self.value}"
+        )
+
+
+class TodayMark(models.Model):
+    """How far `TodayFigure` rows of a day go: the records that occurred before `until`, of
+    which there were `events` (counted before the rows were computed)."""
+
+    day = models.DateField(_("day"), unique=True)
+    until = models.DateTimeField(_("until"))
+    events = models.BigIntegerField(_("events counted"))
+    components = models.TextField(_("components"), blank=True)  # their codes, comma-separated
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("mark of today's figures")
+        verbose_name_plural = _("marks of today's figures")
+
+    def __str__(self) -> str:
+        return f"{self.day} until {self.until}: {self.events}"
+
+
 class FacilityReturn(models.Model):
     """A figure an institution reports for a period because no transaction shows it (R-KPI-3:
     a TCM service area, quality-nursing wards, …; the items are `returns.ITEMS`). Returns are

@@ -4,16 +4,22 @@ dashboard, the API and the periodic report.
 A figure over a period adds the daily rollups of the days already rolled up and recomputes the
 other days (today, and days never refreshed) from the raw records, so it is always what a
 recomputation from raw data gives as long as late records are refreshed into their day
-(`refresh_recent`, hourly; `metrics_rollup` for older days)."""
+(`refresh_recent`, hourly; `metrics_rollup` for older days). Today is read as the rows of its
+records up to a mark, kept while no record joined that part, plus the records after the mark
+(D94); one dashboard read computes today once (`one_read`)."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -32,12 +38,23 @@ from onetrip.metrics.definitions import (
     COMPONENTS,
     METRICS,
     METRICS_BY_CODE,
+    POOL_READS,
     ROLLED_UP,
+    Component,
+    EventCount,
     Metric,
     Row,
     Scope,
+    day_bounds,
+    read_capacity,
 )
-from onetrip.metrics.models import DailyFigure, FacilityReturn, RolledUpDay
+from onetrip.metrics.models import (
+    DailyFigure,
+    FacilityReturn,
+    RolledUpDay,
+    TodayFigure,
+    TodayMark,
+)
 from onetrip.metrics.periods import Period, parse_period, trailing_months
 from onetrip.scheduling.models import SlotPool
 
@@ -68,6 +85,9 @@ def refresh_rollups(start: dt.date, end: dt.date, *, actor: Actor) -> RefreshRep
     if end <= start:
         return RefreshReport(start, end, 0, 0)
     DailyFigure.objects.filter(day__gte=start, day__lt=end).delete()
+    # Today's rows are rebuilt on the next read too (after a definition changed, say).
+    TodayMark.objects.all().delete()
+    TodayFigure.objects.all().delete()
     figures = [
         DailyFigure(
             institution_id=row.institution_id,
@@ -99,9 +119,223 @@ def refresh_rollups(start: dt.date, end: dt.date, *, actor: Actor) -> RefreshRep
 
 
 def refresh_recent(*, actor: Actor) -> RefreshReport:
-    """The hourly refresh: the last LATE_DAYS days before today."""
+    """The hourly refresh: the last LATE_DAYS days before today, and today's rows so far."""
     today = clock.today()
-    return refresh_rollups(today - dt.timedelta(days=LATE_DAYS), today, actor=actor)
+    report = refresh_rollups(today - dt.timedelta(days=LATE_DAYS), today, actor=actor)
+    advance_today()
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Today (D94): rows of today's records up to a mark, kept while exact, and the rest read raw
+
+# The mark moves in steps, so a dashboard read between two steps only reads records after it.
+TODAY_STEP = dt.timedelta(minutes=5)
+# Tables a query reads (FROM "table", JOIN "table"), not a column as in EXTRACT(HOUR FROM "t"."c").
+_TABLES = re.compile(r'(?:FROM|JOIN)\s+"(\w+)"(?!\.)', re.IGNORECASE)
+_EPOCH = dt.date(2000, 1, 1)
+
+
+def _event_count_of(component: Component) -> EventCount | None:
+    count = getattr(component.rows, "__self__", None)
+    return count if isinstance(count, EventCount) else None
+
+
+_SELF_CONTAINED: dict[str, bool] = {}
+
+
+def _self_contained(component: Component) -> bool:
+    if component.code not in _SELF_CONTAINED:
+        count = _event_count_of(component)
+        if count is None:
+            return _SELF_CONTAINED.setdefault(component.code, False)
+        try:
+            sql = str(count.events(_EPOCH, _EPOCH + dt.timedelta(days=1)).query)
+        except EmptyResultSet:
+            return False  # an empty list of values (no devices yet): decided on a later read
+        tables = _TABLES.findall(sql)
+        _SELF_CONTAINED[component.code] = tables.count("core_domainevent") == 1 and all(
+            table == "core_domainevent" or table.startswith("consortium_") for table in tables
+        )
+    return _SELF_CONTAINED[component.code]
+
+
+def today_components() -> tuple[Component, ...]:
+    """The rolled-up components whose value over part of a day depends on the events of that
+    part alone: counted from one event kind with filters on the event's own fields (and on the
+    consortium's institutions, which are configuration), no subquery on other records. Read from
+    the SQL, so a definition that starts joining other records (a referral, an e-bill) drops out
+    by itself and is read raw for the whole of today."""
+    return tuple(component for component in ROLLED_UP if _self_contained(component))
+
+
+def _codes(components: Iterable[Component]) -> str:
+    return ",".join(component.code for component in components)
+
+
+def _events_before(codes: str, since: dt.datetime, until: dt.datetime) -> int:
+    """Events of the kinds these components count, occurred since … until: events never change
+    or go (the log is append-only), so an equal count later means the same events."""
+    kinds = sorted(
+        {str(_event_count_of(COMPONENTS[code]).kind) for code in codes.split(",") if code}
+    )
+    return DomainEvent.objects.filter(
+        kind__in=kinds, occurred_at__gte=since, occurred_at__lt=until
+    ).count()
+
+
+def _step_before(moment: dt.datetime, day_start: dt.datetime) -> dt.datetime:
+    steps = (moment - day_start) // TODAY_STEP
+    return day_start + max(steps, 0) * TODAY_STEP
+
+
+def _mark_holds(mark: TodayMark | None, day_start: dt.datetime) -> bool:
+    """The rows up to the mark are still exact: counted by today's components as they are now,
+    and no event joined the marked part since."""
+    return (
+        mark is not None
+        and mark.components == _codes(today_components())
+        and _events_before(mark.components, day_start, mark.until) == mark.events
+    )
+
+
+@transaction.atomic
+def advance_today(until: dt.datetime | None = None) -> TodayMark:
+    """Count today's records up to `until` (the last step before now) into today's rows: the
+    records since the mark are added when the rows still hold, all of today's when a record
+    joined the marked part since (a late event). The event count is taken before the rows, so a
+    record committed meanwhile makes the next read's count differ instead of being missed."""
+    today = clock.today()
+    day_start, day_end = day_bounds(today, today + dt.timedelta(days=1))
+    now = clock.now()
+    if until is None:
+        until = _step_before(now, day_start)
+    until = min(max(until, day_start), day_end)
+    TodayMark.objects.filter(day__lt=today).delete()
+    TodayFigure.objects.filter(day__lt=today).delete()
+    TodayMark.objects.get_or_create(
+        day=today, defaults={"until": day_start, "events": 0, "refreshed_at": now}
+    )
+    mark = TodayMark.objects.select_for_update().get(day=today)
+    holds = _mark_holds(mark, day_start)
+    if holds and mark.until >= until:
+        return mark
+    if holds:
+        since, counted = mark.until, mark.events
+        current = {
+            (f.component, f.institution_id, f.department_id, f.key): f
+            for f in TodayFigure.objects.filter(day=today)
+        }
+    else:
+        since, counted, current = day_start, 0, {}
+        TodayFigure.objects.filter(day=today).delete()
+        mark.components = _codes(today_components())
+    counted += _events_before(mark.components, since, until)
+    added: dict[tuple, TodayFigure] = {}
+    changed: list[TodayFigure] = []
+    for component in (COMPONENTS[code] for code in mark.components.split(",") if code):
+        for row in component.rows(since, until):
+            key = (component.code, row.institution_id, row.department_id, row.key)
+            if key in current:
+                current[key].value += row.value
+                changed.append(current[key])
+            elif key in added:
+                added[key].value += row.value
+            else:
+                added[key] = TodayFigure(
+                    institution_id=row.institution_id,
+                    department_id=row.department_id,
+                    day=today,
+                    component=component.code,
+                    key=row.key,
+                    value=row.value,
+                )
+    TodayFigure.objects.bulk_update(set(changed), ["value"], batch_size=5000)
+    TodayFigure.objects.bulk_create(list(added.values()), batch_size=5000)
+    mark.until, mark.events, mark.refreshed_at = until, counted, now
+    mark.save(update_fields=["until", "events", "components", "refreshed_at"])
+    return mark
+
+
+def _today_rows(today: dt.date) -> list[tuple[str, Row]]:
+    """Every component row of today: the rows up to the mark (advanced first when it is a step
+    behind or no longer holds), the records after it, and the components read raw."""
+    day_start, day_end = day_bounds(today, today + dt.timedelta(days=1))
+    mark = TodayMark.objects.filter(day=today).first()
+    step = _step_before(clock.now(), day_start)
+    if mark is None or mark.until < step or not _mark_holds(mark, day_start):
+        advance_today(step)
+    with transaction.atomic():
+        # The mark is locked while its rows are read, so no advance slips in between.
+        mark = TodayMark.objects.select_for_update().get(day=today)
+        found = [
+            (f.component, Row(f.institution_id, f.department_id, f.day, f.key, f.value))
+            for f in TodayFigure.objects.filter(day=today)
+        ]
+    marked = {code for code in mark.components.split(",") if code}
+    found.extend(_rows_of([COMPONENTS[code] for code in marked], mark.until, day_end))
+    found.extend(
+        _rows_of([c for c in ROLLED_UP if c.code not in marked], today, today + dt.timedelta(1))
+    )
+    return found
+
+
+def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
+    """The components' rows over start … end (days or instants). Components counted from events
+    are skipped together when no event of their kinds occurred then (days ahead, the quiet end
+    of today): one indexed look-up instead of a query each."""
+    counted = [c for c in components if _event_count_of(c) is not None]
+    kinds = sorted({str(_event_count_of(c).kind) for c in counted})
+    since, until = day_bounds(start, end)
+    any_event = (
+        bool(kinds)
+        and DomainEvent.objects.filter(
+            kind__in=kinds, occurred_at__gte=since, occurred_at__lt=until
+        ).exists()
+    )
+    return [
+        (component.code, row)
+        for component in components
+        if any_event or _event_count_of(component) is None
+        for row in component.rows(start, end)
+    ]
+
+
+_DAY = dt.timedelta(days=1)
+# Raw rows already computed in this read, by (start, end): see `one_read`.
+_READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_read", default=None)
+
+
+@contextmanager
+def one_read() -> Iterator[None]:
+    """Within the block, the days not rolled up (today above all) are computed once, however
+    many figures, trends and breakdowns read them (a dashboard page)."""
+    token, pools = _READ.set({}), POOL_READS.set({})
+    try:
+        yield
+    finally:
+        POOL_READS.reset(pools)
+        _READ.reset(token)
+
+
+def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
+    """Component rows of days not rolled up, start … end (exclusive); today through its mark."""
+    memo = _READ.get()
+    if memo is not None and (start, end) in memo:
+        return memo[start, end]
+    today = clock.today()
+    found: list[tuple[str, Row]] = []
+    if start <= today < end:
+        read_capacity(today, end)  # today and the days ahead: the slot pools read once
+    parts = [(start, min(end, today)), (max(start, today + _DAY), end)]
+    for part_start, part_end in parts:
+        if part_start < part_end:
+            found.extend(_rows_of(ROLLED_UP, part_start, part_end))
+    if start <= today < end:
+        found.extend(_today_rows(today))
+    if memo is not None:
+        memo[start, end] = found
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +396,12 @@ class Totals:
             return len(self.keys[component])
         return self.sums[component]
 
+    def merge(self, other: Totals) -> None:
+        for component, value in other.sums.items():
+            self.sums[component] += value
+        for component, keys in other.keys.items():
+            self.keys[component] |= keys
+
     @property
     def has_data(self) -> bool:
         return any(self.sums.values()) or any(self.keys.values())
@@ -210,10 +450,21 @@ def component_rows(scope: Scope, start: dt.date, end: dt.date) -> Iterable[tuple
         yield component, Row(institution_id, department_id, month, key, total)
     institutions = frozenset(scope.institution_ids)
     for run_start, run_end in _raw_ranges(start, end):
-        for component in ROLLED_UP:
-            for row in component.rows(run_start, run_end):
-                if _in_scope(row, scope, institutions):
-                    yield component.code, row
+        for code, row in _raw_rows(run_start, run_end):
+            if _in_scope(row, scope, institutions):
+                yield code, row
+
+
+def recomputed_totals(scope: Scope, period: Period) -> Totals:
+    """The period's components recomputed from the raw records alone, ignoring the rollups and
+    today's rows: what every faster read must equal (tests, benchmark)."""
+    result = Totals()
+    institutions = frozenset(scope.institution_ids)
+    for component in ROLLED_UP:
+        for row in component.rows(period.start, period.end):
+            if _in_scope(row, scope, institutions):
+                result.add(component.code, row.key, row.value)
+    return result
 
 
 def totals(scope: Scope, period: Period) -> Totals:
@@ -302,6 +553,29 @@ def trends(scope: Scope, period: Period, months: int = TREND_MONTHS) -> dict[str
         ]
         for metric in METRICS
     }
+
+
+def overview(
+    scope: Scope, period: Period, months: int = TREND_MONTHS
+) -> tuple[list[Figure], dict[str, list[TrendPoint]]]:
+    """`figures` and `trends` of a period from one pass over the trailing months (the
+    dashboard's read): the period's figures add up its months."""
+    series = trailing_months(period, months)
+    if period.start < series[0].start:
+        return figures(scope, period), trends(scope, period, months)
+    by_month: dict[dt.date, Totals] = defaultdict(Totals)
+    for component, row in component_rows(scope, series[0].start, series[-1].end):
+        by_month[row.day.replace(day=1)].add(component, row.key, row.value)
+    found = Totals()
+    for month in period.months():
+        found.merge(by_month[month.start])
+    trend = {
+        metric.code: [
+            TrendPoint(month, figure(metric, by_month[month.start], scope)) for month in series
+        ]
+        for metric in METRICS
+    }
+    return [figure(metric, found, scope) for metric in METRICS], trend
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,9 @@ def _card(figure: services.Figure, points) -> dict:
 @staff_page(services.VIEW_PERM)
 def dashboard(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form, resolved, period = _scope(request, actor)
-    trends = services.trends(resolved.scope, period)
-    cards = [
-        _card(figure, trends[figure.metric.code])
-        for figure in services.figures(resolved.scope, period)
-    ]
+    with services.one_read():
+        figures, trends = services.overview(resolved.scope, period)
+    cards = [_card(figure, trends[figure.metric.code]) for figure in figures]
     reported = [
         {"figure": figure, "value": value_text(figure), "target": target_text(figure)}
         for figure in services.reported_figures(resolved.scope, period)
@@ -105,12 +103,12 @@ def _query(resolved: services.ResolvedScope, period) -> str:
 def metric_detail(request: HttpRequest, code: str, *, actor: Actor) -> HttpResponse:
     metric = services.metric_by_code(code)
     form, resolved, period = _scope(request, actor)
-    points = services.trends(resolved.scope, period)[metric.code]
-    figure = next(f for f in services.figures(resolved.scope, period) if f.metric == metric)
-    rows = [
-        {"row": row, "value": value_text(row.figure)}
-        for row in services.breakdown(metric, resolved, period)
-    ]
+    with services.one_read():
+        figures, trends = services.overview(resolved.scope, period)
+        breakdown = services.breakdown(metric, resolved, period)
+    points = trends[metric.code]
+    figure = next(f for f in figures if f.metric == metric)
+    rows = [{"row": row, "value": value_text(row.figure)} for row in breakdown]
     context = {
         "form": form,
         "resolved": resolved,

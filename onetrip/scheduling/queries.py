@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -189,6 +190,35 @@ def attendance_by_day(start: dt.date, end: dt.date) -> list[tuple[int, int, dt.d
         .annotate(due=Count("id"), missed=Count("id", filter=Q(status__in=MISSED_STATUSES)))
         .order_by()
     )
+
+
+def open_capacity_by_day_and_kind(
+    start: dt.date, end: dt.date
+) -> list[tuple[int, int, dt.date, str, int]]:
+    """(institution id, department id, day, pool kind, capacity) of the open pools of those days,
+    every kind in one read. On SQLite the day is taken by its own date() with the zone's offset
+    when that offset holds over the whole span: Django's time-zone conversion there is a Python
+    call per pool (the demo)."""
+    zone = timezone.get_current_timezone()
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    bounds = [dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in days]
+    offsets = {bound.utcoffset() for bound in bounds}
+    day = TruncDate("starts_at")
+    if connection.vendor == "sqlite" and len(offsets) == 1:
+        seconds = int(offsets.pop().total_seconds())
+        day = RawSQL(
+            'date("scheduling_slotpool"."starts_at", %s)',
+            (f"{seconds:+d} seconds",),
+            output_field=DateField(),
+        )
+    grouped = (
+        SlotPool.objects.filter(is_open=True, starts_at__gte=bounds[0], starts_at__lt=bounds[-1])
+        .annotate(day=day)
+        .values_list("department__institution_id", "department_id", "kind", "day")
+        .annotate(capacity=Sum("capacity"))
+        .order_by()
+    )
+    return [(i, d, day, kind, total) for i, d, kind, day, total in grouped]
 
 
 @dataclass(frozen=True)

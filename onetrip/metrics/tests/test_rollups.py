@@ -14,7 +14,7 @@ from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS, Scope
-from onetrip.metrics.models import DailyFigure, RolledUpDay
+from onetrip.metrics.models import DailyFigure, RolledUpDay, TodayFigure, TodayMark
 from onetrip.metrics.periods import parse_period
 from onetrip.metrics.tests.conftest import at
 from onetrip.metrics.tests.test_figures import TODAY, recompute
@@ -64,6 +64,8 @@ def test_rollups_equal_a_recomputation(clock, org, emit, early, late, rolled):
     DomainEvent.objects.all().delete()
     DailyFigure.objects.all().delete()
     RolledUpDay.objects.all().delete()
+    TodayFigure.objects.all().delete()
+    TodayMark.objects.all().delete()
     departments = [org.medicine, org.surgery, org.general]
 
     def write(records):

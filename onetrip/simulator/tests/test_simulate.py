@@ -12,6 +12,7 @@ from onetrip.billing.models import Settlement
 from onetrip.core.models import AuditEvent
 from onetrip.demo.loader import load_demo
 from onetrip.exams.models import ExamOrder
+from onetrip.metrics.models import RolledUpDay
 from onetrip.reports.models import Report
 from onetrip.scheduling.models import Appointment
 from onetrip.scheduling.services import booking
@@ -120,6 +121,8 @@ def test_the_command_reports_what_happened(demo, capsys):
     out = capsys.readouterr().out
     assert "Simulated 1 days (2026-11-16 to 2026-11-16): 12 patient episodes" in out
     assert "episodes via app" in out
+    # The simulated days are closed: the indicators read them from their rollups (D94).
+    assert RolledUpDay.objects.filter(day=MONDAY).exists()
     call_command("simulate", days=1, seed=2, start=MONDAY, episodes_per_day=10, once=True)
     assert "already run on this database; nothing changed" in capsys.readouterr().out
 

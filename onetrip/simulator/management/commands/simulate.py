@@ -8,8 +8,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from onetrip.core import clock
+from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import DomainError
 from onetrip.demo.loader import TERTIARY_CODE
+from onetrip.metrics import services as metrics
 from onetrip.simulator.cast import workstation_username
 from onetrip.simulator.engine import Mix, Summary, simulate
 
@@ -70,6 +73,8 @@ class Command(BaseCommand):
             raise CommandError(str(error.message)) from None
         if self.stdout.isatty():
             self.stdout.write("")
+        # The simulated days are closed: their indicator rollups are built once, here (D94).
+        metrics.refresh_rollups(summary.first_day, clock.today(), actor=SYSTEM)
         self._report(summary)
         if summary.refund_problems:
             for problem in summary.refund_problems:

@@ -1,0 +1,140 @@
+"""The current month's fast read (D94) equals a full recomputation from raw records: closed days
+from their rollups, today from its rows up to a mark plus the records after it, across a month
+boundary, late events into today's marked part, a referral that arrives after the visit it
+counts, and midnight."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from onetrip.conftest import SHANGHAI
+from onetrip.core.actors import SYSTEM
+from onetrip.core.events import EventKind as K
+from onetrip.metrics import services
+from onetrip.metrics.definitions import METRICS, Scope
+from onetrip.metrics.models import TodayMark
+from onetrip.metrics.periods import month_of, trailing_months
+
+DEC_1 = dt.date(2026, 12, 1)
+
+
+def moment(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
+
+
+def pairs(figures) -> dict:
+    return {f.metric.code: (f.numerator, f.denominator, f.status) for f in figures}
+
+
+def full(scope: Scope, period) -> dict:
+    found = services.recomputed_totals(scope, period)
+    return pairs(services.figure(metric, found, scope) for metric in METRICS)
+
+
+def assert_exact(scopes) -> None:
+    """The dashboard's read (figures and trends of the current month, in one read) equals the
+    recomputation of the month and of every month of the trend, for every scope."""
+    period = month_of(DEC_1)
+    for scope in scopes:
+        with services.one_read():
+            figures, trends = services.overview(scope, period)
+        assert pairs(figures) == full(scope, period)
+        months = trailing_months(period, services.TREND_MONTHS)
+        for index in (0, len(months) - 2, len(months) - 1):  # an empty month, November, December
+            got = pairs(points[index].figure for points in trends.values())
+            assert got == full(scope, months[index]), months[index].code
+        assert pairs(services.figures(scope, period)) == full(scope, period)
+
+
+def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, emit):
+    scopes = (
+        Scope((org.tertiary.pk, org.township.pk)),
+        Scope((org.township.pk,)),
+        Scope((org.tertiary.pk,), org.surgery.pk),
+    )
+
+    def visit(when, department, booking=None, waited=5):
+        emit(K.VISIT_CHECKED_IN, when, department, data={"booking_id": booking})
+        called = when + dt.timedelta(minutes=waited)
+        emit(K.VISIT_CALLED, called, department, data={"waited_minutes": waited})
+
+    def settle(when, department, mode="in_clinic", room=0):
+        emit(
+            K.PAYMENT_SETTLED,
+            when,
+            department,
+            data={"mode": mode, "consulting_room": org.rooms[room].pk, "fees": True},
+        )
+
+    # November, closed: the last evening straddles the month boundary.
+    clock.set(moment(DEC_1, 8, 2))
+    visit(moment(dt.date(2026, 11, 29), 9), org.medicine, booking=1)
+    visit(moment(dt.date(2026, 11, 30), 23, 50), org.general, waited=20)  # called on 1 December
+    settle(moment(dt.date(2026, 11, 30), 23, 59), org.surgery, room=2)
+    services.refresh_rollups(dt.date(2026, 11, 1), DEC_1, actor=SYSTEM)
+    # Today before the first step.
+    visit(moment(DEC_1, 0, 5), org.surgery, booking=2, waited=12)
+    visit(moment(DEC_1, 7, 30), org.medicine, booking=3)
+    settle(moment(DEC_1, 7, 45), org.medicine, mode="kiosk")
+    emit(K.EXAM_BOOKED, moment(DEC_1, 7, 50), org.medicine, data={"time_slotted": True})
+    # Records later today (a booked time, a future event): read after the mark.
+    visit(moment(DEC_1, 10), org.general, booking=4)
+    assert_exact(scopes)
+    mark = TodayMark.objects.get(day=DEC_1)
+    assert mark.until == moment(DEC_1, 8)
+    assert mark.events == 7  # the kinds today's rows count, before 8:00 (the exam included)
+
+    # The next step: new records are added to the rows, the marked part is not read again.
+    clock.set(moment(DEC_1, 9, 12))
+    visit(moment(DEC_1, 8, 30), org.surgery, waited=40)
+    settle(moment(DEC_1, 9, 1), org.surgery, room=2)
+    assert_exact(scopes)
+    assert TodayMark.objects.get(day=DEC_1).until == moment(DEC_1, 9, 10)
+
+    # A late record into the marked part (an interface that delivers late): rebuilt, exact.
+    visit(moment(DEC_1, 6), org.medicine, booking=5, waited=3)
+    assert_exact(scopes)
+    assert TodayMark.objects.get(day=DEC_1).events == 11
+
+    # A referral sent after the visit it brought (the green channel): a component that joins
+    # other records is read raw for the whole of today, so the visit counts at once.
+    emit(
+        K.REFERRAL_SENT,
+        moment(DEC_1, 9, 11),
+        org.general,
+        data={"direction": "up", "booking_id": 3},
+    )
+    assert_exact(scopes)
+
+    # Midnight: 1 December is closed but not rolled up yet (read raw), 2 December has a mark.
+    clock.set(moment(dt.date(2026, 12, 2), 0, 7))
+    visit(moment(dt.date(2026, 12, 2), 0, 1), org.medicine, booking=6)
+    assert_exact(scopes)
+    assert list(TodayMark.objects.values_list("day", flat=True)) == [dt.date(2026, 12, 2)]
+    services.refresh_rollups(DEC_1, dt.date(2026, 12, 2), actor=SYSTEM)
+    assert_exact(scopes)
+
+
+def test_what_today_reads_from_rows_and_what_raw(clock, org, emit):
+    marked = {component.code for component in services.today_components()}
+    assert {"visits", "called_visits", "peak_waited_minutes", "rooms_settling"} <= marked
+    # Joined to referrals and e-bills, whose records arrive after the visit or settlement.
+    assert not {"hospital_referred_visits", "fee_settlements_with_ebill"} & marked
+    assert not {"slots", "ebills"} & marked  # not from events: read raw
+
+
+def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, emit):
+    clock.set(moment(DEC_1, 11, 1))
+    for minute in range(0, 50, 5):
+        emit(K.VISIT_CHECKED_IN, moment(DEC_1, 10, minute), org.medicine, data={})
+    scope = Scope((org.tertiary.pk,))
+    with services.one_read():
+        services.overview(scope, month_of(DEC_1))
+    clock.set(moment(DEC_1, 11, 3))
+    with CaptureQueriesContext(connection) as queries, services.one_read():
+        services.overview(scope, month_of(DEC_1))
+    writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert not writes  # the mark held and was a step ahead: nothing rewritten
