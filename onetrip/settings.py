@@ -205,6 +205,8 @@ ONETRIP_LIMITS = {
     "sign_in_guess_per_client": ["30/h"],
     "identity_claim_per_account": ["5/d"],
     "record_claim_guess_per_account": ["10/d"],
+    "kiosk_lookup_per_client": ["60/h"],
+    "kiosk_key_per_client_address": ["10/h"],
 }
 
 LOGIN_URL = "staff-login"

@@ -32,6 +32,8 @@ from onetrip.identity.models import MobileAccount, ProxyGrant
 from onetrip.mpi.models import MatchCandidate
 from onetrip.reports.models import Report
 from onetrip.reports.verification import verification_token
+from onetrip.scheduling import kiosk_views
+from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
 from onetrip.web.links import bill_link
@@ -83,6 +85,8 @@ NOT_YET_COVERED = {
     "referral-record",
     "referral-redirect",
 }
+# The kiosk's pages, opened by a kiosk signed in with its key, a patient identified, a booking made.
+KIOSK = {"kiosk-home", "kiosk-book", "kiosk-slip"}
 # Pages for anyone, signed in or not.
 PUBLIC = {"home", "patient-sign-in", "staff-login", "ebill-verify", "report-verify"}
 # Staff accounts tried in turn for a staff page until one may open it.
@@ -106,7 +110,7 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         # Scripts, styles and drawings are not read; nor is text the system recorded in English
-        # and marks so (`lang="en"`: the audit trail's summaries, issue 15 item 8, still open).
+        # and marks so (`lang="en"`: an audit summary no translated pattern matches, D104).
         if tag in ("script", "style", "svg") or dict(attrs).get("lang") == "en":
             self._hidden.append(tag)
         values = dict(attrs)
@@ -324,6 +328,9 @@ def _urls(world) -> dict[str, str]:
         "staff-outcomes": reverse("staff-outcomes"),
         "metrics-detail": reverse("metrics-detail", args=["queue_minutes"]),
         "metrics-records": reverse("metrics-records", args=["queue_minutes"]),
+        "kiosk-home": reverse("kiosk-home"),
+        "kiosk-book": reverse("kiosk-book") + f"?department={session.department_id}",
+        "kiosk-slip": reverse("kiosk-slip"),
     }
     if ebill is not None:
         urls["patient-ebill"] = reverse("patient-ebill", args=[ebill.pk])
@@ -342,6 +349,19 @@ def _patient_client(account: MobileAccount) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     session = client.session
     session[SESSION_KEY] = account.pk
+    session.save()
+    return client
+
+
+def _kiosk_client(world) -> Client:
+    admin = actor_for(StaffProfile.objects.get(user__username="sysadmin"))
+    institution_id = world["session"].institution_id
+    kiosk, _key = issue_api_key(institution_id, "language test kiosk", "kiosk", actor=admin)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    session = client.session
+    session[kiosk_views.DEVICE_KEY] = kiosk.pk
+    session[kiosk_views.PATIENT_KEY] = world["patient"].pk
+    session[kiosk_views.BOOKED_KEY] = world["appointment"].pk
     session.save()
     return client
 
@@ -373,10 +393,13 @@ def test_every_page_renders_in_chinese_without_untranslated_text(world):
     patient = _patient_client(world["account"])
     staff = _staff_clients()
     anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    kiosk = _kiosk_client(world)
     problems: dict[str, list[str]] = {}
     for name, url in sorted(urls.items()):
         if name in PUBLIC:
             clients = [anonymous]
+        elif name in KIOSK:
+            clients = [kiosk]
         else:
             clients = staff if url.startswith("/staff/") else [patient]
         response = None
