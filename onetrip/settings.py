@@ -208,6 +208,8 @@ ONETRIP_LIMITS = {
     # R-PAY-8: each policy check asks the insurer; each refresh asks the insurance office.
     "commercial_policy_per_account": ["10/h", "20/d"],
     "claim_refresh_per_claim": ["30/h"],
+    "kiosk_lookup_per_client": ["60/h"],
+    "kiosk_key_per_client_address": ["10/h"],
 }
 
 LOGIN_URL = "staff-login"

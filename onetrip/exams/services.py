@@ -152,8 +152,8 @@ def place_exam_order(
         AuditAction.CREATE,
         order,
         patient_id=patient.pk,
-        summary=f"exam ordered: {item.code}",
-        changes={"performing_institution": performing_id},
+        summary=f"exam ordered: {item.name}",  # the code is in `changes` (D104: readers see names)
+        changes={"performing_institution": performing_id, "item": item.code},
     )
     domain_events.emit(EventKind.EXAM_ORDERED, order)
     return order

@@ -795,6 +795,34 @@ def _affiliate(doc: ValidDocument, actor: Actor) -> Patient:
     return patient
 
 
+def patient_at_kiosk(doc_type: str, doc_number: str, *, actor: Actor) -> Patient:
+    """The patient holding the document a kiosk read (an ID card, or the e-health card's QR
+    code), among the kiosk institution's patients (D105). A kiosk is an institution's system
+    (its API key), so it sees the patients that institution may: a patient registered only
+    elsewhere is sent to the phone app or the window, where the record is brought in with
+    proof. Each look-up counts against the kiosk's rate limit: numbers typed at a kiosk are
+    guesses until they match."""
+    if actor.kind != ActorKind.CLIENT or actor.client_channel != "kiosk":
+        raise PermissionDenied(_("Only a registered kiosk can look patients up here."))
+    limits.spend("kiosk_lookup_per_client", str(actor.client_id))
+    errors: list[FieldError] = []
+    valid = _validate_input(errors, DocumentInput(doc_type, doc_number), "document", clock.today())
+    if errors:
+        raise InvalidInput(*errors)
+    holders = IdentityDocument.objects.filter(
+        doc_type=valid.doc_type, number=valid.number, is_guardian_document=False
+    ).values("patient_id")
+    patient = accessible_patients(actor).filter(pk__in=holders).first()
+    if patient is None:
+        raise NotFound(
+            _(
+                "No record here for this document: register on the phone app, or at the "
+                "registration window."
+            )
+        )
+    return patient
+
+
 def affiliate_for_appointment(patient_id: int, institution_id: int) -> None:
     """A patient booked at an institution: its staff will need the record at the visit. Runs in
     the booking's transaction; the booking's own audit row records the act."""

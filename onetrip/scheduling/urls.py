@@ -1,8 +1,11 @@
 from django.urls import path
 
-from onetrip.scheduling import views
+from onetrip.scheduling import kiosk_views, views
 
 urlpatterns = [
+    path("kiosk/", kiosk_views.kiosk_home, name="kiosk-home"),
+    path("kiosk/book/", kiosk_views.kiosk_book, name="kiosk-book"),
+    path("kiosk/slip/", kiosk_views.kiosk_slip, name="kiosk-slip"),
     path("p/book/", views.book_institutions, name="patient-book"),
     path("p/book/find", views.book_search, name="patient-book-search"),
     path(

@@ -2,6 +2,7 @@ from django import template
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from onetrip.core.audit_text import Summary, readable
 from onetrip.core.masking import mask_phone
 
 register = template.Library()
@@ -36,3 +37,9 @@ def colon() -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, "")
+
+
+@register.filter
+def audit_summary(summary: str) -> Summary:
+    """An audit row's summary in the reader's language (see onetrip.core.audit_text)."""
+    return readable(summary)

@@ -42,17 +42,20 @@ def test_e_open_a_report_from_the_sms_link(phone_page, place_order, lab, live_se
     assert patient.name[0] in sms  # the patient, masked, and the hospital are named
 
     page.goto(link)  # the tap in the SMS app
+    taps = 1
     page.wait_for_selector("#id_phone")
     page.fill("#id_phone", patient.phone)
-    page.click("button[type=submit]")
+    page.locator("button[type=submit]").tap()
     page.wait_for_selector("#id_code")
     code = re.search(r"\d{6}", delivered().get(phone=patient.phone, purpose="sign_in_code").body)
     page.fill("#id_code", code.group())
-    page.click("button[type=submit]")
+    page.locator("button[type=submit]").tap()
+    taps += 2
     page.wait_for_url(link)
 
     potassium = page.locator(".observation[data-code='2823-3']")
     assert potassium.get_attribute("data-flag") == "HH"
     assert page.locator(".observation .tag.flag").count() >= 1
     assert page.locator(".notice.critical").is_visible()
+    assert taps == 3  # the link, then the sign-in on the way (phone, code)
     page.screenshot(path=str(ARTIFACTS / "phone-e-report-from-sms.png"), full_page=True)

@@ -263,7 +263,7 @@ def _book(
     if not hold_until:
         domain_events.booked(appointment, session, pool_kind)
         _notify_booked(appointment, patient.phone)
-    if session.fee_fen and carries_fee_of is None and actor.kind in FEE_CHARGING_ACTORS:
+    if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
         _charge_fee(appointment, patient.pk, session, actor)
     return appointment
 
@@ -271,8 +271,15 @@ def _book(
 # Whose bookings put the registration fee on the visit's bill (D51, D77): the patient's app pays
 # it on the phone, and a window or a doctor's return-visit booking leaves it for the cashier.
 # Hospital systems (FHIR `$hold`, a township HIS) charge at their own tills; the platform's own
-# rebookings carry the fee of the booking they replace.
+# rebookings carry the fee of the booking they replace. The platform's kiosk pages (D105) charge
+# it like the window, to be paid at the kiosk.
 FEE_CHARGING_ACTORS = (ActorKind.PATIENT, ActorKind.STAFF)
+
+
+def _charges_fee(actor: Actor) -> bool:
+    if actor.kind == ActorKind.CLIENT:
+        return actor.client_channel == BookingChannel.KIOSK
+    return actor.kind in FEE_CHARGING_ACTORS
 
 
 def _charge_fee(appointment: Appointment, patient_id: int, session: ClinicSession, actor: Actor):

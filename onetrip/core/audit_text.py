@@ -1,0 +1,170 @@
+"""The audit trail's summaries in the reader's language (issue 15 item 8, D104).
+
+Services write a summary in plain English, the same for every reader and kept as written (an
+audit row is never rewritten). Each summary a service writes has its pattern here, marked for
+translation; a page shows the pattern's translation with the row's values put back. A summary
+matching no pattern (a row written before its pattern was added) is shown as written, marked as
+English for screen readers and the language test."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from django.utils.translation import gettext, gettext_noop
+
+# One entry per summary the services write, in the exact English they write; `%(name)s` stands
+# for a value. Patterns without values are tried first, then the longest literal text first, so
+# "referral office worklist" is never read as "referral %(status)s".
+PATTERNS: tuple[str, ...] = (
+    # identity
+    gettext_noop("patient record"),
+    gettext_noop("patient search (%(count)s found)"),
+    gettext_noop("patient registered"),
+    gettext_noop("changed %(fields)s"),
+    gettext_noop("document added: %(doc_type)s"),
+    gettext_noop("proxy granted to %(phone)s (%(relationship)s)"),
+    gettext_noop("proxy revoked"),
+    gettext_noop("record brought into scope: patient presented a document"),
+    gettext_noop("record shared with institution %(institution)s"),
+    gettext_noop("record linked: the mobile number on file was verified by a sign-in code"),
+    gettext_noop("record claim matched nothing"),
+    gettext_noop("record claim matched"),
+    gettext_noop("record claimed with a code sent to the mobile number on file"),
+    gettext_noop("face check: %(purpose)s"),
+    gettext_noop("face check %(status)s (code %(code)s)"),
+    gettext_noop("FHIR patient search (%(count)s found)"),
+    gettext_noop("FHIR Patient $match (%(count)s found)"),
+    gettext_noop("FHIR appointment search (%(count)s found)"),
+    gettext_noop("notification preferences set"),
+    gettext_noop("shared record"),
+    gettext_noop("care journey"),
+    gettext_noop("insurance 1101"),
+    gettext_noop("insurance exchanges"),
+    gettext_noop("insurance quote"),
+    # mpi
+    gettext_noop("possible duplicate reviewed"),
+    gettext_noop("record merged: person %(absorbed)s into %(survivor)s"),
+    gettext_noop("merge undone: %(absorbed)s split from %(survivor)s"),
+    gettext_noop("records %(left)s and %(right)s: different persons"),
+    # scheduling
+    gettext_noop("appointment"),
+    gettext_noop("appointment cancelled"),
+    gettext_noop("appointment rescheduled"),
+    gettext_noop("appointment %(status)s via %(channel)s"),
+    gettext_noop("hold confirmed"),
+    gettext_noop("called"),
+    gettext_noop("checked in"),
+    gettext_noop("checked in late"),
+    gettext_noop("walk-in checked in"),
+    gettext_noop("consultation started"),
+    gettext_noop("no-show exempted"),
+    gettext_noop("joined waitlist"),
+    gettext_noop("left waitlist"),
+    gettext_noop("waitlist closed: clinic stopped"),
+    gettext_noop("clinic session stopped; %(count)s patients affected"),
+    gettext_noop("clinic stopped; rebooking offer %(offer)s held"),
+    gettext_noop("clinic stopped; hold released"),
+    gettext_noop("clinic stopped; no rebooking offer; refund due"),
+    gettext_noop("clinic stopped; no rebooking offer; %(fee)s"),
+    gettext_noop("rebooking offer %(offer)s accepted"),
+    gettext_noop("rebooking offer declined"),
+    gettext_noop("rebooking offer declined; refund due for appointment %(appointment)s"),
+    gettext_noop("substitute doctor %(substitute)s for doctor %(doctor)s"),
+    gettext_noop("green channel: booking moved"),
+    gettext_noop("API key issued to %(client)s"),
+    gettext_noop("API key of %(client)s revoked"),
+    # exams and reports
+    gettext_noop("exam orders"),
+    gettext_noop("exam ordered: %(item)s"),
+    gettext_noop("exam plan"),
+    gettext_noop("exam plan proposal"),
+    gettext_noop("exam plan booked: %(count)s exams"),
+    gettext_noop("exam check-in"),
+    gettext_noop("exam started"),
+    gettext_noop("exam completed"),
+    gettext_noop("exam cancelled"),
+    gettext_noop("exam no-show"),
+    gettext_noop("exam rescheduled"),
+    gettext_noop("reports of a patient"),
+    gettext_noop("report viewed"),
+    gettext_noop("%(status)s report %(service)s quarantined: %(reason)s"),
+    gettext_noop("%(status)s report %(service)s"),
+    gettext_noop("critical value acknowledged: %(code)s"),
+    gettext_noop("quarantined report attached to order %(order)s"),
+    gettext_noop("results message replayed"),
+    gettext_noop("results message rejected at %(location)s"),
+    gettext_noop("replay still rejected at %(location)s"),
+    gettext_noop("recognised result %(report)s for %(item)s: %(outcome)s"),
+    gettext_noop("recognised results for %(item)s"),
+    # billing, insurance and e-bills
+    gettext_noop("bill %(visit)s"),
+    gettext_noop("charge %(item)s x%(quantity)s on %(visit)s"),
+    gettext_noop("charge %(item)s withdrawn from %(visit)s: %(reason)s"),
+    gettext_noop("settlement %(mode)s via %(channel)s: %(total)s fen"),
+    gettext_noop("settled: %(amount)s fen via %(channel)s"),
+    gettext_noop("payment %(trade)s closed"),
+    gettext_noop("refund %(amount)s fen via %(channel)s: %(reason)s"),
+    gettext_noop("full refund: %(amount)s fen (%(cash)s cash via %(channel)s): %(reason)s"),
+    gettext_noop("deposit top-up %(amount)s fen via %(channel)s on %(visit)s"),
+    gettext_noop("deposit refund %(amount)s fen on %(visit)s: %(reason)s"),
+    gettext_noop("discharge of %(visit)s: drew %(drawn)s fen, refunded %(refunded)s fen"),
+    gettext_noop("insurance pre-settlement cancelled %(visit)s"),
+    gettext_noop("insurance pre-settlement %(visit)s"),
+    gettext_noop("insurance settlement reversed %(setl)s"),
+    gettext_noop("insurance settlement %(setl)s"),
+    gettext_noop("e-bill %(bill)s for settlement %(settlement)s"),
+    gettext_noop("e-bill %(bill)s copied by the patient (%(channel)s)"),
+    gettext_noop("red-letter e-bill %(red)s reverses %(original)s"),
+    # referral
+    gettext_noop("referral"),
+    gettext_noop("referral %(status)s"),
+    gettext_noop("referral office worklist"),
+    gettext_noop("family doctor worklist"),
+    gettext_noop("upward referral to institution %(institution)s (%(target)s)"),
+    gettext_noop("downward referral to institution %(institution)s"),
+    gettext_noop("%(kind)s requested of institution %(institution)s"),
+    gettext_noop("%(kind)s answered"),
+    gettext_noop("consultation request viewed"),
+    gettext_noop("contract offered"),
+    gettext_noop("contract signed; record shared with the team's institution"),
+    gettext_noop("follow-up %(follow_up)s booked"),
+    gettext_noop("facility return %(item)s %(period)s: %(achieved)s/%(of)s"),
+    # metrics
+    gettext_noop("indicator rollups %(start)s … %(end)s refreshed"),
+    gettext_noop("records behind %(metric)s %(part)s %(period)s institution %(institution)s"),
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary as a reader sees it: the text, and whether it is in the reader's language."""
+
+    text: str
+    translated: bool
+
+
+@cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    compiled = []
+    for pattern in PATTERNS:
+        parts = re.split(r"%\((\w+)\)s", pattern)
+        regex = "".join(
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>.*?)"
+            for index, part in enumerate(parts)
+        )
+        literal = len("".join(parts[::2]))
+        compiled.append((len(parts) > 1, -literal, pattern, regex))
+    return tuple(
+        (re.compile(regex, re.DOTALL), pattern) for _v, _n, pattern, regex in sorted(compiled)
+    )
+
+
+def readable(summary: str) -> Summary:
+    """`summary` in the active language, or as written when no pattern matches it."""
+    for regex, pattern in _compiled():
+        match = regex.fullmatch(summary)
+        if match:
+            return Summary(gettext(pattern) % match.groupdict(), True)
+    return Summary(summary, False)
