@@ -17,10 +17,29 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.parser import Parser
 
-from onetrip.core.errors import UnsupportedMediaType
+from onetrip.core.errors import InvalidInput, UnsupportedMediaType
 from onetrip.core.problems import problem
+from onetrip.core.text import refused_character_message
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _path_to_nul(data: Any, path: str = "") -> str | None:
+    """The dotted path of the first key or string in a JSON document holding a NUL, or None."""
+    if isinstance(data, str):
+        return (path or "body") if "\x00" in data else None
+    items: Any = ()
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    for key, value in items:
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return path or "body"
+        if (found := _path_to_nul(value, here)) is not None:
+            return found
+    return None
 
 
 class JsonOnlyParser(Parser):
@@ -28,7 +47,12 @@ class JsonOnlyParser(Parser):
         content_type = request.content_type or ""
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
-        return super().parse_body(request)
+        data = super().parse_body(request)
+        # PostgreSQL cannot store a NUL in text: refuse it here, for every operation at once,
+        # instead of as a server error wherever a schema forgot to (issue 12).
+        if (field := _path_to_nul(data)) is not None:
+            raise InvalidInput.field(field, refused_character_message("\x00"), "invalid")
+        return data
 
 
 def is_cross_site(request: HttpRequest) -> bool:

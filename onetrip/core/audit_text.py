@@ -43,7 +43,16 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("insurance 1101"),
     gettext_noop("insurance exchanges"),
     gettext_noop("insurance quote"),
+    # insurance: commercial direct billing and off-site claims (R-PAY-8)
+    gettext_noop("commercial policy %(insurer)s verified"),
+    gettext_noop("commercial quote %(insurer_fen)s of %(base_fen)s fen"),
+    gettext_noop("commercial settlement %(claim)s: %(insurer_fen)s fen"),
+    gettext_noop("commercial settlement %(claim)s reversed"),
+    gettext_noop("off-site claim %(claim)s: %(total_fen)s fen, %(bills)s bills"),
+    gettext_noop("off-site claim %(claim)s: %(from)s → %(to)s"),
+    gettext_noop("off-site claim %(claim)s"),
     # mpi
+    gettext_noop("master patient index"),
     gettext_noop("possible duplicate reviewed"),
     gettext_noop("record merged: person %(absorbed)s into %(survivor)s"),
     gettext_noop("merge undone: %(absorbed)s split from %(survivor)s"),

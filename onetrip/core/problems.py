@@ -135,6 +135,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, InvalidInput):  # refused while parsing the body
+            return invalid_input(request, exc.__cause__)
         if isinstance(exc.__cause__, UnsupportedMediaType):
             return problem(415, str(exc.__cause__.message), code="unsupported_media_type")
         if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
@@ -181,7 +183,6 @@ PROBLEM_SCHEMA = {
     },
 }
 PROBLEM_DESCRIPTIONS = {
-    400: "The request holds a character no field may hold (NUL); `errors` names the field.",
     401: "Not signed in.",
     403: "Signed in, but the role or the account may not do this.",
     404: "No such object within the caller's scope.",
@@ -224,7 +225,7 @@ def _inferred_statuses(method: str, operation: dict) -> set[int]:
     if operation.get("security"):
         statuses |= {401, 403}
     if parameters or body:
-        statuses |= {400, 422}  # 400: a NUL character anywhere (core.middleware)
+        statuses.add(422)  # a NUL character included (core.middleware, core.api_security)
     if body:
         statuses |= {413, 404}
     if any(

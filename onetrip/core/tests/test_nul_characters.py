@@ -36,3 +36,24 @@ def test_a_form_with_a_nul_character_is_refused(client):
     response = client.post("/p/sign-in", {"phone": "1380013\x000000"})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "张\x00三", "sex": "F", "birth_date": "1990-03-07"}, "name"),
+        ({"name": "张三", "guardian": {"number": "1\x00"}}, "guardian.number"),
+        (
+            {"name": "张三", "documents": [{"number": "ok"}, {"number": "\x00"}]},
+            "documents.1.number",
+        ),
+    ],
+)
+def test_an_api_body_with_a_nul_character_is_a_422_naming_the_field(client, clerk, body, field):
+    """Every operation at once, before its schema: one that forgot would fail in PostgreSQL."""
+    client.force_login(clerk.user)
+
+    response = client.post("/api/mpi/candidates", body, content_type="application/json")
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, "invalid")]
