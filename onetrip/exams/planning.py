@@ -300,9 +300,21 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
         return [
             _("%(exam)s in the morning: %(reason)s.") % {"exam": spec.name, "reason": rule.reason}
         ]
+    if rule.kind == RuleKind.START_BEFORE:
+        return [
+            _("%(exam)s before %(time)s: %(reason)s.")
+            % {
+                "exam": spec.name,
+                "time": f"{rule.minutes // 60:02d}:{rule.minutes % 60:02d}",
+                "reason": rule.reason,
+            }
+        ]
     lines = []
+    same_day = [o for o in exams if o is not exam and o.start // DAY == exam.start // DAY]
+    if rule.kind == RuleKind.RECOVERY and same_day:
+        return [_("%(exam)s: %(reason)s.") % {"exam": spec.name, "reason": rule.reason}]
     for other in exams:
-        if other is exam or rule.second not in other.need.spec.tags:
+        if other is exam or not rules.matches(rule.second, other.need.spec):
             continue
         names = {"first": spec.name, "second": other.need.spec.name, "reason": rule.reason}
         names["days"] = rule.days
@@ -315,7 +327,15 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
                 _("%(second)s at least %(days)s days after %(first)s: %(reason)s.") % names
             )
         elif rule.kind in (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY) and exam.start < other.start:
-            lines.append(_("%(first)s and %(second)s on different days: %(reason)s.") % names)
+            if other.start // DAY != exam.start // DAY:
+                lines.append(_("%(first)s and %(second)s on different days: %(reason)s.") % names)
+        elif rule.kind == RuleKind.MIN_GAP and other in same_day:
+            names["minutes"] = rule.minutes
+            lines.append(
+                _("%(second)s at least %(minutes)s minutes after %(first)s: %(reason)s.") % names
+            )
+        elif rule.kind == RuleKind.COMBINED and exam.end == other.start:
+            lines.append(_("%(first)s and %(second)s together: %(reason)s.") % names)
     return lines
 
 
