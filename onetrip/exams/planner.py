@@ -23,6 +23,7 @@ from onetrip.exams.models import RuleKind
 from onetrip.exams.rules import (
     DAY,
     FASTING_TAG,
+    SEDATION_TAG,
     ExamSpec,
     Placement,
     Rule,
@@ -71,10 +72,21 @@ class Calendar:
         self._slot_minutes: dict[int, int] = {}
         self._free: dict[tuple[int, int], set[int]] = defaultdict(set)  # (device, day) → starts
         self._day_left: dict[tuple[int, int], int] = {}
+        self._no_anaesthetist: set[int] = set()
 
-    def add_device(self, device_id: int, institution_id: int, kind: str, slot_minutes: int) -> None:
+    def add_device(
+        self,
+        device_id: int,
+        institution_id: int,
+        kind: str,
+        slot_minutes: int,
+        *,
+        has_anaesthetist: bool = True,
+    ) -> None:
         self._devices[(institution_id, kind)].append(device_id)
         self._slot_minutes[device_id] = slot_minutes
+        if not has_anaesthetist:
+            self._no_anaesthetist.add(device_id)
 
     def add_free_slot(self, device_id: int, start: int) -> None:
         self._free[(device_id, start // DAY)].add(start)
@@ -85,12 +97,17 @@ class Calendar:
     def slots_needed(self, device_id: int, duration: int) -> int:
         return math.ceil(duration / self._slot_minutes[device_id])
 
-    def openings(self, institution_id: int, kind: str, day: int, duration: int) -> list[Opening]:
+    def openings(
+        self, institution_id: int, kind: str, day: int, duration: int, sedation: bool = False
+    ) -> list[Opening]:
         """Start times on `day` where some device of the kind is free for `duration`, earliest
-        first, one device per start."""
+        first, one device per start; an exam under sedation only where an anaesthetist is
+        rostered."""
         by_start: dict[int, int] = {}
         for device_id in self._devices.get((institution_id, kind), ()):
             if self._day_left.get((device_id, day), 1) <= 0:
+                continue
+            if sedation and device_id in self._no_anaesthetist:
                 continue
             free = self._free.get((device_id, day), set())
             step = self._slot_minutes[device_id]
@@ -190,11 +207,12 @@ class _Context:
     days: list[int]
     history: list[Placement]
     not_before: int
-    _openings: dict[tuple[int, str, int, int], list[Opening]] = field(default_factory=dict)
+    _openings: dict[tuple[int, str, int, int, bool], list[Opening]] = field(default_factory=dict)
     _options: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
 
     def openings(self, need: Need, day: int) -> list[Opening]:
-        key = (need.institution_id, need.spec.device_kind, day, need.spec.duration)
+        sedated = SEDATION_TAG in need.spec.tags
+        key = (need.institution_id, need.spec.device_kind, day, need.spec.duration, sedated)
         if key not in self._openings:
             self._openings[key] = [
                 o

@@ -149,7 +149,13 @@ def load_calendar(base: dt.date, needs: Sequence[Need]) -> Calendar:
     if not devices:
         return calendar
     for device in devices:
-        calendar.add_device(device.pk, device.institution_id, device.kind, device.slot_minutes)
+        calendar.add_device(
+            device.pk,
+            device.institution_id,
+            device.kind,
+            device.slot_minutes,
+            has_anaesthetist=device.has_anaesthetist,
+        )
     last = base + dt.timedelta(days=HORIZON_DAYS - 1)
     for device_id, date, capacity, booked in DeviceDay.objects.filter(
         device__in=devices, date__range=(base, last)

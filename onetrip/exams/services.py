@@ -427,6 +427,12 @@ def _bookable_device(order: ExamOrder, choice: SlotChoice, index: int, now: dt.d
         raise InvalidInput.field(
             f"exams[{index}].device_id", _("This device cannot do this exam."), "device"
         )
+    if order.item.sedation and not device.has_anaesthetist:
+        raise InvalidInput.field(
+            f"exams[{index}].device_id",
+            _("No anaesthetist is rostered at this device for an exam under sedation."),
+            "no_anaesthetist",
+        )
     if timezone.is_naive(choice.starts_at):
         raise InvalidInput.field(f"exams[{index}].starts_at", _("Give a time with its zone."))
     if choice.starts_at <= now:

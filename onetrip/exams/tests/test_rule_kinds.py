@@ -66,3 +66,45 @@ def test_the_stored_sedation_and_full_bladder_fields_are_read(exam_setup):
     assert "full_bladder" in pelvis.tags
     ExamItem.objects.filter(code="US_PELVIS").update(full_bladder=False)
     assert "full_bladder" not in ExamSpec.of(ExamItem.objects.get(code="US_PELVIS")).tags
+
+
+def test_a_sedated_exam_goes_only_where_an_anaesthetist_is_rostered():
+    from onetrip.exams.planner import Calendar, Need, plan_visits
+
+    calendar = Calendar()
+    calendar.add_device(1, 1, "endoscopy", 15, has_anaesthetist=False)
+    calendar.add_device(2, 1, "endoscopy", 15)
+    calendar.add_free_slot(1, 8 * 60)
+    calendar.add_free_slot(1, 8 * 60 + 15)
+    for start in range(10 * 60, 11 * 60, 15):
+        calendar.add_free_slot(2, start)
+    plan = plan_visits([Need(0, SPECS["GASTROSCOPY_SED"], 1)], calendar, default_rules(), days=[0])
+    (exam,) = plan.exams
+    assert (exam.device_id, exam.start) == (2, 10 * 60)
+    plain = plan_visits([Need(0, SPECS["GASTROSCOPY"], 1)], calendar, default_rules(), days=[0])
+    assert plain.exams[0].device_id == 1  # without sedation the earlier room is fine
+
+
+@pytest.mark.django_db
+def test_booking_a_sedated_exam_at_a_room_without_anaesthetist_is_refused_by_field(
+    exam_setup, doctor_actor
+):
+    from onetrip.core.errors import InvalidInput
+    from onetrip.exams import planning, services
+    from onetrip.exams.models import Device
+
+    order = services.place_exam_order(
+        patient_id=exam_setup.patient.pk, item_code="GASTROSCOPY_SED", actor=doctor_actor
+    )
+    (proposed,) = planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor).exams
+    Device.objects.filter(pk=proposed.device.pk).update(has_anaesthetist=False)
+    choice = services.SlotChoice(order.pk, proposed.device.pk, proposed.starts_at)
+    with pytest.raises(InvalidInput) as refused:
+        services.confirm_plan(exam_setup.patient.pk, [choice], actor=doctor_actor)
+    assert (refused.value.errors[0].field, refused.value.errors[0].code) == (
+        "exams[0].device_id",
+        "no_anaesthetist",
+    )
+    again = planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor)
+    assert again.exams == []  # the only endoscopy room has no anaesthetist now
+    assert [n.order for n in again.not_planned] == [order]
