@@ -246,7 +246,7 @@ def _reason(unplaced: Unplaced) -> str:
 
 def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list[str]:
     """Each decision of the plan in plain words, in the reader's language."""
-    lines = [_summary(plan, base)]
+    lines = [_summary(plan, base, plan_rules)]
     exams = sorted(plan.exams, key=lambda e: e.start)
     for rule in plan_rules:
         for exam in exams:
@@ -275,7 +275,7 @@ def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list
     return lines
 
 
-def _summary(plan: Plan, base: dt.date) -> str:
+def _summary(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule] = ()) -> str:
     visits = plan.visits
     if not visits:
         return _("No exam could be planned.")
@@ -291,10 +291,23 @@ def _summary(plan: Plan, base: dt.date) -> str:
             "place": institution.name,
             "minutes": plan.minutes_on_site,
         }
-    return _("%(count)s exams in %(visits)s visits: the rules below do not allow fewer.") % {
-        "count": len(plan.exams),
-        "visits": len(visits),
-    }
+    # Name what truly makes the visits (issue 16): the institutions, a rule, or free time.
+    names = {"count": len(plan.exams), "visits": len(visits)}
+    places = list(dict.fromkeys(institution_id for institution_id, _day in visits))
+    fewest = planner.fewest_visits([exam.need for exam in plan.exams], plan_rules)
+    if len(visits) > fewest:
+        message = _(
+            "%(count)s exams in %(visits)s visits: no day has free time for them together "
+            "(the rules alone would allow %(fewest)s)."
+        )
+        return message % {**names, "fewest": fewest}
+    if len(places) > 1 and fewest == len(places):
+        by_pk = Institution.objects.in_bulk(places)
+        return _("%(count)s exams in %(visits)s visits: they are done at %(places)s.") % {
+            **names,
+            "places": "、".join(by_pk[pk].name for pk in places if pk in by_pk),
+        }
+    return _("%(count)s exams in %(visits)s visits: the rules below do not allow fewer.") % names
 
 
 def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str]:

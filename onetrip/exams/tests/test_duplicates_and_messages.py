@@ -67,3 +67,27 @@ def test_a_plain_exam_has_no_preparation_sentence(exam_setup, doctor_actor):
     (message,) = delivered(purpose="exam_booked", phone=exam_setup.patient.phone)
     assert "准备" not in message.body
     assert "陪同" not in message.body
+
+
+def test_two_institutions_are_named_as_the_reason_for_two_visits(
+    exam_setup, make_staff, township, tertiary
+):
+    """Issue 16: a township ultrasound and a city CT are two visits because they are two
+    places, not because of "the rules"."""
+    from onetrip.conftest import actor_for
+    from onetrip.exams import catalogue
+    from onetrip.identity.models import PatientAffiliation
+
+    catalogue.equip_institution(township.pk, {"ultrasound": 1}, exam_setup.now.date(), 14)
+    township_doctor = actor_for(make_staff("doctor", township))
+    PatientAffiliation.objects.create(
+        patient=exam_setup.patient, institution=township, reason="shared", since=exam_setup.now
+    )
+    order(exam_setup, township_doctor, "US_BREAST")
+    order(exam_setup, township_doctor, "CT_HEAD", performing_institution_id=tertiary.pk)
+    proposal = planning.propose_plan(exam_setup.patient.pk, actor=township_doctor)
+    assert proposal.visits == 2
+    summary = proposal.explanation[0]
+    assert township.name in summary
+    assert tertiary.name in summary
+    assert "规则" not in summary
