@@ -32,7 +32,7 @@ django.setup()
 
 from onetrip.exams.catalogue import DEVICE_DEFAULTS, default_rules, default_specs  # noqa: E402
 from onetrip.exams.planner import Booked, Calendar, Need, plan_visits  # noqa: E402
-from onetrip.exams.rules import DAY, fits, violations  # noqa: E402
+from onetrip.exams.rules import DAY, FASTING_TAG, fits, violations  # noqa: E402
 
 HOSPITAL = 1
 HORIZON = range(14)
@@ -273,12 +273,29 @@ def summarise(results, per_patient, wall, cpu, solvers, rules) -> dict:
         "days_used": last_day + 1,
         "device_utilisation": device_minutes / open_minutes(last_day + 1),
         "rule_violations": broken,
+        **fasting_figures(results),
         "p50_ms": 1000 * ordered[len(ordered) // 2],
         "p95_ms": 1000 * ordered[int(len(ordered) * 0.95)],
         "max_ms": 1000 * ordered[-1],
         "whole_day_cpu_s": cpu,
         "whole_day_wall_s": wall,
         "solvers": solvers,
+    }
+
+
+def fasting_figures(results) -> dict:
+    """Fasting exams starting before 10:00 (issue 16): of all, and of patients who arrive
+    before 10:00 (a patient arriving later cannot have them before 10:00 that day)."""
+    fasting = [(p, e) for p, exams, _m in results for e in exams if FASTING_TAG in e.need.spec.tags]
+    early = [(p, e) for p, e in fasting if e.start % DAY < 10 * 60]
+    arrived_early = [(p, e) for p, e in fasting if p.arrives % DAY < 10 * 60]
+    return {
+        "fasting_exams": len(fasting),
+        "fasting_exams_before_10": len(early),
+        "fasting_exams_of_early_arrivals": len(arrived_early),
+        "fasting_exams_of_early_arrivals_before_10": sum(
+            1 for p, e in arrived_early if e.start % DAY < 10 * 60
+        ),
     }
 
 

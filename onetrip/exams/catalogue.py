@@ -27,7 +27,7 @@ from onetrip.exams.models import (
     OpeningHours,
     RuleKind,
 )
-from onetrip.exams.rules import FASTING_TAG, ExamSpec, Rule
+from onetrip.exams.rules import ExamSpec, Rule, field_tags
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         "Contrast-enhanced abdominal CT",
         CT,
         20,
-        ("abdominal_ct", "iodinated_contrast", "enhanced_ct", "enhanced"),
+        ("abdominal_ct", "iodinated_contrast", "enhanced_ct", "enhanced", "enhanced_abdominal_ct"),
         6,
         contrast=IODINE,
         preparation=_CONTRAST[0],
@@ -132,7 +132,7 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         "Contrast-enhanced chest CT",
         CT,
         20,
-        ("iodinated_contrast", "enhanced_ct", "enhanced"),
+        ("iodinated_contrast", "enhanced_ct", "enhanced", "enhanced_chest_ct"),
         4,
         contrast=IODINE,
         preparation=_CONTRAST[0],
@@ -293,6 +293,7 @@ class _Rule:
     days: int
     reason: str
     reason_en: str
+    minutes: int = 0
 
 
 # The documented default rule set (docs/exams-rules.md); each has a test that fails without it.
@@ -400,6 +401,91 @@ DEFAULT_RULES: tuple[_Rule, ...] = (
         "30天内重复同一增强检查，请与开单医生确认",
         "the same enhanced exam again within 30 days: please check with the ordering doctor",
     ),
+    # Issue 16 (D115): the sequencing a radiology or endoscopy nurse checks; sources in
+    # docs/exams-rules.md.
+    _Rule(
+        "US_BEFORE_COLONOSCOPY",
+        RuleKind.BEFORE,
+        "abdominal_us",
+        "colonoscopy",
+        0,
+        "肠镜检查会向肠道注气，肠内积气影响腹部超声观察",
+        "a colonoscopy fills the bowel with air that hides the organs on ultrasound",
+    ),
+    _Rule(
+        "GASTROSCOPY_BEFORE_BARIUM_MEAL",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "barium_meal",
+        "gastroscopy",
+        3,
+        "钡剂残留会覆盖胃黏膜、影响胃镜观察，胃镜需先做或钡餐后隔3天",
+        "barium coats the stomach lining and hides it from the gastroscope, so the "
+        "gastroscopy comes first or 3 days later",
+    ),
+    _Rule(
+        "US_BEFORE_ABDOMINAL_CT",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "abdominal_ct",
+        "abdominal_us",
+        1,
+        "腹部CT前需口服对比剂（甘露醇溶液），肠道充液积气影响腹部超声，超声需先做或改日",
+        "the drink before an abdominal CT fills the gut and spoils the ultrasound, so "
+        "the ultrasound comes first or on another day",
+    ),
+    _Rule(
+        "FULL_BLADDER_45_MIN_AFTER_ABDOMINAL_US",
+        RuleKind.MIN_GAP,
+        "abdominal_us",
+        "full_bladder",
+        0,
+        "腹部超声（空腹）做完后再饮水憋尿，约需45分钟膀胱才充盈",
+        "after the fasting abdominal ultrasound you drink and wait about 45 minutes "
+        "for the bladder to fill",
+        minutes=45,
+    ),
+    _Rule(
+        "FULL_BLADDER_WITHIN_2H_OF_ABDOMINAL_US",
+        RuleKind.MAX_GAP,
+        "abdominal_us",
+        "full_bladder",
+        0,
+        "饮水后憋尿一般不超过2小时，盆腔超声安排在腹部超声后2小时内",
+        "a full bladder cannot be held much longer than two hours, so the pelvic "
+        "ultrasound is within two hours of the abdominal one",
+        minutes=120,
+    ),
+    _Rule(
+        "SEDATION_LAST_WITH_RECOVERY",
+        RuleKind.RECOVERY,
+        "sedation",
+        "",
+        0,
+        "无痛（镇静）检查后需在复苏区观察至完全清醒，当日其他检查排在其前或至少2小时后；"
+        "须有成年家属陪同",
+        "after a sedated exam you rest until fully awake, so other exams that day come "
+        "before it or at least two hours after; bring an adult escort",
+        minutes=120,
+    ),
+    _Rule(
+        "FASTING_BLOOD_BEFORE_10",
+        RuleKind.START_BEFORE,
+        "fasting_blood",
+        "",
+        0,
+        "空腹抽血宜在上午10点前完成，空腹过久会影响血糖等结果",
+        "fasting bloods are drawn before 10:00: fasting much longer changes glucose "
+        "and other results",
+        minutes=10 * 60,
+    ),
+    _Rule(
+        "CHEST_ABDOMEN_ENHANCED_CT_ONE_SCAN",
+        RuleKind.COMBINED,
+        "enhanced_chest_ct",
+        "enhanced_abdominal_ct",
+        0,
+        "胸部与腹部增强CT可一次扫描完成，只注射一次造影剂",
+        "an enhanced chest and abdomen CT is one scan with one contrast dose",
+    ),
 )
 
 
@@ -469,6 +555,7 @@ def load_default_catalogue() -> None:
                 "first_tag": rule.first,
                 "second_tag": rule.second,
                 "days": rule.days,
+                "minutes": rule.minutes,
                 "reason": rule.reason,
                 "reason_en": rule.reason_en,
             },
@@ -562,7 +649,12 @@ def default_specs() -> dict[str, ExamSpec]:
             name=item.name_en,
             device_kind=item.kind,
             duration=item.minutes,
-            tags=frozenset(item.tags) | ({FASTING_TAG} if item.fasting_hours else frozenset()),
+            tags=frozenset(item.tags)
+            | field_tags(
+                fasting=bool(item.fasting_hours),
+                sedation=item.sedation,
+                full_bladder=item.full_bladder,
+            ),
             lead_days=item.lead_days,
         )
         for item in DEFAULT_ITEMS
@@ -571,7 +663,7 @@ def default_specs() -> dict[str, ExamSpec]:
 
 def default_rules() -> list[Rule]:
     return [
-        Rule(rule.code, rule.kind, rule.first, rule.second, rule.days, rule.reason_en)
+        Rule(rule.code, rule.kind, rule.first, rule.second, rule.days, rule.reason_en, rule.minutes)
         for rule in DEFAULT_RULES
     ]
 

@@ -208,6 +208,12 @@ class RuleKind(models.TextChoices):
     DAYS_APART = "days_apart", _("At least N days apart")
     NOT_SAME_DAY = "not_same_day", _("Never on the same day")
     REPEAT_WITHIN_DAYS = "repeat_within_days", _("Flag a repeat within N days")
+    # Issue 16 (D115): gaps and windows in minutes, recovery after sedation, combined scans.
+    MIN_GAP = "min_gap", _("Same day: second exam at least N minutes after the first ends")
+    MAX_GAP = "max_gap", _("Same day: second exam at most N minutes after the first ends")
+    RECOVERY = "recovery", _("Nothing else within N minutes after the first exam (recovery)")
+    START_BEFORE = "start_before", _("Starts before a time of day (minutes after midnight)")
+    COMBINED = "combined", _("May be done together as one exam (other rules between them waived)")
 
 
 class ExamRule(models.Model):
@@ -219,6 +225,8 @@ class ExamRule(models.Model):
     first_tag = models.CharField(_("first exam tag"), max_length=40)
     second_tag = models.CharField(_("second exam tag"), max_length=40, blank=True)
     days = models.PositiveSmallIntegerField(_("days"), default=0)
+    # Minutes of a gap or recovery, or the time of day (minutes after midnight) of a window.
+    minutes = models.PositiveSmallIntegerField(_("minutes"), default=0)
     reason = models.CharField(_("reason"), max_length=200)
     reason_en = models.CharField(_("English reason"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

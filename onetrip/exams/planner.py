@@ -1,5 +1,7 @@
 """The one-trip planner (R-EXAM-1): a patient's open exam orders, from one or several doctors
-and institutions, into the fewest visits, then the least time on site, then the earliest days.
+and institutions, into the best plan by a lexicographic objective (D114): the most orders
+placed, then the fewest visits, then the least time on site, then the earliest days, then the
+earliest times of day for fasting exams (a fasting patient is not kept hungry until noon).
 
 Pure computation over a `Calendar` of free device time, so the service, the pages and the
 benchmark plan the same way. OR-Tools CP-SAT finds the optimum within a work limit; a greedy
@@ -18,7 +20,18 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from onetrip.exams.models import RuleKind
-from onetrip.exams.rules import DAY, ExamSpec, Placement, Rule, Violation, fits, flags
+from onetrip.exams.rules import (
+    DAY,
+    FASTING_TAG,
+    SEDATION_TAG,
+    ExamSpec,
+    Placement,
+    Rule,
+    Violation,
+    fits,
+    flags,
+    matches,
+)
 
 # CP-SAT budgets are deterministic time ("work", roughly seconds of one core), so the same
 # orders on the same calendar get the same plan however loaded the machine is; the wall-clock
@@ -28,9 +41,27 @@ RETRY_WORK = 1.0
 CP_SAT_SECONDS = 2.0
 RETRY_SECONDS = 5.0
 
-# Objective weights: one visit saved outweighs any time on site, a minute on site any day.
-VISIT_WEIGHT = 10_000_000
-MINUTE_WEIGHT = 1_000
+
+def _weights(needs: Sequence[Need], days: int) -> tuple[int, int, int]:
+    """Weights that make one weighted sum a lexicographic objective (D114): a visit saved
+    outweighs any time on site, a minute on site any choice of days, a day earlier any fasting
+    start times (each of those sums is bounded by the number of orders and the horizon)."""
+    count = max(1, len(needs))
+    fasting_bound = count * DAY
+    day_weight = fasting_bound + 1
+    minute_weight = day_weight * (count * max(1, days) + 1)
+    visit_weight = minute_weight * (count * DAY * max(1, days) + 1)
+    return visit_weight, minute_weight, day_weight
+
+
+def _is_fasting(need: Need) -> bool:
+    return FASTING_TAG in need.spec.tags
+
+
+def fasting_minutes(exams: Sequence[Booked]) -> int:
+    """The times of day (minutes after midnight) of the fasting exams, added up: the lower,
+    the sooner a fasting patient can eat."""
+    return sum(exam.start % DAY for exam in exams if _is_fasting(exam.need))
 
 
 class Calendar:
@@ -41,10 +72,21 @@ class Calendar:
         self._slot_minutes: dict[int, int] = {}
         self._free: dict[tuple[int, int], set[int]] = defaultdict(set)  # (device, day) → starts
         self._day_left: dict[tuple[int, int], int] = {}
+        self._no_anaesthetist: set[int] = set()
 
-    def add_device(self, device_id: int, institution_id: int, kind: str, slot_minutes: int) -> None:
+    def add_device(
+        self,
+        device_id: int,
+        institution_id: int,
+        kind: str,
+        slot_minutes: int,
+        *,
+        has_anaesthetist: bool = True,
+    ) -> None:
         self._devices[(institution_id, kind)].append(device_id)
         self._slot_minutes[device_id] = slot_minutes
+        if not has_anaesthetist:
+            self._no_anaesthetist.add(device_id)
 
     def add_free_slot(self, device_id: int, start: int) -> None:
         self._free[(device_id, start // DAY)].add(start)
@@ -55,12 +97,17 @@ class Calendar:
     def slots_needed(self, device_id: int, duration: int) -> int:
         return math.ceil(duration / self._slot_minutes[device_id])
 
-    def openings(self, institution_id: int, kind: str, day: int, duration: int) -> list[Opening]:
+    def openings(
+        self, institution_id: int, kind: str, day: int, duration: int, sedation: bool = False
+    ) -> list[Opening]:
         """Start times on `day` where some device of the kind is free for `duration`, earliest
-        first, one device per start."""
+        first, one device per start; an exam under sedation only where an anaesthetist is
+        rostered."""
         by_start: dict[int, int] = {}
         for device_id in self._devices.get((institution_id, kind), ()):
             if self._day_left.get((device_id, day), 1) <= 0:
+                continue
+            if sedation and device_id in self._no_anaesthetist:
                 continue
             free = self._free.get((device_id, day), set())
             step = self._slot_minutes[device_id]
@@ -160,11 +207,12 @@ class _Context:
     days: list[int]
     history: list[Placement]
     not_before: int
-    _openings: dict[tuple[int, str, int, int], list[Opening]] = field(default_factory=dict)
+    _openings: dict[tuple[int, str, int, int, bool], list[Opening]] = field(default_factory=dict)
     _options: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
 
     def openings(self, need: Need, day: int) -> list[Opening]:
-        key = (need.institution_id, need.spec.device_kind, day, need.spec.duration)
+        sedated = SEDATION_TAG in need.spec.tags
+        key = (need.institution_id, need.spec.device_kind, day, need.spec.duration, sedated)
         if key not in self._openings:
             self._openings[key] = [
                 o
@@ -179,7 +227,7 @@ class _Context:
         if need.key not in self._options:
             tags = need.spec.tags
             # Only rules naming one of the order's tags can refuse it (same answer, faster).
-            rules = [r for r in self.rules if r.first in tags or r.second in tags]
+            rules = [r for r in self.rules if r.first in tags or matches(r.second, need.spec)]
             by_day = {}
             for day in self.days:
                 found = {}
@@ -245,6 +293,8 @@ def fewest_visits(needs: Sequence[Need], rules: Sequence[Rule]) -> int:
 
 def _never_same_day(a: Need, b: Need, rules: Sequence[Rule]) -> bool:
     kinds = (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY)
+    if _combinable(a, b, rules):
+        return False  # one scan together on one day
     return any(
         rule.kind in kinds
         and (rule.kind == RuleKind.NOT_SAME_DAY or rule.days >= 1)
@@ -274,11 +324,17 @@ def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int) -> bool:
     )
 
 
-def _rank(plan: Plan) -> tuple[int, int, int, int]:
-    """The planner's order of preference: more orders placed, fewer visits, less time on
-    site, earlier days (as the CP-SAT objective)."""
+def _rank(plan: Plan) -> tuple[int, int, int, int, int]:
+    """The planner's order of preference (D114): more orders placed, fewer visits, less time
+    on site, earlier days, earlier fasting exams (as the CP-SAT objective)."""
     days = sum(exam.start // DAY for exam in plan.exams)
-    return (-len(plan.exams), len(plan.visits), plan.minutes_on_site, days)
+    return (
+        -len(plan.exams),
+        len(plan.visits),
+        plan.minutes_on_site,
+        days,
+        fasting_minutes(plan.exams),
+    )
 
 
 # --- greedy ---------------------------------------------------------------------------------
@@ -347,12 +403,12 @@ def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
     for rule in rules:
         for a in ordered:
             for b in ordered:
-                if a is b or rule.first not in a.spec.tags or rule.second not in b.spec.tags:
+                if a is b or rule.first not in a.spec.tags or not matches(rule.second, b.spec):
                     continue
-                if rule.kind == RuleKind.BEFORE:
+                if rule.kind in (RuleKind.BEFORE, RuleKind.MIN_GAP, RuleKind.MAX_GAP):
                     sorter.add(b.key, a.key)
-                elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
-                    sorter.add(a.key, b.key)
+                elif rule.kind in (RuleKind.NOT_WITHIN_DAYS_AFTER, RuleKind.RECOVERY):
+                    sorter.add(a.key, b.key)  # the sedated exam last
     by_key = {n.key: n for n in ordered}
     try:
         return [by_key[key] for key in sorter.static_order()]
@@ -421,7 +477,10 @@ def _solve_day(
     last = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
     model.add_min_equality(first, list(starts.values()))
     model.add_max_equality(last, [starts[n.key] + n.spec.duration for n in needs])
-    model.minimize(last - first)
+    # Least time on site first, then the fasting exams as early in the day as that allows.
+    fasting = [starts[n.key] for n in needs if _is_fasting(n)]
+    weight = len(fasting) * 2 * DAY * (len(context.days) + 1) + 1
+    model.minimize(weight * (last - first) + sum(fasting))
     solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -479,8 +538,15 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
         model.add_bool_or([here for _, here in group]).only_enforce_if(used)
         visit_count.append(used)
         minutes.append(last - first)
+    visit_weight, minute_weight, day_weight = _weights(placeable, len(context.days))
+    fasting = [
+        starts[need.key] - DAY * days_of[need.key] for need in placeable if _is_fasting(need)
+    ]
     model.minimize(
-        VISIT_WEIGHT * sum(visit_count) + MINUTE_WEIGHT * sum(minutes) + sum(days_of.values())
+        visit_weight * sum(visit_count)
+        + minute_weight * sum(minutes)
+        + day_weight * sum(days_of.values())
+        + sum(fasting)
     )
     solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -492,25 +558,85 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
     return Plan(sorted(exams, key=lambda e: e.start), solver="cp-sat")
 
 
+def _combinable(a: Need, b: Need, rules: Sequence[Rule]) -> bool:
+    return any(
+        rule.kind == RuleKind.COMBINED
+        and (
+            (rule.first in a.spec.tags and rule.second in b.spec.tags)
+            or (rule.first in b.spec.tags and rule.second in a.spec.tags)
+        )
+        for rule in rules
+    )
+
+
 def _add_rules(model, needs, starts, days_of, rules: Sequence[Rule]) -> None:
+    """The rules as constraints. A pair a COMBINED rule names may instead sit back to back
+    (one scan): then the other rules between them are waived, as `rules.combined` says."""
+    apart: dict[tuple[int, int], list] = {}  # literals "not done as one" by pair
+    same: dict[tuple[int, int], object] = {}
+    for a in needs:
+        for b in needs:
+            if a is not b and a.key < b.key and _combinable(a, b, rules):
+                sa, sb = starts[a.key], starts[b.key]
+                a_then_b, b_then_a = model.new_bool_var(""), model.new_bool_var("")
+                model.add(sb == sa + a.spec.duration).only_enforce_if(a_then_b)
+                model.add(sa == sb + b.spec.duration).only_enforce_if(b_then_a)
+                model.add_at_most_one([a_then_b, b_then_a])
+                separate = model.new_bool_var("")
+                model.add_exactly_one([a_then_b, b_then_a, separate])
+                apart[(a.key, b.key)] = apart[(b.key, a.key)] = [separate]
+
+    def on_same_day(a: Need, b: Need):
+        da, db = days_of[a.key], days_of[b.key]
+        if isinstance(da, int) and isinstance(db, int):
+            return da == db
+        pair = (min(a.key, b.key), max(a.key, b.key))
+        if pair not in same:
+            literal = model.new_bool_var("")
+            model.add(da == db).only_enforce_if(literal)
+            model.add(da != db).only_enforce_if(literal.Not())
+            same[pair] = literal
+        return same[pair]
+
     for rule in rules:
         for a in needs:
             for b in needs:
-                if a is b or rule.first not in a.spec.tags or rule.second not in b.spec.tags:
+                if a is b or rule.first not in a.spec.tags or not matches(rule.second, b.spec):
                     continue
                 sa, sb, da, db = starts[a.key], starts[b.key], days_of[a.key], days_of[b.key]
+                unless = apart.get((a.key, b.key), [])
                 if rule.kind == RuleKind.BEFORE:
-                    model.add(sa + a.spec.duration <= sb)
+                    model.add(sa + a.spec.duration <= sb).only_enforce_if(unless)
                 elif rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
                     b_first = model.new_bool_var("")
-                    model.add(sb + b.spec.duration <= sa).only_enforce_if(b_first)
-                    model.add(db - da >= rule.days).only_enforce_if(b_first.Not())
+                    model.add(sb + b.spec.duration <= sa).only_enforce_if([b_first, *unless])
+                    model.add(db - da >= rule.days).only_enforce_if([b_first.Not(), *unless])
                 elif rule.kind == RuleKind.DAYS_APART:
                     a_first = model.new_bool_var("")
-                    model.add(db - da >= rule.days).only_enforce_if(a_first)
-                    model.add(da - db >= rule.days).only_enforce_if(a_first.Not())
+                    model.add(db - da >= rule.days).only_enforce_if([a_first, *unless])
+                    model.add(da - db >= rule.days).only_enforce_if([a_first.Not(), *unless])
                 elif rule.kind == RuleKind.NOT_SAME_DAY:
-                    model.add(da != db)
+                    model.add(da != db).only_enforce_if(unless)
+                elif rule.kind in (RuleKind.MIN_GAP, RuleKind.MAX_GAP, RuleKind.RECOVERY):
+                    _add_gap(model, rule, a, b, sa, sb, on_same_day(a, b), unless)
+
+
+def _add_gap(model, rule: Rule, a: Need, b: Need, sa, sb, same, unless: list) -> None:
+    """Minutes between two exams on the same day (`same` a literal or a constant)."""
+    if same is False:
+        return
+    when = [*unless] if same is True else [same, *unless]
+    end_a = sa + a.spec.duration
+    if rule.kind == RuleKind.MIN_GAP:
+        model.add(sb >= end_a + rule.minutes).only_enforce_if(when)
+        return
+    b_after = model.new_bool_var("")
+    model.add(sb >= end_a).only_enforce_if(b_after)
+    model.add(sb < end_a).only_enforce_if(b_after.Not())
+    if rule.kind == RuleKind.MAX_GAP:
+        model.add(sb <= end_a + rule.minutes).only_enforce_if([*when, b_after])
+    else:  # RECOVERY: nothing starts within the recovery time after the first exam
+        model.add(sb >= end_a + rule.minutes).only_enforce_if([*when, b_after])
 
 
 # --- orders that cannot be placed -----------------------------------------------------------

@@ -149,7 +149,13 @@ def load_calendar(base: dt.date, needs: Sequence[Need]) -> Calendar:
     if not devices:
         return calendar
     for device in devices:
-        calendar.add_device(device.pk, device.institution_id, device.kind, device.slot_minutes)
+        calendar.add_device(
+            device.pk,
+            device.institution_id,
+            device.kind,
+            device.slot_minutes,
+            has_anaesthetist=device.has_anaesthetist,
+        )
     last = base + dt.timedelta(days=HORIZON_DAYS - 1)
     for device_id, date, capacity, booked in DeviceDay.objects.filter(
         device__in=devices, date__range=(base, last)
@@ -240,7 +246,7 @@ def _reason(unplaced: Unplaced) -> str:
 
 def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list[str]:
     """Each decision of the plan in plain words, in the reader's language."""
-    lines = [_summary(plan, base)]
+    lines = [_summary(plan, base, plan_rules)]
     exams = sorted(plan.exams, key=lambda e: e.start)
     for rule in plan_rules:
         for exam in exams:
@@ -269,7 +275,7 @@ def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list
     return lines
 
 
-def _summary(plan: Plan, base: dt.date) -> str:
+def _summary(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule] = ()) -> str:
     visits = plan.visits
     if not visits:
         return _("No exam could be planned.")
@@ -285,10 +291,23 @@ def _summary(plan: Plan, base: dt.date) -> str:
             "place": institution.name,
             "minutes": plan.minutes_on_site,
         }
-    return _("%(count)s exams in %(visits)s visits: the rules below do not allow fewer.") % {
-        "count": len(plan.exams),
-        "visits": len(visits),
-    }
+    # Name what truly makes the visits (issue 16): the institutions, a rule, or free time.
+    names = {"count": len(plan.exams), "visits": len(visits)}
+    places = list(dict.fromkeys(institution_id for institution_id, _day in visits))
+    fewest = planner.fewest_visits([exam.need for exam in plan.exams], plan_rules)
+    if len(visits) > fewest:
+        message = _(
+            "%(count)s exams in %(visits)s visits: no day has free time for them together "
+            "(the rules alone would allow %(fewest)s)."
+        )
+        return message % {**names, "fewest": fewest}
+    if len(places) > 1 and fewest == len(places):
+        by_pk = Institution.objects.in_bulk(places)
+        return _("%(count)s exams in %(visits)s visits: they are done at %(places)s.") % {
+            **names,
+            "places": "、".join(by_pk[pk].name for pk in places if pk in by_pk),
+        }
+    return _("%(count)s exams in %(visits)s visits: the rules below do not allow fewer.") % names
 
 
 def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str]:
@@ -300,9 +319,21 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
         return [
             _("%(exam)s in the morning: %(reason)s.") % {"exam": spec.name, "reason": rule.reason}
         ]
+    if rule.kind == RuleKind.START_BEFORE:
+        return [
+            _("%(exam)s before %(time)s: %(reason)s.")
+            % {
+                "exam": spec.name,
+                "time": f"{rule.minutes // 60:02d}:{rule.minutes % 60:02d}",
+                "reason": rule.reason,
+            }
+        ]
     lines = []
+    same_day = [o for o in exams if o is not exam and o.start // DAY == exam.start // DAY]
+    if rule.kind == RuleKind.RECOVERY and same_day:
+        return [_("%(exam)s: %(reason)s.") % {"exam": spec.name, "reason": rule.reason}]
     for other in exams:
-        if other is exam or rule.second not in other.need.spec.tags:
+        if other is exam or not rules.matches(rule.second, other.need.spec):
             continue
         names = {"first": spec.name, "second": other.need.spec.name, "reason": rule.reason}
         names["days"] = rule.days
@@ -315,7 +346,15 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
                 _("%(second)s at least %(days)s days after %(first)s: %(reason)s.") % names
             )
         elif rule.kind in (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY) and exam.start < other.start:
-            lines.append(_("%(first)s and %(second)s on different days: %(reason)s.") % names)
+            if other.start // DAY != exam.start // DAY:
+                lines.append(_("%(first)s and %(second)s on different days: %(reason)s.") % names)
+        elif rule.kind == RuleKind.MIN_GAP and other in same_day:
+            names["minutes"] = rule.minutes
+            lines.append(
+                _("%(second)s at least %(minutes)s minutes after %(first)s: %(reason)s.") % names
+            )
+        elif rule.kind == RuleKind.COMBINED and exam.end == other.start:
+            lines.append(_("%(first)s and %(second)s together: %(reason)s.") % names)
     return lines
 
 

@@ -14,6 +14,22 @@ from onetrip.exams.models import ExamItem, ExamRule, RuleKind
 DAY = 1440  # minutes; placements count minutes from midnight of the plan's first day
 NOON = 12 * 60
 FASTING_TAG = "fasting"
+# Tags every item carries from its stored fields (issue 16: `sedation` and `full_bladder` were
+# stored but never read).
+SEDATION_TAG = "sedation"
+FULL_BLADDER_TAG = "full_bladder"
+
+
+def field_tags(*, fasting: bool, sedation: bool, full_bladder: bool) -> set[str]:
+    return {
+        tag
+        for tag, on in (
+            (FASTING_TAG, fasting),
+            (SEDATION_TAG, sedation),
+            (FULL_BLADDER_TAG, full_bladder),
+        )
+        if on
+    }
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,9 @@ class ExamSpec:
 
     @classmethod
     def of(cls, item: ExamItem) -> ExamSpec:
-        tags = set(item.tags) | ({FASTING_TAG} if item.is_fasting else set())
+        tags = set(item.tags) | field_tags(
+            fasting=item.is_fasting, sedation=item.sedation, full_bladder=item.full_bladder
+        )
         return cls(
             code=item.code,
             name=item.display_name,
@@ -48,10 +66,19 @@ class Rule:
     second: str
     days: int
     reason: str
+    minutes: int = 0
 
     @classmethod
     def of(cls, row: ExamRule) -> Rule:
-        return cls(row.code, row.kind, row.first_tag, row.second_tag, row.days, row.reason_text)
+        return cls(
+            row.code,
+            row.kind,
+            row.first_tag,
+            row.second_tag,
+            row.days,
+            row.reason_text,
+            row.minutes,
+        )
 
     @property
     def is_flag(self) -> bool:
@@ -88,19 +115,49 @@ class Violation:
     second: Placement | None = None
 
 
+def matches(tag: str, spec: ExamSpec) -> bool:
+    """Whether an exam carries a rule's tag; a rule's blank second tag means any exam (the
+    recovery after a sedated exam holds for whatever comes next)."""
+    return tag == "" or tag in spec.tags
+
+
 def unary_violation(rule: Rule, exam: Placement) -> bool:
-    return (
-        rule.kind == RuleKind.MORNING_ONLY
-        and rule.first in exam.spec.tags
-        and exam.start % DAY >= NOON
+    if rule.first not in exam.spec.tags:
+        return False
+    if rule.kind == RuleKind.MORNING_ONLY:
+        return exam.start % DAY >= NOON
+    if rule.kind == RuleKind.START_BEFORE:
+        return exam.start % DAY >= rule.minutes
+    return False
+
+
+def combined(a: Placement, b: Placement, rules: Iterable[Rule]) -> bool:
+    """Two exams a COMBINED rule lets be one (chest and abdomen enhanced CT: one scan, one
+    contrast dose): back to back on the same day, so the other rules between them do not
+    apply."""
+    if a.end != b.start and b.end != a.start:
+        return False
+    return any(
+        rule.kind == RuleKind.COMBINED
+        and (
+            (rule.first in a.spec.tags and rule.second in b.spec.tags)
+            or (rule.first in b.spec.tags and rule.second in a.spec.tags)
+        )
+        for rule in rules
     )
 
 
 def pair_violation(rule: Rule, first: Placement, second: Placement) -> bool:
     """Whether `first` (carrying the rule's first tag) and `second` (its second tag) break it."""
-    if rule.first not in first.spec.tags or rule.second not in second.spec.tags:
+    if rule.first not in first.spec.tags or not matches(rule.second, second.spec):
         return False
     gap_days = second.day - first.day
+    if rule.kind == RuleKind.MIN_GAP:
+        return gap_days == 0 and second.start < first.end + rule.minutes
+    if rule.kind == RuleKind.MAX_GAP:
+        return gap_days == 0 and second.start >= first.end + rule.minutes + 1
+    if rule.kind == RuleKind.RECOVERY:
+        return gap_days == 0 and first.start <= second.start < first.end + rule.minutes
     if rule.kind == RuleKind.BEFORE:
         return second.start < first.end
     if rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER:
@@ -126,6 +183,7 @@ def violations(
 ) -> list[Violation]:
     """Blocking rules broken by `exams`, among themselves or against the patient's `history`
     (exams already booked or done)."""
+    rules = list(rules)
     found = []
     for rule in rules:
         if rule.is_flag:
@@ -134,7 +192,7 @@ def violations(
             if unary_violation(rule, exam):
                 found.append(Violation(rule, exam))
         for first, second in _pairs(exams, history):
-            if pair_violation(rule, first, second):
+            if pair_violation(rule, first, second) and not combined(first, second, rules):
                 found.append(Violation(rule, first, second))
     return found
 
@@ -173,12 +231,15 @@ def fits(
     history: Sequence[Placement] = (),
 ) -> Rule | None:
     """The first blocking rule that `exam` breaks next to `others` and `history`, or None."""
+    rules = list(rules)
     for rule in rules:
         if rule.is_flag:
             continue
         if unary_violation(rule, exam):
             return rule
         for other in [*others, *history]:
-            if pair_violation(rule, exam, other) or pair_violation(rule, other, exam):
+            if (
+                pair_violation(rule, exam, other) or pair_violation(rule, other, exam)
+            ) and not combined(exam, other, rules):
                 return rule
     return None

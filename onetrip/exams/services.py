@@ -129,6 +129,7 @@ def place_exam_order(
         )
     for check in _order_checks:
         check(patient_id=patient.pk, item=item, override_reason=override_reason, actor=actor)
+    _check_not_ordered_twice(patient.pk, item, override_reason)
     order = ExamOrder.objects.create(
         patient=patient,
         item=item,
@@ -157,6 +158,33 @@ def place_exam_order(
     )
     domain_events.emit(EventKind.EXAM_ORDERED, order)
     return order
+
+
+def _check_not_ordered_twice(patient_id: int, item: ExamItem, override_reason: str) -> None:
+    """Refuse the same exam ordered again while an earlier order of it is still open (issue
+    16, D116): two doctors ordering the same abdominal ultrasound meant two bookings. A doctor
+    who truly wants a second one says why in `override_reason`."""
+    if " ".join(override_reason.split()):
+        return
+    earlier = (
+        ExamOrder.objects.filter(patient_id=patient_id, item=item, status__in=OPEN_STATUSES)
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        raise InvalidInput.field(
+            "item_code",
+            _(
+                "%(exam)s is already ordered for this patient (order %(number)s, %(status)s); "
+                "it will be done once. To order it again, give the reason."
+            )
+            % {
+                "exam": item.display_name,
+                "number": earlier.placer_number,
+                "status": earlier.get_status_display(),
+            },
+            "duplicate",
+        )
 
 
 def _new_placer_number() -> str:
@@ -338,7 +366,11 @@ def _confirm(
 
 def _notify_booked(plan: ExamPlan, patient, orders: list[ExamOrder]) -> None:
     """The confirmation names the patient and, when an exam needs it, how long to fast."""
-    params = {"name": mask_name(patient.name), "exams": "; ".join(plan.explanation)}
+    params = {
+        "name": mask_name(patient.name),
+        "exams": "; ".join(plan.explanation),
+        "preparation": preparation_note(orders),
+    }
     fasting = max((order.item.fasting_hours for order in orders), default=0)
     if fasting:
         params["hours"] = str(fasting)
@@ -348,6 +380,29 @@ def _notify_booked(plan: ExamPlan, patient, orders: list[ExamOrder]) -> None:
         subject=plan,
         params=params,
     )
+
+
+def preparation_note(orders: Sequence[ExamOrder]) -> str:
+    """How to prepare for each exam and, for a sedated one, the escort note (issue 16, D117):
+    every confirmation carries them, not only the hours of fasting. Empty when nothing is
+    needed; otherwise starts with a space, to follow the sentence before it."""
+    steps = []
+    for order in orders:
+        advice = order.item.preparation_text
+        if advice:
+            step = _("%(exam)s: %(advice)s") % {"exam": order.item.display_name, "advice": advice}
+            if step not in steps:
+                steps.append(step)
+    if any(order.item.sedation for order in orders):
+        steps.append(
+            _(
+                "the exam under sedation needs an adult escort to take you home; do not drive, "
+                "ride or work at heights for 24 hours afterwards"
+            )
+        )
+    if not steps:
+        return ""
+    return " " + _("Preparation: %(steps)s.") % {"steps": "; ".join(steps)}
 
 
 def _lock_orders(patient_id: int) -> dict[int, ExamOrder]:
@@ -371,6 +426,12 @@ def _bookable_device(order: ExamOrder, choice: SlotChoice, index: int, now: dt.d
     if device is None:
         raise InvalidInput.field(
             f"exams[{index}].device_id", _("This device cannot do this exam."), "device"
+        )
+    if order.item.sedation and not device.has_anaesthetist:
+        raise InvalidInput.field(
+            f"exams[{index}].device_id",
+            _("No anaesthetist is rostered at this device for an exam under sedation."),
+            "no_anaesthetist",
         )
     if timezone.is_naive(choice.starts_at):
         raise InvalidInput.field(f"exams[{index}].starts_at", _("Give a time with its zone."))
@@ -515,7 +576,7 @@ def reschedule_exam(
         "exam_rescheduled",
         phone=order.patient.phone,
         subject=order,
-        params={"exam": _booking_line(order)},
+        params={"exam": _booking_line(order), "preparation": preparation_note([order])},
         occasion=order.starts_at.isoformat(),
     )
     return order

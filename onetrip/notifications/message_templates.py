@@ -177,8 +177,8 @@ _TEMPLATES = [
         "exam_booked",
         "exam_booked",
         _("Exams booked"),
-        _("[OneTrip] Exams booked for %(name)s: %(exams)s."),
-        frozenset({"name", "exams"}),
+        _("[OneTrip] Exams booked for %(name)s: %(exams)s.%(preparation)s"),
+        frozenset({"name", "exams", "preparation"}),
     ),
     MessageTemplate(
         "exam_booked_fasting",
@@ -186,16 +186,16 @@ _TEMPLATES = [
         _("Exams booked"),
         _(
             "[OneTrip] Exams booked for %(name)s: %(exams)s. Do not eat for %(hours)s hours "
-            "before the first one (water is fine unless told otherwise)."
+            "before the first one (water is fine unless told otherwise).%(preparation)s"
         ),
-        frozenset({"name", "exams", "hours"}),
+        frozenset({"name", "exams", "hours", "preparation"}),
     ),
     MessageTemplate(
         "exam_rescheduled",
         "exam_rescheduled",
         _("Exam moved"),
-        _("[OneTrip] Exam moved: %(exam)s."),
-        frozenset({"exam"}),
+        _("[OneTrip] Exam moved: %(exam)s.%(preparation)s"),
+        frozenset({"exam", "preparation"}),
     ),
     MessageTemplate(
         "report_ready",

@@ -36,8 +36,14 @@ def every_day(*periods):
     return [(day, start, end) for day in range(14) for start, end in periods]
 
 
+# A rule whose scenario another rule also decides: both are left out to see the difference (the
+# sedated combined endoscopy comes last for its recovery too).
+ALSO_DECIDED_BY = {"US_BEFORE_COMBINED_ENDOSCOPY": "SEDATION_LAST_WITH_RECOVERY"}
+
+
 def plan(codes, cal, *, without=None, history=()) -> Plan:
-    rules = [rule for rule in default_rules() if rule.code != without]
+    left_out = {without, ALSO_DECIDED_BY.get(without)}
+    rules = [rule for rule in default_rules() if rule.code not in left_out]
     needs = [Need(index, SPECS[code], HOSPITAL) for index, code in enumerate(codes)]
     return plan_visits(needs, cal, rules, days=range(14), history=history)
 
@@ -79,6 +85,48 @@ def ct_then_barium(barium_code: str):
     return [barium_code, "CT_ABD"], cal, keeps
 
 
+def first_then(first_code, first_kind, second_code, second_kind, days: int):
+    """A NOT_WITHIN_DAYS_AFTER scenario: `first_kind` free first thing and from 10:00 on day
+    0, `second_kind` only 08:30–09:30 every day: unconstrained, the second exam straight after
+    the first is the shortest visit."""
+    cal = calendar(
+        {
+            first_kind: [(0, (8, 0), (8, 30)), (0, (10, 0), (12, 0))],
+            second_kind: every_day(((8, 30), (9, 30))),
+        }
+    )
+
+    def keeps(p):
+        first, second = exam(p, first_code), exam(p, second_code)
+        return second.start < first.start or second.start // DAY - first.start // DAY >= days
+
+    return [first_code, second_code], cal, keeps
+
+
+def bladder_after_abdomen(p) -> bool:
+    abdomen, pelvis = exam(p, "US_ABD"), exam(p, "US_PELVIS")
+    return abdomen.start // DAY != pelvis.start // DAY or pelvis.start >= abdomen.end + 45
+
+
+def bladder_within_two_hours(p) -> bool:
+    abdomen, pelvis = exam(p, "US_ABD"), exam(p, "US_PELVIS")
+    return abdomen.start // DAY != pelvis.start // DAY or pelvis.start <= abdomen.end + 120
+
+
+def recovered(p) -> bool:
+    sedated, ecg = exam(p, "GASTROSCOPY_SED"), exam(p, "ECG")
+    return (
+        sedated.start // DAY != ecg.start // DAY
+        or ecg.end <= sedated.start
+        or ecg.start >= sedated.end + 120
+    )
+
+
+def one_scan(p) -> bool:
+    chest, abdomen = exam(p, "CT_CHEST_ENH"), exam(p, "CT_ABD_ENH")
+    return chest.end == abdomen.start or abdomen.end == chest.start
+
+
 def apart(days: int):
     return lambda p: abs(p.exams[0].start // DAY - p.exams[1].start // DAY) >= days
 
@@ -109,6 +157,39 @@ SCENARIOS = {
         ["GASTROSCOPY", "COLONOSCOPY"],
         calendar({"endoscopy": every_day(ALL_DAY)}),
         apart(1),
+    ),
+    # Issue 16 (D115): a scenario per new rule, so one per rule kind.
+    "US_BEFORE_COLONOSCOPY": us_then("COLONOSCOPY", "endoscopy", (8, 30)),  # before
+    "GASTROSCOPY_BEFORE_BARIUM_MEAL": first_then(  # not within days after
+        "BARIUM_MEAL", "fluoroscopy", "GASTROSCOPY", "endoscopy", 3
+    ),
+    "US_BEFORE_ABDOMINAL_CT": first_then("CT_ABD", "ct", "US_ABD", "ultrasound", 1),
+    "FULL_BLADDER_45_MIN_AFTER_ABDOMINAL_US": (  # minimum gap
+        ["US_ABD", "US_PELVIS"],
+        calendar({"ultrasound": every_day(ALL_DAY)}),
+        bladder_after_abdomen,
+    ),
+    "FULL_BLADDER_WITHIN_2H_OF_ABDOMINAL_US": (  # maximum gap
+        ["US_ABD", "US_PELVIS"],
+        calendar(
+            {"ultrasound": [(0, (8, 0), (8, 15)), (0, (11, 0), (11, 15)), (1, (8, 0), (8, 15))]}
+        ),
+        bladder_within_two_hours,
+    ),
+    "SEDATION_LAST_WITH_RECOVERY": (  # recovery window
+        ["GASTROSCOPY_SED", "ECG"],
+        calendar({"endoscopy": every_day(((8, 0), (8, 30))), "ecg": every_day(ALL_DAY)}),
+        recovered,
+    ),
+    "FASTING_BLOOD_BEFORE_10": (  # time-of-day window
+        ["BLOOD_FASTING"],
+        calendar({"blood_draw": [(0, (10, 0), (12, 0)), (1, (8, 0), (12, 0))]}),
+        lambda p: exam(p, "BLOOD_FASTING").start % DAY < 10 * 60,
+    ),
+    "CHEST_ABDOMEN_ENHANCED_CT_ONE_SCAN": (  # combined items
+        ["CT_CHEST_ENH", "CT_ABD_ENH"],
+        calendar({"ct": every_day(ALL_DAY)}),
+        one_scan,
     ),
 }
 

@@ -240,4 +240,9 @@ def test_an_override_an_hour_old_or_a_reuse_does_not_count(
 
 def test_a_preliminary_result_does_not_stop_an_order(order, lab, place_order):
     result(order, lab, status="P")
-    place_order()
+    # The first order is still open, so the same exam again is a duplicate (exams, D116) —
+    # but no recognised result is in the way: that check, which runs first, lets it through.
+    with pytest.raises(InvalidInput) as refused:
+        place_order()
+    assert refused.value.errors[0].code == "duplicate"
+    place_order(override_reason="复查")
