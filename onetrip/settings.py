@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "onetrip.journey",
     "onetrip.metrics",
     "onetrip.referral",
+    "onetrip.service",
     "onetrip.simulator",
     "onetrip.demo",
 ]

@@ -292,6 +292,53 @@ _TEMPLATES = [
         _("[OneTrip] %(team)s offers you a family doctor contract. Sign it at %(path)s"),
         frozenset({"team", "path"}),
     ),
+    # The service centre's complaints and record copies (R-SVC-1/2).
+    MessageTemplate(
+        "complaint_received",
+        "complaint",
+        _("Complaint received"),
+        _("[OneTrip] We received your feedback %(reference)s and will answer it. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_routed",
+        "complaint",
+        _("Complaint with the department"),
+        _("[OneTrip] Your feedback %(reference)s is with the responsible department. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_escalated",
+        "complaint",
+        _("Complaint escalated"),
+        _(
+            "[OneTrip] Your feedback %(reference)s was not answered in time and has been "
+            "escalated to the hospital's management. See %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_responded",
+        "complaint",
+        _("Complaint answered"),
+        _("[OneTrip] Your feedback %(reference)s has an answer. Read it at %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_closed",
+        "complaint",
+        _("Complaint closed"),
+        _(
+            "[OneTrip] Your feedback %(reference)s is closed. Please rate how it was handled "
+            "at %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

@@ -1,0 +1,39 @@
+"""Service-centre pages: the complaints officer's worklist at /staff/complaints/, the patient's
+service centre at /p/service/."""
+
+from django.urls import path
+
+from onetrip.service import views
+
+urlpatterns = [
+    path("staff/complaints/", views.worklist, name="service-complaints"),
+    path("staff/complaints/new", views.staff_new_complaint, name="service-complaint-new"),
+    path("staff/complaints/<id:complaint_id>", views.complaint_detail, name="service-complaint"),
+    path(
+        "staff/complaints/<id:complaint_id>/route",
+        views.route,
+        name="service-complaint-route",
+    ),
+    path(
+        "staff/complaints/<id:complaint_id>/respond",
+        views.respond,
+        name="service-complaint-respond",
+    ),
+    path(
+        "staff/complaints/<id:complaint_id>/close",
+        views.close,
+        name="service-complaint-close",
+    ),
+    path("p/service/", views.patient_home, name="service-patient-home"),
+    path("p/service/complaints/new", views.patient_new_complaint, name="service-patient-file"),
+    path(
+        "p/service/complaints/<id:complaint_id>",
+        views.patient_complaint,
+        name="service-patient-complaint",
+    ),
+    path(
+        "p/service/complaints/<id:complaint_id>/rate",
+        views.patient_rate,
+        name="service-patient-rate",
+    ),
+]

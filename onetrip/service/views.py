@@ -1,0 +1,202 @@
+"""Service-centre pages: the complaints officer's worklist and one complaint (route, answer,
+close); a complaint entered at the desk for the telephone, web and box channels; and on the
+phone the patient's service centre, a new complaint or praise, where it stands and its rating."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.consortium.models import Department, Institution
+from onetrip.core import clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.identity import services as identity
+from onetrip.service import forms
+from onetrip.service.models import ComplaintStatus
+from onetrip.service.services import complaints
+from onetrip.web.sessions import patient_page
+
+# --- the complaints officer -----------------------------------------------------------------
+
+
+@staff_page(complaints.VIEW)
+def worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    found = complaints.worklist(actor=actor)
+    now = clock.now()
+    return render(
+        request,
+        "service/worklist.html",
+        {
+            "open": [c for c in found if c.status != ComplaintStatus.CLOSED],
+            "closed": [c for c in found if c.status == ComplaintStatus.CLOSED],
+            "now": now,
+        },
+    )
+
+
+@staff_page(complaints.FILE)
+def staff_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.StaffComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = complaints.file_complaint(
+                complaints.ComplaintIn(**form.cleaned_data), actor=actor
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Recorded as %(ref)s.") % {"ref": complaint.reference})
+            if actor.has_perm(complaints.VIEW):
+                return redirect("service-complaint", complaint.pk)
+            return redirect("service-complaint-new")
+    return render(request, "service/staff_new.html", {"form": form})
+
+
+def _detail(request, actor, complaint_id, route_form=None, respond_form=None, status=200):
+    complaint = complaints.complaint_for_staff(complaint_id, actor=actor)
+    route_form = route_form or forms.RouteForm(
+        initial={"severity": complaint.severity, "department_id": complaint.department_id}
+    )
+    route_form.fields["department_id"].choices = [
+        (d.pk, d.name)
+        for d in Department.objects.filter(institution_id=actor.institution_id).order_by("code")
+    ]
+    context = {
+        "c": complaint,
+        "steps": complaint.steps.all(),
+        "route_form": route_form,
+        "respond_form": respond_form or forms.RespondForm(),
+        "overdue": complaint.status in complaints.OPEN and complaint.due_at < clock.now(),
+        "can_handle": actor.has_perm(complaints.HANDLE),
+    }
+    return render(request, "service/detail.html", context, status=status)
+
+
+@staff_page(complaints.VIEW)
+def complaint_detail(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    return _detail(request, actor, complaint_id)
+
+
+@require_POST
+@staff_page(complaints.HANDLE)
+def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.RouteForm(request.POST)
+    form.fields["department_id"].choices = [
+        (d.pk, d.name) for d in Department.objects.filter(institution_id=actor.institution_id)
+    ]
+    if form.is_valid():
+        try:
+            complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Sent to the department."))
+            return redirect("service-complaint", complaint_id)
+    return _detail(request, actor, complaint_id, route_form=form, status=400)
+
+
+@require_POST
+@staff_page(complaints.HANDLE)
+def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.RespondForm(request.POST)
+    if form.is_valid():
+        try:
+            complaints.respond(complaint_id, response=form.cleaned_data["response"], actor=actor)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Answer recorded; the patient is told."))
+            return redirect("service-complaint", complaint_id)
+    return _detail(request, actor, complaint_id, respond_form=form, status=400)
+
+
+@require_POST
+@staff_page(complaints.HANDLE)
+def close(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    try:
+        complaints.close_complaint(complaint_id, actor=actor)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Closed; the patient is asked to rate it."))
+    return redirect("service-complaint", complaint_id)
+
+
+# --- the patient's phone --------------------------------------------------------------------
+
+
+@patient_page
+def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return render(
+        request,
+        "service/patient_home.html",
+        {"complaints": complaints.patient_complaints(actor).select_related("institution")[:50]},
+    )
+
+
+@patient_page
+def patient_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.PatientComplaintForm(request.POST or None)
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["institution_id"].choices = [
+        (i.pk, i.name) for i in Institution.objects.order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = complaints.file_complaint(
+                complaints.ComplaintIn(**form.cleaned_data), actor=actor
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you. We will answer you."))
+            return redirect("service-patient-complaint", complaint.pk)
+    return render(request, "service/patient_new.html", {"form": form})
+
+
+@patient_page
+def patient_complaint(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    complaint = complaints.complaint_for_patient(complaint_id, actor=actor)
+    return render(
+        request,
+        "service/patient_complaint.html",
+        {"c": complaint, "steps": complaint.steps.all(), "rate_form": forms.RateForm()},
+    )
+
+
+@require_POST
+@patient_page
+def patient_rate(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
+    complaint = complaints.complaint_for_patient(complaint_id, actor=actor)
+    form = forms.RateForm(request.POST)
+    if form.is_valid():
+        try:
+            complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("service-patient-complaint", complaint_id)
+    return render(
+        request,
+        "service/patient_complaint.html",
+        {"c": complaint, "steps": complaint.steps.all(), "rate_form": form},
+        status=400,
+    )
