@@ -126,6 +126,8 @@ BILLING_DESK = ("billing.view_bill", "billing.add_charge", "billing.settle_bill"
 # The service centre (R-SVC-1/2): the window enters complaints from the telephone, web and box;
 # the complaints officer routes, answers and closes them.
 COMPLAINT_ENTRY = ("service.add_complaint",)
+# The records office (病案室) behind the service centre's counter prepares record copies.
+RECORD_COPIES = ("service.view_recordcopy", "service.prepare_record_copy")
 COMPLAINTS_OFFICE = (
     "service.view_complaint",
     "service.add_complaint",
@@ -193,7 +195,8 @@ ROLES: tuple[Role, ...] = (
         + APPOINTMENTS_READ
         + ("scheduling.book_by_phone", "scheduling.exempt_no_show")
         + MPI_REVIEW
-        + COMPLAINT_ENTRY,
+        + COMPLAINT_ENTRY
+        + RECORD_COPIES,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
     Role(

@@ -339,6 +339,41 @@ _TEMPLATES = [
         frozenset({"reference", "path"}),
         links=frozenset({"path"}),
     ),
+    MessageTemplate(
+        "record_copy_applied",
+        "record_copy",
+        _("Record copy applied for"),
+        _(
+            "[OneTrip] Your application %(reference)s for a copy of a medical record is "
+            "received; pay the fee to start it. See %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_posted",
+        "record_copy",
+        _("Record copy posted"),
+        _("[OneTrip] Your record copy %(reference)s is posted. Track it at %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_ready",
+        "record_copy",
+        _("Record copy ready"),
+        _("[OneTrip] Your record copy %(reference)s is ready as a signed PDF: %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_delivered",
+        "record_copy",
+        _("Record copy delivered"),
+        _("[OneTrip] Your record copy %(reference)s was delivered. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

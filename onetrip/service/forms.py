@@ -6,7 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.service.models import ComplaintCause, ComplaintChannel, ComplaintKind, Severity
+from onetrip.service.models import (
+    ComplaintCause,
+    ComplaintChannel,
+    ComplaintKind,
+    CopyDelivery,
+    CopyPurpose,
+    Severity,
+)
 
 
 class PatientComplaintForm(forms.Form):
@@ -56,3 +63,27 @@ class RateForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+
+class CopyForm(forms.Form):
+    patient_id = forms.TypedChoiceField(label=_("Whose record"), coerce=int)
+    institution_id = forms.TypedChoiceField(label=_("Hospital"), coerce=int)
+    visit_description = forms.CharField(
+        label=_("Which visit"),
+        max_length=200,
+        help_text=_("For example: inpatient stay in internal medicine, March 2026"),
+    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=CopyPurpose.choices)
+    copies = forms.TypedChoiceField(
+        label=_("Copies"), coerce=int, choices=[(n, str(n)) for n in range(1, 6)]
+    )
+    delivery = forms.ChoiceField(
+        label=_("Delivery"), choices=CopyDelivery.choices, widget=forms.RadioSelect
+    )
+    recipient_name = forms.CharField(label=_("Recipient"), max_length=50, required=False)
+    recipient_phone = forms.CharField(label=_("Recipient's phone"), max_length=20, required=False)
+    address = forms.CharField(label=_("Postal address"), max_length=200, required=False)
+
+
+class PrepareForm(forms.Form):
+    pages = forms.IntegerField(label=_("Pages copied"), min_value=1, max_value=999)

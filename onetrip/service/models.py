@@ -74,6 +74,8 @@ class Complaint(models.Model):
     rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         permissions = [("handle_complaints", "Route, answer and close complaints")]
         indexes = [models.Index(fields=["institution", "status", "due_at"])]
         constraints = [
@@ -110,6 +112,8 @@ class ComplaintStep(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("complaint step")
+        verbose_name_plural = _("complaint steps")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -118,3 +122,65 @@ class ComplaintStep(models.Model):
     @property
     def label(self) -> str:
         return str(STEP_LABELS.get(self.step, self.step))
+
+
+class CopyPurpose(models.TextChoices):
+    INSURANCE = "insurance", _("Insurance claim")
+    PERSONAL = "personal", _("Keep for myself")
+    REFERRAL = "referral", _("Treatment elsewhere")
+    OTHER = "other", _("Other")
+
+
+class CopyDelivery(models.TextChoices):
+    POST = "post", _("By post")
+    PDF = "pdf", _("Signed PDF")
+
+
+class CopyStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    SHIPPED = "shipped", _("Posted")
+    DELIVERED = "delivered", _("Delivered")
+
+
+class RecordCopy(models.Model):
+    """An application for a copy of a medical record (病历复印), by the patient or a proxy."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey("identity.Patient", on_delete=models.PROTECT, related_name="+")
+    applicant_account_id = models.BigIntegerField()
+    by_proxy = models.BooleanField(default=False)
+    visit_description = models.CharField(_("which visit"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=CopyPurpose.choices)
+    copies = models.PositiveSmallIntegerField(_("copies"))
+    delivery = models.CharField(_("delivery"), max_length=4, choices=CopyDelivery.choices)
+    recipient_name = models.CharField(_("recipient"), max_length=50, blank=True)
+    recipient_phone = models.CharField(_("recipient's phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    fee_fen = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=CopyStatus.choices)
+    applied_at = models.DateTimeField()
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    waybill = models.CharField(max_length=30, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record copy")
+        verbose_name_plural = _("record copies")
+        permissions = [("prepare_record_copy", "Prepare and send medical record copies")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(copies__gte=1, copies__lte=5), name="record_copy_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delivery="pdf")
+                | (~models.Q(recipient_name="") & ~models.Q(address="")),
+                name="record_copy_post_has_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -36,4 +36,16 @@ urlpatterns = [
         views.patient_rate,
         name="service-patient-rate",
     ),
+    path("staff/record-copies/", views.copies_office, name="service-copies"),
+    path("staff/record-copies/<id:copy_id>", views.copy_detail, name="service-copy"),
+    path(
+        "staff/record-copies/<id:copy_id>/prepare", views.copy_prepare, name="service-copy-prepare"
+    ),
+    path("p/service/record-copies/new", views.patient_apply_copy, name="service-patient-apply"),
+    path("p/service/record-copies/<id:copy_id>", views.patient_copy, name="service-patient-copy"),
+    path(
+        "p/service/record-copies/<id:copy_id>/pdf",
+        views.patient_copy_pdf,
+        name="service-patient-copy-pdf",
+    ),
 ]

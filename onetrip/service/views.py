@@ -17,8 +17,11 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
-from onetrip.service.models import ComplaintStatus
-from onetrip.service.services import complaints
+from onetrip.service.courier import courier
+from onetrip.service.models import ComplaintStatus, CopyStatus
+from onetrip.service.pdf import copy_pdf
+from onetrip.service.services import complaints, record_copies
+from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
 # --- the complaints officer -----------------------------------------------------------------
@@ -145,7 +148,10 @@ def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(
         request,
         "service/patient_home.html",
-        {"complaints": complaints.patient_complaints(actor).select_related("institution")[:50]},
+        {
+            "complaints": complaints.patient_complaints(actor).select_related("institution")[:50],
+            "copies": record_copies.patient_copies(actor)[:50],
+        },
     )
 
 
@@ -200,3 +206,88 @@ def patient_rate(request: HttpRequest, complaint_id: int, *, actor: Actor) -> Ht
         {"c": complaint, "steps": complaint.steps.all(), "rate_form": form},
         status=400,
     )
+
+
+# --- medical record copies ----------------------------------------------------------------------
+
+
+@staff_page(record_copies.VIEW)
+def copies_office(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    found = record_copies.office_list(actor=actor)
+    rows = [(c, record_copies.is_paid(c)) for c in found]
+    return render(request, "service/copies_office.html", {"rows": rows})
+
+
+def _copy_detail(request, actor, copy_id, form=None, status=200):
+    copy = record_copies.copy_for_staff(copy_id, actor=actor)
+    context = {
+        "copy": copy,
+        "paid": record_copies.is_paid(copy),
+        "form": form or forms.PrepareForm(),
+        "tracking": courier().track(copy.waybill) if copy.waybill else [],
+        "can_prepare": actor.has_perm(record_copies.PREPARE),
+    }
+    return render(request, "service/copy_detail.html", context, status=status)
+
+
+@staff_page(record_copies.VIEW)
+def copy_detail(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
+    return _copy_detail(request, actor, copy_id)
+
+
+@require_POST
+@staff_page(record_copies.PREPARE)
+def copy_prepare(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.PrepareForm(request.POST)
+    if form.is_valid():
+        try:
+            record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Sent; the patient is told."))
+            return redirect("service-copy", copy_id)
+    return _copy_detail(request, actor, copy_id, form=form, status=400)
+
+
+@patient_page
+def patient_apply_copy(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.CopyForm(request.POST or None, initial={"delivery": "post", "copies": 1})
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["institution_id"].choices = [
+        (i.pk, i.name) for i in Institution.objects.order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Applied. Pay the fee to start the copy."))
+            return redirect("service-patient-copy", copy.pk)
+    return render(request, "service/patient_apply.html", {"form": form})
+
+
+@patient_page
+def patient_copy(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
+    copy = record_copies.copy_for_patient(copy_id, actor=actor)
+    bill = record_copies.fee_bill(copy) if copy.status == CopyStatus.APPLIED else None
+    context = {
+        "copy": copy,
+        "paid": record_copies.is_paid(copy),
+        "pay_link": bill_link(bill) if bill is not None else "",
+        "tracking": courier().track(copy.waybill) if copy.waybill else [],
+    }
+    return render(request, "service/patient_copy.html", context)
+
+
+@patient_page
+def patient_copy_pdf(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
+    copy = record_copies.download_pdf(copy_id, actor=actor)
+    response = HttpResponse(copy_pdf(copy), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="record-copy-{copy.reference}.pdf"'
+    return response

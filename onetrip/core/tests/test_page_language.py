@@ -39,7 +39,7 @@ from onetrip.scheduling import kiosk_views
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
-from onetrip.service.services import complaints
+from onetrip.service.services import complaints, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import SESSION_KEY
 
@@ -80,6 +80,8 @@ NOT_PAGES = {
     "service-complaint-respond",
     "service-complaint-close",
     "service-patient-rate",
+    "service-copy-prepare",
+    "service-patient-copy-pdf",
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -432,7 +434,22 @@ def _service_urls(world) -> dict[str, str]:
         ),
         actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
     )
+    copy = record_copies.apply(
+        record_copies.CopyIn(
+            patient_id=world["patient"].pk,
+            institution_id=complaint.institution_id,
+            visit_description="2026年3月内科住院",
+            purpose="personal",
+            copies=1,
+            delivery="pdf",
+        ),
+        actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
+    )
     return {
+        "service-patient-apply": reverse("service-patient-apply"),
+        "service-patient-copy": reverse("service-patient-copy", args=[copy.pk]),
+        "service-copies": reverse("service-copies"),
+        "service-copy": reverse("service-copy", args=[copy.pk]),
         "service-patient-home": reverse("service-patient-home"),
         "service-patient-file": reverse("service-patient-file"),
         "service-patient-complaint": reverse("service-patient-complaint", args=[complaint.pk]),

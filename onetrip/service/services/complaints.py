@@ -135,7 +135,7 @@ def file_complaint(data: ComplaintIn, *, actor: Actor) -> Complaint:
         AuditAction.CREATE,
         complaint,
         patient_id=complaint.patient_id,
-        summary=f"{complaint.kind} {complaint.reference} filed by {channel}",
+        summary=f"complaint {complaint.reference} filed ({complaint.kind}, {channel})",
     )
     _tell(complaint, "complaint_received")
     return complaint

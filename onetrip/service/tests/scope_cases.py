@@ -7,7 +7,8 @@ from __future__ import annotations
 from onetrip.consortium import services as consortium
 from onetrip.core.actors import SYSTEM
 from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
-from onetrip.service.services import complaints
+from onetrip.service.services import complaints, record_copies
+from onetrip.service.tests.conftest import a_record_copy_fee, pay_at_window
 
 OFFICER = "complaints"
 
@@ -73,7 +74,49 @@ def a_closed_complaint(world: World) -> Target:
     return Target({"complaint_id": complaint.pk}, world.patient.pk, body={"rating": "5"})
 
 
+def applied_copy(world: World, delivery: str = "post", paid: bool = False):
+    a_record_copy_fee()
+    copy = record_copies.apply(
+        record_copies.CopyIn(
+            patient_id=world.patient.pk,
+            institution_id=world.home.pk,
+            visit_description="2026年3月内科住院",
+            purpose="personal",
+            copies=1,
+            delivery=delivery,
+            recipient_name="张伟",
+            recipient_phone="13812345678",
+            address="北京市东城区东单北大街1号",
+        ),
+        actor=world.patient_actor,
+    )
+    if paid:
+        pay_at_window(record_copies.fee_bill(copy).pk, world.actor("finance"))
+    return copy
+
+
+def a_copy(world: World) -> Target:
+    return Target({"copy_id": applied_copy(world).pk}, world.patient.pk)
+
+
+def a_paid_copy(world: World) -> Target:
+    copy = applied_copy(world, paid=True)
+    return Target({"copy_id": copy.pk}, world.patient.pk, body={"pages": "8"})
+
+
+def a_released_pdf(world: World) -> Target:
+    copy = applied_copy(world, delivery="pdf", paid=True)
+    record_copies.prepare(copy.pk, pages=4, actor=world.actor(RECORDS))
+    return Target({"copy_id": copy.pk}, world.patient.pk)
+
+
+RECORDS = "service_centre"
+
 CASES = {
+    "staff/record-copies/<id:copy_id>": Staff(a_copy, RECORDS),
+    "staff/record-copies/<id:copy_id>/prepare": Staff(a_paid_copy, RECORDS, method="POST"),
+    "p/service/record-copies/<id:copy_id>": OwnPatient(a_copy),
+    "p/service/record-copies/<id:copy_id>/pdf": OwnPatient(a_released_pdf),
     "staff/complaints/<id:complaint_id>": Staff(a_complaint, OFFICER),
     "staff/complaints/<id:complaint_id>/route": Staff(a_complaint_to_route, OFFICER, method="POST"),
     "staff/complaints/<id:complaint_id>/respond": Staff(
