@@ -146,6 +146,9 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("record copy %(reference)s listed"),
     gettext_noop("record copy %(reference)s read"),
     gettext_noop("record copy %(reference)s PDF downloaded"),
+    gettext_noop("errand %(reference)s opened (%(errand)s)"),
+    gettext_noop("errand %(reference)s done"),
+    gettext_noop("errand %(reference)s refused"),
     # metrics
     gettext_noop("indicator rollups %(start)s … %(end)s refreshed"),
     gettext_noop("records behind %(metric)s %(part)s %(period)s institution %(institution)s"),

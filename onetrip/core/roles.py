@@ -128,6 +128,7 @@ BILLING_DESK = ("billing.view_bill", "billing.add_charge", "billing.settle_bill"
 COMPLAINT_ENTRY = ("service.add_complaint",)
 # The records office (病案室) behind the service centre's counter prepares record copies.
 RECORD_COPIES = ("service.view_recordcopy", "service.prepare_record_copy")
+ONE_WINDOW = ("service.add_errandticket", "service.view_errandticket")
 COMPLAINTS_OFFICE = (
     "service.view_complaint",
     "service.add_complaint",
@@ -196,7 +197,8 @@ ROLES: tuple[Role, ...] = (
         + ("scheduling.book_by_phone", "scheduling.exempt_no_show")
         + MPI_REVIEW
         + COMPLAINT_ENTRY
-        + RECORD_COPIES,
+        + RECORD_COPIES
+        + ONE_WINDOW,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
     Role(

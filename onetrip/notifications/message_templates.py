@@ -374,6 +374,20 @@ _TEMPLATES = [
         frozenset({"reference", "path"}),
         links=frozenset({"path"}),
     ),
+    MessageTemplate(
+        "errand_done",
+        "errand",
+        _("Errand done"),
+        _("[OneTrip] Your errand %(reference)s is done; collect it at the service centre."),
+        frozenset({"reference"}),
+    ),
+    MessageTemplate(
+        "errand_refused",
+        "errand",
+        _("Errand refused"),
+        _("[OneTrip] Your errand %(reference)s could not be done; ask at the service centre."),
+        frozenset({"reference"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

@@ -87,3 +87,20 @@ class CopyForm(forms.Form):
 
 class PrepareForm(forms.Form):
     pages = forms.IntegerField(label=_("Pages copied"), min_value=1, max_value=999)
+
+
+class TicketForm(forms.Form):
+    errand = forms.ChoiceField(label=_("Errand"), choices=[])
+    contact_name = forms.CharField(label=_("Name"), max_length=50)
+    contact_phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    details = forms.CharField(label=_("Details"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from onetrip.service.errands import CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["errand"].choices = CHOICES
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -184,3 +184,48 @@ class RecordCopy(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("In hand")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+
+
+class ErrandTicket(models.Model):
+    """One errand taken at the one window (R-SVC-1); its type is a code of `errands.CATALOGUE`."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    errand = models.CharField(_("errand"), max_length=30)
+    contact_name = models.CharField(_("name"), max_length=50)
+    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    details = models.CharField(_("details"), max_length=500, blank=True)
+    fee_fen = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=TicketStatus.choices)
+    opened_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(null=True)
+    refusal_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("errand ticket")
+        verbose_name_plural = _("errand tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
+                name="errand_refusal_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def errand_type(self):
+        from onetrip.service.errands import BY_CODE
+
+        return BY_CODE.get(self.errand)

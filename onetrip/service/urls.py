@@ -36,6 +36,10 @@ urlpatterns = [
         views.patient_rate,
         name="service-patient-rate",
     ),
+    path("staff/errands/", views.window, name="service-window"),
+    path("staff/errands/<id:ticket_id>", views.ticket, name="service-ticket"),
+    path("staff/errands/<id:ticket_id>/done", views.ticket_done, name="service-ticket-done"),
+    path("staff/errands/<id:ticket_id>/refuse", views.ticket_refuse, name="service-ticket-refuse"),
     path("staff/record-copies/", views.copies_office, name="service-copies"),
     path("staff/record-copies/<id:copy_id>", views.copy_detail, name="service-copy"),
     path(

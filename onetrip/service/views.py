@@ -18,9 +18,10 @@ from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
 from onetrip.service.courier import courier
+from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
 from onetrip.service.pdf import copy_pdf
-from onetrip.service.services import complaints, record_copies
+from onetrip.service.services import complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
@@ -291,3 +292,70 @@ def patient_copy_pdf(request: HttpRequest, copy_id: int, *, actor: Actor) -> Htt
     response = HttpResponse(copy_pdf(copy), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="record-copy-{copy.reference}.pdf"'
     return response
+
+
+# --- the one window -----------------------------------------------------------------------------
+
+
+@staff_page(errands.HANDLE)
+def window(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """The one window: the errand catalogue, a ticket opened for the person at the counter, and
+    the tickets in hand with their promised time."""
+    form = forms.TicketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Ticket %(ref)s opened.") % {"ref": ticket.reference})
+            return redirect("service-ticket", ticket.pk)
+    context = {
+        "form": form,
+        "catalogue": CATALOGUE,
+        "tickets": errands.window_tickets(actor=actor),
+        "now": clock.now(),
+    }
+    return render(request, "service/window.html", context, status=400 if form.errors else 200)
+
+
+def _ticket(request, actor, ticket_id, form=None, status=200):
+    ticket = errands.ticket_for_staff(ticket_id, actor=actor)
+    context = {"t": ticket, "form": form or forms.RefuseForm()}
+    return render(request, "service/ticket.html", context, status=status)
+
+
+@staff_page(errands.HANDLE)
+def ticket(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
+    return _ticket(request, actor, ticket_id)
+
+
+@require_POST
+@staff_page(errands.HANDLE)
+def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
+    try:
+        errands.finish(ticket_id, actor=actor)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Done and stamped; the patient is told."))
+    return redirect("service-ticket", ticket_id)
+
+
+@require_POST
+@staff_page(errands.HANDLE)
+def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.RefuseForm(request.POST)
+    if form.is_valid():
+        try:
+            errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Refused; the patient is told."))
+            return redirect("service-ticket", ticket_id)
+    return _ticket(request, actor, ticket_id, form=form, status=400)

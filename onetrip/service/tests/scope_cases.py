@@ -7,7 +7,7 @@ from __future__ import annotations
 from onetrip.consortium import services as consortium
 from onetrip.core.actors import SYSTEM
 from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
-from onetrip.service.services import complaints, record_copies
+from onetrip.service.services import complaints, errands, record_copies
 from onetrip.service.tests.conftest import a_record_copy_fee, pay_at_window
 
 OFFICER = "complaints"
@@ -127,4 +127,30 @@ CASES = {
     ),
     "p/service/complaints/<id:complaint_id>": OwnPatient(a_complaint),
     "p/service/complaints/<id:complaint_id>/rate": OwnPatient(a_closed_complaint, method="POST"),
+}
+
+
+def a_ticket(world: World, body: dict | None = None) -> Target:
+    ticket = errands.open_ticket(
+        errands.TicketIn(errand="certificate_stamp", contact_name="张伟"),
+        actor=world.actor(RECORDS),
+    )
+    return Target({"ticket_id": ticket.pk}, None, body=body)
+
+
+NO_PATIENT = "a window ticket names the person at the counter, no patient record"
+CASES |= {
+    "staff/errands/<id:ticket_id>": Staff(
+        a_ticket, RECORDS, audited=False, why_not_audited=NO_PATIENT
+    ),
+    "staff/errands/<id:ticket_id>/done": Staff(
+        a_ticket, RECORDS, method="POST", audited=False, why_not_audited=NO_PATIENT
+    ),
+    "staff/errands/<id:ticket_id>/refuse": Staff(
+        lambda w: a_ticket(w, {"reason": "材料不全"}),
+        RECORDS,
+        method="POST",
+        audited=False,
+        why_not_audited=NO_PATIENT,
+    ),
 }
