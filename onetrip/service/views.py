@@ -39,6 +39,8 @@ def worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
             "open": [c for c in found if c.status != ComplaintStatus.CLOSED],
             "closed": [c for c in found if c.status == ComplaintStatus.CLOSED],
             "now": now,
+            "month": now,
+            "statistics": complaints.monthly_statistics(now.year, now.month, actor=actor),
         },
     )
 

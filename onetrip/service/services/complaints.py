@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -330,6 +330,49 @@ def worklist(*, actor: Actor) -> list[Complaint]:
                     summary=f"complaint {complaint.reference} listed",
                 )
     return found
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    department: str
+    cause: str
+    filed: int
+    closed: int
+    closed_on_time: int
+    average_rating: float | None
+
+
+def monthly_statistics(year: int, month: int, *, actor: Actor) -> list[MonthRow]:
+    """The month's complaints at the officer's institution by department and cause: filed,
+    closed, closed on time and the average rating (counts only; no patient is named)."""
+    require_staff(actor, VIEW)
+    rows = (
+        Complaint.objects.filter(
+            institution_id=actor.institution_id,
+            kind=ComplaintKind.COMPLAINT,
+            filed_at__year=year,
+            filed_at__month=month,
+        )
+        .values("department__name", "cause")
+        .annotate(
+            filed=Count("pk"),
+            closed=Count("pk", filter=Q(status=ComplaintStatus.CLOSED)),
+            on_time=Count("pk", filter=Q(closed_on_time=True)),
+            rating=Avg("rating"),
+        )
+        .order_by("department__name", "cause")
+    )
+    return [
+        MonthRow(
+            department=row["department__name"] or "",
+            cause=str(ComplaintCause(row["cause"]).label),
+            filed=row["filed"],
+            closed=row["closed"],
+            closed_on_time=row["on_time"],
+            average_rating=round(row["rating"], 1) if row["rating"] is not None else None,
+        )
+        for row in rows
+    ]
 
 
 def complaint_for_staff(complaint_id: int, *, actor: Actor) -> Complaint:

@@ -119,3 +119,17 @@ def test_the_worklist_audits_the_patients_it_shows(centre):
     assert AuditEvent.objects.filter(
         action="view", patient_id=centre.patient.pk, actor_user=centre.officer.user
     ).exists()
+
+
+def test_monthly_statistics_by_department_and_cause(centre):
+    for _ in range(2):
+        complaint = from_the_app(centre)
+        complaints.route_complaint(
+            complaint.pk, department_id=centre.medicine.pk, severity="low", actor=centre.officer
+        )
+    complaints.respond(complaint.pk, response="已改进", actor=centre.officer)
+    complaints.close_complaint(complaint.pk, actor=centre.officer)
+    complaints.rate_closure(complaint.pk, rating=4, actor=centre.patient_actor)
+    (row,) = complaints.monthly_statistics(NOW.year, NOW.month, actor=centre.officer)
+    assert (row.department, row.filed, row.closed, row.closed_on_time) == ("内科", 2, 1, 1)
+    assert row.average_rating == 4.0
