@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Department, Institution
-from onetrip.core import audit, clock
+from onetrip.core import audit, clock, limits
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
@@ -89,6 +89,7 @@ def file_complaint(data: ComplaintIn, *, actor: Actor) -> Complaint:
     patient = None
     if actor.kind == ActorKind.PATIENT:
         channel = ComplaintChannel.APP
+        limits.spend("service_filing_per_account", str(actor.account_id))
         patient = identity.accessible_patients(actor).filter(pk=data.patient_id or 0).first()
         if patient is None:
             errors.append(FieldError("patient_id", _("Choose a patient."), "invalid_choice"))

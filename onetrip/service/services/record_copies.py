@@ -17,7 +17,7 @@ from onetrip.billing.models import ChargeSource
 from onetrip.billing.services import sources as billing_sources
 from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.consortium.models import Institution
-from onetrip.core import audit, clock
+from onetrip.core import audit, clock, limits
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
@@ -73,6 +73,7 @@ def apply(data: CopyIn, *, actor: Actor) -> RecordCopy:
     """The application from the phone, with the fee charged to the patient's bill."""
     if actor.kind != ActorKind.PATIENT:
         raise InvalidInput.field("patient_id", _("Apply on the phone."))
+    limits.spend("service_filing_per_account", str(actor.account_id))
     errors: list[FieldError] = []
     patient = identity.accessible_patients(actor).filter(pk=data.patient_id or 0).first()
     if patient is None:

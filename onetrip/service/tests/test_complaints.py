@@ -133,3 +133,12 @@ def test_monthly_statistics_by_department_and_cause(centre):
     (row,) = complaints.monthly_statistics(NOW.year, NOW.month, actor=centre.officer)
     assert (row.department, row.filed, row.closed, row.closed_on_time) == ("内科", 2, 1, 1)
     assert row.average_rating == 4.0
+
+
+def test_filing_from_the_phone_is_rate_limited(centre):
+    from onetrip.core.errors import TooManyRequests
+
+    for _ in range(5):
+        from_the_app(centre)
+    with pytest.raises(TooManyRequests):
+        from_the_app(centre)
