@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "onetrip.journey",
     "onetrip.metrics",
     "onetrip.referral",
+    "onetrip.service",
     "onetrip.simulator",
     "onetrip.demo",
 ]
@@ -210,6 +211,8 @@ ONETRIP_LIMITS = {
     "claim_refresh_per_claim": ["30/h"],
     "kiosk_lookup_per_client": ["60/h"],
     "kiosk_key_per_client_address": ["10/h"],
+    # Issue 21: each complaint or record-copy application from the phone sends an SMS.
+    "service_filing_per_account": ["5/h", "20/d"],
 }
 
 LOGIN_URL = "staff-login"

@@ -123,6 +123,17 @@ INSURANCE_DESK = (
 # Billing (R-PAY-1/2): the window and the cashier take payments; doctors charge and settle at
 # their desk (in-clinic settlement).
 BILLING_DESK = ("billing.view_bill", "billing.add_charge", "billing.settle_bill")
+# The service centre (R-SVC-1/2): the window enters complaints from the telephone, web and box;
+# the complaints officer routes, answers and closes them.
+COMPLAINT_ENTRY = ("service.add_complaint",)
+# The records office (病案室) behind the service centre's counter prepares record copies.
+RECORD_COPIES = ("service.view_recordcopy", "service.prepare_record_copy")
+ONE_WINDOW = ("service.add_errandticket", "service.view_errandticket")
+COMPLAINTS_OFFICE = (
+    "service.view_complaint",
+    "service.add_complaint",
+    "service.handle_complaints",
+)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -184,9 +195,12 @@ ROLES: tuple[Role, ...] = (
         PATIENT_WRITE
         + APPOINTMENTS_READ
         + ("scheduling.book_by_phone", "scheduling.exempt_no_show")
-        + MPI_REVIEW,
+        + MPI_REVIEW
+        + COMPLAINT_ENTRY
+        + RECORD_COPIES
+        + ONE_WINDOW,
     ),
-    Role("complaints", _("Complaints officer"), PATIENT_READ),
+    Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
     Role(
         "quality",
         _("Quality and KPI office"),

@@ -1048,6 +1048,17 @@ def _create_price_catalogue() -> None:
         )
         for code, name, category, price in _WARD_ITEMS
     ]
+    # The service centre's record copies (issue 21): 10.00 CNY a copy, postage included.
+    items.append(
+        CatalogueItem(
+            code="SVC-MRCOPY",
+            name="病历复印费",
+            kind=ItemKind.SERVICE,
+            charge_category=ChargeCategory.GENERAL_CARE,
+            insurance_category=InsuranceCategory.C,
+            unit_price_fen=1000,
+        )
+    )
     CatalogueItem.objects.bulk_create(items)
 
 

@@ -292,6 +292,102 @@ _TEMPLATES = [
         _("[OneTrip] %(team)s offers you a family doctor contract. Sign it at %(path)s"),
         frozenset({"team", "path"}),
     ),
+    # The service centre's complaints and record copies (R-SVC-1/2).
+    MessageTemplate(
+        "complaint_received",
+        "complaint",
+        _("Complaint received"),
+        _("[OneTrip] We received your feedback %(reference)s and will answer it. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_routed",
+        "complaint",
+        _("Complaint with the department"),
+        _("[OneTrip] Your feedback %(reference)s is with the responsible department. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_escalated",
+        "complaint",
+        _("Complaint escalated"),
+        _(
+            "[OneTrip] Your feedback %(reference)s was not answered in time and has been "
+            "escalated to the hospital's management. See %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_responded",
+        "complaint",
+        _("Complaint answered"),
+        _("[OneTrip] Your feedback %(reference)s has an answer. Read it at %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "complaint_closed",
+        "complaint",
+        _("Complaint closed"),
+        _(
+            "[OneTrip] Your feedback %(reference)s is closed. Please rate how it was handled "
+            "at %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_applied",
+        "record_copy",
+        _("Record copy applied for"),
+        _(
+            "[OneTrip] Your application %(reference)s for a copy of a medical record is "
+            "received; pay the fee to start it. See %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_posted",
+        "record_copy",
+        _("Record copy posted"),
+        _("[OneTrip] Your record copy %(reference)s is posted. Track it at %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_ready",
+        "record_copy",
+        _("Record copy ready"),
+        _("[OneTrip] Your record copy %(reference)s is ready as a signed PDF: %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "record_copy_delivered",
+        "record_copy",
+        _("Record copy delivered"),
+        _("[OneTrip] Your record copy %(reference)s was delivered. See %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "errand_done",
+        "errand",
+        _("Errand done"),
+        _("[OneTrip] Your errand %(reference)s is done; collect it at the service centre."),
+        frozenset({"reference"}),
+    ),
+    MessageTemplate(
+        "errand_refused",
+        "errand",
+        _("Errand refused"),
+        _("[OneTrip] Your errand %(reference)s could not be done; ask at the service centre."),
+        frozenset({"reference"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

@@ -39,6 +39,7 @@ from onetrip.scheduling import kiosk_views
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
+from onetrip.service.services import complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import SESSION_KEY
 
@@ -75,6 +76,14 @@ NOT_PAGES = {
     "referral-book-follow-up",
     "referral-offer-contract",
     "patient-sign-contract",
+    "service-complaint-route",
+    "service-complaint-respond",
+    "service-complaint-close",
+    "service-patient-rate",
+    "service-copy-prepare",
+    "service-patient-copy-pdf",
+    "service-ticket-done",
+    "service-ticket-refuse",
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -380,6 +389,7 @@ def _urls(world) -> dict[str, str]:
         urls["patient-ebill"] = reverse("patient-ebill", args=[ebill.pk])
         urls["kiosk-ebill-print"] = reverse("kiosk-ebill-print", args=[ebill.pk])
     urls |= _insurance_urls(world)
+    urls |= _service_urls(world)
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -411,6 +421,50 @@ def _insurance_urls(world) -> dict[str, str]:
         urls["patient-offsite-claim"] = reverse("patient-offsite-claim", args=[claim.pk])
         urls["insurance-claim"] = reverse("insurance-claim", args=[claim.pk])
     return urls
+
+
+def _service_urls(world) -> dict[str, str]:
+    """R-SVC-2: the patient's service centre and a complaint filed on the phone."""
+    complaint = complaints.file_complaint(
+        complaints.ComplaintIn(
+            kind="complaint",
+            cause="waiting",
+            severity="medium",
+            description="候诊时间过长",
+            institution_id=Institution.objects.get(code=TERTIARY_CODE).pk,
+            patient_id=world["patient"].pk,
+        ),
+        actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
+    )
+    copy = record_copies.apply(
+        record_copies.CopyIn(
+            patient_id=world["patient"].pk,
+            institution_id=complaint.institution_id,
+            visit_description="2026年3月内科住院",
+            purpose="personal",
+            copies=1,
+            delivery="pdf",
+        ),
+        actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
+    )
+    ticket = errands.open_ticket(
+        errands.TicketIn(errand="certificate_stamp", contact_name="张伟"),
+        actor=actor_for(StaffProfile.objects.get(user__username="service_centre")),
+    )
+    return {
+        "service-window": reverse("service-window"),
+        "service-ticket": reverse("service-ticket", args=[ticket.pk]),
+        "service-patient-apply": reverse("service-patient-apply"),
+        "service-patient-copy": reverse("service-patient-copy", args=[copy.pk]),
+        "service-copies": reverse("service-copies"),
+        "service-copy": reverse("service-copy", args=[copy.pk]),
+        "service-patient-home": reverse("service-patient-home"),
+        "service-patient-file": reverse("service-patient-file"),
+        "service-patient-complaint": reverse("service-patient-complaint", args=[complaint.pk]),
+        "service-complaints": reverse("service-complaints"),
+        "service-complaint-new": reverse("service-complaint-new"),
+        "service-complaint": reverse("service-complaint", args=[complaint.pk]),
+    }
 
 
 def _patient_client(account: MobileAccount) -> Client:
