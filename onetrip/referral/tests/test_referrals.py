@@ -232,8 +232,13 @@ def test_an_upward_referral_for_large_equipment_orders_the_exam_at_the_hospital(
     assert tracked.stage == "waiting"
     referrals.accept_referral(referral.pk, actor=care.office)
     assert queries.referral_for(referral.pk, actor=care.office).stage == "exam_to_book"
+    # The same CT while the first is still open is refused (D116), and no referral is written.
+    before = Referral.objects.count()
+    with pytest.raises(InvalidInput):
+        refer(care, slot_id=None, exam_item_code="CT_HEAD", diagnosis="头痛待查")
+    assert Referral.objects.count() == before
     # Redirecting another one cancels its exam order.
-    other = refer(care, slot_id=None, exam_item_code="CT_HEAD", diagnosis="头痛待查")
+    other = refer(care, slot_id=None, exam_item_code="CT_CHEST", diagnosis="咳嗽待查")
     referrals.redirect_referral(other.pk, reason="建议先行MRI检查", actor=care.office)
     assert queries.referral_for(other.pk, actor=care.office).exam.status == "cancelled"
 
