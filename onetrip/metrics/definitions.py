@@ -235,7 +235,9 @@ def _appointments(events: QuerySet) -> QuerySet:
     )
     return (
         _booked(events)
-        .exclude(data__contains={"walk_in": True})
+        # Not data__contains (PostgreSQL only) and not exclude(data__walk_in=True), which drops
+        # the events without the key as well (NULL); events carry the key only sometimes.
+        .filter(~Q(data__has_key="walk_in") | Q(data__walk_in=False))
         .annotate(booking=KT("data__booking_id"), visit_day=TruncDate("occurred_at"))
         .exclude(Exists(same_day_on_site))
     )
@@ -254,7 +256,11 @@ def _exams_done(events: QuerySet) -> QuerySet:
         .annotate(order=KT("data__order_id"))
         .exclude(
             Q(kind=EventKind.REPORT_FILED)
-            & (~Q(data__contains={"version": 1}) | Exists(started.filter(order=OuterRef("order"))))
+            & (
+                ~Q(data__has_key="version")
+                | ~Q(data__version=1)
+                | Exists(started.filter(order=OuterRef("order")))
+            )
         )
     )
 
