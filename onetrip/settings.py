@@ -98,6 +98,11 @@ INSTALLED_APPS = [
     "onetrip.metrics",
     "onetrip.referral",
     "onetrip.service",
+    "onetrip.prescribing",
+    "onetrip.pharmacy",
+    "onetrip.inpatient",
+    "onetrip.emergency",
+    "onetrip.publichealth",
     "onetrip.simulator",
     "onetrip.demo",
 ]
