@@ -104,6 +104,10 @@ class ChargeSource(models.TextChoices):
     PRESCRIPTION = "prescription", _("Prescription")
     TREATMENT = "treatment", _("Treatment")
     WARD = "ward", _("Ward")
+    EMERGENCY = "emergency", _("Emergency care")
+    VACCINATION = "vaccination", _("Vaccination")
+    HOME_CARE = "home_care", _("Home care visit")
+    SERVICE_CENTRE = "service_centre", _("Service centre")
 
 
 class Charge(models.Model):

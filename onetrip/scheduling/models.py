@@ -31,6 +31,7 @@ class BookingChannel(models.TextChoices):
     WINDOW = "window", _("Window")
     IN_CLINIC = "in_clinic", _("In clinic")
     PRIMARY_CARE = "primary_care", _("Primary-care referral")
+    ONLINE = "online", _("Internet hospital")
 
 
 class SchedulingPolicy(models.Model):
