@@ -670,8 +670,7 @@ DEFAULT_RULES: tuple[_Rule, ...] = (
         "abpm_return",
         1,
         "动态血压记录24小时，次日同一时间后回来拆机",
-        "the blood-pressure recorder runs for 24 hours: return it the next day after the "
-        "same time",
+        "the blood-pressure recorder runs for 24 hours: return it the next day after the same time",
     ),
     _Rule(
         "ECG_RESULT_BEFORE_TREADMILL",

@@ -170,9 +170,7 @@ def _pair_kept(rule: Mapping, first: Exam, second: Exam) -> bool:
     if kind == "same_visit":
         return same_day and first.institution == second.institution
     if kind == "days_after":  # a return: exactly N days later, not before the same time
-        return (
-            second.date == first.date + days and second.start >= first.start + days * 24 * 60
-        )
+        return second.date == first.date + days and second.start >= first.start + days * 24 * 60
     raise ValueError(kind)
 
 
@@ -214,7 +212,15 @@ def planned_exams(booked) -> list[Exam]:
 
 def history_exams(placements) -> list[Exam]:
     return [
-        Exam(p.spec.code, frozenset(p.spec.tags), p.start, p.spec.duration, p.institution, None, False)
+        Exam(
+            p.spec.code,
+            frozenset(p.spec.tags),
+            p.start,
+            p.spec.duration,
+            p.institution,
+            None,
+            False,
+        )
         for p in placements
     ]
 

@@ -71,22 +71,23 @@ def fasting_minutes(exams: Sequence[Booked]) -> int:
     return sum(exam.start % DAY for exam in exams if _is_fasting(exam.need))
 
 
-def early_reachable(day: int, not_before: int) -> bool:
-    """Whether a fasting exam on `day` could start before 10:00: on a later day the patient is
-    told to come fasting; on the day of ordering only if there is still time (an order placed
-    after breakfast is excepted, issue 16)."""
-    return day * DAY + FASTING_BY > not_before
-
-
-def late_fasting(exams: Sequence[Booked], not_before: int) -> int:
-    """Fasting exams starting at or after 10:00 on a day where an earlier start was reachable."""
+def late_fasting(exams: Sequence[Booked], context: _Context) -> int:
+    """Fasting exams starting at or after 10:00 where an earlier start was possible: on a later
+    day the patient is told to come fasting, so always; on the day of ordering only if the
+    calendar still had a start before 10:00 for it (an order placed after breakfast, or a
+    morning already full, is excepted: the patient on site is not sent home to come back)."""
     return sum(
-        1
-        for exam in exams
-        if _is_fasting(exam.need)
-        and exam.start % DAY >= FASTING_BY
-        and early_reachable(exam.start // DAY, not_before)
+        1 for exam in exams if _is_fasting(exam.need) and _late(exam.need, exam.start, context)
     )
+
+
+def _late(need: Need, start: int, context: _Context) -> bool:
+    if start % DAY < FASTING_BY:
+        return False
+    day = start // DAY
+    if day > context.not_before // DAY:
+        return True
+    return any(v % DAY < FASTING_BY for v in context.options(need).get(day, {}))
 
 
 def outside_preferred(exams: Sequence[Booked], preferred: tuple[int, int] | None) -> int:
@@ -377,7 +378,7 @@ def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int, context: _Co
         len(plan.exams) == len(needs)
         and len(plan.visits) == fewest
         and plan.minutes_on_site == _busy_minutes(needs)
-        and late_fasting(plan.exams, context.not_before) == 0
+        and late_fasting(plan.exams, context) == 0
         and outside_preferred(plan.exams, context.preferred) == 0
     )
 
@@ -389,7 +390,7 @@ def _rank(plan: Plan, context: _Context) -> tuple[int, ...]:
         -len(plan.exams),
         len(plan.visits),
         plan.minutes_on_site,
-        late_fasting(plan.exams, context.not_before),
+        late_fasting(plan.exams, context),
         days,
         fasting_minutes(plan.exams),
         outside_preferred(plan.exams, context.preferred),
@@ -406,17 +407,22 @@ def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
     placed: list[Booked] = []
     while remaining:
         best: list[Booked] = []
-        best_score = (0, 0)
+        best_score = (0, 0, 0)
         for day in context.days:
             for institution_id in dict.fromkeys(n.institution_id for n in remaining):
                 here = [n for n in remaining if n.institution_id == institution_id]
                 packed = _pack(day, here, placed, context)
                 if packed:
-                    score = (len(packed), -(packed[-1].end - packed[0].start))
+                    span = packed[-1].end - packed[0].start
+                    score = (len(packed), -span, -late_fasting(packed, context))
                     if score > best_score:
                         best, best_score = packed, score
-            if len(best) == len(remaining) and -best_score[1] == _busy_minutes(remaining):
-                break  # everything left in one visit without a gap: no day does better
+            if (len(best), -best_score[1], best_score[2]) == (
+                len(remaining),
+                _busy_minutes(remaining),
+                0,
+            ):
+                break  # everything left in one visit, no gap, fasting early: none does better
         if not best:
             break
         placed.extend(best)
@@ -531,7 +537,7 @@ def _day_key(exams: list[Booked], context: _Context) -> tuple[int, ...]:
     span = max(e.end for e in exams) - min(e.start for e in exams)
     return (
         span,
-        late_fasting(exams, context.not_before),
+        late_fasting(exams, context),
         fasting_minutes(exams),
         outside_preferred(exams, context.preferred),
     )
@@ -583,11 +589,7 @@ def _time_of_day_terms(model, needs, starts, options_by_day, context: _Context):
         values = _starts_of(options_by_day[need.key])
         start = starts[need.key]
         if _is_fasting(need):
-            early = [
-                v
-                for v in values
-                if v % DAY < FASTING_BY or not early_reachable(v // DAY, context.not_before)
-            ]
+            early = [v for v in values if not _late(need, v, context)]
             if len(early) < len(values):
                 is_late = model.new_bool_var("")
                 if early:
@@ -599,7 +601,9 @@ def _time_of_day_terms(model, needs, starts, options_by_day, context: _Context):
                 late.append(is_late)
         if context.preferred is not None:
             low, high = context.preferred
-            inside = [v for v in values if low <= v % DAY and (v + need.spec.duration) % DAY <= high]
+            inside = [
+                v for v in values if low <= v % DAY and (v + need.spec.duration) % DAY <= high
+            ]
             if len(inside) < len(values):
                 is_outside = model.new_bool_var("")
                 if inside:

@@ -68,6 +68,7 @@ class Proposal:
         return sorted({timezone.localtime(e.starts_at).date() for e in self.exams})
 
 
+NO_TRAVEL_TABLE = rules.Travel()
 # The patient's preferred time of day (issue 16, D125): the last thing the plan optimises.
 PREFERRED_TIMES = {"morning": (0, 12 * 60), "afternoon": (12 * 60, DAY)}
 
@@ -276,7 +277,7 @@ def explain(
     plan: Plan,
     base: dt.date,
     plan_rules: Sequence[rules.Rule],
-    plan_travel: rules.Travel = rules.Travel(),
+    plan_travel: rules.Travel = NO_TRAVEL_TABLE,
 ) -> list[str]:
     """Each decision of the plan in plain words, in the reader's language."""
     lines = [_summary(plan, base, plan_rules)]

@@ -266,24 +266,30 @@ def flags(
 def missing_partners(
     exams: Sequence[Placement], rules: Iterable[Rule], history: Sequence[Placement] = ()
 ) -> list[Violation]:
-    found = []
+    """A contrast exam with no renal function result in time (in the plan or the last `days`
+    days), a recorder fitted with no return ordered: told to the doctor, not refused (D126)."""
     everything = [*history, *exams]
-    for rule in rules:
-        for exam in exams:
-            if rule.kind == RuleKind.RESULT_BEFORE and rule.second in exam.spec.tags:
-                recent = [
-                    o
-                    for o in everything
-                    if rule.first in o.spec.tags
-                    and o.end + rule.minutes <= exam.start
-                    and exam.day - o.day <= rule.days
-                ]
-                if not recent:
-                    found.append(Violation(rule, exam))
-            elif rule.kind == RuleKind.DAYS_AFTER and rule.first in exam.spec.tags:
-                if not any(rule.second in o.spec.tags and o.start > exam.start for o in everything):
-                    found.append(Violation(rule, exam))
-    return found
+
+    def result_missing(rule: Rule, exam: Placement) -> bool:
+        return rule.second in exam.spec.tags and not any(
+            rule.first in o.spec.tags
+            and o.end + rule.minutes <= exam.start
+            and exam.day - o.day <= rule.days
+            for o in everything
+        )
+
+    def return_missing(rule: Rule, exam: Placement) -> bool:
+        return rule.first in exam.spec.tags and not any(
+            rule.second in o.spec.tags and o.start > exam.start for o in everything
+        )
+
+    return [
+        Violation(rule, exam)
+        for rule in rules
+        for exam in exams
+        if (rule.kind == RuleKind.RESULT_BEFORE and result_missing(rule, exam))
+        or (rule.kind == RuleKind.DAYS_AFTER and return_missing(rule, exam))
+    ]
 
 
 def _pairs(

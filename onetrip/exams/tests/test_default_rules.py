@@ -150,9 +150,7 @@ def before(first_code, first_kind, second_code, second_kind, early: tuple[int, i
 def result_first(result_code: str, second_code: str, second_kind: str):
     """The second exam's device is free all day, the blood draw only 08:20–09:00: without the
     rule the (fasting or longer) exam first thing and the blood after it is the shortest."""
-    cal = calendar(
-        {second_kind: every_day(ALL_DAY), "blood_draw": every_day(((8, 20), (9, 0)))}
-    )
+    cal = calendar({second_kind: every_day(ALL_DAY), "blood_draw": every_day(((8, 20), (9, 0)))})
 
     def keeps(p):
         return exam(p, result_code).end + 60 <= exam(p, second_code).start
