@@ -347,7 +347,7 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         "Thyroid ¹³¹I uptake (24-hour reading)",
         DeviceKind.NUCLEAR,
         15,
-        ("i131_uptake_24h",),
+        ("thyroid_radionuclide", "i131_uptake_24h"),
     ),
     _Item(
         "HOLTER",
