@@ -26,6 +26,7 @@ from onetrip.exams.models import (
     ExamRule,
     OpeningHours,
     RuleKind,
+    TravelTime,
 )
 from onetrip.exams.rules import ExamSpec, Rule, field_tags
 
@@ -895,6 +896,15 @@ def equip_institution(
     for device in devices:
         open_calendar(device, first, first + dt.timedelta(days=days - 1))
     return devices
+
+
+def set_travel_time(institution_id: int, other_id: int, minutes: int) -> TravelTime:
+    """The minutes between two institutions, either way (back-office data, D127)."""
+    low, high = sorted((institution_id, other_id))
+    travel, _created = TravelTime.objects.update_or_create(
+        institution_id=low, other_institution_id=high, defaults={"minutes": minutes}
+    )
+    return travel
 
 
 def default_specs() -> dict[str, ExamSpec]:

@@ -50,9 +50,7 @@ def test_contrast_without_a_renal_function_result_is_pointed_out(exam_setup, doc
     assert any("肾功能" in line and "开单医生" in line for line in proposal.explanation)
 
 
-def test_the_holter_return_is_planned_the_next_day_after_the_same_time(
-    exam_setup, doctor_actor
-):
+def test_the_holter_return_is_planned_the_next_day_after_the_same_time(exam_setup, doctor_actor):
     order(exam_setup, doctor_actor, "HOLTER")
     order(exam_setup, doctor_actor, "HOLTER_RETURN")
     exams, proposal = proposed(exam_setup, doctor_actor)
@@ -82,15 +80,14 @@ def test_thyroid_ultrasound_before_the_radionuclide_scan(exam_setup, doctor_acto
     assert exams["US_THYROID"].ends_at <= exams["THYROID_SCAN"].starts_at
 
 
-def test_iodine_contrast_never_in_the_four_weeks_before_a_thyroid_uptake(
-    exam_setup, doctor_actor
-):
+def test_iodine_contrast_never_in_the_four_weeks_before_a_thyroid_uptake(exam_setup, doctor_actor):
     order(exam_setup, doctor_actor, "CT_ABD_ENH")
     order(exam_setup, doctor_actor, "I131_UPTAKE")
     order(exam_setup, doctor_actor, "I131_UPTAKE_24H")
     exams, _proposal = proposed(exam_setup, doctor_actor)
     ct, dose, reading = exams["CT_ABD_ENH"], exams["I131_UPTAKE"], exams["I131_UPTAKE_24H"]
-    assert dose.ends_at <= ct.starts_at and reading.ends_at <= ct.starts_at
+    assert dose.ends_at <= ct.starts_at
+    assert reading.ends_at <= ct.starts_at
     assert local(reading.starts_at).date() == local(dose.starts_at).date() + dt.timedelta(1)
 
 
@@ -104,9 +101,7 @@ def test_resting_ecg_first_in_the_same_visit_as_the_treadmill(exam_setup, doctor
     assert proposal.visits == 1
 
 
-def test_no_treadmill_before_a_pet_ct_and_the_pet_ct_preparation_is_sent(
-    exam_setup, doctor_actor
-):
+def test_no_treadmill_before_a_pet_ct_and_the_pet_ct_preparation_is_sent(exam_setup, doctor_actor):
     order(exam_setup, doctor_actor, "PET_CT")
     order(exam_setup, doctor_actor, "TREADMILL")
     order(exam_setup, doctor_actor, "ECG")
@@ -121,12 +116,11 @@ def test_no_treadmill_before_a_pet_ct_and_the_pet_ct_preparation_is_sent(
         actor=doctor_actor,
     )
     (message,) = delivered(phone=exam_setup.patient.phone)
-    assert "剧烈运动" in message.body and "休息" in message.body  # rest before and after
+    assert "剧烈运动" in message.body
+    assert "休息" in message.body
 
 
-def test_urine_sample_after_the_full_bladder_and_stool_before_colonoscopy(
-    exam_setup, doctor_actor
-):
+def test_urine_sample_after_the_full_bladder_and_stool_before_colonoscopy(exam_setup, doctor_actor):
     order(exam_setup, doctor_actor, "URINE_ROUTINE")
     order(exam_setup, doctor_actor, "US_PELVIS")
     order(exam_setup, doctor_actor, "STOOL_ROUTINE")
