@@ -94,8 +94,11 @@ def outside_preferred(exams: Sequence[Booked], preferred: tuple[int, int] | None
     """Exams outside the patient's preferred time of day (minutes after midnight, from–to)."""
     if preferred is None:
         return 0
+    low, high = preferred
     return sum(
-        1 for e in exams if not preferred[0] <= e.start % DAY and e.end % DAY <= preferred[1]
+        1
+        for e in exams
+        if not (low <= e.start % DAY and e.start % DAY + e.need.spec.duration <= high)
     )
 
 
@@ -407,22 +410,28 @@ def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
     placed: list[Booked] = []
     while remaining:
         best: list[Booked] = []
-        best_score = (0, 0, 0)
+        best_score = (0, 0, 0, 0)
         for day in context.days:
             for institution_id in dict.fromkeys(n.institution_id for n in remaining):
                 here = [n for n in remaining if n.institution_id == institution_id]
                 packed = _pack(day, here, placed, context)
                 if packed:
                     span = packed[-1].end - packed[0].start
-                    score = (len(packed), -span, -late_fasting(packed, context))
+                    score = (
+                        len(packed),
+                        -span,
+                        -late_fasting(packed, context),
+                        -outside_preferred(packed, context.preferred),
+                    )
                     if score > best_score:
                         best, best_score = packed, score
-            if (len(best), -best_score[1], best_score[2]) == (
+            if (len(best), -best_score[1], best_score[2], best_score[3]) == (
                 len(remaining),
                 _busy_minutes(remaining),
                 0,
+                0,
             ):
-                break  # everything left in one visit, no gap, fasting early: none does better
+                break  # one visit, no gap, fasting early, at the preferred time: none better
         if not best:
             break
         placed.extend(best)
@@ -443,7 +452,7 @@ def _pack(day: int, needs: list[Need], placed: list[Booked], context: _Context) 
             continue
         others = [exam.placement for exam in [*placed, *packed]]
         busy = [(exam.start, exam.end) for exam in [*placed, *packed]]
-        for opening in context.openings(need, day):
+        for opening in _preferred_first(context.openings(need, day), need, context.preferred):
             if opening.start < ready:
                 continue
             candidate = Placement(need.key, need.spec, opening.start, need.institution_id)
@@ -455,6 +464,21 @@ def _pack(day: int, needs: list[Need], placed: list[Booked], context: _Context) 
             ready = candidate.end
             break
     return packed
+
+
+def _preferred_first(
+    openings: list[Opening], need: Need, preferred: tuple[int, int] | None
+) -> list[Opening]:
+    """The openings at the patient's preferred time of day first, each group earliest first."""
+    if preferred is None:
+        return openings
+    low, high = preferred
+
+    def outside(opening: Opening) -> bool:
+        start = opening.start % DAY
+        return not (low <= start and start + need.spec.duration <= high)
+
+    return sorted(openings, key=outside)
 
 
 def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
@@ -601,9 +625,7 @@ def _time_of_day_terms(model, needs, starts, options_by_day, context: _Context):
                 late.append(is_late)
         if context.preferred is not None:
             low, high = context.preferred
-            inside = [
-                v for v in values if low <= v % DAY and (v + need.spec.duration) % DAY <= high
-            ]
+            inside = [v for v in values if low <= v % DAY and v % DAY + need.spec.duration <= high]
             if len(inside) < len(values):
                 is_outside = model.new_bool_var("")
                 if inside:
