@@ -27,7 +27,11 @@ def load(institutions: Mapping[str, Institution], doctor: Actor) -> int:
         if other.pk != hub.pk:
             minutes = _MINUTES_BY_LEVEL.get(other.level, 30)
             catalogue.set_travel_time(hub.pk, other.pk, minutes)
-    patient = identity.accessible_patients(doctor).order_by("pk")[PATIENT_INDEX]
+    # The first patient after those with a report (a small demo may have fewer).
+    patients = list(identity.accessible_patients(doctor).order_by("pk")[: PATIENT_INDEX + 1])
+    if not patients:
+        return 0
+    patient = patients[-1]
     for code in WORK_UP:
         exams.place_exam_order(patient_id=patient.pk, item_code=code, actor=doctor)
     return len(WORK_UP)
