@@ -48,6 +48,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.demo import exam_rules as exam_rules_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
@@ -428,6 +429,8 @@ _EXAM_PRICES_FEN = {
     DeviceKind.ECG: 2500,
     DeviceKind.ECHO: 22000,
     DeviceKind.BLOOD_DRAW: 4500,
+    DeviceKind.NUCLEAR: 30000,
+    DeviceKind.PET_CT: 750000,
 }
 
 
@@ -833,6 +836,7 @@ def load_demo(
         _create_price_catalogue()
         registered = _create_patients(patients, seed, staff, progress)
         filed = _create_reports(staff)
+        exam_rules_demo.load(institutions, _registration_actor(staff["doctor"]))
         admissions = _create_admissions(staff)
         referral_demo.load(
             family_doctor=staff["township_doctor"],

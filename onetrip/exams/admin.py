@@ -13,11 +13,21 @@ from onetrip.exams.models import (
     ExamRule,
     OpeningHours,
     RuleKind,
+    TravelTime,
+)
+from onetrip.exams.rules import CONTRAST_TAGS, FASTING_TAG, FULL_BLADDER_TAG, SEDATION_TAG
+
+# Kinds about one exam, or whose blank second tag means any exam.
+_SECOND_TAG_OPTIONAL = (
+    RuleKind.MORNING_ONLY,
+    RuleKind.REPEAT_WITHIN_DAYS,
+    RuleKind.START_BEFORE,
+    RuleKind.RECOVERY,
 )
 
 
 def _known_tags() -> set[str]:
-    tags = {"fasting"}
+    tags = {FASTING_TAG, SEDATION_TAG, FULL_BLADDER_TAG, *CONTRAST_TAGS.values()}
     for item_tags in ExamItem.objects.values_list("tags", flat=True):
         tags.update(item_tags)
     return tags
@@ -51,7 +61,8 @@ class ExamRuleForm(forms.ModelForm):
     class Meta:
         model = ExamRule
         fields = [
-            "code", "kind", "first_tag", "second_tag", "days", "reason", "reason_en", "is_active",
+            "code", "kind", "first_tag", "second_tag", "days", "minutes", "reason", "reason_en",
+            "is_active",
         ]  # fmt: skip
 
     def clean(self):
@@ -62,7 +73,7 @@ class ExamRuleForm(forms.ModelForm):
             if tag and tag not in known:
                 self.add_error(field, _("No exam item carries this tag."))
         kind = cleaned.get("kind")
-        pair = kind not in (RuleKind.MORNING_ONLY, RuleKind.REPEAT_WITHIN_DAYS)
+        pair = kind not in _SECOND_TAG_OPTIONAL
         if pair and not cleaned.get("second_tag"):
             self.add_error("second_tag", _("This kind of rule relates two exams."))
         return cleaned
@@ -71,7 +82,7 @@ class ExamRuleForm(forms.ModelForm):
 @admin.register(ExamRule)
 class ExamRuleAdmin(admin.ModelAdmin):
     form = ExamRuleForm
-    list_display = ["code", "kind", "first_tag", "second_tag", "days", "is_active"]
+    list_display = ["code", "kind", "first_tag", "second_tag", "days", "minutes", "is_active"]
     list_editable = ["is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "reason", "reason_en"]
@@ -96,3 +107,9 @@ class DeviceAdmin(admin.ModelAdmin):
     ]
     list_filter = ["institution", "kind", "is_active"]
     search_fields = ["code", "name", "room"]
+
+
+@admin.register(TravelTime)
+class TravelTimeAdmin(admin.ModelAdmin):
+    list_display = ["institution", "other_institution", "minutes"]
+    list_filter = ["institution"]

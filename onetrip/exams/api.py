@@ -7,6 +7,7 @@ problem details with a field-level message on bad input (see core.problems)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -79,6 +80,9 @@ class OrderOut(Schema):
 class ProposalIn(Schema):
     preferred_days: list[Day] = Field(
         default_factory=list, description="Days the patient can come; empty: any of 14 days."
+    )
+    preferred_time: Literal["", "morning", "afternoon"] = Field(
+        "", description="The time of day the patient prefers; empty: any."
     )
 
 
@@ -234,7 +238,10 @@ def patient_orders(request: HttpRequest, patient_id: Id):
 def propose(request: HttpRequest, patient_id: Id, body: ProposalIn):
     """The one-trip plan for the patient's orders not yet booked, with its reasons."""
     proposal = planning.propose_plan(
-        patient_id, actor=caller(request), preferred_days=body.preferred_days
+        patient_id,
+        actor=caller(request),
+        preferred_days=body.preferred_days,
+        preferred_time=body.preferred_time,
     )
     return proposal_out(proposal)
 

@@ -26,6 +26,7 @@ from onetrip.exams.models import (
     ExamRule,
     OpeningHours,
     RuleKind,
+    TravelTime,
 )
 from onetrip.exams.rules import ExamSpec, Rule, field_tags
 
@@ -63,6 +64,16 @@ _BLADDER = (
 _CONTRAST = (
     "需家属陪同并签署造影剂知情同意书",
     "Come with a relative; you will sign consent for the contrast agent.",
+)
+
+_IODINE_FREE = (
+    "检查前4周内避免碘造影剂、含碘药物及海带紫菜等高碘食物",
+    "No iodine contrast, iodine medicine or kelp and seaweed for 4 weeks before.",
+)
+_RECORDER = (
+    "佩戴期间勿洗澡、远离磁场，记录活动日志；次日同一时间后回来拆机",
+    "Do not shower or go near magnets while wearing it; keep a diary of activity; come back "
+    "the next day after the same time to return it.",
 )
 
 U, CT, MR, DR, FL, EN = (
@@ -267,7 +278,7 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         preparation=_BOWEL[0],
         preparation_en=_BOWEL[1],
     ),
-    _Item("ECG", "常规心电图", "Electrocardiogram (ECG)", DeviceKind.ECG, 10),
+    _Item("ECG", "常规心电图", "Electrocardiogram (ECG)", DeviceKind.ECG, 10, ("resting_ecg",)),
     _Item("ECHO", "心脏彩超", "Echocardiography", DeviceKind.ECHO, 20),
     _Item(
         "BLOOD_FASTING",
@@ -281,6 +292,122 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         preparation_en=_FASTING_8[1],
     ),
     _Item("BLOOD_ROUTINE", "血常规", "Full blood count", DeviceKind.BLOOD_DRAW, 5),
+    # Issue 16, second pass (D126): the items the clinical review found missing.
+    _Item(
+        "BLOOD_RENAL",
+        "肾功能（肌酐）",
+        "Renal function (creatinine)",
+        DeviceKind.BLOOD_DRAW,
+        5,
+        ("renal_function",),
+    ),
+    _Item(
+        "URINE_ROUTINE",
+        "尿常规",
+        "Urine test",
+        DeviceKind.BLOOD_DRAW,
+        5,
+        ("urine_sample",),
+        preparation="留取清洁中段尿，交检验窗口",
+        preparation_en="Give a clean midstream urine sample at the laboratory window.",
+    ),
+    _Item(
+        "STOOL_ROUTINE",
+        "粪便常规+隐血",
+        "Stool test with occult blood",
+        DeviceKind.BLOOD_DRAW,
+        5,
+        ("stool_sample",),
+        preparation="用采样盒留取新鲜大便约蚕豆大小，2小时内送检",
+        preparation_en="Bring a fresh bean-sized stool sample in the kit within 2 hours.",
+    ),
+    _Item(
+        "THYROID_SCAN",
+        "甲状腺静态显像（核素）",
+        "Radionuclide thyroid scan",
+        DeviceKind.NUCLEAR,
+        30,
+        ("thyroid_radionuclide",),
+        preparation=_IODINE_FREE[0],
+        preparation_en=_IODINE_FREE[1],
+    ),
+    _Item(
+        "I131_UPTAKE",
+        "甲状腺摄¹³¹I率测定（服药及首次测量）",
+        "Thyroid ¹³¹I uptake (dose and first reading)",
+        DeviceKind.NUCLEAR,
+        15,
+        ("thyroid_radionuclide", "i131_uptake"),
+        2,
+        preparation="空腹服药，服药后2小时方可进食；" + _IODINE_FREE[0],
+        preparation_en="Take the dose fasting and eat 2 hours later. " + _IODINE_FREE[1],
+    ),
+    _Item(
+        "I131_UPTAKE_24H",
+        "甲状腺摄¹³¹I率测定（24小时测量）",
+        "Thyroid ¹³¹I uptake (24-hour reading)",
+        DeviceKind.NUCLEAR,
+        15,
+        ("thyroid_radionuclide", "i131_uptake_24h"),
+    ),
+    _Item(
+        "HOLTER",
+        "24小时动态心电图（佩戴）",
+        "24-hour Holter ECG (fitting)",
+        DeviceKind.ECG,
+        15,
+        ("holter",),
+        preparation=_RECORDER[0],
+        preparation_en=_RECORDER[1],
+    ),
+    _Item(
+        "HOLTER_RETURN",
+        "动态心电图拆机（次日）",
+        "Holter recorder returned (next day)",
+        DeviceKind.ECG,
+        10,
+        ("holter_return",),
+    ),
+    _Item(
+        "ABPM",
+        "24小时动态血压（佩戴）",
+        "24-hour ambulatory blood pressure (fitting)",
+        DeviceKind.ECG,
+        15,
+        ("abpm",),
+        preparation=_RECORDER[0],
+        preparation_en=_RECORDER[1],
+    ),
+    _Item(
+        "ABPM_RETURN",
+        "动态血压拆机（次日）",
+        "Blood-pressure recorder returned (next day)",
+        DeviceKind.ECG,
+        10,
+        ("abpm_return",),
+    ),
+    _Item(
+        "TREADMILL",
+        "运动平板试验",
+        "Treadmill exercise ECG test",
+        DeviceKind.ECG,
+        30,
+        ("treadmill",),
+        preparation="检查前2小时内勿饱餐，穿运动鞋",
+        preparation_en="No heavy meal in the 2 hours before; wear trainers.",
+    ),
+    _Item(
+        "PET_CT",
+        "PET-CT全身显像",
+        "PET-CT whole body",
+        DeviceKind.PET_CT,
+        90,
+        ("pet_ct",),
+        6,
+        preparation="检查前禁食6小时，24小时内避免剧烈运动；注射显像剂后安静休息约1小时",
+        preparation_en="Fast 6 hours; no strenuous exercise for 24 hours before; rest quietly "
+        "for about an hour after the injection.",
+    ),
 )
 
 
@@ -477,6 +604,132 @@ DEFAULT_RULES: tuple[_Rule, ...] = (
         "and other results",
         minutes=10 * 60,
     ),
+    # Issue 16, second pass (D126).
+    _Rule(
+        "RENAL_FUNCTION_BEFORE_IODINE",
+        RuleKind.RESULT_BEFORE,
+        "renal_function",
+        "iodinated_contrast",
+        30,
+        "注射碘造影剂前需有30天内的肾功能（肌酐）结果，抽血后约1小时出结果",
+        "iodinated contrast needs a renal function (creatinine) result from the last 30 "
+        "days; the result takes about an hour after the blood draw",
+        minutes=60,
+    ),
+    _Rule(
+        "RENAL_FUNCTION_BEFORE_GADOLINIUM",
+        RuleKind.RESULT_BEFORE,
+        "renal_function",
+        "gadolinium_contrast",
+        30,
+        "注射钆造影剂前需有30天内的肾功能（肌酐）结果，抽血后约1小时出结果",
+        "gadolinium contrast needs a renal function (creatinine) result from the last 30 "
+        "days; the result takes about an hour after the blood draw",
+        minutes=60,
+    ),
+    _Rule(
+        "THYROID_US_BEFORE_RADIONUCLIDE",
+        RuleKind.BEFORE,
+        "thyroid_us",
+        "thyroid_radionuclide",
+        0,
+        "先做甲状腺超声，核素显像结合超声所见判读",
+        "the thyroid ultrasound comes first: the radionuclide scan is read with it",
+    ),
+    _Rule(
+        "IODINE_CONTRAST_NOT_BEFORE_THYROID_SCAN",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "iodinated_contrast",
+        "thyroid_radionuclide",
+        28,
+        "碘造影剂会阻断甲状腺摄取示踪剂约4周，核素检查需先做或隔4周",
+        "iodinated contrast blocks the thyroid's uptake for about 4 weeks, so the "
+        "radionuclide test comes first or 4 weeks later",
+    ),
+    _Rule(
+        "I131_UPTAKE_24H_NEXT_DAY",
+        RuleKind.DAYS_AFTER,
+        "i131_uptake",
+        "i131_uptake_24h",
+        1,
+        "摄碘率需在服药24小时后再测一次，次日同一时间后回来",
+        "the uptake is measured again 24 hours after the dose: come back the next day",
+    ),
+    _Rule(
+        "HOLTER_RETURN_NEXT_DAY",
+        RuleKind.DAYS_AFTER,
+        "holter",
+        "holter_return",
+        1,
+        "动态心电图记录24小时，次日同一时间后回来拆机",
+        "the Holter records for 24 hours: return it the next day after the same time",
+    ),
+    _Rule(
+        "ABPM_RETURN_NEXT_DAY",
+        RuleKind.DAYS_AFTER,
+        "abpm",
+        "abpm_return",
+        1,
+        "动态血压记录24小时，次日同一时间后回来拆机",
+        "the blood-pressure recorder runs for 24 hours: return it the next day after the same time",
+    ),
+    _Rule(
+        "ECG_RESULT_BEFORE_TREADMILL",
+        RuleKind.RESULT_BEFORE,
+        "resting_ecg",
+        "treadmill",
+        30,
+        "运动平板试验前需先做静息心电图，排除不宜运动的情况",
+        "a resting ECG comes before the treadmill test, to rule out a reason not to exercise",
+    ),
+    _Rule(
+        "ECG_SAME_VISIT_AS_TREADMILL",
+        RuleKind.SAME_VISIT,
+        "resting_ecg",
+        "treadmill",
+        0,
+        "静息心电图与运动平板试验同一次就诊完成，便于对照",
+        "the resting ECG and the treadmill test are in the same visit, to be compared",
+    ),
+    _Rule(
+        "NO_EXERCISE_TEST_BEFORE_PET_CT",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "treadmill",
+        "pet_ct",
+        1,
+        "PET-CT前24小时内避免剧烈运动（肌肉摄取显像剂影响判读），平板试验需在其后或改日",
+        "no strenuous exercise in the 24 hours before a PET-CT (muscles take up the tracer), "
+        "so the treadmill test comes after it or on another day",
+    ),
+    _Rule(
+        "FULL_BLADDER_BEFORE_URINE_SAMPLE",
+        RuleKind.BEFORE,
+        "full_bladder",
+        "urine_sample",
+        0,
+        "留尿会排空膀胱，憋尿超声需先做",
+        "giving a urine sample empties the bladder, so the full-bladder ultrasound comes first",
+    ),
+    _Rule(
+        "COLONOSCOPY_THEN_STOOL_3D",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "colonoscopy",
+        "stool_sample",
+        3,
+        "肠镜及肠道准备后3天内大便隐血结果不可靠，大便检查需先做或隔3天",
+        "after a colonoscopy and its bowel preparation the occult-blood test is unreliable "
+        "for 3 days, so the stool sample comes first or 3 days later",
+    ),
+    _Rule(
+        "BARIUM_THEN_STOOL_3D",
+        RuleKind.NOT_WITHIN_DAYS_AFTER,
+        "barium",
+        "stool_sample",
+        3,
+        "钡剂排出前大便检查不可靠，大便检查需先做或隔3天",
+        "barium in the stool spoils the stool test for 3 days, so the sample comes first "
+        "or 3 days later",
+    ),
     _Rule(
         "CHEST_ABDOMEN_ENHANCED_CT_ONE_SCAN",
         RuleKind.COMBINED,
@@ -510,6 +763,8 @@ DEVICE_DEFAULTS: dict[str, _Hours] = {
     DeviceKind.ECG: _Hours(DeviceKind.ECG, 10, 45, _DAY),
     DeviceKind.ECHO: _Hours(DeviceKind.ECHO, 10, 22, _DAY),
     DeviceKind.BLOOD_DRAW: _Hours(DeviceKind.BLOOD_DRAW, 5, 90, _DAY),
+    DeviceKind.NUCLEAR: _Hours(DeviceKind.NUCLEAR, 15, 24, _DAY),
+    DeviceKind.PET_CT: _Hours(DeviceKind.PET_CT, 30, 10, _DAY),
 }
 
 _DEVICE_NAMES = {
@@ -522,6 +777,8 @@ _DEVICE_NAMES = {
     DeviceKind.ECG: ("心电图", "ECG"),
     DeviceKind.ECHO: ("心超", "Echo"),
     DeviceKind.BLOOD_DRAW: ("采血", "Blood draw"),
+    DeviceKind.NUCLEAR: ("核医学", "Nuclear medicine"),
+    DeviceKind.PET_CT: ("PET-CT", "PET-CT"),
 }
 
 
@@ -641,6 +898,15 @@ def equip_institution(
     return devices
 
 
+def set_travel_time(institution_id: int, other_id: int, minutes: int) -> TravelTime:
+    """The minutes between two institutions, either way (back-office data, D127)."""
+    low, high = sorted((institution_id, other_id))
+    travel, _created = TravelTime.objects.update_or_create(
+        institution_id=low, other_institution_id=high, defaults={"minutes": minutes}
+    )
+    return travel
+
+
 def default_specs() -> dict[str, ExamSpec]:
     """The default items as the planner sees them, without a database (tests, benchmark)."""
     return {
@@ -654,6 +920,7 @@ def default_specs() -> dict[str, ExamSpec]:
                 fasting=bool(item.fasting_hours),
                 sedation=item.sedation,
                 full_bladder=item.full_bladder,
+                contrast=item.contrast,
             ),
             lead_days=item.lead_days,
         )
@@ -679,6 +946,8 @@ _HOSPITAL_DEVICES = {
     DeviceKind.ECG: 2,
     DeviceKind.ECHO: 1,
     DeviceKind.BLOOD_DRAW: 3,
+    DeviceKind.NUCLEAR: 1,
+    DeviceKind.PET_CT: 1,
 }
 _PRIMARY_CARE_DEVICES = {
     DeviceKind.ULTRASOUND: 1,

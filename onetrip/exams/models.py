@@ -24,6 +24,8 @@ class DeviceKind(models.TextChoices):
     ECG = "ecg", _("ECG")
     ECHO = "echo", _("Echocardiography")
     BLOOD_DRAW = "blood_draw", _("Blood-draw window")
+    NUCLEAR = "nuclear", _("Nuclear medicine (thyroid scan and uptake)")
+    PET_CT = "pet_ct", _("PET-CT")
 
 
 # Large equipment that county and tertiary hospitals open to primary-care doctors (R-APPT-8).
@@ -214,6 +216,10 @@ class RuleKind(models.TextChoices):
     RECOVERY = "recovery", _("Nothing else within N minutes after the first exam (recovery)")
     START_BEFORE = "start_before", _("Starts before a time of day (minutes after midnight)")
     COMBINED = "combined", _("May be done together as one exam (other rules between them waived)")
+    # Issue 16, second pass (D126).
+    RESULT_BEFORE = "result_before", _("The first exam's result N minutes before the second")
+    SAME_VISIT = "same_visit", _("Both in the same visit (same day, same institution)")
+    DAYS_AFTER = "days_after", _("Second exam exactly N days after the first (a return)")
 
 
 class ExamRule(models.Model):
@@ -247,6 +253,38 @@ class ExamRule(models.Model):
         if (get_language() or "").startswith("en") and self.reason_en:
             return self.reason_en
         return self.reason
+
+
+class TravelTime(models.Model):
+    """Minutes from one institution to another, either way (issue 16, D127): the planner keeps
+    them free between exams at two institutions on one day. No row: an hour is assumed."""
+
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.CASCADE, related_name="+"
+    )
+    other_institution = models.ForeignKey(
+        "consortium.Institution",
+        verbose_name=_("other institution"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+
+    class Meta:
+        verbose_name = _("travel time")
+        verbose_name_plural = _("travel times")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "other_institution"], name="travel_time_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(institution__lt=F("other_institution")),
+                name="travel_time_pair_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}–{self.other_institution_id} {self.minutes} min"
 
 
 class OrderStatus(models.TextChoices):

@@ -1,13 +1,16 @@
 """The one-trip planner (R-EXAM-1): a patient's open exam orders, from one or several doctors
-and institutions, into the best plan by a lexicographic objective (D114): the most orders
-placed, then the fewest visits, then the least time on site, then the earliest days, then the
-earliest times of day for fasting exams (a fasting patient is not kept hungry until noon).
+and institutions, into the best plan by a lexicographic objective (D114, D125): the most orders
+placed, then the fewest visits, then the least time on site, then the fewest fasting exams
+starting at or after 10:00 where an earlier start was reachable, then the earliest days, then
+the earliest times of day for fasting exams, then the fewest exams outside the patient's
+preferred time of day.
 
-Pure computation over a `Calendar` of free device time, so the service, the pages and the
-benchmark plan the same way. OR-Tools CP-SAT finds the optimum within a work limit; a greedy
-packer answers when there is one exam, when its plan provably reaches the fewest visits and the
-least time on site, when CP-SAT runs out of time or finds nothing better, or when no plan takes
-every order (it then places what it can and says why the rest could not be placed)."""
+Pure computation over a `Calendar` of free device time (and the travel times between
+institutions), so the service, the pages and the benchmark plan the same way. OR-Tools CP-SAT
+finds the optimum within a work limit; a greedy packer answers when there is one exam, when its
+plan provably reaches every bound, when CP-SAT runs out of time or finds nothing better, or when
+no plan takes every order (it then places what it can and says why the rest could not be
+placed)."""
 
 from __future__ import annotations
 
@@ -27,10 +30,12 @@ from onetrip.exams.rules import (
     ExamSpec,
     Placement,
     Rule,
+    Travel,
     Violation,
     fits,
     flags,
     matches,
+    too_close,
 )
 
 # CP-SAT budgets are deterministic time ("work", roughly seconds of one core), so the same
@@ -40,18 +45,20 @@ CP_SAT_WORK = 0.2
 RETRY_WORK = 1.0
 CP_SAT_SECONDS = 2.0
 RETRY_SECONDS = 5.0
+# A fasting exam starting at or after this time of day counts as late (issue 16: ≥ 95 % before).
+FASTING_BY = 10 * 60
 
 
-def _weights(needs: Sequence[Need], days: int) -> tuple[int, int, int]:
-    """Weights that make one weighted sum a lexicographic objective (D114): a visit saved
-    outweighs any time on site, a minute on site any choice of days, a day earlier any fasting
-    start times (each of those sums is bounded by the number of orders and the horizon)."""
-    count = max(1, len(needs))
-    fasting_bound = count * DAY
-    day_weight = fasting_bound + 1
-    minute_weight = day_weight * (count * max(1, days) + 1)
-    visit_weight = minute_weight * (count * DAY * max(1, days) + 1)
-    return visit_weight, minute_weight, day_weight
+def lexicographic_weights(bounds: Sequence[int]) -> list[int]:
+    """Weights that make one weighted sum a lexicographic objective (D114): each term's weight
+    exceeds the largest possible value of every term after it together (`bounds`, most
+    important first), so no amount of a later term buys back an earlier one."""
+    weights = []
+    weight = 1
+    for bound in reversed(bounds):
+        weights.append(weight)
+        weight *= bound + 1
+    return list(reversed(weights))
 
 
 def _is_fasting(need: Need) -> bool:
@@ -64,6 +71,37 @@ def fasting_minutes(exams: Sequence[Booked]) -> int:
     return sum(exam.start % DAY for exam in exams if _is_fasting(exam.need))
 
 
+def late_fasting(exams: Sequence[Booked], context: _Context) -> int:
+    """Fasting exams starting at or after 10:00 where an earlier start was possible: on a later
+    day the patient is told to come fasting, so always; on the day of ordering only if the
+    calendar still had a start before 10:00 for it (an order placed after breakfast, or a
+    morning already full, is excepted: the patient on site is not sent home to come back)."""
+    return sum(
+        1 for exam in exams if _is_fasting(exam.need) and _late(exam.need, exam.start, context)
+    )
+
+
+def _late(need: Need, start: int, context: _Context) -> bool:
+    if start % DAY < FASTING_BY:
+        return False
+    day = start // DAY
+    if day > context.not_before // DAY:
+        return True
+    return any(v % DAY < FASTING_BY for v in context.options(need).get(day, {}))
+
+
+def outside_preferred(exams: Sequence[Booked], preferred: tuple[int, int] | None) -> int:
+    """Exams outside the patient's preferred time of day (minutes after midnight, from–to)."""
+    if preferred is None:
+        return 0
+    low, high = preferred
+    return sum(
+        1
+        for e in exams
+        if not (low <= e.start % DAY and e.start % DAY + e.need.spec.duration <= high)
+    )
+
+
 class Calendar:
     """Free device time, in minutes from midnight of the plan's first day."""
 
@@ -73,6 +111,10 @@ class Calendar:
         self._free: dict[tuple[int, int], set[int]] = defaultdict(set)  # (device, day) → starts
         self._day_left: dict[tuple[int, int], int] = {}
         self._no_anaesthetist: set[int] = set()
+        self.travel = Travel()
+
+    def set_travel(self, institution_id: int, other_id: int, minutes: int) -> None:
+        self.travel = Travel((*self.travel.table, (institution_id, other_id, minutes)))
 
     def add_device(
         self,
@@ -153,7 +195,7 @@ class Booked:
 
     @property
     def placement(self) -> Placement:
-        return Placement(self.need.key, self.need.spec, self.start)
+        return Placement(self.need.key, self.need.spec, self.start, self.need.institution_id)
 
     @property
     def end(self) -> int:
@@ -170,6 +212,7 @@ class Why:
     PREPARATION = "preparation"
     NO_TIME = "no_time"
     RULE = "rule"
+    TRAVEL = "travel"
 
 
 @dataclass(frozen=True)
@@ -207,6 +250,7 @@ class _Context:
     days: list[int]
     history: list[Placement]
     not_before: int
+    preferred: tuple[int, int] | None = None
     _openings: dict[tuple[int, str, int, int, bool], list[Opening]] = field(default_factory=dict)
     _options: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)
 
@@ -232,13 +276,20 @@ class _Context:
             for day in self.days:
                 found = {}
                 for opening in self.openings(need, day):
-                    candidate = Placement(need.key, need.spec, opening.start)
-                    if fits(candidate, [], rules, self.history) is None:
+                    candidate = Placement(need.key, need.spec, opening.start, need.institution_id)
+                    if self.fits(candidate, [], rules):
                         found[opening.start] = opening.device_id
                 if found:
                     by_day[day] = found
             self._options[need.key] = by_day
         return self._options[need.key]
+
+    def fits(self, candidate: Placement, others: Sequence[Placement], rules=None) -> bool:
+        """No rule broken, and the travel time kept to the exams at other institutions."""
+        if fits(candidate, others, self.rules if rules is None else rules, self.history):
+            return False
+        travel = self.calendar.travel
+        return not any(too_close(candidate, o, travel) for o in [*others, *self.history])
 
 
 def plan_visits(
@@ -250,16 +301,24 @@ def plan_visits(
     history: Sequence[Placement] = (),
     not_before: int = 0,
     alternative_days: Sequence[int] = (),
+    preferred: tuple[int, int] | None = None,
     time_limit: float = CP_SAT_SECONDS,
 ) -> Plan:
-    """Plan `needs` on the allowed `days` (in the patient's order of preference). Orders that
-    cannot be placed come back with the reason and, searched over `alternative_days`, the
-    nearest time they could be."""
-    context = _Context(calendar, list(rules), list(days), list(history), not_before)
+    """Plan `needs` on the allowed `days` (in the patient's order of preference), at the
+    `preferred` time of day when that costs nothing more important. Orders that cannot be
+    placed come back with the reason and, searched over `alternative_days`, the nearest time
+    they could be."""
+    context = _Context(calendar, list(rules), list(days), list(history), not_before, preferred)
+    return _plan_visits(needs, context, alternative_days, time_limit)
+
+
+def _plan_visits(
+    needs: Sequence[Need], context: _Context, alternative_days: Sequence[int], time_limit: float
+) -> Plan:
     greedy = Plan(_greedy(needs, context), solver="greedy")
     fewest = fewest_visits(needs, context.rules)
     plan = None
-    if len(needs) > 1 and not _reaches_bounds(greedy, needs, fewest):
+    if len(needs) > 1 and not _reaches_bounds(greedy, needs, fewest, context):
         limit = _Limit(CP_SAT_WORK, time_limit)
         plan = (fewest == 1 and _one_visit(needs, context, limit)) or _solve(
             needs, context, limit, hint=greedy
@@ -267,12 +326,12 @@ def plan_visits(
         if plan is None and len(greedy.exams) < len(needs):
             # The packer left orders out: worth a longer search before saying so.
             plan = _solve(needs, context, _Limit(RETRY_WORK, RETRY_SECONDS), hint=greedy)
-    if plan is None or _rank(greedy) < _rank(plan):
+    if plan is None or _rank(greedy, context) < _rank(plan, context):
         plan = greedy
     placed_keys = {exam.need.key for exam in plan.exams}
     unplaced = [need for need in needs if need.key not in placed_keys]
     plan.unplaced = [_why_not(need, plan, context, alternative_days) for need in unplaced]
-    plan.flags = flags([e.placement for e in plan.exams], rules, history)
+    plan.flags = flags([e.placement for e in plan.exams], context.rules, context.history)
     return plan
 
 
@@ -292,7 +351,7 @@ def fewest_visits(needs: Sequence[Need], rules: Sequence[Rule]) -> int:
 
 
 def _never_same_day(a: Need, b: Need, rules: Sequence[Rule]) -> bool:
-    kinds = (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY)
+    kinds = (RuleKind.DAYS_APART, RuleKind.NOT_SAME_DAY, RuleKind.DAYS_AFTER)
     if _combinable(a, b, rules):
         return False  # one scan together on one day
     return any(
@@ -314,26 +373,30 @@ def _largest_clique(keys: list, apart: dict) -> int:
     return best
 
 
-def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int) -> bool:
-    """Every order placed, in the fewest visits possible, each visit back to back: no plan
-    has fewer visits or less time on site, so the solver has nothing to find."""
+def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int, context: _Context) -> bool:
+    """Every order placed, in the fewest visits possible, each visit back to back, no fasting
+    exam late that could be early and none outside the preferred times: no plan ranks better
+    on those, so the solver has nothing to find."""
     return (
         len(plan.exams) == len(needs)
         and len(plan.visits) == fewest
         and plan.minutes_on_site == _busy_minutes(needs)
+        and late_fasting(plan.exams, context) == 0
+        and outside_preferred(plan.exams, context.preferred) == 0
     )
 
 
-def _rank(plan: Plan) -> tuple[int, int, int, int, int]:
-    """The planner's order of preference (D114): more orders placed, fewer visits, less time
-    on site, earlier days, earlier fasting exams (as the CP-SAT objective)."""
+def _rank(plan: Plan, context: _Context) -> tuple[int, ...]:
+    """The planner's order of preference (D114, D125), as the CP-SAT objective."""
     days = sum(exam.start // DAY for exam in plan.exams)
     return (
         -len(plan.exams),
         len(plan.visits),
         plan.minutes_on_site,
+        late_fasting(plan.exams, context),
         days,
         fasting_minutes(plan.exams),
+        outside_preferred(plan.exams, context.preferred),
     )
 
 
@@ -347,17 +410,28 @@ def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
     placed: list[Booked] = []
     while remaining:
         best: list[Booked] = []
-        best_score = (0, 0)
+        best_score = (0, 0, 0, 0)
         for day in context.days:
             for institution_id in dict.fromkeys(n.institution_id for n in remaining):
                 here = [n for n in remaining if n.institution_id == institution_id]
                 packed = _pack(day, here, placed, context)
                 if packed:
-                    score = (len(packed), -(packed[-1].end - packed[0].start))
+                    span = packed[-1].end - packed[0].start
+                    score = (
+                        len(packed),
+                        -span,
+                        -late_fasting(packed, context),
+                        -outside_preferred(packed, context.preferred),
+                    )
                     if score > best_score:
                         best, best_score = packed, score
-            if len(best) == len(remaining) and -best_score[1] == _busy_minutes(remaining):
-                break  # everything left in one visit without a gap: no day does better
+            if (len(best), -best_score[1], best_score[2], best_score[3]) == (
+                len(remaining),
+                _busy_minutes(remaining),
+                0,
+                0,
+            ):
+                break  # one visit, no gap, fasting early, at the preferred time: none better
         if not best:
             break
         placed.extend(best)
@@ -378,19 +452,33 @@ def _pack(day: int, needs: list[Need], placed: list[Booked], context: _Context) 
             continue
         others = [exam.placement for exam in [*placed, *packed]]
         busy = [(exam.start, exam.end) for exam in [*placed, *packed]]
-        for opening in context.openings(need, day):
+        for opening in _preferred_first(context.openings(need, day), need, context.preferred):
             if opening.start < ready:
                 continue
-            candidate = Placement(need.key, need.spec, opening.start)
+            candidate = Placement(need.key, need.spec, opening.start, need.institution_id)
             if any(start < candidate.end and candidate.start < end for start, end in busy):
                 continue
-            broken = fits(candidate, others, context.rules, context.history)
-            if broken is not None:
+            if not context.fits(candidate, others):
                 continue
             packed.append(Booked(need, opening.start, opening.device_id))
             ready = candidate.end
             break
     return packed
+
+
+def _preferred_first(
+    openings: list[Opening], need: Need, preferred: tuple[int, int] | None
+) -> list[Opening]:
+    """The openings at the patient's preferred time of day first, each group earliest first."""
+    if preferred is None:
+        return openings
+    low, high = preferred
+
+    def outside(opening: Opening) -> bool:
+        start = opening.start % DAY
+        return not (low <= start and start + need.spec.duration <= high)
+
+    return sorted(openings, key=outside)
 
 
 def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
@@ -405,7 +493,13 @@ def _sequence(needs: Sequence[Need], rules: Sequence[Rule]) -> list[Need]:
             for b in ordered:
                 if a is b or rule.first not in a.spec.tags or not matches(rule.second, b.spec):
                     continue
-                if rule.kind in (RuleKind.BEFORE, RuleKind.MIN_GAP, RuleKind.MAX_GAP):
+                if rule.kind in (
+                    RuleKind.BEFORE,
+                    RuleKind.MIN_GAP,
+                    RuleKind.MAX_GAP,
+                    RuleKind.RESULT_BEFORE,
+                    RuleKind.DAYS_AFTER,
+                ):
                     sorter.add(b.key, a.key)
                 elif rule.kind in (RuleKind.NOT_WITHIN_DAYS_AFTER, RuleKind.RECOVERY):
                     sorter.add(a.key, b.key)  # the sedated exam last
@@ -433,35 +527,49 @@ class _Limit:
 
 
 def _one_visit(needs: Sequence[Need], context: _Context, limit: _Limit) -> Plan | None:
-    """The best single visit, day by day in the patient's order of preference: least time on
-    site, the earlier day on a tie. Each day is a small model; a day where the exams fit back
-    to back ends the search. None when the orders are at several institutions or no day
-    takes them all."""
+    """The best single visit, day by day in the patient's order of preference, by the same
+    order as `_rank` (time on site, late fasting exams, then the earlier day…). Each day is a
+    small model; a day whose plan reaches every bound ends the search. None when the orders
+    are at several institutions or no day takes them all."""
     if len({need.institution_id for need in needs}) > 1:
         return None
-    best: tuple[int, list[Booked]] | None = None
+    best: tuple[tuple[int, ...], list[Booked]] | None = None
     shortest = _busy_minutes(needs)
     in_rule_order = _sequence(needs, context.rules)
     for day in context.days:
         packed = _pack(day, in_rule_order, [], context)
-        if len(packed) == len(needs) and packed[-1].end - packed[0].start == shortest:
-            return Plan(packed, solver="greedy")  # back to back on the best day: optimal
+        if len(packed) == len(needs) and _reaches_bounds(Plan(packed), needs, 1, context):
+            return Plan(packed, solver="greedy")  # back to back, early, preferred: optimal
         options = {need.key: context.options(need).get(day, {}) for need in needs}
         if not all(options.values()):
             continue
         found = _solve_day(needs, options, context, limit)
-        if found is not None and (best is None or found[0] < best[0]):
-            best = found
-            if found[0] == shortest:
+        if found is None:
+            continue
+        key = _day_key(found, context)
+        if best is None or key < best[0]:
+            best = (key, found)
+            if key[:2] == (shortest, 0) and key[3:] == (0,) * len(key[3:]):
                 break
     if best is None:
         return None
     return Plan(best[1], solver="cp-sat")
 
 
+def _day_key(exams: list[Booked], context: _Context) -> tuple[int, ...]:
+    """`_rank` within one visit, the day itself left to the loop's order of preference."""
+    span = max(e.end for e in exams) - min(e.start for e in exams)
+    return (
+        span,
+        late_fasting(exams, context),
+        fasting_minutes(exams),
+        outside_preferred(exams, context.preferred),
+    )
+
+
 def _solve_day(
     needs: Sequence[Need], options: dict[int, dict[int, int]], context: _Context, limit: _Limit
-) -> tuple[int, list[Booked]] | None:
+) -> list[Booked] | None:
     model = cp_model.CpModel()
     starts, intervals = {}, []
     for need in needs:
@@ -477,16 +585,64 @@ def _solve_day(
     last = model.new_int_var(0, 2 * DAY * len(context.days) + DAY, "")
     model.add_min_equality(first, list(starts.values()))
     model.add_max_equality(last, [starts[n.key] + n.spec.duration for n in needs])
-    # Least time on site first, then the fasting exams as early in the day as that allows.
-    fasting = [starts[n.key] for n in needs if _is_fasting(n)]
-    weight = len(fasting) * 2 * DAY * (len(context.days) + 1) + 1
-    model.minimize(weight * (last - first) + sum(fasting))
+    late, outside = _time_of_day_terms(model, needs, starts, options, context)
+    fasting = [starts[n.key] for n in needs if _is_fasting(n)]  # one day: times of day + const
+    count = len(needs)
+    horizon = 2 * DAY * len(context.days) + DAY
+    weights = lexicographic_weights([horizon, count, count * horizon, count])
+    model.minimize(
+        weights[0] * (last - first)
+        + weights[1] * sum(late)
+        + weights[2] * sum(fasting)
+        + weights[3] * sum(outside)
+    )
     solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = {need.key: solver.value(starts[need.key]) for need in needs}
     exams = [Booked(n, chosen[n.key], options[n.key][chosen[n.key]]) for n in needs]
-    return solver.value(last - first), sorted(exams, key=lambda e: e.start)
+    return sorted(exams, key=lambda e: e.start)
+
+
+def _time_of_day_terms(model, needs, starts, options_by_day, context: _Context):
+    """Per order: a late-fasting literal and an outside-the-preferred-time literal, as CP-SAT
+    terms. `options_by_day` maps an order to
+    {day: {start: device}} or, for one day, {start: device}."""
+    late, outside = [], []
+    for need in needs:
+        values = _starts_of(options_by_day[need.key])
+        start = starts[need.key]
+        if _is_fasting(need):
+            early = [v for v in values if not _late(need, v, context)]
+            if len(early) < len(values):
+                is_late = model.new_bool_var("")
+                if early:
+                    model.add_linear_expression_in_domain(
+                        start, cp_model.Domain.from_values(early)
+                    ).only_enforce_if(is_late.Not())
+                else:
+                    model.add(is_late == 1)
+                late.append(is_late)
+        if context.preferred is not None:
+            low, high = context.preferred
+            inside = [v for v in values if low <= v % DAY and v % DAY + need.spec.duration <= high]
+            if len(inside) < len(values):
+                is_outside = model.new_bool_var("")
+                if inside:
+                    model.add_linear_expression_in_domain(
+                        start, cp_model.Domain.from_values(inside)
+                    ).only_enforce_if(is_outside.Not())
+                else:
+                    model.add(is_outside == 1)
+                outside.append(is_outside)
+    return late, outside
+
+
+def _starts_of(options: dict) -> list[int]:
+    first = next(iter(options.values()), None)
+    if isinstance(first, dict):
+        return sorted(start for on_day in options.values() for start in on_day)
+    return sorted(options)
 
 
 def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Plan) -> Plan | None:
@@ -523,6 +679,7 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
             model.add_hint(start, hinted[need.key])
     model.add_no_overlap(intervals)
     _add_rules(model, placeable, starts, days_of, context.rules)
+    _add_travel(model, placeable, starts, context.calendar.travel)
     visit_count, minutes = [], []
     for (_, day), group in members.items():
         used = model.new_bool_var("")
@@ -538,15 +695,21 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
         model.add_bool_or([here for _, here in group]).only_enforce_if(used)
         visit_count.append(used)
         minutes.append(last - first)
-    visit_weight, minute_weight, day_weight = _weights(placeable, len(context.days))
+    late, outside = _time_of_day_terms(model, placeable, starts, options, context)
     fasting = [
         starts[need.key] - DAY * days_of[need.key] for need in placeable if _is_fasting(need)
     ]
+    count, horizon = len(placeable), max(context.days, default=0) + 1
+    weights = lexicographic_weights(
+        [count, count * DAY, count, count * horizon, count * DAY, count]
+    )
     model.minimize(
-        visit_weight * sum(visit_count)
-        + minute_weight * sum(minutes)
-        + day_weight * sum(days_of.values())
-        + sum(fasting)
+        weights[0] * sum(visit_count)
+        + weights[1] * sum(minutes)
+        + weights[2] * sum(late)
+        + weights[3] * sum(days_of.values())
+        + weights[4] * sum(fasting)
+        + weights[5] * sum(outside)
     )
     solver = limit.solver()
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -556,6 +719,19 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
         start = solver.value(starts[need.key])
         exams.append(Booked(need, start, options[need.key][start // DAY][start]))
     return Plan(sorted(exams, key=lambda e: e.start), solver="cp-sat")
+
+
+def _add_travel(model, needs: Sequence[Need], starts, travel: Travel) -> None:
+    """Exams at two institutions keep the travel time between them, whichever comes first (on
+    different days the gap is there anyway)."""
+    for a in needs:
+        for b in needs:
+            if a.key < b.key and a.institution_id != b.institution_id:
+                minutes = travel.minutes(a.institution_id, b.institution_id)
+                a_first = model.new_bool_var("")
+                sa, sb = starts[a.key], starts[b.key]
+                model.add(sb >= sa + a.spec.duration + minutes).only_enforce_if(a_first)
+                model.add(sa >= sb + b.spec.duration + minutes).only_enforce_if(a_first.Not())
 
 
 def _combinable(a: Need, b: Need, rules: Sequence[Rule]) -> bool:
@@ -619,6 +795,14 @@ def _add_rules(model, needs, starts, days_of, rules: Sequence[Rule]) -> None:
                     model.add(da != db).only_enforce_if(unless)
                 elif rule.kind in (RuleKind.MIN_GAP, RuleKind.MAX_GAP, RuleKind.RECOVERY):
                     _add_gap(model, rule, a, b, sa, sb, on_same_day(a, b), unless)
+                elif rule.kind == RuleKind.RESULT_BEFORE:
+                    model.add(sb >= sa + a.spec.duration + rule.minutes).only_enforce_if(unless)
+                elif rule.kind == RuleKind.SAME_VISIT:
+                    # One visit is one institution on one day.
+                    model.add(da == db if a.institution_id == b.institution_id else sa != sa)
+                elif rule.kind == RuleKind.DAYS_AFTER:
+                    model.add(db == da + rule.days)
+                    model.add(sb >= sa + rule.days * DAY)
 
 
 def _add_gap(model, rule: Rule, a: Need, b: Need, sa, sb, same, unless: list) -> None:
@@ -652,14 +836,22 @@ def _why_not(
         why = Why.PREPARATION if beyond else Why.NO_TIME
     else:
         others = [exam.placement for exam in plan.exams]
-        broken = (
-            fits(Placement(need.key, need.spec, o.start), others, context.rules, context.history)
-            for o in openings
-        )
+        candidates = [
+            Placement(need.key, need.spec, o.start, need.institution_id) for o in openings
+        ]
+        broken = (fits(c, others, context.rules, context.history) for c in candidates)
         rule = next((r for r in broken if r is not None), None)
         why = Why.RULE if rule else Why.NO_TIME
+        travel = context.calendar.travel
+        if rule is None and all(any(too_close(c, o, travel) for o in others) for c in candidates):
+            why = Why.TRAVEL
     wider = _Context(
-        context.calendar, context.rules, list(alternative_days), context.history, context.not_before
+        context.calendar,
+        context.rules,
+        list(alternative_days),
+        context.history,
+        context.not_before,
+        context.preferred,
     )
     return Unplaced(need, why, rule, _pack_anywhere(need, plan.exams, wider))
 

@@ -26,6 +26,7 @@ from onetrip.exams.models import (
     ExamOrder,
     OrderStatus,
     RuleKind,
+    TravelTime,
 )
 from onetrip.exams.planner import Booked, Calendar, Need, Plan, Unplaced, Why
 from onetrip.exams.rules import DAY, ExamSpec, Placement
@@ -67,11 +68,23 @@ class Proposal:
         return sorted({timezone.localtime(e.starts_at).date() for e in self.exams})
 
 
+NO_TRAVEL_TABLE = rules.Travel()
+# The patient's preferred time of day (issue 16, D125): the last thing the plan optimises.
+PREFERRED_TIMES = {"morning": (0, 12 * 60), "afternoon": (12 * 60, DAY)}
+
+
 def propose_plan(
-    patient_id: int, *, actor: Actor, preferred_days: Sequence[dt.date] = ()
+    patient_id: int,
+    *,
+    actor: Actor,
+    preferred_days: Sequence[dt.date] = (),
+    preferred_time: str = "",
 ) -> Proposal:
     """Plan the patient's orders not yet booked, on the preferred days if given (otherwise on
-    any of the next two weeks)."""
+    any of the next two weeks), in the preferred time of day ("morning", "afternoon") when
+    nothing more important is lost."""
+    if preferred_time and preferred_time not in PREFERRED_TIMES:
+        raise InvalidInput.field("preferred_time", _("Choose morning or afternoon."))
     if actor.kind == ActorKind.STAFF:
         actor.require_perm("exams.book_exam")
     patient = identity.accessible_patients(actor).filter(pk=patient_id).first()
@@ -97,8 +110,9 @@ def propose_plan(
         history=patient_history(patient.pk, base),
         not_before=minutes_from(base, clock.now()) + ARRIVAL_MINUTES,
         alternative_days=range(HORIZON_DAYS) if preferred_days else (),
+        preferred=PREFERRED_TIMES.get(preferred_time),
     )
-    return _present(patient, plan, orders, base, plan_rules)
+    return _present(patient, plan, orders, base, plan_rules, calendar.travel)
 
 
 def _allowed_days(base: dt.date, preferred: Sequence[dt.date]) -> list[int]:
@@ -148,6 +162,11 @@ def load_calendar(base: dt.date, needs: Sequence[Need]) -> Calendar:
     ]
     if not devices:
         return calendar
+    institutions = {i for i, _kind in wanted}
+    for travel in TravelTime.objects.filter(
+        institution__in=institutions, other_institution__in=institutions
+    ):
+        calendar.set_travel(travel.institution_id, travel.other_institution_id, travel.minutes)
     for device in devices:
         calendar.add_device(
             device.pk,
@@ -188,7 +207,14 @@ def patient_history(patient_id: int, base: dt.date, *, excluding: Sequence[int] 
     for order in rows:
         when = order.starts_at or order.started_at or order.completed_at
         if when is not None and when >= since:
-            history.append(Placement(order.pk, ExamSpec.of(order.item), minutes_from(base, when)))
+            history.append(
+                Placement(
+                    order.pk,
+                    ExamSpec.of(order.item),
+                    minutes_from(base, when),
+                    order.performing_institution_id,
+                )
+            )
     return history
 
 
@@ -201,6 +227,7 @@ def _present(
     orders: list[ExamOrder],
     base: dt.date,
     plan_rules: list[rules.Rule],
+    travel: rules.Travel,
 ) -> Proposal:
     by_id = {order.pk: order for order in orders}
     devices = Device.objects.in_bulk(
@@ -229,7 +256,7 @@ def _present(
         patient=patient,
         exams=exams,
         not_planned=not_planned,
-        explanation=explain(plan, base, plan_rules),
+        explanation=explain(plan, base, plan_rules, travel),
         visits=len(plan.visits),
         minutes_on_site=plan.minutes_on_site,
         solver=plan.solver,
@@ -239,18 +266,26 @@ def _present(
 def _reason(unplaced: Unplaced) -> str:
     if unplaced.why == Why.RULE and unplaced.rule is not None:
         return unplaced.rule.reason
+    if unplaced.why == Why.TRAVEL:
+        return _("no time to travel between the institutions on the days chosen")
     if unplaced.why == Why.PREPARATION:
         return _("it needs preparation first, so it cannot be on the days chosen")
     return _("no free time on the days chosen")
 
 
-def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list[str]:
+def explain(
+    plan: Plan,
+    base: dt.date,
+    plan_rules: Sequence[rules.Rule],
+    plan_travel: rules.Travel = NO_TRAVEL_TABLE,
+) -> list[str]:
     """Each decision of the plan in plain words, in the reader's language."""
     lines = [_summary(plan, base, plan_rules)]
     exams = sorted(plan.exams, key=lambda e: e.start)
     for rule in plan_rules:
         for exam in exams:
             lines.extend(_rule_lines(rule, exam, exams))
+    lines.extend(_travel_lines(exams, plan_travel))
     for exam in exams:
         if exam.need.spec.lead_days:
             lines.append(
@@ -258,8 +293,12 @@ def explain(plan: Plan, base: dt.date, plan_rules: Sequence[rules.Rule]) -> list
                 % {"exam": exam.need.spec.name, "date": _date(base, exam.start)}
             )
     for flag in plan.flags:
+        if flag.rule.kind == RuleKind.REPEAT_WITHIN_DAYS:
+            line = _("Note: %(exam)s again within %(days)s days: %(reason)s.")
+        else:  # a partner missing: no renal function result, no return planned (D126)
+            line = _("Note: %(exam)s needs more: %(reason)s; please ask the ordering doctor.")
         lines.append(
-            _("Note: %(exam)s again within %(days)s days: %(reason)s.")
+            line
             % {"exam": flag.first.spec.name, "days": flag.rule.days, "reason": flag.rule.reason}
         )
     for unplaced in plan.unplaced:
@@ -355,6 +394,30 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
             )
         elif rule.kind == RuleKind.COMBINED and exam.end == other.start:
             lines.append(_("%(first)s and %(second)s together: %(reason)s.") % names)
+        elif rule.kind == RuleKind.RESULT_BEFORE and exam.start < other.start:
+            lines.append(_("%(first)s before %(second)s: %(reason)s.") % names)
+        elif rule.kind == RuleKind.SAME_VISIT:
+            lines.append(_("%(first)s and %(second)s in the same visit: %(reason)s.") % names)
+        elif rule.kind == RuleKind.DAYS_AFTER and other.start > exam.start:
+            lines.append(_("%(second)s %(days)s days after %(first)s: %(reason)s.") % names)
+    return lines
+
+
+def _travel_lines(exams: list[Booked], travel: rules.Travel) -> list[str]:
+    """The time kept to go from one institution to the next on the same day (D127)."""
+    lines = []
+    for before, after in zip(exams, exams[1:], strict=False):
+        here, there = before.need.institution_id, after.need.institution_id
+        if here != there and before.start // DAY == after.start // DAY:
+            names = Institution.objects.in_bulk([here, there])
+            lines.append(
+                _("%(minutes)s minutes are kept to travel from %(from)s to %(to)s.")
+                % {
+                    "minutes": travel.minutes(here, there),
+                    "from": names[here].name,
+                    "to": names[there].name,
+                }
+            )
     return lines
 
 

@@ -18,10 +18,16 @@ FASTING_TAG = "fasting"
 # stored but never read).
 SEDATION_TAG = "sedation"
 FULL_BLADDER_TAG = "full_bladder"
+# The contrast agent is a stored field too: renal function before contrast reads it (D126).
+CONTRAST_TAGS = {"iodinated": "iodinated_contrast", "gadolinium": "gadolinium_contrast"}
+# Minutes between two institutions when the travel table has no row for them (D127).
+DEFAULT_TRAVEL_MINUTES = 60
 
 
-def field_tags(*, fasting: bool, sedation: bool, full_bladder: bool) -> set[str]:
-    return {
+def field_tags(
+    *, fasting: bool, sedation: bool, full_bladder: bool, contrast: str = ""
+) -> set[str]:
+    tags = {
         tag
         for tag, on in (
             (FASTING_TAG, fasting),
@@ -30,6 +36,9 @@ def field_tags(*, fasting: bool, sedation: bool, full_bladder: bool) -> set[str]
         )
         if on
     }
+    if contrast in CONTRAST_TAGS:
+        tags.add(CONTRAST_TAGS[contrast])
+    return tags
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,10 @@ class ExamSpec:
     @classmethod
     def of(cls, item: ExamItem) -> ExamSpec:
         tags = set(item.tags) | field_tags(
-            fasting=item.is_fasting, sedation=item.sedation, full_bladder=item.full_bladder
+            fasting=item.is_fasting,
+            sedation=item.sedation,
+            full_bladder=item.full_bladder,
+            contrast=item.contrast,
         )
         return cls(
             code=item.code,
@@ -85,6 +97,12 @@ class Rule:
         """A repeat is flagged for the doctor to confirm, never refused."""
         return self.kind == RuleKind.REPEAT_WITHIN_DAYS
 
+    @property
+    def binds_history(self) -> bool:
+        """A same-visit rule binds only exams planned together: one done last month cannot
+        share today's visit (D126)."""
+        return self.kind != RuleKind.SAME_VISIT
+
 
 def active_rules() -> list[Rule]:
     return [Rule.of(row) for row in ExamRule.objects.filter(is_active=True)]
@@ -98,6 +116,7 @@ class Placement:
     key: object
     spec: ExamSpec
     start: int
+    institution: int = 0
 
     @property
     def end(self) -> int:
@@ -166,7 +185,36 @@ def pair_violation(rule: Rule, first: Placement, second: Placement) -> bool:
         return abs(gap_days) < rule.days
     if rule.kind == RuleKind.NOT_SAME_DAY:
         return gap_days == 0
+    if rule.kind == RuleKind.RESULT_BEFORE:
+        return second.start < first.end + rule.minutes
+    if rule.kind == RuleKind.SAME_VISIT:
+        return gap_days != 0 or first.institution != second.institution
+    if rule.kind == RuleKind.DAYS_AFTER:
+        return gap_days != rule.days or second.start < first.start + rule.days * DAY
     return False
+
+
+def too_close(a: Placement, b: Placement, travel: Travel) -> bool:
+    """Two exams on one day at two institutions without the travel time between them."""
+    if a.institution == b.institution or a.day != b.day:
+        return False
+    minutes = travel.minutes(a.institution, b.institution)
+    return a.start < b.end + minutes and b.start < a.end + minutes
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Minutes between institutions (either way), from the travel table (D127)."""
+
+    table: tuple[tuple[int, int, int], ...] = ()
+
+    def minutes(self, a: int, b: int) -> int:
+        if a == b:
+            return 0
+        for first, second, minutes in self.table:
+            if {first, second} == {a, b}:
+                return minutes
+        return DEFAULT_TRAVEL_MINUTES
 
 
 def repeat_flag(rule: Rule, new: Placement, earlier: Placement) -> bool:
@@ -191,7 +239,7 @@ def violations(
         for exam in exams:
             if unary_violation(rule, exam):
                 found.append(Violation(rule, exam))
-        for first, second in _pairs(exams, history):
+        for first, second in _pairs(exams, history if rule.binds_history else ()):
             if pair_violation(rule, first, second) and not combined(first, second, rules):
                 found.append(Violation(rule, first, second))
     return found
@@ -200,14 +248,47 @@ def violations(
 def flags(
     exams: Sequence[Placement], rules: Iterable[Rule], history: Sequence[Placement] = ()
 ) -> list[Violation]:
-    """Repeats to confirm with the ordering doctor (the same enhanced exam within 30 days…)."""
-    return [
+    """Repeats to confirm with the ordering doctor (the same enhanced exam within 30 days…),
+    and a partner missing: no renal function result before a contrast exam, a recorder fitted
+    with no return planned (D126)."""
+    rules = list(rules)
+    repeats = [
         Violation(rule, new, earlier)
         for rule in rules
         if rule.is_flag
         for new in exams
         for earlier in [*history, *exams]
         if earlier is not new and earlier.start < new.start and repeat_flag(rule, new, earlier)
+    ]
+    return repeats + missing_partners(exams, rules, history)
+
+
+def missing_partners(
+    exams: Sequence[Placement], rules: Iterable[Rule], history: Sequence[Placement] = ()
+) -> list[Violation]:
+    """A contrast exam with no renal function result in time (in the plan or the last `days`
+    days), a recorder fitted with no return ordered: told to the doctor, not refused (D126)."""
+    everything = [*history, *exams]
+
+    def result_missing(rule: Rule, exam: Placement) -> bool:
+        return rule.second in exam.spec.tags and not any(
+            rule.first in o.spec.tags
+            and o.end + rule.minutes <= exam.start
+            and exam.day - o.day <= rule.days
+            for o in everything
+        )
+
+    def return_missing(rule: Rule, exam: Placement) -> bool:
+        return rule.first in exam.spec.tags and not any(
+            rule.second in o.spec.tags and o.start > exam.start for o in everything
+        )
+
+    return [
+        Violation(rule, exam)
+        for rule in rules
+        for exam in exams
+        if (rule.kind == RuleKind.RESULT_BEFORE and result_missing(rule, exam))
+        or (rule.kind == RuleKind.DAYS_AFTER and return_missing(rule, exam))
     ]
 
 
@@ -237,7 +318,7 @@ def fits(
             continue
         if unary_violation(rule, exam):
             return rule
-        for other in [*others, *history]:
+        for other in [*others, *history] if rule.binds_history else others:
             if (
                 pair_violation(rule, exam, other) or pair_violation(rule, other, exam)
             ) and not combined(exam, other, rules):

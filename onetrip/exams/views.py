@@ -82,13 +82,19 @@ def _plan_page(
     chosen: list[dt.date] = []
     try:
         chosen = _preferred_days(request)
-        proposal = planning.propose_plan(patient_id, actor=actor, preferred_days=chosen)
+        proposal = planning.propose_plan(
+            patient_id,
+            actor=actor,
+            preferred_days=chosen,
+            preferred_time=request.GET.get("time", ""),
+        )
     except InvalidInput as exc:
         messages.error(request, str(exc.message))
         proposal = planning.propose_plan(patient_id, actor=actor)
     context = {
         "proposal": proposal,
         "days": _day_choices(chosen),
+        "time": request.GET.get("time", ""),
         "key": uuid.uuid4().hex,
         **(extra or {}),
     }

@@ -60,3 +60,24 @@ def phone_actor(exam_setup) -> Actor:
         granted_by="test",
     )
     return Actor(kind=ActorKind.PATIENT, label="138****5678", account_id=account.pk)
+
+
+@pytest.fixture(autouse=True)
+def every_plan_checked(monkeypatch):
+    """Every plan the planner makes in these tests passes the independent checker (D128)."""
+    from onetrip.exams import checker, planner
+
+    plan_visits = planner._plan_visits
+
+    def checked(needs, context, alternative_days, time_limit):
+        plan = plan_visits(needs, context, alternative_days, time_limit)
+        problems = checker.check_plan(
+            checker.planned_exams(plan.exams),
+            checker.rules_as_data(context.rules),
+            history=checker.history_exams(context.history),
+            travel=checker.travel_as_data(context.calendar.travel.table),
+        )
+        assert problems == [], problems
+        return plan
+
+    monkeypatch.setattr(planner, "_plan_visits", checked)

@@ -23,6 +23,7 @@ def test_the_appointment_centre_switches_a_rule_off_and_refuses_unknown_tags(
         "first_tag": "iodinated_contrast",
         "second_tag": "no_such_tag",
         "days": 7,
+        "minutes": 0,
         "reason": rule.reason,
         "reason_en": rule.reason_en,
     }

@@ -3,8 +3,11 @@ check-in; bad input answers with problem details naming the field (R-EXAM-1/2/3)
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from onetrip.conftest import SHANGHAI
 from onetrip.exams.models import DeviceSlot, ExamOrder, OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,14 @@ def test_reschedule_check_in_and_a_refused_cancel(
     refused = post(desk, f"/orders/{booked.pk}/cancel", {"reason": "late"})
     assert assert_problem(refused, 409)["code"] == "state"
     assert ExamOrder.objects.get(pk=booked.pk).status == OrderStatus.CHECKED_IN
+
+
+def test_the_preferred_time_of_day_is_an_input_of_the_proposal(exam_setup, desk):
+    patient_id = exam_setup.patient.pk
+    post(desk, "/orders", {"patient_id": patient_id, "item_code": "DR_CHEST"})
+    url = f"/patients/{patient_id}/plan-proposal"
+    (exam,) = post(desk, url, {"preferred_time": "afternoon"}).json()["exams"]
+    assert dt.datetime.fromisoformat(exam["starts_at"]).astimezone(SHANGHAI).hour >= 12
+    refused = post(desk, url, {"preferred_time": "night"})
+    assert refused.status_code == 422
+    assert "preferred_time" in refused.content.decode()

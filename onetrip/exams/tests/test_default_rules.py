@@ -131,6 +131,71 @@ def apart(days: int):
     return lambda p: abs(p.exams[0].start // DAY - p.exams[1].start // DAY) >= days
 
 
+def before(first_code, first_kind, second_code, second_kind, early: tuple[int, int]):
+    """`first_kind` free only from `early` to 09:30, `second_kind` first thing and from 10:00:
+    unconstrained, the second exam goes first."""
+    cal = calendar(
+        {
+            first_kind: [(0, early, (9, 30))],
+            second_kind: [(0, (8, 0), early), (0, (10, 0), (12, 0))],
+        }
+    )
+    return (
+        [first_code, second_code],
+        cal,
+        lambda p: exam(p, first_code).end <= exam(p, second_code).start,
+    )
+
+
+def result_first(result_code: str, second_code: str, second_kind: str):
+    """The second exam's device is free all day, the blood draw only 08:20–09:00: without the
+    rule the (fasting or longer) exam first thing and the blood after it is the shortest."""
+    cal = calendar({second_kind: every_day(ALL_DAY), "blood_draw": every_day(((8, 20), (9, 0)))})
+
+    def keeps(p):
+        return exam(p, result_code).end + 60 <= exam(p, second_code).start
+
+    return [second_code, result_code], cal, keeps
+
+
+def returned_next_day(first_code: str, return_code: str, kind: str):
+    def keeps(p):
+        first, back = exam(p, first_code), exam(p, return_code)
+        return back.start // DAY == first.start // DAY + 1 and back.start >= first.start + DAY
+
+    return [first_code, return_code], calendar({kind: every_day(ALL_DAY)}), keeps
+
+
+def two_ecg_rooms(room_a: list, room_b: list, ultrasound: list = ()) -> Calendar:
+    """Two ECG rooms (treadmill and ECG share the kind) and an ultrasound room, free on
+    (day, from, to) periods."""
+    cal = Calendar()
+    for number, (kind, step, periods) in enumerate(
+        (("ecg", 10, room_a), ("ecg", 10, room_b), ("ultrasound", 15, ultrasound)), start=1
+    ):
+        cal.add_device(number, HOSPITAL, kind, step)
+        for day, start, end in periods:
+            for at in range(minutes(day, *start), minutes(day, *end), step):
+                cal.add_free_slot(number, at)
+    return cal
+
+
+def ecg_then_treadmill(p) -> bool:
+    return exam(p, "ECG").end <= exam(p, "TREADMILL").start
+
+
+def ecg_with_treadmill(p) -> bool:
+    return exam(p, "ECG").start // DAY == exam(p, "TREADMILL").start // DAY
+
+
+def not_after(first_code: str, second_code: str, days: int):
+    def keeps(p):
+        first, second = exam(p, first_code), exam(p, second_code)
+        return second.start < first.start or second.start // DAY - first.start // DAY >= days
+
+    return keeps
+
+
 SCENARIOS = {
     "FASTING_MORNING": (
         ["US_ABD"],
@@ -191,6 +256,55 @@ SCENARIOS = {
         calendar({"ct": every_day(ALL_DAY)}),
         one_scan,
     ),
+    # Issue 16, second pass (D126): result before, same visit, a return N days after, and the
+    # clinical items the review found missing.
+    "RENAL_FUNCTION_BEFORE_IODINE": result_first("BLOOD_RENAL", "CT_CHEST_ENH", "ct"),
+    "RENAL_FUNCTION_BEFORE_GADOLINIUM": result_first("BLOOD_RENAL", "MRI_HEAD_ENH", "mri"),
+    "THYROID_US_BEFORE_RADIONUCLIDE": before(
+        "US_THYROID", "ultrasound", "THYROID_SCAN", "nuclear", (8, 30)
+    ),
+    "IODINE_CONTRAST_NOT_BEFORE_THYROID_SCAN": first_then(
+        "CT_CHEST_ENH", "ct", "THYROID_SCAN", "nuclear", 28
+    ),
+    "I131_UPTAKE_24H_NEXT_DAY": returned_next_day("I131_UPTAKE", "I131_UPTAKE_24H", "nuclear"),
+    "HOLTER_RETURN_NEXT_DAY": returned_next_day("HOLTER", "HOLTER_RETURN", "ecg"),
+    "ABPM_RETURN_NEXT_DAY": returned_next_day("ABPM", "ABPM_RETURN", "ecg"),
+    "ECG_RESULT_BEFORE_TREADMILL": (
+        ["TREADMILL", "ECG"],
+        two_ecg_rooms([(0, (8, 0), (8, 30))], [(0, (8, 30), (8, 40)), (1, (8, 0), (8, 40))]),
+        ecg_then_treadmill,
+    ),
+    "ECG_SAME_VISIT_AS_TREADMILL": (  # two visits anyway: the ultrasound is on day 0 only
+        ["US_ABD", "ECG", "TREADMILL"],
+        two_ecg_rooms([(0, (8, 0), (8, 10))], [(1, (8, 0), (8, 40))], [(0, (8, 10), (8, 25))]),
+        ecg_with_treadmill,
+    ),
+    "NO_EXERCISE_TEST_BEFORE_PET_CT": (
+        ["TREADMILL", "PET_CT"],
+        calendar(
+            {
+                "ecg": [(0, (8, 0), (8, 30)), (0, (10, 30), (12, 0))],
+                "pet_ct": every_day(((8, 30), (10, 0))),
+            }
+        ),
+        not_after("TREADMILL", "PET_CT", 1),
+    ),
+    "FULL_BLADDER_BEFORE_URINE_SAMPLE": before(
+        "US_PELVIS", "ultrasound", "URINE_ROUTINE", "blood_draw", (8, 15)
+    ),
+    "COLONOSCOPY_THEN_STOOL_3D": (
+        ["COLONOSCOPY", "STOOL_ROUTINE"],
+        calendar(
+            {
+                "endoscopy": [(1, (8, 0), (8, 30)), (1, (10, 0), (12, 0))],
+                "blood_draw": every_day(((8, 30), (9, 30))),
+            }
+        ),
+        not_after("COLONOSCOPY", "STOOL_ROUTINE", 3),
+    ),
+    "BARIUM_THEN_STOOL_3D": first_then(
+        "BARIUM_MEAL", "fluoroscopy", "STOOL_ROUTINE", "blood_draw", 3
+    ),
 }
 
 
@@ -211,7 +325,10 @@ def test_every_default_rule_has_a_scenario():
 
 def test_a_repeat_of_the_same_enhanced_exam_within_30_days_is_flagged():
     cal = calendar({"ct": every_day(ALL_DAY)})
-    ten_days_ago = [Placement("earlier", SPECS["CT_ABD_ENH"], minutes(-10, 9))]
+    ten_days_ago = [
+        Placement("earlier", SPECS["CT_ABD_ENH"], minutes(-10, 9)),
+        Placement("creatinine", SPECS["BLOOD_RENAL"], minutes(-2, 9)),  # renal function known
+    ]
     flagged = plan(["CT_ABD_ENH"], cal, history=ten_days_ago)
     unflagged = plan(["CT_ABD_ENH"], cal, history=ten_days_ago, without="ENHANCED_REPEAT_30D")
     assert [f.rule.code for f in flagged.flags] == ["ENHANCED_REPEAT_30D"]

@@ -54,3 +54,39 @@ def test_with_several_days_the_fasting_exams_are_early_on_the_chosen_day():
     plan = plan_visits(needs, calendar, default_rules(), days=[1, 0])
     assert {exam.start // DAY for exam in plan.exams} == {1}  # the patient's preferred day
     assert max(exam.start % DAY for exam in plan.exams) < at(10, 0)
+
+
+def one_ultrasound(free: list[int]) -> Calendar:
+    calendar = Calendar()
+    calendar.add_device(ULTRASOUND, HOSPITAL, "ultrasound", 15)
+    for start in free:
+        calendar.add_free_slot(ULTRASOUND, start)
+    return calendar
+
+
+def test_a_fasting_exam_before_ten_on_a_later_day_beats_late_morning_on_an_earlier_one():
+    """D125: ordered in the afternoon, the patient comes back fasting; 08:30 on day 2 beats
+    11:00 on day 1 (13 hours without food)."""
+    calendar = one_ultrasound([DAY + at(11, 0), 2 * DAY + at(8, 30)])
+    plan = plan_visits(
+        [Need(0, SPECS["US_ABD"], HOSPITAL)], calendar, default_rules(), days=range(3),
+        not_before=at(15, 0),
+    )  # fmt: skip
+    assert [exam.start for exam in plan.exams] == [2 * DAY + at(8, 30)]
+
+
+def test_a_patient_on_site_is_not_sent_home_when_this_morning_is_full():
+    """On the ordering day with no start before 10:00 left, 10:30 today beats tomorrow 08:00:
+    the patient is here and still fasting (the exception is counted in the benchmark)."""
+    calendar = one_ultrasound([at(10, 30), DAY + at(8, 0)])
+    plan = plan_visits(
+        [Need(0, SPECS["US_ABD"], HOSPITAL)], calendar, default_rules(), days=range(2),
+        not_before=at(8, 40),
+    )  # fmt: skip
+    assert [exam.start for exam in plan.exams] == [at(10, 30)]
+    early_today = one_ultrasound([at(9, 0), at(10, 30)])
+    plan = plan_visits(
+        [Need(0, SPECS["US_ABD"], HOSPITAL)], early_today, default_rules(), days=range(2),
+        not_before=at(8, 40),
+    )  # fmt: skip
+    assert [exam.start for exam in plan.exams] == [at(9, 0)]

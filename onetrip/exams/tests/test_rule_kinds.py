@@ -108,3 +108,51 @@ def test_booking_a_sedated_exam_at_a_room_without_anaesthetist_is_refused_by_fie
     again = planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor)
     assert again.exams == []  # the only endoscopy room has no anaesthetist now
     assert [n.order for n in again.not_planned] == [order]
+
+
+# Issue 16, second pass (D126): result before, same visit, a return N days after.
+
+
+def test_result_before_the_creatinine_an_hour_before_contrast():
+    blood = at("BLOOD_RENAL", 8)  # 08:00–08:05
+    assert broken(blood, at("CT_CHEST_ENH", 9), kind=RuleKind.RESULT_BEFORE)
+    assert not broken(blood, at("CT_CHEST_ENH", 9, 5), kind=RuleKind.RESULT_BEFORE)
+    assert not broken(blood, at("MRI_HEAD_ENH", 9, 15), kind=RuleKind.RESULT_BEFORE)
+
+
+def test_same_visit_binds_the_plan_not_last_months_ecg():
+    rules = [r for r in default_rules() if r.kind == RuleKind.SAME_VISIT]
+    ecg, treadmill = at("ECG", 8), at("TREADMILL", 8, 10, day=1)
+    assert {v.rule.code for v in violations([ecg, treadmill], rules)} == {
+        "ECG_SAME_VISIT_AS_TREADMILL"
+    }
+    assert not violations([treadmill], rules, history=[at("ECG", 8, day=-20)])
+
+
+def test_days_after_the_return_the_next_day_after_the_same_time():
+    fitted = at("HOLTER", 9)
+    assert broken(fitted, at("HOLTER_RETURN", 8, 50, day=1)) == {"HOLTER_RETURN_NEXT_DAY"}
+    assert broken(fitted, at("HOLTER_RETURN", 9, 0, day=2)) == {"HOLTER_RETURN_NEXT_DAY"}
+    assert not broken(fitted, at("HOLTER_RETURN", 9, 0, day=1))
+
+
+def test_a_missing_partner_is_flagged_not_refused():
+    from onetrip.exams.rules import flags
+
+    rules = default_rules()
+    ct = at("CT_CHEST_ENH", 9)
+    assert [f.rule.code for f in flags([ct], rules)] == ["RENAL_FUNCTION_BEFORE_IODINE"]
+    known = [at("BLOOD_RENAL", 9, day=-29)]
+    assert flags([ct], rules, history=known) == []  # a result of the last 30 days will do
+    assert [f.rule.code for f in flags([at("HOLTER", 9)], rules)] == ["HOLTER_RETURN_NEXT_DAY"]
+    assert not violations([ct], rules)
+
+
+def test_travel_time_between_two_institutions_on_one_day():
+    from onetrip.exams.rules import Travel, too_close
+
+    travel = Travel(((1, 2, 20),))
+    township = Placement("us", SPECS["US_BREAST"], 8 * 60, institution=2)  # 08:00–08:15
+    assert too_close(township, Placement("ct", SPECS["CT_HEAD"], 8 * 60 + 30, 1), travel)
+    assert not too_close(township, Placement("ct", SPECS["CT_HEAD"], 8 * 60 + 35, 1), travel)
+    assert too_close(township, Placement("ct", SPECS["CT_HEAD"], 9 * 60, 3), travel)  # 1 h
