@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError, InvalidInput
+from onetrip.core.errors import DomainError
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
@@ -24,6 +24,29 @@ from onetrip.service.pdf import copy_pdf
 from onetrip.service.services import complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
+
+# A refused verb's result; a sentinel because some verbs return None when they succeed.
+REFUSED = object()
+
+
+def _attempt(request, verb, *, done, form=None, not_found_is_page=True):
+    """Run a service verb from a page. On success the `done` message (a text, or a function of
+    the verb's result) is shown and the result returned; a refusal goes onto `form` (or, without
+    one, into an error message) and REFUSED is returned. A 404 is the page's own 404 unless the
+    missing object is one the form chose (`not_found_is_page=False`)."""
+    try:
+        result = verb()
+    except DomainError as exc:
+        if not_found_is_page and exc.status == 404:
+            raise
+        if form is None:
+            messages.error(request, str(exc.message))
+        else:
+            add_domain_errors(form, exc)
+        return REFUSED
+    messages.success(request, done(result) if callable(done) else done)
+    return result
+
 
 # --- the complaints officer -----------------------------------------------------------------
 
@@ -49,14 +72,16 @@ def worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def staff_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form = forms.StaffComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.file_complaint(
+        complaint = _attempt(
+            request,
+            lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Recorded as %(ref)s.") % {"ref": complaint.reference})
+            ),
+            done=lambda filed: _("Recorded as %(ref)s.") % {"ref": filed.reference},
+            form=form,
+            not_found_is_page=False,
+        )
+        if complaint is not REFUSED:
             if actor.has_perm(complaints.VIEW):
                 return redirect("service-complaint", complaint.pk)
             return redirect("service-complaint-new")
@@ -96,16 +121,13 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
         (d.pk, d.name) for d in Department.objects.filter(institution_id=actor.institution_id)
     ]
     if form.is_valid():
-        try:
-            complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data)
-        except InvalidInput as exc:
-            add_domain_errors(form, exc)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("Sent to the department."))
+        routed = _attempt(
+            request,
+            lambda: complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data),
+            done=_("Sent to the department."),
+            form=form,
+        )
+        if routed is not REFUSED:
             return redirect("service-complaint", complaint_id)
     return _detail(request, actor, complaint_id, route_form=form, status=400)
 
@@ -115,16 +137,15 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
 def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RespondForm(request.POST)
     if form.is_valid():
-        try:
-            complaints.respond(complaint_id, response=form.cleaned_data["response"], actor=actor)
-        except InvalidInput as exc:
-            add_domain_errors(form, exc)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("Answer recorded; the patient is told."))
+        answered = _attempt(
+            request,
+            lambda: complaints.respond(
+                complaint_id, response=form.cleaned_data["response"], actor=actor
+            ),
+            done=_("Answer recorded; the patient is told."),
+            form=form,
+        )
+        if answered is not REFUSED:
             return redirect("service-complaint", complaint_id)
     return _detail(request, actor, complaint_id, respond_form=form, status=400)
 
@@ -132,14 +153,11 @@ def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRes
 @require_POST
 @staff_page(complaints.HANDLE)
 def close(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
-    try:
-        complaints.close_complaint(complaint_id, actor=actor)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Closed; the patient is asked to rate it."))
+    _attempt(
+        request,
+        lambda: complaints.close_complaint(complaint_id, actor=actor),
+        done=_("Closed; the patient is asked to rate it."),
+    )
     return redirect("service-complaint", complaint_id)
 
 
@@ -168,14 +186,16 @@ def patient_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.file_complaint(
+        complaint = _attempt(
+            request,
+            lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Thank you. We will answer you."))
+            ),
+            done=_("Thank you. We will answer you."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if complaint is not REFUSED:
             return redirect("service-patient-complaint", complaint.pk)
     return render(request, "service/patient_new.html", {"form": form})
 
@@ -196,12 +216,14 @@ def patient_rate(request: HttpRequest, complaint_id: int, *, actor: Actor) -> Ht
     complaint = complaints.complaint_for_patient(complaint_id, actor=actor)
     form = forms.RateForm(request.POST)
     if form.is_valid():
-        try:
-            complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Thank you for your rating."))
+        rated = _attempt(
+            request,
+            lambda: complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data),
+            done=_("Thank you for your rating."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if rated is not REFUSED:
             return redirect("service-patient-complaint", complaint_id)
     return render(
         request,
@@ -243,14 +265,13 @@ def copy_detail(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResp
 def copy_prepare(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.PrepareForm(request.POST)
     if form.is_valid():
-        try:
-            record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Sent; the patient is told."))
+        prepared = _attempt(
+            request,
+            lambda: record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor),
+            done=_("Sent; the patient is told."),
+            form=form,
+        )
+        if prepared is not REFUSED:
             return redirect("service-copy", copy_id)
     return _copy_detail(request, actor, copy_id, form=form, status=400)
 
@@ -265,12 +286,14 @@ def patient_apply_copy(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            copy = record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Applied. Pay the fee to start the copy."))
+        copy = _attempt(
+            request,
+            lambda: record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor),
+            done=_("Applied. Pay the fee to start the copy."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if copy is not REFUSED:
             return redirect("service-patient-copy", copy.pk)
     return render(request, "service/patient_apply.html", {"form": form})
 
@@ -305,12 +328,14 @@ def window(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     the tickets in hand with their promised time."""
     form = forms.TicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket = errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Ticket %(ref)s opened.") % {"ref": ticket.reference})
+        ticket = _attempt(
+            request,
+            lambda: errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor),
+            done=lambda opened: _("Ticket %(ref)s opened.") % {"ref": opened.reference},
+            form=form,
+            not_found_is_page=False,
+        )
+        if ticket is not REFUSED:
             return redirect("service-ticket", ticket.pk)
     context = {
         "form": form,
@@ -335,14 +360,11 @@ def ticket(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRespons
 @require_POST
 @staff_page(errands.HANDLE)
 def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
-    try:
-        errands.finish(ticket_id, actor=actor)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Done and stamped; the patient is told."))
+    _attempt(
+        request,
+        lambda: errands.finish(ticket_id, actor=actor),
+        done=_("Done and stamped; the patient is told."),
+    )
     return redirect("service-ticket", ticket_id)
 
 
@@ -351,13 +373,12 @@ def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRe
 def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RefuseForm(request.POST)
     if form.is_valid():
-        try:
-            errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Refused; the patient is told."))
+        refused = _attempt(
+            request,
+            lambda: errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor),
+            done=_("Refused; the patient is told."),
+            form=form,
+        )
+        if refused is not REFUSED:
             return redirect("service-ticket", ticket_id)
     return _ticket(request, actor, ticket_id, form=form, status=400)
