@@ -4,7 +4,6 @@ phone the patient's service centre, a new complaint or praise, where it stands a
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,40 +12,18 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError
-from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.masking import mask_name
+from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
+from onetrip.service.attempts import REFUSED, attempt
 from onetrip.service.courier import courier
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
-from onetrip.service.pdf import copy_pdf
-from onetrip.service.services import complaints, errands, record_copies
+from onetrip.service.pdf import certificate_pdf_response, copy_pdf
+from onetrip.service.services import certificates, complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
-
-# A refused verb's result; a sentinel because some verbs return None when they succeed.
-REFUSED = object()
-
-
-def _attempt(request, verb, *, done, form=None, not_found_is_page=True):
-    """Run a service verb from a page. On success the `done` message (a text, or a function of
-    the verb's result) is shown and the result returned; a refusal goes onto `form` (or, without
-    one, into an error message) and REFUSED is returned. A 404 is the page's own 404 unless the
-    missing object is one the form chose (`not_found_is_page=False`)."""
-    try:
-        result = verb()
-    except DomainError as exc:
-        if not_found_is_page and exc.status == 404:
-            raise
-        if form is None:
-            messages.error(request, str(exc.message))
-        else:
-            add_domain_errors(form, exc)
-        return REFUSED
-    messages.success(request, done(result) if callable(done) else done)
-    return result
-
 
 # --- the complaints officer -----------------------------------------------------------------
 
@@ -72,7 +49,7 @@ def worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def staff_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form = forms.StaffComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        complaint = _attempt(
+        complaint = attempt(
             request,
             lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
@@ -121,7 +98,7 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
         (d.pk, d.name) for d in Department.objects.filter(institution_id=actor.institution_id)
     ]
     if form.is_valid():
-        routed = _attempt(
+        routed = attempt(
             request,
             lambda: complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data),
             done=_("Sent to the department."),
@@ -137,7 +114,7 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
 def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RespondForm(request.POST)
     if form.is_valid():
-        answered = _attempt(
+        answered = attempt(
             request,
             lambda: complaints.respond(
                 complaint_id, response=form.cleaned_data["response"], actor=actor
@@ -153,7 +130,7 @@ def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRes
 @require_POST
 @staff_page(complaints.HANDLE)
 def close(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: complaints.close_complaint(complaint_id, actor=actor),
         done=_("Closed; the patient is asked to rate it."),
@@ -172,6 +149,8 @@ def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         {
             "complaints": complaints.patient_complaints(actor).select_related("institution")[:50],
             "copies": record_copies.patient_copies(actor)[:50],
+            "errands": errands.patient_tickets(actor)[:50],
+            "certificates": certificates.patient_certificates(actor)[:50],
         },
     )
 
@@ -186,7 +165,7 @@ def patient_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        complaint = _attempt(
+        complaint = attempt(
             request,
             lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
@@ -216,7 +195,7 @@ def patient_rate(request: HttpRequest, complaint_id: int, *, actor: Actor) -> Ht
     complaint = complaints.complaint_for_patient(complaint_id, actor=actor)
     form = forms.RateForm(request.POST)
     if form.is_valid():
-        rated = _attempt(
+        rated = attempt(
             request,
             lambda: complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data),
             done=_("Thank you for your rating."),
@@ -265,7 +244,7 @@ def copy_detail(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResp
 def copy_prepare(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.PrepareForm(request.POST)
     if form.is_valid():
-        prepared = _attempt(
+        prepared = attempt(
             request,
             lambda: record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor),
             done=_("Sent; the patient is told."),
@@ -286,7 +265,7 @@ def patient_apply_copy(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        copy = _attempt(
+        copy = attempt(
             request,
             lambda: record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor),
             done=_("Applied. Pay the fee to start the copy."),
@@ -328,7 +307,7 @@ def window(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     the tickets in hand with their promised time."""
     form = forms.TicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ticket = _attempt(
+        ticket = attempt(
             request,
             lambda: errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor),
             done=lambda opened: _("Ticket %(ref)s opened.") % {"ref": opened.reference},
@@ -360,7 +339,7 @@ def ticket(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRespons
 @require_POST
 @staff_page(errands.HANDLE)
 def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
-    _attempt(
+    attempt(
         request,
         lambda: errands.finish(ticket_id, actor=actor),
         done=_("Done and stamped; the patient is told."),
@@ -373,7 +352,7 @@ def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRe
 def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RefuseForm(request.POST)
     if form.is_valid():
-        refused = _attempt(
+        refused = attempt(
             request,
             lambda: errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor),
             done=_("Refused; the patient is told."),
@@ -382,3 +361,51 @@ def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> Http
         if refused is not REFUSED:
             return redirect("service-ticket", ticket_id)
     return _ticket(request, actor, ticket_id, form=form, status=400)
+
+
+# --- errands and certificates on the phone -------------------------------------------------------
+
+
+@patient_page
+def patient_open_errand(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.PhoneErrandForm(request.POST or None)
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["institution_id"].choices = [
+        (i.pk, i.name) for i in Institution.objects.order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        ticket = attempt(
+            request,
+            lambda: errands.open_on_phone(**form.cleaned_data, actor=actor),
+            done=_("Sent to the service centre; we carry it for you."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if ticket is not REFUSED:
+            return redirect("service-patient-errand", ticket.pk)
+    return render(
+        request, "service/patient_errand_new.html", {"form": form, "catalogue": CATALOGUE}
+    )
+
+
+@patient_page
+def patient_errand(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
+    ticket = errands.ticket_for_patient(ticket_id, actor=actor)
+    return render(request, "service/patient_errand.html", {"t": ticket, "now": clock.now()})
+
+
+@patient_page
+def patient_certificate_pdf(
+    request: HttpRequest, certificate_id: int, *, actor: Actor
+) -> HttpResponse:
+    found = certificates.stamped_for_patient(certificate_id, actor=actor)
+    return certificate_pdf_response(request, found)
+
+
+def verify_certificate(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: an employer or school holding the paper checks it; a masked name, no diagnosis."""
+    found = certificates.verify(token)
+    context = {"cert": found, "masked_name": mask_name(found.patient.name) if found else ""}
+    return render(request, "service/certificate_verify.html", context, status=200 if found else 404)
