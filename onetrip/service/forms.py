@@ -98,6 +98,12 @@ class TicketForm(forms.Form):
     contact_name = forms.CharField(label=_("Name"), max_length=50)
     contact_phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     details = forms.CharField(label=_("Details"), max_length=500, required=False)
+    patient_id = forms.IntegerField(
+        label=_("Patient number"),
+        min_value=1,
+        required=False,
+        help_text=_("Give it and the patient follows the errand on the phone."),
+    )
 
     def __init__(self, *args, **kwargs):
         from onetrip.service.errands import CHOICES

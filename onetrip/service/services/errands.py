@@ -36,12 +36,19 @@ class TicketIn:
     contact_name: str
     contact_phone: str = ""
     details: str = ""
+    # A patient of this hospital the errand is for: it then shows on their phone too.
+    patient_id: int | None = None
 
 
 @transaction.atomic
 def open_ticket(data: TicketIn, *, actor: Actor) -> ErrandTicket:
     require_staff(actor, HANDLE)
-    return _open(data, actor=actor, institution_id=institution_of(actor), patient=None)
+    patient = None
+    if data.patient_id:
+        patient = identity.accessible_patients(actor).filter(pk=data.patient_id).first()
+        if patient is None:
+            raise InvalidInput.field("patient_id", _("No such patient here."), "invalid_choice")
+    return _open(data, actor=actor, institution_id=institution_of(actor), patient=patient)
 
 
 @transaction.atomic

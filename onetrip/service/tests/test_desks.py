@@ -251,3 +251,18 @@ def test_an_escort_request_is_assigned_to_a_helper_and_closed(centre, clock):
     volunteers.assign(request.pk, helper_id=helper.pk, actor=centre.window)
     closed = volunteers.close(request.pk, outcome="陪同完成检查", actor=centre.window)
     assert (closed.status, closed.helper_id) == ("closed", helper.pk)
+
+
+def test_a_window_ticket_for_a_patient_is_on_that_patients_phone(centre):
+    ticket = errands.open_ticket(
+        errands.TicketIn(
+            errand="insurance_filing", contact_name="张伟", patient_id=centre.patient.pk
+        ),
+        actor=centre.window,
+    )
+    assert list(errands.patient_tickets(centre.patient_actor)) == [ticket]
+    with pytest.raises(InvalidInput):
+        errands.open_ticket(
+            errands.TicketIn(errand="insurance_filing", contact_name="张伟", patient_id=10**9),
+            actor=centre.window,
+        )
