@@ -88,7 +88,7 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     ]
     if certificate.starts_on and certificate.ends_on:
         period = f"{certificate.starts_on:%Y-%m-%d} — {certificate.ends_on:%Y-%m-%d}"
-        lines.insert(2, (_("Period"), period))
+        lines.insert(2, (_("Dates covered"), period))
     title = f"{certificate.institution.name} {CertificateKind(certificate.kind).label}"
     story = [Paragraph(escape(title), TITLE), Spacer(1, 12)]
     for label, value in lines:

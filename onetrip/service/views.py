@@ -1,6 +1,8 @@
 """Service-centre pages: the complaints officer's worklist and one complaint (route, answer,
-close); a complaint entered at the desk for the telephone, web and box channels; and on the
-phone the patient's service centre, a new complaint or praise, where it stands and its rating."""
+close); a complaint entered at the desk for the telephone, web and box channels; record copies;
+the one window's tickets; on the phone the patient's service centre (complaints and praise, record
+copies, errands and stamped certificates); and the public check page of a certificate's QR code.
+The desks behind the window are in `staff_views.py`."""
 
 from __future__ import annotations
 
