@@ -171,6 +171,7 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("found item %(reference)s logged"),
     gettext_noop("found item %(reference)s claimed"),
     gettext_noop("helper %(helper)s enrolled (%(kind)s)"),
+    gettext_noop("helper %(helper)s %(kind)s recorded"),
     gettext_noop("shift %(shift)s planned"),
     gettext_noop("shift %(shift)s signed in"),
     gettext_noop("help request %(reference)s opened"),

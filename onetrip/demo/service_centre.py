@@ -162,12 +162,16 @@ def _lost_and_found(window: Actor) -> None:
 
 def _volunteers(window: Actor) -> None:
     now = clock.now()
-    guide = volunteers.enrol(
-        name="陈晓",
-        phone="13700000001",
-        kind="volunteer",
-        trained_on=clock.today(),
-        assessment="导诊培训合格",
+    guide = volunteers.enrol(name="陈晓", phone="13700000001", kind="volunteer", actor=window)
+    volunteers.record_training(
+        helper_id=guide.pk, kind="training", on=clock.today(), topic="门诊导诊", actor=window
+    )
+    volunteers.record_training(
+        helper_id=guide.pk,
+        kind="assessment",
+        on=clock.today(),
+        topic="导诊服务考核",
+        passed=True,
         actor=window,
     )
     volunteers.enrol(name="周宁", phone="13700000002", kind="volunteer", actor=window)

@@ -17,6 +17,7 @@ from onetrip.service.models import (
     HelperKind,
     HelpNeed,
     Severity,
+    TrainingKind,
 )
 
 
@@ -165,8 +166,14 @@ class HelperForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     kind = forms.ChoiceField(label=_("Kind"), choices=HelperKind.choices)
-    trained_on = forms.DateField(label=_("Trained on"), required=False)
-    assessment = forms.CharField(label=_("Assessment"), max_length=200, required=False)
+
+
+class TrainingForm(forms.Form):
+    helper_id = forms.TypedChoiceField(label=_("Helper"), coerce=int)
+    kind = forms.ChoiceField(label=_("Training or assessment"), choices=TrainingKind.choices)
+    on = forms.DateField(label=_("Date"))
+    topic = forms.CharField(label=_("Topic"), max_length=100)
+    passed = forms.BooleanField(label=_("Assessment passed"), required=False)
 
 
 class ShiftForm(forms.Form):

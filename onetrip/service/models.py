@@ -415,8 +415,6 @@ class Helper(models.Model):
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20)
     kind = models.CharField(_("kind"), max_length=14, choices=HelperKind.choices)
-    trained_on = models.DateField(_("trained on"), null=True, blank=True)
-    assessment = models.CharField(_("assessment"), max_length=200, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -425,6 +423,37 @@ class Helper(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TrainingKind(models.TextChoices):
+    TRAINING = "training", _("Training")
+    ASSESSMENT = "assessment", _("Assessment")
+
+
+class TrainingRecord(models.Model):
+    """A helper's training attended or assessment taken (R-SVC-3), kept as a history."""
+
+    helper = models.ForeignKey(Helper, on_delete=models.CASCADE, related_name="training")
+    kind = models.CharField(_("kind"), max_length=10, choices=TrainingKind.choices)
+    on = models.DateField(_("date"))
+    topic = models.CharField(_("topic"), max_length=100)
+    # An assessment's result; a training attended has none.
+    passed = models.BooleanField(_("passed"), null=True)
+
+    class Meta:
+        verbose_name = _("training or assessment record")
+        verbose_name_plural = _("training and assessment records")
+        ordering = ["-on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="training", passed__isnull=True)
+                | models.Q(kind="assessment", passed__isnull=False),
+                name="training_record_assessment_has_result",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.on}"
 
 
 class Shift(models.Model):

@@ -206,6 +206,7 @@ VOLUNTEER_FORMS = {
     "helper": (forms.HelperForm, volunteers.enrol),
     "shift": (forms.ShiftForm, volunteers.plan_shift),
     "help": (forms.HelpRequestForm, volunteers.ask_for_help),
+    "training": (forms.TrainingForm, volunteers.record_training),
 }
 
 
@@ -218,7 +219,8 @@ def volunteer_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         name: form_class(request.POST if name == sent else None, prefix=name)
         for name, (form_class, _verb) in VOLUNTEER_FORMS.items()
     }
-    page_forms["shift"].fields["helper_id"].choices = _helper_choices(actor)
+    for with_helper in ("shift", "training"):
+        page_forms[with_helper].fields["helper_id"].choices = _helper_choices(actor)
     if sent in page_forms and page_forms[sent].is_valid():
         form, verb = page_forms[sent], VOLUNTEER_FORMS[sent][1]
         saved = attempt(
@@ -230,6 +232,7 @@ def volunteer_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         "helper_form": page_forms["helper"],
         "shift_form": page_forms["shift"],
         "help_form": page_forms["help"],
+        "training_form": page_forms["training"],
         "roster": volunteers.roster(actor=actor),
         "shifts": volunteers.coming_shifts(actor=actor),
         "requests": volunteers.open_requests(actor=actor),

@@ -14,7 +14,16 @@ from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
-from onetrip.service.models import Helper, HelperKind, HelpNeed, HelpRequest, HelpStatus, Shift
+from onetrip.service.models import (
+    Helper,
+    HelperKind,
+    HelpNeed,
+    HelpRequest,
+    HelpStatus,
+    Shift,
+    TrainingKind,
+    TrainingRecord,
+)
 from onetrip.service.services.common import choice, institution_of, require_staff, text
 
 MANAGE = "service.add_helprequest"
@@ -37,8 +46,6 @@ def enrol(
     name: str,
     phone: str,
     kind: str,
-    trained_on: dt.date | None = None,
-    assessment: str = "",
     actor: Actor,
 ) -> Helper:
     require_staff(actor, MANAGE)
@@ -46,7 +53,6 @@ def enrol(
     name = text(errors, "name", name, 50)
     phone = _mobile(errors, "phone", phone, required=True)
     choice(errors, "kind", kind, HelperKind)
-    assessment = text(errors, "assessment", assessment, 200, required=False)
     if errors:
         raise InvalidInput(*errors)
     helper = Helper.objects.create(
@@ -54,8 +60,6 @@ def enrol(
         name=name,
         phone=phone,
         kind=kind,
-        trained_on=trained_on,
-        assessment=assessment,
     )
     audit.record(actor, AuditAction.CREATE, helper, summary=f"helper {helper.pk} enrolled ({kind})")
     return helper
@@ -67,6 +71,35 @@ def _helper(helper_id: int, actor: Actor, *, for_update: bool = False) -> Helper
     if helper is None or not helper.active:
         raise InvalidInput.field("helper_id", _("Choose a helper."), "invalid_choice")
     return helper
+
+
+@transaction.atomic
+def record_training(
+    *,
+    helper_id: int,
+    kind: str,
+    on: dt.date,
+    topic: str,
+    passed: bool = False,
+    actor: Actor,
+) -> TrainingRecord:
+    """A training the helper attended, or an assessment with its result (`passed`)."""
+    require_staff(actor, MANAGE)
+    errors: list[FieldError] = []
+    choice(errors, "kind", kind, TrainingKind)
+    topic = text(errors, "topic", topic, 100)
+    if errors:
+        raise InvalidInput(*errors)
+    helper = _helper(helper_id, actor)
+    record = TrainingRecord.objects.create(
+        helper=helper,
+        kind=kind,
+        on=on,
+        topic=topic,
+        passed=bool(passed) if kind == TrainingKind.ASSESSMENT else None,
+    )
+    audit.record(actor, AuditAction.CREATE, record, summary=f"helper {helper.pk} {kind} recorded")
+    return record
 
 
 @transaction.atomic
@@ -186,9 +219,9 @@ def close(request_id: int, *, outcome: str, actor: Actor) -> HelpRequest:
 def roster(*, actor: Actor) -> list[Helper]:
     require_staff(actor, MANAGE)
     return list(
-        Helper.objects.filter(institution_id=institution_of(actor), active=True).order_by(
-            "kind", "name"
-        )
+        Helper.objects.filter(institution_id=institution_of(actor), active=True)
+        .prefetch_related("training")
+        .order_by("kind", "name")
     )
 
 

@@ -228,6 +228,21 @@ def test_an_escort_request_is_assigned_to_a_helper_and_closed(centre, clock):
     helper = volunteers.enrol(
         name="陈志愿", phone="13700000001", kind="volunteer", actor=centre.window
     )
+    volunteers.record_training(
+        helper_id=helper.pk, kind="training", on=NOW.date(), topic="导诊", actor=centre.window
+    )
+    volunteers.record_training(
+        helper_id=helper.pk,
+        kind="assessment",
+        on=NOW.date(),
+        topic="导诊考核",
+        passed=True,
+        actor=centre.window,
+    )
+    assert [(r.kind, r.passed) for r in helper.training.order_by("pk")] == [
+        ("training", None),
+        ("assessment", True),
+    ]
     shift = volunteers.plan_shift(
         helper_id=helper.pk,
         post="门诊大厅导诊台",
