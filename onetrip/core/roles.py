@@ -129,6 +129,14 @@ COMPLAINT_ENTRY = ("service.add_complaint",)
 # The records office (病案室) behind the service centre's counter prepares record copies.
 RECORD_COPIES = ("service.view_recordcopy", "service.prepare_record_copy")
 ONE_WINDOW = ("service.add_errandticket", "service.view_errandticket")
+# Behind the one window (issue 21): certificates stamped, equipment lent, found items kept, and
+# the volunteers' and social workers' roster and requests for help (R-SVC-3).
+SERVICE_DESKS = (
+    "service.stamp_certificate",
+    "service.add_loan",
+    "service.add_founditem",
+    "service.add_helprequest",
+)
 COMPLAINTS_OFFICE = (
     "service.view_complaint",
     "service.add_complaint",
@@ -198,9 +206,11 @@ ROLES: tuple[Role, ...] = (
         + MPI_REVIEW
         + COMPLAINT_ENTRY
         + RECORD_COPIES
-        + ONE_WINDOW,
+        + ONE_WINDOW
+        + SERVICE_DESKS,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
+    Role("social_worker", _("Medical social worker"), ("service.add_helprequest",)),
     Role(
         "quality",
         _("Quality and KPI office"),

@@ -46,6 +46,7 @@ from onetrip.journey import services as journey
 from onetrip.metrics.models import NO_DEPARTMENT
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.models import PoolKind
+from onetrip.service import queries as service
 
 # Peak registration hours for the "≤ 3 minutes at peak" target (R-APPT-7): the morning rush.
 PEAK_HOURS = (8, 9)
@@ -812,6 +813,107 @@ COMPONENTS.update(
     }
 )
 
+# --- R-SVC-1/2 (issue 21): the service centre ------------------------------------------------
+
+# A rating of 4 or 5 stars is a satisfied patient.
+SATISFIED_RATING = 4
+
+
+def _service_records(read, narrow):
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        found = narrow(read(*day_bounds(start, end))).filter(
+            institution_id__in=scope.institution_ids
+        )
+        if scope.department_id is not None:
+            has_department = "department_id" in {f.attname for f in found.model._meta.fields}
+            found = (
+                found.filter(department_id=scope.department_id) if has_department else found.none()
+            )
+        return found.order_by("pk")
+
+    return records
+
+
+def _service_rows(read, narrow, day_field: str):
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        found = narrow(read(*day_bounds(start, end)))
+        has_department = "department_id" in {f.attname for f in found.model._meta.fields}
+        grouped = (
+            found.annotate(
+                day=TruncDate(day_field),
+                row_department=(
+                    Coalesce("department_id", Value(NO_DEPARTMENT))
+                    if has_department
+                    else Value(NO_DEPARTMENT)
+                ),
+            )
+            .values_list("institution_id", "row_department", "day")
+            .annotate(value=Count("id"))
+            .order_by()
+        )
+        for institution_id, department_id, day, total in grouped:
+            yield Row(institution_id, department_id, day, "", total)
+
+    return rows
+
+
+def service_component(code: str, source: Promise, read, day_field: str, narrow=None) -> Component:
+    narrow = narrow or (lambda found: found)
+    return Component(
+        code,
+        source,
+        rows=_service_rows(read, narrow, day_field),
+        records=_service_records(read, narrow),
+    )
+
+
+COMPONENTS.update(
+    {
+        c.code: c
+        for c in (
+            service_component(
+                "complaints_closed",
+                _("complaints closed (service centre; praise left out)"),
+                service.complaints_closed,
+                "closed_at",
+            ),
+            service_component(
+                "complaints_closed_on_time",
+                _("of those, answered by their deadline and never escalated"),
+                service.complaints_closed,
+                "closed_at",
+                lambda found: found.filter(closed_on_time=True),
+            ),
+            service_component(
+                "complaints_rated",
+                _("complaints the patient rated after closure"),
+                service.complaints_rated,
+                "rated_at",
+            ),
+            service_component(
+                "complaints_satisfied",
+                _("of those, rated 4 or 5 stars"),
+                service.complaints_rated,
+                "rated_at",
+                lambda found: found.filter(rating__gte=SATISFIED_RATING),
+            ),
+            service_component(
+                "errands_done",
+                _("errands done at the one window (refused ones left out)"),
+                service.errands_done,
+                "closed_at",
+            ),
+            service_component(
+                "errands_done_on_time",
+                _("of those, done by the promised time"),
+                service.errands_done,
+                "closed_at",
+                lambda found: found.filter(on_time=True),
+            ),
+        )
+    }
+)
+
 ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
 
 
@@ -1298,6 +1400,57 @@ METRICS += (
         "ebills_self_served",
         "ebills",
         seed="实现发票自助打印（种子 002 表 1.2）",
+    ),
+    Metric(
+        "complaints_on_time",
+        "R-SVC-2",
+        _("Complaints closed on time"),
+        _(
+            "complaints closed in the period that were answered by their deadline and never "
+            "escalated ÷ complaints closed in the period × 100%; praise is not counted"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (the seeds ask for complaints followed to closure, with no target)"),
+        "complaints_closed_on_time",
+        "complaints_closed",
+        scope=_("every hospital's complaints centre"),
+        seed="提供投诉沟通和便民惠民综合服务（种子 002 表 1.5）",
+    ),
+    Metric(
+        "complaint_satisfaction",
+        "R-SVC-2",
+        _("Satisfaction with how complaints were handled"),
+        _(
+            "complaints rated 4 or 5 stars in the period ÷ complaints rated in the period × "
+            "100%; praise is not counted"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (no target in the seeds)"),
+        "complaints_satisfied",
+        "complaints_rated",
+        scope=_("every hospital's complaints centre"),
+        seed="投诉沟通平台（种子 002 表 1.5）",
+    ),
+    Metric(
+        "errands_on_time",
+        "R-SVC-1",
+        _("One-window errands done within the promised time"),
+        _(
+            "errands done at the one window in the period by their promised time ÷ errands "
+            "done there in the period × 100%; a refused errand is not done"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (the promise is each errand type's turnaround)"),
+        "errands_done_on_time",
+        "errands_done",
+        scope=_("every hospital's service centre"),
+        seed="一窗受理、一站式服务、一章管理（种子 002 第 6 项）",
     ),
 )
 METRICS_BY_CODE = {metric.code: metric for metric in METRICS}

@@ -3,7 +3,7 @@ service centre at /p/service/."""
 
 from django.urls import path
 
-from onetrip.service import views
+from onetrip.service import staff_views, views
 
 urlpatterns = [
     path("staff/complaints/", views.worklist, name="service-complaints"),
@@ -52,4 +52,57 @@ urlpatterns = [
         views.patient_copy_pdf,
         name="service-patient-copy-pdf",
     ),
+    path("p/service/errands/new", views.patient_open_errand, name="service-patient-errand-new"),
+    path("p/service/errands/<id:ticket_id>", views.patient_errand, name="service-patient-errand"),
+    path(
+        "p/service/certificates/<id:certificate_id>/pdf",
+        views.patient_certificate_pdf,
+        name="service-patient-certificate-pdf",
+    ),
+    path("c/verify/<str:token>", views.verify_certificate, name="service-certificate-verify"),
+    path("staff/certificates/", staff_views.certificate_desk, name="service-certificates"),
+    path(
+        "staff/certificates/<id:certificate_id>",
+        staff_views.certificate,
+        name="service-certificate",
+    ),
+    path(
+        "staff/certificates/<id:certificate_id>/stamp",
+        staff_views.certificate_stamp,
+        name="service-certificate-stamp",
+    ),
+    path(
+        "staff/certificates/<id:certificate_id>/refuse",
+        staff_views.certificate_refuse,
+        name="service-certificate-refuse",
+    ),
+    path(
+        "staff/certificates/<id:certificate_id>/pdf",
+        staff_views.certificate_staff_pdf,
+        name="service-certificate-pdf",
+    ),
+    path("staff/lending/", staff_views.lending_desk, name="service-lending"),
+    path("staff/lending/<id:equipment_id>/lend", staff_views.lend, name="service-lend"),
+    path("staff/loans/<id:loan_id>", staff_views.loan, name="service-loan"),
+    path(
+        "staff/loans/<id:loan_id>/hand-over",
+        staff_views.loan_hand_over,
+        name="service-loan-hand-over",
+    ),
+    path("staff/loans/<id:loan_id>/return", staff_views.loan_return, name="service-loan-return"),
+    path("staff/loans/<id:loan_id>/cancel", staff_views.loan_cancel, name="service-loan-cancel"),
+    path("staff/lost-found/", staff_views.lost_found, name="service-found"),
+    path("staff/lost-found/<id:item_id>", staff_views.found_item, name="service-found-item"),
+    path(
+        "staff/lost-found/<id:item_id>/claim", staff_views.found_claim, name="service-found-claim"
+    ),
+    path("staff/volunteers/", staff_views.volunteer_desk, name="service-volunteers"),
+    path(
+        "staff/volunteers/shifts/<id:shift_id>/sign-in",
+        staff_views.shift_sign_in,
+        name="service-shift-sign-in",
+    ),
+    path("staff/help/<id:request_id>", staff_views.help_request, name="service-help"),
+    path("staff/help/<id:request_id>/assign", staff_views.help_assign, name="service-help-assign"),
+    path("staff/help/<id:request_id>/close", staff_views.help_close, name="service-help-close"),
 ]

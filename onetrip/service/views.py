@@ -1,10 +1,11 @@
 """Service-centre pages: the complaints officer's worklist and one complaint (route, answer,
-close); a complaint entered at the desk for the telephone, web and box channels; and on the
-phone the patient's service centre, a new complaint or praise, where it stands and its rating."""
+close); a complaint entered at the desk for the telephone, web and box channels; record copies;
+the one window's tickets; on the phone the patient's service centre (complaints and praise, record
+copies, errands and stamped certificates); and the public check page of a certificate's QR code.
+The desks behind the window are in `staff_views.py`."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,15 +14,16 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError, InvalidInput
-from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.masking import mask_name
+from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
+from onetrip.service.attempts import REFUSED, attempt
 from onetrip.service.courier import courier
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
-from onetrip.service.pdf import copy_pdf
-from onetrip.service.services import complaints, errands, record_copies
+from onetrip.service.pdf import certificate_pdf_response, copy_pdf
+from onetrip.service.services import certificates, complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
@@ -49,14 +51,16 @@ def worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def staff_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form = forms.StaffComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.file_complaint(
+        complaint = attempt(
+            request,
+            lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Recorded as %(ref)s.") % {"ref": complaint.reference})
+            ),
+            done=lambda filed: _("Recorded as %(ref)s.") % {"ref": filed.reference},
+            form=form,
+            not_found_is_page=False,
+        )
+        if complaint is not REFUSED:
             if actor.has_perm(complaints.VIEW):
                 return redirect("service-complaint", complaint.pk)
             return redirect("service-complaint-new")
@@ -96,16 +100,13 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
         (d.pk, d.name) for d in Department.objects.filter(institution_id=actor.institution_id)
     ]
     if form.is_valid():
-        try:
-            complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data)
-        except InvalidInput as exc:
-            add_domain_errors(form, exc)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("Sent to the department."))
+        routed = attempt(
+            request,
+            lambda: complaints.route_complaint(complaint_id, actor=actor, **form.cleaned_data),
+            done=_("Sent to the department."),
+            form=form,
+        )
+        if routed is not REFUSED:
             return redirect("service-complaint", complaint_id)
     return _detail(request, actor, complaint_id, route_form=form, status=400)
 
@@ -115,16 +116,15 @@ def route(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRespo
 def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RespondForm(request.POST)
     if form.is_valid():
-        try:
-            complaints.respond(complaint_id, response=form.cleaned_data["response"], actor=actor)
-        except InvalidInput as exc:
-            add_domain_errors(form, exc)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("Answer recorded; the patient is told."))
+        answered = attempt(
+            request,
+            lambda: complaints.respond(
+                complaint_id, response=form.cleaned_data["response"], actor=actor
+            ),
+            done=_("Answer recorded; the patient is told."),
+            form=form,
+        )
+        if answered is not REFUSED:
             return redirect("service-complaint", complaint_id)
     return _detail(request, actor, complaint_id, respond_form=form, status=400)
 
@@ -132,14 +132,11 @@ def respond(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpRes
 @require_POST
 @staff_page(complaints.HANDLE)
 def close(request: HttpRequest, complaint_id: int, *, actor: Actor) -> HttpResponse:
-    try:
-        complaints.close_complaint(complaint_id, actor=actor)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Closed; the patient is asked to rate it."))
+    attempt(
+        request,
+        lambda: complaints.close_complaint(complaint_id, actor=actor),
+        done=_("Closed; the patient is asked to rate it."),
+    )
     return redirect("service-complaint", complaint_id)
 
 
@@ -154,6 +151,8 @@ def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         {
             "complaints": complaints.patient_complaints(actor).select_related("institution")[:50],
             "copies": record_copies.patient_copies(actor)[:50],
+            "errands": errands.patient_tickets(actor)[:50],
+            "certificates": certificates.patient_certificates(actor)[:50],
         },
     )
 
@@ -168,14 +167,16 @@ def patient_new_complaint(request: HttpRequest, *, actor: Actor) -> HttpResponse
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.file_complaint(
+        complaint = attempt(
+            request,
+            lambda: complaints.file_complaint(
                 complaints.ComplaintIn(**form.cleaned_data), actor=actor
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Thank you. We will answer you."))
+            ),
+            done=_("Thank you. We will answer you."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if complaint is not REFUSED:
             return redirect("service-patient-complaint", complaint.pk)
     return render(request, "service/patient_new.html", {"form": form})
 
@@ -196,12 +197,14 @@ def patient_rate(request: HttpRequest, complaint_id: int, *, actor: Actor) -> Ht
     complaint = complaints.complaint_for_patient(complaint_id, actor=actor)
     form = forms.RateForm(request.POST)
     if form.is_valid():
-        try:
-            complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Thank you for your rating."))
+        rated = attempt(
+            request,
+            lambda: complaints.rate_closure(complaint_id, actor=actor, **form.cleaned_data),
+            done=_("Thank you for your rating."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if rated is not REFUSED:
             return redirect("service-patient-complaint", complaint_id)
     return render(
         request,
@@ -243,14 +246,13 @@ def copy_detail(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResp
 def copy_prepare(request: HttpRequest, copy_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.PrepareForm(request.POST)
     if form.is_valid():
-        try:
-            record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Sent; the patient is told."))
+        prepared = attempt(
+            request,
+            lambda: record_copies.prepare(copy_id, pages=form.cleaned_data["pages"], actor=actor),
+            done=_("Sent; the patient is told."),
+            form=form,
+        )
+        if prepared is not REFUSED:
             return redirect("service-copy", copy_id)
     return _copy_detail(request, actor, copy_id, form=form, status=400)
 
@@ -265,12 +267,14 @@ def patient_apply_copy(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            copy = record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Applied. Pay the fee to start the copy."))
+        copy = attempt(
+            request,
+            lambda: record_copies.apply(record_copies.CopyIn(**form.cleaned_data), actor=actor),
+            done=_("Applied. Pay the fee to start the copy."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if copy is not REFUSED:
             return redirect("service-patient-copy", copy.pk)
     return render(request, "service/patient_apply.html", {"form": form})
 
@@ -305,12 +309,14 @@ def window(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     the tickets in hand with their promised time."""
     form = forms.TicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket = errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Ticket %(ref)s opened.") % {"ref": ticket.reference})
+        ticket = attempt(
+            request,
+            lambda: errands.open_ticket(errands.TicketIn(**form.cleaned_data), actor=actor),
+            done=lambda opened: _("Ticket %(ref)s opened.") % {"ref": opened.reference},
+            form=form,
+            not_found_is_page=False,
+        )
+        if ticket is not REFUSED:
             return redirect("service-ticket", ticket.pk)
     context = {
         "form": form,
@@ -335,14 +341,11 @@ def ticket(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRespons
 @require_POST
 @staff_page(errands.HANDLE)
 def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
-    try:
-        errands.finish(ticket_id, actor=actor)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Done and stamped; the patient is told."))
+    attempt(
+        request,
+        lambda: errands.finish(ticket_id, actor=actor),
+        done=_("Done and stamped; the patient is told."),
+    )
     return redirect("service-ticket", ticket_id)
 
 
@@ -351,13 +354,60 @@ def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRe
 def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RefuseForm(request.POST)
     if form.is_valid():
-        try:
-            errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Refused; the patient is told."))
+        refused = attempt(
+            request,
+            lambda: errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor),
+            done=_("Refused; the patient is told."),
+            form=form,
+        )
+        if refused is not REFUSED:
             return redirect("service-ticket", ticket_id)
     return _ticket(request, actor, ticket_id, form=form, status=400)
+
+
+# --- errands and certificates on the phone -------------------------------------------------------
+
+
+@patient_page
+def patient_open_errand(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.PhoneErrandForm(request.POST or None)
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["institution_id"].choices = [
+        (i.pk, i.name) for i in Institution.objects.order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        ticket = attempt(
+            request,
+            lambda: errands.open_on_phone(**form.cleaned_data, actor=actor),
+            done=_("Sent to the service centre; we carry it for you."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if ticket is not REFUSED:
+            return redirect("service-patient-errand", ticket.pk)
+    return render(
+        request, "service/patient_errand_new.html", {"form": form, "catalogue": CATALOGUE}
+    )
+
+
+@patient_page
+def patient_errand(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
+    ticket = errands.ticket_for_patient(ticket_id, actor=actor)
+    return render(request, "service/patient_errand.html", {"t": ticket, "now": clock.now()})
+
+
+@patient_page
+def patient_certificate_pdf(
+    request: HttpRequest, certificate_id: int, *, actor: Actor
+) -> HttpResponse:
+    found = certificates.stamped_for_patient(certificate_id, actor=actor)
+    return certificate_pdf_response(request, found)
+
+
+def verify_certificate(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: an employer or school holding the paper checks it; a masked name, no diagnosis."""
+    found = certificates.verify(token)
+    context = {"cert": found, "masked_name": mask_name(found.patient.name) if found else ""}
+    return render(request, "service/certificate_verify.html", context, status=200 if found else 404)

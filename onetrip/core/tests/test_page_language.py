@@ -39,7 +39,8 @@ from onetrip.scheduling import kiosk_views
 from onetrip.scheduling.api_keys import issue_api_key
 from onetrip.scheduling.models import ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
-from onetrip.service.services import complaints, errands, record_copies
+from onetrip.service.models import Certificate, FoundItem, HelpRequest, Loan
+from onetrip.service.services import certificates, complaints, errands, record_copies
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import SESSION_KEY
 
@@ -84,13 +85,32 @@ NOT_PAGES = {
     "service-patient-copy-pdf",
     "service-ticket-done",
     "service-ticket-refuse",
+    "service-certificate-stamp",
+    "service-certificate-refuse",
+    "service-certificate-pdf",
+    "service-patient-certificate-pdf",
+    "service-lend",
+    "service-loan-hand-over",
+    "service-loan-return",
+    "service-loan-cancel",
+    "service-found-claim",
+    "service-shift-sign-in",
+    "service-help-assign",
+    "service-help-close",
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
 # The kiosk's pages, opened by a kiosk signed in with its key, a patient identified, a booking made.
 KIOSK = {"kiosk-home", "kiosk-book", "kiosk-slip"}
 # Pages for anyone, signed in or not.
-PUBLIC = {"home", "patient-sign-in", "staff-login", "ebill-verify", "report-verify"}
+PUBLIC = {
+    "home",
+    "patient-sign-in",
+    "staff-login",
+    "ebill-verify",
+    "report-verify",
+    "service-certificate-verify",
+}
 # Staff accounts tried in turn for a staff page until one may open it.
 STAFF_ORDER = ("registration", "nurse", "doctor", "finance", "quality", "service_centre")
 STAFF_MORE = (
@@ -464,6 +484,37 @@ def _service_urls(world) -> dict[str, str]:
         "service-complaints": reverse("service-complaints"),
         "service-complaint-new": reverse("service-complaint-new"),
         "service-complaint": reverse("service-complaint", args=[complaint.pk]),
+    } | _service_desk_urls(world, complaint.institution_id)
+
+
+def _service_desk_urls(world, institution_id: int) -> dict[str, str]:
+    """Issue 21: an errand opened on the phone, and the desks behind the window over the demo's
+    certificates, loans, found items and requests for help."""
+    errand = errands.open_on_phone(
+        "sick_leave",
+        patient_id=world["patient"].pk,
+        institution_id=institution_id,
+        details="",
+        actor=Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk),
+    )
+    stamped = Certificate.objects.filter(status="stamped").order_by("pk").first()
+    token = certificates.verification_token(stamped)
+    return {
+        "service-patient-errand-new": reverse("service-patient-errand-new"),
+        "service-patient-errand": reverse("service-patient-errand", args=[errand.pk]),
+        "service-certificates": reverse("service-certificates"),
+        "service-certificate": reverse("service-certificate", args=[stamped.pk]),
+        "service-certificate-verify": reverse("service-certificate-verify", args=[token]),
+        "service-lending": reverse("service-lending"),
+        "service-loan": reverse("service-loan", args=[Loan.objects.order_by("pk").first().pk]),
+        "service-found": reverse("service-found"),
+        "service-found-item": reverse(
+            "service-found-item", args=[FoundItem.objects.order_by("pk").first().pk]
+        ),
+        "service-volunteers": reverse("service-volunteers"),
+        "service-help": reverse(
+            "service-help", args=[HelpRequest.objects.order_by("pk").first().pk]
+        ),
     }
 
 

@@ -13,7 +13,7 @@ from onetrip.core.roles import ROLES, ROLES_BY_CODE, sync_role_groups
 pytestmark = pytest.mark.django_db
 
 ROLE_CODES = [role.code for role in ROLES]
-NO_PATIENT_ACCESS = {"quality", "sysadmin"}
+NO_PATIENT_ACCESS = {"quality", "sysadmin", "social_worker"}
 
 
 def group_permissions(group: Group) -> set[str]:
@@ -37,6 +37,7 @@ def test_the_role_codes_are_those_of_the_requirements():
         "referral",
         "service_centre",
         "complaints",
+        "social_worker",
         "quality",
         "sysadmin",
         "auditor",
@@ -59,7 +60,7 @@ def test_there_is_one_group_per_role_and_no_other_role_group():
 
 
 @pytest.mark.parametrize("code", ROLE_CODES)
-def test_every_role_but_quality_and_sysadmin_can_view_patients(make_staff, tertiary, code):
+def test_every_role_but_those_without_patient_access_can_view_patients(make_staff, tertiary, code):
     staff = actor_for(make_staff(code, tertiary))
 
     assert staff.has_perm("identity.view_patient") is (code not in NO_PATIENT_ACCESS)

@@ -10,6 +10,7 @@ from onetrip.core.events import EventKind as K
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
 from onetrip.metrics.models import FacilityReturn
+from onetrip.service.models import Complaint, ErrandTicket
 
 CENTRES = ("township", "community_centre")
 PRIMARY = ("township", "community_centre", "community_station", "island_hut")
@@ -51,7 +52,22 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         period_start__lte=dt.date(2026, 11, 23),
     ).order_by("period_start", "entered_at", "pk"):
         beds[entry.institution_id] = entry
+    complaints = [
+        c
+        for c in Complaint.objects.filter(kind="complaint", institution_id__in=institution_ids)
+        if department is None or c.department_id == department
+    ]
+    closed = [c for c in complaints if c.closed_at and start <= local_day(c.closed_at) < end]
+    rated = [c for c in complaints if c.rated_at and start <= local_day(c.rated_at) < end]
+    done = [
+        t
+        for t in ErrandTicket.objects.filter(status="done", institution_id__in=institution_ids)
+        if start <= local_day(t.closed_at) < end and department is None
+    ]
     return {
+        "complaints_on_time": (sum(1 for c in closed if c.closed_on_time), len(closed)),
+        "complaint_satisfaction": (sum(1 for c in rated if c.rating >= 4), len(rated)),
+        "errands_on_time": (sum(1 for t in done if t.on_time), len(done)),
         "bed_turnover": (
             len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
             sum(entry.achieved for entry in beds.values()),

@@ -29,3 +29,10 @@ def choice(errors: list[FieldError], name: str, value: str, choices) -> str:
     if value not in choices.values:
         errors.append(FieldError(name, _("Choose one of the options."), "invalid_choice"))
     return value
+
+
+def institution_of(actor: Actor) -> int:
+    """The staff member's institution: every service-centre desk works inside one."""
+    if actor.institution_id is None:
+        raise PermissionDenied(_("Only staff of a hospital can do this."))
+    return actor.institution_id

@@ -30,7 +30,7 @@ from onetrip.service.models import (
     ComplaintStep,
     Severity,
 )
-from onetrip.service.services.common import choice, require_staff, text
+from onetrip.service.services.common import choice, institution_of, require_staff, text
 
 FILE = "service.add_complaint"
 VIEW = "service.view_complaint"
@@ -88,12 +88,12 @@ def file_complaint(data: ComplaintIn, *, actor: Actor) -> Complaint:
     description = text(errors, "description", data.description, 2000)
     patient = None
     if actor.kind == ActorKind.PATIENT:
-        channel = ComplaintChannel.APP
+        channel: str = ComplaintChannel.APP
         limits.spend("service_filing_per_account", str(actor.account_id))
         patient = identity.accessible_patients(actor).filter(pk=data.patient_id or 0).first()
         if patient is None:
             errors.append(FieldError("patient_id", _("Choose a patient."), "invalid_choice"))
-        institution_id = data.institution_id
+        institution_id: int | None = data.institution_id
         if not Institution.objects.filter(pk=institution_id or 0).exists():
             errors.append(FieldError("institution_id", _("Choose a hospital."), "invalid_choice"))
         name = patient.name if patient else ""
@@ -105,12 +105,12 @@ def file_complaint(data: ComplaintIn, *, actor: Actor) -> Complaint:
             errors.append(
                 FieldError("channel", _("The app channel is the patient's own."), "invalid_choice")
             )
-        institution_id = actor.institution_id
+        institution_id = institution_of(actor)
         name = text(errors, "contact_name", data.contact_name, 50)
         phone = text(errors, "contact_phone", data.contact_phone, 20, required=False)
         if phone and not (phone.isdigit() and len(phone) == 11):
             errors.append(FieldError("contact_phone", _("Enter an 11-digit mobile number.")))
-    if errors:
+    if errors or institution_id is None:
         raise InvalidInput(*errors)
     now = clock.now()
     complaint = Complaint.objects.create(
@@ -146,7 +146,7 @@ def _locked(complaint_id: int, actor: Actor) -> Complaint:
     require_staff(actor, HANDLE)
     complaint = (
         Complaint.objects.select_for_update()
-        .filter(pk=complaint_id, institution_id=actor.institution_id)
+        .filter(pk=complaint_id, institution_id=institution_of(actor))
         .first()
     )
     if complaint is None:
@@ -164,11 +164,11 @@ def route_complaint(complaint_id: int, *, department_id: int, severity: str, act
     errors: list[FieldError] = []
     choice(errors, "severity", severity, Severity)
     department = Department.objects.filter(
-        pk=department_id or 0, institution_id=actor.institution_id
+        pk=department_id or 0, institution_id=institution_of(actor)
     ).first()
     if department is None:
         errors.append(FieldError("department_id", _("Choose a department."), "invalid_choice"))
-    if errors:
+    if errors or department is None:
         raise InvalidInput(*errors)
     complaint.department = department
     complaint.severity = severity
@@ -227,9 +227,8 @@ def close_complaint(complaint_id: int, *, actor: Actor) -> Complaint:
     now = clock.now()
     complaint.status = ComplaintStatus.CLOSED
     complaint.closed_at = now
-    complaint.closed_on_time = complaint.responded_at <= complaint.due_at and (
-        complaint.escalation_level == 0
-    )
+    answered_at = complaint.responded_at or now  # RESPONDED implies it is set
+    complaint.closed_on_time = answered_at <= complaint.due_at and (complaint.escalation_level == 0)
     complaint.save()
     _step(complaint, "closed")
     audit.record(
@@ -315,7 +314,7 @@ def worklist(*, actor: Actor) -> list[Complaint]:
     patients named on it are read, so each is audited."""
     require_staff(actor, VIEW)
     found = list(
-        Complaint.objects.filter(institution_id=actor.institution_id)
+        Complaint.objects.filter(institution_id=institution_of(actor))
         .select_related("department")
         .order_by("closed_at", "due_at")[:200]
     )
@@ -349,7 +348,7 @@ def monthly_statistics(year: int, month: int, *, actor: Actor) -> list[MonthRow]
     require_staff(actor, VIEW)
     rows = (
         Complaint.objects.filter(
-            institution_id=actor.institution_id,
+            institution_id=institution_of(actor),
             kind=ComplaintKind.COMPLAINT,
             filed_at__year=year,
             filed_at__month=month,
@@ -379,7 +378,7 @@ def monthly_statistics(year: int, month: int, *, actor: Actor) -> list[MonthRow]
 def complaint_for_staff(complaint_id: int, *, actor: Actor) -> Complaint:
     require_staff(actor, VIEW)
     complaint = (
-        Complaint.objects.filter(pk=complaint_id, institution_id=actor.institution_id)
+        Complaint.objects.filter(pk=complaint_id, institution_id=institution_of(actor))
         .select_related("department", "institution")
         .first()
     )

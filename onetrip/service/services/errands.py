@@ -9,16 +9,19 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core import audit, clock
-from onetrip.core.actors import Actor
+from onetrip.consortium.models import Institution
+from onetrip.core import audit, clock, limits
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
+from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
 from onetrip.service.errands import BY_CODE
 from onetrip.service.models import ErrandTicket, TicketStatus
-from onetrip.service.services.common import require_staff, text
+from onetrip.service.services.common import institution_of, require_staff, text
 
 HANDLE = "service.add_errandticket"
 
@@ -33,11 +36,43 @@ class TicketIn:
     contact_name: str
     contact_phone: str = ""
     details: str = ""
+    # A patient of this hospital the errand is for: it then shows on their phone too.
+    patient_id: int | None = None
 
 
 @transaction.atomic
 def open_ticket(data: TicketIn, *, actor: Actor) -> ErrandTicket:
     require_staff(actor, HANDLE)
+    patient = None
+    if data.patient_id:
+        patient = identity.accessible_patients(actor).filter(pk=data.patient_id).first()
+        if patient is None:
+            raise InvalidInput.field("patient_id", _("No such patient here."), "invalid_choice")
+    return _open(data, actor=actor, institution_id=institution_of(actor), patient=patient)
+
+
+@transaction.atomic
+def open_on_phone(
+    errand: str, *, patient_id: int, institution_id: int, details: str, actor: Actor
+) -> ErrandTicket:
+    """The patient opens an errand on the phone for a patient their account holds; the service
+    centre then carries it like one taken at the counter, and it is on the phone's list."""
+    if actor.kind != ActorKind.PATIENT:
+        raise InvalidInput.field("patient_id", _("Open it on the phone."))
+    limits.spend("service_filing_per_account", str(actor.account_id))
+    patient = identity.accessible_patients(actor).filter(pk=patient_id or 0).first()
+    errors: list[FieldError] = []
+    if patient is None:
+        errors.append(FieldError("patient_id", _("Choose a patient."), "invalid_choice"))
+    if not Institution.objects.filter(pk=institution_id or 0).exists():
+        errors.append(FieldError("institution_id", _("Choose a hospital."), "invalid_choice"))
+    if errors or patient is None:
+        raise InvalidInput(*errors)
+    data = TicketIn(errand, patient.name, patient.phone, details)
+    return _open(data, actor=actor, institution_id=institution_id, patient=patient)
+
+
+def _open(data: TicketIn, *, actor: Actor, institution_id: int, patient) -> ErrandTicket:
     errors: list[FieldError] = []
     errand = BY_CODE.get(data.errand)
     if errand is None:
@@ -47,12 +82,13 @@ def open_ticket(data: TicketIn, *, actor: Actor) -> ErrandTicket:
     if phone and not (phone.isdigit() and len(phone) == 11):
         errors.append(FieldError("contact_phone", _("Enter an 11-digit mobile number.")))
     details = text(errors, "details", data.details, 500, required=False)
-    if errors:
+    if errors or errand is None:
         raise InvalidInput(*errors)
     now = clock.now()
     ticket = ErrandTicket.objects.create(
         reference=f"new-{secrets.token_hex(8)}",
-        institution_id=actor.institution_id,
+        institution_id=institution_id,
+        patient=patient,
         errand=errand.code,
         contact_name=name,
         contact_phone=phone,
@@ -68,6 +104,7 @@ def open_ticket(data: TicketIn, *, actor: Actor) -> ErrandTicket:
         actor,
         AuditAction.CREATE,
         ticket,
+        patient_id=ticket.patient_id,
         summary=f"errand {ticket.reference} opened ({errand.code})",
     )
     return ticket
@@ -77,7 +114,7 @@ def _locked(ticket_id: int, actor: Actor) -> ErrandTicket:
     require_staff(actor, HANDLE)
     ticket = (
         ErrandTicket.objects.select_for_update()
-        .filter(pk=ticket_id, institution_id=actor.institution_id)
+        .filter(pk=ticket_id, institution_id=institution_of(actor))
         .first()
     )
     if ticket is None:
@@ -104,7 +141,13 @@ def finish(ticket_id: int, *, actor: Actor) -> ErrandTicket:
     ticket.closed_at = now
     ticket.on_time = now <= ticket.due_at
     ticket.save()
-    audit.record(actor, AuditAction.UPDATE, ticket, summary=f"errand {ticket.reference} done")
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        ticket,
+        patient_id=ticket.patient_id,
+        summary=f"errand {ticket.reference} done",
+    )
     _tell(ticket)
     return ticket
 
@@ -120,7 +163,13 @@ def refuse(ticket_id: int, *, reason: str, actor: Actor) -> ErrandTicket:
     ticket.refusal_reason = reason
     ticket.closed_at = clock.now()
     ticket.save()
-    audit.record(actor, AuditAction.UPDATE, ticket, summary=f"errand {ticket.reference} refused")
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        ticket,
+        patient_id=ticket.patient_id,
+        summary=f"errand {ticket.reference} refused",
+    )
     _tell(ticket)
     return ticket
 
@@ -128,7 +177,7 @@ def refuse(ticket_id: int, *, reason: str, actor: Actor) -> ErrandTicket:
 def window_tickets(*, actor: Actor) -> list[ErrandTicket]:
     require_staff(actor, HANDLE)
     return list(
-        ErrandTicket.objects.filter(institution_id=actor.institution_id).order_by(
+        ErrandTicket.objects.filter(institution_id=institution_of(actor)).order_by(
             "status", "due_at"
         )[:200]
     )
@@ -136,7 +185,28 @@ def window_tickets(*, actor: Actor) -> list[ErrandTicket]:
 
 def ticket_for_staff(ticket_id: int, *, actor: Actor) -> ErrandTicket:
     require_staff(actor, HANDLE)
-    ticket = ErrandTicket.objects.filter(pk=ticket_id, institution_id=actor.institution_id).first()
+    ticket = ErrandTicket.objects.filter(pk=ticket_id, institution_id=institution_of(actor)).first()
+    if ticket is None:
+        raise NotFound(_("No such errand."))
+    if ticket.patient_id is not None:
+        audit.record_staff_read(
+            actor, ticket, patient_id=ticket.patient_id, summary=f"errand {ticket.reference} read"
+        )
+    return ticket
+
+
+def patient_tickets(actor: Actor) -> QuerySet[ErrandTicket]:
+    """The errands opened on the phone for the patients this account holds, newest first."""
+    patients = identity.accessible_patients(actor).values("pk")
+    return (
+        ErrandTicket.objects.filter(patient_id__in=patients)
+        .select_related("institution", "patient")
+        .order_by("-opened_at")
+    )
+
+
+def ticket_for_patient(ticket_id: int, *, actor: Actor) -> ErrandTicket:
+    ticket = patient_tickets(actor).filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("No such errand."))
     return ticket

@@ -25,7 +25,7 @@ from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
 from onetrip.service.courier import Address, courier
 from onetrip.service.models import CopyDelivery, CopyPurpose, CopyStatus, RecordCopy
-from onetrip.service.services.common import choice, require_staff, text
+from onetrip.service.services.common import choice, institution_of, require_staff, text
 
 VIEW = "service.view_recordcopy"
 PREPARE = "service.prepare_record_copy"
@@ -71,7 +71,7 @@ def _tell(copy: RecordCopy, template: str) -> None:
 @transaction.atomic
 def apply(data: CopyIn, *, actor: Actor) -> RecordCopy:
     """The application from the phone, with the fee charged to the patient's bill."""
-    if actor.kind != ActorKind.PATIENT:
+    if actor.kind != ActorKind.PATIENT or actor.account_id is None:
         raise InvalidInput.field("patient_id", _("Apply on the phone."))
     limits.spend("service_filing_per_account", str(actor.account_id))
     errors: list[FieldError] = []
@@ -91,7 +91,7 @@ def apply(data: CopyIn, *, actor: Actor) -> RecordCopy:
     address = text(errors, "address", data.address, 200, required=post)
     if phone and not (phone.isdigit() and len(phone) == 11):
         errors.append(FieldError("recipient_phone", _("Enter an 11-digit mobile number.")))
-    if errors:
+    if errors or patient is None:
         raise InvalidInput(*errors)
     now = clock.now()
     # The grant the account holds decides whether it applies for itself or as a proxy.
@@ -123,9 +123,7 @@ def apply(data: CopyIn, *, actor: Actor) -> RecordCopy:
                 visit_reference=copy.reference,
                 item_code=FEE_ITEM,
                 quantity=data.copies,
-                # Billing has no source of its own for service-centre fees yet (see the report
-                # of issue 21): a copy is charged as a treatment-like service line.
-                source=ChargeSource.TREATMENT,
+                source=ChargeSource.SERVICE_CENTRE,
                 source_key=fee_key(copy),
             ),
             actor=actor,
@@ -168,7 +166,7 @@ def prepare(copy_id: int, *, pages: int, actor: Actor) -> RecordCopy:
     copy = (
         RecordCopy.objects.select_for_update()
         .select_related("patient", "institution")
-        .filter(pk=copy_id, institution_id=actor.institution_id)
+        .filter(pk=copy_id, institution_id=institution_of(actor))
         .first()
     )
     if copy is None:
@@ -243,7 +241,7 @@ def track_deliveries(*, actor: Actor = SYSTEM) -> int:
 def office_list(*, actor: Actor) -> list[RecordCopy]:
     require_staff(actor, VIEW)
     found = list(
-        RecordCopy.objects.filter(institution_id=actor.institution_id)
+        RecordCopy.objects.filter(institution_id=institution_of(actor))
         .select_related("patient")
         .order_by("status", "applied_at")[:200]
     )
@@ -262,7 +260,7 @@ def office_list(*, actor: Actor) -> list[RecordCopy]:
 def copy_for_staff(copy_id: int, *, actor: Actor) -> RecordCopy:
     require_staff(actor, VIEW)
     copy = (
-        RecordCopy.objects.filter(pk=copy_id, institution_id=actor.institution_id)
+        RecordCopy.objects.filter(pk=copy_id, institution_id=institution_of(actor))
         .select_related("patient", "institution")
         .first()
     )

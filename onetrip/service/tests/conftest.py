@@ -27,6 +27,7 @@ from onetrip.identity.models import (
     ProxyGrant,
     Relationship,
 )
+from onetrip.service.models import Equipment, EquipmentKind
 
 
 @dataclass
@@ -90,4 +91,24 @@ def pay_at_window(bill_id: int, cashier: Actor) -> None:
             bill_id=bill_id, mode=SettlementMode.WINDOW, channel=PaymentChannel.CASH
         ),
         actor=cashier,
+    )
+
+
+def a_wheelchair(institution: Institution, code: str = "LC-001") -> Equipment:
+    """A wheelchair lent against the price catalogue's 200.00 CNY deposit line."""
+    CatalogueItem.objects.get_or_create(
+        code="SVC-DEP-WHEELCHAIR",
+        defaults={
+            "name": "轮椅押金",
+            "kind": ItemKind.SERVICE,
+            "charge_category": ChargeCategory.OTHER_OUTPATIENT,
+            "insurance_category": InsuranceCategory.C,
+            "unit_price_fen": 20000,
+        },
+    )
+    return Equipment.objects.create(
+        institution=institution,
+        code=code,
+        kind=EquipmentKind.WHEELCHAIR,
+        deposit_item_code="SVC-DEP-WHEELCHAIR",
     )
