@@ -471,8 +471,8 @@ def _one_digit_apart(a: str, b: str) -> bool:
 
 def _one_day_apart(a: str, b: str) -> bool:
     try:
-        first = dt.datetime.strptime(a, "%Y%m%d").date()
-        second = dt.datetime.strptime(b, "%Y%m%d").date()
+        first = dt.date(int(a[:4]), int(a[4:6]), int(a[6:8]))
+        second = dt.date(int(b[:4]), int(b[4:6]), int(b[6:8]))
     except ValueError:
         return False
     return abs((first - second).days) == 1

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from onetrip.core import clock
@@ -93,6 +94,42 @@ def load_features() -> list[Features]:
     ]
 
 
+# --- one batch run at a time ----------------------------------------------------------------
+
+# PostgreSQL advisory lock key of the index's batch runs (dedupe and legacy loads): "MPI".
+BATCH_RUN_LOCK = 0x4D5049
+
+
+class BatchRunInProgress(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Another deduplication or legacy load is running on the master patient index; "
+                "run this again when it has finished."
+            ),
+            code="batch_run_in_progress",
+        )
+
+
+@contextmanager
+def one_batch_run_at_a_time() -> Iterator[None]:
+    """Two runs linking the same persons in different orders deadlock on mpi_person; the second
+    one is refused at once instead (a session-level advisory lock: a run spans many
+    transactions). SQLite has one writer anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [BATCH_RUN_LOCK])
+        if not cursor.fetchone()[0]:
+            raise BatchRunInProgress()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [BATCH_RUN_LOCK])
+
+
 # --- batch deduplication --------------------------------------------------------------------
 
 
@@ -101,6 +138,11 @@ def dedupe(
 ) -> DedupeRun:
     """Compare the whole registry; link above the automatic threshold, queue for review between
     the thresholds. Resumes an unfinished run from its checkpoint unless `restart`."""
+    with one_batch_run_at_a_time():
+        return _dedupe(chunk=chunk, restart=restart, progress=progress)
+
+
+def _dedupe(*, chunk: int, restart: bool, progress: Progress | None) -> DedupeRun:
     run = DedupeRun.objects.filter(finished_at__isnull=True).first()
     if run is None or restart:
         DedupeRun.objects.filter(finished_at__isnull=True).update(finished_at=clock.now())

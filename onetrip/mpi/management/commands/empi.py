@@ -34,7 +34,10 @@ class Command(BaseCommand):
 
     def _dedupe(self, *, chunk: int, restart: bool, **options) -> None:
         bar = ProgressBar(self.stderr)
-        run = registry.dedupe(chunk=chunk, restart=restart, progress=bar)
+        try:
+            run = registry.dedupe(chunk=chunk, restart=restart, progress=bar)
+        except registry.BatchRunInProgress as exc:
+            raise CommandError(str(exc.message)) from None
         bar.close()
         self.stdout.write(
             f"dedupe run {run.pk}: {run.compared} comparisons, {run.linked} linked, "
