@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from onetrip.conftest import actor_for
 from onetrip.identity import services as identity
-from onetrip.mpi import registry
+from onetrip.mpi import runlock
 from onetrip.mpi import services as mpi
 from onetrip.mpi.models import DedupeRun, Person, PersonMerge
 
@@ -73,7 +73,7 @@ def test_a_second_dedupe_started_meanwhile_is_refused_not_deadlocked(postgres_on
 
     def first_run() -> None:
         try:
-            with registry.one_batch_run_at_a_time():
+            with runlock.one_batch_run_at_a_time():
                 first_running.set()
                 release.wait(10)
         finally:
