@@ -20,11 +20,13 @@ from enum import StrEnum
 from typing import IO
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from onetrip.core import clock
+from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import InvalidInput
+from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.identity.documents import ValidDocument, normalise_mobile, validate_document
 from onetrip.identity.models import IdentityDocument, Patient, Relationship, Sex
@@ -227,12 +229,21 @@ def load_csv(
             "header",
             _("The CSV header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)},
         )
+    actor.require_perm("identity.add_patient")
+    institution_id = actor.institution_id
+    if institution_id is None:
+        raise PermissionDenied(_("Only staff of an institution load legacy records."))
     report = LoadReport()
     today = clock.today()
     seen: set[tuple[str, str]] = set()
     with runlock.one_batch_run_at_a_time():
         for rows in _batches(reader, default_system, today):
-            _load_batch(_first_of_each_key(rows, seen, report), actor=actor, report=report)
+            _load_batch(
+                _first_of_each_key(rows, seen, report),
+                actor=actor,
+                institution_id=institution_id,
+                report=report,
+            )
             if progress:
                 progress(report.rows, max(total, report.rows))
     return report
@@ -284,7 +295,9 @@ def _already_loaded(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 @transaction.atomic
-def _load_batch(rows: list[LegacyRow], *, actor: Actor, report: LoadReport) -> None:
+def _load_batch(
+    rows: list[LegacyRow], *, actor: Actor, institution_id: int, report: LoadReport
+) -> None:
     holder = _patients_holding(row.document_keys() for row in rows)
     to_register: list[LegacyRow] = []
     registering: dict[tuple[str, str], LegacyRow] = {}  # documents of this batch's new records
@@ -300,16 +313,20 @@ def _load_batch(rows: list[LegacyRow], *, actor: Actor, report: LoadReport) -> N
             report.problems.append(
                 _("line %(line)s: %(reasons)s") % {"line": row.line, "reasons": row.refusal}
             )
-            sources.append(_source(row, SourceStatus.REFUSED, now))
+            sources.append(_source(row, SourceStatus.REFUSED, now, institution_id))
         elif on_file is not None:
             report.linked += 1
-            sources.append(_source(row, SourceStatus.LINKED, now, patient_id=on_file))
+            sources.append(
+                _source(row, SourceStatus.LINKED, now, institution_id, patient_id=on_file)
+            )
         elif first is not None:
             report.linked += 1
             linked_to_new.append((row, first))
         elif row.birth_date is None:
             report.kept += 1
-            sources.append(_source(row, SourceStatus.KEPT, now, person=_new_person(now)))
+            sources.append(
+                _source(row, SourceStatus.KEPT, now, institution_id, person=_new_person(now))
+            )
         else:
             report.registered += 1
             to_register.append(row)
@@ -318,11 +335,11 @@ def _load_batch(rows: list[LegacyRow], *, actor: Actor, report: LoadReport) -> N
     patient_of = {id(row): p.pk for row, p in zip(to_register, patients, strict=True)}
     _index_new_records(patients, to_register, now)
     sources += [
-        _source(row, SourceStatus.REGISTERED, now, patient_id=patient_of[id(row)])
+        _source(row, SourceStatus.REGISTERED, now, institution_id, patient_id=patient_of[id(row)])
         for row in to_register
     ]
     sources += [
-        _source(row, SourceStatus.LINKED, now, patient_id=patient_of[id(first)])
+        _source(row, SourceStatus.LINKED, now, institution_id, patient_id=patient_of[id(first)])
         for row, first in linked_to_new
     ]
     SourceRecord.objects.bulk_create(sources, batch_size=BATCH)
@@ -352,11 +369,13 @@ def _source(
     row: LegacyRow,
     status: SourceStatus,
     now: dt.datetime,
+    institution_id: int,
     *,
     patient_id: int | None = None,
     person: Person | None = None,
 ) -> SourceRecord:
     return SourceRecord(
+        institution_id=institution_id,
         source_system=row.source_system[:40],
         source_record_id=row.source_record_id[:64],
         status=status,
@@ -533,3 +552,87 @@ def _live_master_ids() -> Callable[[int], str]:
         return master_id.get(person_id, "")
 
     return live
+
+
+# --- looking the cross-reference up (API and FHIR) -------------------------------------------
+
+# FHIR identifier system of a source system's record ids: <base><source system>.
+SOURCE_SYSTEM_BASE = "https://onetrip.example/fhir/sid/source/"
+
+
+def source_system_uri(source_system: str) -> str:
+    return f"{SOURCE_SYSTEM_BASE}{source_system}"
+
+
+def person_of_source(source: SourceRecord) -> Person | None:
+    """The live person a row belongs to: its record's, or its own followed through merges."""
+    if source.patient_id is not None:
+        return services.person_of(source.patient_id)
+    person = source.person
+    while person is not None and person.merged_into_id is not None:
+        person = person.merged_into
+    return person
+
+
+def patients_of_source_identifier(system_uri: str, value: str) -> Q | None:
+    """identity's FHIR search: the records of the person a source record belongs to."""
+    if not system_uri.startswith(SOURCE_SYSTEM_BASE):
+        return None
+    source = (
+        SourceRecord.objects.filter(
+            source_system=system_uri.removeprefix(SOURCE_SYSTEM_BASE),
+            source_record_id__iexact=value,
+        )
+        .select_related("person")
+        .first()
+    )
+    person = person_of_source(source) if source else None
+    if person is None:
+        return Q(pk__in=[])
+    return Q(pk__in=PersonLink.objects.filter(person=person).values("patient_id"))
+
+
+@dataclass(frozen=True)
+class CrossReference:
+    source: SourceRecord
+    master_id: str
+    patient_ids: list[int]
+    same_person: list[tuple[str, str]]  # the person's other source records
+
+
+def view_source_record(
+    source_system: str, source_record_id: str, *, actor: Actor
+) -> CrossReference:
+    """What a source record became, for a reviewer of the loading institution or of an
+    institution holding one of its person's records (audited); anything else answers 404."""
+    services.require_reviewer(actor)
+    source = (
+        SourceRecord.objects.filter(source_system=source_system, source_record_id=source_record_id)
+        .select_related("person")
+        .first()
+    )
+    if source is None:
+        raise NotFound(_("No such source record."))
+    person = person_of_source(source)
+    patient_ids = sorted(services.records_of(person).values_list("pk", flat=True)) if person else []
+    if source.institution_id != actor.institution_id and not (
+        identity.accessible_patients(actor).filter(pk__in=patient_ids).exists()
+    ):
+        raise NotFound(_("No such source record."))
+    others = SourceRecord.objects.filter(
+        Q(patient_id__in=patient_ids) | Q(person=person) if person else Q(pk__in=[])
+    ).exclude(pk=source.pk)
+    with transaction.atomic():  # a kept row has no record: the audit row names none then
+        audit.record(
+            actor,
+            AuditAction.VIEW,
+            source,
+            patient_id=patient_ids[0] if patient_ids else None,
+            summary="master patient index",
+        )
+    return CrossReference(
+        source=source,
+        master_id=person.master_id if person else "",
+        patient_ids=patient_ids,
+        same_person=sorted(others.values_list("source_system", "source_record_id")),
+    )

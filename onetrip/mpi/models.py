@@ -221,6 +221,10 @@ class SourceRecord(models.Model):
     )
     # What disagrees in the row, comma-separated codes (see registry.Flag); matching decides.
     flags = models.CharField(_("flags"), max_length=300, blank=True)
+    # The institution that loaded the row: its reviewers may look the row up.
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("reason refused"), max_length=300, blank=True)
     line = models.PositiveIntegerField(_("line in the file"))
     row = models.JSONField(_("the row as it came"), default=dict)

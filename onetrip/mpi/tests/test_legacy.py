@@ -14,6 +14,7 @@ from django.utils import translation
 
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
+from onetrip.mpi import legacy
 from onetrip.mpi import services as mpi
 from onetrip.mpi.models import SourceRecord, SourceStatus
 
@@ -147,3 +148,46 @@ def test_a_file_without_names_or_birth_dates_is_refused_whole(clerk, tmp_path):
     with pytest.raises(CommandError, match="birth_date"):
         run("import", str(path), "--as-user", clerk.user.username)
     assert not SourceRecord.objects.exists()
+
+
+# --- the cross-reference by API and FHIR ----------------------------------------------------
+
+
+@pytest.fixture
+def steward(make_staff, tertiary):
+    return make_staff("service_centre", tertiary)
+
+
+def test_the_api_says_what_a_source_record_became(loaded, client, steward):
+    run("dedupe")
+    client.force_login(steward.user)
+    response = client.get("/api/mpi/source-records", {"system": "LIS", "record_id": "77"})
+    assert response.status_code == 200
+    body = response.json()
+    first = source("HIS", "1001")
+    assert body["status"] == "kept"
+    assert body["flags"] == ["birth_date_missing", "no_document"]
+    assert body["master_id"] == mpi.person_of(first.patient_id).master_id
+    assert body["patient_ids"] == [first.patient_id]
+    assert {"source_system": "HIS", "source_record_id": "1002"} in body["same_person"]
+    assert body["fhir_identifier_system"].endswith("/source/LIS")
+    refused = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1006"})
+    assert refused.json()["reason"] == "The row has no name."
+    assert refused.json()["master_id"] == ""
+
+
+def test_the_api_hides_other_institutions_rows(loaded, client, make_staff, township):
+    client.force_login(make_staff("service_centre", township).user)
+    response = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1001"})
+    assert response.status_code == 404
+
+
+def test_fhir_patient_search_by_source_identifier(loaded, client, clerk):
+    client.force_login(clerk.user)
+    system = legacy.source_system_uri("HIS")
+    response = client.get("/fhir/Patient", {"identifier": f"{system}|1002"})
+    assert response.status_code == 200
+    bundle = response.json()
+    assert [e["resource"]["id"] for e in bundle["entry"]] == [str(source("HIS", "1001").patient_id)]
+    unknown = client.get("/fhir/Patient", {"identifier": f"{system}|9999"}).json()
+    assert unknown["total"] == 0
