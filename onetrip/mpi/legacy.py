@@ -22,6 +22,7 @@ from typing import IO
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
@@ -44,7 +45,7 @@ NAME_MAX_LENGTH = 60
 
 
 class Flag(StrEnum):
-    """What a kept row disagrees on; shown in the export, left to matching."""
+    """What a kept row disagrees on; shown in the export (as codes) and to reviewers."""
 
     BIRTH_DATE_MISSING = "birth_date_missing"
     BIRTH_DATE_UNREADABLE = "birth_date_unreadable"
@@ -57,6 +58,27 @@ class Flag(StrEnum):
     NO_DOCUMENT = "no_document"
     PHONE_UNREADABLE = "phone_unreadable"
     NAME_TOO_LONG = "name_too_long"
+
+
+FLAG_LABELS = {
+    Flag.BIRTH_DATE_MISSING: gettext_lazy("no date of birth"),
+    Flag.BIRTH_DATE_UNREADABLE: gettext_lazy("date of birth unreadable or impossible"),
+    Flag.BIRTH_DATE_DISAGREES_WITH_ID: gettext_lazy("date of birth differs from the ID number's"),
+    Flag.SEX_DISAGREES_WITH_ID: gettext_lazy("sex differs from the ID number's"),
+    Flag.SEX_UNKNOWN: gettext_lazy("sex not recorded"),
+    Flag.DOCUMENT_INVALID: gettext_lazy("identity document number invalid"),
+    Flag.GUARDIAN_DOCUMENT_INVALID: gettext_lazy("guardian's document number invalid"),
+    Flag.GUARDIAN_MINOR: gettext_lazy("the guardian is a minor"),
+    Flag.NO_DOCUMENT: gettext_lazy("no identity document"),
+    Flag.PHONE_UNREADABLE: gettext_lazy("mobile number unreadable"),
+    Flag.NAME_TOO_LONG: gettext_lazy("name too long, shortened"),
+}
+
+
+def present_flags(flags: str) -> list[str]:
+    return [
+        str(FLAG_LABELS.get(Flag(code), code)) for code in flags.split(",") if code in FLAG_LABELS
+    ]
 
 
 @dataclass

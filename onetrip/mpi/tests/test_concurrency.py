@@ -96,7 +96,7 @@ def test_a_second_dedupe_started_meanwhile_is_refused_not_deadlocked(postgres_on
     release.set()
     holder.join(10)
 
-    assert "Another deduplication" in str(outcome["refused"])
+    assert outcome["refused"] == str(runlock.BatchRunInProgress().message)
     assert not DedupeRun.objects.exists()  # the refused run wrote nothing
     call_command("empi", "dedupe", stdout=io.StringIO(), stderr=io.StringIO())
     assert DedupeRun.objects.get().finished_at is not None
