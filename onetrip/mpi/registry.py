@@ -126,6 +126,7 @@ def _apply(
     kept: KeptRecords,
 ) -> None:
     """One chunk's outcome and the checkpoint after it, in one transaction."""
+    links, reviews = [], []
     for record_id, found, compared in pending:
         run.compared += compared
         if kept.holds(record_id):
@@ -135,14 +136,15 @@ def _apply(
             if tuple(sorted((comparison.left, comparison.right))) in decided:
                 continue
             if comparison.decision(policy) == Decision.LINK:
-                if services.link_automatically(
-                    comparison.left, comparison.right, comparison, SYSTEM
-                ):
-                    run.linked += 1
-            elif not services.same_person(comparison.left, comparison.right):
-                services.queue_candidate(comparison, source=CandidateSource.BATCH)
-                run.queued += 1
+                links.append(comparison)
+            else:
+                reviews.append(comparison)
         run.last_patient_id = record_id
+    run.linked += services.link_in_bulk(links, SYSTEM)
+    for comparison in reviews:
+        if not services.same_person(comparison.left, comparison.right):
+            services.queue_candidate(comparison, source=CandidateSource.BATCH)
+            run.queued += 1
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 
 

@@ -10,9 +10,11 @@ import pytest
 from django.core.management import call_command
 
 from onetrip.core import clock as clock_module
+from onetrip.core.actors import SYSTEM
+from onetrip.core.models import AuditEvent
 from onetrip.identity.models import IdentityDocument, Patient
 from onetrip.mpi import services as mpi
-from onetrip.mpi.models import DedupeRun, MatchCandidate, PersonLink
+from onetrip.mpi.models import DedupeRun, MatchCandidate, PersonLink, PersonMerge
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,28 @@ def test_a_finished_registry_is_not_linked_twice(clock):
     assert (
         PersonLink.objects.values_list("person_id", flat=True).distinct().count() == merges_before
     )
+
+
+def test_a_chunk_links_a_chain_set_based_and_each_merge_can_be_undone(clock):
+    """A–B and B–C found in one chunk: one person, two merges recorded as if made one after
+    the other, one audit row per moved record; the newest merge is undone first."""
+    a = legacy_patient("欧阳娜", dt.date(1980, 5, 6), "13811110000")
+    b = legacy_patient("欧阳娜", dt.date(1980, 5, 6), "13811110000")
+    c = legacy_patient("欧阳娜", dt.date(1980, 6, 5), "13811110000")
+    out, _err = run("dedupe")
+    assert "2 linked" in out
+    person = mpi.person_of(a.pk)
+    assert {mpi.person_of(p.pk) for p in (a, b, c)} == {person}
+    merges = list(PersonMerge.objects.order_by("pk"))
+    assert len(merges) == 2
+    # A chain, as one merge after the other would leave it: the second absorbs the first's
+    # survivor with the records it had gathered.
+    assert merges[0].survivor == merges[1].absorbed
+    assert merges[1].survivor == person
+    assert merges[1].moved.count() == 2
+    moved_rows = AuditEvent.objects.filter(summary__startswith="record merged").count()
+    assert moved_rows == 3
+    newest_moved = set(merges[1].moved.values_list("patient_id", flat=True))
+    mpi.unmerge(merges[1].pk, actor=SYSTEM)
+    for record in (a, b, c):
+        assert (mpi.person_of(record.pk) == person) == (record.pk not in newest_moved)
