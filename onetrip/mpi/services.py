@@ -340,19 +340,20 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         PersonLink.objects.filter(patient_id__in=members[survivor_id]).exclude(
             person_id=survivor_id
         ).update(person_id=survivor_id, linked_at=now)
-    for merge, moved in planned:
-        for patient_id in moved:
-            audit.record(
-                actor,
-                AuditAction.UPDATE,
+    audit.record_many(
+        actor,
+        AuditAction.UPDATE,
+        [
+            (
                 merge,
-                patient_id=patient_id,
-                summary=(
-                    f"record merged: person {merge.absorbed.master_id} into "
-                    f"{merge.survivor.master_id}"
-                ),
-                changes={"reason": merge.reason, "score": merge.evidence.get("score")},
+                patient_id,
+                f"record merged: person {merge.absorbed.master_id} into {merge.survivor.master_id}",
+                {"reason": merge.reason, "score": merge.evidence.get("score")},
             )
+            for merge, moved in planned
+            for patient_id in moved
+        ],
+    )
     return len(planned)
 
 
