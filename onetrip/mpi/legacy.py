@@ -364,6 +364,7 @@ def _load_batch(
         _source(row, SourceStatus.LINKED, now, institution_id, patient_id=patient_of[id(first)])
         for row, first in linked_to_new
     ]
+    sources.sort(key=lambda source: source.line)  # the cross-reference in the file's order
     SourceRecord.objects.bulk_create(sources, batch_size=BATCH)
 
 
