@@ -76,8 +76,11 @@ def _check_char(first17: str) -> str:
 
 
 class Registry:
-    def __init__(self, persons: int, seed: int = 20261123) -> None:
+    def __init__(self, persons: int, seed: int = 20261123, *, legacy: bool = False) -> None:
         self.rng = random.Random(seed)
+        # Legacy-load traps (issue 17): missing birth dates, a day off across a month or year,
+        # phone typos, birth date or sex disagreeing with the ID number, minor guardians.
+        self.legacy = legacy
         self.records: list[Record] = []
         self.person = 0
         self.homophones = self._homophone_groups()
@@ -149,13 +152,21 @@ class Registry:
             self._resident_id(birth, sex) if kind == "resident_id" else self._other_document(kind)
         )
         base = {"sex": sex, "phone": phone, "address": address}
-        self._add(
+        first = self._add(
             name=surname + given,
             birth_date=birth.isoformat(),
             doc_type=kind,
             doc_number=number,
             **base,
         )
+        if self.legacy and kind == "resident_id":
+            legacy_roll = rng.random()
+            if legacy_roll < 0.02:  # the clerk typed another date than the ID number's
+                first.birth_date = (birth + dt.timedelta(days=rng.randrange(2, 300))).isoformat()
+                first.trap = "birth date disagrees with ID"
+            elif legacy_roll < 0.022:
+                first.sex = "female" if sex == "male" else "male"
+                first.trap = "sex disagrees with ID"
         extra = rng.choices((0, 1, 2), (72, 23, 5))[0]
         for _ in range(extra):
             self._duplicate(surname, given, birth, kind, number, base)
@@ -164,6 +175,8 @@ class Registry:
             self._twin(surname, given, birth, base)
         elif roll < 0.02 and 1966 <= birth.year <= 2000 and kind == "resident_id":
             self._newborns(surname + given, number, base)
+        elif self.legacy and roll < 0.03 and 2009 <= birth.year <= 2011 and kind == "resident_id":
+            self._newborns(surname + given, number, base, minor_guardian=True)
 
     def _duplicate(self, surname, given, birth, kind, number, base) -> None:
         rng = self.rng
@@ -196,8 +209,22 @@ class Registry:
             if typo:
                 date = typo
                 traps.append("one-digit birth date")
+        birth_text = date.isoformat()
+        if self.legacy and date == birth:
+            legacy_roll = rng.random()
+            if legacy_roll < 0.05:
+                birth_text = ""
+                traps.append("missing birth date")
+            elif legacy_roll < 0.08 and (birth.day in (1, 28, 29, 30, 31)):
+                near = birth + dt.timedelta(days=rng.choice((-1, 1)))
+                if near.month != birth.month:
+                    birth_text = near.isoformat()
+                    traps.append("a day off across a month")
         fields = dict(base)
-        if rng.random() < 0.3:
+        if self.legacy and rng.random() < 0.1:
+            fields["phone"] = self._phone_typo(base["phone"])
+            traps.append("phone one-digit typo")
+        elif rng.random() < 0.3:
             fields["phone"] = self._phone()
             traps.append("changed phone")
         if rng.random() < 0.3:
@@ -205,12 +232,17 @@ class Registry:
             traps.append("changed address")
         self._add(
             name=name,
-            birth_date=date.isoformat(),
+            birth_date=birth_text,
             doc_type=doc_type,
             doc_number=doc_number,
             trap=", ".join(traps),
             **fields,
         )
+
+    def _phone_typo(self, phone: str) -> str:
+        i = self.rng.randrange(3, 11)
+        digit = str((int(phone[i]) + self.rng.randrange(1, 10)) % 10)
+        return phone[:i] + digit + phone[i + 1 :]
 
     def _one_digit_typo(self, birth: dt.date) -> dt.date | None:
         text = birth.strftime("%Y%m%d")
@@ -242,7 +274,7 @@ class Registry:
             address=base["address"],
         )
 
-    def _newborns(self, parent, parent_id, base) -> None:
+    def _newborns(self, parent, parent_id, base, *, minor_guardian: bool = False) -> None:
         rng = self.rng
         birth = self._date(2025, 2025)
         twins = rng.random() < 0.3
@@ -256,17 +288,18 @@ class Registry:
                 doc_type="resident_id",
                 doc_number=parent_id,
                 guardian=True,
-                trap="newborn under guardian ID",
+                trap="newborn under guardian ID"
+                + (", guardian is a minor" if minor_guardian else ""),
                 sex=sex,
                 phone=base["phone"],
                 address=base["address"],
             )
 
 
-def generate(persons: int, seed: int = 20261123) -> list[Record]:
+def generate(persons: int, seed: int = 20261123, *, legacy: bool = False) -> list[Record]:
     """The registry in registration order: a person's records are spread over it, as re-visits
     years apart would be, and numbered 1, 2, 3… in that order."""
-    registry = Registry(persons, seed)
+    registry = Registry(persons, seed, legacy=legacy)
     records = registry.records
     registry.rng.shuffle(records)
     for number, record in enumerate(records, start=1):

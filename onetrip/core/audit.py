@@ -47,6 +47,42 @@ def record(
     )
 
 
+def record_many(
+    actor: Actor,
+    action: AuditAction,
+    rows: list[tuple[models.Model, int | None, str, dict[str, Any]]],
+) -> None:
+    """`record` for many rows at once (target, patient_id, summary, changes): one INSERT per few
+    thousand rows, for batch runs that change thousands of records in one transaction."""
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.record_many must run inside the transaction of the changes it records"
+        )
+    now = clock.now()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(  # type: ignore[misc]  # Actor's AbstractUser is the project's user model
+                occurred_at=now,
+                actor_kind=actor.kind,
+                actor_label=actor.label[:150],
+                actor_user=actor.user if actor.is_staff else None,
+                actor_account_id=actor.account_id,
+                institution_id=actor.institution_id,
+                action=action,
+                object_type=target._meta.label_lower,
+                object_id=str(target.pk),
+                patient_id=patient_id,
+                summary=summary[:255],
+                changes=changes,
+                ip=actor.ip,
+                channel=actor.channel,
+            )
+            for target, patient_id, summary, changes in rows
+        ],
+        batch_size=2000,
+    )
+
+
 def record_staff_read(
     actor: Actor, target: models.Model | type[models.Model], *, patient_id: int, summary: str
 ) -> None:

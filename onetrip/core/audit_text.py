@@ -22,6 +22,7 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("patient record"),
     gettext_noop("patient search (%(count)s found)"),
     gettext_noop("patient registered"),
+    gettext_noop("%(count)s legacy patient records loaded"),
     gettext_noop("changed %(fields)s"),
     gettext_noop("document added: %(doc_type)s"),
     gettext_noop("proxy granted to %(phone)s (%(relationship)s)"),

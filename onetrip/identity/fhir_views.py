@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +38,17 @@ from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource, searchse
 from onetrip.identity.models import IdentityDocument
 
 SEARCH_PARAMETERS = ("identifier", "name")
+# Identifier systems another app answers for (the master patient index's source systems): a
+# resolver gives the condition on patients for (system, value), or None when not its system.
+IdentifierResolver = Callable[[str, str], Q | None]
+_identifier_resolvers: list[IdentifierResolver] = []
+
+
+def when_resolving_identifier(resolver: IdentifierResolver) -> None:
+    if resolver not in _identifier_resolvers:
+        _identifier_resolvers.append(resolver)
+
+
 # Logical ids are the database keys; anything else cannot name a patient.
 _PATIENT_ID = re.compile(r"[0-9]{1,18}")
 
@@ -124,6 +136,10 @@ def _identifier_condition(token: IdentifierToken) -> Q:
     if token.system is not None:
         doc_type = DOC_TYPE_BY_SYSTEM.get(token.system)
         if doc_type is None:
+            for resolver in _identifier_resolvers:
+                condition = resolver(token.system, token.value)
+                if condition is not None:
+                    return condition
             return Q(pk__in=[])  # a system we do not issue identifiers in matches nothing
         documents = documents.filter(doc_type=doc_type)
     return Q(Exists(documents))

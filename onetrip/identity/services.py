@@ -568,6 +568,99 @@ def _store_document(
     )
 
 
+# --- legacy loads ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegacyPatient:
+    """A record from an institution's old system, kept as it came: the master patient index
+    (mpi.registry) has validated each document alone and flagged what disagrees (a birth date
+    or sex other than the ID number's, a guardian who is a minor); the desk's cross-field rules
+    do not apply to history. `documents` are on file nowhere else (the index checked)."""
+
+    name: str
+    sex: str
+    birth_date: dt.date
+    phone: str
+    address: str
+    documents: tuple[ValidDocument, ...] = ()
+    guardian_document: ValidDocument | None = None
+    guardian_relationship: str = ""
+
+
+def load_legacy_patients(records: list[LegacyPatient], *, actor: Actor) -> list[Patient]:
+    """Create a batch of legacy records in bulk, affiliated with the loading institution, with
+    one audit row for the batch. The registration hooks do not run: the index files the batch
+    itself, in bulk (a million single registrations would take hours)."""
+    _require_write(actor, "identity.add_patient")
+    if actor.kind != ActorKind.STAFF or actor.institution_id is None:
+        raise PermissionDenied(_("Only staff of an institution load legacy records."))
+    if not records:
+        return []
+    with transaction.atomic():
+        now = clock.now()
+        patients = Patient.objects.bulk_create(
+            [
+                Patient(
+                    name=r.name,
+                    sex=r.sex,
+                    birth_date=r.birth_date,
+                    phone=r.phone,
+                    address=r.address[:200],
+                    registered_at=now,
+                    updated_at=now,
+                )
+                for r in records
+            ],
+            batch_size=2000,
+        )
+        documents = [
+            _legacy_document(patient, doc, now)
+            for patient, r in zip(patients, records, strict=True)
+            for doc in r.documents
+        ] + [
+            _legacy_document(patient, r.guardian_document, now, r.guardian_relationship)
+            for patient, r in zip(patients, records, strict=True)
+            if r.guardian_document is not None
+        ]
+        IdentityDocument.objects.bulk_create(documents, batch_size=2000)
+        PatientAffiliation.objects.bulk_create(
+            [
+                PatientAffiliation(
+                    patient=patient,
+                    institution_id=actor.institution_id,
+                    reason=AffiliationReason.REGISTERED,
+                    since=now,
+                )
+                for patient in patients
+            ],
+            batch_size=2000,
+        )
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            Patient,
+            summary=f"{len(patients)} legacy patient records loaded",
+            changes={"first": patients[0].pk, "last": patients[-1].pk},
+        )
+    return patients
+
+
+def _legacy_document(
+    patient: Patient, doc: ValidDocument, now: dt.datetime, guardian_relationship: str = ""
+) -> IdentityDocument:
+    return IdentityDocument(
+        patient=patient,
+        doc_type=doc.doc_type,
+        number=doc.number,
+        issuing_country=doc.issuing_country or "",
+        expires_on=doc.expires_on,
+        is_guardian_document=bool(guardian_relationship),
+        guardian_relationship=guardian_relationship,
+        added_at=now,
+    )
+
+
 # --- changes to an existing patient ---------------------------------------------------------
 
 EDITABLE_FIELDS = ("name", "phone", "address")

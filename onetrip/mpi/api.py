@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.bounds import Id
 from onetrip.identity.api import RegistrationIn
-from onetrip.mpi import services
+from onetrip.mpi import legacy, services
 from onetrip.mpi.models import MatchCandidate, PersonMerge
 from onetrip.mpi.presenters import guard_label, present_explanation, present_match_warning
 
@@ -160,4 +160,38 @@ def person_of_patient(request: HttpRequest, patient_id: Id):
     return {
         "master_id": person.master_id,
         "patient_ids": [p.pk for p in services.records_of(person)],
+    }
+
+
+class SourceRecordRefOut(Schema):
+    source_system: str
+    source_record_id: str
+
+
+class SourceRecordOut(Schema):
+    source_system: str
+    source_record_id: str
+    fhir_identifier_system: str
+    status: str
+    flags: list[str]
+    reason: str
+    master_id: str
+    patient_ids: list[int]
+    same_person: list[SourceRecordRefOut]
+
+
+@router.get("/source-records", response=SourceRecordOut)
+def source_record(request: HttpRequest, system: str, record_id: str):
+    """The cross-reference (IHE PIX): what a legacy row became, and its person's other rows."""
+    xref = legacy.view_source_record(system, record_id, actor=api_staff_actor(request))
+    return {
+        "source_system": xref.source.source_system,
+        "source_record_id": xref.source.source_record_id,
+        "fhir_identifier_system": legacy.source_system_uri(xref.source.source_system),
+        "status": xref.source.status,
+        "flags": [f for f in xref.source.flags.split(",") if f],
+        "reason": xref.source.reason,
+        "master_id": xref.master_id,
+        "patient_ids": xref.patient_ids,
+        "same_person": [{"source_system": s, "source_record_id": i} for s, i in xref.same_person],
     }

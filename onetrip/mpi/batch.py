@@ -19,21 +19,28 @@ from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Th
 BLOCK_LIMIT = 200
 
 
-def prepare(records: Sequence[Features]) -> tuple[Frequencies, list[list[int]]]:
+# A record's blocks as hashes (not strings: a million records' blocks fit in a few hundred MB):
+# those it looks up, and those it is filed in (they differ for records without a birth date).
+RecordBlocks = tuple[list[int], list[int]]
+
+
+def prepare(records: Sequence[Features]) -> tuple[Frequencies, list[RecordBlocks]]:
     """One pass over the registry: the frequencies of names, spellings and phones, and each
-    record's blocks as hashes (not strings: a million records' blocks fit in a few hundred MB)."""
+    record's blocks."""
     counts: Counter[str] = Counter()
     blocks = []
     for f in records:
-        keys = matching.blocking_keys(f)
-        counts.update(k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES))
-        blocks.append([hash(k) for k in keys if k.startswith(matching.BLOCKING_PREFIXES)])
+        counts.update(
+            k for k in matching.blocking_keys(f) if k.startswith(matching.FREQUENCY_PREFIXES)
+        )
+        looked_up, filed = matching.batch_keys(f)
+        blocks.append(([hash(k) for k in looked_up], [hash(k) for k in filed]))
     return Frequencies(counts, len(records)), blocks
 
 
 def matches(
     records: Sequence[Features],
-    record_blocks: Sequence[list[int]],
+    record_blocks: Sequence[RecordBlocks],
     freq: Frequencies,
     policy: Thresholds,
     *,
@@ -45,10 +52,10 @@ def matches(
     only filed."""
     blocks: dict[int, list[int]] = defaultdict(list)
     for index, f in enumerate(records):
-        hashes = record_blocks[index]
+        looked_up, filed = record_blocks[index]
         if f.id > resume_after:
             earlier: set[int] = set()
-            for h in hashes:
+            for h in looked_up:
                 members = blocks.get(h)
                 if members:
                     earlier.update(members[-block_limit:])
@@ -58,7 +65,7 @@ def matches(
                 if comparison.decision(policy) != Decision.DISTINCT:
                     found.append(comparison)
             yield f, found, len(earlier)
-        for h in hashes:
+        for h in filed:
             blocks[h].append(index)
 
 

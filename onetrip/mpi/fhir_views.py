@@ -101,8 +101,6 @@ def _features_of(resource: Any) -> Features:
     name = _name_of(resource)
     if not name:
         raise InvalidInput.field("Patient.name", _("Give the patient's name."), "required")
-    if resource.birthDate is None:
-        raise InvalidInput.field("Patient.birthDate", _("Give the date of birth."), "required")
     phone = ""
     for telecom in resource.telecom or []:
         if telecom.system == "phone" and telecom.value:
@@ -118,7 +116,7 @@ def _features_of(resource: Any) -> Features:
     return matching.features(
         0,
         name=name,
-        birth_date=resource.birthDate,
+        birth_date=resource.birthDate,  # may be missing: a level of its own, weighing nothing
         sex=resource.gender or "",
         phone=phone,
         address=address,

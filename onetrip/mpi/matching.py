@@ -59,6 +59,7 @@ class Level(StrEnum):
     SIMILAR = "similar"
     SWAPPED = "swapped_day_month"
     ONE_DIGIT = "one_digit"
+    NEAR = "one_day_apart"
     DIFFERENT = "different"
     MISSING = "missing"
 
@@ -72,6 +73,7 @@ LEVEL_LABELS = {
     Level.SIMILAR: _("similar"),
     Level.SWAPPED: _("day and month swapped"),
     Level.ONE_DIGIT: _("one digit differs"),
+    Level.NEAR: _("one day apart"),
     Level.DIFFERENT: _("different"),
     Level.MISSING: _("not recorded on one side"),
 }
@@ -113,10 +115,19 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.EXACT: (0.93, 1 / 29_200),  # one day out of ~80 years of birth dates
         Level.SWAPPED: (0.02, 1 / 29_200),
         Level.ONE_DIGIT: (0.03, 40 / 29_200),  # ~40 dates are one digit away from a date
+        Level.NEAR: (0.01, 2 / 29_200),  # the day before or after, across months and years
         Level.DIFFERENT: (0.02, 0.99),
+        # Not recorded on one side (a legacy record): no evidence either way, as in Splink.
+        Level.MISSING: (1.0, 1.0),
     },
     Field.SEX: {Level.EXACT: (0.98, 0.5), Level.DIFFERENT: (0.02, 0.5)},
-    Field.PHONE: {Level.EXACT: (0.65, None), Level.DIFFERENT: (0.35, 0.9999)},
+    Field.PHONE: {
+        Level.EXACT: (0.65, None),
+        # One digit mistyped or two neighbours swapped: ~100 numbers are that close to a number,
+        # out of the ~10^6 a region's registry holds around it.
+        Level.ONE_DIGIT: (0.04, 1e-4),
+        Level.DIFFERENT: (0.31, 0.9999),
+    },
     Field.ADDRESS: {
         Level.EXACT: (0.55, 0.001),
         Level.SIMILAR: (0.2, 0.01),
@@ -171,7 +182,7 @@ class Features:
     is_latin: bool
     spellings: tuple[str, ...]  # pinyin without tones; both word orders for a romanised name
     surnames: tuple[str, ...]  # pinyin of the possible family names
-    birth: str  # YYYYMMDD
+    birth: str  # YYYYMMDD, or empty when not recorded
     sex: str
     phone: str
     address: str
@@ -191,7 +202,7 @@ def features(
     id: int,
     *,
     name: str,
-    birth_date: dt.date | str,
+    birth_date: dt.date | str | None,
     sex: str,
     phone: str = "",
     address: str = "",
@@ -202,7 +213,12 @@ def features(
     registered under for a minor."""
     chars, is_latin, spellings, surnames = _name_parts(name)
     own = frozenset((document_namespace(t), n) for t, n in documents)
-    birth = birth_date if isinstance(birth_date, str) else birth_date.strftime("%Y%m%d")
+    if birth_date is None:
+        birth = ""
+    elif isinstance(birth_date, str):
+        birth = birth_date
+    else:
+        birth = birth_date.strftime("%Y%m%d")
     return Features(
         id=id,
         name=name,
@@ -259,19 +275,35 @@ def blocking_keys(f: Features) -> set[str]:
     d: an identifying document; p: the phone; n: name spelling + birth year (homophones, pinyin
     passports, swapped or mistyped day); s: family name + birth year + day and month in either
     order (any given-name typo, swapped day/month); b: spelling + day and month in either order
-    (a mistyped year). c:/y: count name characters and spellings for frequency weights."""
-    year, month_day = f.birth[:4], "".join(sorted((f.birth[4:6], f.birth[6:8])))
+    (a mistyped year). c:/y: count name characters and spellings for frequency weights. A record
+    without a birth date has no n:, s: or b: keys (see `batch_keys`)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
     if f.phone:
         keys.add(f"p:{f.phone}")
     for spelling in f.spellings:
-        keys.add(f"n:{spelling}:{year}")
-        keys.add(f"b:{spelling}:{month_day}")
         keys.add(f"y:{spelling}")
-    for surname in f.surnames:
-        keys.add(f"s:{surname}:{year}:{month_day}")
+    if f.birth:
+        year, month_day = f.birth[:4], "".join(sorted((f.birth[4:6], f.birth[6:8])))
+        for spelling in f.spellings:
+            keys.add(f"n:{spelling}:{year}")
+            keys.add(f"b:{spelling}:{month_day}")
+        for surname in f.surnames:
+            keys.add(f"s:{surname}:{year}:{month_day}")
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
+
+
+def batch_keys(f: Features) -> tuple[set[str], set[str]]:
+    """The blocks a record looks up and the blocks it is filed in, in a batch run. A record
+    without a birth date meets dated records of the same spelling (m:) and other undated ones
+    (u:); a dated record looks only in u:, so the few undated records cost little and dated
+    records never meet each other on their name alone."""
+    keys = {k for k in blocking_keys(f) if k.startswith(BLOCKING_PREFIXES)}
+    by_name = {f"m:{s}"[:120] for s in f.spellings}
+    undated = {f"u:{s}"[:120] for s in f.spellings}
+    if f.birth:
+        return keys | undated, keys | by_name
+    return keys | by_name | undated, keys | undated
 
 
 class Frequencies:
@@ -410,19 +442,40 @@ def _one_character_apart(a: str, b: str) -> bool:
 
 
 def _birth_date(a: str, b: str) -> FieldScore:
+    if not a or not b:
+        return _scored(Field.BIRTH_DATE, Level.MISSING)
     if a == b:
         return _scored(Field.BIRTH_DATE, Level.EXACT)
     if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
         return _scored(Field.BIRTH_DATE, Level.SWAPPED)
-    differing = [i for i in range(8) if a[i] != b[i]]
-    if len(differing) == 1 or (
+    if _one_digit_apart(a, b):
+        return _scored(Field.BIRTH_DATE, Level.ONE_DIGIT)
+    if _one_day_apart(a, b):
+        # 19891231 and 19900101 differ in every digit but the first: born around midnight.
+        return _scored(Field.BIRTH_DATE, Level.NEAR)
+    return _scored(Field.BIRTH_DATE, Level.DIFFERENT)
+
+
+def _one_digit_apart(a: str, b: str) -> bool:
+    """One digit differs, or two neighbouring digits are swapped."""
+    if len(a) != len(b):
+        return False
+    differing = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(differing) == 1 or (
         len(differing) == 2
         and differing[1] == differing[0] + 1
         and a[differing[0]] == b[differing[1]]
         and a[differing[1]] == b[differing[0]]
-    ):
-        return _scored(Field.BIRTH_DATE, Level.ONE_DIGIT)
-    return _scored(Field.BIRTH_DATE, Level.DIFFERENT)
+    )
+
+
+def _one_day_apart(a: str, b: str) -> bool:
+    try:
+        first = dt.date(int(a[:4]), int(a[4:6]), int(a[6:8]))
+        second = dt.date(int(b[:4]), int(b[4:6]), int(b[6:8]))
+    except ValueError:
+        return False
+    return abs((first - second).days) == 1
 
 
 def _sex(a: str, b: str) -> FieldScore | None:
@@ -436,6 +489,8 @@ def _phone(a: str, b: str, freq: Frequencies) -> FieldScore | None:
         return None
     if a == b:
         return _scored(Field.PHONE, Level.EXACT, freq.phone_share(a))
+    if _one_digit_apart(a, b):
+        return _scored(Field.PHONE, Level.ONE_DIGIT)
     return _scored(Field.PHONE, Level.DIFFERENT)
 
 
@@ -453,7 +508,9 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
     if a.guardian_only or b.guardian_only:
         return Guard.GUARDIAN_DOCUMENT
     levels = {s.field: s.level for s in fields}
-    same_household = levels.get(Field.PHONE) == Level.EXACT or levels.get(Field.ADDRESS) in (
+    same_household = levels.get(Field.PHONE) in (Level.EXACT, Level.ONE_DIGIT) or levels.get(
+        Field.ADDRESS
+    ) in (
         Level.EXACT,
         Level.SIMILAR,
     )

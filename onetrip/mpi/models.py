@@ -193,3 +193,69 @@ class DedupeRun(models.Model):
 
     def __str__(self) -> str:
         return f"dedupe run {self.pk} up to patient {self.last_patient_id}"
+
+
+class SourceStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered as a new record")
+    LINKED = "linked", _("Another source record of a record on file (same document)")
+    KEPT = "kept", _("Kept in the index only (no usable date of birth)")
+    REFUSED = "refused", _("Refused")
+
+
+class SourceRecord(models.Model):
+    """The cross-reference of a legacy load (IHE PIX): a row of a source system, identified by
+    (source system, source record id), kept as it came, and the record or person it became.
+
+    A registered or linked row points at a patient record and follows its person through merges;
+    a row without a usable birth date cannot be a patient record and belongs to a person
+    directly; a refused row keeps its reason and belongs to nobody."""
+
+    source_system = models.CharField(_("source system"), max_length=40)
+    source_record_id = models.CharField(_("source record id"), max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=SourceStatus.choices)
+    patient = models.ForeignKey(
+        "identity.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="source_records"
+    )
+    # What disagrees in the row, comma-separated codes (see registry.Flag); matching decides.
+    flags = models.CharField(_("flags"), max_length=300, blank=True)
+    # The institution that loaded the row: its reviewers may look the row up.
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason refused"), max_length=300, blank=True)
+    line = models.PositiveIntegerField(_("line in the file"))
+    row = models.JSONField(_("the row as it came"), default=dict)
+    loaded_at = models.DateTimeField(_("loaded at"))
+
+    class Meta:
+        verbose_name = _("source record")
+        verbose_name_plural = _("source records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"], name="source_record_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SourceStatus.values), name="source_status_known"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status__in=[SourceStatus.REGISTERED, SourceStatus.LINKED],
+                        patient__isnull=False,
+                        person__isnull=True,
+                    )
+                    | Q(status=SourceStatus.KEPT, patient__isnull=True, person__isnull=False)
+                    | (
+                        Q(status=SourceStatus.REFUSED, patient__isnull=True, person__isnull=True)
+                        & ~Q(reason="")
+                    )
+                ),
+                name="source_record_belongs_by_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system}|{self.source_record_id}"

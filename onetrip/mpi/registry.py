@@ -1,26 +1,24 @@
-"""The batch side of the index over the stored registry: file unindexed records, run the
-in-memory deduplication with its checkpoint, import a registry from CSV, export the links."""
+"""The batch side of the index over the stored registry: file unindexed records and run the
+in-memory deduplication with its checkpoint (legacy rows kept without a record included)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import IO
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from onetrip.core import clock
-from onetrip.core.actors import SYSTEM, Actor
-from onetrip.core.errors import DomainError, InvalidInput
-from onetrip.identity import services as identity
+from onetrip.core.actors import SYSTEM
 from onetrip.identity.models import IdentityDocument, Patient
-from onetrip.mpi import batch, matching, services
-from onetrip.mpi.matching import Decision, Features
-from onetrip.mpi.models import BlockingKey, CandidateSource, DedupeRun, Person, PersonLink
+from onetrip.mpi import batch, legacy, matching, runlock, services
+from onetrip.mpi.matching import Decision, Features, Thresholds
+from onetrip.mpi.models import (
+    CandidateSource,
+    DedupeRun,
+    SourceRecord,
+    SourceStatus,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -43,27 +41,8 @@ def index_unindexed(*, chunk: int = 5000, progress: Progress | None = None) -> i
 
 @transaction.atomic
 def _index_chunk(ids: list[int]) -> None:
-    now = clock.now()
     patients = list(Patient.objects.filter(pk__in=ids).prefetch_related("documents"))
-    BlockingKey.objects.bulk_create(
-        [
-            BlockingKey(key=key, patient=p)
-            for p in patients
-            for key in matching.blocking_keys(services.patient_features(p))
-        ],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
-    persons = Person.objects.bulk_create(
-        [Person(master_id=services.new_master_id(), created_at=now) for _p in patients]
-    )
-    PersonLink.objects.bulk_create(
-        [
-            PersonLink(patient=p, person=person, linked_at=now)
-            for p, person in zip(patients, persons, strict=True)
-        ],
-        batch_size=5000,
-    )
+    legacy.file_records([(p, services.patient_features(p)) for p in patients], clock.now())
 
 
 def load_features() -> list[Features]:
@@ -101,12 +80,19 @@ def dedupe(
 ) -> DedupeRun:
     """Compare the whole registry; link above the automatic threshold, queue for review between
     the thresholds. Resumes an unfinished run from its checkpoint unless `restart`."""
+    with runlock.one_batch_run_at_a_time():
+        return _dedupe(chunk=chunk, restart=restart, progress=progress)
+
+
+def _dedupe(*, chunk: int, restart: bool, progress: Progress | None) -> DedupeRun:
     run = DedupeRun.objects.filter(finished_at__isnull=True).first()
     if run is None or restart:
         DedupeRun.objects.filter(finished_at__isnull=True).update(finished_at=clock.now())
         run = DedupeRun.objects.create(started_at=clock.now())
     index_unindexed(chunk=chunk)
     records = load_features()
+    kept = KeptRecords(records[-1].id if records else 0)
+    records += kept.features()
     freq, record_blocks = batch.prepare(records)
     policy = services.thresholds()
     decided = services.decided_pairs()
@@ -119,11 +105,11 @@ def dedupe(
         pending.append((f.id, found, compared))
         if len(pending) >= chunk:
             done += len(pending)
-            _apply(run, pending, decided, policy)
+            _apply(run, pending, decided, policy, kept)
             pending = []
             if progress:
                 progress(done, total)
-    _apply(run, pending, decided, policy)
+    _apply(run, pending, decided, policy, kept)
     run.finished_at = clock.now()
     run.save(update_fields=["finished_at"])
     if progress:
@@ -132,120 +118,71 @@ def dedupe(
 
 
 @transaction.atomic
-def _apply(run: DedupeRun, pending: list, decided: set[tuple[int, int]], policy) -> None:
+def _apply(
+    run: DedupeRun,
+    pending: list,
+    decided: set[tuple[int, int]],
+    policy: matching.Thresholds,
+    kept: KeptRecords,
+) -> None:
     """One chunk's outcome and the checkpoint after it, in one transaction."""
-    for _record_id, found, compared in pending:
+    links, reviews = [], []
+    for record_id, found, compared in pending:
         run.compared += compared
+        if kept.holds(record_id):
+            run.linked += kept.link(record_id, found, policy)
+            continue
         for comparison in found:
             if tuple(sorted((comparison.left, comparison.right))) in decided:
                 continue
             if comparison.decision(policy) == Decision.LINK:
-                if services.link_automatically(
-                    comparison.left, comparison.right, comparison, SYSTEM
-                ):
-                    run.linked += 1
-            elif not services.same_person(comparison.left, comparison.right):
-                services.queue_candidate(comparison, source=CandidateSource.BATCH)
-                run.queued += 1
-    if pending:
-        run.last_patient_id = pending[-1][0]
+                links.append(comparison)
+            else:
+                reviews.append(comparison)
+        run.last_patient_id = record_id
+    run.linked += services.link_in_bulk(links, SYSTEM)
+    for comparison in reviews:
+        if not services.same_person(comparison.left, comparison.right):
+            services.queue_candidate(comparison, source=CandidateSource.BATCH)
+            run.queued += 1
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 
 
-# --- CSV import and export ------------------------------------------------------------------
+class KeptRecords:
+    """Legacy rows kept in the index without a patient record (no usable birth date), matched in
+    every run after the records: in memory they take ids above the last record's, which the
+    checkpoint never reaches, and each is moved to the person of its best automatic link."""
 
-IMPORT_COLUMNS = ("name", "sex", "birth_date", "phone", "doc_type", "doc_number")
-OPTIONAL_COLUMNS = (
-    "address",
-    "issuing_country",
-    "guardian_doc_type",
-    "guardian_number",
-    "guardian_relationship",
-)
+    def __init__(self, last_record_id: int) -> None:
+        self.offset = last_record_id
+        self.sources: list[tuple[int, int]] = []  # (source record pk, person pk), by memory id
+        self.row_of: dict[int, dict[str, str]] = {}
 
+    def features(self) -> list[Features]:
+        found = []
+        rows = SourceRecord.objects.filter(status=SourceStatus.KEPT).order_by("pk")
+        for source in rows.only("pk", "person_id", "row").iterator(chunk_size=5000):
+            found.append(legacy.kept_features(source.row, self.offset + len(self.sources) + 1))
+            self.sources.append((source.pk, source.person_id))
+        return found
 
-@dataclass
-class ImportReport:
-    imported: int = 0
-    skipped: list[str] = field(default_factory=list)
+    def holds(self, memory_id: int) -> bool:
+        return memory_id > self.offset
 
+    def person_of(self, memory_id: int) -> int:
+        if self.holds(memory_id):
+            return self.sources[memory_id - self.offset - 1][1]
+        return services.person_of(memory_id).pk
 
-def import_csv(source: IO[str], *, actor: Actor) -> ImportReport:
-    """Register each row through identity's registration (so it is validated exactly as at the
-    window, and indexed). A row is registered whole or not at all; a bad row is reported by its
-    line with the reason and skipped."""
-    reader = csv.DictReader(source)
-    missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput.field(
-            "header",
-            _("The CSV header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)},
-        )
-    report = ImportReport()
-    for row in reader:
-        line = reader.line_num
-        try:
-            identity.register_patient(_registration(row), actor=actor)
-        except InvalidInput as exc:
-            reasons = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-            report.skipped.append(
-                _("line %(line)s: %(reasons)s") % {"line": line, "reasons": reasons}
-            )
-        except DomainError as exc:
-            report.skipped.append(
-                _("line %(line)s: %(reasons)s") % {"line": line, "reasons": exc.message}
-            )
-        else:
-            report.imported += 1
-    return report
-
-
-def _registration(row: dict) -> identity.PatientRegistration:
-    if None in row or any(row.get(c) is None for c in IMPORT_COLUMNS):
-        raise InvalidInput.field("row", _("The row has a different number of columns."), "columns")
-    raw_date = row["birth_date"].strip()
-    try:
-        birth_date = dt.date.fromisoformat(raw_date)
-    except ValueError:
-        raise InvalidInput.field(
-            "birth_date", _("Not a date: write it as YYYY-MM-DD."), "invalid"
-        ) from None
-    documents = []
-    if row["doc_number"].strip():
-        documents.append(
-            identity.DocumentInput(
-                row["doc_type"].strip(),
-                row["doc_number"],
-                (row.get("issuing_country") or "").strip(),
-            )
-        )
-    guardian = None
-    if (row.get("guardian_number") or "").strip():
-        guardian = identity.GuardianInput(
-            (row.get("guardian_doc_type") or "").strip(),
-            row["guardian_number"],
-            (row.get("guardian_relationship") or "").strip(),
-        )
-    return identity.PatientRegistration(
-        name=row["name"],
-        sex=row["sex"].strip(),
-        birth_date=birth_date,
-        phone=row["phone"],
-        address=row.get("address") or "",
-        documents=documents,
-        guardian=guardian,
-    )
-
-
-def export_links(target: IO[str]) -> int:
-    """Every record with its person's master ID: one row per record."""
-    writer = csv.writer(target)
-    writer.writerow(["patient_id", "master_id", "linked_at"])
-    rows = PersonLink.objects.order_by("patient_id").values_list(
-        "patient_id", "person__master_id", "linked_at"
-    )
-    count = 0
-    for patient_id, master_id, linked_at in rows.iterator(chunk_size=20_000):
-        writer.writerow([patient_id, master_id, linked_at.isoformat()])
-        count += 1
-    return count
+    def link(self, memory_id: int, found: list[matching.Comparison], policy: Thresholds) -> int:
+        links = [c for c in found if c.decision(policy) == Decision.LINK]
+        if not links:
+            return 0
+        best = max(links, key=lambda c: (c.deterministic, c.total))
+        person_id = self.person_of(best.left)
+        source_pk, current = self.sources[memory_id - self.offset - 1]
+        if person_id == current:
+            return 0
+        SourceRecord.objects.filter(pk=source_pk).update(person_id=person_id)
+        self.sources[memory_id - self.offset - 1] = (source_pk, person_id)
+        return 1

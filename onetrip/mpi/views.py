@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, NotFound
 from onetrip.core.pages import staff_page
-from onetrip.mpi import services
+from onetrip.mpi import legacy, services
 from onetrip.mpi.presenters import guard_label, present_explanation, present_record
 
 REVIEW = services.REVIEW_PERMISSION
@@ -53,3 +53,20 @@ def decide_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> Htt
     else:
         messages.success(request, _("Kept apart: these records will not be suggested again."))
     return redirect("mpi-review-queue")
+
+
+@staff_page(REVIEW)
+def source_record_lookup(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """The cross-reference of legacy loads: what a source system's record became."""
+    system = request.GET.get("system", "").strip()
+    record_id = request.GET.get("record_id", "").strip()
+    context: dict[str, object] = {"system": system, "record_id": record_id}
+    if system and record_id:
+        try:
+            xref = legacy.view_source_record(system, record_id, actor=actor)
+        except NotFound:
+            context["not_found"] = True
+        else:
+            context["xref"] = xref
+            context["flags"] = legacy.present_flags(xref.source.flags)
+    return render(request, "mpi/source_record.html", context)

@@ -374,6 +374,7 @@ def _urls(world) -> dict[str, str]:
         "clinic-screen": reverse("clinic-screen", args=[session.pk]),
         "clinic-desk": reverse("clinic-desk", args=[session.pk]),
         "mpi-review-queue": reverse("mpi-review-queue"),
+        "mpi-source-records": reverse("mpi-source-records") + "?system=LIS-2015&record_id=L77",
         "exams-staff-console": reverse("exams-staff-console"),
         "exams-staff-plan": reverse("exams-staff-plan", args=[patient.pk]),
         "exams-staff-today": reverse("exams-staff-today"),

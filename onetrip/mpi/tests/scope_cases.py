@@ -6,11 +6,13 @@ record of their institution, and merges by ids only records they may read (D108)
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from onetrip.core.tests.scoping import Staff, Target, World
 from onetrip.identity import services as identity
+from onetrip.mpi import legacy
 from onetrip.mpi import services as mpi
-from onetrip.mpi.models import MatchCandidate
+from onetrip.mpi.models import MatchCandidate, SourceRecord
 
 REVIEWER = "service_centre"
 
@@ -67,7 +69,19 @@ def the_patient(world: World) -> Target:
     return Target({"patient_id": world.patient.pk}, world.patient.pk)
 
 
+def a_loaded_row(world: World) -> Target:
+    """A legacy row loaded by the home hospital: its reviewers may look it up."""
+    legacy.load_csv(
+        io.StringIO("name,sex,birth_date,phone\n李娜,female,1975-05-05,13600000009\n"),
+        actor=world.clerk,
+        default_system="HIS",
+    )
+    row = SourceRecord.objects.get(source_system="HIS", source_record_id="2")
+    return Target({}, row.patient_id, query={"system": "HIS", "record_id": "2"})
+
+
 CASES = {
+    "GET /api/mpi/source-records": Staff(a_loaded_row, REVIEWER),
     "POST /api/mpi/queue/{candidate_id}/decision": Staff(
         lambda w: a_queued_pair(w, {"same_person": False}), REVIEWER
     ),

@@ -153,12 +153,10 @@ def test_fhir_match_refuses_bad_input_with_operation_outcomes(client, clock, cle
     )
     assert not_parameters.status_code == 400
     OperationOutcome.model_validate(not_parameters.json())
-    no_birth_date = client.post(
-        "/fhir/Patient/$match",
-        match_parameters(birthDate=None),
-        content_type="application/fhir+json",
+    no_name = client.post(
+        "/fhir/Patient/$match", match_parameters(name=[]), content_type="application/fhir+json"
     )
-    assert no_birth_date.status_code == 422
+    assert no_name.status_code == 422
     # A GET reaches the operation (405), not the Patient read taking "$match" for an id (404).
     assert client.get("/fhir/Patient/$match").status_code == 405
 
@@ -185,3 +183,16 @@ def test_review_page_shows_the_pair_masked_with_its_explanation(client, clock, r
 def test_review_page_is_refused_to_a_doctor(client, clock, make_staff, tertiary):
     client.force_login(make_staff("doctor", tertiary).user)
     assert client.get("/staff/mpi/review/").status_code == 403
+
+
+def test_fhir_match_without_a_birth_date_scores_it_as_missing(client, clock, clerk, register):
+    existing = register(address="杭州市文三路1号")
+    client.force_login(clerk.user)
+    body = match_parameters(
+        birthDate=None, name=[{"text": "张伟"}], address=[{"text": "杭州市文三路1号"}]
+    )
+    response = client.post("/fhir/Patient/$match", body, content_type="application/fhir+json")
+    assert response.status_code == 200
+    [entry] = response.json()["entry"]
+    assert entry["resource"]["id"] == str(existing.pk)
+    assert entry["search"]["extension"][0]["valueCode"] == "certain"

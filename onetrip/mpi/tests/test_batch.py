@@ -3,18 +3,18 @@ reports bad rows by line and never half-applies one, and the export of links."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
 
 from onetrip.core import clock as clock_module
+from onetrip.core.actors import SYSTEM
+from onetrip.core.models import AuditEvent
 from onetrip.identity.models import IdentityDocument, Patient
 from onetrip.mpi import services as mpi
-from onetrip.mpi.models import DedupeRun, MatchCandidate, PersonLink
+from onetrip.mpi.models import DedupeRun, MatchCandidate, PersonLink, PersonMerge
 
 pytestmark = pytest.mark.django_db
 
@@ -96,48 +96,26 @@ def test_a_finished_registry_is_not_linked_twice(clock):
     )
 
 
-IMPORT_CSV = """name,sex,birth_date,phone,address,doc_type,doc_number
-张伟,male,1990-03-07,13812345678,杭州市文三路1号,resident_id,110101199003074477
-李娜,female,1975-13-40,13600000000,,resident_id,110101197505050026
-王芳,female,1985-06-01,13900001111,,resident_id,110101198506010000
-赵敏,female,1990-03-07,13912345678
-孙丽,female,1988-08-08,13512345678,,e_health_card,E1D10AAC73D0B947060B099128732C969A6EF97A6014BF41B3D19EEF9A4FBB18
-"""
-
-
-def test_import_reports_bad_rows_by_line_and_skips_them(clock, clerk, tmp_path):
-    path = tmp_path / "registry.csv"
-    path.write_text(IMPORT_CSV, encoding="utf-8")
-    with translation.override("en"):
-        out, err = run("import", str(path), "--as-user", clerk.user.username)
-    assert "imported 2, skipped 3" in out
-    lines = err.splitlines()
-    assert lines[0].startswith("skipped line 3: birth_date")
-    assert lines[1].startswith("skipped line 4: documents.0.number")
-    assert lines[2].startswith("skipped line 5: row")
-    assert set(Patient.objects.values_list("name", flat=True)) == {"张伟", "孙丽"}
-    # Nothing of a skipped row was written.
-    assert IdentityDocument.objects.count() == 2
-    assert PersonLink.objects.count() == 2
-
-
-def test_import_refuses_a_file_without_the_needed_columns(clerk, tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_text("name,phone\n张伟,13812345678\n", encoding="utf-8")
-    with pytest.raises(Exception, match="birth_date"):
-        run("import", str(path), "--as-user", clerk.user.username)
-
-
-def test_export_writes_one_link_per_record(clock, register, tmp_path):
-    first = register()
-    path = tmp_path / "links.csv"
-    out, _err = run("export", str(path))
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    assert rows == [
-        {
-            "patient_id": str(first.pk),
-            "master_id": mpi.person_of(first.pk).master_id,
-            "linked_at": rows[0]["linked_at"],
-        }
-    ]
-    assert "exported 1 links" in out
+def test_a_chunk_links_a_chain_set_based_and_each_merge_can_be_undone(clock):
+    """A–B and B–C found in one chunk: one person, two merges recorded as if made one after
+    the other, one audit row per moved record; the newest merge is undone first."""
+    a = legacy_patient("欧阳娜", dt.date(1980, 5, 6), "13811110000")
+    b = legacy_patient("欧阳娜", dt.date(1980, 5, 6), "13811110000")
+    c = legacy_patient("欧阳娜", dt.date(1980, 6, 5), "13811110000")
+    out, _err = run("dedupe")
+    assert "2 linked" in out
+    person = mpi.person_of(a.pk)
+    assert {mpi.person_of(p.pk) for p in (a, b, c)} == {person}
+    merges = list(PersonMerge.objects.order_by("pk"))
+    assert len(merges) == 2
+    # A chain, as one merge after the other would leave it: the second absorbs the first's
+    # survivor with the records it had gathered.
+    assert merges[0].survivor == merges[1].absorbed
+    assert merges[1].survivor == person
+    assert merges[1].moved.count() == 2
+    moved_rows = AuditEvent.objects.filter(summary__startswith="record merged").count()
+    assert moved_rows == 3
+    newest_moved = set(merges[1].moved.values_list("patient_id", flat=True))
+    mpi.unmerge(merges[1].pk, actor=SYSTEM)
+    for record in (a, b, c):
+        assert (mpi.person_of(record.pk) == person) == (record.pk not in newest_moved)

@@ -2,16 +2,20 @@
 never under a person that was absorbed meanwhile (R-ID-2). Needs real row locks: PostgreSQL."""
 
 import datetime as dt
+import io
 import threading
 import time
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from onetrip.conftest import actor_for
 from onetrip.identity import services as identity
+from onetrip.mpi import runlock
 from onetrip.mpi import services as mpi
-from onetrip.mpi.models import Person, PersonMerge
+from onetrip.mpi.models import DedupeRun, Person, PersonMerge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,3 +62,41 @@ def test_overlapping_merges_end_in_one_live_person(postgres_only, register, make
     assert person.merged_into_id is None
     assert {mpi.person_of(p.pk) for p in (a, b, c)} == {person}
     assert PersonMerge.objects.count() == 2
+
+
+def test_a_second_dedupe_started_meanwhile_is_refused_not_deadlocked(postgres_only, register):
+    """Two dedupe runs started together used to deadlock on mpi_person (issue 17): the second
+    one is refused with a clear message while the first holds the run lock, and runs after."""
+    stranger(register, "李四", 1970, "13700000001", "110101197001010016")
+    first_running, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first_run() -> None:
+        try:
+            with runlock.one_batch_run_at_a_time():
+                first_running.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second_run() -> None:
+        try:
+            call_command("empi", "dedupe", stdout=io.StringIO(), stderr=io.StringIO())
+        except CommandError as exc:
+            outcome["refused"] = str(exc)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_run)
+    holder.start()
+    assert first_running.wait(10)
+    second = threading.Thread(target=second_run)
+    second.start()
+    second.join(10)
+    release.set()
+    holder.join(10)
+
+    assert outcome["refused"] == str(runlock.BatchRunInProgress().message)
+    assert not DedupeRun.objects.exists()  # the refused run wrote nothing
+    call_command("empi", "dedupe", stdout=io.StringIO(), stderr=io.StringIO())
+    assert DedupeRun.objects.get().finished_at is not None

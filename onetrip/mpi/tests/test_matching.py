@@ -11,6 +11,7 @@ from onetrip.mpi.matching import (
     Guard,
     Level,
     Thresholds,
+    batch_keys,
     blocking_keys,
     compare,
     features,
@@ -135,3 +136,64 @@ def test_every_score_is_explained_field_by_field():
 def test_comparison_is_symmetric():
     a, b = record(), record(2, name="ZHANG WEI", birth_date="19900703", documents=[])
     assert compare(a, b, RARE).total == compare(b, a, RARE).total
+
+
+# --- legacy records: a missing birth date, dates around midnight, phone typos (issue 17) ------
+
+
+def test_a_missing_birth_date_is_its_own_level_and_weighs_nothing():
+    undated = record(2, birth_date="", documents=[])
+    comparison = compare(record(), undated, RARE)  # used to raise IndexError
+    assert levels(comparison)["birth_date"] == Level.MISSING
+    birth = next(e for e in comparison.explanation() if e["field"] == "birth_date")
+    assert birth["weight"] == 0
+    # Name, sex, phone and address still decide: the same person, found without the date.
+    assert comparison.decision(POLICY) == Decision.LINK
+    assert compare(undated, record(3, birth_date=None, documents=[]), RARE).decision(POLICY) == (
+        Decision.LINK
+    )
+
+
+def test_a_missing_birth_date_is_no_evidence_for_a_common_name():
+    undated = record(2, name="王伟", birth_date="", documents=[], address="")
+    dated = record(1, name="王伟", documents=[], phone="13700000000")
+    assert compare(dated, undated, COMMON).decision(POLICY) == Decision.DISTINCT
+
+
+def test_an_undated_record_meets_dated_records_of_its_name_in_a_batch_run():
+    dated, undated = record(), record(2, birth_date="", phone="", documents=[])
+    dated_looks, dated_filed = batch_keys(dated)
+    undated_looks, undated_filed = batch_keys(undated)
+    assert undated_looks & dated_filed  # the undated record coming later finds the dated one
+    assert dated_looks & undated_filed  # and the other way round
+    other_dated_looks, _ = batch_keys(record(3, birth_date="19850101", phone="", documents=[]))
+    # Two dated records of one name and different years do not meet on the name alone.
+    assert not (other_dated_looks & dated_filed)
+
+
+@pytest.mark.parametrize(("first", "second"), [("19891231", "19900101"), ("19900131", "19900201")])
+def test_a_day_apart_across_a_month_or_year_boundary_is_near(first, second):
+    a = record(1, birth_date=first, documents=[])
+    b = record(2, birth_date=second, documents=[])
+    comparison = compare(a, b, RARE)
+    assert levels(comparison)["birth_date"] == Level.NEAR
+    assert comparison.decision(POLICY) == Decision.LINK
+    far = compare(a, record(2, birth_date="19900105", documents=[]), RARE)
+    assert levels(far)["birth_date"] == Level.DIFFERENT
+
+
+def test_a_mistyped_phone_digit_is_its_own_level():
+    for typo in ("13812345679", "13812345687"):  # one digit, two neighbours swapped
+        comparison = compare(record(), record(2, phone=typo, documents=[]), RARE)
+        assert levels(comparison)["phone"] == Level.ONE_DIGIT
+        assert comparison.decision(POLICY) == Decision.LINK
+    other = compare(record(), record(2, phone="13998765432", documents=[]), RARE)
+    assert levels(other)["phone"] == Level.DIFFERENT
+
+
+def test_twins_a_day_apart_with_a_mistyped_phone_are_still_held_back():
+    first = record(1, name="张明", birth_date="20011231", documents=[])
+    second = record(2, name="张亮", birth_date="20020101", phone="13812345679", documents=[])
+    comparison = compare(first, second, RARE)
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) != Decision.LINK

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from onetrip.core.actors import Actor, ActorKind, Channel
-from onetrip.core.errors import InvalidInput
-from onetrip.mpi import registry
+from onetrip.core.errors import DomainError
+from onetrip.mpi import legacy, registry, runlock
 
 
 class Command(BaseCommand):
@@ -21,12 +21,20 @@ class Command(BaseCommand):
         dedupe = commands.add_parser("dedupe", help="compare every record; resumable")
         dedupe.add_argument("--chunk", type=int, default=5000, help="records per commit")
         dedupe.add_argument("--restart", action="store_true", help="start over instead of resuming")
-        load = commands.add_parser("import", help="register patients from a CSV file")
+        load = commands.add_parser(
+            "import", help="load a legacy registry CSV: link, flag and keep rows; never drop one"
+        )
         load.add_argument("path", type=Path)
         load.add_argument(
-            "--as-user", required=True, help="staff username the registrations are made as"
+            "--as-user", required=True, help="staff username the records are loaded as"
         )
-        export = commands.add_parser("export", help="write patient → master ID links as CSV")
+        load.add_argument(
+            "--source-system",
+            help="source system of rows without a source_system column (default: file name)",
+        )
+        export = commands.add_parser(
+            "export", help="write the cross-reference: every record and loaded row → master ID"
+        )
         export.add_argument("path", type=Path)
 
     def handle(self, *args, action: str, **options) -> None:
@@ -34,30 +42,47 @@ class Command(BaseCommand):
 
     def _dedupe(self, *, chunk: int, restart: bool, **options) -> None:
         bar = ProgressBar(self.stderr)
-        run = registry.dedupe(chunk=chunk, restart=restart, progress=bar)
+        try:
+            run = registry.dedupe(chunk=chunk, restart=restart, progress=bar)
+        except runlock.BatchRunInProgress as exc:
+            raise CommandError(str(exc.message)) from None
         bar.close()
         self.stdout.write(
             f"dedupe run {run.pk}: {run.compared} comparisons, {run.linked} linked, "
             f"{run.queued} queued for review"
         )
 
-    def _import(self, *, path: Path, as_user: str, **options) -> None:
+    def _import(self, *, path: Path, as_user: str, source_system: str | None, **options) -> None:
         actor = _staff(as_user)
+        bar = ProgressBar(self.stderr)
         try:
             with path.open(newline="", encoding="utf-8-sig") as source:
-                report = registry.import_csv(source, actor=actor)
+                total = max(sum(1 for _line in source) - 1, 0)
+                source.seek(0)
+                report = legacy.load_csv(
+                    source,
+                    actor=actor,
+                    default_system=source_system or path.stem,
+                    progress=bar,
+                    total=total,
+                )
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        except InvalidInput as exc:
+        except DomainError as exc:
             raise CommandError(str(exc.message)) from None
-        for line in report.skipped:
-            self.stderr.write(f"skipped {line}")
-        self.stdout.write(f"imported {report.imported}, skipped {len(report.skipped)}")
+        bar.close()
+        for line in report.problems:
+            self.stderr.write(f"not loaded {line}")
+        self.stdout.write(
+            f"loaded {report.rows} rows: {report.registered} registered, {report.linked} linked "
+            f"to a record on file, {report.kept} kept without a record, {report.refused} "
+            f"refused, {report.already_loaded} already loaded"
+        )
 
     def _export(self, *, path: Path, **options) -> None:
         with path.open("w", newline="", encoding="utf-8") as target:
-            count = registry.export_links(target)
-        self.stdout.write(f"exported {count} links to {path}")
+            count = legacy.export_cross_reference(target)
+        self.stdout.write(f"exported {count} records to {path}")
 
 
 def _staff(username: str) -> Actor:

@@ -1,0 +1,265 @@
+"""The master patient index end to end, as a consortium runs it (issue 17): a legacy registry
+CSV with every trap → `onetrip empi import` → `onetrip empi dedupe` → `onetrip empi export`, on
+PostgreSQL, scored from the exported file; beside it, in the same run on the same records, our
+matcher alone in memory and Splink. Not a test; see bench/empi/README.md.
+
+    createdb -h 127.0.0.1 -U postgres ot_mpi17_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ot_mpi17_bench
+    .venv/bin/python manage.py migrate --noinput
+    .venv/bin/python bench/empi/e2e.py --persons 20000 --out var/empi-e2e-20k.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onetrip.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from generate import Record, generate  # noqa: E402
+from run import our_features, pairwise, run_ours, run_splink, union_find  # noqa: E402
+
+from onetrip.consortium import services as consortium  # noqa: E402
+from onetrip.consortium.models import InstitutionLevel  # noqa: E402
+from onetrip.core.actors import SYSTEM  # noqa: E402
+from onetrip.identity.models import IdentityDocument  # noqa: E402
+from onetrip.mpi.models import MatchCandidate, SourceRecord  # noqa: E402
+
+SYSTEMS = ("HIS-A", "HIS-B", "LIS")
+HEADER = (
+    "source_system",
+    "source_record_id",
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "doc_type",
+    "doc_number",
+    "issuing_country",
+    "guardian_doc_type",
+    "guardian_number",
+    "guardian_relationship",
+)
+FAMILY_TRAPS = ("twin", "newborn under guardian ID")
+
+
+def _refuse_unless_bench() -> None:
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        sys.exit(f"refusing: {name!r} is not a PostgreSQL database named *bench*")
+
+
+def write_csv(records: list[Record], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
+        writer.writerow(HEADER)
+        for r in records:
+            own = ("", "") if r.guardian else (r.doc_type, r.doc_number)
+            guardian = (r.doc_type, r.doc_number, "parent") if r.guardian else ("", "", "")
+            writer.writerow(
+                (
+                    SYSTEMS[r.id % len(SYSTEMS)],
+                    r.id,
+                    r.name,
+                    r.sex,
+                    r.birth_date,
+                    r.phone,
+                    r.address,
+                    *own,
+                    "CHN" if r.doc_type == "passport" else "",
+                    *guardian,
+                )
+            )
+
+
+def reset_database() -> str:
+    """An empty registry and one loading clerk; returns the clerk's username."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE mpi_sourcerecord, mpi_matchcandidate, mpi_mergedlink, mpi_personmerge,"
+            " mpi_personlink, mpi_person, mpi_blockingkey, mpi_deduperun,"
+            " identity_identitydocument, identity_patientaffiliation, identity_patient,"
+            " core_auditevent CASCADE"
+        )
+    from onetrip.consortium.models import Institution
+
+    institution = Institution.objects.filter(code="BENCH1").first()
+    if institution is None:
+        institution = consortium.create_institution(
+            code="BENCH1", name="基准医院", level=InstitutionLevel.TERTIARY, actor=SYSTEM
+        )
+        consortium.create_staff_account(
+            username="bench_loader",
+            password="bench-password-not-secret-1",
+            full_name="bench loader",
+            institution=institution,
+            roles=["registration"],
+            actor=SYSTEM,
+        )
+    return "bench_loader"
+
+
+def timed_command(*args: str) -> tuple[float, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    call_command("empi", *args, stdout=out, stderr=err)
+    return time.perf_counter() - started, out.getvalue(), err.getvalue()
+
+
+def end_to_end(records: list[Record], workdir: Path) -> tuple[dict[int, str], dict, set]:
+    username = reset_database()
+    source = workdir / "legacy.csv"
+    write_csv(records, source)
+    load_s, load_out, _ = timed_command("import", str(source), "--as-user", username)
+    dedupe_s, dedupe_out, _ = timed_command("dedupe", "--restart")
+    target = workdir / "xref.csv"
+    export_s, export_out, _ = timed_command("export", str(target))
+    master = {}
+    with target.open(encoding="utf-8") as exported:
+        for row in csv.DictReader(exported):
+            if row["source_system"] in SYSTEMS:
+                master[int(row["source_record_id"])] = row["master_id"]
+    review_edges = _review_edges()
+    return (
+        master,
+        {
+            "import_seconds": round(load_s, 1),
+            "dedupe_seconds": round(dedupe_s, 1),
+            "export_seconds": round(export_s, 1),
+            "end_to_end_seconds": round(load_s + dedupe_s + export_s, 1),
+            "records_per_second": round(len(records) / (load_s + dedupe_s + export_s)),
+            "import": load_out.strip(),
+            "dedupe": dedupe_out.strip(),
+            "export": export_out.strip(),
+            "review_queue": len(review_edges),
+        },
+        review_edges,
+    )
+
+
+def _review_edges() -> set[tuple[int, int]]:
+    """Pending review pairs as source record ids (one per record that registered)."""
+    record_of = {}
+    for patient_id, record_id in SourceRecord.objects.filter(status="registered").values_list(
+        "patient_id", "source_record_id"
+    ):
+        record_of[patient_id] = int(record_id)
+    return {
+        (record_of[a], record_of[b])
+        for a, b in MatchCandidate.objects.filter(status="pending").values_list("left", "right")
+        if a in record_of and b in record_of
+    }
+
+
+def clusters_of(records: list[Record], master: dict[int, str]) -> dict[int, int]:
+    """Record id → cluster; a row without a master ID (refused) is alone."""
+    ids: dict[str, int] = {}
+    return {
+        r.id: ids.setdefault(master[r.id], r.id) if master.get(r.id) else -r.id for r in records
+    }
+
+
+def trap_table(records: list[Record], predicted: dict[int, int]) -> dict[str, dict]:
+    """Per trap: share of records with it that are in one cluster with every other record of
+    their person; for twins and newborns, share of family pairs (same phone, other person)
+    kept apart."""
+    of_person: dict[int, list[int]] = defaultdict(list)
+    households: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        of_person[r.person].append(r.id)
+        households[r.phone].append(r)
+    together: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        if len(of_person[r.person]) < 2:
+            continue
+        whole = all(predicted[o] == predicted[r.id] for o in of_person[r.person])
+        together["all duplicates"].append(whole)
+        for trap in filter(None, (t.strip() for t in r.trap.split(","))):
+            if trap not in FAMILY_TRAPS:
+                together[trap].append(whole)
+    table: dict[str, dict] = {
+        trap: {"records": len(v), "with_their_person": round(sum(v) / len(v), 4)}
+        for trap, v in sorted(together.items())
+    }
+    for trap in FAMILY_TRAPS:
+        apart = [
+            predicted[r.id] != predicted[o.id]
+            for r in records
+            if trap in r.trap
+            for o in households[r.phone]
+            if o.person != r.person
+        ]
+        table[trap] = {
+            "family_pairs": len(apart),
+            "kept_apart": round(sum(apart) / max(len(apart), 1), 4),
+        }
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, required=True)
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--workdir", type=Path, default=Path("var"))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    _refuse_unless_bench()
+    args.workdir.mkdir(exist_ok=True)
+    records = generate(args.persons, legacy=True)
+    truth = {r.id: r.person for r in records}
+    report: dict = {
+        "load_before": os.getloadavg(),
+        "registry": {
+            "persons": args.persons,
+            "records": len(records),
+            "true_pairs": pairwise(truth, truth)["true_pairs"],
+            "traps": Counter(t.strip() for r in records for t in r.trap.split(",") if t.strip()),
+        },
+    }
+    master, timing, review_edges = end_to_end(records, args.workdir)
+    exported = clusters_of(records, master)
+    automatic_edges = [(r.id, exported[r.id]) for r in records if exported[r.id] > 0]
+    with_review = union_find([r.id for r in records], automatic_edges + sorted(review_edges))
+    report["end_to_end"] = {
+        **timing,
+        "automatic": pairwise(truth, exported),
+        "with_review_queue_accepted": pairwise(truth, with_review),
+        "documents_on_file": IdentityDocument.objects.count(),
+    }
+    report["end_to_end_traps"] = trap_table(records, exported)
+    in_memory, speed = run_ours(our_features(records))
+    report["matcher_in_memory"] = {**pairwise(truth, in_memory), **speed}
+    if not args.no_splink:
+        for r in records:
+            if not r.birth_date:
+                r.birth_date = None  # type: ignore[assignment]  # Splink's null
+        clusterings, speed = run_splink(records)
+        report["splink"] = {
+            f"threshold {t}": pairwise(truth, c) for t, c in clusterings.items()
+        } | speed
+        report["splink_traps_at_0.9"] = trap_table(records, clusterings[0.9])
+    report["load_after"] = os.getloadavg()
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    sys.stdout.write(text + "\n")
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

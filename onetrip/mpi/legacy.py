@@ -1,0 +1,661 @@
+"""Legacy loads into the master patient index (issue 17): rows from an institution's old system
+are linked, not refused.
+
+A row is kept as it came and flagged where it disagrees with itself; matching decides the rest.
+Only a row that cannot be anybody (no name, a broken line, no source record id) is refused, and
+it stays in the cross-reference with its reason. A row whose identity document is already on
+file is another source record of that record's person (IHE PIX), and adds no record. A row
+without a usable birth date cannot be a patient record: it is kept in the index under a person
+of its own until `registry.dedupe` links it. Everything else becomes a patient record, loaded in
+bulk with its blocking keys and person.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onetrip.core import audit, clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
+from onetrip.core.models import AuditAction
+from onetrip.identity import services as identity
+from onetrip.identity.documents import ValidDocument, normalise_mobile, validate_document
+from onetrip.identity.models import IdentityDocument, Patient, Relationship, Sex
+from onetrip.mpi import matching, runlock, services
+from onetrip.mpi.matching import Features
+from onetrip.mpi.models import BlockingKey, Person, PersonLink, SourceRecord, SourceStatus
+
+Progress = Callable[[int, int], None]
+
+REQUIRED_COLUMNS = ("name", "birth_date")
+# A legacy file without these columns names its rows by line number in a system called after it.
+SOURCE_COLUMNS = ("source_system", "source_record_id")
+BATCH = 2000
+NAME_MAX_LENGTH = 60
+
+
+class Flag(StrEnum):
+    """What a kept row disagrees on; shown in the export (as codes) and to reviewers."""
+
+    BIRTH_DATE_MISSING = "birth_date_missing"
+    BIRTH_DATE_UNREADABLE = "birth_date_unreadable"
+    BIRTH_DATE_DISAGREES_WITH_ID = "birth_date_disagrees_with_id"
+    SEX_DISAGREES_WITH_ID = "sex_disagrees_with_id"
+    SEX_UNKNOWN = "sex_unknown"
+    DOCUMENT_INVALID = "document_invalid"
+    GUARDIAN_DOCUMENT_INVALID = "guardian_document_invalid"
+    GUARDIAN_MINOR = "guardian_minor"
+    NO_DOCUMENT = "no_document"
+    PHONE_UNREADABLE = "phone_unreadable"
+    NAME_TOO_LONG = "name_too_long"
+
+
+FLAG_LABELS = {
+    Flag.BIRTH_DATE_MISSING: gettext_lazy("no date of birth"),
+    Flag.BIRTH_DATE_UNREADABLE: gettext_lazy("date of birth unreadable or impossible"),
+    Flag.BIRTH_DATE_DISAGREES_WITH_ID: gettext_lazy("date of birth differs from the ID number's"),
+    Flag.SEX_DISAGREES_WITH_ID: gettext_lazy("sex differs from the ID number's"),
+    Flag.SEX_UNKNOWN: gettext_lazy("sex not recorded"),
+    Flag.DOCUMENT_INVALID: gettext_lazy("identity document number invalid"),
+    Flag.GUARDIAN_DOCUMENT_INVALID: gettext_lazy("guardian's document number invalid"),
+    Flag.GUARDIAN_MINOR: gettext_lazy("the guardian is a minor"),
+    Flag.NO_DOCUMENT: gettext_lazy("no identity document"),
+    Flag.PHONE_UNREADABLE: gettext_lazy("mobile number unreadable"),
+    Flag.NAME_TOO_LONG: gettext_lazy("name too long, shortened"),
+}
+
+
+def present_flags(flags: str) -> list[str]:
+    return [
+        str(FLAG_LABELS.get(Flag(code), code)) for code in flags.split(",") if code in FLAG_LABELS
+    ]
+
+
+@dataclass
+class LegacyRow:
+    line: int
+    source_system: str
+    source_record_id: str
+    raw: dict[str, str]
+    name: str = ""
+    sex: str = Sex.UNKNOWN
+    birth_date: dt.date | None = None
+    phone: str = ""
+    address: str = ""
+    documents: list[ValidDocument] = field(default_factory=list)
+    guardian_document: ValidDocument | None = None
+    guardian_relationship: str = ""
+    flags: list[Flag] = field(default_factory=list)
+    refusal: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source_system, self.source_record_id)
+
+    def document_keys(self) -> set[tuple[str, str]]:
+        return {(matching.document_namespace(d.doc_type), d.number) for d in self.documents}
+
+
+@dataclass
+class LoadReport:
+    registered: int = 0
+    linked: int = 0
+    kept: int = 0
+    refused: int = 0
+    already_loaded: int = 0
+    problems: list[str] = field(default_factory=list)  # refused and skipped rows, by line
+
+    @property
+    def rows(self) -> int:
+        return self.registered + self.linked + self.kept + self.refused + self.already_loaded
+
+
+# --- reading a row --------------------------------------------------------------------------
+
+
+def read_row(line: int, raw: dict, default_system: str, today: dt.date) -> LegacyRow:
+    """Parse one CSV row, flagging instead of refusing wherever a record is still possible."""
+    if None in raw or any(value is None for value in raw.values()):
+        return LegacyRow(
+            line,
+            default_system,
+            str(line),
+            {},
+            refusal=_("The row has a different number of columns."),
+        )
+    row = LegacyRow(
+        line,
+        (raw.get("source_system") or "").strip() or default_system,
+        (raw.get("source_record_id") or "").strip() or str(line),
+        {k: v for k, v in raw.items() if v},
+    )
+    row.name = " ".join((raw.get("name") or "").split())
+    if not row.name:
+        row.refusal = _("The row has no name.")
+        return row
+    if len(row.name) > NAME_MAX_LENGTH:
+        row.name = row.name[:NAME_MAX_LENGTH]
+        row.flags.append(Flag.NAME_TOO_LONG)
+    sex = (raw.get("sex") or "").strip().lower()
+    row.sex = sex if sex in (Sex.MALE, Sex.FEMALE) else Sex.UNKNOWN
+    if row.sex == Sex.UNKNOWN:
+        row.flags.append(Flag.SEX_UNKNOWN)
+    row.birth_date = _birth_date(row, (raw.get("birth_date") or "").strip(), today)
+    row.phone = _phone(row, raw.get("phone") or "")
+    row.address = " ".join((raw.get("address") or "").split())[:200]
+    _documents(row, raw, today)
+    return row
+
+
+def _birth_date(row: LegacyRow, text: str, today: dt.date) -> dt.date | None:
+    if not text:
+        row.flags.append(Flag.BIRTH_DATE_MISSING)
+        return None
+    try:
+        value = dt.date.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value > today or value.year < 1900:
+        row.flags.append(Flag.BIRTH_DATE_UNREADABLE)
+        return None
+    return value
+
+
+def _phone(row: LegacyRow, text: str) -> str:
+    if not text.strip():
+        return ""
+    try:
+        return normalise_mobile(text)
+    except InvalidInput:
+        row.flags.append(Flag.PHONE_UNREADABLE)
+        return ""
+
+
+def _documents(row: LegacyRow, raw: dict, today: dt.date) -> None:
+    number = (raw.get("doc_number") or "").strip()
+    if number:
+        document = _valid(raw.get("doc_type"), number, raw.get("issuing_country"), today)
+        if document is None:
+            row.flags.append(Flag.DOCUMENT_INVALID)
+        else:
+            row.documents.append(document)
+            _flag_disagreements(row, document)
+    guardian_number = (raw.get("guardian_number") or "").strip()
+    if guardian_number:
+        guardian = _valid(raw.get("guardian_doc_type"), guardian_number, "", today)
+        if guardian is None:
+            row.flags.append(Flag.GUARDIAN_DOCUMENT_INVALID)
+        else:
+            row.guardian_document = guardian
+            relationship = (raw.get("guardian_relationship") or "").strip()
+            known = relationship in (Relationship.PARENT, Relationship.GUARDIAN)
+            row.guardian_relationship = relationship if known else Relationship.GUARDIAN
+            if guardian.birth_date and _age_on(guardian.birth_date, today) < identity.ADULT_AGE:
+                row.flags.append(Flag.GUARDIAN_MINOR)
+    if not row.documents and row.guardian_document is None:
+        row.flags.append(Flag.NO_DOCUMENT)
+
+
+def _valid(
+    doc_type: str | None, number: str, country: str | None, today: dt.date
+) -> ValidDocument | None:
+    try:
+        return validate_document(
+            (doc_type or "").strip(),
+            number,
+            issuing_country=(country or "").strip() or None,
+            today=today,
+        )
+    except InvalidInput:
+        return None
+
+
+def _flag_disagreements(row: LegacyRow, document: ValidDocument) -> None:
+    if row.birth_date and document.birth_date and row.birth_date != document.birth_date:
+        row.flags.append(Flag.BIRTH_DATE_DISAGREES_WITH_ID)
+    if row.sex != Sex.UNKNOWN and document.sex and row.sex != document.sex:
+        row.flags.append(Flag.SEX_DISAGREES_WITH_ID)
+
+
+def _age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_csv(
+    source: IO[str],
+    *,
+    actor: Actor,
+    default_system: str,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> LoadReport:
+    """Load a legacy registry file, in batches of BATCH rows (one transaction each), while no
+    other batch run touches the index."""
+    reader = csv.DictReader(source)
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput.field(
+            "header",
+            _("The CSV header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)},
+        )
+    actor.require_perm("identity.add_patient")
+    institution_id = actor.institution_id
+    if institution_id is None:
+        raise PermissionDenied(_("Only staff of an institution load legacy records."))
+    report = LoadReport()
+    today = clock.today()
+    seen: set[tuple[str, str]] = set()
+    with runlock.one_batch_run_at_a_time():
+        for rows in _batches(reader, default_system, today):
+            _load_batch(
+                _first_of_each_key(rows, seen, report),
+                actor=actor,
+                institution_id=institution_id,
+                report=report,
+            )
+            if progress:
+                progress(report.rows, max(total, report.rows))
+    return report
+
+
+def _batches(
+    reader: csv.DictReader, default_system: str, today: dt.date
+) -> Iterator[list[LegacyRow]]:
+    batch: list[LegacyRow] = []
+    for raw in reader:
+        batch.append(read_row(reader.line_num, raw, default_system, today))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _first_of_each_key(
+    rows: list[LegacyRow], seen: set[tuple[str, str]], report: LoadReport
+) -> list[LegacyRow]:
+    """A source record id given twice in one file is one record: its later rows are reported
+    and skipped (the cross-reference can hold the id once)."""
+    on_file = _already_loaded({row.key for row in rows})
+    kept = []
+    for row in rows:
+        if row.key in seen or row.key in on_file:
+            report.already_loaded += 1
+            report.problems.append(
+                _("line %(line)s: source record %(system)s|%(id)s is already loaded")
+                % {"line": row.line, "system": row.source_system, "id": row.source_record_id}
+            )
+            continue
+        seen.add(row.key)
+        kept.append(row)
+    return kept
+
+
+def _already_loaded(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for system in {s for s, _id in keys}:
+        ids = [i for s, i in keys if s == system]
+        found.update(
+            SourceRecord.objects.filter(source_system=system, source_record_id__in=ids).values_list(
+                "source_system", "source_record_id"
+            )
+        )
+    return found
+
+
+@transaction.atomic
+def _load_batch(
+    rows: list[LegacyRow], *, actor: Actor, institution_id: int, report: LoadReport
+) -> None:
+    holder = _patients_holding(row.document_keys() for row in rows)
+    to_register: list[LegacyRow] = []
+    registering: dict[tuple[str, str], LegacyRow] = {}  # documents of this batch's new records
+    linked_to_new: list[tuple[LegacyRow, LegacyRow]] = []
+    sources: list[SourceRecord] = []
+    now = clock.now()
+    for row in rows:
+        keys = row.document_keys()
+        on_file = next((holder[k] for k in keys if k in holder), None)
+        first = next((registering[k] for k in keys if k in registering), None)
+        if row.refusal:
+            report.refused += 1
+            report.problems.append(
+                _("line %(line)s: %(reasons)s") % {"line": row.line, "reasons": row.refusal}
+            )
+            sources.append(_source(row, SourceStatus.REFUSED, now, institution_id))
+        elif on_file is not None:
+            report.linked += 1
+            sources.append(
+                _source(row, SourceStatus.LINKED, now, institution_id, patient_id=on_file)
+            )
+        elif first is not None:
+            report.linked += 1
+            linked_to_new.append((row, first))
+        elif row.birth_date is None:
+            report.kept += 1
+            sources.append(
+                _source(row, SourceStatus.KEPT, now, institution_id, person=_new_person(now))
+            )
+        else:
+            report.registered += 1
+            to_register.append(row)
+            registering.update(dict.fromkeys(keys, row))
+    patients = identity.load_legacy_patients([_legacy(row) for row in to_register], actor=actor)
+    patient_of = {id(row): p.pk for row, p in zip(to_register, patients, strict=True)}
+    _index_new_records(patients, to_register, now)
+    sources += [
+        _source(row, SourceStatus.REGISTERED, now, institution_id, patient_id=patient_of[id(row)])
+        for row in to_register
+    ]
+    sources += [
+        _source(row, SourceStatus.LINKED, now, institution_id, patient_id=patient_of[id(first)])
+        for row, first in linked_to_new
+    ]
+    sources.sort(key=lambda source: source.line)  # the cross-reference in the file's order
+    SourceRecord.objects.bulk_create(sources, batch_size=BATCH)
+
+
+def _patients_holding(document_keys: Iterable[set[tuple[str, str]]]) -> dict[tuple[str, str], int]:
+    """(namespace, number) → the patient holding that identifying document, for a batch."""
+    wanted = {key for keys in document_keys for key in keys}
+    if not wanted:
+        return {}
+    documents = IdentityDocument.objects.filter(
+        is_guardian_document=False, number__in={number for _ns, number in wanted}
+    ).values_list("doc_type", "number", "patient_id")
+    holder: dict[tuple[str, str], int] = {}
+    for doc_type, number, patient_id in documents:
+        key = (matching.document_namespace(doc_type), number)
+        if key in wanted:
+            holder.setdefault(key, patient_id)
+    return holder
+
+
+def _new_person(now: dt.datetime) -> Person:
+    return Person.objects.create(master_id=services.new_master_id(), created_at=now)
+
+
+def _source(
+    row: LegacyRow,
+    status: SourceStatus,
+    now: dt.datetime,
+    institution_id: int,
+    *,
+    patient_id: int | None = None,
+    person: Person | None = None,
+) -> SourceRecord:
+    return SourceRecord(
+        institution_id=institution_id,
+        source_system=row.source_system[:40],
+        source_record_id=row.source_record_id[:64],
+        status=status,
+        patient_id=patient_id,
+        person=person,
+        flags=",".join(row.flags)[:300],
+        reason=row.refusal[:300],
+        line=row.line,
+        row=row.raw,
+        loaded_at=now,
+    )
+
+
+def _legacy(row: LegacyRow) -> identity.LegacyPatient:
+    assert row.birth_date is not None  # rows without one are kept, not registered
+    return identity.LegacyPatient(
+        name=row.name,
+        sex=row.sex,
+        birth_date=row.birth_date,
+        phone=row.phone,
+        address=row.address,
+        documents=tuple(row.documents),
+        guardian_document=row.guardian_document,
+        guardian_relationship=row.guardian_relationship if row.guardian_document else "",
+    )
+
+
+def _index_new_records(patients: list, rows: list[LegacyRow], now: dt.datetime) -> None:
+    """Blocking keys and a person of its own for each new record, in bulk; `registry.dedupe`
+    links them afterwards."""
+    file_records(
+        [
+            (patient, row_features(row, patient.pk))
+            for patient, row in zip(patients, rows, strict=True)
+        ],
+        now,
+    )
+
+
+def row_features(row: LegacyRow, id: int) -> Features:
+    return matching.features(
+        id,
+        name=row.name,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        phone=row.phone,
+        address=row.address,
+        documents=[(d.doc_type, d.number) for d in row.documents],
+        guardian_documents=[(g.doc_type, g.number) for g in [row.guardian_document] if g],
+    )
+
+
+def file_records(records: list[tuple[Patient, Features]], now: dt.datetime) -> None:
+    """New records' blocking keys and a person of their own each, in bulk, in the caller's
+    transaction."""
+    BlockingKey.objects.bulk_create(
+        [
+            BlockingKey(key=key, patient=patient)
+            for patient, f in records
+            for key in matching.blocking_keys(f)
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    persons = Person.objects.bulk_create(
+        [Person(master_id=services.new_master_id(), created_at=now) for _r in records],
+        batch_size=5000,
+    )
+    PersonLink.objects.bulk_create(
+        [
+            PersonLink(patient=patient, person=person, linked_at=now)
+            for (patient, _f), person in zip(records, persons, strict=True)
+        ],
+        batch_size=5000,
+    )
+
+
+def kept_features(raw: dict[str, str], id: int) -> Features:
+    """Features of a row kept without a record, read again from the row as it came."""
+    return row_features(read_row(0, raw, "", clock.today()), id)
+
+
+# --- the cross-reference out ----------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "source_system",
+    "source_record_id",
+    "line",
+    "status",
+    "master_id",
+    "patient_id",
+    "flags",
+    "reason",
+)
+# Records registered in OneTrip itself are listed as records of this source system.
+ONETRIP_SYSTEM = "onetrip"
+
+
+def export_cross_reference(target: IO[str]) -> int:
+    """Every loaded row (refused ones with their reason, no master ID) and every record
+    registered in OneTrip itself, each with the master ID of its person today."""
+    writer = csv.writer(target)
+    writer.writerow(EXPORT_COLUMNS)
+    master_of_patient = dict(
+        PersonLink.objects.values_list("patient_id", "person__master_id").iterator(
+            chunk_size=20_000
+        )
+    )
+    master_of_person = _live_master_ids()
+    sourced: set[int] = set()
+    count = 0
+    rows = SourceRecord.objects.order_by("pk").values_list(
+        "source_system",
+        "source_record_id",
+        "line",
+        "status",
+        "patient_id",
+        "person_id",
+        "flags",
+        "reason",
+    )
+    for system, record_id, line, status, patient_id, person_id, flags, reason in rows.iterator(
+        chunk_size=20_000
+    ):
+        if status == SourceStatus.REGISTERED:
+            sourced.add(patient_id)
+        master_id = (
+            master_of_patient.get(patient_id, "")
+            if patient_id
+            else master_of_person(person_id)
+            if person_id
+            else ""
+        )
+        writer.writerow(
+            [system, record_id, line, status, master_id, patient_id or "", flags, reason]
+        )
+        count += 1
+    for patient_id, master_id in sorted(master_of_patient.items()):
+        if patient_id not in sourced:
+            writer.writerow(
+                [
+                    ONETRIP_SYSTEM,
+                    patient_id,
+                    "",
+                    SourceStatus.REGISTERED,
+                    master_id,
+                    patient_id,
+                    "",
+                    "",
+                ]
+            )
+            count += 1
+    return count
+
+
+def _live_master_ids() -> Callable[[int], str]:
+    """A person's master ID, or that of the person it was merged into (and so on)."""
+    merged_into = dict(
+        Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id")
+    )
+    kept_persons = set(
+        SourceRecord.objects.filter(status=SourceStatus.KEPT).values_list("person_id", flat=True)
+    )
+    wanted = set(kept_persons)
+    for person_id in kept_persons:
+        while person_id in merged_into:
+            person_id = merged_into[person_id]
+            wanted.add(person_id)
+    master_id = dict(Person.objects.filter(pk__in=wanted).values_list("pk", "master_id"))
+
+    def live(person_id: int) -> str:
+        while person_id in merged_into:
+            person_id = merged_into[person_id]
+        return master_id.get(person_id, "")
+
+    return live
+
+
+# --- looking the cross-reference up (API and FHIR) -------------------------------------------
+
+# FHIR identifier system of a source system's record ids: <base><source system>.
+SOURCE_SYSTEM_BASE = "https://onetrip.example/fhir/sid/source/"
+
+
+def source_system_uri(source_system: str) -> str:
+    return f"{SOURCE_SYSTEM_BASE}{source_system}"
+
+
+def person_of_source(source: SourceRecord) -> Person | None:
+    """The live person a row belongs to: its record's, or its own followed through merges."""
+    if source.patient_id is not None:
+        return services.person_of(source.patient_id)
+    person = source.person
+    while person is not None and person.merged_into_id is not None:
+        person = person.merged_into
+    return person
+
+
+def patients_of_source_identifier(system_uri: str, value: str) -> Q | None:
+    """identity's FHIR search: the records of the person a source record belongs to."""
+    if not system_uri.startswith(SOURCE_SYSTEM_BASE):
+        return None
+    source = (
+        SourceRecord.objects.filter(
+            source_system=system_uri.removeprefix(SOURCE_SYSTEM_BASE),
+            source_record_id__iexact=value,
+        )
+        .select_related("person")
+        .first()
+    )
+    person = person_of_source(source) if source else None
+    if person is None:
+        return Q(pk__in=[])
+    return Q(pk__in=PersonLink.objects.filter(person=person).values("patient_id"))
+
+
+@dataclass(frozen=True)
+class CrossReference:
+    source: SourceRecord
+    master_id: str
+    patient_ids: list[int]
+    same_person: list[tuple[str, str]]  # the person's other source records
+
+
+def view_source_record(
+    source_system: str, source_record_id: str, *, actor: Actor
+) -> CrossReference:
+    """What a source record became, for a reviewer of the loading institution or of an
+    institution holding one of its person's records (audited); anything else answers 404."""
+    services.require_reviewer(actor)
+    source = (
+        SourceRecord.objects.filter(source_system=source_system, source_record_id=source_record_id)
+        .select_related("person")
+        .first()
+    )
+    if source is None:
+        raise NotFound(_("No such source record."))
+    person = person_of_source(source)
+    patient_ids = sorted(services.records_of(person).values_list("pk", flat=True)) if person else []
+    if source.institution_id != actor.institution_id and not (
+        identity.accessible_patients(actor).filter(pk__in=patient_ids).exists()
+    ):
+        raise NotFound(_("No such source record."))
+    others = SourceRecord.objects.filter(
+        Q(patient_id__in=patient_ids) | Q(person=person) if person else Q(pk__in=[])
+    ).exclude(pk=source.pk)
+    with transaction.atomic():  # a kept row has no record: the audit row names none then
+        audit.record(
+            actor,
+            AuditAction.VIEW,
+            source,
+            patient_id=patient_ids[0] if patient_ids else None,
+            summary="master patient index",
+        )
+    return CrossReference(
+        source=source,
+        master_id=person.master_id if person else "",
+        patient_ids=patient_ids,
+        same_person=sorted(others.values_list("source_system", "source_record_id")),
+    )

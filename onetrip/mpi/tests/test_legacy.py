@@ -1,0 +1,193 @@
+"""Legacy loads (issue 17): rows are linked, flagged and kept instead of refused; every row is
+in the cross-reference (source system, source record id) → master ID, refused ones with why."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from onetrip.identity import services as identity
+from onetrip.identity.models import Patient
+from onetrip.mpi import legacy
+from onetrip.mpi import services as mpi
+from onetrip.mpi.models import SourceRecord, SourceStatus
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "source_system,source_record_id,name,sex,birth_date,phone,address,doc_type,doc_number,"
+    "guardian_doc_type,guardian_number,guardian_relationship\n"
+)
+LEGACY_CSV = HEADER + (
+    "HIS,1001,张伟,male,1990-03-07,13812345678,杭州市文三路1号,resident_id,110101199003074477,,,\n"
+    "HIS,1002,张玮,male,1990-03-07,13812345678,杭州市文三路1号,resident_id,110101199003074477,,,\n"
+    "LIS,77,张伟,male,,13812345678,杭州市文三路1号,,,,,\n"
+    "HIS,1003,王芳,female,1985-06-02,13900001111,,resident_id,110101198506010024,,,\n"
+    "HIS,1004,李强,female,1985-06-01,13900002222,,resident_id,110101198506010016,,,\n"
+    "HIS,1005,赵敏之子,male,2026-11-01,13700000000,,,,resident_id,330106201005050033,parent\n"
+    "HIS,1006,,female,1980-01-01,13600000000,,,,,,\n"
+    "HIS,1001,张伟,male,1990-03-07,13812345678,杭州市文三路1号,resident_id,110101199003074477,,,\n"
+    "LIS,78,李娜,female,1975-05-05,13600000009,,resident_id,11010119750505002X,,,\n"
+)
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with translation.override("en"):
+        call_command("empi", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def source(system, record_id):
+    return SourceRecord.objects.get(source_system=system, source_record_id=record_id)
+
+
+@pytest.fixture
+def desk_patient(register):
+    """李娜, registered at a window before the consortium's load."""
+    return register(
+        name="李娜",
+        sex="female",
+        birth_date=dt.date(1975, 5, 5),
+        phone="13600000009",
+        documents=[identity.DocumentInput("resident_id", "11010119750505002X")],
+    )
+
+
+@pytest.fixture
+def loaded(clock, clerk, desk_patient, tmp_path):
+    path = tmp_path / "his.csv"
+    path.write_text(LEGACY_CSV, encoding="utf-8")
+    out, err = run("import", str(path), "--as-user", clerk.user.username)
+    return path, out, err
+
+
+def test_rows_are_linked_flagged_and_kept_instead_of_refused(loaded, desk_patient):
+    _path, out, err = loaded
+    assert (
+        "loaded 9 rows: 4 registered, 2 linked to a record on file, 1 kept without a record, "
+        "1 refused, 1 already loaded"
+    ) in out
+    assert "9/9 records" in err  # progress of the load
+    first = source("HIS", "1001")
+    # The same document later in the file: another source record of that record, no new one.
+    assert source("HIS", "1002").status == SourceStatus.LINKED
+    assert source("HIS", "1002").patient_id == first.patient_id
+    # A document registered at a window before the load: linked to that patient.
+    assert source("LIS", "78").patient_id == desk_patient.pk
+    assert Patient.objects.count() == 5  # the desk's and four registered rows
+    # Kept as they came, flagged; the desk's strict rules do not apply to history.
+    assert source("HIS", "1003").flags == "birth_date_disagrees_with_id"
+    assert source("HIS", "1004").flags == "sex_disagrees_with_id"
+    assert source("HIS", "1005").flags == "guardian_minor"
+    newborn = Patient.objects.get(pk=source("HIS", "1005").patient_id)
+    assert newborn.documents.get().is_guardian_document
+    kept = source("LIS", "77")
+    assert kept.status == SourceStatus.KEPT
+    assert kept.flags == "birth_date_missing,no_document"
+    assert kept.row["name"] == "张伟"  # the row as it came
+    refused = source("HIS", "1006")
+    assert refused.status == SourceStatus.REFUSED
+    assert refused.reason == "The row has no name."
+    assert "not loaded line 9: source record HIS|1001 is already loaded" in err
+
+
+def test_the_export_lists_every_row_with_its_master_id_after_matching(loaded, desk_patient):
+    path, _out, _err = loaded
+    run("dedupe")
+    target = path.with_name("xref.csv")
+    out, _err = run("export", str(target))
+    rows = {
+        (r["source_system"], r["source_record_id"]): r
+        for r in csv.DictReader(target.open(encoding="utf-8"))
+    }
+    zhang = mpi.person_of(source("HIS", "1001").patient_id).master_id
+    assert rows[("HIS", "1001")]["master_id"] == zhang
+    assert rows[("HIS", "1002")]["master_id"] == zhang
+    # The row without a birth date was matched on name, sex, phone and address.
+    assert rows[("LIS", "77")]["master_id"] == zhang
+    assert rows[("LIS", "77")]["status"] == "kept"
+    assert rows[("HIS", "1006")]["master_id"] == ""
+    assert rows[("HIS", "1006")]["reason"] == "The row has no name."
+    li_na = mpi.person_of(desk_patient.pk).master_id
+    assert rows[("LIS", "78")]["master_id"] == li_na
+    assert rows[("onetrip", str(desk_patient.pk))]["master_id"] == li_na
+    assert len(rows) == 9  # eight loaded rows and the window's record
+    assert "exported 9 records" in out
+
+
+def test_loading_the_same_file_again_adds_nothing(loaded, clerk):
+    path, _out, _err = loaded
+    before = (Patient.objects.count(), SourceRecord.objects.count())
+    out, _err = run("import", str(path), "--as-user", clerk.user.username)
+    assert "0 registered" in out
+    assert "9 already loaded" in out
+    assert (Patient.objects.count(), SourceRecord.objects.count()) == before
+
+
+def test_a_file_without_source_columns_names_rows_by_system_and_line(clock, clerk, tmp_path):
+    path = tmp_path / "clinic.csv"
+    path.write_text(
+        "name,sex,birth_date,phone\n张伟,male,1990-03-07,13812345678\n", encoding="utf-8"
+    )
+    run("import", str(path), "--as-user", clerk.user.username)
+    record = source("clinic", "2")
+    assert record.status == SourceStatus.REGISTERED
+    assert record.flags == "no_document"
+
+
+def test_a_file_without_names_or_birth_dates_is_refused_whole(clerk, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,phone\n张伟,13812345678\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="birth_date"):
+        run("import", str(path), "--as-user", clerk.user.username)
+    assert not SourceRecord.objects.exists()
+
+
+# --- the cross-reference by API and FHIR ----------------------------------------------------
+
+
+@pytest.fixture
+def steward(make_staff, tertiary):
+    return make_staff("service_centre", tertiary)
+
+
+def test_the_api_says_what_a_source_record_became(loaded, client, steward):
+    run("dedupe")
+    client.force_login(steward.user)
+    response = client.get("/api/mpi/source-records", {"system": "LIS", "record_id": "77"})
+    assert response.status_code == 200
+    body = response.json()
+    first = source("HIS", "1001")
+    assert body["status"] == "kept"
+    assert body["flags"] == ["birth_date_missing", "no_document"]
+    assert body["master_id"] == mpi.person_of(first.patient_id).master_id
+    assert body["patient_ids"] == [first.patient_id]
+    assert {"source_system": "HIS", "source_record_id": "1002"} in body["same_person"]
+    assert body["fhir_identifier_system"].endswith("/source/LIS")
+    refused = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1006"})
+    assert refused.json()["reason"] == "The row has no name."
+    assert refused.json()["master_id"] == ""
+
+
+def test_the_api_hides_other_institutions_rows(loaded, client, make_staff, township):
+    client.force_login(make_staff("service_centre", township).user)
+    response = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1001"})
+    assert response.status_code == 404
+
+
+def test_fhir_patient_search_by_source_identifier(loaded, client, clerk):
+    client.force_login(clerk.user)
+    system = legacy.source_system_uri("HIS")
+    response = client.get("/fhir/Patient", {"identifier": f"{system}|1002"})
+    assert response.status_code == 200
+    bundle = response.json()
+    assert [e["resource"]["id"] for e in bundle["entry"]] == [str(source("HIS", "1001").patient_id)]
+    unknown = client.get("/fhir/Patient", {"identifier": f"{system}|9999"}).json()
+    assert unknown["total"] == 0
