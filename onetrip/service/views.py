@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.courier import courier
 from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
-from onetrip.service.courier import courier
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
 from onetrip.service.pdf import copy_pdf
