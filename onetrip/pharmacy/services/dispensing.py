@@ -98,7 +98,10 @@ def _move(
 def mark_ready(order_id: int, *, actor: Actor) -> DispenseOrder:
     """Picked and checked: waiting at its window."""
     order = _move(
-        order_id, actor=actor, leaving=(DispenseStatus.QUEUED,), to=DispenseStatus.READY,
+        order_id,
+        actor=actor,
+        leaving=(DispenseStatus.QUEUED,),
+        to=DispenseStatus.READY,
         stamp="ready_at",
     )
     _tell(order, "medicines_ready", {"window": str(order.window)})

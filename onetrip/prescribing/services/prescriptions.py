@@ -81,9 +81,7 @@ def charge_key(line: PrescriptionLine) -> str:
 
 
 def prescription_ids_of(source_keys: list[str]) -> list[int]:
-    return sorted(
-        {int(key.split(":")[1]) for key in source_keys if key.startswith(KEY_PREFIX)}
-    )
+    return sorted({int(key.split(":")[1]) for key in source_keys if key.startswith(KEY_PREFIX)})
 
 
 def patient_path(prescription: Prescription) -> str:
@@ -176,9 +174,7 @@ def _run_review(prescription: Prescription) -> list[ReviewFinding]:
     }
     findings = rules.review(case_of(prescription), settings)
     return ReviewFinding.objects.bulk_create(
-        ReviewFinding(
-            prescription=prescription, rule=f.rule, severity=f.severity, params=f.params
-        )
+        ReviewFinding(prescription=prescription, rule=f.rule, severity=f.severity, params=f.params)
         for f in findings
     )
 

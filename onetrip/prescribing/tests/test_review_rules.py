@@ -14,26 +14,65 @@ AMLODIPINE = DrugFacts(
     "DR-AML", "amlodipine", "苯磺酸氨氯地平片", "mg", D(2.5), D(10), D(10), ("oral",), "CCB"
 )
 NIFEDIPINE = DrugFacts(
-    "DR-NIF", "nifedipine", "硝苯地平控释片", "mg", D(30), D(60), D(90), ("oral",), "CCB",
+    "DR-NIF",
+    "nifedipine",
+    "硝苯地平控释片",
+    "mg",
+    D(30),
+    D(60),
+    D(90),
+    ("oral",),
+    "CCB",
     pregnancy_contraindicated=False,
 )
 METFORMIN = DrugFacts(
-    "DR-MET", "metformin", "盐酸二甲双胍片", "mg", D(250), D(1000), D(2000), ("oral",),
-    "biguanide", min_age_years=10,
+    "DR-MET",
+    "metformin",
+    "盐酸二甲双胍片",
+    "mg",
+    D(250),
+    D(1000),
+    D(2000),
+    ("oral",),
+    "biguanide",
+    min_age_years=10,
 )
 AMOXICILLIN = DrugFacts(
-    "DR-AMX", "amoxicillin", "阿莫西林胶囊", "mg", D(250), D(1000), D(4000), ("oral",),
-    "penicillin", allergy_group="penicillin",
+    "DR-AMX",
+    "amoxicillin",
+    "阿莫西林胶囊",
+    "mg",
+    D(250),
+    D(1000),
+    D(4000),
+    ("oral",),
+    "penicillin",
+    allergy_group="penicillin",
 )
 CAPTOPRIL = DrugFacts(
-    "DR-CAP", "captopril", "卡托普利片", "mg", D(12.5), D(50), D(150), ("oral",), "ACEI",
+    "DR-CAP",
+    "captopril",
+    "卡托普利片",
+    "mg",
+    D(12.5),
+    D(50),
+    D(150),
+    ("oral",),
+    "ACEI",
     pregnancy_contraindicated=True,
 )
 SIMVASTATIN = DrugFacts(
     "DR-SIM", "simvastatin", "辛伐他汀片", "mg", D(10), D(40), D(40), ("oral",), "statin"
 )
 CLARITHRO = DrugFacts(
-    "DR-CLA", "clarithromycin", "克拉霉素片", "mg", D(250), D(500), D(1000), ("oral",),
+    "DR-CLA",
+    "clarithromycin",
+    "克拉霉素片",
+    "mg",
+    D(250),
+    D(500),
+    D(1000),
+    ("oral",),
     "macrolide",
 )
 INTERACTIONS = {
@@ -136,7 +175,10 @@ def test_an_institution_may_switch_a_rule_off_or_soften_it():
     prescription = case(line(AMLODIPINE, 5), line(NIFEDIPINE, 30))
     assert review(prescription, {"duplicate": (False, WARN)}) == []
     softened = review(case(line(AMLODIPINE, 20)), {"single_dose": (True, WARN)})
-    assert [(f.rule, f.severity) for f in softened] == [("single_dose", WARN), ("daily_dose", BLOCK)]
+    assert [(f.rule, f.severity) for f in softened] == [
+        ("single_dose", WARN),
+        ("daily_dose", BLOCK),
+    ]
 
 
 def test_every_finding_is_explained_with_its_values():
