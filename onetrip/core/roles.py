@@ -172,7 +172,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "doctor",
         _("Doctor"),
-        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK + REFERRING + PRESCRIBING,
+        PATIENT_READ
+        + CLINIC_WORK
+        + EXAM_ORDERING
+        + REPORTS_CLINICAL
+        + BILLING_DESK
+        + REFERRING
+        + PRESCRIBING,
     ),
     Role(
         "nurse",

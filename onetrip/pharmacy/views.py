@@ -21,7 +21,7 @@ from onetrip.prescribing.services import prescriptions
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
-# --- the pharmacy ------------------------------------------------------------------------------
+# --- the pharmacy -------------------------------------------------------------------------
 
 
 @staff_page(dispensing.VIEW)
@@ -128,7 +128,7 @@ def screen(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     return render(request, template, {"called": called})
 
 
-# --- the patient's phone ---------------------------------------------------------------------------
+# --- the patient's phone ----------------------------------------------------------------------
 
 
 @patient_page

@@ -24,7 +24,8 @@ def test_a_clean_prescription_is_approved_charged_and_paid(rx):
     assert prescription.reference.startswith("RX2611")
     assert list(prescription.findings.all()) == []
     diagnosis = Diagnosis.objects.get()
-    assert diagnosis.in_person and diagnosis.condition_code == "I10"
+    assert diagnosis.in_person
+    assert diagnosis.condition_code == "I10"
 
     prescriptions.approve(prescription.pk, actor=rx.pharmacist)
     charge = Charge.objects.get(source=ChargeSource.PRESCRIPTION)
@@ -33,7 +34,8 @@ def test_a_clean_prescription_is_approved_charged_and_paid(rx):
 
     pay_on_phone(prescription, rx.patient_actor)
     prescription.refresh_from_db()
-    assert prescription.status == PrescriptionStatus.PAID and prescription.paid_at is not None
+    assert prescription.status == PrescriptionStatus.PAID
+    assert prescription.paid_at is not None
     assert prescriptions.unpaid_bill(prescription) is None
     assert AuditEvent.objects.filter(object_type="prescribing.prescription").count() == 3
 
@@ -41,7 +43,8 @@ def test_a_clean_prescription_is_approved_charged_and_paid(rx):
 def test_a_blocking_finding_stops_approval_and_the_pharmacist_returns_it(rx):
     prescription = write(rx, amlodipine(dose="20"))
     explained = [text for _f, text in prescriptions.explained_findings(prescription)]
-    assert len(explained) == 2 and "20" in explained[0]
+    assert len(explained) == 2
+    assert "20" in explained[0]
     with pytest.raises(WrongState) as refused:
         prescriptions.approve(prescription.pk, actor=rx.pharmacist)
     assert refused.value.code == "blocked"
@@ -83,4 +86,5 @@ def test_a_bad_line_is_refused_field_by_field_and_writes_nothing(rx):
         write(rx, amlodipine(dose="lots"), prescriptions.LineIn("NOPE", "1", 1, "oral", 1))
     fields = {e.field for e in refused.value.errors}
     assert fields == {"lines.0.single_dose", "lines.1.drug_code"}
-    assert not Prescription.objects.exists() and not Diagnosis.objects.exists()
+    assert not Prescription.objects.exists()
+    assert not Diagnosis.objects.exists()
