@@ -54,3 +54,19 @@ class PrescriptionForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("What the doctor must change"), max_length=300)
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    picture = forms.FileField(label=_("Picture"), required=False)
+
+
+class CloseVisitForm(forms.Form):
+    note = forms.CharField(
+        label=_("Encounter note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

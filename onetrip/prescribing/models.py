@@ -153,6 +153,10 @@ class Diagnosis(models.Model):
     institution = models.ForeignKey(
         "consortium.Institution", on_delete=models.PROTECT, related_name="+"
     )
+    # The diagnosing doctor's department: where an online follow-up is booked.
+    department = models.ForeignKey(
+        "consortium.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     condition_code = models.CharField(max_length=10)
     condition_name = models.CharField(_("diagnosis"), max_length=100)
     in_person = models.BooleanField()

@@ -108,13 +108,9 @@ def _locked(delivery_id: int, actor: Actor) -> Delivery:
     return delivery
 
 
-def _record(actor: Actor, delivery: Delivery, what: str) -> None:
+def _record(actor: Actor, delivery: Delivery, *, summary: str) -> None:
     audit.record(
-        actor,
-        AuditAction.UPDATE,
-        delivery,
-        patient_id=delivery.order.patient_id,
-        summary=f"delivery {delivery.pk} {what}",
+        actor, AuditAction.UPDATE, delivery, patient_id=delivery.order.patient_id, summary=summary
     )
 
 
@@ -125,7 +121,7 @@ def start_decoction(delivery_id: int, *, actor: Actor) -> Delivery:
         raise WrongState(_("Nothing to decoct now."), code="wrong_state")
     delivery.status = DeliveryStatus.DECOCTING
     delivery.save(update_fields=["status"])
-    _record(actor, delivery, "decocting")
+    _record(actor, delivery, summary=f"delivery {delivery.pk} decocting")
     _tell(delivery.order, "delivery_decocting")
     return delivery
 
@@ -150,7 +146,9 @@ def dispatch(delivery_id: int, *, actor: Actor) -> Delivery:
     delivery.decocted_at = now if delivery.decoction else None
     delivery.proof_digest = _digest(code)
     delivery.save()
-    _record(actor, delivery, f"dispatched (waybill {waybill.number})")
+    _record(
+        actor, delivery, summary=f"delivery {delivery.pk} dispatched (waybill {waybill.number})"
+    )
     _tell(delivery.order, "delivery_dispatched", {"code": code, "waybill": waybill.number})
     return delivery
 
@@ -167,7 +165,7 @@ def confirm_delivery(delivery_id: int, *, code: str, actor: Actor) -> Delivery:
     delivery.status = DeliveryStatus.DELIVERED
     delivery.delivered_at = clock.now()
     delivery.save(update_fields=["status", "delivered_at"])
-    _record(actor, delivery, "delivered")
+    _record(actor, delivery, summary=f"delivery {delivery.pk} delivered")
     _tell(delivery.order, "delivery_delivered")
     return delivery
 

@@ -84,14 +84,11 @@ def _move(
         raise NotFound(_("No such prescription."))
     if not moved:
         raise WrongState(_("Someone has already done this."), code="wrong_state")
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        order,
-        patient_id=order.patient_id,
-        summary=f"prescription {order.prescription.reference} {to}",
-    )
     return order
+
+
+def _record(actor: Actor, order: DispenseOrder, *, summary: str) -> None:
+    audit.record(actor, AuditAction.UPDATE, order, patient_id=order.patient_id, summary=summary)
 
 
 @transaction.atomic
@@ -104,6 +101,7 @@ def mark_ready(order_id: int, *, actor: Actor) -> DispenseOrder:
         to=DispenseStatus.READY,
         stamp="ready_at",
     )
+    _record(actor, order, summary=f"prescription {order.prescription.reference} ready")
     _tell(order, "medicines_ready", {"window": str(order.window)})
     return order
 
@@ -111,24 +109,28 @@ def mark_ready(order_id: int, *, actor: Actor) -> DispenseOrder:
 @transaction.atomic
 def call(order_id: int, *, actor: Actor) -> DispenseOrder:
     """Call the patient to the window (again, if they did not come)."""
-    return _move(
+    order = _move(
         order_id,
         actor=actor,
         leaving=(DispenseStatus.READY, DispenseStatus.CALLED),
         to=DispenseStatus.CALLED,
         stamp="called_at",
     )
+    _record(actor, order, summary=f"prescription {order.prescription.reference} called")
+    return order
 
 
 @transaction.atomic
 def hand_over(order_id: int, *, actor: Actor) -> DispenseOrder:
-    return _move(
+    order = _move(
         order_id,
         actor=actor,
         leaving=(DispenseStatus.READY, DispenseStatus.CALLED),
         to=DispenseStatus.COLLECTED,
         stamp="collected_at",
     )
+    _record(actor, order, summary=f"prescription {order.prescription.reference} handed over")
+    return order
 
 
 @transaction.atomic

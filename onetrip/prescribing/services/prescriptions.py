@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from onetrip.billing.models import ChargeSource
 from onetrip.billing.services import sources as billing_sources
 from onetrip.billing.services.charges import ChargeRequest, create_charge
+from onetrip.consortium.models import Doctor
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import FieldError, InvalidInput, NotFound
@@ -219,10 +220,14 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
         raise InvalidInput(*errors)
     now = clock.now()
     label = actor.user.get_full_name() if actor.user else ""
+    department_id = (
+        Doctor.objects.filter(user=actor.user).values_list("department_id", flat=True).first()
+    )
     if visit is not None:
         diagnosis = Diagnosis.objects.create(
             patient=patient,
             institution_id=actor.institution_id,
+            department_id=department_id,
             condition_code=visit.basis.condition_code,
             condition_name=visit.basis.condition_name,
             in_person=False,
@@ -233,6 +238,7 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
         diagnosis = Diagnosis.objects.create(
             patient=patient,
             institution_id=actor.institution_id,
+            department_id=department_id,
             condition_code=code,
             condition_name=name,
             in_person=True,
