@@ -7,8 +7,8 @@ from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
 from onetrip.demo.pharmacy import consortium_catalogue, stock_formulary
 from onetrip.prescribing.models import Diagnosis, OnlineVisit
 from onetrip.prescribing.services import online, prescriptions
-from onetrip.prescribing.tests.conftest import online_doctor
 from onetrip.prescribing.services.prescriptions import LineIn, PrescriptionIn
+from onetrip.prescribing.tests.conftest import online_doctor
 
 PHARMACIST = "pharmacist"
 
