@@ -48,6 +48,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.demo import pharmacy as pharmacy_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
@@ -839,6 +840,7 @@ def load_demo(
             office=staff["referral"],
             hospital_doctor=staff["doctor"],
         )
+        pharmacy_demo.load(staff)
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),

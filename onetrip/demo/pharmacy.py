@@ -8,10 +8,24 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
-from onetrip.core.actors import SYSTEM, Actor
-from onetrip.prescribing.services import formulary
+from onetrip.billing.models import (
+    CatalogueItem,
+    ChargeCategory,
+    InsuranceCategory,
+    ItemKind,
+    PaymentChannel,
+    SettlementMode,
+)
+from onetrip.billing.services import settlements
+from onetrip.consortium.models import Institution, StaffProfile
+from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
+from onetrip.identity import services as identity
+from onetrip.pharmacy.models import DispenseOrder
+from onetrip.pharmacy.services import dispensing
+from onetrip.prescribing.models import Prescription
+from onetrip.prescribing.services import formulary, prescriptions
 from onetrip.prescribing.services.formulary import DrugIn
+from onetrip.prescribing.services.prescriptions import LineIn, PrescriptionIn
 
 # code, substance, name, unit, single min/max, daily max, routes, class, price (fen a pack),
 # and the optional facts: allergy group, pregnancy, minimum age, herbal.
@@ -188,3 +202,79 @@ def consortium_catalogue(*, actor: Actor = SYSTEM) -> None:
     for code, name, generics in CHRONIC:
         for generic in generics:
             formulary.add_chronic_drug(code, name, generic, actor=actor)
+
+
+def _staff(profile: StaffProfile) -> Actor:
+    user = profile.user
+    return Actor(
+        kind=ActorKind.STAFF,
+        label=f"{user.get_username()} ({profile.full_name})",
+        user=user,
+        institution_id=profile.institution_id,
+        channel=Channel.SYSTEM,
+    )
+
+
+def _prescribe(doctor: Actor, patient_id: int, lines: list[LineIn], **facts) -> Prescription:
+    fields = {"condition_code": "I10", "condition_name": "原发性高血压", "days": 7} | facts
+    return prescriptions.write_prescription(
+        PrescriptionIn(patient_id=patient_id, lines=lines, **fields), actor=doctor
+    )
+
+
+def load(staff: dict[str, StaffProfile]) -> int:
+    """Formularies everywhere, then at the tertiary hospital: a chronic patient's 12-week
+    prescription paid and waiting at the window, one paid and in the dispensing queue, one
+    approved awaiting payment on the phone, and one in review with findings to explain.
+    Returns the prescriptions written."""
+    consortium_catalogue()
+    for institution_id in Institution.objects.order_by("pk").values_list("pk", flat=True):
+        stock_formulary(institution_id)
+    prescriber, reviewer, window = (
+        _staff(staff["doctor"]),
+        _staff(staff["pharmacist"]),
+        _staff(staff["finance"]),
+    )
+    patients = list(identity.accessible_patients(prescriber).exclude(phone="").order_by("pk")[:4])
+    if len(patients) < 4:
+        return 0
+    amlodipine = LineIn("DR-AML", "5", 1, "oral", 3)
+    chronic = _prescribe(prescriber, patients[0].pk, [amlodipine], days=84, chronic=True)
+    queued = _prescribe(
+        prescriber,
+        patients[1].pk,
+        [LineIn("DR-MET", "500", 3, "oral", 2)],
+        condition_code="E11",
+        condition_name="2型糖尿病",
+        days=28,
+        chronic=True,
+    )
+    to_pay = _prescribe(
+        prescriber,
+        patients[2].pk,
+        [LineIn("DR-AMX", "500", 3, "oral", 1)],
+        condition_code="J02",
+        condition_name="急性咽炎",
+    )
+    # In review: simvastatin with clarithromycin (a major interaction) and a long course.
+    _prescribe(
+        prescriber,
+        patients[3].pk,
+        [LineIn("DR-SIM", "20", 1, "oral", 1), LineIn("DR-CLA", "500", 2, "oral", 1)],
+        condition_code="J18",
+        condition_name="社区获得性肺炎",
+        days=10,
+    )
+    for prescription in (chronic, queued, to_pay):
+        prescriptions.approve(prescription.pk, actor=reviewer)
+    for prescription in (chronic, queued):
+        bill = prescriptions.unpaid_bill(prescription)
+        settlements.settle_bill(
+            settlements.SettlementRequest(
+                bill_id=bill.pk, mode=SettlementMode.WINDOW, channel=PaymentChannel.CASH
+            ),
+            actor=window,
+        )
+    order = DispenseOrder.objects.get(prescription=chronic)
+    dispensing.mark_ready(order.pk, actor=reviewer)
+    return 4
