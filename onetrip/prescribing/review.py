@@ -237,7 +237,7 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 def review(case: Case, settings: dict[str, tuple[bool, str]] | None = None) -> list[Finding]:
     """Every finding of every enabled rule; `settings` maps a rule to (enabled, severity)."""
     settings = settings or {}
-    found = []
+    found: list[Finding] = []
     for rule in RULES:
         enabled, severity = settings.get(rule.code, (True, rule.severity))
         if enabled:

@@ -26,6 +26,7 @@ from onetrip.pharmacy.services.dispensing import (
     order_for_patient,
     require_staff,
 )
+from onetrip.prescribing.services.common import institution_of
 
 # A delivery is on time when it reaches the patient within two days of the request (D144).
 DELIVERY_PROMISE = dt.timedelta(hours=48)
@@ -100,7 +101,7 @@ def _locked(delivery_id: int, actor: Actor) -> Delivery:
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
         .select_related("order__patient", "order__prescription", "order__institution")
-        .filter(pk=delivery_id, order__institution_id=actor.institution_id)
+        .filter(pk=delivery_id, order__institution_id=institution_of(actor))
         .first()
     )
     if delivery is None:

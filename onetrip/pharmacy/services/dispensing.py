@@ -18,6 +18,7 @@ from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
 from onetrip.pharmacy.models import DispenseOrder, DispenseStatus
 from onetrip.prescribing.services import prescriptions
+from onetrip.prescribing.services.common import institution_of
 
 DISPENSE = "pharmacy.dispense"
 VIEW = "pharmacy.view_dispenseorder"
@@ -73,11 +74,11 @@ def _move(
     require_staff(actor, DISPENSE)
     now = clock.now()
     moved = DispenseOrder.objects.filter(
-        pk=order_id, institution_id=actor.institution_id, status__in=leaving
+        pk=order_id, institution_id=institution_of(actor), status__in=leaving
     ).update(status=to, **{stamp: now})
     order = (
         DispenseOrder.objects.select_related("patient", "prescription")
-        .filter(pk=order_id, institution_id=actor.institution_id)
+        .filter(pk=order_id, institution_id=institution_of(actor))
         .first()
     )
     if order is None:
@@ -160,7 +161,7 @@ def arrive(prescription_id: int, *, actor: Actor) -> DispenseOrder:
 def queue(*, actor: Actor) -> list[DispenseOrder]:
     require_staff(actor, VIEW)
     found = list(
-        DispenseOrder.objects.filter(institution_id=actor.institution_id)
+        DispenseOrder.objects.filter(institution_id=institution_of(actor))
         .exclude(status=DispenseStatus.COLLECTED)
         .select_related("patient", "prescription")
         .order_by("queued_at", "pk")[:200]

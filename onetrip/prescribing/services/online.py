@@ -29,7 +29,13 @@ from onetrip.prescribing.models import (
     VisitMessage,
     VisitStatus,
 )
-from onetrip.prescribing.services.common import HOLD_VISIT, WrongState, require_staff
+from onetrip.prescribing.services.common import (
+    HOLD_VISIT,
+    WrongState,
+    institution_of,
+    require_staff,
+    user_of,
+)
 from onetrip.scheduling.models import BookingChannel
 from onetrip.scheduling.services import availability, booking
 
@@ -159,7 +165,7 @@ def _visit_for(visit_id: int, actor: Actor, *, lock: bool = False) -> OnlineVisi
         found = found.filter(patient_id__in=identity.accessible_patients(actor).values("pk"))
     else:
         require_staff(actor, HOLD_VISIT)
-        found = found.filter(institution_id=actor.institution_id, doctor__user=actor.user)
+        found = found.filter(institution_id=institution_of(actor), doctor__user=user_of(actor))
     visit = found.filter(pk=visit_id).first()
     if visit is None:
         raise NotFound(_("No such online visit."))
@@ -273,7 +279,9 @@ def patient_visits(actor: Actor) -> QuerySet[OnlineVisit]:
 def doctor_visits(*, actor: Actor) -> list[OnlineVisit]:
     require_staff(actor, HOLD_VISIT)
     found = list(
-        OnlineVisit.objects.filter(institution_id=actor.institution_id, doctor__user=actor.user)
+        OnlineVisit.objects.filter(
+            institution_id=institution_of(actor), doctor__user=user_of(actor)
+        )
         .exclude(status=VisitStatus.CLOSED)
         .select_related("patient", "basis")
         .order_by("starts_at")[:50]

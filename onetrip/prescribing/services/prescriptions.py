@@ -48,7 +48,9 @@ from onetrip.prescribing.services.common import (
     WRITE,
     WrongState,
     age_on,
+    institution_of,
     require_staff,
+    user_of,
 )
 
 KEY_PREFIX = "rx:"
@@ -190,7 +192,7 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
     patient = identity.accessible_patients(actor).filter(pk=data.patient_id or 0).first()
     if patient is None:
         raise NotFound(_("No such patient."))
-    formulary = Formulary.objects.filter(institution_id=actor.institution_id).first()
+    formulary = Formulary.objects.filter(institution_id=institution_of(actor)).first()
     if formulary is None:
         raise WrongState(_("This institution has no formulary yet."), code="no_formulary")
     visit = None
@@ -200,8 +202,8 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
             .filter(
                 pk=data.online_visit_id,
                 patient=patient,
-                institution_id=actor.institution_id,
-                doctor__user=actor.user,
+                institution_id=institution_of(actor),
+                doctor__user=user_of(actor),
             )
             .exclude(status=VisitStatus.BOOKED)
             .first()
@@ -221,12 +223,12 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
     now = clock.now()
     label = actor.user.get_full_name() if actor.user else ""
     department_id = (
-        Doctor.objects.filter(user=actor.user).values_list("department_id", flat=True).first()
+        Doctor.objects.filter(user=user_of(actor)).values_list("department_id", flat=True).first()
     )
     if visit is not None:
         diagnosis = Diagnosis.objects.create(
             patient=patient,
-            institution_id=actor.institution_id,
+            institution_id=institution_of(actor),
             department_id=department_id,
             condition_code=visit.basis.condition_code,
             condition_name=visit.basis.condition_name,
@@ -237,7 +239,7 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
     else:
         diagnosis = Diagnosis.objects.create(
             patient=patient,
-            institution_id=actor.institution_id,
+            institution_id=institution_of(actor),
             department_id=department_id,
             condition_code=code,
             condition_name=name,
@@ -247,9 +249,9 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
         )
     prescription = Prescription.objects.create(
         reference=f"new-{now.timestamp()}-{patient.pk}",
-        institution_id=actor.institution_id,
+        institution_id=institution_of(actor),
         patient=patient,
-        prescriber=actor.user,
+        prescriber=user_of(actor),
         prescriber_label=label or actor.label,
         origin=Origin.ONLINE if visit else Origin.CLINIC,
         online_visit=visit,
@@ -289,7 +291,7 @@ def _locked_for_review(prescription_id: int, actor: Actor) -> Prescription:
     prescription = (
         Prescription.objects.select_for_update()
         .select_related("patient")
-        .filter(pk=prescription_id, institution_id=actor.institution_id)
+        .filter(pk=prescription_id, institution_id=institution_of(actor))
         .first()
     )
     if prescription is None:
@@ -416,7 +418,7 @@ def review_worklist(*, actor: Actor) -> list[Prescription]:
     require_staff(actor, VIEW)
     found = list(
         Prescription.objects.filter(
-            institution_id=actor.institution_id, status=PrescriptionStatus.IN_REVIEW
+            institution_id=institution_of(actor), status=PrescriptionStatus.IN_REVIEW
         )
         .select_related("patient")
         .order_by("written_at", "pk")[:100]
@@ -437,7 +439,7 @@ def written_by(*, actor: Actor) -> QuerySet[Prescription]:
     """The doctor's own recent prescriptions (to see those returned)."""
     require_staff(actor, WRITE)
     return (
-        Prescription.objects.filter(institution_id=actor.institution_id, prescriber=actor.user)
+        Prescription.objects.filter(institution_id=institution_of(actor), prescriber=user_of(actor))
         .select_related("patient")
         .order_by("-written_at")[:30]
     )
@@ -446,7 +448,7 @@ def written_by(*, actor: Actor) -> QuerySet[Prescription]:
 def prescription_for_staff(prescription_id: int, *, actor: Actor) -> Prescription:
     require_staff(actor, VIEW)
     prescription = (
-        Prescription.objects.filter(pk=prescription_id, institution_id=actor.institution_id)
+        Prescription.objects.filter(pk=prescription_id, institution_id=institution_of(actor))
         .select_related("patient", "diagnosis", "institution")
         .first()
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import InvalidInput, NotFound
@@ -48,10 +49,10 @@ def test_without_an_in_person_diagnosis_it_is_refused_with_the_reason(rx, online
     # This hospital's policy: an online follow-up within 3 days of the in-person diagnosis.
     formulary.open_formulary(rx.hospital.pk, follow_up_window_days=3, actor=SYSTEM)
     clock.advance(dt.timedelta(days=3, minutes=1))
-    with pytest.raises(online.FirstVisitInPerson) as refused:
+    with translation.override("zh-hans"), pytest.raises(online.FirstVisitInPerson) as refused:
         book(rx, diagnosis)
     assert refused.value.code == "diagnosis_too_old"
-    assert "more than 3 days" in str(refused.value.message)
+    assert "已超过3天" in str(refused.value.message)
     with pytest.raises(online.FirstVisitInPerson) as never:
         online.in_person_basis(rx.patient.pk, "E11", rx.hospital.pk)
     assert never.value.code == "first_visit_in_person"
