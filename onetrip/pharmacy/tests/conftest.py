@@ -7,7 +7,13 @@ import pytest
 
 from onetrip.pharmacy.models import DispenseOrder
 from onetrip.prescribing.services import prescriptions
-from onetrip.prescribing.tests.conftest import amlodipine, pay_on_phone, rx, write  # noqa: F401
+from onetrip.prescribing.tests.conftest import (  # noqa: F401
+    amlodipine,
+    online_clinic,
+    pay_on_phone,
+    rx,
+    write,
+)
 
 
 def paid(world, *lines) -> DispenseOrder:
