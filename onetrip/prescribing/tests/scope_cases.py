@@ -62,6 +62,10 @@ CASES = {
     ),
     "staff/prescriptions/<id:prescription_id>/return": Staff(a_return, PHARMACIST, method="POST"),
     "fhir/MedicationRequest/<str:resource_id>": Staff(a_line, "doctor"),
+    "GET /api/prescribing/prescriptions/{prescription_id}": Staff(a_prescription, PHARMACIST),
+    "POST /api/prescribing/prescriptions/{prescription_id}/approve": Staff(
+        a_prescription, PHARMACIST
+    ),
 }
 
 
