@@ -128,6 +128,19 @@ BILLING_DESK = ("billing.view_bill", "billing.add_charge", "billing.settle_bill"
 COMPLAINT_ENTRY = ("service.add_complaint",)
 # The records office (病案室) behind the service centre's counter prepares record copies.
 RECORD_COPIES = ("service.view_recordcopy", "service.prepare_record_copy")
+# Prescribing and the pharmacy (R-RX-1…3, R-NET-1/2): doctors prescribe and hold online
+# follow-ups; pharmacists review prescriptions and dispense or deliver them.
+PRESCRIBING = (
+    "prescribing.view_prescription",
+    "prescribing.write_prescription",
+    "prescribing.hold_online_visit",
+)
+PHARMACY = (
+    "prescribing.view_prescription",
+    "prescribing.review_prescription",
+    "pharmacy.view_dispenseorder",
+    "pharmacy.dispense",
+)
 ONE_WINDOW = ("service.add_errandticket", "service.view_errandticket")
 # Behind the one window (issue 21): certificates stamped, equipment lent, found items kept, and
 # the volunteers' and social workers' roster and requests for help (R-SVC-3).
@@ -167,7 +180,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "doctor",
         _("Doctor"),
-        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK + REFERRING,
+        PATIENT_READ
+        + CLINIC_WORK
+        + EXAM_ORDERING
+        + REPORTS_CLINICAL
+        + BILLING_DESK
+        + REFERRING
+        + PRESCRIBING,
     ),
     Role(
         "nurse",
@@ -183,7 +202,7 @@ ROLES: tuple[Role, ...] = (
     ),
     # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1).
     Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK),
-    Role("pharmacist", _("Pharmacist"), PATIENT_READ),
+    Role("pharmacist", _("Pharmacist"), PATIENT_READ + PHARMACY),
     Role(
         "finance",
         _("Billing and finance"),

@@ -51,6 +51,7 @@ from onetrip.core.roles import ROLES
 from onetrip.demo import exam_rules as exam_rules_demo
 from onetrip.demo import mpi_legacy as mpi_legacy_demo
 from onetrip.demo import service_centre as service_centre_demo
+from onetrip.demo import pharmacy as pharmacy_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
@@ -847,6 +848,7 @@ def load_demo(
         )
         service_centre_demo.load(staff)
         mpi_legacy_demo.load(loader=_registration_actor(staff["registration"]))
+        pharmacy_demo.load(staff)
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),

@@ -44,6 +44,8 @@ from onetrip.ebills import services as ebills
 from onetrip.exams import queries as exams
 from onetrip.journey import services as journey
 from onetrip.metrics.models import NO_DEPARTMENT
+from onetrip.pharmacy import queries as pharmacy
+from onetrip.prescribing import queries as prescribing
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.models import PoolKind
 from onetrip.service import queries as service
@@ -1451,6 +1453,173 @@ METRICS += (
         "errands_done",
         scope=_("every hospital's service centre"),
         seed="一窗受理、一站式服务、一章管理（种子 002 第 6 项）",
+    ),
+)
+
+
+# --- issue 20: the pharmacy and the internet hospital (R-RX-1/2, R-NET-1/2) -----------------
+
+
+def _daily(reader: Callable[..., list]) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    """Rows from a domain reader of (institution id, day, value), no department."""
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        for institution_id, day, value in reader(*day_bounds(start, end)):
+            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
+
+    return rows
+
+
+def _in_scope(records: Callable[..., QuerySet], institution: str):
+    def scoped(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return records(*day_bounds(start, end)).filter(
+            **{f"{institution}__in": scope.institution_ids}
+        )
+
+    return scoped
+
+
+COMPONENTS.update(
+    {
+        component.code: component
+        for component in (
+            Component(
+                "rx_arrivals",
+                _("prescriptions whose patient said on the phone they had arrived"),
+                rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=False)),
+                records=_in_scope(pharmacy.arrivals, "institution_id"),
+            ),
+            Component(
+                "rx_ready_on_arrival",
+                _("of them, picked and ready before the patient arrived"),
+                rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=True)),
+                records=_in_scope(pharmacy.arrivals, "institution_id"),
+            ),
+            Component(
+                "rx_window_wait_minutes",
+                _("minutes from the patient's arrival to the hand-over"),
+                rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=True)),
+                records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
+            ),
+            Component(
+                "rx_handed_over_after_arrival",
+                _("prescriptions handed over to a patient who had said they arrived"),
+                rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=False)),
+                records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
+            ),
+            Component(
+                "rx_review_minutes",
+                _("minutes from writing to the pharmacist's review"),
+                rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=True)),
+                records=_in_scope(prescribing.reviewed, "institution_id"),
+            ),
+            Component(
+                "rx_reviewed",
+                _("prescriptions approved or returned by the pharmacist"),
+                rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=False)),
+                records=_in_scope(prescribing.reviewed, "institution_id"),
+            ),
+            Component(
+                "online_visits_held",
+                _("online follow-up visits held (closed with an encounter note)"),
+                rows=_daily(lambda s, u: prescribing.online_visits_by_day(s, u, held=True)),
+                records=_in_scope(prescribing.online_visits, "institution_id"),
+            ),
+            Component(
+                "online_visits_booked",
+                _("online follow-up visits booked for the period"),
+                rows=_daily(lambda s, u: prescribing.online_visits_by_day(s, u, held=False)),
+                records=_in_scope(prescribing.online_visits, "institution_id"),
+            ),
+            Component(
+                "deliveries_on_time",
+                _("of them, delivered by the promised time"),
+                rows=_daily(lambda s, u: pharmacy.deliveries_due_by_day(s, u, on_time=True)),
+                records=_in_scope(pharmacy.deliveries_due, "order__institution_id"),
+            ),
+            Component(
+                "deliveries_due",
+                _("home deliveries promised for the period"),
+                rows=_daily(lambda s, u: pharmacy.deliveries_due_by_day(s, u, on_time=False)),
+                records=_in_scope(pharmacy.deliveries_due, "order__institution_id"),
+            ),
+        )
+    }
+)
+METRICS += (
+    Metric(
+        "rx_ready_on_arrival",
+        "R-RX-1",
+        _("Prescriptions ready on arrival"),
+        _(
+            "prescriptions ready at the window before the patient arrived ÷ prescriptions whose "
+            "patient announced their arrival × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (seed 000: 随到随取)"),
+        "rx_ready_on_arrival",
+        "rx_arrivals",
+        seed=(
+            "推进医院门诊“智慧药房”建设，实现处方系统与药房配药系统无缝对接，"
+            "做到门诊取药“随到随取”（种子 000）"
+        ),
+    ),
+    Metric(
+        "rx_window_wait",
+        "R-RX-1",
+        _("Dispensing wait"),
+        _("Σ (hand-over − arrival) ÷ prescriptions handed over after the patient arrived"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("to fall (seed 000: 随到随取)"),
+        "rx_window_wait_minutes",
+        "rx_handed_over_after_arrival",
+        seed="做到门诊取药“随到随取”（种子 000）",
+    ),
+    Metric(
+        "online_follow_ups",
+        "R-NET-1",
+        _("Online follow-up visits held"),
+        _("online follow-up visits held ÷ online follow-up visits booked × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("the number held is the numerator (seed 000: 在线复诊)"),
+        "online_visits_held",
+        "online_visits_booked",
+        seed="提供常见病、慢性病的在线复诊服务……严禁在互联网上进行初诊（种子 000）",
+    ),
+    Metric(
+        "rx_review_turnaround",
+        "R-NET-2",
+        _("Prescription review turnaround"),
+        _("Σ (review − writing) ÷ prescriptions reviewed"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        None,
+        _("to fall (seed 000: 药师在线审方)"),
+        "rx_review_minutes",
+        "rx_reviewed",
+        seed="可以开具电子处方，由药师在线审核处方并提供药物配送服务（种子 000）",
+    ),
+    Metric(
+        "deliveries_on_time",
+        "R-RX-2",
+        _("Deliveries on time"),
+        _(
+            "home deliveries delivered by their promised time ÷ home deliveries promised for "
+            "the period × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise (seed 000: 代煎配送)"),
+        "deliveries_on_time",
+        "deliveries_due",
+        seed="积极推广中药饮片代煎配送到家服务（种子 000）",
     ),
 )
 METRICS_BY_CODE = {metric.code: metric for metric in METRICS}

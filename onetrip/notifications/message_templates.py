@@ -388,6 +388,52 @@ _TEMPLATES = [
         _("[OneTrip] Your errand %(reference)s could not be done; ask at the service centre."),
         frozenset({"reference"}),
     ),
+    MessageTemplate(
+        "prescription_approved",
+        "prescription",
+        _("Prescription approved"),
+        _(
+            "[OneTrip] Your prescription %(reference)s is approved by the pharmacist. Pay on the "
+            "phone and the pharmacy prepares it: %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "medicines_ready",
+        "prescription",
+        _("Medicines ready"),
+        _("[OneTrip] Your medicines are ready at pharmacy window %(window)s. See %(path)s"),
+        frozenset({"window", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "delivery_decocting",
+        "prescription",
+        _("Herbs being decocted"),
+        _("[OneTrip] Your herbal medicine is being decocted for delivery. See %(path)s"),
+        frozenset({"path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "delivery_dispatched",
+        "prescription",
+        _("Medicines on the way"),
+        _(
+            "[OneTrip] Your medicines are on the way (waybill %(waybill)s). Give the courier "
+            "the code %(code)s at the door. See %(path)s"
+        ),
+        frozenset({"waybill", "code", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "delivery_delivered",
+        "prescription",
+        _("Medicines delivered"),
+        _("[OneTrip] Your medicines were delivered. See %(path)s"),
+        frozenset({"path"}),
+        links=frozenset({"path"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Department, Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
+from onetrip.core.courier import courier
 from onetrip.core.masking import mask_name
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
 from onetrip.service.attempts import REFUSED, attempt
-from onetrip.service.courier import courier
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
 from onetrip.service.pdf import certificate_pdf_response, copy_pdf

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.test.client import RedirectCycleError
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from onetrip.billing.models import Bill, PaymentChannel, SettlementMode
 from onetrip.billing.services import outstanding, settlements
@@ -37,7 +38,7 @@ from onetrip.reports.models import Report
 from onetrip.reports.verification import verification_token
 from onetrip.scheduling import kiosk_views
 from onetrip.scheduling.api_keys import issue_api_key
-from onetrip.scheduling.models import ClinicSession, SessionStatus
+from onetrip.scheduling.models import Appointment, ClinicSession, SessionStatus
 from onetrip.scheduling.services import booking
 from onetrip.service.models import Certificate, FoundItem, HelpRequest, Loan
 from onetrip.service.services import certificates, complaints, errands, record_copies
@@ -97,6 +98,21 @@ NOT_PAGES = {
     "service-shift-sign-in",
     "service-help-assign",
     "service-help-close",
+    "prescribing-approve",
+    "prescribing-return",
+    "prescribing-staff-send",
+    "prescribing-staff-close",
+    "prescribing-staff-picture",
+    "prescribing-patient-send",
+    "prescribing-patient-picture",
+    "pharmacy-ready",
+    "pharmacy-call",
+    "pharmacy-hand-over",
+    "pharmacy-decoct",
+    "pharmacy-dispatch",
+    "pharmacy-confirm",
+    "pharmacy-patient-arrived",
+    "pharmacy-patient-delivery",
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -121,6 +137,7 @@ STAFF_MORE = (
     "referral",
     "complaints",
     "township_doctor",
+    "pharmacist",
 )
 # Pages of a referred patient, opened by an account holding that patient's record.
 REFERRED = {"patient-referral"}
@@ -411,6 +428,7 @@ def _urls(world) -> dict[str, str]:
         urls["kiosk-ebill-print"] = reverse("kiosk-ebill-print", args=[ebill.pk])
     urls |= _insurance_urls(world)
     urls |= _service_urls(world)
+    urls |= _pharmacy_urls(world)
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -519,6 +537,63 @@ def _service_desk_urls(world, institution_id: int) -> dict[str, str]:
     }
 
 
+def _pharmacy_urls(world) -> dict[str, str]:
+    """Issue 20: the doctor's desk and online visits, the pharmacist's review and queue, the
+    patient's medicines and online follow-ups (a visit when the demo has an online time free)."""
+    from onetrip.prescribing.services import online, prescriptions
+    from onetrip.prescribing.tests.conftest import pay_on_phone
+
+    doctor = actor_for(StaffProfile.objects.get(user__username="doctor"))
+    patient_actor = Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk)
+    written = prescriptions.write_prescription(
+        prescriptions.PrescriptionIn(
+            patient_id=world["patient"].pk,
+            condition_code="I10",
+            condition_name="原发性高血压",
+            days=7,
+            lines=[prescriptions.LineIn("DR-AML", "5", 1, "oral", 1)],
+        ),
+        actor=doctor,
+    )
+    prescriptions.approve(
+        written.pk, actor=actor_for(StaffProfile.objects.get(user__username="pharmacist"))
+    )
+    pay_on_phone(written, patient_actor)
+    diagnosis = written.diagnosis
+    urls = {
+        "prescribing-desk": reverse("prescribing-desk"),
+        "prescribing-review": reverse("prescribing-review"),
+        "prescribing-prescription": reverse("prescribing-prescription", args=[written.pk]),
+        "prescribing-staff-visits": reverse("prescribing-staff-visits"),
+        "prescribing-patient-visits": reverse("prescribing-patient-visits"),
+        "prescribing-patient-book": reverse("prescribing-patient-book", args=[diagnosis.pk]),
+        "pharmacy-queue": reverse("pharmacy-queue"),
+        "pharmacy-screen": reverse("pharmacy-screen"),
+        "pharmacy-patient-home": reverse("pharmacy-patient-home"),
+        "pharmacy-patient-prescription": reverse(
+            "pharmacy-patient-prescription", args=[written.pk]
+        ),
+    }
+    # Not on a day the patient already has a booking (one a day in a department).
+    booked = {
+        timezone.localtime(at).date()
+        for at in Appointment.objects.filter(patient=world["patient"]).values_list(
+            "slot__starts_at", flat=True
+        )
+    }
+    slots = [
+        s
+        for s in online.free_slots(diagnosis, limit=60)
+        if timezone.localtime(s.starts_at).date() not in booked
+    ]
+    if slots:
+        visit = online.book_online_visit(diagnosis.pk, slots[0].slot_id, actor=patient_actor)
+        online.send_message(visit.pk, text="血压145/90", actor=patient_actor)
+        urls["prescribing-staff-visit"] = reverse("prescribing-staff-visit", args=[visit.pk])
+        urls["prescribing-patient-visit"] = reverse("prescribing-patient-visit", args=[visit.pk])
+    return urls
+
+
 def _patient_client(account: MobileAccount) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     session = client.session
@@ -564,6 +639,8 @@ def test_every_page_renders_in_chinese_without_untranslated_text(world):
         "referral-consultation",
         "billing-sandbox-alipay-cashier",
         "billing-sandbox-ybpay-cashier",
+        "prescribing-staff-visit",  # when the demo's two days have an online time free
+        "prescribing-patient-visit",
     }
     missing = _page_names() - set(urls) - optional - NOT_YET_COVERED
     assert not missing, f"list these pages in the language test: {sorted(missing)}"

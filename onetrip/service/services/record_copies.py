@@ -19,11 +19,11 @@ from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.consortium.models import Institution
 from onetrip.core import audit, clock, limits
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
+from onetrip.core.courier import Address, courier
 from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
-from onetrip.service.courier import Address, courier
 from onetrip.service.models import CopyDelivery, CopyPurpose, CopyStatus, RecordCopy
 from onetrip.service.services.common import choice, institution_of, require_staff, text
 

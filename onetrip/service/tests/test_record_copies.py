@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
+from onetrip.core.courier import SandboxCourier
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditEvent
-from onetrip.service.courier import SandboxCourier
 from onetrip.service.services import record_copies
 from onetrip.service.services.record_copies import CopyIn, WrongState
 from onetrip.service.tests.conftest import pay_at_window
@@ -88,7 +88,7 @@ def test_bad_applications_are_refused_by_field(centre, register):
 
 def test_the_sandbox_courier_answers_like_a_courier(clock):
     courier = SandboxCourier()
-    from onetrip.service.courier import Address
+    from onetrip.core.courier import Address
 
     waybill = courier.create_waybill(
         sender=Address("医院", "", "医院"),

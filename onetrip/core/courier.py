@@ -1,5 +1,6 @@
-"""The courier adapter for posting record copies (R-SVC-1), shaped like a real courier's open
-API (顺丰/EMS style): create a waybill for a parcel, then track it by waybill number.
+"""The courier adapter for posting parcels (record copies R-SVC-1, medicines R-RX-2), shaped
+like a real courier's open API (顺丰/EMS style): create a waybill for a parcel, then track it by
+waybill number. It lives in core, the ground floor, so every domain that posts things can use it.
 
 `SandboxCourier` is the local stand-in the demo and tests use: it keeps nothing, the waybill
 number carries its creation time, and tracking answers from the one clock: collected at once, in
