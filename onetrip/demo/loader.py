@@ -50,8 +50,8 @@ from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
 from onetrip.demo import exam_rules as exam_rules_demo
 from onetrip.demo import mpi_legacy as mpi_legacy_demo
-from onetrip.demo import service_centre as service_centre_demo
 from onetrip.demo import pharmacy as pharmacy_demo
+from onetrip.demo import service_centre as service_centre_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
