@@ -134,6 +134,17 @@ COMPLAINTS_OFFICE = (
     "service.add_complaint",
     "service.handle_complaints",
 )
+# Public health (R-PH-1/3/4): the vaccination clinic books, screens, vaccinates, receives lots,
+# logs the cold chain and recalls lots; maternal-child staff see birth applications; township
+# doctors follow up the island huts' readings.
+VACCINATION = (
+    "publichealth.vaccinate",
+    "publichealth.receive_vaccines",
+    "publichealth.recall_lot",
+    "scheduling.book_at_window",
+) + APPOINTMENTS_READ
+MATERNAL_CHILD = ("publichealth.view_births",)
+HUT_FOLLOW_UP = ("publichealth.follow_up_readings",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -159,7 +170,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "doctor",
         _("Doctor"),
-        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK + REFERRING,
+        PATIENT_READ
+        + CLINIC_WORK
+        + EXAM_ORDERING
+        + REPORTS_CLINICAL
+        + BILLING_DESK
+        + REFERRING
+        + HUT_FOLLOW_UP,
     ),
     Role(
         "nurse",
@@ -201,6 +218,8 @@ ROLES: tuple[Role, ...] = (
         + ONE_WINDOW,
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
+    Role("vaccinator", _("Vaccination clinic"), PATIENT_READ + VACCINATION),
+    Role("maternal_child", _("Maternal and child health"), PATIENT_READ + MATERNAL_CHILD),
     Role(
         "quality",
         _("Quality and KPI office"),
