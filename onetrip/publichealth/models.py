@@ -96,6 +96,9 @@ class TraceCode(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.code
+
 
 class ColdChainReading(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
@@ -115,6 +118,9 @@ class ColdChainReading(models.Model):
                 name="ph_excursion_flag",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.celsius}"
 
     @property
     def celsius(self) -> float:
@@ -158,6 +164,9 @@ class VaccinationVisit(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.dose_number}"
+
 
 class InjectionSite(models.TextChoices):
     LEFT_UPPER_ARM = "left_deltoid", _("Left upper arm")
@@ -187,6 +196,9 @@ class Dose(models.Model):
                 condition=Q(observation_until__gt=F("given_at")), name="ph_observation_after_dose"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"dose {self.pk}"
 
 
 class AefiCategory(models.TextChoices):
@@ -226,6 +238,9 @@ class AdverseEvent(models.Model):
                 name="ph_closed_aefi_classified",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"AEFI {self.pk}"
 
 
 # --- birth as one errand ----------------------------------------------------------------------
@@ -273,6 +288,9 @@ class BirthApplication(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.reference
+
 
 # --- island health huts -----------------------------------------------------------------------
 
@@ -289,6 +307,9 @@ class HutDevice(models.Model):
 
     class Meta:
         verbose_name = _("hut device")
+
+    def __str__(self) -> str:
+        return self.serial
 
 
 class HutReading(models.Model):
@@ -320,6 +341,9 @@ class HutReading(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.reading_uid
+
 
 class AedCheck(models.Model):
     hut = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
@@ -330,3 +354,6 @@ class AedCheck(models.Model):
 
     class Meta:
         verbose_name = _("AED check")
+
+    def __str__(self) -> str:
+        return f"AED {self.hut_id} {self.checked_at:%Y-%m-%d}"

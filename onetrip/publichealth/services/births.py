@@ -99,7 +99,9 @@ def _register_birth(data: BirthIn, actor: Actor) -> BirthApplication:
         )
     if errors:
         raise InvalidInput(*errors)
-    assert mother is not None and document is not None and institution is not None
+    assert mother is not None
+    assert document is not None
+    assert institution is not None
     newborn = identity.register_patient(
         identity.PatientRegistration(
             name=data.child_name,

@@ -29,7 +29,8 @@ def test_the_2021_schedule_gives_hepatitis_b_at_birth_one_and_six_months():
     assert [d.due_on for d in hepb] == [born, dt.date(2026, 2, 28), dt.date(2026, 7, 31)]
     # On schedule until the day before the next month of age begins.
     assert hepb[1].timely_until == dt.date(2026, 3, 30)
-    assert schedule.doses_in_series("RAB") == 5 and schedule.doses_in_series("DTaP") == 4
+    assert schedule.doses_in_series("RAB") == 5
+    assert schedule.doses_in_series("DTaP") == 4
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,8 @@ def test_a_child_is_booked_through_scheduling_screened_and_given_a_scanned_dose(
     assert dose.observation_until - dose.given_at == dt.timedelta(minutes=30)
     assert dose.nurse == clinic.nurse.user
     told = Notification.objects.get(template="vaccination_observation")
-    assert told.phone == clinic.mother.phone and told.params["until"] == "10:00"
+    assert told.phone == clinic.mother.phone
+    assert told.params["until"] == "10:00"
     assert AuditEvent.objects.filter(summary__startswith="dose given", patient_id=clinic.child.pk)
 
 
@@ -285,7 +287,8 @@ def test_an_adverse_event_is_reported_followed_up_and_closed_when_classified(cli
     event = vaccination.follow_up_aefi(
         event.pk, note="体温正常", category=AefiCategory.COMMON, close=True, actor=clinic.nurse
     )
-    assert event.closed_at is not None and "体温正常" in event.follow_up
+    assert event.closed_at is not None
+    assert "体温正常" in event.follow_up
 
 
 def test_an_adverse_event_cannot_begin_before_its_dose(clinic):
