@@ -161,6 +161,30 @@ PATTERNS: tuple[str, ...] = (
     # metrics
     gettext_noop("indicator rollups %(start)s … %(end)s refreshed"),
     gettext_noop("records behind %(metric)s %(part)s %(period)s institution %(institution)s"),
+    # public health
+    gettext_noop("vaccine lot %(lot)s received (%(packages)s packages, %(doses)s doses)"),
+    gettext_noop("cold chain %(unit)s: %(celsius)s C"),
+    gettext_noop("vaccination booked: %(vaccine)s dose %(dose)s"),
+    gettext_noop("vaccination screened: %(status)s"),
+    gettext_noop("dose given: %(vaccine)s lot %(lot)s code %(code)s"),
+    gettext_noop("observation ended"),
+    gettext_noop("AEFI reported for dose %(dose)s"),
+    gettext_noop("AEFI followed up (%(category)s)"),
+    gettext_noop("lot %(lot)s traced"),
+    gettext_noop("vaccination record read"),
+    gettext_noop("vaccine lot %(lot)s recalled (%(count)s people told)"),
+    gettext_noop("vaccination desk list"),
+    gettext_noop("vaccination visit read"),
+    gettext_noop("vaccine %(code)s defined"),
+    gettext_noop("birth application %(reference)s: certificate issued"),
+    gettext_noop("birth application %(reference)s: %(agency)s %(status)s"),
+    gettext_noop("birth applications listed"),
+    gettext_noop("hut device %(serial)s registered"),
+    gettext_noop("hut readings uploaded (%(filed)s filed, %(already)s already filed)"),
+    gettext_noop("hut readings worklist"),
+    gettext_noop("hut reading followed up"),
+    gettext_noop("AED check logged: ready"),
+    gettext_noop("AED check logged: not ready"),
 )
 
 

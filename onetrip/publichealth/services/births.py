@@ -62,6 +62,8 @@ def _register_birth(data: BirthIn, actor: Actor) -> BirthApplication:
     mother = identity.accessible_patients(actor).filter(pk=data.mother_id or 0).first()
     if mother is None:
         errors.append(FieldError("mother_id", _("Choose the mother."), "invalid_choice"))
+    elif mother.sex != "female":
+        errors.append(FieldError("mother_id", _("Choose the mother."), "not_mother"))
     institution = Institution.objects.filter(pk=data.institution_id or 0).first()
     if institution is None:
         errors.append(FieldError("institution_id", _("Choose the hospital."), "invalid_choice"))

@@ -216,6 +216,8 @@ def log_aed_check(hut_id: int, *, battery_ok: bool, pads_ok: bool, actor: Actor)
         actor,
         AuditAction.CREATE,
         check,
-        summary=f"AED check logged ({'ok' if battery_ok and pads_ok else 'needs attention'})",
+        summary="AED check logged: ready"
+        if battery_ok and pads_ok
+        else "AED check logged: not ready",
     )
     return check

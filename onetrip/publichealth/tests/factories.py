@@ -192,3 +192,7 @@ def screened(visit: VaccinationVisit, nurse: Actor) -> VaccinationVisit:
 def given(visit: VaccinationVisit, nurse: Actor, code: str) -> Dose:
     screened(visit, nurse)
     return vaccination.give_dose(visit.pk, trace_code=code, site="left_deltoid", actor=nurse)
+
+
+def screened_by(visit_id: int, nurse: Actor) -> VaccinationVisit:
+    return vaccination.screen(visit_id, answers=NO_TO_ALL, consent_by="张伟", actor=nurse)
