@@ -48,6 +48,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.demo import publichealth as publichealth_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
@@ -370,6 +371,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("community1_registration", "registration", "ZJ-S001"),
     DemoAccount("community2_registration", "registration", "ZJ-S002"),
     DemoAccount("islandhut_registration", "registration", "ZJ-I001"),
+    DemoAccount("island_doctor", "doctor", "ZJ-T003"),  # responsible for the island hut
 )
 # Which department's first doctor each doctor account is linked to.
 _LINKED_DOCTORS = {"doctor": "IM", "township_doctor": "GP"}
@@ -838,6 +840,13 @@ def load_demo(
             family_doctor=staff["township_doctor"],
             office=staff["referral"],
             hospital_doctor=staff["doctor"],
+        )
+        publichealth_demo.load(
+            hospital=institutions[TERTIARY_CODE],
+            vaccinator=staff["vaccinator"],
+            clerk=staff["registration"],
+            island_doctor=staff["island_doctor"],
+            days=schedule_days,
         )
     return DemoSummary(
         institutions=len(institutions),

@@ -110,6 +110,10 @@ class Due:
     due_on: dt.date
     timely_until: dt.date  # the day before the next month of age begins
 
+    @property
+    def name(self) -> str:
+        return PRODUCT_NAMES[self.product_code]
+
 
 def child_doses_due(birth_date: dt.date) -> list[Due]:
     """Every programme dose for a child born on `birth_date`, in order of due date."""
