@@ -26,7 +26,7 @@ from onetrip.identity.models import IdentityDocument, PatientAffiliation, Relati
 from onetrip.notifications import services as notifications
 from onetrip.publichealth.agencies import household_registry, insurance_platform
 from onetrip.publichealth.models import AgencyStatus, BirthApplication
-from onetrip.publichealth.services.common import require_staff
+from onetrip.publichealth.services.common import require_staff, staff_site
 
 VIEW = "publichealth.view_births"
 # Parents apply within the first weeks; a birth certificate for an older child is a counter job.
@@ -120,7 +120,7 @@ def _register_birth(data: BirthIn, actor: Actor) -> BirthApplication:
         institution=institution,
         mother=mother,
         newborn=newborn,
-        applicant_account_id=actor.account_id,
+        applicant_account_id=actor.account_id or 0,
         father_name=father,
         born_at=data.born_at,
         weight_grams=data.weight_grams,
@@ -268,7 +268,7 @@ def birth_for_patient(application_id: int, *, actor: Actor) -> BirthApplication:
 def births_at(*, actor: Actor) -> list[BirthApplication]:
     require_staff(actor, VIEW)
     found = list(
-        BirthApplication.objects.filter(institution_id=actor.institution_id)
+        BirthApplication.objects.filter(institution_id=staff_site(actor))
         .select_related("newborn", "mother")
         .order_by("-applied_at")[:100]
     )

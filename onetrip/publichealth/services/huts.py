@@ -21,7 +21,7 @@ from onetrip.identity.models import IdentityDocument
 from onetrip.notifications import services as notifications
 from onetrip.publichealth.devices import ReadingIn
 from onetrip.publichealth.models import AedCheck, HutDevice, HutReading, ReadingKind
-from onetrip.publichealth.services.common import WrongState, require_staff
+from onetrip.publichealth.services.common import WrongState, require_staff, staff_site
 
 FOLLOW_UP = "publichealth.follow_up_readings"
 MAX_BATCH = 200
@@ -60,7 +60,7 @@ def register_device(hut_id: int, data: DeviceIn, *, actor: Actor) -> HutDevice:
     require_staff(actor, FOLLOW_UP)
     hut = Institution.objects.filter(
         Q(pk=hut_id, level=InstitutionLevel.ISLAND_HUT),
-        Q(pk=actor.institution_id) | Q(parent_id=actor.institution_id),
+        Q(pk=staff_site(actor)) | Q(parent_id=staff_site(actor)),
     ).first()
     if hut is None:
         raise NotFound(_("No such health hut."))
@@ -124,14 +124,14 @@ def upload_readings(serial: str, batch: list[ReadingIn], *, actor: Actor) -> Upl
         reading_uid__in=before
     )
     filed = 0
-    for reading in new.select_related("patient"):
+    for filed_reading in new.select_related("patient"):
         filed += 1
-        if reading.out_of_range:
+        if filed_reading.out_of_range:
             notifications.notify(
                 "hut_reading_alert",
-                phone=reading.patient.phone,
-                subject=reading,
-                params={"kind": reading.kind},
+                phone=filed_reading.patient.phone,
+                subject=filed_reading,
+                params={"kind": filed_reading.kind},
             )
     audit.record(
         actor,
@@ -144,7 +144,7 @@ def upload_readings(serial: str, batch: list[ReadingIn], *, actor: Actor) -> Upl
 
 def responsible_huts(actor: Actor):
     return Institution.objects.filter(
-        Q(pk=actor.institution_id) | Q(parent_id=actor.institution_id),
+        Q(pk=staff_site(actor)) | Q(parent_id=staff_site(actor)),
         level=InstitutionLevel.ISLAND_HUT,
     )
 

@@ -23,7 +23,7 @@ from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.consortium.models import Department
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor, ActorKind
-from onetrip.core.errors import FieldError, InvalidInput, NotFound
+from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.notifications import services as notifications
@@ -40,7 +40,7 @@ from onetrip.publichealth.models import (
     VaccineProduct,
     VisitStatus,
 )
-from onetrip.publichealth.services.common import WrongState, require_staff
+from onetrip.publichealth.services.common import WrongState, require_staff, staff_site
 from onetrip.scheduling.models import BookingChannel
 from onetrip.scheduling.services.availability import next_available
 from onetrip.scheduling.services.booking import BookingRequest, book_slot
@@ -114,12 +114,12 @@ def receive_lot(data: LotIn, *, actor: Actor) -> VaccineLot:
         raise InvalidInput(*errors)
     assert product is not None
     if VaccineLot.objects.filter(
-        institution_id=actor.institution_id, product=product, lot_number=lot_number
+        institution_id=staff_site(actor), product=product, lot_number=lot_number
     ).exists():
         raise InvalidInput.field("lot_number", _("This lot was already received."), "duplicate")
     doses = len(codes) * data.doses_per_package
     lot = VaccineLot.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=staff_site(actor),
         product=product,
         lot_number=lot_number,
         supplier=supplier,
@@ -181,7 +181,7 @@ def record_temperature(*, unit: str, tenths_celsius: int, actor: Actor) -> ColdC
         raise InvalidInput.field("tenths_celsius", _("Give the temperature."), "out_of_range")
     low, high = COLD_CHAIN_RANGE_TENTHS
     reading = ColdChainReading.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=staff_site(actor),
         unit=unit,
         measured_at=clock.now(),
         tenths_celsius=tenths_celsius,
@@ -270,7 +270,7 @@ def book_vaccination(
 def _visit_for_update(visit_id: int, actor: Actor) -> VaccinationVisit:
     visit = (
         VaccinationVisit.objects.select_for_update()
-        .filter(pk=visit_id, institution_id=actor.institution_id)
+        .filter(pk=visit_id, institution_id=staff_site(actor))
         .first()
     )
     if visit is None:
@@ -329,7 +329,7 @@ def give_dose(visit_id: int, *, trace_code: str, site: str, actor: Actor) -> Dos
     if not is_paid(visit):
         raise WrongState(_("This vaccine is not paid yet."), code="unpaid")
     package = TraceCode.objects.select_related("lot").filter(code=code).first()
-    if package is None or package.lot.institution_id != actor.institution_id:
+    if package is None or package.lot.institution_id != staff_site(actor):
         raise InvalidInput.field("trace_code", _("This code is not in our stock."), "unknown")
     lot = package.lot
     today = clock.today()
@@ -354,7 +354,7 @@ def give_dose(visit_id: int, *, trace_code: str, site: str, actor: Actor) -> Dos
         lot=lot,
         trace_code=package,
         site=site,
-        nurse=actor.user,
+        nurse_id=_user_id(actor),
         given_at=now,
         observation_until=now + OBSERVATION,
     )
@@ -386,7 +386,7 @@ def end_observation(dose_id: int, *, actor: Actor) -> Dose:
     require_staff(actor, VACCINATE)
     dose = (
         Dose.objects.select_for_update()
-        .filter(pk=dose_id, lot__institution_id=actor.institution_id)
+        .filter(pk=dose_id, lot__institution_id=staff_site(actor))
         .first()
     )
     if dose is None:
@@ -418,7 +418,7 @@ def report_aefi(
     actor: Actor,
 ) -> AdverseEvent:
     require_staff(actor, VACCINATE)
-    dose = Dose.objects.filter(pk=dose_id, lot__institution_id=actor.institution_id).first()
+    dose = Dose.objects.filter(pk=dose_id, lot__institution_id=staff_site(actor)).first()
     if dose is None:
         raise NotFound(_("No such dose."))
     now = clock.now()
@@ -463,7 +463,7 @@ def follow_up_aefi(
     require_staff(actor, VACCINATE)
     event = (
         AdverseEvent.objects.select_for_update()
-        .filter(pk=event_id, dose__lot__institution_id=actor.institution_id)
+        .filter(pk=event_id, dose__lot__institution_id=staff_site(actor))
         .first()
     )
     if event is None:
@@ -517,7 +517,7 @@ def lot_for_staff(lot_id: int, *, actor: Actor) -> tuple[VaccineLot, list[Dose]]
     require_staff(actor, VACCINATE)
     lot = (
         VaccineLot.objects.select_related("product")
-        .filter(pk=lot_id, institution_id=actor.institution_id)
+        .filter(pk=lot_id, institution_id=staff_site(actor))
         .first()
     )
     if lot is None:
@@ -556,9 +556,9 @@ def recall_lot(lot_id: int, *, reason: str, actor: Actor) -> int:
         raise InvalidInput.field("reason", _("Give the reason."), "required")
     now = clock.now()
     if not VaccineLot.objects.filter(
-        pk=lot_id, institution_id=actor.institution_id, recalled_at__isnull=True
+        pk=lot_id, institution_id=staff_site(actor), recalled_at__isnull=True
     ).update(recalled_at=now, recall_reason=reason):
-        if not VaccineLot.objects.filter(pk=lot_id, institution_id=actor.institution_id).exists():
+        if not VaccineLot.objects.filter(pk=lot_id, institution_id=staff_site(actor)).exists():
             raise NotFound(_("No such lot."))
         raise WrongState(_("This lot is already recalled."), code="already_recalled")
     lot = VaccineLot.objects.select_related("product").get(pk=lot_id)
@@ -593,7 +593,7 @@ def desk_visits(*, actor: Actor) -> list[VaccinationVisit]:
     require_staff(actor, VACCINATE)
     visits = list(
         VaccinationVisit.objects.filter(
-            institution_id=actor.institution_id,
+            institution_id=staff_site(actor),
             status__in=[VisitStatus.BOOKED, VisitStatus.SCREENED, VisitStatus.GIVEN],
             appointment__session__date=clock.today(),
         )
@@ -615,7 +615,7 @@ def desk_visits(*, actor: Actor) -> list[VaccinationVisit]:
 def visit_for_staff(visit_id: int, *, actor: Actor) -> VaccinationVisit:
     require_staff(actor, VACCINATE)
     visit = (
-        VaccinationVisit.objects.filter(pk=visit_id, institution_id=actor.institution_id)
+        VaccinationVisit.objects.filter(pk=visit_id, institution_id=staff_site(actor))
         .select_related("patient", "product", "appointment")
         .first()
     )
@@ -745,7 +745,7 @@ def open_times(*, now: dt.datetime, limit: int = 12):
 def recent_lots(*, actor: Actor) -> list[VaccineLot]:
     require_staff(actor, VACCINATE)
     return list(
-        VaccineLot.objects.filter(institution_id=actor.institution_id)
+        VaccineLot.objects.filter(institution_id=staff_site(actor))
         .select_related("product")
         .order_by("-received_at")[:100]
     )
@@ -753,4 +753,11 @@ def recent_lots(*, actor: Actor) -> list[VaccineLot]:
 
 def cold_chain_log(*, actor: Actor) -> list[ColdChainReading]:
     require_staff(actor, VACCINATE)
-    return list(ColdChainReading.objects.filter(institution_id=actor.institution_id)[:50])
+    return list(ColdChainReading.objects.filter(institution_id=staff_site(actor))[:50])
+
+
+def _user_id(actor: Actor) -> int:
+    """The signed-in staff member behind `actor` (vaccinating staff always have one)."""
+    if actor.user is None:
+        raise PermissionDenied(_("Only staff can do this."))
+    return int(actor.user.pk)
