@@ -16,6 +16,7 @@ from onetrip.journey.api import router as journey_router
 from onetrip.metrics.api import router as metrics_router
 from onetrip.mpi.api import router as mpi_router
 from onetrip.notifications.api import router as notifications_router
+from onetrip.publichealth.api import router as publichealth_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
 
@@ -47,3 +48,4 @@ api.add_router("/ebills", ebills_router)
 api.add_router("/journey", journey_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/metrics", metrics_router)
+api.add_router("/publichealth", publichealth_router)

@@ -506,7 +506,11 @@ def _publichealth_urls(world) -> dict[str, str]:
     dose = vaccination.give_dose(
         visit.pk, trace_code=package.code, site="left_deltoid", actor=nurse
     )
-    mother = Patient.objects.get(phone=publichealth_demo.DEMO_MOTHER_PHONE, sex="female")
+    mother = (
+        Patient.objects.filter(phone=publichealth_demo.DEMO_MOTHER_PHONE, sex="female")
+        .order_by("birth_date")
+        .first()
+    )
     ProxyGrant.objects.create(
         patient=mother,
         account=world["account"],

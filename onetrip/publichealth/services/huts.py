@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution, InstitutionLevel
 from onetrip.core import audit, clock
-from onetrip.core.actors import Actor
+from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity.models import IdentityDocument
@@ -80,7 +80,8 @@ def upload_readings(serial: str, batch: list[ReadingIn], *, actor: Actor) -> Upl
     files nothing twice. A reading of a resident the platform does not know is answered back
     (the device keeps showing it to the hut attendant) and not filed."""
     device = HutDevice.objects.filter(serial=serial).first()
-    if device is None:
+    # A hut's gateway (an external system's key) uploads for its own hut's devices only.
+    if device is None or (actor.kind == ActorKind.CLIENT and device.hut_id != actor.institution_id):
         raise NotFound(_("No such device."))
     if len(batch) > MAX_BATCH:
         raise InvalidInput.field("readings", _("At most 200 readings a batch."), "too_many")

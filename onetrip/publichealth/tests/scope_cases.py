@@ -200,6 +200,8 @@ CASES = {
     "staff/huts/<id:hut_id>/aed": Staff(
         a_hut, "doctor", method="POST", audited=False, why_not_audited=NOT_PATIENT_DATA
     ),
+    "GET /api/publichealth/lots/{lot_id}/recipients": Staff(a_lot_given, NURSE),
+    "GET /api/publichealth/patients/{patient_id}/doses": Staff(a_patient, NURSE),
     "p/vaccination/visits/<id:visit_id>": OwnPatient(a_visit),
     "p/vaccination/doses/<id:dose_id>": OwnPatient(a_dose_target),
     "p/births/<id:application_id>": OwnPatient(a_birth),
