@@ -10,6 +10,7 @@ from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCateg
 from onetrip.conftest import NOW
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import ClinicKind, DoctorTitle, Institution
+from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
@@ -149,16 +150,17 @@ def mother_with_child(clerk: Actor, *, phone: str = "13812340001", serial: int =
 
 def first_slot(institution: Institution, session: int = 0) -> Slot:
     """The first slot after now of the institution's `session`-th session from today."""
+    now = clock.now()
     days = sorted(
         set(
-            Slot.objects.filter(session__institution=institution, starts_at__gt=NOW).values_list(
+            Slot.objects.filter(session__institution=institution, starts_at__gt=now).values_list(
                 "session__date", flat=True
             )
         )
     )
     return (
         Slot.objects.filter(
-            session__institution=institution, session__date=days[session], starts_at__gt=NOW
+            session__institution=institution, session__date=days[session], starts_at__gt=now
         )
         .order_by("starts_at")
         .first()
