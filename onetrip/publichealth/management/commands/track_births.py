@@ -4,7 +4,7 @@ from onetrip.publichealth.services import births
 
 
 class Command(BaseCommand):
-    help = "Ask the household-registration and insurance agencies about accepted birth applications."
+    help = "Ask the household and insurance agencies about accepted birth applications."
 
     def handle(self, *args, **options):
         self.stdout.write(f"moved {births.track_births()}")
