@@ -185,6 +185,11 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("hut reading followed up"),
     gettext_noop("AED check logged: ready"),
     gettext_noop("AED check logged: not ready"),
+    gettext_noop("home care ordered (%(kind)s)"),
+    gettext_noop("home visit scheduled"),
+    gettext_noop("home visit recorded"),
+    gettext_noop("home visits listed"),
+    gettext_noop("home visit read"),
 )
 
 

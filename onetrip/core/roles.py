@@ -144,7 +144,9 @@ VACCINATION = (
     "scheduling.book_at_window",
 ) + APPOINTMENTS_READ
 MATERNAL_CHILD = ("publichealth.view_births",)
-HUT_FOLLOW_UP = ("publichealth.follow_up_readings",)
+HUT_FOLLOW_UP = ("publichealth.follow_up_readings", "publichealth.order_home_care")
+# Community nurses (社区护士) make the home visits of home nursing and home sickbeds (R-PH-5).
+HOME_VISITS = ("publichealth.visit_homes",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -220,6 +222,7 @@ ROLES: tuple[Role, ...] = (
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
     Role("vaccinator", _("Vaccination clinic"), PATIENT_READ + VACCINATION),
     Role("maternal_child", _("Maternal and child health"), PATIENT_READ + MATERNAL_CHILD),
+    Role("community_nurse", _("Community nurse"), PATIENT_READ + HOME_VISITS),
     Role(
         "quality",
         _("Quality and KPI office"),

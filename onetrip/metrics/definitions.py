@@ -1199,8 +1199,7 @@ METRICS: tuple[Metric, ...] = (
         "programme_doses_on_schedule",
         "programme_doses",
         seed=(
-            "疫苗管理和预防接种服务全程可追溯（种子 002）；"
-            "国家免疫规划疫苗儿童免疫程序（2021年版）"
+            "疫苗管理和预防接种服务全程可追溯（种子 002）；国家免疫规划疫苗儿童免疫程序（2021年版）"
         ),
     ),
     Metric(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.identity.models import Sex
-from onetrip.publichealth.models import AefiCategory, InjectionSite
+from onetrip.publichealth.models import AefiCategory, HomeCareKind, InjectionSite
 from onetrip.publichealth.services.vaccination import SCREENING_QUESTIONS
 
 
@@ -102,3 +102,28 @@ class FollowUpForm(forms.Form):
 class AedForm(forms.Form):
     battery_ok = forms.BooleanField(label=_("Battery ready"), required=False)
     pads_ok = forms.BooleanField(label=_("Pads in date"), required=False)
+
+
+class HomeCareOrderForm(forms.Form):
+    patient_id = forms.IntegerField(label=_("Patient number"), min_value=1)
+    kind = forms.ChoiceField(label=_("Kind"), choices=HomeCareKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=200)
+
+
+class HomeVisitScheduleForm(forms.Form):
+    order_id = forms.IntegerField(widget=forms.HiddenInput)
+    nurse_username = forms.CharField(label=_("Nurse's user name"), max_length=150)
+    at = forms.DateTimeField(
+        label=_("Visit time"), widget=forms.DateTimeInput({"type": "datetime-local"})
+    )
+
+
+class HomeVisitForm(forms.Form):
+    notes = forms.CharField(label=_("Visit notes"), max_length=1000, widget=forms.Textarea)
+    systolic = forms.IntegerField(label=_("Systolic (mmHg)"), required=False)
+    diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), required=False)
+    pulse = forms.IntegerField(label=_("Pulse (per minute)"), required=False)
+    temperature = forms.DecimalField(
+        label=_("Temperature (°C)"), max_digits=3, decimal_places=1, required=False
+    )

@@ -357,3 +357,64 @@ class AedCheck(models.Model):
 
     def __str__(self) -> str:
         return f"AED {self.hut_id} {self.checked_at:%Y-%m-%d}"
+
+
+# --- home care ----------------------------------------------------------------------------------
+
+
+class HomeCareKind(models.TextChoices):
+    HOME_NURSING = "home_nursing", _("Home nursing")
+    HOME_BED = "home_bed", _("Home sickbed")
+
+
+class HomeCareOrder(models.Model):
+    """A doctor's order for home nursing or a home sickbed (家庭病床), carried out by the
+    community nursing station's nurses in scheduled visits."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=HomeCareKind.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    address = models.CharField(_("address"), max_length=200)
+    ordered_by = models.CharField(_("ordered by"), max_length=150)
+    ordered_at = models.DateTimeField(_("ordered at"))
+
+    class Meta:
+        verbose_name = _("home care order")
+        permissions = [
+            ("order_home_care", _("Can order home nursing or a home sickbed")),
+            ("visit_homes", _("Can schedule and record home visits")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=HomeCareKind.values), name="ph_home_care_kind_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.patient_id}"
+
+
+class HomeVisit(models.Model):
+    order = models.ForeignKey(HomeCareOrder, on_delete=models.PROTECT, related_name="visits")
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scheduled_for = models.DateTimeField(_("scheduled for"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    notes = models.CharField(_("visit notes"), max_length=1000, blank=True)
+    systolic = models.PositiveSmallIntegerField(_("systolic"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic"), null=True, blank=True)
+    pulse = models.PositiveSmallIntegerField(_("pulse"), null=True, blank=True)
+    temperature_tenths = models.PositiveSmallIntegerField(
+        _("temperature (0.1 °C)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("home visit")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | ~Q(notes=""), name="ph_done_visit_has_notes"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"home visit {self.pk}"

@@ -41,6 +41,8 @@ urlpatterns = [
         name="publichealth-hut-follow-up",
     ),
     path("staff/huts/<id:hut_id>/aed", views.hut_aed, name="publichealth-hut-aed"),
+    path("staff/home-care/", views.home_care_desk, name="publichealth-home-care"),
+    path("staff/home-care/visits/<id:visit_id>", views.home_visit, name="publichealth-home-visit"),
     path("p/vaccination/", views.patient_home, name="publichealth-patient-home"),
     path("p/vaccination/book", views.patient_book, name="publichealth-patient-book"),
     path(

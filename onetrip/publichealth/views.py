@@ -23,7 +23,7 @@ from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
 from onetrip.publichealth import forms, schedule
 from onetrip.publichealth.models import VaccineProduct, VisitStatus
-from onetrip.publichealth.services import births, huts, vaccination
+from onetrip.publichealth.services import births, home_care, huts, vaccination
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
@@ -364,3 +364,74 @@ def patient_birth_new(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def patient_birth(request: HttpRequest, application_id: int, *, actor: Actor) -> HttpResponse:
     application = births.birth_for_patient(application_id, actor=actor)
     return render(request, "publichealth/patient_birth.html", {"a": application})
+
+
+# --- home care ----------------------------------------------------------------------------------
+
+
+@staff_page(home_care.VISIT, home_care.ORDER)
+def home_care_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Doctors order home care here; the station's nurses see the visits to make and schedule
+    visits for the orders."""
+    form = forms.HomeCareOrderForm(request.POST if "reason" in request.POST else None)
+    schedule_form = forms.HomeVisitScheduleForm(
+        request.POST if "nurse_username" in request.POST else None
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if form.is_bound and form.is_valid():
+                home_care.order_home_care(actor=actor, **form.cleaned_data)
+                messages.success(request, _("Home care ordered."))
+                return redirect("publichealth-home-care")
+            if schedule_form.is_bound and schedule_form.is_valid():
+                home_care.schedule_visit(
+                    schedule_form.cleaned_data["order_id"],
+                    nurse_username=schedule_form.cleaned_data["nurse_username"],
+                    at=schedule_form.cleaned_data["at"],
+                    actor=actor,
+                )
+                messages.success(request, _("Visit scheduled."))
+                return redirect("publichealth-home-care")
+        except DomainError as exc:
+            add_domain_errors(form if form.is_bound else schedule_form, exc)
+        status = 400
+    can_visit = actor.has_perm(home_care.VISIT)
+    context = {
+        "form": form,
+        "schedule_form": schedule_form,
+        "can_order": actor.has_perm(home_care.ORDER),
+        "can_visit": can_visit,
+        "visits": home_care.nurse_worklist(actor=actor) if can_visit else [],
+        "orders": home_care.open_orders(actor=actor) if can_visit else [],
+    }
+    return render(request, "publichealth/home_care.html", context, status=status)
+
+
+@staff_page(home_care.VISIT)
+def home_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    visit = home_care.visit_for_staff(visit_id, actor=actor)
+    form = forms.HomeVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        temperature = data.pop("temperature")
+        try:
+            home_care.record_visit(
+                visit_id,
+                actor=actor,
+                temperature_tenths=int(temperature * 10) if temperature is not None else None,
+                **data,
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Visit recorded and charged."))
+            return redirect("publichealth-home-care")
+    return render(
+        request,
+        "publichealth/home_visit.html",
+        {"visit": visit, "form": form},
+        status=400 if form.errors else 200,
+    )
