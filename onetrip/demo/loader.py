@@ -846,6 +846,8 @@ def load_demo(
             vaccinator=staff["vaccinator"],
             clerk=staff["registration"],
             island_doctor=staff["island_doctor"],
+            doctor=staff["doctor"],
+            community_nurse=staff["community_nurse"],
             days=schedule_days,
         )
     return DemoSummary(

@@ -19,7 +19,7 @@ from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.identity import services as identity
 from onetrip.publichealth import schedule as immunisation
 from onetrip.publichealth.devices import SandboxHutDevice
-from onetrip.publichealth.services import huts, vaccination
+from onetrip.publichealth.services import home_care, huts, vaccination
 from onetrip.scheduling.models import Period, SessionTemplate, Slot
 from onetrip.scheduling.services import schedule
 
@@ -51,6 +51,8 @@ def load(
     vaccinator: StaffProfile,
     clerk: StaffProfile,
     island_doctor: StaffProfile,
+    doctor: StaffProfile,
+    community_nurse: StaffProfile,
     days: int,
 ) -> None:
     nurse, desk = _actor(vaccinator), _actor(clerk)
@@ -59,6 +61,49 @@ def load(
     _lots_and_cold_chain(nurse)
     _family(hospital, nurse, desk)
     _hut(_actor(island_doctor))
+    _home_care(_actor(doctor), _actor(community_nurse))
+
+
+def _home_care(doctor: Actor, nurse: Actor) -> None:
+    """A home sickbed ordered by the hospital's doctor for the demo mother's father-in-law…
+    here the mother herself after a caesarean: two visits scheduled, one recorded and charged."""
+    CatalogueItem.objects.create(
+        code=home_care.VISIT_ITEM,
+        name="上门护理服务费",
+        kind=ItemKind.SERVICE,
+        charge_category=ChargeCategory.TREATMENT,
+        insurance_category=InsuranceCategory.B,
+        unit_price_fen=8000,
+    )
+    mother = (
+        identity.accessible_patients(doctor)
+        .filter(phone=DEMO_MOTHER_PHONE, sex="female")
+        .order_by("birth_date")
+        .first()
+    )
+    order = home_care.order_home_care(
+        patient_id=mother.pk,
+        kind="home_nursing",
+        reason="剖宫产术后伤口换药",
+        address="浙江省海州市青屿县海滨街道8号",
+        actor=doctor,
+    )
+    now = clock.now()
+    first = home_care.schedule_visit(
+        order.pk, nurse_username=nurse.label, at=now + dt.timedelta(minutes=5), actor=nurse
+    )
+    home_care.schedule_visit(
+        order.pk, nurse_username=nurse.label, at=now + dt.timedelta(days=2), actor=nurse
+    )
+    home_care.record_visit(
+        first.pk,
+        notes="伤口干燥无渗出，已换药",
+        systolic=118,
+        diastolic=76,
+        pulse=72,
+        temperature_tenths=365,
+        actor=nurse,
+    )
 
 
 def _clinic(hospital: Institution, days: int) -> None:

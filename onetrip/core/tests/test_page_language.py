@@ -33,7 +33,7 @@ from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
 from onetrip.insurance import claims
 from onetrip.mpi.models import MatchCandidate
-from onetrip.publichealth.models import VaccineLot
+from onetrip.publichealth.models import HomeVisit, VaccineLot
 from onetrip.publichealth.services import births, vaccination
 from onetrip.referral.models import ConsultationRequest, Referral
 from onetrip.referral.services import referrals
@@ -116,6 +116,7 @@ STAFF_MORE = (
     "vaccinator",
     "maternal_child",
     "island_doctor",
+    "community_nurse",
 )
 # Pages of a referred patient, opened by an account holding that patient's record.
 REFERRED = {"patient-referral"}
@@ -539,6 +540,11 @@ def _publichealth_urls(world) -> dict[str, str]:
         "publichealth-person": reverse("publichealth-person", args=[mother.pk]),
         "publichealth-births": reverse("publichealth-births"),
         "publichealth-huts": reverse("publichealth-huts"),
+        "publichealth-home-care": reverse("publichealth-home-care"),
+        "publichealth-home-visit": reverse(
+            "publichealth-home-visit",
+            args=[HomeVisit.objects.filter(done_at__isnull=True).order_by("pk").first().pk],
+        ),
         "publichealth-patient-home": reverse("publichealth-patient-home"),
         "publichealth-patient-book": reverse("publichealth-patient-book"),
         "publichealth-patient-visit": reverse("publichealth-patient-visit", args=[visit.pk]),

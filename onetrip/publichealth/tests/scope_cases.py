@@ -178,6 +178,38 @@ def a_hut(world: World) -> Target:
     return Target({"hut_id": _hut(world).pk}, None, body={"battery_ok": "on", "pads_ok": "on"})
 
 
+def a_home_visit(world: World) -> Target:
+    from onetrip.billing.models import CatalogueItem, ChargeCategory, InsuranceCategory, ItemKind
+    from onetrip.publichealth.services import home_care
+
+    CatalogueItem.objects.get_or_create(
+        code=home_care.VISIT_ITEM,
+        defaults={
+            "name": "上门护理服务费",
+            "kind": ItemKind.SERVICE,
+            "charge_category": ChargeCategory.TREATMENT,
+            "insurance_category": InsuranceCategory.B,
+            "unit_price_fen": 8000,
+        },
+    )
+    order = home_care.order_home_care(
+        patient_id=world.patient.pk,
+        kind="home_nursing",
+        reason="术后换药",
+        address="北京市东城区1号",
+        actor=world.actor("doctor"),
+    )
+    nurse = world.actor("community_nurse")
+    visit = home_care.schedule_visit(
+        order.pk, nurse_username=nurse.label, at=NOW + dt.timedelta(hours=2), actor=nurse
+    )
+    return Target(
+        {"visit_id": visit.pk},
+        world.patient.pk,
+        body={"notes": "换药，伤口愈合良好", "systolic": "128", "diastolic": "80"},
+    )
+
+
 NOT_PATIENT_DATA = "acts on a lot or a hut's device, not on a patient's data"
 
 CASES = {
@@ -202,6 +234,10 @@ CASES = {
     ),
     "GET /api/publichealth/lots/{lot_id}/recipients": Staff(a_lot_given, NURSE),
     "GET /api/publichealth/patients/{patient_id}/doses": Staff(a_patient, NURSE),
+    "staff/home-care/visits/<id:visit_id>": (
+        Staff(a_home_visit, "community_nurse"),
+        Staff(a_home_visit, "community_nurse", method="POST"),
+    ),
     "p/vaccination/visits/<id:visit_id>": OwnPatient(a_visit),
     "p/vaccination/doses/<id:dose_id>": OwnPatient(a_dose_target),
     "p/births/<id:application_id>": OwnPatient(a_birth),
