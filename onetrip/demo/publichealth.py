@@ -2,7 +2,8 @@
 vaccination clinic (预防接种门诊) with weekday and Saturday morning sessions, the schedules'
 vaccines, lots received with their scanned codes, a cold-chain log with one excursion, a family
 (mother 陈静, phone 13900001111, and her baby) with a dose given, one visit booked for today,
-an adverse event on file and a small recalled lot; the island health hut's blood-pressure and
+an adverse event on file and a small recalled lot; home nursing for the mother with a visit
+recorded (community_nurse); the island health hut's blood-pressure and
 glucose devices with readings (two out of range) waiting on the responsible township doctor
 (island_doctor) at 螺门镇卫生院. Sign in on the phone with 13900001111 to see the family's
 vaccination card and to apply for a newborn."""
@@ -65,8 +66,8 @@ def load(
 
 
 def _home_care(doctor: Actor, nurse: Actor) -> None:
-    """A home sickbed ordered by the hospital's doctor for the demo mother's father-in-law…
-    here the mother herself after a caesarean: two visits scheduled, one recorded and charged."""
+    """Home nursing ordered by the hospital's doctor for the demo mother after a caesarean: two
+    visits scheduled for the community nurse, the first recorded and charged."""
     CatalogueItem.objects.create(
         code=home_care.VISIT_ITEM,
         name="上门护理服务费",
