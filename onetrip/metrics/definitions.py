@@ -685,6 +685,18 @@ COMPONENTS.update(
                 ),
             ),
             Component(
+                "home_visits_scheduled",
+                _("home nursing and home sickbed visits scheduled"),
+                rows=_public_health_rows(publichealth.home_visit_facts, counted=False),
+                records=_public_health_records(publichealth.home_visits, "order__institution_id"),
+            ),
+            Component(
+                "home_visits_done",
+                _("those recorded by the end of the day they were scheduled for"),
+                rows=_public_health_rows(publichealth.home_visit_facts, counted=True),
+                records=_public_health_records(publichealth.home_visits, "order__institution_id"),
+            ),
+            Component(
                 "hut_readings_followed_up",
                 _("those followed up by the township doctor within 24 hours"),
                 rows=_public_health_rows(publichealth.hut_facts, counted=True),
@@ -1228,6 +1240,18 @@ METRICS: tuple[Metric, ...] = (
         numerator="hut_readings_followed_up",
         denominator="hut_readings_out_of_range",
         seed="海岛健康小屋：数据传至责任医疗机构（种子 002）",
+    ),
+    Metric(
+        "home_visits_done",
+        "R-PH-5",
+        _("Home visits done on the day"),
+        _("home visits recorded by the end of their scheduled day ÷ home visits scheduled × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        numerator="home_visits_done",
+        denominator="home_visits_scheduled",
+        seed="依托社区护理站开展居家医疗和养老护理服务（种子 002）",
     ),
     Metric(
         "township_online_sources",

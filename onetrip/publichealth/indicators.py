@@ -9,6 +9,8 @@ for the drill-down.
   reported no later than 48 hours after discovery.
 - Hut readings followed up: out-of-range hut readings received in the period; followed up when
   the township doctor recorded a follow-up within 24 hours of receipt.
+- Home visits done: home visits scheduled in the period; done when the nurse recorded the visit
+  by the end of the day it was scheduled for.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from onetrip.publichealth import schedule
-from onetrip.publichealth.models import AdverseEvent, Dose, HutReading
+from onetrip.publichealth.models import AdverseEvent, Dose, HomeVisit, HutReading
 from onetrip.publichealth.services.vaccination import AEFI_REPORT_LIMIT
 
 FOLLOW_UP_LIMIT = dt.timedelta(hours=24)
@@ -77,3 +79,24 @@ def hut_facts(since: dt.datetime, until: dt.datetime) -> Iterable[Fact]:
             and reading.followed_up_at - reading.received_at <= FOLLOW_UP_LIMIT
         )
         yield reading.device.hut_id, timezone.localtime(reading.received_at).date(), done
+
+
+def home_visits(since: dt.datetime, until: dt.datetime) -> QuerySet[HomeVisit]:
+    return HomeVisit.objects.filter(
+        scheduled_for__gte=since, scheduled_for__lt=until
+    ).select_related("order")
+
+
+def home_visit_done(visit: HomeVisit) -> bool:
+    """Recorded no later than the end of the day it was scheduled for."""
+    if visit.done_at is None:
+        return False
+    return (
+        timezone.localtime(visit.done_at).date() <= timezone.localtime(visit.scheduled_for).date()
+    )
+
+
+def home_visit_facts(since: dt.datetime, until: dt.datetime) -> Iterable[Fact]:
+    for visit in home_visits(since, until):
+        day = timezone.localtime(visit.scheduled_for).date()
+        yield visit.order.institution_id, day, home_visit_done(visit)

@@ -19,7 +19,7 @@ from onetrip.metrics.definitions import METRICS
 from onetrip.metrics.tests.conftest import at
 from onetrip.metrics.tests.further import recompute_further
 from onetrip.publichealth import indicators
-from onetrip.publichealth.models import AdverseEvent, Dose, HutReading
+from onetrip.publichealth.models import AdverseEvent, Dose, HomeVisit, HutReading
 from onetrip.scheduling.models import Appointment, SlotPool
 
 K = EventKind
@@ -46,6 +46,11 @@ def _public_health(institution_ids, start, end, local_day) -> dict:
         for r in HutReading.objects.select_related("device").filter(out_of_range=True)
         if r.device.hut_id in institution_ids and start <= local_day(r.received_at) < end
     ]
+    visits = [
+        v
+        for v in HomeVisit.objects.select_related("order")
+        if v.order.institution_id in institution_ids and start <= local_day(v.scheduled_for) < end
+    ]
     followed = [
         r
         for r in readings
@@ -61,6 +66,7 @@ def _public_health(institution_ids, start, end, local_day) -> dict:
             len(events),
         ),
         "hut_readings_followed_up": (len(followed), len(readings)),
+        "home_visits_done": (sum(indicators.home_visit_done(v) for v in visits), len(visits)),
     }
 
 

@@ -115,3 +115,62 @@ def test_only_a_nurse_of_the_station_can_be_scheduled(clinic, station):
             at=NOW + dt.timedelta(hours=1),
             actor=nurse,
         )
+
+
+def test_home_visits_done_counts_visits_recorded_on_their_day(
+    clinic, station, clock, township, make_staff
+):
+    """Hand count: three visits scheduled for 23 Nov at the hospital — one recorded that day,
+    one the next morning (late), one never → 1/3; the township, another station, has none."""
+    from onetrip.metrics import services as metrics
+    from onetrip.metrics.definitions import METRICS_BY_CODE, Scope
+    from onetrip.metrics.periods import parse_period
+
+    doctor, nurse = station
+    order = home_care.order_home_care(
+        patient_id=clinic.mother.pk,
+        kind="home_bed",
+        reason="卧床",
+        address="海州市1号",
+        actor=doctor,
+    )
+    visits = [
+        home_care.schedule_visit(
+            order.pk,
+            nurse_username=nurse.user.username,
+            at=NOW + dt.timedelta(hours=hours),
+            actor=nurse,
+        )
+        for hours in (1, 2, 3)
+    ]
+    clock.advance(dt.timedelta(hours=1, minutes=30))
+    home_care.record_visit(
+        visits[0].pk,
+        notes="换药",
+        systolic=None,
+        diastolic=None,
+        pulse=None,
+        temperature_tenths=None,
+        actor=nurse,
+    )
+    clock.advance(dt.timedelta(hours=20))  # 24 Nov, 06:00
+    home_care.record_visit(
+        visits[1].pk,
+        notes="换药",
+        systolic=None,
+        diastolic=None,
+        pulse=None,
+        temperature_tenths=None,
+        actor=nurse,
+    )
+    period = parse_period("2026-11")
+    scope = Scope((clinic.hospital.pk,))
+    figure = metrics.figure(
+        METRICS_BY_CODE["home_visits_done"], metrics.recomputed_totals(scope, period), scope
+    )
+    assert (figure.numerator, figure.denominator) == (1, 3)
+    other = Scope((township.pk,))
+    figure = metrics.figure(
+        METRICS_BY_CODE["home_visits_done"], metrics.recomputed_totals(other, period), other
+    )
+    assert (figure.numerator, figure.denominator) == (0, 0)
