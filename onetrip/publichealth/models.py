@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onetrip.consortium.models import Institution
 from onetrip.identity.models import Patient
@@ -247,10 +248,11 @@ class AdverseEvent(models.Model):
 
 
 class AgencyStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    # An agency's words (受理, 办结), not an appointment's: their own translation context.
+    SUBMITTED = "submitted", pgettext_lazy("agency status", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("agency status", "Accepted")
+    COMPLETED = "completed", pgettext_lazy("agency status", "Completed")
+    REJECTED = "rejected", pgettext_lazy("agency status", "Rejected")
 
 
 class BirthApplication(models.Model):
