@@ -17,6 +17,7 @@ from onetrip.metrics.api import router as metrics_router
 from onetrip.mpi.api import router as mpi_router
 from onetrip.notifications.api import router as notifications_router
 from onetrip.prescribing.api import router as prescribing_router
+from onetrip.publichealth.api import router as publichealth_router
 from onetrip.reports.api import router as reports_router
 from onetrip.scheduling.api import router as scheduling_router
 
@@ -49,3 +50,4 @@ api.add_router("/journey", journey_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/prescribing", prescribing_router)
+api.add_router("/publichealth", publichealth_router)

@@ -155,6 +155,19 @@ COMPLAINTS_OFFICE = (
     "service.add_complaint",
     "service.handle_complaints",
 )
+# Public health (R-PH-1/3/4): the vaccination clinic books, screens, vaccinates, receives lots,
+# logs the cold chain and recalls lots; maternal-child staff see birth applications; township
+# doctors follow up the island huts' readings.
+VACCINATION = (
+    "publichealth.vaccinate",
+    "publichealth.receive_vaccines",
+    "publichealth.recall_lot",
+    "scheduling.book_at_window",
+) + APPOINTMENTS_READ
+MATERNAL_CHILD = ("publichealth.view_births",)
+HUT_FOLLOW_UP = ("publichealth.follow_up_readings", "publichealth.order_home_care")
+# Community nurses (社区护士) make the home visits of home nursing and home sickbeds (R-PH-5).
+HOME_VISITS = ("publichealth.visit_homes",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -186,7 +199,8 @@ ROLES: tuple[Role, ...] = (
         + REPORTS_CLINICAL
         + BILLING_DESK
         + REFERRING
-        + PRESCRIBING,
+        + PRESCRIBING
+        + HUT_FOLLOW_UP,
     ),
     Role(
         "nurse",
@@ -230,6 +244,9 @@ ROLES: tuple[Role, ...] = (
     ),
     Role("complaints", _("Complaints officer"), PATIENT_READ + COMPLAINTS_OFFICE),
     Role("social_worker", _("Medical social worker"), ("service.add_helprequest",)),
+    Role("vaccinator", _("Vaccination clinic"), PATIENT_READ + VACCINATION),
+    Role("maternal_child", _("Maternal and child health"), PATIENT_READ + MATERNAL_CHILD),
+    Role("community_nurse", _("Community nurse"), PATIENT_READ + HOME_VISITS),
     Role(
         "quality",
         _("Quality and KPI office"),

@@ -51,6 +51,7 @@ from onetrip.core.roles import ROLES
 from onetrip.demo import exam_rules as exam_rules_demo
 from onetrip.demo import mpi_legacy as mpi_legacy_demo
 from onetrip.demo import pharmacy as pharmacy_demo
+from onetrip.demo import publichealth as publichealth_demo
 from onetrip.demo import service_centre as service_centre_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
@@ -374,6 +375,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("community1_registration", "registration", "ZJ-S001"),
     DemoAccount("community2_registration", "registration", "ZJ-S002"),
     DemoAccount("islandhut_registration", "registration", "ZJ-I001"),
+    DemoAccount("island_doctor", "doctor", "ZJ-T003"),  # responsible for the island hut
 )
 # Which department's first doctor each doctor account is linked to.
 _LINKED_DOCTORS = {"doctor": "IM", "township_doctor": "GP"}
@@ -849,6 +851,15 @@ def load_demo(
         service_centre_demo.load(staff)
         mpi_legacy_demo.load(loader=_registration_actor(staff["registration"]))
         pharmacy_demo.load(staff)
+        publichealth_demo.load(
+            hospital=institutions[TERTIARY_CODE],
+            vaccinator=staff["vaccinator"],
+            clerk=staff["registration"],
+            island_doctor=staff["island_doctor"],
+            doctor=staff["doctor"],
+            community_nurse=staff["community_nurse"],
+            days=schedule_days,
+        )
     return DemoSummary(
         institutions=len(institutions),
         departments=len(departments),

@@ -46,6 +46,7 @@ from onetrip.journey import services as journey
 from onetrip.metrics.models import NO_DEPARTMENT
 from onetrip.pharmacy import queries as pharmacy
 from onetrip.prescribing import queries as prescribing
+from onetrip.publichealth import indicators as publichealth
 from onetrip.scheduling import queries as scheduling
 from onetrip.scheduling.models import PoolKind
 from onetrip.service import queries as service
@@ -621,6 +622,94 @@ def _ebill_records(copied: bool):
 
     return records
 
+
+def _public_health_rows(facts, counted: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    """Rows of a public-health indicator's facts: all of them (denominator) or those counted
+    in the numerator."""
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        totals: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for institution_id, day, in_numerator in facts(*day_bounds(start, end)):
+            if in_numerator or not counted:
+                totals[(institution_id, day)] += 1
+        for (institution_id, day), total in totals.items():
+            yield Row(institution_id, NO_DEPARTMENT, day, "", total)
+
+    return rows
+
+
+def _public_health_records(records, institution_path: str):
+    def read(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return records(*day_bounds(start, end)).filter(
+            **{f"{institution_path}__in": scope.institution_ids}
+        )
+
+    return read
+
+
+COMPONENTS.update(
+    {
+        c.code: c
+        for c in (
+            Component(
+                "programme_doses",
+                _("programme doses of the 2021 children's schedule given"),
+                rows=_public_health_rows(publichealth.vaccination_facts, counted=False),
+                records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
+            ),
+            Component(
+                "programme_doses_on_schedule",
+                _("those given from the due day to the day before the next month of age"),
+                rows=_public_health_rows(publichealth.vaccination_facts, counted=True),
+                records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
+            ),
+            Component(
+                "aefi_reported",
+                _("adverse events following immunisation reported"),
+                rows=_public_health_rows(publichealth.aefi_facts, counted=False),
+                records=_public_health_records(
+                    publichealth.adverse_events, "dose__lot__institution_id"
+                ),
+            ),
+            Component(
+                "aefi_reported_in_time",
+                _("those reported within 48 hours of discovery"),
+                rows=_public_health_rows(publichealth.aefi_facts, counted=True),
+                records=_public_health_records(
+                    publichealth.adverse_events, "dose__lot__institution_id"
+                ),
+            ),
+            Component(
+                "hut_readings_out_of_range",
+                _("out-of-range readings received from island health huts"),
+                rows=_public_health_rows(publichealth.hut_facts, counted=False),
+                records=_public_health_records(
+                    publichealth.out_of_range_readings, "device__hut_id"
+                ),
+            ),
+            Component(
+                "home_visits_scheduled",
+                _("home nursing and home sickbed visits scheduled"),
+                rows=_public_health_rows(publichealth.home_visit_facts, counted=False),
+                records=_public_health_records(publichealth.home_visits, "order__institution_id"),
+            ),
+            Component(
+                "home_visits_done",
+                _("those recorded by the end of the day they were scheduled for"),
+                rows=_public_health_rows(publichealth.home_visit_facts, counted=True),
+                records=_public_health_records(publichealth.home_visits, "order__institution_id"),
+            ),
+            Component(
+                "hut_readings_followed_up",
+                _("those followed up by the township doctor within 24 hours"),
+                rows=_public_health_rows(publichealth.hut_facts, counted=True),
+                records=_public_health_records(
+                    publichealth.out_of_range_readings, "device__hut_id"
+                ),
+            ),
+        )
+    }
+)
 
 COMPONENTS.update(
     {
@@ -1210,6 +1299,63 @@ METRICS: tuple[Metric, ...] = (
         Direction.AT_LEAST,
         Decimal(90),
         seed="深化“互联网+母子健康”服务，服务对象覆盖率达到 90%（种子 002 表 1.8）",
+    ),
+    Metric(
+        "vaccination_on_schedule",
+        "R-PH-1",
+        _("Programme vaccinations on schedule"),
+        _(
+            "programme doses given from the due day to the day before the next month of age ÷ "
+            "programme doses given × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        None,
+        _("to rise steadily"),
+        "programme_doses_on_schedule",
+        "programme_doses",
+        seed=(
+            "疫苗管理和预防接种服务全程可追溯（种子 002）；国家免疫规划疫苗儿童免疫程序（2021年版）"
+        ),
+    ),
+    Metric(
+        "aefi_reported_in_time",
+        "R-PH-1",
+        _("Adverse events reported within the limit"),
+        _("AEFI reported within 48 hours of discovery ÷ AEFI reported × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        numerator="aefi_reported_in_time",
+        denominator="aefi_reported",
+        seed="疑似预防接种异常反应监测（种子 002）；发现后 48 小时内填写报告卡",
+    ),
+    Metric(
+        "hut_readings_followed_up",
+        "R-PH-4",
+        _("Island hut readings followed up"),
+        _(
+            "out-of-range hut readings followed up within 24 hours ÷ out-of-range hut readings "
+            "× 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        numerator="hut_readings_followed_up",
+        denominator="hut_readings_out_of_range",
+        seed="海岛健康小屋：数据传至责任医疗机构（种子 002）",
+    ),
+    Metric(
+        "home_visits_done",
+        "R-PH-5",
+        _("Home visits done on the day"),
+        _("home visits recorded by the end of their scheduled day ÷ home visits scheduled × 100%"),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(100),
+        numerator="home_visits_done",
+        denominator="home_visits_scheduled",
+        seed="依托社区护理站开展居家医疗和养老护理服务（种子 002）",
     ),
     Metric(
         "township_online_sources",

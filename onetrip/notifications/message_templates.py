@@ -434,6 +434,66 @@ _TEMPLATES = [
         frozenset({"path"}),
         links=frozenset({"path"}),
     ),
+    MessageTemplate(
+        "vaccination_observation",
+        "vaccination",
+        _("Stay for observation"),
+        _(
+            "[OneTrip] %(name)s has been vaccinated. Please stay at the clinic until %(until)s "
+            "for the 30-minute observation. Timer: %(path)s"
+        ),
+        frozenset({"name", "until", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "vaccine_lot_recalled",
+        "vaccine_recall",
+        _("Vaccine lot recalled"),
+        _(
+            "[OneTrip] The %(vaccine)s lot %(lot)s that %(name)s received has been recalled. "
+            "The clinic will contact you about what to do; details: %(path)s"
+        ),
+        frozenset({"name", "vaccine", "lot", "path"}),
+        urgent=True,
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "birth_certificate_issued",
+        "birth_application",
+        _("Birth certificate issued"),
+        _(
+            "[OneTrip] Birth application %(reference)s: the birth medical certificate is "
+            "issued; household registration and medical insurance are applied for. See %(path)s"
+        ),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "birth_household_done",
+        "birth_application",
+        _("Household registration done"),
+        _("[OneTrip] Birth application %(reference)s: household registration is done. %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "birth_insurance_done",
+        "birth_application",
+        _("Newborn insured"),
+        _("[OneTrip] Birth application %(reference)s: the newborn is insured. %(path)s"),
+        frozenset({"reference", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "hut_reading_alert",
+        "hut_reading",
+        _("Reading out of range"),
+        _(
+            "[OneTrip] Your %(kind)s reading at the health hut was out of range. Your township "
+            "doctor will contact you."
+        ),
+        frozenset({"kind"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

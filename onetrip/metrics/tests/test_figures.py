@@ -18,11 +18,56 @@ from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS
 from onetrip.metrics.tests.conftest import at
 from onetrip.metrics.tests.further import recompute_further
+from onetrip.publichealth import indicators
+from onetrip.publichealth.models import AdverseEvent, Dose, HomeVisit, HutReading
 from onetrip.scheduling.models import Appointment, SlotPool
 
 K = EventKind
 TODAY = NOW.date()
 MONTH = "2026-11"
+
+
+def _public_health(institution_ids, start, end, local_day) -> dict:
+    """The public-health indicators from their rows (D174; none in this month's scenario)."""
+    doses = [
+        d
+        for d in Dose.objects.select_related("lot__product", "visit", "patient")
+        if d.lot.institution_id in institution_ids
+        and start <= local_day(d.given_at) < end
+        and d.lot.product.programme
+    ]
+    events = [
+        e
+        for e in AdverseEvent.objects.select_related("dose__lot")
+        if e.dose.lot.institution_id in institution_ids and start <= local_day(e.reported_at) < end
+    ]
+    readings = [
+        r
+        for r in HutReading.objects.select_related("device").filter(out_of_range=True)
+        if r.device.hut_id in institution_ids and start <= local_day(r.received_at) < end
+    ]
+    visits = [
+        v
+        for v in HomeVisit.objects.select_related("order")
+        if v.order.institution_id in institution_ids and start <= local_day(v.scheduled_for) < end
+    ]
+    followed = [
+        r
+        for r in readings
+        if r.followed_up_at and r.followed_up_at - r.received_at <= dt.timedelta(hours=24)
+    ]
+    return {
+        "vaccination_on_schedule": (
+            sum(indicators.dose_on_schedule(d) for d in doses),
+            len(doses),
+        ),
+        "aefi_reported_in_time": (
+            sum(e.reported_at - e.discovered_at <= dt.timedelta(hours=48) for e in events),
+            len(events),
+        ),
+        "hut_readings_followed_up": (len(followed), len(readings)),
+        "home_visits_done": (sum(indicators.home_visit_done(v) for v in visits), len(visits)),
+    }
 
 
 def recompute(institution_ids: set[int], start: dt.date, end: dt.date, department=None) -> dict:
@@ -131,63 +176,70 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
         and (department is None or a.session.department_id == department)
     ]
     further = recompute_further(events, pools, institution_ids, start, end, department, local_day)
-    return further | {
-        "appointment_rate": (len(appointments), len(city_visits)),
-        "trips_per_episode": (sum(e.trips for e in travelled), len(travelled)),
-        "appointment_no_shows": (
-            sum(1 for a in bookings if a.status in ("booked", "no_show")),
-            len(bookings),
-        ),
-        "exam_no_shows": (sum(1 for e in due_exams if e.kind == K.EXAM_NO_SHOW), len(due_exams)),
-        "online_sources": (sum(p.capacity for p in online), sum(p.capacity for p in pools)),
-        "primary_care_sources": (
-            sum(p.capacity for p in online if p.kind == "primary_care"),
-            sum(p.capacity for p in online),
-        ),
-        "queue_minutes": (sum(e.data["waited_minutes"] for e in called), len(called)),
-        "peak_queue_minutes": (sum(e.data["waited_minutes"] for e in peak), len(peak)),
-        "in_clinic_rooms": (
-            len(
-                {
-                    e.data["clinic_id"]
-                    for e in settled
-                    if e.data["mode"] == "in_clinic"
-                    and e.data.get("clinic_id") is not None
-                    and e.institution_id in hospitals
-                }
+    return (
+        further
+        | _public_health(institution_ids, start, end, local_day)
+        | {
+            "appointment_rate": (len(appointments), len(city_visits)),
+            "trips_per_episode": (sum(e.trips for e in travelled), len(travelled)),
+            "appointment_no_shows": (
+                sum(1 for a in bookings if a.status in ("booked", "no_show")),
+                len(bookings),
             ),
-            rooms.count(),
-        ),
-        "smart_settlement": (
-            sum(1 for e in settled if e.data["mode"] in ("in_clinic", "kiosk", "mobile")),
-            len(settled),
-        ),
-        "time_slotted_exams": (
-            sum(1 for e in done if e.data.get("order_id") in slotted_orders),
-            len(done),
-        ),
-        "referred_visits": (
-            sum(1 for e in hospital_visits if e.data["booking_id"] in referral),
-            len(hospital_visits),
-        ),
-        "township_online_sources": (
-            sum(
-                p.capacity
-                for p in primary_care_pools
-                if p.kind in ("shared_online", "primary_care")
+            "exam_no_shows": (
+                sum(1 for e in due_exams if e.kind == K.EXAM_NO_SHOW),
+                len(due_exams),
             ),
-            sum(p.capacity for p in primary_care_pools),
-        ),
-        "downward_referrals": (
-            sum(1 for e in of(K.REFERRAL_SENT) if e.data["direction"] == "down"),
-            sum(1 for e in answered_up if e.data["outcome"] == "accepted"),
-        ),
-        "referral_turnaround": (sum(e.data["minutes"] for e in answered_up), len(answered_up)),
-        "consultation_turnaround": (
-            sum(e.data["minutes"] for e in consultations),
-            len(consultations),
-        ),
-    }
+            "online_sources": (sum(p.capacity for p in online), sum(p.capacity for p in pools)),
+            "primary_care_sources": (
+                sum(p.capacity for p in online if p.kind == "primary_care"),
+                sum(p.capacity for p in online),
+            ),
+            "queue_minutes": (sum(e.data["waited_minutes"] for e in called), len(called)),
+            "peak_queue_minutes": (sum(e.data["waited_minutes"] for e in peak), len(peak)),
+            "in_clinic_rooms": (
+                len(
+                    {
+                        e.data["clinic_id"]
+                        for e in settled
+                        if e.data["mode"] == "in_clinic"
+                        and e.data.get("clinic_id") is not None
+                        and e.institution_id in hospitals
+                    }
+                ),
+                rooms.count(),
+            ),
+            "smart_settlement": (
+                sum(1 for e in settled if e.data["mode"] in ("in_clinic", "kiosk", "mobile")),
+                len(settled),
+            ),
+            "time_slotted_exams": (
+                sum(1 for e in done if e.data.get("order_id") in slotted_orders),
+                len(done),
+            ),
+            "referred_visits": (
+                sum(1 for e in hospital_visits if e.data["booking_id"] in referral),
+                len(hospital_visits),
+            ),
+            "township_online_sources": (
+                sum(
+                    p.capacity
+                    for p in primary_care_pools
+                    if p.kind in ("shared_online", "primary_care")
+                ),
+                sum(p.capacity for p in primary_care_pools),
+            ),
+            "downward_referrals": (
+                sum(1 for e in of(K.REFERRAL_SENT) if e.data["direction"] == "down"),
+                sum(1 for e in answered_up if e.data["outcome"] == "accepted"),
+            ),
+            "referral_turnaround": (sum(e.data["minutes"] for e in answered_up), len(answered_up)),
+            "consultation_turnaround": (
+                sum(e.data["minutes"] for e in consultations),
+                len(consultations),
+            ),
+        }
+    )
 
 
 def api_figures(client, **params) -> dict:

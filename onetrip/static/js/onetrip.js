@@ -56,3 +56,25 @@ document.addEventListener("click", (event) => {
     if (board) sessionStorage.setItem(spokenKey, (board.querySelector("[data-call-id]") || {dataset: {}}).dataset.callId || "");
   });
 })();
+
+// data-countdown="SECONDS" on an element: shows the time left as mm:ss, then its data-done text
+// (the 30-minute observation after a vaccination, on the nurse's page and the parent's phone).
+(() => {
+  const timers = document.querySelectorAll("[data-countdown]");
+  if (!timers.length) return;
+  const started = Date.now();
+  function tick() {
+    timers.forEach((timer) => {
+      const left = Math.max(0, Number(timer.dataset.countdown) - (Date.now() - started) / 1000);
+      if (left <= 0) {
+        timer.textContent = timer.dataset.done || "0:00";
+        return;
+      }
+      const minutes = Math.floor(left / 60);
+      const seconds = String(Math.floor(left % 60)).padStart(2, "0");
+      timer.textContent = `${minutes}:${seconds}`;
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+})();

@@ -1,0 +1,437 @@
+"""Public-health pages. Staff: the vaccination desk (today's visits, screening, the scanned dose
+and its observation timer, adverse events), stock and cold chain, a lot's trace and recall, a
+person's lots; births at the hospital; the township doctor's hut worklist. Phone: the family's
+vaccination cards with booking and the observation timer, and the birth application with its
+three outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from onetrip.consortium.models import Institution
+from onetrip.core import clock
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError
+from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.identity import services as identity
+from onetrip.publichealth import forms, schedule
+from onetrip.publichealth.models import VaccineProduct, VisitStatus
+from onetrip.publichealth.services import births, home_care, huts, vaccination
+from onetrip.web.links import bill_link
+from onetrip.web.sessions import patient_page
+
+# --- the vaccination desk ---------------------------------------------------------------------
+
+
+@staff_page(vaccination.VACCINATE)
+def desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return render(
+        request, "publichealth/desk.html", {"visits": vaccination.desk_visits(actor=actor)}
+    )
+
+
+def _seconds_left(until: dt.datetime) -> int:
+    return max(0, int((until - clock.now()).total_seconds()))
+
+
+def _visit(request, actor, visit_id, *, screening=None, dose_form=None, aefi=None, status=200):
+    visit = vaccination.visit_for_staff(visit_id, actor=actor)
+    dose = vaccination.dose_of(visit)
+    context = {
+        "visit": visit,
+        "dose": dose,
+        "paid": vaccination.is_paid(visit),
+        "screening_form": screening or forms.ScreeningForm(),
+        "dose_form": dose_form or forms.DoseForm(),
+        "aefi_form": aefi or forms.AefiForm(),
+        "follow_up_form": forms.AefiFollowUpForm(),
+        "events": list(dose.adverse_events.order_by("pk")) if dose else [],
+        "seconds_left": _seconds_left(dose.observation_until) if dose else 0,
+    }
+    return render(request, "publichealth/visit.html", context, status=status)
+
+
+@staff_page(vaccination.VACCINATE)
+def visit_detail(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    return _visit(request, actor, visit_id)
+
+
+@require_POST
+@staff_page(vaccination.VACCINATE)
+def visit_screen(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.ScreeningForm(request.POST)
+    if form.is_valid():
+        answers = {k: form.cleaned_data[k] for k in vaccination.SCREENING_QUESTIONS}
+        try:
+            visit = vaccination.screen(
+                visit_id, answers=answers, consent_by=form.cleaned_data["consent_by"], actor=actor
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            if visit.status == VisitStatus.DEFERRED:
+                messages.warning(request, _("Deferred: a doctor must decide."))
+            return redirect("publichealth-visit", visit_id)
+    return _visit(request, actor, visit_id, screening=form, status=400)
+
+
+@require_POST
+@staff_page(vaccination.VACCINATE)
+def visit_give(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.DoseForm(request.POST)
+    if form.is_valid():
+        try:
+            vaccination.give_dose(visit_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Dose recorded. Observation for 30 minutes."))
+            return redirect("publichealth-visit", visit_id)
+    return _visit(request, actor, visit_id, dose_form=form, status=400)
+
+
+@require_POST
+@staff_page(vaccination.VACCINATE)
+def dose_observed(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpResponse:
+    try:
+        dose = vaccination.end_observation(dose_id, actor=actor)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect("publichealth-desk")
+    messages.success(request, _("Observation ended."))
+    return redirect("publichealth-visit", dose.visit_id)
+
+
+@require_POST
+@staff_page(vaccination.VACCINATE)
+def dose_aefi(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.AefiForm(request.POST)
+    if form.is_valid():
+        try:
+            event = vaccination.report_aefi(dose_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Adverse event reported."))
+            return redirect("publichealth-visit", event.dose.visit_id)
+    else:
+        messages.error(request, _("Check the adverse-event form."))
+    return redirect("publichealth-desk")
+
+
+@require_POST
+@staff_page(vaccination.VACCINATE)
+def aefi_follow_up(request: HttpRequest, event_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.AefiFollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            event = vaccination.follow_up_aefi(event_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Follow-up recorded."))
+            return redirect("publichealth-visit", event.dose.visit_id)
+    return redirect("publichealth-desk")
+
+
+# --- stock, cold chain, trace and recall -------------------------------------------------------
+
+
+def _product_choices():
+    return [(p.code, p.name) for p in VaccineProduct.objects.order_by("code")]
+
+
+@staff_page(vaccination.VACCINATE)
+def stock(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    lot_form = forms.LotForm(request.POST if "lot_number" in request.POST else None)
+    lot_form.fields["product_code"].choices = _product_choices()
+    cold_form = forms.ColdChainForm(request.POST if "unit" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if lot_form.is_bound and lot_form.is_valid():
+                lot = vaccination.receive_lot(
+                    vaccination.LotIn(**lot_form.cleaned_data), actor=actor
+                )
+                messages.success(request, _("Lot %(lot)s received.") % {"lot": lot.lot_number})
+                return redirect("publichealth-stock")
+            if cold_form.is_bound and cold_form.is_valid():
+                reading = vaccination.record_temperature(
+                    unit=cold_form.cleaned_data["unit"],
+                    tenths_celsius=int(cold_form.cleaned_data["celsius"] * 10),
+                    actor=actor,
+                )
+                if reading.excursion:
+                    messages.warning(request, _("Temperature excursion flagged."))
+                return redirect("publichealth-stock")
+        except DomainError as exc:
+            add_domain_errors(lot_form if lot_form.is_bound else cold_form, exc)
+        status = 400
+    context = {
+        "lots": vaccination.recent_lots(actor=actor),
+        "readings": vaccination.cold_chain_log(actor=actor),
+        "lot_form": lot_form,
+        "cold_form": cold_form,
+        "can_receive": actor.has_perm(vaccination.RECEIVE),
+    }
+    return render(request, "publichealth/stock.html", context, status=status)
+
+
+@staff_page(vaccination.VACCINATE)
+def lot_detail(request: HttpRequest, lot_id: int, *, actor: Actor) -> HttpResponse:
+    lot, doses = vaccination.lot_for_staff(lot_id, actor=actor)
+    context = {
+        "lot": lot,
+        "doses": doses,
+        "form": forms.RecallForm(),
+        "can_recall": actor.has_perm(vaccination.RECALL),
+    }
+    return render(request, "publichealth/lot.html", context)
+
+
+@require_POST
+@staff_page(vaccination.RECALL)
+def lot_recall(request: HttpRequest, lot_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.RecallForm(request.POST)
+    if form.is_valid():
+        try:
+            told = vaccination.recall_lot(lot_id, reason=form.cleaned_data["reason"], actor=actor)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Recalled; %(n)s people are told.") % {"n": told})
+    return redirect("publichealth-lot", lot_id)
+
+
+@staff_page(vaccination.VACCINATE)
+def person_lots(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    patient, doses = vaccination.person_for_staff(patient_id, actor=actor)
+    return render(request, "publichealth/person.html", {"patient": patient, "doses": doses})
+
+
+# --- births and huts (staff) --------------------------------------------------------------------
+
+
+@staff_page(births.VIEW)
+def births_list(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return render(
+        request, "publichealth/births.html", {"applications": births.births_at(actor=actor)}
+    )
+
+
+@staff_page(huts.FOLLOW_UP)
+def hut_worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    context = {
+        "readings": huts.worklist(actor=actor),
+        "huts": list(huts.responsible_huts(actor).order_by("code")),
+        "form": forms.FollowUpForm(),
+        "aed_form": forms.AedForm(),
+    }
+    return render(request, "publichealth/huts.html", context)
+
+
+@require_POST
+@staff_page(huts.FOLLOW_UP)
+def hut_follow_up(request: HttpRequest, reading_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            huts.follow_up(reading_id, note=form.cleaned_data["note"], actor=actor)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Followed up."))
+    return redirect("publichealth-huts")
+
+
+@require_POST
+@staff_page(huts.FOLLOW_UP)
+def hut_aed(request: HttpRequest, hut_id: int, *, actor: Actor) -> HttpResponse:
+    form = forms.AedForm(request.POST)
+    form.is_valid()
+    huts.log_aed_check(hut_id, actor=actor, **form.cleaned_data)
+    messages.success(request, _("AED check logged."))
+    return redirect("publichealth-huts")
+
+
+# --- the phone ----------------------------------------------------------------------------------
+
+
+@patient_page
+def patient_home(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return render(
+        request,
+        "publichealth/patient_home.html",
+        {
+            "cards": vaccination.vaccination_cards(actor),
+            "births": births.patient_births(actor)[:10],
+            "names": schedule.PRODUCT_NAMES,
+            "edition": schedule.EDITION,
+        },
+    )
+
+
+@patient_page
+def patient_book(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.BookVaccinationForm(request.POST or None, initial=request.GET.dict())
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["product_code"].choices = _product_choices()
+    times = vaccination.open_times(now=clock.now())
+    form.fields["slot_id"].choices = [
+        (t.slot_id, f"{timezone.localtime(t.starts_at):%m-%d %H:%M}") for t in times
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = vaccination.book_vaccination(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Booked."))
+            return redirect("publichealth-patient-visit", visit.pk)
+    return render(
+        request,
+        "publichealth/patient_book.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_page
+def patient_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    visit = vaccination.visit_for_patient(visit_id, actor=actor)
+    bill = vaccination.fee_bill(visit)
+    dose = vaccination.dose_of(visit)
+    context = {"visit": visit, "pay_link": bill_link(bill) if bill else "", "dose": dose}
+    return render(request, "publichealth/patient_visit.html", context)
+
+
+@patient_page
+def patient_dose(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpResponse:
+    dose = vaccination.dose_for_patient(dose_id, actor=actor)
+    context = {"dose": dose, "seconds_left": _seconds_left(dose.observation_until)}
+    return render(request, "publichealth/patient_dose.html", context)
+
+
+@patient_page
+def patient_birth_new(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.BirthForm(request.POST or None)
+    form.fields["mother_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).filter(sex="female")
+    ]
+    form.fields["institution_id"].choices = [
+        (i.pk, i.name) for i in Institution.objects.order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = births.apply_for_birth(births.BirthIn(**form.cleaned_data), actor=actor)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Applied. The birth certificate is issued."))
+            return redirect("publichealth-patient-birth", application.pk)
+    return render(
+        request,
+        "publichealth/patient_birth_new.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_page
+def patient_birth(request: HttpRequest, application_id: int, *, actor: Actor) -> HttpResponse:
+    application = births.birth_for_patient(application_id, actor=actor)
+    return render(request, "publichealth/patient_birth.html", {"a": application})
+
+
+# --- home care ----------------------------------------------------------------------------------
+
+
+@staff_page(home_care.VISIT, home_care.ORDER)
+def home_care_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """Doctors order home care here; the station's nurses see the visits to make and schedule
+    visits for the orders."""
+    form = forms.HomeCareOrderForm(request.POST if "reason" in request.POST else None)
+    schedule_form = forms.HomeVisitScheduleForm(
+        request.POST if "nurse_username" in request.POST else None
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if form.is_bound and form.is_valid():
+                home_care.order_home_care(actor=actor, **form.cleaned_data)
+                messages.success(request, _("Home care ordered."))
+                return redirect("publichealth-home-care")
+            if schedule_form.is_bound and schedule_form.is_valid():
+                home_care.schedule_visit(
+                    schedule_form.cleaned_data["order_id"],
+                    nurse_username=schedule_form.cleaned_data["nurse_username"],
+                    at=schedule_form.cleaned_data["at"],
+                    actor=actor,
+                )
+                messages.success(request, _("Visit scheduled."))
+                return redirect("publichealth-home-care")
+        except DomainError as exc:
+            add_domain_errors(form if form.is_bound else schedule_form, exc)
+        status = 400
+    can_visit = actor.has_perm(home_care.VISIT)
+    context = {
+        "form": form,
+        "schedule_form": schedule_form,
+        "can_order": actor.has_perm(home_care.ORDER),
+        "can_visit": can_visit,
+        "visits": home_care.nurse_worklist(actor=actor) if can_visit else [],
+        "orders": home_care.open_orders(actor=actor) if can_visit else [],
+    }
+    return render(request, "publichealth/home_care.html", context, status=status)
+
+
+@staff_page(home_care.VISIT)
+def home_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
+    visit = home_care.visit_for_staff(visit_id, actor=actor)
+    form = forms.HomeVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        temperature = data.pop("temperature")
+        try:
+            home_care.record_visit(
+                visit_id,
+                actor=actor,
+                temperature_tenths=int(temperature * 10) if temperature is not None else None,
+                **data,
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Visit recorded and charged."))
+            return redirect("publichealth-home-care")
+    return render(
+        request,
+        "publichealth/home_visit.html",
+        {"visit": visit, "form": form},
+        status=400 if form.errors else 200,
+    )
