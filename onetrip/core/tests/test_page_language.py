@@ -551,6 +551,8 @@ def _service_desk_urls(world, institution_id: int) -> dict[str, str]:
             "service-help", args=[HelpRequest.objects.order_by("pk").first().pk]
         ),
     } | _publichealth_urls(world)
+
+
 def _publichealth_urls(world) -> dict[str, str]:
     """The vaccination desk over the demo's family; the signed-in patient vaccinated, and a
     birth applied for by an account the demo mother granted."""
@@ -558,23 +560,28 @@ def _publichealth_urls(world) -> dict[str, str]:
     patient_actor = Actor(kind=ActorKind.PATIENT, label="test", account_id=world["account"].pk)
     slot = vaccination.open_times(now=NOW)[0]
     visit = vaccination.book_vaccination(
+        patient_id=world["patient"].pk,
         product_code="HepB",
         dose_number=1,
         slot_id=slot.slot_id,
         actor=patient_actor,
+    )
     vaccination.screen(
         visit.pk,
         answers=dict.fromkeys(vaccination.SCREENING_QUESTIONS, False),
         consent_by=world["patient"].name,
         actor=nurse,
+    )
     lot = VaccineLot.objects.filter(product__code="HepB").order_by("pk").first()
     package = lot.trace_codes.filter(doses_used=0).order_by("pk").first()
     dose = vaccination.give_dose(
         visit.pk, trace_code=package.code, site="left_deltoid", actor=nurse
+    )
     mother = (
         Patient.objects.filter(phone=publichealth_demo.DEMO_MOTHER_PHONE, sex="female")
         .order_by("birth_date")
         .first()
+    )
     ProxyGrant.objects.create(
         patient=mother,
         account=world["account"],
@@ -582,6 +589,7 @@ def _publichealth_urls(world) -> dict[str, str]:
         basis="written_consent",
         granted_at=NOW,
         granted_by="test",
+    )
     application = births.apply_for_birth(
         births.BirthIn(
             mother_id=mother.pk,
@@ -591,7 +599,10 @@ def _publichealth_urls(world) -> dict[str, str]:
             born_at=NOW - dt.timedelta(days=1),
             weight_grams=3300,
             father_name="林海",
+        ),
         actor=patient_actor,
+    )
+    return {
         "publichealth-desk": reverse("publichealth-desk"),
         "publichealth-stock": reverse("publichealth-stock"),
         "publichealth-visit": reverse("publichealth-visit", args=[visit.pk]),
@@ -603,6 +614,7 @@ def _publichealth_urls(world) -> dict[str, str]:
         "publichealth-home-visit": reverse(
             "publichealth-home-visit",
             args=[HomeVisit.objects.filter(done_at__isnull=True).order_by("pk").first().pk],
+        ),
         "publichealth-patient-home": reverse("publichealth-patient-home"),
         "publichealth-patient-book": reverse("publichealth-patient-book"),
         "publichealth-patient-visit": reverse("publichealth-patient-visit", args=[visit.pk]),
