@@ -162,7 +162,7 @@ def construct_patients(instance: Instance) -> Plan:
 
 def assign_nurses(instance: Instance, plan: Plan) -> None:
     """Shift by shift, give each occupied room the nurse adding the least weighted cost."""
-    occupants = _room_shift_people(instance, plan)
+    occupants = room_shift_people(instance, plan)
     seen: dict[int, set[int]] = defaultdict(set)  # person -> nurses met so far
     plan.nurse = {}
     for shift in range(instance.shifts):
@@ -210,7 +210,7 @@ def _nurse_added_cost(
     )
 
 
-def _room_shift_people(
+def room_shift_people(
     instance: Instance, plan: Plan
 ) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
     """(shift, room) -> [(person, workload, skill needed)] for every occupied room-shift."""

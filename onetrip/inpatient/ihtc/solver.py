@@ -1,11 +1,25 @@
-"""The planner's entry point: an IHTC instance in, a competition-format solution out."""
+"""The planner's entry point: an IHTC instance in, a competition-format solution out.
 
+Two stages share the time (decision D161): first the patients (admission day, room,
+theatre) by greedy construction then CP-SAT large-neighbourhood search, then the nurses
+(greedy, then CP-SAT windows). Patients first because their costs (unscheduled patients,
+delays, theatres) dominate the objective on the public instances and because the nurse
+assignment is always feasible once rooms are known.
+"""
+
+import random
+import time
 from typing import Any
 
-from .evaluator import evaluate_plan
+from .evaluator import Evaluation, evaluate_plan
 from .greedy import assign_nurses, construct_patients
-from .instance import parse_instance
-from .plan import solution_from_plan
+from .instance import Instance, parse_instance
+from .nurse_lns import improve_nurses
+from .patient_lns import improve_patients
+from .plan import Plan, solution_from_plan
+
+PATIENT_SHARE = 0.5  # of the time limit spent on patients; the rest goes to nurses
+SAFETY_MARGIN = 0.05  # of the time limit kept for writing the answer
 
 
 def solve_instance(
@@ -15,12 +29,36 @@ def solve_instance(
 
     Returns the competition's solution JSON (patients and nurses sections) plus a "costs"
     entry with our evaluator's violations and weighted costs, as the reference solutions do.
+    The same seed and thread count give the same search (CP-SAT is seeded from it too).
     """
+    started = time.monotonic()
+    deadline = started + time_limit * (1 - SAFETY_MARGIN)
     parsed = parse_instance(instance)
-    plan = construct_patients(parsed)
-    assign_nurses(parsed, plan)
-    solution = solution_from_plan(parsed, plan)
-    evaluation = evaluate_plan(parsed, plan)
+    plan = solve_plan(parsed, deadline=deadline, threads=threads, seed=seed)
+    return solution_with_costs(parsed, plan, evaluate_plan(parsed, plan))
+
+
+def solve_plan(instance: Instance, *, deadline: float, threads: int, seed: int) -> Plan:
+    rng = random.Random(seed)
+    greedy = construct_patients(instance)
+    assign_nurses(instance, greedy)
+    patients_deadline = time.monotonic() + (deadline - time.monotonic()) * PATIENT_SHARE
+    plan = improve_patients(
+        instance, greedy.copy(), deadline=patients_deadline, threads=threads, rng=rng
+    )
+    assign_nurses(instance, plan)
+    improve_nurses(instance, plan, deadline=deadline, threads=threads, rng=rng)
+    # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
+    # proxy misled it.
+    return min((plan, greedy), key=lambda p: _rank(evaluate_plan(instance, p)))
+
+
+def _rank(evaluation: Evaluation) -> tuple[int, int]:
+    return (evaluation.total_violations, evaluation.total_cost)
+
+
+def solution_with_costs(instance: Instance, plan: Plan, evaluation: Evaluation) -> dict[str, Any]:
+    solution = solution_from_plan(instance, plan)
     solution["costs"] = {
         "violations": evaluation.total_violations,
         "cost": evaluation.total_cost,
