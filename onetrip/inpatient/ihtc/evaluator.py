@@ -171,11 +171,9 @@ def _room_capacity(instance: Instance, occupancy: dict[tuple[int, int], list[int
 
 
 def _nurse_presence(instance: Instance, plan: Plan) -> int:
-    return sum(
-        1
-        for (shift, _room), nurse in plan.nurse.items()
-        if shift not in instance.nurse_max_load[nurse]
-    )
+    assignments = [(shift, nurse) for (shift, _room), nurse in plan.nurse.items()]
+    assignments += [(shift, nurse) for shift, _room, nurse in plan.overridden]
+    return sum(1 for shift, nurse in assignments if shift not in instance.nurse_max_load[nurse])
 
 
 def _uncovered_rooms(

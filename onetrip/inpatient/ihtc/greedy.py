@@ -5,10 +5,14 @@ solver finds nothing better in the time left. Every placement they make respects
 constraints; a mandatory patient that fits nowhere is left out (and counted as a violation).
 """
 
+import random
+import time
 from collections import defaultdict
 
 from .instance import SHIFTS_PER_DAY, Instance
 from .plan import Plan
+
+RANDOM_ORDERS = 8  # shuffled mandatory orders tried after the fixed ones, time allowing
 
 
 class Ledger:
@@ -113,14 +117,31 @@ def _bump(counter: dict, key: object, sign: int) -> None:
         del counter[key]
 
 
-def insertion_order(instance: Instance, patients: list[int]) -> list[int]:
-    """Mandatory patients first, tightest admission window first, long stays before short."""
+def insertion_orders(
+    instance: Instance, patients: list[int], rng: random.Random
+) -> list[list[int]]:
+    """Orders worth trying: mandatory patients always first, then different tie-breaks.
 
-    def key(person: int) -> tuple[int, int, int]:
-        data = instance.people[person]
-        return (0 if data.mandatory else 1, data.due_day - data.release_day, -data.length_of_stay)
-
-    return sorted(patients, key=key)
+    No single order places every mandatory patient on every instance (long stays and tight
+    windows compete), so the constructor tries these and, time allowing, shuffles.
+    """
+    people = instance.people
+    mandatory = [p for p in patients if people[p].mandatory]
+    optional = sorted(
+        (p for p in patients if not people[p].mandatory), key=lambda p: people[p].release_day
+    )
+    keys = [
+        lambda p: (people[p].due_day - people[p].release_day, -people[p].length_of_stay),
+        lambda p: (-people[p].length_of_stay, people[p].due_day),
+        lambda p: (people[p].due_day, -people[p].length_of_stay),
+        lambda p: (-people[p].surgery_duration, people[p].due_day),
+    ]
+    orders = [sorted(mandatory, key=key) + optional for key in keys]
+    for _ in range(RANDOM_ORDERS):
+        shuffled = list(mandatory)
+        rng.shuffle(shuffled)
+        orders.append(shuffled + optional)
+    return orders
 
 
 def insert_patient(ledger: Ledger, person: int) -> bool:
@@ -152,12 +173,123 @@ def insert_patient(ledger: Ledger, person: int) -> bool:
     return True
 
 
-def construct_patients(instance: Instance) -> Plan:
-    plan = Plan.empty(instance)
-    ledger = Ledger(instance, plan)
-    for person in insertion_order(instance, instance.patients):
-        insert_patient(ledger, person)
-    return plan
+def insert_by_ejecting(ledger: Ledger, person: int) -> Ledger:
+    """Place a mandatory patient who fits nowhere by taking other patients out of the way.
+
+    For every (day, room) the patient could use, the patients in the way are those in that
+    room during the stay and those operated that day (the surgeon's own first); the option
+    ejecting the fewest wins, and the ejected go back in greedily where they still fit.
+    Optional patients are tried first; mandatory ones may be moved too, on a copy that is
+    kept only if fewer mandatory patients end up left out.
+    """
+    for movable_mandatory in (False, True):
+        trial = Ledger(ledger.instance, ledger.plan.copy())
+        ejected = _cheapest_ejection(trial, person, movable_mandatory=movable_mandatory)
+        if ejected is None:
+            continue
+        for other in ejected:
+            trial.remove(other)
+        insert_patient(trial, person)
+        for other in ejected:
+            insert_patient(trial, other)
+        if _mandatory_left_out(trial) < _mandatory_left_out(ledger):
+            return trial
+    return ledger
+
+
+def _mandatory_left_out(ledger: Ledger) -> int:
+    instance, plan = ledger.instance, ledger.plan
+    return sum(
+        1 for p in instance.patients if plan.admission[p] is None and instance.people[p].mandatory
+    )
+
+
+def _cheapest_ejection(ledger: Ledger, person: int, *, movable_mandatory: bool) -> list[int] | None:
+    instance, plan = ledger.instance, ledger.plan
+    data = instance.people[person]
+
+    def movable(other: int) -> bool:
+        return other != person and (movable_mandatory or not instance.people[other].mandatory)
+
+    best: list[int] | None = None
+    for day in range(data.release_day, data.due_day + 1):
+        same_day = [p for p in instance.patients if plan.admission[p] == day and movable(p)]
+        # The surgeon's own patients first: ejecting them frees surgeon time and a theatre.
+        same_day.sort(key=lambda p: instance.people[p].surgeon != data.surgeon)
+        stay = set(instance.stay_days(person, day))
+        for room in data.compatible_rooms:
+            in_room = [
+                p
+                for p in instance.patients
+                if plan.room[p] == room
+                and movable(p)
+                and (start := plan.admission[p]) is not None
+                and stay & set(instance.stay_days(p, start))
+            ]
+            ejected = _fewest_to_eject(ledger, person, day, room, in_room, same_day)
+            if ejected is not None and (best is None or len(ejected) < len(best)):
+                best = ejected
+    return best
+
+
+def _fewest_to_eject(
+    ledger: Ledger, person: int, day: int, room: int, in_room: list[int], same_day: list[int]
+) -> list[int] | None:
+    """Eject room sharers first, then same-day patients one by one, until the patient fits."""
+    removed: list[int] = []
+    plan = ledger.plan
+    saved = {p: (plan.admission[p], plan.room[p], plan.theater[p]) for p in in_room + same_day}
+    try:
+        for other in [*in_room, *same_day]:
+            if ledger.room_fits(person, day, room) and ledger.best_theater(person, day):
+                return list(removed)
+            if plan.admission[other] is not None:
+                ledger.remove(other)
+                removed.append(other)
+        fits = ledger.room_fits(person, day, room) and ledger.best_theater(person, day)
+        return list(removed) if fits else None
+    finally:
+        for other in removed:
+            ledger.add(other, *saved[other])  # type: ignore[arg-type]
+
+
+def construct_patients(instance: Instance, *, deadline: float, seed: int = 0) -> Plan:
+    """The best plan over several insertion orders: fewest mandatory left out, then cheapest."""
+    best: tuple[tuple[int, int], Plan] | None = None
+    for order in insertion_orders(instance, instance.patients, random.Random(seed)):
+        plan = Plan.empty(instance)
+        ledger = Ledger(instance, plan)
+        for person in order:
+            if not insert_patient(ledger, person) and instance.people[person].mandatory:
+                ledger = insert_by_ejecting(ledger, person)
+                plan = ledger.plan
+        rank = (_mandatory_left_out(ledger), _placement_cost(instance, ledger))
+        if best is None or rank < best[0]:
+            best = (rank, plan)
+        if time.monotonic() > deadline:
+            break
+    assert best is not None
+    return best[1]
+
+
+def _placement_cost(instance: Instance, ledger: Ledger) -> int:
+    """Delay, unscheduled, theatre and age-mix costs of a plan (what the insertion weighs)."""
+    weights = instance.weights
+    plan = ledger.plan
+    cost = 0
+    for person in instance.patients:
+        day = plan.admission[person]
+        if day is None:
+            cost += 0 if instance.people[person].mandatory else weights["unscheduled_optional"]
+        else:
+            cost += weights["patient_delay"] * (day - instance.people[person].release_day)
+    cost += weights["open_operating_theater"] * sum(
+        1 for loads in ledger.theater_load for load in loads if load
+    )
+    cost += weights["room_mixed_age"] * sum(
+        max(ages) - min(ages) for room_days in ledger.ages for ages in room_days if ages
+    )
+    return cost
 
 
 def assign_nurses(instance: Instance, plan: Plan) -> None:

@@ -17,6 +17,9 @@ from .greedy import room_shift_people
 from .instance import SHIFTS_PER_DAY, Instance
 from .plan import Plan
 
+# No step starts this close to the deadline: building a model and scoring its answer take
+# time the CP-SAT limit does not cover.
+STEP_OVERHEAD_SECONDS = 0.5
 NURSE_COSTS = ("RoomSkillLevel", "ContinuityOfCare", "ExcessiveNurseWorkload")
 
 
@@ -29,16 +32,18 @@ def improve_nurses(
     instance: Instance, plan: Plan, *, deadline: float, threads: int, rng: random.Random
 ) -> None:
     """Improve plan.nurse in place until the deadline; never makes it worse."""
+    if time.monotonic() > deadline - STEP_OVERHEAD_SECONDS:
+        return
     people_at = room_shift_people(instance, plan)
     best_cost = nurse_stage_cost(instance, plan)
-    while time.monotonic() < deadline - 0.2:
+    while time.monotonic() < deadline - STEP_OVERHEAD_SECONDS:
         # Three consecutive shifts: CP-SAT proves these optimal in well under a second, while
         # two-day windows already stall on one thread (measured on i30).
         width = SHIFTS_PER_DAY
         start = rng.randrange(max(1, instance.shifts - width + 1))
         window = range(start, min(instance.shifts, start + width))
         previous = dict(plan.nurse)
-        step_limit = min(2.0, deadline - time.monotonic())
+        step_limit = min(2.0, deadline - time.monotonic() - STEP_OVERHEAD_SECONDS)
         if not _reassign_window(instance, plan, people_at, window, step_limit, threads, rng):
             continue
         cost = nurse_stage_cost(instance, plan)

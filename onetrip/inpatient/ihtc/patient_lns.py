@@ -8,6 +8,7 @@ and age mix, plus the three nurses every admitted patient meets at least (contin
 All hard constraints are model constraints, so an accepted step keeps the plan feasible.
 """
 
+import math
 import random
 import time
 from collections import defaultdict
@@ -23,6 +24,9 @@ MIN_NURSES_PER_PATIENT = 3  # three shifts a day, one shift a day per nurse (S3 
 # any soft cost, so a neighbourhood that cannot yet place one stays solvable (and improves).
 MANDATORY_LEFT_OUT = 10**7
 STEP_SECONDS = 2.0
+# No step starts this close to the deadline: building a model and scoring its answer take
+# time the CP-SAT limit does not cover.
+STEP_OVERHEAD_SECONDS = 0.5
 MIN_FREE, MAX_FREE = 5, 200  # patients freed per step
 
 
@@ -56,9 +60,9 @@ def improve_patients(
     best = plan
     best_cost = patient_stage_cost(instance, plan)
     size = 20.0
-    while time.monotonic() < deadline - 0.2:
+    while time.monotonic() < deadline - STEP_OVERHEAD_SECONDS:
         free = _neighbourhood(instance, best, int(size), rng)
-        step_limit = min(STEP_SECONDS, deadline - time.monotonic())
+        step_limit = min(STEP_SECONDS, deadline - time.monotonic() - STEP_OVERHEAD_SECONDS)
         candidate, proved = _reoptimise(instance, best, free, step_limit, threads, rng)
         # Grow the neighbourhood while CP-SAT still proves optimality, shrink it when it
         # cannot: the largest neighbourhoods solved to the end make the biggest moves.
@@ -73,10 +77,16 @@ def improve_patients(
 
 def _neighbourhood(instance: Instance, plan: Plan, size: int, rng: random.Random) -> list[int]:
     patients = instance.patients
-    kind = rng.choice(("days", "rooms", "random"))
-    if kind == "days":
+    missing = [p for p in patients if plan.admission[p] is None and instance.people[p].mandatory]
+    kind = "missing" if missing and rng.random() < 0.7 else rng.choice(("days", "rooms", "random"))
+    if kind in ("days", "missing"):
         start = rng.randrange(instance.days)
         width = rng.randint(2, 5)
+        if kind == "missing":
+            # Make way for a mandatory patient left out: free who is admitted in its window.
+            data = instance.people[rng.choice(missing)]
+            start = data.release_day
+            width = data.due_day - data.release_day + 1
         chosen = [
             p
             for p in patients
@@ -96,7 +106,6 @@ def _neighbourhood(instance: Instance, plan: Plan, size: int, rng: random.Random
         chosen = list(patients)
     rng.shuffle(chosen)
     # Mandatory patients still left out join every neighbourhood until they are placed.
-    missing = [p for p in patients if plan.admission[p] is None and instance.people[p].mandatory]
     return list(dict.fromkeys(missing + chosen))[: max(size, len(missing) + size // 2)]
 
 
@@ -144,8 +153,16 @@ def _reoptimise(
 class _ModelBuilder:
     """Variables per free patient, then the constraints and costs they share."""
 
-    def __init__(self, instance: Instance, ledger: Ledger, model: cp_model.CpModel) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        ledger: Ledger,
+        model: cp_model.CpModel,
+        *,
+        mandatory_is_hard: bool = False,
+    ) -> None:
         self.instance = instance
+        self.mandatory_is_hard = mandatory_is_hard
         self.ledger = ledger
         self.model = model
         self.objective: list[cp_model.LinearExprT] = []
@@ -202,9 +219,16 @@ class _ModelBuilder:
                 stays[(day, room)] = var
                 for stay_day in instance.stay_days(person, day):
                     self.room_day[(room, stay_day)].append((var, person))
+        if data.mandatory and self.mandatory_is_hard:
+            model.add(sum(admitted_on) == 1)
+            self._keep(person, current, stays, theaters)
+            return
         model.add(sum(admitted_on) <= 1)
         left_out = MANDATORY_LEFT_OUT if data.mandatory else weights["unscheduled_optional"]
         self.objective.append(left_out * (1 - sum(admitted_on)))
+        self._keep(person, current, stays, theaters)
+
+    def _keep(self, person, current, stays, theaters) -> None:  # type: ignore[no-untyped-def]
         self.stay_vars[person] = stays
         self.theater_vars[person] = theaters
         self._hint(person, current, stays, theaters)
@@ -293,3 +317,26 @@ class _ModelBuilder:
             transfers = model.new_int_var(0, len(used) + already, "")
             model.add(transfers >= sum(used) + already - 1)
             self.objective.append(instance.weights["surgeon_transfer"] * transfers)
+
+
+def patient_stage_lower_bound(instance: Instance, *, time_limit: float) -> int:
+    """A proven lower bound on the total cost of any feasible solution.
+
+    The patient-stage objective with every patient free, solved by CP-SAT, bounds the whole
+    objective from below: the nurse costs it leaves out are never negative, and the three
+    nurses it charges per admitted patient are the least anyone admitted can meet (each nurse
+    works at most one shift a day, checked by the caller). Occupants' nurses are left out.
+    """
+    ledger = Ledger(instance, Plan.empty(instance))
+    model = cp_model.CpModel()
+    builder = _ModelBuilder(instance, ledger, model, mandatory_is_hard=True)
+    for person in instance.patients:
+        builder.add_patient(person, Plan.empty(instance))
+    builder.add_shared_constraints()
+    model.minimize(sum(builder.objective))
+    solver = cp_model.CpSolver()
+    # Deterministic work, not wall time: the bound must not depend on the machine's load.
+    solver.parameters.max_deterministic_time = time_limit
+    solver.parameters.num_workers = 1
+    solver.solve(model)
+    return math.ceil(solver.best_objective_bound - 1e-6)

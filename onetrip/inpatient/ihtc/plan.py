@@ -18,6 +18,9 @@ class Plan:
     room: list[int | None]
     theater: list[int | None]
     nurse: dict[tuple[int, int], int] = field(default_factory=dict)  # (shift, room) -> nurse
+    # Assignments a solution file gave a room-shift already covered by another nurse: they
+    # still count for the nurse-presence check (a planner never makes them).
+    overridden: list[tuple[int, int, int]] = field(default_factory=list)  # (shift, room, nurse)
 
     @classmethod
     def empty(cls, instance: Instance) -> "Plan":
@@ -52,7 +55,10 @@ def plan_from_solution(instance: Instance, solution: dict[str, Any]) -> Plan:
                 assignment["shift"]
             )
             for room_id in assignment["rooms"]:
-                plan.nurse[(shift, room_index[room_id])] = nurse
+                key = (shift, room_index[room_id])
+                if key in plan.nurse:
+                    plan.overridden.append((*key, plan.nurse[key]))
+                plan.nurse[key] = nurse
     return plan
 
 

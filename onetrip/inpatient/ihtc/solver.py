@@ -18,8 +18,12 @@ from .nurse_lns import improve_nurses
 from .patient_lns import improve_patients
 from .plan import Plan, solution_from_plan
 
+CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
 PATIENT_SHARE = 0.5  # of the time limit spent on patients; the rest goes to nurses
-SAFETY_MARGIN = 0.05  # of the time limit kept for writing the answer
+# Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
+# second (a step's model building is not interruptible and slows down on a loaded machine),
+# never more than half the limit.
+SAFETY_SHARE, SAFETY_SECONDS = 0.05, 1.0
 
 
 def solve_instance(
@@ -32,25 +36,39 @@ def solve_instance(
     The same seed and thread count give the same search (CP-SAT is seeded from it too).
     """
     started = time.monotonic()
-    deadline = started + time_limit * (1 - SAFETY_MARGIN)
+    reserve = min(time_limit / 2, max(time_limit * SAFETY_SHARE, SAFETY_SECONDS))
+    deadline = started + time_limit - reserve
     parsed = parse_instance(instance)
-    plan = solve_plan(parsed, deadline=deadline, threads=threads, seed=seed)
-    return solution_with_costs(parsed, plan, evaluate_plan(parsed, plan))
+    plan, evaluation = solve_plan(parsed, deadline=deadline, threads=threads, seed=seed)
+    return solution_with_costs(parsed, plan, evaluation)
 
 
-def solve_plan(instance: Instance, *, deadline: float, threads: int, seed: int) -> Plan:
+def solve_plan(
+    instance: Instance, *, deadline: float, threads: int, seed: int
+) -> tuple[Plan, Evaluation]:
     rng = random.Random(seed)
-    greedy = construct_patients(instance)
+    construction_deadline = time.monotonic() + (deadline - time.monotonic()) * CONSTRUCTION_SHARE
+    greedy = construct_patients(instance, deadline=construction_deadline, seed=seed)
+    started_nurses = time.monotonic()
     assign_nurses(instance, greedy)
+    # The greedy nurse pass runs again after the patient search: keep its time free.
+    nurse_pass = time.monotonic() - started_nurses
     patients_deadline = time.monotonic() + (deadline - time.monotonic()) * PATIENT_SHARE
     plan = improve_patients(
-        instance, greedy.copy(), deadline=patients_deadline, threads=threads, rng=rng
+        instance, greedy.copy(), deadline=patients_deadline - nurse_pass, threads=threads, rng=rng
     )
     assign_nurses(instance, plan)
     improve_nurses(instance, plan, deadline=deadline, threads=threads, rng=rng)
     # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
     # proxy misled it.
-    return min((plan, greedy), key=lambda p: _rank(evaluate_plan(instance, p)))
+    scored = [(candidate, evaluate_plan(instance, candidate)) for candidate in (plan, greedy)]
+    return min(scored, key=lambda pair: _rank(pair[1]))
+
+
+def _mandatory_left_out(instance: Instance, plan: Plan) -> bool:
+    return any(
+        plan.admission[p] is None and instance.people[p].mandatory for p in instance.patients
+    )
 
 
 def _rank(evaluation: Evaluation) -> tuple[int, int]:
