@@ -23,13 +23,18 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("IHTC_DATA", "/work/shared/benchmarks/ihtc2024"))
 sys.path.insert(0, str(ROOT))
 
-from onetrip.inpatient.ihtc.evaluator import evaluate  # noqa: E402
+from onetrip.inpatient.ihtc.evaluator import Evaluation, evaluate, evaluate_plan  # noqa: E402
+from onetrip.inpatient.ihtc.greedy import assign_nurses, construct_patients  # noqa: E402
+from onetrip.inpatient.ihtc.instance import parse_instance  # noqa: E402
 from onetrip.inpatient.ihtc.jsonio import read_json  # noqa: E402
+
+BASELINE_SECONDS = 1.0  # the greedy constructor alone, for the same-run ratio
 
 
 def main() -> None:
@@ -80,6 +85,7 @@ def _run_one(scratch: Path, name: str, best: int, args: argparse.Namespace) -> d
     wall = time.monotonic() - started
     evaluation = evaluate(read_json(instance_path), read_json(solution_path))
     cost = evaluation.total_cost
+    baseline = _greedy_baseline(read_json(instance_path))
     return {
         "instance": name,
         "violations": evaluation.total_violations,
@@ -87,8 +93,19 @@ def _run_one(scratch: Path, name: str, best: int, args: argparse.Namespace) -> d
         "best_known": best,
         "gap_percent": round(100 * (cost - best) / best, 1),
         "wall_seconds": round(wall, 1),
+        "greedy_violations": baseline.total_violations,
+        "greedy_cost": baseline.total_cost,
+        "ratio_to_greedy": round(cost / baseline.total_cost, 3),
         "costs": evaluation.costs,
     }
+
+
+def _greedy_baseline(raw: dict[str, Any]) -> Evaluation:
+    """The constructive heuristic alone (what the search starts from), scored the same way."""
+    instance = parse_instance(raw)
+    plan = construct_patients(instance, deadline=time.monotonic() + BASELINE_SECONDS)
+    assign_nurses(instance, plan)
+    return evaluate_plan(instance, plan)
 
 
 def _write(path: Path, args: argparse.Namespace, rows: list[dict[str, object]]) -> None:

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .greedy import Ledger
+from .greedy import Ledger, insert_patient
 from .instance import Instance
 from .plan import Plan
 
@@ -28,6 +28,7 @@ STEP_SECONDS = 2.0
 # time the CP-SAT limit does not cover.
 STEP_OVERHEAD_SECONDS = 0.5
 MIN_FREE, MAX_FREE = 5, 200  # patients freed per step
+MAKING_WAY_FREE = 40  # at least this many freed around a left-out mandatory patient
 
 
 def patient_stage_cost(instance: Instance, plan: Plan) -> int:
@@ -61,9 +62,11 @@ def improve_patients(
     best_cost = patient_stage_cost(instance, plan)
     size = 20.0
     while time.monotonic() < deadline - STEP_OVERHEAD_SECONDS:
-        free = _neighbourhood(instance, best, int(size), rng)
+        free, making_way = _neighbourhood(instance, best, int(size), rng)
         step_limit = min(STEP_SECONDS, deadline - time.monotonic() - STEP_OVERHEAD_SECONDS)
-        candidate, proved = _reoptimise(instance, best, free, step_limit, threads, rng)
+        candidate, proved = _reoptimise(
+            instance, best, free, step_limit, threads, rng, feasibility_only=making_way
+        )
         # Grow the neighbourhood while CP-SAT still proves optimality, shrink it when it
         # cannot: the largest neighbourhoods solved to the end make the biggest moves.
         size = min(MAX_FREE, size * 1.1) if proved else max(MIN_FREE, size * 0.8)
@@ -75,28 +78,27 @@ def improve_patients(
     return best
 
 
-def _neighbourhood(instance: Instance, plan: Plan, size: int, rng: random.Random) -> list[int]:
+def _neighbourhood(
+    instance: Instance, plan: Plan, size: int, rng: random.Random
+) -> tuple[list[int], bool]:
+    """Patients to free, and whether the step is making way for a left-out mandatory one."""
     patients = instance.patients
     missing = [p for p in patients if plan.admission[p] is None and instance.people[p].mandatory]
     kind = "missing" if missing and rng.random() < 0.7 else rng.choice(("days", "rooms", "random"))
-    if kind in ("days", "missing"):
+    if kind == "missing":
+        chosen = _in_the_way(instance, plan, rng.choice(missing))
+        size = max(size, MAKING_WAY_FREE)
+    elif kind == "days":
         start = rng.randrange(instance.days)
-        width = rng.randint(2, 5)
-        if kind == "missing":
-            # Make way for a mandatory patient left out: free who is admitted in its window.
-            data = instance.people[rng.choice(missing)]
-            start = data.release_day
-            width = data.due_day - data.release_day + 1
+        end = start + rng.randint(2, 5)
         chosen = [
-            p
-            for p in patients
-            if (day := plan.admission[p]) is not None and start <= day < start + width
+            p for p in patients if (day := plan.admission[p]) is not None and start <= day < end
         ]
         chosen += [
             p
             for p in patients
             if plan.admission[p] is None
-            and instance.people[p].release_day < start + width
+            and instance.people[p].release_day < end
             and instance.people[p].due_day >= start
         ]
     elif kind == "rooms":
@@ -106,7 +108,26 @@ def _neighbourhood(instance: Instance, plan: Plan, size: int, rng: random.Random
         chosen = list(patients)
     rng.shuffle(chosen)
     # Mandatory patients still left out join every neighbourhood until they are placed.
-    return list(dict.fromkeys(missing + chosen))[: max(size, len(missing) + size // 2)]
+    free = list(dict.fromkeys(missing + chosen))[: max(size, len(missing) + size // 2)]
+    return free, kind == "missing"
+
+
+def _in_the_way(instance: Instance, plan: Plan, person: int) -> list[int]:
+    """Patients whose bed or operating day a left-out mandatory patient could need."""
+    data = instance.people[person]
+    first, last = data.release_day, data.due_day + data.length_of_stay
+    rooms = set(data.compatible_rooms)
+    in_the_way = []
+    for other in instance.patients:
+        day = plan.admission[other]
+        if day is None:
+            continue
+        operated_in_window = data.release_day <= day <= data.due_day
+        stay = instance.stay_days(other, day)
+        shares_beds = plan.room[other] in rooms and stay.start < last and stay.stop > first
+        if operated_in_window or shares_beds:
+            in_the_way.append(other)
+    return in_the_way
 
 
 def _reoptimise(
@@ -116,21 +137,27 @@ def _reoptimise(
     time_limit: float,
     threads: int,
     rng: random.Random,
+    *,
+    feasibility_only: bool = False,
 ) -> tuple[Plan | None, bool]:
     """Re-place `free` patients optimally with everyone else fixed.
 
     Returns the new plan (None if CP-SAT found nothing) and whether it is proved optimal.
+    With `feasibility_only`, every freed mandatory patient must be placed and costs are
+    ignored: with the costs in, one CP-SAT worker often returns only the hint, which leaves
+    the mandatory patient out (measured on small05, i16, i20).
     """
     fixed_plan = plan.copy()
     ledger = Ledger(instance, fixed_plan)
     for person in free:
         ledger.remove(person)
     model = cp_model.CpModel()
-    builder = _ModelBuilder(instance, ledger, model)
+    builder = _ModelBuilder(instance, ledger, model, mandatory_is_hard=feasibility_only)
     for person in free:
         builder.add_patient(person, plan)
     builder.add_shared_constraints()
-    model.minimize(sum(builder.objective))
+    if not feasibility_only:
+        model.minimize(sum(builder.objective))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = threads
@@ -138,15 +165,7 @@ def _reoptimise(
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, False
-    for person in free:
-        for (day, room), var in builder.stay_vars[person].items():
-            if solver.boolean_value(var):
-                theater = next(
-                    t
-                    for (d, t), tvar in builder.theater_vars[person].items()
-                    if d == day and solver.boolean_value(tvar)
-                )
-                ledger.add(person, day, room, theater)
+    _apply(builder, solver, ledger, free)
     return fixed_plan, status == cp_model.OPTIMAL
 
 
@@ -228,12 +247,26 @@ class _ModelBuilder:
         self.objective.append(left_out * (1 - sum(admitted_on)))
         self._keep(person, current, stays, theaters)
 
-    def _keep(self, person, current, stays, theaters) -> None:  # type: ignore[no-untyped-def]
+    def _keep(
+        self,
+        person: int,
+        current: Plan,
+        stays: dict[tuple[int, int], cp_model.IntVar],
+        theaters: dict[tuple[int, int], cp_model.IntVar],
+    ) -> None:
         self.stay_vars[person] = stays
         self.theater_vars[person] = theaters
         self._hint(person, current, stays, theaters)
 
-    def _hint(self, person, current, stays, theaters) -> None:  # type: ignore[no-untyped-def]
+    def _hint(
+        self,
+        person: int,
+        current: Plan,
+        stays: dict[tuple[int, int], cp_model.IntVar],
+        theaters: dict[tuple[int, int], cp_model.IntVar],
+    ) -> None:
+        if self.mandatory_is_hard:
+            return  # the current plan leaves a mandatory patient out: no solution to start from
         day, room, theater = (
             current.admission[person],
             current.room[person],
@@ -312,10 +345,10 @@ class _ModelBuilder:
             used_by[(surgeon, day)].append(used)
         if not instance.weights["surgeon_transfer"]:
             return
-        for (surgeon, day), used in used_by.items():
+        for (surgeon, day), newly_used in used_by.items():
             already = len(ledger.surgeon_theaters.get((surgeon, day), {}))
-            transfers = model.new_int_var(0, len(used) + already, "")
-            model.add(transfers >= sum(used) + already - 1)
+            transfers = model.new_int_var(0, len(newly_used) + already, "")
+            model.add(transfers >= sum(newly_used) + already - 1)
             self.objective.append(instance.weights["surgeon_transfer"] * transfers)
 
 
@@ -340,3 +373,47 @@ def patient_stage_lower_bound(instance: Instance, *, time_limit: float) -> int:
     solver.parameters.num_workers = 1
     solver.solve(model)
     return math.ceil(solver.best_objective_bound - 1e-6)
+
+
+def place_mandatory_patients(
+    instance: Instance, plan: Plan, *, time_limit: float, threads: int, rng: random.Random
+) -> Plan:
+    """When the greedy leaves mandatory patients out, look for a plan placing all of them.
+
+    CP-SAT alone, on the mandatory patients only, with admission a hard constraint and no
+    costs: that finds a placement in about a second on instances where the cost-driven steps
+    only return their hint (measured on small05). The optional patients then go back in
+    greedily around them. Returns `plan` unchanged if no placement is found in time.
+    """
+    mandatory = [p for p in instance.patients if instance.people[p].mandatory]
+    ledger = Ledger(instance, Plan.empty(instance))
+    model = cp_model.CpModel()
+    builder = _ModelBuilder(instance, ledger, model, mandatory_is_hard=True)
+    for person in mandatory:
+        builder.add_patient(person, Plan.empty(instance))
+    builder.add_shared_constraints()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = threads
+    solver.parameters.random_seed = rng.randrange(1 << 30)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return plan
+    _apply(builder, solver, ledger, mandatory)
+    for person in instance.patients:
+        if not instance.people[person].mandatory and plan.admission[person] is not None:
+            insert_patient(ledger, person)
+    return ledger.plan
+
+
+def _apply(
+    builder: "_ModelBuilder", solver: cp_model.CpSolver, ledger: Ledger, people: list[int]
+) -> None:
+    for person in people:
+        for (day, room), var in builder.stay_vars[person].items():
+            if solver.boolean_value(var):
+                theater = next(
+                    t
+                    for (d, t), tvar in builder.theater_vars[person].items()
+                    if d == day and solver.boolean_value(tvar)
+                )
+                ledger.add(person, day, room, theater)

@@ -15,10 +15,11 @@ from .evaluator import Evaluation, evaluate_plan
 from .greedy import assign_nurses, construct_patients
 from .instance import Instance, parse_instance
 from .nurse_lns import improve_nurses
-from .patient_lns import improve_patients
+from .patient_lns import improve_patients, place_mandatory_patients
 from .plan import Plan, solution_from_plan
 
 CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
+MANDATORY_SHARE = 0.3  # at most, for placing mandatory patients the greedy left out
 PATIENT_SHARE = 0.5  # of the time limit spent on patients; the rest goes to nurses
 # Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
 # second (a step's model building is not interruptible and slows down on a loaded machine),
@@ -49,6 +50,14 @@ def solve_plan(
     rng = random.Random(seed)
     construction_deadline = time.monotonic() + (deadline - time.monotonic()) * CONSTRUCTION_SHARE
     greedy = construct_patients(instance, deadline=construction_deadline, seed=seed)
+    if _mandatory_left_out(instance, greedy):
+        greedy = place_mandatory_patients(
+            instance,
+            greedy,
+            time_limit=(deadline - time.monotonic()) * MANDATORY_SHARE,
+            threads=threads,
+            rng=rng,
+        )
     started_nurses = time.monotonic()
     assign_nurses(instance, greedy)
     # The greedy nurse pass runs again after the patient search: keep its time free.

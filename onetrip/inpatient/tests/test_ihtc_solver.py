@@ -30,7 +30,7 @@ def test_small_instances_are_solved_feasibly_between_the_bounds(number: int) -> 
         assert len(days) == len(set(days))
     lower_bound = patient_stage_lower_bound(parse_instance(instance), time_limit=2)
 
-    solution = solve_instance(instance, time_limit=5, threads=1, seed=0)
+    solution = solve_instance(instance, time_limit=10, threads=1, seed=0)
     evaluation = evaluate(instance, solution)
 
     assert evaluation.total_violations == 0
