@@ -1,0 +1,94 @@
+"""The planner's entry point: an IHTC instance in, a competition-format solution out.
+
+Two stages share the time (decision D161): first the patients (admission day, room,
+theatre) by greedy construction then CP-SAT large-neighbourhood search, then the nurses
+(greedy, then CP-SAT windows). Patients first because their costs (unscheduled patients,
+delays, theatres) dominate the objective on the public instances and because the nurse
+assignment is always feasible once rooms are known.
+"""
+
+import random
+import time
+from typing import Any
+
+from .evaluator import Evaluation, evaluate_plan
+from .greedy import assign_nurses, construct_patients
+from .instance import Instance, parse_instance
+from .nurse_lns import improve_nurses
+from .patient_lns import improve_patients, place_mandatory_patients
+from .plan import Plan, solution_from_plan
+
+CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
+MANDATORY_SHARE = 0.3  # at most, for placing mandatory patients the greedy left out
+PATIENT_SHARE = 0.5  # of the time limit spent on patients; the rest goes to nurses
+# Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
+# second (a step's model building is not interruptible and slows down on a loaded machine),
+# never more than half the limit.
+SAFETY_SHARE, SAFETY_SECONDS = 0.05, 1.0
+
+
+def solve_instance(
+    instance: dict[str, Any], *, time_limit: float, threads: int = 1, seed: int = 0
+) -> dict[str, Any]:
+    """Plan admissions, rooms, theatres and nurses within `time_limit` seconds.
+
+    Returns the competition's solution JSON (patients and nurses sections) plus a "costs"
+    entry with our evaluator's violations and weighted costs, as the reference solutions do.
+    The same seed and thread count give the same search (CP-SAT is seeded from it too).
+    """
+    started = time.monotonic()
+    reserve = min(time_limit / 2, max(time_limit * SAFETY_SHARE, SAFETY_SECONDS))
+    deadline = started + time_limit - reserve
+    parsed = parse_instance(instance)
+    plan, evaluation = solve_plan(parsed, deadline=deadline, threads=threads, seed=seed)
+    return solution_with_costs(parsed, plan, evaluation)
+
+
+def solve_plan(
+    instance: Instance, *, deadline: float, threads: int, seed: int
+) -> tuple[Plan, Evaluation]:
+    rng = random.Random(seed)
+    construction_deadline = time.monotonic() + (deadline - time.monotonic()) * CONSTRUCTION_SHARE
+    greedy = construct_patients(instance, deadline=construction_deadline, seed=seed)
+    if _mandatory_left_out(instance, greedy):
+        greedy = place_mandatory_patients(
+            instance,
+            greedy,
+            time_limit=(deadline - time.monotonic()) * MANDATORY_SHARE,
+            threads=threads,
+            rng=rng,
+        )
+    started_nurses = time.monotonic()
+    assign_nurses(instance, greedy)
+    # The greedy nurse pass runs again after the patient search: keep its time free.
+    nurse_pass = time.monotonic() - started_nurses
+    patients_deadline = time.monotonic() + (deadline - time.monotonic()) * PATIENT_SHARE
+    plan = improve_patients(
+        instance, greedy.copy(), deadline=patients_deadline - nurse_pass, threads=threads, rng=rng
+    )
+    assign_nurses(instance, plan)
+    improve_nurses(instance, plan, deadline=deadline, threads=threads, rng=rng)
+    # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
+    # proxy misled it.
+    scored = [(candidate, evaluate_plan(instance, candidate)) for candidate in (plan, greedy)]
+    return min(scored, key=lambda pair: _rank(pair[1]))
+
+
+def _mandatory_left_out(instance: Instance, plan: Plan) -> bool:
+    return any(
+        plan.admission[p] is None and instance.people[p].mandatory for p in instance.patients
+    )
+
+
+def _rank(evaluation: Evaluation) -> tuple[int, int]:
+    return (evaluation.total_violations, evaluation.total_cost)
+
+
+def solution_with_costs(instance: Instance, plan: Plan, evaluation: Evaluation) -> dict[str, Any]:
+    solution = solution_from_plan(instance, plan)
+    solution["costs"] = {
+        "violations": evaluation.total_violations,
+        "cost": evaluation.total_cost,
+        **evaluation.costs,
+    }
+    return solution
