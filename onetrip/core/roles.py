@@ -134,6 +134,12 @@ COMPLAINTS_OFFICE = (
     "service.add_complaint",
     "service.handle_complaints",
 )
+# Inpatient (issue 25): doctors issue admission notices; the admission preparation centre books
+# beds and admits; the ward nurse station discharges with the settlement at the bedside.
+INPATIENT_READ = ("inpatient.view_admission",)
+ADMISSION_NOTICE = INPATIENT_READ + ("inpatient.issue_notice",)
+ADMISSION_CENTRE = INPATIENT_READ + ("inpatient.manage_beds",)
+WARD_STATION = ADMISSION_CENTRE + ("inpatient.discharge_patient",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -159,7 +165,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "doctor",
         _("Doctor"),
-        PATIENT_READ + CLINIC_WORK + EXAM_ORDERING + REPORTS_CLINICAL + BILLING_DESK + REFERRING,
+        PATIENT_READ
+        + CLINIC_WORK
+        + EXAM_ORDERING
+        + REPORTS_CLINICAL
+        + BILLING_DESK
+        + REFERRING
+        + ADMISSION_NOTICE,
     ),
     Role(
         "nurse",
@@ -174,7 +186,12 @@ ROLES: tuple[Role, ...] = (
         PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
     ),
     # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1).
-    Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK),
+    Role(
+        "admission",
+        _("Admission centre"),
+        PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK + ADMISSION_CENTRE,
+    ),
+    Role("ward_nurse", _("Ward nurse station"), PATIENT_READ + BILLING_DESK + WARD_STATION),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ),
     Role(
         "finance",
