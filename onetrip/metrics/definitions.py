@@ -813,21 +813,6 @@ COMPONENTS.update(
     }
 )
 
-ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
-
-
-class Unit:
-    PERCENT = "percent"
-    MINUTES = "minutes"
-    TIMES = "times"
-    COUNT = "count"
-    DAYS = "days"
-
-
-class Direction:
-    AT_LEAST = "at_least"  # met when the value is ≥ the target
-    AT_MOST = "at_most"  # met when the value is ≤ the target
-
 
 def _inpatient_records(condition):
     records = inpatient.discharge_records(condition)
@@ -884,6 +869,22 @@ COMPONENTS.update(
         )
     }
 )
+
+
+ROLLED_UP = tuple(c for c in COMPONENTS.values() if c.rolled_up)
+
+
+class Unit:
+    PERCENT = "percent"
+    MINUTES = "minutes"
+    TIMES = "times"
+    COUNT = "count"
+    DAYS = "days"
+
+
+class Direction:
+    AT_LEAST = "at_least"  # met when the value is ≥ the target
+    AT_MOST = "at_most"  # met when the value is ≤ the target
 
 
 @dataclass(frozen=True)
