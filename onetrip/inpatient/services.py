@@ -187,7 +187,8 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
         errors.append(FieldError("expected_los_days", _("Enter 1 to 365 days.")))
     patient = identity.accessible_patients(actor).filter(pk=data.patient_id or 0).first()
     if patient is None:
-        errors.append(FieldError("patient_id", _("Choose a patient."), "invalid_choice"))
+        # The same answer for "absent" and "not yours" (no probing other hospitals' records).
+        raise NotFound(_("No such patient."))
     day_surgery = None
     if data.day_surgery_id:
         day_surgery = DaySurgeryProcedure.objects.filter(

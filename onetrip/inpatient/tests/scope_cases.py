@@ -122,3 +122,32 @@ CASES = {
     f"{PAGE}/cancel": Staff(_target(noticed, {"reason": "患者改期"}), CENTRE, method="POST"),
     "p/inpatient/<id:admission_id>": OwnPatient(_target(noticed)),
 }
+
+
+def _notice_body(world: World) -> Target:
+    return Target(
+        {},
+        world.patient.pk,
+        body={
+            "patient_id": world.patient.pk,
+            "diagnosis": "腹股沟疝",
+            "urgency": "elective",
+            "expected_los_days": 3,
+        },
+    )
+
+
+def _book_api(world: World) -> Target:
+    admission = noticed(world)
+    return Target(
+        {"admission_id": admission.pk},
+        world.patient.pk,
+        body={"bed_id": _bed(world).pk, "expected_date": clock.today().isoformat()},
+    )
+
+
+CASES |= {
+    "POST /api/inpatient/notices": Staff(_notice_body, "doctor"),
+    "GET /api/inpatient/admissions/{admission_id}": Staff(_target(noticed), CENTRE),
+    "POST /api/inpatient/admissions/{admission_id}/book": Staff(_book_api, CENTRE),
+}

@@ -9,6 +9,7 @@ from onetrip.consortium.models import Institution
 from onetrip.core.events import EventKind as K
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
+from onetrip.inpatient.models import Admission
 from onetrip.metrics.models import FacilityReturn
 
 CENTRES = ("township", "community_centre")
@@ -51,7 +52,28 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         period_start__lte=dt.date(2026, 11, 23),
     ).order_by("period_start", "entered_at", "pk"):
         beds[entry.institution_id] = entry
+    stays = [
+        a
+        for a in Admission.objects.filter(status="discharged", institution_id__in=institution_ids)
+        if start <= local_day(a.discharged_at) < end
+        and (department is None or a.department_id == department)
+    ]
+    operations = [a for a in stays if a.urgency == "elective" and a.planned_procedure]
     return {
+        "day_surgery": (
+            sum(1 for a in operations if a.counted_as_day_surgery),
+            len(operations),
+        ),
+        "average_length_of_stay": (
+            sum(
+                max((local_day(a.discharged_at) - local_day(a.admitted_at)).days, 1) for a in stays
+            ),
+            len(stays),
+        ),
+        "pre_admission_waiting": (
+            sum((local_day(a.admitted_at) - local_day(a.issued_at)).days for a in stays),
+            len(stays),
+        ),
         "bed_turnover": (
             len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
             sum(entry.achieved for entry in beds.values()),
