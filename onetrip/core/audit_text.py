@@ -171,6 +171,12 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("discharged %(number)s (%(place)s)"),
     gettext_noop("follow-up recorded"),
     gettext_noop("admission record"),
+    gettext_noop("clinical pathway %(code)s added"),
+    gettext_noop("enrolled on clinical pathway %(code)s"),
+    gettext_noop("pathway variance on day %(day)s"),
+    gettext_noop("left the clinical pathway"),
+    gettext_noop("MDT consultation requested"),
+    gettext_noop("MDT consultation answered"),
     # metrics
     gettext_noop("indicator rollups %(start)s … %(end)s refreshed"),
     gettext_noop("records behind %(metric)s %(part)s %(period)s institution %(institution)s"),

@@ -270,3 +270,106 @@ class BedMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.admission} {self.from_bed_id}→{self.to_bed_id}"
+
+
+class PathwayTemplate(models.Model):
+    """A clinical pathway (临床路径): what is done on each day of a stay for one condition."""
+
+    institution = models.ForeignKey(
+        "consortium.Institution", on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("clinical pathway"), max_length=80)
+
+    class Meta:
+        verbose_name = _("clinical pathway")
+        verbose_name_plural = _("clinical pathways")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="pathway_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PathwayDay(models.Model):
+    template = models.ForeignKey(PathwayTemplate, on_delete=models.CASCADE, related_name="days")
+    day = models.PositiveSmallIntegerField(_("day"))
+    tasks = models.CharField(_("tasks"), max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "day"], name="pathway_day_unique"),
+            models.CheckConstraint(condition=Q(day__gte=1), name="pathway_day_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} D{self.day}"
+
+
+class PathwayStatus(models.TextChoices):
+    ACTIVE = "active", _("On the pathway")
+    COMPLETED = "completed", _("Completed")
+    EXITED = "exited", _("Left the pathway")
+
+
+class PathwayEnrolment(models.Model):
+    """An admission on a pathway: completed at discharge, or exited with the reason."""
+
+    admission = models.OneToOneField(Admission, on_delete=models.PROTECT, related_name="pathway")
+    template = models.ForeignKey(PathwayTemplate, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=PathwayStatus.choices, default=PathwayStatus.ACTIVE
+    )
+    enrolled_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    exit_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PathwayStatus.values), name="pathway_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="exited") | ~Q(exit_reason=""), name="pathway_exit_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission} {self.template}"
+
+
+class PathwayVariance(models.Model):
+    """A departure from the pathway's day (变异) and why; the patient may stay on it."""
+
+    enrolment = models.ForeignKey(
+        PathwayEnrolment, on_delete=models.PROTECT, related_name="variances"
+    )
+    day = models.PositiveSmallIntegerField(_("day"))
+    reason = models.CharField(_("reason"), max_length=200)
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} D{self.day}"
+
+
+class MdtRequest(models.Model):
+    """A multidisciplinary (MDT) consultation asked for an admitted patient, and its answer."""
+
+    admission = models.ForeignKey(Admission, on_delete=models.PROTECT, related_name="mdt")
+    question = models.CharField(_("question"), max_length=300)
+    specialties = models.CharField(_("specialties asked"), max_length=200)
+    requested_at = models.DateTimeField()
+    conclusion = models.CharField(_("conclusion"), max_length=500, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(conclusion=""),
+                name="mdt_answer_has_conclusion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"MDT {self.admission}"

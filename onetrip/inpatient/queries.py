@@ -6,7 +6,9 @@ Definitions (D153), every one counted on the day of discharge at the discharging
 - a day surgery: such a stay admitted as day surgery and discharged within 48 hours (a 24-hour
   stay kept longer by exception with its reason still counts; longer does not);
 - length of stay: whole days from admission to discharge, at least 1 (a same-day stay is a day);
-- pre-admission waiting: whole days from the notice to admission."""
+- pre-admission waiting: whole days from the notice to admission;
+- on a clinical pathway: a discharged stay whose pathway was completed (still on it at
+  discharge); a stay that left its pathway does not count (D154)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ NO_DEPARTMENT = 0  # as metrics' rollups key "no department"
 ELECTIVE_OPERATION = Q(urgency="elective") & ~Q(planned_procedure="")
 DAY_SURGERY = ELECTIVE_OPERATION & Q(counted_as_day_surgery=True)
 EVERY_STAY = Q()
+ON_PATHWAY = Q(pathway__status="completed")
 
 Row = tuple[int, int, dt.date, str, int]
 

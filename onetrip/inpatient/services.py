@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing.models import ChargeSource, DepositTopUp, PaymentChannel, VisitKind
@@ -36,6 +37,12 @@ from onetrip.inpatient.models import (
     BedMove,
     DaySurgeryProcedure,
     DischargePlace,
+    MdtRequest,
+    PathwayDay,
+    PathwayEnrolment,
+    PathwayStatus,
+    PathwayTemplate,
+    PathwayVariance,
     Room,
     SexRule,
     Urgency,
@@ -612,6 +619,10 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
         actor=actor,
     )
     _release_bed(admission, "discharged")
+    # A stay still on its pathway at discharge has completed it (D154).
+    PathwayEnrolment.objects.filter(admission=admission, status=PathwayStatus.ACTIVE).update(
+        status=PathwayStatus.COMPLETED, ended_at=now
+    )
     admission.status = AdmissionStatus.DISCHARGED
     admission.discharged_at = now
     admission.discharge_place = data.place
@@ -662,7 +673,187 @@ def record_follow_up(admission_id: int, *, note: str, actor: Actor) -> Admission
     return admission
 
 
+# --- clinical pathways and MDT ------------------------------------------------------------
+
+
+@transaction.atomic
+def add_pathway_template(
+    *, code: str, name: str, days: tuple[str, ...], actor: Actor
+) -> PathwayTemplate:
+    """A pathway with the tasks of each day (day 1 first)."""
+    _require_staff(actor, MANAGE)
+    if not days:
+        raise InvalidInput.field("days", _("Give the tasks of at least one day."))
+    template = PathwayTemplate.objects.create(
+        institution_id=actor.institution_id, code=code, name=name
+    )
+    PathwayDay.objects.bulk_create(
+        PathwayDay(template=template, day=number, tasks=tasks)
+        for number, tasks in enumerate(days, start=1)
+    )
+    audit.record(actor, AuditAction.CREATE, template, summary=f"clinical pathway {code} added")
+    return template
+
+
+@transaction.atomic
+def enrol_on_pathway(admission_id: int, *, template_id: int, actor: Actor) -> PathwayEnrolment:
+    """Put an admitted patient on a pathway (at admission)."""
+    _require_staff(actor, MANAGE)
+    admission = _locked_admission(admission_id, actor)
+    _refuse_unless(admission, AdmissionStatus.ADMITTED)
+    template = PathwayTemplate.objects.filter(
+        pk=template_id, institution_id=actor.institution_id
+    ).first()
+    if template is None:
+        raise InvalidInput.field("template_id", _("Choose a clinical pathway."), "invalid_choice")
+    if PathwayEnrolment.objects.filter(admission=admission).exists():
+        raise DomainError(_("This stay is already on a pathway."), code="already_enrolled")
+    enrolment = PathwayEnrolment.objects.create(
+        admission=admission, template=template, enrolled_at=clock.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        enrolment,
+        patient_id=admission.patient_id,
+        summary=f"enrolled on clinical pathway {template.code}",
+    )
+    return enrolment
+
+
+def _active_enrolment(admission: Admission) -> PathwayEnrolment:
+    enrolment = PathwayEnrolment.objects.select_for_update().filter(admission=admission).first()
+    if enrolment is None or enrolment.status != PathwayStatus.ACTIVE:
+        raise DomainError(_("This stay is not on a pathway."), code="not_on_pathway")
+    return enrolment
+
+
+@transaction.atomic
+def record_variance(admission_id: int, *, reason: str, actor: Actor) -> PathwayVariance:
+    """A variance from the pathway on the stay's current day, with its reason."""
+    _require_staff(actor, DISCHARGE)
+    admission = _locked_admission(admission_id, actor)
+    enrolment = _active_enrolment(admission)
+    reason = _text(errors := [], "reason", reason, 200, True)
+    if errors:
+        raise InvalidInput(*errors)
+    assert admission.admitted_at is not None
+    day = (clock.today() - timezone.localtime(admission.admitted_at).date()).days + 1
+    variance = PathwayVariance.objects.create(
+        enrolment=enrolment, day=day, reason=reason, recorded_at=clock.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        variance,
+        patient_id=admission.patient_id,
+        summary=f"pathway variance on day {day}",
+    )
+    return variance
+
+
+@transaction.atomic
+def exit_pathway(admission_id: int, *, reason: str, actor: Actor) -> PathwayEnrolment:
+    """Take the stay off its pathway (a variance it cannot absorb), with the reason."""
+    _require_staff(actor, DISCHARGE)
+    admission = _locked_admission(admission_id, actor)
+    enrolment = _active_enrolment(admission)
+    reason = _text(errors := [], "exit_reason", reason, 200, True)
+    if errors:
+        raise InvalidInput(*errors)
+    enrolment.status = PathwayStatus.EXITED
+    enrolment.exit_reason = reason
+    enrolment.ended_at = clock.now()
+    enrolment.save(update_fields=["status", "exit_reason", "ended_at"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        enrolment,
+        patient_id=admission.patient_id,
+        summary="left the clinical pathway",
+    )
+    return enrolment
+
+
+@transaction.atomic
+def request_mdt(admission_id: int, *, question: str, specialties: str, actor: Actor) -> MdtRequest:
+    """Ask for a multidisciplinary consultation about an admitted patient."""
+    _require_staff(actor, DISCHARGE)
+    admission = _locked_admission(admission_id, actor)
+    _refuse_unless(admission, AdmissionStatus.ADMITTED)
+    errors: list[FieldError] = []
+    question = _text(errors, "question", question, 300, True)
+    specialties = _text(errors, "specialties", specialties, 200, True)
+    if errors:
+        raise InvalidInput(*errors)
+    mdt = MdtRequest.objects.create(
+        admission=admission, question=question, specialties=specialties, requested_at=clock.now()
+    )
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        mdt,
+        patient_id=admission.patient_id,
+        summary="MDT consultation requested",
+    )
+    return mdt
+
+
+@transaction.atomic
+def answer_mdt(mdt_id: int, *, conclusion: str, actor: Actor) -> MdtRequest:
+    _require_staff(actor, DISCHARGE)
+    mdt = (
+        MdtRequest.objects.select_for_update()
+        .filter(pk=mdt_id, admission__institution_id=actor.institution_id)
+        .first()
+    )
+    if mdt is None:
+        raise NotFound(_("No such consultation."))
+    conclusion = _text(errors := [], "conclusion", conclusion, 500, True)
+    if errors:
+        raise InvalidInput(*errors)
+    updated = MdtRequest.objects.filter(pk=mdt.pk, answered_at__isnull=True).update(
+        conclusion=conclusion, answered_at=clock.now()
+    )
+    if not updated:
+        raise DomainError(_("This consultation is already answered."), code="answered")
+    mdt.refresh_from_db()
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        mdt,
+        patient_id=mdt.admission.patient_id,
+        summary="MDT consultation answered",
+    )
+    return mdt
+
+
 # --- reads ----------------------------------------------------------------------------------
+
+
+def pathway_templates(*, actor: Actor) -> list[PathwayTemplate]:
+    return list(
+        PathwayTemplate.objects.filter(institution_id=actor.institution_id).order_by("code")
+    )
+
+
+def pathway_of(admission: Admission) -> PathwayEnrolment | None:
+    return (
+        PathwayEnrolment.objects.filter(admission=admission)
+        .select_related("template")
+        .prefetch_related("variances", "template__days")
+        .first()
+    )
+
+
+def mdt_for_staff(mdt_id: int, *, actor: Actor) -> MdtRequest:
+    _require_staff(actor, VIEW)
+    mdt = MdtRequest.objects.filter(
+        pk=mdt_id, admission__institution_id=actor.institution_id
+    ).first()
+    if mdt is None:
+        raise NotFound(_("No such consultation."))
+    return mdt
 
 
 def admissions_at(actor: Actor) -> QuerySet[Admission]:

@@ -15,6 +15,10 @@ STEPS = {
     "discharge": views.discharge,
     "follow-up": views.follow_up,
     "cancel": views.cancel,
+    "pathway": views.enrol,
+    "variance": views.variance,
+    "pathway-exit": views.exit_pathway,
+    "mdt": views.mdt,
 }
 
 urlpatterns = [
@@ -44,6 +48,7 @@ urlpatterns = [
         )
         for step, view in STEPS.items()
     ),
+    path("staff/inpatient/mdt/<id:mdt_id>/answer", views.mdt_answer, name="inpatient-mdt-answer"),
     path("p/inpatient/", views.patient_admissions, name="inpatient-patient-home"),
     path(
         "p/inpatient/<id:admission_id>",

@@ -112,6 +112,27 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Follow-up call"), max_length=200)
 
 
+class EnrolForm(forms.Form):
+    template = forms.TypedChoiceField(label=gettext_lazy("Clinical pathway"), coerce=int)
+
+
+class VarianceForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Variance and its reason"), max_length=200)
+
+
+class ExitForm(forms.Form):
+    exit_reason = forms.CharField(label=gettext_lazy("Reason for leaving"), max_length=200)
+
+
+class MdtForm(forms.Form):
+    question = forms.CharField(label=gettext_lazy("Question for the team"), max_length=300)
+    specialties = forms.CharField(label=gettext_lazy("Specialties asked"), max_length=200)
+
+
+class MdtAnswerForm(forms.Form):
+    conclusion = forms.CharField(label=gettext_lazy("Conclusion"), max_length=500)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
 
@@ -187,6 +208,10 @@ def _bed_choices(admission) -> list[tuple[int, str]]:
     ]
 
 
+def _pathway_choices(actor: Actor) -> list[tuple[int, str]]:
+    return [(t.pk, t.name) for t in services.pathway_templates(actor=actor)]
+
+
 def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int = 200, **bound):
     admission = services.admission_for_staff(admission_id, actor=actor)
     beds = _bed_choices(admission) if admission.status != AdmissionStatus.DISCHARGED else []
@@ -194,6 +219,8 @@ def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int =
     transfer = bound.get("transfer") or TransferForm()
     book.fields["bed"].choices = beds
     transfer.fields["bed"].choices = beds
+    enrol = bound.get("enrol") or EnrolForm()
+    enrol.fields["template"].choices = _pathway_choices(actor)
     context = {
         "a": admission,
         "bed": getattr(admission, "bed", None),
@@ -205,6 +232,13 @@ def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int =
         "discharge": bound.get("discharge") or DischargeForm(),
         "note": bound.get("note") or NoteForm(),
         "cancel": bound.get("cancel") or CancelForm(),
+        "enrol": enrol,
+        "variance": bound.get("variance") or VarianceForm(),
+        "exit": bound.get("exit") or ExitForm(),
+        "mdt": bound.get("mdt") or MdtForm(),
+        "mdt_answer": MdtAnswerForm(),
+        "pathway": services.pathway_of(admission),
+        "mdt_requests": list(admission.mdt.order_by("requested_at")),
         "can_manage": actor.has_perm(services.MANAGE),
         "can_discharge": actor.has_perm(services.DISCHARGE),
     }
@@ -227,6 +261,8 @@ def _step(
         if name in ("book", "transfer"):
             admission = services.admission_for_staff(admission_id, actor=actor)
             form.fields["bed"].choices = _bed_choices(admission)
+        if name == "enrol":
+            form.fields["template"].choices = _pathway_choices(actor)
         if form.is_valid():
             try:
                 act(admission_id, form.cleaned_data, actor)
@@ -339,6 +375,65 @@ follow_up = require_POST(
         )
     )
 )
+enrol = require_POST(
+    staff_page(services.MANAGE)(
+        _step(
+            "enrol",
+            EnrolForm,
+            lambda pk, d, actor: services.enrol_on_pathway(
+                pk, template_id=d["template"], actor=actor
+            ),
+            gettext_lazy("On the clinical pathway."),
+        )
+    )
+)
+variance = require_POST(
+    staff_page(services.DISCHARGE)(
+        _step(
+            "variance",
+            VarianceForm,
+            lambda pk, d, actor: services.record_variance(pk, reason=d["reason"], actor=actor),
+            gettext_lazy("Variance recorded."),
+        )
+    )
+)
+exit_pathway = require_POST(
+    staff_page(services.DISCHARGE)(
+        _step(
+            "exit",
+            ExitForm,
+            lambda pk, d, actor: services.exit_pathway(pk, reason=d["exit_reason"], actor=actor),
+            gettext_lazy("Left the clinical pathway."),
+        )
+    )
+)
+mdt = require_POST(
+    staff_page(services.DISCHARGE)(
+        _step(
+            "mdt",
+            MdtForm,
+            lambda pk, d, actor: services.request_mdt(pk, actor=actor, **d),
+            gettext_lazy("MDT consultation requested."),
+        )
+    )
+)
+
+
+@require_POST
+@staff_page(services.DISCHARGE)
+def mdt_answer(request: HttpRequest, mdt_id: int, *, actor: Actor) -> HttpResponse:
+    form = MdtAnswerForm(request.POST)
+    request_ = services.mdt_for_staff(mdt_id, actor=actor)
+    if form.is_valid():
+        try:
+            services.answer_mdt(mdt_id, conclusion=form.cleaned_data["conclusion"], actor=actor)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Conclusion recorded."))
+    return redirect("inpatient-admission", request_.admission_id)
+
+
 cancel = require_POST(
     staff_page(services.MANAGE)(
         _step(

@@ -853,6 +853,11 @@ COMPONENTS.update(
                 inpatient.DAY_SURGERY,
             ),
             _inpatient_component(
+                "pathway_completed_stays",
+                _("of them completed on a clinical pathway (not those that left it)"),
+                inpatient.ON_PATHWAY,
+            ),
+            _inpatient_component(
                 "inpatient_stays",
                 _("inpatient stays discharged (the inpatient domain's admissions)"),
             ),
@@ -1133,6 +1138,8 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(35),
+        numerator="pathway_completed_stays",
+        denominator="inpatient_stays",
         seed="临床路径病例数占出院总病例数的35%以上（种子 002 表 1.4）",
     ),
     Metric(

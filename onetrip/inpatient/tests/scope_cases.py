@@ -151,3 +151,56 @@ CASES |= {
     "GET /api/inpatient/admissions/{admission_id}": Staff(_target(noticed), CENTRE),
     "POST /api/inpatient/admissions/{admission_id}/book": Staff(_book_api, CENTRE),
 }
+
+
+def _a_pathway(world: World):
+    if not hasattr(world, "inpatient_pathway"):
+        world.inpatient_pathway = services.add_pathway_template(
+            code="HERNIA",
+            name="腹股沟疝临床路径",
+            days=("术前准备", "手术", "出院"),
+            actor=world.actor(CENTRE),
+        )
+    return world.inpatient_pathway
+
+
+def on_pathway(world: World):
+    admission = admitted(world)
+    services.enrol_on_pathway(
+        admission.pk, template_id=_a_pathway(world).pk, actor=world.actor(CENTRE)
+    )
+    return admission
+
+
+def _mdt(world: World) -> Target:
+    admission = admitted(world)
+    asked = services.request_mdt(
+        admission.pk,
+        question="是否可行腹腔镜修补",
+        specialties="普外科、麻醉科",
+        actor=world.actor(WARD),
+    )
+    return Target({"mdt_id": asked.pk}, world.patient.pk, body={"conclusion": "可行"})
+
+
+CASES |= {
+    f"{PAGE}/pathway": Staff(
+        lambda world: Target(
+            {"admission_id": admitted(world).pk},
+            world.patient.pk,
+            body={"template": _a_pathway(world).pk},
+        ),
+        CENTRE,
+        method="POST",
+    ),
+    f"{PAGE}/variance": Staff(_target(on_pathway, {"reason": "术后发热"}), WARD, method="POST"),
+    f"{PAGE}/pathway-exit": Staff(
+        _target(on_pathway, {"exit_reason": "合并肺部感染"}), WARD, method="POST"
+    ),
+    f"{PAGE}/mdt": Staff(
+        _target(admitted, {"question": "术式选择", "specialties": "普外科、麻醉科"}),
+        WARD,
+        method="POST",
+    ),
+    "staff/inpatient/mdt/<id:mdt_id>/answer": Staff(_mdt, WARD, method="POST"),
+}

@@ -97,6 +97,18 @@ def test_hand_counted_month(clock, doctor, centre, nurse, register, procedure):
         d.pk, bed_id=bed(general, "01", "A").pk, expected_date=DAY + dt.timedelta(1), actor=centre
     )
 
+    pathway = services.add_pathway_template(
+        code="LC",
+        name="胆囊结石临床路径",
+        days=("入院评估", "手术", "术后观察", "出院"),
+        actor=centre,
+    )
+    for each in (e, g):
+        services.enrol_on_pathway(each.pk, template_id=pathway.pk, actor=centre)
+    services.record_variance(e.pk, reason="术后发热", actor=nurse)  # a variance, still on it
+    services.enrol_on_pathway(f.pk, template_id=pathway.pk, actor=centre)
+    services.exit_pathway(f.pk, reason="合并肺部感染", actor=nurse)  # trap: left the pathway
+
     clock.advance(dt.timedelta(hours=6))  # 11-23 15:30
     assert _out(nurse, a).counted_as_day_surgery
     clock.advance(dt.timedelta(hours=24))  # 11-24 15:30: B at 30 h
@@ -126,6 +138,9 @@ def test_hand_counted_month(clock, doctor, centre, nurse, register, procedure):
     # Waiting: only D waited, one day (notice 11-23, admitted 11-24).
     waiting = found["pre_admission_waiting"]
     assert (waiting.numerator, waiting.denominator) == (1, 6)
+    # Pathways: E completed it despite a variance; F left it; G is still on the ward.
+    pathways = found["clinical_pathways"]
+    assert (pathways.numerator, pathways.denominator) == (1, 6)
     # Bed turnover: six discharges over the 3 + 5 real beds of the two wards.
     turnover = found["bed_turnover"]
     assert (turnover.numerator, turnover.denominator, turnover.value) == (6, 8, Decimal("0.75"))

@@ -64,6 +64,14 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
             sum(1 for a in operations if a.counted_as_day_surgery),
             len(operations),
         ),
+        "clinical_pathways": (
+            sum(
+                1
+                for a in stays
+                if getattr(getattr(a, "pathway", None), "status", "") == "completed"
+            ),
+            len(stays),
+        ),
         "average_length_of_stay": (
             sum(
                 max((local_day(a.discharged_at) - local_day(a.admitted_at)).days, 1) for a in stays
