@@ -17,8 +17,8 @@ from onetrip.identity import services as identity
 from onetrip.inpatient import services
 from onetrip.inpatient.models import Admission, SexRule
 
-# Patients from this offset of the hospital's register (the ones before it are other demos').
-FIRST_PATIENT = 40
+# The hospital's most recently registered patients (the other demos take the first ones).
+PATIENTS_LOOKED_AT = 60
 
 
 def _actor(profile: StaffProfile) -> Actor:
@@ -58,6 +58,20 @@ PROCEDURES = (
     ("HERNIA", "腹股沟疝修补术", 2, 18, 75),
     ("HYST", "宫腔镜检查", 2, 18, 65),
 )
+PATHWAYS = (
+    (
+        "CHOLE",
+        "胆囊结石（腹腔镜胆囊切除术）临床路径",
+        ("入院评估、术前检查", "术前准备、麻醉评估", "腹腔镜胆囊切除术", "术后观察", "出院"),
+    ),
+    (
+        "TKA",
+        "膝关节骨性关节炎（人工膝关节置换术）临床路径",
+        ("入院评估", "术前准备", "人工膝关节置换术", "术后康复", "术后康复", "出院"),
+    ),
+)
+# Which pathway a diagnosis is enrolled on (index into PATHWAYS).
+PATHWAY_FOR = {"胆囊结石伴慢性胆囊炎": 0, "膝关节骨性关节炎": 1}
 ELECTIVE = (
     ("胆囊结石伴慢性胆囊炎", "腹腔镜胆囊切除术", 5),
     ("腰椎间盘突出症", "椎间孔镜髓核摘除术", 7),
@@ -80,11 +94,13 @@ def load(staff: dict[str, StaffProfile]) -> int:
         )
         for code, name, asa, low, high in PROCEDURES
     ]
+    pathways = [
+        services.add_pathway_template(code=code, name=name, days=days, actor=desk)
+        for code, name, days in PATHWAYS
+    ]
     adults = [
         p
-        for p in identity.accessible_patients(issuing).order_by("pk")[
-            FIRST_PATIENT : FIRST_PATIENT + 60
-        ]
+        for p in identity.accessible_patients(issuing).order_by("-pk")[:PATIENTS_LOOKED_AT]
         if 18 <= services.age_on(p, clock.today()) <= 65
     ][:16]
     made: list[Admission] = []
@@ -118,6 +134,12 @@ def load(staff: dict[str, StaffProfile]) -> int:
             services.take_deposit(
                 admission.pk, amount_fen=300_000, channel=PaymentChannel.CASH, actor=desk
             )
+            if admission.diagnosis in PATHWAY_FOR:
+                services.enrol_on_pathway(
+                    admission.pk,
+                    template_id=pathways[PATHWAY_FOR[admission.diagnosis]].pk,
+                    actor=desk,
+                )
     for admission in made[13:]:
         services.discharge(
             admission.pk,

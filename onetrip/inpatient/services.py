@@ -290,8 +290,12 @@ def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[st
             if admission.needs_isolation
             else str(_("An isolation room is kept for patients who need isolation."))
         )
-    if admission.day_surgery_id and not ward.day_surgery:
-        reasons.append(str(_("Day surgery is admitted to a day-surgery ward.")))
+    if bool(admission.day_surgery_id) != ward.day_surgery:
+        reasons.append(
+            str(_("Day surgery is admitted to a day-surgery ward."))
+            if admission.day_surgery_id
+            else str(_("A day-surgery ward takes day surgery only."))
+        )
     return reasons
 
 

@@ -84,6 +84,27 @@ NOT_PAGES = {
     "service-patient-copy-pdf",
     "service-ticket-done",
     "service-ticket-refuse",
+    *(
+        f"inpatient-{step}"
+        for step in (
+            "book",
+            "ready",
+            "admit",
+            "deposit",
+            "transfer",
+            "assess",
+            "discharge",
+            "follow-up",
+            "cancel",
+            "pathway",
+            "variance",
+            "pathway-exit",
+            "mdt",
+            "mdt-answer",
+            "list-pdf",
+            "summary-pdf",
+        )
+    ),
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -390,6 +411,7 @@ def _urls(world) -> dict[str, str]:
         urls["kiosk-ebill-print"] = reverse("kiosk-ebill-print", args=[ebill.pk])
     urls |= _insurance_urls(world)
     urls |= _service_urls(world)
+    urls |= _inpatient_urls(world)
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -464,6 +486,33 @@ def _service_urls(world) -> dict[str, str]:
         "service-complaints": reverse("service-complaints"),
         "service-complaint-new": reverse("service-complaint-new"),
         "service-complaint": reverse("service-complaint", args=[complaint.pk]),
+    }
+
+
+def _inpatient_urls(world) -> dict[str, str]:
+    """Issue 25: the centre, the bed board, the doctor's notice, an admission on the ward (from
+    the demo) and the patient's own notice on the phone."""
+    from onetrip.inpatient import services as inpatient
+    from onetrip.inpatient.models import Admission
+
+    notice = inpatient.issue_notice(
+        inpatient.NoticeIn(
+            patient_id=world["patient"].pk,
+            diagnosis="腹股沟疝",
+            planned_procedure="疝修补术",
+            urgency="elective",
+            expected_los_days=3,
+        ),
+        actor=actor_for(StaffProfile.objects.get(user__username="doctor")),
+    )
+    on_ward = Admission.objects.filter(status="admitted").order_by("pk").first() or notice
+    return {
+        "inpatient-centre": reverse("inpatient-centre"),
+        "inpatient-beds": reverse("inpatient-beds"),
+        "inpatient-notice-new": reverse("inpatient-notice-new"),
+        "inpatient-admission": reverse("inpatient-admission", args=[on_ward.pk]),
+        "inpatient-patient-home": reverse("inpatient-patient-home"),
+        "inpatient-patient-admission": reverse("inpatient-patient-admission", args=[notice.pk]),
     }
 
 
