@@ -71,6 +71,13 @@ def _require_staff(actor: Actor, perm: str) -> None:
     actor.require_perm(perm)
 
 
+def _home(actor: Actor) -> int:
+    """The staff member's institution (every staff actor has one)."""
+    if actor.institution_id is None:
+        raise PermissionDenied(_("Only staff can do this."))
+    return actor.institution_id
+
+
 def patient_path(admission: Admission) -> str:
     return reverse("inpatient-patient-admission", args=[admission.pk])
 
@@ -115,11 +122,11 @@ def create_ward(data: WardIn, *, actor: Actor) -> Ward:
     if not data.code or not data.name:
         raise InvalidInput.field("code", _("This field is required."))
     if data.department_id and not Department.objects.filter(
-        pk=data.department_id, institution_id=actor.institution_id
+        pk=data.department_id, institution_id=_home(actor)
     ):
         raise InvalidInput.field("department_id", _("Choose a department."))
     ward = Ward.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=_home(actor),
         department_id=data.department_id,
         code=data.code,
         name=data.name,
@@ -141,7 +148,7 @@ def add_day_surgery_procedure(
 ) -> DaySurgeryProcedure:
     _require_staff(actor, MANAGE)
     procedure = DaySurgeryProcedure.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=_home(actor),
         code=code,
         name=name,
         max_asa=max_asa,
@@ -199,14 +206,14 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
     day_surgery = None
     if data.day_surgery_id:
         day_surgery = DaySurgeryProcedure.objects.filter(
-            pk=data.day_surgery_id, institution_id=actor.institution_id
+            pk=data.day_surgery_id, institution_id=_home(actor)
         ).first()
         if day_surgery is None:
             errors.append(FieldError("day_surgery_id", _("Choose a day-surgery procedure.")))
         elif data.urgency != Urgency.ELECTIVE:
             errors.append(FieldError("urgency", _("Day surgery is planned: choose elective.")))
     if data.department_id and not Department.objects.filter(
-        pk=data.department_id, institution_id=actor.institution_id
+        pk=data.department_id, institution_id=_home(actor)
     ):
         errors.append(FieldError("department_id", _("Choose a department.")))
     if errors:
@@ -214,10 +221,10 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
     assert patient is not None
     assert actor.user is not None
     admission = Admission.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=_home(actor),
         department_id=data.department_id,
         patient=patient,
-        issued_by=actor.user,
+        issued_by_id=actor.user.pk,
         doctor_name=actor.label,
         diagnosis=diagnosis,
         planned_procedure=procedure or (day_surgery.name if day_surgery else ""),
@@ -245,7 +252,7 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
 def _locked_admission(admission_id: int, actor: Actor) -> Admission:
     admission = (
         Admission.objects.select_for_update()
-        .filter(pk=admission_id, institution_id=actor.institution_id)
+        .filter(pk=admission_id, institution_id=_home(actor))
         .first()
     )
     if admission is None:
@@ -302,7 +309,7 @@ def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[st
 def _take_bed(admission: Admission, bed_id: int, day: dt.date, actor: Actor) -> Bed:
     bed = (
         Bed.objects.select_related("room__ward")
-        .filter(pk=bed_id, room__ward__institution_id=actor.institution_id)
+        .filter(pk=bed_id, room__ward__institution_id=_home(actor))
         .first()
     )
     if bed is None:
@@ -379,7 +386,8 @@ def cancel_notice(admission_id: int, *, reason: str, actor: Actor) -> Admission:
     _require_staff(actor, MANAGE)
     admission = _locked_admission(admission_id, actor)
     _refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
-    reason = _text(errors := [], "reason", reason, 200, True)
+    errors: list[FieldError] = []
+    reason = _text(errors, "reason", reason, 200, True)
     if errors:
         raise InvalidInput(*errors)
     _release_bed(admission, reason)
@@ -496,7 +504,8 @@ def transfer(admission_id: int, *, bed_id: int, reason: str, actor: Actor) -> Ad
     _require_staff(actor, MANAGE)
     admission = _locked_admission(admission_id, actor)
     _refuse_unless(admission, *HOLDING)
-    reason = _text(errors := [], "reason", reason, 200, True)
+    errors: list[FieldError] = []
+    reason = _text(errors, "reason", reason, 200, True)
     if errors:
         raise InvalidInput(*errors)
     old = Bed.objects.get(holder=admission)
@@ -661,7 +670,8 @@ def record_follow_up(admission_id: int, *, note: str, actor: Actor) -> Admission
     _require_staff(actor, DISCHARGE)
     admission = _locked_admission(admission_id, actor)
     _refuse_unless(admission, AdmissionStatus.DISCHARGED)
-    note = _text(errors := [], "note", note, 200, True)
+    errors: list[FieldError] = []
+    note = _text(errors, "note", note, 200, True)
     if errors:
         raise InvalidInput(*errors)
     admission.follow_up_at = clock.now()
@@ -688,9 +698,7 @@ def add_pathway_template(
     _require_staff(actor, MANAGE)
     if not days:
         raise InvalidInput.field("days", _("Give the tasks of at least one day."))
-    template = PathwayTemplate.objects.create(
-        institution_id=actor.institution_id, code=code, name=name
-    )
+    template = PathwayTemplate.objects.create(institution_id=_home(actor), code=code, name=name)
     PathwayDay.objects.bulk_create(
         PathwayDay(template=template, day=number, tasks=tasks)
         for number, tasks in enumerate(days, start=1)
@@ -705,9 +713,7 @@ def enrol_on_pathway(admission_id: int, *, template_id: int, actor: Actor) -> Pa
     _require_staff(actor, MANAGE)
     admission = _locked_admission(admission_id, actor)
     _refuse_unless(admission, AdmissionStatus.ADMITTED)
-    template = PathwayTemplate.objects.filter(
-        pk=template_id, institution_id=actor.institution_id
-    ).first()
+    template = PathwayTemplate.objects.filter(pk=template_id, institution_id=_home(actor)).first()
     if template is None:
         raise InvalidInput.field("template_id", _("Choose a clinical pathway."), "invalid_choice")
     if PathwayEnrolment.objects.filter(admission=admission).exists():
@@ -738,7 +744,8 @@ def record_variance(admission_id: int, *, reason: str, actor: Actor) -> PathwayV
     _require_staff(actor, DISCHARGE)
     admission = _locked_admission(admission_id, actor)
     enrolment = _active_enrolment(admission)
-    reason = _text(errors := [], "reason", reason, 200, True)
+    errors: list[FieldError] = []
+    reason = _text(errors, "reason", reason, 200, True)
     if errors:
         raise InvalidInput(*errors)
     assert admission.admitted_at is not None
@@ -762,7 +769,8 @@ def exit_pathway(admission_id: int, *, reason: str, actor: Actor) -> PathwayEnro
     _require_staff(actor, DISCHARGE)
     admission = _locked_admission(admission_id, actor)
     enrolment = _active_enrolment(admission)
-    reason = _text(errors := [], "exit_reason", reason, 200, True)
+    errors: list[FieldError] = []
+    reason = _text(errors, "exit_reason", reason, 200, True)
     if errors:
         raise InvalidInput(*errors)
     enrolment.status = PathwayStatus.EXITED
@@ -808,12 +816,13 @@ def answer_mdt(mdt_id: int, *, conclusion: str, actor: Actor) -> MdtRequest:
     _require_staff(actor, DISCHARGE)
     mdt = (
         MdtRequest.objects.select_for_update()
-        .filter(pk=mdt_id, admission__institution_id=actor.institution_id)
+        .filter(pk=mdt_id, admission__institution_id=_home(actor))
         .first()
     )
     if mdt is None:
         raise NotFound(_("No such consultation."))
-    conclusion = _text(errors := [], "conclusion", conclusion, 500, True)
+    errors: list[FieldError] = []
+    conclusion = _text(errors, "conclusion", conclusion, 500, True)
     if errors:
         raise InvalidInput(*errors)
     updated = MdtRequest.objects.filter(pk=mdt.pk, answered_at__isnull=True).update(
@@ -836,9 +845,7 @@ def answer_mdt(mdt_id: int, *, conclusion: str, actor: Actor) -> MdtRequest:
 
 
 def pathway_templates(*, actor: Actor) -> list[PathwayTemplate]:
-    return list(
-        PathwayTemplate.objects.filter(institution_id=actor.institution_id).order_by("code")
-    )
+    return list(PathwayTemplate.objects.filter(institution_id=_home(actor)).order_by("code"))
 
 
 def pathway_of(admission: Admission) -> PathwayEnrolment | None:
@@ -852,16 +859,14 @@ def pathway_of(admission: Admission) -> PathwayEnrolment | None:
 
 def mdt_for_staff(mdt_id: int, *, actor: Actor) -> MdtRequest:
     _require_staff(actor, VIEW)
-    mdt = MdtRequest.objects.filter(
-        pk=mdt_id, admission__institution_id=actor.institution_id
-    ).first()
+    mdt = MdtRequest.objects.filter(pk=mdt_id, admission__institution_id=_home(actor)).first()
     if mdt is None:
         raise NotFound(_("No such consultation."))
     return mdt
 
 
 def admissions_at(actor: Actor) -> QuerySet[Admission]:
-    return Admission.objects.filter(institution_id=actor.institution_id)
+    return Admission.objects.filter(institution_id=_home(actor))
 
 
 def admission_for_staff(admission_id: int, *, actor: Actor) -> Admission:
@@ -909,7 +914,7 @@ class BedRow:
 def bed_board(*, actor: Actor, ward_id: int | None = None) -> list[tuple[Ward, list[BedRow]]]:
     """Every ward of the actor's institution with its beds and who holds them now."""
     _require_staff(actor, VIEW)
-    wards = Ward.objects.filter(institution_id=actor.institution_id).order_by("code")
+    wards = Ward.objects.filter(institution_id=_home(actor)).order_by("code")
     if ward_id:
         wards = wards.filter(pk=ward_id)
     beds = (
