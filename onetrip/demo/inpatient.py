@@ -143,7 +143,7 @@ def load(staff: dict[str, StaffProfile]) -> int:
     for admission in made[13:]:
         services.discharge(
             admission.pk,
-            services.DischargeIn(place="bedside", summary="术后恢复良好，一周后门诊复查。"),
+            services.DischargeIn(place="bedside", notes="术后恢复良好，一周后门诊复查。"),
             actor=ward,
         )
         if admission.day_surgery_id:

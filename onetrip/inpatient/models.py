@@ -268,6 +268,10 @@ class BedMove(models.Model):
     at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
 
+    class Meta:
+        verbose_name = _("bed move")
+        verbose_name_plural = _("bed moves")
+
     def __str__(self) -> str:
         return f"{self.admission} {self.from_bed_id}→{self.to_bed_id}"
 
@@ -298,6 +302,8 @@ class PathwayDay(models.Model):
     tasks = models.CharField(_("tasks"), max_length=300)
 
     class Meta:
+        verbose_name = _("pathway day")
+        verbose_name_plural = _("pathway days")
         constraints = [
             models.UniqueConstraint(fields=["template", "day"], name="pathway_day_unique"),
             models.CheckConstraint(condition=Q(day__gte=1), name="pathway_day_from_one"),
@@ -326,6 +332,8 @@ class PathwayEnrolment(models.Model):
     exit_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("pathway enrolment")
+        verbose_name_plural = _("pathway enrolments")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PathwayStatus.values), name="pathway_status_valid"
@@ -349,6 +357,10 @@ class PathwayVariance(models.Model):
     reason = models.CharField(_("reason"), max_length=200)
     recorded_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("pathway variance")
+        verbose_name_plural = _("pathway variances")
+
     def __str__(self) -> str:
         return f"{self.enrolment} D{self.day}"
 
@@ -364,6 +376,8 @@ class MdtRequest(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("MDT consultation")
+        verbose_name_plural = _("MDT consultations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(answered_at__isnull=True) | ~Q(conclusion=""),

@@ -593,7 +593,7 @@ def pre_assess(
 class DischargeIn:
     place: str
     channel: str = ""  # pays what the deposit does not cover
-    summary: str = ""
+    notes: str = ""  # the discharge summary's course and advice
     overstay_reason: str = ""
 
 
@@ -608,7 +608,7 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
     errors: list[FieldError] = []
     if data.place not in DischargePlace.values:
         errors.append(FieldError("place", _("Choose one of the options."), "invalid_choice"))
-    summary = _text(errors, "summary", data.summary, 4000, True)
+    notes = _text(errors, "notes", data.notes, 4000, True)
     overstay = _text(errors, "overstay_reason", data.overstay_reason, 200, False)
     now = clock.now()
     assert admission.admitted_at is not None
@@ -639,7 +639,7 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
     admission.status = AdmissionStatus.DISCHARGED
     admission.discharged_at = now
     admission.discharge_place = data.place
-    admission.discharge_summary = summary
+    admission.discharge_summary = notes
     admission.overstay_reason = overstay
     admission.counted_as_day_surgery = bool(
         admission.day_surgery_id and hours <= DAY_SURGERY_EXCEPTION_HOURS

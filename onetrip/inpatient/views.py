@@ -54,7 +54,7 @@ class BookForm(forms.Form):
     bed = forms.TypedChoiceField(label=gettext_lazy("Bed"), coerce=int)
     expected_date = forms.DateField(
         label=gettext_lazy("Expected admission date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -100,7 +100,7 @@ class DischargeForm(forms.Form):
         + [(c, PaymentChannel(c).label) for c in SHORTFALL_CHANNELS],
         required=False,
     )
-    summary = forms.CharField(label=gettext_lazy("Discharge summary"), widget=forms.Textarea)
+    notes = forms.CharField(label=gettext_lazy("Discharge summary"), widget=forms.Textarea)
     overstay_reason = forms.CharField(
         label=gettext_lazy("Day surgery: reason for staying past 24 hours"),
         max_length=200,

@@ -54,7 +54,7 @@ def discharged(world: World):
     admission = admitted(world)
     return services.discharge(
         admission.pk,
-        services.DischargeIn(place="ward", channel="cash", summary="好转出院"),
+        services.DischargeIn(place="ward", channel="cash", notes="好转出院"),
         actor=world.actor(WARD),
     )
 
@@ -112,7 +112,7 @@ CASES = {
         also_ok=(400,),  # not a day surgery: refused on the page, after the scope check
     ),
     f"{PAGE}/discharge": Staff(
-        _target(admitted, {"place": "bedside", "channel": "cash", "summary": "好转"}),
+        _target(admitted, {"place": "bedside", "channel": "cash", "notes": "好转"}),
         WARD,
         method="POST",
     ),

@@ -163,11 +163,11 @@ def test_deposit_transfer_and_discharge_settled_at_the_bedside(
     assert bed(ward, "01", "A").holder is None
     with pytest.raises(PermissionDenied):
         services.discharge(
-            admission.pk, services.DischargeIn(place="bedside", summary="好转"), actor=centre
+            admission.pk, services.DischargeIn(place="bedside", notes="好转"), actor=centre
         )
     done = services.discharge(
         admission.pk,
-        services.DischargeIn(place="bedside", summary="术后恢复好，一周后门诊复查"),
+        services.DischargeIn(place="bedside", notes="术后恢复好，一周后门诊复查"),
         actor=nurse,
     )
     assert done.status == AdmissionStatus.DISCHARGED
@@ -180,9 +180,7 @@ def test_deposit_transfer_and_discharge_settled_at_the_bedside(
     assert pdf.discharge_summary(done).startswith(b"%PDF")
     # Nothing happens twice: a second discharge is refused without a second settlement.
     with pytest.raises(DomainError) as again:
-        services.discharge(
-            admission.pk, services.DischargeIn(place="ward", summary="x"), actor=nurse
-        )
+        services.discharge(admission.pk, services.DischargeIn(place="ward", notes="x"), actor=nurse)
     assert again.value.code == "wrong_state"
 
 
@@ -192,7 +190,7 @@ def test_a_shortfall_without_a_channel_leaves_the_patient_admitted(
     admission = admitted(doctor, centre, patient, bed(ward, "01", "A"))
     with pytest.raises(DomainError):
         services.discharge(
-            admission.pk, services.DischargeIn(place="ward", summary="好转"), actor=nurse
+            admission.pk, services.DischargeIn(place="ward", notes="好转"), actor=nurse
         )
     admission.refresh_from_db()
     assert admission.status == AdmissionStatus.ADMITTED

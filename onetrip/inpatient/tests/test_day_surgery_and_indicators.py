@@ -64,7 +64,7 @@ def _out(nurse, admission, reason=""):
     return services.discharge(
         admission.pk,
         services.DischargeIn(
-            place="bedside", channel="cash", summary="恢复好", overstay_reason=reason
+            place="bedside", channel="cash", notes="恢复好", overstay_reason=reason
         ),
         actor=nurse,
     )

@@ -32,7 +32,7 @@ def test_completed_at_discharge_with_its_variances(doctor, centre, nurse, patien
     assert variance.day == 1
     services.discharge(
         admission.pk,
-        services.DischargeIn(place="ward", channel="cash", summary="好转"),
+        services.DischargeIn(place="ward", channel="cash", notes="好转"),
         actor=nurse,
     )
     enrolment = services.pathway_of(admission)
@@ -48,7 +48,7 @@ def test_exit_needs_a_reason_and_stays_exited(doctor, centre, nurse, patient, wa
     services.exit_pathway(admission.pk, reason="合并肺部感染", actor=nurse)
     services.discharge(
         admission.pk,
-        services.DischargeIn(place="ward", channel="cash", summary="好转"),
+        services.DischargeIn(place="ward", channel="cash", notes="好转"),
         actor=nurse,
     )
     assert services.pathway_of(admission).status == PathwayStatus.EXITED
