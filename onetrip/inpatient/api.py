@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from onetrip.core.api_auth import StaffSession, api_staff_actor
-from onetrip.core.bounds import Id
+from onetrip.core.bounds import Day, Id
 from onetrip.inpatient import services
 from onetrip.inpatient.models import Admission
 from onetrip.web.sessions import PatientSession, current_patient_actor
@@ -21,7 +21,7 @@ class NoticeIn(Schema):
     patient_id: Id
     diagnosis: str
     urgency: str
-    expected_los_days: int
+    expected_los_days: int = Field(ge=1, le=365)
     planned_procedure: str = ""
     surgeon: str = ""
     needs_isolation: bool = False
@@ -30,7 +30,7 @@ class NoticeIn(Schema):
 
 class BookIn(Schema):
     bed_id: Id
-    expected_date: dt.date
+    expected_date: Day
 
 
 class AdmissionOut(Schema):
