@@ -11,6 +11,7 @@ from onetrip.ebills.api import router as ebills_router
 from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
+from onetrip.inpatient.api import router as inpatient_router
 from onetrip.insurance.api import router as insurance_router
 from onetrip.journey.api import router as journey_router
 from onetrip.metrics.api import router as metrics_router
@@ -51,3 +52,4 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/prescribing", prescribing_router)
 api.add_router("/publichealth", publichealth_router)
+api.add_router("/inpatient", inpatient_router)

@@ -168,6 +168,12 @@ MATERNAL_CHILD = ("publichealth.view_births",)
 HUT_FOLLOW_UP = ("publichealth.follow_up_readings", "publichealth.order_home_care")
 # Community nurses (社区护士) make the home visits of home nursing and home sickbeds (R-PH-5).
 HOME_VISITS = ("publichealth.visit_homes",)
+# Inpatient (issue 25): doctors issue admission notices; the admission preparation centre books
+# beds and admits; the ward nurse station discharges with the settlement at the bedside.
+INPATIENT_READ = ("inpatient.view_admission",)
+ADMISSION_NOTICE = INPATIENT_READ + ("inpatient.issue_notice",)
+ADMISSION_CENTRE = INPATIENT_READ + ("inpatient.manage_beds",)
+WARD_STATION = ADMISSION_CENTRE + ("inpatient.discharge_patient",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -200,7 +206,8 @@ ROLES: tuple[Role, ...] = (
         + BILLING_DESK
         + REFERRING
         + PRESCRIBING
-        + HUT_FOLLOW_UP,
+        + HUT_FOLLOW_UP
+        + ADMISSION_NOTICE,
     ),
     Role(
         "nurse",
@@ -215,7 +222,12 @@ ROLES: tuple[Role, ...] = (
         PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
     ),
     # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1).
-    Role("admission", _("Admission centre"), PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK),
+    Role(
+        "admission",
+        _("Admission centre"),
+        PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK + ADMISSION_CENTRE,
+    ),
+    Role("ward_nurse", _("Ward nurse station"), PATIENT_READ + BILLING_DESK + WARD_STATION),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ + PHARMACY),
     Role(
         "finance",

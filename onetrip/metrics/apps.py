@@ -9,7 +9,9 @@ class MetricsConfig(AppConfig):
 
     def ready(self) -> None:
         from onetrip.metrics.definitions import register_open_beds
-        from onetrip.metrics.services import reported_open_beds
+        from onetrip.metrics.services import open_beds_from_wards, reported_open_beds
 
-        # Until an inpatient domain registers its wards, beds are what institutions report.
+        # Beds are what institutions report, until the inpatient domain holds their wards:
+        # then the real beds of its wards count (issue 25).
         register_open_beds(reported_open_beds, default=True)
+        register_open_beds(open_beds_from_wards)

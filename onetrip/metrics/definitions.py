@@ -42,6 +42,7 @@ from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
 from onetrip.ebills import services as ebills
 from onetrip.exams import queries as exams
+from onetrip.inpatient import queries as inpatient
 from onetrip.journey import services as journey
 from onetrip.metrics.models import NO_DEPARTMENT
 from onetrip.pharmacy import queries as pharmacy
@@ -958,6 +959,30 @@ def service_component(code: str, source: Promise, read, day_field: str, narrow=N
     )
 
 
+def _inpatient_records(condition):
+    records = inpatient.discharge_records(condition)
+
+    def at_scope(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return records(scope.institution_ids, scope.department_id, start, end)
+
+    return at_scope
+
+
+def _inpatient_component(
+    code: str, source: Promise, condition=inpatient.EVERY_STAY, value=None
+) -> Component:
+    return Component(
+        code,
+        source,
+        rows=lambda start, end: (
+            Row(*row) for row in inpatient.discharge_rows(condition, value)(start, end)
+        ),
+        records=_inpatient_records(condition),
+    )
+
+
+# Inpatient (R-INP-3 and the seeds' bed indicators, issue 25): counted from the inpatient
+# domain's discharged stays on their discharge day (D153).
 COMPONENTS.update(
     {
         c.code: c
@@ -1001,6 +1026,35 @@ COMPONENTS.update(
                 "closed_at",
                 lambda found: found.filter(on_time=True),
             ),
+            _inpatient_component(
+                "elective_operations",
+                _("elective operations of discharged patients (elective notice with a procedure)"),
+                inpatient.ELECTIVE_OPERATION,
+            ),
+            _inpatient_component(
+                "day_surgeries",
+                _("of them done as day surgery (discharged within 24 h, 48 h by exception)"),
+                inpatient.DAY_SURGERY,
+            ),
+            _inpatient_component(
+                "pathway_completed_stays",
+                _("of them completed on a clinical pathway (not those that left it)"),
+                inpatient.ON_PATHWAY,
+            ),
+            _inpatient_component(
+                "inpatient_stays",
+                _("inpatient stays discharged (the inpatient domain's admissions)"),
+            ),
+            _inpatient_component(
+                "stay_days",
+                _("days from admission to discharge of discharged stays (at least 1 each)"),
+                value=inpatient.stay_days,
+            ),
+            _inpatient_component(
+                "pre_admission_waiting_days",
+                _("days from the admission notice to admission of discharged stays"),
+                value=inpatient.waiting_days,
+            ),
         )
     }
 )
@@ -1013,6 +1067,7 @@ class Unit:
     MINUTES = "minutes"
     TIMES = "times"
     COUNT = "count"
+    DAYS = "days"
 
 
 class Direction:
@@ -1254,6 +1309,8 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(15),
+        numerator="day_surgeries",
+        denominator="elective_operations",
         seed="三甲综合医院日间手术占择期手术比例达15%以上（种子 002 表 1.4）",
     ),
     Metric(
@@ -1264,6 +1321,8 @@ METRICS: tuple[Metric, ...] = (
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(35),
+        numerator="pathway_completed_stays",
+        denominator="inpatient_stays",
         seed="临床路径病例数占出院总病例数的35%以上（种子 002 表 1.4）",
     ),
     Metric(
@@ -1474,6 +1533,32 @@ METRICS += (
         "discharges",
         "open_beds",
         seed="提高床位周转率（种子 000）",
+    ),
+    Metric(
+        "average_length_of_stay",
+        "R-KPI-3",
+        _("Average length of stay"),
+        _("Σ days from admission to discharge ÷ discharged stays"),
+        Unit.DAYS,
+        Direction.AT_MOST,
+        None,
+        _("to fall (seed 000: 提高床位周转率)"),
+        "stay_days",
+        "inpatient_stays",
+        seed="提高床位周转率（种子 000）",
+    ),
+    Metric(
+        "pre_admission_waiting",
+        "R-KPI-3",
+        _("Pre-admission waiting days"),
+        _("Σ days from the admission notice to admission ÷ discharged stays"),
+        Unit.DAYS,
+        Direction.AT_MOST,
+        None,
+        _("to fall (seed 000: 入院准备中心)"),
+        "pre_admission_waiting_days",
+        "inpatient_stays",
+        seed="推广入院准备中心（种子 000 §四）",
     ),
     Metric(
         "primary_care_visit_share",

@@ -34,6 +34,7 @@ def unit_label(unit: str) -> str:
         Unit.MINUTES: _("min"),
         Unit.TIMES: _("times"),
         Unit.COUNT: _("count"),
+        Unit.DAYS: _("days"),
     }[unit]
 
 

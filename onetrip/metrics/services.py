@@ -33,6 +33,7 @@ from onetrip.core.errors import FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction, DomainEvent
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
+from onetrip.inpatient import queries as inpatient_queries
 from onetrip.metrics import returns
 from onetrip.metrics.definitions import (
     COMPONENTS,
@@ -861,6 +862,14 @@ def reported_open_beds(institution_ids: tuple[int, ...]) -> int:
         "open_beds", institution_ids, clock.today() + dt.timedelta(days=1)
     )
     return sum(entry.achieved for entry in standing.values())
+
+
+def open_beds_from_wards(institution_ids: tuple[int, ...]) -> int:
+    """The beds of the wards the inpatient domain holds; an institution without wards there
+    counts what it last reported (bed turnover's denominator, issue 25)."""
+    beds, with_wards = inpatient_queries.open_beds(institution_ids)
+    others = tuple(pk for pk in institution_ids if pk not in with_wards)
+    return beds + (reported_open_beds(others) if others else 0)
 
 
 def _return_errors(item: returns.ReturnItem | None, achieved, of) -> list:

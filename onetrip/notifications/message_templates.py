@@ -494,6 +494,39 @@ _TEMPLATES = [
         ),
         frozenset({"kind"}),
     ),
+    MessageTemplate(
+        "admission_notice",
+        "admission",
+        _("Admission notice"),
+        _(
+            "[OneTrip] Your doctor has issued an admission notice for %(diagnosis)s. The "
+            "admission preparation centre will book your bed; see %(path)s"
+        ),
+        frozenset({"diagnosis", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "bed_booked",
+        "admission",
+        _("Bed booked"),
+        _(
+            "[OneTrip] A bed is booked for you at %(ward)s; expected admission on %(date)s. We "
+            "will send a message when the bed is ready. See %(path)s"
+        ),
+        frozenset({"ward", "date", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "bed_ready",
+        "admission",
+        _("Bed ready"),
+        _(
+            "[OneTrip] Your bed %(bed)s at %(ward)s is ready. Please come to the admission "
+            "preparation centre with your ID or e-health card. See %(path)s"
+        ),
+        frozenset({"ward", "bed", "path"}),
+        links=frozenset({"path"}),
+    ),
 ]
 
 TEMPLATES: dict[str, MessageTemplate] = {t.code: t for t in _TEMPLATES}

@@ -125,6 +125,27 @@ NOT_PAGES = {
     "publichealth-recall",
     "publichealth-hut-follow-up",
     "publichealth-hut-aed",
+    *(
+        f"inpatient-{step}"
+        for step in (
+            "book",
+            "ready",
+            "admit",
+            "deposit",
+            "transfer",
+            "assess",
+            "discharge",
+            "follow-up",
+            "cancel",
+            "pathway",
+            "variance",
+            "pathway-exit",
+            "mdt",
+            "mdt-answer",
+            "list-pdf",
+            "summary-pdf",
+        )
+    ),
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -445,6 +466,7 @@ def _urls(world) -> dict[str, str]:
     urls |= _insurance_urls(world)
     urls |= _service_urls(world)
     urls |= _pharmacy_urls(world)
+    urls |= _inpatient_urls(world)
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -679,6 +701,33 @@ def _pharmacy_urls(world) -> dict[str, str]:
         urls["prescribing-staff-visit"] = reverse("prescribing-staff-visit", args=[visit.pk])
         urls["prescribing-patient-visit"] = reverse("prescribing-patient-visit", args=[visit.pk])
     return urls
+
+
+def _inpatient_urls(world) -> dict[str, str]:
+    """Issue 25: the centre, the bed board, the doctor's notice, an admission on the ward (from
+    the demo) and the patient's own notice on the phone."""
+    from onetrip.inpatient import services as inpatient
+    from onetrip.inpatient.models import Admission
+
+    notice = inpatient.issue_notice(
+        inpatient.NoticeIn(
+            patient_id=world["patient"].pk,
+            diagnosis="腹股沟疝",
+            planned_procedure="疝修补术",
+            urgency="elective",
+            expected_los_days=3,
+        ),
+        actor=actor_for(StaffProfile.objects.get(user__username="doctor")),
+    )
+    on_ward = Admission.objects.filter(status="admitted").order_by("pk").first() or notice
+    return {
+        "inpatient-centre": reverse("inpatient-centre"),
+        "inpatient-beds": reverse("inpatient-beds"),
+        "inpatient-notice-new": reverse("inpatient-notice-new"),
+        "inpatient-admission": reverse("inpatient-admission", args=[on_ward.pk]),
+        "inpatient-patient-home": reverse("inpatient-patient-home"),
+        "inpatient-patient-admission": reverse("inpatient-patient-admission", args=[notice.pk]),
+    }
 
 
 def _patient_client(account: MobileAccount) -> Client:

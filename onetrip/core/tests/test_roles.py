@@ -32,6 +32,7 @@ def test_the_role_codes_are_those_of_the_requirements():
         "nurse",
         "exam_centre",
         "admission",
+        "ward_nurse",  # the ward's nurse station: discharge at the bedside (issue 25)
         "pharmacist",
         "finance",
         "referral",

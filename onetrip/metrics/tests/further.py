@@ -9,6 +9,7 @@ from onetrip.consortium.models import Institution
 from onetrip.core.events import EventKind as K
 from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
+from onetrip.inpatient.models import Admission
 from onetrip.metrics.models import FacilityReturn
 from onetrip.service.models import Complaint, ErrandTicket
 
@@ -64,10 +65,39 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         for t in ErrandTicket.objects.filter(status="done", institution_id__in=institution_ids)
         if start <= local_day(t.closed_at) < end and department is None
     ]
+    stays = [
+        a
+        for a in Admission.objects.filter(status="discharged", institution_id__in=institution_ids)
+        if start <= local_day(a.discharged_at) < end
+        and (department is None or a.department_id == department)
+    ]
+    operations = [a for a in stays if a.urgency == "elective" and a.planned_procedure]
     return {
         "complaints_on_time": (sum(1 for c in closed if c.closed_on_time), len(closed)),
         "complaint_satisfaction": (sum(1 for c in rated if c.rating >= 4), len(rated)),
         "errands_on_time": (sum(1 for t in done if t.on_time), len(done)),
+        "day_surgery": (
+            sum(1 for a in operations if a.counted_as_day_surgery),
+            len(operations),
+        ),
+        "clinical_pathways": (
+            sum(
+                1
+                for a in stays
+                if getattr(getattr(a, "pathway", None), "status", "") == "completed"
+            ),
+            len(stays),
+        ),
+        "average_length_of_stay": (
+            sum(
+                max((local_day(a.discharged_at) - local_day(a.admitted_at)).days, 1) for a in stays
+            ),
+            len(stays),
+        ),
+        "pre_admission_waiting": (
+            sum((local_day(a.admitted_at) - local_day(a.issued_at)).days for a in stays),
+            len(stays),
+        ),
         "bed_turnover": (
             len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
             sum(entry.achieved for entry in beds.values()),

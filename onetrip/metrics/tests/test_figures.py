@@ -356,4 +356,6 @@ def test_no_data_and_undefined(clock, kpi_client, org, emit):
     assert figures["appointment_rate"]["value"] == "0.00"
     assert figures["time_slotted_exams"]["status"] == "undefined"
     assert figures["time_slotted_exams"]["value"] is None
-    assert figures["day_surgery"]["status"] == "no_data"
+    # No elective operation discharged: a share of nothing, not 0%.
+    assert figures["day_surgery"]["status"] == "undefined"
+    assert figures["day_surgery"]["value"] is None

@@ -117,13 +117,17 @@ def test_bed_turnover_counts_discharges_over_the_beds_reported(
     assert counted(turnover) == (2, 10, "0.20")
 
     # An inpatient domain registering its wards replaces the returns.
+    from onetrip.metrics.definitions import _bed_readers
+
+    registered = _bed_readers.get(False)
     register_open_beds(lambda institution_ids: 4)
     try:
         assert counted(figures(kpi_client)["bed_turnover"]) == (2, 4, "0.50")
     finally:
-        from onetrip.metrics.definitions import _bed_readers
-
-        _bed_readers.pop(False)
+        if registered is None:
+            _bed_readers.pop(False)
+        else:
+            register_open_beds(registered)
 
 
 def test_township_and_community_sources_open_online(clock, org, more, pools, kpi_client):

@@ -27,10 +27,10 @@ def test_the_dashboard_shows_each_indicator_against_its_target(kpi_client):
     assert "9.75" in page  # 39 minutes over 4 calls
     assert page.count('<svg class="chart"') >= 9
     assert 'class="target"' in page
-    # Day surgery has no domain yet: no data, never 0%.
-    day_surgery = page.split('id="indicator-day_surgery"')[1].split("</section>")[0]
-    assert "暂无数据" in day_surgery
-    assert "0.00" not in day_surgery
+    # Day surgery with no elective operation discharged in the month: undefined, never 0%.
+    before, after = page.split('id="indicator-day_surgery"')
+    assert "indicator undefined" in before.rsplit("<section", 1)[1]
+    assert "0.00" not in after.split("</section>")[0]
 
 
 def test_drill_down_to_a_department_and_its_records(kpi_client, org):
