@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("onetrip.metrics.urls")),
     path("", include("onetrip.referral.urls")),
     path("", include("onetrip.service.urls")),
+    path("", include("onetrip.emergency.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>

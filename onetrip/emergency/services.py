@@ -297,6 +297,11 @@ def _run_of_crew(run_id: int, actor: Actor, *, lock: bool = False) -> Run:
     return run
 
 
+def require_crew_run(run_id: int, *, actor: Actor) -> None:
+    """404 unless the run is the crew's (a page checks before reading its form)."""
+    _run_of_crew(run_id, actor)
+
+
 def view_run_for_crew(run_id: int, *, actor: Actor) -> Run:
     run = _run_of_crew(run_id, actor)
     if run.patient_id:
@@ -611,6 +616,11 @@ def _arrival_run(run_id: int, actor: Actor, *, lock: bool = False) -> Run:
     if run is None:
         raise NotFound(_("No such arrival."))
     return run
+
+
+def require_arrival(run_id: int, *, actor: Actor) -> None:
+    """404 unless the run is coming to the caller's hospital."""
+    _arrival_run(run_id, actor)
 
 
 def view_arrival(run_id: int, *, actor: Actor) -> Arrival:

@@ -92,6 +92,12 @@ def world(clock, tertiary, make_staff) -> World:
 
 
 def make_world(centre: Institution, make_staff) -> World:
+    return equip(centre, lambda role: actor_for(make_staff(role, centre)))
+
+
+def equip(centre: Institution, staff) -> World:
+    """The centre's zones, road times, ambulances, its hospital receiving, the fees, and one
+    actor of each emergency role (`staff(role)`)."""
     zones = road_map(centre)
     ReceivingHospital.objects.create(
         institution=centre, zone=zones.city, channels=["chest_pain", "stroke", "trauma"]
@@ -105,9 +111,9 @@ def make_world(centre: Institution, make_staff) -> World:
         centre,
         zones,
         *ambulances,
-        dispatcher=actor_for(make_staff("dispatcher", centre)),
-        crew=actor_for(make_staff("ambulance_crew", centre)),
-        department=actor_for(make_staff("emergency_department", centre)),
+        dispatcher=staff("dispatcher"),
+        crew=staff("ambulance_crew"),
+        department=staff("emergency_department"),
     )
 
 
