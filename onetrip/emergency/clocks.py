@@ -55,7 +55,9 @@ class Clock:
 
 CLOCKS: dict[str, tuple[Clock, ...]] = {
     GreenChannel.CHEST_PAIN: (
-        Clock("fmc_to_ecg", _("First contact to ECG"), FIRST_CONTACT, "ecg", 10, CHEST_PAIN_STANDARD),
+        Clock(
+            "fmc_to_ecg", _("First contact to ECG"), FIRST_CONTACT, "ecg", 10, CHEST_PAIN_STANDARD
+        ),
         Clock(
             "ecg_to_diagnosis",
             _("ECG to diagnosis"),
@@ -183,7 +185,10 @@ def clocks_ending_late(
     late = []
     for clock in CLOCKS.get(channel, ()):
         start = moments.get(clock.start)
-        if clock.end == code and start is not None:
-            if minutes_between(start, at) > clock.target_minutes:
-                late.append(clock)
+        if (
+            clock.end == code
+            and start is not None
+            and minutes_between(start, at) > clock.target_minutes
+        ):
+            late.append(clock)
     return late

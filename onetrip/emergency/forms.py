@@ -71,9 +71,7 @@ class MilestoneForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [
-            (code, clocks.MILESTONES[code]) for code in clocks.RECORDED
-        ]
+        self.fields["code"].choices = [(code, clocks.MILESTONES[code]) for code in clocks.RECORDED]
 
 
 class FeeForm(forms.Form):

@@ -61,6 +61,9 @@ class RoadTime(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.origin_id} → {self.destination_id}: {self.minutes} min"
+
 
 class AmbulanceStatus(models.TextChoices):
     AVAILABLE = "available", _("Available")
@@ -144,6 +147,9 @@ class Call(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"call {self.pk} P{self.priority}"
+
 
 class ReceivingHospital(models.Model):
     """An institution that takes emergency patients, where it stands on the road map and which
@@ -157,6 +163,9 @@ class ReceivingHospital(models.Model):
 
     class Meta:
         verbose_name = _("receiving hospital")
+
+    def __str__(self) -> str:
+        return str(self.institution_id)
 
 
 # The run's timestamps in the order they must happen (each after the one before it).
@@ -218,6 +227,9 @@ class Run(models.Model):
             for earlier, later in zip(RUN_TIMES, RUN_TIMES[1:], strict=False)
         ]
 
+    def __str__(self) -> str:
+        return f"run {self.pk}"
+
 
 class VitalSigns(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="vitals")
@@ -244,6 +256,9 @@ class VitalSigns(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"vitals {self.pk}"
+
 
 class Ecg(models.Model):
     """A 12-lead ECG sent from the ambulance: the waveform file (HL7 aECG XML, SCP-ECG or
@@ -261,6 +276,9 @@ class Ecg(models.Model):
     class Meta:
         verbose_name = _("ECG")
         ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"ECG {self.pk}"
 
 
 class Milestone(models.Model):
@@ -281,3 +299,6 @@ class Milestone(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "code"], name="emg_milestone_once"),
         ]
+
+    def __str__(self) -> str:
+        return self.code

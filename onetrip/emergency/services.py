@@ -334,7 +334,7 @@ def record_moment(run_id: int, moment: str, *, actor: Actor) -> Run:
         AuditAction.UPDATE,
         run,
         patient_id=run.patient_id,
-        summary=f"run {run.pk}: {moment.replace('_', ' ')}",
+        summary=f"run {run.pk}: moment {moment}",
     )
     return run
 
@@ -387,9 +387,7 @@ def identify_patient(run_id: int, doc_type: str, number: str, *, actor: Actor) -
         raise InvalidInput.field("doc_type", _("Choose an ID card or an e-health card."))
     if run.patient_id and not run.patient_unidentified:
         raise WrongState(_("The patient is already identified."), code="already_identified")
-    patient = identity.patient_for_emergency(
-        DocumentInput(doc_type, number), actor.institution_id
-    )
+    patient = identity.patient_for_emergency(DocumentInput(doc_type, number), actor.institution_id)
     run.patient, run.patient_unidentified = patient, False
     run.save(update_fields=["patient", "patient_unidentified"])
     _bring_into_scope(run, actor)
@@ -472,7 +470,11 @@ def waveform_format(name: str, content: bytes) -> str:
     """The ECG waveform's format from its content: HL7 aECG (XML), DICOM, or SCP-ECG; the
     name's extension must agree."""
     lowered = name.lower()
-    if lowered.endswith(".xml") and content.lstrip().startswith(b"<") and b"AnnotatedECG" in content:
+    if (
+        lowered.endswith(".xml")
+        and content.lstrip().startswith(b"<")
+        and b"AnnotatedECG" in content
+    ):
         return "hl7-aecg"
     if lowered.endswith(".dcm") and content[128:132] == b"DICM":
         return "dicom"
@@ -598,7 +600,9 @@ def arrivals_board(*, actor: Actor, hours: int = 12) -> list[Arrival]:
     now = clock.now()
     runs = (
         _arrivals(actor)
-        .filter(Q(at_hospital_at__isnull=True) | Q(at_hospital_at__gte=now - dt.timedelta(hours=hours)))
+        .filter(
+            Q(at_hospital_at__isnull=True) | Q(at_hospital_at__gte=now - dt.timedelta(hours=hours))
+        )
         .select_related("call", "ambulance", "patient")
         .prefetch_related("milestones", "vitals")
         .order_by("at_hospital_at", "-call__priority", "dispatched_at")
@@ -689,13 +693,15 @@ def record_milestone(
                 run=run, code=code, occurred_at=at, recorded_by=actor.user, delay_reason=reason
             )
     except IntegrityError:
-        raise WrongState(_("This milestone is already recorded."), code="already_recorded") from None
+        raise WrongState(
+            _("This milestone is already recorded."), code="already_recorded"
+        ) from None
     audit.record(
         actor,
         AuditAction.CREATE,
         milestone,
         patient_id=run.patient_id,
-        summary=f"run {run.pk}: {code}" + (" (late)" if late else ""),
+        summary=f"run {run.pk}: milestone {code}" + (" (late)" if late else ""),
         changes={"delay_reason": reason} if reason else None,
     )
     return milestone

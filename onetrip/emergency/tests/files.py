@@ -5,7 +5,7 @@ from __future__ import annotations
 AECG_XML = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<AnnotatedECG xmlns="urn:hl7-org:v3"><id root="ecg-1"/>'
-    b"<component><series><code code=\"RHYTHM\"/></series></component></AnnotatedECG>\n"
+    b'<component><series><code code="RHYTHM"/></series></component></AnnotatedECG>\n'
 )
 # A 1×1 PNG.
 PNG = bytes.fromhex(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from onetrip.core.tests.scoping import Staff, Target, World
 from onetrip.emergency import services
-from onetrip.emergency.tests.conftest import a_call, a_run, equip
 from onetrip.emergency.tests.conftest import World as Emergency
+from onetrip.emergency.tests.conftest import a_call, a_run, equip
 from onetrip.emergency.tests.files import AECG_XML, PNG
 
 DISPATCHER, CREW, DEPARTMENT = "dispatcher", "ambulance_crew", "emergency_department"

@@ -33,7 +33,8 @@ def test_the_crew_identifies_the_patient_by_id_card_or_e_health_card(world, regi
     run = a_run(world)
     services.identify_patient(run.pk, "resident_id", "110101199003074477", actor=world.crew)
     run.refresh_from_db()
-    assert run.patient_id == patient.pk and not run.patient_unidentified
+    assert run.patient_id == patient.pk
+    assert not run.patient_unidentified
     second = a_run(world)
     with pytest.raises(InvalidInput):
         services.identify_patient(second.pk, "resident_id", "11010119900307447X", actor=world.crew)
@@ -49,12 +50,11 @@ def test_an_unknown_patient_gets_a_placeholder_record_in_the_index(world):
     services.choose_destination(run.pk, world.centre.pk, actor=world.crew)
     services.register_unknown_patient(run.pk, sex="male", actor=world.crew)
     run.refresh_from_db()
-    assert run.patient_unidentified and run.patient.name.startswith("无名氏-")
+    assert run.patient_unidentified
+    assert run.patient.name.startswith("无名氏-")
     # Filed in the master patient index like any record, so it can be merged there later.
     assert Person.objects.filter(links__patient=run.patient).exists()
-    assert PatientAffiliation.objects.filter(
-        patient=run.patient, institution=world.centre
-    ).exists()
+    assert PatientAffiliation.objects.filter(patient=run.patient, institution=world.centre).exists()
     with pytest.raises(DomainError):
         services.register_unknown_patient(run.pk, sex="male", actor=world.crew)
 
@@ -77,7 +77,9 @@ def test_ecg_type_and_size_are_checked(world):
     assert [(e.field, e.code) for e in large.value.errors] == [("image", "size")]
 
 
-def test_the_hospital_sees_the_data_and_the_expected_arrival_before_the_door(world, clock, register):
+def test_the_hospital_sees_the_data_and_the_expected_arrival_before_the_door(
+    world, clock, register
+):
     register()
     run = a_run(world)
     services.identify_patient(run.pk, "resident_id", "110101199003074477", actor=world.crew)
@@ -95,12 +97,14 @@ def test_the_hospital_sees_the_data_and_the_expected_arrival_before_the_door(wor
     run.refresh_from_db()
     # City scene → city hospital: 6 minutes from leaving the scene.
     assert arrival.expected_at == run.leaving_scene_at + dt.timedelta(minutes=6)
-    assert arrival.vitals.heart_rate == 110 and arrival.ecg_id is not None
+    assert arrival.vitals.heart_rate == 110
+    assert arrival.ecg_id is not None
     services.activate_team(run.pk, actor=world.department)
     arrival = services.view_arrival(run.pk, actor=world.department)
     assert arrival.milestones["team_activated"].occurred_at < arrival.expected_at
     ecg = services.ecg_for(arrival.ecg_id, actor=world.department)
-    assert ecg.image_type == "image/png" and bytes(ecg.image) == PNG
+    assert ecg.image_type == "image/png"
+    assert bytes(ecg.image) == PNG
     assert AuditEvent.objects.filter(
         actor_user=world.department.user, patient_id=run.patient_id, action="view"
     ).exists()
@@ -111,7 +115,9 @@ def test_vitals_out_of_range_are_refused_by_field(world):
     with pytest.raises(InvalidInput) as refused:
         services.record_vitals(
             run.pk,
-            services.VitalsIn(heart_rate=400, systolic=120, diastolic=80, spo2=101, respiratory_rate=16, gcs=2),
+            services.VitalsIn(
+                heart_rate=400, systolic=120, diastolic=80, spo2=101, respiratory_rate=16, gcs=2
+            ),
             actor=world.crew,
         )
     assert {e.field for e in refused.value.errors} == {"heart_rate", "spo2", "gcs"}

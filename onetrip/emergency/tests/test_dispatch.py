@@ -15,7 +15,7 @@ from onetrip.emergency.tests.conftest import a_call, a_run
 def test_triage_gives_priority_and_channel_from_the_answers():
     assert triage.triage({}).priority == 3
     assert triage.triage({"bleeding": True}) == triage.Triage(
-        2, "", {**{c: False for c in triage.QUESTION_CODES}, "bleeding": True}
+        2, "", {**dict.fromkeys(triage.QUESTION_CODES, False), "bleeding": True}
     )
     stroke = triage.triage({"stroke_signs": True, "breathing_difficulty": True})
     assert (stroke.priority, stroke.channel) == (1, "stroke")
@@ -86,7 +86,8 @@ def test_run_times_are_recorded_once_and_in_order(world, clock):
         services.record_moment(run.pk, "on_scene", actor=world.crew)
     assert twice.value.code == "already_recorded"
     run.refresh_from_db()
-    assert run.closed and run.on_scene_at - run.dispatched_at == dt.timedelta(minutes=3)
+    assert run.closed
+    assert run.on_scene_at - run.dispatched_at == dt.timedelta(minutes=3)
     world.city_ambulance.refresh_from_db()
     assert world.city_ambulance.status == AmbulanceStatus.AVAILABLE  # handed over: free again
 
@@ -96,7 +97,9 @@ def test_a_cancelled_call_frees_its_ambulance_and_refuses_times(world):
     services.record_moment(run.pk, "wheels_rolling", actor=world.crew)
     services.cancel_call(run.call_id, reason="呼救者来电取消", actor=world.dispatcher)
     run.refresh_from_db()
-    assert run.cancelled and run.closed and run.wheels_rolling_at is not None
+    assert run.cancelled
+    assert run.closed
+    assert run.wheels_rolling_at is not None
     assert run.ambulance.__class__.objects.get(pk=run.ambulance_id).status == "available"
     with pytest.raises(DomainError) as refused:
         services.record_moment(run.pk, "on_scene", actor=world.crew)

@@ -17,9 +17,9 @@ def test_two_calls_racing_for_one_ambulance_get_it_once(world):
     calls = [a_call(world) for _ in range(6)]
     outcomes = race(
         [
-            lambda call=call: services.dispatch(
-                call.pk, world.city_ambulance.pk, actor=world.dispatcher
-            ).pk
+            lambda call=call: (
+                services.dispatch(call.pk, world.city_ambulance.pk, actor=world.dispatcher).pk
+            )
             for call in calls
         ]
     )
@@ -43,7 +43,10 @@ def test_one_call_dispatched_by_two_dispatchers_gets_one_run(world):
 def test_nearest_dispatch_under_a_rush_sends_each_ambulance_once(world):
     calls = [a_call(world) for _ in range(8)]
     outcomes = race(
-        [lambda call=call: services.dispatch_nearest(call.pk, actor=world.dispatcher).pk for call in calls]
+        [
+            lambda call=call: services.dispatch_nearest(call.pk, actor=world.dispatcher).pk
+            for call in calls
+        ]
     )
     runs = Run.objects.all()
     # Three ambulances: three runs, each a different ambulance; the rest told none is free.

@@ -46,7 +46,10 @@ def test_the_chest_pain_clocks_run_from_the_recorded_moments(world, clock, regis
     by_code = {s.clock.code: s for s in arrival.clocks}
     assert (by_code["fmc_to_ecg"].minutes, by_code["fmc_to_ecg"].met) == (6, True)
     # Activated on scene, in the lab 30 minutes later (10 + 8 + 12): on target, just.
-    assert (by_code["cath_lab_activation"].minutes, by_code["cath_lab_activation"].met) == (30, True)
+    assert (by_code["cath_lab_activation"].minutes, by_code["cath_lab_activation"].met) == (
+        30,
+        True,
+    )
     assert (by_code["door_to_wire"].minutes, by_code["door_to_wire"].met) == (52, True)
     assert by_code["ecg_to_diagnosis"].started_at is not None
     assert by_code["ecg_to_diagnosis"].overdue  # running, past 10 minutes, not recorded
@@ -86,7 +89,9 @@ def test_every_channel_has_clocks_with_their_source():
     assert {c.code: c.target_minutes for c in clocks.CLOCKS["stroke"]}["door_to_needle"] == 60
 
 
-def test_fees_are_charged_after_treatment_and_settled_afterwards(world, clock, register, make_staff):
+def test_fees_are_charged_after_treatment_and_settled_afterwards(
+    world, clock, register, make_staff
+):
     run = arrived_chest_pain(world, clock, register)
     services.record_milestone(run.pk, "wire", actor=world.department)
     services.charge_fee(run.pk, "EMG-AMBULANCE", actor=world.department)
