@@ -11,7 +11,7 @@ from onetrip.core import clock as clock_module
 from onetrip.emergency import services
 from onetrip.emergency.tests.conftest import a_call
 from onetrip.metrics import services as metrics
-from onetrip.metrics.definitions import METRICS_BY_CODE, Scope
+from onetrip.metrics.definitions import Scope
 from onetrip.metrics.periods import month_of
 
 
