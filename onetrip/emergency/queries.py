@@ -66,6 +66,7 @@ def response_figures(since: dt.datetime, until: dt.datetime, area_type: str) -> 
     for institution_id, received, on_scene in runs_on_scene(since, until, area_type).values_list(
         "call__institution_id", "call__received_at", "on_scene_at"
     ):
+        assert on_scene is not None  # runs_on_scene has one
         yield RunFigure(institution_id, _day(received), int((on_scene - received).total_seconds()))
 
 

@@ -23,7 +23,7 @@ from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.consortium.models import Institution
 from onetrip.core import audit, clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditAction
 from onetrip.core.text import clean_free_text
 from onetrip.emergency import clocks, triage
@@ -54,6 +54,17 @@ WAVEFORM_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 # The fees an emergency department charges after treatment (price catalogue codes).
 FEE_ITEMS = ("EMG-AMBULANCE", "EMG-ECG", "EMG-PCI", "EMG-THROMBOLYSIS", "EMG-RESCUE")
+
+
+def _centre(actor: Actor) -> int:
+    """The caller's institution: every emergency role works for one."""
+    if actor.institution_id is None:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return actor.institution_id
+
+
+def _user_id(actor: Actor) -> int | None:
+    return actor.user.pk if actor.user is not None else None
 
 
 class WrongState(DomainError):
@@ -101,7 +112,7 @@ def take_call(call: CallIn, *, actor: Actor) -> Call:
     name = _text(errors, "caller_name", call.caller_name, 60, required=False)
     address = _text(errors, "address", call.address, 200, required=True)
     complaint = _text(errors, "complaint", call.complaint, 200, required=True)
-    zone = Zone.objects.filter(pk=call.zone_id, institution_id=actor.institution_id).first()
+    zone = Zone.objects.filter(pk=call.zone_id, institution_id=_centre(actor)).first()
     if zone is None:
         errors.append(FieldError("zone_id", _("Choose a zone of this centre."), "invalid"))
     unknown = set(call.answers) - set(triage.QUESTION_CODES)
@@ -125,7 +136,7 @@ def _create_call(
 ) -> Call:
     result = triage.triage(answers)
     created = Call.objects.create(
-        institution_id=actor.institution_id,
+        institution_id=_centre(actor),
         received_at=clock.now(),
         caller_name=name,
         caller_phone=phone,
@@ -174,9 +185,7 @@ def recommend(call: Call, *, limit: int = 3) -> list[Recommendation]:
 
 def _call_for_update(call_id: int, actor: Actor) -> Call:
     call = (
-        Call.objects.select_for_update()
-        .filter(pk=call_id, institution_id=actor.institution_id)
-        .first()
+        Call.objects.select_for_update().filter(pk=call_id, institution_id=_centre(actor)).first()
     )
     if call is None:
         raise NotFound(_("No such call."))
@@ -214,10 +223,8 @@ def dispatch(call_id: int, ambulance_id: int, *, actor: Actor) -> Run:
     call, its state re-read under the lock); the ambulance is taken by a conditional UPDATE."""
     actor.require_perm(DISPATCH)
     call = _call_for_update(call_id, actor)
-    if not _take_ambulance(ambulance_id, actor.institution_id):
-        if not Ambulance.objects.filter(
-            pk=ambulance_id, institution_id=actor.institution_id
-        ).exists():
+    if not _take_ambulance(ambulance_id, _centre(actor)):
+        if not Ambulance.objects.filter(pk=ambulance_id, institution_id=_centre(actor)).exists():
             raise InvalidInput.field("ambulance_id", _("No such ambulance at this centre."))
         raise AmbulanceBusy(
             _("This ambulance was just sent elsewhere; choose another."), code="ambulance_busy"
@@ -232,7 +239,7 @@ def dispatch_nearest(call_id: int, *, actor: Actor) -> Run:
     actor.require_perm(DISPATCH)
     call = _call_for_update(call_id, actor)
     for choice in recommend(call, limit=1000):
-        if _take_ambulance(choice.ambulance.pk, actor.institution_id):
+        if _take_ambulance(choice.ambulance.pk, _centre(actor)):
             return _start_run(call, choice.ambulance.pk, actor)
     raise AmbulanceBusy(_("No ambulance is free to reach this call."), code="none_free")
 
@@ -242,13 +249,11 @@ def cancel_call(call_id: int, *, reason: str, actor: Actor) -> Call:
     """A call stood down (a duplicate, the caller called off, no patient found). A run under
     way is closed and its ambulance free again; its times stay as recorded."""
     actor.require_perm(DISPATCH)
-    reason = _text(errors := [], "reason", reason, 200, required=True)
+    reason = _text(errors := list[FieldError](), "reason", reason, 200, required=True)
     if errors:
         raise InvalidInput(*errors)
     call = (
-        Call.objects.select_for_update()
-        .filter(pk=call_id, institution_id=actor.institution_id)
-        .first()
+        Call.objects.select_for_update().filter(pk=call_id, institution_id=_centre(actor)).first()
     )
     if call is None:
         raise NotFound(_("No such call."))
@@ -278,7 +283,7 @@ def cancel_call(call_id: int, *, reason: str, actor: Actor) -> Call:
 
 def _crew_runs(actor: Actor) -> QuerySet[Run]:
     actor.require_perm(CREW)
-    return Run.objects.filter(ambulance__institution_id=actor.institution_id)
+    return Run.objects.filter(ambulance__institution_id=_centre(actor))
 
 
 def crew_runs(*, actor: Actor) -> list[Run]:
@@ -374,7 +379,8 @@ def choose_destination(run_id: int, institution_id: int, *, actor: Actor) -> Run
 
 
 def _bring_into_scope(run: Run, actor: Actor) -> None:
-    for institution_id in {actor.institution_id, run.destination_id} - {None}:
+    assert run.patient_id is not None
+    for institution_id in {_centre(actor), run.destination_id} - {None}:
         identity.affiliate_for_referral(run.patient_id, institution_id)  # type: ignore[arg-type]
 
 
@@ -387,7 +393,7 @@ def identify_patient(run_id: int, doc_type: str, number: str, *, actor: Actor) -
         raise InvalidInput.field("doc_type", _("Choose an ID card or an e-health card."))
     if run.patient_id and not run.patient_unidentified:
         raise WrongState(_("The patient is already identified."), code="already_identified")
-    patient = identity.patient_for_emergency(DocumentInput(doc_type, number), actor.institution_id)
+    patient = identity.patient_for_emergency(DocumentInput(doc_type, number), _centre(actor))
     run.patient, run.patient_unidentified = patient, False
     run.save(update_fields=["patient", "patient_unidentified"])
     _bring_into_scope(run, actor)
@@ -410,7 +416,7 @@ def register_unknown_patient(run_id: int, *, sex: str, actor: Actor) -> Run:
         raise WrongState(_("The run already has a patient record."), code="already_identified")
     label = f"无名氏-{timezone.localtime(run.dispatched_at):%Y%m%d}-{run.pk}"
     patient = identity.register_unidentified_patient(
-        label=label, sex=sex, institution_id=actor.institution_id
+        label=label, sex=sex, institution_id=_centre(actor)
     )
     run.patient, run.patient_unidentified = patient, True
     run.save(update_fields=["patient", "patient_unidentified"])
@@ -532,7 +538,9 @@ def send_ecg(
         image=image,
     )
     if not Milestone.objects.filter(run=run, code="ecg").exists():
-        Milestone.objects.create(run=run, code="ecg", occurred_at=now, recorded_by=actor.user)
+        Milestone.objects.create(
+            run=run, code="ecg", occurred_at=now, recorded_by_id=_user_id(actor)
+        )
     audit.record(
         actor, AuditAction.CREATE, ecg, patient_id=run.patient_id, summary=f"run {run.pk}: ECG sent"
     )
@@ -544,7 +552,7 @@ def send_ecg(
 
 def _arrivals(actor: Actor) -> QuerySet[Run]:
     actor.require_perm(RECEIVE)
-    return Run.objects.filter(destination_id=actor.institution_id, cancelled=False)
+    return Run.objects.filter(destination_id=_centre(actor), cancelled=False)
 
 
 @dataclass(frozen=True)
@@ -562,6 +570,8 @@ def expected_arrival(run: Run, now: dt.datetime) -> dt.datetime | None:
     hospital's, from leaving the scene (or from now while still there)."""
     if run.at_hospital_at is not None:
         return run.at_hospital_at
+    if run.destination_id is None:
+        return None
     hospital = ReceivingHospital.objects.filter(institution_id=run.destination_id).first()
     if hospital is None:
         return None
@@ -640,8 +650,8 @@ def ecg_for(ecg_id: int, *, actor: Actor) -> Ecg:
     """An ECG for the receiving hospital or the crew that sent it."""
     ecg = Ecg.objects.select_related("run__ambulance").filter(pk=ecg_id).first()
     allowed = ecg is not None and (
-        (actor.has_perm(RECEIVE) and ecg.run.destination_id == actor.institution_id)
-        or (actor.has_perm(CREW) and ecg.run.ambulance.institution_id == actor.institution_id)
+        (actor.has_perm(RECEIVE) and ecg.run.destination_id == _centre(actor))
+        or (actor.has_perm(CREW) and ecg.run.ambulance.institution_id == _centre(actor))
     )
     if not allowed:
         if not (actor.has_perm(RECEIVE) or actor.has_perm(CREW)):
@@ -673,7 +683,7 @@ def record_milestone(
     at = at or now
     if at > now or at < run.call.received_at:
         raise InvalidInput.field("at", _("The time must be between the call and now."))
-    reason = _text(errors := [], "delay_reason", delay_reason, 200, required=False)
+    reason = _text(errors := list[FieldError](), "delay_reason", delay_reason, 200, required=False)
     if errors:
         raise InvalidInput(*errors)
     milestones = {m.code: m for m in run.milestones.all()}
@@ -690,7 +700,11 @@ def record_milestone(
     try:
         with transaction.atomic():
             milestone = Milestone.objects.create(
-                run=run, code=code, occurred_at=at, recorded_by=actor.user, delay_reason=reason
+                run=run,
+                code=code,
+                occurred_at=at,
+                recorded_by_id=_user_id(actor),
+                delay_reason=reason,
             )
     except IntegrityError:
         raise WrongState(
@@ -732,7 +746,7 @@ def charge_fee(run_id: int, item_code: str, *, quantity: int = 1, actor: Actor) 
     charge = create_charge(
         ChargeRequest(
             patient_id=run.patient_id,
-            institution_id=actor.institution_id,
+            institution_id=_centre(actor),
             visit_reference=visit_reference(run),
             item_code=item_code,
             quantity=quantity,
@@ -791,10 +805,10 @@ class Board:
 
 def board(*, actor: Actor) -> Board:
     actor.require_perm(DISPATCH)
-    calls = Call.objects.filter(institution_id=actor.institution_id, status=CallStatus.OPEN)
+    calls = Call.objects.filter(institution_id=_centre(actor), status=CallStatus.OPEN)
     calls = calls.select_related("zone").order_by("priority", "received_at", "pk")
     runs = (
-        Run.objects.filter(call__institution_id=actor.institution_id, closed=False)
+        Run.objects.filter(call__institution_id=_centre(actor), closed=False)
         .select_related("call", "ambulance", "destination")
         .order_by("dispatched_at", "pk")
     )
@@ -802,11 +816,11 @@ def board(*, actor: Actor) -> Board:
         open_calls=[OpenCall(call, recommend(call)) for call in calls],
         runs=list(runs),
         ambulances=list(
-            Ambulance.objects.filter(institution_id=actor.institution_id)
+            Ambulance.objects.filter(institution_id=_centre(actor))
             .select_related("base_zone")
             .order_by("call_sign")
         ),
-        zones=list(Zone.objects.filter(institution_id=actor.institution_id).order_by("code")),
+        zones=list(Zone.objects.filter(institution_id=_centre(actor)).order_by("code")),
         hospitals=receiving_hospitals(),
     )
 
