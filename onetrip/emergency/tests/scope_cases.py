@@ -81,6 +81,15 @@ VITALS = {
 }
 
 CASES = {
+    "POST /api/emergency/calls/{call_id}/dispatch": Staff(
+        lambda world: Target({"call_id": a_call(emergency(world)).pk}, body={}),
+        DISPATCHER,
+        audited=False,
+        why_not_audited=NO_PATIENT,
+    ),
+    "POST /api/emergency/runs/{run_id}/moments": Staff(
+        a_run_target({"moment": "wheels_rolling"}), CREW
+    ),
     "staff/emergency/calls/<id:call_id>/dispatch": Staff(
         an_open_call, DISPATCHER, method="POST", audited=False, why_not_audited=NO_PATIENT
     ),
