@@ -48,6 +48,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.demo import emergency as emergency_demo
 from onetrip.exams import catalogue as exam_catalogue
 from onetrip.exams import services as exams
 from onetrip.exams.models import DeviceKind
@@ -834,6 +835,7 @@ def load_demo(
         registered = _create_patients(patients, seed, staff, progress)
         filed = _create_reports(staff)
         admissions = _create_admissions(staff)
+        emergency_demo.load(staff)
         referral_demo.load(
             family_doctor=staff["township_doctor"],
             office=staff["referral"],
