@@ -15,7 +15,7 @@ class CallForm(forms.Form):
     caller_name = forms.CharField(label=_("Caller"), max_length=60, required=False)
     zone_id = forms.TypedChoiceField(label=_("Zone"), coerce=int)
     address = forms.CharField(label=_("Address"), max_length=200)
-    complaint = forms.CharField(label=_("Complaint"), max_length=200)
+    complaint = forms.CharField(label=_("Chief complaint"), max_length=200)
 
     def __init__(self, *args, zones: list[Zone], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -120,7 +120,7 @@ class Call(models.Model):
     caller_phone = models.CharField(_("caller's phone"), max_length=20)
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
     address = models.CharField(_("address"), max_length=200)
-    complaint = models.CharField(_("complaint"), max_length=200)
+    complaint = models.CharField(_("chief complaint"), max_length=200)
     triage = models.JSONField(_("triage answers"), default=dict)
     priority = models.PositiveSmallIntegerField(_("priority"))
     channel = models.CharField(

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('caller_name', models.CharField(blank=True, max_length=60, verbose_name='caller')),
                 ('caller_phone', models.CharField(max_length=20, verbose_name="caller's phone")),
                 ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('complaint', models.CharField(max_length=200, verbose_name='complaint')),
+                ('complaint', models.CharField(max_length=200, verbose_name='chief complaint')),
                 ('triage', models.JSONField(default=dict, verbose_name='triage answers')),
                 ('priority', models.PositiveSmallIntegerField(verbose_name='priority')),
                 ('channel', models.CharField(blank=True, choices=[('', 'None'), ('chest_pain', 'Chest pain'), ('stroke', 'Stroke'), ('trauma', 'Trauma'), ('maternal', 'Critical maternal'), ('neonatal', 'Critical neonatal')], max_length=20, verbose_name='green channel')),
