@@ -203,7 +203,8 @@ def _patient_with_id(institution_id: int, offset: int) -> IdentityDocument:
 
 def _stemi_handed_over(zones, dispatcher, crew, department, start: dt.datetime) -> None:
     """A STEMI call three hours ago: ECG from the scene, cath lab activated before the door,
-    balloon 68 minutes after the door (every clock on target), fees charged after (the bill still to settle)."""
+    balloon 68 minutes after the door (every clock on target), fees charged after (the bill
+    still to settle)."""
     with clock.frozen_at(start) as frozen:
         call = services.take_call(
             services.CallIn(
