@@ -217,16 +217,12 @@ def _stemi_handed_over(zones, dispatcher, crew, department, start: dt.datetime) 
             ),
             actor=dispatcher,
         )
-        steps = (
-            (75, lambda run: None),
-            (60, lambda run: services.record_moment(run.pk, "wheels_rolling", actor=crew)),
-            (420, lambda run: services.record_moment(run.pk, "on_scene", actor=crew)),
-        )
-        frozen.advance(dt.timedelta(seconds=steps[0][0]))
+        frozen.advance(dt.timedelta(seconds=75))
         run = services.dispatch_nearest(call.pk, actor=dispatcher)
-        for seconds, step in steps[1:]:
-            frozen.advance(dt.timedelta(seconds=seconds))
-            step(run)
+        frozen.advance(dt.timedelta(seconds=60))
+        services.record_moment(run.pk, "wheels_rolling", actor=crew)
+        frozen.advance(dt.timedelta(minutes=7))
+        services.record_moment(run.pk, "on_scene", actor=crew)
         document = _patient_with_id(run.ambulance.institution_id, 0)
         services.identify_patient(run.pk, "resident_id", document.number, actor=crew)
         services.choose_destination(run.pk, run.ambulance.institution_id, actor=crew)

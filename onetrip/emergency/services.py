@@ -234,12 +234,20 @@ def dispatch(call_id: int, ambulance_id: int, *, actor: Actor) -> Run:
 
 @transaction.atomic
 def dispatch_nearest(call_id: int, *, actor: Actor) -> Run:
-    """Send the nearest free ambulance; one taken by a racing dispatcher meanwhile is passed
-    over for the next nearest."""
+    """Send the nearest free ambulance. One that another dispatcher's transaction holds at this
+    moment is passed over at once (`SKIP LOCKED`) for the next nearest rather than waited for:
+    in a rush, waiting for each nearer one to be taken queues every dispatcher behind the first
+    (D133). The one chosen is still taken by the conditional UPDATE."""
     actor.require_perm(DISPATCH)
     call = _call_for_update(call_id, actor)
     for choice in recommend(call, limit=1000):
-        if _take_ambulance(choice.ambulance.pk, _centre(actor)):
+        free = (
+            Ambulance.objects.select_for_update(skip_locked=True)
+            .filter(pk=choice.ambulance.pk, status=AmbulanceStatus.AVAILABLE)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if free and _take_ambulance(choice.ambulance.pk, _centre(actor)):
             return _start_run(call, choice.ambulance.pk, actor)
     raise AmbulanceBusy(_("No ambulance is free to reach this call."), code="none_free")
 
