@@ -115,3 +115,18 @@ def test_the_board_lists_open_calls_with_recommendations_and_runs(world):
     assert [r.pk for r in board.runs] == [run.pk]
     with pytest.raises(PermissionDenied):
         services.board(actor=world.crew)
+
+
+def test_the_board_reads_the_same_few_queries_however_many_calls_wait(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a_call(world)
+    with CaptureQueriesContext(connection) as one:
+        services.board(actor=world.dispatcher)
+    for zone in (world.zones.city, world.zones.county, world.zones.island) * 3:
+        a_call(world, zone)
+    with CaptureQueriesContext(connection) as ten:
+        board = services.board(actor=world.dispatcher)
+    assert len(board.open_calls) == 10
+    assert len(ten.captured_queries) == len(one.captured_queries)
