@@ -843,9 +843,14 @@ def board(*, actor: Actor) -> Board:
             .select_related("base_zone")
             .order_by("call_sign")
         ),
-        zones=list(Zone.objects.filter(institution_id=_centre(actor)).order_by("code")),
+        zones=centre_zones(actor=actor),
         hospitals=receiving_hospitals(),
     )
+
+
+def centre_zones(*, actor: Actor) -> list[Zone]:
+    actor.require_perm(DISPATCH)
+    return list(Zone.objects.filter(institution_id=_centre(actor)).order_by("code"))
 
 
 def receiving_hospitals() -> list[Institution]:

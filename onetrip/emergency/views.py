@@ -63,7 +63,7 @@ def dispatcher_board(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 @require_POST
 @staff_page(DISPATCH)
 def take_call(request: HttpRequest, *, actor: Actor) -> HttpResponse:
-    form = forms.CallForm(request.POST, zones=services.board(actor=actor).zones)
+    form = forms.CallForm(request.POST, zones=services.centre_zones(actor=actor))
     if not form.is_valid():
         _form_errors(request, form)
     else:
