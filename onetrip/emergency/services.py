@@ -105,6 +105,10 @@ def take_call(call: CallIn, *, actor: Actor) -> Call:
     """A call answered at the centre: who, where (a zone of the centre and the address), what,
     and the triage answers that give its priority and green channel."""
     actor.require_perm(DISPATCH)
+    # Another centre's zone is out of scope: 404, like any object of another institution (D107).
+    zone = Zone.objects.filter(pk=call.zone_id, institution_id=_centre(actor)).first()
+    if zone is None:
+        raise NotFound(_("No such zone."))
     errors: list[FieldError] = []
     phone = "".join(ch for ch in (call.caller_phone or "") if ch.isdigit())
     if not 3 <= len(phone) <= 20:
@@ -112,15 +116,11 @@ def take_call(call: CallIn, *, actor: Actor) -> Call:
     name = _text(errors, "caller_name", call.caller_name, 60, required=False)
     address = _text(errors, "address", call.address, 200, required=True)
     complaint = _text(errors, "complaint", call.complaint, 200, required=True)
-    zone = Zone.objects.filter(pk=call.zone_id, institution_id=_centre(actor)).first()
-    if zone is None:
-        errors.append(FieldError("zone_id", _("Choose a zone of this centre."), "invalid"))
     unknown = set(call.answers) - set(triage.QUESTION_CODES)
     if unknown:
         errors.append(FieldError("answers", _("Unknown triage question."), "invalid"))
     if errors:
         raise InvalidInput(*errors)
-    assert zone is not None
     return _create_call(actor, zone, phone, name, address, complaint, call.answers)
 
 

@@ -80,7 +80,24 @@ VITALS = {
     "gcs": "15",
 }
 
+
+def a_call_in_a_zone(world: World) -> Target:
+    zone = emergency(world).zones.city
+    return Target(
+        {},
+        body={
+            "caller_phone": "13900001111",
+            "zone_id": zone.pk,
+            "address": "人民路 1 号",
+            "complaint": "胸痛",
+        },
+    )
+
+
 CASES = {
+    "POST /api/emergency/calls": Staff(
+        a_call_in_a_zone, DISPATCHER, audited=False, why_not_audited=NO_PATIENT
+    ),
     "POST /api/emergency/calls/{call_id}/dispatch": Staff(
         lambda world: Target({"call_id": a_call(emergency(world)).pk}, body={}),
         DISPATCHER,

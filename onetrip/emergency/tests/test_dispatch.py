@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from onetrip.core.errors import DomainError, InvalidInput, PermissionDenied
+from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.emergency import services, triage
 from onetrip.emergency.models import AmbulanceStatus, CallStatus, RoadTime
 from onetrip.emergency.tests.conftest import a_call, a_run
@@ -29,10 +29,17 @@ def test_a_call_is_triaged_and_refused_whole_on_bad_input(world):
     assert (call.priority, call.channel, call.status) == (1, "maternal", CallStatus.OPEN)
     with pytest.raises(InvalidInput) as refused:
         services.take_call(
-            services.CallIn(caller_phone="x", zone_id=0, address="", complaint="胸痛"),
+            services.CallIn(
+                caller_phone="x", zone_id=world.zones.city.pk, address="", complaint="胸痛"
+            ),
             actor=world.dispatcher,
         )
-    assert {e.field for e in refused.value.errors} == {"caller_phone", "zone_id", "address"}
+    assert {e.field for e in refused.value.errors} == {"caller_phone", "address"}
+    with pytest.raises(NotFound):  # not a zone of this centre
+        services.take_call(
+            services.CallIn(caller_phone="120", zone_id=0, address="x", complaint="x"),
+            actor=world.dispatcher,
+        )
 
 
 def test_only_dispatchers_take_calls(world):
