@@ -8,6 +8,7 @@ from onetrip.core.api import router as core_router
 from onetrip.core.api_security import JsonOnlyParser
 from onetrip.core.problems import document_problems, install_problem_handlers
 from onetrip.ebills.api import router as ebills_router
+from onetrip.emergency.api import router as emergency_router
 from onetrip.exams.api import router as exams_router
 from onetrip.identity.api import patient_router
 from onetrip.identity.api import router as identity_router
@@ -53,3 +54,4 @@ api.add_router("/metrics", metrics_router)
 api.add_router("/prescribing", prescribing_router)
 api.add_router("/publichealth", publichealth_router)
 api.add_router("/inpatient", inpatient_router)
+api.add_router("/emergency", emergency_router)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("onetrip.pharmacy.urls")),
     path("", include("onetrip.publichealth.urls")),
     path("", include("onetrip.inpatient.urls")),
+    path("", include("onetrip.emergency.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>

@@ -174,6 +174,11 @@ INPATIENT_READ = ("inpatient.view_admission",)
 ADMISSION_NOTICE = INPATIENT_READ + ("inpatient.issue_notice",)
 ADMISSION_CENTRE = INPATIENT_READ + ("inpatient.manage_beds",)
 WARD_STATION = ADMISSION_CENTRE + ("inpatient.discharge_patient",)
+# Emergency (R-EMG-1…3): the 120 centre's dispatchers, the ambulance crews, and the receiving
+# hospital's emergency department (it reads the patient, charges after treatment).
+EMERGENCY_DISPATCH = ("emergency.dispatch_ambulances",)
+EMERGENCY_CREW = ("emergency.crew_runs",)
+EMERGENCY_RECEIVE = ("emergency.receive_patients",)
 INSURANCE_POLICY_ADMIN = tuple(
     f"insurance.{verb}_insurancepolicy" for verb in ("view", "add", "change")
 )
@@ -275,6 +280,13 @@ ROLES: tuple[Role, ...] = (
         CONSORTIUM_ADMIN + SCHEDULE_ADMIN + INSURANCE_POLICY_ADMIN + STAFF_LOCKOUT_ADMIN,
     ),
     Role("auditor", _("Privacy auditor"), PATIENT_READ + ("core.view_auditevent",)),
+    Role("dispatcher", _("Emergency dispatcher"), EMERGENCY_DISPATCH),
+    Role("ambulance_crew", _("Ambulance crew"), PATIENT_READ + EMERGENCY_CREW),
+    Role(
+        "emergency_department",
+        _("Emergency department"),
+        PATIENT_READ + EMERGENCY_RECEIVE + BILLING_DESK,
+    ),
 )
 ROLES_BY_CODE = {role.code: role for role in ROLES}
 

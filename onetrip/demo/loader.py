@@ -48,6 +48,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.core.roles import ROLES
+from onetrip.demo import emergency as emergency_demo
 from onetrip.demo import exam_rules as exam_rules_demo
 from onetrip.demo import inpatient as inpatient_demo
 from onetrip.demo import mpi_legacy as mpi_legacy_demo
@@ -845,6 +846,7 @@ def load_demo(
         exam_rules_demo.load(institutions, _registration_actor(staff["doctor"]))
         admissions = _create_admissions(staff)
         inpatient_demo.load(staff)
+        emergency_demo.load(staff)
         referral_demo.load(
             family_doctor=staff["township_doctor"],
             office=staff["referral"],

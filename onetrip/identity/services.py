@@ -916,6 +916,42 @@ def patient_at_kiosk(doc_type: str, doc_number: str, *, actor: Actor) -> Patient
     return patient
 
 
+def patient_for_emergency(doc: DocumentInput, institution_id: int) -> Patient:
+    """The patient an ambulance crew identified by an ID card or e-health card, brought into the
+    receiving hospital's scope so its team can read the record before the door. Runs in the
+    emergency run's transaction; the run's own audit row records the act."""
+    errors: list[FieldError] = []
+    valid = _validate_input(errors, doc, "document", clock.today())
+    if errors:
+        raise InvalidInput(*errors)
+    found = IdentityDocument.objects.filter(
+        doc_type=valid.doc_type, number=valid.number, is_guardian_document=False
+    ).first()
+    if found is None:
+        raise NotFound(_("No patient holds this document."))
+    _affiliate_quietly(found.patient_id, institution_id, AffiliationReason.PRESENTED_DOCUMENT)
+    return found.patient
+
+
+def register_unidentified_patient(*, label: str, sex: str, institution_id: int) -> Patient:
+    """An unknown-patient placeholder (无名氏) registered before arrival: no document, the
+    birth date of the day (unknown), a label naming the run. The master patient index files it
+    like any record, so it is merged into the real one through the review queue later. Runs in
+    the emergency run's transaction, which writes the audit row."""
+    now = clock.now()
+    patient = Patient.objects.create(
+        name=label[:NAME_MAX_LENGTH],
+        sex=sex if sex in Sex.values else Sex.UNKNOWN,
+        birth_date=clock.today(),
+        registered_at=now,
+        updated_at=now,
+    )
+    for hook in _registered_hooks:
+        hook(patient)
+    _affiliate_quietly(patient.pk, institution_id, AffiliationReason.REGISTERED)
+    return patient
+
+
 def affiliate_for_appointment(patient_id: int, institution_id: int) -> None:
     """A patient booked at an institution: its staff will need the record at the visit. Runs in
     the booking's transaction; the booking's own audit row records the act."""

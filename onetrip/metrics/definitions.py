@@ -41,6 +41,8 @@ from onetrip.consortium.models import PRIMARY_CARE_LEVELS, InstitutionLevel
 from onetrip.core.events import EventKind
 from onetrip.core.models import DomainEvent
 from onetrip.ebills import services as ebills
+from onetrip.emergency import queries as emergency
+from onetrip.emergency.models import AreaType
 from onetrip.exams import queries as exams
 from onetrip.inpatient import queries as inpatient
 from onetrip.journey import services as journey
@@ -794,6 +796,114 @@ COMPONENTS.update(
     }
 )
 
+# --- R-EMG-2/3 (issue 22): dispatch, response and green-channel clocks, from the runs -----
+
+
+def _run_rows(figures: Callable[[dt.datetime, dt.datetime], Iterable], seconds: bool):
+    """Rows of (institution, day) from the emergency runs: the runs counted, or their seconds."""
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for figure in figures(*day_bounds(start, end)):
+            grouped[(figure.institution_id, figure.day)] += figure.seconds if seconds else 1
+        for (institution_id, day), value in sorted(grouped.items()):
+            if value:
+                yield Row(institution_id, NO_DEPARTMENT, day, "", value)
+
+    return rows
+
+
+def _response(area_type: str):
+    return lambda since, until: emergency.response_figures(since, until, area_type)
+
+
+def _clock_rows(met_only: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for figure in emergency.clock_figures(*day_bounds(start, end)):
+            if figure.met or not met_only:
+                grouped[(figure.institution_id, figure.day)] += 1
+        for (institution_id, day), value in sorted(grouped.items()):
+            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
+
+    return rows
+
+
+def _runs_records(reader: Callable[[dt.datetime, dt.datetime], QuerySet], field: str):
+    def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return reader(*day_bounds(start, end)).filter(**{f"{field}__in": scope.institution_ids})
+
+    return records
+
+
+COMPONENTS.update(
+    {
+        c.code: c
+        for c in (
+            Component(
+                "ambulance_runs",
+                _("ambulance runs dispatched for the calls taken (emergency)"),
+                rows=_run_rows(emergency.dispatch_figures, seconds=False),
+                records=_runs_records(emergency.runs_called, "call__institution_id"),
+            ),
+            Component(
+                "ambulance_dispatch_seconds",
+                _("seconds from each call to its dispatch, summed (emergency)"),
+                rows=_run_rows(emergency.dispatch_figures, seconds=True),
+                records=_runs_records(emergency.runs_called, "call__institution_id"),
+            ),
+            Component(
+                "city_runs_on_scene",
+                _("runs that reached the scene in city-centre zones (emergency)"),
+                rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=False),
+                records=_runs_records(
+                    lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
+                    "call__institution_id",
+                ),
+            ),
+            Component(
+                "city_response_seconds",
+                _("seconds from the call to on scene, city-centre zones, summed (emergency)"),
+                rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=True),
+                records=_runs_records(
+                    lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
+                    "call__institution_id",
+                ),
+            ),
+            Component(
+                "county_runs_on_scene",
+                _("runs that reached the scene in county-centre zones (emergency)"),
+                rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=False),
+                records=_runs_records(
+                    lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
+                    "call__institution_id",
+                ),
+            ),
+            Component(
+                "county_response_seconds",
+                _("seconds from the call to on scene, county-centre zones, summed (emergency)"),
+                rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=True),
+                records=_runs_records(
+                    lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
+                    "call__institution_id",
+                ),
+            ),
+            Component(
+                "green_clocks_measured",
+                _("green-channel clocks with both ends recorded (emergency timelines)"),
+                rows=_clock_rows(met_only=False),
+                records=_runs_records(emergency.runs_with_channel, "destination_id"),
+            ),
+            Component(
+                "green_clocks_met",
+                _("of those, clocks that ended within their target"),
+                rows=_clock_rows(met_only=True),
+                records=_runs_records(emergency.runs_with_channel, "destination_id"),
+            ),
+        )
+    }
+)
+
 # --- R-KPI-2 (issue 13): trips per care episode, and no-shows -------------------------------
 
 
@@ -1089,6 +1199,9 @@ class Metric:
     denominator: str = ""
     scope: Promise | str = ""  # where it is counted, in the target's words (D91)
     seed: str = ""  # the seed's own words for the indicator and its target (not translated)
+    # How many numerator units make one unit of the figure: 60 where seconds are summed for a
+    # figure in minutes (dispatch takes seconds; whole minutes per call would hide the target).
+    numerator_per_unit: int = 1
 
     @property
     def available(self) -> bool:
@@ -1106,7 +1219,7 @@ class Metric:
         """The figure; None (undefined) when the denominator is 0."""
         if not denominator:
             return None
-        ratio = Decimal(numerator) / Decimal(denominator)
+        ratio = Decimal(numerator) / Decimal(denominator * self.numerator_per_unit)
         if self.unit == Unit.PERCENT:
             ratio *= 100
         return ratio.quantize(Decimal("0.01"))
@@ -1333,21 +1446,62 @@ METRICS: tuple[Metric, ...] = (
         Unit.MINUTES,
         Direction.AT_MOST,
         Decimal(3),
+        "",
+        "ambulance_dispatch_seconds",
+        "ambulance_runs",
+        scope=_("calls taken by the emergency centres in the scope"),
         seed="救护车平均出车时间控制在 3 分钟以内（种子 002）",
+        numerator_per_unit=60,
     ),
     Metric(
         "ambulance_response",
         "R-EMG-3",
         _("Ambulance response time"),
-        _("Σ (on scene − call received) ÷ emergency calls"),
+        _("Σ (on scene − call received) ÷ runs that reached the scene, city centre zones"),
         Unit.MINUTES,
         Direction.AT_MOST,
         Decimal(15),
         _("≤ 15 min in the city centre, ≤ 10 min in a county centre"),
+        "city_response_seconds",
+        "city_runs_on_scene",
+        scope=_("calls from city-centre zones"),
         seed=(
             "设区市主城区平均急救反应时间小于 15 分钟，县域主城区平均急救反应时间小于 10 分钟"
             "（种子 002）"
         ),
+        numerator_per_unit=60,
+    ),
+    Metric(
+        "ambulance_response_county",
+        "R-EMG-3",
+        _("Ambulance response time, county centres"),
+        _("Σ (on scene − call received) ÷ runs that reached the scene, county centre zones"),
+        Unit.MINUTES,
+        Direction.AT_MOST,
+        Decimal(10),
+        _("≤ 10 min in a county centre"),
+        "county_response_seconds",
+        "county_runs_on_scene",
+        scope=_("calls from county-centre zones"),
+        seed="县域主城区平均急救反应时间小于 10 分钟（种子 002）",
+        numerator_per_unit=60,
+    ),
+    Metric(
+        "green_channel_clocks",
+        "R-EMG-2",
+        _("Green-channel clocks on target"),
+        _(
+            "green-channel clocks that ended within their target ÷ clocks with both ends "
+            "recorded × 100%"
+        ),
+        Unit.PERCENT,
+        Direction.AT_LEAST,
+        Decimal(75),
+        _("≥ 75% on target (中国胸痛中心认证标准: 达标率 ≥ 75%)"),
+        "green_clocks_met",
+        "green_clocks_measured",
+        scope=_("runs received at the hospitals in the scope"),
+        seed="建立胸痛、卒中、创伤、危重孕产妇、危重新生儿和儿童救治中心，开通绿色通道（种子 000）",
     ),
     Metric(
         "maternal_child_coverage",

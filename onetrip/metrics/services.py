@@ -32,6 +32,7 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction, DomainEvent
 from onetrip.ebills.models import EBill
+from onetrip.emergency.models import Run
 from onetrip.exams.models import Device
 from onetrip.inpatient import queries as inpatient_queries
 from onetrip.metrics import returns
@@ -749,6 +750,17 @@ def summarise(record) -> RecordSummary:
             None,
             record.patient_id,
             f"{record.bill_code}-{record.bill_number} {record.total_fen}",
+        )
+    if isinstance(record, Run):
+        return RecordSummary(
+            record.pk,
+            "emergency.run",
+            record.call.received_at,
+            record.call.institution_id,
+            None,
+            record.patient_id,
+            f"call {record.call_id} P{record.call.priority} {record.call.channel} · "
+            f"{record.ambulance.call_sign}",
         )
     return RecordSummary(
         record.pk,

@@ -29,6 +29,7 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.demo import publichealth as publichealth_demo
 from onetrip.demo.loader import TERTIARY_CODE, load_demo
 from onetrip.ebills.models import EBill
+from onetrip.emergency.models import Run
 from onetrip.exams.models import ExamOrder, ExamPlan
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
@@ -146,6 +147,19 @@ NOT_PAGES = {
             "summary-pdf",
         )
     ),
+    "emergency-take-call",
+    "emergency-dispatch-call",
+    "emergency-cancel",
+    "emergency-moment",
+    "emergency-destination",
+    "emergency-identify",
+    "emergency-unknown",
+    "emergency-vitals",
+    "emergency-ecg",
+    "emergency-activate",
+    "emergency-milestone",
+    "emergency-fee",
+    "emergency-ecg-image",  # the ECG picture itself
 }
 # Every page is listed below; none is left uncovered.
 NOT_YET_COVERED: set[str] = set()
@@ -175,6 +189,9 @@ STAFF_MORE = (
     "maternal_child",
     "island_doctor",
     "community_nurse",
+    "dispatcher",
+    "ambulance_crew",
+    "emergency_department",
 )
 # Pages of a referred patient, opened by an account holding that patient's record.
 REFERRED = {"patient-referral"}
@@ -467,6 +484,7 @@ def _urls(world) -> dict[str, str]:
     urls |= _service_urls(world)
     urls |= _pharmacy_urls(world)
     urls |= _inpatient_urls(world)
+    urls |= _emergency_urls()
     if plan is not None:
         urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
@@ -498,6 +516,20 @@ def _insurance_urls(world) -> dict[str, str]:
         urls["patient-offsite-claim"] = reverse("patient-offsite-claim", args=[claim.pk])
         urls["insurance-claim"] = reverse("insurance-claim", args=[claim.pk])
     return urls
+
+
+def _emergency_urls() -> dict[str, str]:
+    """R-EMG-1/2: the demo's dispatch board, the crew's run on its way and the hospital's
+    board with the STEMI run's timeline."""
+    on_the_way = Run.objects.filter(closed=False).order_by("pk").first()
+    handed_over = Run.objects.filter(at_hospital_at__isnull=False).order_by("pk").first()
+    return {
+        "emergency-dispatch": reverse("emergency-dispatch"),
+        "emergency-crew": reverse("emergency-crew"),
+        "emergency-arrivals": reverse("emergency-arrivals"),
+        "emergency-run": reverse("emergency-run", args=[on_the_way.pk]),
+        "emergency-arrival": reverse("emergency-arrival", args=[handed_over.pk]),
+    }
 
 
 def _service_urls(world) -> dict[str, str]:
