@@ -6,6 +6,7 @@ paid (`mark_paid`) and queues the dispensing."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -248,7 +249,7 @@ def write_prescription(data: PrescriptionIn, *, actor: Actor) -> Prescription:
             doctor_label=label or actor.label,
         )
     prescription = Prescription.objects.create(
-        reference=f"new-{now.timestamp()}-{patient.pk}",
+        reference=f"new-{secrets.token_hex(8)}",  # until the row has its id
         institution_id=institution_of(actor),
         patient=patient,
         prescriber=user_of(actor),
