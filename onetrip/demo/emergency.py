@@ -189,16 +189,14 @@ def load(staff: dict[str, StaffProfile]) -> None:
         services.cancel_call(call.pk, reason="家属已自行送医", actor=dispatcher)
 
 
-def _patient_with_id(institution_id: int, offset: int) -> IdentityDocument:
-    return (
-        IdentityDocument.objects.filter(
-            doc_type="resident_id",
-            is_guardian_document=False,
-            patient__affiliations__institution_id=institution_id,
-        )
-        .order_by("pk")[offset : offset + 1]
-        .get()
-    )
+def _patient_with_id(institution_id: int, offset: int) -> IdentityDocument | None:
+    """A registered patient the crew identifies; none when the demo loads no patients."""
+    found = IdentityDocument.objects.filter(
+        doc_type="resident_id",
+        is_guardian_document=False,
+        patient__affiliations__institution_id=institution_id,
+    ).order_by("pk")[offset : offset + 1]
+    return next(iter(found), None)
 
 
 def _stemi_handed_over(zones, dispatcher, crew, department, start: dt.datetime) -> None:
@@ -224,6 +222,8 @@ def _stemi_handed_over(zones, dispatcher, crew, department, start: dt.datetime) 
         frozen.advance(dt.timedelta(minutes=7))
         services.record_moment(run.pk, "on_scene", actor=crew)
         document = _patient_with_id(run.ambulance.institution_id, 0)
+        if document is None:  # a load without patients: the run stays where it is
+            return
         services.identify_patient(run.pk, "resident_id", document.number, actor=crew)
         services.choose_destination(run.pk, run.ambulance.institution_id, actor=crew)
         frozen.advance(dt.timedelta(minutes=6))
@@ -275,6 +275,8 @@ def _stroke_on_the_way(zones, dispatcher, crew, start: dt.datetime) -> None:
         frozen.advance(dt.timedelta(minutes=8))
         services.record_moment(run.pk, "on_scene", actor=crew)
         document = _patient_with_id(run.ambulance.institution_id, 1)
+        if document is None:  # a load without patients: the run stays where it is
+            return
         services.identify_patient(run.pk, "resident_id", document.number, actor=crew)
         services.choose_destination(run.pk, run.ambulance.institution_id, actor=crew)
         frozen.advance(dt.timedelta(minutes=5))

@@ -64,7 +64,7 @@ from onetrip.identity.models import Patient, Relationship, Sex
 from onetrip.referral import demo as referral_demo
 from onetrip.reports import services as reports
 from onetrip.reports.results import LOINC_SYSTEM, ObservationIn, ReportIn, ReportKind, ReportStatus
-from onetrip.scheduling.models import Period, SessionTemplate
+from onetrip.scheduling.models import ClinicSession, Period, SessionTemplate
 from onetrip.scheduling.services import schedule
 
 __all__ = [
@@ -838,7 +838,7 @@ def load_demo(
         institutions = _create_institutions()
         departments, clinics, doctors = _create_structure(institutions, rng, fake)
         staff = _create_staff(institutions, departments, fake)
-        sessions = _create_schedules(institutions, doctors, schedule_days)
+        _create_schedules(institutions, doctors, schedule_days)
         exam_catalogue.equip_demo(institutions.values(), clock.today(), schedule_days)
         _create_price_catalogue()
         registered = _create_patients(patients, seed, staff, progress)
@@ -866,11 +866,12 @@ def load_demo(
         )
     return DemoSummary(
         institutions=len(institutions),
-        departments=len(departments),
-        clinics=clinics,
-        doctors=len(doctors),
+        # Counted at the end: the domains' demos add their own (the vaccination clinic, D165).
+        departments=Department.objects.count(),
+        clinics=Clinic.objects.count(),
+        doctors=Doctor.objects.count(),
         staff_accounts=len(staff),
-        clinic_sessions=sessions,
+        clinic_sessions=ClinicSession.objects.count(),
         patients=sum(registered.values()),
         reports=filed,
         admissions=admissions,

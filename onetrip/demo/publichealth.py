@@ -25,6 +25,8 @@ from onetrip.scheduling.models import Period, SessionTemplate, Slot
 from onetrip.scheduling.services import schedule
 
 DEMO_MOTHER_PHONE = "13900001111"
+# The days of sessions the family's bookings spread over (a load with fewer has no family).
+FAMILY_VISIT_DAYS = 3
 _PAID = {
     "FLU": ("VAC-FLU", "流感疫苗（四价）", 12_800),
     "HPV": ("VAC-HPV9", "九价HPV疫苗", 132_000),
@@ -60,9 +62,10 @@ def load(
     _clinic(hospital, days)
     _vaccines(nurse)
     _lots_and_cold_chain(nurse)
-    _family(hospital, nurse, desk)
     _hut(_actor(island_doctor))
-    _home_care(_actor(doctor), _actor(community_nurse))
+    if days >= FAMILY_VISIT_DAYS:  # the family's visits take the clinic's coming sessions
+        _family(hospital, nurse, desk)
+        _home_care(_actor(doctor), _actor(community_nurse))
 
 
 def _home_care(doctor: Actor, nurse: Actor) -> None:
@@ -109,7 +112,11 @@ def _home_care(doctor: Actor, nurse: Actor) -> None:
 
 def _clinic(hospital: Institution, days: int) -> None:
     department = consortium.add_department(
-        hospital, code=vaccination.VACCINATION_DEPARTMENT_CODE, name="预防接种门诊", actor=SYSTEM
+        hospital,
+        code=vaccination.VACCINATION_DEPARTMENT_CODE,
+        name="预防接种门诊",
+        name_en="Vaccination clinic",
+        actor=SYSTEM,
     )
     desk = consortium.add_doctor(
         department, name="接种台", title=DoctorTitle.RESIDENT, actor=SYSTEM

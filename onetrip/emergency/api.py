@@ -62,14 +62,14 @@ class BoardOut(Schema):
 class CallIn(Schema):
     caller_phone: str
     caller_name: str = ""
-    zone_id: int
+    zone_id: Id
     address: str
     complaint: str
     answers: dict[str, bool] = {}
 
 
 class DispatchIn(Schema):
-    ambulance_id: int | None = None  # none: the nearest free one
+    ambulance_id: Id | None = None  # none: the nearest free one
 
 
 class MomentIn(Schema):

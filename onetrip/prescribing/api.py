@@ -16,7 +16,7 @@ from onetrip.prescribing.services import prescriptions
 router = Router(tags=["prescribing"])
 
 
-class LineOut(Schema):
+class PrescriptionLineOut(Schema):
     drug_code: str
     drug: str
     single_dose: str
@@ -43,7 +43,7 @@ class PrescriptionOut(Schema):
     chronic: bool
     written_at: dt.datetime
     return_reason: str
-    lines: list[LineOut]
+    lines: list[PrescriptionLineOut]
     findings: list[FindingOut]
 
 
@@ -60,7 +60,7 @@ def _present(prescription: Prescription) -> PrescriptionOut:
         written_at=prescription.written_at,
         return_reason=prescription.return_reason,
         lines=[
-            LineOut(
+            PrescriptionLineOut(
                 drug_code=line.drug.code,
                 drug=line.drug.name,
                 single_dose=f"{line.single_dose.normalize():f}",

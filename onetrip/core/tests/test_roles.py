@@ -13,7 +13,7 @@ from onetrip.core.roles import ROLES, ROLES_BY_CODE, sync_role_groups
 pytestmark = pytest.mark.django_db
 
 ROLE_CODES = [role.code for role in ROLES]
-NO_PATIENT_ACCESS = {"quality", "sysadmin", "social_worker"}
+NO_PATIENT_ACCESS = {"quality", "sysadmin", "social_worker", "dispatcher"}
 
 
 def group_permissions(group: Group) -> set[str]:
@@ -45,6 +45,9 @@ def test_the_role_codes_are_those_of_the_requirements():
         "quality",
         "sysadmin",
         "auditor",
+        "dispatcher",  # the 120 centre: calls and ambulances, no patient records (issue 22)
+        "ambulance_crew",
+        "emergency_department",
     ]
 
 

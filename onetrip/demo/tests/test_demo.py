@@ -18,6 +18,7 @@ from onetrip.consortium.models import (
 from onetrip.core import clock as clock_module
 from onetrip.core.models import AuditEvent
 from onetrip.core.roles import ROLES
+from onetrip.demo import publichealth as publichealth_demo
 from onetrip.demo.loader import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -28,6 +29,7 @@ from onetrip.demo.loader import (
 from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.models import IdentityDocument, Patient, PatientAffiliation
 from onetrip.mpi.models import SourceRecord
+from onetrip.publichealth.services.vaccination import VACCINATION_DEPARTMENT_CODE
 from onetrip.scheduling.models import ClinicSession, SessionTemplate, Slot, SlotPool
 from onetrip.scheduling.services import availability
 
@@ -107,7 +109,13 @@ def test_one_staff_account_per_role_that_can_sign_in(demo):
 def test_patients_are_registered_by_their_institutions_window_with_valid_documents(demo):
     # The demo's legacy load (onetrip/demo/mpi_legacy.py) keeps its rows as they came, flagged
     # (D175): it is not a window's registration.
-    legacy = SourceRecord.objects.exclude(patient=None).values("patient_id")
+    # Nor is the vaccination demo's family (onetrip/demo/publichealth.py), registered after it.
+    legacy = [
+        *SourceRecord.objects.exclude(patient=None).values_list("patient_id", flat=True),
+        *Patient.objects.filter(phone=publichealth_demo.DEMO_MOTHER_PHONE).values_list(
+            "pk", flat=True
+        ),
+    ]
     assert demo.patients == Patient.objects.exclude(pk__in=legacy).count() == PATIENTS
     assert sum(demo.patients_by_institution.values()) == PATIENTS
     # Each patient is affiliated with the institution that registered them, and the demo's
@@ -155,7 +163,12 @@ def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clo
     assert set(sundays.values_list("period", flat=True)) == {"morning"}
     assert 0 < sundays.values("doctor").distinct().count() < booked_doctors.count()
     assert {s.period for s in sessions} == {"morning", "afternoon"}
-    fees = dict(sessions.values_list("doctor__title", "fee_fen").distinct())
+    # Vaccination takes no registration fee (onetrip/demo/publichealth.py).
+    fees = dict(
+        sessions.exclude(department__code=VACCINATION_DEPARTMENT_CODE)
+        .values_list("doctor__title", "fee_fen")
+        .distinct()
+    )
     assert fees[DoctorTitle.CHIEF] == 5000
     assert fees[DoctorTitle.RESIDENT] == 1000
     # Each slot's capacity is split into channel pools (R-APPT-3), all still free.
@@ -165,7 +178,12 @@ def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clo
     pools = SlotPool.objects.filter(slot__session=session)
     assert sum(pools.values_list("capacity", flat=True)) == slots * chief.capacity_per_slot
     assert {"shared_online", "primary_care", "window"} <= set(pools.values_list("kind", flat=True))
-    assert not SlotPool.objects.filter(booked__gt=0).exists()
+    # (but the vaccination demo's family, who book their children's doses themselves)
+    assert not (
+        SlotPool.objects.filter(booked__gt=0)
+        .exclude(slot__session__department__code=VACCINATION_DEPARTMENT_CODE)
+        .exists()
+    )
     medicine = Department.objects.get(institution__code="ZJ-H001", code="IM")
     assert availability.next_available(
         department_ids=[medicine.pk], channel="app", now=clock_module.now()

