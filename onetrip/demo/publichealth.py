@@ -25,7 +25,7 @@ from onetrip.scheduling.models import Period, SessionTemplate, Slot
 from onetrip.scheduling.services import schedule
 
 DEMO_MOTHER_PHONE = "13900001111"
-# The days of sessions the family's bookings spread over (a load with fewer has no family).
+# The clinic days the family's bookings spread over (a load with fewer has no family).
 FAMILY_VISIT_DAYS = 3
 _PAID = {
     "FLU": ("VAC-FLU", "流感疫苗（四价）", 12_800),
@@ -63,7 +63,8 @@ def load(
     _vaccines(nurse)
     _lots_and_cold_chain(nurse)
     _hut(_actor(island_doctor))
-    if days >= FAMILY_VISIT_DAYS:  # the family's visits take the clinic's coming sessions
+    # The family's visits take the clinic's sessions of three different days.
+    if len(_session_days(hospital, clock.now())) >= FAMILY_VISIT_DAYS:
         _family(hospital, nurse, desk)
         _home_care(_actor(doctor), _actor(community_nurse))
 
@@ -195,8 +196,9 @@ def _lots_and_cold_chain(nurse: Actor) -> None:
         vaccination.record_temperature(unit=unit, tenths_celsius=tenths, actor=nurse)
 
 
-def _slot(hospital: Institution, after: dt.datetime, nth_day: int = 0) -> Slot:
-    days = sorted(
+def _session_days(hospital: Institution, after: dt.datetime) -> list[dt.date]:
+    """The days the vaccination clinic still has times on, after `after`."""
+    return sorted(
         set(
             Slot.objects.filter(
                 session__institution=hospital,
@@ -205,6 +207,10 @@ def _slot(hospital: Institution, after: dt.datetime, nth_day: int = 0) -> Slot:
             ).values_list("session__date", flat=True)
         )
     )
+
+
+def _slot(hospital: Institution, after: dt.datetime, nth_day: int = 0) -> Slot:
+    days = _session_days(hospital, after)
     return (
         Slot.objects.filter(
             session__institution=hospital,
