@@ -84,7 +84,11 @@ class EBill(models.Model):
         verbose_name = _("electronic bill")
         verbose_name_plural = _("electronic bills")
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["patient", "-issued_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-issued_at"]),
+            # the day's bills for the indicators, and those issued since today's mark (D204)
+            models.Index(fields=["issued_at"], name="ebill_issued_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["institution", "bill_code", "bill_number"], name="ebill_number_once"

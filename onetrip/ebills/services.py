@@ -417,9 +417,21 @@ def self_service_copy_coverage(start: dt.datetime, end: dt.datetime) -> QuerySet
     ).annotate(copied=Exists(copies))
 
 
-def settlements_with_ebill() -> QuerySet[EBill]:
-    """Settlement references (billing's settlement ids) that have their e-bill (R-KPI-3)."""
-    return EBill.objects.filter(kind=BillKind.NORMAL).values("settlement_reference")
+def settlements_with_ebill(issued_before: dt.datetime | None = None) -> QuerySet[EBill]:
+    """Settlement references (billing's settlement ids) that have their e-bill (R-KPI-3), of
+    bills issued before a moment if one is given."""
+    bills = EBill.objects.filter(kind=BillKind.NORMAL)
+    if issued_before is not None:
+        bills = bills.filter(issued_at__lt=issued_before)
+    return bills.values("settlement_reference")
+
+
+def settlements_given_ebill(since: dt.datetime, until: dt.datetime | None) -> QuerySet[EBill]:
+    """Settlement references of the bills issued since … until (open-ended without `until`)."""
+    bills = EBill.objects.filter(kind=BillKind.NORMAL, issued_at__gte=since)
+    if until is not None:
+        bills = bills.filter(issued_at__lt=until)
+    return bills.values_list("settlement_reference", flat=True)
 
 
 def verify(bill_code: str, bill_number: str, check_code: str) -> EBill | None:

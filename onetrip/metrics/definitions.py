@@ -14,7 +14,8 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -106,14 +107,67 @@ class Component:
     live: Callable[[Scope], int] | None = None
 
 
+# Linked records (below) recorded at or after this moment are left out of a count: today's marked
+# part is counted as it stood at the mark (D204). Unset: every record counts.
+LINKED_BEFORE: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "linked_before", default=None
+)
+
+
+@contextmanager
+def linked_before(moment: dt.datetime | None) -> Iterator[None]:
+    token = LINKED_BEFORE.set(moment)
+    try:
+        yield
+    finally:
+        LINKED_BEFORE.reset(token)
+
+
+def _as_of(records: QuerySet, time_field: str = "occurred_at") -> QuerySet:
+    moment = LINKED_BEFORE.get()
+    return records if moment is None else records.filter(**{f"{time_field}__lt": moment})
+
+
+@dataclass(frozen=True, eq=False)
+class Link:
+    """Records another than the counted event that decide whether it counts (the referral
+    holding a visit's booking, the e-bill of a settlement), joined on one `data` field of the
+    counted event. `recorded` gives the join values of those recorded since … until (no end:
+    up to now), so that today's marked part is re-judged for the events they name alone; the
+    mark counts them (`kinds` when they are events) so that a late one is noticed (D204)."""
+
+    field: str
+    recorded: Callable[[dt.datetime, dt.datetime | None], QuerySet]
+    kinds: tuple[EventKind, ...] = ()
+
+    def count(self, since: dt.datetime, until: dt.datetime) -> int:
+        return self.recorded(since, until).count()
+
+
+def event_link(field: str, *kinds: EventKind) -> Link:
+    def recorded(since: dt.datetime, until: dt.datetime | None) -> QuerySet:
+        events = DomainEvent.objects.filter(kind__in=kinds, occurred_at__gte=since)
+        if until is not None:
+            events = events.filter(occurred_at__lt=until)
+        return events.values_list(KT(f"data__{field}"), flat=True)
+
+    return Link(field, recorded, kinds)
+
+
 @dataclass(frozen=True)
 class EventCount:
-    """Events of one kind (optionally narrowed), counted or with a data field summed."""
+    """Events of one kind (optionally narrowed), counted or with a data field summed. A count
+    whose narrowing reads other records names them in `links`."""
 
     kind: EventKind | tuple[EventKind, ...]
     narrow: Callable[[QuerySet], QuerySet] = lambda events: events
     sum_of: str | None = None  # a `data` field holding whole numbers
     key_of: str | None = None  # a `data` field whose distinct values are counted
+    links: tuple[Link, ...] = ()
+
+    def __post_init__(self) -> None:
+        # A re-judged event changes a daily value by a difference; distinct keys do not add up.
+        assert not (self.links and self.key_of), "a linked count cannot count distinct keys"
 
     def events(self, start: dt.date, end: dt.date) -> QuerySet:
         since, until = day_bounds(start, end)
@@ -128,12 +182,32 @@ class EventCount:
         )
 
     def rows(self, start: dt.date, end: dt.date) -> Iterable[Row]:
+        return self._grouped(self.events(start, end))
+
+    def rejudged(
+        self, day_start: dt.datetime, mark: dt.datetime, until: dt.datetime | None
+    ) -> Iterable[Row]:
+        """What the events before the mark add or lose once the linked records recorded since
+        the mark (until `until`, or now) are read: the events they name counted with the records
+        up to `until`, less counted with the records before the mark."""
+        (field,) = {link.field for link in self.links}  # the links of a count share its field
+        named = Q()
+        for link in self.links:
+            named |= Q(linked_value__in=link.recorded(mark, until))
+        changed: dict[tuple, int] = defaultdict(int)
+        for moment, sign in ((until, 1), (mark, -1)):
+            with linked_before(moment):
+                events = self.events(day_start, mark).annotate(linked_value=KT(f"data__{field}"))
+                for row in self._grouped(events.filter(named)):
+                    changed[row[:4]] += sign * row.value
+        return [Row(*key, value) for key, value in changed.items() if value]
+
+    def _grouped(self, events: QuerySet) -> Iterable[Row]:
         value = (
             Sum(Cast(KT(f"data__{self.sum_of}"), IntegerField())) if self.sum_of else Count("id")
         )
         grouped = (
-            self.events(start, end)
-            .annotate(
+            events.annotate(
                 day=TruncDate("occurred_at"),
                 department=Coalesce("department_id", Value(NO_DEPARTMENT)),
                 key=KT(f"data__{self.key_of}") if self.key_of else Value(""),
@@ -175,9 +249,11 @@ def _came_by_referral(events: QuerySet) -> QuerySet:
     to it by the green channel (referral.answered). A primary-care-pool booking with no
     referral is a booking, not a referral."""
     upward_bookings = (
-        DomainEvent.objects.filter(
-            kind__in=(EventKind.REFERRAL_SENT, EventKind.REFERRAL_ANSWERED),
-            data__direction="up",
+        _as_of(
+            DomainEvent.objects.filter(
+                kind__in=(EventKind.REFERRAL_SENT, EventKind.REFERRAL_ANSWERED),
+                data__direction="up",
+            )
         )
         .annotate(booking=KT("data__booking_id"))
         .filter(booking=OuterRef("booking"))
@@ -233,9 +309,11 @@ def _appointments(events: QuerySet) -> QuerySet:
     primary-care referral, the consulting room). A walk-in, or a same-day registration at a
     window or kiosk, is not an appointment (D91)."""
     same_day_on_site = (
-        DomainEvent.objects.filter(
-            kind=EventKind.APPOINTMENT_BOOKED,
-            data__booking_channel__in=ON_SITE_BOOKING_CHANNELS,
+        _as_of(
+            DomainEvent.objects.filter(
+                kind=EventKind.APPOINTMENT_BOOKED,
+                data__booking_channel__in=ON_SITE_BOOKING_CHANNELS,
+            )
         )
         .annotate(booking=KT("data__booking_id"), booked_on=TruncDate("occurred_at"))
         .filter(booking=OuterRef("booking"), booked_on=OuterRef("visit_day"))
@@ -255,7 +333,7 @@ def _exams_done(events: QuerySet) -> QuerySet:
     too: blood draws are booked to time slots as well): started after check-in on a booking
     (exam.started), or done without one — their first report filed with no start on record
     (report.filed version 1) (D92)."""
-    started = DomainEvent.objects.filter(kind=EventKind.EXAM_STARTED).annotate(
+    started = _as_of(DomainEvent.objects.filter(kind=EventKind.EXAM_STARTED)).annotate(
         order=KT("data__order_id")
     )
     return (
@@ -274,7 +352,7 @@ def _exams_done(events: QuerySet) -> QuerySet:
 
 def _time_slotted(events: QuerySet) -> QuerySet:
     slotted = (
-        DomainEvent.objects.filter(kind=EventKind.EXAM_BOOKED, data__time_slotted=True)
+        _as_of(DomainEvent.objects.filter(kind=EventKind.EXAM_BOOKED, data__time_slotted=True))
         .annotate(order=KT("data__order_id"))
         .filter(order=OuterRef("order"))
     )
@@ -357,7 +435,15 @@ CHECK_IN = EventCount(EventKind.VISIT_CHECKED_IN)
 CALLED = EventCount(EventKind.VISIT_CALLED, narrow=_waited)
 CALLED_PEAK = EventCount(EventKind.VISIT_CALLED, narrow=lambda e: _at_hospitals(_peak(_waited(e))))
 SETTLED = EventCount(EventKind.PAYMENT_SETTLED, narrow=_outpatient)
-EXAMS_DONE = EventCount((EventKind.EXAM_STARTED, EventKind.REPORT_FILED), narrow=_exams_done)
+# The records the joined counts read, so today's marked part is re-judged when one arrives (D204).
+REFERRAL_LINK = event_link("booking_id", EventKind.REFERRAL_SENT, EventKind.REFERRAL_ANSWERED)
+BOOKING_LINK = event_link("booking_id", EventKind.APPOINTMENT_BOOKED)
+EXAM_START_LINK = event_link("order_id", EventKind.EXAM_STARTED)
+EXAM_BOOKING_LINK = event_link("order_id", EventKind.EXAM_BOOKED)
+EBILL_LINK = Link("settlement_id", ebills.settlements_given_ebill)
+EXAMS_DONE = EventCount(
+    (EventKind.EXAM_STARTED, EventKind.REPORT_FILED), narrow=_exams_done, links=(EXAM_START_LINK,)
+)
 
 COMPONENTS: dict[str, Component] = {
     c.code: c
@@ -376,7 +462,9 @@ COMPONENTS: dict[str, Component] = {
                 "walk-ins or same-day registrations at a window or kiosk"
             ),
             EventCount(
-                EventKind.VISIT_CHECKED_IN, narrow=lambda e: _appointments(_at_city_hospitals(e))
+                EventKind.VISIT_CHECKED_IN,
+                narrow=lambda e: _appointments(_at_city_hospitals(e)),
+                links=(BOOKING_LINK,),
             ),
         ),
         event_component("called_visits", _("visits called (visit.called)"), CALLED),
@@ -431,7 +519,9 @@ COMPONENTS: dict[str, Component] = {
         event_component(
             "exams_time_slotted",
             _("of those, exams done on a time-slot booking (exam.booked time_slotted)"),
-            EventCount(EXAMS_DONE.kind, narrow=_time_slotted),
+            EventCount(
+                EXAMS_DONE.kind, narrow=_time_slotted, links=(EXAM_START_LINK, EXAM_BOOKING_LINK)
+            ),
         ),
         event_component(
             "outpatient_settlements",
@@ -478,7 +568,9 @@ COMPONENTS: dict[str, Component] = {
                 "referral holds (referral.sent, referral.answered)"
             ),
             EventCount(
-                EventKind.VISIT_CHECKED_IN, narrow=lambda e: _came_by_referral(_at_hospitals(e))
+                EventKind.VISIT_CHECKED_IN,
+                narrow=lambda e: _came_by_referral(_at_hospitals(e)),
+                links=(REFERRAL_LINK,),
             ),
         ),
         event_component(
@@ -567,7 +659,7 @@ def _with_ebill(events: QuerySet) -> QuerySet:
     return (
         _fees(events)
         .annotate(settlement_ref=KT("data__settlement_id"))
-        .filter(settlement_ref__in=Subquery(ebills.settlements_with_ebill()))
+        .filter(settlement_ref__in=Subquery(ebills.settlements_with_ebill(LINKED_BEFORE.get())))
     )
 
 
@@ -778,7 +870,7 @@ COMPONENTS.update(
             event_component(
                 "fee_settlements_with_ebill",
                 _("settlements of fees with their electronic bill issued"),
-                EventCount(EventKind.PAYMENT_SETTLED, narrow=_with_ebill),
+                EventCount(EventKind.PAYMENT_SETTLED, narrow=_with_ebill, links=(EBILL_LINK,)),
             ),
             Component(
                 "ebills",

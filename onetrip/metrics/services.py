@@ -44,10 +44,12 @@ from onetrip.metrics.definitions import (
     ROLLED_UP,
     Component,
     EventCount,
+    Link,
     Metric,
     Row,
     Scope,
     day_bounds,
+    linked_before,
     read_capacity,
 )
 from onetrip.metrics.models import (
@@ -163,12 +165,20 @@ def _self_contained(component: Component) -> bool:
 
 
 def today_components() -> tuple[Component, ...]:
-    """The rolled-up components whose value over part of a day depends on the events of that
-    part alone: counted from one event kind with filters on the event's own fields (and on the
-    consortium's institutions, which are configuration), no subquery on other records. Read from
-    the SQL, so a definition that starts joining other records (a referral, an e-bill) drops out
-    by itself and is read raw for the whole of today."""
-    return tuple(component for component in ROLLED_UP if _self_contained(component))
+    """The rolled-up components counted into today's rows: those counted from events, with
+    filters on the event's own fields (and on the consortium's institutions, which are
+    configuration) or on other records the count names as its links (a visit's referral, a
+    settlement's e-bill: re-judged when one is recorded, D204). Read from the SQL, so a
+    definition that starts joining other records without naming them drops out by itself and is
+    read raw for the whole of today."""
+    return tuple(
+        component for component in ROLLED_UP if _self_contained(component) or _linked(component)
+    )
+
+
+def _linked(component: Component) -> tuple[Link, ...]:
+    count = _event_count_of(component)
+    return count.links if count is not None else ()
 
 
 def _codes(components: Iterable[Component]) -> str:
@@ -176,14 +186,20 @@ def _codes(components: Iterable[Component]) -> str:
 
 
 def _events_before(codes: str, since: dt.datetime, until: dt.datetime) -> int:
-    """Events of the kinds these components count, occurred since … until: events never change
-    or go (the log is append-only), so an equal count later means the same events."""
-    kinds = sorted(
-        {str(_event_count_of(COMPONENTS[code]).kind) for code in codes.split(",") if code}
-    )
+    """Events of the kinds these components count, and the records they link to, occurred since
+    … until: events never change or go (the log is append-only), nor do the linked records, so
+    an equal count later means the same records."""
+    components = [COMPONENTS[code] for code in codes.split(",") if code]
+    kinds = set()
+    for component in components:
+        kind = _event_count_of(component).kind
+        kinds.update(kind if isinstance(kind, tuple) else (kind,))
+    links = {link for component in components for link in _linked(component)}
+    for link in links:
+        kinds.update(link.kinds)
     return DomainEvent.objects.filter(
-        kind__in=kinds, occurred_at__gte=since, occurred_at__lt=until
-    ).count()
+        kind__in=sorted(kinds), occurred_at__gte=since, occurred_at__lt=until
+    ).count() + sum(link.count(since, until) for link in links if not link.kinds)
 
 
 def _step_before(moment: dt.datetime, day_start: dt.datetime) -> dt.datetime:
@@ -236,7 +252,11 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
     added: dict[tuple, TodayFigure] = {}
     changed: list[TodayFigure] = []
     for component in (COMPONENTS[code] for code in mark.components.split(",") if code):
-        for row in component.rows(since, until):
+        with linked_before(until):
+            rows = list(component.rows(since, until))
+        if holds and _linked(component):
+            rows.extend(_event_count_of(component).rejudged(day_start, since, until))
+        for row in rows:
             key = (component.code, row.institution_id, row.department_id, row.key)
             if key in current:
                 current[key].value += row.value
@@ -276,6 +296,10 @@ def _today_rows(today: dt.date) -> list[tuple[str, Row]]:
         ]
     marked = {code for code in mark.components.split(",") if code}
     found.extend(_rows_of([COMPONENTS[code] for code in marked], mark.until, day_end))
+    for code in sorted(marked):
+        if _linked(COMPONENTS[code]):
+            rejudged = _event_count_of(COMPONENTS[code]).rejudged(day_start, mark.until, None)
+            found.extend((code, row) for row in rejudged)
     found.extend(
         _rows_of([c for c in ROLLED_UP if c.code not in marked], today, today + dt.timedelta(1))
     )

@@ -17,6 +17,7 @@ from onetrip.core import events
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind as K
 from onetrip.core.models import DomainEvent
+from onetrip.ebills.models import EBill
 from onetrip.scheduling.models import SessionTemplate, SlotPool
 from onetrip.scheduling.services import schedule
 
@@ -148,3 +149,32 @@ def month_of_events(clock, org, emit, pools):
     october = dt.date(2026, 10, 15)
     emit(K.VISIT_CHECKED_IN, at(october), org.medicine, data={"booking_id": None})
     emit(K.VISIT_CALLED, at(october, 10), org.medicine, data={"waited_minutes": 30})
+
+
+def make_ebill(institution, patient, settlement, issued_at, number, kind="normal", original=None):
+    """An e-bill as the fiscal platform returns it (for the coverage indicators)."""
+    sign = -1 if kind == "red_letter" else 1
+    return EBill.objects.create(
+        institution=institution,
+        patient=patient,
+        kind=kind,
+        original=original,
+        visit_kind="outpatient",
+        bill_code="33010126",
+        bill_number=f"{number:010d}",
+        check_code="abc123",
+        issued_at=issued_at,
+        settlement_reference=str(settlement),
+        settled_at=issued_at,
+        payer_name=patient.name,
+        payer_id_masked="",
+        lines=[],
+        total_fen=sign * 1000,
+        fund_fen=0,
+        account_fen=0,
+        cash_fen=sign * 1000,
+        payment_channel="wechat",
+        issuer="sandbox",
+        reviewer="sandbox",
+        platform_reference=f"P{number}",
+    )

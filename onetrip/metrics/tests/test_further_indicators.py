@@ -17,12 +17,12 @@ from onetrip.consortium.models import DoctorTitle, InstitutionLevel
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import InvalidInput
 from onetrip.core.events import EventKind as K
-from onetrip.ebills.models import EBill, SelfServiceCopy
+from onetrip.ebills.models import SelfServiceCopy
 from onetrip.exams.models import Device
 from onetrip.metrics import services
 from onetrip.metrics.definitions import register_open_beds
 from onetrip.metrics.models import FacilityReturn
-from onetrip.metrics.tests.conftest import TODAY, at
+from onetrip.metrics.tests.conftest import TODAY, at, make_ebill
 from onetrip.scheduling.models import SessionTemplate, SlotPool
 from onetrip.scheduling.services import schedule
 
@@ -210,34 +210,6 @@ def test_large_equipment_open_to_primary_care(clock, org, more, emit, kpi_client
     assert counted(figures(kpi_client)["large_equipment_open"]) == (1, 2, "50.00")
 
 
-def _ebill(institution, patient, settlement, issued_at, number, kind="normal", original=None):
-    sign = -1 if kind == "red_letter" else 1
-    return EBill.objects.create(
-        institution=institution,
-        patient=patient,
-        kind=kind,
-        original=original,
-        visit_kind="outpatient",
-        bill_code="33010126",
-        bill_number=f"{number:010d}",
-        check_code="abc123",
-        issued_at=issued_at,
-        settlement_reference=str(settlement),
-        settled_at=issued_at,
-        payer_name=patient.name,
-        payer_id_masked="",
-        lines=[],
-        total_fen=sign * 1000,
-        fund_fen=0,
-        account_fen=0,
-        cash_fen=sign * 1000,
-        payment_channel="wechat",
-        issuer="sandbox",
-        reviewer="sandbox",
-        platform_reference=f"P{number}",
-    )
-
-
 def test_ebill_coverage_and_self_service_printing(clock, org, more, emit, kpi_client, register):
     """E-bill coverage: fee settlements with their e-bill ÷ fee settlements. Self-service
     printing: e-bills the patient printed or downloaded ÷ e-bills issued."""
@@ -250,11 +222,11 @@ def test_ebill_coverage_and_self_service_printing(clock, org, more, emit, kpi_cl
             org.medicine,
             data={"mode": "window", "settlement_id": settlement, "fees": fees, "bill_id": 1},
         )
-    first = _ebill(org.tertiary, patient, 101, at(YESTERDAY, 11), 1)
-    _ebill(org.tertiary, patient, 102, at(YESTERDAY, 11), 2)
+    first = make_ebill(org.tertiary, patient, 101, at(YESTERDAY, 11), 1)
+    make_ebill(org.tertiary, patient, 102, at(YESTERDAY, 11), 2)
     # Trap: 103's only e-bill is a red letter (a reversal is not its bill).
-    _ebill(org.tertiary, patient, 103, at(TODAY, 8), 3, kind="red_letter", original=first)
-    october = _ebill(org.tertiary, patient, 90, at(dt.date(2026, 10, 28)), 4)
+    make_ebill(org.tertiary, patient, 103, at(TODAY, 8), 3, kind="red_letter", original=first)
+    october = make_ebill(org.tertiary, patient, 90, at(dt.date(2026, 10, 28)), 4)
     for bill, channel in ((first, "kiosk"), (first, "phone"), (october, "kiosk")):
         # Trap: the first bill printed twice counts once; October's bill is not November's.
         SelfServiceCopy.objects.create(ebill=bill, channel=channel, made_at=NOW)
@@ -277,7 +249,7 @@ def test_the_patient_printing_at_the_kiosk_is_recorded(clock, org, register, cli
         granted_at=NOW,
         granted_by="test",
     )
-    bill = _ebill(org.tertiary, patient, 201, NOW, 7)
+    bill = make_ebill(org.tertiary, patient, 201, NOW, 7)
     sign_in_patient(client, account.pk)
     assert client.get(f"/kiosk/ebills/{bill.pk}/").status_code == 200
     assert client.get(f"/p/ebills/{bill.pk}/pdf").status_code == 200

@@ -14,9 +14,10 @@ from onetrip.conftest import SHANGHAI
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind as K
 from onetrip.metrics import services
-from onetrip.metrics.definitions import COMPONENTS, METRICS, Scope
+from onetrip.metrics.definitions import METRICS, Scope
 from onetrip.metrics.models import TodayMark
 from onetrip.metrics.periods import month_of, trailing_months
+from onetrip.metrics.tests.conftest import make_ebill
 
 DEC_1 = dt.date(2026, 12, 1)
 
@@ -85,13 +86,9 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
     assert_exact(scopes)
     mark = TodayMark.objects.get(day=DEC_1)
     assert mark.until == moment(DEC_1, 8)
-    # The visits' and settlements' events before 8:00 (6), and the exam booking when today's
-    # rows count exams (whether they do is read from the definitions' SQL).
-    counts_exams = any(
-        services._event_count_of(COMPONENTS[code]).kind == K.EXAM_BOOKED
-        for code in mark.components.split(",")
-    )
-    assert mark.events == 6 + counts_exams
+    # The visits' and settlements' events before 8:00 (6), and the exam booking: a record the
+    # time-slotted exams are judged by (D204).
+    assert mark.events == 7
 
     # The next step: new records are added to the rows, the marked part is not read again.
     clock.set(moment(DEC_1, 9, 12))
@@ -103,10 +100,9 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
     # A late record into the marked part (an interface that delivers late): rebuilt, exact.
     visit(moment(DEC_1, 6), org.medicine, booking=5, waited=3)
     assert_exact(scopes)
-    assert TodayMark.objects.get(day=DEC_1).events == 10 + counts_exams
+    assert TodayMark.objects.get(day=DEC_1).events == 11
 
-    # A referral sent after the visit it brought (the green channel): a component that joins
-    # other records is read raw for the whole of today, so the visit counts at once.
+    # A referral sent after the visit it brought (the green channel): the visit counts at once.
     emit(
         K.REFERRAL_SENT,
         moment(DEC_1, 9, 11),
@@ -127,9 +123,67 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
 def test_what_today_reads_from_rows_and_what_raw(clock, org, emit):
     marked = {component.code for component in services.today_components()}
     assert {"visits", "called_visits", "peak_waited_minutes", "rooms_settling"} <= marked
-    # Joined to referrals and e-bills, whose records arrive after the visit or settlement.
-    assert not {"hospital_referred_visits", "fee_settlements_with_ebill"} & marked
+    # Joined to referrals, bookings, exam starts and e-bills they name as links (D204).
+    assert {
+        "hospital_referred_visits",
+        "fee_settlements_with_ebill",
+        "city_appointment_visits",
+        "exams_done",
+        "exams_time_slotted",
+    } <= marked
     assert not {"slots", "ebills"} & marked  # not from events: read raw
+
+
+def test_records_arriving_after_what_they_judge_rejudge_the_marked_part(clock, org, emit, register):
+    """A referral after its visit, an e-bill after its settlement, an exam start after the
+    report filed without one (which then no longer counts on its own), a time-slot booking after
+    the exam: each changes the count of an event in today's marked part, at the next read and
+    after the next step; one recorded late into the marked part rebuilds the rows."""
+    patient = register()
+    scopes = (Scope((org.tertiary.pk, org.township.pk)), Scope((org.tertiary.pk,), org.surgery.pk))
+
+    def settle(when, settlement):
+        data = {"mode": "mobile", "fees": True, "settlement_id": settlement}
+        emit(K.PAYMENT_SETTLED, when, org.surgery, data=data)
+
+    clock.set(moment(DEC_1, 8, 2))
+    emit(K.VISIT_CHECKED_IN, moment(DEC_1, 7), org.surgery, data={"booking_id": 11})
+    emit(K.REFERRAL_SENT, moment(DEC_1, 6), org.general, data={"direction": "up", "booking_id": 12})
+    emit(K.VISIT_CHECKED_IN, moment(DEC_1, 7, 10), org.surgery, data={"booking_id": 12})
+    settle(moment(DEC_1, 7, 20), 201)
+    settle(moment(DEC_1, 7, 30), 202)
+    make_ebill(org.tertiary, patient, 202, moment(DEC_1, 7, 31), 1)
+    emit(K.REPORT_FILED, moment(DEC_1, 7, 40), org.surgery, data={"order_id": 301, "version": 1})
+    emit(K.EXAM_STARTED, moment(DEC_1, 7, 45), org.surgery, data={"order_id": 302})
+    assert_exact(scopes)
+    assert TodayMark.objects.get(day=DEC_1).until == moment(DEC_1, 8)
+
+    clock.set(moment(DEC_1, 8, 9))
+    emit(
+        K.REFERRAL_SENT,
+        moment(DEC_1, 8, 5),
+        org.general,
+        data={"direction": "up", "booking_id": 11},
+    )
+    make_ebill(org.tertiary, patient, 201, moment(DEC_1, 8, 6), 2)
+    emit(K.EXAM_STARTED, moment(DEC_1, 8, 7), org.surgery, data={"order_id": 301})
+    emit(
+        K.EXAM_BOOKED,
+        moment(DEC_1, 8, 8),
+        org.surgery,
+        data={"order_id": 302, "time_slotted": True},
+    )
+    assert_exact(scopes)  # read: the mark at 8:05, the records since re-judge what they name
+    clock.set(moment(DEC_1, 8, 21))
+    assert_exact(scopes)  # the step to 8:20 takes them into the rows
+    mark = TodayMark.objects.get(day=DEC_1)
+    assert (mark.until, mark.events) == (moment(DEC_1, 8, 20), 12)
+
+    # An e-bill recorded late into the marked part (issued 7:50, delivered now): rebuilt, exact.
+    settle(moment(DEC_1, 7, 45), 203)
+    make_ebill(org.tertiary, patient, 203, moment(DEC_1, 7, 50), 3)
+    assert_exact(scopes)
+    assert TodayMark.objects.get(day=DEC_1).events == 14
 
 
 def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, emit):
