@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from onetrip.core.errors import DomainError
 from onetrip.core.pages import add_domain_errors
+from onetrip.service.forms import RefuseForm
 
 # A refused verb's result; a sentinel because some verbs return None when they succeed.
 REFUSED = object()
@@ -28,3 +31,19 @@ def attempt(request, verb, *, done, form=None, not_found_is_page=True):
         return REFUSED
     messages.success(request, done(result) if callable(done) else done)
     return result
+
+
+def refuse_with_reason(request, refuse, *, record: str, pk: int, show):
+    """A desk's refusal with the reason typed on the record's page (`refuse(reason)` runs the
+    verb): back to the record when it took, the record again with the form's errors when not."""
+    form = RefuseForm(request.POST)
+    if form.is_valid():
+        refused = attempt(
+            request,
+            lambda: refuse(form.cleaned_data["reason"]),
+            done=_("Refused; the patient is told."),
+            form=form,
+        )
+        if refused is not REFUSED:
+            return redirect(record, pk)
+    return show(form=form, status=400)

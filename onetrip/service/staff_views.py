@@ -14,7 +14,7 @@ from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.pages import staff_page
 from onetrip.service import forms
-from onetrip.service.attempts import REFUSED, attempt
+from onetrip.service.attempts import REFUSED, attempt, refuse_with_reason
 from onetrip.service.models import CertificateStatus, LoanStatus
 from onetrip.service.pdf import certificate_pdf_response
 from onetrip.service.services import certificates, lending, volunteers
@@ -67,19 +67,13 @@ def certificate_stamp(request: HttpRequest, certificate_id: int, *, actor: Actor
 @require_POST
 @staff_page(certificates.STAMP)
 def certificate_refuse(request: HttpRequest, certificate_id: int, *, actor: Actor) -> HttpResponse:
-    form = forms.RefuseForm(request.POST)
-    if form.is_valid():
-        refused = attempt(
-            request,
-            lambda: certificates.refuse(
-                certificate_id, reason=form.cleaned_data["reason"], actor=actor
-            ),
-            done=_("Refused; the patient is told."),
-            form=form,
-        )
-        if refused is not REFUSED:
-            return redirect("service-certificate", certificate_id)
-    return _certificate(request, actor, certificate_id, form=form, status=400)
+    return refuse_with_reason(
+        request,
+        lambda reason: certificates.refuse(certificate_id, reason=reason, actor=actor),
+        record="service-certificate",
+        pk=certificate_id,
+        show=lambda **page: _certificate(request, actor, certificate_id, **page),
+    )
 
 
 @staff_page(certificates.STAMP)

@@ -19,7 +19,7 @@ from onetrip.core.masking import mask_name
 from onetrip.core.pages import staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
-from onetrip.service.attempts import REFUSED, attempt
+from onetrip.service.attempts import REFUSED, attempt, refuse_with_reason
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
 from onetrip.service.pdf import certificate_pdf_response, copy_pdf
@@ -352,17 +352,13 @@ def ticket_done(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpRe
 @require_POST
 @staff_page(errands.HANDLE)
 def ticket_refuse(request: HttpRequest, ticket_id: int, *, actor: Actor) -> HttpResponse:
-    form = forms.RefuseForm(request.POST)
-    if form.is_valid():
-        refused = attempt(
-            request,
-            lambda: errands.refuse(ticket_id, reason=form.cleaned_data["reason"], actor=actor),
-            done=_("Refused; the patient is told."),
-            form=form,
-        )
-        if refused is not REFUSED:
-            return redirect("service-ticket", ticket_id)
-    return _ticket(request, actor, ticket_id, form=form, status=400)
+    return refuse_with_reason(
+        request,
+        lambda reason: errands.refuse(ticket_id, reason=reason, actor=actor),
+        record="service-ticket",
+        pk=ticket_id,
+        show=lambda **page: _ticket(request, actor, ticket_id, **page),
+    )
 
 
 # --- errands and certificates on the phone -------------------------------------------------------
