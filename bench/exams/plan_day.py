@@ -352,6 +352,11 @@ def fasting_figures(results, full_mornings, held) -> dict:
         return after_breakfast(p, e) or morning_full(p, e) or held_by_rules(p, e)
 
     counted = [(p, e) for p, e in fasting if not excepted(p, e)]
+    held_apart = [
+        (p, e)
+        for p, e in fasting
+        if held_by_rules(p, e) and not after_breakfast(p, e) and not morning_full(p, e)
+    ]
     patients: dict[int, bool] = {}
     for p, e in counted:
         patients[p.key] = patients.get(p.key, True) and e.start % DAY < FASTING_BY
@@ -364,14 +369,8 @@ def fasting_figures(results, full_mornings, held) -> dict:
         "fasting_exams_excepted_morning_full": sum(
             1 for p, e in fasting if morning_full(p, e) and not after_breakfast(p, e)
         ),
-        "fasting_exams_excepted_held_by_rules": sum(
-            1
-            for p, e in fasting
-            if held_by_rules(p, e) and not after_breakfast(p, e) and not morning_full(p, e)
-        ),
-        "fasting_patients_with_an_exam_held_by_rules": len(
-            {p.key for p, e in fasting if held_by_rules(p, e)}
-        ),
+        "fasting_exams_excepted_held_by_rules": len(held_apart),
+        "fasting_patients_with_an_exam_held_by_rules": len({p.key for p, _e in held_apart}),
         "fasting_exams_counted": len(counted),
         "fasting_exams_counted_before_10": sum(
             1 for _p, e in counted if e.start % DAY < FASTING_BY
