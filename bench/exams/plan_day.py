@@ -245,7 +245,7 @@ def plan_fcfs(patient, calendar, specs, rules, *, rule_aware: bool):
     return booked, missing, time.process_time() - started, "fcfs"
 
 
-def run(method, people, specs, rules) -> dict:
+def run(method, people, specs, rules, held) -> dict:
     calendar = open_calendar()
     per_patient, results = [], []
     solvers: dict[str, int] = {}
@@ -261,7 +261,7 @@ def run(method, people, specs, rules) -> dict:
         solvers[solver] = solvers.get(solver, 0) + 1
         results.append((patient, exams, missing))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings)
+    return summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings, held)
 
 
 def morning_full_today(patient: Patient, calendar: Calendar, specs) -> set[str]:
@@ -290,7 +290,7 @@ def on_site(exams) -> int:
     return total
 
 
-def summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings) -> dict:
+def summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings, held) -> dict:
     multi = [(p, exams, missing) for p, exams, missing in results if len(p.codes) > 1]
     one_visit = [p.key for p, exams, missing in multi if not missing and len(visits_of(exams)) == 1]
     broken = sum(len(violations([e.placement for e in exams], rules)) for _p, exams, _m in results)
@@ -316,7 +316,7 @@ def summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings) ->
         "rule_violations": broken,
         "independent_checker_violations": len(independent),
         "independent_checker_examples": independent[:5],
-        **fasting_figures(results, full_mornings),
+        **fasting_figures(results, full_mornings, held),
         "p50_ms": 1000 * ordered[len(ordered) // 2],
         "p95_ms": 1000 * ordered[int(len(ordered) * 0.95)],
         "max_ms": 1000 * ordered[-1],
@@ -326,11 +326,14 @@ def summarise(results, per_patient, wall, cpu, solvers, rules, full_mornings) ->
     }
 
 
-def fasting_figures(results, full_mornings) -> dict:
+def fasting_figures(results, full_mornings, held) -> dict:
     """Fasting exams starting before 10:00 (issue 16). A patient comes fasting to every day
     after the ordering day. On the ordering day, a fasting exam is excepted and counted apart
     when the order left no time for a start before 10:00 (arrival + 30 minutes: "ordered after
-    breakfast") or the morning had no free start before 10:00 left for it ("capacity")."""
+    breakfast") or the morning had no free start before 10:00 left for it ("capacity"). On any
+    day, one is excepted when the patient's orders, which the rules allow in one visit, are
+    planned in one visit and the rules alone keep it from starting before 10:00 in any such
+    visit (`held`, the bound of `checker.held_past_fasting_time`, D199)."""
     fasting = [(p, e) for p, exams, _m in results for e in exams if FASTING_TAG in e.need.spec.tags]
     early = [(p, e) for p, e in fasting if e.start % DAY < FASTING_BY]
 
@@ -340,7 +343,20 @@ def fasting_figures(results, full_mornings) -> dict:
     def morning_full(p, e) -> bool:
         return e.start // DAY == 0 and e.need.spec.code in full_mornings[p.key]
 
-    counted = [(p, e) for p, e in fasting if not after_breakfast(p, e) and not morning_full(p, e)]
+    one_visit = {p.key for p, exams, _m in results if len(visits_of(exams)) == 1}
+
+    def held_by_rules(p, e) -> bool:
+        return p.key in one_visit and e.need.spec.code in held.get(p.key, ())
+
+    def excepted(p, e) -> bool:
+        return after_breakfast(p, e) or morning_full(p, e) or held_by_rules(p, e)
+
+    counted = [(p, e) for p, e in fasting if not excepted(p, e)]
+    held_apart = [
+        (p, e)
+        for p, e in fasting
+        if held_by_rules(p, e) and not after_breakfast(p, e) and not morning_full(p, e)
+    ]
     patients: dict[int, bool] = {}
     for p, e in counted:
         patients[p.key] = patients.get(p.key, True) and e.start % DAY < FASTING_BY
@@ -353,6 +369,8 @@ def fasting_figures(results, full_mornings) -> dict:
         "fasting_exams_excepted_morning_full": sum(
             1 for p, e in fasting if morning_full(p, e) and not after_breakfast(p, e)
         ),
+        "fasting_exams_excepted_held_by_rules": len(held_apart),
+        "fasting_patients_with_an_exam_held_by_rules": len({p.key for p, _e in held_apart}),
         "fasting_exams_counted": len(counted),
         "fasting_exams_counted_before_10": sum(
             1 for _p, e in counted if e.start % DAY < FASTING_BY
@@ -396,6 +414,30 @@ def one_visit_not_excluded(people, specs) -> set[int]:
     return possible
 
 
+def held_past_fasting_time(people, specs, feasible) -> dict[int, set[str]]:
+    """For each patient the rules allow in one visit, the fasting exams that the rules keep
+    from starting before 10:00 in any one visit (a sedated gastroscopy's two hours of recovery
+    before the barium meal that must follow it…): the checker's bound from the rule rows and
+    the rooms' opening times, without the planner (D199)."""
+    opens = {
+        code: min(start.hour * 60 + start.minute for start, _end in hours.periods)
+        for code, spec in specs.items()
+        for hours in [DEVICE_DEFAULTS[spec.device_kind]]
+    }
+    held = {}
+    for patient in people:
+        if patient.key not in feasible:
+            continue
+        visit = [
+            checker.Exam(code, frozenset(specs[code].tags), 0, specs[code].duration)
+            for code in patient.codes
+        ]
+        found = checker.held_past_fasting_time(visit, RULES_AS_DATA, opens)
+        if found:
+            held[patient.key] = set(found)
+    return held
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2026)
@@ -404,10 +446,12 @@ def main() -> None:
     specs, rules = default_specs(), default_rules()
     people = generate(args.seed)
     feasible = one_visit_not_excluded(people, specs)
+    held = held_past_fasting_time(people, specs, feasible)
     report = {
         "seed": args.seed,
         "patients": len(people),
         "one_visit_not_excluded_by_rules": len(feasible),
+        "one_visit_patients_with_fasting_held_by_rules": len(held),
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
     }
@@ -416,7 +460,7 @@ def main() -> None:
         ("fcfs", lambda *a: plan_fcfs(*a, rule_aware=False)),
         ("fcfs_rule_aware", lambda *a: plan_fcfs(*a, rule_aware=True)),
     ):
-        figures = run(method, people, specs, rules)
+        figures = run(method, people, specs, rules, held)
         keys = set(figures.pop("one_visit_keys"))
         figures["one_visit_share_of_not_excluded"] = len(keys & feasible) / max(1, len(feasible))
         report[name] = figures

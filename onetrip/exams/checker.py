@@ -7,7 +7,11 @@ exam tests run it over every plan the planner proposes and the benchmark over ev
 its day, so a planner that misreads a rule is caught by code that read it separately. It
 takes the rules as mappings (`code`, `kind`, `first`, `second`, `days`, `minutes`) and the
 exams as `Exam` values; the kinds are spelt out here, and a kind it does not know is itself a
-violation, so a new kind cannot slip past it unchecked."""
+violation, so a new kind cannot slip past it unchecked.
+
+`held_past_fasting_time` is a bound of the same independence (D199): the fasting exams that
+no plan of one visit can start before 10:00, from the rule rows alone — the benchmark counts
+them apart as the rules' exception."""
 
 from __future__ import annotations
 
@@ -140,11 +144,7 @@ def _pair_problems(
 def _one_scan(a: Exam, b: Exam, combined: list) -> bool:
     """Two exams a `combined` rule names, back to back on one day, are one exam."""
     touching = a.end == b.start or b.end == a.start
-    return touching and any(
-        (rule["first"] in a.tags and rule["second"] in b.tags)
-        or (rule["first"] in b.tags and rule["second"] in a.tags)
-        for rule in combined
-    )
+    return touching and _combinable(a, b, combined)
 
 
 def _pair_kept(rule: Mapping, first: Exam, second: Exam) -> bool:
@@ -227,3 +227,67 @@ def history_exams(placements) -> list[Exam]:
 
 def travel_as_data(table) -> dict[frozenset[int], int]:
     return {frozenset((a, b)): minutes for a, b, minutes in table}
+
+
+# --- a bound without the planner: fasting exams that no one-visit plan starts early ---------
+
+FASTING_BY = 10 * 60  # issue 16: fasting exams start before 10:00
+
+
+def held_past_fasting_time(
+    visit: Sequence[Exam], rules: Sequence[Mapping], opens: Mapping[str, int]
+) -> dict[str, int]:
+    """The fasting exams of one visit that the rules keep from starting before 10:00 on any
+    day, with the earliest time of day they could start: a lower bound from the rule rows,
+    the durations and the time each exam's room opens (`opens`, by exam name), computed
+    without the planner (issue 16, D199).
+
+    On one day some rules fix an order — `before`, `min_gap` and `result_before` put the
+    second after the first, `not_within_days_after` the second before the first — and
+    `recovery` adds its minutes after the first exam to whatever must follow it. The longest
+    chain of those from the rooms' opening times is the earliest any plan of the visit can
+    reach (other exams and the free slots only push later)."""
+    combined = [rule for rule in rules if rule["kind"] == "combined"]
+    after: dict[tuple[int, int], int] = {}  # (earlier, later) → minutes from start to start
+    for rule in rules:
+        for i, first in enumerate(visit):
+            for j, second in enumerate(visit):
+                if i == j or rule["first"] not in first.tags:
+                    continue
+                if rule["second"] and rule["second"] not in second.tags:
+                    continue
+                if _combinable(first, second, combined):
+                    continue
+                kind = rule["kind"]
+                if kind == "before":
+                    edge, gap = (i, j), first.minutes
+                elif kind in ("min_gap", "result_before"):
+                    edge, gap = (i, j), first.minutes + rule["minutes"]
+                elif kind == "not_within_days_after" and rule["days"] >= 1:
+                    edge, gap = (j, i), second.minutes
+                else:
+                    continue
+                after[edge] = max(after.get(edge, 0), gap)
+    for (i, j), gap in list(after.items()):
+        for rule in rules:
+            follows = not rule["second"] or rule["second"] in visit[j].tags
+            if rule["kind"] == "recovery" and rule["first"] in visit[i].tags and follows:
+                after[(i, j)] = max(gap, visit[i].minutes + rule["minutes"])
+    earliest = [opens[exam.name] for exam in visit]
+    for _round in visit:  # longest paths; a cycle keeps pushing, and no day holds it anyway
+        for (i, j), gap in after.items():
+            earliest[j] = max(earliest[j], earliest[i] + gap)
+    return {
+        exam.name: earliest[k]
+        for k, exam in enumerate(visit)
+        if "fasting" in exam.tags and earliest[k] >= FASTING_BY
+    }
+
+
+def _combinable(a: Exam, b: Exam, combined: list) -> bool:
+    """A `combined` rule names the two (in either order)."""
+    return any(
+        (rule["first"] in a.tags and rule["second"] in b.tags)
+        or (rule["first"] in b.tags and rule["second"] in a.tags)
+        for rule in combined
+    )

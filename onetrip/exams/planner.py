@@ -1,7 +1,7 @@
 """The one-trip planner (R-EXAM-1): a patient's open exam orders, from one or several doctors
-and institutions, into the best plan by a lexicographic objective (D114, D125): the most orders
-placed, then the fewest visits, then the least time on site, then the fewest fasting exams
-starting at or after 10:00 where an earlier start was reachable, then the earliest days, then
+and institutions, into the best plan by a lexicographic objective (D114, D125, D198): the most
+orders placed, then the fewest visits, then the fewest fasting exams starting at or after 10:00
+where an earlier start was reachable, then the least time on site, then the earliest days, then
 the earliest times of day for fasting exams, then the fewest exams outside the patient's
 preferred time of day.
 
@@ -387,13 +387,16 @@ def _reaches_bounds(plan: Plan, needs: Sequence[Need], fewest: int, context: _Co
 
 
 def _rank(plan: Plan, context: _Context) -> tuple[int, ...]:
-    """The planner's order of preference (D114, D125), as the CP-SAT objective."""
+    """The planner's order of preference (D114, D125, D198), as the CP-SAT objective: a
+    fasting patient is not sent on a second trip to eat sooner, but within the visits the
+    fasting exams go before 10:00 even when that keeps the patient longer on site (they can
+    eat between the exams)."""
     days = sum(exam.start // DAY for exam in plan.exams)
     return (
         -len(plan.exams),
         len(plan.visits),
-        plan.minutes_on_site,
         late_fasting(plan.exams, context),
+        plan.minutes_on_site,
         days,
         fasting_minutes(plan.exams),
         outside_preferred(plan.exams, context.preferred),
@@ -419,16 +422,16 @@ def _greedy(needs: Sequence[Need], context: _Context) -> list[Booked]:
                     span = packed[-1].end - packed[0].start
                     score = (
                         len(packed),
-                        -span,
                         -late_fasting(packed, context),
+                        -span,
                         -outside_preferred(packed, context.preferred),
                     )
                     if score > best_score:
                         best, best_score = packed, score
-            if (len(best), -best_score[1], best_score[2], best_score[3]) == (
+            if (len(best), best_score[1], -best_score[2], best_score[3]) == (
                 len(remaining),
-                _busy_minutes(remaining),
                 0,
+                _busy_minutes(remaining),
                 0,
             ):
                 break  # one visit, no gap, fasting early, at the preferred time: none better
@@ -528,7 +531,7 @@ class _Limit:
 
 def _one_visit(needs: Sequence[Need], context: _Context, limit: _Limit) -> Plan | None:
     """The best single visit, day by day in the patient's order of preference, by the same
-    order as `_rank` (time on site, late fasting exams, then the earlier day…). Each day is a
+    order as `_rank` (late fasting exams, time on site, then the earlier day…). Each day is a
     small model; a day whose plan reaches every bound ends the search. None when the orders
     are at several institutions or no day takes them all."""
     if len({need.institution_id for need in needs}) > 1:
@@ -549,7 +552,7 @@ def _one_visit(needs: Sequence[Need], context: _Context, limit: _Limit) -> Plan 
         key = _day_key(found, context)
         if best is None or key < best[0]:
             best = (key, found)
-            if key[:2] == (shortest, 0) and key[3:] == (0,) * len(key[3:]):
+            if key[:2] == (0, shortest) and key[3:] == (0,) * len(key[3:]):
                 break
     if best is None:
         return None
@@ -560,8 +563,8 @@ def _day_key(exams: list[Booked], context: _Context) -> tuple[int, ...]:
     """`_rank` within one visit, the day itself left to the loop's order of preference."""
     span = max(e.end for e in exams) - min(e.start for e in exams)
     return (
-        span,
         late_fasting(exams, context),
+        span,
         fasting_minutes(exams),
         outside_preferred(exams, context.preferred),
     )
@@ -589,10 +592,10 @@ def _solve_day(
     fasting = [starts[n.key] for n in needs if _is_fasting(n)]  # one day: times of day + const
     count = len(needs)
     horizon = 2 * DAY * len(context.days) + DAY
-    weights = lexicographic_weights([horizon, count, count * horizon, count])
+    weights = lexicographic_weights([count, horizon, count * horizon, count])
     model.minimize(
-        weights[0] * (last - first)
-        + weights[1] * sum(late)
+        weights[0] * sum(late)
+        + weights[1] * (last - first)
         + weights[2] * sum(fasting)
         + weights[3] * sum(outside)
     )
@@ -701,12 +704,12 @@ def _solve(needs: Sequence[Need], context: _Context, limit: _Limit, *, hint: Pla
     ]
     count, horizon = len(placeable), max(context.days, default=0) + 1
     weights = lexicographic_weights(
-        [count, count * DAY, count, count * horizon, count * DAY, count]
+        [count, count, count * DAY, count * horizon, count * DAY, count]
     )
     model.minimize(
         weights[0] * sum(visit_count)
-        + weights[1] * sum(minutes)
-        + weights[2] * sum(late)
+        + weights[1] * sum(late)
+        + weights[2] * sum(minutes)
         + weights[3] * sum(days_of.values())
         + weights[4] * sum(fasting)
         + weights[5] * sum(outside)

@@ -286,6 +286,7 @@ def explain(
         for exam in exams:
             lines.extend(_rule_lines(rule, exam, exams))
     lines.extend(_travel_lines(exams, plan_travel))
+    lines.extend(_late_fasting_lines(exams, plan_rules))
     for exam in exams:
         if exam.need.spec.lead_days:
             lines.append(
@@ -401,6 +402,62 @@ def _rule_lines(rule: rules.Rule, exam: Booked, exams: list[Booked]) -> list[str
         elif rule.kind == RuleKind.DAYS_AFTER and other.start > exam.start:
             lines.append(_("%(second)s %(days)s days after %(first)s: %(reason)s.") % names)
     return lines
+
+
+def _late_fasting_lines(exams: list[Booked], plan_rules: Sequence[rules.Rule]) -> list[str]:
+    """Why a fasting exam starts at or after 10:00 (the planner puts it earlier whenever the
+    visit allows, D198): the exam it must follow that day and the rules that say so, or no
+    earlier free time; and the patient keeps fasting until then."""
+    lines = []
+    for exam in exams:
+        if rules.FASTING_TAG not in exam.need.spec.tags or exam.start % DAY < planner.FASTING_BY:
+            continue
+        names = {"exam": exam.need.spec.name, "time": _hhmm(exam.start)}
+        held = [
+            (other, reasons)
+            for other in exams
+            if other.start // DAY == exam.start // DAY and other.end <= exam.start
+            for reasons in [_reasons_to_follow(exam, other, plan_rules)]
+            if reasons
+        ]
+        if held:
+            other, reasons = held[-1]
+            names |= {"other": other.need.spec.name, "reasons": "；".join(reasons)}
+            line = _(
+                "%(exam)s at %(time)s, not before 10:00: it must come after %(other)s "
+                "(%(reasons)s). Keep fasting until then."
+            )
+        else:
+            line = _(
+                "%(exam)s at %(time)s, not before 10:00: no earlier time was free in this "
+                "visit. Keep fasting until then."
+            )
+        lines.append(line % names)
+    return lines
+
+
+def _reasons_to_follow(exam: Booked, other: Booked, plan_rules: Sequence[rules.Rule]) -> list:
+    """The reasons of the rules that put `exam` after `other` on one day, with a gap."""
+    spec, other_spec = exam.need.spec, other.need.spec
+    ordering = (RuleKind.BEFORE, RuleKind.MIN_GAP, RuleKind.RESULT_BEFORE, RuleKind.RECOVERY)
+    return [
+        rule.reason
+        for rule in plan_rules
+        if (
+            rule.kind in ordering
+            and rule.first in other_spec.tags
+            and rules.matches(rule.second, spec)
+        )
+        or (
+            rule.kind == RuleKind.NOT_WITHIN_DAYS_AFTER
+            and rule.first in spec.tags
+            and rules.matches(rule.second, other_spec)
+        )
+    ]
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes % DAY // 60:02d}:{minutes % 60:02d}"
 
 
 def _travel_lines(exams: list[Booked], travel: rules.Travel) -> list[str]:

@@ -169,3 +169,24 @@ def test_the_checker_reads_neither_the_rules_module_nor_the_planner():
         for alias in node.names
     }
     assert not any(name.startswith("onetrip") for name in imported)
+
+
+def test_the_bound_holds_a_barium_meal_after_a_sedated_gastroscopy_past_ten():
+    """D199: the gastroscopy comes first (barium coats the stomach) and nothing starts in the
+    two hours of recovery, so with the endoscopy room opening at 08:00 no one-visit plan starts
+    the barium meal before 10:30; opening at 07:00 it could (09:30)."""
+    rules = [
+        rule("not_within_days_after", "barium_meal", "gastroscopy", days=3),
+        rule("recovery", "sedation", "", minutes=120),
+        rule("before", "abdominal_us", "gastroscopy"),
+    ]
+    visit = [
+        Exam("gastroscopy", frozenset({"gastroscopy", "sedation", "fasting"}), 0, 30),
+        Exam("barium", frozenset({"barium_meal", "fasting"}), 0, 30),
+        Exam("blood", frozenset({"fasting"}), 0, 5),
+        Exam("us", frozenset({"abdominal_us", "fasting"}), 0, 15),
+    ]
+    opens = {"gastroscopy": 8 * 60, "barium": 8 * 60, "blood": 8 * 60, "us": 8 * 60}
+    assert checker.held_past_fasting_time(visit, rules, opens) == {"barium": 10 * 60 + 45}
+    early_list = opens | {"gastroscopy": 7 * 60, "us": 7 * 60}
+    assert checker.held_past_fasting_time(visit, rules, early_list) == {}

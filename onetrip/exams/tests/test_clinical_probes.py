@@ -172,3 +172,23 @@ def test_an_unknown_preferred_time_is_refused_by_field(exam_setup, doctor_actor)
     with pytest.raises(InvalidInput) as refused:
         planning.propose_plan(exam_setup.patient.pk, actor=doctor_actor, preferred_time="night")
     assert refused.value.errors[0].field == "preferred_time"
+
+
+def test_a_fasting_exam_the_rules_hold_past_ten_is_explained(exam_setup, doctor_actor):
+    """A sedated gastroscopy, a barium meal and fasting bloods: the endoscopy room opens at
+    08:00, the barium meal must follow the gastroscopy and its two hours of recovery, so it
+    is after 10:00; the plan says why and tells the patient to keep fasting."""
+    for code in ("GASTROSCOPY_SED", "BARIUM_MEAL", "BLOOD_FASTING"):
+        order(exam_setup, doctor_actor, code)
+    exams, proposal = proposed(exam_setup, doctor_actor)
+    assert proposal.visits == 1
+    barium = local(exams["BARIUM_MEAL"].starts_at)
+    assert barium.hour >= 10
+    assert local(exams["BLOOD_FASTING"].starts_at).hour < 10
+    assert local(exams["GASTROSCOPY_SED"].starts_at).hour < 10
+    [line] = [x for x in proposal.explanation if x.startswith("上消化道钡餐造影") and "10:00" in x]
+    assert f"{barium:%H:%M}" in line
+    assert "10:00" in line
+    assert "无痛胃镜" in line
+    assert "禁食" in line
+    assert "复苏" in line  # the recovery rule's reason

@@ -1,5 +1,6 @@
-"""Fasting exams as early as the plan allows (issue 16, D114): among plans of equal visits and
-time on site, the one whose fasting exams start earliest in the day."""
+"""Fasting exams as early as the plan allows (issue 16, D114, D198): within the fewest visits,
+fasting exams before 10:00 first, then the least time on site, then the earliest fasting
+starts of the day."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from onetrip.exams.rules import DAY
 
 SPECS = default_specs()
 HOSPITAL = 1
-BLOOD, ULTRASOUND, ENDOSCOPY = 1, 2, 3
+BLOOD, ULTRASOUND, ENDOSCOPY, FLUOROSCOPY, ECG = 1, 2, 3, 4, 5
 
 
 def at(hour: int, minute: int) -> int:
@@ -90,3 +91,63 @@ def test_a_patient_on_site_is_not_sent_home_when_this_morning_is_full():
         not_before=at(8, 40),
     )  # fmt: skip
     assert [exam.start for exam in plan.exams] == [at(9, 0)]
+
+
+def test_a_fasting_exam_before_ten_beats_a_shorter_stay():
+    """D198: the abdominal ultrasound at 08:00 and the ECG at 10:45 (the patient eats in
+    between) rather than both at 10:30–10:55 fasting."""
+    calendar = one_ultrasound([at(8, 0), at(10, 30)])
+    calendar.add_device(ECG, HOSPITAL, "ecg", 10)
+    calendar.add_free_slot(ECG, at(10, 45))
+    needs = [Need(0, SPECS["US_ABD"], HOSPITAL), Need(1, SPECS["ECG"], HOSPITAL)]
+    plan = plan_visits(needs, calendar, default_rules(), days=[0], not_before=at(7, 30))
+    assert [(exam.need.spec.code, exam.start) for exam in plan.exams] == [
+        ("US_ABD", at(8, 0)),
+        ("ECG", at(10, 45)),
+    ]
+
+
+def sedated_gastroscopy_day(endoscopy_from: int) -> Calendar:
+    """Blood from 07:00, an endoscopy list from `endoscopy_from`, fluoroscopy from 08:00, every
+    quarter hour free until 12:00."""
+    calendar = Calendar()
+    for device, kind, step, first in (
+        (BLOOD, "blood_draw", 5, at(7, 0)),
+        (ENDOSCOPY, "endoscopy", 15, endoscopy_from),
+        (FLUOROSCOPY, "fluoroscopy", 15, at(8, 0)),
+    ):
+        calendar.add_device(device, HOSPITAL, kind, step)
+        for start in range(first, at(12, 0), step):
+            calendar.add_free_slot(device, start)
+    return calendar
+
+
+FASTING_WORK_UP = ["GASTROSCOPY_SED", "BARIUM_MEAL", "BLOOD_FASTING"]
+
+
+def plan_work_up(calendar: Calendar):
+    needs = [Need(index, SPECS[code], HOSPITAL) for index, code in enumerate(FASTING_WORK_UP)]
+    plan = plan_visits(needs, calendar, default_rules(), days=[0], not_before=at(7, 0))
+    return {exam.need.spec.code: exam.start for exam in plan.exams}, plan
+
+
+def test_on_site_at_seven_fasting_every_fasting_start_is_before_ten_when_the_list_allows():
+    """The patient on site at 07:00, fasting, with a sedated gastroscopy, a barium meal and a
+    fasting blood draw: with an endoscopy list from 07:15 the blood is drawn first, the
+    gastroscopy follows, and the barium meal after the two hours of recovery is at 09:45."""
+    starts, plan = plan_work_up(sedated_gastroscopy_day(at(7, 15)))
+    assert len(plan.visits) == 1
+    assert starts["BLOOD_FASTING"] < starts["GASTROSCOPY_SED"]
+    assert starts["GASTROSCOPY_SED"] == at(7, 15)
+    assert starts["BARIUM_MEAL"] >= at(7, 45) + 120  # barium after the recovery
+    assert max(starts.values()) < at(10, 0)
+
+
+def test_when_the_list_opens_at_eight_only_the_barium_meal_is_after_ten():
+    """From 08:00 the rules hold the barium meal to 10:30 in any one visit (the checker's
+    bound says so too); the others stay early and the patient makes one trip."""
+    starts, plan = plan_work_up(sedated_gastroscopy_day(at(8, 0)))
+    assert len(plan.visits) == 1
+    assert starts["BLOOD_FASTING"] < at(8, 0)
+    assert starts["GASTROSCOPY_SED"] == at(8, 0)
+    assert starts["BARIUM_MEAL"] == at(10, 30)  # 08:00 + 30 minutes + 2 hours
