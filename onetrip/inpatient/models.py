@@ -387,3 +387,58 @@ class MdtRequest(models.Model):
 
     def __str__(self) -> str:
         return f"MDT {self.admission}"
+
+
+class PreAdmissionVisit(models.Model):
+    """The pre-admission work done in one visit (D190): the exams the notice's procedure needs,
+    booked through the exams planner, and for an operation the pre-anaesthesia consultation
+    booked the same day after them. Results count at admission within `valid_days`."""
+
+    admission = models.OneToOneField(
+        Admission, on_delete=models.PROTECT, related_name="pre_admission"
+    )
+    visit_date = models.DateField(_("visit date"))
+    # The exams app's plan and the scheduling app's appointment, read through their services.
+    exam_plan_id = models.PositiveIntegerField()
+    anaesthesia_appointment_id = models.PositiveIntegerField(null=True, blank=True)
+    anaesthesia_at = models.DateTimeField(_("pre-anaesthesia consultation"), null=True, blank=True)
+    anaesthesia_place = models.CharField(_("consultation at"), max_length=100, blank=True)
+    valid_days = models.PositiveSmallIntegerField(_("results valid for (days)"))
+    planned_at = models.DateTimeField()
+    # When the visit's outpatient fees moved onto the inpatient bill (R-PAY-7, D191).
+    fees_moved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pre-admission visit")
+        verbose_name_plural = _("pre-admission visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_days__gte=1, valid_days__lte=180),
+                name="pre_admission_valid_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(anaesthesia_appointment_id__isnull=True)
+                | Q(anaesthesia_at__isnull=False),
+                name="pre_admission_consult_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission} {self.visit_date}"
+
+
+class PreAdmissionExam(models.Model):
+    """One exam of the visit: the exams app's order, with its name and booked time copied."""
+
+    visit = models.ForeignKey(PreAdmissionVisit, on_delete=models.CASCADE, related_name="exams")
+    exam_order_id = models.PositiveIntegerField(unique=True)
+    item_code = models.CharField(max_length=40)
+    item_name = models.CharField(_("exam"), max_length=100)
+    starts_at = models.DateTimeField(_("starts at"))
+
+    class Meta:
+        verbose_name = _("pre-admission exam")
+        verbose_name_plural = _("pre-admission exams")
+
+    def __str__(self) -> str:
+        return f"{self.visit} {self.item_code}"

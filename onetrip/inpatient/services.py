@@ -468,12 +468,17 @@ def admit(admission_id: int, *, kind: str, value: str, actor: Actor) -> Admissio
     admission.status = AdmissionStatus.ADMITTED
     admission.admitted_at = now
     admission.save(update_fields=["admission_number", "bill", "status", "admitted_at"])
+    # Imported here: the pre-admission module builds on this one's verbs.
+    from onetrip.inpatient import preadmission
+
+    moved = preadmission.move_fees_to_stay(admission, actor=actor)
     audit.record(
         actor,
         AuditAction.UPDATE,
         admission,
         patient_id=admission.patient_id,
         summary=f"admitted as {admission.admission_number} (identified by {kind})",
+        changes={"pre_admission_fees": moved.moved, "left": moved.left} if moved else None,
     )
     return admission
 
