@@ -442,3 +442,66 @@ class PreAdmissionExam(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit} {self.item_code}"
+
+
+class DonorRelationship(models.TextChoices):
+    """Who may have a donor's blood fees reimbursed (献血法 第十四条, D192)."""
+
+    SELF = "self", _("The donor")
+    SPOUSE = "spouse", _("Spouse")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SPOUSE_PARENT = "spouse_parent", _("Spouse's parent")
+
+
+class RelationshipProof(models.TextChoices):
+    """The document staff saw for the declared relationship."""
+
+    ID_CARD = "id_card", _("The patient's own identity card")
+    HOUSEHOLD_REGISTER = "household_register", _("Household register (户口簿)")
+    MARRIAGE_CERTIFICATE = "marriage_certificate", _("Marriage certificate")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    KINSHIP_CERTIFICATE = "kinship_certificate", _("Certificate of kinship")
+
+
+class BloodDonorClaim(models.Model):
+    """A stay's claim to have its blood fees reimbursed (用血不用跑, R-PAY-6, D192): the donor,
+    the relationship declared and the proof seen, the blood centre's answer when it was checked,
+    and at discharge what was reimbursed."""
+
+    admission = models.OneToOneField(
+        Admission, on_delete=models.PROTECT, related_name="blood_claim"
+    )
+    donor_id_number = models.CharField(_("donor's identity number"), max_length=18)
+    donor_no = models.CharField(_("donor number"), max_length=30)
+    donor_name = models.CharField(_("donor"), max_length=60)
+    relationship = models.CharField(
+        _("relationship to the patient"), max_length=16, choices=DonorRelationship.choices
+    )
+    proof = models.CharField(_("proof seen"), max_length=24, choices=RelationshipProof.choices)
+    donated_ml = models.PositiveIntegerField(_("donated (ml)"))
+    reimbursed_before_ml = models.PositiveIntegerField(_("already reimbursed (ml)"))
+    unlimited = models.BooleanField(_("no limit"))
+    # Null when unlimited.
+    allowance_ml = models.PositiveIntegerField(_("reimbursable (ml)"), null=True, blank=True)
+    checked_at = models.DateTimeField()
+    covered_ml = models.PositiveIntegerField(_("reimbursed (ml)"), default=0)
+    covered_fen = models.PositiveIntegerField(_("reimbursed (fen)"), default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blood-fee claim")
+        verbose_name_plural = _("blood-fee claims")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relationship__in=DonorRelationship.values),
+                name="blood_claim_relationship_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(unlimited=True) | Q(allowance_ml__isnull=False),
+                name="blood_claim_limited_has_allowance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission} {self.relationship}"

@@ -629,10 +629,14 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
     if errors:
         raise InvalidInput(*errors)
     assert admission.bill_id is not None
+    # Imported here: the blood-fee module builds on this one's verbs.
+    from onetrip.inpatient import blood
+
     deposits.settle_at_discharge(
         deposits.DischargeRequest(
             bill_id=admission.bill_id,
             channel=data.channel if data.channel in PaymentChannel.values else "",
+            blood_fen=blood.cover_at_discharge(admission, actor=actor),
         ),
         actor=actor,
     )
@@ -956,7 +960,7 @@ def worklist(*, actor: Actor) -> list[Admission]:
     return list(
         admissions_at(actor)
         .filter(status__in=(AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY))
-        .select_related("patient", "bed__room__ward", "day_surgery")
+        .select_related("patient", "bed__room__ward", "day_surgery", "pre_admission")
         .order_by("issued_at")
     )
 

@@ -8,6 +8,7 @@ from onetrip.inpatient import views
 STEPS = {
     "book": views.book_bed,
     "ready": views.bed_ready,
+    "pre-admission": views.pre_admission,
     "admit": views.admit,
     "deposit": views.deposit,
     "transfer": views.transfer,
