@@ -24,6 +24,7 @@ from onetrip.core.errors import DomainError, FieldError, InvalidInput
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import DocumentType
 from onetrip.inpatient import bloodcentre
+from onetrip.inpatient.access import MANAGE, locked_admission, refuse_unless, require_staff
 from onetrip.inpatient.models import (
     Admission,
     AdmissionStatus,
@@ -31,7 +32,6 @@ from onetrip.inpatient.models import (
     DonorRelationship,
     RelationshipProof,
 )
-from onetrip.inpatient.services import MANAGE, _locked_admission, _refuse_unless, _require_staff
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,9 @@ def claim_blood_fees(
 ) -> BloodDonorClaim:
     """Record the donor and the relationship, checked against the blood centre's records; a
     second claim replaces the first until discharge."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(
         admission,
         AdmissionStatus.NOTICE,
         AdmissionStatus.BOOKED,

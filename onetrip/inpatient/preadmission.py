@@ -27,13 +27,13 @@ from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.models import AuditAction
 from onetrip.exams import planning
 from onetrip.exams import services as exams
+from onetrip.inpatient.access import MANAGE, locked_admission, refuse_unless, require_staff
 from onetrip.inpatient.models import (
     Admission,
     AdmissionStatus,
     PreAdmissionExam,
     PreAdmissionVisit,
 )
-from onetrip.inpatient.services import MANAGE, _locked_admission, _refuse_unless, _require_staff
 from onetrip.scheduling.models import BookingChannel
 from onetrip.scheduling.queries import booking_summaries
 from onetrip.scheduling.services.availability import next_available
@@ -75,12 +75,12 @@ def plan_visit(admission_id: int, *, day: dt.date, actor: Actor) -> PreAdmission
     """Order and book the pre-admission exams on `day` and, for an operation, the
     pre-anaesthesia consultation after them; refused with a field error on `day` when they do
     not all fit that day. Asking again answers with the visit already planned."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
     earlier = PreAdmissionVisit.objects.filter(admission=admission).first()
     if earlier is not None:
         return earlier
-    _refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
+    refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
     if day < clock.today():
         raise InvalidInput.field("day", _("Choose today or a later day."))
     orders = [

@@ -10,6 +10,7 @@ STEPS = {
     "ready": views.bed_ready,
     "pre-admission": views.pre_admission,
     "admit": views.admit,
+    "blood-donor": views.blood_claim,
     "deposit": views.deposit,
     "transfer": views.transfer,
     "assess": views.assess,

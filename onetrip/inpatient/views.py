@@ -21,11 +21,13 @@ from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError
 from onetrip.core.pages import add_domain_errors, staff_page
-from onetrip.inpatient import pdf, preadmission, services
+from onetrip.inpatient import blood, pdf, preadmission, services
 from onetrip.inpatient.models import (
     AdmissionStatus,
     DaySurgeryProcedure,
     DischargePlace,
+    DonorRelationship,
+    RelationshipProof,
     Urgency,
 )
 from onetrip.web.sessions import patient_page
@@ -63,6 +65,14 @@ class PreAdmissionForm(forms.Form):
         label=gettext_lazy("Day of the pre-admission visit"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+
+class BloodClaimForm(forms.Form):
+    donor_id_number = forms.CharField(label=gettext_lazy("Donor's identity number"), max_length=18)
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Relationship to the patient"), choices=DonorRelationship.choices
+    )
+    proof = forms.ChoiceField(label=gettext_lazy("Proof seen"), choices=RelationshipProof.choices)
 
 
 class AdmitForm(forms.Form):
@@ -238,6 +248,8 @@ def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int =
         "a": admission,
         "bed": getattr(admission, "bed", None),
         **_pre_admission_context(admission, visit),
+        "blood_claim": blood.claim_of(admission),
+        "blood_form": bound.get("blood") or BloodClaimForm(),
         "pre_admission_form": (
             (bound.get("pre_admission") or PreAdmissionForm(initial={"day": clock.today()}))
             if planning and actor.has_perm(services.MANAGE)
@@ -338,6 +350,16 @@ pre_admission = require_POST(
             PreAdmissionForm,
             lambda pk, d, actor: preadmission.plan_visit(pk, day=d["day"], actor=actor),
             gettext_lazy("Pre-admission exams and the anaesthesia consultation booked."),
+        )
+    )
+)
+blood_claim = require_POST(
+    staff_page(services.MANAGE)(
+        _step(
+            "blood",
+            BloodClaimForm,
+            lambda pk, d, actor: blood.claim_blood_fees(pk, actor=actor, **d),
+            gettext_lazy("Blood donation checked: the blood fees are reimbursed at discharge."),
         )
     )
 )
