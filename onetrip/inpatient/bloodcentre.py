@@ -9,8 +9,11 @@ and the data.
 - `REIMBURSE_REPORT` (用血报销登记) tells the centre what a hospital reimbursed at discharge, so
   the donor's allowance is used once across hospitals; a report already made is answered `0000`.
 
-`SandboxBloodCentre` stands in for the centre's server: it answers from donors put into it with
-`sandbox_add_donor` (the demo's and the tests' donors) and keeps the reports in memory."""
+`SandboxBloodCentre` stands in for the centre's server. A person is a donor when put into it
+with `sandbox_add_donor` (the tests' donors), or when the second sequence digit of their
+identity number (the 16th character) is 0: then they gave 200 ml once a year for as many years
+as the number's 15th digit says, at least once (the demo's donors, with no state to share
+between processes). Reports are kept in memory, so a restart forgets them."""
 
 from __future__ import annotations
 
@@ -98,6 +101,24 @@ def sandbox_add_donor(id_number: str, name: str, donations: list[Donation]) -> N
     _SANDBOX[id_number.upper()] = _SandboxDonor(f"XZ{len(_SANDBOX) + 1:08d}", name, donations)
 
 
+def _derived_donor(id_number: str) -> _SandboxDonor | None:
+    if len(id_number) != 18 or id_number[15] != "0" or not id_number[14].isdigit():
+        return None
+    years = max(int(id_number[14]), 1)
+    first = clock.today().replace(month=3, day=1)
+    donor = _SandboxDonor(
+        f"XZD{id_number[-8:]}",
+        "献血者",
+        [
+            Donation(first.replace(year=first.year - year), 200, "全血")
+            for year in range(years, 0, -1)
+        ],
+    )
+    # Kept once derived, so its reports add up across calls in this process.
+    _SANDBOX[id_number] = donor
+    return donor
+
+
 def sandbox_clear() -> None:
     _SANDBOX.clear()
 
@@ -114,7 +135,7 @@ class SandboxBloodCentre:
         return {"code": BAD_REQUEST, "msg": "unknown service"}
 
     def _donor(self, id_number: str) -> dict:
-        donor = _SANDBOX.get(id_number)
+        donor = _SANDBOX.get(id_number) or _derived_donor(id_number)
         if donor is None:
             return {"code": NOT_A_DONOR, "msg": "not a donor"}
         return {
