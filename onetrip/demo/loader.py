@@ -1036,11 +1036,13 @@ def _create_schedules(
     )
 
 
-# A day on a ward, priced per day (R-PAY-1's inpatient bills in the demo), and the blood
-# products a stay may use (R-PAY-6: reimbursed to blood donors and their relatives).
+# A day on a ward, priced per day (R-PAY-1's inpatient bills in the demo).
 _WARD_ITEMS = (
     ("WARD-BED", "普通病房床位费（每日）", ChargeCategory.BED, 5000),
     ("WARD-NURSING-1", "一级护理（每日）", ChargeCategory.NURSING, 3000),
+)
+# The blood products a stay may use (R-PAY-6: reimbursed to blood donors and their relatives).
+_BLOOD_ITEMS = (
     ("BLOOD-RBC", "悬浮红细胞（每单位）", ChargeCategory.TREATMENT, 22000),
     ("BLOOD-PLASMA", "新鲜冰冻血浆（每100毫升）", ChargeCategory.TREATMENT, 9000),
 )
@@ -1083,7 +1085,7 @@ def _create_price_catalogue() -> None:
             insurance_category=InsuranceCategory.A,
             unit_price_fen=price,
         )
-        for code, name, category, price in _WARD_ITEMS
+        for code, name, category, price in (*_WARD_ITEMS, *_BLOOD_ITEMS)
     ]
     # The service centre's record copies (issue 21): 10.00 CNY a copy, postage included.
     items.append(
