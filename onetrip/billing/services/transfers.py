@@ -69,7 +69,13 @@ def _move_line(key: str, bill: Bill, reason: str, actor: Actor, result: MovedFee
         return
     if charge.settlement_id is None:
         Charge.objects.filter(pk=charge.pk, settlement__isnull=True).update(bill=bill)
-        _audit(actor, charge, bill, f"fee {charge.code} moved from {charge.bill.visit_reference}")
+        _audit(
+            actor,
+            charge,
+            bill,
+            f"fee {charge.code} moved from {charge.bill.visit_reference} to inpatient bill "
+            f"{bill.visit_reference}",
+        )
         result.moved.append(key)
         return
     try:
@@ -96,17 +102,12 @@ def _move_line(key: str, bill: Bill, reason: str, actor: Actor, result: MovedFee
         actor,
         again,
         bill,
-        f"fee {charge.code} refunded on {charge.bill.visit_reference} and charged again",
+        f"fee {charge.code} refunded on {charge.bill.visit_reference} and charged again to "
+        f"inpatient bill {bill.visit_reference}",
     )
     result.moved.append(key)
     result.refunded.append(key)
 
 
-def _audit(actor: Actor, charge: Charge, bill: Bill, what: str) -> None:
-    audit.record(
-        actor,
-        AuditAction.UPDATE,
-        charge,
-        patient_id=bill.patient_id,
-        summary=f"{what} to inpatient bill {bill.visit_reference}",
-    )
+def _audit(actor: Actor, charge: Charge, bill: Bill, summary: str) -> None:
+    audit.record(actor, AuditAction.UPDATE, charge, patient_id=bill.patient_id, summary=summary)
