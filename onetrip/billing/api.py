@@ -53,6 +53,7 @@ class SettlementOut(Schema):
     fund_fen: int
     account_fen: int
     commercial_fen: int
+    blood_fen: int
     cash_fen: int
     cashier_url: str
     out_trade_no: str
@@ -88,6 +89,7 @@ def _settlement_out(settlement) -> dict:
         "fund_fen": settlement.fund_fen,
         "account_fen": settlement.account_fen,
         "commercial_fen": settlement.commercial_fen,
+        "blood_fen": settlement.blood_fen,
         "cash_fen": settlement.cash_fen,
         "cashier_url": payment.cashier_url,
         "out_trade_no": payment.out_trade_no,

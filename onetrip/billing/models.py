@@ -196,6 +196,9 @@ class Settlement(models.Model):
     cash_fen = models.PositiveIntegerField(_("personal cash (fen)"))
     # What the patient's commercial health insurer pays of their own part (商保直赔, D100).
     commercial_fen = models.PositiveIntegerField(_("commercial insurer (fen)"), default=0)
+    # Blood fees a blood donor or their relative does not pay (用血不用跑, R-PAY-6, D192): the
+    # hospital claims them from the blood-donation fund instead.
+    blood_fen = models.PositiveIntegerField(_("blood fees reimbursed (fen)"), default=0)
     commercial_id = models.CharField(max_length=60, blank=True)
     # The part of the personal cash taken from the inpatient deposit at discharge; the payment
     # through `channel` is the rest (cash_fen − deposit_fen).
@@ -219,7 +222,11 @@ class Settlement(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    total_fen=F("fund_fen") + F("account_fen") + F("commercial_fen") + F("cash_fen")
+                    total_fen=F("fund_fen")
+                    + F("account_fen")
+                    + F("commercial_fen")
+                    + F("blood_fen")
+                    + F("cash_fen")
                 ),
                 name="settlement_split_adds_up",
             ),
@@ -336,6 +343,7 @@ class Account(models.TextChoices):
     INSURANCE_RECEIVABLE = "insurance_receivable", _("Insurance fund receivable")
     PERSONAL_ACCOUNT = "personal_account", _("Personal insurance account receivable")
     COMMERCIAL_RECEIVABLE = "commercial_receivable", _("Commercial insurer receivable")
+    BLOOD_RECEIVABLE = "blood_receivable", _("Blood-donation fund receivable")
     CASH = "cash", _("Cash on hand")
     CHEQUE = "cheque", _("Cheques to deposit")
     BANK_CARD = "bank_card", _("Card acquirer clearing")

@@ -131,7 +131,8 @@ def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:
         account_fen=settlement.account_fen,
         # The insurer pays part of the patient's own part on their behalf: the e-bill shows the
         # own part whole and its page names the insurer's share (D100).
-        cash_fen=settlement.cash_fen + settlement.commercial_fen,
+        # The blood-donation fund's part likewise (D192).
+        cash_fen=settlement.cash_fen + settlement.commercial_fen + settlement.blood_fen,
         payment_channel=settlement.channel,  # the e-bill speaks billing's channel codes
         visit_kind=bill.visit_kind,
         visit_number=bill.visit_reference,

@@ -222,6 +222,11 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("left the clinical pathway"),
     gettext_noop("MDT consultation requested"),
     gettext_noop("MDT consultation answered"),
+    gettext_noop("pre-admission visit planned for %(day)s (%(count)s exams)"),
+    gettext_noop("blood donor checked (%(relationship)s, %(volume)s ml donated)"),
+    gettext_noop("blood fees reimbursed: %(volume)s ml, %(amount)s fen"),
+    gettext_noop("fee %(item)s moved from %(visit)s to inpatient bill %(bill)s"),
+    gettext_noop("fee %(item)s refunded on %(visit)s and charged again to inpatient bill %(bill)s"),
     # emergency
     gettext_noop("emergency call %(call)s taken (priority %(priority)s)"),
     gettext_noop("ambulance %(ambulance)s dispatched to call %(call)s"),

@@ -226,11 +226,20 @@ ROLES: tuple[Role, ...] = (
         _("Exam appointment centre"),
         PATIENT_READ + EXAM_CENTRE + REPORTS_DESK + REPORTS_CONFIG,
     ),
-    # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1).
+    # The admission centre takes inpatient deposits at the cashier desk (R-PAY-1) and plans the
+    # pre-admission visit.
     Role(
         "admission",
         _("Admission centre"),
-        PATIENT_WRITE + FULL_IDENTIFIERS + BILLING_DESK + ADMISSION_CENTRE,
+        PATIENT_WRITE
+        + FULL_IDENTIFIERS
+        + BILLING_DESK
+        + ADMISSION_CENTRE
+        # The pre-admission visit (D190): its exams ordered and planned, the anaesthesia
+        # consultation booked at the centre's window.
+        + EXAM_ORDERING
+        + ("scheduling.book_at_window",)
+        + APPOINTMENTS_READ,
     ),
     Role("ward_nurse", _("Ward nurse station"), PATIENT_READ + BILLING_DESK + WARD_STATION),
     Role("pharmacist", _("Pharmacist"), PATIENT_READ + PHARMACY),

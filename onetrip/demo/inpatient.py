@@ -1,24 +1,30 @@
 """The inpatient demo (issue 25), written through the inpatient services: the tertiary
 hospital's wards (a general surgery ward with a women's room and an isolation room, an
 orthopaedics ward, a children's ward and the day-surgery centre), its day-surgery catalogue, and
-patients at every step: notices on the centre's worklist, beds booked and ready, patients on the
-wards with their deposits, and discharges settled at the bedside (one a day surgery followed up
-by phone)."""
+patients at every step: notices on the centre's worklist (one with its pre-admission visit of
+exams and the anaesthesia consultation, when the clinics have sessions), beds booked and ready,
+patients on the wards with their deposits, and discharges settled at the bedside (one a day
+surgery followed up by phone, one with its blood fees reimbursed to a donor's spouse)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from onetrip.billing.models import PaymentChannel
+from onetrip.billing.models import ChargeSource, PaymentChannel, VisitKind
+from onetrip.billing.services import charges
 from onetrip.consortium.models import Department, StaffProfile
 from onetrip.core import clock
 from onetrip.core.actors import Actor, ActorKind, Channel
+from onetrip.core.errors import DomainError
 from onetrip.identity import services as identity
-from onetrip.inpatient import services
+from onetrip.inpatient import blood, preadmission, services
 from onetrip.inpatient.models import Admission, SexRule
 
 # The hospital's most recently registered patients (the other demos take the first ones).
 PATIENTS_LOOKED_AT = 60
+# The spouse of the patient whose blood fees are reimbursed: the blood centre's sandbox counts
+# this number as a donor of 800 ml (four donations).
+DONOR_SPOUSE_ID = "330902198506124006"
 
 
 def _actor(profile: StaffProfile) -> Actor:
@@ -140,6 +146,10 @@ def load(staff: dict[str, StaffProfile]) -> int:
                     template_id=pathways[PATHWAY_FOR[admission.diagnosis]].pk,
                     actor=desk,
                 )
+    if made:
+        _pre_admission_visit(made[0], desk)
+    if len(made) > 13:
+        _blood_from_a_donors_spouse(made[13], desk)
     for admission in made[13:]:
         services.discharge(
             admission.pk,
@@ -155,3 +165,40 @@ def _book(admission: Admission, desk: Actor, day: dt.date) -> None:
     admission = Admission.objects.select_related("patient").get(pk=admission.pk)
     bed = services.free_beds_for(admission)[0]
     services.book_bed(admission.pk, bed_id=bed.pk, expected_date=day, actor=desk)
+
+
+def _pre_admission_visit(admission: Admission, desk: Actor) -> None:
+    """The first day of the coming week with room for the exams and the consultation after them;
+    none when the demo has too few clinic days."""
+    for ahead in range(7):
+        try:
+            preadmission.plan_visit(
+                admission.pk, day=clock.today() + dt.timedelta(days=ahead), actor=desk
+            )
+        except DomainError:
+            continue
+        return
+
+
+def _blood_from_a_donors_spouse(admission: Admission, desk: Actor) -> None:
+    admission = Admission.objects.get(pk=admission.pk)
+    charges.create_charge(
+        charges.ChargeRequest(
+            patient_id=admission.patient_id,
+            institution_id=admission.institution_id,
+            visit_reference=admission.admission_number,
+            item_code="BLOOD-RBC",
+            quantity=2,
+            source=ChargeSource.WARD,
+            source_key=f"{admission.admission_number}:BLOOD-RBC:1",
+            visit_kind=VisitKind.INPATIENT,
+        ),
+        actor=desk,
+    )
+    blood.claim_blood_fees(
+        admission.pk,
+        donor_id_number=DONOR_SPOUSE_ID,
+        relationship="spouse",
+        proof="marriage_certificate",
+        actor=desk,
+    )

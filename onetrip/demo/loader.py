@@ -113,6 +113,8 @@ _TERTIARY_DEPARTMENTS = (
     ("DERM", 2),
     ("TCM", 2),
     ("ER", 2),
+    # The anaesthesia clinic sees elective-surgery patients on their pre-admission visit (D190).
+    ("ANES", 1),
 )
 _COUNTY_DEPARTMENTS = (
     ("IM", 2),
@@ -292,6 +294,12 @@ DEPARTMENTS: dict[str, _DepartmentSpec] = {
         "Otorhinolaryngology",
         ("鼻窦炎、过敏性鼻炎", "听力与眩晕", "咽喉疾病"),
         ("听力门诊",),
+    ),
+    "ANES": _DepartmentSpec(
+        "麻醉科",
+        "Anaesthesiology",
+        ("术前麻醉评估", "疼痛治疗"),
+        ("麻醉评估门诊",),
     ),
     "STOM": _DepartmentSpec(
         "口腔科",
@@ -1033,6 +1041,11 @@ _WARD_ITEMS = (
     ("WARD-BED", "普通病房床位费（每日）", ChargeCategory.BED, 5000),
     ("WARD-NURSING-1", "一级护理（每日）", ChargeCategory.NURSING, 3000),
 )
+# The blood products a stay may use (R-PAY-6: reimbursed to blood donors and their relatives).
+_BLOOD_ITEMS = (
+    ("BLOOD-RBC", "悬浮红细胞（每单位）", ChargeCategory.TREATMENT, 22000),
+    ("BLOOD-PLASMA", "新鲜冰冻血浆（每100毫升）", ChargeCategory.TREATMENT, 9000),
+)
 
 
 def _create_price_catalogue() -> None:
@@ -1072,7 +1085,7 @@ def _create_price_catalogue() -> None:
             insurance_category=InsuranceCategory.A,
             unit_price_fen=price,
         )
-        for code, name, category, price in _WARD_ITEMS
+        for code, name, category, price in (*_WARD_ITEMS, *_BLOOD_ITEMS)
     ]
     # The service centre's record copies (issue 21): 10.00 CNY a copy, postage included.
     items.append(

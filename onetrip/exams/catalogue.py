@@ -292,6 +292,8 @@ DEFAULT_ITEMS: tuple[_Item, ...] = (
         preparation_en=_FASTING_8[1],
     ),
     _Item("BLOOD_ROUTINE", "血常规", "Full blood count", DeviceKind.BLOOD_DRAW, 5),
+    # Issue 25 (D190): the coagulation screen every operation's pre-admission work asks for.
+    _Item("COAGULATION", "凝血功能", "Coagulation screen", DeviceKind.BLOOD_DRAW, 5),
     # Issue 16, second pass (D126): the items the clinical review found missing.
     _Item(
         "BLOOD_RENAL",

@@ -738,6 +738,7 @@ class OrderSummary:
     performing_institution: str
     starts_at: dt.datetime | None
     checked_in_at: dt.datetime | None
+    completed_at: dt.datetime | None = None
 
 
 def order_summaries(order_ids: Sequence[int]) -> dict[int, OrderSummary]:
@@ -760,6 +761,7 @@ def order_summaries(order_ids: Sequence[int]) -> dict[int, OrderSummary]:
             performing_institution=str(order.performing_institution),
             starts_at=order.starts_at,
             checked_in_at=order.checked_in_at,
+            completed_at=order.completed_at,
         )
         for order in orders
     }

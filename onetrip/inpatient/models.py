@@ -387,3 +387,121 @@ class MdtRequest(models.Model):
 
     def __str__(self) -> str:
         return f"MDT {self.admission}"
+
+
+class PreAdmissionVisit(models.Model):
+    """The pre-admission work done in one visit (D190): the exams the notice's procedure needs,
+    booked through the exams planner, and for an operation the pre-anaesthesia consultation
+    booked the same day after them. Results count at admission within `valid_days`."""
+
+    admission = models.OneToOneField(
+        Admission, on_delete=models.PROTECT, related_name="pre_admission"
+    )
+    visit_date = models.DateField(_("visit date"))
+    # The exams app's plan and the scheduling app's appointment, read through their services.
+    exam_plan_id = models.PositiveIntegerField()
+    anaesthesia_appointment_id = models.PositiveIntegerField(null=True, blank=True)
+    anaesthesia_at = models.DateTimeField(_("pre-anaesthesia consultation"), null=True, blank=True)
+    anaesthesia_place = models.CharField(_("consultation at"), max_length=100, blank=True)
+    valid_days = models.PositiveSmallIntegerField(_("results valid for (days)"))
+    planned_at = models.DateTimeField()
+    # When the visit's outpatient fees moved onto the inpatient bill (R-PAY-7, D191).
+    fees_moved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pre-admission visit")
+        verbose_name_plural = _("pre-admission visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_days__gte=1, valid_days__lte=180),
+                name="pre_admission_valid_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(anaesthesia_appointment_id__isnull=True)
+                | Q(anaesthesia_at__isnull=False),
+                name="pre_admission_consult_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission} {self.visit_date}"
+
+
+class PreAdmissionExam(models.Model):
+    """One exam of the visit: the exams app's order, with its name and booked time copied."""
+
+    visit = models.ForeignKey(PreAdmissionVisit, on_delete=models.CASCADE, related_name="exams")
+    exam_order_id = models.PositiveIntegerField(unique=True)
+    item_code = models.CharField(max_length=40)
+    item_name = models.CharField(_("exam"), max_length=100)
+    starts_at = models.DateTimeField(_("starts at"))
+
+    class Meta:
+        verbose_name = _("pre-admission exam")
+        verbose_name_plural = _("pre-admission exams")
+
+    def __str__(self) -> str:
+        return f"{self.visit} {self.item_code}"
+
+
+class DonorRelationship(models.TextChoices):
+    """Who may have a donor's blood fees reimbursed (献血法 第十四条, D192)."""
+
+    SELF = "self", _("The donor")
+    SPOUSE = "spouse", _("Spouse")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SPOUSE_PARENT = "spouse_parent", _("Spouse's parent")
+
+
+class RelationshipProof(models.TextChoices):
+    """The document staff saw for the declared relationship."""
+
+    ID_CARD = "id_card", _("The patient's own identity card")
+    HOUSEHOLD_REGISTER = "household_register", _("Household register (户口簿)")
+    MARRIAGE_CERTIFICATE = "marriage_certificate", _("Marriage certificate")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    KINSHIP_CERTIFICATE = "kinship_certificate", _("Certificate of kinship")
+
+
+class BloodDonorClaim(models.Model):
+    """A stay's claim to have its blood fees reimbursed (用血不用跑, R-PAY-6, D192): the donor,
+    the relationship declared and the proof seen, the blood centre's answer when it was checked,
+    and at discharge what was reimbursed."""
+
+    admission = models.OneToOneField(
+        Admission, on_delete=models.PROTECT, related_name="blood_claim"
+    )
+    donor_id_number = models.CharField(_("donor's identity number"), max_length=18)
+    donor_no = models.CharField(_("donor number"), max_length=30)
+    donor_name = models.CharField(_("donor"), max_length=60)
+    relationship = models.CharField(
+        _("relationship to the patient"), max_length=16, choices=DonorRelationship.choices
+    )
+    proof = models.CharField(_("proof seen"), max_length=24, choices=RelationshipProof.choices)
+    donated_ml = models.PositiveIntegerField(_("donated (ml)"))
+    reimbursed_before_ml = models.PositiveIntegerField(_("already reimbursed (ml)"))
+    unlimited = models.BooleanField(_("no limit"))
+    # Null when unlimited.
+    allowance_ml = models.PositiveIntegerField(_("reimbursable (ml)"), null=True, blank=True)
+    checked_at = models.DateTimeField()
+    covered_ml = models.PositiveIntegerField(_("reimbursed (ml)"), default=0)
+    covered_fen = models.PositiveIntegerField(_("reimbursed (fen)"), default=0)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blood-fee claim")
+        verbose_name_plural = _("blood-fee claims")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relationship__in=DonorRelationship.values),
+                name="blood_claim_relationship_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(unlimited=True) | Q(allowance_ml__isnull=False),
+                name="blood_claim_limited_has_allowance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission} {self.relationship}"

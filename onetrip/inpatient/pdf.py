@@ -13,7 +13,15 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from onetrip.billing.services.charges import itemised_bill
-from onetrip.inpatient.models import Admission
+from onetrip.inpatient.models import Admission, BloodDonorClaim
+
+RELATIONSHIP_WORDS = {
+    "self": "本人",
+    "spouse": "配偶",
+    "parent": "父母",
+    "child": "子女",
+    "spouse_parent": "配偶的父母",
+}
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -64,6 +72,15 @@ def itemised_list(admission: Admission) -> bytes:
     y -= LINE * 1.5
     canvas.drawString(20 * mm, y, f"合计：{_yuan(listed.total_fen)} 元")
     canvas.drawString(100 * mm, y, f"未结算：{_yuan(listed.outstanding_fen)} 元")
+    claim = BloodDonorClaim.objects.filter(admission=admission).first()
+    if claim is not None and claim.covered_fen:
+        y -= LINE
+        canvas.drawString(
+            20 * mm,
+            y,
+            f"献血者用血费用减免：-{_yuan(claim.covered_fen)} 元（{claim.covered_ml} 毫升，"
+            f"献血者为{RELATIONSHIP_WORDS[claim.relationship]}）",
+        )
     canvas.showPage()
     canvas.save()
     return out.getvalue()

@@ -23,12 +23,23 @@ from onetrip.billing.models import ChargeSource, DepositTopUp, PaymentChannel, V
 from onetrip.billing.services import charges, deposits
 from onetrip.consortium.models import Department
 from onetrip.core import audit, clock
-from onetrip.core.actors import Actor, ActorKind
-from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
+from onetrip.core.actors import Actor
+from onetrip.core.errors import DomainError, FieldError, InvalidInput, NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.identity.documents import DocumentType
 from onetrip.identity.models import Patient
+from onetrip.inpatient import blood, preadmission
+from onetrip.inpatient.access import (
+    DISCHARGE,
+    ISSUE,
+    MANAGE,
+    VIEW,
+    home,
+    locked_admission,
+    refuse_unless,
+    require_staff,
+)
 from onetrip.inpatient.models import (
     HOLDING,
     Admission,
@@ -50,10 +61,6 @@ from onetrip.inpatient.models import (
 )
 from onetrip.notifications import services as notifications
 
-ISSUE = "inpatient.issue_notice"
-MANAGE = "inpatient.manage_beds"
-DISCHARGE = "inpatient.discharge_patient"
-VIEW = "inpatient.view_admission"
 # The first bed day is charged at admission: it opens the inpatient bill the deposit is paid into.
 BED_DAY_ITEM = "WARD-BED"
 DAY_SURGERY_HOURS = 24
@@ -63,19 +70,6 @@ DAY_SURGERY_EXCEPTION_HOURS = 48
 class BedTaken(DomainError):
     def __init__(self) -> None:
         super().__init__(_("This bed has just been given to another patient."), code="bed_taken")
-
-
-def _require_staff(actor: Actor, perm: str) -> None:
-    if actor.kind != ActorKind.STAFF:
-        raise PermissionDenied(_("Only staff can do this."))
-    actor.require_perm(perm)
-
-
-def _home(actor: Actor) -> int:
-    """The staff member's institution (every staff actor has one)."""
-    if actor.institution_id is None:
-        raise PermissionDenied(_("Only staff can do this."))
-    return actor.institution_id
 
 
 def patient_path(admission: Admission) -> str:
@@ -116,17 +110,17 @@ class WardIn:
 @transaction.atomic
 def create_ward(data: WardIn, *, actor: Actor) -> Ward:
     """A ward with its rooms and beds, at the actor's institution."""
-    _require_staff(actor, MANAGE)
+    require_staff(actor, MANAGE)
     if data.sex_rule not in SexRule.values:
         raise InvalidInput.field("sex_rule", _("Choose one of the options."))
     if not data.code or not data.name:
         raise InvalidInput.field("code", _("This field is required."))
     if data.department_id and not Department.objects.filter(
-        pk=data.department_id, institution_id=_home(actor)
+        pk=data.department_id, institution_id=home(actor)
     ):
         raise InvalidInput.field("department_id", _("Choose a department."))
     ward = Ward.objects.create(
-        institution_id=_home(actor),
+        institution_id=home(actor),
         department_id=data.department_id,
         code=data.code,
         name=data.name,
@@ -146,9 +140,9 @@ def create_ward(data: WardIn, *, actor: Actor) -> Ward:
 def add_day_surgery_procedure(
     *, code: str, name: str, max_asa: int, min_age: int, max_age: int, actor: Actor
 ) -> DaySurgeryProcedure:
-    _require_staff(actor, MANAGE)
+    require_staff(actor, MANAGE)
     procedure = DaySurgeryProcedure.objects.create(
-        institution_id=_home(actor),
+        institution_id=home(actor),
         code=code,
         name=name,
         max_asa=max_asa,
@@ -190,7 +184,7 @@ def _text(errors: list[FieldError], name: str, value: str, limit: int, required:
 def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
     """The doctor's admission notice (入院通知) from the clinic: it lands on the admission
     preparation centre's worklist and on the patient's phone."""
-    _require_staff(actor, ISSUE)
+    require_staff(actor, ISSUE)
     errors: list[FieldError] = []
     diagnosis = _text(errors, "diagnosis", data.diagnosis, 200, True)
     procedure = _text(errors, "planned_procedure", data.planned_procedure, 200, False)
@@ -206,14 +200,14 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
     day_surgery = None
     if data.day_surgery_id:
         day_surgery = DaySurgeryProcedure.objects.filter(
-            pk=data.day_surgery_id, institution_id=_home(actor)
+            pk=data.day_surgery_id, institution_id=home(actor)
         ).first()
         if day_surgery is None:
             errors.append(FieldError("day_surgery_id", _("Choose a day-surgery procedure.")))
         elif data.urgency != Urgency.ELECTIVE:
             errors.append(FieldError("urgency", _("Day surgery is planned: choose elective.")))
     if data.department_id and not Department.objects.filter(
-        pk=data.department_id, institution_id=_home(actor)
+        pk=data.department_id, institution_id=home(actor)
     ):
         errors.append(FieldError("department_id", _("Choose a department.")))
     if errors:
@@ -221,7 +215,7 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
     assert patient is not None
     assert actor.user is not None
     admission = Admission.objects.create(
-        institution_id=_home(actor),
+        institution_id=home(actor),
         department_id=data.department_id,
         patient=patient,
         issued_by_id=actor.user.pk,
@@ -247,26 +241,6 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
 
 
 # --- bed booking --------------------------------------------------------------------------------
-
-
-def _locked_admission(admission_id: int, actor: Actor) -> Admission:
-    admission = (
-        Admission.objects.select_for_update()
-        .filter(pk=admission_id, institution_id=_home(actor))
-        .first()
-    )
-    if admission is None:
-        raise NotFound(_("No such admission."))
-    return admission
-
-
-def _refuse_unless(admission: Admission, *states: str) -> None:
-    if admission.status not in states:
-        raise DomainError(
-            _("Not possible while the admission is %(status)s.")
-            % {"status": admission.get_status_display()},
-            code="wrong_state",
-        )
 
 
 def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[str]:
@@ -309,7 +283,7 @@ def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[st
 def _take_bed(admission: Admission, bed_id: int, day: dt.date, actor: Actor) -> Bed:
     bed = (
         Bed.objects.select_related("room__ward")
-        .filter(pk=bed_id, room__ward__institution_id=_home(actor))
+        .filter(pk=bed_id, room__ward__institution_id=home(actor))
         .first()
     )
     if bed is None:
@@ -328,9 +302,9 @@ def _take_bed(admission: Admission, bed_id: int, day: dt.date, actor: Actor) -> 
 def book_bed(admission_id: int, *, bed_id: int, expected_date: dt.date, actor: Actor) -> Admission:
     """The centre books a bed from the hospital-wide pool with the expected admission date,
     shown on the patient's phone and sent to them."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.NOTICE)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.NOTICE)
     if not isinstance(expected_date, dt.date) or expected_date < clock.today():
         raise InvalidInput.field("expected_date", _("Choose today or a later day."))
     bed = _take_bed(admission, bed_id, expected_date, actor)
@@ -357,9 +331,9 @@ def book_bed(admission_id: int, *, bed_id: int, expected_date: dt.date, actor: A
 @transaction.atomic
 def bed_ready(admission_id: int, *, actor: Actor) -> Admission:
     """The ward has the booked bed ready: the patient gets an SMS to come in."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.BOOKED)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.BOOKED)
     Admission.objects.filter(pk=admission.pk).update(
         status=AdmissionStatus.READY, ready_at=clock.now()
     )
@@ -383,9 +357,9 @@ def bed_ready(admission_id: int, *, actor: Actor) -> Admission:
 @transaction.atomic
 def cancel_notice(admission_id: int, *, reason: str, actor: Actor) -> Admission:
     """The patient will not come: the notice is cancelled and a booked bed goes back."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
     errors: list[FieldError] = []
     reason = _text(errors, "reason", reason, 200, True)
     if errors:
@@ -445,9 +419,9 @@ def identify(admission: Admission, *, kind: str, value: str) -> None:
 def admit(admission_id: int, *, kind: str, value: str, actor: Actor) -> Admission:
     """Admit the patient to the bed booked for them, after identifying them; the first bed day
     opens the inpatient bill that the deposit is paid into."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.BOOKED, AdmissionStatus.READY)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.BOOKED, AdmissionStatus.READY)
     identify(admission, kind=kind, value=value)
     now = clock.now()
     admission.admission_number = f"ZY{now:%Y%m%d}{admission.pk:05d}"
@@ -468,12 +442,14 @@ def admit(admission_id: int, *, kind: str, value: str, actor: Actor) -> Admissio
     admission.status = AdmissionStatus.ADMITTED
     admission.admitted_at = now
     admission.save(update_fields=["admission_number", "bill", "status", "admitted_at"])
+    moved = preadmission.move_fees_to_stay(admission, actor=actor)
     audit.record(
         actor,
         AuditAction.UPDATE,
         admission,
         patient_id=admission.patient_id,
         summary=f"admitted as {admission.admission_number} (identified by {kind})",
+        changes={"pre_admission_fees": moved.moved, "left": moved.left} if moved else None,
     )
     return admission
 
@@ -482,10 +458,10 @@ def take_deposit(
     admission_id: int, *, amount_fen: object, channel: str, reference: str = "", actor: Actor
 ) -> DepositTopUp:
     """The deposit paid at the admission preparation centre: billing's top-up (D50)."""
-    _require_staff(actor, MANAGE)
+    require_staff(actor, MANAGE)
     with transaction.atomic():
-        admission = _locked_admission(admission_id, actor)
-        _refuse_unless(admission, AdmissionStatus.ADMITTED)
+        admission = locked_admission(admission_id, actor)
+        refuse_unless(admission, AdmissionStatus.ADMITTED)
         assert admission.bill_id is not None
         return deposits.top_up(
             deposits.TopUpRequest(
@@ -501,9 +477,9 @@ def take_deposit(
 @transaction.atomic
 def transfer(admission_id: int, *, bed_id: int, reason: str, actor: Actor) -> Admission:
     """Move an admitted patient (or a booked bed) to another bed of the pool."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, *HOLDING)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, *HOLDING)
     errors: list[FieldError] = []
     reason = _text(errors, "reason", reason, 200, True)
     if errors:
@@ -537,12 +513,12 @@ def pre_assess(
     """Day-surgery pre-assessment against the procedure's admission criteria; a patient who
     does not meet them is refused as day surgery (the notice stays, as an ordinary admission
     once the doctor changes it)."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
     procedure = admission.day_surgery
     if procedure is None:
         raise DomainError(_("This admission is not a day surgery."), code="not_day_surgery")
-    _refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
+    refuse_unless(admission, AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY)
     errors = []
     if not isinstance(asa_class, int) or not 1 <= asa_class <= 6:
         errors.append(FieldError("asa_class", _("Enter an ASA class from 1 to 6.")))
@@ -602,9 +578,9 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
     """Discharge settled at the bedside, the ward station or on the phone: billing's discharge
     settlement (deposit drawn, shortfall paid, surplus refunded), the bed freed. A day surgery
     kept past 24 hours needs the reason; past 48 it is recorded as an ordinary stay (D152)."""
-    _require_staff(actor, DISCHARGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.ADMITTED)
+    require_staff(actor, DISCHARGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.ADMITTED)
     errors: list[FieldError] = []
     if data.place not in DischargePlace.values:
         errors.append(FieldError("place", _("Choose one of the options."), "invalid_choice"))
@@ -628,6 +604,7 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
         deposits.DischargeRequest(
             bill_id=admission.bill_id,
             channel=data.channel if data.channel in PaymentChannel.values else "",
+            blood_fen=blood.cover_at_discharge(admission, actor=actor),
         ),
         actor=actor,
     )
@@ -667,9 +644,9 @@ def discharge(admission_id: int, data: DischargeIn, *, actor: Actor) -> Admissio
 @transaction.atomic
 def record_follow_up(admission_id: int, *, note: str, actor: Actor) -> Admission:
     """The day-surgery follow-up call (or visit) after discharge."""
-    _require_staff(actor, DISCHARGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.DISCHARGED)
+    require_staff(actor, DISCHARGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.DISCHARGED)
     errors: list[FieldError] = []
     note = _text(errors, "note", note, 200, True)
     if errors:
@@ -695,10 +672,10 @@ def add_pathway_template(
     *, code: str, name: str, days: tuple[str, ...], actor: Actor
 ) -> PathwayTemplate:
     """A pathway with the tasks of each day (day 1 first)."""
-    _require_staff(actor, MANAGE)
+    require_staff(actor, MANAGE)
     if not days:
         raise InvalidInput.field("days", _("Give the tasks of at least one day."))
-    template = PathwayTemplate.objects.create(institution_id=_home(actor), code=code, name=name)
+    template = PathwayTemplate.objects.create(institution_id=home(actor), code=code, name=name)
     PathwayDay.objects.bulk_create(
         PathwayDay(template=template, day=number, tasks=tasks)
         for number, tasks in enumerate(days, start=1)
@@ -710,10 +687,10 @@ def add_pathway_template(
 @transaction.atomic
 def enrol_on_pathway(admission_id: int, *, template_id: int, actor: Actor) -> PathwayEnrolment:
     """Put an admitted patient on a pathway (at admission)."""
-    _require_staff(actor, MANAGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.ADMITTED)
-    template = PathwayTemplate.objects.filter(pk=template_id, institution_id=_home(actor)).first()
+    require_staff(actor, MANAGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.ADMITTED)
+    template = PathwayTemplate.objects.filter(pk=template_id, institution_id=home(actor)).first()
     if template is None:
         raise InvalidInput.field("template_id", _("Choose a clinical pathway."), "invalid_choice")
     if PathwayEnrolment.objects.filter(admission=admission).exists():
@@ -741,8 +718,8 @@ def _active_enrolment(admission: Admission) -> PathwayEnrolment:
 @transaction.atomic
 def record_variance(admission_id: int, *, reason: str, actor: Actor) -> PathwayVariance:
     """A variance from the pathway on the stay's current day, with its reason."""
-    _require_staff(actor, DISCHARGE)
-    admission = _locked_admission(admission_id, actor)
+    require_staff(actor, DISCHARGE)
+    admission = locked_admission(admission_id, actor)
     enrolment = _active_enrolment(admission)
     errors: list[FieldError] = []
     reason = _text(errors, "reason", reason, 200, True)
@@ -766,8 +743,8 @@ def record_variance(admission_id: int, *, reason: str, actor: Actor) -> PathwayV
 @transaction.atomic
 def exit_pathway(admission_id: int, *, reason: str, actor: Actor) -> PathwayEnrolment:
     """Take the stay off its pathway (a variance it cannot absorb), with the reason."""
-    _require_staff(actor, DISCHARGE)
-    admission = _locked_admission(admission_id, actor)
+    require_staff(actor, DISCHARGE)
+    admission = locked_admission(admission_id, actor)
     enrolment = _active_enrolment(admission)
     errors: list[FieldError] = []
     reason = _text(errors, "exit_reason", reason, 200, True)
@@ -790,9 +767,9 @@ def exit_pathway(admission_id: int, *, reason: str, actor: Actor) -> PathwayEnro
 @transaction.atomic
 def request_mdt(admission_id: int, *, question: str, specialties: str, actor: Actor) -> MdtRequest:
     """Ask for a multidisciplinary consultation about an admitted patient."""
-    _require_staff(actor, DISCHARGE)
-    admission = _locked_admission(admission_id, actor)
-    _refuse_unless(admission, AdmissionStatus.ADMITTED)
+    require_staff(actor, DISCHARGE)
+    admission = locked_admission(admission_id, actor)
+    refuse_unless(admission, AdmissionStatus.ADMITTED)
     errors: list[FieldError] = []
     question = _text(errors, "question", question, 300, True)
     specialties = _text(errors, "specialties", specialties, 200, True)
@@ -813,10 +790,10 @@ def request_mdt(admission_id: int, *, question: str, specialties: str, actor: Ac
 
 @transaction.atomic
 def answer_mdt(mdt_id: int, *, conclusion: str, actor: Actor) -> MdtRequest:
-    _require_staff(actor, DISCHARGE)
+    require_staff(actor, DISCHARGE)
     mdt = (
         MdtRequest.objects.select_for_update()
-        .filter(pk=mdt_id, admission__institution_id=_home(actor))
+        .filter(pk=mdt_id, admission__institution_id=home(actor))
         .first()
     )
     if mdt is None:
@@ -845,7 +822,7 @@ def answer_mdt(mdt_id: int, *, conclusion: str, actor: Actor) -> MdtRequest:
 
 
 def pathway_templates(*, actor: Actor) -> list[PathwayTemplate]:
-    return list(PathwayTemplate.objects.filter(institution_id=_home(actor)).order_by("code"))
+    return list(PathwayTemplate.objects.filter(institution_id=home(actor)).order_by("code"))
 
 
 def pathway_of(admission: Admission) -> PathwayEnrolment | None:
@@ -858,20 +835,20 @@ def pathway_of(admission: Admission) -> PathwayEnrolment | None:
 
 
 def mdt_for_staff(mdt_id: int, *, actor: Actor) -> MdtRequest:
-    _require_staff(actor, VIEW)
-    mdt = MdtRequest.objects.filter(pk=mdt_id, admission__institution_id=_home(actor)).first()
+    require_staff(actor, VIEW)
+    mdt = MdtRequest.objects.filter(pk=mdt_id, admission__institution_id=home(actor)).first()
     if mdt is None:
         raise NotFound(_("No such consultation."))
     return mdt
 
 
 def admissions_at(actor: Actor) -> QuerySet[Admission]:
-    return Admission.objects.filter(institution_id=_home(actor))
+    return Admission.objects.filter(institution_id=home(actor))
 
 
 def admission_for_staff(admission_id: int, *, actor: Actor) -> Admission:
     """One admission for a staff page; the read is audited."""
-    _require_staff(actor, VIEW)
+    require_staff(actor, VIEW)
     admission = (
         admissions_at(actor)
         .select_related("patient", "day_surgery", "bed__room__ward")
@@ -913,8 +890,8 @@ class BedRow:
 
 def bed_board(*, actor: Actor, ward_id: int | None = None) -> list[tuple[Ward, list[BedRow]]]:
     """Every ward of the actor's institution with its beds and who holds them now."""
-    _require_staff(actor, VIEW)
-    wards = Ward.objects.filter(institution_id=_home(actor)).order_by("code")
+    require_staff(actor, VIEW)
+    wards = Ward.objects.filter(institution_id=home(actor)).order_by("code")
     if ward_id:
         wards = wards.filter(pk=ward_id)
     beds = (
@@ -947,17 +924,17 @@ def free_beds_for(admission: Admission) -> list[Bed]:
 
 def worklist(*, actor: Actor) -> list[Admission]:
     """The admission preparation centre's worklist: notices not yet admitted."""
-    _require_staff(actor, VIEW)
+    require_staff(actor, VIEW)
     return list(
         admissions_at(actor)
         .filter(status__in=(AdmissionStatus.NOTICE, AdmissionStatus.BOOKED, AdmissionStatus.READY))
-        .select_related("patient", "bed__room__ward", "day_surgery")
+        .select_related("patient", "bed__room__ward", "day_surgery", "pre_admission")
         .order_by("issued_at")
     )
 
 
 def on_the_wards(*, actor: Actor) -> list[Admission]:
-    _require_staff(actor, VIEW)
+    require_staff(actor, VIEW)
     return list(
         admissions_at(actor)
         .filter(status=AdmissionStatus.ADMITTED)

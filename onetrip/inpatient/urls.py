@@ -8,7 +8,9 @@ from onetrip.inpatient import views
 STEPS = {
     "book": views.book_bed,
     "ready": views.bed_ready,
+    "pre-admission": views.pre_admission,
     "admit": views.admit,
+    "blood-donor": views.blood_claim,
     "deposit": views.deposit,
     "transfer": views.transfer,
     "assess": views.assess,

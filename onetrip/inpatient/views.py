@@ -21,11 +21,13 @@ from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError
 from onetrip.core.pages import add_domain_errors, staff_page
-from onetrip.inpatient import pdf, services
+from onetrip.inpatient import blood, pdf, preadmission, services
 from onetrip.inpatient.models import (
     AdmissionStatus,
     DaySurgeryProcedure,
     DischargePlace,
+    DonorRelationship,
+    RelationshipProof,
     Urgency,
 )
 from onetrip.web.sessions import patient_page
@@ -56,6 +58,21 @@ class BookForm(forms.Form):
         label=gettext_lazy("Expected admission date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+
+class PreAdmissionForm(forms.Form):
+    day = forms.DateField(
+        label=gettext_lazy("Day of the pre-admission visit"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class BloodClaimForm(forms.Form):
+    donor_id_number = forms.CharField(label=gettext_lazy("Donor's identity number"), max_length=18)
+    relationship = forms.ChoiceField(
+        label=gettext_lazy("Relationship to the patient"), choices=DonorRelationship.choices
+    )
+    proof = forms.ChoiceField(label=gettext_lazy("Proof seen"), choices=RelationshipProof.choices)
 
 
 class AdmitForm(forms.Form):
@@ -221,9 +238,23 @@ def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int =
     transfer.fields["bed"].choices = beds
     enrol = bound.get("enrol") or EnrolForm()
     enrol.fields["template"].choices = _pathway_choices(actor)
+    visit = preadmission.visit_of(admission)
+    planning = visit is None and admission.status in (
+        AdmissionStatus.NOTICE,
+        AdmissionStatus.BOOKED,
+        AdmissionStatus.READY,
+    )
     context = {
         "a": admission,
         "bed": getattr(admission, "bed", None),
+        **_pre_admission_context(admission, visit),
+        "blood_claim": blood.claim_of(admission),
+        "blood_form": bound.get("blood") or BloodClaimForm(),
+        "pre_admission_form": (
+            (bound.get("pre_admission") or PreAdmissionForm(initial={"day": clock.today()}))
+            if planning and actor.has_perm(services.MANAGE)
+            else None
+        ),
         "book": book,
         "admit": bound.get("admit") or AdmitForm(),
         "deposit": bound.get("deposit") or DepositForm(),
@@ -243,6 +274,13 @@ def _detail(request: HttpRequest, actor: Actor, admission_id: int, status: int =
         "can_discharge": actor.has_perm(services.DISCHARGE),
     }
     return render(request, "inpatient/admission.html", context, status=status)
+
+
+def _pre_admission_context(admission, visit) -> dict:
+    return {
+        "visit": visit,
+        "timeline": preadmission.timeline(visit, admission=admission) if visit else [],
+    }
 
 
 @staff_page(services.VIEW)
@@ -302,6 +340,26 @@ bed_ready = require_POST(
             forms.Form,
             lambda pk, d, actor: services.bed_ready(pk, actor=actor),
             gettext_lazy("The patient is told by SMS that the bed is ready."),
+        )
+    )
+)
+pre_admission = require_POST(
+    staff_page(services.MANAGE)(
+        _step(
+            "pre_admission",
+            PreAdmissionForm,
+            lambda pk, d, actor: preadmission.plan_visit(pk, day=d["day"], actor=actor),
+            gettext_lazy("Pre-admission exams and the anaesthesia consultation booked."),
+        )
+    )
+)
+blood_claim = require_POST(
+    staff_page(services.MANAGE)(
+        _step(
+            "blood",
+            BloodClaimForm,
+            lambda pk, d, actor: blood.claim_blood_fees(pk, actor=actor, **d),
+            gettext_lazy("Blood donation checked: the blood fees are reimbursed at discharge."),
         )
     )
 )
@@ -488,5 +546,9 @@ def patient_admission(request: HttpRequest, admission_id: int, *, actor: Actor) 
     return render(
         request,
         "inpatient/patient_admission.html",
-        {"a": admission, "bed": getattr(admission, "bed", None)},
+        {
+            "a": admission,
+            "bed": getattr(admission, "bed", None),
+            **_pre_admission_context(admission, preadmission.visit_of(admission)),
+        },
     )

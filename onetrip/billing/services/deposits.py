@@ -81,6 +81,7 @@ class DischargeRequest:
     channel: str = ""  # pays what the deposit does not cover; "" when it must cover it all
     use_insurance: bool = False
     use_commercial: bool = False  # 商保直赔 (D100) at discharge
+    blood_fen: int = 0  # blood fees reimbursed to a donor or their relative (D192)
     reference: str = ""
     idempotency_key: str = ""
 
@@ -320,6 +321,7 @@ def settle_at_discharge(request: DischargeRequest, *, actor: Actor) -> Discharge
                     channel=request.channel or PaymentChannel.DEPOSIT,
                     use_insurance=request.use_insurance,
                     use_commercial=request.use_commercial,
+                    blood_fen=request.blood_fen,
                     reference=request.reference,
                     idempotency_key=request.idempotency_key,
                     from_deposit=True,

@@ -252,7 +252,13 @@ def refund_in_full(
         cash = payment.amount_fen - payment.refunded_fen
         if cash:
             refund_cash(payment, cash, reason, actor)
-        left = settlement.fund_fen + settlement.account_fen + settlement.commercial_fen + cash
+        left = (
+            settlement.fund_fen
+            + settlement.account_fen
+            + settlement.commercial_fen
+            + settlement.blood_fen
+            + cash
+        )
         journal.post(
             settlement,
             "full refund",
@@ -261,6 +267,7 @@ def refund_in_full(
                 (Account.INSURANCE_RECEIVABLE, 0, settlement.fund_fen),
                 (Account.PERSONAL_ACCOUNT, 0, settlement.account_fen),
                 (Account.COMMERCIAL_RECEIVABLE, 0, settlement.commercial_fen),
+                (Account.BLOOD_RECEIVABLE, 0, settlement.blood_fen),
                 (CLEARING_ACCOUNTS[payment.channel], 0, cash),
             ],
         )

@@ -32,7 +32,7 @@ from onetrip.billing.models import (
     SettlementStatus,
 )
 from onetrip.billing.services import credit, deposit_ledger, journal, sources
-from onetrip.billing.services.common import check_reference
+from onetrip.billing.services.common import check_reference, whole_fen
 from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
@@ -79,6 +79,9 @@ class SettlementRequest:
     from_deposit: bool = False
     # 商保直赔 (D100): the patient's commercial insurer pays its share of their own part.
     use_commercial: bool = False
+    # Discharge only: blood fees a donor or their relative does not pay (D192), at most the
+    # personal part left after insurance.
+    blood_fen: int = 0
 
 
 def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
@@ -115,6 +118,11 @@ def _validate(request: SettlementRequest) -> None:
     if (request.channel == PaymentChannel.CREDIT) != (request.mode == SettlementMode.PAY_LATER):
         raise InvalidInput.field(
             "channel", _("Pay after treatment is its own mode and channel."), "pay_later"
+        )
+    whole_fen("blood_fen", request.blood_fen, positive=False)
+    if request.blood_fen and not request.from_deposit:
+        raise InvalidInput.field(
+            "blood_fen", _("Blood fees are reimbursed at discharge."), "discharge"
         )
     check_reference(request.channel, request.reference)
     check_idempotency_key(request.idempotency_key)
@@ -163,7 +171,8 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
     share = seams.NO_COMMERCIAL
     if request.use_commercial:
         share = seams.commercial_quote(bill=bill, own_part_fen=split.cash_fen, actor=actor)
-    cash_fen = split.cash_fen - share.insurer_fen
+    blood_fen = min(request.blood_fen, split.cash_fen - share.insurer_fen)
+    cash_fen = split.cash_fen - share.insurer_fen - blood_fen
     deposit_fen = 0
     if request.from_deposit:
         deposit = deposit_ledger.locked_account(bill)
@@ -192,6 +201,7 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
         account_fen=split.account_fen,
         commercial_fen=share.insurer_fen,
         commercial_id=share.direct_id,
+        blood_fen=blood_fen,
         cash_fen=cash_fen,
         deposit_fen=deposit_fen,
         insurance_quote_id=split.quote_id,
@@ -214,6 +224,7 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
             "fund": split.fund_fen,
             "account": split.account_fen,
             "commercial": share.insurer_fen,
+            "blood": blood_fen,
             "cash": cash_fen,
             "deposit": deposit_fen,
         },
@@ -425,6 +436,7 @@ def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
             (Account.INSURANCE_RECEIVABLE, settlement.fund_fen, 0),
             (Account.PERSONAL_ACCOUNT, settlement.account_fen, 0),
             (Account.COMMERCIAL_RECEIVABLE, settlement.commercial_fen, 0),
+            (Account.BLOOD_RECEIVABLE, settlement.blood_fen, 0),
             (Account.INPATIENT_DEPOSIT, settlement.deposit_fen, 0),
             (clearing, settlement.cash_fen - settlement.deposit_fen, 0),
             (Account.REVENUE, 0, settlement.total_fen),

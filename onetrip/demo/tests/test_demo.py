@@ -268,3 +268,11 @@ def test_some_patients_are_on_a_ward_with_a_deposit(demo):
     assert {s.outstanding_fen for s in statements} == {3 * (5000 + 3000)}
     # The last deposit does not cover three ward days: its patient is reminded to top up.
     assert Notification.objects.filter(purpose="deposit_low").count() == 1
+
+
+def test_a_donors_spouse_has_the_blood_fees_of_a_stay_reimbursed(demo):
+    from onetrip.inpatient.models import BloodDonorClaim
+
+    claim = BloodDonorClaim.objects.get()
+    assert (claim.relationship, claim.covered_ml) == ("spouse", 400)
+    assert claim.admission.status == "discharged"

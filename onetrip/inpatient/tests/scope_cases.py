@@ -120,6 +120,25 @@ CASES = {
         _target(discharged, {"note": "电话随访无不适"}), WARD, method="POST"
     ),
     f"{PAGE}/cancel": Staff(_target(noticed, {"reason": "患者改期"}), CENTRE, method="POST"),
+    f"{PAGE}/pre-admission": Staff(
+        _target(noticed, {"day": clock.today().isoformat()}),
+        CENTRE,
+        method="POST",
+        also_ok=(400,),  # no exam devices in this world: refused on the page, after the scope
+    ),
+    f"{PAGE}/blood-donor": Staff(
+        _target(
+            noticed,
+            {
+                "donor_id_number": "110101199003074477",
+                "relationship": "self",
+                "proof": "id_card",
+            },
+        ),
+        CENTRE,
+        method="POST",
+        also_ok=(400,),  # no donor in the sandbox: refused on the page, after the scope check
+    ),
     "p/inpatient/<id:admission_id>": OwnPatient(_target(noticed)),
 }
 

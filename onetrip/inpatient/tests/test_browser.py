@@ -1,18 +1,21 @@
 """The inpatient path in a real browser (issue 25): a doctor's admission notice for a day
-surgery becomes a pre-assessed, booked bed the patient sees on the phone with its date, an
-admission identified by the patient's number with the deposit taken at the centre, and a
-same-day discharge settled at the bedside with the itemised list to print."""
+surgery becomes a pre-assessed, booked bed the patient sees on the phone with its date, a
+pre-admission visit (the exams and the anaesthesia consultation on one morning, shown on the
+centre's page and the phone), an admission identified by the patient's number with the deposit
+taken at the centre and the visit's fees moved onto the stay, and a same-day discharge settled
+at the bedside with the itemised list to print."""
 
 from __future__ import annotations
 
 import pytest
 
-from onetrip.billing.models import DepositAccount
+from onetrip.billing.models import Charge, DepositAccount
 from onetrip.conftest import ARTIFACTS, NOW, actor_for
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
-from onetrip.inpatient import services
+from onetrip.inpatient import preadmission, services
 from onetrip.inpatient.models import Admission
 from onetrip.inpatient.tests.conftest import day_ward
+from onetrip.inpatient.tests.test_pre_admission import prepare_hospital
 from onetrip.notifications.models import Notification
 from onetrip.referral.tests.test_browser import desk
 from onetrip.reports.tests.test_browser import sign_in
@@ -35,6 +38,7 @@ def test_notice_to_bed_to_day_surgery_discharge_at_the_bedside(
         granted_by="test",
     )
     day_ward(centre)
+    prepare_hospital(tertiary)
     services.add_day_surgery_procedure(
         code="HERNIA", name="腹股沟疝修补术", max_asa=2, min_age=18, max_age=75, actor=centre
     )
@@ -57,6 +61,12 @@ def test_notice_to_bed_to_day_surgery_discharge_at_the_bedside(
     window.check("#id_escort_at_home")
     window.click("#assess-form button[type=submit]")
     window.wait_for_selector("#book-form")
+    window.click("#pre-admission-form button[type=submit]")  # today, the one visit
+    window.wait_for_selector("#pre-admission-timeline")
+    steps = window.locator("#pre-admission-timeline li")
+    assert steps.count() == len(preadmission.SURGICAL_EXAMS) + 1
+    assert "麻醉科" in steps.last.inner_text()  # the consultation after the exams
+    window.screenshot(path=str(ARTIFACTS / "inpatient-pre-admission.png"), full_page=True)
     window.click("#book-form button[type=submit]")  # the first fitting bed, today
     window.wait_for_selector("#ready-form")
     assert "日间手术病房" in window.inner_text("#bed")
@@ -70,12 +80,18 @@ def test_notice_to_bed_to_day_surgery_discharge_at_the_bedside(
     phone.click(f"section[data-admission-id='{admission.pk}'] a")
     assert "日间手术病房" in phone.inner_text("#bed")
     assert phone.inner_text("#expected-date") == NOW.date().isoformat()
+    assert (
+        phone.locator("#pre-admission-timeline li").count() == len(preadmission.SURGICAL_EXAMS) + 1
+    )
     phone.screenshot(path=str(ARTIFACTS / "inpatient-phone-bed.png"), full_page=True)
 
     window.select_option("#id_kind", "code")
     window.fill("#id_value", str(patient.pk))
     window.click("#admit-form button[type=submit]")
     window.wait_for_selector("#deposit-form")
+    admission.refresh_from_db()
+    moved = Charge.objects.filter(bill_id=admission.bill_id, source="exam_order")
+    assert moved.count() == len(preadmission.SURGICAL_EXAMS)  # R-PAY-7: on the stay's bill
     window.fill("#id_amount", "1000")
     window.select_option("#deposit-form #id_channel", "cash")
     window.click("#deposit-form button[type=submit]")
