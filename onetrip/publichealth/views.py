@@ -449,8 +449,10 @@ def home_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResp
 
 
 def _post_form(request: HttpRequest, action: str, form_class):
-    """The form of `action` bound to the POST when the POST is for it, else unbound."""
-    return form_class(request.POST if request.POST.get("action") == action else None)
+    """The form of `action` bound to the POST when the POST is for it, else unbound; its fields'
+    ids start with the action, as several forms on one page share field names."""
+    data = request.POST if request.POST.get("action") == action else None
+    return form_class(data, auto_id=f"{action}_%s")
 
 
 def _slot_choices(times) -> list[tuple[int, str]]:

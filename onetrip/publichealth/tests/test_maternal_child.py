@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from onetrip.conftest import NOW, actor_for
@@ -18,14 +17,13 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditAction, AuditEvent
 from onetrip.identity import services as identity
-from onetrip.identity.models import MobileAccount, Patient
+from onetrip.identity.models import Patient
 from onetrip.notifications.models import Notification
 from onetrip.publichealth import growth, mch_schedule
 from onetrip.publichealth.models import Pregnancy
 from onetrip.publichealth.services import maternal_child
 from onetrip.publichealth.services.common import WrongState
 from onetrip.publichealth.tests import factories
-from onetrip.web.sessions import SESSION_KEY
 
 LMP = NOW.date() - dt.timedelta(days=60)  # 8+4 weeks today
 
@@ -51,23 +49,6 @@ def centre(clock, township, make_staff, clerk) -> Centre:
 def _register(centre: Centre, **overrides) -> Pregnancy:
     data = {"patient_id": centre.mother.pk, "last_period": LMP, "gravida": 2, "para": 1}
     return maternal_child.register_pregnancy(actor=centre.staff, **(data | overrides))
-
-
-@pytest.fixture
-def phone_client(db):
-    """A phone session of the mobile account of `phone` (made when new)."""
-
-    def signed_in(phone: str) -> Client:
-        account, _created = MobileAccount.objects.get_or_create(
-            phone=phone, defaults={"created_at": NOW}
-        )
-        client = Client()
-        session = client.session
-        session[SESSION_KEY] = account.pk
-        session.save()
-        return client
-
-    return signed_in
 
 
 def _first_time() -> int:
