@@ -275,6 +275,22 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("home visit recorded"),
     gettext_noop("home visits listed"),
     gettext_noop("home visit read"),
+    gettext_noop("pregnancy registered at day %(day)s"),
+    gettext_noop("pregnancy risk graded %(colour)s"),
+    gettext_noop("antenatal check %(number)s recorded"),
+    gettext_noop("antenatal check %(number)s booked"),
+    gettext_noop("delivery recorded"),
+    gettext_noop("postnatal %(kind)s recorded"),
+    gettext_noop("child check at %(months)s months recorded"),
+    gettext_noop("child check at %(months)s months booked"),
+    gettext_noop("pregnancy records listed"),
+    gettext_noop("pregnancy record read"),
+    gettext_noop("child health record read"),
+    gettext_noop("video consultation requested"),
+    gettext_noop("video consultation scheduled"),
+    gettext_noop("video consultation %(status)s"),
+    gettext_noop("video consultations listed"),
+    gettext_noop("video consultation read"),
 )
 
 

@@ -164,7 +164,13 @@ VACCINATION = (
     "publichealth.recall_lot",
     "scheduling.book_at_window",
 ) + APPOINTMENTS_READ
-MATERNAL_CHILD = ("publichealth.view_births",)
+# Maternal-child health staff (妇幼保健) keep pregnancy and child health records and book their
+# checks at the window (R-PH-2).
+MATERNAL_CHILD = (
+    "publichealth.view_births",
+    "publichealth.manage_maternal_child",
+    "scheduling.book_at_window",
+)
 HUT_FOLLOW_UP = ("publichealth.follow_up_readings", "publichealth.order_home_care")
 # Community nurses (社区护士) make the home visits of home nursing and home sickbeds (R-PH-5).
 HOME_VISITS = ("publichealth.visit_homes",)

@@ -870,6 +870,7 @@ def load_demo(
             island_doctor=staff["island_doctor"],
             doctor=staff["doctor"],
             community_nurse=staff["community_nurse"],
+            maternal_child_staff=staff["maternal_child"],
             days=schedule_days,
         )
     return DemoSummary(

@@ -5,8 +5,11 @@ vaccines, lots received with their scanned codes, a cold-chain log with one excu
 an adverse event on file and a small recalled lot; home nursing for the mother with a visit
 recorded (community_nurse); the island health hut's blood-pressure and
 glucose devices with readings (two out of range) waiting on the responsible township doctor
-(island_doctor) at 螺门镇卫生院. Sign in on the phone with 13900001111 to see the family's
-vaccination card and to apply for a newborn."""
+(island_doctor) at 螺门镇卫生院, with the mother's video consultation request; at the
+maternal-child clinic (maternal_child) 周敏's pregnancy (13900003333: checks, an orange risk
+grade, a booked check) and the baby's 1-month check on her growth chart. Sign in on the phone with
+13900001111 to see the family's vaccination card, the baby's growth chart and home care, and to
+apply for a newborn."""
 
 from __future__ import annotations
 
@@ -18,13 +21,15 @@ from onetrip.consortium.models import ClinicKind, DoctorTitle, Institution, Staf
 from onetrip.core import clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind, Channel
 from onetrip.identity import services as identity
+from onetrip.identity.models import Patient
 from onetrip.publichealth import schedule as immunisation
 from onetrip.publichealth.devices import SandboxHutDevice
-from onetrip.publichealth.services import home_care, huts, vaccination
+from onetrip.publichealth.services import home_care, huts, maternal_child, vaccination, video
 from onetrip.scheduling.models import Period, SessionTemplate, Slot
 from onetrip.scheduling.services import schedule
 
 DEMO_MOTHER_PHONE = "13900001111"
+DEMO_PREGNANT_PHONE = "13900003333"
 # The clinic days the family's bookings spread over (a load with fewer has no family).
 FAMILY_VISIT_DAYS = 3
 _PAID = {
@@ -56,10 +61,24 @@ def load(
     island_doctor: StaffProfile,
     doctor: StaffProfile,
     community_nurse: StaffProfile,
+    maternal_child_staff: StaffProfile,
     days: int,
 ) -> None:
     nurse, desk = _actor(vaccinator), _actor(clerk)
-    _clinic(hospital, days)
+    _clinic(
+        hospital,
+        days,
+        vaccination.VACCINATION_DEPARTMENT_CODE,
+        ("预防接种门诊", "Vaccination clinic"),
+        "接种台",
+    )
+    _clinic(
+        hospital,
+        days,
+        maternal_child.MCH_DEPARTMENT_CODE,
+        ("妇幼保健门诊", "Maternal and child health clinic"),
+        "妇幼保健医生",
+    )
     _vaccines(nurse)
     _lots_and_cold_chain(nurse)
     _hut(_actor(island_doctor))
@@ -67,6 +86,8 @@ def load(
     if len(_session_days(hospital, clock.now())) >= FAMILY_VISIT_DAYS:
         _family(hospital, nurse, desk)
         _home_care(_actor(doctor), _actor(community_nurse))
+        _mother_and_child(_actor(maternal_child_staff), desk)
+        _video_request(_actor(island_doctor))
 
 
 def _home_care(doctor: Actor, nurse: Actor) -> None:
@@ -111,20 +132,19 @@ def _home_care(doctor: Actor, nurse: Actor) -> None:
     )
 
 
-def _clinic(hospital: Institution, days: int) -> None:
+def _clinic(
+    hospital: Institution, days: int, code: str, names: tuple[str, str], desk_name: str
+) -> None:
+    """A morning clinic every day of the week: the vaccination clinic, the maternal-child one."""
     department = consortium.add_department(
-        hospital,
-        code=vaccination.VACCINATION_DEPARTMENT_CODE,
-        name="预防接种门诊",
-        name_en="Vaccination clinic",
-        actor=SYSTEM,
+        hospital, code=code, name=names[0], name_en=names[1], actor=SYSTEM
     )
     desk = consortium.add_doctor(
-        department, name="接种台", title=DoctorTitle.RESIDENT, actor=SYSTEM
+        department, name=desk_name, title=DoctorTitle.RESIDENT, actor=SYSTEM
     )
     clinic = consortium.add_clinic(
         department,
-        name="预防接种门诊",
+        name=names[0],
         kind=ClinicKind.GENERAL,
         location="门诊楼一楼",
         actor=SYSTEM,
@@ -302,3 +322,78 @@ def _hut(actor: Actor) -> None:
 
     pressure.flush(send)
     glucose.flush(send)
+
+
+def _mother_and_child(staff: Actor, desk: Actor) -> None:
+    """周敏 (phone 13900003333), 9 weeks pregnant with her second child, registered at the
+    maternal-child clinic: the first antenatal check recorded, the risk graded orange (a scar
+    from an earlier caesarean) with the referral, the second check booked; the demo baby 林小禾's
+    1-month check with her measurements, drawn on the family's growth chart."""
+    pregnant = identity.register_patient(
+        identity.PatientRegistration(
+            name="周敏",
+            sex="female",
+            birth_date=dt.date(1991, 9, 2),
+            phone=DEMO_PREGNANT_PHONE,
+            documents=[identity.DocumentInput("resident_id", "330902199109020048")],
+        ),
+        actor=desk,
+    )
+    pregnancy = maternal_child.register_pregnancy(
+        patient_id=pregnant.pk,
+        last_period=clock.today() - dt.timedelta(days=63),
+        gravida=2,
+        para=1,
+        actor=staff,
+    )
+    maternal_child.record_antenatal_check(
+        pregnancy.pk,
+        number=1,
+        notes="宫内早孕，胎心搏动可见；血常规、乙肝、梅毒、HIV 筛查已开单",
+        systolic=116,
+        diastolic=72,
+        weight_grams=58500,
+        actor=staff,
+    )
+    maternal_child.flag_risk(
+        pregnancy.pk,
+        colour="orange",
+        factor="瘢痕子宫（前次剖宫产）",
+        referral_note="转诊本院产科高危门诊，孕期保健在二级以上医院进行",
+        actor=staff,
+    )
+    times = maternal_child.open_times(now=clock.now())
+    if times:
+        maternal_child.book_antenatal_check(
+            pregnancy_id=pregnancy.pk, number=2, slot_id=times[-1].slot_id, actor=staff
+        )
+    baby = (
+        identity.accessible_patients(staff)
+        .filter(phone=DEMO_MOTHER_PHONE, birth_date__gt=clock.today() - dt.timedelta(days=60))
+        .first()
+    )
+    if baby is not None:
+        maternal_child.record_child_check(
+            patient_id=baby.pk,
+            age_months=1,
+            weight_grams=4350,
+            length_mm=545,
+            head_mm=368,
+            notes="母乳喂养，脐部愈合良好",
+            actor=staff,
+        )
+
+
+def _video_request(doctor: Actor) -> None:
+    """The island hut's resident 陈静 (her high reading is on the worklist) asks, through the
+    hut's attendant, for a video consultation with the township doctor."""
+    hut = Institution.objects.get(code="ZJ-I001")
+    mother = Patient.objects.filter(phone=DEMO_MOTHER_PHONE, sex="female").order_by("pk").first()
+    # The hut's residents are its township's patients (the readings already reach its doctor).
+    identity.affiliate_for_appointment(mother.pk, doctor.institution_id)
+    video.request_consultation(
+        patient_id=mother.pk,
+        hut_id=hut.pk,
+        reason="小屋测得血压 168/98，想请乡镇医生视频看看是否需要用药",
+        actor=doctor,
+    )

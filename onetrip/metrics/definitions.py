@@ -742,6 +742,15 @@ def _public_health_records(records, institution_path: str):
     return read
 
 
+def _maternal_child_records(*, managed_only: bool):
+    def read(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
+        return publichealth.maternal_child_people(
+            *day_bounds(start, end), scope.institution_ids, managed_only=managed_only
+        )
+
+    return read
+
+
 COMPONENTS.update(
     {
         c.code: c
@@ -793,6 +802,21 @@ COMPONENTS.update(
                 _("those recorded by the end of the day they were scheduled for"),
                 rows=_public_health_rows(publichealth.home_visit_facts, counted=True),
                 records=_public_health_records(publichealth.home_visits, "order__institution_id"),
+            ),
+            Component(
+                "mch_people_served",
+                _("mothers delivered and children reaching their first, second or third birthday"),
+                rows=_public_health_rows(publichealth.maternal_child_facts, counted=False),
+                records=_maternal_child_records(managed_only=False),
+            ),
+            Component(
+                "mch_people_managed",
+                _(
+                    "those registered before 13 weeks with five antenatal checks and both "
+                    "postnatal visits, or with that year's 4-2-1 child checks done"
+                ),
+                rows=_public_health_rows(publichealth.maternal_child_facts, counted=True),
+                records=_maternal_child_records(managed_only=True),
             ),
             Component(
                 "hut_readings_followed_up",
@@ -1598,12 +1622,21 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "maternal_child_coverage",
         "R-PH-2",
-        _("Maternal and child health online coverage"),
-        _("mothers and children 0–6 with an online health record ÷ those registered × 100%"),
+        _("Maternal and child health management coverage"),
+        _(
+            "mothers delivered and children reaching their first three birthdays who were "
+            "managed on schedule ÷ all of them × 100%"
+        ),
         Unit.PERCENT,
         Direction.AT_LEAST,
         Decimal(90),
-        seed="深化“互联网+母子健康”服务，服务对象覆盖率达到 90%（种子 002 表 1.8）",
+        numerator="mch_people_managed",
+        denominator="mch_people_served",
+        scope=_("the institution that registered the pregnancy or made the child's first check"),
+        seed=(
+            "深化“互联网+母子健康”服务，服务对象覆盖率达到 90%（种子 002 表 1.8）；"
+            "孕产妇系统管理率、3岁以下儿童系统管理率"
+        ),
     ),
     Metric(
         "vaccination_on_schedule",

@@ -495,6 +495,39 @@ _TEMPLATES = [
         frozenset({"kind"}),
     ),
     MessageTemplate(
+        "antenatal_check_due",
+        "maternal_child",
+        _("Antenatal check due"),
+        _(
+            "[OneTrip] Your antenatal check %(number)s (weeks %(weeks)s of pregnancy) is due "
+            "soon. Book it here: %(path)s"
+        ),
+        frozenset({"number", "weeks", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "child_check_due",
+        "maternal_child",
+        _("Child health check due"),
+        _(
+            "[OneTrip] %(name)s's %(months)s-month health check is due on %(date)s. Book it "
+            "here: %(path)s"
+        ),
+        frozenset({"name", "months", "date", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
+        "video_consultation_scheduled",
+        "video_consultation",
+        _("Video consultation scheduled"),
+        _(
+            "[OneTrip] Your video consultation with the township doctor is at %(time)s. Join "
+            "at the health hut or here: %(path)s"
+        ),
+        frozenset({"time", "path"}),
+        links=frozenset({"path"}),
+    ),
+    MessageTemplate(
         "admission_notice",
         "admission",
         _("Admission notice"),

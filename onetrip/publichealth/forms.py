@@ -8,7 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.identity.models import Sex
-from onetrip.publichealth.models import AefiCategory, HomeCareKind, InjectionSite
+from onetrip.publichealth.models import (
+    AefiCategory,
+    HomeCareKind,
+    InjectionSite,
+    PostnatalKind,
+    RiskColour,
+)
 from onetrip.publichealth.services.vaccination import SCREENING_QUESTIONS
 
 
@@ -127,3 +133,82 @@ class HomeVisitForm(forms.Form):
     temperature = forms.DecimalField(
         label=_("Temperature (°C)"), max_digits=3, decimal_places=1, required=False
     )
+
+
+# --- mother and child ---------------------------------------------------------------------------
+
+
+def _date(label):
+    return forms.DateField(label=label, widget=forms.DateInput({"type": "date"}))
+
+
+class PregnancyForm(forms.Form):
+    patient_id = forms.IntegerField(label=_("Patient number"), min_value=1)
+    last_period = _date(_("First day of the last menstrual period"))
+    gravida = forms.IntegerField(label=_("Pregnancies including this one (gravida)"), min_value=1)
+    para = forms.IntegerField(label=_("Births before (para)"), min_value=0)
+
+
+class RiskForm(forms.Form):
+    colour = forms.ChoiceField(label=_("Risk colour"), choices=RiskColour.choices)
+    factor = forms.CharField(label=_("Risk factor"), max_length=200)
+    referral_note = forms.CharField(
+        label=_("Referral to a higher-level hospital (orange and red)"),
+        max_length=300,
+        required=False,
+    )
+
+
+class AntenatalCheckForm(forms.Form):
+    number = forms.TypedChoiceField(label=_("Check"), coerce=int)
+    notes = forms.CharField(label=_("Findings"), max_length=1000, widget=forms.Textarea)
+    systolic = forms.IntegerField(label=_("Systolic (mmHg)"), required=False)
+    diastolic = forms.IntegerField(label=_("Diastolic (mmHg)"), required=False)
+    weight_grams = forms.IntegerField(label=_("Weight (g)"), required=False)
+
+
+class DeliveryForm(forms.Form):
+    delivered_on = _date(_("Day of the birth"))
+
+
+class PostnatalForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Visit"), choices=PostnatalKind.choices)
+    notes = forms.CharField(label=_("Findings"), max_length=1000, widget=forms.Textarea)
+
+
+class ChildCheckForm(forms.Form):
+    age_months = forms.TypedChoiceField(label=_("Check at age (months)"), coerce=int)
+    weight_grams = forms.IntegerField(label=_("Weight (g)"))
+    length_mm = forms.IntegerField(label=_("Length or height (mm)"))
+    head_mm = forms.IntegerField(label=_("Head circumference (mm)"), required=False)
+    notes = forms.CharField(label=_("Findings"), max_length=1000, required=False)
+
+
+class BookCheckForm(forms.Form):
+    number = forms.TypedChoiceField(label=_("Check"), coerce=int)
+    slot_id = forms.TypedChoiceField(label=_("Time"), coerce=int)
+
+
+class BookChildCheckForm(forms.Form):
+    age_months = forms.TypedChoiceField(label=_("Check at age (months)"), coerce=int)
+    slot_id = forms.TypedChoiceField(label=_("Time"), coerce=int)
+
+
+# --- hut video consultations ---------------------------------------------------------------------
+
+
+class VideoRequestForm(forms.Form):
+    patient_id = forms.TypedChoiceField(label=_("Who"), coerce=int)
+    hut_id = forms.TypedChoiceField(label=_("Health hut"), coerce=int)
+    reason = forms.CharField(label=_("What is it about"), max_length=300, widget=forms.Textarea)
+
+
+class VideoScheduleForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Time"), widget=forms.DateTimeInput({"type": "datetime-local"})
+    )
+
+
+class VideoCloseForm(forms.Form):
+    notes = forms.CharField(label=_("Notes"), max_length=1000, widget=forms.Textarea)
+    declined = forms.BooleanField(label=_("Decline the request"), required=False)

@@ -11,6 +11,14 @@ for the drill-down.
   the township doctor recorded a follow-up within 24 hours of receipt.
 - Home visits done: home visits scheduled in the period; done when the nurse recorded the visit
   by the end of the day it was scheduled for.
+- Maternal-child management coverage (孕产妇和3岁以下儿童系统管理, D187): the people the
+  maternal-child service is for, each counted once per fact. A mother counts on the day of her
+  delivery (at the institution that registered her): managed when registered before 13 weeks
+  (早孕建册), with at least five antenatal checks done and both postnatal visits (the home visit
+  and the 42-day check). A child with a child health record (a check booked or done) counts on
+  each of the first three birthdays (at the institution of the first check): managed when that
+  year's checks of the 4-2-1 schedule were done (four of the 1–12-month checks, both of the
+  18- and 24-month checks, one of the 30- and 36-month checks).
 """
 
 from __future__ import annotations
@@ -21,8 +29,18 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from onetrip.publichealth import schedule
-from onetrip.publichealth.models import AdverseEvent, Dose, HomeVisit, HutReading
+from onetrip.identity.models import Patient
+from onetrip.publichealth import mch_schedule, schedule
+from onetrip.publichealth.models import (
+    AdverseEvent,
+    AntenatalCheck,
+    ChildCheck,
+    Dose,
+    HomeVisit,
+    HutReading,
+    PostnatalVisit,
+    Pregnancy,
+)
 from onetrip.publichealth.services.vaccination import AEFI_REPORT_LIMIT
 
 FOLLOW_UP_LIMIT = dt.timedelta(hours=24)
@@ -100,3 +118,81 @@ def home_visit_facts(since: dt.datetime, until: dt.datetime) -> Iterable[Fact]:
     for visit in home_visits(since, until):
         day = timezone.localtime(visit.scheduled_for).date()
         yield visit.order.institution_id, day, home_visit_done(visit)
+
+
+# --- maternal-child management coverage ---------------------------------------------------------
+
+
+def _days(since: dt.datetime, until: dt.datetime) -> tuple[dt.date, dt.date]:
+    return timezone.localtime(since).date(), timezone.localtime(until).date()
+
+
+def pregnancy_managed(pregnancy: Pregnancy) -> bool:
+    registered = timezone.localtime(pregnancy.registered_at).date()
+    early = (registered - pregnancy.last_period).days < mch_schedule.EARLY_REGISTRATION_DAYS
+    checks = AntenatalCheck.objects.filter(pregnancy=pregnancy, done_at__isnull=False).count()
+    postnatal = PostnatalVisit.objects.filter(pregnancy=pregnancy).count()
+    return early and checks >= mch_schedule.MINIMUM_ANTENATAL_CHECKS and postnatal == 2
+
+
+def _mother_facts(
+    since: dt.datetime, until: dt.datetime
+) -> Iterable[tuple[int, int, dt.date, bool]]:
+    first, last = _days(since, until)
+    for pregnancy in Pregnancy.objects.filter(delivered_on__gte=first, delivered_on__lt=last):
+        assert pregnancy.delivered_on is not None
+        yield (
+            pregnancy.patient_id,
+            pregnancy.institution_id,
+            pregnancy.delivered_on,
+            pregnancy_managed(pregnancy),
+        )
+
+
+def _child_facts(
+    since: dt.datetime, until: dt.datetime
+) -> Iterable[tuple[int, int, dt.date, bool]]:
+    first, last = _days(since, until)
+    years = len(mch_schedule.CHILD_YEARS)
+    checks = (
+        ChildCheck.objects.filter(
+            patient__birth_date__gt=schedule.add_months(first, -12 * years) - dt.timedelta(days=1),
+            patient__birth_date__lt=schedule.add_months(last, -12),
+        )
+        .select_related("patient")
+        .order_by("patient_id", "pk")
+    )
+    by_child: dict[int, list[ChildCheck]] = {}
+    for check in checks:
+        by_child.setdefault(check.patient_id, []).append(check)
+    for patient_id, found in by_child.items():
+        born = found[0].patient.birth_date
+        done = {c.age_months for c in found if c.done_at is not None}
+        for year, months, required in mch_schedule.CHILD_YEARS:
+            birthday = schedule.add_months(born, 12 * year)
+            if first <= birthday < last:
+                managed = len(done & set(months)) >= required
+                yield patient_id, found[0].institution_id, birthday, managed
+
+
+def _people_facts(since: dt.datetime, until: dt.datetime):
+    yield from _mother_facts(since, until)
+    yield from _child_facts(since, until)
+
+
+def maternal_child_facts(since: dt.datetime, until: dt.datetime) -> Iterable[Fact]:
+    for _patient_id, institution_id, day, managed in _people_facts(since, until):
+        yield institution_id, day, managed
+
+
+def maternal_child_people(
+    since: dt.datetime, until: dt.datetime, institution_ids, *, managed_only: bool
+) -> QuerySet[Patient]:
+    """The mothers and children behind the figure, for the drill-down."""
+    wanted = set(institution_ids)
+    found = {
+        patient_id
+        for patient_id, institution_id, _day, managed in _people_facts(since, until)
+        if institution_id in wanted and (managed or not managed_only)
+    }
+    return Patient.objects.filter(pk__in=found).order_by("pk")

@@ -420,3 +420,217 @@ class HomeVisit(models.Model):
 
     def __str__(self) -> str:
         return f"home visit {self.pk}"
+
+
+# --- mother and child -------------------------------------------------------------------------
+
+
+class Pregnancy(models.Model):
+    """孕产妇保健手册: a pregnancy registered (建册) by a community or township institution, with
+    its scheduled antenatal checks, risk grading, delivery and postnatal care."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    last_period = models.DateField(_("first day of the last menstrual period"))
+    due_date = models.DateField(_("expected date of delivery"))
+    gravida = models.PositiveSmallIntegerField(_("pregnancies (gravida)"))
+    para = models.PositiveSmallIntegerField(_("births (para)"))
+    registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.CharField(_("registered by"), max_length=150)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pregnancy record")
+        permissions = [
+            ("manage_maternal_child", _("Can keep pregnancy and child health records")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(para__lt=F("gravida")), name="ph_para_below_gravida"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gt=F("last_period")), name="ph_due_after_last_period"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(delivered_on__isnull=True),
+                name="ph_one_open_pregnancy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pregnancy {self.pk}"
+
+
+class AntenatalCheck(models.Model):
+    """One check of the schedule (`mch_schedule.ANTENATAL_CHECKS`): booked through scheduling,
+    then recorded by the clinic."""
+
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="checks")
+    number = models.PositiveSmallIntegerField(_("check number"))
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    weeks = models.PositiveSmallIntegerField(_("weeks of pregnancy"), null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField(_("systolic"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic"), null=True, blank=True)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    notes = models.CharField(_("findings"), max_length=1000, blank=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("antenatal check")
+        constraints = [
+            models.UniqueConstraint(fields=["pregnancy", "number"], name="ph_one_check_per_number"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | Q(weeks__isnull=False),
+                name="ph_done_check_has_weeks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"antenatal check {self.number}"
+
+
+class RiskColour(models.TextChoices):
+    """妊娠风险五色分级 (《孕产妇妊娠风险评估与管理工作规范》, 国卫办妇幼发〔2017〕35号)."""
+
+    GREEN = "green", _("Green: low risk")
+    YELLOW = "yellow", _("Yellow: general risk")
+    ORANGE = "orange", _("Orange: higher risk")
+    RED = "red", _("Red: high risk")
+    PURPLE = "purple", _("Purple: infectious disease")
+
+
+class RiskFlag(models.Model):
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="risks")
+    colour = models.CharField(_("risk colour"), max_length=8, choices=RiskColour.choices)
+    factor = models.CharField(_("risk factor"), max_length=200)
+    flagged_by = models.CharField(_("flagged by"), max_length=150)
+    flagged_at = models.DateTimeField(_("flagged at"))
+    # Orange and red are managed at a higher-level hospital: the referral note says where.
+    referral_note = models.CharField(
+        _("referral to a higher-level hospital"), max_length=300, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("pregnancy risk flag")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(colour__in=RiskColour.values), name="ph_risk_colour_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(colour__in=["orange", "red"]) | ~Q(referral_note=""),
+                name="ph_high_risk_referred",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.colour} {self.factor}"
+
+
+class PostnatalKind(models.TextChoices):
+    HOME_VISIT = "home_visit", _("Postnatal home visit (within 7 days)")
+    DAY_42 = "day_42", _("42-day postnatal check")
+
+
+class PostnatalVisit(models.Model):
+    pregnancy = models.ForeignKey(Pregnancy, on_delete=models.PROTECT, related_name="postnatal")
+    kind = models.CharField(_("kind"), max_length=12, choices=PostnatalKind.choices)
+    done_at = models.DateTimeField(_("done at"))
+    notes = models.CharField(_("findings"), max_length=1000)
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name = _("postnatal visit")
+        constraints = [
+            models.UniqueConstraint(fields=["pregnancy", "kind"], name="ph_one_postnatal_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PostnatalKind.values), name="ph_postnatal_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class ChildCheck(models.Model):
+    """One check of the 0–6 schedule (`mch_schedule.CHILD_CHECK_MONTHS`) with its measurements."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    age_months = models.PositiveSmallIntegerField(_("check at age (months)"))
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    length_mm = models.PositiveIntegerField(_("length or height (mm)"), null=True, blank=True)
+    head_mm = models.PositiveIntegerField(_("head circumference (mm)"), null=True, blank=True)
+    notes = models.CharField(_("findings"), max_length=1000, blank=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("child health check")
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "age_months"], name="ph_one_child_check"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True)
+                | Q(weight_grams__gte=500, weight_grams__lte=40000, length_mm__gte=300)
+                & Q(length_mm__lte=1400),
+                name="ph_done_child_check_measured",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"child check {self.age_months} months"
+
+
+# --- remote video consultations from the huts -----------------------------------------------------
+
+
+class VideoStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    DECLINED = "declined", _("Declined")
+
+
+class VideoConsultation(models.Model):
+    """A resident's (or the hut attendant's) request for a video consultation with the township
+    doctor responsible for the hut; the room comes from the video adapter."""
+
+    hut = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_by = models.CharField(_("requested by"), max_length=150)
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(_("status"), max_length=10, choices=VideoStatus.choices)
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    room_url = models.CharField(_("video room"), max_length=200, blank=True)
+    notes = models.CharField(_("consultation notes"), max_length=1000, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("video consultation")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=VideoStatus.values), name="ph_video_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "declined"])
+                | Q(scheduled_for__isnull=False) & ~Q(room_url=""),
+                name="ph_scheduled_video_has_room",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | ~Q(notes=""),
+                name="ph_completed_video_has_notes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.pk}"

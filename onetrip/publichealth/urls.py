@@ -1,5 +1,7 @@
 """Public-health pages: the vaccination desk at /staff/vaccination/, births at /staff/births/,
-the hut worklist at /staff/huts/; on the phone /p/vaccination/ and /p/births/."""
+the hut worklist at /staff/huts/ (video consultations at /staff/huts/video/), mother and child at
+/staff/maternal-child/; on the phone /p/vaccination/, /p/births/, /p/maternal-child/, /p/video/
+and /p/home-care/."""
 
 from django.urls import path
 
@@ -53,4 +55,31 @@ urlpatterns = [
     path("p/vaccination/doses/<id:dose_id>", views.patient_dose, name="publichealth-patient-dose"),
     path("p/births/new", views.patient_birth_new, name="publichealth-patient-birth-new"),
     path("p/births/<id:application_id>", views.patient_birth, name="publichealth-patient-birth"),
+    path("staff/maternal-child/", views.mch_desk, name="publichealth-mch-desk"),
+    path(
+        "staff/maternal-child/pregnancies/<id:pregnancy_id>",
+        views.mch_pregnancy,
+        name="publichealth-mch-pregnancy",
+    ),
+    path(
+        "staff/maternal-child/children/<id:patient_id>",
+        views.mch_child,
+        name="publichealth-mch-child",
+    ),
+    path("staff/huts/video/", views.video_worklist, name="publichealth-videos"),
+    path("staff/huts/video/<id:consultation_id>", views.video_detail, name="publichealth-video"),
+    path("p/maternal-child/", views.patient_mch, name="publichealth-patient-mch"),
+    path(
+        "p/maternal-child/pregnancies/<id:pregnancy_id>",
+        views.patient_pregnancy,
+        name="publichealth-patient-pregnancy",
+    ),
+    path(
+        "p/maternal-child/children/<id:patient_id>",
+        views.patient_child,
+        name="publichealth-patient-child",
+    ),
+    path("p/video/", views.patient_videos, name="publichealth-patient-videos"),
+    path("p/video/<id:consultation_id>", views.patient_video, name="publichealth-patient-video"),
+    path("p/home-care/", views.patient_home_care, name="publichealth-patient-home-care"),
 ]

@@ -2,7 +2,8 @@
 and its observation timer, adverse events), stock and cold chain, a lot's trace and recall, a
 person's lots; births at the hospital; the township doctor's hut worklist. Phone: the family's
 vaccination cards with booking and the observation timer, and the birth application with its
-three outcomes."""
+three outcomes; mother-and-child records (desk and phone, with the WHO growth charts), the huts'
+video consultations and the family's home care on the phone."""
 
 from __future__ import annotations
 
@@ -21,9 +22,16 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError
 from onetrip.core.pages import add_domain_errors, staff_page
 from onetrip.identity import services as identity
-from onetrip.publichealth import forms, schedule
+from onetrip.publichealth import forms, mch_schedule, schedule
 from onetrip.publichealth.models import VaccineProduct, VisitStatus
-from onetrip.publichealth.services import births, home_care, huts, vaccination
+from onetrip.publichealth.services import (
+    births,
+    home_care,
+    huts,
+    maternal_child,
+    vaccination,
+    video,
+)
 from onetrip.web.links import bill_link
 from onetrip.web.sessions import patient_page
 
@@ -435,3 +443,279 @@ def home_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResp
         {"visit": visit, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# --- mother and child (staff) -------------------------------------------------------------------
+
+
+def _post_form(request: HttpRequest, action: str, form_class):
+    """The form of `action` bound to the POST when the POST is for it, else unbound; its fields'
+    ids start with the action, as several forms on one page share field names."""
+    data = request.POST if request.POST.get("action") == action else None
+    return form_class(data, auto_id=f"{action}_%s")
+
+
+def _slot_choices(times) -> list[tuple[int, str]]:
+    return [(t.slot_id, f"{timezone.localtime(t.starts_at):%m-%d %H:%M}") for t in times]
+
+
+def _check_choices() -> list[tuple[int, str]]:
+    return [(w.number, f"{w.number} ({w.label()})") for w in mch_schedule.ANTENATAL_CHECKS]
+
+
+def _child_month_choices() -> list[tuple[int, str]]:
+    return [(m, str(m)) for m in mch_schedule.CHILD_CHECK_MONTHS]
+
+
+@staff_page(maternal_child.MANAGE)
+def mch_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.PregnancyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pregnancy = maternal_child.register_pregnancy(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Pregnancy registered."))
+            return redirect("publichealth-mch-pregnancy", pregnancy.pk)
+    child_number = request.GET.get("child", "")
+    if child_number.isdigit():
+        return redirect("publichealth-mch-child", int(child_number))
+    context = {"form": form, "pregnancies": maternal_child.desk_pregnancies(actor=actor)}
+    return render(
+        request, "publichealth/mch_desk.html", context, status=400 if form.errors else 200
+    )
+
+
+_PREGNANCY_ACTIONS = {
+    "risk": (forms.RiskForm, maternal_child.flag_risk, _("Risk graded.")),
+    "check": (
+        forms.AntenatalCheckForm,
+        maternal_child.record_antenatal_check,
+        _("Check recorded."),
+    ),
+    "delivery": (forms.DeliveryForm, maternal_child.record_delivery, _("Delivery recorded.")),
+    "postnatal": (
+        forms.PostnatalForm,
+        maternal_child.record_postnatal_visit,
+        _("Postnatal visit recorded."),
+    ),
+}
+
+
+@staff_page(maternal_child.MANAGE)
+def mch_pregnancy(request: HttpRequest, pregnancy_id: int, *, actor: Actor) -> HttpResponse:
+    card = maternal_child.pregnancy_for_staff(pregnancy_id, actor=actor)
+    bound = {name: _post_form(request, name, spec[0]) for name, spec in _PREGNANCY_ACTIONS.items()}
+    bound["check"].fields["number"].choices = _check_choices()
+    book = _post_form(request, "book", forms.BookCheckForm)
+    book.fields["number"].choices = _check_choices()
+    book.fields["slot_id"].choices = _slot_choices(maternal_child.open_times(now=clock.now()))
+    action = request.POST.get("action", "")
+    if request.method == "POST":
+        form = book if action == "book" else bound.get(action)
+        if form is None:
+            return redirect("publichealth-mch-pregnancy", pregnancy_id)
+        if form.is_valid():
+            try:
+                if action == "book":
+                    maternal_child.book_antenatal_check(
+                        pregnancy_id=pregnancy_id, actor=actor, **form.cleaned_data
+                    )
+                    done = _("Check booked.")
+                else:
+                    _form, verb, done = _PREGNANCY_ACTIONS[action]
+                    verb(pregnancy_id, actor=actor, **form.cleaned_data)
+            except DomainError as exc:
+                if exc.status == 404:
+                    raise
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("publichealth-mch-pregnancy", pregnancy_id)
+    context = {"card": card, "book_form": book, **{f"{k}_form": v for k, v in bound.items()}}
+    return render(
+        request,
+        "publichealth/mch_pregnancy.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_page(maternal_child.MANAGE)
+def mch_child(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    card = maternal_child.child_for_staff(patient_id, actor=actor)
+    form = forms.ChildCheckForm(request.POST or None)
+    form.fields["age_months"].choices = _child_month_choices()
+    if request.method == "POST" and form.is_valid():
+        try:
+            maternal_child.record_child_check(
+                patient_id=patient_id, actor=actor, **form.cleaned_data
+            )
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Check recorded."))
+            return redirect("publichealth-mch-child", patient_id)
+    return render(
+        request,
+        "publichealth/mch_child.html",
+        {"card": card, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- mother and child (phone) -------------------------------------------------------------------
+
+
+@patient_page
+def patient_mch(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    context = {
+        "pregnancies": maternal_child.pregnancies_of(actor),
+        "children": maternal_child.children_of(actor),
+    }
+    return render(request, "publichealth/patient_mch.html", context)
+
+
+@patient_page
+def patient_pregnancy(request: HttpRequest, pregnancy_id: int, *, actor: Actor) -> HttpResponse:
+    card = maternal_child.pregnancy_for_patient(pregnancy_id, actor=actor)
+    form = forms.BookCheckForm(request.POST or None)
+    form.fields["number"].choices = [
+        (n, label) for n, label in _check_choices() if n not in card.checks
+    ]
+    form.fields["slot_id"].choices = _slot_choices(maternal_child.open_times(now=clock.now()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            maternal_child.book_antenatal_check(
+                pregnancy_id=pregnancy_id, actor=actor, **form.cleaned_data
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Check booked."))
+            return redirect("publichealth-patient-pregnancy", pregnancy_id)
+    return render(
+        request,
+        "publichealth/patient_pregnancy.html",
+        {"card": card, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_page
+def patient_child(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpResponse:
+    card = maternal_child.child_for_patient(patient_id, actor=actor)
+    form = forms.BookChildCheckForm(request.POST or None)
+    taken = {c.age_months for c in card.checks}
+    form.fields["age_months"].choices = [
+        (m, label) for m, label in _child_month_choices() if m not in taken
+    ]
+    form.fields["slot_id"].choices = _slot_choices(maternal_child.open_times(now=clock.now()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            maternal_child.book_child_check(patient_id=patient_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Check booked."))
+            return redirect("publichealth-patient-child", patient_id)
+    return render(
+        request,
+        "publichealth/patient_child.html",
+        {"card": card, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- hut video consultations -------------------------------------------------------------------
+
+
+@staff_page(huts.FOLLOW_UP)
+def video_worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    return render(
+        request, "publichealth/video_worklist.html", {"requests": video.worklist(actor=actor)}
+    )
+
+
+@staff_page(huts.FOLLOW_UP)
+def video_detail(request: HttpRequest, consultation_id: int, *, actor: Actor) -> HttpResponse:
+    consultation = video.consultation_for_staff(consultation_id, actor=actor)
+    schedule_form = _post_form(request, "schedule", forms.VideoScheduleForm)
+    close_form = _post_form(request, "close", forms.VideoCloseForm)
+    form = schedule_form if schedule_form.is_bound else close_form
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        try:
+            if form is schedule_form:
+                video.schedule_consultation(consultation_id, actor=actor, **form.cleaned_data)
+            else:
+                video.close_consultation(consultation_id, actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("publichealth-video", consultation_id)
+    context = {"c": consultation, "schedule_form": schedule_form, "close_form": close_form}
+    return render(
+        request,
+        "publichealth/video_detail.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@patient_page
+def patient_videos(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    form = forms.VideoRequestForm(request.POST or None)
+    form.fields["patient_id"].choices = [
+        (p.pk, p.name) for p in identity.accessible_patients(actor).order_by("pk")
+    ]
+    form.fields["hut_id"].choices = [(h.pk, h.name) for h in video.huts()]
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation = video.request_consultation(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Requested. The township doctor will set a time."))
+            return redirect("publichealth-patient-video", consultation.pk)
+    return render(
+        request,
+        "publichealth/patient_videos.html",
+        {"form": form, "consultations": video.consultations_of(actor)},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_page
+def patient_video(request: HttpRequest, consultation_id: int, *, actor: Actor) -> HttpResponse:
+    consultation = video.consultation_for_patient(consultation_id, actor=actor)
+    return render(request, "publichealth/patient_video.html", {"c": consultation})
+
+
+# --- home care (phone) --------------------------------------------------------------------------
+
+
+@patient_page
+def patient_home_care(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    now = clock.now()
+    orders = [
+        (
+            order,
+            sorted(
+                (v for v in order.visits.all() if v.done_at is None and v.scheduled_for >= now),
+                key=lambda v: v.scheduled_for,
+            ),
+            sorted(
+                (v for v in order.visits.all() if v.done_at is not None),
+                key=lambda v: v.done_at,
+                reverse=True,
+            ),
+        )
+        for order in home_care.orders_of(actor)
+    ]
+    return render(request, "publichealth/patient_home_care.html", {"orders": orders})

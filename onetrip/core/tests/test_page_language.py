@@ -35,7 +35,13 @@ from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
 from onetrip.insurance import claims
 from onetrip.mpi.models import MatchCandidate
-from onetrip.publichealth.models import HomeVisit, VaccineLot
+from onetrip.publichealth.models import (
+    ChildCheck,
+    HomeVisit,
+    Pregnancy,
+    VaccineLot,
+    VideoConsultation,
+)
 from onetrip.publichealth.services import births, vaccination
 from onetrip.referral.models import ConsultationRequest, Referral
 from onetrip.referral.services import referrals
@@ -675,6 +681,38 @@ def _publichealth_urls(world) -> dict[str, str]:
         "publichealth-patient-dose": reverse("publichealth-patient-dose", args=[dose.pk]),
         "publichealth-patient-birth-new": reverse("publichealth-patient-birth-new"),
         "publichealth-patient-birth": reverse("publichealth-patient-birth", args=[application.pk]),
+    } | _mother_and_child_urls(world, mother)
+
+
+def _mother_and_child_urls(world, mother) -> dict[str, str]:
+    """The demo's pregnancy, the demo baby's checks and the mother's video request, opened by the
+    signed-in account once the pregnant woman and the baby grant it too."""
+    pregnancy = Pregnancy.objects.order_by("pk").first()
+    baby = ChildCheck.objects.order_by("pk").first().patient
+    for patient in (pregnancy.patient, baby):
+        ProxyGrant.objects.create(
+            patient=patient,
+            account=world["account"],
+            relationship="spouse" if patient == pregnancy.patient else "parent",
+            basis="written_consent",
+            granted_at=NOW,
+            granted_by="test",
+        )
+    consultation = VideoConsultation.objects.filter(patient=mother).order_by("pk").first()
+    return {
+        "publichealth-mch-desk": reverse("publichealth-mch-desk"),
+        "publichealth-mch-pregnancy": reverse("publichealth-mch-pregnancy", args=[pregnancy.pk]),
+        "publichealth-mch-child": reverse("publichealth-mch-child", args=[baby.pk]),
+        "publichealth-videos": reverse("publichealth-videos"),
+        "publichealth-video": reverse("publichealth-video", args=[consultation.pk]),
+        "publichealth-patient-mch": reverse("publichealth-patient-mch"),
+        "publichealth-patient-pregnancy": reverse(
+            "publichealth-patient-pregnancy", args=[pregnancy.pk]
+        ),
+        "publichealth-patient-child": reverse("publichealth-patient-child", args=[baby.pk]),
+        "publichealth-patient-videos": reverse("publichealth-patient-videos"),
+        "publichealth-patient-video": reverse("publichealth-patient-video", args=[consultation.pk]),
+        "publichealth-patient-home-care": reverse("publichealth-patient-home-care"),
     }
 
 

@@ -29,9 +29,12 @@ from onetrip.demo.loader import (
 from onetrip.identity.documents import DocumentType, validate_document
 from onetrip.identity.models import IdentityDocument, Patient, PatientAffiliation
 from onetrip.mpi.models import SourceRecord
+from onetrip.publichealth.services.maternal_child import MCH_DEPARTMENT_CODE
 from onetrip.publichealth.services.vaccination import VACCINATION_DEPARTMENT_CODE
 from onetrip.scheduling.models import ClinicSession, SessionTemplate, Slot, SlotPool
 from onetrip.scheduling.services import availability
+
+FREE_CLINICS = (VACCINATION_DEPARTMENT_CODE, MCH_DEPARTMENT_CODE)
 
 PATIENTS = 60
 
@@ -163,9 +166,9 @@ def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clo
     assert set(sundays.values_list("period", flat=True)) == {"morning"}
     assert 0 < sundays.values("doctor").distinct().count() < booked_doctors.count()
     assert {s.period for s in sessions} == {"morning", "afternoon"}
-    # Vaccination takes no registration fee (onetrip/demo/publichealth.py).
+    # Vaccination and maternal-child checks take no registration fee (demo/publichealth.py).
     fees = dict(
-        sessions.exclude(department__code=VACCINATION_DEPARTMENT_CODE)
+        sessions.exclude(department__code__in=FREE_CLINICS)
         .values_list("doctor__title", "fee_fen")
         .distinct()
     )
@@ -178,10 +181,11 @@ def test_every_doctor_but_emergency_has_three_weeks_of_bookable_sessions(db, clo
     pools = SlotPool.objects.filter(slot__session=session)
     assert sum(pools.values_list("capacity", flat=True)) == slots * chief.capacity_per_slot
     assert {"shared_online", "primary_care", "window"} <= set(pools.values_list("kind", flat=True))
-    # (but the vaccination demo's family, who book their children's doses themselves)
+    # (but the vaccination demo's family, who book their children's doses themselves, and the
+    # pregnant woman's antenatal check booked at the maternal-child clinic)
     assert not (
         SlotPool.objects.filter(booked__gt=0)
-        .exclude(slot__session__department__code=VACCINATION_DEPARTMENT_CODE)
+        .exclude(slot__session__department__code__in=FREE_CLINICS)
         .exists()
     )
     medicine = Department.objects.get(institution__code="ZJ-H001", code="IM")

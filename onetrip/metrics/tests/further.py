@@ -11,6 +11,7 @@ from onetrip.ebills.models import EBill
 from onetrip.exams.models import Device
 from onetrip.inpatient.models import Admission
 from onetrip.metrics.models import FacilityReturn
+from onetrip.publichealth.models import ChildCheck, Pregnancy
 from onetrip.service.models import Complaint, ErrandTicket
 
 CENTRES = ("township", "community_centre")
@@ -147,3 +148,33 @@ def recompute_further(events, pools, institution_ids, start, end, department, lo
             ),
         }
     )
+
+
+def recompute_maternal_child(institution_ids, start, end, local_day) -> dict:
+    """孕产妇和3岁以下儿童系统管理 (D187) counted from the raw records: mothers delivered in the
+    period (registered < 13 weeks, ≥ 5 checks done, both postnatal visits) and children whose
+    first, second or third birthday falls in it (4, 2 and 1 of that year's checks done)."""
+    people = []
+    for p in Pregnancy.objects.filter(delivered_on__isnull=False):
+        if p.institution_id in institution_ids and start <= p.delivered_on < end:
+            early = (local_day(p.registered_at) - p.last_period).days <= 90
+            done = p.checks.filter(done_at__isnull=False).count()
+            kinds = set(p.postnatal.values_list("kind", flat=True))
+            people.append(early and done >= 5 and kinds == {"home_visit", "day_42"})
+    by_child: dict[int, list] = {}
+    for check in ChildCheck.objects.select_related("patient").order_by("pk"):
+        by_child.setdefault(check.patient_id, []).append(check)
+    years = {1: ({1, 3, 6, 8, 12}, 4), 2: ({18, 24}, 2), 3: ({30, 36}, 1)}
+    for checks in by_child.values():
+        if checks[0].institution_id not in institution_ids:
+            continue
+        born = checks[0].patient.birth_date
+        done_months = {c.age_months for c in checks if c.done_at is not None}
+        for year, (months, required) in years.items():
+            try:
+                birthday = born.replace(year=born.year + year)
+            except ValueError:  # born on 29 February
+                birthday = dt.date(born.year + year, 2, 28)
+            if start <= birthday < end:
+                people.append(len(done_months & months) >= required)
+    return {"maternal_child_coverage": (sum(people), len(people))}

@@ -17,7 +17,7 @@ from onetrip.journey import services as journey
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS
 from onetrip.metrics.tests.conftest import at
-from onetrip.metrics.tests.further import recompute_further
+from onetrip.metrics.tests.further import recompute_further, recompute_maternal_child
 from onetrip.publichealth import indicators
 from onetrip.publichealth.models import AdverseEvent, Dose, HomeVisit, HutReading
 from onetrip.scheduling.models import Appointment, SlotPool
@@ -179,6 +179,7 @@ def recompute(institution_ids: set[int], start: dt.date, end: dt.date, departmen
     return (
         further
         | _public_health(institution_ids, start, end, local_day)
+        | recompute_maternal_child(institution_ids, start, end, local_day)
         | {
             "appointment_rate": (len(appointments), len(city_visits)),
             "trips_per_episode": (sum(e.trips for e in travelled), len(travelled)),

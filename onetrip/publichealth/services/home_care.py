@@ -198,3 +198,15 @@ def visit_for_staff(visit_id: int, *, actor: Actor) -> HomeVisit:
         actor, visit, patient_id=visit.order.patient_id, summary="home visit read"
     )
     return visit
+
+
+def orders_of(actor: Actor) -> list[HomeCareOrder]:
+    """The phone's view: the home care orders of everyone the account holds, with their visits
+    (prefetched, upcoming and done) for the page to split."""
+    patients = identity.accessible_patients(actor).values("pk")
+    return list(
+        HomeCareOrder.objects.filter(patient_id__in=patients)
+        .select_related("patient", "institution")
+        .prefetch_related("visits")
+        .order_by("-ordered_at")[:20]
+    )

@@ -1,17 +1,20 @@
 """Public-health fixtures: the tertiary hospital's vaccination clinic, its vaccinator, the
-vaccines (hepatitis B of the programme, HPV paid), a mother and her 40-day-old child."""
+vaccines (hepatitis B of the programme, HPV paid), a mother and her 40-day-old child; a phone
+session for a mobile number."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
-from onetrip.conftest import actor_for
+from onetrip.conftest import NOW, actor_for
 from onetrip.consortium.models import Institution
 from onetrip.core.actors import Actor
-from onetrip.identity.models import Patient
+from onetrip.identity.models import MobileAccount, Patient
 from onetrip.publichealth.tests import factories
+from onetrip.web.sessions import SESSION_KEY
 
 
 @dataclass
@@ -38,3 +41,20 @@ def clinic(clock, tertiary, make_staff, clerk) -> Clinic:
         child=child,
         parent=parent,
     )
+
+
+@pytest.fixture
+def phone_client(db):
+    """A phone session of the mobile account of `phone` (made when new)."""
+
+    def signed_in(phone: str) -> Client:
+        account, _created = MobileAccount.objects.get_or_create(
+            phone=phone, defaults={"created_at": NOW}
+        )
+        client = Client()
+        session = client.session
+        session[SESSION_KEY] = account.pk
+        session.save()
+        return client
+
+    return signed_in

@@ -15,7 +15,7 @@ from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.identity import services as identity
 from onetrip.identity.models import MobileAccount, Patient, ProxyGrant
 from onetrip.publichealth.models import Dose, VaccinationVisit, VaccineLot
-from onetrip.publichealth.services import vaccination
+from onetrip.publichealth.services import maternal_child, vaccination
 from onetrip.scheduling.models import Period, SessionTemplate, Slot
 from onetrip.scheduling.services import schedule
 
@@ -36,15 +36,18 @@ def trace_code(prefix: str, serial: int) -> str:
 
 def vaccination_clinic(institution: Institution) -> None:
     """预防接种门诊: weekday mornings, 10-minute slots for 5 children each, no registration fee."""
-    department = consortium.add_department(
-        institution, code=vaccination.VACCINATION_DEPARTMENT_CODE, name="预防接种门诊", actor=SYSTEM
-    )
-    nurse = consortium.add_doctor(
-        department, name="接种台", title=DoctorTitle.RESIDENT, actor=SYSTEM
-    )
-    clinic = consortium.add_clinic(
-        department, name="预防接种门诊", kind=ClinicKind.GENERAL, actor=SYSTEM
-    )
+    weekday_clinic(institution, vaccination.VACCINATION_DEPARTMENT_CODE, "预防接种门诊", "接种台")
+
+
+def mch_clinic(institution: Institution) -> None:
+    """孕产妇/儿童保健门诊, on the same weekday mornings."""
+    weekday_clinic(institution, maternal_child.MCH_DEPARTMENT_CODE, "妇幼保健门诊", "保健医生")
+
+
+def weekday_clinic(institution: Institution, code: str, name: str, desk: str) -> None:
+    department = consortium.add_department(institution, code=code, name=name, actor=SYSTEM)
+    nurse = consortium.add_doctor(department, name=desk, title=DoctorTitle.RESIDENT, actor=SYSTEM)
+    clinic = consortium.add_clinic(department, name=name, kind=ClinicKind.GENERAL, actor=SYSTEM)
     for weekday in range(5):
         SessionTemplate.objects.create(
             doctor=nurse,

@@ -16,8 +16,8 @@ from onetrip.core.actors import SYSTEM
 from onetrip.core.tests.scoping import OwnPatient, Staff, Target, World
 from onetrip.identity.models import IdentityDocument, ProxyGrant
 from onetrip.publichealth.devices import SandboxHutDevice
-from onetrip.publichealth.models import Dose
-from onetrip.publichealth.services import births, huts, vaccination
+from onetrip.publichealth.models import Dose, Pregnancy
+from onetrip.publichealth.services import births, huts, vaccination, video
 from onetrip.publichealth.tests import factories
 from onetrip.publichealth.tests.factories import HEPB_PREFIX, trace_code
 
@@ -210,6 +210,58 @@ def a_home_visit(world: World) -> Target:
     )
 
 
+def a_pregnancy(world: World) -> Target:
+    """The home patient's pregnancy record at the home institution (made directly: the scoping
+    world's patient is a man, and the record's scope is what is tested here)."""
+    pregnancy = Pregnancy.objects.create(
+        institution=world.home,
+        patient=world.patient,
+        last_period=NOW.date() - dt.timedelta(days=60),
+        due_date=NOW.date() + dt.timedelta(days=220),
+        gravida=1,
+        para=0,
+        registered_at=NOW,
+        registered_by="test",
+    )
+    return Target(
+        {"pregnancy_id": pregnancy.pk},
+        world.patient.pk,
+        body={"action": "risk", "colour": "yellow", "factor": "高龄"},
+    )
+
+
+def a_child(world: World) -> Target:
+    """A 40-day-old child of the home institution, held by the world's account as parent."""
+    _mother, child, _parent = factories.mother_with_child(world.clerk, phone="13812340088")
+    ProxyGrant.objects.create(
+        patient=child,
+        account=world.account,
+        relationship="parent",
+        basis="written_consent",
+        granted_at=NOW,
+        granted_by="test",
+    )
+    return Target(
+        {"patient_id": child.pk},
+        child.pk,
+        body={"age_months": "1", "weight_grams": "4500", "length_mm": "547"},
+    )
+
+
+def a_video_request(world: World) -> Target:
+    consultation = video.request_consultation(
+        patient_id=world.patient.pk,
+        hut_id=_hut(world).pk,
+        reason="血压偏高，想咨询用药",
+        actor=world.patient_actor,
+    )
+    return Target(
+        {"consultation_id": consultation.pk},
+        world.patient.pk,
+        body={"action": "schedule", "at": _local(NOW + dt.timedelta(hours=3))},
+    )
+
+
 NOT_PATIENT_DATA = "acts on a lot or a hut's device, not on a patient's data"
 
 CASES = {
@@ -238,6 +290,21 @@ CASES = {
         Staff(a_home_visit, "community_nurse"),
         Staff(a_home_visit, "community_nurse", method="POST"),
     ),
+    "staff/maternal-child/pregnancies/<id:pregnancy_id>": (
+        Staff(a_pregnancy, "maternal_child"),
+        Staff(a_pregnancy, "maternal_child", method="POST"),
+    ),
+    "staff/maternal-child/children/<id:patient_id>": (
+        Staff(a_child, "maternal_child"),
+        Staff(a_child, "maternal_child", method="POST"),
+    ),
+    "staff/huts/video/<id:consultation_id>": (
+        Staff(a_video_request, "doctor"),
+        Staff(a_video_request, "doctor", method="POST"),
+    ),
+    "p/maternal-child/pregnancies/<id:pregnancy_id>": OwnPatient(a_pregnancy),
+    "p/maternal-child/children/<id:patient_id>": OwnPatient(a_child),
+    "p/video/<id:consultation_id>": OwnPatient(a_video_request),
     "p/vaccination/visits/<id:visit_id>": OwnPatient(a_visit),
     "p/vaccination/doses/<id:dose_id>": OwnPatient(a_dose_target),
     "p/births/<id:application_id>": OwnPatient(a_birth),

@@ -1,6 +1,7 @@
 """Public health in a real browser: a child's vaccination from the parent's booking to the
 scanned dose and the observation timer on both screens; a lot recall reaching the parent's
-phone; a birth application from the phone to its three outcomes."""
+phone; a birth application from the phone to its three outcomes; a pregnancy registered at the
+desk, its first check booked on the mother's phone, and the child's growth chart there."""
 
 from __future__ import annotations
 
@@ -10,9 +11,15 @@ import re
 import pytest
 from django.utils import translation
 
-from onetrip.conftest import ARTIFACTS, NOW
+from onetrip.conftest import ARTIFACTS, NOW, actor_for
 from onetrip.notifications.testing import delivered
-from onetrip.publichealth.models import AgencyStatus, BirthApplication, Dose, VaccinationVisit
+from onetrip.publichealth.models import (
+    AgencyStatus,
+    AntenatalCheck,
+    BirthApplication,
+    Dose,
+    VaccinationVisit,
+)
 from onetrip.publichealth.services import births
 from onetrip.publichealth.tests import factories
 from onetrip.publichealth.tests.factories import HEPB_PREFIX, trace_code
@@ -118,3 +125,46 @@ def test_a_birth_application_from_the_phone_to_its_three_outcomes(phone_page, cl
     assert phone.inner_text("#insurance-status") == completed
     assert application.newborn.name == "王小满"
     phone.screenshot(path=str(ARTIFACTS / "publichealth-birth-phone.png"), full_page=True)
+
+
+def test_a_pregnancy_registered_a_check_booked_and_the_growth_chart_on_the_phone(
+    browser, live_server, phone_page, clinic, make_staff
+):
+    factories.mch_clinic(clinic.hospital)
+    staff = desk(browser, live_server, actor_for(make_staff("maternal_child", clinic.hospital)))
+    last_period = NOW.date() - dt.timedelta(days=60)
+    staff.click("#nav-maternal-child")
+    staff.fill("#id_patient_id", str(clinic.mother.pk))
+    staff.fill("#id_last_period", last_period.isoformat())
+    staff.fill("#id_gravida", "2")
+    staff.fill("#id_para", "1")
+    staff.click("#pregnancy-form button[type=submit]")
+    staff.wait_for_selector("#due-date")
+    assert staff.inner_text("#due-date") == f"{last_period + dt.timedelta(days=280):%Y-%m-%d}"
+
+    phone = phone_page
+    sign_in(phone, clinic.mother.phone)
+    phone.click("#home-maternal-child")
+    phone.click(".pregnancy-link")
+    phone.select_option("#id_number", "1")
+    phone.click("#book-check-form button[type=submit]")
+    phone.wait_for_selector("tr.antenatal-check[data-number='1'] .booked-time")
+    check = AntenatalCheck.objects.get(pregnancy__patient=clinic.mother, number=1)
+    assert check.appointment.patient_id == clinic.mother.pk
+    assert check.appointment.session.department.code == "MCH"
+    phone.screenshot(path=str(ARTIFACTS / "publichealth-pregnancy-phone.png"), full_page=True)
+
+    staff.goto(f"{live_server.url}/staff/maternal-child/children/{clinic.child.pk}")
+    staff.select_option("#id_age_months", "1")
+    staff.fill("#id_weight_grams", "4500")
+    staff.fill("#id_length_mm", "547")
+    staff.fill("#id_head_mm", "372")
+    staff.click("#child-check-form button[type=submit]")
+    staff.wait_for_selector("circle.measurement")
+
+    phone.click("a[href='/p/maternal-child/']")
+    phone.click(f".child-link[data-patient-id='{clinic.child.pk}']")
+    phone.wait_for_selector("svg.growth-chart")
+    assert phone.locator("svg.growth-chart").count() == 2
+    assert phone.locator("circle.measurement").count() == 2
+    phone.screenshot(path=str(ARTIFACTS / "publichealth-growth-phone.png"), full_page=True)

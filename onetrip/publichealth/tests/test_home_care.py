@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from onetrip.billing.models import (
     CatalogueItem,
@@ -174,3 +175,30 @@ def test_home_visits_done_counts_visits_recorded_on_their_day(
         METRICS_BY_CODE["home_visits_done"], metrics.recomputed_totals(other, period), other
     )
     assert not figure.denominator  # nothing to count there
+
+
+def test_the_family_sees_the_orders_visits_and_notes_on_the_phone(clinic, station, phone_client):
+    _doctor, nurse = station
+    done = _ordered_and_scheduled(clinic, station)
+    home_care.schedule_visit(
+        done.order_id,
+        nurse_username=nurse.user.username,
+        at=NOW + dt.timedelta(days=2),
+        actor=nurse,
+    )
+    home_care.record_visit(
+        done.pk,
+        notes="更换敷料，压疮好转",
+        systolic=132,
+        diastolic=84,
+        pulse=None,
+        temperature_tenths=None,
+        actor=nurse,
+    )
+    page = phone_client(clinic.mother.phone).get(reverse("publichealth-patient-home-care"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "更换敷料，压疮好转" in html
+    assert "132/84" in html
+    assert html.count('class="upcoming-visit"') == 1
+    assert (NOW + dt.timedelta(days=2)).strftime("%Y-%m-%d") in html
