@@ -42,7 +42,7 @@ def index_unindexed(*, chunk: int = 5000, progress: Progress | None = None) -> i
 @transaction.atomic
 def _index_chunk(ids: list[int]) -> None:
     patients = list(Patient.objects.filter(pk__in=ids).prefetch_related("documents"))
-    legacy.file_records([(p, services.patient_features(p)) for p in patients], clock.now())
+    legacy.file_records([(p.pk, services.patient_features(p)) for p in patients], clock.now())
 
 
 def load_features() -> list[Features]:

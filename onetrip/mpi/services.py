@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core import audit, clock
+from onetrip.core import audit, bulk, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_name
@@ -335,11 +335,16 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         [MergedLink(merge=m, patient_id=p) for m, moved in planned for p in moved],
         batch_size=5000,
     )
-    Person.objects.bulk_update([m.absorbed for m, _moved in planned], ["merged_into"])
-    for survivor_id in {find(m.survivor_id) for m, _moved in planned}:
-        PersonLink.objects.filter(patient_id__in=members[survivor_id]).exclude(
-            person_id=survivor_id
-        ).update(person_id=survivor_id, linked_at=now)
+    bulk.set_by_key(
+        Person, "id", "merged_into_id", {m.absorbed_id: m.survivor_id for m, _moved in planned}
+    )
+    bulk.set_by_key(
+        PersonLink,
+        "patient_id",
+        "person_id",
+        {patient_id: find(m.survivor_id) for m, moved in planned for patient_id in moved},
+        linked_at=now,
+    )
     audit.record_many(
         actor,
         AuditAction.UPDATE,
