@@ -141,10 +141,7 @@ def _apply(
                 reviews.append(comparison)
         run.last_patient_id = record_id
     run.linked += services.link_in_bulk(links, SYSTEM)
-    for comparison in reviews:
-        if not services.same_person(comparison.left, comparison.right):
-            services.queue_candidate(comparison, source=CandidateSource.BATCH)
-            run.queued += 1
+    run.queued += services.queue_in_bulk(reviews, source=CandidateSource.BATCH)
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 
 
