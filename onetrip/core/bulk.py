@@ -23,16 +23,17 @@ def insert_rows(
     """Insert rows of `fields` (attribute names: `patient_id`, not `patient`) into `model`'s
     table, in the caller's transaction. JSON fields take plain dicts and lists."""
     meta = model._meta
-    concrete = [meta.get_field(name) for name in fields]
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(
             [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=BATCH
         )
         return
-    json_at = [i for i, f in enumerate(concrete) if isinstance(f, models.JSONField)]
+    json_at = [
+        i for i, name in enumerate(fields) if isinstance(meta.get_field(name), models.JSONField)
+    ]
+    columns: list[sql.Composable] = [sql.Identifier(_column(model, name)) for name in fields]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(meta.db_table),
-        sql.SQL(", ").join(sql.Identifier(f.column) for f in concrete),
+        sql.Identifier(meta.db_table), sql.SQL(", ").join(columns)
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
@@ -54,7 +55,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, count],
+                [table, _column(model, "id"), count],
             )
             return [row[0] for row in cursor.fetchall()]
     largest = model._default_manager.aggregate(largest=models.Max("pk"))["largest"] or 0
@@ -82,21 +83,23 @@ def set_by_key(
                 **{column: value}, **constants
             )
         return
-    meta = model._meta
-    assignments = [
-        sql.SQL("{} = v.value").format(sql.Identifier(meta.get_field(column).column)),
-        *(
-            sql.SQL("{} = %s").format(sql.Identifier(meta.get_field(name).column))
-            for name in constants
-        ),
+    assignments: list[sql.Composable] = [
+        sql.SQL("{} = v.value").format(sql.Identifier(_column(model, column))),
+        *(sql.SQL("{} = %s").format(sql.Identifier(_column(model, name))) for name in constants),
     ]
     statement = sql.SQL(
         "UPDATE {table} SET {assignments} FROM unnest(%s::bigint[], %s::bigint[]) AS v(key, value)"
         " WHERE {table}.{key} = v.key"
     ).format(
-        table=sql.Identifier(meta.db_table),
+        table=sql.Identifier(model._meta.db_table),
         assignments=sql.SQL(", ").join(assignments),
-        key=sql.Identifier(meta.get_field(key).column),
+        key=sql.Identifier(_column(model, key)),
     )
     with connection.cursor() as cursor:
         cursor.cursor.execute(statement, [*constants.values(), list(pairs), list(pairs.values())])
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a concrete column, not a reverse relation
+    return str(field.column)
