@@ -149,7 +149,7 @@ class Thresholds:
     """Decision thresholds on the total weight (bits). Configurable through
     settings.ONETRIP_MPI = {"link_at": …, "review_at": …, "possible_at": …}."""
 
-    link_at: float = 24.0
+    link_at: float = 22.0
     review_at: float = 12.0
     possible_at: float = 4.0
     # Prior odds that two records in the same block are one person, for the match probability.
