@@ -115,10 +115,24 @@ def reset_database() -> str:
     return "bench_loader"
 
 
+CPU_SECONDS: dict[str, float] = {}  # per command: this process's CPU, and its server process's
+
+
+def _server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (same host: /proc)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_command(*args: str) -> tuple[float, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     call_command("empi", *args, stdout=out, stderr=err)
+    CPU_SECONDS[args[0]] = round(time.process_time() - cpu, 1)
+    CPU_SECONDS[f"{args[0]} (PostgreSQL)"] = round(_server_cpu() - server, 1)
     return time.perf_counter() - started, out.getvalue(), err.getvalue()
 
 
@@ -148,6 +162,7 @@ def end_to_end(records: list[Record], workdir: Path) -> tuple[dict[int, str], di
             "dedupe": dedupe_out.strip(),
             "export": export_out.strip(),
             "review_queue": len(review_edges),
+            "python_cpu_seconds": dict(CPU_SECONDS),
         },
         review_edges,
     )

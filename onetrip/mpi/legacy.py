@@ -24,13 +24,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onetrip.core import audit, clock
+from onetrip.core import audit, bulk, clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.identity.documents import ValidDocument, normalise_mobile, validate_document
-from onetrip.identity.models import IdentityDocument, Patient, Relationship, Sex
+from onetrip.identity.models import IdentityDocument, Relationship, Sex
 from onetrip.mpi import matching, runlock, services
 from onetrip.mpi.matching import Features
 from onetrip.mpi.models import BlockingKey, Person, PersonLink, SourceRecord, SourceStatus
@@ -40,7 +40,7 @@ Progress = Callable[[int, int], None]
 REQUIRED_COLUMNS = ("name", "birth_date")
 # A legacy file without these columns names its rows by line number in a system called after it.
 SOURCE_COLUMNS = ("source_system", "source_record_id")
-BATCH = 2000
+BATCH = 10_000
 NAME_MAX_LENGTH = 60
 
 
@@ -323,9 +323,9 @@ def _load_batch(
     holder = _patients_holding(row.document_keys() for row in rows)
     to_register: list[LegacyRow] = []
     registering: dict[tuple[str, str], LegacyRow] = {}  # documents of this batch's new records
+    to_keep: list[LegacyRow] = []
+    patient_of: dict[int, int] = {}  # id(row) → the record it is (or is linked to)
     linked_to_new: list[tuple[LegacyRow, LegacyRow]] = []
-    sources: list[SourceRecord] = []
-    now = clock.now()
     for row in rows:
         keys = row.document_keys()
         on_file = next((holder[k] for k in keys if k in holder), None)
@@ -335,37 +335,79 @@ def _load_batch(
             report.problems.append(
                 _("line %(line)s: %(reasons)s") % {"line": row.line, "reasons": row.refusal}
             )
-            sources.append(_source(row, SourceStatus.REFUSED, now, institution_id))
         elif on_file is not None:
             report.linked += 1
-            sources.append(
-                _source(row, SourceStatus.LINKED, now, institution_id, patient_id=on_file)
-            )
+            patient_of[id(row)] = on_file
         elif first is not None:
             report.linked += 1
             linked_to_new.append((row, first))
         elif row.birth_date is None:
             report.kept += 1
-            sources.append(
-                _source(row, SourceStatus.KEPT, now, institution_id, person=_new_person(now))
-            )
+            to_keep.append(row)
         else:
             report.registered += 1
             to_register.append(row)
             registering.update(dict.fromkeys(keys, row))
-    patients = identity.load_legacy_patients([_legacy(row) for row in to_register], actor=actor)
-    patient_of = {id(row): p.pk for row, p in zip(to_register, patients, strict=True)}
-    _index_new_records(patients, to_register, now)
-    sources += [
-        _source(row, SourceStatus.REGISTERED, now, institution_id, patient_id=patient_of[id(row)])
-        for row in to_register
-    ]
-    sources += [
-        _source(row, SourceStatus.LINKED, now, institution_id, patient_id=patient_of[id(first)])
-        for row, first in linked_to_new
-    ]
-    sources.sort(key=lambda source: source.line)  # the cross-reference in the file's order
-    SourceRecord.objects.bulk_create(sources, batch_size=BATCH)
+    now = clock.now()
+    patient_ids = identity.load_legacy_patients([_legacy(row) for row in to_register], actor=actor)
+    new_records = list(zip(to_register, patient_ids, strict=True))
+    patient_of.update((id(row), pk) for row, pk in new_records)
+    patient_of.update((id(row), patient_of[id(first)]) for row, first in linked_to_new)
+    file_records([(pk, row_features(row, pk)) for row, pk in new_records], now)
+    person_of = dict(zip(map(id, to_keep), new_persons(len(to_keep), now), strict=True))
+    registered = {id(row) for row in to_register}
+    bulk.insert_rows(  # the cross-reference in the file's order
+        SourceRecord,
+        SOURCE_FIELDS,
+        (_source(row, now, institution_id, registered, patient_of, person_of) for row in rows),
+    )
+
+
+SOURCE_FIELDS = (
+    "institution_id",
+    "source_system",
+    "source_record_id",
+    "status",
+    "patient_id",
+    "person_id",
+    "flags",
+    "reason",
+    "line",
+    "row",
+    "loaded_at",
+)
+
+
+def _source(
+    row: LegacyRow,
+    now: dt.datetime,
+    institution_id: int,
+    registered: set[int],
+    patient_of: dict[int, int],
+    person_of: dict[int, int],
+) -> tuple:
+    status = (
+        SourceStatus.REFUSED
+        if row.refusal
+        else SourceStatus.REGISTERED
+        if id(row) in registered
+        else SourceStatus.LINKED
+        if id(row) in patient_of
+        else SourceStatus.KEPT
+    )
+    return (
+        institution_id,
+        row.source_system[:40],
+        row.source_record_id[:64],
+        status,
+        patient_of.get(id(row)),
+        person_of.get(id(row)),
+        ",".join(row.flags)[:300],
+        row.refusal[:300],
+        row.line,
+        row.raw,
+        now,
+    )
 
 
 def _patients_holding(document_keys: Iterable[set[tuple[str, str]]]) -> dict[tuple[str, str], int]:
@@ -384,34 +426,6 @@ def _patients_holding(document_keys: Iterable[set[tuple[str, str]]]) -> dict[tup
     return holder
 
 
-def _new_person(now: dt.datetime) -> Person:
-    return Person.objects.create(master_id=services.new_master_id(), created_at=now)
-
-
-def _source(
-    row: LegacyRow,
-    status: SourceStatus,
-    now: dt.datetime,
-    institution_id: int,
-    *,
-    patient_id: int | None = None,
-    person: Person | None = None,
-) -> SourceRecord:
-    return SourceRecord(
-        institution_id=institution_id,
-        source_system=row.source_system[:40],
-        source_record_id=row.source_record_id[:64],
-        status=status,
-        patient_id=patient_id,
-        person=person,
-        flags=",".join(row.flags)[:300],
-        reason=row.refusal[:300],
-        line=row.line,
-        row=row.raw,
-        loaded_at=now,
-    )
-
-
 def _legacy(row: LegacyRow) -> identity.LegacyPatient:
     assert row.birth_date is not None  # rows without one are kept, not registered
     return identity.LegacyPatient(
@@ -423,18 +437,6 @@ def _legacy(row: LegacyRow) -> identity.LegacyPatient:
         documents=tuple(row.documents),
         guardian_document=row.guardian_document,
         guardian_relationship=row.guardian_relationship if row.guardian_document else "",
-    )
-
-
-def _index_new_records(patients: list, rows: list[LegacyRow], now: dt.datetime) -> None:
-    """Blocking keys and a person of its own for each new record, in bulk; `registry.dedupe`
-    links them afterwards."""
-    file_records(
-        [
-            (patient, row_features(row, patient.pk))
-            for patient, row in zip(patients, rows, strict=True)
-        ],
-        now,
     )
 
 
@@ -451,29 +453,42 @@ def row_features(row: LegacyRow, id: int) -> Features:
     )
 
 
-def file_records(records: list[tuple[Patient, Features]], now: dt.datetime) -> None:
+def file_records(records: list[tuple[int, Features]], now: dt.datetime) -> None:
     """New records' blocking keys and a person of their own each, in bulk, in the caller's
-    transaction."""
-    BlockingKey.objects.bulk_create(
-        [
-            BlockingKey(key=key, patient=patient)
-            for patient, f in records
-            for key in matching.blocking_keys(f)
-        ],
-        ignore_conflicts=True,
-        batch_size=5000,
+    transaction; `registry.dedupe` links them afterwards."""
+    bulk.insert_rows(
+        BlockingKey,
+        ("key", "patient_id"),
+        ((key, pk) for pk, f in records for key in set(matching.blocking_keys(f))),
     )
-    persons = Person.objects.bulk_create(
-        [Person(master_id=services.new_master_id(), created_at=now) for _r in records],
-        batch_size=5000,
+    persons = new_persons(len(records), now)
+    bulk.insert_rows(
+        PersonLink,
+        ("patient_id", "person_id", "linked_at"),
+        ((pk, person, now) for (pk, _f), person in zip(records, persons, strict=True)),
     )
-    PersonLink.objects.bulk_create(
-        [
-            PersonLink(patient=patient, person=person, linked_at=now)
-            for (patient, _f), person in zip(records, persons, strict=True)
-        ],
-        batch_size=5000,
+
+
+def new_persons(count: int, now: dt.datetime) -> list[int]:
+    """`count` new persons, each with a fresh master ID; their ids."""
+    ids = bulk.reserve_ids(Person, count)
+    bulk.insert_rows(
+        Person,
+        ("id", "master_id", "created_at"),
+        ((pk, master_id, now) for pk, master_id in zip(ids, _fresh_master_ids(count), strict=True)),
     )
+    return ids
+
+
+def _fresh_master_ids(count: int) -> list[str]:
+    """Master IDs none of which is taken: at a million persons two random ones collide about
+    every other load, and one collision would abort a COPY."""
+    fresh: set[str] = set()
+    while len(fresh) < count:
+        drawn = {services.new_master_id() for _i in range(count - len(fresh))} - fresh
+        taken = set(Person.objects.filter(master_id__in=drawn).values_list("master_id", flat=True))
+        fresh |= drawn - taken
+    return list(fresh)
 
 
 def kept_features(raw: dict[str, str], id: int) -> Features:

@@ -149,7 +149,7 @@ class Thresholds:
     """Decision thresholds on the total weight (bits). Configurable through
     settings.ONETRIP_MPI = {"link_at": …, "review_at": …, "possible_at": …}."""
 
-    link_at: float = 24.0
+    link_at: float = 22.0
     review_at: float = 12.0
     possible_at: float = 4.0
     # Prior odds that two records in the same block are one person, for the match probability.
@@ -183,6 +183,7 @@ class Features:
     spellings: tuple[str, ...]  # pinyin without tones; both word orders for a romanised name
     surnames: tuple[str, ...]  # pinyin of the possible family names
     birth: str  # YYYYMMDD, or empty when not recorded
+    id_birth: str  # YYYYMMDD in the record's own 18-digit citizen ID number, or empty
     sex: str
     phone: str
     address: str
@@ -227,12 +228,26 @@ def features(
         spellings=spellings,
         surnames=surnames,
         birth=birth,
+        id_birth=next(filter(None, (_birth_in_id(n) for ns, n in own if ns == CITIZEN)), ""),
         sex=sex if sex in ("male", "female") else "",
         phone=phone or "",
         address=_normalise_address(address),
         documents=own,
         guardian_only=not own and any(True for _ in guardian_documents),
     )
+
+
+def _birth_in_id(number: str) -> str:
+    """The birth date an 18-digit citizen ID number carries (digits 7–14): evidence of its own
+    when a clerk typed another date, or none."""
+    digits = number[6:14]
+    if len(number) != 18 or not digits.isdigit():
+        return ""
+    try:
+        dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return ""
+    return digits
 
 
 @lru_cache(maxsize=200_000)
@@ -275,15 +290,16 @@ def blocking_keys(f: Features) -> set[str]:
     d: an identifying document; p: the phone; n: name spelling + birth year (homophones, pinyin
     passports, swapped or mistyped day); s: family name + birth year + day and month in either
     order (any given-name typo, swapped day/month); b: spelling + day and month in either order
-    (a mistyped year). c:/y: count name characters and spellings for frequency weights. A record
-    without a birth date has no n:, s: or b: keys (see `batch_keys`)."""
+    (a mistyped year). c:/y: count name characters and spellings for frequency weights. n:, s:
+    and b: are filed under the typed birth date and the ID number's; a record with neither has
+    none (see `batch_keys`)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
     if f.phone:
         keys.add(f"p:{f.phone}")
     for spelling in f.spellings:
         keys.add(f"y:{spelling}")
-    if f.birth:
-        year, month_day = f.birth[:4], "".join(sorted((f.birth[4:6], f.birth[6:8])))
+    for birth in birth_dates(f):
+        year, month_day = birth[:4], "".join(sorted((birth[4:6], birth[6:8])))
         for spelling in f.spellings:
             keys.add(f"n:{spelling}:{year}")
             keys.add(f"b:{spelling}:{month_day}")
@@ -291,6 +307,11 @@ def blocking_keys(f: Features) -> set[str]:
             keys.add(f"s:{surname}:{year}:{month_day}")
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
+
+
+def birth_dates(f: Features) -> set[str]:
+    """The typed birth date and the one in the ID number, where known (usually one date)."""
+    return {f.birth, f.id_birth} - {""}
 
 
 def batch_keys(f: Features) -> tuple[set[str], set[str]]:
@@ -301,7 +322,7 @@ def batch_keys(f: Features) -> tuple[set[str], set[str]]:
     keys = {k for k in blocking_keys(f) if k.startswith(BLOCKING_PREFIXES)}
     by_name = {f"m:{s}"[:120] for s in f.spellings}
     undated = {f"u:{s}"[:120] for s in f.spellings}
-    if f.birth:
+    if birth_dates(f):
         return keys | undated, keys | by_name
     return keys | by_name | undated, keys | undated
 
@@ -385,7 +406,7 @@ def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
     scores = [
         _document(a, b),
         _name(a, b, freq),
-        _birth_date(a.birth, b.birth),
+        _birth_dates(a, b),
         _sex(a.sex, b.sex),
         _phone(a.phone, b.phone, freq),
         _address(a.address, b.address),
@@ -439,6 +460,15 @@ def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
 def _one_character_apart(a: str, b: str) -> bool:
     # A mistyped character (形近字) in a name of three or more characters.
     return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _birth_dates(a: Features, b: Features) -> FieldScore:
+    """The best agreement between either record's typed date and the date in its ID number: a
+    clerk's typo in one record does not outweigh the date its ID number states."""
+    return max(
+        (_birth_date(x, y) for x in birth_dates(a) or {""} for y in birth_dates(b) or {""}),
+        key=lambda score: score.weight,
+    )
 
 
 def _birth_date(a: str, b: str) -> FieldScore:

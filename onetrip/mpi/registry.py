@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from onetrip.core import clock
+from onetrip.core import bulk, clock
 from onetrip.core.actors import SYSTEM
 from onetrip.identity.models import IdentityDocument, Patient
 from onetrip.mpi import batch, legacy, matching, runlock, services
@@ -16,6 +16,7 @@ from onetrip.mpi.matching import Decision, Features, Thresholds
 from onetrip.mpi.models import (
     CandidateSource,
     DedupeRun,
+    PersonLink,
     SourceRecord,
     SourceStatus,
 )
@@ -42,7 +43,7 @@ def index_unindexed(*, chunk: int = 5000, progress: Progress | None = None) -> i
 @transaction.atomic
 def _index_chunk(ids: list[int]) -> None:
     patients = list(Patient.objects.filter(pk__in=ids).prefetch_related("documents"))
-    legacy.file_records([(p, services.patient_features(p)) for p in patients], clock.now())
+    legacy.file_records([(p.pk, services.patient_features(p)) for p in patients], clock.now())
 
 
 def load_features() -> list[Features]:
@@ -126,11 +127,11 @@ def _apply(
     kept: KeptRecords,
 ) -> None:
     """One chunk's outcome and the checkpoint after it, in one transaction."""
-    links, reviews = [], []
+    links, reviews, kept_links = [], [], []
     for record_id, found, compared in pending:
         run.compared += compared
         if kept.holds(record_id):
-            run.linked += kept.link(record_id, found, policy)
+            kept_links.append((record_id, found))
             continue
         for comparison in found:
             if tuple(sorted((comparison.left, comparison.right))) in decided:
@@ -140,11 +141,9 @@ def _apply(
             else:
                 reviews.append(comparison)
         run.last_patient_id = record_id
+    run.linked += kept.link(kept_links, policy)
     run.linked += services.link_in_bulk(links, SYSTEM)
-    for comparison in reviews:
-        if not services.same_person(comparison.left, comparison.right):
-            services.queue_candidate(comparison, source=CandidateSource.BATCH)
-            run.queued += 1
+    run.queued += services.queue_in_bulk(reviews, source=CandidateSource.BATCH)
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 
 
@@ -156,7 +155,6 @@ class KeptRecords:
     def __init__(self, last_record_id: int) -> None:
         self.offset = last_record_id
         self.sources: list[tuple[int, int]] = []  # (source record pk, person pk), by memory id
-        self.row_of: dict[int, dict[str, str]] = {}
 
     def features(self) -> list[Features]:
         found = []
@@ -169,20 +167,30 @@ class KeptRecords:
     def holds(self, memory_id: int) -> bool:
         return memory_id > self.offset
 
-    def person_of(self, memory_id: int) -> int:
-        if self.holds(memory_id):
-            return self.sources[memory_id - self.offset - 1][1]
-        return services.person_of(memory_id).pk
+    def link(
+        self, found_by_row: list[tuple[int, list[matching.Comparison]]], policy: Thresholds
+    ) -> int:
+        """Move each kept row of a chunk to the person of its best automatic link (one query
+        for the records' persons, one UPDATE); returns the number of rows moved."""
+        best: dict[int, int] = {}
+        for memory_id, found in found_by_row:
+            links = [c for c in found if c.decision(policy) == Decision.LINK]
+            if links:
+                best[memory_id] = max(links, key=lambda c: (c.deterministic, c.total)).left
+        person_of_record = dict(
+            PersonLink.objects.filter(
+                patient_id__in=[i for i in best.values() if not self.holds(i)]
+            ).values_list("patient_id", "person_id")
+        )
+        moves: dict[int, int] = {}
+        for memory_id, other in best.items():  # in id order: a row may follow an earlier one
+            person_id = self._person(other) if self.holds(other) else person_of_record[other]
+            source_pk, current = self.sources[memory_id - self.offset - 1]
+            if person_id != current:
+                moves[source_pk] = person_id
+                self.sources[memory_id - self.offset - 1] = (source_pk, person_id)
+        bulk.set_by_key(SourceRecord, "id", "person_id", moves)
+        return len(moves)
 
-    def link(self, memory_id: int, found: list[matching.Comparison], policy: Thresholds) -> int:
-        links = [c for c in found if c.decision(policy) == Decision.LINK]
-        if not links:
-            return 0
-        best = max(links, key=lambda c: (c.deterministic, c.total))
-        person_id = self.person_of(best.left)
-        source_pk, current = self.sources[memory_id - self.offset - 1]
-        if person_id == current:
-            return 0
-        SourceRecord.objects.filter(pk=source_pk).update(person_id=person_id)
-        self.sources[memory_id - self.offset - 1] = (source_pk, person_id)
-        return 1
+    def _person(self, memory_id: int) -> int:
+        return self.sources[memory_id - self.offset - 1][1]

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.core import audit, clock
+from onetrip.core import audit, bulk, clock
 from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_name
@@ -335,11 +335,16 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         [MergedLink(merge=m, patient_id=p) for m, moved in planned for p in moved],
         batch_size=5000,
     )
-    Person.objects.bulk_update([m.absorbed for m, _moved in planned], ["merged_into"])
-    for survivor_id in {find(m.survivor_id) for m, _moved in planned}:
-        PersonLink.objects.filter(patient_id__in=members[survivor_id]).exclude(
-            person_id=survivor_id
-        ).update(person_id=survivor_id, linked_at=now)
+    bulk.set_by_key(
+        Person, "id", "merged_into_id", {m.absorbed_id: m.survivor_id for m, _moved in planned}
+    )
+    bulk.set_by_key(
+        PersonLink,
+        "patient_id",
+        "person_id",
+        {patient_id: find(m.survivor_id) for m, moved in planned for patient_id in moved},
+        linked_at=now,
+    )
     audit.record_many(
         actor,
         AuditAction.UPDATE,
@@ -364,10 +369,31 @@ def _group(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     return grouped
 
 
-def same_person(a: int, b: int) -> bool:
-    return (
-        PersonLink.objects.filter(patient_id__in=(a, b)).values("person_id").distinct().count() == 1
+def queue_in_bulk(comparisons: list[Comparison], *, source: str) -> int:
+    """`queue_candidate` for a batch run's chunk, in two statements: pairs whose records are one
+    person by now are skipped, pairs already queued or decided stay as they are. Returns the
+    number of pairs offered to the queue."""
+    ids = {i for c in comparisons for i in (c.left, c.right)}
+    person = dict(
+        PersonLink.objects.filter(patient_id__in=ids).values_list("patient_id", "person_id")
     )
+    policy, now = thresholds(), clock.now()
+    candidates = [
+        MatchCandidate(
+            left_id=min(c.left, c.right),
+            right_id=max(c.left, c.right),
+            score=c.total,
+            probability=c.probability(policy),
+            explanation=c.explanation(),
+            guard=c.guard or "",
+            source=source,
+            found_at=now,
+        )
+        for c in comparisons
+        if person.get(c.left) != person.get(c.right)
+    ]
+    MatchCandidate.objects.bulk_create(candidates, ignore_conflicts=True, batch_size=2000)
+    return len(candidates)
 
 
 def queue_candidate(comparison: Comparison, *, source: str) -> MatchCandidate:

@@ -174,6 +174,8 @@ def test_review_page_shows_the_pair_masked_with_its_explanation(client, clock, r
     assert "110101199003074477" not in page
     assert 'class="field-name"' in page
     assert 'id="guard"' in page
+    # A guard fired (possibly twins): keeping them apart is the first, focused choice.
+    assert page.index('value="different" autofocus') < page.index('value="same"')
     assert AuditEvent.objects.filter(summary="possible duplicate reviewed").count() == 2
     response = client.post(f"/staff/mpi/review/{candidate_id}/decide", {"decision": "same"})
     assert response["Location"] == "/staff/mpi/review/"

@@ -197,3 +197,27 @@ def test_twins_a_day_apart_with_a_mistyped_phone_are_still_held_back():
     comparison = compare(first, second, RARE)
     assert comparison.guard == Guard.POSSIBLE_TWIN
     assert comparison.decision(POLICY) != Decision.LINK
+
+
+def test_the_birth_date_in_the_id_number_outweighs_a_mistyped_one():
+    # A clerk typed 1993-07-03 on a record whose ID number says 1990-03-07; the person's other
+    # record was registered with an e-health card, a changed phone and the right date.
+    mistyped = record(1, birth_date="19930703")
+    elsewhere = record(
+        2, birth_date="19900307", phone="13998765432", documents=[("e_health_card", "EHC0001")]
+    )
+    comparison = compare(mistyped, elsewhere, RARE)
+    assert levels(comparison)["birth_date"] == Level.EXACT
+    assert comparison.decision(POLICY) == Decision.LINK
+    assert blocking_keys(mistyped) & blocking_keys(elsewhere)  # they meet on the ID's date
+
+
+def test_a_guardians_id_number_says_nothing_of_the_childs_birth_date():
+    newborn = record(
+        1,
+        name="李娜之子",
+        birth_date="",
+        documents=[],
+        guardian_documents=[("resident_id", "110101199003074477")],
+    )
+    assert newborn.id_birth == ""

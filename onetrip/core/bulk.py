@@ -1,0 +1,105 @@
+"""Inserting a batch run's rows by the hundred thousand: PostgreSQL COPY from plain tuples.
+
+`bulk_create` builds a model instance per row and renders an INSERT per few thousand rows; a
+legacy load of a million records spent most of its time there. COPY takes the tuples as they
+are. Elsewhere (SQLite in development and tests) the same call falls back to `bulk_create`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+BATCH = 5000
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Insert rows of `fields` (attribute names: `patient_id`, not `patient`) into `model`'s
+    table, in the caller's transaction. JSON fields take plain dicts and lists."""
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=BATCH
+        )
+        return
+    json_at = [
+        i for i, name in enumerate(fields) if isinstance(meta.get_field(name), models.JSONField)
+    ]
+    columns: list[sql.Composable] = [sql.Identifier(_column(model, name)) for name in fields]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(meta.db_table), sql.SQL(", ").join(columns)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = Jsonb(row[i])
+            copy.write_row(row)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` primary keys from the table's sequence, for rows inserted with `insert_rows`
+    that other rows must point at. Elsewhere than PostgreSQL: the next ones after the largest
+    (the caller holds the batch-run lock, so nobody else inserts meanwhile)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, _column(model, "id"), count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    largest = model._default_manager.aggregate(largest=models.Max("pk"))["largest"] or 0
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def set_by_key(
+    model: type[models.Model],
+    key: str,
+    column: str,
+    pairs: dict[int, int],
+    **constants: Any,
+) -> None:
+    """For every `key` → `value` of `pairs`, set `column` to value (and each of `constants`) on
+    the rows whose `key` is that key: one UPDATE on PostgreSQL, whatever the number of rows,
+    where `bulk_update` would render a CASE arm per row. Integer keys and values (ids)."""
+    if not pairs:
+        return
+    if connection.vendor != "postgresql":
+        by_value: dict[int, list[int]] = {}
+        for k, value in pairs.items():
+            by_value.setdefault(value, []).append(k)
+        for value, keys in by_value.items():
+            model._default_manager.filter(**{f"{key}__in": keys}).update(
+                **{column: value}, **constants
+            )
+        return
+    assignments: list[sql.Composable] = [
+        sql.SQL("{} = v.value").format(sql.Identifier(_column(model, column))),
+        *(sql.SQL("{} = %s").format(sql.Identifier(_column(model, name))) for name in constants),
+    ]
+    statement = sql.SQL(
+        "UPDATE {table} SET {assignments} FROM unnest(%s::bigint[], %s::bigint[]) AS v(key, value)"
+        " WHERE {table}.{key} = v.key"
+    ).format(
+        table=sql.Identifier(model._meta.db_table),
+        assignments=sql.SQL(", ").join(assignments),
+        key=sql.Identifier(_column(model, key)),
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.execute(statement, [*constants.values(), list(pairs), list(pairs.values())])
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a concrete column, not a reverse relation
+    return str(field.column)
