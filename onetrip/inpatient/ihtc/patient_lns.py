@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .greedy import Ledger, insert_patient
+from .greedy import Ledger
 from .instance import Instance
 from .plan import Plan
 
@@ -373,36 +373,6 @@ def patient_stage_lower_bound(instance: Instance, *, time_limit: float) -> int:
     solver.parameters.num_workers = 1
     solver.solve(model)
     return math.ceil(solver.best_objective_bound - 1e-6)
-
-
-def place_mandatory_patients(
-    instance: Instance, plan: Plan, *, time_limit: float, threads: int, rng: random.Random
-) -> Plan:
-    """When the greedy leaves mandatory patients out, look for a plan placing all of them.
-
-    CP-SAT alone, on the mandatory patients only, with admission a hard constraint and no
-    costs: that finds a placement in about a second on instances where the cost-driven steps
-    only return their hint (measured on small05). The optional patients then go back in
-    greedily around them. Returns `plan` unchanged if no placement is found in time.
-    """
-    mandatory = [p for p in instance.patients if instance.people[p].mandatory]
-    ledger = Ledger(instance, Plan.empty(instance))
-    model = cp_model.CpModel()
-    builder = _ModelBuilder(instance, ledger, model, mandatory_is_hard=True)
-    for person in mandatory:
-        builder.add_patient(person, Plan.empty(instance))
-    builder.add_shared_constraints()
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-    solver.parameters.num_workers = threads
-    solver.parameters.random_seed = rng.randrange(1 << 30)
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return plan
-    _apply(builder, solver, ledger, mandatory)
-    for person in instance.patients:
-        if not instance.people[person].mandatory and plan.admission[person] is not None:
-            insert_patient(ledger, person)
-    return ledger.plan
 
 
 def _apply(
