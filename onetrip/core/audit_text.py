@@ -222,6 +222,8 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("left the clinical pathway"),
     gettext_noop("MDT consultation requested"),
     gettext_noop("MDT consultation answered"),
+    gettext_noop("weekly admission plan"),
+    gettext_noop("weekly admission plan accepted (%(count)s beds booked)"),
     # emergency
     gettext_noop("emergency call %(call)s taken (priority %(priority)s)"),
     gettext_noop("ambulance %(ambulance)s dispatched to call %(call)s"),

@@ -58,7 +58,7 @@ def pending_notices(actor: Actor) -> list[Admission]:
 
 def rooms_of(actor: Actor) -> list[Room]:
     return list(
-        Room.objects.filter(ward__institution_id=actor.institution_id)
+        Room.objects.filter(ward__institution_id=services._home(actor))
         .select_related("ward")
         .order_by("ward__code", "number")
     )
@@ -162,7 +162,7 @@ def accept_week(choices: list[Choice], *, actor: Actor) -> list[Admission]:
 def _free_bed(admission: Admission, room_id: int, day: dt.date, actor: Actor) -> Bed:
     beds = (
         Bed.objects.filter(
-            room_id=room_id, room__ward__institution_id=actor.institution_id, holder__isnull=True
+            room_id=room_id, room__ward__institution_id=services._home(actor), holder__isnull=True
         )
         .select_related("room__ward")
         .order_by("pk")
