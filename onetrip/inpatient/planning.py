@@ -64,11 +64,11 @@ def rooms_of(actor: Actor) -> list[Room]:
     )
 
 
-def propose_week(*, actor: Actor, seconds: float = PLAN_SECONDS) -> list[Proposal]:
+def propose_week(*, actor: Actor, seconds: float | None = None) -> list[Proposal]:
     """Plan this week's admissions of the pending notices into the rooms' free beds.
 
     Only reads, so the planner runs outside any transaction; the audit of the notices read
-    gets its own."""
+    gets its own. The planner gets `seconds`, by default `PLAN_SECONDS`."""
     services._require_staff(actor, services.MANAGE)
     start = clock.today()
     notices = pending_notices(actor)
@@ -76,7 +76,11 @@ def propose_week(*, actor: Actor, seconds: float = PLAN_SECONDS) -> list[Proposa
     instance = week_instance(
         _week_rooms(rooms), [_week_patient(n, rooms, start) for n in notices], days=PLAN_DAYS
     )
-    stays = planned_stays(solve_instance(instance, time_limit=seconds, threads=1))
+    stays = (
+        planned_stays(solve_instance(instance, time_limit=seconds or PLAN_SECONDS, threads=1))
+        if notices and rooms
+        else {}
+    )
     room_by_id = {room.pk: room for room in rooms}
     with transaction.atomic():
         audit.record_many(
