@@ -47,7 +47,7 @@ class Choice:
     room_id: int
 
 
-def pending_notices(actor: Actor) -> list[Admission]:
+def pending_notices(*, actor: Actor) -> list[Admission]:
     return list(
         services.admissions_at(actor)
         .filter(status=AdmissionStatus.NOTICE)
@@ -56,7 +56,7 @@ def pending_notices(actor: Actor) -> list[Admission]:
     )
 
 
-def rooms_of(actor: Actor) -> list[Room]:
+def rooms_of(*, actor: Actor) -> list[Room]:
     return list(
         Room.objects.filter(ward__institution_id=services._home(actor))
         .select_related("ward")
@@ -71,8 +71,8 @@ def propose_week(*, actor: Actor, seconds: float | None = None) -> list[Proposal
     gets its own. The planner gets `seconds`, by default `PLAN_SECONDS`."""
     services._require_staff(actor, services.MANAGE)
     start = clock.today()
-    notices = pending_notices(actor)
-    rooms = rooms_of(actor)
+    notices = pending_notices(actor=actor)
+    rooms = rooms_of(actor=actor)
     instance = week_instance(
         _week_rooms(rooms), [_week_patient(n, rooms, start) for n in notices], days=PLAN_DAYS
     )

@@ -527,7 +527,7 @@ PlanFormSet = forms.formset_factory(PlanRowForm, extra=0)
 def week_plan(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     """The planner's proposal for the week (POST propose), changed and accepted (POST accept)."""
     room_choices = [("", "—")] + [
-        (r.pk, f"{r.ward.name} {r.number}") for r in planning.rooms_of(actor)
+        (r.pk, f"{r.ward.name} {r.number}") for r in planning.rooms_of(actor=actor)
     ]
     if request.method != "POST":
         return _plan_page(request, None, {})
@@ -561,7 +561,7 @@ def week_plan(request: HttpRequest, *, actor: Actor) -> HttpResponse:
                 request, _("%(count)s beds booked from the plan.") % {"count": len(booked)}
             )
             return redirect("inpatient-centre")
-    notices = {n.pk: n for n in planning.pending_notices(actor)}
+    notices = {n.pk: n for n in planning.pending_notices(actor=actor)}
     return _plan_page(request, formset, notices, status=400)
 
 
