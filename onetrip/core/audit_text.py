@@ -227,6 +227,8 @@ PATTERNS: tuple[str, ...] = (
     gettext_noop("blood fees reimbursed: %(volume)s ml, %(amount)s fen"),
     gettext_noop("fee %(item)s moved from %(visit)s to inpatient bill %(bill)s"),
     gettext_noop("fee %(item)s refunded on %(visit)s and charged again to inpatient bill %(bill)s"),
+    gettext_noop("weekly admission plan"),
+    gettext_noop("weekly admission plan accepted (%(count)s beds booked)"),
     # emergency
     gettext_noop("emergency call %(call)s taken (priority %(priority)s)"),
     gettext_noop("ambulance %(ambulance)s dispatched to call %(call)s"),

@@ -244,24 +244,31 @@ def issue_notice(data: NoticeIn, *, actor: Actor) -> Admission:
 
 
 def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[str]:
-    """Why `bed` cannot take the admission's patient (empty when it can): the ward's and the
-    room's sex rule, the sex of whoever is in the room now, age, isolation."""
+    """Why `bed` cannot take the admission's patient (empty when it can): the room's rules and
+    the sex of whoever is in the room now."""
     patient = admission.patient
     room = bed.room
-    ward = room.ward
-    reasons = []
-    for rule in (ward.sex_rule, room.sex_rule):
-        if rule != SexRule.ANY and patient.sex != rule:
-            reasons.append(str(_("The ward or room takes only the other sex.")))
-            break
-    else:
+    reasons = room_rule_violations(admission, room, day)
+    if room.sex_rule == SexRule.ANY and not _sex_rule_refuses(patient, room):
         others = (
             Bed.objects.filter(room=room, holder__isnull=False)
             .exclude(holder=admission)
             .exclude(holder__patient__sex=patient.sex)
         )
-        if room.sex_rule == SexRule.ANY and others.exists():
-            reasons.append(str(_("The room has patients of the other sex.")))
+        if others.exists():
+            reasons.insert(0, str(_("The room has patients of the other sex.")))
+    return reasons
+
+
+def room_rule_violations(admission: Admission, room: Room, day: dt.date) -> list[str]:
+    """Why the room's rules refuse the admission's patient whoever lies in it: the ward's and
+    the room's sex rule, age, isolation, day surgery (no query: the weekly plan asks this for
+    every notice and room)."""
+    patient = admission.patient
+    ward = room.ward
+    reasons = []
+    if _sex_rule_refuses(patient, room):
+        reasons.append(str(_("The ward or room takes only the other sex.")))
     age = age_on(patient, day)
     if not ward.min_age <= age <= ward.max_age:
         reasons.append(str(_("The ward does not take patients of this age.")))
@@ -278,6 +285,12 @@ def bed_rule_violations(admission: Admission, bed: Bed, day: dt.date) -> list[st
             else str(_("A day-surgery ward takes day surgery only."))
         )
     return reasons
+
+
+def _sex_rule_refuses(patient: Patient, room: Room) -> bool:
+    return any(
+        rule != SexRule.ANY and patient.sex != rule for rule in (room.ward.sex_rule, room.sex_rule)
+    )
 
 
 def _take_bed(admission: Admission, bed_id: int, day: dt.date, actor: Actor) -> Bed:

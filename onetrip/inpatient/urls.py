@@ -1,4 +1,5 @@
-"""Inpatient pages: the admission preparation centre at /staff/inpatient/, the doctor's notice at
+"""Inpatient pages: the admission preparation centre at /staff/inpatient/ (its weekly plan at
+/staff/inpatient/plan/), the doctor's notice at
 /staff/inpatient/notices/new, the patient's admissions at /p/inpatient/."""
 
 from django.urls import path
@@ -26,6 +27,7 @@ STEPS = {
 urlpatterns = [
     path("staff/inpatient/", views.centre, name="inpatient-centre"),
     path("staff/inpatient/beds/", views.bed_board, name="inpatient-beds"),
+    path("staff/inpatient/plan/", views.week_plan, name="inpatient-plan"),
     path("staff/inpatient/notices/new", views.new_notice, name="inpatient-notice-new"),
     path(
         "staff/inpatient/admissions/<id:admission_id>",

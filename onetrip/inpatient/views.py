@@ -19,9 +19,9 @@ from onetrip.billing.models import PaymentChannel
 from onetrip.billing.services.deposits import SHORTFALL_CHANNELS, TOP_UP_CHANNELS
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError
+from onetrip.core.errors import DomainError, InvalidInput
 from onetrip.core.pages import add_domain_errors, staff_page
-from onetrip.inpatient import blood, pdf, preadmission, services
+from onetrip.inpatient import blood, pdf, planning, preadmission, services
 from onetrip.inpatient.models import (
     AdmissionStatus,
     DaySurgeryProcedure,
@@ -204,6 +204,7 @@ def centre(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         {
             "waiting": services.worklist(actor=actor),
             "on_wards": services.on_the_wards(actor=actor),
+            "can_plan": actor.has_perm(services.MANAGE),
         },
     )
 
@@ -551,4 +552,106 @@ def patient_admission(request: HttpRequest, admission_id: int, *, actor: Actor) 
             "bed": getattr(admission, "bed", None),
             **_pre_admission_context(admission, preadmission.visit_of(admission)),
         },
+    )
+
+
+# --- the centre's weekly plan ------------------------------------------------------------------
+
+
+class PlanRowForm(forms.Form):
+    """One notice of the proposed week: the centre keeps, changes or leaves out its day and room."""
+
+    admission = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    book = forms.BooleanField(label=gettext_lazy("Book"), required=False)
+    day = forms.DateField(
+        label=gettext_lazy("Admission day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    room = forms.TypedChoiceField(
+        label=gettext_lazy("Room"), coerce=int, required=False, empty_value=None
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("book"):
+            if not data.get("day"):
+                self.add_error("day", _("Choose the admission day."))
+            if not data.get("room"):
+                self.add_error("room", _("Choose a room."))
+        return data
+
+
+PlanFormSet = forms.formset_factory(PlanRowForm, extra=0)
+
+
+@staff_page(services.MANAGE)
+def week_plan(request: HttpRequest, *, actor: Actor) -> HttpResponse:
+    """The planner's proposal for the week (POST propose), changed and accepted (POST accept)."""
+    room_choices = [("", "—")] + [
+        (r.pk, f"{r.ward.name} {r.number}") for r in planning.rooms_of(actor=actor)
+    ]
+    if request.method != "POST":
+        return _plan_page(request, None, {})
+    if request.POST.get("action") != "accept":
+        proposals = planning.propose_week(actor=actor)
+        formset = PlanFormSet(
+            initial=[
+                {"admission": p.admission.pk, "book": p.room is not None, "day": p.day}
+                | ({"room": p.room.pk} if p.room else {})
+                for p in proposals
+            ]
+        )
+        _set_rooms(formset, room_choices)
+        return _plan_page(request, formset, {p.admission.pk: p.admission for p in proposals})
+    formset = PlanFormSet(request.POST)
+    _set_rooms(formset, room_choices)
+    if formset.is_valid():
+        choices = [
+            planning.Choice(row["admission"], row["day"], row["room"])
+            for row in formset.cleaned_data
+            if row.get("book")
+        ]
+        try:
+            booked = planning.accept_week(choices, actor=actor)
+        except InvalidInput as exc:
+            _row_errors(request, formset, exc)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request, _("%(count)s beds booked from the plan.") % {"count": len(booked)}
+            )
+            return redirect("inpatient-centre")
+    notices = {n.pk: n for n in planning.pending_notices(actor=actor)}
+    return _plan_page(request, formset, notices, status=400)
+
+
+def _set_rooms(formset: forms.BaseFormSet, choices: list) -> None:
+    for form in formset:
+        form.fields["room"].choices = choices
+
+
+def _row_errors(request: HttpRequest, formset: forms.BaseFormSet, exc: InvalidInput) -> None:
+    """The planner's field errors ("admission-<id>") on the room of that notice's row."""
+    rows = {f"admission-{form.cleaned_data['admission']}": form for form in formset}
+    for error in exc.errors:
+        if error.field in rows:
+            rows[error.field].add_error("room", str(error.message))
+        else:
+            messages.error(request, str(error.message))
+
+
+def _plan_page(
+    request: HttpRequest, formset: forms.BaseFormSet | None, notices: dict, status: int = 200
+) -> HttpResponse:
+    rows = []
+    for form in formset or []:
+        admission_id = form["admission"].value()
+        rows.append((form, notices.get(int(admission_id)) if admission_id else None))
+    return render(
+        request,
+        "inpatient/week_plan.html",
+        {"formset": formset, "rows": rows, "days": planning.PLAN_DAYS},
+        status=status,
     )

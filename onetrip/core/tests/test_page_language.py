@@ -793,6 +793,7 @@ def _inpatient_urls(world) -> dict[str, str]:
     return {
         "inpatient-centre": reverse("inpatient-centre"),
         "inpatient-beds": reverse("inpatient-beds"),
+        "inpatient-plan": reverse("inpatient-plan"),
         "inpatient-notice-new": reverse("inpatient-notice-new"),
         "inpatient-admission": reverse("inpatient-admission", args=[on_ward.pk]),
         "inpatient-patient-home": reverse("inpatient-patient-home"),

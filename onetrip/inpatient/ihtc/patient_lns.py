@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .greedy import Ledger, insert_patient
+from .greedy import Ledger
 from .instance import Instance
 from .plan import Plan
 
@@ -60,31 +60,66 @@ def improve_patients(
 ) -> Plan:
     best = plan
     best_cost = patient_stage_cost(instance, plan)
-    size = 20.0
+    chooser = _KindChooser()
     while time.monotonic() < deadline - STEP_OVERHEAD_SECONDS:
-        free, making_way = _neighbourhood(instance, best, int(size), rng)
+        kind = chooser.pick(instance, best, rng)
+        free = _neighbourhood(instance, best, kind, int(chooser.size[kind]), rng)
         step_limit = min(STEP_SECONDS, deadline - time.monotonic() - STEP_OVERHEAD_SECONDS)
         candidate, proved = _reoptimise(
-            instance, best, free, step_limit, threads, rng, feasibility_only=making_way
+            instance, best, free, step_limit, threads, rng, feasibility_only=kind == "missing"
         )
-        # Grow the neighbourhood while CP-SAT still proves optimality, shrink it when it
-        # cannot: the largest neighbourhoods solved to the end make the biggest moves.
-        size = min(MAX_FREE, size * 1.1) if proved else max(MIN_FREE, size * 0.8)
-        if candidate is None:
-            continue
-        cost = patient_stage_cost(instance, candidate)
-        if cost <= best_cost:
+        cost = best_cost if candidate is None else patient_stage_cost(instance, candidate)
+        chooser.learn(kind, proved=proved, improved=cost < best_cost)
+        if candidate is not None and cost <= best_cost:
             best, best_cost = candidate, cost
     return best
 
 
+KINDS = ("days", "rooms", "surgeons", "random")
+LEARNING_RATE = 0.2  # of the last step's outcome in a kind's score
+MIN_SCORE = 0.05  # every kind keeps being tried now and then
+
+
+class _KindChooser:
+    """Which neighbourhood to try next, and how many patients each frees (decision D195).
+
+    Kinds that improved the plan lately are chosen more often (a roulette on scores moving
+    towards 1 on an improvement and 0 otherwise). Each kind's size grows while CP-SAT proves
+    its steps optimal and shrinks when it cannot: the largest neighbourhoods solved to the
+    end make the biggest moves, and a days window is not as hard as the same count of
+    patients picked at random.
+    """
+
+    def __init__(self) -> None:
+        self.score = dict.fromkeys(KINDS, 1.0)
+        self.size = dict.fromkeys((*KINDS, "missing"), 20.0)
+
+    def pick(self, instance: Instance, plan: Plan, rng: random.Random) -> str:
+        if _left_out_mandatory(instance, plan) and rng.random() < 0.7:
+            return "missing"
+        return rng.choices(KINDS, weights=[self.score[kind] for kind in KINDS])[0]
+
+    def learn(self, kind: str, *, proved: bool, improved: bool) -> None:
+        size = self.size[kind]
+        self.size[kind] = min(MAX_FREE, size * 1.1) if proved else max(MIN_FREE, size * 0.8)
+        if kind in self.score:
+            outcome = 1.0 if improved else 0.0
+            score = (1 - LEARNING_RATE) * self.score[kind] + LEARNING_RATE * outcome
+            self.score[kind] = max(MIN_SCORE, score)
+
+
+def _left_out_mandatory(instance: Instance, plan: Plan) -> list[int]:
+    return [
+        p for p in instance.patients if plan.admission[p] is None and instance.people[p].mandatory
+    ]
+
+
 def _neighbourhood(
-    instance: Instance, plan: Plan, size: int, rng: random.Random
-) -> tuple[list[int], bool]:
-    """Patients to free, and whether the step is making way for a left-out mandatory one."""
+    instance: Instance, plan: Plan, kind: str, size: int, rng: random.Random
+) -> list[int]:
+    """The patients a step of this kind frees."""
     patients = instance.patients
-    missing = [p for p in patients if plan.admission[p] is None and instance.people[p].mandatory]
-    kind = "missing" if missing and rng.random() < 0.7 else rng.choice(("days", "rooms", "random"))
+    missing = _left_out_mandatory(instance, plan)
     if kind == "missing":
         chosen = _in_the_way(instance, plan, rng.choice(missing))
         size = max(size, MAKING_WAY_FREE)
@@ -104,12 +139,18 @@ def _neighbourhood(
     elif kind == "rooms":
         rooms = set(rng.sample(range(len(instance.room_ids)), k=min(3, len(instance.room_ids))))
         chosen = [p for p in patients if plan.room[p] in rooms or plan.admission[p] is None]
+    elif kind == "surgeons":
+        # A surgeon's patients compete for the surgeon's time and theatres: moving them
+        # together closes theatres and saves transfers a day window cannot see.
+        surgeons = {
+            instance.people[p].surgeon for p in rng.sample(patients, k=min(2, len(patients)))
+        }
+        chosen = [p for p in patients if instance.people[p].surgeon in surgeons]
     else:
         chosen = list(patients)
     rng.shuffle(chosen)
     # Mandatory patients still left out join every neighbourhood until they are placed.
-    free = list(dict.fromkeys(missing + chosen))[: max(size, len(missing) + size // 2)]
-    return free, kind == "missing"
+    return list(dict.fromkeys(missing + chosen))[: max(size, len(missing) + size // 2)]
 
 
 def _in_the_way(instance: Instance, plan: Plan, person: int) -> list[int]:
@@ -373,36 +414,6 @@ def patient_stage_lower_bound(instance: Instance, *, time_limit: float) -> int:
     solver.parameters.num_workers = 1
     solver.solve(model)
     return math.ceil(solver.best_objective_bound - 1e-6)
-
-
-def place_mandatory_patients(
-    instance: Instance, plan: Plan, *, time_limit: float, threads: int, rng: random.Random
-) -> Plan:
-    """When the greedy leaves mandatory patients out, look for a plan placing all of them.
-
-    CP-SAT alone, on the mandatory patients only, with admission a hard constraint and no
-    costs: that finds a placement in about a second on instances where the cost-driven steps
-    only return their hint (measured on small05). The optional patients then go back in
-    greedily around them. Returns `plan` unchanged if no placement is found in time.
-    """
-    mandatory = [p for p in instance.patients if instance.people[p].mandatory]
-    ledger = Ledger(instance, Plan.empty(instance))
-    model = cp_model.CpModel()
-    builder = _ModelBuilder(instance, ledger, model, mandatory_is_hard=True)
-    for person in mandatory:
-        builder.add_patient(person, Plan.empty(instance))
-    builder.add_shared_constraints()
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-    solver.parameters.num_workers = threads
-    solver.parameters.random_seed = rng.randrange(1 << 30)
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return plan
-    _apply(builder, solver, ledger, mandatory)
-    for person in instance.patients:
-        if not instance.people[person].mandatory and plan.admission[person] is not None:
-            insert_patient(ledger, person)
-    return ledger.plan
 
 
 def _apply(

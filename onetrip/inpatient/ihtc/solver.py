@@ -12,10 +12,10 @@ import time
 from typing import Any
 
 from .evaluator import Evaluation, evaluate_plan
-from .greedy import assign_nurses, construct_patients
+from .greedy import assign_nurses, construct_patients, repair_mandatory
 from .instance import Instance, parse_instance
 from .nurse_lns import improve_nurses
-from .patient_lns import improve_patients, place_mandatory_patients
+from .patient_lns import improve_patients
 from .plan import Plan, solution_from_plan
 
 CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
@@ -51,13 +51,8 @@ def solve_plan(
     construction_deadline = time.monotonic() + (deadline - time.monotonic()) * CONSTRUCTION_SHARE
     greedy = construct_patients(instance, deadline=construction_deadline, seed=seed)
     if _mandatory_left_out(instance, greedy):
-        greedy = place_mandatory_patients(
-            instance,
-            greedy,
-            time_limit=(deadline - time.monotonic()) * MANDATORY_SHARE,
-            threads=threads,
-            rng=rng,
-        )
+        repair_deadline = time.monotonic() + (deadline - time.monotonic()) * MANDATORY_SHARE
+        greedy = repair_mandatory(instance, greedy, deadline=repair_deadline, rng=rng)
     started_nurses = time.monotonic()
     assign_nurses(instance, greedy)
     # The greedy nurse pass runs again after the patient search: keep its time free.
