@@ -673,6 +673,8 @@ def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
         f"'{now + dt.timedelta(days=1)}' AND '{now + dt.timedelta(days=7)}'",
         env,
     ).split()
+    if len(slots) != 2:
+        raise SystemExit("no times in the coming week to book: re-seed (bench/booking/README.md)")
     script = ROOT / "var" / "bench-book-function.sql"
     script.write_text(
         "\\set pid random(:plo, :phi)\n\\set sid random(:slo, :shi)\n"
