@@ -20,13 +20,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_state, say, setup_django  # noqa: E402
+from common import ROOT, load_state, say, setup_django  # noqa: E402
 
 setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from release_rush import BOOK_PATH, background_jobs, reset_bookings  # noqa: E402
+
+RESULTS_FILE = ROOT / "var" / "bench-booking-profile.json"
 
 CLOCK_TICKS = 100  # USER_HZ on Linux
 
@@ -39,6 +41,7 @@ def backend_cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=300)
+    parser.add_argument("--reads", type=int, default=300, help="slot-list reads to time")
     args = parser.parse_args()
     reset_bookings()
     state = load_state()
@@ -76,8 +79,30 @@ def main() -> None:
         "sql_per_booking": round(sum(kinds.values()) / n, 1),
         "sql_by_kind_per_booking": {k: round(v / n, 1) for k, v in kinds.most_common()},
         "ceiling_bookings_per_s_on_2_cores": round(2 / ((app + db) / n)),
+        "slot_list_read": time_slot_list(client, state, backend, args.reads),
     }
     say(json.dumps(result, indent=1))
+    RESULTS_FILE.write_text(json.dumps(result, indent=2))
+
+
+def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dict:
+    """The read that precedes a booking: the popular session's times as the app shows them."""
+    path = f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app"
+    client.get(path)  # warm
+    app_before, db_before = time.process_time(), backend_cpu_seconds(backend)
+    wall_before = time.perf_counter()
+    for _ in range(reads):
+        if client.get(path).status_code != 200:
+            sys.exit(f"{path} did not answer 200")
+    wall = time.perf_counter() - wall_before
+    app = time.process_time() - app_before
+    db = backend_cpu_seconds(backend) - db_before
+    return {
+        "reads": reads,
+        "wall_ms_per_read": round(1000 * wall / reads, 2),
+        "app_cpu_ms_per_read": round(1000 * app / reads, 2),
+        "postgres_cpu_ms_per_read": round(1000 * db / reads, 2),
+    }
 
 
 def book(client: Client, job) -> int:

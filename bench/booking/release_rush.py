@@ -76,6 +76,7 @@ from onetrip.scheduling.models import (  # noqa: E402
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
 from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
+from onetrip.scheduling.services.booking_database import DEFAULT_POLICY_JSON  # noqa: E402
 from onetrip.web.sessions import SESSION_KEY  # noqa: E402
 
 BOOK_PATH = "/api/scheduling/appointments"
@@ -124,7 +125,7 @@ def main() -> None:
             )
         load_after = os.getloadavg()[0]
         checks = verify(http_result, state)
-        raw = {} if args.skip_pgbench else pgbench_all(args)
+        raw = {} if args.skip_pgbench else pgbench_all(args, state)
         run = {
             "loadavg_1min_before": round(load_before, 2),
             "loadavg_1min_after_http": round(load_after, 2),
@@ -629,16 +630,21 @@ CHECKPOINT;
 """
 
 
-def pgbench_all(args: argparse.Namespace) -> dict:
-    return {
-        f"c{clients}": pgbench(int(clients), args.pgbench_seconds)
-        for clients in args.pgbench_clients.split(",")
-    }
+def pgbench_all(args: argparse.Namespace, state: dict) -> dict:
+    """Raw PostgreSQL's ceiling (`book_cte.sql`) and the ceiling of the project's own booking
+    with every rule (`scheduling_book`, D180), at each client count."""
+    results = {}
+    for clients in args.pgbench_clients.split(","):
+        results[f"c{clients}"] = pgbench(int(clients), args.pgbench_seconds)
+        results[f"function_c{clients}"] = pgbench_function(
+            int(clients), args.pgbench_seconds, state
+        )
+    return results
 
 
-def pgbench(clients: int, seconds: int) -> dict:
+def pgbench_env() -> dict[str, str]:
     url = urlparse(os.environ["DATABASE_URL"])
-    env = dict(
+    return dict(
         os.environ,
         PGHOST=url.hostname or "127.0.0.1",
         PGPORT=str(url.port or 5432),
@@ -646,6 +652,59 @@ def pgbench(clients: int, seconds: int) -> dict:
         PGDATABASE=url.path.lstrip("/"),
         PGOPTIONS="-c client_min_messages=warning",
     )
+
+
+def psql_value(sql: str, env: dict[str, str]) -> str:
+    return subprocess.run(
+        ["psql", "-Atc", sql], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
+    """pgbench calling `scheduling_book` as the window does (every rule, the patient lock, the
+    pool's conditional UPDATE, the appointment): a random background patient on a random time
+    of the coming week. Refusals (limits, a full pool) are part of the load, as in a rush; the
+    bookings it makes are reset before the next run."""
+    env = pgbench_env()
+    patients = state["background_patient_ids"]
+    now = clock.now()
+    slots = psql_value(
+        "SELECT min(id) || ' ' || max(id) FROM scheduling_slot WHERE starts_at BETWEEN "
+        f"'{now + dt.timedelta(days=1)}' AND '{now + dt.timedelta(days=7)}'",
+        env,
+    ).split()
+    if len(slots) != 2:
+        raise SystemExit("no times in the coming week to book: re-seed (bench/booking/README.md)")
+    script = ROOT / "var" / "bench-book-function.sql"
+    script.write_text(
+        "\\set pid random(:plo, :phi)\n\\set sid random(:slo, :shi)\n"
+        "SELECT outcome FROM scheduling_book(:pid, :sid, 'window', false, NULL, '', '', 3, "
+        "false, 'pgbench', NULL, false, now(), 'Asia/Shanghai', "
+        f"'{DEFAULT_POLICY_JSON}'::jsonb);\n"
+    )
+    before = int(psql_value("SELECT count(*) FROM scheduling_appointment", env))
+    command = [
+        "pgbench", "-n", "-T", str(seconds), "-c", str(clients), "-j", "2",
+        "-D", f"plo={min(patients)}", "-D", f"phi={max(patients)}",
+        "-D", f"slo={slots[0]}", "-D", f"shi={slots[1]}",
+        "-f", str(script), "-r",
+    ]  # fmt: skip
+    say("pgbench:", shlex.join(command))
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    tps = float(next(line for line in output.splitlines() if line.startswith("tps")).split()[2])
+    latency = next(line for line in output.splitlines() if line.startswith("latency average"))
+    booked = int(psql_value("SELECT count(*) FROM scheduling_appointment", env)) - before
+    return {
+        "clients": clients,
+        "calls_per_s": round(tps, 1),
+        "bookings": booked,
+        "bookings_per_s": round(booked / seconds, 1),
+        "latency_average_ms": float(latency.split()[3]),
+    }
+
+
+def pgbench(clients: int, seconds: int) -> dict:
+    env = pgbench_env()
     subprocess.run(
         ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
         input=RAW_SETUP,
@@ -747,11 +806,26 @@ def markdown(report: dict) -> str:
         "| run | pgbench clients | TPS | bookings/s | p50 ms | p99 ms | HTTP bookings/s ÷ TPS |",
         "|---|---|---|---|---|---|---|",
     ]
-    ratios: dict[int, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    function_lines = [
+        "",
+        "| run | pgbench clients | `scheduling_book` calls/s | bookings/s | latency avg ms | "
+        "HTTP bookings/s ÷ calls/s |",
+        "|---|---|---|---|---|---|",
+    ]
     for number, run in enumerate(runs, 1):
-        for raw in run["pgbench"].values():
+        for name, raw in run["pgbench"].items():
+            if name.startswith("function_"):
+                ratio = run["http"]["bookings_per_s"] / raw["calls_per_s"]
+                ratios.setdefault(name, []).append(ratio)
+                function_lines.append(
+                    f"| {number} | {raw['clients']} | {raw['calls_per_s']:.0f} | "
+                    f"{raw['bookings_per_s']:.0f} | {raw['latency_average_ms']:.1f} | "
+                    f"{100 * ratio:.1f}% |"
+                )
+                continue
             ratio = run["http"]["bookings_per_s"] / raw["tps"]
-            ratios.setdefault(raw["clients"], []).append(ratio)
+            ratios.setdefault(f"c{raw['clients']}", []).append(ratio)
             lines.append(
                 f"| {number} | {raw['clients']} | {raw['tps']:.0f} | {raw['bookings_per_s']:.0f} "
                 f"| {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} | {100 * ratio:.2f}% |"
@@ -760,8 +834,9 @@ def markdown(report: dict) -> str:
         "bookings/s": median([r["http"]["bookings_per_s"] for r in runs]),
         "p50 ms": median([r["http"]["p50_ms"] for r in runs]),
         "p99 ms": median([r["http"]["p99_ms"] for r in runs]),
-        **{f"HTTP/raw at c{c}": f"{100 * median(v):.2f}%" for c, v in ratios.items()},
+        **{f"HTTP/{c}": f"{100 * median(v):.2f}%" for c, v in ratios.items()},
     }
+    lines += function_lines
     lines.append("")
     lines.append("medians: " + ", ".join(f"{k} {v}" for k, v in medians.items()))
     return "\n".join(lines)

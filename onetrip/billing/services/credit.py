@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy
 
 from onetrip.billing.models import Debt, DebtStatus, Settlement
@@ -30,10 +30,15 @@ class CreditRefused(DomainError):
 
 def has_overdue_debt(patient: Patient | int) -> bool:
     """True while the patient owes a pay-after-treatment debt past its due date."""
-    patient_id = patient.pk if isinstance(patient, Patient) else patient
+    return overdue_debts(patient.pk if isinstance(patient, Patient) else patient).exists()
+
+
+def overdue_debts(patient_id: int) -> QuerySet[Debt]:
+    """The patient's pay-after-treatment debts past their due date (a query, so a caller can
+    join the rule into a statement of its own: the one-round-trip booking, D180)."""
     return Debt.objects.filter(
         patient_id=patient_id, status=DebtStatus.OPEN, due_on__lt=clock.today()
-    ).exists()
+    )
 
 
 def check_eligible(patient: Patient, amount_fen: int, *, insured: bool) -> None:

@@ -49,6 +49,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import BookingPolicy
 from onetrip.scheduling.quotas import open_pools
+from onetrip.scheduling.services import booking_database
 from onetrip.scheduling.services.schedule import session_policy
 
 log = logging.getLogger(__name__)
@@ -159,9 +160,7 @@ def book_slot(request: BookingRequest, *, actor: Actor) -> Appointment:
         # A concurrent retry with the same key won the race; answer with its booking.
         earlier = _earlier_attempt(scope, request) if request.idempotency_key else None
         if earlier is None:
-            raise BookingRefused(
-                gettext_lazy("You already have a booking in this session."), code="already_booked"
-            ) from None
+            raise refusal("already_booked") from None
         return earlier
 
 
@@ -183,12 +182,26 @@ def _earlier_attempt(scope: str, request: BookingRequest) -> Appointment | None:
         request.patient_id,
         request.slot_id,
     ):
-        raise KeyReused.field(
-            "idempotency_key",
-            gettext_lazy("This key was already used for a different booking."),
-            "key_reused",
-        )
+        raise _key_reused()
     return earlier
+
+
+def _key_reused() -> KeyReused:
+    return KeyReused.field(
+        "idempotency_key",
+        gettext_lazy("This key was already used for a different booking."),
+        "key_reused",
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the booking rules decided: a new appointment (with the pool kind its unit came
+    from), or the one an earlier attempt with the same key made (`earlier`)."""
+
+    appointment: Appointment
+    pool_kind: str = ""
+    earlier: bool = False
 
 
 @transaction.atomic
@@ -201,6 +214,119 @@ def _book(
     carries_fee_of: int | None = None,
 ) -> Appointment:
     now = clock.now()
+    decide = _decide_in_database if booking_database.books_in_database() else _decide_in_python
+    decision = decide(
+        request, scope, actor, now=now, hold_until=hold_until, carries_fee_of=carries_fee_of
+    )
+    appointment = decision.appointment
+    if decision.earlier:
+        return appointment
+    session = appointment.session
+    identity.affiliate_for_appointment(appointment.patient_id, session.institution_id)
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        appointment,
+        patient_id=appointment.patient_id,
+        summary=f"appointment {appointment.status} via {request.channel}",
+        changes={"slot": appointment.slot_id, "pool": decision.pool_kind},
+    )
+    if appointment.status == AppointmentStatus.BOOKED:
+        domain_events.booked(appointment, session, decision.pool_kind)
+        _notify_booked(appointment, appointment.patient.phone)
+    if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
+        _charge_fee(appointment, appointment.patient_id, session, actor)
+    return appointment
+
+
+def _decide_in_database(
+    request: BookingRequest,
+    scope: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    hold_until: dt.datetime | None,
+    carries_fee_of: int | None,
+) -> Decision:
+    """The rules of `_decide_in_python`, decided and written by `scheduling_book` in one round
+    trip (PostgreSQL; D180)."""
+    decided = booking_database.decide(
+        patient_id=request.patient_id,
+        slot_id=request.slot_id,
+        channel=request.channel,
+        hold=request.hold,
+        hold_until=hold_until,
+        scope=scope,
+        key=request.idempotency_key,
+        priority=request.priority,
+        walk_in=request.walk_in,
+        booked_by=actor.label,
+        replaces_id=carries_fee_of,
+        in_scope=identity.accessible_patients(actor).filter(pk=request.patient_id),
+        overdue=None
+        if actor.kind == ActorKind.SYSTEM
+        else billing.overdue_debts(request.patient_id),
+        now=now,
+    )
+    if decided.outcome == "earlier":
+        return Decision(Appointment.objects.get(pk=decided.appointment_id), earlier=True)
+    if decided.outcome != "booked":
+        raise _refusal_of(decided.outcome, decided.detail)
+    for expired_id, replaces_id in decided.detail["reclaimed"]:
+        settle_fee_of_ended_booking(
+            registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
+        )
+    appointment = Appointment.objects.select_related("slot", "session__doctor", "patient").get(
+        pk=decided.appointment_id
+    )
+    return Decision(appointment, pool_kind=decided.pool_kind or "")
+
+
+def _refusal_of(outcome: str, detail: dict) -> DomainError:
+    """The domain error of a refusal `scheduling_book` answered with."""
+    if outcome == "no_patient":
+        return NotFound(gettext_lazy("No such patient."))
+    if outcome == "no_slot":
+        return NotFound(gettext_lazy("No such slot."))
+    if outcome == "key_reused":
+        return _key_reused()
+    if outcome == "age_rule":
+        return age_refusal(detail, detail["age"])
+    if outcome == "suspended":
+        return suspension_refusal(dt.datetime.fromisoformat(detail["until"]))
+    return refusal(outcome)
+
+
+# Refusals whose message names nothing but the rule; the twins answer with these codes.
+REFUSALS = {
+    "already_booked": gettext_lazy("You already have a booking in this session."),
+    "stopped": gettext_lazy("This clinic session is stopped."),
+    "past": gettext_lazy("This time has already passed."),
+    "limit_department_day": gettext_lazy("You already have a booking in this department that day."),
+    "limit_daily": gettext_lazy("You have reached the number of bookings allowed per day."),
+    "limit_weekly": gettext_lazy("You have reached the number of bookings allowed per week."),
+    "overdue_debt": gettext_lazy("Pay your overdue medical bill first."),
+    "not_released": gettext_lazy("This day is not open for booking through this channel yet."),
+    "full": gettext_lazy("This time is fully booked."),
+}
+
+
+def refusal(code: str) -> BookingRefused:
+    return BookingRefused(REFUSALS[code], code=code)
+
+
+def _decide_in_python(
+    request: BookingRequest,
+    scope: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    hold_until: dt.datetime | None,
+    carries_fee_of: int | None,
+) -> Decision:
+    """The booking rules in Python, for SQLite (the demo). Twin of the SQL function
+    `scheduling_book` (onetrip/scheduling/sql/scheduling_book.sql): same rules, same order,
+    same outcomes; `tests/test_booking_twins.py` holds them to it."""
     # Finding the patient also locks them: one patient's bookings are made one at a time, so
     # the per-person limits below are read and used in one serial step (D14).
     patient = (
@@ -215,7 +341,7 @@ def _book(
         # Checked under the lock: a concurrent retry waited above while the first one booked.
         earlier = _earlier_attempt(scope, request)
         if earlier is not None:
-            return earlier
+            return Decision(earlier, earlier=True)
     slot = Slot.objects.select_related("session__doctor").filter(pk=request.slot_id).first()
     if slot is None:
         raise NotFound(gettext_lazy("No such slot."))
@@ -227,9 +353,7 @@ def _book(
     if actor.kind != ActorKind.SYSTEM and billing.has_overdue_debt(patient.pk):
         # Pay after treatment (R-PAY-4): an overdue bill blocks new bookings until it is paid.
         # The platform's own rebookings (waitlist turns, stop-clinic offers) are not new ones.
-        raise BookingRefused(
-            gettext_lazy("Pay your overdue medical bill first."), code="overdue_debt"
-        )
+        raise refusal("overdue_debt")
     pool_id, pool_kind = _take_unit(slot, request.channel, policy, now)
     if request.hold and hold_until is None:
         hold_until = now + dt.timedelta(minutes=policy.hold_minutes)
@@ -251,21 +375,7 @@ def _book(
         priority=request.priority,
         replaces_id=carries_fee_of,
     )
-    identity.affiliate_for_appointment(patient.pk, session.institution_id)
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        appointment,
-        patient_id=patient.pk,
-        summary=f"appointment {appointment.status} via {request.channel}",
-        changes={"slot": slot.pk, "pool": pool_kind},
-    )
-    if not hold_until:
-        domain_events.booked(appointment, session, pool_kind)
-        _notify_booked(appointment, patient.phone)
-    if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
-        _charge_fee(appointment, patient.pk, session, actor)
-    return appointment
+    return Decision(appointment, pool_kind=pool_kind)
 
 
 # Whose bookings put the registration fee on the visit's bill (D51, D77): the patient's app pays
@@ -314,11 +424,15 @@ def check_department_ages(birth_date: dt.date, session: ClinicSession, today: dt
     too_young = rule["min_age_years"] is not None and age < rule["min_age_years"]
     too_old = rule["max_age_years"] is not None and age > rule["max_age_years"]
     if too_young or too_old:
-        raise BookingRefused(
-            _("%(department)s sees patients aged %(ages)s; this patient is %(age)s.")
-            % {"department": rule["name"], "ages": age_range_label(rule), "age": age},
-            code="age_rule",
-        )
+        raise age_refusal({**rule, "department": rule["name"]}, age)
+
+
+def age_refusal(rule: dict, age: int) -> BookingRefused:
+    return BookingRefused(
+        _("%(department)s sees patients aged %(ages)s; this patient is %(age)s.")
+        % {"department": rule["department"], "ages": age_range_label(rule), "age": age},
+        code="age_rule",
+    )
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
@@ -336,9 +450,9 @@ def age_range_label(rule: dict) -> str:
 
 def _check_slot_bookable(slot: Slot, now: dt.datetime) -> None:
     if slot.session.status == SessionStatus.STOPPED:
-        raise BookingRefused(gettext_lazy("This clinic session is stopped."), code="stopped")
+        raise refusal("stopped")
     if slot.starts_at <= now:
-        raise BookingRefused(gettext_lazy("This time has already passed."), code="past")
+        raise refusal("past")
 
 
 def _check_personal_limits(
@@ -361,34 +475,26 @@ def _check_personal_limits(
         week=Count("pk"),
     )
     if live["session"]:
-        raise BookingRefused(
-            gettext_lazy("You already have a booking in this session."), code="already_booked"
-        )
+        raise refusal("already_booked")
     if channel in ONLINE_CHANNELS:
         suspended_until = suspension_ends(patient_id, policy, now)
         if suspended_until is not None:
-            message = _("Online booking is suspended until %(date)s after repeated no-shows.")
-            raise BookingRefused(
-                message % {"date": f"{timezone.localtime(suspended_until):%Y-%m-%d}"},
-                code="suspended",
-            )
+            raise suspension_refusal(suspended_until)
     if channel == BookingChannel.IN_CLINIC:
         return  # a doctor's return-visit booking is not the patient's own quota
     if live["department_day"] >= policy.per_department_per_day:
-        raise BookingRefused(
-            gettext_lazy("You already have a booking in this department that day."),
-            code="limit_department_day",
-        )
+        raise refusal("limit_department_day")
     if policy.daily_cap is not None and live["day"] >= policy.daily_cap:
-        raise BookingRefused(
-            gettext_lazy("You have reached the number of bookings allowed per day."),
-            code="limit_daily",
-        )
+        raise refusal("limit_daily")
     if policy.weekly_cap is not None and live["week"] >= policy.weekly_cap:
-        raise BookingRefused(
-            gettext_lazy("You have reached the number of bookings allowed per week."),
-            code="limit_weekly",
-        )
+        raise refusal("limit_weekly")
+
+
+def suspension_refusal(until: dt.datetime) -> BookingRefused:
+    message = _("Online booking is suspended until %(date)s after repeated no-shows.")
+    return BookingRefused(
+        message % {"date": f"{timezone.localtime(until):%Y-%m-%d}"}, code="suspended"
+    )
 
 
 def _take_unit(
@@ -399,10 +505,7 @@ def _take_unit(
     units they hold are not needed, and every read already counts them as free."""
     kinds = open_pools(channel, slot.session.date, now, policy)
     if not kinds:
-        raise BookingRefused(
-            gettext_lazy("This day is not open for booking through this channel yet."),
-            code="not_released",
-        )
+        raise refusal("not_released")
     taken = _take_from_pools(slot.pk, kinds)
     if taken is None:
         # Try again even if a concurrent booker reclaimed the holds first: it gave them back.
@@ -411,8 +514,8 @@ def _take_unit(
     if taken is not None:
         return taken
     if ClinicSession.objects.filter(pk=slot.session_id, status=SessionStatus.STOPPED).exists():
-        raise BookingRefused(gettext_lazy("This clinic session is stopped."), code="stopped")
-    raise BookingRefused(gettext_lazy("This time is fully booked."), code="full")
+        raise refusal("stopped")
+    raise refusal("full")
 
 
 _TAKE_UNIT_SQL = (

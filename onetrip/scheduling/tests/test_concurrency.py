@@ -154,3 +154,27 @@ def test_a_booking_racing_a_stop_clinic_is_either_refused_or_stopped_and_told(
         assert (
             delivered().filter(phone=stopped.patient.phone, purpose__startswith="clinic").exists()
         )
+
+
+def test_a_mixed_rush_of_bookings_and_holds_on_few_times_never_overbooks(
+    postgres_only, sessions, register, clerk
+):
+    """The release rush in miniature, through the one-statement booking (D180): thirty
+    patients book or hold (every other one) at the window on three times at once."""
+    slots = list(session_on(sessions, 2).slots.order_by("starts_at")[:3])
+    patients = [person(register, number) for number in range(1, 31)]
+    attempts = [
+        at_window(clerk, patient.pk, slots[n % 3].pk, hold=n % 2 == 0)
+        for n, patient in enumerate(patients)
+    ]
+
+    outcomes = race(attempts)
+
+    booked = [outcome for outcome in outcomes if isinstance(outcome, int)]
+    assert set(outcomes) - set(booked) <= {"full"}
+    for slot in slots:
+        live = Appointment.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).count()
+        assert live == sum(SlotPool.objects.filter(slot=slot).values_list("booked", flat=True))
+        assert live <= sum(SlotPool.objects.filter(slot=slot).values_list("capacity", flat=True))
+    assert len(booked) == Appointment.objects.filter(status__in=ACTIVE_STATUSES).count()
+    assert_counters_match_bookings()

@@ -1,0 +1,290 @@
+-- scheduling_book: a booking (or a hold) decided and written in one call, on PostgreSQL.
+--
+-- The twin of `onetrip.scheduling.services.booking._decide_in_python` (SQLite, the demo), rule for
+-- rule and in the same order; `tests/test_booking_twins.py` runs random sequences through both
+-- and fails on any difference. Change one, change the other.
+--
+-- The caller has already checked what needs the actor (channel, priority, the patient is in the
+-- actor's scope, overdue debt: `p_overdue`). This function locks the patient (D14), answers an
+-- idempotent retry, applies the session, age, no-show and anti-scalper rules with the policy of
+-- the session (defaults `p_defaults` overridden by the institution's, department's and doctor's
+-- rows), takes one unit from the first open pool of the channel by conditional UPDATE (reclaiming
+-- the slot's expired holds once when the pools look full) and inserts the appointment.
+--
+-- Returns one row: `outcome` ('booked', 'earlier', or the refusal code of `BookingRefused` /
+-- 'no_patient', 'no_slot', 'key_reused'), the appointment's id, the pool kind taken, and
+-- `detail` (what a refusal's message needs; the holds reclaimed, whose fees Python settles).
+-- The pools `p_channel` may draw on for a visit day at `p_now`, in the order to try them: the
+-- twin of `onetrip.scheduling.quotas.open_pools` (release days at the policy's release time).
+CREATE OR REPLACE FUNCTION scheduling_open_pools(
+    p_channel text, p_visit date, p_now timestamptz, p_tz text, p_policy jsonb
+) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_local timestamp := p_now AT TIME ZONE p_tz;
+    -- The last visit day released `days` ahead: today's release counts once its time has come.
+    v_released_today integer :=
+        CASE WHEN v_local::time >= (p_policy->>'release_time')::time THEN 0 ELSE 1 END;
+    v_shared date := v_local::date + (p_policy->>'window_days')::integer - v_released_today;
+    v_primary date := v_local::date + (p_policy->>'primary_care_release_days')::integer
+                      - v_released_today;
+    v_returned date := v_local::date + (p_policy->>'primary_care_release_days')::integer
+                       - (p_policy->>'primary_care_return_after_days')::integer
+                       - v_released_today;
+    v_own text := CASE p_channel WHEN 'phone' THEN 'phone' WHEN 'kiosk' THEN 'kiosk'
+                  WHEN 'window' THEN 'window' WHEN 'in_clinic' THEN 'in_clinic' END;
+    v_kinds text[] := '{}';
+BEGIN
+    IF p_channel = 'primary_care' THEN
+        IF p_visit <= v_primary THEN v_kinds := v_kinds || 'primary_care'::text; END IF;
+        IF p_visit <= v_shared THEN v_kinds := v_kinds || 'shared_online'::text; END IF;
+        RETURN v_kinds;
+    END IF;
+    -- Doctors book return visits beyond the public window.
+    IF v_own = 'in_clinic' OR (v_own IS NOT NULL AND p_visit <= v_shared) THEN
+        v_kinds := v_kinds || v_own;
+    END IF;
+    IF p_visit <= v_shared THEN v_kinds := v_kinds || 'shared_online'::text; END IF;
+    IF p_visit <= least(v_shared, v_returned) THEN
+        v_kinds := v_kinds || 'primary_care'::text;
+    END IF;
+    RETURN v_kinds;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION scheduling_book(
+    p_patient bigint,
+    p_slot bigint,
+    p_channel text,
+    p_hold boolean,
+    p_hold_until timestamptz,
+    p_scope text,
+    p_key text,
+    p_priority integer,
+    p_walk_in boolean,
+    p_booked_by text,
+    p_replaces bigint,
+    p_overdue boolean,
+    p_now timestamptz,
+    p_tz text,
+    p_defaults jsonb
+) RETURNS TABLE (outcome text, appointment_id bigint, pool_kind text, detail jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_birth date;
+    v_earlier record;
+    v_slot record;
+    v_policy jsonb;
+    v_rules jsonb;
+    v_dept record;
+    v_today date := (p_now AT TIME ZONE p_tz)::date;
+    v_age integer;
+    v_age_day date;
+    v_monday date;
+    v_live record;
+    v_grace interval;
+    v_limit integer;
+    v_suspended timestamptz;
+    v_kinds text[];
+    v_kind text;
+    v_pool bigint;
+    v_reclaimed jsonb := '[]'::jsonb;
+    v_status text;
+    v_hold_until timestamptz := p_hold_until;
+    v_id bigint;
+BEGIN
+    SELECT birth_date INTO v_birth FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'no_patient', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+    IF p_key <> '' THEN
+        SELECT a.id, a.patient_id, a.slot_id INTO v_earlier FROM scheduling_appointment a
+        WHERE a.idempotency_scope = p_scope AND a.idempotency_key = p_key;
+        IF FOUND THEN
+            IF (v_earlier.patient_id, v_earlier.slot_id) <> (p_patient, p_slot) THEN
+                RETURN QUERY SELECT 'key_reused', NULL::bigint, NULL::text, NULL::jsonb;
+            ELSE
+                RETURN QUERY SELECT 'earlier', v_earlier.id, NULL::text, NULL::jsonb;
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+
+    SELECT s.id, s.starts_at, cs.id AS session_id, cs.date, cs.status, cs.department_id,
+           cs.institution_id, cs.doctor_id
+      INTO v_slot
+      FROM scheduling_slot s JOIN scheduling_clinicsession cs ON cs.id = s.session_id
+     WHERE s.id = p_slot;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'no_slot', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+
+    -- The session's policy: defaults, then institution, department, doctor (most specific wins).
+    v_policy := p_defaults;
+    FOR v_rules IN
+        SELECT rules FROM scheduling_schedulingpolicy
+         WHERE institution_id = v_slot.institution_id
+           AND (department_id IS NULL OR department_id = v_slot.department_id)
+           AND (doctor_id IS NULL OR doctor_id = v_slot.doctor_id)
+         ORDER BY department_id IS NOT NULL, doctor_id IS NOT NULL
+    LOOP
+        v_policy := v_policy || v_rules;
+    END LOOP;
+
+    IF v_slot.status = 'stopped' THEN
+        RETURN QUERY SELECT 'stopped', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+    IF v_slot.starts_at <= p_now THEN
+        RETURN QUERY SELECT 'past', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+
+    SELECT name, min_age_years, max_age_years INTO v_dept
+      FROM consortium_department WHERE id = v_slot.department_id;
+    v_age_day := greatest(v_slot.date, v_today);
+    v_age := extract(year FROM v_age_day)::integer - extract(year FROM v_birth)::integer
+             - CASE WHEN to_char(v_age_day, 'MMDD') < to_char(v_birth, 'MMDD') THEN 1 ELSE 0 END;
+    IF (v_dept.min_age_years IS NOT NULL AND v_age < v_dept.min_age_years)
+       OR (v_dept.max_age_years IS NOT NULL AND v_age > v_dept.max_age_years) THEN
+        RETURN QUERY SELECT 'age_rule', NULL::bigint, NULL::text, jsonb_build_object(
+            'department', v_dept.name, 'min_age_years', v_dept.min_age_years,
+            'max_age_years', v_dept.max_age_years, 'age', v_age);
+        RETURN;
+    END IF;
+
+    -- Anti-scalper limits (R-APPT-4) and the no-show penalty (R-APPT-5), under the patient lock.
+    v_monday := v_slot.date - (extract(isodow FROM v_slot.date)::integer - 1);
+    SELECT count(*) FILTER (WHERE session_id = v_slot.session_id) AS in_session,
+           count(*) FILTER (WHERE visit_date = v_slot.date
+                             AND department_id = v_slot.department_id) AS department_day,
+           count(*) FILTER (WHERE visit_date = v_slot.date) AS day,
+           count(*) AS week
+      INTO v_live
+      FROM scheduling_appointment
+     WHERE patient_id = p_patient
+       AND status IN ('held', 'booked', 'checked_in', 'called', 'in_consultation', 'completed')
+       AND visit_date BETWEEN v_monday AND v_monday + 6;
+    IF v_live.in_session > 0 THEN
+        RETURN QUERY SELECT 'already_booked', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+    IF p_channel IN ('app', 'phone', 'kiosk') THEN
+        v_grace := make_interval(mins => (v_policy->>'no_show_grace_minutes')::integer);
+        v_limit := (v_policy->>'no_show_limit')::integer;
+        IF v_limit > 0 THEN
+            -- The latest run of `limit` no-shows within the window decides (`suspension_after`).
+            SELECT max(missed) + make_interval(days => (v_policy->>'suspension_days')::integer)
+              INTO v_suspended
+              FROM (
+                SELECT missed, lag(missed, v_limit - 1) OVER (ORDER BY missed) AS run_start
+                  FROM (
+                    SELECT sl.ends_at + v_grace AS missed
+                      FROM scheduling_appointment a JOIN scheduling_slot sl ON sl.id = a.slot_id
+                     WHERE a.patient_id = p_patient
+                       AND a.status IN ('booked', 'no_show')
+                       AND a.no_show_exempt_reason = ''
+                       AND sl.ends_at >= p_now
+                           - make_interval(days => (v_policy->>'no_show_window_days')::integer
+                                                   + (v_policy->>'suspension_days')::integer)
+                           - v_grace
+                       AND sl.ends_at <= p_now - v_grace
+                  ) times
+              ) runs
+             WHERE missed - run_start
+                   <= make_interval(days => (v_policy->>'no_show_window_days')::integer);
+            IF v_suspended > p_now THEN
+                RETURN QUERY SELECT 'suspended', NULL::bigint, NULL::text,
+                    jsonb_build_object('until', v_suspended);
+                RETURN;
+            END IF;
+        END IF;
+    END IF;
+    IF p_channel <> 'in_clinic' THEN
+        IF v_live.department_day >= (v_policy->>'per_department_per_day')::integer THEN
+            RETURN QUERY SELECT 'limit_department_day', NULL::bigint, NULL::text, NULL::jsonb;
+            RETURN;
+        END IF;
+        IF jsonb_typeof(v_policy->'daily_cap') = 'number'
+           AND v_live.day >= (v_policy->>'daily_cap')::integer THEN
+            RETURN QUERY SELECT 'limit_daily', NULL::bigint, NULL::text, NULL::jsonb;
+            RETURN;
+        END IF;
+        IF jsonb_typeof(v_policy->'weekly_cap') = 'number'
+           AND v_live.week >= (v_policy->>'weekly_cap')::integer THEN
+            RETURN QUERY SELECT 'limit_weekly', NULL::bigint, NULL::text, NULL::jsonb;
+            RETURN;
+        END IF;
+    END IF;
+    IF p_overdue THEN
+        RETURN QUERY SELECT 'overdue_debt', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+
+    v_kinds := scheduling_open_pools(p_channel, v_slot.date, p_now, p_tz, v_policy);
+    IF cardinality(v_kinds) = 0 THEN
+        RETURN QUERY SELECT 'not_released', NULL::bigint, NULL::text, NULL::jsonb;
+        RETURN;
+    END IF;
+    v_pool := NULL;
+    FOREACH v_kind IN ARRAY v_kinds LOOP
+        UPDATE scheduling_slotpool SET booked = booked + 1
+         WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
+        RETURNING id INTO v_pool;
+        EXIT WHEN v_pool IS NOT NULL;
+    END LOOP;
+    IF v_pool IS NULL THEN
+        -- The pools look full: give back the slot's expired holds (in key order), then try again.
+        WITH expired AS (
+            SELECT id FROM scheduling_appointment
+             WHERE slot_id = p_slot AND status = 'held' AND held_until <= p_now
+             ORDER BY id FOR NO KEY UPDATE
+        ), claimed AS (
+            UPDATE scheduling_appointment a SET status = 'expired'
+              FROM expired WHERE a.id = expired.id AND a.status = 'held'
+            RETURNING a.id, a.pool_id, a.replaces_id
+        ), given_back AS (
+            UPDATE scheduling_slotpool p SET booked = p.booked - c.n
+              FROM (SELECT pool_id, count(*) AS n FROM claimed GROUP BY pool_id) c
+             WHERE p.id = c.pool_id
+        )
+        SELECT coalesce(jsonb_agg(jsonb_build_array(id, replaces_id) ORDER BY id), '[]'::jsonb)
+          INTO v_reclaimed FROM claimed;
+        FOREACH v_kind IN ARRAY v_kinds LOOP
+            UPDATE scheduling_slotpool SET booked = booked + 1
+             WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
+            RETURNING id INTO v_pool;
+            EXIT WHEN v_pool IS NOT NULL;
+        END LOOP;
+        IF v_pool IS NULL THEN
+            IF EXISTS (SELECT 1 FROM scheduling_clinicsession
+                        WHERE id = v_slot.session_id AND status = 'stopped') THEN
+                RETURN QUERY SELECT 'stopped', NULL::bigint, NULL::text,
+                    jsonb_build_object('reclaimed', v_reclaimed);
+            ELSE
+                RETURN QUERY SELECT 'full', NULL::bigint, NULL::text,
+                    jsonb_build_object('reclaimed', v_reclaimed);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+
+    IF p_hold AND v_hold_until IS NULL THEN
+        v_hold_until := p_now + make_interval(mins => (v_policy->>'hold_minutes')::integer);
+    END IF;
+    v_status := CASE WHEN v_hold_until IS NULL THEN 'booked' ELSE 'held' END;
+    INSERT INTO scheduling_appointment (
+        patient_id, slot_id, pool_id, session_id, department_id, visit_date, channel, status,
+        held_until, booked_at, booked_by, idempotency_scope, idempotency_key, is_walk_in,
+        priority, replaces_id, no_show_exempt_reason
+    ) VALUES (
+        p_patient, p_slot, v_pool, v_slot.session_id, v_slot.department_id, v_slot.date,
+        p_channel, v_status, v_hold_until, p_now, p_booked_by,
+        CASE WHEN p_key <> '' THEN p_scope ELSE '' END, p_key, p_walk_in, p_priority, p_replaces,
+        ''
+    ) RETURNING id INTO v_id;
+    RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object('reclaimed', v_reclaimed);
+END
+$$;

@@ -1,0 +1,154 @@
+"""The booking rules exist twice (D180): the SQL function `scheduling_book` decides a booking in
+one round trip on PostgreSQL, `booking._decide_in_python` decides it on SQLite (the demo). Random
+sequences of bookings, holds, confirmations, cancellations, no-shows (the clock passing booked
+times) and clock moves run through both on the same fresh data; any difference in an answer
+(a refusal's code and words, the booking made), a pool counter or a booking's state fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from onetrip.conftest import NOW
+from onetrip.core.errors import DomainError
+from onetrip.scheduling.models import Appointment, SchedulingPolicy, SlotPool
+from onetrip.scheduling.services import booking_database
+from onetrip.scheduling.services.booking import (
+    BookingRequest,
+    book_slot,
+    cancel_appointment,
+    confirm_hold,
+)
+from onetrip.scheduling.tests.helpers import add_doctor_sessions, person, session_on
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the SQL twin runs on PostgreSQL (set DATABASE_URL)"
+)
+
+# Days ahead of the fixture's Monday 09:30 whose first and last morning times are booked.
+DAYS = (0, 1, 2, 3, 7, 8, 9, 10)
+PATIENTS = 3  # the app user (patient 0, who also comes to the window) and two more
+MINUTES = (10, 6 * 60, 24 * 60, 3 * 24 * 60)
+
+book = st.tuples(
+    st.just("book"),
+    st.integers(0, PATIENTS - 1),
+    st.integers(0, 2 * len(DAYS) + 3),
+    st.sampled_from(["window", "phone", "app"]),
+    st.booleans(),
+    st.sampled_from(["", "", "k1", "k2"]),
+)
+on_booking = st.tuples(st.sampled_from(["confirm", "cancel"]), st.integers(0, 5))
+advance = st.tuples(st.just("advance"), st.sampled_from(MINUTES))
+operations = st.lists(st.one_of(book, book, book, on_booking, advance), min_size=4, max_size=30)
+
+
+@pytest.fixture
+def world(sessions, register, clerk, patient_actor, tertiary, medicine, doctor):
+    """The fixture's clinic and a second doctor's Tuesday and Wednesday afternoons, with
+    stricter rules so limits and suspensions come quickly: overrides by the institution, the
+    department and each doctor (the SQL twin merges them itself, most specific last)."""
+    afternoons = [
+        add_doctor_sessions(medicine, name=name, weekday=weekday)
+        for name, weekday in (("王医生", 1), ("赵医生", 2))
+    ]
+    rules = {
+        (None, None): {"no_show_limit": 1, "daily_cap": 2, "per_department_per_day": 2},
+        (medicine, None): {"weekly_cap": 3, "suspension_days": 2, "hold_minutes": 30},
+        (None, doctor): {"per_department_per_day": 1},
+        (None, afternoons[0].first().doctor): {"daily_cap": 1},
+    }
+    for (department, for_doctor), overrides in rules.items():
+        SchedulingPolicy.objects.create(
+            institution=tertiary, department=department, doctor=for_doctor, rules=overrides
+        )
+    app, first = patient_actor
+    patients = [first, person(register, 1), person(register, 2)]
+    slots = []
+    for days in DAYS:
+        times = session_on(sessions, days).slots.order_by("starts_at")
+        slots += [times.first(), times.last()]
+    for days in (1, 2, 8, 9):
+        day = NOW.date() + dt.timedelta(days=days)
+        for afternoon in afternoons:
+            if afternoon.filter(date=day).exists():
+                slots.append(afternoon.get(date=day).slots.order_by("starts_at").first())
+    return {"app": app, "clerk": clerk, "patients": patients, "slots": slots}
+
+
+def run(world, clock, steps, *, in_database: bool, monkeypatch) -> tuple:
+    """Run `steps` with one twin deciding; return every answer and the state they left, with
+    bookings named by the order they were made (the twins' keys differ), then roll back."""
+    monkeypatch.setattr(booking_database, "books_in_database", lambda: in_database)
+    slot_index = {slot.pk: index for index, slot in enumerate(world["slots"])}
+    made: list[int] = []
+
+    def name(appointment: Appointment) -> str:
+        if appointment.pk not in made:
+            made.append(appointment.pk)
+        return f"#{made.index(appointment.pk)}"
+
+    answers = []
+    with transaction.atomic():
+        clock.set(NOW)
+        for step in steps:
+            try:
+                answers.append(perform(world, clock, step, made, name))
+            except DomainError as error:
+                answers.append(f"{error.code}: {error}")
+        state = sorted(
+            (name(a), a.status, a.held_until, a.channel, a.pool.kind, slot_index[a.slot_id])
+            for a in Appointment.objects.filter(pk__in=made).select_related("pool")
+        )
+        counters = sorted(
+            SlotPool.objects.filter(slot__in=world["slots"]).values_list(
+                "slot_id", "kind", "booked"
+            )
+        )
+        transaction.set_rollback(True)
+    return answers, state, [(slot_index[slot], kind, booked) for slot, kind, booked in counters]
+
+
+def perform(world, clock, step, made, name) -> str:
+    kind, *args = step
+    if kind == "advance":
+        clock.advance(dt.timedelta(minutes=args[0]))
+        return "advanced"
+    if kind == "book":
+        who, slot, channel, hold, key = args
+        actor = world["app"] if channel == "app" else world["clerk"]
+        patient = world["patients"][0 if channel == "app" else who]
+        appointment = book_slot(
+            BookingRequest(
+                patient_id=patient.pk,
+                slot_id=world["slots"][slot].pk,
+                channel=channel,
+                hold=hold,
+                idempotency_key=key,
+            ),
+            actor=actor,
+        )
+        return f"{name(appointment)} {appointment.status}"
+    if not made:
+        return "nothing to act on"
+    target = made[args[0] % len(made)]
+    act = confirm_hold if kind == "confirm" else cancel_appointment
+    appointment = act(target, actor=world["clerk"])
+    return f"{name(appointment)} {appointment.status}"
+
+
+@settings(
+    max_examples=int(os.environ.get("ONETRIP_TWIN_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=operations)
+def test_the_sql_and_python_twins_decide_every_sequence_alike(world, clock, monkeypatch, steps):
+    in_python = run(world, clock, steps, in_database=False, monkeypatch=monkeypatch)
+    in_database = run(world, clock, steps, in_database=True, monkeypatch=monkeypatch)
+    assert in_database == in_python
