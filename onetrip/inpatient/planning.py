@@ -21,6 +21,7 @@ from onetrip.core.actors import Actor
 from onetrip.core.errors import InvalidInput
 from onetrip.core.models import AuditAction
 from onetrip.inpatient import services
+from onetrip.inpatient.access import home, require_staff
 from onetrip.inpatient.ihtc.solver import solve_instance
 from onetrip.inpatient.ihtc.week import WeekPatient, WeekRoom, planned_stays, week_instance
 from onetrip.inpatient.models import HOLDING, Admission, AdmissionStatus, Bed, Room
@@ -58,7 +59,7 @@ def pending_notices(*, actor: Actor) -> list[Admission]:
 
 def rooms_of(*, actor: Actor) -> list[Room]:
     return list(
-        Room.objects.filter(ward__institution_id=services._home(actor))
+        Room.objects.filter(ward__institution_id=home(actor))
         .select_related("ward")
         .order_by("ward__code", "number")
     )
@@ -69,7 +70,7 @@ def propose_week(*, actor: Actor, seconds: float | None = None) -> list[Proposal
 
     Only reads, so the planner runs outside any transaction; the audit of the notices read
     gets its own. The planner gets `seconds`, by default `PLAN_SECONDS`."""
-    services._require_staff(actor, services.MANAGE)
+    require_staff(actor, services.MANAGE)
     start = clock.today()
     notices = pending_notices(actor=actor)
     rooms = rooms_of(actor=actor)
@@ -139,7 +140,7 @@ def accept_week(choices: list[Choice], *, actor: Actor) -> list[Admission]:
     free bed whose rules take the patient is booked, so a room the plan fills gets distinct
     beds and a bed taken meanwhile makes the whole acceptance fail with a field message.
     """
-    services._require_staff(actor, services.MANAGE)
+    require_staff(actor, services.MANAGE)
     booked = []
     for choice in sorted(choices, key=lambda c: c.admission_id):
         admission = services.admissions_at(actor).filter(pk=choice.admission_id).first()
@@ -166,7 +167,7 @@ def accept_week(choices: list[Choice], *, actor: Actor) -> list[Admission]:
 def _free_bed(admission: Admission, room_id: int, day: dt.date, actor: Actor) -> Bed:
     beds = (
         Bed.objects.filter(
-            room_id=room_id, room__ward__institution_id=services._home(actor), holder__isnull=True
+            room_id=room_id, room__ward__institution_id=home(actor), holder__isnull=True
         )
         .select_related("room__ward")
         .order_by("pk")
