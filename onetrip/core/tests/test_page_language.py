@@ -151,6 +151,8 @@ NOT_PAGES = {
             "mdt-answer",
             "list-pdf",
             "summary-pdf",
+            "pre-admission",
+            "blood-donor",
         )
     ),
     "emergency-take-call",
