@@ -1023,6 +1023,24 @@ COMPONENTS.update(
 # --- R-KPI-2 (issue 13): trips per care episode, and no-shows -------------------------------
 
 
+# The care episodes of a span, assembled once for both episode components within one read of the
+# indicators (`services.one_read` sets it): assembling them is the costliest read of today.
+EPISODE_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "metrics_episode_reads", default=None
+)
+
+
+def read_episodes(start: dt.date, end: dt.date) -> list:
+    """Care episodes opened on the days start … end (exclusive), with their trips so far."""
+    memo = EPISODE_READS.get()
+    if memo is not None and (start, end) in memo:
+        return memo[start, end]
+    found = journey.episode_trips(start=start, end=end - dt.timedelta(days=1))
+    if memo is not None:
+        memo[start, end] = found
+    return found
+
+
 def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
     """Care episodes (journey) opened on the days start … end (exclusive) that have had at least
     one trip, at the institution and department of their thread, by the day they opened: each
@@ -1031,7 +1049,7 @@ def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
 
     def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
         grouped: dict[tuple[int, int, dt.date], int] = {}
-        for episode in journey.episode_trips(start=start, end=end - dt.timedelta(days=1)):
+        for episode in read_episodes(start, end):
             if not episode.trips or episode.institution_id is None:
                 continue
             key = (

@@ -38,6 +38,7 @@ from onetrip.inpatient import queries as inpatient_queries
 from onetrip.metrics import returns
 from onetrip.metrics.definitions import (
     COMPONENTS,
+    EPISODE_READS,
     METRICS,
     METRICS_BY_CODE,
     POOL_READS,
@@ -336,10 +337,11 @@ _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_rea
 def one_read() -> Iterator[None]:
     """Within the block, the days not rolled up (today above all) are computed once, however
     many figures, trends and breakdowns read them (a dashboard page)."""
-    token, pools = _READ.set({}), POOL_READS.set({})
+    token, pools, episodes = _READ.set({}), POOL_READS.set({}), EPISODE_READS.set({})
     try:
         yield
     finally:
+        EPISODE_READS.reset(episodes)
         POOL_READS.reset(pools)
         _READ.reset(token)
 

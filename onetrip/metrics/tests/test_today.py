@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from onetrip.conftest import SHANGHAI
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind as K
+from onetrip.journey import services as journey
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS, Scope
 from onetrip.metrics.models import TodayMark
@@ -198,3 +199,24 @@ def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, 
         services.overview(scope, month_of(DEC_1))
     writes = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
     assert not writes  # the mark held and was a step ahead: nothing rewritten
+
+
+def test_one_read_assembles_todays_care_episodes_once(clock, org, emit, monkeypatch):
+    """Trips per episode and the episodes travelled share one assembly of today's episodes, the
+    costliest read of the current month's page."""
+    clock.set(moment(DEC_1, 11, 1))
+    emit(K.VISIT_CHECKED_IN, moment(DEC_1, 10), org.medicine, data={}, on_site=True)
+    assembled = []
+    original = journey.episode_trips
+
+    def counting(**span):
+        assembled.append(span)
+        return original(**span)
+
+    monkeypatch.setattr(journey, "episode_trips", counting)
+    with services.one_read():
+        figures, _trends = services.overview(Scope((org.tertiary.pk,)), month_of(DEC_1))
+    today = [span for span in assembled if span == {"start": DEC_1, "end": DEC_1}]
+    assert len(today) == 1
+    trips = next(f for f in figures if f.metric.code == "trips_per_episode")
+    assert (trips.numerator, trips.denominator) == (1, 1)
