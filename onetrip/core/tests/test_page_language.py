@@ -494,8 +494,12 @@ def _urls(world) -> dict[str, str]:
     urls |= _inpatient_urls(world)
     urls |= _emergency_urls()
     if plan is not None:
-        urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[plan.pk])
         urls["exams-staff-booked-plan"] = reverse("exams-staff-booked-plan", args=[plan.pk])
+    # The phone's plan page is the patient's own plan (the demo's pre-admission visits are
+    # other patients' plans).
+    own_plan = ExamPlan.objects.filter(patient=patient).order_by("pk").first()
+    if own_plan is not None:
+        urls["exams-patient-plan"] = reverse("exams-patient-plan", args=[own_plan.pk])
     if order is not None:
         urls["exams-patient-propose"] = reverse("exams-patient-propose", args=[patient.pk])
     if consultation is not None:
