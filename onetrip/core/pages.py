@@ -1,5 +1,6 @@
-"""Glue between server-rendered pages and the services: who is acting, and domain errors shown
-as form errors, 403 or 404 pages."""
+"""Glue between server-rendered pages and the services: who is acting, a service verb run from a
+page with its outcome as a message, and domain errors shown as form errors, messages, 403 or 404
+pages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -33,6 +35,40 @@ def add_domain_errors(
     for error in exc.errors:
         name = field_map.get(error.field, error.field)
         form.add_error(name if name in form.fields else None, str(error.message))
+
+
+# A refused verb's result; a sentinel because some verbs return None when they succeed.
+REFUSED: Any = object()
+
+
+def attempt(
+    request: HttpRequest,
+    verb: Callable[[], Any],
+    *,
+    done: Any,
+    form: forms.Form | None = None,
+    field_map: Mapping[str, str] | None = None,
+    not_found_is_page: bool = True,
+) -> Any:
+    """Run a service verb from a page (the POST's step before its redirect). On success the
+    `done` message (a text, a function of the verb's result, or None when the page says more
+    itself) is shown and the result returned; a refusal goes onto `form` (its fields named as
+    `field_map` maps the service's) or, without one, into an error message, and REFUSED is
+    returned. A 404 is the page's own 404 unless the missing object is one the form or the
+    patient chose (`not_found_is_page=False`)."""
+    try:
+        result = verb()
+    except DomainError as exc:
+        if not_found_is_page and exc.status == 404:
+            raise
+        if form is None:
+            messages.error(request, str(exc.message))
+        else:
+            add_domain_errors(form, exc, field_map)
+        return REFUSED
+    if done is not None:
+        messages.success(request, done(result) if callable(done) else done)
+    return result
 
 
 @contextmanager

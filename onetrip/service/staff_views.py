@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import REFUSED, attempt, staff_page
 from onetrip.service import forms
-from onetrip.service.attempts import REFUSED, attempt, refuse_with_reason
+from onetrip.service.attempts import refuse_with_reason
 from onetrip.service.models import CertificateStatus, LoanStatus
 from onetrip.service.pdf import certificate_pdf_response
 from onetrip.service.services import certificates, lending, volunteers

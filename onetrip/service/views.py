@@ -16,10 +16,10 @@ from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.courier import courier
 from onetrip.core.masking import mask_name
-from onetrip.core.pages import staff_page
+from onetrip.core.pages import REFUSED, attempt, staff_page
 from onetrip.identity import services as identity
 from onetrip.service import forms
-from onetrip.service.attempts import REFUSED, attempt, refuse_with_reason
+from onetrip.service.attempts import refuse_with_reason
 from onetrip.service.errands import CATALOGUE
 from onetrip.service.models import ComplaintStatus, CopyStatus
 from onetrip.service.pdf import certificate_pdf_response, copy_pdf
