@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 from onetrip.consortium.models import Institution
 from onetrip.core import clock
 from onetrip.core.actors import Actor
-from onetrip.core.errors import DomainError
-from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.pages import REFUSED, attempt, staff_page
 from onetrip.identity import services as identity
 from onetrip.publichealth import forms, mch_schedule, schedule
 from onetrip.publichealth.models import VaccineProduct, VisitStatus
@@ -77,15 +76,15 @@ def visit_screen(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpRe
     form = forms.ScreeningForm(request.POST)
     if form.is_valid():
         answers = {k: form.cleaned_data[k] for k in vaccination.SCREENING_QUESTIONS}
-        try:
-            visit = vaccination.screen(
+        visit = attempt(
+            request,
+            lambda: vaccination.screen(
                 visit_id, answers=answers, consent_by=form.cleaned_data["consent_by"], actor=actor
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
+            ),
+            done=None,
+            form=form,
+        )
+        if visit is not REFUSED:
             if visit.status == VisitStatus.DEFERRED:
                 messages.warning(request, _("Deferred: a doctor must decide."))
             return redirect("publichealth-visit", visit_id)
@@ -97,14 +96,13 @@ def visit_screen(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpRe
 def visit_give(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.DoseForm(request.POST)
     if form.is_valid():
-        try:
-            vaccination.give_dose(visit_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Dose recorded. Observation for 30 minutes."))
+        given = attempt(
+            request,
+            lambda: vaccination.give_dose(visit_id, actor=actor, **form.cleaned_data),
+            done=_("Dose recorded. Observation for 30 minutes."),
+            form=form,
+        )
+        if given is not REFUSED:
             return redirect("publichealth-visit", visit_id)
     return _visit(request, actor, visit_id, dose_form=form, status=400)
 
@@ -112,14 +110,13 @@ def visit_give(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResp
 @require_POST
 @staff_page(vaccination.VACCINATE)
 def dose_observed(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpResponse:
-    try:
-        dose = vaccination.end_observation(dose_id, actor=actor)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
+    dose = attempt(
+        request,
+        lambda: vaccination.end_observation(dose_id, actor=actor),
+        done=_("Observation ended."),
+    )
+    if dose is REFUSED:
         return redirect("publichealth-desk")
-    messages.success(request, _("Observation ended."))
     return redirect("publichealth-visit", dose.visit_id)
 
 
@@ -128,14 +125,12 @@ def dose_observed(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpRe
 def dose_aefi(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.AefiForm(request.POST)
     if form.is_valid():
-        try:
-            event = vaccination.report_aefi(dose_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Adverse event reported."))
+        event = attempt(
+            request,
+            lambda: vaccination.report_aefi(dose_id, actor=actor, **form.cleaned_data),
+            done=_("Adverse event reported."),
+        )
+        if event is not REFUSED:
             return redirect("publichealth-visit", event.dose.visit_id)
     else:
         messages.error(request, _("Check the adverse-event form."))
@@ -147,14 +142,12 @@ def dose_aefi(request: HttpRequest, dose_id: int, *, actor: Actor) -> HttpRespon
 def aefi_follow_up(request: HttpRequest, event_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.AefiFollowUpForm(request.POST)
     if form.is_valid():
-        try:
-            event = vaccination.follow_up_aefi(event_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Follow-up recorded."))
+        event = attempt(
+            request,
+            lambda: vaccination.follow_up_aefi(event_id, actor=actor, **form.cleaned_data),
+            done=_("Follow-up recorded."),
+        )
+        if event is not REFUSED:
             return redirect("publichealth-visit", event.dose.visit_id)
     return redirect("publichealth-desk")
 
@@ -173,24 +166,34 @@ def stock(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     cold_form = forms.ColdChainForm(request.POST if "unit" in request.POST else None)
     status = 200
     if request.method == "POST":
-        try:
-            if lot_form.is_bound and lot_form.is_valid():
-                lot = vaccination.receive_lot(
+        if lot_form.is_bound and lot_form.is_valid():
+            lot = attempt(
+                request,
+                lambda: vaccination.receive_lot(
                     vaccination.LotIn(**lot_form.cleaned_data), actor=actor
-                )
-                messages.success(request, _("Lot %(lot)s received.") % {"lot": lot.lot_number})
+                ),
+                done=lambda lot: _("Lot %(lot)s received.") % {"lot": lot.lot_number},
+                form=lot_form,
+                not_found_is_page=False,
+            )
+            if lot is not REFUSED:
                 return redirect("publichealth-stock")
-            if cold_form.is_bound and cold_form.is_valid():
-                reading = vaccination.record_temperature(
+        elif cold_form.is_bound and cold_form.is_valid():
+            reading = attempt(
+                request,
+                lambda: vaccination.record_temperature(
                     unit=cold_form.cleaned_data["unit"],
                     tenths_celsius=int(cold_form.cleaned_data["celsius"] * 10),
                     actor=actor,
-                )
+                ),
+                done=None,
+                form=cold_form,
+                not_found_is_page=False,
+            )
+            if reading is not REFUSED:
                 if reading.excursion:
                     messages.warning(request, _("Temperature excursion flagged."))
                 return redirect("publichealth-stock")
-        except DomainError as exc:
-            add_domain_errors(lot_form if lot_form.is_bound else cold_form, exc)
         status = 400
     context = {
         "lots": vaccination.recent_lots(actor=actor),
@@ -219,14 +222,11 @@ def lot_detail(request: HttpRequest, lot_id: int, *, actor: Actor) -> HttpRespon
 def lot_recall(request: HttpRequest, lot_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.RecallForm(request.POST)
     if form.is_valid():
-        try:
-            told = vaccination.recall_lot(lot_id, reason=form.cleaned_data["reason"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Recalled; %(n)s people are told.") % {"n": told})
+        attempt(
+            request,
+            lambda: vaccination.recall_lot(lot_id, reason=form.cleaned_data["reason"], actor=actor),
+            done=lambda told: _("Recalled; %(n)s people are told.") % {"n": told},
+        )
     return redirect("publichealth-lot", lot_id)
 
 
@@ -262,14 +262,11 @@ def hut_worklist(request: HttpRequest, *, actor: Actor) -> HttpResponse:
 def hut_follow_up(request: HttpRequest, reading_id: int, *, actor: Actor) -> HttpResponse:
     form = forms.FollowUpForm(request.POST)
     if form.is_valid():
-        try:
-            huts.follow_up(reading_id, note=form.cleaned_data["note"], actor=actor)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Followed up."))
+        attempt(
+            request,
+            lambda: huts.follow_up(reading_id, note=form.cleaned_data["note"], actor=actor),
+            done=_("Followed up."),
+        )
     return redirect("publichealth-huts")
 
 
@@ -312,12 +309,14 @@ def patient_book(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         (t.slot_id, f"{timezone.localtime(t.starts_at):%m-%d %H:%M}") for t in times
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            visit = vaccination.book_vaccination(actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Booked."))
+        visit = attempt(
+            request,
+            lambda: vaccination.book_vaccination(actor=actor, **form.cleaned_data),
+            done=_("Booked."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if visit is not REFUSED:
             return redirect("publichealth-patient-visit", visit.pk)
     return render(
         request,
@@ -353,12 +352,14 @@ def patient_birth_new(request: HttpRequest, *, actor: Actor) -> HttpResponse:
         (i.pk, i.name) for i in Institution.objects.order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
-        try:
-            application = births.apply_for_birth(births.BirthIn(**form.cleaned_data), actor=actor)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Applied. The birth certificate is issued."))
+        application = attempt(
+            request,
+            lambda: births.apply_for_birth(births.BirthIn(**form.cleaned_data), actor=actor),
+            done=_("Applied. The birth certificate is issued."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if application is not REFUSED:
             return redirect("publichealth-patient-birth", application.pk)
     return render(
         request,
@@ -387,22 +388,31 @@ def home_care_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        try:
-            if form.is_bound and form.is_valid():
-                home_care.order_home_care(actor=actor, **form.cleaned_data)
-                messages.success(request, _("Home care ordered."))
+        if form.is_bound and form.is_valid():
+            ordered = attempt(
+                request,
+                lambda: home_care.order_home_care(actor=actor, **form.cleaned_data),
+                done=_("Home care ordered."),
+                form=form,
+                not_found_is_page=False,
+            )
+            if ordered is not REFUSED:
                 return redirect("publichealth-home-care")
-            if schedule_form.is_bound and schedule_form.is_valid():
-                home_care.schedule_visit(
+        elif schedule_form.is_bound and schedule_form.is_valid():
+            scheduled = attempt(
+                request,
+                lambda: home_care.schedule_visit(
                     schedule_form.cleaned_data["order_id"],
                     nurse_username=schedule_form.cleaned_data["nurse_username"],
                     at=schedule_form.cleaned_data["at"],
                     actor=actor,
-                )
-                messages.success(request, _("Visit scheduled."))
+                ),
+                done=_("Visit scheduled."),
+                form=schedule_form,
+                not_found_is_page=False,
+            )
+            if scheduled is not REFUSED:
                 return redirect("publichealth-home-care")
-        except DomainError as exc:
-            add_domain_errors(form if form.is_bound else schedule_form, exc)
         status = 400
     can_visit = actor.has_perm(home_care.VISIT)
     context = {
@@ -423,19 +433,18 @@ def home_visit(request: HttpRequest, visit_id: int, *, actor: Actor) -> HttpResp
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         temperature = data.pop("temperature")
-        try:
-            home_care.record_visit(
+        recorded = attempt(
+            request,
+            lambda: home_care.record_visit(
                 visit_id,
                 actor=actor,
                 temperature_tenths=int(temperature * 10) if temperature is not None else None,
                 **data,
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Visit recorded and charged."))
+            ),
+            done=_("Visit recorded and charged."),
+            form=form,
+        )
+        if recorded is not REFUSED:
             return redirect("publichealth-home-care")
     return render(
         request,
@@ -471,12 +480,14 @@ def _child_month_choices() -> list[tuple[int, str]]:
 def mch_desk(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     form = forms.PregnancyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            pregnancy = maternal_child.register_pregnancy(actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Pregnancy registered."))
+        pregnancy = attempt(
+            request,
+            lambda: maternal_child.register_pregnancy(actor=actor, **form.cleaned_data),
+            done=_("Pregnancy registered."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if pregnancy is not REFUSED:
             return redirect("publichealth-mch-pregnancy", pregnancy.pk)
     child_number = request.GET.get("child", "")
     if child_number.isdigit():
@@ -517,21 +528,24 @@ def mch_pregnancy(request: HttpRequest, pregnancy_id: int, *, actor: Actor) -> H
         if form is None:
             return redirect("publichealth-mch-pregnancy", pregnancy_id)
         if form.is_valid():
-            try:
-                if action == "book":
-                    maternal_child.book_antenatal_check(
+            if action == "book":
+                taken = attempt(
+                    request,
+                    lambda: maternal_child.book_antenatal_check(
                         pregnancy_id=pregnancy_id, actor=actor, **form.cleaned_data
-                    )
-                    done = _("Check booked.")
-                else:
-                    _form, verb, done = _PREGNANCY_ACTIONS[action]
-                    verb(pregnancy_id, actor=actor, **form.cleaned_data)
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise
-                add_domain_errors(form, exc)
+                    ),
+                    done=_("Check booked."),
+                    form=form,
+                )
             else:
-                messages.success(request, done)
+                _form, verb, done = _PREGNANCY_ACTIONS[action]
+                taken = attempt(
+                    request,
+                    lambda: verb(pregnancy_id, actor=actor, **form.cleaned_data),
+                    done=done,
+                    form=form,
+                )
+            if taken is not REFUSED:
                 return redirect("publichealth-mch-pregnancy", pregnancy_id)
     context = {"card": card, "book_form": book, **{f"{k}_form": v for k, v in bound.items()}}
     return render(
@@ -548,14 +562,16 @@ def mch_child(request: HttpRequest, patient_id: int, *, actor: Actor) -> HttpRes
     form = forms.ChildCheckForm(request.POST or None)
     form.fields["age_months"].choices = _child_month_choices()
     if request.method == "POST" and form.is_valid():
-        try:
-            maternal_child.record_child_check(
+        check = attempt(
+            request,
+            lambda: maternal_child.record_child_check(
                 patient_id=patient_id, actor=actor, **form.cleaned_data
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Check recorded."))
+            ),
+            done=_("Check recorded."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if check is not REFUSED:
             return redirect("publichealth-mch-child", patient_id)
     return render(
         request,
@@ -586,16 +602,15 @@ def patient_pregnancy(request: HttpRequest, pregnancy_id: int, *, actor: Actor) 
     ]
     form.fields["slot_id"].choices = _slot_choices(maternal_child.open_times(now=clock.now()))
     if request.method == "POST" and form.is_valid():
-        try:
-            maternal_child.book_antenatal_check(
+        booked = attempt(
+            request,
+            lambda: maternal_child.book_antenatal_check(
                 pregnancy_id=pregnancy_id, actor=actor, **form.cleaned_data
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Check booked."))
+            ),
+            done=_("Check booked."),
+            form=form,
+        )
+        if booked is not REFUSED:
             return redirect("publichealth-patient-pregnancy", pregnancy_id)
     return render(
         request,
@@ -615,12 +630,16 @@ def patient_child(request: HttpRequest, patient_id: int, *, actor: Actor) -> Htt
     ]
     form.fields["slot_id"].choices = _slot_choices(maternal_child.open_times(now=clock.now()))
     if request.method == "POST" and form.is_valid():
-        try:
-            maternal_child.book_child_check(patient_id=patient_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Check booked."))
+        booked = attempt(
+            request,
+            lambda: maternal_child.book_child_check(
+                patient_id=patient_id, actor=actor, **form.cleaned_data
+            ),
+            done=_("Check booked."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if booked is not REFUSED:
             return redirect("publichealth-patient-child", patient_id)
     return render(
         request,
@@ -647,17 +666,14 @@ def video_detail(request: HttpRequest, consultation_id: int, *, actor: Actor) ->
     close_form = _post_form(request, "close", forms.VideoCloseForm)
     form = schedule_form if schedule_form.is_bound else close_form
     if request.method == "POST" and form.is_bound and form.is_valid():
-        try:
-            if form is schedule_form:
-                video.schedule_consultation(consultation_id, actor=actor, **form.cleaned_data)
-            else:
-                video.close_consultation(consultation_id, actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
+        verb = video.schedule_consultation if form is schedule_form else video.close_consultation
+        saved = attempt(
+            request,
+            lambda: verb(consultation_id, actor=actor, **form.cleaned_data),
+            done=_("Saved."),
+            form=form,
+        )
+        if saved is not REFUSED:
             return redirect("publichealth-video", consultation_id)
     context = {"c": consultation, "schedule_form": schedule_form, "close_form": close_form}
     return render(
@@ -676,12 +692,14 @@ def patient_videos(request: HttpRequest, *, actor: Actor) -> HttpResponse:
     ]
     form.fields["hut_id"].choices = [(h.pk, h.name) for h in video.huts()]
     if request.method == "POST" and form.is_valid():
-        try:
-            consultation = video.request_consultation(actor=actor, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Requested. The township doctor will set a time."))
+        consultation = attempt(
+            request,
+            lambda: video.request_consultation(actor=actor, **form.cleaned_data),
+            done=_("Requested. The township doctor will set a time."),
+            form=form,
+            not_found_is_page=False,
+        )
+        if consultation is not REFUSED:
             return redirect("publichealth-patient-video", consultation.pk)
     return render(
         request,
