@@ -20,7 +20,7 @@ from onetrip.billing.services.deposits import SHORTFALL_CHANNELS, TOP_UP_CHANNEL
 from onetrip.core import clock
 from onetrip.core.actors import Actor
 from onetrip.core.errors import DomainError, InvalidInput
-from onetrip.core.pages import add_domain_errors, staff_page
+from onetrip.core.pages import REFUSED, add_domain_errors, attempt, staff_page
 from onetrip.inpatient import blood, pdf, planning, preadmission, services
 from onetrip.inpatient.models import (
     AdmissionStatus,
@@ -303,14 +303,14 @@ def _step(
         if name == "enrol":
             form.fields["template"].choices = _pathway_choices(actor)
         if form.is_valid():
-            try:
-                act(admission_id, form.cleaned_data, actor)
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise
-                add_domain_errors(form, exc, {"bed_id": "bed", "expected_date": "expected_date"})
-            else:
-                messages.success(request, str(done))
+            taken = attempt(
+                request,
+                lambda: act(admission_id, form.cleaned_data, actor),
+                done=str(done),
+                form=form,
+                field_map={"bed_id": "bed", "expected_date": "expected_date"},
+            )
+            if taken is not REFUSED:
                 return redirect("inpatient-admission", admission_id)
         return _detail(request, actor, admission_id, status=400, **{name: form})
 
