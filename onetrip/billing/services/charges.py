@@ -29,11 +29,16 @@ class ChargeRequest:
     source: str
     source_key: str
     visit_kind: str = VisitKind.OUTPATIENT
+    # A line charged again on another bill (transfers) keeps the price first charged and
+    # refunded; every other line is priced by the catalogue (None).
+    unit_price_fen: int | None = None
 
 
 def create_charge(request: ChargeRequest, *, actor: Actor) -> Charge:
     """Charge one catalogue item to the visit's bill (opened on the first charge)."""
     whole_fen("quantity", request.quantity, most=MAX_QUANTITY)
+    if request.unit_price_fen is not None:
+        whole_fen("unit_price_fen", request.unit_price_fen, positive=False)
     if request.source not in ChargeSource.values:
         raise InvalidInput.field("source", _("Choose a charge source."))
     if request.visit_kind not in VisitKind.values:
@@ -107,7 +112,8 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
     )
     if bill.patient_id != patient.pk:
         raise DomainError(_("This visit belongs to another patient."), code="visit_mismatch")
-    amount = item.unit_price_fen * request.quantity
+    unit_price = item.unit_price_fen if request.unit_price_fen is None else request.unit_price_fen
+    amount = unit_price * request.quantity
     if amount > MAX_FEN:
         raise InvalidInput.field(
             "quantity", _("The line's amount is past what one charge may be."), "too_large"
@@ -120,7 +126,7 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
         charge_category=item.charge_category,
         insurance_category=item.insurance_category,
         quantity=request.quantity,
-        unit_price_fen=item.unit_price_fen,
+        unit_price_fen=unit_price,
         amount_fen=amount,
         source=request.source,
         source_key=request.source_key,

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from onetrip.billing.models import Bill, Charge, VisitKind
-from onetrip.billing.services import payments
+from onetrip.billing.services import charges, payments
 from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.billing.services.settlements import PaymentRefused
-from onetrip.core import audit, clock
+from onetrip.core import audit
 from onetrip.core.actors import Actor
+from onetrip.core.errors import InvalidInput
 from onetrip.core.models import AuditAction
 
 MOVED_PREFIX = "inpatient:"
@@ -27,7 +28,8 @@ MOVED_PREFIX = "inpatient:"
 class MovedFees:
     """Source keys of the lines now on the inpatient bill (`moved`), of those the ones paid
     and refunded first (`refunded`), and paid lines left where they are (`left`: an insured
-    settlement of several lines, which the finance desk divides)."""
+    settlement of several lines, which the finance desk divides, or an item since withdrawn from
+    the price catalogue)."""
 
     moved: list[str] = field(default_factory=list)
     refunded: list[str] = field(default_factory=list)
@@ -81,23 +83,27 @@ def _move_line(key: str, bill: Bill, reason: str, actor: Actor, result: MovedFee
     try:
         with transaction.atomic():
             payments.refund_line(source_key=key, reason=reason, actor=actor)
-    except PaymentRefused:
+            # Through the one charging path, so the line gets its checks and audit row; at the
+            # price refunded, not today's catalogue price.
+            again = charges.create_charge(
+                charges.ChargeRequest(
+                    patient_id=bill.patient_id,
+                    institution_id=bill.institution_id,
+                    visit_reference=bill.visit_reference,
+                    item_code=charge.code,
+                    quantity=charge.quantity,
+                    source=charge.source,
+                    source_key=MOVED_PREFIX + key,
+                    visit_kind=VisitKind.INPATIENT,
+                    unit_price_fen=charge.unit_price_fen,
+                ),
+                actor=actor,
+            )
+    except (PaymentRefused, InvalidInput):
+        # Not refundable alone, or no longer chargeable (its item withdrawn from the catalogue):
+        # the refund is undone and the line stays paid where it is.
         result.left.append(key)
         return
-    again = Charge.objects.create(
-        bill=bill,
-        item_id=charge.item_id,
-        code=charge.code,
-        name=charge.name,
-        charge_category=charge.charge_category,
-        insurance_category=charge.insurance_category,
-        quantity=charge.quantity,
-        unit_price_fen=charge.unit_price_fen,
-        amount_fen=charge.amount_fen,
-        source=charge.source,
-        source_key=MOVED_PREFIX + key,
-        charged_at=clock.now(),
-    )
     _audit(
         actor,
         again,

@@ -155,22 +155,30 @@ def test_a_stay_without_an_operation_needs_no_consultation_or_coagulation(
     )
 
 
+def exams_paid_in_cash(admission, centre):
+    """The pre-admission visit planned and its exams paid at the window; the settlement."""
+    preadmission.plan_visit(admission.pk, day=NOW.date(), actor=centre)
+    exam_bill = Bill.objects.get(visit_reference=preadmission.visit_reference(admission))
+    return settle_bill(
+        SettlementRequest(bill_id=exam_bill.pk, mode="window", channel="cash"), actor=centre
+    )
+
+
+def booked_and_admitted(admission, ward, centre):
+    services.book_bed(
+        admission.pk, bed_id=bed(ward, "01", "A").pk, expected_date=NOW.date(), actor=centre
+    )
+    return services.admit(admission.pk, kind="code", value=str(admission.patient_id), actor=centre)
+
+
 def test_admission_moves_the_visits_fees_to_the_stay_and_refunds_what_was_paid(
     hospital, doctor, centre, register, ward, clock
 ):
     admission = a_notice(doctor, register())
-    visit = preadmission.plan_visit(admission.pk, day=NOW.date(), actor=centre)
-    exam_bill = Bill.objects.get(visit_reference=preadmission.visit_reference(admission))
-    paid = settle_bill(
-        SettlementRequest(bill_id=exam_bill.pk, mode="window", channel="cash"), actor=centre
-    )
-    services.book_bed(
-        admission.pk, bed_id=bed(ward, "01", "A").pk, expected_date=NOW.date(), actor=centre
-    )
+    paid = exams_paid_in_cash(admission, centre)
+    visit = PreAdmissionVisit.objects.get(admission=admission)
 
-    admitted = services.admit(
-        admission.pk, kind="code", value=str(admission.patient_id), actor=centre
-    )
+    admitted = booked_and_admitted(admission, ward, centre)
 
     on_stay = Charge.objects.filter(bill_id=admitted.bill_id).exclude(code=services.BED_DAY_ITEM)
     assert on_stay.count() == len(preadmission.SURGICAL_EXAMS) + 1  # exams + consultation
@@ -184,6 +192,44 @@ def test_admission_moves_the_visits_fees_to_the_stay_and_refunds_what_was_paid(
     # Asking again moves nothing twice.
     preadmission.move_fees_to_stay(admitted, actor=centre)
     assert Charge.objects.filter(bill_id=admitted.bill_id).count() == on_stay.count() + 1
+
+
+def test_a_paid_fee_is_charged_to_the_stay_at_the_price_paid_not_a_later_one(
+    hospital, doctor, centre, register, ward, clock
+):
+    admission = a_notice(doctor, register())
+    paid = exams_paid_in_cash(admission, centre)
+    CatalogueItem.objects.filter(code__startswith=preadmission.EXAM_PRICE_PREFIX).update(
+        unit_price_fen=EXAM_FEE_FEN * 2
+    )
+
+    admitted = booked_and_admitted(admission, ward, centre)
+
+    exams_on_stay = Charge.objects.filter(
+        bill_id=admitted.bill_id, code__startswith=preadmission.EXAM_PRICE_PREFIX
+    )
+    assert [c.amount_fen for c in exams_on_stay] == [EXAM_FEE_FEN] * len(
+        preadmission.SURGICAL_EXAMS
+    )
+    paid.payment.refresh_from_db()
+    assert paid.payment.refunded_fen == paid.cash_fen
+
+
+def test_a_paid_fee_whose_item_was_withdrawn_stays_paid_where_it_was(
+    hospital, doctor, centre, register, ward, clock
+):
+    admission = a_notice(doctor, register())
+    paid = exams_paid_in_cash(admission, centre)
+    withdrawn = preadmission.EXAM_PRICE_PREFIX + preadmission.SURGICAL_EXAMS[0]
+    CatalogueItem.objects.filter(code=withdrawn).update(is_active=False)
+
+    admitted = booked_and_admitted(admission, ward, centre)
+
+    left = Charge.objects.get(code=withdrawn)
+    assert (left.bill_id, left.settlement_id) == (paid.bill_id, paid.pk)
+    assert not Charge.objects.filter(bill_id=admitted.bill_id, code=withdrawn).exists()
+    paid.payment.refresh_from_db()
+    assert paid.payment.refunded_fen == paid.cash_fen - EXAM_FEE_FEN  # the other exams only
 
 
 def test_results_older_than_the_window_are_expired_at_admission(
