@@ -140,7 +140,14 @@ def timed_command(*args: str) -> tuple[float, str, str]:
     call_command("empi", *args, stdout=out, stderr=err)
     CPU_SECONDS[args[0]] = round(time.process_time() - cpu, 1)
     CPU_SECONDS[f"{args[0]} (PostgreSQL)"] = round(_server_cpu() - server, 1)
-    return time.perf_counter() - started, out.getvalue(), err.getvalue()
+    wall = time.perf_counter() - started
+    # As each command ends: a run of a million rows may be stopped before the report is written.
+    sys.stderr.write(
+        f"{args[0]}: {wall:.1f} wall s, {CPU_SECONDS[args[0]]} CPU s + "
+        f"{CPU_SECONDS[f'{args[0]} (PostgreSQL)']} PostgreSQL CPU s, load {os.getloadavg()}, "
+        f"{out.getvalue().strip()}\n"
+    )
+    return wall, out.getvalue(), err.getvalue()
 
 
 def end_to_end(records: list[Record], workdir: Path) -> tuple[dict[int, str], dict, set]:
