@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from onetrip.core import clock
+from onetrip.core import bulk, clock
 from onetrip.core.actors import Actor
 from onetrip.core.models import AuditAction, AuditEvent
 
@@ -52,35 +52,55 @@ def record_many(
     action: AuditAction,
     rows: list[tuple[models.Model, int | None, str, dict[str, Any]]],
 ) -> None:
-    """`record` for many rows at once (target, patient_id, summary, changes): one INSERT per few
-    thousand rows, for batch runs that change thousands of records in one transaction."""
+    """`record` for many rows at once (target, patient_id, summary, changes): by COPY, for batch
+    runs that change thousands of records in one transaction."""
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError(
             "audit.record_many must run inside the transaction of the changes it records"
         )
     now = clock.now()
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(  # type: ignore[misc]  # Actor's AbstractUser is the project's user model
-                occurred_at=now,
-                actor_kind=actor.kind,
-                actor_label=actor.label[:150],
-                actor_user=actor.user if actor.is_staff else None,
-                actor_account_id=actor.account_id,
-                institution_id=actor.institution_id,
-                action=action,
-                object_type=target._meta.label_lower,
-                object_id=str(target.pk),
-                patient_id=patient_id,
-                summary=summary[:255],
-                changes=changes,
-                ip=actor.ip,
-                channel=actor.channel,
+    user_id = actor.user.pk if actor.is_staff and actor.user is not None else None
+    bulk.insert_rows(
+        AuditEvent,
+        AUDIT_FIELDS,
+        (
+            (
+                now,
+                actor.kind,
+                actor.label[:150],
+                user_id,
+                actor.account_id,
+                actor.institution_id,
+                action,
+                target._meta.label_lower,
+                str(target.pk),
+                patient_id,
+                summary[:255],
+                changes,
+                actor.ip,
+                actor.channel,
             )
             for target, patient_id, summary, changes in rows
-        ],
-        batch_size=2000,
+        ),
     )
+
+
+AUDIT_FIELDS = (
+    "occurred_at",
+    "actor_kind",
+    "actor_label",
+    "actor_user_id",
+    "actor_account_id",
+    "institution_id",
+    "action",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "summary",
+    "changes",
+    "ip",
+    "channel",
+)
 
 
 def record_staff_read(

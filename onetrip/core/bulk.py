@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -97,6 +98,18 @@ def set_by_key(
     )
     with connection.cursor() as cursor:
         cursor.cursor.execute(statement, [*constants.values(), list(pairs), list(pairs.values())])
+
+
+def among(values: Iterable[Any], element_type: str = "bigint") -> Any:
+    """The right-hand side of `field__in=` for thousands of values: on PostgreSQL one array
+    parameter, where a list renders a placeholder per value (psycopg then parses a query of
+    tens of thousands of them, which cost a legacy load more than the lookup itself).
+    `element_type` is the values' SQL type: bigint for ids, text for strings."""
+    listed = list(values)
+    if connection.vendor != "postgresql":
+        return listed
+    assert element_type in ("bigint", "text")  # spliced into the SQL: never a caller's string
+    return RawSQL(f"SELECT unnest(%s::{element_type}[])", [listed])
 
 
 def _column(model: type[models.Model], name: str) -> str:

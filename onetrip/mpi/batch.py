@@ -30,10 +30,9 @@ def prepare(records: Sequence[Features]) -> tuple[Frequencies, list[RecordBlocks
     counts: Counter[str] = Counter()
     blocks = []
     for f in records:
-        counts.update(
-            k for k in matching.blocking_keys(f) if k.startswith(matching.FREQUENCY_PREFIXES)
-        )
-        looked_up, filed = matching.batch_keys(f)
+        keys = matching.blocking_keys(f)  # once: the frequencies and the blocks both need them
+        counts.update(k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES))
+        looked_up, filed = matching.batch_keys(f, keys)
         blocks.append(([hash(k) for k in looked_up], [hash(k) for k in filed]))
     return Frequencies(counts, len(records)), blocks
 

@@ -309,9 +309,9 @@ def _already_loaded(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
     for system in {s for s, _id in keys}:
         ids = [i for s, i in keys if s == system]
         found.update(
-            SourceRecord.objects.filter(source_system=system, source_record_id__in=ids).values_list(
-                "source_system", "source_record_id"
-            )
+            SourceRecord.objects.filter(
+                source_system=system, source_record_id__in=bulk.among(ids, "text")
+            ).values_list("source_system", "source_record_id")
         )
     return found
 
@@ -416,7 +416,8 @@ def _patients_holding(document_keys: Iterable[set[tuple[str, str]]]) -> dict[tup
     if not wanted:
         return {}
     documents = IdentityDocument.objects.filter(
-        is_guardian_document=False, number__in={number for _ns, number in wanted}
+        is_guardian_document=False,
+        number__in=bulk.among({number for _ns, number in wanted}, "text"),
     ).values_list("doc_type", "number", "patient_id")
     holder: dict[tuple[str, str], int] = {}
     for doc_type, number, patient_id in documents:
@@ -486,7 +487,11 @@ def _fresh_master_ids(count: int) -> list[str]:
     fresh: set[str] = set()
     while len(fresh) < count:
         drawn = {services.new_master_id() for _i in range(count - len(fresh))} - fresh
-        taken = set(Person.objects.filter(master_id__in=drawn).values_list("master_id", flat=True))
+        taken = set(
+            Person.objects.filter(master_id__in=bulk.among(drawn, "text")).values_list(
+                "master_id", flat=True
+            )
+        )
         fresh |= drawn - taken
     return list(fresh)
 

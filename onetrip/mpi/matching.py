@@ -314,12 +314,13 @@ def birth_dates(f: Features) -> set[str]:
     return {f.birth, f.id_birth} - {""}
 
 
-def batch_keys(f: Features) -> tuple[set[str], set[str]]:
+def batch_keys(f: Features, keys: set[str] | None = None) -> tuple[set[str], set[str]]:
     """The blocks a record looks up and the blocks it is filed in, in a batch run. A record
     without a birth date meets dated records of the same spelling (m:) and other undated ones
     (u:); a dated record looks only in u:, so the few undated records cost little and dated
-    records never meet each other on their name alone."""
-    keys = {k for k in blocking_keys(f) if k.startswith(BLOCKING_PREFIXES)}
+    records never meet each other on their name alone. `keys`: the record's `blocking_keys`,
+    when the caller has them already."""
+    keys = {k for k in (keys or blocking_keys(f)) if k.startswith(BLOCKING_PREFIXES)}
     by_name = {f"m:{s}"[:120] for s in f.spellings}
     undated = {f"u:{s}"[:120] for s in f.spellings}
     if birth_dates(f):

@@ -179,7 +179,7 @@ class KeptRecords:
                 best[memory_id] = max(links, key=lambda c: (c.deterministic, c.total)).left
         person_of_record = dict(
             PersonLink.objects.filter(
-                patient_id__in=[i for i in best.values() if not self.holds(i)]
+                patient_id__in=bulk.among(i for i in best.values() if not self.holds(i))
             ).values_list("patient_id", "person_id")
         )
         moves: dict[int, int] = {}

@@ -278,13 +278,15 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
     number of merges. Runs in the caller's transaction."""
     patient_ids = {i for c in comparisons for i in (c.left, c.right)}
     person_of_patient = dict(
-        PersonLink.objects.filter(patient_id__in=patient_ids).values_list("patient_id", "person_id")
+        PersonLink.objects.filter(patient_id__in=bulk.among(patient_ids)).values_list(
+            "patient_id", "person_id"
+        )
     )
     person_ids = sorted(set(person_of_patient.values()))
     locked = {
         p.pk: p
         for p in Person.objects.select_for_update(no_key=True)
-        .filter(pk__in=person_ids)
+        .filter(pk__in=bulk.among(person_ids))
         .order_by("pk")
     }
     if len(person_of_patient) < len(patient_ids) or any(
@@ -294,7 +296,7 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
     members = {
         person_id: list(ids)
         for person_id, ids in _group(
-            PersonLink.objects.filter(person_id__in=person_ids).values_list(
+            PersonLink.objects.filter(person_id__in=bulk.among(person_ids)).values_list(
                 "person_id", "patient_id"
             )
         ).items()
@@ -330,10 +332,19 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         planned.append((merge, moved))
     if not planned:
         return 0
-    PersonMerge.objects.bulk_create([m for m, _moved in planned])
-    MergedLink.objects.bulk_create(
-        [MergedLink(merge=m, patient_id=p) for m, moved in planned for p in moved],
-        batch_size=5000,
+    for merge, merge_id in zip(
+        (m for m, _moved in planned), bulk.reserve_ids(PersonMerge, len(planned)), strict=True
+    ):
+        merge.pk = merge_id
+    bulk.insert_rows(
+        PersonMerge,
+        MERGE_FIELDS,
+        (tuple(getattr(m, name) for name in MERGE_FIELDS) for m, _moved in planned),
+    )
+    bulk.insert_rows(
+        MergedLink,
+        ("merge_id", "patient_id"),
+        ((m.pk, patient_id) for m, moved in planned for patient_id in moved),
     )
     bulk.set_by_key(
         Person, "id", "merged_into_id", {m.absorbed_id: m.survivor_id for m, _moved in planned}
@@ -362,6 +373,19 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
     return len(planned)
 
 
+MERGE_FIELDS = (
+    "id",
+    "survivor_id",
+    "absorbed_id",
+    "reason",
+    "evidence",
+    "merged_at",
+    "merged_by",
+    "unmerged_at",
+    "unmerged_by",
+)
+
+
 def _group(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     grouped: dict[int, list[int]] = {}
     for key, value in pairs:
@@ -375,7 +399,9 @@ def queue_in_bulk(comparisons: list[Comparison], *, source: str) -> int:
     number of pairs offered to the queue."""
     ids = {i for c in comparisons for i in (c.left, c.right)}
     person = dict(
-        PersonLink.objects.filter(patient_id__in=ids).values_list("patient_id", "person_id")
+        PersonLink.objects.filter(patient_id__in=bulk.among(ids)).values_list(
+            "patient_id", "person_id"
+        )
     )
     policy, now = thresholds(), clock.now()
     candidates = [
