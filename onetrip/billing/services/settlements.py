@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing import domain_events, seams
@@ -145,20 +146,23 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
 @transaction.atomic
 def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
     # The bill's row lock serialises settlements of one visit: its charges are taken once.
-    bill = (
-        bills_in_scope(actor)
-        .select_for_update(no_key=True)
-        .select_related("patient")
-        .filter(pk=request.bill_id)
-        .first()
-    )
+    locked = bills_in_scope(actor).select_for_update(no_key=True).select_related("patient")
+    if request.idempotency_key:
+        # Whether the key was used is asked in the same statement. Its snapshot is taken before
+        # the lock is granted, so a request with this key that committed while we waited is
+        # found below instead: its charges are gone, or its key's unique constraint refuses ours.
+        earlier_ids = Settlement.objects.filter(
+            idempotency_scope=scope, idempotency_key=request.idempotency_key
+        ).values("pk")[:1]
+        locked = locked.annotate(earlier_id=Subquery(earlier_ids))
+    bill = locked.filter(pk=request.bill_id).first()
     if bill is None:
         raise no_such_bill()
-    if request.idempotency_key:
+    charges = list(bill.charges.filter(settlement__isnull=True).order_by("pk"))
+    if request.idempotency_key and (bill.earlier_id is not None or not charges):
         earlier = _earlier(scope, request)
         if earlier is not None:
             return earlier
-    charges = list(bill.charges.filter(settlement__isnull=True).order_by("pk"))
     if not charges:
         waiting = bill.settlements.filter(status=SettlementStatus.PENDING).exists()
         if waiting:
