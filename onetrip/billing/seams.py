@@ -110,12 +110,14 @@ def commercial_claim(settlement: Settlement):
     return commercial.of_settlement(settlement.bill.institution_id, str(settlement.pk))
 
 
-def issue_ebill(settlement: Settlement, *, actor: Actor) -> str:
-    """One e-bill per settlement; returns its key."""
+def issue_ebill(
+    settlement: Settlement, *, charges: list[Charge] | None = None, actor: Actor
+) -> str:
+    """One e-bill per settlement; returns its key. `charges`: the settlement's, when at hand."""
     bill = settlement.bill
     patient = bill.patient
     totals: dict[str, int] = {}
-    for charge in settlement.charges.all():
+    for charge in settlement.charges.all() if charges is None else charges:
         totals[charge.charge_category] = totals.get(charge.charge_category, 0) + charge.amount_fen
     document = patient.documents.filter(doc_type="resident_id").first()
     source = EBillSource(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from onetrip.ebills.models import SandboxBillSeries, SandboxFiscalRecord
@@ -24,7 +24,7 @@ class PlatformRefusal(Exception):
 
 
 class SandboxEBillPlatform:
-    @transaction.atomic
+    @transaction.atomic(savepoint=False)  # inside the issuer's transaction: no savepoint needed
     def issue(self, request: BillRequest) -> IssuedNumber:
         issued = _next_number(request)
         SandboxFiscalRecord.objects.create(
@@ -79,15 +79,17 @@ class SandboxEBillPlatform:
 
 def _next_number(request: BillRequest) -> IssuedNumber:
     bill_code = f"{REGION}{BILL_TYPES[request.visit_kind]}{request.issued_on:%y}{BATCH}"
-    SandboxBillSeries.objects.get_or_create(
-        institution_code=request.institution_code, bill_code=bill_code
-    )
-    series = SandboxBillSeries.objects.select_for_update(no_key=True).get(
-        institution_code=request.institution_code, bill_code=bill_code
-    )
-    series.last_number += 1
-    series.save(update_fields=["last_number"])
-    number = f"{series.last_number:010d}"
+    # One statement takes the next number under the series row's lock, opening the series on
+    # its first bill (PostgreSQL and SQLite both have the upsert).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SandboxBillSeries._meta.db_table} AS series"
+            " (institution_code, bill_code, last_number) VALUES (%s, %s, 1)"
+            " ON CONFLICT (institution_code, bill_code)"
+            " DO UPDATE SET last_number = series.last_number + 1 RETURNING last_number",
+            [request.institution_code, bill_code],
+        )
+        number = f"{cursor.fetchone()[0]:010d}"
     return IssuedNumber(
         bill_code=bill_code,
         bill_number=number,

@@ -145,17 +145,21 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
     errors = _source_errors(settlement)
     if errors:
         raise InvalidInput(*errors)
-    institution = Institution.objects.filter(pk=settlement.institution_id).first()
-    if institution is None:
-        raise NotFound(_("No such institution."), code="unknown_institution")
-    patient = Patient.objects.filter(pk=settlement.patient_id).first()
-    if patient is None:
-        raise NotFound(_("No such patient."), code="unknown_patient")
     with transaction.atomic():
         # One issuer per institution at a time: a retried settlement must find the bill the
         # first attempt issued, not ask the fiscal platform for a second number. The sandbox
         # numbering serialises per institution anyway; NO KEY locks leave foreign keys free.
-        Institution.objects.select_for_update(no_key=True).filter(pk=institution.pk).get()
+        # The patient's existence is asked in the same statement.
+        institution = (
+            Institution.objects.select_for_update(no_key=True)
+            .annotate(patient_known=Exists(Patient.objects.filter(pk=settlement.patient_id)))
+            .filter(pk=settlement.institution_id)
+            .first()
+        )
+        if institution is None:
+            raise NotFound(_("No such institution."), code="unknown_institution")
+        if not institution.patient_known:
+            raise NotFound(_("No such patient."), code="unknown_patient")
         existing = _bill_of_settlement(institution, settlement.settlement_id)
         if existing is not None:
             return existing
@@ -172,7 +176,7 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
         )
         bill = EBill.objects.create(
             institution=institution,
-            patient=patient,
+            patient_id=settlement.patient_id,
             kind=BillKind.NORMAL,
             visit_kind=settlement.visit_kind,
             **_numbers(issued),
@@ -197,7 +201,7 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
             actor,
             AuditAction.CREATE,
             bill,
-            patient_id=patient.pk,
+            patient_id=settlement.patient_id,
             summary=f"e-bill {bill} for settlement {settlement.settlement_id}",
             changes={"total_fen": bill.total_fen},
         )

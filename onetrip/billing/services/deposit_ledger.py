@@ -38,10 +38,6 @@ class DepositRefused(DomainError):
     status = 409
 
 
-def top_up_of(settlement: Settlement) -> DepositTopUp | None:
-    return DepositTopUp.objects.filter(settlement=settlement).first()
-
-
 def locked_account(bill: Bill) -> DepositAccount:
     """The bill's deposit account under its row lock, opened on first use. Callers hold the
     bill's row lock first (lock order: bill, account, top-up payments in key order)."""

@@ -1,10 +1,11 @@
 """Provider notifications, refunds and recovery (issue 6 items 3, 4, 7).
 
 Notices: verified first (a bad signature changes nothing and is refused in the provider's own
-failure format), then recorded once per notice id and applied through `confirm_payment`, which
-settles a payment at most once — duplicates and late or out-of-order notices are acknowledged
-and ignored. Recovery: a payment still pending after the provider took the money (we crashed,
-a notice was lost) is found by `reconcile_pending`, which asks the provider (order query).
+failure format), then recorded once per notice id and applied through `settle_paid_order` (the
+transaction of `confirm_payment`), which settles a payment at most once — duplicates and late
+or out-of-order notices are acknowledged and ignored. Recovery: a payment still pending after
+the provider took the money (we crashed, a notice was lost) is found by `reconcile_pending`,
+which asks the provider (order query).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from onetrip.billing.services.settlements import (
     confirm_payment,
     issue_ebill,
     settle_insurance_part,
+    settle_paid_order,
 )
 from onetrip.core import audit, clock
 from onetrip.core.actors import SYSTEM, Actor
@@ -90,7 +92,7 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
             except IntegrityError:
                 return adapter.acknowledge()  # the same notice again: it was applied once
             if order.state == PAID:
-                confirm_payment(order.out_trade_no, order)
+                settle_paid_order(order.out_trade_no, order)
             elif order.state == CLOSED:
                 close_payment(payment)
             # A "waiting" notice arriving after the payment moved on changes nothing.

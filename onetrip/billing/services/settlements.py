@@ -13,7 +13,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing import domain_events, seams
@@ -24,6 +26,7 @@ from onetrip.billing.models import (
     Account,
     Charge,
     Debt,
+    DepositTopUp,
     Payment,
     PaymentChannel,
     PaymentStatus,
@@ -89,10 +92,8 @@ def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
     once; WeChat Pay and Alipay leave the settlement pending until the provider confirms."""
     _validate(request)
     scope = idempotency_scope(actor)
-    if request.idempotency_key:
-        earlier = _earlier(scope, request)
-        if earlier is not None:
-            return earlier
+    # A retried key is answered under the bill's lock (`_settle`): asking before taking it too
+    # would cost every first request a round trip to spare a retry a wait.
     try:
         return _settle(request, scope, actor)
     except IntegrityError:
@@ -145,20 +146,23 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
 @transaction.atomic
 def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
     # The bill's row lock serialises settlements of one visit: its charges are taken once.
-    bill = (
-        bills_in_scope(actor)
-        .select_for_update(no_key=True)
-        .select_related("patient")
-        .filter(pk=request.bill_id)
-        .first()
-    )
+    locked = bills_in_scope(actor).select_for_update(no_key=True).select_related("patient")
+    if request.idempotency_key:
+        # Whether the key was used is asked in the same statement. Its snapshot is taken before
+        # the lock is granted, so a request with this key that committed while we waited is
+        # found below instead: its charges are gone, or its key's unique constraint refuses ours.
+        earlier_ids = Settlement.objects.filter(
+            idempotency_scope=scope, idempotency_key=request.idempotency_key
+        ).values("pk")[:1]
+        locked = locked.annotate(earlier_id=Subquery(earlier_ids))
+    bill = locked.filter(pk=request.bill_id).first()
     if bill is None:
         raise no_such_bill()
-    if request.idempotency_key:
+    charges = list(bill.charges.filter(settlement__isnull=True).order_by("pk"))
+    if request.idempotency_key and (bill.earlier_id is not None or not charges):
         earlier = _earlier(scope, request)
         if earlier is not None:
             return earlier
-    charges = list(bill.charges.filter(settlement__isnull=True).order_by("pk"))
     if not charges:
         waiting = bill.settlements.filter(status=SettlementStatus.PENDING).exists()
         if waiting:
@@ -229,17 +233,20 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
             "deposit": deposit_fen,
         },
     )
-    take_payment(settlement, request.reference, actor=actor)
+    take_payment(settlement, request.reference, actor=actor, charges=charges)
     return settlement
 
 
-def take_payment(settlement: Settlement, reference: str, *, actor: Actor) -> Payment:
+def take_payment(
+    settlement: Settlement, reference: str, *, actor: Actor, charges: list[Charge] | None = None
+) -> Payment:
     """Open the settlement's payment; a counter channel, or nothing left to pay, completes it
-    at once, the providers' channels when they confirm."""
+    at once, the providers' channels when they confirm. `charges`: the settlement was just made
+    of these charges (so it is neither a deposit top-up nor a debt repayment)."""
     payment = _open_payment(settlement, reference, settlement.started_at)
     if not adapter_for(settlement.channel).asynchronous or payment.amount_fen == 0:
-        _complete(payment, ProviderOrder(payment.out_trade_no, PAID, reference), actor)
-        settlement.refresh_from_db()
+        order = ProviderOrder(payment.out_trade_no, PAID, reference)
+        _complete(payment, order, actor, charges=charges)
     return payment
 
 
@@ -323,6 +330,10 @@ def transition(payment: Payment, to: str, **fields) -> bool:
     moved = Payment.objects.filter(pk=payment.pk, status__in=allowed_from).update(
         status=to, **fields
     )
+    if moved:  # the caller goes on with this instance: it says what the row now says
+        payment.status = to
+        for name, value in fields.items():
+            setattr(payment, name, value)
     return bool(moved)
 
 
@@ -333,10 +344,24 @@ def confirm_payment(out_trade_no: str, order: ProviderOrder, *, actor: Actor = S
     if payment is None:
         raise NotFound(_("No such order."), code="unknown_order")
     settle_insurance_part(payment, order, actor=actor)
-    with transaction.atomic():
+    return settle_paid_order(out_trade_no, order, actor=actor)
+
+
+def settle_paid_order(out_trade_no: str, order: ProviderOrder, *, actor: Actor = SYSTEM) -> bool:
+    """The transaction of `confirm_payment`, for a caller that has read the payment and run
+    `settle_insurance_part` itself (a notice). Inside the caller's transaction it takes no
+    savepoint: a refusal undoes the caller's work too, as it must (the notice is not recorded
+    as applied)."""
+    with transaction.atomic(savepoint=False):
+        # What `_complete` asks of the settlement (is it a top-up, a repayment; its patient for
+        # the e-bill) is joined into the locked read.
         payment = (
             Payment.objects.select_for_update(of=("self",))
-            .select_related("settlement__bill")
+            .select_related(
+                "settlement__bill__patient",
+                "settlement__repaid_debt",
+                "settlement__deposit_top_up",
+            )
             .filter(out_trade_no=out_trade_no)
             .first()
         )
@@ -373,7 +398,10 @@ def _amount_differs(payment: Payment, order: ProviderOrder) -> bool:
     return bool(order.amount_fen) and order.amount_fen != payment.amount_fen
 
 
-def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
+def _complete(
+    payment: Payment, order: ProviderOrder, actor: Actor, *, charges: list[Charge] | None = None
+) -> bool:
+    """`charges`: the settlement was just made of these (see `take_payment`)."""
     if _amount_differs(payment, order):
         raise PaymentRefused(
             _("The amount paid differs from the amount due."), code="amount_mismatch"
@@ -387,8 +415,7 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     if not transition(payment, PaymentStatus.SUCCEEDED, **paid):
         return False
     settlement = payment.settlement  # read with the payment, under its row lock
-    repaid = Debt.objects.filter(repayment=settlement).first()
-    top_up = deposit_ledger.top_up_of(settlement)
+    repaid, top_up = (None, None) if charges is not None else _purpose(settlement)
     if settlement.insurance_quote_id:
         split = seams.insurance_settle(quote_id=settlement.insurance_quote_id, actor=actor)
         settlement.insurance_settlement_id = split.quote_id
@@ -415,9 +442,23 @@ def _complete(payment: Payment, order: ProviderOrder, actor: Actor) -> bool:
     if repaid is not None:
         credit.mark_repaid(repaid)
     elif top_up is None:  # a deposit is not a fee: its receipt is not a medical e-bill
-        sources.run_paid_follow_ups(settlement.pk, actor=actor)
-        transaction.on_commit(lambda: issue_ebill(settlement.pk, actor=actor))
+        # Read once for the follow-ups and the e-bill, when the caller did not bring them.
+        taken = charges if charges is not None else list(settlement.charges.order_by("pk"))
+        sources.run_paid_follow_ups(settlement.pk, charges=taken, actor=actor)
+        transaction.on_commit(lambda: _issue_ebill(settlement, taken, actor=actor))
     return True
+
+
+def _purpose(settlement: Settlement) -> tuple[Debt | None, DepositTopUp | None]:
+    """The debt this settlement repays and the deposit top-up it pays, if any; joined reads
+    (`confirm_payment`) are used as they are, otherwise each is one query."""
+    found = []
+    for relation in ("repaid_debt", "deposit_top_up"):
+        try:
+            found.append(getattr(settlement, relation))
+        except ObjectDoesNotExist:
+            found.append(None)
+    return found[0], found[1]
 
 
 def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
@@ -445,17 +486,24 @@ def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
 
 
 def issue_ebill(settlement_id: int, *, actor: Actor) -> None:
-    """After commit: a failure leaves `ebill_id` empty and the recovery sweep tries again."""
+    """The recovery sweep's way in: the settlement as it is now."""
     settlement = Settlement.objects.select_related("bill__patient").get(pk=settlement_id)
-    if settlement.ebill_id:
-        return
+    if not settlement.ebill_id:
+        _issue_ebill(settlement, None, actor=actor)
+
+
+def _issue_ebill(settlement: Settlement, charges: list[Charge] | None, *, actor: Actor) -> None:
+    """After commit, with the settlement (and its charges, when at hand) that was just settled:
+    a failure leaves `ebill_id` empty and the recovery sweep tries again."""
     try:
-        ebill_id = seams.issue_ebill(settlement, actor=actor)
+        ebill_id = seams.issue_ebill(settlement, charges=charges, actor=actor)
     except Exception:
-        log.exception("e-bill for settlement %s not issued; the sweep retries", settlement_id)
+        log.exception("e-bill for settlement %s not issued; the sweep retries", settlement.pk)
         return
-    if ebill_id:
-        Settlement.objects.filter(pk=settlement_id, ebill_id="").update(ebill_id=ebill_id)
+    if ebill_id and Settlement.objects.filter(pk=settlement.pk, ebill_id="").update(
+        ebill_id=ebill_id
+    ):
+        settlement.ebill_id = ebill_id
 
 
 def close_payment(payment: Payment, *, actor: Actor = SYSTEM) -> bool:

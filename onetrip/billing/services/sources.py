@@ -36,13 +36,13 @@ def when_paid(source: str, handler: PaidFollowUp) -> None:
     _follow_ups[source] = handler
 
 
-def run_paid_follow_ups(settlement_id: int, *, actor: Actor) -> None:
-    """Called once, when a settlement of charges becomes settled."""
+def run_paid_follow_ups(settlement_id: int, *, charges: list[Charge], actor: Actor) -> None:
+    """Called once, when a settlement of charges becomes settled, with its charges in key
+    order."""
     keys_by_source: dict[str, list[str]] = {}
-    charges = Charge.objects.filter(settlement_id=settlement_id, source__in=list(_follow_ups))
-    charges = charges.order_by("pk")
-    for source, key in charges.values_list("source", "source_key"):
-        keys_by_source.setdefault(source, []).append(key)
+    for charge in charges:
+        if charge.source in _follow_ups:
+            keys_by_source.setdefault(charge.source, []).append(charge.source_key)
     for source, keys in keys_by_source.items():
         handler = _follow_ups.get(source)
         if handler is not None:

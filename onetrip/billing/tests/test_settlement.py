@@ -129,3 +129,18 @@ def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(
     day = dt.timedelta(days=1)
     coverage = in_clinic_room_coverage(institution_id=tertiary.pk, since=NOW - day, until=NOW + day)
     assert coverage == 0.25
+
+
+def test_a_cash_settlement_and_its_e_bill_cost_a_bounded_number_of_round_trips(
+    bill, cashier, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """Issue 14 (D229–D232): every statement is a round trip the cashier waits for; a read of
+    what the request already holds coming back shows here first. 23: the settlement, the e-bill
+    after commit and the follow-ups of the registration and prescription lines."""
+    with django_assert_max_num_queries(23), django_capture_on_commit_callbacks(execute=True):
+        settlement = settle(bill, cashier, channel="cash", mode="window", idempotency_key="k-1")
+    assert settlement.status == "settled"
+    assert settlement.payment.status == "succeeded"
+    settlement.refresh_from_db()
+    assert settlement.ebill_id
+    assert_every_entry_balances()
