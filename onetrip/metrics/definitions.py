@@ -1030,26 +1030,41 @@ EPISODE_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 )
 
 
-def read_episodes(start: dt.date, end: dt.date) -> list:
-    """Care episodes opened on the days start … end (exclusive), with their trips so far."""
+def read_episodes(start: dt.date, end: dt.date) -> list[tuple[int, journey.EpisodeTrips]]:
+    """The care episodes opened on the days start … end (exclusive), with their trips so far, each
+    with the sign it is counted with. Over instants of one day (part of today), the change the
+    events of that span made: the episodes concerned as they stand less as they stood (D205)."""
     memo = EPISODE_READS.get()
     if memo is not None and (start, end) in memo:
         return memo[start, end]
-    found = journey.episode_trips(start=start, end=end - dt.timedelta(days=1))
+    if isinstance(start, dt.datetime):
+        # The rest of the day: with everything recorded, as a recomputation of the day reads it.
+        day_end = dt.datetime.combine(timezone.localdate(start) + dt.timedelta(1), dt.time())
+        rest = end >= timezone.make_aware(day_end)
+        change = journey.episodes_changed(since=start, until=None if rest else end)
+        found = [(1, e) for e in change.after] + [(-1, e) for e in change.before]
+    else:
+        found = [(1, e) for e in journey.episode_trips(start=start, end=end - dt.timedelta(1))]
     if memo is not None:
         memo[start, end] = found
     return found
 
 
-def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    """Care episodes (journey) opened on the days start … end (exclusive) that have had at least
-    one trip, at the institution and department of their thread, by the day they opened: each
-    counts 1, or its trips so far. An episode with no trip yet (a booking ahead) is left out (D93).
-    """
+@dataclass(frozen=True)
+class EpisodeCount:
+    """Care episodes (journey) opened on a day that have had at least one trip, at the
+    institution and department of their thread, by the day they opened: each counts 1, or its
+    trips so far. An episode with no trip yet (a booking ahead) is left out (D93). Counted into
+    today's rows step by step: a step changes only the episodes of the patients with an event
+    of `kind` in it (D205)."""
 
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, int, dt.date], int] = {}
-        for episode in read_episodes(start, end):
+    trips: bool
+    kind: tuple[EventKind, ...] = tuple(sorted(journey.EPISODE_KINDS))
+    links: tuple[Link, ...] = ()
+
+    def rows(self, start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+        for sign, episode in read_episodes(start, end):
             if not episode.trips or episode.institution_id is None:
                 continue
             key = (
@@ -1057,11 +1072,10 @@ def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
                 episode.department_id or NO_DEPARTMENT,
                 episode.opened_on,
             )
-            grouped[key] = grouped.get(key, 0) + (episode.trips if trips else 1)
+            grouped[key] += sign * (episode.trips if self.trips else 1)
         for (institution_id, department_id, day), value in sorted(grouped.items()):
-            yield Row(institution_id, department_id, day, "", value)
-
-    return rows
+            if value:
+                yield Row(institution_id, department_id, day, "", value)
 
 
 def _episode_records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
@@ -1108,7 +1122,7 @@ COMPONENTS.update(
             Component(
                 "episodes_travelled",
                 _("care episodes opened in the period with at least one trip so far (journey)"),
-                rows=_episode_rows(trips=False),
+                rows=EpisodeCount(trips=False).rows,
                 records=_episode_records,
             ),
             Component(
@@ -1117,7 +1131,7 @@ COMPONENTS.update(
                     "their trips: the distinct days the patient had to be on site, wherever "
                     "(journey)"
                 ),
-                rows=_episode_rows(trips=True),
+                rows=EpisodeCount(trips=True).rows,
                 records=_episode_records,
             ),
             Component(
