@@ -191,9 +191,12 @@ class EventCount:
         the mark (until `until`, or now) are read: the events they name counted with the records
         up to `until`, less counted with the records before the mark."""
         (field,) = {link.field for link in self.links}  # the links of a count share its field
+        recorded = [link.recorded(mark, until) for link in self.links]
+        if not any(values.exists() for values in recorded):
+            return []  # the usual read: nothing linked since the mark, one indexed look-up each
         named = Q()
-        for link in self.links:
-            named |= Q(linked_value__in=link.recorded(mark, until))
+        for values in recorded:
+            named |= Q(linked_value__in=values)
         changed: dict[tuple, int] = defaultdict(int)
         for moment, sign in ((until, 1), (mark, -1)):
             with linked_before(moment):
