@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.db.models import (
     Count,
@@ -62,6 +62,9 @@ OUTPATIENT_MODES = ("in_clinic", "kiosk", "mobile", "window", "pay_later")
 SMART_MODES = ("in_clinic", "kiosk", "mobile")
 
 
+T = TypeVar("T")
+
+
 class Row(NamedTuple):
     institution_id: int
     department_id: int
@@ -88,6 +91,25 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
         dt.datetime.combine(start, dt.time(), tzinfo=zone),
         dt.datetime.combine(end, dt.time(), tzinfo=zone),
     )
+
+
+def _tallied(
+    read: Callable[[dt.datetime, dt.datetime], Iterable[T]],
+    tally: Callable[[T], tuple[int, dt.date, int]],
+) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    """Rows of the records another domain reads over a span, tallied per institution and day (no
+    department): each record adds the value `tally` gives it with its institution and day."""
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for record in read(*day_bounds(start, end)):
+            institution_id, day, value = tally(record)
+            grouped[institution_id, day] += value
+        for (institution_id, day), value in sorted(grouped.items()):
+            if value:
+                yield Row(institution_id, NO_DEPARTMENT, day, "", value)
+
+    return rows
 
 
 @dataclass(frozen=True)
@@ -722,18 +744,9 @@ def _ebill_records(copied: bool):
 
 
 def _public_health_rows(facts, counted: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    """Rows of a public-health indicator's facts: all of them (denominator) or those counted
-    in the numerator."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        totals: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for institution_id, day, in_numerator in facts(*day_bounds(start, end)):
-            if in_numerator or not counted:
-                totals[(institution_id, day)] += 1
-        for (institution_id, day), total in totals.items():
-            yield Row(institution_id, NO_DEPARTMENT, day, "", total)
-
-    return rows
+    """Rows of a public-health indicator's facts (institution, day, in the numerator): all of
+    them (denominator) or those counted in the numerator."""
+    return _tallied(facts, lambda fact: (fact[0], fact[1], 1 if fact[2] or not counted else 0))
 
 
 def _public_health_records(records, institution_path: str):
@@ -920,16 +933,7 @@ COMPONENTS.update(
 
 def _run_rows(figures: Callable[[dt.datetime, dt.datetime], Iterable], seconds: bool):
     """Rows of (institution, day) from the emergency runs: the runs counted, or their seconds."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for figure in figures(*day_bounds(start, end)):
-            grouped[(figure.institution_id, figure.day)] += figure.seconds if seconds else 1
-        for (institution_id, day), value in sorted(grouped.items()):
-            if value:
-                yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(figures, lambda f: (f.institution_id, f.day, f.seconds if seconds else 1))
 
 
 def _response(area_type: str):
@@ -937,15 +941,10 @@ def _response(area_type: str):
 
 
 def _clock_rows(met_only: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for figure in emergency.clock_figures(*day_bounds(start, end)):
-            if figure.met or not met_only:
-                grouped[(figure.institution_id, figure.day)] += 1
-        for (institution_id, day), value in sorted(grouped.items()):
-            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(
+        emergency.clock_figures,
+        lambda f: (f.institution_id, f.day, 1 if f.met or not met_only else 0),
+    )
 
 
 def _runs_records(reader: Callable[[dt.datetime, dt.datetime], QuerySet], field: str):
@@ -2007,12 +2006,7 @@ METRICS += (
 
 def _daily(reader: Callable[..., list]) -> Callable[[dt.date, dt.date], Iterable[Row]]:
     """Rows from a domain reader of (institution id, day, value), no department."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        for institution_id, day, value in reader(*day_bounds(start, end)):
-            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(reader, lambda fact: fact)
 
 
 def _in_scope(records: Callable[..., QuerySet], institution: str):
