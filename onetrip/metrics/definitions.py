@@ -127,6 +127,9 @@ class Component:
     distinct: bool = False
     rolled_up: bool = True
     live: Callable[[Scope], int] | None = None
+    # Its records are dated when they happened (a complaint closed, a stay discharged), never
+    # ahead of now: the days ahead of the current month are not read for it.
+    happened: bool = False
 
 
 # Linked records (below) recorded at or after this moment are left out of a count: today's marked
@@ -775,18 +778,21 @@ COMPONENTS.update(
                 "programme_doses",
                 _("programme doses of the 2021 children's schedule given"),
                 rows=_public_health_rows(publichealth.vaccination_facts, counted=False),
+                happened=True,
                 records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
             ),
             Component(
                 "programme_doses_on_schedule",
                 _("those given from the due day to the day before the next month of age"),
                 rows=_public_health_rows(publichealth.vaccination_facts, counted=True),
+                happened=True,
                 records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
             ),
             Component(
                 "aefi_reported",
                 _("adverse events following immunisation reported"),
                 rows=_public_health_rows(publichealth.aefi_facts, counted=False),
+                happened=True,
                 records=_public_health_records(
                     publichealth.adverse_events, "dose__lot__institution_id"
                 ),
@@ -795,6 +801,7 @@ COMPONENTS.update(
                 "aefi_reported_in_time",
                 _("those reported within 48 hours of discovery"),
                 rows=_public_health_rows(publichealth.aefi_facts, counted=True),
+                happened=True,
                 records=_public_health_records(
                     publichealth.adverse_events, "dose__lot__institution_id"
                 ),
@@ -803,6 +810,7 @@ COMPONENTS.update(
                 "hut_readings_out_of_range",
                 _("out-of-range readings received from island health huts"),
                 rows=_public_health_rows(publichealth.hut_facts, counted=False),
+                happened=True,
                 records=_public_health_records(
                     publichealth.out_of_range_readings, "device__hut_id"
                 ),
@@ -838,6 +846,7 @@ COMPONENTS.update(
                 "hut_readings_followed_up",
                 _("those followed up by the township doctor within 24 hours"),
                 rows=_public_health_rows(publichealth.hut_facts, counted=True),
+                happened=True,
                 records=_public_health_records(
                     publichealth.out_of_range_readings, "device__hut_id"
                 ),
@@ -916,12 +925,14 @@ COMPONENTS.update(
                 "ebills",
                 _("electronic bills issued (ebills)"),
                 rows=_ebill_rows(copied=False),
+                happened=True,
                 records=_ebill_records(copied=False),
             ),
             Component(
                 "ebills_self_served",
                 _("electronic bills the patient printed at a kiosk or downloaded on the phone"),
                 rows=_ebill_rows(copied=True),
+                happened=True,
                 records=_ebill_records(copied=True),
             ),
         )
@@ -962,18 +973,21 @@ COMPONENTS.update(
                 "ambulance_runs",
                 _("ambulance runs dispatched for the calls taken (emergency)"),
                 rows=_run_rows(emergency.dispatch_figures, seconds=False),
+                happened=True,
                 records=_runs_records(emergency.runs_called, "call__institution_id"),
             ),
             Component(
                 "ambulance_dispatch_seconds",
                 _("seconds from each call to its dispatch, summed (emergency)"),
                 rows=_run_rows(emergency.dispatch_figures, seconds=True),
+                happened=True,
                 records=_runs_records(emergency.runs_called, "call__institution_id"),
             ),
             Component(
                 "city_runs_on_scene",
                 _("runs that reached the scene in city-centre zones (emergency)"),
                 rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=False),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
                     "call__institution_id",
@@ -983,6 +997,7 @@ COMPONENTS.update(
                 "city_response_seconds",
                 _("seconds from the call to on scene, city-centre zones, summed (emergency)"),
                 rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=True),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
                     "call__institution_id",
@@ -992,6 +1007,7 @@ COMPONENTS.update(
                 "county_runs_on_scene",
                 _("runs that reached the scene in county-centre zones (emergency)"),
                 rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=False),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
                     "call__institution_id",
@@ -1001,6 +1017,7 @@ COMPONENTS.update(
                 "county_response_seconds",
                 _("seconds from the call to on scene, county-centre zones, summed (emergency)"),
                 rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=True),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
                     "call__institution_id",
@@ -1010,12 +1027,14 @@ COMPONENTS.update(
                 "green_clocks_measured",
                 _("green-channel clocks with both ends recorded (emergency timelines)"),
                 rows=_clock_rows(met_only=False),
+                happened=True,
                 records=_runs_records(emergency.runs_with_channel, "destination_id"),
             ),
             Component(
                 "green_clocks_met",
                 _("of those, clocks that ended within their target"),
                 rows=_clock_rows(met_only=True),
+                happened=True,
                 records=_runs_records(emergency.runs_with_channel, "destination_id"),
             ),
         )
@@ -1216,6 +1235,7 @@ def service_component(code: str, source: Promise, read, day_field: str, narrow=N
         source,
         rows=_service_rows(read, narrow, day_field),
         records=_service_records(read, narrow),
+        happened=True,
     )
 
 
@@ -1238,6 +1258,7 @@ def _inpatient_component(
             Row(*row) for row in inpatient.discharge_rows(condition, value)(start, end)
         ),
         records=_inpatient_records(condition),
+        happened=True,
     )
 
 
@@ -2026,36 +2047,42 @@ COMPONENTS.update(
                 "rx_arrivals",
                 _("prescriptions whose patient said on the phone they had arrived"),
                 rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=False)),
+                happened=True,
                 records=_in_scope(pharmacy.arrivals, "institution_id"),
             ),
             Component(
                 "rx_ready_on_arrival",
                 _("of them, picked and ready before the patient arrived"),
                 rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=True)),
+                happened=True,
                 records=_in_scope(pharmacy.arrivals, "institution_id"),
             ),
             Component(
                 "rx_window_wait_minutes",
                 _("minutes from the patient's arrival to the hand-over"),
                 rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=True)),
+                happened=True,
                 records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
             ),
             Component(
                 "rx_handed_over_after_arrival",
                 _("prescriptions handed over to a patient who had said they arrived"),
                 rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=False)),
+                happened=True,
                 records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
             ),
             Component(
                 "rx_review_minutes",
                 _("minutes from writing to the pharmacist's review"),
                 rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=True)),
+                happened=True,
                 records=_in_scope(prescribing.reviewed, "institution_id"),
             ),
             Component(
                 "rx_reviewed",
                 _("prescriptions approved or returned by the pharmacist"),
                 rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=False)),
+                happened=True,
                 records=_in_scope(prescribing.reviewed, "institution_id"),
             ),
             Component(

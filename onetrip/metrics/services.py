@@ -364,10 +364,11 @@ def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
     found: list[tuple[str, Row]] = []
     if start <= today < end:
         read_capacity(today, end)  # today and the days ahead: the slot pools read once
-    parts = [(start, min(end, today)), (max(start, today + _DAY), end)]
-    for part_start, part_end in parts:
-        if part_start < part_end:
-            found.extend(_rows_of(ROLLED_UP, part_start, part_end))
+    if start < min(end, today):
+        found.extend(_rows_of(ROLLED_UP, start, min(end, today)))
+    if max(start, today + _DAY) < end:  # the days ahead: nothing has happened there yet
+        ahead = [component for component in ROLLED_UP if not component.happened]
+        found.extend(_rows_of(ahead, max(start, today + _DAY), end))
     if start <= today < end:
         found.extend(_today_rows(today))
     if memo is not None:
