@@ -72,6 +72,22 @@ HAPPENED_KINDS = frozenset(
     }
 )
 
+# Every kind the assembly reads: an event of any other kind never opens, extends or joins an
+# episode, so the episodes of a set of patients change only when one of these is recorded.
+KINDS = (
+    BOOKING_KINDS
+    | ORDER_KINDS
+    | frozenset(
+        {
+            EventKind.APPOINTMENT_CANCELLED,
+            EventKind.EXAM_CANCELLED,
+            EventKind.EXAM_NO_SHOW,
+            EventKind.PAYMENT_SETTLED,
+            EventKind.PAYMENT_REFUNDED,
+        }
+    )
+)
+
 # Why an event is in its episode (shown on the timeline, so the assembly can be checked).
 OPENED = "opened"
 BY_BOOKING = "booking"

@@ -23,9 +23,10 @@ from onetrip.core.errors import InvalidInput, NotFound
 from onetrip.core.models import AuditAction, DomainEvent
 from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
-from onetrip.journey.episodes import EVENT_COLUMNS, Episode, Event, assemble
+from onetrip.journey.episodes import EVENT_COLUMNS, KINDS, Episode, Event, assemble
 
 PATIENTS_PER_QUERY = 500
+EPISODE_KINDS = KINDS  # the event kinds that make or change an episode
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,15 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
-def _events_of(patient_ids: list[int]) -> Iterator[Event]:
-    """The patients' whole event history, grouped by patient, in the order it happened."""
+def _events_of(patient_ids: list[int], before: dt.datetime | None = None) -> Iterator[Event]:
+    """The patients' event history (of the kinds the assembly reads; all of it, or what occurred
+    before `before`), grouped by patient, in the order it happened."""
     for offset in range(0, len(patient_ids), PATIENTS_PER_QUERY):
         chunk = patient_ids[offset : offset + PATIENTS_PER_QUERY]
-        rows = (
-            DomainEvent.objects.filter(patient_id__in=chunk)
-            .order_by("patient_id", "occurred_at", "id")
-            .values_list(*EVENT_COLUMNS)
-        )
+        events = DomainEvent.objects.filter(patient_id__in=chunk, kind__in=KINDS)
+        if before is not None:
+            events = events.filter(occurred_at__lt=before)
+        rows = events.order_by("patient_id", "occurred_at", "id").values_list(*EVENT_COLUMNS)
         for row in rows.iterator(chunk_size=5000):
             yield Event(*row)
 
@@ -64,16 +65,7 @@ def episodes_opened(
 ) -> list[Episode]:
     if end < start:
         raise InvalidInput.field("end", _("The end of the period is before its start."))
-    patient_ids = list(
-        DomainEvent.objects.filter(
-            occurred_at__gte=_day_start(start),
-            occurred_at__lt=_day_start(end + dt.timedelta(days=1)),
-            patient_id__isnull=False,
-        )
-        .order_by("patient_id")
-        .values_list("patient_id", flat=True)
-        .distinct()
-    )
+    patient_ids = _patients_with_events(_day_start(start), _day_start(end + dt.timedelta(days=1)))
     return [
         episode
         for episode in assemble(_events_of(patient_ids))
@@ -82,28 +74,64 @@ def episodes_opened(
     ]
 
 
+def _patients_with_events(since: dt.datetime, until: dt.datetime | None) -> list[int]:
+    events = DomainEvent.objects.filter(
+        kind__in=KINDS, occurred_at__gte=since, patient_id__isnull=False
+    )
+    if until is not None:
+        events = events.filter(occurred_at__lt=until)
+    return list(events.order_by("patient_id").values_list("patient_id", flat=True).distinct())
+
+
 def episode_trips(
     *, start: dt.date, end: dt.date, institution_id: int | None = None
 ) -> list[EpisodeTrips]:
     """Every care episode opened in [start, end] (at `institution_id`, if given), with its trips:
     the distinct days the patient had to be on site. Ordered by opening, then key."""
-    rows = []
-    for episode in episodes_opened(start=start, end=end, institution_id=institution_id):
-        visits = episode.visits
-        rows.append(
-            EpisodeTrips(
-                episode_key=episode.key,
-                patient_id=episode.patient_id,
-                institution_id=episode.institution_id,
-                department_id=episode.department_id,
-                opened_on=episode.opened_on,
-                trips=episode.trips,
-                visits=len(visits),
-                waited_minutes=sum(visit.waited_minutes for visit in visits),
-            )
-        )
+    rows = [
+        _trips_of(episode)
+        for episode in episodes_opened(start=start, end=end, institution_id=institution_id)
+    ]
     rows.sort(key=lambda row: (row.opened_on, row.episode_key))
     return rows
+
+
+def _trips_of(episode: Episode) -> EpisodeTrips:
+    visits = episode.visits
+    return EpisodeTrips(
+        episode_key=episode.key,
+        patient_id=episode.patient_id,
+        institution_id=episode.institution_id,
+        department_id=episode.department_id,
+        opened_on=episode.opened_on,
+        trips=episode.trips,
+        visits=len(visits),
+        waited_minutes=sum(visit.waited_minutes for visit in visits),
+    )
+
+
+@dataclass(frozen=True)
+class EpisodeChange:
+    """What the events of since … until changed in the care episodes opened on since's day: the
+    episodes of the patients concerned as they stood before `since`, and as they stand before
+    `until` (no `until`: with everything recorded). Every other patient's episodes are as they
+    were, for a patient's episodes follow from that patient's events alone."""
+
+    before: list[EpisodeTrips]
+    after: list[EpisodeTrips]
+
+
+def episodes_changed(*, since: dt.datetime, until: dt.datetime | None) -> EpisodeChange:
+    """The change the events of since … until made to the episodes opened on since's day, so
+    that a day's episodes can be counted step by step as its events arrive (D205)."""
+    day = timezone.localdate(since)
+    history = list(_events_of(_patients_with_events(since, until), until))
+    after = [e for e in assemble(history) if e.opened_on == day]
+    before: list[Episode] = []
+    if since > _day_start(day):  # before the day began, none of its episodes was open
+        earlier = (event for event in history if event.occurred_at < since)
+        before = [e for e in assemble(earlier) if e.opened_on == day]
+    return EpisodeChange([_trips_of(e) for e in before], [_trips_of(e) for e in after])
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.db.models import (
     Count,
@@ -62,6 +62,9 @@ OUTPATIENT_MODES = ("in_clinic", "kiosk", "mobile", "window", "pay_later")
 SMART_MODES = ("in_clinic", "kiosk", "mobile")
 
 
+T = TypeVar("T")
+
+
 class Row(NamedTuple):
     institution_id: int
     department_id: int
@@ -90,6 +93,25 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def _tallied(
+    read: Callable[[dt.datetime, dt.datetime], Iterable[T]],
+    tally: Callable[[T], tuple[int, dt.date, int]],
+) -> Callable[[dt.date, dt.date], Iterable[Row]]:
+    """Rows of the records another domain reads over a span, tallied per institution and day (no
+    department): each record adds the value `tally` gives it with its institution and day."""
+
+    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for record in read(*day_bounds(start, end)):
+            institution_id, day, value = tally(record)
+            grouped[institution_id, day] += value
+        for (institution_id, day), value in sorted(grouped.items()):
+            if value:
+                yield Row(institution_id, NO_DEPARTMENT, day, "", value)
+
+    return rows
+
+
 @dataclass(frozen=True)
 class Component:
     """A count or sum over records, per institution, department and day.
@@ -105,6 +127,9 @@ class Component:
     distinct: bool = False
     rolled_up: bool = True
     live: Callable[[Scope], int] | None = None
+    # Its records are dated when they happened (a complaint closed, a stay discharged), never
+    # ahead of now: the days ahead of the current month are not read for it.
+    happened: bool = False
 
 
 # Linked records (below) recorded at or after this moment are left out of a count: today's marked
@@ -191,9 +216,12 @@ class EventCount:
         the mark (until `until`, or now) are read: the events they name counted with the records
         up to `until`, less counted with the records before the mark."""
         (field,) = {link.field for link in self.links}  # the links of a count share its field
+        recorded = [link.recorded(mark, until) for link in self.links]
+        if not any(values.exists() for values in recorded):
+            return []  # the usual read: nothing linked since the mark, one indexed look-up each
         named = Q()
-        for link in self.links:
-            named |= Q(linked_value__in=link.recorded(mark, until))
+        for values in recorded:
+            named |= Q(linked_value__in=values)
         changed: dict[tuple, int] = defaultdict(int)
         for moment, sign in ((until, 1), (mark, -1)):
             with linked_before(moment):
@@ -719,18 +747,9 @@ def _ebill_records(copied: bool):
 
 
 def _public_health_rows(facts, counted: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    """Rows of a public-health indicator's facts: all of them (denominator) or those counted
-    in the numerator."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        totals: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for institution_id, day, in_numerator in facts(*day_bounds(start, end)):
-            if in_numerator or not counted:
-                totals[(institution_id, day)] += 1
-        for (institution_id, day), total in totals.items():
-            yield Row(institution_id, NO_DEPARTMENT, day, "", total)
-
-    return rows
+    """Rows of a public-health indicator's facts (institution, day, in the numerator): all of
+    them (denominator) or those counted in the numerator."""
+    return _tallied(facts, lambda fact: (fact[0], fact[1], 1 if fact[2] or not counted else 0))
 
 
 def _public_health_records(records, institution_path: str):
@@ -759,18 +778,21 @@ COMPONENTS.update(
                 "programme_doses",
                 _("programme doses of the 2021 children's schedule given"),
                 rows=_public_health_rows(publichealth.vaccination_facts, counted=False),
+                happened=True,
                 records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
             ),
             Component(
                 "programme_doses_on_schedule",
                 _("those given from the due day to the day before the next month of age"),
                 rows=_public_health_rows(publichealth.vaccination_facts, counted=True),
+                happened=True,
                 records=_public_health_records(publichealth.programme_doses, "lot__institution_id"),
             ),
             Component(
                 "aefi_reported",
                 _("adverse events following immunisation reported"),
                 rows=_public_health_rows(publichealth.aefi_facts, counted=False),
+                happened=True,
                 records=_public_health_records(
                     publichealth.adverse_events, "dose__lot__institution_id"
                 ),
@@ -779,6 +801,7 @@ COMPONENTS.update(
                 "aefi_reported_in_time",
                 _("those reported within 48 hours of discovery"),
                 rows=_public_health_rows(publichealth.aefi_facts, counted=True),
+                happened=True,
                 records=_public_health_records(
                     publichealth.adverse_events, "dose__lot__institution_id"
                 ),
@@ -787,6 +810,7 @@ COMPONENTS.update(
                 "hut_readings_out_of_range",
                 _("out-of-range readings received from island health huts"),
                 rows=_public_health_rows(publichealth.hut_facts, counted=False),
+                happened=True,
                 records=_public_health_records(
                     publichealth.out_of_range_readings, "device__hut_id"
                 ),
@@ -822,6 +846,7 @@ COMPONENTS.update(
                 "hut_readings_followed_up",
                 _("those followed up by the township doctor within 24 hours"),
                 rows=_public_health_rows(publichealth.hut_facts, counted=True),
+                happened=True,
                 records=_public_health_records(
                     publichealth.out_of_range_readings, "device__hut_id"
                 ),
@@ -900,12 +925,14 @@ COMPONENTS.update(
                 "ebills",
                 _("electronic bills issued (ebills)"),
                 rows=_ebill_rows(copied=False),
+                happened=True,
                 records=_ebill_records(copied=False),
             ),
             Component(
                 "ebills_self_served",
                 _("electronic bills the patient printed at a kiosk or downloaded on the phone"),
                 rows=_ebill_rows(copied=True),
+                happened=True,
                 records=_ebill_records(copied=True),
             ),
         )
@@ -917,16 +944,7 @@ COMPONENTS.update(
 
 def _run_rows(figures: Callable[[dt.datetime, dt.datetime], Iterable], seconds: bool):
     """Rows of (institution, day) from the emergency runs: the runs counted, or their seconds."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for figure in figures(*day_bounds(start, end)):
-            grouped[(figure.institution_id, figure.day)] += figure.seconds if seconds else 1
-        for (institution_id, day), value in sorted(grouped.items()):
-            if value:
-                yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(figures, lambda f: (f.institution_id, f.day, f.seconds if seconds else 1))
 
 
 def _response(area_type: str):
@@ -934,15 +952,10 @@ def _response(area_type: str):
 
 
 def _clock_rows(met_only: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
-        for figure in emergency.clock_figures(*day_bounds(start, end)):
-            if figure.met or not met_only:
-                grouped[(figure.institution_id, figure.day)] += 1
-        for (institution_id, day), value in sorted(grouped.items()):
-            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(
+        emergency.clock_figures,
+        lambda f: (f.institution_id, f.day, 1 if f.met or not met_only else 0),
+    )
 
 
 def _runs_records(reader: Callable[[dt.datetime, dt.datetime], QuerySet], field: str):
@@ -960,18 +973,21 @@ COMPONENTS.update(
                 "ambulance_runs",
                 _("ambulance runs dispatched for the calls taken (emergency)"),
                 rows=_run_rows(emergency.dispatch_figures, seconds=False),
+                happened=True,
                 records=_runs_records(emergency.runs_called, "call__institution_id"),
             ),
             Component(
                 "ambulance_dispatch_seconds",
                 _("seconds from each call to its dispatch, summed (emergency)"),
                 rows=_run_rows(emergency.dispatch_figures, seconds=True),
+                happened=True,
                 records=_runs_records(emergency.runs_called, "call__institution_id"),
             ),
             Component(
                 "city_runs_on_scene",
                 _("runs that reached the scene in city-centre zones (emergency)"),
                 rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=False),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
                     "call__institution_id",
@@ -981,6 +997,7 @@ COMPONENTS.update(
                 "city_response_seconds",
                 _("seconds from the call to on scene, city-centre zones, summed (emergency)"),
                 rows=_run_rows(_response(AreaType.CITY_CENTRE), seconds=True),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.CITY_CENTRE),
                     "call__institution_id",
@@ -990,6 +1007,7 @@ COMPONENTS.update(
                 "county_runs_on_scene",
                 _("runs that reached the scene in county-centre zones (emergency)"),
                 rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=False),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
                     "call__institution_id",
@@ -999,6 +1017,7 @@ COMPONENTS.update(
                 "county_response_seconds",
                 _("seconds from the call to on scene, county-centre zones, summed (emergency)"),
                 rows=_run_rows(_response(AreaType.COUNTY_CENTRE), seconds=True),
+                happened=True,
                 records=_runs_records(
                     lambda s, u: emergency.runs_on_scene(s, u, AreaType.COUNTY_CENTRE),
                     "call__institution_id",
@@ -1008,12 +1027,14 @@ COMPONENTS.update(
                 "green_clocks_measured",
                 _("green-channel clocks with both ends recorded (emergency timelines)"),
                 rows=_clock_rows(met_only=False),
+                happened=True,
                 records=_runs_records(emergency.runs_with_channel, "destination_id"),
             ),
             Component(
                 "green_clocks_met",
                 _("of those, clocks that ended within their target"),
                 rows=_clock_rows(met_only=True),
+                happened=True,
                 records=_runs_records(emergency.runs_with_channel, "destination_id"),
             ),
         )
@@ -1030,26 +1051,41 @@ EPISODE_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 )
 
 
-def read_episodes(start: dt.date, end: dt.date) -> list:
-    """Care episodes opened on the days start … end (exclusive), with their trips so far."""
+def read_episodes(start: dt.date, end: dt.date) -> list[tuple[int, journey.EpisodeTrips]]:
+    """The care episodes opened on the days start … end (exclusive), with their trips so far, each
+    with the sign it is counted with. Over instants of one day (part of today), the change the
+    events of that span made: the episodes concerned as they stand less as they stood (D205)."""
     memo = EPISODE_READS.get()
     if memo is not None and (start, end) in memo:
         return memo[start, end]
-    found = journey.episode_trips(start=start, end=end - dt.timedelta(days=1))
+    if isinstance(start, dt.datetime):
+        # The rest of the day: with everything recorded, as a recomputation of the day reads it.
+        day_end = dt.datetime.combine(timezone.localdate(start) + dt.timedelta(1), dt.time())
+        rest = end >= timezone.make_aware(day_end)
+        change = journey.episodes_changed(since=start, until=None if rest else end)
+        found = [(1, e) for e in change.after] + [(-1, e) for e in change.before]
+    else:
+        found = [(1, e) for e in journey.episode_trips(start=start, end=end - dt.timedelta(1))]
     if memo is not None:
         memo[start, end] = found
     return found
 
 
-def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
-    """Care episodes (journey) opened on the days start … end (exclusive) that have had at least
-    one trip, at the institution and department of their thread, by the day they opened: each
-    counts 1, or its trips so far. An episode with no trip yet (a booking ahead) is left out (D93).
-    """
+@dataclass(frozen=True)
+class EpisodeCount:
+    """Care episodes (journey) opened on a day that have had at least one trip, at the
+    institution and department of their thread, by the day they opened: each counts 1, or its
+    trips so far. An episode with no trip yet (a booking ahead) is left out (D93). Counted into
+    today's rows step by step: a step changes only the episodes of the patients with an event
+    of `kind` in it (D205)."""
 
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        grouped: dict[tuple[int, int, dt.date], int] = {}
-        for episode in read_episodes(start, end):
+    trips: bool
+    kind: tuple[EventKind, ...] = tuple(sorted(journey.EPISODE_KINDS))
+    links: tuple[Link, ...] = ()
+
+    def rows(self, start: dt.date, end: dt.date) -> Iterable[Row]:
+        grouped: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+        for sign, episode in read_episodes(start, end):
             if not episode.trips or episode.institution_id is None:
                 continue
             key = (
@@ -1057,11 +1093,10 @@ def _episode_rows(trips: bool) -> Callable[[dt.date, dt.date], Iterable[Row]]:
                 episode.department_id or NO_DEPARTMENT,
                 episode.opened_on,
             )
-            grouped[key] = grouped.get(key, 0) + (episode.trips if trips else 1)
+            grouped[key] += sign * (episode.trips if self.trips else 1)
         for (institution_id, department_id, day), value in sorted(grouped.items()):
-            yield Row(institution_id, department_id, day, "", value)
-
-    return rows
+            if value:
+                yield Row(institution_id, department_id, day, "", value)
 
 
 def _episode_records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
@@ -1108,7 +1143,7 @@ COMPONENTS.update(
             Component(
                 "episodes_travelled",
                 _("care episodes opened in the period with at least one trip so far (journey)"),
-                rows=_episode_rows(trips=False),
+                rows=EpisodeCount(trips=False).rows,
                 records=_episode_records,
             ),
             Component(
@@ -1117,7 +1152,7 @@ COMPONENTS.update(
                     "their trips: the distinct days the patient had to be on site, wherever "
                     "(journey)"
                 ),
-                rows=_episode_rows(trips=True),
+                rows=EpisodeCount(trips=True).rows,
                 records=_episode_records,
             ),
             Component(
@@ -1200,6 +1235,7 @@ def service_component(code: str, source: Promise, read, day_field: str, narrow=N
         source,
         rows=_service_rows(read, narrow, day_field),
         records=_service_records(read, narrow),
+        happened=True,
     )
 
 
@@ -1222,6 +1258,7 @@ def _inpatient_component(
             Row(*row) for row in inpatient.discharge_rows(condition, value)(start, end)
         ),
         records=_inpatient_records(condition),
+        happened=True,
     )
 
 
@@ -1990,12 +2027,7 @@ METRICS += (
 
 def _daily(reader: Callable[..., list]) -> Callable[[dt.date, dt.date], Iterable[Row]]:
     """Rows from a domain reader of (institution id, day, value), no department."""
-
-    def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        for institution_id, day, value in reader(*day_bounds(start, end)):
-            yield Row(institution_id, NO_DEPARTMENT, day, "", value)
-
-    return rows
+    return _tallied(reader, lambda fact: fact)
 
 
 def _in_scope(records: Callable[..., QuerySet], institution: str):
@@ -2015,36 +2047,42 @@ COMPONENTS.update(
                 "rx_arrivals",
                 _("prescriptions whose patient said on the phone they had arrived"),
                 rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=False)),
+                happened=True,
                 records=_in_scope(pharmacy.arrivals, "institution_id"),
             ),
             Component(
                 "rx_ready_on_arrival",
                 _("of them, picked and ready before the patient arrived"),
                 rows=_daily(lambda s, u: pharmacy.arrivals_by_day(s, u, ready=True)),
+                happened=True,
                 records=_in_scope(pharmacy.arrivals, "institution_id"),
             ),
             Component(
                 "rx_window_wait_minutes",
                 _("minutes from the patient's arrival to the hand-over"),
                 rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=True)),
+                happened=True,
                 records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
             ),
             Component(
                 "rx_handed_over_after_arrival",
                 _("prescriptions handed over to a patient who had said they arrived"),
                 rows=_daily(lambda s, u: pharmacy.window_wait_by_day(s, u, minutes=False)),
+                happened=True,
                 records=_in_scope(pharmacy.handed_over_after_arrival, "institution_id"),
             ),
             Component(
                 "rx_review_minutes",
                 _("minutes from writing to the pharmacist's review"),
                 rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=True)),
+                happened=True,
                 records=_in_scope(prescribing.reviewed, "institution_id"),
             ),
             Component(
                 "rx_reviewed",
                 _("prescriptions approved or returned by the pharmacist"),
                 rows=_daily(lambda s, u: prescribing.reviews_by_day(s, u, minutes=False)),
+                happened=True,
                 records=_in_scope(prescribing.reviewed, "institution_id"),
             ),
             Component(

@@ -44,6 +44,7 @@ from onetrip.metrics.definitions import (
     POOL_READS,
     ROLLED_UP,
     Component,
+    EpisodeCount,
     EventCount,
     Link,
     Metric,
@@ -141,9 +142,13 @@ _TABLES = re.compile(r'(?:FROM|JOIN)\s+"(\w+)"(?!\.)', re.IGNORECASE)
 _EPOCH = dt.date(2000, 1, 1)
 
 
-def _event_count_of(component: Component) -> EventCount | None:
+def _event_count_of(component: Component) -> EventCount | EpisodeCount | None:
     count = getattr(component.rows, "__self__", None)
-    return count if isinstance(count, EventCount) else None
+    return count if isinstance(count, EventCount | EpisodeCount) else None
+
+
+def _kinds_of(count: EventCount | EpisodeCount) -> tuple[str, ...]:
+    return count.kind if isinstance(count.kind, tuple) else (count.kind,)
 
 
 _SELF_CONTAINED: dict[str, bool] = {}
@@ -152,7 +157,7 @@ _SELF_CONTAINED: dict[str, bool] = {}
 def _self_contained(component: Component) -> bool:
     if component.code not in _SELF_CONTAINED:
         count = _event_count_of(component)
-        if count is None:
+        if not isinstance(count, EventCount):
             return _SELF_CONTAINED.setdefault(component.code, False)
         try:
             sql = str(count.events(_EPOCH, _EPOCH + dt.timedelta(days=1)).query)
@@ -169,11 +174,16 @@ def today_components() -> tuple[Component, ...]:
     """The rolled-up components counted into today's rows: those counted from events, with
     filters on the event's own fields (and on the consortium's institutions, which are
     configuration) or on other records the count names as its links (a visit's referral, a
-    settlement's e-bill: re-judged when one is recorded, D204). Read from the SQL, so a
-    definition that starts joining other records without naming them drops out by itself and is
-    read raw for the whole of today."""
+    settlement's e-bill: re-judged when one is recorded, D204), and the care episodes, counted
+    by the patients each step concerns (D205). Read from the SQL, so a definition that starts
+    joining other records without naming them drops out by itself and is read raw for the whole
+    of today."""
     return tuple(
-        component for component in ROLLED_UP if _self_contained(component) or _linked(component)
+        component
+        for component in ROLLED_UP
+        if _self_contained(component)
+        or _linked(component)
+        or isinstance(_event_count_of(component), EpisodeCount)
     )
 
 
@@ -193,8 +203,7 @@ def _events_before(codes: str, since: dt.datetime, until: dt.datetime) -> int:
     components = [COMPONENTS[code] for code in codes.split(",") if code]
     kinds = set()
     for component in components:
-        kind = _event_count_of(component).kind
-        kinds.update(kind if isinstance(kind, tuple) else (kind,))
+        kinds.update(_kinds_of(_event_count_of(component)))
     links = {link for component in components for link in _linked(component)}
     for link in links:
         kinds.update(link.kinds)
@@ -312,7 +321,7 @@ def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
     are skipped together when no event of their kinds occurred then (days ahead, the quiet end
     of today): one indexed look-up instead of a query each."""
     counted = [c for c in components if _event_count_of(c) is not None]
-    kinds = sorted({str(_event_count_of(c).kind) for c in counted})
+    kinds = sorted({kind for c in counted for kind in _kinds_of(_event_count_of(c))})
     since, until = day_bounds(start, end)
     any_event = (
         bool(kinds)
@@ -355,10 +364,11 @@ def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
     found: list[tuple[str, Row]] = []
     if start <= today < end:
         read_capacity(today, end)  # today and the days ahead: the slot pools read once
-    parts = [(start, min(end, today)), (max(start, today + _DAY), end)]
-    for part_start, part_end in parts:
-        if part_start < part_end:
-            found.extend(_rows_of(ROLLED_UP, part_start, part_end))
+    if start < min(end, today):
+        found.extend(_rows_of(ROLLED_UP, start, min(end, today)))
+    if max(start, today + _DAY) < end:  # the days ahead: nothing has happened there yet
+        ahead = [component for component in ROLLED_UP if not component.happened]
+        found.extend(_rows_of(ahead, max(start, today + _DAY), end))
     if start <= today < end:
         found.extend(_today_rows(today))
     if memo is not None:

@@ -202,21 +202,78 @@ def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, 
 
 
 def test_one_read_assembles_todays_care_episodes_once(clock, org, emit, monkeypatch):
-    """Trips per episode and the episodes travelled share one assembly of today's episodes, the
-    costliest read of the current month's page."""
+    """Trips per episode and the episodes travelled share one assembly of each span of today's
+    episodes (the rows up to the mark, the change after it), the costliest read of the current
+    month's page."""
     clock.set(moment(DEC_1, 11, 1))
     emit(K.VISIT_CHECKED_IN, moment(DEC_1, 10), org.medicine, data={}, on_site=True)
+    emit(K.VISIT_CHECKED_IN, moment(DEC_1, 11), org.medicine, patient_id=2, on_site=True)
     assembled = []
-    original = journey.episode_trips
+    original = journey.episodes_changed
 
     def counting(**span):
         assembled.append(span)
         return original(**span)
 
-    monkeypatch.setattr(journey, "episode_trips", counting)
+    monkeypatch.setattr(journey, "episodes_changed", counting)
     with services.one_read():
         figures, _trends = services.overview(Scope((org.tertiary.pk,)), month_of(DEC_1))
-    today = [span for span in assembled if span == {"start": DEC_1, "end": DEC_1}]
-    assert len(today) == 1
+    assert assembled == [
+        {"since": moment(DEC_1, 0), "until": moment(DEC_1, 11)},  # into today's rows
+        {"since": moment(DEC_1, 11), "until": None},  # the rest of today, read
+    ]
     trips = next(f for f in figures if f.metric.code == "trips_per_episode")
-    assert (trips.numerator, trips.denominator) == (1, 1)
+    assert (trips.numerator, trips.denominator) == (2, 2)
+
+
+def test_todays_care_episodes_are_counted_step_by_step_as_a_recomputation(clock, org, emit):
+    """Each step changes the episodes of the patients it has events of: an episode opened
+    before the mark gets its first trip after it, one that joins an episode of ten days ago is
+    not today's, a cancellation empties one, a late event rebuilds; every read equals the
+    recomputation, and the figure is the one counted by hand."""
+    scopes = (Scope((org.tertiary.pk, org.township.pk)), Scope((org.township.pk,)))
+    ten_days_ago = DEC_1 - dt.timedelta(days=10)
+
+    def book(patient, when, department, booking, slot):
+        data = {"booking_id": booking, "slot_start": slot.isoformat()}
+        emit(K.APPOINTMENT_BOOKED, when, department, patient_id=patient, data=data)
+
+    def check_in(patient, when, department, booking=None):
+        data = {"booking_id": booking}
+        emit(K.VISIT_CHECKED_IN, when, department, patient_id=patient, data=data, on_site=True)
+
+    def trips() -> tuple[int, int]:
+        with services.one_read():
+            figures = services.figures(scopes[0], month_of(DEC_1))
+        found = next(f for f in figures if f.metric.code == "trips_per_episode")
+        return found.numerator, found.denominator
+
+    clock.set(moment(ten_days_ago, 12))
+    check_in(101, moment(ten_days_ago, 9), org.medicine, booking=1)  # an episode still open
+    clock.set(moment(DEC_1, 8, 2))
+    check_in(101, moment(DEC_1, 7), org.medicine)  # continues it: not opened today
+    book(102, moment(DEC_1, 7, 10), org.surgery, 2, moment(DEC_1, 9))  # opened, no trip yet
+    check_in(103, moment(DEC_1, 7, 20), org.general)  # opened today at the township, one trip
+    book(104, moment(DEC_1, 7, 30), org.medicine, 4, moment(DEC_1, 10))
+    assert_exact(scopes)
+    assert trips() == (1, 1)  # patient 103 alone
+
+    clock.set(moment(DEC_1, 9, 12))
+    check_in(102, moment(DEC_1, 9, 5), org.surgery, booking=2)  # its first trip, after the mark
+    emit(
+        K.APPOINTMENT_CANCELLED,
+        moment(DEC_1, 9, 6),
+        org.medicine,
+        patient_id=104,
+        data={"booking_id": 4},
+    )  # patient 104's episode is void
+    check_in(105, moment(DEC_1, 9, 7), org.general)
+    assert trips() == (3, 3)  # 102, 103, 105: read after the mark
+    assert_exact(scopes)
+    clock.set(moment(DEC_1, 9, 31))
+    assert trips() == (3, 3)  # the same, now from today's rows
+    assert TodayMark.objects.get(day=DEC_1).until == moment(DEC_1, 9, 30)
+
+    check_in(106, moment(DEC_1, 6), org.medicine)  # late into the marked part: rebuilt
+    assert trips() == (4, 4)
+    assert_exact(scopes)
