@@ -70,7 +70,7 @@ class PreAdmissionIn(Schema):
     day: Day
 
 
-class StepOut(Schema):
+class VisitStepOut(Schema):
     at: dt.datetime
     what: str
     where: str
@@ -84,7 +84,7 @@ class PreAdmissionOut(Schema):
     anaesthesia_at: dt.datetime | None
     anaesthesia_place: str
     fees_moved: bool
-    steps: list[StepOut]
+    steps: list[VisitStepOut]
 
 
 class BloodClaimIn(Schema):
@@ -186,7 +186,7 @@ def _visit_out(visit: PreAdmissionVisit, admission: Admission) -> PreAdmissionOu
         anaesthesia_place=visit.anaesthesia_place,
         fees_moved=visit.fees_moved_at is not None,
         steps=[
-            StepOut(
+            VisitStepOut(
                 at=timezone.localtime(step.at),
                 what=step.what,
                 where=step.where,

@@ -173,6 +173,8 @@ CASES |= {
         _target(noticed, {"day": clock.today().isoformat()}),
         CENTRE,
         also_ok=(422,),  # no exam devices in this world: refused after the scope check
+        audited=False,
+        why_not_audited="refused here: the problem names the field and shows no patient data",
     ),
     "GET /api/inpatient/admissions/{admission_id}/pre-admission": Staff(_target(noticed), CENTRE),
     "POST /api/inpatient/admissions/{admission_id}/blood-donor": Staff(
@@ -182,6 +184,8 @@ CASES |= {
         ),
         CENTRE,
         also_ok=(422,),  # no donor in the sandbox: refused after the scope check
+        audited=False,
+        why_not_audited="refused here: the problem names the field and shows no patient data",
     ),
     "GET /api/inpatient/admissions/{admission_id}/blood-donor": Staff(_target(noticed), CENTRE),
 }
