@@ -2,9 +2,9 @@
 
 Two stages share the time (decision D161): first the patients (admission day, room,
 theatre) by greedy construction then CP-SAT large-neighbourhood search, then the nurses
-(greedy, then CP-SAT windows). Patients first because their costs (unscheduled patients,
-delays, theatres) dominate the objective on the public instances and because the nurse
-assignment is always feasible once rooms are known.
+(greedy, then simulated annealing over the whole horizon, D221). Patients first because their
+costs (unscheduled patients, delays, theatres) dominate the objective on the public instances
+and because the nurse assignment is always feasible once rooms are known.
 """
 
 import random
@@ -14,13 +14,15 @@ from typing import Any
 from .evaluator import Evaluation, evaluate_plan
 from .greedy import assign_nurses, construct_patients, repair_mandatory
 from .instance import Instance, parse_instance
-from .nurse_lns import improve_nurses
+from .nurse_anneal import anneal_nurses
 from .patient_lns import improve_patients
 from .plan import Plan, solution_from_plan
 
 CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
 MANDATORY_SHARE = 0.3  # at most, for placing mandatory patients the greedy left out
-PATIENT_SHARE = 0.5  # of the time limit spent on patients; the rest goes to nurses
+# Of the time left after construction, spent on patients; the rest goes to the nurses, whose
+# annealing has done most of its work by then (D221).
+PATIENT_SHARE = 0.75
 # Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
 # second (a step's model building is not interruptible and slows down on a loaded machine),
 # never more than half the limit.
@@ -62,7 +64,7 @@ def solve_plan(
         instance, greedy.copy(), deadline=patients_deadline - nurse_pass, threads=threads, rng=rng
     )
     assign_nurses(instance, plan)
-    improve_nurses(instance, plan, deadline=deadline, threads=threads, rng=rng)
+    anneal_nurses(instance, plan, deadline=deadline, rng=rng)
     # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
     # proxy misled it.
     scored = [(candidate, evaluate_plan(instance, candidate)) for candidate in (plan, greedy)]

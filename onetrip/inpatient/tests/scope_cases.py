@@ -169,6 +169,25 @@ CASES |= {
     "POST /api/inpatient/notices": Staff(_notice_body, "doctor"),
     "GET /api/inpatient/admissions/{admission_id}": Staff(_target(noticed), CENTRE),
     "POST /api/inpatient/admissions/{admission_id}/book": Staff(_book_api, CENTRE),
+    "POST /api/inpatient/admissions/{admission_id}/pre-admission": Staff(
+        _target(noticed, {"day": clock.today().isoformat()}),
+        CENTRE,
+        also_ok=(422,),  # no exam devices in this world: refused after the scope check
+        audited=False,
+        why_not_audited="refused here: the problem names the field and shows no patient data",
+    ),
+    "GET /api/inpatient/admissions/{admission_id}/pre-admission": Staff(_target(noticed), CENTRE),
+    "POST /api/inpatient/admissions/{admission_id}/blood-donor": Staff(
+        _target(
+            noticed,
+            {"donor_id_number": "110101199003074477", "relationship": "self", "proof": "id_card"},
+        ),
+        CENTRE,
+        also_ok=(422,),  # no donor in the sandbox: refused after the scope check
+        audited=False,
+        why_not_audited="refused here: the problem names the field and shows no patient data",
+    ),
+    "GET /api/inpatient/admissions/{admission_id}/blood-donor": Staff(_target(noticed), CENTRE),
 }
 
 

@@ -12,9 +12,9 @@ import pytest
 from onetrip.billing.models import Charge, DepositAccount
 from onetrip.conftest import ARTIFACTS, NOW, actor_for
 from onetrip.identity.models import ConsentBasis, MobileAccount, ProxyGrant, Relationship
-from onetrip.inpatient import preadmission, services
-from onetrip.inpatient.models import Admission
-from onetrip.inpatient.tests.conftest import day_ward
+from onetrip.inpatient import planning, preadmission, services
+from onetrip.inpatient.models import Admission, AdmissionStatus
+from onetrip.inpatient.tests.conftest import bed, day_ward, notice
 from onetrip.inpatient.tests.test_pre_admission import prepare_hospital
 from onetrip.notifications.models import Notification
 from onetrip.referral.tests.test_browser import desk
@@ -110,3 +110,27 @@ def test_notice_to_bed_to_day_surgery_discharge_at_the_bedside(
     assert (admission.status, admission.discharge_place) == ("discharged", "bedside")
     assert admission.counted_as_day_surgery
     assert DepositAccount.objects.get(bill=admission.bill).discharged_at is not None
+
+
+def test_the_centre_proposes_the_week_changes_a_room_and_books_the_beds(
+    browser, live_server, clock, centre, doctor, register, ward, monkeypatch
+):
+    monkeypatch.setattr(planning, "PLAN_SECONDS", 2.0)
+    admission = notice(doctor, register())
+    room_01 = bed(ward, "01", "A").room
+
+    window = desk(browser, live_server, centre)
+    window.click("#nav-inpatient")
+    window.click("#week-plan-link")
+    window.click("#propose")
+    row = window.locator(f"#week-plan tr[data-admission-id='{admission.pk}']")
+    row.wait_for()
+    assert admission.patient.name in row.inner_text()
+    row.locator("select").select_option(str(room_01.pk))
+    window.screenshot(path=str(ARTIFACTS / "inpatient-week-plan.png"), full_page=True)
+    window.click("#accept")
+    window.wait_for_url("**/staff/inpatient/")
+
+    admission.refresh_from_db()
+    assert admission.status == AdmissionStatus.BOOKED
+    assert admission.bed.room == room_01

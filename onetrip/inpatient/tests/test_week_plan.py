@@ -9,10 +9,14 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from onetrip.conftest import actor_for
+from onetrip.consortium import services as consortium
+from onetrip.consortium.models import InstitutionLevel
+from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import InvalidInput
 from onetrip.core.models import AuditEvent
 from onetrip.inpatient import planning, services
-from onetrip.inpatient.models import AdmissionStatus, Bed, SexRule
+from onetrip.inpatient.models import AdmissionStatus, Bed, Room, SexRule
 from onetrip.inpatient.tests.conftest import bed, booked, notice, person, surgical_ward
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -140,3 +144,40 @@ def test_a_doctor_sees_no_plan_and_may_not_make_one(doctor):
     client.force_login(doctor.user)
     assert b'id="week-plan-link"' not in client.get("/staff/inpatient/").content
     assert client.post("/staff/inpatient/plan/", {"action": "propose"}).status_code == 403
+
+
+def test_the_plan_page_opens_empty_and_proposes_only_the_callers_own_notices(
+    doctor, centre, patient, ward, make_staff, monkeypatch
+):
+    monkeypatch.setattr(planning, "PLAN_SECONDS", SECONDS)
+    ours = notice(doctor, patient)
+    other = consortium.create_institution(
+        code="H002", name="市第二人民医院", level=InstitutionLevel.TERTIARY, actor=SYSTEM
+    )
+    their_centre = actor_for(make_staff("admission", other))
+    surgical_ward(their_centre, "B1")
+    client = Client()
+    client.force_login(their_centre.user)
+
+    opened = client.get("/staff/inpatient/plan/")
+    proposed = client.post("/staff/inpatient/plan/", {"action": "propose"})
+
+    assert opened.status_code == proposed.status_code == 200
+    assert patient.name not in opened.content.decode() + proposed.content.decode()
+    their_room = Room.objects.get(ward__institution=other, number="01")
+    stolen = client.post(
+        "/staff/inpatient/plan/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-admission": str(ours.pk),
+            "form-0-book": "on",
+            "form-0-day": "2026-11-26",
+            "form-0-room": str(their_room.pk),
+            "action": "accept",
+        },
+    )
+    assert stolen.status_code == 400
+    ours.refresh_from_db()
+    assert ours.status == AdmissionStatus.NOTICE
+    assert not Bed.objects.filter(holder_id=ours.pk).exists()
