@@ -119,7 +119,7 @@ class EpisodeChange:
 
 def episodes_changed(*, since: dt.datetime, until: dt.datetime | None) -> EpisodeChange:
     """The change the events of since … until made to the episodes opened on since's day, so
-    that a day's episodes can be counted step by step as its events arrive (D205)."""
+    that a day's episodes can be counted step by step as its events arrive (D238)."""
     day = timezone.localdate(since)
     history = list(_events_of(_patients_with_events(since, until), until))
     after = [e for e in assemble(history) if e.opened_on == day]
