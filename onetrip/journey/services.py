@@ -60,18 +60,15 @@ def _events_of(patient_ids: list[int], before: dt.datetime | None = None) -> Ite
             yield Event(*row)
 
 
-def episodes_opened(
-    *, start: dt.date, end: dt.date, institution_id: int | None = None
-) -> list[Episode]:
-    if end < start:
-        raise InvalidInput.field("end", _("The end of the period is before its start."))
+def _episodes_opened(start: dt.date, end: dt.date, institution_id: int | None) -> Iterator[Episode]:
+    """One patient at a time, so a year of a city's episodes never sits in memory at once (the
+    rollup of a year's closed days reads them all)."""
     patient_ids = _patients_with_events(_day_start(start), _day_start(end + dt.timedelta(days=1)))
-    return [
-        episode
-        for episode in assemble(_events_of(patient_ids))
-        if start <= episode.opened_on <= end
-        and (institution_id is None or episode.institution_id == institution_id)
-    ]
+    for episode in assemble(_events_of(patient_ids)):
+        if start <= episode.opened_on <= end and (
+            institution_id is None or episode.institution_id == institution_id
+        ):
+            yield episode
 
 
 def _patients_with_events(since: dt.datetime, until: dt.datetime | None) -> list[int]:
@@ -88,10 +85,9 @@ def episode_trips(
 ) -> list[EpisodeTrips]:
     """Every care episode opened in [start, end] (at `institution_id`, if given), with its trips:
     the distinct days the patient had to be on site. Ordered by opening, then key."""
-    rows = [
-        _trips_of(episode)
-        for episode in episodes_opened(start=start, end=end, institution_id=institution_id)
-    ]
+    if end < start:
+        raise InvalidInput.field("end", _("The end of the period is before its start."))
+    rows = [_trips_of(episode) for episode in _episodes_opened(start, end, institution_id)]
     rows.sort(key=lambda row: (row.opened_on, row.episode_key))
     return rows
 
@@ -123,7 +119,7 @@ class EpisodeChange:
 
 def episodes_changed(*, since: dt.datetime, until: dt.datetime | None) -> EpisodeChange:
     """The change the events of since … until made to the episodes opened on since's day, so
-    that a day's episodes can be counted step by step as its events arrive (D205)."""
+    that a day's episodes can be counted step by step as its events arrive (D238)."""
     day = timezone.localdate(since)
     history = list(_events_of(_patients_with_events(since, until), until))
     after = [e for e in assemble(history) if e.opened_on == day]

@@ -1054,7 +1054,7 @@ EPISODE_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
 def read_episodes(start: dt.date, end: dt.date) -> list[tuple[int, journey.EpisodeTrips]]:
     """The care episodes opened on the days start … end (exclusive), with their trips so far, each
     with the sign it is counted with. Over instants of one day (part of today), the change the
-    events of that span made: the episodes concerned as they stand less as they stood (D205)."""
+    events of that span made: the episodes concerned as they stand less as they stood (D238)."""
     memo = EPISODE_READS.get()
     if memo is not None and (start, end) in memo:
         return memo[start, end]
@@ -1077,7 +1077,7 @@ class EpisodeCount:
     institution and department of their thread, by the day they opened: each counts 1, or its
     trips so far. An episode with no trip yet (a booking ahead) is left out (D93). Counted into
     today's rows step by step: a step changes only the episodes of the patients with an event
-    of `kind` in it (D205)."""
+    of `kind` in it (D238)."""
 
     trips: bool
     kind: tuple[EventKind, ...] = tuple(sorted(journey.EPISODE_KINDS))

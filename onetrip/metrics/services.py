@@ -175,7 +175,7 @@ def today_components() -> tuple[Component, ...]:
     filters on the event's own fields (and on the consortium's institutions, which are
     configuration) or on other records the count names as its links (a visit's referral, a
     settlement's e-bill: re-judged when one is recorded, D204), and the care episodes, counted
-    by the patients each step concerns (D205). Read from the SQL, so a definition that starts
+    by the patients each step concerns (D238). Read from the SQL, so a definition that starts
     joining other records without naming them drops out by itself and is read raw for the whole
     of today."""
     return tuple(
