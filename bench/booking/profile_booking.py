@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
+import io
+import pstats
 import json
 import re
 import sys
@@ -42,6 +45,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--reads", type=int, default=300, help="slot-list reads to time")
+    parser.add_argument(
+        "--cprofile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="after the timed runs, print where N more bookings' CPU goes (cProfile, cumulative)",
+    )
     args = parser.parse_args()
     reset_bookings()
     state = load_state()
@@ -83,6 +93,18 @@ def main() -> None:
     }
     say(json.dumps(result, indent=1))
     RESULTS_FILE.write_text(json.dumps(result, indent=2))
+    if args.cprofile:
+        profiled = jobs[20 + args.bookings : 20 + args.bookings + args.cprofile]
+        say(where_cpu_goes(lambda: [book(client, job) for job in profiled]))
+
+
+def where_cpu_goes(work) -> str:
+    """cProfile's cumulative listing of `work` (profiling inflates the total; read the shares)."""
+    profile = cProfile.Profile(time.process_time)
+    profile.runcall(work)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+    return out.getvalue()
 
 
 def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dict:
