@@ -15,8 +15,8 @@ import argparse
 import collections
 import cProfile
 import io
-import pstats
 import json
+import pstats
 import re
 import sys
 import time

@@ -25,7 +25,6 @@ from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.scheduling.models import Appointment, AppointmentStatus, BookingChannel, SlotPool
 
-
 DETAILS = (
     "slot",
     "pool",
