@@ -137,7 +137,7 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     appointment.session = session
     # The appointment's own foreign key names the patient model: scheduling imports no
     # identity model.
-    patient_model = Appointment._meta.get_field("patient").related_model
+    patient_model: Any = Appointment._meta.get_field("patient").related_model
     appointment.patient = patient_model.from_db(
         connection.alias,
         ["id", "name", "phone"],
@@ -147,10 +147,11 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
 
 
 def _model(model: type[M], row: dict[str, Any]) -> M:
-    """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM."""
+    """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
+    models read here name no column apart from its field: column names are attnames)."""
     fields = model._meta.concrete_fields
     return model.from_db(
         connection.alias,
         [field.attname for field in fields],
-        [field.to_python(row[field.column]) for field in fields],
+        [field.to_python(row[field.attname]) for field in fields],
     )
