@@ -50,7 +50,8 @@ def main() -> None:
         type=int,
         metavar="N",
         default=0,
-        help="after the timed runs, print where N more bookings' CPU goes (cProfile, cumulative)",
+        help="after the timed runs, print where the CPU of N more bookings and N more slot-list "
+        "reads goes (cProfile, cumulative)",
     )
     args = parser.parse_args()
     reset_bookings()
@@ -96,6 +97,8 @@ def main() -> None:
     if args.cprofile:
         profiled = jobs[20 + args.bookings : 20 + args.bookings + args.cprofile]
         say(where_cpu_goes(lambda: [book(client, job) for job in profiled]))
+        path = slot_list_path(state)
+        say(where_cpu_goes(lambda: [client.get(path) for _ in range(args.cprofile)]))
 
 
 def where_cpu_goes(work) -> str:
@@ -109,7 +112,7 @@ def where_cpu_goes(work) -> str:
 
 def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dict:
     """The read that precedes a booking: the popular session's times as the app shows them."""
-    path = f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app"
+    path = slot_list_path(state)
     client.get(path)  # warm
     app_before, db_before = time.process_time(), backend_cpu_seconds(backend)
     wall_before = time.perf_counter()
@@ -125,6 +128,10 @@ def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dic
         "app_cpu_ms_per_read": round(1000 * app / reads, 2),
         "postgres_cpu_ms_per_read": round(1000 * db / reads, 2),
     }
+
+
+def slot_list_path(state: dict) -> str:
+    return f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app"
 
 
 def book(client: Client, job) -> int:
