@@ -390,14 +390,11 @@ def test_a_booking_by_key_is_the_booking_call_and_its_notice(
     its affiliation, audit row and event and answers with it; only the outbox row follows."""
     patient = township_patient(register, make_staff, township)
     his = Client(HTTP_X_API_KEY=township_key(make_staff, tertiary, township))
+    slot = first_slot(session_on(sessions, 7))
     assert his.get("/api/scheduling/appointments/999999").status_code == 404  # the key, checked
 
     with CaptureQueriesContext(connection) as queries:
-        response = post(
-            his,
-            "/appointments",
-            {"patient_id": patient.pk, "slot_id": first_slot(session_on(sessions, 7)).pk},
-        )
+        response = post(his, "/appointments", {"patient_id": patient.pk, "slot_id": slot.pk})
 
     assert response.status_code == 201, response.content
     statements = [q["sql"].split("(")[0] for q in queries if "SAVEPOINT" not in q["sql"]]
