@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
+import io
 import json
+import pstats
 import re
 import sys
 import time
@@ -42,6 +45,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--reads", type=int, default=300, help="slot-list reads to time")
+    parser.add_argument(
+        "--cprofile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="after the timed runs, print where the CPU of N more bookings and N more slot-list "
+        "reads goes (cProfile, cumulative)",
+    )
     args = parser.parse_args()
     reset_bookings()
     state = load_state()
@@ -83,11 +94,25 @@ def main() -> None:
     }
     say(json.dumps(result, indent=1))
     RESULTS_FILE.write_text(json.dumps(result, indent=2))
+    if args.cprofile:
+        profiled = jobs[20 + args.bookings : 20 + args.bookings + args.cprofile]
+        say(where_cpu_goes(lambda: [book(client, job) for job in profiled]))
+        path = slot_list_path(state)
+        say(where_cpu_goes(lambda: [client.get(path) for _ in range(args.cprofile)]))
+
+
+def where_cpu_goes(work) -> str:
+    """cProfile's cumulative listing of `work` (profiling inflates the total; read the shares)."""
+    profile = cProfile.Profile(time.process_time)
+    profile.runcall(work)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+    return out.getvalue()
 
 
 def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dict:
     """The read that precedes a booking: the popular session's times as the app shows them."""
-    path = f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app"
+    path = slot_list_path(state)
     client.get(path)  # warm
     app_before, db_before = time.process_time(), backend_cpu_seconds(backend)
     wall_before = time.perf_counter()
@@ -103,6 +128,10 @@ def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dic
         "app_cpu_ms_per_read": round(1000 * app / reads, 2),
         "postgres_cpu_ms_per_read": round(1000 * db / reads, 2),
     }
+
+
+def slot_list_path(state: dict) -> str:
+    return f"/api/scheduling/sessions/{state['popular_session_id']}/slots?channel=app"
 
 
 def book(client: Client, job) -> int:

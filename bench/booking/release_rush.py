@@ -660,9 +660,16 @@ def psql_value(sql: str, env: dict[str, str]) -> str:
     ).stdout.strip()
 
 
+# Who the pgbench bookings' audit rows name (`core.audit.actor_columns` of a system actor).
+PGBENCH_ACTOR_JSON = json.dumps(
+    {"actor_kind": "system", "actor_label": "pgbench", "channel": "system"}
+)
+
+
 def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
     """pgbench calling `scheduling_book` as the window does (every rule, the patient lock, the
-    pool's conditional UPDATE, the appointment): a random background patient on a random time
+    pool's conditional UPDATE, the appointment with its affiliation, audit row and domain
+    event): a random background patient on a random time
     of the coming week. Refusals (limits, a full pool) are part of the load, as in a rush; the
     bookings it makes are reset before the next run."""
     env = pgbench_env()
@@ -680,7 +687,7 @@ def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
         "\\set pid random(:plo, :phi)\n\\set sid random(:slo, :shi)\n"
         "SELECT outcome FROM scheduling_book(:pid, :sid, 'window', false, NULL, '', '', 3, "
         "false, 'pgbench', NULL, false, now(), 'Asia/Shanghai', "
-        f"'{DEFAULT_POLICY_JSON}'::jsonb);\n"
+        f"'{DEFAULT_POLICY_JSON}'::jsonb, '{PGBENCH_ACTOR_JSON}'::jsonb);\n"
     )
     before = int(psql_value("SELECT count(*) FROM scheduling_appointment", env))
     command = [

@@ -28,23 +28,30 @@ def record(
         raise transaction.TransactionManagementError(
             "audit.record must run inside the transaction of the change it records"
         )
-    # Actor types its user as AbstractUser; the column is the project's user model (the same).
-    return AuditEvent.objects.create(  # type: ignore[misc]
+    return AuditEvent.objects.create(
         occurred_at=clock.now(),
-        actor_kind=actor.kind,
-        actor_label=actor.label[:150],
-        actor_user=actor.user if actor.is_staff else None,
-        actor_account_id=actor.account_id,
-        institution_id=actor.institution_id,
+        **actor_columns(actor),
         action=action,
         object_type=target._meta.label_lower,
         object_id="" if isinstance(target, type) else str(target.pk),
         patient_id=patient_id,
         summary=summary[:255],
         changes=changes or {},
-        ip=actor.ip,
-        channel=actor.channel,
     )
+
+
+def actor_columns(actor: Actor) -> dict[str, Any]:
+    """Who acted, as an audit row's columns: `record`'s, and what a writer inserting the row in
+    SQL is handed (the booking function `scheduling_book`, D207)."""
+    return {
+        "actor_kind": actor.kind,
+        "actor_label": actor.label[:150],
+        "actor_user_id": actor.user.pk if actor.is_staff and actor.user is not None else None,
+        "actor_account_id": actor.account_id,
+        "institution_id": actor.institution_id,
+        "ip": actor.ip,
+        "channel": actor.channel,
+    }
 
 
 def record_many(

@@ -233,10 +233,11 @@ def appointment_out(appointment: Appointment) -> dict:
 
 
 def _confirmation(appointment: Appointment, *, with_fee: bool = False) -> dict:
-    # Read back with its details so a first answer and a retried one are the same body.
-    answer = appointment_out(
-        queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
-    )
+    # With its details as stored, so a first answer and a retried one are the same body: read
+    # back unless the service already read them (a booking: no extra round trip, D206).
+    if not queries.has_details(appointment):
+        appointment = queries.with_details(Appointment.objects.filter(pk=appointment.pk)).get()
+    answer = appointment_out(appointment)
     fee = booking.registration_fee(appointment) if with_fee else None
     if fee is not None:
         answer["registration_fee"] = {

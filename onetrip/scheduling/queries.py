@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, Q, QuerySet, Sum
@@ -24,18 +25,34 @@ from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
 from onetrip.scheduling.models import Appointment, AppointmentStatus, BookingChannel, SlotPool
 
+DETAILS = (
+    "slot",
+    "pool",
+    "session__doctor",
+    "session__substitute",
+    "session__clinic",
+    "session__department",
+    "session__institution",
+)
+
 
 def with_details(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Everything a confirmation shows, in one query."""
-    return appointments.select_related(
-        "slot",
-        "pool",
-        "session__doctor",
-        "session__substitute",
-        "session__clinic",
-        "session__department",
-        "session__institution",
-    )
+    return appointments.select_related(*DETAILS)
+
+
+def has_details(appointment: Appointment) -> bool:
+    """Whether `appointment` was read `with_details` (its related rows are loaded)."""
+    for path in DETAILS:
+        record: Any = appointment
+        for name in path.split("__"):
+            field = record._meta.get_field(name)
+            if not field.is_cached(record):
+                return False
+            record = getattr(record, name)
+            if record is None:
+                break  # no substitute: nothing further to load
+    return True
 
 
 def visible_appointments(actor: Actor) -> QuerySet[Appointment]:

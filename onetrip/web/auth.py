@@ -13,14 +13,14 @@ from onetrip.core.actors import Actor, Channel, staff_actor
 from onetrip.core.api_auth import StaffSession, api_staff_actor
 from onetrip.core.errors import NotAuthenticated, PermissionDenied
 from onetrip.core.fhir_http import READ, require_json_format
-from onetrip.scheduling.api_keys import client_actor, client_for_key
+from onetrip.scheduling.api_keys import cached_client_for_key, client_actor
 from onetrip.web.sessions import PatientSession, current_patient_actor
 
 API_KEY_HEADER = "X-Api-Key"
 
 
 def actor_for_key(request: HttpRequest, key: str) -> Actor:
-    client = client_for_key(key)
+    client = cached_client_for_key(key)
     if client is None:
         # A key that is sent but wrong is an error in its own right, never a reason to fall back
         # to another way of signing in.

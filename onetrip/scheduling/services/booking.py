@@ -222,17 +222,7 @@ def _book(
     if decision.earlier:
         return appointment
     session = appointment.session
-    identity.affiliate_for_appointment(appointment.patient_id, session.institution_id)
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        appointment,
-        patient_id=appointment.patient_id,
-        summary=f"appointment {appointment.status} via {request.channel}",
-        changes={"slot": appointment.slot_id, "pool": decision.pool_kind},
-    )
     if appointment.status == AppointmentStatus.BOOKED:
-        domain_events.booked(appointment, session, decision.pool_kind)
         _notify_booked(appointment, appointment.patient.phone)
     if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
         _charge_fee(appointment, appointment.patient_id, session, actor)
@@ -248,8 +238,8 @@ def _decide_in_database(
     hold_until: dt.datetime | None,
     carries_fee_of: int | None,
 ) -> Decision:
-    """The rules of `_decide_in_python`, decided and written by `scheduling_book` in one round
-    trip (PostgreSQL; D180)."""
+    """The rules of `_decide_in_python` and the rows of `_record_booking`, decided and written
+    by `scheduling_book` in one round trip (PostgreSQL; D180, D207)."""
     decided = booking_database.decide(
         patient_id=request.patient_id,
         slot_id=request.slot_id,
@@ -266,19 +256,18 @@ def _decide_in_database(
         overdue=None
         if actor.kind == ActorKind.SYSTEM
         else billing.overdue_debts(request.patient_id),
+        actor_columns=audit.actor_columns(actor),
         now=now,
     )
-    if decided.outcome == "earlier":
-        return Decision(Appointment.objects.get(pk=decided.appointment_id), earlier=True)
-    if decided.outcome != "booked":
+    if decided.outcome not in ("booked", "earlier"):
         raise _refusal_of(decided.outcome, decided.detail)
+    appointment = booking_database.appointment_from(decided.detail["booking"])
+    if decided.outcome == "earlier":
+        return Decision(appointment, earlier=True)
     for expired_id, replaces_id in decided.detail["reclaimed"]:
         settle_fee_of_ended_booking(
             registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
         )
-    appointment = Appointment.objects.select_related("slot", "session__doctor", "patient").get(
-        pk=decided.appointment_id
-    )
     return Decision(appointment, pool_kind=decided.pool_kind or "")
 
 
@@ -375,7 +364,25 @@ def _decide_in_python(
         priority=request.priority,
         replaces_id=carries_fee_of,
     )
+    _record_booking(appointment, pool_kind, actor)
     return Decision(appointment, pool_kind=pool_kind)
+
+
+def _record_booking(appointment: Appointment, pool_kind: str, actor: Actor) -> None:
+    """What a new booking writes beside it, in its transaction: the twin of the end of
+    `scheduling_book`, which writes the same rows on PostgreSQL (D207)."""
+    session = appointment.session
+    identity.affiliate_for_appointment(appointment.patient_id, session.institution_id)
+    audit.record(
+        actor,
+        AuditAction.CREATE,
+        appointment,
+        patient_id=appointment.patient_id,
+        summary=f"appointment {appointment.status} via {appointment.channel}",
+        changes={"slot": appointment.slot_id, "pool": pool_kind},
+    )
+    if appointment.status == AppointmentStatus.BOOKED:
+        domain_events.booked(appointment, session, pool_kind)
 
 
 # Whose bookings put the registration fee on the visit's bill (D51, D77): the patient's app pays
@@ -557,7 +564,7 @@ def _whose_visit(appointment: Appointment) -> dict[str, str]:
     session = appointment.session
     return {
         "name": mask_name(appointment.patient.name),
-        "hospital": Institution.objects.get(pk=session.institution_id).name,
+        "hospital": session.institution.name,
         "doctor": session.doctor.name,
         "date": f"{appointment.visit_date:%Y-%m-%d}",
     }

@@ -2,10 +2,12 @@
 
 The rules live twice, on purpose: here they are the SQL function `scheduling_book`
 (`onetrip/scheduling/sql/scheduling_book.sql`, created by migration 0005), and for SQLite (the
-demo) they are `booking._decide_in_python`. `tests/test_booking_twins.py` runs both on random
-sequences of bookings, holds, confirmations, cancellations, no-shows and clock moves and fails
-on any difference. This module only builds the one statement and reads its answer; what each
-outcome means to a user is `booking.refusal`.
+demo) they are `booking._decide_in_python` and `booking._record_booking`.
+`tests/test_booking_twins.py` runs both on random sequences of bookings, holds, confirmations,
+cancellations, no-shows and clock moves and fails on any difference, in the answers and in the
+rows written beside each booking. This module only builds the one statement and reads its answer
+(the booking as models, without a query: D207); what each outcome means to a user is
+`booking.refusal`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 
+from onetrip.consortium.models import Clinic, Department, Doctor, Institution
+from onetrip.scheduling.models import Appointment, ClinicSession, Slot, SlotPool
 from onetrip.scheduling.policy import DEFAULT_POLICY
 
 
@@ -35,6 +39,8 @@ def _policy_as_json() -> str:
 
 
 DEFAULT_POLICY_JSON = _policy_as_json()
+
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,11 +76,14 @@ def decide(
     replaces_id: int | None,
     in_scope: QuerySet,
     overdue: QuerySet | None,
+    actor_columns: dict[str, Any],
     now: dt.datetime,
 ) -> DatabaseDecision:
     """One round trip: whether the caller may see the patient and whether they owe an overdue
     bill are the callers' own queries (identity's scope, billing's rule), joined into the call
-    as EXISTS sub-queries; the function decides the rest and writes the appointment."""
+    as EXISTS sub-queries; the function decides the rest, writes the appointment with its
+    affiliation, audit row (who acted: `actor_columns`) and domain event, and answers with the
+    booking's details (`appointment_from`)."""
     scope_sql, scope_params = _exists(in_scope)
     if overdue is None:
         overdue_sql, overdue_params = "FALSE", ()
@@ -83,7 +92,7 @@ def decide(
     sql = (
         "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        f"{overdue_sql}, %s, %s, %s::jsonb)"
+        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb)"
     )
     params = (
         *scope_params,
@@ -102,8 +111,47 @@ def decide(
         now,
         settings.TIME_ZONE,
         DEFAULT_POLICY_JSON,
+        json.dumps(actor_columns),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         outcome, appointment_id, pool_kind, detail = cursor.fetchone()
     return DatabaseDecision(outcome, appointment_id, pool_kind, json.loads(detail or "{}"))
+
+
+def appointment_from(booking: dict[str, Any]) -> Appointment:
+    """The booking `scheduling_booking_details` answered with, as the models a read
+    `queries.with_details` gives, and its patient with the name and phone only (the rest of
+    the patient's record loads if asked for): no query."""
+    session = _model(ClinicSession, booking["session"])
+    session.doctor = _model(Doctor, booking["doctor"])
+    session.substitute = booking["substitute"] and _model(Doctor, booking["substitute"])
+    session.clinic = _model(Clinic, booking["clinic"])
+    session.department = _model(Department, booking["department"])
+    session.institution = _model(Institution, booking["institution"])
+    slot = _model(Slot, booking["slot"])
+    slot.session = session
+    appointment = _model(Appointment, booking["appointment"])
+    appointment.slot = slot
+    appointment.pool = _model(SlotPool, booking["pool"])
+    appointment.session = session
+    # The appointment's own foreign key names the patient model: scheduling imports no
+    # identity model.
+    patient_model: Any = Appointment._meta.get_field("patient").related_model
+    appointment.patient = patient_model.from_db(
+        connection.alias,
+        ["id", "name", "phone"],
+        [appointment.patient_id, booking["patient"]["name"], booking["patient"]["phone"]],
+    )
+    return appointment
+
+
+def _model(model: type[M], row: dict[str, Any]) -> M:
+    """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
+    models read here name no column apart from its field: column names are attnames)."""
+    fields = model._meta.concrete_fields
+    return model.from_db(
+        connection.alias,
+        [field.attname for field in fields],
+        [field.to_python(row[field.attname]) for field in fields],
+    )

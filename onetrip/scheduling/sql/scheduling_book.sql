@@ -1,19 +1,26 @@
 -- scheduling_book: a booking (or a hold) decided and written in one call, on PostgreSQL.
 --
--- The twin of `onetrip.scheduling.services.booking._decide_in_python` (SQLite, the demo), rule for
--- rule and in the same order; `tests/test_booking_twins.py` runs random sequences through both
--- and fails on any difference. Change one, change the other.
+-- The twin of `onetrip.scheduling.services.booking._decide_in_python` and `_record_booking`
+-- (SQLite, the demo), rule for rule and in the same order; `tests/test_booking_twins.py` runs
+-- random sequences through both and fails on any difference, in the answers and in the rows
+-- written beside the appointment. Change one, change the other.
 --
 -- The caller has already checked what needs the actor (channel, priority, the patient is in the
 -- actor's scope, overdue debt: `p_overdue`). This function locks the patient (D14), answers an
 -- idempotent retry, applies the session, age, no-show and anti-scalper rules with the policy of
 -- the session (defaults `p_defaults` overridden by the institution's, department's and doctor's
 -- rows), takes one unit from the first open pool of the channel by conditional UPDATE (reclaiming
--- the slot's expired holds once when the pools look full) and inserts the appointment.
+-- the slot's expired holds once when the pools look full) and inserts the appointment; then, in
+-- the same call (D207), what every booking writes beside it: the patient's affiliation to the
+-- institution (identity's rule: the first reason stays), the audit row (the actor's columns as
+-- `core.audit.actor_columns` prepared them: `p_actor`) and, for a booking (not a hold), the
+-- `appointment.booked` domain event (`scheduling.domain_events.booked`).
 --
 -- Returns one row: `outcome` ('booked', 'earlier', or the refusal code of `BookingRefused` /
 -- 'no_patient', 'no_slot', 'key_reused'), the appointment's id, the pool kind taken, and
--- `detail` (what a refusal's message needs; the holds reclaimed, whose fees Python settles).
+-- `detail` (what a refusal's message needs; for a booking the holds reclaimed, whose fees
+-- Python settles, and with 'earlier' too the booking as `scheduling_booking_details` gives it,
+-- so nothing is read back).
 -- The pools `p_channel` may draw on for a visit day at `p_now`, in the order to try them: the
 -- twin of `onetrip.scheduling.quotas.open_pools` (release days at the policy's release time).
 CREATE OR REPLACE FUNCTION scheduling_open_pools(
@@ -52,6 +59,39 @@ BEGIN
 END
 $$;
 
+-- The UTC offset of `p_tz` at `p_at` as Python's isoformat writes it: "+08:00".
+CREATE OR REPLACE FUNCTION scheduling_utc_offset(p_at timestamptz, p_tz text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN o < interval '0' THEN '-' ELSE '+' END
+           || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
+           || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
+      FROM (SELECT (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC') AS o) offset_of
+$$;
+
+-- A booking with everything its answer, its audit row and its notice show, as one JSON value:
+-- the rows of the appointment, its slot, pool, session, doctor, substitute, clinic, department
+-- and institution (each as `to_jsonb` gives it, for `booking_database.appointment_from`), and
+-- the patient's name and phone (the notice's). Read after the writes, in the same call.
+CREATE OR REPLACE FUNCTION scheduling_booking_details(p_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'appointment', to_jsonb(a), 'slot', to_jsonb(s), 'pool', to_jsonb(p),
+        'session', to_jsonb(cs), 'doctor', to_jsonb(d), 'substitute', to_jsonb(sub),
+        'clinic', to_jsonb(c), 'department', to_jsonb(dep), 'institution', to_jsonb(i),
+        'patient', jsonb_build_object('name', pt.name, 'phone', pt.phone))
+      FROM scheduling_appointment a
+      JOIN scheduling_slot s ON s.id = a.slot_id
+      JOIN scheduling_slotpool p ON p.id = a.pool_id
+      JOIN scheduling_clinicsession cs ON cs.id = a.session_id
+      JOIN consortium_doctor d ON d.id = cs.doctor_id
+      LEFT JOIN consortium_doctor sub ON sub.id = cs.substitute_id
+      JOIN consortium_clinic c ON c.id = cs.clinic_id
+      JOIN consortium_department dep ON dep.id = cs.department_id
+      JOIN consortium_institution i ON i.id = cs.institution_id
+      JOIN identity_patient pt ON pt.id = a.patient_id
+     WHERE a.id = p_id
+$$;
+
 CREATE OR REPLACE FUNCTION scheduling_book(
     p_patient bigint,
     p_slot bigint,
@@ -67,7 +107,8 @@ CREATE OR REPLACE FUNCTION scheduling_book(
     p_overdue boolean,
     p_now timestamptz,
     p_tz text,
-    p_defaults jsonb
+    p_defaults jsonb,
+    p_actor jsonb
 ) RETURNS TABLE (outcome text, appointment_id bigint, pool_kind text, detail jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,14 +146,15 @@ BEGIN
             IF (v_earlier.patient_id, v_earlier.slot_id) <> (p_patient, p_slot) THEN
                 RETURN QUERY SELECT 'key_reused', NULL::bigint, NULL::text, NULL::jsonb;
             ELSE
-                RETURN QUERY SELECT 'earlier', v_earlier.id, NULL::text, NULL::jsonb;
+                RETURN QUERY SELECT 'earlier', v_earlier.id, NULL::text,
+                    jsonb_build_object('booking', scheduling_booking_details(v_earlier.id));
             END IF;
             RETURN;
         END IF;
     END IF;
 
     SELECT s.id, s.starts_at, cs.id AS session_id, cs.date, cs.status, cs.department_id,
-           cs.institution_id, cs.doctor_id
+           cs.institution_id, cs.doctor_id, cs.substitute_id
       INTO v_slot
       FROM scheduling_slot s JOIN scheduling_clinicsession cs ON cs.id = s.session_id
      WHERE s.id = p_slot;
@@ -285,6 +327,41 @@ BEGIN
         CASE WHEN p_key <> '' THEN p_scope ELSE '' END, p_key, p_walk_in, p_priority, p_replaces,
         ''
     ) RETURNING id INTO v_id;
-    RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object('reclaimed', v_reclaimed);
+
+    -- What the booking writes beside it (`booking._record_booking`, in the same order).
+    INSERT INTO identity_patientaffiliation (patient_id, institution_id, reason, since)
+    VALUES (p_patient, v_slot.institution_id, 'appointment', p_now)
+    ON CONFLICT DO NOTHING;
+    INSERT INTO core_auditevent (
+        occurred_at, actor_kind, actor_label, actor_user_id, actor_account_id, institution_id,
+        action, object_type, object_id, patient_id, summary, changes, ip, channel
+    )
+    SELECT p_now, actor.actor_kind, actor.actor_label, actor.actor_user_id,
+           actor.actor_account_id, actor.institution_id, 'create', 'scheduling.appointment',
+           v_id::text, p_patient, 'appointment ' || v_status || ' via ' || p_channel,
+           jsonb_build_object('slot', p_slot, 'pool', v_kind), actor.ip, actor.channel
+      FROM jsonb_populate_record(NULL::core_auditevent, p_actor) actor;
+    IF v_status = 'booked' THEN
+        INSERT INTO core_domainevent (
+            kind, occurred_at, patient_id, institution_id, department_id, on_site, channel,
+            subject_type, subject_id, data
+        ) VALUES (
+            'appointment.booked', p_now, p_patient, v_slot.institution_id,
+            v_slot.department_id, p_channel IN ('window', 'kiosk', 'in_clinic'), p_channel,
+            'scheduling.appointment', v_id::text, jsonb_build_object(
+                'booking_id', v_id,
+                'session_id', v_slot.session_id,
+                'doctor_id', coalesce(v_slot.substitute_id, v_slot.doctor_id),
+                -- Python's isoformat of the local time: slots start on whole minutes.
+                'slot_start', to_char(v_slot.starts_at AT TIME ZONE p_tz,
+                                      'YYYY-MM-DD"T"HH24:MI:SS')
+                              || scheduling_utc_offset(v_slot.starts_at, p_tz),
+                'pool', v_kind,
+                'booking_channel', p_channel,
+                'referral', p_channel = 'primary_care'))
+        ;
+    END IF;
+    RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object(
+        'reclaimed', v_reclaimed, 'booking', scheduling_booking_details(v_id));
 END
 $$;

@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import F, Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
@@ -379,6 +381,31 @@ def test_an_api_key_needs_no_csrf_token(make_staff, tertiary, township, sessions
     )
 
     assert response.status_code == 201, response.content
+
+
+def test_a_booking_by_key_is_the_booking_call_and_its_notice(
+    make_staff, tertiary, township, sessions, register
+):
+    """Issue 14 (D205–D207): the key is remembered, the booking function writes the booking,
+    its affiliation, audit row and event and answers with it; only the outbox row follows."""
+    patient = township_patient(register, make_staff, township)
+    his = Client(HTTP_X_API_KEY=township_key(make_staff, tertiary, township))
+    slot = first_slot(session_on(sessions, 7))
+    assert his.get("/api/scheduling/appointments/999999").status_code == 404  # the key, checked
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(his, "/appointments", {"patient_id": patient.pk, "slot_id": slot.pk})
+
+    assert response.status_code == 201, response.content
+    statements = [q["sql"].split("(")[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert statements == [
+            "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book",
+            'INSERT INTO "notifications_notification" ',
+        ]
+    booked = Appointment.objects.get(pk=response.json()["id"])
+    assert response.json()["doctor"]["name"] == booked.session.doctor.name
+    assert AuditEvent.objects.filter(object_id=str(booked.pk), action="create").count() == 1
 
 
 def test_without_signing_in_nothing_is_booked(client, sessions, register):

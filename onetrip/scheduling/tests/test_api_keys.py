@@ -13,6 +13,7 @@ from onetrip.conftest import actor_for
 from onetrip.core.errors import InvalidInput, NotFound, PermissionDenied
 from onetrip.core.models import AuditEvent
 from onetrip.identity import services as identity
+from onetrip.scheduling import api_keys
 from onetrip.scheduling.api_keys import (
     client_actor,
     client_for_key,
@@ -134,3 +135,32 @@ def test_an_unknown_or_revoked_key_is_a_401_problem(lead_admin, township, sessio
         assert response.status_code == 401
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == "invalid_api_key"
+
+
+def _answer(key: str) -> int:
+    return Client().get("/api/scheduling/appointments/999999", HTTP_X_API_KEY=key).status_code
+
+
+def test_a_key_in_use_stops_working_at_once_when_revoked_here(lead_admin, township, sessions):
+    client, key = issue_api_key(township.pk, "HIS", "primary_care", actor=lead_admin)
+    assert _answer(key) == 404  # signed in (and remembered), then no such booking
+
+    revoke_api_key(client.pk, actor=lead_admin)
+
+    assert _answer(key) == 401
+
+
+def test_a_key_revoked_elsewhere_stops_working_within_the_cache_bound(
+    lead_admin, township, sessions, monkeypatch
+):
+    """Another process (a gunicorn worker) revoked it: this one notices within 5 s (D205)."""
+    client, key = issue_api_key(township.pk, "HIS", "primary_care", actor=lead_admin)
+    now = [1000.0]
+    monkeypatch.setattr(api_keys.time, "monotonic", lambda: now[0])
+    assert _answer(key) == 404
+    ApiClient.objects.filter(pk=client.pk).update(is_active=False)  # not through this process
+
+    now[0] += api_keys.CACHED_KEY_SECONDS - 0.1
+    assert _answer(key) == 404
+    now[0] += 0.2
+    assert _answer(key) == 401

@@ -2,7 +2,8 @@
 one round trip on PostgreSQL, `booking._decide_in_python` decides it on SQLite (the demo). Random
 sequences of bookings, holds, confirmations, cancellations, no-shows (the clock passing booked
 times) and clock moves run through both on the same fresh data; any difference in an answer
-(a refusal's code and words, the booking made), a pool counter or a booking's state fails."""
+(a refusal's code and words, the booking made), a pool counter, a booking's state or the rows
+written beside the bookings (audit rows, domain events, affiliations, notices: D207) fails."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from hypothesis import strategies as st
 
 from onetrip.conftest import NOW
 from onetrip.core.errors import DomainError
+from onetrip.core.models import AuditEvent, DomainEvent
+from onetrip.identity.models import PatientAffiliation
+from onetrip.notifications.models import Notification
 from onetrip.scheduling.models import Appointment, SchedulingPolicy, SlotPool
 from onetrip.scheduling.services import booking_database
 from onetrip.scheduling.services.booking import (
@@ -110,8 +114,49 @@ def run(world, clock, steps, *, in_database: bool, monkeypatch) -> tuple:
                 "slot_id", "kind", "booked"
             )
         )
+        side_rows = written_beside(world, made)
         transaction.set_rollback(True)
-    return answers, state, [(slot_index[slot], kind, booked) for slot, kind, booked in counters]
+    counted = [(slot_index[slot], kind, booked) for slot, kind, booked in counters]
+    return answers, state, counted, side_rows
+
+
+def written_beside(world, made: list[int]) -> dict:
+    """The audit rows, domain events, affiliations and notices of the bookings `made`, in the
+    order written, with the bookings named by the order they were made (the twins' keys differ)."""
+
+    def named(text: str) -> str:
+        return f"#{made.index(int(text))}"
+
+    keys = [str(pk) for pk in made]
+    audit = [
+        (named(row.object_id), row.action, row.summary, row.changes, row.actor_kind,
+         row.actor_label, row.actor_user_id, row.institution_id, row.patient_id, row.ip,
+         row.channel, row.occurred_at)
+        for row in AuditEvent.objects.filter(
+            object_type="scheduling.appointment", object_id__in=keys
+        ).order_by("pk")
+    ]  # fmt: skip
+    events = [
+        (named(row.subject_id), row.kind, row.occurred_at, row.patient_id, row.institution_id,
+         row.department_id, row.on_site, row.channel,
+         {**row.data, "booking_id": named(row.data["booking_id"])})
+        for row in DomainEvent.objects.filter(
+            subject_type="scheduling.appointment", subject_id__in=keys
+        ).order_by("pk")
+    ]  # fmt: skip
+    patients = [patient.pk for patient in world["patients"]]
+    affiliations = list(
+        PatientAffiliation.objects.filter(patient_id__in=patients)
+        .order_by("patient_id", "institution_id")
+        .values_list("patient_id", "institution_id", "reason", "since")
+    )
+    notices = [
+        (row.template, row.phone, row.purpose,
+         {name: value for name, value in row.params.items() if name not in ("number", "path")})
+        for row in Notification.objects.filter(phone__in=[p.phone for p in world["patients"]])
+        .order_by("pk")
+    ]  # fmt: skip
+    return {"audit": audit, "events": events, "affiliations": affiliations, "notices": notices}
 
 
 def perform(world, clock, step, made, name) -> str:

@@ -130,13 +130,18 @@ def test_waiting_minutes_count_minutes_as_recorded():
     assert waited_minutes(at, at + dt.timedelta(seconds=59)) == 0
 
 
-def test_the_booking_hot_path_pays_one_insert_for_its_event(clock, sessions, book):
-    """Issue 4: the event rides in the booking's transaction as one INSERT and nothing else."""
+def test_the_booking_hot_path_pays_no_more_than_one_insert_for_its_event(clock, sessions, book):
+    """Issue 4: the event rides in the booking's transaction as one INSERT and nothing else;
+    on PostgreSQL the booking function writes it in the booking's own call (D207)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         book(first_slot(session_on(sessions, 7)))
     touching = [q["sql"] for q in queries if "core_domainevent" in q["sql"]]
-    assert len(touching) == 1
-    assert touching[0].startswith('INSERT INTO "core_domainevent"')
+    if connection.vendor == "postgresql":
+        assert touching == []
+    else:
+        assert len(touching) == 1
+        assert touching[0].startswith('INSERT INTO "core_domainevent"')
+    assert len(events("appointment.booked")) == 1
