@@ -89,9 +89,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mode", choices=("base", "keys", "scale"))
     parser.add_argument("--pools", type=int, default=1_000_000, help="scale: SlotPool rows")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=SCHEDULE_DAYS_AHEAD,
+        help=f"base: days of sessions from today (at least {POPULAR_DAYS_AHEAD + 1})",
+    )
+    parser.add_argument(
+        "--patients",
+        type=int,
+        default=RUSH_PATIENTS + BACKGROUND_PATIENTS,
+        help="base: patients, a third self-registered on the app, the rest at the windows",
+    )
     args = parser.parse_args()
     if args.mode == "base":
-        seed_base()
+        if args.days <= POPULAR_DAYS_AHEAD:
+            sys.exit(f"--days must exceed {POPULAR_DAYS_AHEAD}: the popular session is then")
+        seed_base(
+            days=args.days,
+            rush_patients=args.patients // 3,
+            background_patients=args.patients - args.patients // 3,
+        )
     elif args.mode == "keys":
         state = load_state()
         state["api_clients"] = issue_api_keys(list(Institution.objects.order_by("pk")))
@@ -104,7 +122,15 @@ def main() -> None:
 # --- base -----------------------------------------------------------------------------------
 
 
-def seed_base() -> None:
+def seed_base(
+    *,
+    days: int = SCHEDULE_DAYS_AHEAD,
+    rush_patients: int = RUSH_PATIENTS,
+    background_patients: int = BACKGROUND_PATIENTS,
+) -> None:
+    """The full seed by default; `--days 10 --patients 600` is a small one (about a third of the
+    sessions, a tenth of the patients) that profile_booking.py accepts: it needs a few hundred
+    background bookings, not the rush's crowd."""
     if Institution.objects.filter(code="BH-H001").exists():
         sys.exit("Already seeded: drop and re-create the database to seed again.")
     rng = random.Random(SEED)
@@ -122,12 +148,12 @@ def seed_base() -> None:
     add_templates(today, popular)
     say(f"structure: {Doctor.objects.count()} doctors in {time.perf_counter() - started:.0f} s")
 
-    generate(institutions, today, today + dt.timedelta(days=SCHEDULE_DAYS_AHEAD))
+    generate(institutions, today, today + dt.timedelta(days=days))
 
     people = People(rng, fake)
     tick = time.perf_counter()
-    rush = [people.register_self() for _ in range(RUSH_PATIENTS)]
-    background = [people.register_at(clerks[i % len(clerks)]) for i in range(BACKGROUND_PATIENTS)]
+    rush = [people.register_self() for _ in range(rush_patients)]
+    background = [people.register_at(clerks[i % len(clerks)]) for i in range(background_patients)]
     say(
         f"patients: {len(rush)} self-registered + {len(background)} at windows in "
         f"{time.perf_counter() - tick:.0f} s"

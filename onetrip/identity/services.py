@@ -6,6 +6,7 @@ Each public writer is one transaction that also writes its audit row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -20,7 +21,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Institution
-from onetrip.core import audit, bulk, clock, limits
+from onetrip.core import audit, bulk, clock, compiled, limits
 from onetrip.core.actors import Actor, ActorKind, Channel
 from onetrip.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from onetrip.core.masking import mask_document_number, mask_phone
@@ -131,6 +132,30 @@ def accessible_patients(actor: Actor) -> QuerySet[Patient]:
         )
         return Patient.objects.filter(Exists(granted))
     return Patient.objects.all()
+
+
+def patient_in_scope(actor: Actor, patient_id: int) -> tuple[str, tuple]:
+    """`accessible_patients(actor)` for one patient as an SQL condition (`EXISTS (…)`) and its
+    parameters, for a caller that joins the rule into a statement of its own (the booking
+    call, D181). Compiled once per kind of caller (D240): the rule is still
+    `accessible_patients`."""
+    shape = (
+        "identity.patient_in_scope",
+        actor.kind,
+        actor.kind == ActorKind.STAFF and actor.has_perm("identity.view_patient"),
+    )
+
+    def build(institution_id: int | None, account_id: int | None, patient_id: int):
+        scoped = dataclasses.replace(actor, institution_id=institution_id, account_id=account_id)
+        return accessible_patients(scoped).filter(pk=patient_id)
+
+    return compiled.condition(
+        shape,
+        build,
+        institution_id=actor.institution_id,
+        account_id=actor.account_id,
+        patient_id=patient_id,
+    )
 
 
 @transaction.atomic

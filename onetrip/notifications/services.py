@@ -10,10 +10,12 @@ exponential backoff.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
+from django.db.models.constants import OnConflict
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.core import audit, clock
@@ -57,21 +59,46 @@ def notify(
         return  # a patient without a mobile phone is told on paper, at the desk
     now = clock.now()
     key = f"{found.purpose}:{subject._meta.label_lower}:{subject.pk}:{phone}"
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                phone=phone,
-                template=template,
-                purpose=found.purpose,
-                params={name: str(value) for name, value in params.items()},
-                urgent=found.urgent,
-                dedup_key=f"{key}:{occasion}"[:200] if occasion else key,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        ],
-        ignore_conflicts=True,
+    _queue(
+        Notification(
+            phone=phone,
+            template=template,
+            purpose=found.purpose,
+            params={name: str(value) for name, value in params.items()},
+            urgent=found.urgent,
+            dedup_key=f"{key}:{occasion}"[:200] if occasion else key,
+            created_at=now,
+            next_attempt_at=now,
+        )
     )
+
+
+_OUTBOX_FIELDS = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+
+
+def _queue(notice: Notification) -> None:
+    """`bulk_create([notice], ignore_conflicts=True)` without the ORM's per-call compiling: the
+    statement is written once per database (D241), the values prepared by the fields as the ORM
+    prepares them."""
+    connection = connections[router.db_for_write(Notification)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _insert_ignoring_conflicts(connection.alias),
+            [f.get_db_prep_save(f.pre_save(notice, True), connection) for f in _OUTBOX_FIELDS],
+        )
+
+
+@functools.cache
+def _insert_ignoring_conflicts(alias: str) -> str:
+    connection = connections[alias]
+    ops, quote = connection.ops, connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _OUTBOX_FIELDS)
+    values = ", ".join(["%s"] * len(_OUTBOX_FIELDS))
+    conflict = ops.on_conflict_suffix_sql(_OUTBOX_FIELDS, OnConflict.IGNORE, None, None)
+    return (
+        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+        f"{quote(Notification._meta.db_table)} ({columns}) VALUES ({values}) {conflict}"
+    ).strip()
 
 
 # --- the worker -----------------------------------------------------------------------------

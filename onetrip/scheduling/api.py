@@ -337,16 +337,10 @@ def session_slots(
     request: HttpRequest, session_id: Id, channel: BookingChannel = BookingChannel.APP
 ):
     """Every time of a session, with what is left for the channel and in each pool."""
-    session = (
-        ClinicSession.objects.select_related(
-            "doctor", "substitute", "clinic", "department", "institution"
-        )
-        .filter(pk=session_id)
-        .first()
-    )
-    if session is None:
+    found = availability.session_slots_by_id(session_id, channel, clock.now())
+    if found is None:
         raise NotFound(_("No such clinic session."))
-    views = availability.session_slots(session, channel, clock.now())
+    session, views = found
     return {
         "channel": channel,
         "session": _session_out(session),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from onetrip.billing.models import Debt, DebtStatus, Settlement
 from onetrip.billing.money import fen_to_yuan
-from onetrip.core import clock
+from onetrip.core import clock, compiled
 from onetrip.core.errors import DomainError
 from onetrip.identity.models import Patient
 from onetrip.notifications import services as notifications
@@ -33,11 +33,22 @@ def has_overdue_debt(patient: Patient | int) -> bool:
     return overdue_debts(patient.pk if isinstance(patient, Patient) else patient).exists()
 
 
-def overdue_debts(patient_id: int) -> QuerySet[Debt]:
+def overdue_debts(patient_id: int, *, today: dt.date | None = None) -> QuerySet[Debt]:
     """The patient's pay-after-treatment debts past their due date (a query, so a caller can
     join the rule into a statement of its own: the one-round-trip booking, D180)."""
     return Debt.objects.filter(
-        patient_id=patient_id, status=DebtStatus.OPEN, due_on__lt=clock.today()
+        patient_id=patient_id, status=DebtStatus.OPEN, due_on__lt=today or clock.today()
+    )
+
+
+def overdue_debt_condition(patient_id: int) -> tuple[str, tuple]:
+    """`overdue_debts(patient_id)` as an SQL condition (`EXISTS (…)`) and its parameters,
+    compiled once (D240): the rule is still `overdue_debts`."""
+    return compiled.condition(
+        "billing.overdue_debt",
+        lambda patient_id, today: overdue_debts(patient_id, today=today),
+        patient_id=patient_id,
+        today=clock.today(),
     )
 
 

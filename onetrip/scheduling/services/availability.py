@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from onetrip.consortium.models import Clinic, Department, Doctor, Institution
 from onetrip.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -23,6 +27,7 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy
 from onetrip.scheduling.quotas import open_pools, pool_horizons
+from onetrip.scheduling.services.booking_database import model_from_row
 from onetrip.scheduling.services.schedule import policy_among, session_policy
 
 
@@ -54,14 +59,25 @@ def with_remaining(pools, now: dt.datetime):
 
 def session_slots(session: ClinicSession, channel: str, now: dt.datetime) -> list[SlotView]:
     """Every slot of a session with what is left in each pool and for `channel`."""
-    kinds = set(open_pools(channel, session.date, now, session_policy(session)))
-    bookable = session.status == SessionStatus.OPEN
     # Plain rows, not model instances: the app's busiest read (a popular session's times).
     rows = (
         with_remaining(SlotPool.objects.filter(slot__session=session), now)
         .order_by("starts_at", "slot_id", "kind")
         .values_list("slot_id", "slot__starts_at", "slot__ends_at", "kind", "remaining")
     )
+    return _slot_views(session, session_policy(session), rows, channel, now)
+
+
+def _slot_views(
+    session: ClinicSession,
+    policy: BookingPolicy,
+    rows: Iterable[tuple[int, dt.datetime, dt.datetime, str, int]],
+    channel: str,
+    now: dt.datetime,
+) -> list[SlotView]:
+    """Pool rows (slot, starts, ends, kind, remaining; in time order) as one view per slot."""
+    kinds = set(open_pools(channel, session.date, now, policy))
+    bookable = session.status == SessionStatus.OPEN
     views: dict[int, SlotView] = {}
     for slot_id, starts_at, ends_at, kind, remaining in rows:
         view = views.setdefault(slot_id, SlotView(slot_id, starts_at, ends_at, 0, {}))
@@ -69,6 +85,85 @@ def session_slots(session: ClinicSession, channel: str, now: dt.datetime) -> lis
         if bookable and kind in kinds and starts_at > now:
             views[slot_id] = dataclasses.replace(view, remaining=view.remaining + remaining)
     return list(views.values())
+
+
+# The session with its doctor, substitute, clinic, department and institution, the booking
+# rules that apply to it, and its pools with what is left (units of expired holds counted as
+# free, as `with_remaining` does), in `session_slots`' order: one statement (D242).
+_SESSION_SLOTS_SQL = """
+SELECT json_build_array(
+    to_jsonb(s), to_jsonb(d), to_jsonb(sub), to_jsonb(c), to_jsonb(dep), to_jsonb(i),
+    (SELECT coalesce(json_agg(json_build_array(p.department_id, p.doctor_id, p.rules)), '[]')
+       FROM scheduling_schedulingpolicy p
+      WHERE p.institution_id = s.institution_id
+        AND (p.department_id IS NULL OR p.department_id = s.department_id)
+        AND (p.doctor_id IS NULL OR p.doctor_id = s.doctor_id)),
+    (SELECT coalesce(json_agg(json_build_array(
+                sp.slot_id, sl.starts_at, sl.ends_at, sp.kind,
+                sp.capacity - sp.booked + coalesce((
+                    SELECT count(*) FROM scheduling_appointment a
+                     WHERE a.pool_id = sp.id AND a.status = 'held' AND a.held_until <= %s), 0))
+              ORDER BY sp.starts_at, sp.slot_id, sp.kind), '[]')
+       FROM scheduling_slotpool sp JOIN scheduling_slot sl ON sl.id = sp.slot_id
+      WHERE sl.session_id = s.id)
+)::text
+FROM scheduling_clinicsession s
+JOIN consortium_doctor d ON d.id = s.doctor_id
+LEFT JOIN consortium_doctor sub ON sub.id = s.substitute_id
+JOIN consortium_clinic c ON c.id = s.clinic_id
+JOIN consortium_department dep ON dep.id = s.department_id
+JOIN consortium_institution i ON i.id = s.institution_id
+WHERE s.id = %s
+"""
+
+
+def session_slots_by_id(
+    session_id: int, channel: str, now: dt.datetime
+) -> tuple[ClinicSession, list[SlotView]] | None:
+    """The session (its doctor, substitute, clinic, department and institution read with it)
+    and `session_slots` of it, or None if there is no such session: the read before a booking.
+    On PostgreSQL one statement (D242) whose rows need no ORM; the rules (which pools are open
+    to the channel, the policy's overrides) stay the Python above."""
+    if connection.vendor != "postgresql":
+        session = (
+            ClinicSession.objects.select_related(
+                "doctor", "substitute", "clinic", "department", "institution"
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+        return None if session is None else (session, session_slots(session, channel, now))
+    with connection.cursor() as cursor:
+        cursor.execute(_SESSION_SLOTS_SQL, (now, session_id))
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row, doctor, substitute, clinic, department, institution, overrides, pools = json.loads(
+        found[0]
+    )
+    session = model_from_row(ClinicSession, row)
+    session.doctor = model_from_row(Doctor, doctor)
+    session.substitute = substitute and model_from_row(Doctor, substitute)
+    session.clinic = model_from_row(Clinic, clinic)
+    session.department = model_from_row(Department, department)
+    session.institution = model_from_row(Institution, institution)
+    policy = policy_among(
+        [
+            SchedulingPolicy(
+                institution_id=session.institution_id,
+                department_id=department_id,
+                doctor_id=doctor_id,
+                rules=rules,
+            )
+            for department_id, doctor_id, rules in overrides
+        ],
+        institution_id=session.institution_id,
+        department_id=session.department_id,
+        doctor_id=session.doctor_id,
+    )
+    parse = dt.datetime.fromisoformat
+    rows = ((slot, parse(starts), parse(ends), kind, n) for slot, starts, ends, kind, n in pools)
+    return session, _slot_views(session, policy, rows, channel, now)
 
 
 @dataclass(frozen=True)

@@ -252,10 +252,10 @@ def _decide_in_database(
         walk_in=request.walk_in,
         booked_by=actor.label,
         replaces_id=carries_fee_of,
-        in_scope=identity.accessible_patients(actor).filter(pk=request.patient_id),
+        in_scope=identity.patient_in_scope(actor, request.patient_id),
         overdue=None
         if actor.kind == ActorKind.SYSTEM
-        else billing.overdue_debts(request.patient_id),
+        else billing.overdue_debt_condition(request.patient_id),
         actor_columns=audit.actor_columns(actor),
         now=now,
     )

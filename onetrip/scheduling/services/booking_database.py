@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import QuerySet
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
 from onetrip.scheduling.models import Appointment, ClinicSession, Slot, SlotPool
@@ -56,11 +55,6 @@ def books_in_database() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _exists(queryset: QuerySet) -> tuple[str, tuple]:
-    sql, params = queryset.values("pk").query.sql_with_params()
-    return f"EXISTS ({sql})", params
-
-
 def decide(
     *,
     patient_id: int,
@@ -74,21 +68,19 @@ def decide(
     walk_in: bool,
     booked_by: str,
     replaces_id: int | None,
-    in_scope: QuerySet,
-    overdue: QuerySet | None,
+    in_scope: tuple[str, tuple],
+    overdue: tuple[str, tuple] | None,
     actor_columns: dict[str, Any],
     now: dt.datetime,
 ) -> DatabaseDecision:
     """One round trip: whether the caller may see the patient and whether they owe an overdue
     bill are the callers' own queries (identity's scope, billing's rule), joined into the call
-    as EXISTS sub-queries; the function decides the rest, writes the appointment with its
-    affiliation, audit row (who acted: `actor_columns`) and domain event, and answers with the
-    booking's details (`appointment_from`)."""
-    scope_sql, scope_params = _exists(in_scope)
-    if overdue is None:
-        overdue_sql, overdue_params = "FALSE", ()
-    else:
-        overdue_sql, overdue_params = _exists(overdue)
+    as EXISTS sub-queries (compiled once per shape by their apps, D240); the function decides
+    the rest, writes the appointment with its affiliation, audit row (who acted:
+    `actor_columns`) and domain event, and answers with the booking's details
+    (`appointment_from`)."""
+    scope_sql, scope_params = in_scope
+    overdue_sql, overdue_params = overdue or ("FALSE", ())
     sql = (
         "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
@@ -123,17 +115,17 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     """The booking `scheduling_booking_details` answered with, as the models a read
     `queries.with_details` gives, and its patient with the name and phone only (the rest of
     the patient's record loads if asked for): no query."""
-    session = _model(ClinicSession, booking["session"])
-    session.doctor = _model(Doctor, booking["doctor"])
-    session.substitute = booking["substitute"] and _model(Doctor, booking["substitute"])
-    session.clinic = _model(Clinic, booking["clinic"])
-    session.department = _model(Department, booking["department"])
-    session.institution = _model(Institution, booking["institution"])
-    slot = _model(Slot, booking["slot"])
+    session = model_from_row(ClinicSession, booking["session"])
+    session.doctor = model_from_row(Doctor, booking["doctor"])
+    session.substitute = booking["substitute"] and model_from_row(Doctor, booking["substitute"])
+    session.clinic = model_from_row(Clinic, booking["clinic"])
+    session.department = model_from_row(Department, booking["department"])
+    session.institution = model_from_row(Institution, booking["institution"])
+    slot = model_from_row(Slot, booking["slot"])
     slot.session = session
-    appointment = _model(Appointment, booking["appointment"])
+    appointment = model_from_row(Appointment, booking["appointment"])
     appointment.slot = slot
-    appointment.pool = _model(SlotPool, booking["pool"])
+    appointment.pool = model_from_row(SlotPool, booking["pool"])
     appointment.session = session
     # The appointment's own foreign key names the patient model: scheduling imports no
     # identity model.
@@ -146,9 +138,10 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     return appointment
 
 
-def _model(model: type[M], row: dict[str, Any]) -> M:
+def model_from_row(model: type[M], row: dict[str, Any]) -> M:
     """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
-    models read here name no column apart from its field: column names are attnames)."""
+    models read here name no column apart from its field: column names are attnames). Also
+    the slot list's session (`availability.session_slots_by_id`)."""
     fields = model._meta.concrete_fields
     return model.from_db(
         connection.alias,
