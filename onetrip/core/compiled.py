@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -27,6 +28,13 @@ Value = int | dt.date | None
 @dataclass(frozen=True)
 class _Slot:
     name: str
+    # The type the ORM wrapped the value in (psycopg's `Int8` for a big integer column), to
+    # send the caller's value the same way.
+    wrap: Callable[[Any], Any] | None = None
+
+    def value(self, values: dict[str, Value]) -> Any:
+        found = values[self.name]
+        return found if self.wrap is None or found is None else self.wrap(found)
 
 
 _compiled: dict[Hashable, tuple[str, tuple]] = {}
@@ -51,7 +59,7 @@ def condition(
             _compiled.clear()
         _compiled[shape] = cached
     sql, slots = cached
-    return sql, tuple(values[p.name] if isinstance(p, _Slot) else p for p in slots)
+    return sql, tuple(p.value(values) if isinstance(p, _Slot) else p for p in slots)
 
 
 def forget() -> None:
@@ -75,9 +83,20 @@ def _checked(
 ) -> tuple[str, tuple] | None:
     markers = {name: _marker(i, value) for i, (name, value) in enumerate(values.items())}
     marked_sql, marked_params = _exists(build(**markers))
-    by_marker = {(type(marker), marker): _Slot(name) for name, marker in markers.items()}
-    slots = tuple(by_marker.get((type(p), p), p) for p in marked_params)
-    substituted = tuple(values[s.name] if isinstance(s, _Slot) else s for s in slots)
+    names = {marker: name for name, marker in markers.items()}
+    slots = tuple(_slot(p, names) for p in marked_params)
+    substituted = tuple(p.value(values) if isinstance(p, _Slot) else p for p in slots)
     if marked_sql != sql or substituted != params:
         return None
     return marked_sql, slots
+
+
+def _slot(param: Any, names: dict[int | dt.date, str]) -> Any:
+    """The parameter itself, or the name of the value whose marker it is."""
+    if isinstance(param, bool) or not isinstance(param, int | dt.date):
+        return param
+    name = names.get(param)
+    if name is None:
+        return param
+    kind = int if isinstance(param, int) else dt.date
+    return _Slot(name, None if type(param) is kind else type(param))

@@ -88,3 +88,47 @@ def test_next_available_honours_rules_that_combine_scopes(sessions, medicine, te
     found = availability.next_available(department_ids=[medicine.pk], channel="app", now=now)
     assert [local(n.starts_at) for n in found][:2] == ["12-11 08:00", "12-11 08:10"]
     assert availability.session_slots(sessions.get(date=last_day), "app", now)[0].remaining == 1
+
+
+def test_the_slot_list_by_id_is_one_statement_and_answers_as_session_slots(
+    sessions, book, doctor, medicine, tertiary, django_assert_num_queries
+):
+    """`session_slots_by_id` (one statement on PostgreSQL, D242) against `session_slots` (the
+    ORM): overrides at three levels, a booked unit, an expired hold, a substitute, a stopped
+    session, several channels and moments."""
+    SchedulingPolicy.objects.create(institution=tertiary, rules={"window_days": 18})
+    SchedulingPolicy.objects.create(
+        institution=tertiary, department=medicine, rules={"release_time": "06:00"}
+    )
+    SchedulingPolicy.objects.create(
+        institution=tertiary, doctor=doctor, rules={"primary_care_release_days": 5}
+    )
+    session = session_on(sessions, 8)
+    slot = first_slot(session)
+    book(slot)
+    far = session_on(sessions, 17)
+    book(first_slot(far), hold=True)
+    later = NOW + dt.timedelta(hours=1)  # the hold has expired by then
+    today = session_on(sessions, 0)
+    ClinicSession.objects.filter(pk=today.pk).update(substitute=doctor, status="stopped")
+    for each in (session, today, far):
+        each.refresh_from_db()
+        for channel in ("app", "window", "primary_care"):
+            for now in (NOW, later):
+                with django_assert_num_queries(1):
+                    found, views = availability.session_slots_by_id(each.pk, channel, now)
+                assert found == each
+                assert (found.doctor, found.substitute) == (each.doctor, each.substitute)
+                assert (found.clinic, found.department, found.institution) == (
+                    each.clinic,
+                    each.department,
+                    each.institution,
+                )
+                assert (found.date, found.status, found.starts_at) == (
+                    each.date,
+                    each.status,
+                    each.starts_at,
+                )
+                assert views == availability.session_slots(each, channel, now)
+    assert any(v.pools != {} for v in views)
+    assert availability.session_slots_by_id(10**9, "app", NOW) is None
