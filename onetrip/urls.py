@@ -4,6 +4,12 @@ from django.urls import include, path
 from onetrip.api import api
 
 urlpatterns = [
+    # The machine doors first (D243): a JSON or FHIR request is resolved without trying the
+    # pages' 400 patterns, none of which starts with "api/" or "fhir/".
+    path("api/", api.urls),
+    path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>
+    path("fhir/", include("onetrip.identity.fhir_urls")),
+    path("fhir/", include("onetrip.scheduling.fhir_urls")),
     path("", include("onetrip.identity.urls")),
     path("", include("onetrip.scheduling.urls")),
     path("staff/", include("onetrip.core.urls")),
@@ -25,9 +31,5 @@ urlpatterns = [
     path("", include("onetrip.inpatient.urls")),
     path("", include("onetrip.emergency.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
-    path("fhir/", include("onetrip.mpi.fhir_urls")),  # Patient/$match before Patient/<id>
-    path("fhir/", include("onetrip.identity.fhir_urls")),
-    path("fhir/", include("onetrip.scheduling.fhir_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
