@@ -116,9 +116,14 @@ def usual_channel(actor: Actor) -> str:
     return BookingChannel.WINDOW
 
 
-def visit_window(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
-    """The time to arrive, as the confirmation and the slip print it: "08:40–08:50"."""
-    return f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"
+def visit_window(
+    starts_at: dt.datetime, ends_at: dt.datetime, *, zone: dt.tzinfo | None = None
+) -> str:
+    """The time to arrive, as the confirmation and the slip print it: "08:40–08:50" (in the
+    current time zone, or `zone` when a caller looked it up once for many)."""
+    if zone is None:
+        return f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"
+    return f"{starts_at.astimezone(zone):%H:%M}–{ends_at.astimezone(zone):%H:%M}"
 
 
 def open_pools(

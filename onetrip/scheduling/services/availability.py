@@ -78,13 +78,18 @@ def _slot_views(
     """Pool rows (slot, starts, ends, kind, remaining; in time order) as one view per slot."""
     kinds = set(open_pools(channel, session.date, now, policy))
     bookable = session.status == SessionStatus.OPEN
-    views: dict[int, SlotView] = {}
+    slots: dict[int, tuple[dt.datetime, dt.datetime, list[int], dict[str, int]]] = {}
     for slot_id, starts_at, ends_at, kind, remaining in rows:
-        view = views.setdefault(slot_id, SlotView(slot_id, starts_at, ends_at, 0, {}))
-        view.pools[kind] = remaining
+        slot = slots.get(slot_id)
+        if slot is None:
+            slot = slots[slot_id] = (starts_at, ends_at, [0], {})
+        slot[3][kind] = remaining
         if bookable and kind in kinds and starts_at > now:
-            views[slot_id] = dataclasses.replace(view, remaining=view.remaining + remaining)
-    return list(views.values())
+            slot[2][0] += remaining
+    return [
+        SlotView(slot_id, starts_at, ends_at, open_to_channel, pools)
+        for slot_id, (starts_at, ends_at, (open_to_channel,), pools) in slots.items()
+    ]
 
 
 # The session with its doctor, substitute, clinic, department and institution, the booking

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from typing import Any, TypeVar
 
@@ -142,9 +143,38 @@ def model_from_row(model: type[M], row: dict[str, Any]) -> M:
     """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
     models read here name no column apart from its field: column names are attnames). Also
     the slot list's session (`availability.session_slots_by_id`)."""
-    fields = model._meta.concrete_fields
+    names, converters = _columns(model)
     return model.from_db(
         connection.alias,
-        [field.attname for field in fields],
-        [field.to_python(row[field.attname]) for field in fields],
+        names,
+        [row[name] if convert is None else convert(row[name]) for name, convert in converters],
     )
+
+
+# Fields whose JSON value is already what the ORM reads (numbers, text, booleans, JSON): only
+# the others (dates, times, decimals, …) go through `to_python`.
+_AS_IN_JSON = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "ForeignKey",
+    "IntegerField",
+    "JSONField",
+    "OneToOneField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+@functools.cache
+def _columns(model: type[models.Model]) -> tuple[list[str], list[tuple[str, Any]]]:
+    fields = model._meta.concrete_fields
+    return [field.attname for field in fields], [
+        (field.attname, None if field.get_internal_type() in _AS_IN_JSON else field.to_python)
+        for field in fields
+    ]

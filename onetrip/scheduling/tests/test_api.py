@@ -195,6 +195,25 @@ def test_slots_show_what_is_left_for_the_channel_and_in_each_pool(client, sessio
     assert [s["remaining"] for s in window["slots"][:3]] == [0, 1, 2]
 
 
+def test_the_slot_list_sends_what_its_schema_would_send(client, sessions, book, doctor):
+    """The answer skips ninja's validation (D244): it must be the bytes validation would give."""
+    from onetrip.scheduling import api
+    from onetrip.scheduling.services import availability
+
+    session = session_on(sessions, 8)
+    book(slot_at(session, "08:00"))
+    ClinicSession.objects.filter(pk=session.pk).update(substitute=doctor)
+    for channel in ("app", "window"):
+        sent = client.get(f"/api/scheduling/sessions/{session.pk}/slots?channel={channel}")
+        assert sent["Content-Type"] == "application/json; charset=utf-8"
+        found, views = availability.session_slots_by_id(session.pk, channel, NOW)
+        answer = api.session_slots_answer(found, views, channel)
+        validated = api.SessionSlotsOut.model_validate(answer).model_dump()
+        assert sent.content == api.router.api.renderer.render(None, validated, response_status=200)
+        assert sent.json()["session"]["substitute"]["id"] == doctor.pk
+    assert client.get("/api/scheduling/sessions/999999/slots").status_code == 404
+
+
 # --- booking through each channel -------------------------------------------------------------
 
 
