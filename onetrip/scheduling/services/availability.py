@@ -105,11 +105,16 @@ SELECT json_build_array(
         AND (p.doctor_id IS NULL OR p.doctor_id = s.doctor_id)),
     (SELECT coalesce(json_agg(json_build_array(
                 sp.slot_id, sl.starts_at, sl.ends_at, sp.kind,
-                sp.capacity - sp.booked + coalesce((
-                    SELECT count(*) FROM scheduling_appointment a
-                     WHERE a.pool_id = sp.id AND a.status = 'held' AND a.held_until <= %s), 0))
+                sp.capacity - sp.booked + coalesce(expired.holds, 0))
               ORDER BY sp.starts_at, sp.slot_id, sp.kind), '[]')
        FROM scheduling_slotpool sp JOIN scheduling_slot sl ON sl.id = sp.slot_id
+       LEFT JOIN (
+            SELECT a.pool_id, count(*) AS holds FROM scheduling_appointment a
+             WHERE a.status = 'held' AND a.held_until <= %s
+               AND a.pool_id IN (SELECT p.id FROM scheduling_slotpool p
+                                   JOIN scheduling_slot t ON t.id = p.slot_id
+                                  WHERE t.session_id = s.id)
+             GROUP BY a.pool_id) expired ON expired.pool_id = sp.id
       WHERE sl.session_id = s.id)
 )::text
 FROM scheduling_clinicsession s
