@@ -216,6 +216,29 @@ def test_the_slot_list_sends_what_its_schema_would_send(client, sessions, book, 
     assert client.get("/api/scheduling/sessions/999999/slots").status_code == 404
 
 
+def test_a_booking_and_a_hold_send_what_their_schema_would_send(sessions, patient_client):
+    """The booking's answer skips ninja's validation too (D244): same bytes, same status."""
+    from onetrip.api import api as ninja_api
+    from onetrip.scheduling import api
+
+    client, patient = patient_client
+    for days, hold in ((8, False), (10, True)):
+        slot = slot_at(session_on(sessions, days), "08:30")
+        sent = client.post(
+            "/api/scheduling/appointments",
+            {"patient_id": patient.pk, "slot_id": slot.pk, "hold": hold},
+            content_type="application/json",
+            headers={"Idempotency-Key": f"schema-{days}"},
+        )
+        assert sent.status_code == 201, sent.content
+        assert sent["Content-Type"] == "application/json; charset=utf-8"
+        body = sent.json()
+        assert body["status"] == ("held" if hold else "booked")
+        validated = api.AppointmentOut.model_validate(body).model_dump()
+        rendered = ninja_api.renderer.render(sent.wsgi_request, validated, response_status=201)
+        assert sent.content.decode() == rendered
+
+
 # --- booking through each channel -------------------------------------------------------------
 
 
