@@ -338,7 +338,8 @@ def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
 
 
 _DAY = dt.timedelta(days=1)
-# Raw rows already computed in this read, by (start, end): see `one_read`.
+# What this read already computed: raw rows by (start, end), live values by ("live", component,
+# scope); see `one_read`.
 _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_read", default=None)
 
 
@@ -538,8 +539,18 @@ class Figure:
 
 
 def _live(component: str, scope: Scope) -> int | None:
+    """Current supply (the consulting rooms, the open beds): the same for every month of a
+    read, so counted once per scope within `one_read`."""
     spec = COMPONENTS[component]
-    return spec.live(scope) if spec.live else None
+    if spec.live is None:
+        return None
+    memo = _READ.get()
+    if memo is None:
+        return spec.live(scope)
+    key = ("live", component, scope)
+    if key not in memo:
+        memo[key] = spec.live(scope)
+    return memo[key]
 
 
 def figure(metric: Metric, found: Totals, scope: Scope) -> Figure:
