@@ -138,6 +138,10 @@ INSERT INTO scheduling_slotpool (kind, capacity, booked, is_open, starts_at, dep
 SELECT p.kind, p.capacity, 0, true, sl.starts_at, s.department_id, sl.id
 FROM scheduling_slot sl JOIN scheduling_clinicsession s ON s.id = sl.session_id,
      (VALUES ('shared_online', 5), ('primary_care', 3), ('window', 2)) p(kind, capacity);
+INSERT INTO scheduling_sessioncapacity (session_id, kind, capacity)
+SELECT s.id, p.kind, 12 * p.capacity
+FROM scheduling_clinicsession s,
+     (VALUES ('shared_online', 5), ('primary_care', 3), ('window', 2)) p(kind, capacity);
 """
 
 

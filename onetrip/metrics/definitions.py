@@ -298,7 +298,7 @@ def _pool_rows_at(kinds: tuple[str, ...] | None, levels: tuple[str, ...]):
     rows = _pool_rows(kinds)
 
     def at_levels(start: dt.date, end: dt.date) -> Iterable[Row]:
-        wanted = set(consortium.institutions_at_levels(levels).values_list("pk", flat=True))
+        wanted = set(_institution_ids_at(levels))
         return (row for row in rows(start, end) if row.institution_id in wanted)
 
     return at_levels
@@ -308,7 +308,7 @@ def _pool_records_at(kinds: tuple[str, ...] | None, levels: tuple[str, ...]):
     records = _pool_records(kinds)
 
     def at_levels(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
-        wanted = set(consortium.institutions_at_levels(levels).values_list("pk", flat=True))
+        wanted = set(_institution_ids_at(levels))
         ids = tuple(pk for pk in scope.institution_ids if pk in wanted)
         return records(Scope(ids, scope.department_id), start, end)
 
@@ -408,39 +408,61 @@ def _smart(events: QuerySet) -> QuerySet:
 
 
 def _hospitals_of(scope: Scope) -> tuple[int, ...]:
-    hospitals = set(consortium.institution_ids_at(HOSPITAL_LEVELS))
+    hospitals = set(_institution_ids_at(HOSPITAL_LEVELS))
     return tuple(pk for pk in scope.institution_ids if pk in hospitals)
 
 
-# The open capacity of a span by kind, read once for every pool component within one read of
-# the indicators (`services.one_read` sets it; D94).
-POOL_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "metrics_pool_reads", default=None
-)
+# What one read of the indicators already looked up (`services.one_read` sets it; D94): the open
+# capacity of a span by kind and its sums by kinds, the institutions of some levels.
+READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_reads", default=None)
+
+
+def _institution_ids_at(levels: tuple[str, ...]) -> list[int]:
+    """The institutions of these levels (configuration), looked up once a read."""
+    memo = READS.get()
+    if memo is None:
+        return consortium.institution_ids_at(levels)
+    key = ("levels", levels)
+    if key not in memo:
+        memo[key] = consortium.institution_ids_at(levels)
+    return memo[key]
 
 
 def read_capacity(start: dt.date, end: dt.date) -> list[tuple[int, int, dt.date, str, int]]:
     """Open capacity by institution, department, day and kind over start … end (exclusive); a
     span already read in this read is sliced instead of read again."""
-    memo = POOL_READS.get()
+    memo = READS.get()
     if memo is None:
         return scheduling.open_capacity_by_day_and_kind(start, end)
-    for (read_start, read_end), found in memo.items():
-        if read_start <= start and end <= read_end:
+    for key, found in memo.items():
+        if key[0] == "read" and key[1] <= start and end <= key[2]:
             return [row for row in found if start <= row[2] < end]
-    found = memo[start, end] = scheduling.open_capacity_by_day_and_kind(start, end)
+    found = memo["read", start, end] = scheduling.open_capacity_by_day_and_kind(start, end)
     return found
+
+
+def _capacity_rows(kinds: tuple[str, ...] | None, start: dt.date, end: dt.date) -> list[Row]:
+    totals: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+    for institution_id, department_id, day, kind, capacity in read_capacity(start, end):
+        if kinds is None or kind in kinds:
+            totals[institution_id, department_id, day] += capacity
+    return [
+        Row(institution_id, department_id, day, "", capacity)
+        for (institution_id, department_id, day), capacity in totals.items()
+        if capacity
+    ]
 
 
 def _pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.date], Iterable[Row]]:
     def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        totals: dict[tuple[int, int, dt.date], int] = defaultdict(int)
-        for institution_id, department_id, day, kind, capacity in read_capacity(start, end):
-            if kinds is None or kind in kinds:
-                totals[institution_id, department_id, day] += capacity
-        for (institution_id, department_id, day), capacity in totals.items():
-            if capacity:
-                yield Row(institution_id, department_id, day, "", capacity)
+        """Summed once per kinds and span within a read: several components share them."""
+        memo = READS.get()
+        if memo is None:
+            return _capacity_rows(kinds, start, end)
+        key = ("rows", kinds, start, end)
+        if key not in memo:
+            memo[key] = _capacity_rows(kinds, start, end)
+        return memo[key]
 
     return rows
 
@@ -672,7 +694,7 @@ def open_beds(scope: Scope) -> int:
 
 
 def _at_levels(events: QuerySet, levels: tuple[str, ...]) -> QuerySet:
-    return events.filter(institution_id__in=consortium.institution_ids_at(levels))
+    return events.filter(institution_id__in=_institution_ids_at(levels))
 
 
 def _discharged(events: QuerySet) -> QuerySet:
@@ -695,7 +717,7 @@ def _large_equipment_for_primary_care(events: QuerySet) -> QuerySet:
     devices = list(exams.hospital_large_equipment().values_list("pk", flat=True))
     return _at_levels(events, HOSPITAL_LEVELS).filter(
         data__device_id__in=devices,
-        data__ordering_institution_id__in=consortium.institution_ids_at(PRIMARY_CARE_LEVELS),
+        data__ordering_institution_id__in=_institution_ids_at(PRIMARY_CARE_LEVELS),
     )
 
 
@@ -703,7 +725,7 @@ def _centre_pool_rows(kinds: tuple[str, ...] | None) -> Callable[[dt.date, dt.da
     every_pool = _pool_rows(kinds)
 
     def rows(start: dt.date, end: dt.date) -> Iterable[Row]:
-        centres = set(consortium.institution_ids_at(PRIMARY_CENTRES))
+        centres = set(_institution_ids_at(PRIMARY_CENTRES))
         return (row for row in every_pool(start, end) if row.institution_id in centres)
 
     return rows
@@ -713,7 +735,7 @@ def _centre_pool_records(kinds: tuple[str, ...] | None):
     every_pool = _pool_records(kinds)
 
     def records(scope: Scope, start: dt.date, end: dt.date) -> QuerySet:
-        centres = consortium.institution_ids_at(PRIMARY_CENTRES)
+        centres = _institution_ids_at(PRIMARY_CENTRES)
         return every_pool(scope, start, end).filter(department__institution_id__in=centres)
 
     return records

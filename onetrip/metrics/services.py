@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Department, Institution
@@ -41,7 +42,7 @@ from onetrip.metrics.definitions import (
     EPISODE_READS,
     METRICS,
     METRICS_BY_CODE,
-    POOL_READS,
+    READS,
     ROLLED_UP,
     Component,
     EpisodeCount,
@@ -196,10 +197,10 @@ def _codes(components: Iterable[Component]) -> str:
     return ",".join(component.code for component in components)
 
 
-def _events_before(codes: str, since: dt.datetime, until: dt.datetime) -> int:
-    """Events of the kinds these components count, and the records they link to, occurred since
-    … until: events never change or go (the log is append-only), nor do the linked records, so
-    an equal count later means the same records."""
+def _events_before(codes: str, since: dt.datetime, until: dt.datetime, *, above: int = 0) -> int:
+    """Events of the kinds these components count with ids above `above`, and the records they
+    link to, occurred since … until: events never change or go (the log is append-only), nor do
+    the linked records, so an equal count later means the same records."""
     components = [COMPONENTS[code] for code in codes.split(",") if code]
     kinds = set()
     for component in components:
@@ -208,8 +209,45 @@ def _events_before(codes: str, since: dt.datetime, until: dt.datetime) -> int:
     for link in links:
         kinds.update(link.kinds)
     return DomainEvent.objects.filter(
-        kind__in=sorted(kinds), occurred_at__gte=since, occurred_at__lt=until
+        kind__in=sorted(kinds), occurred_at__gte=since, occurred_at__lt=until, id__gt=above
     ).count() + sum(link.count(since, until) for link in links if not link.kinds)
+
+
+def _next_watermark() -> tuple[int, dt.datetime]:
+    """The highest event id visible now, and now by the database's clock (PostgreSQL's is the
+    one its transactions' starts are on): every id under it was handed out before that moment."""
+    top = DomainEvent.objects.aggregate(top=Max("id"))["top"] or 0
+    if connection.vendor != "postgresql":
+        return top, timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        (taken_at,) = cursor.fetchone()
+    return top, taken_at
+
+
+def _watermark(mark: TodayMark) -> int:
+    """The id at or under which every event is already visible, so today's count need only read
+    the ids above it (D260). On PostgreSQL, ids are handed out before their transactions commit:
+    the watermark taken at the last advance holds unless a write begun before it is still open
+    (it may yet commit events under it); a session hidden from this role counts as one. SQLite
+    writes one transaction at a time and this one holds the lock. Else 0: all of today's."""
+    if not mark.next_watermark or mark.next_watermark_at is None:
+        return 0
+    if connection.vendor == "sqlite":
+        return mark.next_watermark
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bool_or(query = '<insufficient privilege>'),"
+            " min(xact_start) FILTER (WHERE backend_xid IS NOT NULL)"
+            " FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        hidden, oldest_write = cursor.fetchone()
+    if hidden or (oldest_write is not None and oldest_write <= mark.next_watermark_at):
+        return 0
+    return mark.next_watermark
 
 
 def _step_before(moment: dt.datetime, day_start: dt.datetime) -> dt.datetime:
@@ -223,7 +261,8 @@ def _mark_holds(mark: TodayMark | None, day_start: dt.datetime) -> bool:
     return (
         mark is not None
         and mark.components == _codes(today_components())
-        and _events_before(mark.components, day_start, mark.until) == mark.events
+        and _events_before(mark.components, day_start, mark.until, above=mark.watermark)
+        == mark.events
     )
 
 
@@ -248,17 +287,20 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
     holds = _mark_holds(mark, day_start)
     if holds and mark.until >= until:
         return mark
+    # Counted before the rows and before the next watermark is taken (D260).
+    mark.watermark = _watermark(mark)
     if holds:
-        since, counted = mark.until, mark.events
+        since = mark.until
         current = {
             (f.component, f.institution_id, f.department_id, f.key): f
             for f in TodayFigure.objects.filter(day=today)
         }
     else:
-        since, counted, current = day_start, 0, {}
+        since, current = day_start, {}
         TodayFigure.objects.filter(day=today).delete()
         mark.components = _codes(today_components())
-    counted += _events_before(mark.components, since, until)
+    counted = _events_before(mark.components, day_start, until, above=mark.watermark)
+    mark.next_watermark, mark.next_watermark_at = _next_watermark()
     added: dict[tuple, TodayFigure] = {}
     changed: list[TodayFigure] = []
     for component in (COMPONENTS[code] for code in mark.components.split(",") if code):
@@ -285,13 +327,25 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
     TodayFigure.objects.bulk_update(set(changed), ["value"], batch_size=5000)
     TodayFigure.objects.bulk_create(list(added.values()), batch_size=5000)
     mark.until, mark.events, mark.refreshed_at = until, counted, now
-    mark.save(update_fields=["until", "events", "components", "refreshed_at"])
+    mark.save(
+        update_fields=[
+            "until",
+            "events",
+            "components",
+            "refreshed_at",
+            "watermark",
+            "next_watermark",
+            "next_watermark_at",
+        ]
+    )
     return mark
 
 
-def _today_rows(today: dt.date) -> list[tuple[str, Row]]:
-    """Every component row of today: the rows up to the mark (advanced first when it is a step
-    behind or no longer holds), the records after it, and the components read raw."""
+def _today_rows(today: dt.date, end: dt.date) -> list[tuple[str, Row]]:
+    """Every component row of today and the days ahead up to `end`: today's rows up to the mark
+    (advanced first when it is a step behind or no longer holds), the records after it, and the
+    components read raw, each in one read over today and the days ahead unless its records are
+    dated when they happened."""
     day_start, day_end = day_bounds(today, today + dt.timedelta(days=1))
     mark = TodayMark.objects.filter(day=today).first()
     step = _step_before(clock.now(), day_start)
@@ -304,16 +358,30 @@ def _today_rows(today: dt.date) -> list[tuple[str, Row]]:
             (f.component, Row(f.institution_id, f.department_id, f.day, f.key, f.value))
             for f in TodayFigure.objects.filter(day=today)
         ]
-    marked = {code for code in mark.components.split(",") if code}
-    found.extend(_rows_of([COMPONENTS[code] for code in marked], mark.until, day_end))
-    for code in sorted(marked):
-        if _linked(COMPONENTS[code]):
-            rejudged = _event_count_of(COMPONENTS[code]).rejudged(day_start, mark.until, None)
-            found.extend((code, row) for row in rejudged)
-    found.extend(
-        _rows_of([c for c in ROLLED_UP if c.code not in marked], today, today + dt.timedelta(1))
-    )
+    marked = [COMPONENTS[code] for code in sorted(mark.components.split(",")) if code]
+    found.extend(_rows_of(marked, mark.until, day_end))
+    linked = [component for component in marked if _linked(component)]
+    if linked and _linked_since(linked, mark.until):
+        for component in linked:
+            rejudged = _event_count_of(component).rejudged(day_start, mark.until, None)
+            found.extend((component.code, row) for row in rejudged)
+    tomorrow = today + dt.timedelta(days=1)
+    if tomorrow < end:  # events have not happened there yet: one look-up skips them all
+        found.extend(_rows_of([c for c in marked if not c.happened], tomorrow, end))
+    unmarked = [c for c in ROLLED_UP if c.code not in {m.code for m in marked}]
+    found.extend(_rows_of([c for c in unmarked if c.happened], today, tomorrow))
+    found.extend(_rows_of([c for c in unmarked if not c.happened], today, end))
     return found
+
+
+def _linked_since(components: list[Component], since: dt.datetime) -> bool:
+    """Whether a record any of these counts links to was recorded since the mark: the event
+    links in one indexed look-up, the others one each."""
+    links = {link for component in components for link in _linked(component)}
+    kinds = sorted({kind for link in links for kind in link.kinds})
+    if kinds and DomainEvent.objects.filter(kind__in=kinds, occurred_at__gte=since).exists():
+        return True
+    return any(link.recorded(since, None).exists() for link in links if not link.kinds)
 
 
 def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
@@ -337,8 +405,8 @@ def _rows_of(components, start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
     ]
 
 
-_DAY = dt.timedelta(days=1)
-# Raw rows already computed in this read, by (start, end): see `one_read`.
+# What this read already computed: raw rows by (start, end), live values by ("live", component,
+# scope); see `one_read`.
 _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_read", default=None)
 
 
@@ -346,12 +414,12 @@ _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_rea
 def one_read() -> Iterator[None]:
     """Within the block, the days not rolled up (today above all) are computed once, however
     many figures, trends and breakdowns read them (a dashboard page)."""
-    token, pools, episodes = _READ.set({}), POOL_READS.set({}), EPISODE_READS.set({})
+    token, reads, episodes = _READ.set({}), READS.set({}), EPISODE_READS.set({})
     try:
         yield
     finally:
         EPISODE_READS.reset(episodes)
-        POOL_READS.reset(pools)
+        READS.reset(reads)
         _READ.reset(token)
 
 
@@ -362,15 +430,13 @@ def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
         return memo[start, end]
     today = clock.today()
     found: list[tuple[str, Row]] = []
-    if start <= today < end:
-        read_capacity(today, end)  # today and the days ahead: the slot pools read once
     if start < min(end, today):
         found.extend(_rows_of(ROLLED_UP, start, min(end, today)))
-    if max(start, today + _DAY) < end:  # the days ahead: nothing has happened there yet
-        ahead = [component for component in ROLLED_UP if not component.happened]
-        found.extend(_rows_of(ahead, max(start, today + _DAY), end))
     if start <= today < end:
-        found.extend(_today_rows(today))
+        read_capacity(today, end)  # today and the days ahead: the slot pools read once
+        found.extend(_today_rows(today, end))
+    elif today < start:  # wholly ahead: nothing has happened there yet
+        found.extend(_rows_of([c for c in ROLLED_UP if not c.happened], start, end))
     if memo is not None:
         memo[start, end] = found
     return found
@@ -538,8 +604,18 @@ class Figure:
 
 
 def _live(component: str, scope: Scope) -> int | None:
+    """Current supply (the consulting rooms, the open beds): the same for every month of a
+    read, so counted once per scope within `one_read`."""
     spec = COMPONENTS[component]
-    return spec.live(scope) if spec.live else None
+    if spec.live is None:
+        return None
+    memo = _READ.get()
+    if memo is None:
+        return spec.live(scope)
+    key = ("live", component, scope)
+    if key not in memo:
+        memo[key] = spec.live(scope)
+    return memo[key]
 
 
 def figure(metric: Metric, found: Totals, scope: Scope) -> Figure:
@@ -857,13 +933,10 @@ def _reported_status(metric: Metric, value: Decimal | None) -> str:
     return Status.MET if metric.met(value) else Status.MISSED
 
 
-def reported_figure(metric: returns.ReportedMetric, scope: Scope, period: Period) -> ReportedFigure:
-    expected = list(
-        Institution.objects.filter(
-            pk__in=scope.institution_ids, level__in=metric.levels
-        ).values_list("pk", flat=True)
-    )
-    found = returns.latest_returns(metric.item, expected, period.end)
+def reported_figure(
+    metric: returns.ReportedMetric, expected: list[int], found: dict[int, FacilityReturn]
+) -> ReportedFigure:
+    """The figure of the returns `found` of the institutions `expected` to report."""
     last = max(found.values(), key=lambda r: (r.entered_at, r.pk), default=None)
     if not found:
         return ReportedFigure(metric, None, None, None, Status.NO_DATA, 0, len(expected), None)
@@ -891,17 +964,31 @@ def reported_figure(metric: returns.ReportedMetric, scope: Scope, period: Period
 
 
 def reported_figures(scope: Scope, period: Period) -> list[ReportedFigure]:
-    return [reported_figure(metric, scope, period) for metric in returns.REPORTED]
+    """Every reported figure of the scope, from one read of its institutions and one of their
+    standing returns."""
+    levels = dict(
+        Institution.objects.filter(pk__in=scope.institution_ids).values_list("pk", "level")
+    )
+    standing = returns.latest_returns_of(
+        {metric.item for metric in returns.REPORTED}, levels, period.end
+    )
+    figures = []
+    for metric in returns.REPORTED:
+        expected = [pk for pk, level in levels.items() if level in metric.levels]
+        found = standing.get(metric.item, {})
+        figures.append(
+            reported_figure(metric, expected, {pk: found[pk] for pk in expected if pk in found})
+        )
+    return figures
 
 
 def returns_in_scope(scope: Scope, period: Period) -> list[FacilityReturn]:
     """The standing returns behind the reported figures, for the report's list."""
-    standing = [
-        entry
-        for item in returns.ITEMS
-        for entry in returns.latest_returns(item.code, scope.institution_ids, period.end).values()
-    ]
-    return sorted(standing, key=lambda r: (r.institution_id, r.item))
+    standing = returns.latest_returns_of(
+        [item.code for item in returns.ITEMS], scope.institution_ids, period.end
+    )
+    entries = [entry for by_institution in standing.values() for entry in by_institution.values()]
+    return sorted(entries, key=lambda r: (r.institution_id, r.item))
 
 
 def reported_open_beds(institution_ids: tuple[int, ...]) -> int:

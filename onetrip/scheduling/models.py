@@ -160,7 +160,11 @@ class ClinicSession(models.Model):
             models.UniqueConstraint(fields=["doctor", "date", "period"], name="session_once"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_order"),
         ]
-        indexes = [models.Index(fields=["department", "date"])]
+        indexes = [
+            models.Index(fields=["department", "date"]),
+            # The open capacity of a span of days across the consortium (D239).
+            models.Index(fields=["date"], name="session_by_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.doctor} {self.date} {self.period}"
@@ -220,6 +224,27 @@ class SlotPool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.booked}/{self.capacity}"
+
+
+class SessionCapacity(models.Model):
+    """A session's capacity in one pool kind, written with its pools: the open capacity of the
+    days ahead is read from these (a row per session and kind, not per slot) for the indicators
+    (D239). The session's status says whether they are open: stopping a session closes all of
+    its pools at once."""
+
+    session = models.ForeignKey(ClinicSession, on_delete=models.CASCADE, related_name="capacities")
+    kind = models.CharField(_("pool"), max_length=16, choices=PoolKind.choices)
+    capacity = models.PositiveIntegerField(_("capacity"))
+
+    class Meta:
+        verbose_name = _("session capacity")
+        verbose_name_plural = _("session capacities")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "kind"], name="session_capacity_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind} {self.capacity}"
 
 
 class AppointmentStatus(models.TextChoices):

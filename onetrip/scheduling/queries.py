@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, DateField, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +22,14 @@ from onetrip.core.actors import Actor, ActorKind
 from onetrip.core.errors import NotFound
 from onetrip.core.models import AuditAction
 from onetrip.identity import services as identity
-from onetrip.scheduling.models import Appointment, AppointmentStatus, BookingChannel, SlotPool
+from onetrip.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingChannel,
+    SessionCapacity,
+    SessionStatus,
+    SlotPool,
+)
 
 DETAILS = (
     "slot",
@@ -218,26 +224,16 @@ def open_capacity_by_day_and_kind(
     start: dt.date, end: dt.date
 ) -> list[tuple[int, int, dt.date, str, int]]:
     """(institution id, department id, day, pool kind, capacity) of the open pools of those days,
-    every kind in one read. On SQLite the day is taken by its own date() with the zone's offset
-    when that offset holds over the whole span: Django's time-zone conversion there is a Python
-    call per pool (the demo)."""
-    zone = timezone.get_current_timezone()
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    bounds = [dt.datetime.combine(day, dt.time(), tzinfo=zone) for day in days]
-    offsets = {bound.utcoffset() for bound in bounds}
-    day = TruncDate("starts_at")
-    if connection.vendor == "sqlite" and len(offsets) == 1:
-        seconds = int(offsets.pop().total_seconds())
-        day = RawSQL(
-            'date("scheduling_slotpool"."starts_at", %s)',
-            (f"{seconds:+d} seconds",),
-            output_field=DateField(),
-        )
+    every kind in one read: from the sessions' capacities by kind (D239), a row per session and
+    kind instead of one per pool."""
     grouped = (
-        SlotPool.objects.filter(is_open=True, starts_at__gte=bounds[0], starts_at__lt=bounds[-1])
-        .annotate(day=day)
-        .values_list("department__institution_id", "department_id", "kind", "day")
-        .annotate(capacity=Sum("capacity"))
+        SessionCapacity.objects.filter(
+            session__date__gte=start,
+            session__date__lt=end,
+            session__status=SessionStatus.OPEN,
+        )
+        .values_list("session__institution_id", "session__department_id", "kind", "session__date")
+        .annotate(total=Sum("capacity"))
         .order_by()
     )
     return [(i, d, day, kind, total) for i, d, kind, day, total in grouped]

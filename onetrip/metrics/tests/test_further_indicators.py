@@ -23,7 +23,8 @@ from onetrip.metrics import services
 from onetrip.metrics.definitions import register_open_beds
 from onetrip.metrics.models import FacilityReturn
 from onetrip.metrics.tests.conftest import TODAY, at, make_ebill
-from onetrip.scheduling.models import SessionTemplate, SlotPool
+from onetrip.scheduling.models import ClinicSession, SchedulingPolicy, SessionTemplate
+from onetrip.scheduling.policy import ALL_ONLINE_SHARES
 from onetrip.scheduling.services import schedule
 
 pytestmark = pytest.mark.django_db
@@ -155,11 +156,20 @@ def test_township_and_community_sources_open_online(clock, org, more, pools, kpi
     assert counted(online) == (20, 20, "100.00")
     assert online["status"] == "met"
 
-    # A centre that overrides the default and keeps 4 sources for its window misses the target.
-    window = SlotPool.objects.filter(slot__session__institution=org.township).first()
-    SlotPool.objects.filter(pk=window.pk).update(kind="window")
+    # A centre that overrides the default and keeps a fifth of its sources for its window
+    # misses the target (its session generated again under the override).
+    ClinicSession.objects.filter(institution=org.township).delete()
+    SchedulingPolicy.objects.create(
+        institution=org.township,
+        rules={
+            "pool_shares": dict.fromkeys(ALL_ONLINE_SHARES, 0) | {"shared_online": 80, "window": 20}
+        },
+    )
+    schedule.generate_sessions(
+        institution_id=org.township.pk, date_from=TODAY, date_to=TODAY, actor=SYSTEM
+    )
     online = figures(kpi_client)["centre_sources_online"]
-    assert counted(online)[:2] == (20 - window.capacity, 20)
+    assert counted(online)[:2] == (16, 20)
     assert online["status"] == "missed"
 
 

@@ -6,8 +6,10 @@ counts, and midnight."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
-from django.db import connection
+import pytest
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from onetrip.conftest import SHANGHAI
@@ -96,12 +98,16 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
     visit(moment(DEC_1, 8, 30), org.surgery, waited=40)
     settle(moment(DEC_1, 9, 1), org.surgery, room=2)
     assert_exact(scopes)
-    assert TodayMark.objects.get(day=DEC_1).until == moment(DEC_1, 9, 10)
+    mark = TodayMark.objects.get(day=DEC_1)
+    assert mark.until == moment(DEC_1, 9, 10)
+    # The proof now reads the events above the first step's watermark, not all of today's
+    # (D260): the 8:30 check-in and the 9:01 settlement; the 9:10 call is not before the mark.
+    assert mark.watermark > 0
+    assert mark.events == 2
 
     # A late record into the marked part (an interface that delivers late): rebuilt, exact.
     visit(moment(DEC_1, 6), org.medicine, booking=5, waited=3)
     assert_exact(scopes)
-    assert TodayMark.objects.get(day=DEC_1).events == 11
 
     # A referral sent after the visit it brought (the green channel): the visit counts at once.
     emit(
@@ -178,13 +184,17 @@ def test_records_arriving_after_what_they_judge_rejudge_the_marked_part(clock, o
     clock.set(moment(DEC_1, 8, 21))
     assert_exact(scopes)  # the step to 8:20 takes them into the rows
     mark = TodayMark.objects.get(day=DEC_1)
-    assert (mark.until, mark.events) == (moment(DEC_1, 8, 20), 12)
+    # Counted: the two e-bills (records, not events: read in full); every event of the day is
+    # under the watermark the 8:05 step took after they were written (D260).
+    assert (mark.until, mark.events) == (moment(DEC_1, 8, 20), 2)
 
     # An e-bill recorded late into the marked part (issued 7:50, delivered now): rebuilt, exact.
     settle(moment(DEC_1, 7, 45), 203)
     make_ebill(org.tertiary, patient, 203, moment(DEC_1, 7, 50), 3)
     assert_exact(scopes)
-    assert TodayMark.objects.get(day=DEC_1).events == 14
+    # The rebuilt rows' proof: the late settlement (above the 8:20 step's watermark) and the
+    # three e-bills.
+    assert TodayMark.objects.get(day=DEC_1).events == 4
 
 
 def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, emit):
@@ -277,3 +287,43 @@ def test_todays_care_episodes_are_counted_step_by_step_as_a_recomputation(clock,
     check_in(106, moment(DEC_1, 6), org.medicine)  # late into the marked part: rebuilt
     assert trips() == (4, 4)
     assert_exact(scopes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_after_a_later_watermark_is_still_counted(clock, org, emit):
+    """Ids are handed out before commit: an event written by a transaction still open when the
+    watermark is taken gets an id under it and becomes visible later. The step after must not
+    trust that watermark while the transaction is open (D260)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL only (SQLite writes one at a time)")
+    scope = Scope((org.tertiary.pk,))
+    clock.set(moment(DEC_1, 10, 1))
+    emit(K.VISIT_CHECKED_IN, moment(DEC_1, 9, 30), org.medicine, data={})
+    services.advance_today()  # the first watermark: the event above
+    writing, commit = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                emit(K.VISIT_CHECKED_IN, moment(DEC_1, 9, 40), org.medicine, data={})
+                writing.set()
+                commit.wait(30)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert writing.wait(30)
+        emit(K.VISIT_CHECKED_IN, moment(DEC_1, 9, 50), org.medicine, data={})  # a higher id
+        clock.set(moment(DEC_1, 10, 6))
+        services.advance_today()  # its next watermark is above the open transaction's event
+        clock.set(moment(DEC_1, 10, 11))
+        assert services.advance_today().watermark == 0  # the open write is older than it
+    finally:
+        commit.set()
+        writer.join(30)
+    with services.one_read():
+        figures, _trends = services.overview(scope, month_of(DEC_1))
+    assert pairs(figures) == full(scope, month_of(DEC_1))
+    assert services.totals(scope, month_of(DEC_1)).get("visits") == 3

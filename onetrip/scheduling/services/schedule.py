@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +17,7 @@ from onetrip.scheduling.models import (
     ClinicSession,
     ScheduleException,
     SchedulingPolicy,
+    SessionCapacity,
     SessionTemplate,
     Slot,
     SlotPool,
@@ -186,4 +188,11 @@ def _create_session(template: SessionTemplate, day: dt.date) -> ClinicSession:
         for kind, units in dealt.items()
     ]
     SlotPool.objects.bulk_create(pools)
+    by_kind: dict[str, int] = defaultdict(int)
+    for pool in pools:
+        by_kind[pool.kind] += pool.capacity
+    SessionCapacity.objects.bulk_create(
+        SessionCapacity(session=session, kind=kind, capacity=units)
+        for kind, units in by_kind.items()
+    )
     return session

@@ -13,6 +13,7 @@ from onetrip.conftest import NOW, actor_for
 from onetrip.consortium import services as consortium
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import InvalidInput, PermissionDenied
+from onetrip.scheduling import queries
 from onetrip.scheduling.models import (
     ClinicSession,
     ScheduleException,
@@ -21,7 +22,7 @@ from onetrip.scheduling.models import (
     SlotPool,
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY
-from onetrip.scheduling.services import schedule
+from onetrip.scheduling.services import disruption, schedule
 from onetrip.scheduling.tests.helpers import add_doctor_sessions, first_slot, session_on
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +227,27 @@ def test_only_schedulers_generate_and_at_most_three_months_at_once(tertiary, mak
         )
         == 0
     )
+
+
+def test_open_capacity_by_day_is_what_the_open_pools_hold_after_a_stop(sessions, clerk):
+    """The indicators read a session's capacity by kind (D239); it must equal the pools'."""
+    stopped = session_on(sessions, 8)
+    disruption.stop_session(stopped.pk, "illness", actor=clerk)
+    start, end = NOW.date(), NOW.date() + dt.timedelta(days=21)
+
+    pools: Counter = Counter()
+    for pool in SlotPool.objects.filter(is_open=True).select_related("department"):
+        day = timezone.localdate(pool.starts_at)
+        if start <= day < end:
+            pools[pool.department.institution_id, pool.department_id, day, pool.kind] += (
+                pool.capacity
+            )
+    read = {
+        (institution, department, day, kind): capacity
+        for institution, department, day, kind, capacity in queries.open_capacity_by_day_and_kind(
+            start, end
+        )
+    }
+    assert read == {key: value for key, value in pools.items() if value}
+    assert not any(key[2] == stopped.date for key in read)
+    assert len({key[2] for key in read}) == sessions.count() - 1
