@@ -24,7 +24,7 @@ import django  # noqa: E402
 django.setup()
 
 from generate import generate  # noqa: E402
-from run import our_features, pairwise  # noqa: E402
+from run import our_features, pairwise, union_find  # noqa: E402
 
 from onetrip.mpi import batch, matching  # noqa: E402
 from onetrip.mpi.matching import Decision, Thresholds  # noqa: E402
@@ -90,6 +90,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
     missed = Counter()
     missed_trap = Counter()
     missed_totals = Counter()
+    missed_signature = Counter()
     for ids in of_person.values():
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
@@ -111,11 +112,22 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
                 else:
                     reason = "distinct (< review)"
                 missed[reason] += 1
+                if reason in ("review band", "distinct (< review)") and c.total >= 16:
+                    missed_signature[f"{int(c.total)} {signature(c)}"] += 1
                 missed_totals[int(c.total)] += 1
                 traps = {t.strip() for t in (by_id[a].trap + "," + by_id[b].trap).split(",")} - {""}
                 for t in traps or {"(none)"}:
                     missed_trap[f"{reason} | {t}"] += 1
+    sweep = {}
+    for link_at in (18, 19, 20, 21, 22, 23, 24, 25, 26):
+        swept = Thresholds(link_at=link_at, review_at=policy.review_at)
+        edges = [pair for pair, c in found_pairs.items() if c.decision(swept) == Decision.LINK]
+        clustered = union_find([f.id for f in feats], edges)
+        sweep[link_at] = {
+            k: v for k, v in pairwise(truth, clustered).items() if k in ("precision", "recall")
+        }
     return {
+        "sweep_link_at": sweep,
         "persons": persons,
         "records": len(records),
         "generate_s": round(generated, 1),
@@ -130,6 +142,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
         "missed_by_reason": missed.most_common(),
         "missed_by_reason_and_trap": missed_trap.most_common(40),
         "missed_by_total": sorted(missed_totals.items()),
+        "missed_by_signature": missed_signature.most_common(40),
     }
 
 

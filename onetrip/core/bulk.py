@@ -195,8 +195,10 @@ def _drop_checks(tables: list[str], keep: set[tuple[str, frozenset[str]]]) -> _D
 def _restore_checks(dropped: _Dropped) -> None:
     order = {"index": 0, "unique": 1, "foreign key": 2}
     with connection.cursor() as cursor:
-        # A sort of millions of keys in memory rather than in temporary files (this session).
+        # A sort of millions of keys in memory rather than in temporary files, in this backend
+        # (the load already keeps both cores of a small server busy), for this session only.
         cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 0")
         for kind, table, name, definition in sorted(dropped, key=lambda d: order[d[0]]):
             if kind == "index":
                 cursor.execute(definition)
@@ -218,3 +220,4 @@ def _restore_checks(dropped: _Dropped) -> None:
                     )
                 )
         cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("RESET max_parallel_maintenance_workers")
