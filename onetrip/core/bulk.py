@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models, transaction
+import psycopg
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.expressions import RawSQL
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -193,31 +194,40 @@ def _drop_checks(tables: list[str], keep: set[tuple[str, frozenset[str]]]) -> _D
 
 
 def _restore_checks(dropped: _Dropped) -> None:
+    """Re-create every dropped index and constraint, each on its own (one that fails leaves
+    the others in place), and say at the end which could not be."""
     order = {"index": 0, "unique": 1, "foreign key": 2}
+    failed: list[str] = []
     with connection.cursor() as cursor:
         # A sort of millions of keys in memory rather than in temporary files, in this backend
         # (the load already keeps both cores of a small server busy), for this session only.
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("SET max_parallel_maintenance_workers = 0")
         for kind, table, name, definition in sorted(dropped, key=lambda d: order[d[0]]):
-            if kind == "index":
-                cursor.execute(definition)
-            elif kind == "unique":
-                cursor.cursor.execute(
-                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
-                        sql.Identifier(table), sql.Identifier(name)
-                    )
-                    + sql.SQL(definition)
-                )
-            else:
-                statement = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
-                    sql.Identifier(table), sql.Identifier(name)
-                )
-                cursor.cursor.execute(statement + sql.SQL(definition + " NOT VALID"))
-                cursor.cursor.execute(
-                    sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
-                        sql.Identifier(table), sql.Identifier(name)
-                    )
-                )
+            try:
+                with transaction.atomic():
+                    _restore_one(cursor, kind, table, name, definition)
+            except (DatabaseError, psycopg.Error) as exc:
+                failed.append(f"{kind} {name} on {table}: {exc}")
         cursor.execute("RESET maintenance_work_mem")
         cursor.execute("RESET max_parallel_maintenance_workers")
+    if failed:
+        raise DatabaseError("could not re-create after the load: " + "; ".join(failed))
+
+
+def _restore_one(cursor: Any, kind: str, table: str, name: str, definition: str) -> None:
+    if kind == "index":
+        cursor.execute(definition)
+        return
+    add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+        sql.Identifier(table), sql.Identifier(name)
+    )
+    if kind == "unique":
+        cursor.cursor.execute(add + sql.SQL(definition))
+        return
+    cursor.cursor.execute(add + sql.SQL(definition + " NOT VALID"))
+    cursor.cursor.execute(
+        sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+            sql.Identifier(table), sql.Identifier(name)
+        )
+    )
