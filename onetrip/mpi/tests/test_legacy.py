@@ -239,3 +239,33 @@ def test_a_big_load_builds_indexes_and_checks_once_and_leaves_them_as_they_were(
     broken.write_text(HEADER + "HIS,2001,周杰,male,1990-13-45,,,,,,,\n" * 1, encoding="utf-8")
     run("import", str(broken), "--as-user", clerk.user.username)
     assert _checks_on_file() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_constraint_the_load_broke_is_named_and_the_others_are_rebuilt(postgres_only, register):
+    """D250: if rows loaded meanwhile break a dropped unique constraint, re-creating it fails
+    and says which; every other index and constraint is back all the same."""
+    from django.db import DatabaseError
+
+    from onetrip.core import bulk
+    from onetrip.mpi.models import BlockingKey
+
+    patient = register()
+    key = BlockingKey.objects.filter(patient=patient).first()
+    before = _checks_on_file()
+    duplicate = None
+    with (
+        pytest.raises(DatabaseError, match="blocking_key_once"),
+        bulk.checks_after_load((BlockingKey,)),
+    ):
+        duplicate = BlockingKey.objects.create(key=key.key, patient=patient)
+    after = _checks_on_file()
+    assert before - after == {
+        row for row in before if "blocking_key_once" in row[1] and row[0].endswith("blockingkey")
+    }
+    assert duplicate is not None
+    BlockingKey.objects.filter(pk=duplicate.pk).delete()
+    bulk._restore_checks(
+        [("unique", "mpi_blockingkey", "blocking_key_once", "UNIQUE (key, patient_id)")]
+    )
+    assert _checks_on_file() == before
