@@ -7,10 +7,12 @@ are. Elsewhere (SQLite in development and tests) the same call falls back to `bu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+import psycopg
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.expressions import RawSQL
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -116,3 +118,116 @@ def _column(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)  # a concrete column, not a reverse relation
     return str(field.column)
+
+
+@contextmanager
+def checks_after_load(
+    models_: Sequence[type[models.Model]],
+    *,
+    keep: Iterable[tuple[type[models.Model], Sequence[str]]] = (),
+) -> Iterator[None]:
+    """For a load that multiplies the rows of `models_`' tables (a consortium's first legacy
+    load): drop their foreign keys, unique constraints and secondary indexes — all but the
+    primary keys and the indexes over exactly the fields given in `keep` as (model, fields): those
+    the loader's own lookups use, or an invariant it does not guarantee itself — and
+    put them back when the block ends, whether it succeeded or not, as pg_restore does: one
+    sorted build per index and one set-based check per foreign key (`NOT VALID`, then
+    `VALIDATE`) instead of an index insertion and a deferred trigger per row. The caller must
+    guarantee meanwhile what the unique constraints guaranteed; if it did not, re-creating the
+    constraint fails and says so. Elsewhere than PostgreSQL: nothing changes."""
+    if connection.vendor != "postgresql" or not models_:
+        yield
+        return
+    kept = {(m._meta.db_table, frozenset(_column(m, f) for f in fields)) for m, fields in keep}
+    dropped = _drop_checks([m._meta.db_table for m in models_], kept)
+    try:
+        yield
+    finally:
+        _restore_checks(dropped)
+
+
+# What to re-create, in order: (kind, table, name, definition).
+_Dropped = list[tuple[str, str, str, str]]
+
+
+def _drop_checks(tables: list[str], keep: set[tuple[str, frozenset[str]]]) -> _Dropped:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f'"
+            " ORDER BY 1, 2",
+            [tables],
+        )
+        foreign = cursor.fetchall()
+        cursor.execute(
+            "SELECT t.relname, i.relname, pg_get_indexdef(i.oid), con.conname,"
+            " pg_get_constraintdef(con.oid), ARRAY(SELECT a.attname FROM pg_attribute a"
+            " WHERE a.attrelid = t.oid AND a.attnum = ANY(x.indkey))"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid"
+            " LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype = 'u'"
+            " WHERE x.indrelid = ANY(%s::regclass[]) AND NOT x.indisprimary ORDER BY 1, 2",
+            [tables],
+        )
+        indexes = [row[:5] for row in cursor.fetchall() if (row[0], frozenset(row[5])) not in keep]
+    dropped: _Dropped = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, name, definition in foreign:
+            cursor.cursor.execute(
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                    sql.Identifier(table), sql.Identifier(name)
+                )
+            )
+            dropped.append(("foreign key", table, name, definition))
+        for table, name, index_definition, constraint, constraint_definition in indexes:
+            if constraint:
+                cursor.cursor.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                        sql.Identifier(table), sql.Identifier(constraint)
+                    )
+                )
+                dropped.append(("unique", table, constraint, constraint_definition))
+            else:
+                cursor.cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+                dropped.append(("index", table, name, index_definition))
+    return dropped
+
+
+def _restore_checks(dropped: _Dropped) -> None:
+    """Re-create every dropped index and constraint, each on its own (one that fails leaves
+    the others in place), and say at the end which could not be."""
+    order = {"index": 0, "unique": 1, "foreign key": 2}
+    failed: list[str] = []
+    with connection.cursor() as cursor:
+        # A sort of millions of keys in memory rather than in temporary files, in this backend
+        # (the load already keeps both cores of a small server busy), for this session only.
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 0")
+        for kind, table, name, definition in sorted(dropped, key=lambda d: order[d[0]]):
+            try:
+                with transaction.atomic():
+                    _restore_one(cursor, kind, table, name, definition)
+            except (DatabaseError, psycopg.Error) as exc:
+                failed.append(f"{kind} {name} on {table}: {exc}")
+        cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("RESET max_parallel_maintenance_workers")
+    if failed:
+        raise DatabaseError("could not re-create after the load: " + "; ".join(failed))
+
+
+def _restore_one(cursor: Any, kind: str, table: str, name: str, definition: str) -> None:
+    if kind == "index":
+        cursor.execute(definition)
+        return
+    add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+        sql.Identifier(table), sql.Identifier(name)
+    )
+    if kind == "unique":
+        cursor.cursor.execute(add + sql.SQL(definition))
+        return
+    cursor.cursor.execute(add + sql.SQL(definition + " NOT VALID"))
+    cursor.cursor.execute(
+        sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+            sql.Identifier(table), sql.Identifier(name)
+        )
+    )

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -661,6 +662,27 @@ def load_legacy_patients(records: list[LegacyPatient], *, actor: Actor) -> list[
             changes={"first": min(ids), "last": max(ids)},
         )
     return ids
+
+
+def registry_size() -> int:
+    """How many patient records are on file, for a batch run choosing how to load."""
+    return Patient.objects.count()
+
+
+@contextmanager
+def checks_after_legacy_load() -> Iterator[None]:
+    """Around a load that multiplies the registry (`load_legacy_patients` batch after batch):
+    patients', documents' and affiliations' foreign keys, unique constraints and secondary
+    indexes are built once when the block ends instead of row by row (`bulk.checks_after_load`,
+    D250). Kept meanwhile: the document number index (a load looks each batch's documents up)
+    and "one holder per identifying document" (the invariant the index's deterministic link
+    rests on). The caller holds the batch-run lock and loads only new patients, so the dropped
+    unique constraints (one affiliation per institution, a document once per patient) hold."""
+    with bulk.checks_after_load(
+        (Patient, IdentityDocument, PatientAffiliation),
+        keep=((IdentityDocument, ("number",)), (IdentityDocument, ("doc_type", "number"))),
+    ):
+        yield
 
 
 def _legacy_documents(

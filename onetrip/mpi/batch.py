@@ -34,7 +34,7 @@ def prepare(records: Sequence[Features]) -> tuple[Frequencies, list[RecordBlocks
         counts.update(k for k in keys if k.startswith(matching.FREQUENCY_PREFIXES))
         looked_up, filed = matching.batch_keys(f, keys)
         blocks.append(([hash(k) for k in looked_up], [hash(k) for k in filed]))
-    return Frequencies(counts, len(records)), blocks
+    return Frequencies(counts), blocks
 
 
 def matches(

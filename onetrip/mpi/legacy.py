@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
@@ -258,7 +259,7 @@ def load_csv(
     report = LoadReport()
     today = clock.today()
     seen: set[tuple[str, str]] = set()
-    with runlock.one_batch_run_at_a_time():
+    with runlock.one_batch_run_at_a_time(), _checks_after(total):
         for rows in _batches(reader, default_system, today):
             _load_batch(
                 _first_of_each_key(rows, seen, report),
@@ -269,6 +270,33 @@ def load_csv(
             if progress:
                 progress(report.rows, max(total, report.rows))
     return report
+
+
+# A load of at least this many rows, and at least as many as the registry holds, builds its
+# tables' indexes and checks their foreign keys once at the end (D250).
+BIG_LOAD = 100_000
+
+
+@contextmanager
+def _checks_after(total: int) -> Iterator[None]:
+    """Around a big load (a consortium's first): index and check the tables it writes once,
+    at the end. Kept meanwhile: the indexes this loader's own lookups use (source record ids,
+    master IDs; identity keeps its document numbers). Everything this loader inserts is new
+    (new ids from the sequences, one row per key), so the dropped unique constraints hold."""
+    if total < BIG_LOAD or total < identity.registry_size():
+        yield
+        return
+    with (
+        identity.checks_after_legacy_load(),
+        bulk.checks_after_load(
+            (BlockingKey, Person, PersonLink, SourceRecord),
+            keep=(
+                (SourceRecord, ("source_system", "source_record_id")),
+                (Person, ("master_id",)),
+            ),
+        ),
+    ):
+        yield
 
 
 def _batches(

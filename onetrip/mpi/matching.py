@@ -134,8 +134,10 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.DIFFERENT: (0.25, 0.99),
     },
 }
-# A value nobody else holds is still shared by chance with this probability: it keeps small
-# registries (and the first registrations of a new one) from giving a rare name absurd weight.
+# Shares are counts over this many records whatever the registry's size (D252): a name held
+# by k records weighs log2(m · REFERENCE_POPULATION / k), so a link means "few records in this
+# registry would agree so by chance" at 100,000 records as at ten million. A value nobody else
+# holds is still shared by chance with MIN_SHARE: no absurd weight for a rare name.
 REFERENCE_POPULATION = 1_000_000
 MIN_SHARE = 2e-6
 
@@ -329,11 +331,16 @@ def batch_keys(f: Features, keys: set[str] | None = None) -> tuple[set[str], set
 
 
 class Frequencies:
-    """How many records share a name, a spelling or a phone: u of the frequency-adjusted levels."""
+    """How many records share a name, a spelling or a phone: u of the frequency-adjusted levels.
 
-    def __init__(self, counts: Mapping[str, int], population: int) -> None:
+    The count is divided by REFERENCE_POPULATION, not by the registry's size: the chance that a
+    record meets a stranger with its name grows with the registry, and so must the evidence a
+    link needs (D252). Registries below a million records were always scored so; above, a
+    share of the registry would let twice the registry link on the same evidence."""
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = counts
-        self.population = max(population, REFERENCE_POPULATION)
+        self.population = REFERENCE_POPULATION
 
     def share(self, key: str) -> float:
         return max(MIN_SHARE, self.counts.get(key, 0) / self.population)

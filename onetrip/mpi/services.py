@@ -83,8 +83,8 @@ def frequencies_for(keys: Iterable[str]) -> Frequencies:
         .annotate(n=Count("id"))
         .values_list("key", "n")
     )
-    # Shares are taken of at least REFERENCE_POPULATION records, so no COUNT(*) of the registry.
-    return Frequencies(counts, population=0)
+    # Shares are taken of REFERENCE_POPULATION records (D252), so no COUNT(*) of the registry.
+    return Frequencies(counts)
 
 
 # --- candidate search -----------------------------------------------------------------------

@@ -191,3 +191,81 @@ def test_fhir_patient_search_by_source_identifier(loaded, client, clerk):
     assert [e["resource"]["id"] for e in bundle["entry"]] == [str(source("HIS", "1001").patient_id)]
     unknown = client.get("/fhir/Patient", {"identifier": f"{system}|9999"}).json()
     assert unknown["total"] == 0
+
+
+LOADED_TABLES = (
+    "identity_patient",
+    "identity_identitydocument",
+    "identity_patientaffiliation",
+    "mpi_blockingkey",
+    "mpi_person",
+    "mpi_personlink",
+    "mpi_sourcerecord",
+)
+
+
+def _checks_on_file() -> set[tuple[str, ...]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [list(LOADED_TABLES)],
+        )
+        indexes = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated"
+            " FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
+            [list(LOADED_TABLES)],
+        )
+        return indexes | set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_load_builds_indexes_and_checks_once_and_leaves_them_as_they_were(
+    postgres_only, clock, clerk, desk_patient, tmp_path, monkeypatch
+):
+    """D250: a load bigger than the registry drops the tables' secondary indexes, unique
+    constraints and foreign keys, and puts every one back, validated, when it ends."""
+    before = _checks_on_file()
+    monkeypatch.setattr(legacy, "BIG_LOAD", 1)
+    path = tmp_path / "his.csv"
+    path.write_text(LEGACY_CSV, encoding="utf-8")
+    out, _err = run("import", str(path), "--as-user", clerk.user.username)
+    assert "4 registered" in out
+    assert _checks_on_file() == before
+    assert source("HIS", "1002").patient_id == source("HIS", "1001").patient_id
+    broken = tmp_path / "broken.csv"
+    broken.write_text(HEADER + "HIS,2001,周杰,male,1990-13-45,,,,,,,\n" * 1, encoding="utf-8")
+    run("import", str(broken), "--as-user", clerk.user.username)
+    assert _checks_on_file() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_constraint_the_load_broke_is_named_and_the_others_are_rebuilt(postgres_only, register):
+    """D250: if rows loaded meanwhile break a dropped unique constraint, re-creating it fails
+    and says which; every other index and constraint is back all the same."""
+    from django.db import DatabaseError
+
+    from onetrip.core import bulk
+    from onetrip.mpi.models import BlockingKey
+
+    patient = register()
+    key = BlockingKey.objects.filter(patient=patient).first()
+    before = _checks_on_file()
+    duplicate = None
+    with (
+        pytest.raises(DatabaseError, match="blocking_key_once"),
+        bulk.checks_after_load((BlockingKey,)),
+    ):
+        duplicate = BlockingKey.objects.create(key=key.key, patient=patient)
+    after = _checks_on_file()
+    assert before - after == {
+        row for row in before if "blocking_key_once" in row[1] and row[0].endswith("blockingkey")
+    }
+    assert duplicate is not None
+    BlockingKey.objects.filter(pk=duplicate.pk).delete()
+    bulk._restore_checks(
+        [("unique", "mpi_blockingkey", "blocking_key_once", "UNIQUE (key, patient_id)")]
+    )
+    assert _checks_on_file() == before

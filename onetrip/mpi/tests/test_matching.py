@@ -18,9 +18,9 @@ from onetrip.mpi.matching import (
 )
 
 POLICY = Thresholds()
-RARE = Frequencies({}, 0)
+RARE = Frequencies({})
 # A registry of a million where 王伟 is written 3,000 times and spelt "wangwei" 3,400 times.
-COMMON = Frequencies({"c:王伟": 3000, "y:wangwei": 3400}, 1_000_000)
+COMMON = Frequencies({"c:王伟": 3000, "y:wangwei": 3400})
 
 
 def record(id=1, **overrides):
