@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from onetrip.billing.models import JournalLine, Settlement
-from onetrip.billing.services import settlements, payments
+from onetrip.billing.services import payments, settlements
 from onetrip.billing.tests.helpers import discharge, settle, top_up
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import DomainError, InvalidInput

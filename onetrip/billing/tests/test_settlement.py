@@ -149,7 +149,8 @@ def test_a_cash_settlement_and_its_e_bill_cost_a_bounded_number_of_round_trips(
     with django_assert_max_num_queries(14):
         assert settlements.issue_due_ebills(batch=1).issued == 1
     settlement.refresh_from_db()
-    assert settlement.ebill_id and not settlement.ebill_due
+    assert settlement.ebill_id
+    assert not settlement.ebill_due
     ebill = EBill.objects.get(pk=settlement.ebill_id)
     assert ebill.issuer == settlement.settled_by == cashier.label
     assert_every_entry_balances()
@@ -185,7 +186,8 @@ def test_a_refund_before_the_worker_issues_the_ebill_then_red_letters_it(
     with django_capture_on_commit_callbacks(execute=True):
         payments.refund(settlement_id=settlement.pk, amount_fen=100, reason="退费", actor=cashier)
     settlement.refresh_from_db()
-    assert settlement.ebill_id and not settlement.ebill_due
+    assert settlement.ebill_id
+    assert not settlement.ebill_due
     normal, red = EBill.objects.order_by("pk")
     assert (normal.kind, red.kind, red.original_id) == ("normal", "red_letter", normal.pk)
     assert settlements.issue_due_ebills().issued == 0  # nothing unreversed follows
