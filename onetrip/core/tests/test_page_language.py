@@ -360,6 +360,7 @@ def world(clock, settings, django_capture_on_commit_callbacks):
             ),
             actor=family_doctor,
         )
+    settlements.issue_due_ebills(batch=10_000)  # the e-bill worker (D245)
     referred_account = account
     if referral.patient_id != patient.pk:
         referred_account = MobileAccount.objects.create(
