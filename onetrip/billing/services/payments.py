@@ -244,6 +244,8 @@ def refund_in_full(
             settlement.refresh_from_db()
             return settlement
         settlement.refresh_from_db()  # its e-bill may have been issued since the read
+        # Before `settle_again` takes the charges off it: an e-bill not yet issued needs them.
+        ebill_id = ebill_for_refund(settlement, actor=actor)
         cash = payment.amount_fen - payment.refunded_fen
         if cash:
             refund_cash(payment, cash, reason, actor)
@@ -281,7 +283,6 @@ def refund_in_full(
                 "cash": cash,
             },
         )
-        ebill_id = ebill_for_refund(settlement, actor=actor)
         transaction.on_commit(
             lambda: seams.issue_red_letter(
                 ebill_id=ebill_id, refund_fen=left, reason=reason, actor=actor
