@@ -22,9 +22,11 @@ demo: $(STAMP)
 	$(BIN)/python manage.py simulate --once --days 3 --episodes-per-day 80
 	$(BIN)/python manage.py metrics_rollup --months 12  # hourly in production (cron)
 	$(BIN)/python manage.py send_reminders  # once a day in production (cron)
-	# the notification worker (sign-in codes reach the sandbox page) runs beside the server
+	# the notification worker (sign-in codes reach the sandbox page) and the e-bill worker
+	# (D245) run beside the server
 	$(BIN)/python manage.py deliver_notifications --loop & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py billing_issue_ebills --loop & ebills=$$!; \
+	trap 'kill $$worker $$ebills 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)

@@ -173,7 +173,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # lockout holds across workers and the failures stay on record.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the staff profile joined and one permission read (D246).
+    "onetrip.core.auth_backend.StaffModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=30)

@@ -206,6 +206,12 @@ class Settlement(models.Model):
     insurance_quote_id = models.CharField(max_length=60, blank=True)
     insurance_settlement_id = models.CharField(max_length=60, blank=True)
     ebill_id = models.CharField(max_length=60, blank=True)
+    # Settled, its e-bill not yet issued: the e-bill worker's queue (D245). Set in the UPDATE
+    # that settles it, cleared in the transaction that issues the e-bill.
+    ebill_due = models.BooleanField(default=False)
+    # The staff member who took the payment at once (a counter channel), named on the e-bill as
+    # its payee; empty when the patient paid by themselves (the provider's notice).
+    settled_by = models.CharField(max_length=150, blank=True)
     clinic = models.ForeignKey(
         "consortium.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -238,6 +244,9 @@ class Settlement(models.Model):
                 condition=~Q(idempotency_key=""),
                 name="settlement_request_once",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(ebill_due=True), name="settlement_ebill_due")
         ]
 
     def __str__(self) -> str:

@@ -138,6 +138,7 @@ def issue_ebill(
         payment_channel=settlement.channel,  # the e-bill speaks billing's channel codes
         visit_kind=bill.visit_kind,
         visit_number=bill.visit_reference,
+        cashier=settlement.settled_by,
     )
     return str(ebills.issue_ebill(settlement=source, actor=actor).pk)
 

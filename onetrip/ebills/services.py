@@ -68,6 +68,9 @@ class EBillSource:
     visit_number: str = ""
     insurance_type: str = ""
     insurance_number: str = ""
+    # Who took the payment, when a staff member did and the e-bill is issued later by a worker
+    # (billing's, D245): the bill's payee. Empty: the issuing actor decides (`_issuer`).
+    cashier: str = ""
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -194,7 +197,7 @@ def issue_ebill(*, settlement: EBillSource, actor: Actor) -> EBill:
             account_fen=settlement.account_fen,
             cash_fen=settlement.cash_fen,
             payment_channel=settlement.payment_channel,
-            issuer=_issuer(actor),
+            issuer=settlement.cashier[:150] or _issuer(actor),
             reviewer=REVIEWER,
         )
         audit.record(

@@ -41,7 +41,8 @@ from onetrip.billing.services.settlements import (
     PaymentRefused,
     close_payment,
     confirm_payment,
-    issue_ebill,
+    ebill_for_refund,
+    issue_due_ebills,
     settle_insurance_part,
     settle_paid_order,
 )
@@ -134,16 +135,8 @@ def reconcile_pending(*, now: dt.datetime | None = None) -> RecoveryReport:
             # must not hold up the others; it stays pending and is logged for the finance desk.
             log.error("payment %s not recovered: %s", payment.out_trade_no, exc.code)
             still_pending += 1
-    missing_ebills = Settlement.objects.filter(
-        status=SettlementStatus.SETTLED,
-        ebill_id="",
-        repaid_debt__isnull=True,
-        deposit_top_up__isnull=True,  # deposits get no medical e-bill
-    ).values_list("pk", flat=True)
-    issued = 0
-    for settlement_id in list(missing_ebills):
-        issue_ebill(settlement_id, actor=SYSTEM)
-        issued += Settlement.objects.filter(pk=settlement_id).exclude(ebill_id="").exists()
+    # The e-bill worker's queue, in case no worker runs (D245).
+    issued = issue_due_ebills(batch=10_000).issued
     return RecoveryReport(settled, closed, still_pending, issued)
 
 
@@ -200,7 +193,7 @@ def refund(
             summary=f"refund {amount} fen via {payment.channel}: {reason[:80]}",
         )
         domain_events.refunded(made, settlement)
-        ebill_id = settlement.ebill_id
+        ebill_id = ebill_for_refund(settlement, actor=actor)
         transaction.on_commit(
             lambda: seams.issue_red_letter(
                 ebill_id=ebill_id, refund_fen=amount, reason=reason, actor=actor
@@ -251,6 +244,8 @@ def refund_in_full(
             settlement.refresh_from_db()
             return settlement
         settlement.refresh_from_db()  # its e-bill may have been issued since the read
+        # Before `settle_again` takes the charges off it: an e-bill not yet issued needs them.
+        ebill_id = ebill_for_refund(settlement, actor=actor)
         cash = payment.amount_fen - payment.refunded_fen
         if cash:
             refund_cash(payment, cash, reason, actor)
@@ -288,7 +283,6 @@ def refund_in_full(
                 "cash": cash,
             },
         )
-        ebill_id = settlement.ebill_id
         transaction.on_commit(
             lambda: seams.issue_red_letter(
                 ebill_id=ebill_id, refund_fen=left, reason=reason, actor=actor

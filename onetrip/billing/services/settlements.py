@@ -39,7 +39,7 @@ from onetrip.billing.services.common import check_reference, whole_fen
 from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.consortium.models import Clinic
 from onetrip.core import audit, clock
-from onetrip.core.actors import SYSTEM, Actor
+from onetrip.core.actors import SYSTEM, Actor, ActorKind
 from onetrip.core.errors import DomainError, InvalidInput, KeyReused, NotFound
 from onetrip.core.idempotency import check_idempotency_key, idempotency_scope
 from onetrip.core.models import AuditAction
@@ -423,7 +423,13 @@ def _complete(
         seams.commercial_settle(settlement=settlement, actor=actor)
     settlement.status = SettlementStatus.SETTLED
     settlement.settled_at = now
-    settlement.save(update_fields=["status", "settled_at", "insurance_settlement_id"])
+    # A fee settlement's e-bill is the worker's, after commit (D245); a deposit is not a fee
+    # (its receipt is not a medical e-bill) and a debt's repayment was billed with the debt.
+    settlement.ebill_due = top_up is None and repaid is None
+    settlement.settled_by = actor.label[:150] if actor.kind == ActorKind.STAFF else ""
+    settlement.save(
+        update_fields=["status", "settled_at", "insurance_settlement_id", "ebill_due", "settled_by"]
+    )
     if top_up is not None:
         clearing = CLEARING_ACCOUNTS[settlement.channel]
         deposit_ledger.credit_top_up(top_up, settlement, clearing=clearing)
@@ -441,11 +447,9 @@ def _complete(
         credit.open_debt(settlement)
     if repaid is not None:
         credit.mark_repaid(repaid)
-    elif top_up is None:  # a deposit is not a fee: its receipt is not a medical e-bill
-        # Read once for the follow-ups and the e-bill, when the caller did not bring them.
+    elif top_up is None:
         taken = charges if charges is not None else list(settlement.charges.order_by("pk"))
         sources.run_paid_follow_ups(settlement.pk, charges=taken, actor=actor)
-        transaction.on_commit(lambda: _issue_ebill(settlement, taken, actor=actor))
     return True
 
 
@@ -485,25 +489,67 @@ def _post_settlement(settlement: Settlement, *, repays_debt: bool) -> None:
     )
 
 
-def issue_ebill(settlement_id: int, *, actor: Actor) -> None:
-    """The recovery sweep's way in: the settlement as it is now."""
-    settlement = Settlement.objects.select_related("bill__patient").get(pk=settlement_id)
-    if not settlement.ebill_id:
-        _issue_ebill(settlement, None, actor=actor)
+def issue_due_ebills(*, batch: int = 50, skip: frozenset[int] = frozenset()) -> EBillsIssued:
+    """The e-bill worker (D245): issue the e-bills of settled fee settlements, one settlement
+    per transaction. Each is claimed with `FOR UPDATE SKIP LOCKED` (several workers, the
+    recovery sweep and the simulator may run at once; SQLite has no row locks and one writer),
+    and its e-bill, audit row and `ebill_id` commit together with `ebill_due` cleared, so an
+    e-bill is issued once. A failure undoes that settlement's transaction, is logged and leaves
+    it due; `skip` are those the caller tries later (`billing_issue_ebills` backs off)."""
+    issued, failed = 0, []
+    while issued + len(failed) < batch:
+        claimed = None
+        try:
+            with transaction.atomic():
+                settlement = (
+                    Settlement.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("bill__patient")
+                    .filter(ebill_due=True)
+                    .exclude(pk__in=[*skip, *failed])
+                    .order_by("pk")
+                    .first()
+                )
+                if settlement is None:
+                    break
+                claimed = settlement.pk
+                ebill_id = seams.issue_ebill(settlement, actor=SYSTEM)
+                Settlement.objects.filter(pk=settlement.pk).update(
+                    ebill_id=ebill_id, ebill_due=False
+                )
+        except Exception:
+            if claimed is None:  # the claim itself failed (the database): the caller's concern
+                raise
+            log.exception("e-bill for settlement %s not issued; it stays due", claimed)
+            failed.append(claimed)
+            continue
+        issued += 1
+    return EBillsIssued(issued=issued, failed=tuple(failed))
 
 
-def _issue_ebill(settlement: Settlement, charges: list[Charge] | None, *, actor: Actor) -> None:
-    """After commit, with the settlement (and its charges, when at hand) that was just settled:
-    a failure leaves `ebill_id` empty and the recovery sweep tries again."""
-    try:
-        ebill_id = seams.issue_ebill(settlement, charges=charges, actor=actor)
-    except Exception:
-        log.exception("e-bill for settlement %s not issued; the sweep retries", settlement.pk)
-        return
-    if ebill_id and Settlement.objects.filter(pk=settlement.pk, ebill_id="").update(
-        ebill_id=ebill_id
-    ):
-        settlement.ebill_id = ebill_id
+def ebill_for_refund(settlement: Settlement, *, actor: Actor) -> str:
+    """The e-bill a refund red-letters. A refund that comes before the worker issued it issues it
+    first, in the refund's transaction (so the red letter has a bill to reverse and the worker
+    does not issue an unreversed one afterwards). The settlement's row is locked before the
+    issuer's institution, in the worker's order (no deadlock); a worker that issued it meanwhile
+    is seen in the locked read."""
+    if settlement.ebill_due:
+        due, ebill_id = (
+            Settlement.objects.select_for_update()
+            .filter(pk=settlement.pk)
+            .values_list("ebill_due", "ebill_id")
+            .get()
+        )
+        if due:
+            ebill_id = seams.issue_ebill(settlement, actor=actor)
+            Settlement.objects.filter(pk=settlement.pk).update(ebill_id=ebill_id, ebill_due=False)
+        settlement.ebill_id, settlement.ebill_due = ebill_id, False
+    return settlement.ebill_id
+
+
+@dataclass(frozen=True)
+class EBillsIssued:
+    issued: int
+    failed: tuple[int, ...]
 
 
 def close_payment(payment: Payment, *, actor: Actor = SYSTEM) -> bool:

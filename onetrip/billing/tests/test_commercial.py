@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from onetrip.billing.models import JournalLine, Settlement
-from onetrip.billing.services import payments
+from onetrip.billing.services import payments, settlements
 from onetrip.billing.tests.helpers import discharge, settle, top_up
 from onetrip.core.actors import SYSTEM
 from onetrip.core.errors import DomainError, InvalidInput
@@ -60,6 +60,7 @@ def test_the_insurer_pays_its_share_at_settlement(
     # 215.00 self-paid: 50.00 deductible, then 80% of 165.00 = 132.00 by the insurer.
     with django_capture_on_commit_callbacks(execute=True):
         settlement = settle(bill, cashier, channel="cash", use_commercial=True)
+    assert settlements.issue_due_ebills().issued == 1  # the e-bill worker (D245)
     settlement.refresh_from_db()
     assert settlement.status == "settled"
     assert (settlement.total_fen, settlement.commercial_fen, settlement.cash_fen) == (

@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 
 from onetrip.billing.models import JournalLine, Payment, Refund, SandboxTrade, Settlement
-from onetrip.billing.services import charges, payments
+from onetrip.billing.services import charges, payments, settlements
 from onetrip.billing.services.settlements import PaymentRefused
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.core.errors import InvalidInput
@@ -45,6 +45,7 @@ def insured_bill(bill, patient, tertiary, cashier):
 def paid_insured(insured_bill, cashier, clock):
     settlement = settle(insured_bill, cashier, channel="wechat", use_insurance=True)
     deliver("wechat", wechat_notice(provider_pays(settlement)))
+    settlements.issue_due_ebills()  # the e-bill worker (D245)
     settlement.refresh_from_db()
     assert settlement.status == "settled"
     assert settlement.account_fen > 0
@@ -150,6 +151,7 @@ def test_settle_again_after_a_full_refund_goes_through_the_national_flow_afresh(
     assert again.status == "settled"
     assert again.total_fen == paid_insured.total_fen
     assert InsuranceSettlement.objects.filter(status="settled").count() == 1
+    settlements.issue_due_ebills()  # the e-bill worker (D245)
     assert EBill.objects.filter(kind="normal").count() == 2
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Sum
 
 from onetrip.billing.models import JournalLine, Payment, Settlement
-from onetrip.billing.services import journal
+from onetrip.billing.services import journal, payments, settlements
 from onetrip.billing.services.settlements import (
     PaymentRefused,
     in_clinic_coverage,
@@ -15,6 +15,7 @@ from onetrip.billing.services.settlements import (
 from onetrip.billing.tests.helpers import settle
 from onetrip.conftest import NOW
 from onetrip.core.errors import InvalidInput
+from onetrip.ebills.models import EBill
 
 pytestmark = pytest.mark.django_db
 
@@ -134,13 +135,59 @@ def test_in_clinic_room_coverage_counts_rooms_that_settled_in_the_room(
 def test_a_cash_settlement_and_its_e_bill_cost_a_bounded_number_of_round_trips(
     bill, cashier, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
-    """Issue 14 (D229–D232): every statement is a round trip the cashier waits for; a read of
-    what the request already holds coming back shows here first. 23: the settlement, the e-bill
-    after commit and the follow-ups of the registration and prescription lines."""
-    with django_assert_max_num_queries(23), django_capture_on_commit_callbacks(execute=True):
+    """Issue 14 (D229–D232, D245): every statement is a round trip the cashier waits for; a read
+    of what the request already holds coming back shows here first. 15: the settlement and the
+    follow-ups of the registration and prescription lines; the e-bill is the worker's (9: the
+    claim, the identity document, the institution lock, the earlier e-bill, the number, the
+    fiscal record, the e-bill, its audit row, `ebill_id`; and two savepoints' four)."""
+    with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
         settlement = settle(bill, cashier, channel="cash", mode="window", idempotency_key="k-1")
     assert settlement.status == "settled"
     assert settlement.payment.status == "succeeded"
     settlement.refresh_from_db()
+    assert (settlement.ebill_id, settlement.ebill_due) == ("", True)
+    with django_assert_max_num_queries(14):
+        assert settlements.issue_due_ebills(batch=1).issued == 1
+    settlement.refresh_from_db()
     assert settlement.ebill_id
+    assert not settlement.ebill_due
+    ebill = EBill.objects.get(pk=settlement.ebill_id)
+    assert ebill.issuer == settlement.settled_by == cashier.label
     assert_every_entry_balances()
+
+
+def test_the_ebill_worker_issues_each_due_ebill_once_and_keeps_a_failed_one_due(
+    bill, cashier, monkeypatch
+):
+    """D245: the settlement is the queue; a failure rolls its e-bill back and leaves it due."""
+    settlement = settle(bill, cashier, channel="cash", mode="window")
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("fiscal platform down")
+
+    monkeypatch.setattr(settlements.seams, "issue_ebill", refuse)
+    done = settlements.issue_due_ebills()
+    assert (done.issued, done.failed, len(calls)) == (0, (settlement.pk,), 1)
+    assert not EBill.objects.exists()
+    assert settlements.issue_due_ebills(skip=frozenset({settlement.pk})).failed == ()
+    monkeypatch.undo()
+    assert settlements.issue_due_ebills().issued == 1
+    assert settlements.issue_due_ebills().issued == 0
+    settlement.refresh_from_db()
+    assert EBill.objects.get().pk == int(settlement.ebill_id)
+
+
+def test_a_refund_before_the_worker_issues_the_ebill_then_red_letters_it(
+    bill, cashier, django_capture_on_commit_callbacks
+):
+    settlement = settle(bill, cashier, channel="cash", mode="window")
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.refund(settlement_id=settlement.pk, amount_fen=100, reason="退费", actor=cashier)
+    settlement.refresh_from_db()
+    assert settlement.ebill_id
+    assert not settlement.ebill_due
+    normal, red = EBill.objects.order_by("pk")
+    assert (normal.kind, red.kind, red.original_id) == ("normal", "red_letter", normal.pk)
+    assert settlements.issue_due_ebills().issued == 0  # nothing unreversed follows

@@ -360,6 +360,7 @@ def world(clock, settings, django_capture_on_commit_callbacks):
             ),
             actor=family_doctor,
         )
+    settlements.issue_due_ebills(batch=10_000)  # the e-bill worker (D245)
     referred_account = account
     if referral.patient_id != patient.pk:
         referred_account = MobileAccount.objects.create(
@@ -392,7 +393,7 @@ def world(clock, settings, django_capture_on_commit_callbacks):
 
 def _urls(world) -> dict[str, str]:
     patient, session = world["patient"], world["session"]
-    ebill = EBill.objects.order_by("pk").first()
+    ebill = EBill.objects.filter(patient=patient).order_by("pk").first()  # the kiosk's patient
     plan = ExamPlan.objects.order_by("pk").first()
     candidate = MatchCandidate.objects.order_by("pk").first()
     order = ExamOrder.objects.filter(patient=patient).first()

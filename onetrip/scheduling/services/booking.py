@@ -721,6 +721,8 @@ def registration_fee_paid(source_keys: list[str], *, settlement_id: int, actor: 
         for key in source_keys
         if key.startswith(FEE_KEY_PREFIX)
     ]
+    if not ids:  # no query to build (D247)
+        return
     paid = (
         Appointment.objects.select_for_update(of=("self",), no_key=True)
         .select_related("slot", "session__doctor", "patient", "pool")
