@@ -30,7 +30,7 @@ from .instance import Instance
 from .patient_lns import MANDATORY_LEFT_OUT, MIN_NURSES_PER_PATIENT
 from .plan import Plan
 
-CHECK_EVERY = 500  # moves between looks at the clock
+CHECK_EVERY = 100  # moves between looks at the clock
 # Start and end temperature, as multiples of the patient-delay weight (one day's delay).
 START_TEMPERATURE, END_TEMPERATURE = 3.0, 0.05
 # Relative frequencies of the moves.
