@@ -65,11 +65,13 @@ def solve_plan(
     nurse_pass = time.monotonic() - started_nurses
     now = time.monotonic()
     patients_deadline = now + (deadline - now) * PATIENT_SHARE - nurse_pass
+    # The annealing's own generator: how many moves it makes depends on the machine, and the
+    # CP-SAT steps after it must not draw different seeds because of that.
     annealed, _cost = anneal_patients(
         instance,
         greedy.copy(),
         deadline=now + (patients_deadline - now) * ANNEAL_SHARE,
-        rng=rng,
+        rng=random.Random(rng.randrange(1 << 30)),
     )
     plan = improve_patients(
         instance, annealed, deadline=patients_deadline, threads=threads, rng=rng
