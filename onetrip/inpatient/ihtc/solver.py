@@ -1,7 +1,8 @@
 """The planner's entry point: an IHTC instance in, a competition-format solution out.
 
 Two stages share the time (decision D161): first the patients (admission day, room,
-theatre) by greedy construction then CP-SAT large-neighbourhood search, then the nurses
+theatre) by greedy construction, simulated annealing (D255), then CP-SAT large-neighbourhood
+search, then the nurses
 (greedy, then simulated annealing over the whole horizon, D221). Patients first because their
 costs (unscheduled patients, delays, theatres) dominate the objective on the public instances
 and because the nurse assignment is always feasible once rooms are known.
@@ -15,6 +16,7 @@ from .evaluator import Evaluation, evaluate_plan
 from .greedy import assign_nurses, construct_patients, repair_mandatory
 from .instance import Instance, parse_instance
 from .nurse_anneal import anneal_nurses
+from .patient_anneal import anneal_patients
 from .patient_lns import improve_patients
 from .plan import Plan, solution_from_plan
 
@@ -23,6 +25,8 @@ MANDATORY_SHARE = 0.3  # at most, for placing mandatory patients the greedy left
 # Of the time left after construction, spent on patients; the rest goes to the nurses, whose
 # annealing has done most of its work by then (D221).
 PATIENT_SHARE = 0.75
+# Of the patients' time, spent annealing (D255); CP-SAT neighbourhoods take the rest.
+ANNEAL_SHARE = 0.7
 # Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
 # second (a step's model building is not interruptible and slows down on a loaded machine),
 # never more than half the limit.
@@ -59,9 +63,18 @@ def solve_plan(
     assign_nurses(instance, greedy)
     # The greedy nurse pass runs again after the patient search: keep its time free.
     nurse_pass = time.monotonic() - started_nurses
-    patients_deadline = time.monotonic() + (deadline - time.monotonic()) * PATIENT_SHARE
+    now = time.monotonic()
+    patients_deadline = now + (deadline - now) * PATIENT_SHARE - nurse_pass
+    # The annealing's own generator: how many moves it makes depends on the machine, and the
+    # CP-SAT steps after it must not draw different seeds because of that.
+    annealed, _cost = anneal_patients(
+        instance,
+        greedy.copy(),
+        deadline=now + (patients_deadline - now) * ANNEAL_SHARE,
+        rng=random.Random(rng.randrange(1 << 30)),
+    )
     plan = improve_patients(
-        instance, greedy.copy(), deadline=patients_deadline - nurse_pass, threads=threads, rng=rng
+        instance, annealed, deadline=patients_deadline, threads=threads, rng=rng
     )
     assign_nurses(instance, plan)
     anneal_nurses(instance, plan, deadline=deadline, rng=rng)
