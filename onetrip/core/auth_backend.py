@@ -30,10 +30,9 @@ class StaffModelBackend(ModelBackend):
             if user_obj.is_superuser:
                 names = Permission.objects.values_list(*columns)
             else:
-                names = (
-                    Permission.objects.filter(user=user_obj)
-                    .values_list(*columns)
-                    .union(Permission.objects.filter(group__user=user_obj).values_list(*columns))
-                )
+                # Unordered: SQLite refuses an ORDER BY (Permission's default) inside a UNION.
+                own = Permission.objects.filter(user=user_obj).order_by().values_list(*columns)
+                grouped = Permission.objects.filter(group__user=user_obj).order_by()
+                names = own.union(grouped.values_list(*columns))
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in names}
         return user_obj._perm_cache
