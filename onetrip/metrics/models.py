@@ -97,10 +97,6 @@ class TodayMark(models.Model):
     # and the proof reads only the recent ids (D260). 0: all of today's.
     events = models.BigIntegerField(_("events counted"))
     watermark = models.BigIntegerField(_("event id watermark"), default=0)
-    # The highest event id visible at `next_watermark_at` (the database's clock): the next
-    # advance's watermark, unless a write begun before that moment is still open then.
-    next_watermark = models.BigIntegerField(_("next event id watermark"), default=0)
-    next_watermark_at = models.DateTimeField(_("next watermark taken at"), null=True)
     components = models.TextField(_("components"), blank=True)  # their codes, comma-separated
     refreshed_at = models.DateTimeField(_("refreshed at"))
 

@@ -23,7 +23,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.consortium.models import Department, Institution
@@ -208,46 +207,40 @@ def _events_before(codes: str, since: dt.datetime, until: dt.datetime, *, above:
     links = {link for component in components for link in _linked(component)}
     for link in links:
         kinds.update(link.kinds)
-    return DomainEvent.objects.filter(
-        kind__in=sorted(kinds), occurred_at__gte=since, occurred_at__lt=until, id__gt=above
-    ).count() + sum(link.count(since, until) for link in links if not link.kinds)
+    events = DomainEvent.objects.filter(
+        kind__in=sorted(kinds), occurred_at__gte=since, occurred_at__lt=until
+    )
+    if above:  # else left out: an id test would take the count off its index-only scan
+        events = events.filter(id__gt=above)
+    return events.count() + sum(link.count(since, until) for link in links if not link.kinds)
 
 
-def _next_watermark() -> tuple[int, dt.datetime]:
-    """The highest event id visible now, and now by the database's clock (PostgreSQL's is the
-    one its transactions' starts are on): every id under it was handed out before that moment."""
-    top = DomainEvent.objects.aggregate(top=Max("id"))["top"] or 0
-    if connection.vendor != "postgresql":
-        return top, timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        (taken_at,) = cursor.fetchone()
-    return top, taken_at
-
-
-def _watermark(mark: TodayMark) -> int:
-    """The id at or under which every event is already visible, so today's count need only read
-    the ids above it (D260). On PostgreSQL, ids are handed out before their transactions commit:
-    the watermark taken at the last advance holds unless a write begun before it is still open
-    (it may yet commit events under it); a session hidden from this role counts as one. SQLite
-    writes one transaction at a time and this one holds the lock. Else 0: all of today's."""
-    if not mark.next_watermark or mark.next_watermark_at is None:
+def _watermark() -> int:
+    """The highest event id under which every event is already visible, so today's count need
+    only read the ids above it (D260); 0 when that cannot be told (all of today's is read). Ids
+    are handed out before their transactions commit: on PostgreSQL the highest visible id
+    holds unless a write begun before it was read is still open (it may yet commit an event
+    under it); a session hidden from this role counts as one. SQLite writes one transaction at
+    a time, and the advance holds the lock."""
+    if connection.vendor not in ("postgresql", "sqlite"):
         return 0
     if connection.vendor == "sqlite":
-        return mark.next_watermark
-    if connection.vendor != "postgresql":
-        return 0
+        return DomainEvent.objects.aggregate(top=Max("id"))["top"] or 0
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(id), clock_timestamp() FROM {DomainEvent._meta.db_table}")
+        top, read_at = cursor.fetchone()
+        # A transaction holding an id under `top` had it before `top` was read, so it began
+        # earlier, has written, and shows here if still open.
         cursor.execute(
             "SELECT bool_or(query = '<insufficient privilege>'),"
-            " min(xact_start) FILTER (WHERE backend_xid IS NOT NULL)"
+            " bool_or(backend_xid IS NOT NULL AND xact_start <= %s)"
             " FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            [read_at],
         )
-        hidden, oldest_write = cursor.fetchone()
-    if hidden or (oldest_write is not None and oldest_write <= mark.next_watermark_at):
-        return 0
-    return mark.next_watermark
+        hidden, older_write = cursor.fetchone()
+    top = top or 0
+    return 0 if hidden or older_write else top
 
 
 def _step_before(moment: dt.datetime, day_start: dt.datetime) -> dt.datetime:
@@ -287,8 +280,8 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
     holds = _mark_holds(mark, day_start)
     if holds and mark.until >= until:
         return mark
-    # Counted before the rows and before the next watermark is taken (D260).
-    mark.watermark = _watermark(mark)
+    # The watermark and the count are taken before the rows (D260).
+    mark.watermark = _watermark()
     if holds:
         since = mark.until
         current = {
@@ -300,7 +293,6 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
         TodayFigure.objects.filter(day=today).delete()
         mark.components = _codes(today_components())
     counted = _events_before(mark.components, day_start, until, above=mark.watermark)
-    mark.next_watermark, mark.next_watermark_at = _next_watermark()
     added: dict[tuple, TodayFigure] = {}
     changed: list[TodayFigure] = []
     for component in (COMPONENTS[code] for code in mark.components.split(",") if code):
@@ -334,8 +326,6 @@ def advance_today(until: dt.datetime | None = None) -> TodayMark:
             "components",
             "refreshed_at",
             "watermark",
-            "next_watermark",
-            "next_watermark_at",
         ]
     )
     return mark

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from onetrip.conftest import SHANGHAI
 from onetrip.core.actors import SYSTEM
 from onetrip.core.events import EventKind as K
+from onetrip.core.models import DomainEvent
 from onetrip.journey import services as journey
 from onetrip.metrics import services
 from onetrip.metrics.definitions import METRICS, Scope
@@ -89,9 +90,10 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
     assert_exact(scopes)
     mark = TodayMark.objects.get(day=DEC_1)
     assert mark.until == moment(DEC_1, 8)
-    # The visits' and settlements' events before 8:00 (6), and the exam booking: a record the
-    # time-slotted exams are judged by (D204).
-    assert mark.events == 7
+    # Every event was written before the mark was counted: all are under its watermark, so its
+    # proof reads none of today's events, only the ids above (D260).
+    assert mark.watermark == DomainEvent.objects.order_by("-id").values_list("id", flat=True)[0]
+    assert mark.events == 0
 
     # The next step: new records are added to the rows, the marked part is not read again.
     clock.set(moment(DEC_1, 9, 12))
@@ -100,10 +102,7 @@ def test_the_current_month_equals_a_recomputation_through_the_day(clock, org, em
     assert_exact(scopes)
     mark = TodayMark.objects.get(day=DEC_1)
     assert mark.until == moment(DEC_1, 9, 10)
-    # The proof now reads the events above the first step's watermark, not all of today's
-    # (D260): the 8:30 check-in and the 9:01 settlement; the 9:10 call is not before the mark.
-    assert mark.watermark > 0
-    assert mark.events == 2
+    assert mark.events == 0
 
     # A late record into the marked part (an interface that delivers late): rebuilt, exact.
     visit(moment(DEC_1, 6), org.medicine, booking=5, waited=3)
@@ -185,16 +184,16 @@ def test_records_arriving_after_what_they_judge_rejudge_the_marked_part(clock, o
     assert_exact(scopes)  # the step to 8:20 takes them into the rows
     mark = TodayMark.objects.get(day=DEC_1)
     # Counted: the two e-bills (records, not events: read in full); every event of the day is
-    # under the watermark the 8:05 step took after they were written (D260).
+    # under the step's watermark (D260).
     assert (mark.until, mark.events) == (moment(DEC_1, 8, 20), 2)
 
     # An e-bill recorded late into the marked part (issued 7:50, delivered now): rebuilt, exact.
     settle(moment(DEC_1, 7, 45), 203)
     make_ebill(org.tertiary, patient, 203, moment(DEC_1, 7, 50), 3)
     assert_exact(scopes)
-    # The rebuilt rows' proof: the late settlement (above the 8:20 step's watermark) and the
-    # three e-bills.
-    assert TodayMark.objects.get(day=DEC_1).events == 4
+    # The rebuilt rows' proof: the three e-bills; the late settlement is under the watermark
+    # of the rebuild, taken after it was written.
+    assert TodayMark.objects.get(day=DEC_1).events == 3
 
 
 def test_a_read_between_steps_reads_only_the_records_after_the_mark(clock, org, emit):
@@ -290,16 +289,16 @@ def test_todays_care_episodes_are_counted_step_by_step_as_a_recomputation(clock,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_event_committed_after_a_later_watermark_is_still_counted(clock, org, emit):
+def test_an_event_of_a_transaction_open_at_the_watermark_is_still_counted(clock, org, emit):
     """Ids are handed out before commit: an event written by a transaction still open when the
-    watermark is taken gets an id under it and becomes visible later. The step after must not
-    trust that watermark while the transaction is open (D260)."""
+    highest id is read has an id under it and becomes visible later. While such a write is open,
+    the step must not trust that id as its watermark (D260)."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers: PostgreSQL only (SQLite writes one at a time)")
     scope = Scope((org.tertiary.pk,))
     clock.set(moment(DEC_1, 10, 1))
     emit(K.VISIT_CHECKED_IN, moment(DEC_1, 9, 30), org.medicine, data={})
-    services.advance_today()  # the first watermark: the event above
+    assert services.advance_today().watermark > 0  # nothing else open: the highest id holds
     writing, commit = threading.Event(), threading.Event()
 
     def slow_writer() -> None:
@@ -317,9 +316,7 @@ def test_an_event_committed_after_a_later_watermark_is_still_counted(clock, org,
         assert writing.wait(30)
         emit(K.VISIT_CHECKED_IN, moment(DEC_1, 9, 50), org.medicine, data={})  # a higher id
         clock.set(moment(DEC_1, 10, 6))
-        services.advance_today()  # its next watermark is above the open transaction's event
-        clock.set(moment(DEC_1, 10, 11))
-        assert services.advance_today().watermark == 0  # the open write is older than it
+        assert services.advance_today().watermark == 0  # the open write holds a lower id
     finally:
         commit.set()
         writer.join(30)
