@@ -6,6 +6,7 @@ import re
 import pytest
 
 from onetrip.billing.models import Settlement
+from onetrip.billing.services import settlements
 from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.identity.models import MobileAccount, ProxyGrant
 from onetrip.notifications.testing import delivered
@@ -48,6 +49,8 @@ def test_a_patient_pays_on_the_phone_with_wechat_and_opens_the_ebill(phone_page,
     page.wait_for_selector(".paid")
     assert Settlement.objects.get().status == "settled"
     page.screenshot(path=str(ARTIFACTS / "billing-phone-paid.png"), full_page=True)
+    assert settlements.issue_due_ebills().issued == 1  # the e-bill worker, seconds later (D245)
+    page.reload()
     page.click("a.ebill")
     page.wait_for_url("**/p/ebills/**")
     page.screenshot(path=str(ARTIFACTS / "billing-phone-ebill.png"), full_page=True)

@@ -5,6 +5,7 @@ the paid list, the bill and the e-bill."""
 import pytest
 
 from onetrip.billing.models import SandboxTrade, Settlement
+from onetrip.billing.services import settlements
 from onetrip.billing.tests.test_to_pay_browser import sign_in
 from onetrip.conftest import ARTIFACTS, NOW
 from onetrip.identity.models import MobileAccount, ProxyGrant
@@ -60,6 +61,8 @@ def test_a_bill_paid_on_the_phone_with_the_commercial_insurers_share(phone_page,
     assert "132.00" in page.locator(".commercial-share").inner_text()
     page.screenshot(path=str(ARTIFACTS / "phone-commercial-paid.png"), full_page=True)
 
+    assert settlements.issue_due_ebills().issued == 1  # the e-bill worker, seconds later (D245)
+    page.reload()
     page.locator(".paid-settlement").first.tap()
     page.wait_for_url("**/p/ebills/**")
     assert "¥132.00" in page.locator(".commercial").inner_text()
