@@ -213,7 +213,8 @@ def periodic_report(
 ):
     """The periodic report of the institution and those below it, as institutions submit it."""
     resolved, found = _scope_and_period(request, institution, None, period)
-    sections = services.periodic_report(resolved, found)
+    with services.one_read():
+        sections = services.periodic_report(resolved, found)
     name = f"indicators-{resolved.institution.code}-{found.code}.{format}"
     if format == "pdf":
         response = HttpResponse(export.to_pdf(sections, found), content_type="application/pdf")

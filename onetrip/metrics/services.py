@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
@@ -403,14 +403,43 @@ _READ: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_rea
 @contextmanager
 def one_read() -> Iterator[None]:
     """Within the block, the days not rolled up (today above all) are computed once, however
-    many figures, trends and breakdowns read them (a dashboard page)."""
+    many figures, trends and breakdowns read them (a dashboard page), and PostgreSQL plans each
+    statement for its own values (D279)."""
     token, reads, episodes = _READ.set({}), READS.set({}), EPISODE_READS.set({})
     try:
-        yield
+        with _custom_plans():
+            yield
     finally:
         EPISODE_READS.reset(episodes)
         READS.reset(reads)
         _READ.reset(token)
+
+
+@contextmanager
+def _custom_plans() -> Iterator[None]:
+    """PostgreSQL plans every statement of the block for the values it is given (D279).
+
+    A connection prepares a statement the fifth time it runs it (settings, D18), and from the
+    tenth run PostgreSQL may switch to a generic plan that does not know the values. For the
+    indicators' reads that is wrong by orders of magnitude: "an event of these kinds since 17:00"
+    looks like a third of the table to a generic plan, which then scans all of it (1.8 s a page
+    at 10 M events, from a connection's tenth dashboard on). The booking paths keep generic
+    plans: their statements cost alike whatever the values."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET plan_cache_mode")
+        except DatabaseError:
+            # The transaction failed inside the block: its rollback undoes the SET with it (it
+            # ran in that transaction, since an autocommit connection cannot be left failed).
+            pass
 
 
 def _raw_rows(start: dt.date, end: dt.date) -> list[tuple[str, Row]]:
