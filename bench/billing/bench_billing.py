@@ -225,7 +225,7 @@ def copy_million(count: int, institution, patient_id: int) -> None:
             amount = 1000 + n % 5000
             settlement_rows.write(
                 f"{sid}\t{bill.pk}\twindow\twechat\tsettled\t{amount}\t0\t0\t{amount}\t\t\t\t\\N\t"
-                f"{at}\t{at}\tbench\t\t\n"
+                f"{at}\t{at}\tbench\t\t\t0\t0\t\t0\tf\t\n"
             )
             payment_rows.write(
                 f"{sid}\twechat\t{amount}\t0\tsucceeded\tMB{n:012d}\t42{n:026d}\t\t\t{at}\t{at}\n"
@@ -234,7 +234,8 @@ def copy_million(count: int, institution, patient_id: int) -> None:
         with raw.copy(
             "COPY billing_settlement (id, bill_id, mode, channel, status, total_fen, fund_fen,"
             " account_fen, cash_fen, insurance_quote_id, insurance_settlement_id, ebill_id,"
-            " clinic_id, started_at, settled_at, started_by, idempotency_scope, idempotency_key)"
+            " clinic_id, started_at, settled_at, started_by, idempotency_scope, idempotency_key,"
+            " commercial_fen, blood_fen, commercial_id, deposit_fen, ebill_due, settled_by)"
             " FROM STDIN"
         ) as copy:
             copy.write(settlement_rows.getvalue())
