@@ -210,25 +210,32 @@ def _session_out(session: ClinicSession) -> dict:
     }
 
 
+# The status labels by value: `get_status_display` rebuilds this dict on every call (D268).
+_STATUS_LABELS = dict(AppointmentStatus.choices)
+
+
 def appointment_out(appointment: Appointment) -> dict:
     slot = appointment.slot
+    zone = timezone.get_current_timezone()  # looked up once for the answer's four times
+    starts_at, ends_at = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
+    held_until = appointment.held_until
     return {
         "id": appointment.pk,
         "booking_number": appointment.booking_number,
         "status": appointment.status,
-        "status_label": appointment.get_status_display(),
+        "status_label": str(_STATUS_LABELS.get(appointment.status, appointment.status)),
         "patient_id": appointment.patient_id,
         "channel": appointment.channel,
         "pool": appointment.pool.kind,
         "visit_date": appointment.visit_date,
-        "starts_at": _local(slot.starts_at),
-        "ends_at": _local(slot.ends_at),
-        "visit_window": queries.visit_window(slot.starts_at, slot.ends_at),
-        "held_until": _local(appointment.held_until),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "visit_window": queries.visit_window(starts_at, ends_at, zone=zone),
+        "held_until": held_until.astimezone(zone) if held_until is not None else None,
         "fee_fen": appointment.session.fee_fen,
         "priority": appointment.priority,
         "walk_in": appointment.is_walk_in,
-        "booked_at": _local(appointment.booked_at),
+        "booked_at": appointment.booked_at.astimezone(zone),
         **_session_parts(appointment.session),
     }
 
