@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, empty
@@ -56,7 +56,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     _built: tuple[Any, str] | None = None
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         configured = getattr(settings, "CONTENT_SECURITY_POLICY", None)
         if (
             not configured

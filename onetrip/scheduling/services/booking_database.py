@@ -133,9 +133,7 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     slot = model_from_row(Slot, booking["slot"])
     _joined(slot, session=session)
     appointment = model_from_row(Appointment, booking["appointment"])
-    _joined(
-        appointment, slot=slot, pool=model_from_row(SlotPool, booking["pool"]), session=session
-    )
+    _joined(appointment, slot=slot, pool=model_from_row(SlotPool, booking["pool"]), session=session)
     # The appointment's own foreign key names the patient model: scheduling imports no
     # identity model.
     patient_model: Any = Appointment._meta.get_field("patient").related_model
@@ -164,7 +162,7 @@ def model_from_row(model: type[M], row: dict[str, Any]) -> M:
     # What `from_db` makes, without `Model.__init__`'s loop of setattr per field (D268): the
     # model has no `from_db` of its own and nothing listens to its init signals.
     instance = model.__new__(model)
-    instance.__dict__.update(zip(names, values))
+    instance.__dict__.update(zip(names, values, strict=True))
     state = instance._state = ModelState()
     state.adding, state.db = False, connection.alias
     return instance

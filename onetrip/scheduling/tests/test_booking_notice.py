@@ -19,9 +19,7 @@ from onetrip.scheduling.tests.helpers import person, session_on
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the SQL twin runs on PostgreSQL"
-    ),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL twin runs on PostgreSQL"),
 ]
 
 NAME_CHARACTERS = "张王李欧阳修文𠀀丽豈 abcXYZ_09é-'\t\u3000"
