@@ -115,7 +115,7 @@ MIDDLEWARE = [
     "onetrip.core.middleware.SecurityHeadersMiddleware",
     "onetrip.core.api_security.CrossSiteApiGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "onetrip.core.middleware.PathlessLocaleMiddleware",
     # After the language is chosen, so its refusal is in the visitor's language.
     "onetrip.core.middleware.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",

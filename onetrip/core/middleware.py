@@ -12,12 +12,15 @@ from csp.constants import HEADER as CSP_HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
 from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -89,6 +92,36 @@ _CSP_RESPONSE_PARTS = (
     "_csp_replace_ro",
     "_csp_exempt_ro",
 )
+
+
+class PathlessLocaleMiddleware(LocaleMiddleware):
+    """Django's locale middleware, without looking for a language in the path when no URL
+    pattern is language-prefixed (no `i18n_patterns`, as here): Django's looks twice a request,
+    and a path such as "/api/…" reads as the language code "api", refused each time by an
+    uncached lookup that raises (D267). With prefixed patterns, Django's as it is."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if self._prefixed(request):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if self._prefixed(request):
+            return super().process_response(request, response)
+        language = translation.get_language()
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    @staticmethod
+    def _prefixed(request: HttpRequest) -> bool:
+        return is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[
+            0
+        ]
 
 
 class LazyMessageMiddleware(MessageMiddleware):
