@@ -111,17 +111,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise, so static files keep their long cache lifetime (D58).
-    "csp.middleware.CSPMiddleware",
+    "onetrip.core.middleware.ContentSecurityPolicyMiddleware",
     "onetrip.core.middleware.SecurityHeadersMiddleware",
     "onetrip.core.api_security.CrossSiteApiGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "onetrip.core.middleware.PathlessLocaleMiddleware",
     # After the language is chosen, so its refusal is in the visitor's language.
     "onetrip.core.middleware.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "onetrip.core.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out staff sign-in into the lockout page (django-axes).
     "axes.middleware.AxesMiddleware",

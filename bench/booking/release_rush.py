@@ -76,6 +76,7 @@ from onetrip.scheduling.models import (  # noqa: E402
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
 from onetrip.scheduling.quotas import pool_horizons  # noqa: E402
+from onetrip.scheduling.services import booking  # noqa: E402
 from onetrip.scheduling.services.booking_database import DEFAULT_POLICY_JSON  # noqa: E402
 from onetrip.web.sessions import SESSION_KEY  # noqa: E402
 
@@ -669,10 +670,11 @@ PGBENCH_ACTOR_JSON = json.dumps(
 def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
     """pgbench calling `scheduling_book` as the window does (every rule, the patient lock, the
     pool's conditional UPDATE, the appointment with its affiliation, audit row and domain
-    event): a random background patient on a random time
+    event, and its notice: D270): a random background patient on a random time
     of the coming week. Refusals (limits, a full pool) are part of the load, as in a rush; the
     bookings it makes are reset before the next run."""
     env = pgbench_env()
+    notice = booking._booked_notice().replace("'", "''")  # the service's outbox row (D270)
     patients = state["background_patient_ids"]
     now = clock.now()
     slots = psql_value(
@@ -687,7 +689,8 @@ def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
         "\\set pid random(:plo, :phi)\n\\set sid random(:slo, :shi)\n"
         "SELECT outcome FROM scheduling_book(:pid, :sid, 'window', false, NULL, '', '', 3, "
         "false, 'pgbench', NULL, false, now(), 'Asia/Shanghai', "
-        f"'{DEFAULT_POLICY_JSON}'::jsonb, '{PGBENCH_ACTOR_JSON}'::jsonb);\n"
+        f"'{DEFAULT_POLICY_JSON}'::jsonb, '{PGBENCH_ACTOR_JSON}'::jsonb, "
+        f"'{notice}'::jsonb);\n"
     )
     before = int(psql_value("SELECT count(*) FROM scheduling_appointment", env))
     command = [

@@ -58,7 +58,7 @@ def notify(
     if not phone:
         return  # a patient without a mobile phone is told on paper, at the desk
     now = clock.now()
-    key = f"{found.purpose}:{subject._meta.label_lower}:{subject.pk}:{phone}"
+    key = f"{found.purpose}:{dedup_subject(type(subject))}:{subject.pk}:{phone}"
     _queue(
         Notification(
             phone=phone,
@@ -71,6 +71,32 @@ def notify(
             next_attempt_at=now,
         )
     )
+
+
+@functools.cache
+def queued_row(template: str) -> dict:
+    """What `notify` writes for `template` apart from the recipient, the params, the
+    de-duplication key's subject and the times, for a database function that queues the notice
+    in the statement that caused it (D270: `scheduling_book`, which fills in the rest as
+    `notify` would and is held to it by the booking's tests). Cached: copy it to extend it."""
+    found = TEMPLATES[template]
+    notice = Notification(template=template, purpose=found.purpose, urgent=found.urgent)
+    return {
+        "template": notice.template,
+        "purpose": notice.purpose,
+        "urgent": notice.urgent,
+        "status": notice.status,
+        "attempts": notice.attempts,
+        "channels": notice.channels,
+        "sent_channels": notice.sent_channels,
+        "language": notice.language,
+        "body": notice.body,
+    }
+
+
+def dedup_subject(subject: type[models.Model]) -> str:
+    """The subject part of the de-duplication key `notify` writes for a row of `subject`."""
+    return subject._meta.label_lower
 
 
 _OUTBOX_FIELDS = [f for f in Notification._meta.concrete_fields if not f.primary_key]

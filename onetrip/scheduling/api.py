@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -210,25 +211,32 @@ def _session_out(session: ClinicSession) -> dict:
     }
 
 
+# The status labels by value: `get_status_display` rebuilds this dict on every call (D268).
+_STATUS_LABELS = dict(AppointmentStatus.choices)
+
+
 def appointment_out(appointment: Appointment) -> dict:
     slot = appointment.slot
+    zone = timezone.get_current_timezone()  # looked up once for the answer's four times
+    starts_at, ends_at = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
+    held_until = appointment.held_until
     return {
         "id": appointment.pk,
         "booking_number": appointment.booking_number,
         "status": appointment.status,
-        "status_label": appointment.get_status_display(),
+        "status_label": str(_STATUS_LABELS.get(appointment.status, appointment.status)),
         "patient_id": appointment.patient_id,
         "channel": appointment.channel,
         "pool": appointment.pool.kind,
         "visit_date": appointment.visit_date,
-        "starts_at": _local(slot.starts_at),
-        "ends_at": _local(slot.ends_at),
-        "visit_window": queries.visit_window(slot.starts_at, slot.ends_at),
-        "held_until": _local(appointment.held_until),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "visit_window": queries.visit_window(starts_at, ends_at, zone=zone),
+        "held_until": held_until.astimezone(zone) if held_until is not None else None,
         "fee_fen": appointment.session.fee_fen,
         "priority": appointment.priority,
         "walk_in": appointment.is_walk_in,
-        "booked_at": _local(appointment.booked_at),
+        "booked_at": appointment.booked_at.astimezone(zone),
         **_session_parts(appointment.session),
     }
 
@@ -367,18 +375,26 @@ def session_slots_answer(
     zone = timezone.get_current_timezone()
     slots = []
     for v in views:
-        starts_at, ends_at = v.starts_at.astimezone(zone), v.ends_at.astimezone(zone)
+        # The times as the renderer would write them (D269: the JSON encoder's fallback for a
+        # datetime costs more than the rest of a slot); the visit window is their local
+        # "HH:MM"s, as `queries.visit_window` writes it.
+        starts_at = _json_time(v.starts_at.astimezone(zone))
+        ends_at = _json_time(v.ends_at.astimezone(zone))
         slots.append(
             {
                 "id": v.slot_id,
                 "starts_at": starts_at,
                 "ends_at": ends_at,
-                "visit_window": queries.visit_window(starts_at, ends_at, zone=zone),
+                "visit_window": f"{starts_at[11:16]}–{ends_at[11:16]}",
                 "remaining": v.remaining,
                 "pools": v.pools,
             }
         )
     return {"channel": str(channel), "session": _session_out(session), "slots": slots}
+
+
+# How ninja's renderer writes a datetime (Django's JSON encoder: ISO 8601, milliseconds, "Z").
+_json_time = DjangoJSONEncoder().default
 
 
 # --- booking --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ Idempotency-Key returns the booking the first one made.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,6 +204,7 @@ class Decision:
     appointment: Appointment
     pool_kind: str = ""
     earlier: bool = False
+    noticed: bool = False  # the booking's notice is queued already (by `scheduling_book`)
 
 
 @transaction.atomic
@@ -222,7 +225,7 @@ def _book(
     if decision.earlier:
         return appointment
     session = appointment.session
-    if appointment.status == AppointmentStatus.BOOKED:
+    if appointment.status == AppointmentStatus.BOOKED and not decision.noticed:
         _notify_booked(appointment, appointment.patient.phone)
     if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
         _charge_fee(appointment, appointment.patient_id, session, actor)
@@ -258,6 +261,7 @@ def _decide_in_database(
         else billing.overdue_debt_condition(request.patient_id),
         actor_columns=audit.actor_columns(actor),
         now=now,
+        notice=_booked_notice(),
     )
     if decided.outcome not in ("booked", "earlier"):
         raise _refusal_of(decided.outcome, decided.detail)
@@ -268,7 +272,9 @@ def _decide_in_database(
         settle_fee_of_ended_booking(
             registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
         )
-    return Decision(appointment, pool_kind=decided.pool_kind or "")
+    return Decision(
+        appointment, pool_kind=decided.pool_kind or "", noticed=decided.detail["noticed"]
+    )
 
 
 def _refusal_of(outcome: str, detail: dict) -> DomainError:
@@ -556,6 +562,26 @@ def _notify_booked(appointment: Appointment, phone: str) -> None:
             "number": appointment.booking_number,
             "path": reverse("patient-appointment", args=[appointment.pk]),
         },
+    )
+
+
+def _booked_notice() -> str:
+    """`_notify_booked`'s outbox row for `scheduling_book` to fill in (D270), as JSON."""
+    return _booked_notice_under(get_script_prefix(), settings.ROOT_URLCONF)
+
+
+_ANY_ID = 987654321
+
+
+@functools.cache
+def _booked_notice_under(script_prefix: str, urlconf: str) -> str:
+    path = reverse("patient-appointment", args=[_ANY_ID], urlconf=urlconf)
+    return json.dumps(
+        {
+            **notifications.queued_row("appointment_booked"),
+            "subject": notifications.dedup_subject(Appointment),
+            "path": path.replace(str(_ANY_ID), "{id}"),
+        }
     )
 
 

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
 from onetrip.scheduling.models import Appointment, ClinicSession, Slot, SlotPool
@@ -73,19 +75,21 @@ def decide(
     overdue: tuple[str, tuple] | None,
     actor_columns: dict[str, Any],
     now: dt.datetime,
+    notice: str | None,
 ) -> DatabaseDecision:
     """One round trip: whether the caller may see the patient and whether they owe an overdue
     bill are the callers' own queries (identity's scope, billing's rule), joined into the call
     as EXISTS sub-queries (compiled once per shape by their apps, D240); the function decides
     the rest, writes the appointment with its affiliation, audit row (who acted:
-    `actor_columns`) and domain event, and answers with the booking's details
+    `actor_columns`), domain event and notice (`notice`, the outbox row to fill in: D270), and
+    answers with the booking's details
     (`appointment_from`)."""
     scope_sql, scope_params = in_scope
     overdue_sql, overdue_params = overdue or ("FALSE", ())
     sql = (
         "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb)"
+        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb)"
     )
     params = (
         *scope_params,
@@ -105,6 +109,7 @@ def decide(
         settings.TIME_ZONE,
         DEFAULT_POLICY_JSON,
         json.dumps(actor_columns),
+        notice,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -117,17 +122,18 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     `queries.with_details` gives, and its patient with the name and phone only (the rest of
     the patient's record loads if asked for): no query."""
     session = model_from_row(ClinicSession, booking["session"])
-    session.doctor = model_from_row(Doctor, booking["doctor"])
-    session.substitute = booking["substitute"] and model_from_row(Doctor, booking["substitute"])
-    session.clinic = model_from_row(Clinic, booking["clinic"])
-    session.department = model_from_row(Department, booking["department"])
-    session.institution = model_from_row(Institution, booking["institution"])
+    _joined(
+        session,
+        doctor=model_from_row(Doctor, booking["doctor"]),
+        substitute=booking["substitute"] and model_from_row(Doctor, booking["substitute"]),
+        clinic=model_from_row(Clinic, booking["clinic"]),
+        department=model_from_row(Department, booking["department"]),
+        institution=model_from_row(Institution, booking["institution"]),
+    )
     slot = model_from_row(Slot, booking["slot"])
-    slot.session = session
+    _joined(slot, session=session)
     appointment = model_from_row(Appointment, booking["appointment"])
-    appointment.slot = slot
-    appointment.pool = model_from_row(SlotPool, booking["pool"])
-    appointment.session = session
+    _joined(appointment, slot=slot, pool=model_from_row(SlotPool, booking["pool"]), session=session)
     # The appointment's own foreign key names the patient model: scheduling imports no
     # identity model.
     patient_model: Any = Appointment._meta.get_field("patient").related_model
@@ -139,15 +145,35 @@ def appointment_from(booking: dict[str, Any]) -> Appointment:
     return appointment
 
 
+def _joined(instance: models.Model, **related: models.Model | None) -> None:
+    """The related rows cached on `instance` as `select_related` leaves them (D268): their ids
+    are already the row's own, so nothing else changes."""
+    instance._state.fields_cache.update(related)
+
+
 def model_from_row(model: type[M], row: dict[str, Any]) -> M:
     """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
     models read here name no column apart from its field: column names are attnames). Also
     the slot list's session (`availability.session_slots_by_id`)."""
     names, converters = _columns(model)
-    return model.from_db(
-        connection.alias,
-        names,
-        [row[name] if convert is None else convert(row[name]) for name, convert in converters],
+    values = [row[name] if convert is None else convert(row[name]) for name, convert in converters]
+    if not _plain_instances(model):
+        return model.from_db(connection.alias, names, values)
+    # What `from_db` makes, without `Model.__init__`'s loop of setattr per field (D268): the
+    # model has no `from_db` of its own and nothing listens to its init signals.
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, values, strict=True))
+    state = instance._state = ModelState()
+    state.adding, state.db = False, connection.alias
+    return instance
+
+
+@functools.cache
+def _plain_instances(model: type[models.Model]) -> bool:
+    return (
+        model.from_db.__func__ is models.Model.from_db.__func__  # type: ignore[attr-defined]
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
     )
 
 

@@ -14,7 +14,11 @@
 -- the same call (D207), what every booking writes beside it: the patient's affiliation to the
 -- institution (identity's rule: the first reason stays), the audit row (the actor's columns as
 -- `core.audit.actor_columns` prepared them: `p_actor`) and, for a booking (not a hold), the
--- `appointment.booked` domain event (`scheduling.domain_events.booked`).
+-- `appointment.booked` domain event (`scheduling.domain_events.booked`), and (D270) the booking's
+-- notice in the outbox, as `booking._notify_booked` queues it through `notifications.notify`:
+-- `p_notice` is the outbox row `notifications.services.queued_row` prepared (NULL: none), and the
+-- notice is written here only for a name `scheduling_masked_name` masks as Python does (`detail`
+-- says `noticed`; otherwise Python writes it).
 --
 -- Returns one row: `outcome` ('booked', 'earlier', or the refusal code of `BookingRefused` /
 -- 'no_patient', 'no_slot', 'key_reused'), the appointment's id, the pool kind taken, and
@@ -68,6 +72,36 @@ LANGUAGE sql IMMUTABLE AS $$
       FROM (SELECT (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC') AS o) offset_of
 $$;
 
+-- The name as `core.masking.mask_name` masks it, for the names whose characters both tell
+-- alike: all CJK (the usual name), or ASCII words joined by single spaces; NULL for any other
+-- name, whose notice Python writes (D270). `test_booking_notice` holds the two to each other.
+CREATE OR REPLACE FUNCTION scheduling_masked_name(p_name text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN p_name ~ '^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$' THEN
+            CASE length(p_name)
+                WHEN 1 THEN '*'
+                WHEN 2 THEN left(p_name, 1) || '*'
+                ELSE left(p_name, 1) || repeat('*', length(p_name) - 2) || right(p_name, 1)
+            END
+        WHEN p_name ~ '^[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$' THEN
+            (SELECT string_agg(left(w, 1) || repeat('*', length(w) - 1), ' ' ORDER BY n)
+               FROM regexp_split_to_table(p_name, ' ') WITH ORDINALITY AS words(w, n))
+    END
+$$;
+
+-- `scheduling.models.booking_number_for`: the id in at least eight digits and a Luhn check digit.
+CREATE OR REPLACE FUNCTION scheduling_booking_number(p_id bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT digits || ((10 - sum(CASE WHEN v > 9 THEN v - 9 ELSE v END) % 10) % 10)::text
+      FROM (SELECT CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0')
+                        ELSE p_id::text END) number(digits),
+           LATERAL (SELECT substr(reverse(digits), i, 1)::integer
+                           * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END AS v
+                      FROM generate_series(1, length(digits)) i) weighted
+     GROUP BY digits
+$$;
+
 -- A booking with everything its answer, its audit row and its notice show, as one JSON value:
 -- the rows of the appointment, its slot, pool, session, doctor, substitute, clinic, department
 -- and institution (each as `to_jsonb` gives it, for `booking_database.appointment_from`), and
@@ -108,7 +142,8 @@ CREATE OR REPLACE FUNCTION scheduling_book(
     p_now timestamptz,
     p_tz text,
     p_defaults jsonb,
-    p_actor jsonb
+    p_actor jsonb,
+    p_notice jsonb
 ) RETURNS TABLE (outcome text, appointment_id bigint, pool_kind text, detail jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -133,6 +168,10 @@ DECLARE
     v_status text;
     v_hold_until timestamptz := p_hold_until;
     v_id bigint;
+    v_details jsonb;
+    v_phone text;
+    v_masked text;
+    v_noticed boolean := false;
 BEGIN
     SELECT birth_date INTO v_birth FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
     IF NOT FOUND THEN
@@ -361,7 +400,39 @@ BEGIN
                 'referral', p_channel = 'primary_care'))
         ;
     END IF;
+    v_details := scheduling_booking_details(v_id);
+    -- The booking's notice (D270): `booking._notify_booked` and `notifications.notify`, field
+    -- for field; `notify` writes nothing for a patient without a mobile phone.
+    IF v_status = 'booked' AND p_notice IS NOT NULL THEN
+        v_phone := v_details->'patient'->>'phone';
+        v_masked := scheduling_masked_name(v_details->'patient'->>'name');
+        IF coalesce(v_phone, '') = '' THEN
+            v_noticed := true;
+        ELSIF v_masked IS NOT NULL THEN
+            INSERT INTO notifications_notification (
+                phone, template, purpose, params, urgent, dedup_key, status, created_at,
+                next_attempt_at, attempts, channels, sent_channels, language, body, sent_at
+            ) VALUES (
+                v_phone, p_notice->>'template', p_notice->>'purpose', jsonb_build_object(
+                    'name', v_masked,
+                    'hospital', v_details->'institution'->>'name',
+                    'doctor', v_details->'doctor'->>'name',
+                    'date', to_char(v_slot.date, 'YYYY-MM-DD'),
+                    'start', to_char(v_slot.starts_at AT TIME ZONE p_tz, 'HH24:MI'),
+                    'end', to_char((v_details->'slot'->>'ends_at')::timestamptz AT TIME ZONE p_tz,
+                                   'HH24:MI'),
+                    'number', scheduling_booking_number(v_id),
+                    'path', replace(p_notice->>'path', '{id}', v_id::text)),
+                (p_notice->>'urgent')::boolean,
+                concat_ws(':', p_notice->>'purpose', p_notice->>'subject', v_id, v_phone),
+                p_notice->>'status', p_now, p_now, (p_notice->>'attempts')::smallint,
+                p_notice->'channels', p_notice->'sent_channels', p_notice->>'language',
+                p_notice->>'body', NULL
+            ) ON CONFLICT DO NOTHING;
+            v_noticed := true;
+        END IF;
+    END IF;
     RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object(
-        'reclaimed', v_reclaimed, 'booking', scheduling_booking_details(v_id));
+        'reclaimed', v_reclaimed, 'booking', v_details, 'noticed', v_noticed);
 END
 $$;

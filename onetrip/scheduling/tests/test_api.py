@@ -427,11 +427,11 @@ def test_an_api_key_needs_no_csrf_token(make_staff, tertiary, township, sessions
     assert response.status_code == 201, response.content
 
 
-def test_a_booking_by_key_is_the_booking_call_and_its_notice(
+def test_a_booking_by_key_is_one_statement_with_its_notice(
     make_staff, tertiary, township, sessions, register
 ):
-    """Issue 14 (D205–D207): the key is remembered, the booking function writes the booking,
-    its affiliation, audit row and event and answers with it; only the outbox row follows."""
+    """Issue 14 (D205–D207, D270): the key is remembered, the booking function writes the
+    booking, its affiliation, audit row, event and outbox row and answers with it."""
     patient = township_patient(register, make_staff, township)
     his = Client(HTTP_X_API_KEY=township_key(make_staff, tertiary, township))
     slot = first_slot(session_on(sessions, 7))
@@ -445,11 +445,19 @@ def test_a_booking_by_key_is_the_booking_call_and_its_notice(
     if connection.vendor == "postgresql":
         assert statements == [
             "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book",
-            'INSERT INTO "notifications_notification" ',
         ]
     booked = Appointment.objects.get(pk=response.json()["id"])
     assert response.json()["doctor"]["name"] == booked.session.doctor.name
-    assert AuditEvent.objects.filter(object_id=str(booked.pk), action="create").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            object_type="scheduling.appointment", object_id=str(booked.pk), action="create"
+        ).count()
+        == 1
+    )
+    from onetrip.notifications.models import Notification
+
+    notice = Notification.objects.get(template="appointment_booked")
+    assert notice.params["number"] == booked.booking_number
 
 
 def test_without_signing_in_nothing_is_booked(client, sessions, register):
