@@ -41,14 +41,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
     feats = our_features(records)
     generated = time.perf_counter() - started
     freq, blocks = batch.prepare(feats)
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
+    linked = batch.Clusters()
     found_pairs: dict[tuple[int, int], matching.Comparison] = {}
     compared = 0
     for _f, found, count in batch.matches(feats, blocks, freq, policy):
@@ -56,10 +49,8 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
         for c in found:
             found_pairs[(c.left, c.right)] = c
             if c.decision(policy) == Decision.LINK:
-                a, b = root(c.left), root(c.right)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    predicted = {f.id: root(f.id) for f in feats}
+                linked.join(c.left, c.right)
+    predicted = {f.id: linked.root(f.id) for f in feats}
     truth = {r.id: r.person for r in records}
     score = pairwise(truth, predicted)
     # false links: LINK edges between different persons
