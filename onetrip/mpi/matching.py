@@ -224,7 +224,7 @@ def features(
     elif isinstance(birth_date, str):
         birth = birth_date
     else:
-        birth = birth_date.isoformat().replace("-", "")  # a third of strftime's time
+        birth = birth_date.isoformat()[:10].replace("-", "")  # a third of strftime's time
     id_birth = ""
     for namespace, number in own:
         if namespace == CITIZEN and (id_birth := _birth_in_id(number)):
