@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -41,14 +42,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
     feats = our_features(records)
     generated = time.perf_counter() - started
     freq, blocks = batch.prepare(feats)
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
+    linked = batch.Clusters()
     found_pairs: dict[tuple[int, int], matching.Comparison] = {}
     compared = 0
     for _f, found, count in batch.matches(feats, blocks, freq, policy):
@@ -56,10 +50,8 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
         for c in found:
             found_pairs[(c.left, c.right)] = c
             if c.decision(policy) == Decision.LINK:
-                a, b = root(c.left), root(c.right)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    predicted = {f.id: root(f.id) for f in feats}
+                linked.join(c.left, c.right)
+    predicted = {f.id: linked.root(f.id) for f in feats}
     truth = {r.id: r.person for r in records}
     score = pairwise(truth, predicted)
     # false links: LINK edges between different persons
@@ -88,6 +80,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
     feat = {f.id: f for f in feats}
     index = {f.id: i for i, f in enumerate(feats)}
     missed = Counter()
+    missed_comparisons: list[matching.Comparison] = []
     missed_trap = Counter()
     missed_totals = Counter()
     missed_signature = Counter()
@@ -98,6 +91,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
                     continue
                 lo, hi = min(a, b), max(a, b)
                 c = found_pairs.get((lo, hi)) or matching.compare(feat[lo], feat[hi], freq)
+                missed_comparisons.append(c)
                 share = set(blocks[index[hi]][0]) & set(blocks[index[lo]][1])
                 if c.decision(policy) == Decision.LINK:
                     reason = "linked edge but cluster split?"
@@ -118,6 +112,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
                 traps = {t.strip() for t in (by_id[a].trap + "," + by_id[b].trap).split(",")} - {""}
                 for t in traps or {"(none)"}:
                     missed_trap[f"{reason} | {t}"] += 1
+    oracle = _with_m_of_true_pairs(found_pairs, missed_comparisons, truth, feats, policy)
     sweep = {}
     for link_at in (18, 19, 20, 21, 22, 23, 24, 25, 26):
         swept = Thresholds(link_at=link_at, review_at=policy.review_at)
@@ -128,6 +123,7 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
         }
     return {
         "sweep_link_at": sweep,
+        "m_of_true_pairs": oracle,
         "persons": persons,
         "records": len(records),
         "generate_s": round(generated, 1),
@@ -144,6 +140,43 @@ def analyse(persons: int, policy: Thresholds, limit: int = 12) -> dict:
         "missed_by_total": sorted(missed_totals.items()),
         "missed_by_signature": missed_signature.most_common(40),
     }
+
+
+def _with_m_of_true_pairs(found_pairs, missed_comparisons, truth, feats, policy) -> dict:
+    """What the links would be if each level's m were its share among this registry's true
+    pairs (the most an m estimated from the data, e.g. by EM, could know): each compared pair
+    rescored by log2(m_true / m_set) per field, guards and documents as they were. Pairs scored
+    below review with the set m are not rescored (they would need ten bits more)."""
+    true_pairs = [c for (a, b), c in found_pairs.items() if truth[a] == truth[b]]
+    true_pairs += missed_comparisons
+    seen: Counter = Counter()
+    present: Counter = Counter()
+    for c in {(c.left, c.right): c for c in true_pairs}.values():
+        for s in c.fields:
+            seen[s.field, s.level] += 1
+            present[s.field] += 1
+    delta = {}
+    m_true = {}
+    for (field, level), n in seen.items():
+        if field == matching.Field.DOCUMENT or level == matching.Level.MISSING:
+            continue
+        m_set = matching.M_U[field][level][0]
+        share = max(n / present[field], 1e-4)
+        m_true[f"{field.value}={level.value}"] = [m_set, round(share, 4)]
+        delta[field, level] = math.log2(share / m_set)
+    out = {"m_set_and_true": m_true}
+    for link_at in (20, 21, 22, 23, 24, 25, 26):
+        edges = []
+        for pair, c in found_pairs.items():
+            total = c.total + sum(delta.get((s.field, s.level), 0.0) for s in c.fields)
+            if c.deterministic or (
+                total >= link_at and c.guard is None and not c.conflicting_documents
+            ):
+                edges.append(pair)
+        clustered = union_find([f.id for f in feats], edges)
+        score = pairwise(truth, clustered)
+        out[f"link at {link_at}"] = {k: score[k] for k in ("precision", "recall")}
+    return out
 
 
 def main() -> None:

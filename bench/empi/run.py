@@ -64,19 +64,11 @@ def pairwise(truth: dict[int, int], predicted: dict[int, int]) -> dict[str, floa
 
 
 def union_find(ids, edges) -> dict[int, int]:
-    parent = {i: i for i in ids}
-
-    def root(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    """Record id → cluster (its smallest id), the edges closed transitively (batch.Clusters)."""
+    clusters = batch.Clusters()
     for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {i: root(i) for i in ids}
+        clusters.join(a, b)
+    return {i: clusters.root(i) for i in ids}
 
 
 # --- our matcher -----------------------------------------------------------------------------

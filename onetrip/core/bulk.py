@@ -114,6 +114,23 @@ def among(values: Iterable[Any], element_type: str = "bigint") -> Any:
     return RawSQL(f"SELECT unnest(%s::{element_type}[])", [listed])
 
 
+def analyze(models_: Iterable[type[models.Model]]) -> None:
+    """Refresh the planner's statistics of tables a batch run has just filled or rewritten
+    (D261). Until then PostgreSQL plans against the tables' sizes without knowing their
+    columns: a lookup of a few hundred records by `patient_id` became a scan of a million
+    documents (autovacuum, where it runs at all, comes minutes later). A sample of each table,
+    about a second each at a million rows. Elsewhere than PostgreSQL: nothing."""
+    if connection.vendor != "postgresql":
+        return
+    tables = sorted({m._meta.db_table for m in models_})
+    if not tables:
+        return
+    with connection.cursor() as cursor:
+        cursor.cursor.execute(
+            sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
+        )
+
+
 def _column(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)  # a concrete column, not a reverse relation

@@ -685,6 +685,11 @@ def checks_after_legacy_load() -> Iterator[None]:
         yield
 
 
+def analyze_after_legacy_load() -> None:
+    """The planner's statistics of the tables a legacy load filled (`bulk.analyze`, D261)."""
+    bulk.analyze((Patient, IdentityDocument, PatientAffiliation))
+
+
 def _legacy_documents(
     ids: list[int], records: list[LegacyPatient], now: dt.datetime
 ) -> Iterator[tuple]:

@@ -76,14 +76,7 @@ def clusters(
 ) -> tuple[dict[int, int], int]:
     """The automatic links of a whole registry in memory, as record id → cluster id (the
     smallest record id in its cluster), and the number of comparisons made. For benchmarks."""
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
+    linked = Clusters()
     freq, record_blocks = prepare(records)
     compared = 0
     for done, (_f, found, count) in enumerate(
@@ -92,9 +85,26 @@ def clusters(
         compared += count
         for comparison in found:
             if comparison.decision(policy) == Decision.LINK:
-                a, b = root(comparison.left), root(comparison.right)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+                linked.join(comparison.left, comparison.right)
         if progress is not None and done % 10_000 == 0:
             progress(done)
-    return {f.id: root(f.id) for f in records}, compared
+    return {f.id: linked.root(f.id) for f in records}, compared
+
+
+class Clusters:
+    """Record ids joined into clusters (union–find); a cluster is named by its smallest id."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def root(self, x: int) -> int:
+        parent = self.parent
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> None:
+        a, b = self.root(a), self.root(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)

@@ -269,7 +269,15 @@ def load_csv(
             )
             if progress:
                 progress(report.rows, max(total, report.rows))
+    if report.rows - report.already_loaded >= ANALYZE_AFTER:
+        identity.analyze_after_legacy_load()
+        bulk.analyze((BlockingKey, Person, PersonLink, SourceRecord))
     return report
+
+
+# A load of at least this many rows refreshes its tables' planner statistics when it ends
+# (D261): the dedupe and the searches that follow are planned for the registry as loaded.
+ANALYZE_AFTER = 10_000
 
 
 # A load of at least this many rows, and at least as many as the registry holds, builds its

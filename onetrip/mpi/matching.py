@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -215,13 +216,19 @@ def features(
     """`documents`: the record's own (doc_type, number); `guardian_documents`: those it was
     registered under for a minor."""
     chars, is_latin, spellings, surnames = _name_parts(name)
-    own = frozenset((document_namespace(t), n) for t, n in documents)
+    own = frozenset(
+        [(CITIZEN if t in CITIZEN_NUMBER_TYPES else t, n) for t, n in documents]
+    )  # a list, not a generator: a million records (D262)
     if birth_date is None:
         birth = ""
     elif isinstance(birth_date, str):
         birth = birth_date
     else:
-        birth = birth_date.strftime("%Y%m%d")
+        birth = birth_date.isoformat()[:10].replace("-", "")  # a third of strftime's time
+    id_birth = ""
+    for namespace, number in own:
+        if namespace == CITIZEN and (id_birth := _birth_in_id(number)):
+            break
     return Features(
         id=id,
         name=name,
@@ -230,7 +237,7 @@ def features(
         spellings=spellings,
         surnames=surnames,
         birth=birth,
-        id_birth=next(filter(None, (_birth_in_id(n) for ns, n in own if ns == CITIZEN)), ""),
+        id_birth=id_birth,
         sex=sex if sex in ("male", "female") else "",
         phone=phone or "",
         address=_normalise_address(address),
@@ -284,6 +291,7 @@ def _normalise_address(address: str) -> str:
 # Keys a candidate search looks up. Count-only keys (below) are never looked up as blocks.
 BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:")
 FREQUENCY_PREFIXES = ("c:", "y:", "p:")
+_BLOCKING = frozenset(BLOCKING_PREFIXES)  # every key starts with a letter and a colon
 
 
 def blocking_keys(f: Features) -> set[str]:
@@ -322,7 +330,7 @@ def batch_keys(f: Features, keys: set[str] | None = None) -> tuple[set[str], set
     (u:); a dated record looks only in u:, so the few undated records cost little and dated
     records never meet each other on their name alone. `keys`: the record's `blocking_keys`,
     when the caller has them already."""
-    keys = {k for k in (keys or blocking_keys(f)) if k.startswith(BLOCKING_PREFIXES)}
+    keys = {k for k in (keys or blocking_keys(f)) if k[:2] in _BLOCKING}
     by_name = {f"m:{s}"[:120] for s in f.spellings}
     undated = {f"u:{s}"[:120] for s in f.spellings}
     if birth_dates(f):
@@ -341,15 +349,27 @@ class Frequencies:
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = counts
         self.population = REFERENCE_POPULATION
+        # Shares by name and by spellings, as looked up: a batch run asks for the same names
+        # millions of times (D262).
+        self._names: dict[str, float] = {}
+        self._spellings: dict[tuple[str, ...], float] = {}
 
     def share(self, key: str) -> float:
         return max(MIN_SHARE, self.counts.get(key, 0) / self.population)
 
     def name_share(self, f: Features) -> float:
-        return self.share(f"c:{f.chars}"[:120])
+        found = self._names.get(f.chars)
+        if found is None:
+            found = self._names[f.chars] = self.share(f"c:{f.chars}"[:120])
+        return found
 
     def spelling_share(self, f: Features) -> float:
-        return max(self.share(f"y:{s}"[:120]) for s in f.spellings)
+        found = self._spellings.get(f.spellings)
+        if found is None:
+            found = self._spellings[f.spellings] = max(
+                self.share(f"y:{s}"[:120]) for s in f.spellings
+            )
+        return found
 
     def phone_share(self, phone: str) -> float:
         return self.share(f"p:{phone}")
@@ -432,8 +452,19 @@ def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
 
 
 def _scored(field: Field, level: Level, u: float | None = None) -> FieldScore:
-    m, fixed_u = M_U[field][level]
-    return FieldScore(field, level, weight(m, fixed_u if u is None else u))
+    if u is None:
+        return _FIXED[field, level]
+    return FieldScore(field, level, weight(M_U[field][level][0], u))
+
+
+# The scores of the levels whose u does not depend on the value, made once: a batch run scores
+# millions of pairs (D262).
+_FIXED = {
+    (field, level): FieldScore(field, level, weight(m, u))
+    for field, levels in M_U.items()
+    for level, (m, u) in levels.items()
+    if u is not None
+}
 
 
 def _document(a: Features, b: Features) -> FieldScore | None:
@@ -467,12 +498,16 @@ def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
 
 def _one_character_apart(a: str, b: str) -> bool:
     # A mistyped character (形近字) in a name of three or more characters.
-    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    return len(a) == len(b) >= 3 and sum(map(operator.ne, a, b)) == 1
 
 
 def _birth_dates(a: Features, b: Features) -> FieldScore:
     """The best agreement between either record's typed date and the date in its ID number: a
     clerk's typo in one record does not outweigh the date its ID number states."""
+    if (not (a.birth and a.id_birth) or a.birth == a.id_birth) and (
+        not (b.birth and b.id_birth) or b.birth == b.id_birth
+    ):
+        return _birth_date(a.birth or a.id_birth, b.birth or b.id_birth)  # one date each
     return max(
         (_birth_date(x, y) for x in birth_dates(a) or {""} for y in birth_dates(b) or {""}),
         key=lambda score: score.weight,

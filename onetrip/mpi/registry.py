@@ -16,7 +16,11 @@ from onetrip.mpi.matching import Decision, Features, Thresholds
 from onetrip.mpi.models import (
     CandidateSource,
     DedupeRun,
+    MatchCandidate,
+    MergedLink,
+    Person,
     PersonLink,
+    PersonMerge,
     SourceRecord,
     SourceStatus,
 )
@@ -113,6 +117,9 @@ def _dedupe(*, chunk: int, restart: bool, progress: Progress | None) -> DedupeRu
     _apply(run, pending, decided, policy, kept)
     run.finished_at = clock.now()
     run.save(update_fields=["finished_at"])
+    if run.linked + run.queued >= legacy.ANALYZE_AFTER:
+        # A first run over a legacy load rewrites most links (D261).
+        bulk.analyze((Person, PersonLink, PersonMerge, MergedLink, MatchCandidate, SourceRecord))
     if progress:
         progress(total, total)
     return run

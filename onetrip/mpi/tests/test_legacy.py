@@ -269,3 +269,46 @@ def test_a_constraint_the_load_broke_is_named_and_the_others_are_rebuilt(postgre
         [("unique", "mpi_blockingkey", "blocking_key_once", "UNIQUE (key, patient_id)")]
     )
     assert _checks_on_file() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_and_the_dedupe_after_it_refresh_the_planner_statistics(
+    postgres_only, clock, clerk, desk_patient, tmp_path, monkeypatch
+):
+    """D261: a big load, and the first dedupe over it, ANALYZE the tables they filled: without
+    statistics PostgreSQL scanned a million documents to read a few hundred records' ones."""
+    from django.db import connection
+
+    from onetrip.core import bulk
+
+    analyzed: list[str] = []
+    real = bulk.analyze
+
+    def recording(models_):
+        models_ = list(models_)
+        analyzed.extend(m._meta.db_table for m in models_)
+        real(models_)
+
+    monkeypatch.setattr(bulk, "analyze", recording)
+    monkeypatch.setattr(legacy, "ANALYZE_AFTER", 1)
+    path = tmp_path / "his.csv"
+    path.write_text(LEGACY_CSV, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    assert set(LOADED_TABLES) <= set(analyzed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'identity_identitydocument'"
+            " AND attname = 'patient_id'"
+        )
+        assert cursor.fetchone()[0] == 1
+    analyzed.clear()
+    run("dedupe")
+    assert {"mpi_personlink", "mpi_personmerge", "mpi_matchcandidate"} <= set(analyzed)
+
+
+def test_a_small_load_leaves_the_statistics_to_autovacuum(loaded, monkeypatch):
+    from onetrip.core import bulk
+
+    monkeypatch.setattr(bulk, "analyze", lambda models_: pytest.fail("analyzed"))
+    path, _out, _err = loaded
+    run("dedupe")

@@ -221,3 +221,46 @@ def test_a_guardians_id_number_says_nothing_of_the_childs_birth_date():
         guardian_documents=[("resident_id", "110101199003074477")],
     )
     assert newborn.id_birth == ""
+
+
+# --- the batch run's shortcuts give what the general rules give (D262) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "in_id", "other_typed", "expected"),
+    [
+        ("19900307", "110101199003074477", "19900307", Level.EXACT),  # one date, both agree
+        ("19900703", "110101199003074477", "19900307", Level.EXACT),  # the ID's date wins
+        ("", "110101199003074477", "19900307", Level.EXACT),  # only the ID's date
+        ("", "", "19900307", Level.MISSING),  # no date at all
+        ("19900308", "", "19900307", Level.ONE_DIGIT),
+        ("19900703", "", "19900307", Level.SWAPPED),
+    ],
+)
+def test_birth_dates_compare_the_best_of_the_typed_and_the_id_numbers(
+    typed, in_id, other_typed, expected
+):
+    documents = [("resident_id", in_id)] if in_id else []
+    left = record(1, birth_date=typed, documents=documents)
+    right = record(2, birth_date=other_typed, documents=[("passport", "E1234567")])
+    assert levels(compare(left, right, RARE))["birth_date"] == expected
+    assert levels(compare(right, left, RARE))["birth_date"] == expected
+
+
+def test_remembered_name_shares_are_those_of_the_counts():
+    frequencies = Frequencies({"c:王伟": 3000, "y:wangwei": 3400})
+    wang = record(name="王伟")
+    for _twice in range(2):
+        assert frequencies.name_share(wang) == 3000 / 1_000_000
+        assert frequencies.spelling_share(wang) == 3400 / 1_000_000
+    assert frequencies.name_share(record(name="张伟")) == 2e-6  # nobody else: the floor
+
+
+def test_clusters_join_transitively_under_the_smallest_id():
+    from onetrip.mpi.batch import Clusters
+
+    clusters = Clusters()
+    clusters.join(5, 3)
+    clusters.join(9, 7)
+    clusters.join(7, 5)
+    assert {i: clusters.root(i) for i in (3, 5, 7, 9, 11)} == {3: 3, 5: 3, 7: 3, 9: 3, 11: 11}
