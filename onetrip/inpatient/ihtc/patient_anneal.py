@@ -429,12 +429,12 @@ def _propose(
             or room not in compatible[other]
         ):
             return False
-        theater, other_theater = state.theater[person], state.theater[other]
+        own_theater, other_theater = state.theater[person], state.theater[other]
         move.take_out(person)
         move.take_out(other)
         if not state.room_fits(person, day, other_room):
             return False
-        move.put(person, day, other_room, theater)
+        move.put(person, day, other_room, own_theater)
         if not state.room_fits(other, other_day, room):
             return False
         move.put(other, other_day, room, other_theater)
