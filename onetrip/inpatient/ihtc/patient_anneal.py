@@ -11,15 +11,20 @@ theatre-day it touches (decision D255):
   room, in the cheapest theatre with room for the surgery that day;
 - shift: the same room, the admission a day or two earlier or later;
 - swap: two admitted patients exchange rooms (each keeps its day and theatre);
-- kick: a patient takes a random day and room after one patient overlapping there is taken
-  out, who is then relocated at random (or left out, if optional);
+- kick: a patient takes a random day and room after up to two patients overlapping there
+  (or the surgeon's patient of that day) are taken out, who are then re-inserted (or left
+  out, if optional);
 - theatre: a patient's surgery to another theatre the same day;
-- drop: an optional patient is left out.
+- drop: an optional patient is left out;
+- insert: a left-out patient on the first day of its window (in order or shuffled) with a
+  theatre and a room for it (D274);
+- exchange: two admitted patients trade admission day and room;
+- replace: an admitted optional patient makes way for a left-out one, inserted as above.
 
 Every move keeps every hard constraint (a placement is only made where the beds, the room's
 one gender, the surgeon's and the theatre's minutes allow), so the plan stays feasible; a
 mandatory patient never leaves the plan. The temperature falls geometrically with the time
-used; the best plan seen is returned.
+used (`annealing.Cooling`, D273); the best plan seen is returned.
 """
 
 import itertools
