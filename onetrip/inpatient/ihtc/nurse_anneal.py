@@ -10,11 +10,10 @@ took, and the whole horizon is searched at once, which one-day CP-SAT windows (D
 do for a patient's continuity of care.
 """
 
-import math
 import random
-import time
 from collections import defaultdict
 
+from .annealing import Cooling
 from .greedy import room_shift_people
 from .instance import Instance
 from .plan import Plan
@@ -99,20 +98,16 @@ def anneal_nurses(instance: Instance, plan: Plan, *, deadline: float, rng: rando
         if any((state.w_skill, state.w_continuity, state.w_excess))
         else 1
     )
-    start_t, end_t = START_TEMPERATURE * lowest, END_TEMPERATURE * lowest
-    started = time.monotonic()
-    span = max(1e-3, deadline - started)
+    cooling = Cooling(
+        START_TEMPERATURE * lowest,
+        END_TEMPERATURE * lowest,
+        deadline=deadline,
+        check_every=CHECK_EVERY,
+        rng=rng,
+    )
     cost = best_cost = 0  # relative to the starting assignment
     best = dict(state.nurse)
-    temperature = start_t
-    moves = 0
-    while True:
-        moves += 1
-        if moves % CHECK_EVERY == 0:
-            now = time.monotonic()
-            if now >= deadline:
-                break
-            temperature = start_t * (end_t / start_t) ** ((now - started) / span)
+    while cooling.running():
         key = keys[rng.randrange(len(keys))]
         shift = key[0]
         old = state.nurse[key]
@@ -125,7 +120,7 @@ def anneal_nurses(instance: Instance, plan: Plan, *, deadline: float, rng: rando
             change = state.delta(key, partner)
             state.move(key, partner)
             change += state.delta(other, old)
-            if change <= 0 or rng.random() < math.exp(-change / temperature):
+            if cooling.accepts(change):
                 state.move(other, old)
             else:
                 state.move(key, old)
@@ -134,7 +129,7 @@ def anneal_nurses(instance: Instance, plan: Plan, *, deadline: float, rng: rando
             nurses = instance.nurses_on_shift[shift]
             new = nurses[rng.randrange(len(nurses))]
             change = state.delta(key, new)
-            if change > 0 and rng.random() >= math.exp(-change / temperature):
+            if not cooling.accepts(change):
                 continue
             state.move(key, new)
         cost += change

@@ -11,21 +11,26 @@ theatre-day it touches (decision D255):
   room, in the cheapest theatre with room for the surgery that day;
 - shift: the same room, the admission a day or two earlier or later;
 - swap: two admitted patients exchange rooms (each keeps its day and theatre);
-- kick: a patient takes a random day and room after one patient overlapping there is taken
-  out, who is then relocated at random (or left out, if optional);
+- kick: a patient takes a random day and room after up to two patients overlapping there
+  (or the surgeon's patient of that day) are taken out, who are then re-inserted (or left
+  out, if optional);
 - theatre: a patient's surgery to another theatre the same day;
-- drop: an optional patient is left out.
+- drop: an optional patient is left out;
+- insert: a left-out patient on the first day of its window (in order or shuffled) with a
+  theatre and a room for it (D274);
+- exchange: two admitted patients trade admission day and room;
+- replace: an admitted optional patient makes way for a left-out one, inserted as above.
 
 Every move keeps every hard constraint (a placement is only made where the beds, the room's
 one gender, the surgeon's and the theatre's minutes allow), so the plan stays feasible; a
 mandatory patient never leaves the plan. The temperature falls geometrically with the time
-used; the best plan seen is returned.
+used (`annealing.Cooling`, D273); the best plan seen is returned.
 """
 
-import math
+import itertools
 import random
-import time
 
+from .annealing import Cooling
 from .instance import Instance
 from .patient_lns import MANDATORY_LEFT_OUT, MIN_NURSES_PER_PATIENT
 from .plan import Plan
@@ -34,8 +39,17 @@ CHECK_EVERY = 100  # moves between looks at the clock
 # Start and end temperature, as multiples of the patient-delay weight (one day's delay).
 START_TEMPERATURE, END_TEMPERATURE = 3.0, 0.05
 # Relative frequencies of the moves.
-MOVES = {"relocate": 4, "shift": 3, "swap": 1, "kick": 3, "theatre": 1, "drop": 0.3}
-KICK_TRIES = 4  # random days tried for a kicked-out patient
+MOVES = {
+    "relocate": 4,
+    "shift": 3,
+    "swap": 1,
+    "kick": 3,
+    "theatre": 1,
+    "drop": 0.3,
+    "insert": 2,
+    "exchange": 4,
+    "replace": 2,
+}
 KICK_LIMIT = 2  # patients taken out of the way at most
 
 
@@ -49,6 +63,10 @@ class PatientState:
         rooms, theaters = len(instance.room_ids), len(instance.theater_ids)
         genders = sorted({person.gender for person in people})
         self.gender = [genders.index(person.gender) for person in people]
+        self.compatible = [frozenset(person.compatible_rooms) for person in people]
+        self.of_surgeon: list[list[int]] = [[] for _ in instance.surgeon_ids]
+        for person in instance.patients:
+            self.of_surgeon[people[person].surgeon].append(person)
         self.age = [person.age for person in people]
         ages = max(self.age, default=0) + 1
         self.admission: list[int | None] = [None] * len(people)
@@ -57,6 +75,10 @@ class PatientState:
         self.count = [[0] * self.days for _ in range(rooms)]
         self.gender_count = [[[0] * len(genders) for _ in range(self.days)] for _ in range(rooms)]
         self.age_count = [[[0] * ages for _ in range(self.days)] for _ in range(rooms)]
+        # The youngest and oldest age group in each occupied room-day, kept as people come and
+        # go so an age-mix change is read, not searched for (D274).
+        self.age_low = [[0] * self.days for _ in range(rooms)]
+        self.age_high = [[0] * self.days for _ in range(rooms)]
         self.surgeon_load = [[0] * self.days for _ in instance.surgeon_ids]
         self.theater_load = [[0] * self.days for _ in range(theaters)]
         # [surgeon][day][theatre] -> patients operated; and how many theatres that is.
@@ -65,6 +87,9 @@ class PatientState:
         ]
         self.surgeon_theaters_used = [[0] * self.days for _ in instance.surgeon_ids]
         self.in_room: list[set[int]] = [set() for _ in range(rooms)]
+        # The patients left out, as a list with each one's index, for a draw in O(1).
+        self.left_out: list[int] = list(instance.patients)
+        self.left_out_at = {person: index for index, person in enumerate(self.left_out)}
         weights = instance.weights
         self.w_age = weights["room_mixed_age"]
         self.w_delay = weights["patient_delay"]
@@ -90,14 +115,35 @@ class PatientState:
         plan.theater = list(self.theater)
         return plan
 
-    def _age_spread(self, room: int, day: int) -> int:
-        low = high = -1
-        for age, count in enumerate(self.age_count[room][day]):
-            if count:
-                if low < 0:
-                    low = age
-                high = age
-        return high - low
+    def _move_ages(self, room: int, stay: range, age: int, sign: int) -> int:
+        """The change of the age spread summed over `stay`'s days in `room` when one person
+        of age group `age` comes (sign +1) or goes (-1); updates the youngest and oldest.
+        Called before the counts change."""
+        counts, ages = self.count[room], self.age_count[room]
+        lows, highs = self.age_low[room], self.age_high[room]
+        change = 0
+        for day in stay:
+            low, high = lows[day], highs[day]
+            if sign > 0:
+                if counts[day] == 0:
+                    lows[day] = highs[day] = age
+                elif age < low:
+                    change += low - age
+                    lows[day] = age
+                elif age > high:
+                    change += age - high
+                    highs[day] = age
+            elif counts[day] > 1 and ages[day][age] == 1 and low < high:
+                # The last of its age group leaves a room others stay in: if it was the
+                # youngest or the oldest, the next group in from that end takes its place.
+                here = ages[day]
+                if age == low:
+                    lows[day] = next(a for a in range(age + 1, high + 1) if here[a])
+                    change -= lows[day] - low
+                elif age == high:
+                    highs[day] = next(a for a in range(age - 1, low - 1, -1) if here[a])
+                    change -= high - highs[day]
+        return change
 
     def _stay(self, person: int, day: int) -> range:
         return range(day, min(self.days, day + self.instance.people[person].length_of_stay))
@@ -171,14 +217,12 @@ class PatientState:
             self.gender_count[room],
             self.age_count[room],
         )
-        weigh_age = self.w_age != 0
+        if self.w_age:
+            change += self.w_age * self._move_ages(room, self._stay(person, day), age, sign)
         for stay_day in self._stay(person, day):
-            before = self._age_spread(room, stay_day) if weigh_age else 0
             counts[stay_day] += sign
             gender_counts[stay_day][gender] += sign
             age_counts[stay_day][age] += sign
-            if weigh_age:
-                change += self.w_age * (self._age_spread(room, stay_day) - before)
         if theater is not None:
             surgeon, minutes = data.surgeon, data.surgery_duration
             self.surgeon_load[surgeon][day] += sign * minutes
@@ -202,10 +246,24 @@ class PatientState:
             self.admission[person], self.room[person] = day, room
             self.theater[person] = theater
             self.in_room[room].add(person)
+            self._admit(person)
         else:
             self.admission[person] = self.room[person] = self.theater[person] = None
             self.in_room[room].discard(person)
+            if not data.is_occupant:
+                self.left_out_at[person] = len(self.left_out)
+                self.left_out.append(person)
         return change
+
+    def _admit(self, person: int) -> None:
+        """Strike a person off the left-out list (the last one takes its place)."""
+        index = self.left_out_at.pop(person, None)
+        if index is None:
+            return
+        last = self.left_out.pop()
+        if last != person:
+            self.left_out[index] = last
+            self.left_out_at[last] = index
 
 
 Placement = tuple[int, int, int | None] | None
@@ -249,15 +307,18 @@ class _Move:
         theater = state.best_theater(person, day)
         if theater is None:
             return False
-        rooms = [
-            room
-            for room in state.instance.people[person].compatible_rooms
-            if state.room_fits(person, day, room)
-        ]
+        # The first room that fits from a random starting point: fitting every room first
+        # and drawing one of them cost a full scan on every move (D274).
+        rooms = state.instance.people[person].compatible_rooms
         if not rooms:
             return False
-        self.put(person, day, rooms[rng.randrange(len(rooms))], theater)
-        return True
+        start = rng.randrange(len(rooms))
+        for index in range(start - len(rooms), start):
+            room = rooms[index]
+            if state.room_fits(person, day, room):
+                self.put(person, day, room, theater)
+                return True
+        return False
 
     def undo(self) -> None:
         state = self.state
@@ -279,29 +340,25 @@ def anneal_patients(
     people = instance.people
     optional = [p for p in patients if not people[p].mandatory]
     kinds = list(MOVES)
-    kind_weights = [MOVES[kind] for kind in kinds]
+    cumulative = list(itertools.accumulate(MOVES[kind] for kind in kinds))
     scale = max(1, state.w_delay)
-    start_t, end_t = START_TEMPERATURE * scale, END_TEMPERATURE * scale
-    started = time.monotonic()
-    span = max(1e-3, deadline - started)
-    temperature = start_t
+    cooling = Cooling(
+        START_TEMPERATURE * scale,
+        END_TEMPERATURE * scale,
+        deadline=deadline,
+        check_every=CHECK_EVERY,
+        rng=rng,
+    )
     best_cost = state.cost
     best = state.plan()
-    moves = 0
-    while True:
-        moves += 1
-        if moves % CHECK_EVERY == 0:
-            now = time.monotonic()
-            if now >= deadline:
-                break
-            temperature = start_t * (end_t / start_t) ** ((now - started) / span)
-        kind = rng.choices(kinds, kind_weights)[0]
+    while cooling.running():
+        kind = rng.choices(kinds, cum_weights=cumulative)[0]
         move = _Move(state)
         if not _propose(kind, move, state, patients, optional, rng):
             move.undo()
             continue
         change = move.change
-        if change <= 0 or rng.random() < math.exp(-change / temperature):
+        if cooling.accepts(change):
             state.cost += change
             if state.cost < best_cost:
                 best_cost = state.cost
@@ -321,6 +378,12 @@ def _propose(
 ) -> bool:
     """Make one move of `kind` on the state; False if it could not be made feasibly."""
     people = state.instance.people
+    if kind == "insert":
+        if not state.left_out:
+            return False
+        return _insert(move, state, state.left_out[rng.randrange(len(state.left_out))], rng)
+    if kind == "replace":
+        return _replace(move, state, optional, rng)
     if kind == "drop":
         if not optional:
             return False
@@ -356,7 +419,10 @@ def _propose(
             return False
         move.put(person, day, room, theater)
         return True
+    if kind == "exchange":
+        return _exchange(move, state, person, patients[rng.randrange(len(patients))])
     if kind == "swap":
+        compatible = state.compatible
         other = patients[rng.randrange(len(patients))]
         other_day, other_room = state.admission[other], state.room[other]
         if (
@@ -364,16 +430,16 @@ def _propose(
             or other_day is None
             or other_room is None
             or other_room == room
-            or other_room not in data.compatible_rooms
-            or room not in people[other].compatible_rooms
+            or other_room not in compatible[person]
+            or room not in compatible[other]
         ):
             return False
-        theater, other_theater = state.theater[person], state.theater[other]
+        own_theater, other_theater = state.theater[person], state.theater[other]
         move.take_out(person)
         move.take_out(other)
         if not state.room_fits(person, day, other_room):
             return False
-        move.put(person, day, other_room, theater)
+        move.put(person, day, other_room, own_theater)
         if not state.room_fits(other, other_day, room):
             return False
         move.put(other, other_day, room, other_theater)
@@ -411,10 +477,8 @@ def _kick(move: _Move, state: PatientState, person: int, rng: random.Random) -> 
     if theater is None:
         same_surgeon = [
             other
-            for other in instance.patients
-            if state.admission[other] == new_day
-            and instance.people[other].surgeon == data.surgeon
-            and other not in kicked
+            for other in state.of_surgeon[data.surgeon]
+            if state.admission[other] == new_day and other not in kicked
         ]
         if not same_surgeon or len(kicked) == KICK_LIMIT:
             return False
@@ -427,12 +491,61 @@ def _kick(move: _Move, state: PatientState, person: int, rng: random.Random) -> 
     if not kicked:
         return True
     for other in kicked:
-        other_data = instance.people[other]
-        for _ in range(KICK_TRIES):
-            day = rng.randint(other_data.release_day, other_data.due_day)
-            if move.place_on_day(other, day, rng):
-                break
-        else:
-            if other_data.mandatory:
-                return False
+        if not _insert(move, state, other, rng) and instance.people[other].mandatory:
+            return False
     return True
+
+
+def _insert(move: _Move, state: PatientState, person: int, rng: random.Random) -> bool:
+    """Place a left-out patient on the first day of its window, in order or shuffled, that
+    has a theatre and a room for it (a random one of the rooms)."""
+    data = state.instance.people[person]
+    if data.due_day < data.release_day or not data.compatible_rooms:
+        return False
+    days = list(range(data.release_day, data.due_day + 1))
+    if rng.random() < 0.5:
+        rng.shuffle(days)
+    move.take_out(person)  # not in the plan: only recorded, so an undo takes it out again
+    return any(move.place_on_day(person, day, rng) for day in days)
+
+
+def _replace(move: _Move, state: PatientState, optional: list[int], rng: random.Random) -> bool:
+    """An admitted optional patient makes way for a left-out one, inserted where it fits
+    first: a long stay can give its bed-days to a shorter one and leave room for more."""
+    if not optional or not state.left_out:
+        return False
+    leaving = optional[rng.randrange(len(optional))]
+    coming = state.left_out[rng.randrange(len(state.left_out))]
+    if state.admission[leaving] is None:
+        return False
+    move.take_out(leaving)
+    return _insert(move, state, coming, rng)
+
+
+def _exchange(move: _Move, state: PatientState, person: int, other: int) -> bool:
+    """Two admitted patients trade admission day and room (each its cheapest theatre)."""
+    day, room = state.admission[person], state.room[person]
+    other_day, other_room = state.admission[other], state.room[other]
+    if (
+        other == person
+        or day is None
+        or room is None
+        or other_day is None
+        or other_room is None
+        or (day == other_day and room == other_room)
+    ):
+        return False
+    data, other_data = state.instance.people[person], state.instance.people[other]
+    if (
+        other_data.is_occupant
+        or not data.release_day <= other_day <= data.due_day
+        or not other_data.release_day <= day <= other_data.due_day
+        or other_room not in state.compatible[person]
+        or room not in state.compatible[other]
+    ):
+        return False
+    move.take_out(person)
+    move.take_out(other)
+    return move.place_anywhere_in(person, other_day, other_room) and move.place_anywhere_in(
+        other, day, room
+    )

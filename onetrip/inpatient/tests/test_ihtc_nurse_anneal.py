@@ -5,7 +5,7 @@ import random
 import time
 from types import SimpleNamespace
 
-from onetrip.inpatient.ihtc import nurse_anneal
+from onetrip.inpatient.ihtc import annealing
 from onetrip.inpatient.ihtc.evaluator import evaluate_plan
 from onetrip.inpatient.ihtc.greedy import assign_nurses, construct_patients
 from onetrip.inpatient.ihtc.instance import parse_instance
@@ -52,7 +52,7 @@ def test_annealing_lowers_the_greedy_nurse_costs_and_keeps_the_plan_feasible(
     greedy_cost = nurse_cost(instance, plan)
     # A clock that moves by the search's own steps, so a loaded machine runs the same moves.
     ticks = iter(range(10**9))
-    monkeypatch.setattr(nurse_anneal, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    monkeypatch.setattr(annealing, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
 
     anneal_nurses(instance, plan, deadline=100, rng=random.Random(0))
 
