@@ -179,12 +179,79 @@ def _with_m_of_true_pairs(found_pairs, missed_comparisons, truth, feats, policy)
     return out
 
 
+def em(persons: int, policy: Thresholds) -> dict:
+    """The matcher alone with the set m and with m estimated from the registry by EM (D263), from
+    one pass: every pair that could reach review under either is kept and scored both ways."""
+    started = time.perf_counter()
+    records = generate(persons, legacy=True)
+    feats = our_features(records)
+    truth = {r.id: r.person for r in records}
+    generated = time.perf_counter() - started
+    freq, blocks = batch.prepare(feats)
+    t0 = time.perf_counter()
+    estimate = batch.estimate(feats, blocks, freq)
+    estimate_s = time.perf_counter() - t0
+    assert estimate is not None
+    delta = estimate.delta
+    wide = Thresholds(
+        link_at=policy.link_at, review_at=policy.review_at - matching.most_gained(delta)
+    )
+    t0 = time.perf_counter()
+    found = []
+    compared = 0
+    for _f, comparisons, count in batch.matches(feats, blocks, freq, wide):
+        compared += count
+        found.extend(comparisons)
+    match_s = time.perf_counter() - t0
+    after = [matching.reweighted(c, delta) for c in found]
+    seen: Counter = Counter()
+    present: Counter = Counter()
+    for c in found:
+        if truth[c.left] == truth[c.right]:
+            for s in c.fields:
+                if (s.field, s.level) in estimate.m:
+                    seen[s.field, s.level] += 1
+                    present[s.field] += 1
+    levels = {
+        f"{f.value}={lv.value}": [
+            matching.M_U[f][lv][0],
+            round(m, 4),
+            round(seen[f, lv] / max(present[f], 1), 4),
+        ]
+        for (f, lv), m in estimate.m.items()
+    }
+    out: dict = {
+        "persons": persons,
+        "records": len(feats),
+        "generate_s": round(generated, 1),
+        "estimate_s": round(estimate_s, 1),
+        "match_s": round(match_s, 1),
+        "compared": compared,
+        "estimate": estimate.sessions,
+        "m_set_estimated_true_share": levels,
+    }
+    for name, scored in (("set m", found), ("EM m", after)):
+        for link_at in (21, 22, 23, 24, 25):
+            swept = Thresholds(link_at=link_at, review_at=policy.review_at)
+            edges = [(c.left, c.right) for c in scored if c.decision(swept) == Decision.LINK]
+            clustered = union_find([f.id for f in feats], edges)
+            score = pairwise(truth, clustered)
+            out[f"{name}, link at {link_at}"] = {k: score[k] for k in ("precision", "recall")}
+        edges = [(c.left, c.right) for c in scored if c.decision(policy) != Decision.DISTINCT]
+        clustered = union_find([f.id for f in feats], edges)
+        out[f"{name}, with review queue (link at {policy.link_at})"] = {
+            k: pairwise(truth, clustered)[k] for k in ("precision", "recall")
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, required=True)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--em", action="store_true", help="set m against m estimated by EM (D263)")
     args = parser.parse_args()
-    report = analyse(args.persons, Thresholds())
+    report = (em if args.em else analyse)(args.persons, Thresholds())
     text = json.dumps(report, ensure_ascii=False, indent=1)
     sys.stdout.write(text + "\n")
     if args.out:

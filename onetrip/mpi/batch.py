@@ -9,7 +9,7 @@ can stop after any record and resume from there (the checkpoint is that record's
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from onetrip.mpi import matching
 from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
@@ -45,27 +45,72 @@ def matches(
     *,
     resume_after: int = 0,
     block_limit: int = BLOCK_LIMIT,
+    delta: Mapping[matching.Key, float] | None = None,
 ) -> Iterator[tuple[Features, list[Comparison], int]]:
     """For each record after `resume_after` (in id order): its comparisons with earlier records
     that are not distinct, and how many it was compared with. Records up to `resume_after` are
-    only filed."""
+    only filed. `delta`: the weights an `Estimate` moves (D263)."""
+    gain = matching.most_gained(delta) if delta else 0.0
+    for f, earlier in _candidates(records, record_blocks, resume_after, block_limit):
+        found = []
+        for other in earlier:
+            comparison = matching.compare(records[other], f, freq)
+            if delta and comparison.total + gain >= policy.review_at:
+                comparison = matching.reweighted(comparison, delta)
+            if comparison.decision(policy) != Decision.DISTINCT:
+                found.append(comparison)
+        yield f, found, len(earlier)
+
+
+def _candidates(
+    records: Sequence[Features],
+    record_blocks: Sequence[RecordBlocks],
+    resume_after: int,
+    block_limit: int,
+    every: int = 1,
+) -> Iterator[tuple[Features, set[int]]]:
+    """Each record after `resume_after` (every `every`-th by position) and the earlier records
+    sharing one of its blocks; every record is filed."""
     blocks: dict[int, list[int]] = defaultdict(list)
     for index, f in enumerate(records):
         looked_up, filed = record_blocks[index]
-        if f.id > resume_after:
+        if f.id > resume_after and index % every == 0:
             earlier: set[int] = set()
             for h in looked_up:
                 members = blocks.get(h)
                 if members:
                     earlier.update(members[-block_limit:])
-            found = []
-            for other in earlier:
-                comparison = matching.compare(records[other], f, freq)
-                if comparison.decision(policy) != Decision.DISTINCT:
-                    found.append(comparison)
-            yield f, found, len(earlier)
+            yield f, earlier
         for h in filed:
             blocks[h].append(index)
+
+
+# The comparisons EM learns from: those of about this many records, spread over the registry
+# (every k-th record's); the estimate costs a fraction of a full pass at a million records.
+EM_RECORDS = 150_000
+# Fewer compared pairs than this estimate nothing: the set m are used (D263).
+EM_MIN_PAIRS = 2_000
+
+
+def estimate(
+    records: Sequence[Features],
+    record_blocks: Sequence[RecordBlocks],
+    freq: Frequencies,
+    *,
+    block_limit: int = BLOCK_LIMIT,
+    sample: int = EM_RECORDS,
+    min_pairs: int | None = None,
+) -> matching.Estimate | None:
+    """m per level estimated from the registry's own blocked candidate pairs (D263), or None
+    when it has too few pairs to learn from."""
+    every = max(1, -(-len(records) // sample))
+    patterns: Counter[matching.Pattern] = Counter()
+    for f, earlier in _candidates(records, record_blocks, 0, block_limit, every):
+        for other in earlier:
+            patterns[matching.pattern(matching.compare(records[other], f, freq))] += 1
+    if patterns.total() < (EM_MIN_PAIRS if min_pairs is None else min_pairs):
+        return None
+    return matching.estimate(patterns)
 
 
 def clusters(

@@ -153,6 +153,9 @@ class Thresholds:
     settings.ONETRIP_MPI = {"link_at": …, "review_at": …, "possible_at": …}."""
 
     link_at: float = 22.0
+    # The automatic link of a batch run scoring with m estimated from its load (D263): the
+    # estimated weights are larger where the load's pairs disagree most, and so is the bar.
+    estimated_link_at: float = 23.0
     review_at: float = 12.0
     possible_at: float = 4.0
     # Prior odds that two records in the same block are one person, for the match probability.
@@ -592,3 +595,210 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
     if same_household and levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT):
         return Guard.POSSIBLE_TWIN
     return None
+
+
+# --- m estimated from the load (D263) -------------------------------------------------------
+
+# The levels whose m a load estimates: every level but the document's (a shared document is a
+# rule, a conflict a near-veto) and "missing" (no evidence either way).
+Key = tuple[Field, Level]
+ESTIMATED: tuple[Key, ...] = tuple(
+    (field, level)
+    for field, levels in M_U.items()
+    if field != Field.DOCUMENT
+    for level in levels
+    if level != Level.MISSING
+)
+EM_ITERATIONS = 30
+EM_TOLERANCE = 1e-4
+# The hand-set m counts as this many matched pairs' worth of evidence: a level the load hardly
+# shows keeps about its set m instead of an estimate from a handful of pairs.
+EM_PRIOR_PAIRS = 20.0
+EM_MIN_M = 1e-4
+# A pattern: whether a document was shared, and the fields as scored with the set m.
+Pattern = tuple[bool, tuple[FieldScore, ...]]
+
+
+def pattern(c: Comparison) -> Pattern:
+    return c.deterministic, c.fields
+
+
+# EM learns each field's m from pairs brought together by another field, as Splink trains one
+# session per blocking rule: u is the chance of a level between two random records, and two
+# records sharing a phone (a family) or a name (namesakes) are not random on that field or on
+# the fields that go with it. (session, what its pairs agree on, the fields it scores and learns)
+SESSIONS: tuple[tuple[str, Field, frozenset[Level], frozenset[Field]], ...] = (
+    (
+        "same_phone",
+        Field.PHONE,
+        frozenset({Level.EXACT}),
+        frozenset({Field.NAME, Field.BIRTH_DATE}),
+    ),
+    (
+        "same_name_spelling",
+        Field.NAME,
+        frozenset({Level.EXACT, Level.HOMOPHONE, Level.ROMANISED}),
+        frozenset({Field.PHONE, Field.ADDRESS, Field.SEX}),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """m per level estimated by expectation–maximisation over a load's compared pairs, u kept
+    as set (fixed, or the value's frequency). `delta`: what each level's weight gains (bits).
+    `sessions`: per EM session, its pairs, iterations and share of pairs found to match."""
+
+    m: dict[Key, float]
+    sessions: dict[str, dict[str, float]]
+
+    @property
+    def delta(self) -> dict[Key, float]:
+        return {key: round(math.log2(m / M_U[key[0]][key[1]][0]), 2) for key, m in self.m.items()}
+
+    def as_json(self) -> dict[str, object]:
+        delta = self.delta
+        return {
+            "sessions": self.sessions,
+            "levels": {
+                f"{field.value}={level.value}": {
+                    "m_set": M_U[field][level][0],
+                    "m": round(m, 4),
+                    "delta_bits": delta[field, level],
+                }
+                for (field, level), m in self.m.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Estimate:
+        levels = data["levels"]
+        sessions = data["sessions"]
+        assert isinstance(levels, dict)
+        assert isinstance(sessions, dict)
+        m = {}
+        for name, values in levels.items():
+            field, level = name.split("=")
+            m[Field(field), Level(level)] = float(values["m"])
+        return cls(m=m, sessions=sessions)
+
+
+def estimate(patterns: Mapping[Pattern, int]) -> Estimate:
+    """Each session's EM on the patterns of its pairs; a field's m from the session that learns
+    it."""
+    m: dict[Key, float] = {}
+    sessions: dict[str, dict[str, float]] = {}
+    for name, blocked, agreeing, learned in SESSIONS:
+        chosen = {
+            p: n
+            for p, n in patterns.items()
+            if any(s.field == blocked and s.level in agreeing for s in p[1])
+        }
+        found, share, iterations = estimate_m(chosen, learned)
+        m.update(found)
+        sessions[name] = {
+            "pairs": sum(chosen.values()),
+            "iterations": iterations,
+            "match_share": round(share, 4),
+        }
+    return Estimate(m=m, sessions=sessions)
+
+
+def estimate_m(
+    patterns: Mapping[Pattern, int],
+    fields: frozenset[Field],
+    *,
+    iterations: int = EM_ITERATIONS,
+    tolerance: float = EM_TOLERANCE,
+) -> tuple[dict[Key, float], float, int]:
+    """Fellegi–Sunter EM with u fixed (as Splink's `fix_u_probabilities`), on `fields` alone:
+    each pair's chance of being one person from those fields' current weights (E), then each
+    of their levels' m as its share among the pairs weighted by that chance (M), starting from
+    the set m, `iterations` times at most. Pairs sharing a document are one person (chance 1).
+    Returns the m, the share of pairs that match and the iterations made. Deterministic: the
+    same patterns give the same estimate."""
+    m_set = {key: M_U[key[0]][key[1]][0] for key in ESTIMATED if key[0] in fields}
+    # Per pattern: count, shared document, the weight of a document conflict, and for each
+    # learned field its level and log2 u (= log2 m_set − weight as set).
+    prepared = []
+    for (deterministic, scores), n in sorted(
+        patterns.items(), key=lambda item: repr(item[0])
+    ):  # a fixed order: float sums do not depend on how the patterns were counted
+        fixed = 0.0
+        items = []
+        for s in scores:
+            key = (s.field, s.level)
+            if key in m_set:
+                items.append((key, math.log2(m_set[key]) - s.weight))
+            elif s.field == Field.DOCUMENT:
+                fixed += s.weight
+        prepared.append((n, deterministic, fixed, items))
+    total = sum(n for n, *_rest in prepared)
+    m = dict(m_set)
+    share = 0.1
+    done = 0
+    for done in range(1, iterations + 1):  # noqa: B007
+        log_m = {key: math.log2(value) for key, value in m.items()}
+        prior = math.log2(share / (1 - share))
+        seen: dict[Key, float] = dict.fromkeys(m_set, 0.0)
+        matched = 0.0
+        for n, deterministic, fixed, items in prepared:
+            if deterministic:
+                p = 1.0
+            else:
+                bits = prior + fixed + sum(log_m[key] - log_u for key, log_u in items)
+                p = 1.0 / (1.0 + 2.0 ** (-bits)) if bits > -60 else 0.0
+            weight_of = n * p
+            matched += weight_of
+            for key, _log_u in items:
+                seen[key] += weight_of
+        by_field: dict[Field, float] = {}
+        for (field, _level), value in seen.items():
+            by_field[field] = by_field.get(field, 0.0) + value
+        new = {
+            key: max(
+                EM_MIN_M,
+                (seen[key] + EM_PRIOR_PAIRS * m_set[key])
+                / (by_field[key[0]] + EM_PRIOR_PAIRS * _set_total(key[0])),
+            )
+            for key in m_set
+        }
+        share = min(max(matched / total, 1e-6), 1 - 1e-6) if total else share
+        change = max(abs(new[key] - m[key]) for key in m)
+        m = new
+        if change < tolerance:
+            break
+    return m, share, done
+
+
+def _set_total(field: Field) -> float:
+    return sum(m for level, (m, _u) in M_U[field].items() if level != Level.MISSING)
+
+
+def reweighted(c: Comparison, delta: Mapping[Key, float]) -> Comparison:
+    """The comparison with each field's weight moved by its level's `delta` (bits): u is
+    unchanged, so log2(m_new/u) = log2(m_set/u) + log2(m_new/m_set). Guards and documents as
+    they were."""
+    fields = tuple(
+        FieldScore(s.field, s.level, round(s.weight + d, 2))
+        if (d := delta.get((s.field, s.level), 0.0))
+        else s
+        for s in c.fields
+    )
+    return Comparison(
+        left=c.left,
+        right=c.right,
+        fields=fields,
+        total=round(sum(s.weight for s in fields), 2),
+        deterministic=c.deterministic,
+        guard=c.guard,
+    )
+
+
+def most_gained(delta: Mapping[Key, float]) -> float:
+    """The most a comparison's total can gain from `delta`: a pair scored lower than the review
+    threshold by more than this stays distinct and need not be rescored."""
+    best: dict[Field, float] = {}
+    for (field, _level), d in delta.items():
+        best[field] = max(best.get(field, 0.0), d)
+    return sum(best.values())

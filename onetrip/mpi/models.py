@@ -187,6 +187,9 @@ class DedupeRun(models.Model):
     compared = models.BigIntegerField(default=0)
     linked = models.BigIntegerField(default=0)
     queued = models.BigIntegerField(default=0)
+    # The m per level this run estimated from the registry and scored with (D263): sessions,
+    # and per level the set m, the estimate and the bits it moved the weight. Empty: set m.
+    weights = models.JSONField(_("estimated weights"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

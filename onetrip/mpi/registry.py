@@ -3,6 +3,8 @@ in-memory deduplication with its checkpoint (legacy rows kept without a record i
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -26,6 +28,7 @@ from onetrip.mpi.models import (
 )
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 # --- filing records the index has not seen --------------------------------------------------
@@ -81,15 +84,41 @@ def load_features() -> list[Features]:
 
 
 def dedupe(
-    *, chunk: int = 5000, restart: bool = False, progress: Progress | None = None
+    *,
+    chunk: int = 5000,
+    restart: bool = False,
+    estimate: bool = True,
+    progress: Progress | None = None,
 ) -> DedupeRun:
     """Compare the whole registry; link above the automatic threshold, queue for review between
-    the thresholds. Resumes an unfinished run from its checkpoint unless `restart`."""
+    the thresholds. Resumes an unfinished run from its checkpoint unless `restart`. `estimate`:
+    score with m estimated from the registry itself (D263), as the run records in `weights`."""
     with runlock.one_batch_run_at_a_time():
-        return _dedupe(chunk=chunk, restart=restart, progress=progress)
+        return _dedupe(chunk=chunk, restart=restart, estimate=estimate, progress=progress)
 
 
-def _dedupe(*, chunk: int, restart: bool, progress: Progress | None) -> DedupeRun:
+def _estimated(
+    run: DedupeRun,
+    records: list[Features],
+    record_blocks: list[batch.RecordBlocks],
+    freq: matching.Frequencies,
+) -> matching.Estimate:
+    """The run's estimate: made once, stored with the run (a resumed run scores as it began),
+    logged. A registry too small to learn from keeps the set m (no change, stored as such)."""
+    if run.weights:
+        return matching.Estimate.from_json(run.weights)
+    found = batch.estimate(records, record_blocks, freq)
+    if found is None:
+        found = matching.Estimate(
+            m={key: matching.M_U[key[0]][key[1]][0] for key in matching.ESTIMATED}, sessions={}
+        )
+    run.weights = found.as_json()
+    run.save(update_fields=["weights"])
+    log.info("dedupe run %s: m estimated from the registry %s", run.pk, run.weights)
+    return found
+
+
+def _dedupe(*, chunk: int, restart: bool, estimate: bool, progress: Progress | None) -> DedupeRun:
     run = DedupeRun.objects.filter(finished_at__isnull=True).first()
     if run is None or restart:
         DedupeRun.objects.filter(finished_at__isnull=True).update(finished_at=clock.now())
@@ -99,13 +128,21 @@ def _dedupe(*, chunk: int, restart: bool, progress: Progress | None) -> DedupeRu
     kept = KeptRecords(records[-1].id if records else 0)
     records += kept.features()
     freq, record_blocks = batch.prepare(records)
+    delta = None
+    if estimate:
+        delta = {
+            key: d for key, d in _estimated(run, records, record_blocks, freq).delta.items() if d
+        }
+
     policy = services.thresholds()
+    if delta:
+        policy = dataclasses.replace(policy, link_at=policy.estimated_link_at)
     decided = services.decided_pairs()
     total = len(records)
     done = sum(1 for f in records if f.id <= run.last_patient_id)
     pending: list[tuple[int, list[matching.Comparison], int]] = []
     for f, found, compared in batch.matches(
-        records, record_blocks, freq, policy, resume_after=run.last_patient_id
+        records, record_blocks, freq, policy, resume_after=run.last_patient_id, delta=delta
     ):
         pending.append((f.id, found, compared))
         if len(pending) >= chunk:

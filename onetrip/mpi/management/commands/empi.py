@@ -21,6 +21,11 @@ class Command(BaseCommand):
         dedupe = commands.add_parser("dedupe", help="compare every record; resumable")
         dedupe.add_argument("--chunk", type=int, default=5000, help="records per commit")
         dedupe.add_argument("--restart", action="store_true", help="start over instead of resuming")
+        dedupe.add_argument(
+            "--set-weights",
+            action="store_true",
+            help="score with the set m instead of m estimated from the registry (D263)",
+        )
         load = commands.add_parser(
             "import", help="load a legacy registry CSV: link, flag and keep rows; never drop one"
         )
@@ -40,10 +45,12 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action}")(**options)
 
-    def _dedupe(self, *, chunk: int, restart: bool, **options) -> None:
+    def _dedupe(self, *, chunk: int, restart: bool, set_weights: bool, **options) -> None:
         bar = ProgressBar(self.stderr)
         try:
-            run = registry.dedupe(chunk=chunk, restart=restart, progress=bar)
+            run = registry.dedupe(
+                chunk=chunk, restart=restart, estimate=not set_weights, progress=bar
+            )
         except runlock.BatchRunInProgress as exc:
             raise CommandError(str(exc.message)) from None
         bar.close()
@@ -51,6 +58,11 @@ class Command(BaseCommand):
             f"dedupe run {run.pk}: {run.compared} comparisons, {run.linked} linked, "
             f"{run.queued} queued for review"
         )
+        for level, values in run.weights.get("levels", {}).items():
+            self.stdout.write(
+                f"  m {level}: {values['m_set']} set, {values['m']} estimated "
+                f"({values['delta_bits']:+} bits)"
+            )
 
     def _import(self, *, path: Path, as_user: str, source_system: str | None, **options) -> None:
         actor = _staff(as_user)
