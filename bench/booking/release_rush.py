@@ -71,7 +71,8 @@ from onetrip.identity.models import (  # noqa: E402
 )
 from onetrip.scheduling.models import (  # noqa: E402
     ACTIVE_STATUSES,
-    PoolKind,
+    BookingChannel,
+    ClinicSession,
     SlotPool,
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY  # noqa: E402
@@ -84,6 +85,15 @@ BOOK_PATH = "/api/scheduling/appointments"
 HERE = Path(__file__).resolve().parent
 RESULTS_FILE = ROOT / "var" / "bench-booking-rush.json"
 GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
+
+
+def app_pool_kinds(session_id: int) -> list[str]:
+    """The pools of a session the app may book from now: its shared online units and, once
+    unused primary-care units have returned to the shared pool (7 days before the visit, seed
+    000), those too."""
+    day = ClinicSession.objects.values_list("date", flat=True).get(pk=session_id)
+    horizons = pool_horizons(BookingChannel.APP, clock.now(), DEFAULT_POLICY)
+    return [kind for kind, last in horizons.items() if last is None or day <= last]
 
 
 def main() -> None:
@@ -574,13 +584,13 @@ def verify(result: HttpResult, state: dict) -> dict:
         cursor.execute(
             """
             SELECT (SELECT sum(capacity) FROM scheduling_slotpool p JOIN scheduling_slot s
-                      ON s.id = p.slot_id WHERE s.session_id = %s AND p.kind = %s),
+                      ON s.id = p.slot_id WHERE s.session_id = %s AND p.kind = ANY(%s)),
                    (SELECT count(*) FROM scheduling_appointment WHERE session_id = %s),
                    (SELECT count(DISTINCT patient_id) FROM scheduling_appointment
                      WHERE session_id = %s),
                    (SELECT count(*) FROM scheduling_appointment)
             """,
-            [state["popular_session_id"], PoolKind.SHARED_ONLINE]
+            [state["popular_session_id"], app_pool_kinds(state["popular_session_id"])]
             + [state["popular_session_id"]] * 2,
         )
         popular_units, popular_booked, popular_patients, stored = cursor.fetchone()

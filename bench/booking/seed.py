@@ -38,6 +38,13 @@ from django.db.models import Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from faker import Faker  # noqa: E402
 
+from onetrip.billing.models import (  # noqa: E402
+    CatalogueItem,
+    ChargeCategory,
+    InsuranceCategory,
+    ItemKind,
+)
+from onetrip.billing.services.sources import registration_item_code  # noqa: E402
 from onetrip.consortium import services as consortium  # noqa: E402
 from onetrip.consortium.models import (  # noqa: E402
     Clinic,
@@ -146,6 +153,7 @@ def seed_base(
         .first()
     )
     add_templates(today, popular)
+    price_registration_fees()
     say(f"structure: {Doctor.objects.count()} doctors in {time.perf_counter() - started:.0f} s")
 
     generate(institutions, today, today + dt.timedelta(days=days))
@@ -263,6 +271,27 @@ def add_templates(today: dt.date, popular: Doctor) -> None:
         )
     )
     SessionTemplate.objects.bulk_create(templates)
+
+
+def price_registration_fees() -> None:
+    """The catalogue's item for each registration fee of the templates: the app takes the fee
+    at booking, and a fee without a price is refused (`fee_not_priced`), so without these the
+    rush's app users could book nothing."""
+    fees = set(SessionTemplate.objects.values_list("fee_fen", flat=True).distinct())
+    CatalogueItem.objects.bulk_create(
+        [
+            CatalogueItem(
+                code=registration_item_code(fee),
+                name=f"门诊诊查费（{fee // 100}元）",
+                kind=ItemKind.SERVICE,
+                charge_category=ChargeCategory.GENERAL_CARE,
+                insurance_category=InsuranceCategory.A,
+                unit_price_fen=fee,
+            )
+            for fee in sorted(fees)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def template(
