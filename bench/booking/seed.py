@@ -40,11 +40,8 @@ from faker import Faker  # noqa: E402
 
 from onetrip.billing.models import (  # noqa: E402
     CatalogueItem,
-    ChargeCategory,
-    InsuranceCategory,
-    ItemKind,
 )
-from onetrip.billing.services.sources import registration_item_code  # noqa: E402
+from onetrip.billing.services.sources import registration_fee_item  # noqa: E402
 from onetrip.consortium import services as consortium  # noqa: E402
 from onetrip.consortium.models import (  # noqa: E402
     Clinic,
@@ -279,18 +276,7 @@ def price_registration_fees() -> None:
     rush's app users could book nothing."""
     fees = set(SessionTemplate.objects.values_list("fee_fen", flat=True).distinct())
     CatalogueItem.objects.bulk_create(
-        [
-            CatalogueItem(
-                code=registration_item_code(fee),
-                name=f"门诊诊查费（{fee // 100}元）",
-                kind=ItemKind.SERVICE,
-                charge_category=ChargeCategory.GENERAL_CARE,
-                insurance_category=InsuranceCategory.A,
-                unit_price_fen=fee,
-            )
-            for fee in sorted(fees)
-        ],
-        ignore_conflicts=True,
+        [registration_fee_item(fee) for fee in sorted(fees)], ignore_conflicts=True
     )
 
 

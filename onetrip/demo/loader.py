@@ -33,7 +33,7 @@ from onetrip.billing.models import (
     VisitKind,
 )
 from onetrip.billing.services import charges, deposits
-from onetrip.billing.services.sources import registration_item_code
+from onetrip.billing.services.sources import registration_fee_item
 from onetrip.consortium import services as consortium
 from onetrip.consortium.models import (
     Clinic,
@@ -1051,17 +1051,7 @@ _BLOOD_ITEMS = (
 
 def _create_price_catalogue() -> None:
     fees = sorted({fee for fee, _capacity in _FEE_AND_CAPACITY.values()})
-    items = [
-        CatalogueItem(
-            code=registration_item_code(fee),
-            name=f"门诊诊查费（{fee // 100}元）",
-            kind=ItemKind.SERVICE,
-            charge_category=ChargeCategory.GENERAL_CARE,
-            insurance_category=InsuranceCategory.A,
-            unit_price_fen=fee,
-        )
-        for fee in fees
-    ]
+    items = [registration_fee_item(fee) for fee in fees]
     items += [
         CatalogueItem(
             code=exam_price_code(item.code),

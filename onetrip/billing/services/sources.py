@@ -14,7 +14,16 @@ from dataclasses import dataclass, replace
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from onetrip.billing.models import Bill, Charge, ChargeSource, SettlementStatus
+from onetrip.billing.models import (
+    Bill,
+    CatalogueItem,
+    Charge,
+    ChargeCategory,
+    ChargeSource,
+    InsuranceCategory,
+    ItemKind,
+    SettlementStatus,
+)
 from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.core import audit
 from onetrip.core.actors import Actor, ActorKind
@@ -52,6 +61,20 @@ def run_paid_follow_ups(settlement_id: int, *, charges: list[Charge], actor: Act
 def registration_item_code(fee_fen: int) -> str:
     """The price-catalogue code of a registration fee: one item per fee level (REG-<fen>)."""
     return f"REG-{fee_fen}"
+
+
+def registration_fee_item(fee_fen: int) -> CatalogueItem:
+    """The catalogue's item (unsaved) for a registration fee level: general care, insurance
+    category A. Setting up a consortium prices every fee its session templates charge; a fee
+    without one is refused at booking (`fee_not_priced`)."""
+    return CatalogueItem(
+        code=registration_item_code(fee_fen),
+        name=f"门诊诊查费（{fee_fen // 100}元）",
+        kind=ItemKind.SERVICE,
+        charge_category=ChargeCategory.GENERAL_CARE,
+        insurance_category=InsuranceCategory.A,
+        unit_price_fen=fee_fen,
+    )
 
 
 def charge_registration_fee(
