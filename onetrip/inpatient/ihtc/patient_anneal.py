@@ -206,11 +206,8 @@ class PatientState:
         data = self.instance.people[person]
         change = 0
         if not data.is_occupant:
-            change += sign * (
-                self.w_delay * (day - data.release_day)
-                + self.admitted_cost
-                - self.left_out_cost[person]
-            )
+            change += sign * (self.w_delay * (day - data.release_day) - self.left_out_cost[person])
+        change += self._nurse_change(person, day, room, sign)
         age, gender = self.age[person], self.gender[person]
         counts, gender_counts, age_counts = (
             self.count[room],
@@ -254,6 +251,11 @@ class PatientState:
                 self.left_out_at[person] = len(self.left_out)
                 self.left_out.append(person)
         return change
+
+    def _nurse_change(self, person: int, day: int, room: int, sign: int) -> int:
+        """The nurse costs a placement adds (sign +1) or takes away (-1). Before the nurses
+        are known: the three every admitted patient meets at least."""
+        return 0 if self.instance.people[person].is_occupant else sign * self.admitted_cost
 
     def _admit(self, person: int) -> None:
         """Strike a person off the left-out list (the last one takes its place)."""
@@ -333,21 +335,35 @@ def anneal_patients(
     instance: Instance, plan: Plan, *, deadline: float, rng: random.Random
 ) -> tuple[Plan, int]:
     """The best plan seen by annealing from `plan` until the deadline, and its stage cost."""
-    state = PatientState(instance, plan)
+    return anneal(
+        PatientState(instance, plan),
+        deadline=deadline,
+        rng=rng,
+        temperatures=(START_TEMPERATURE, END_TEMPERATURE),
+    )
+
+
+def anneal(
+    state: PatientState,
+    *,
+    deadline: float,
+    rng: random.Random,
+    temperatures: tuple[float, float],
+) -> tuple[Plan, int]:
+    """Anneal `state` until the deadline with temperatures given as multiples of one day's
+    delay; the best plan seen and its cost (the state's objective)."""
+    instance = state.instance
     patients = instance.patients
     if not patients:
-        return plan, state.cost
+        return state.plan(), state.cost
     people = instance.people
     optional = [p for p in patients if not people[p].mandatory]
     kinds = list(MOVES)
     cumulative = list(itertools.accumulate(MOVES[kind] for kind in kinds))
     scale = max(1, state.w_delay)
+    start, end = temperatures
     cooling = Cooling(
-        START_TEMPERATURE * scale,
-        END_TEMPERATURE * scale,
-        deadline=deadline,
-        check_every=CHECK_EVERY,
-        rng=rng,
+        start * scale, end * scale, deadline=deadline, check_every=CHECK_EVERY, rng=rng
     )
     best_cost = state.cost
     best = state.plan()

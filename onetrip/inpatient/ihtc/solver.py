@@ -2,10 +2,11 @@
 
 Two stages share the time (decision D161): first the patients (admission day, room,
 theatre) by greedy construction, simulated annealing (D255), then CP-SAT large-neighbourhood
-search, then the nurses
-(greedy, then simulated annealing over the whole horizon, D221). Patients first because their
-costs (unscheduled patients, delays, theatres) dominate the objective on the public instances
-and because the nurse assignment is always feasible once rooms are known.
+search; then the nurses (greedy, then simulated annealing over the whole horizon, D221), and
+the patients once more with those nurses fixed, on the exact objective, and the nurses again
+(D320). Patients first because their costs (unscheduled patients, delays, theatres) dominate
+the objective on the public instances and because the nurse assignment is always feasible
+once rooms are known.
 """
 
 import random
@@ -19,13 +20,17 @@ from .nurse_anneal import anneal_nurses
 from .patient_anneal import anneal_patients
 from .patient_lns import improve_patients
 from .plan import Plan, solution_from_plan
+from .polish import polish_patients
 
 CONSTRUCTION_SHARE = 0.1  # at most, for trying insertion orders
 MANDATORY_SHARE = 0.3  # at most, for placing mandatory patients the greedy left out
 # Of the time left after construction, spent on patients; the rest goes to the nurses, whose
 # annealing has done most of its work by then (D221): with 4 CPU seconds instead of 16 it
 # ends within 3% of the nurse costs, while the patients' search still gains with time (D276).
-PATIENT_SHARE = 0.85
+PATIENT_SHARE = 0.8
+# Of the time after the patients: the nurses' first annealing, then the patients again with
+# those nurses fixed on the exact objective (D320); the nurses' second annealing takes the rest.
+FIRST_NURSE_SHARE, POLISH_SHARE = 0.3, 0.45
 # Of the patients' time, spent annealing (D255); CP-SAT neighbourhoods take the rest.
 ANNEAL_SHARE = 0.7
 # Kept back for the last evaluation and writing the answer: 5% of the limit, at least a
@@ -78,6 +83,11 @@ def solve_plan(
         instance, annealed, deadline=patients_deadline, threads=threads, rng=rng
     )
     assign_nurses(instance, plan)
+    now = time.monotonic()
+    nurses_deadline = now + (deadline - now) * FIRST_NURSE_SHARE
+    polish_deadline = nurses_deadline + (deadline - now) * POLISH_SHARE
+    anneal_nurses(instance, plan, deadline=nurses_deadline, rng=rng)
+    plan = polish_patients(instance, plan, deadline=polish_deadline, rng=rng)
     anneal_nurses(instance, plan, deadline=deadline, rng=rng)
     # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
     # proxy misled it.
