@@ -30,7 +30,7 @@ from functools import lru_cache
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from onetrip.identity.fhir import COMPOUND_SURNAMES
 
@@ -331,7 +331,8 @@ def blocking_keys(f: Features) -> set[str]:
     (a mistyped year). c:/y: count name characters and spellings for frequency weights. n:, s:
     and b: are filed under the typed birth date and the ID number's; a record with neither has
     none (see `batch_keys`). A foreign name (D311) is also filed under l: the first three letters
-    of each word + birth date (a typo anywhere but there, and a word changed or missing) and w:
+    of each word, and its consonants, + birth date (a typo anywhere but there, and a word changed
+    or missing) and w:
     the first three letters of its words together (a name with typos after them, whatever the
     birth date)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
@@ -352,16 +353,32 @@ def blocking_keys(f: Features) -> set[str]:
             for prefix in foreign:
                 keys.add(f"l:{prefix}:{year}:{month_day}")
     if foreign:
-        keys.add(f"w:{''.join(sorted(foreign))}")
+        keys.add(f"w:{''.join(sorted(p for p in foreign if p[0] != '~'))}")
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
 
 
 def _name_prefixes(f: Features) -> set[str]:
-    """The first three letters of each word of a foreign name (D311), none for other names."""
+    """The first three letters of each word of a foreign name, and its consonants as heard
+    (D311); none for other names."""
     if not f.is_latin or not foreign_name(f.name):
         return set()
-    return {word[:3] for word in latin_words(f.name) if len(word) >= 2}
+    words = [word for word in latin_words(f.name) if len(word) >= 2]
+    return {word[:3] for word in words} | {"~" + _consonants(word) for word in words}
+
+
+_SILENT = str.maketrans("", "", "aeiouyhw")
+
+
+@lru_cache(maxsize=50_000)
+def _consonants(word: str) -> str:
+    """The first letter and up to three consonants after it, doubled ones once: Jon and John,
+    Smith and Smyth, Isabelle and Isabeel agree."""
+    kept = word[0]
+    for letter in word[1:].translate(_SILENT):
+        if letter != kept[-1]:
+            kept += letter
+    return kept[:4]
 
 
 def birth_dates(f: Features) -> set[str]:
@@ -557,7 +574,8 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     """Two latin-script names, one of them not pinyin (D310): a foreign patient's name, whose
     typos are letters. One letter added, dropped, changed or two neighbours swapped, in either
     word order, is a typo; a word recorded on one side only is a part not recorded; two pinyin
-    names one letter apart (Wang Wei, Wang Wen) are two names and never get here."""
+    names one letter apart (Wang Wei, Wang Wen) are two names and never get here. Names whose
+    words are each close to one of the other's are similar (Jon Smith, John Smyth)."""
     if (
         min(len(a.chars), len(b.chars)) >= 4
         and min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
@@ -568,9 +586,18 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     fewer, more = sorted((set(words_a), set(words_b)), key=len)
     if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
         return _scored(Field.NAME, Level.PART_MISSING)
-    if max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) >= 85:
+    if max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) >= 85 or (
+        len(words_a) == len(words_b)
+        and any(all(map(_close_words, words_a, order)) for order in (words_b, words_b[::-1]))
+    ):
         return _scored(Field.NAME, Level.SIMILAR)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+def _close_words(a: str, b: str) -> bool:
+    """One typo apart, or alike by Jaro-Winkler (Smith, Smyth): each word of Jon Smith and John
+    Smyth is close to one of the other's."""
+    return OSA.distance(a, b, score_cutoff=1) <= 1 or JaroWinkler.similarity(a, b) >= 0.88
 
 
 @lru_cache(maxsize=200_000)
@@ -730,7 +757,7 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
     # both carry the same personal number (D312): twins have one each.
     if (
         same_household
-        and levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT)
+        and levels[Field.NAME] in (Level.TYPO, Level.PART_MISSING, Level.SIMILAR, Level.DIFFERENT)
         and levels.get(Field.NUMBER) != Level.EXACT
     ):
         return Guard.POSSIBLE_TWIN
