@@ -572,17 +572,15 @@ TYPO_MIN_SHARE = 2e-5
 
 def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     """Two latin-script names, one of them not pinyin (D310): a foreign patient's name, whose
-    typos are letters. One letter added, dropped, changed or two neighbours swapped, in either
-    word order, is a typo; a word recorded on one side only is a part not recorded; two pinyin
-    names one letter apart (Wang Wei, Wang Wen) are two names and never get here. Names whose
-    words are each close to one of the other's are similar (Jon Smith, John Smyth)."""
-    if (
-        min(len(a.chars), len(b.chars)) >= 4
-        and min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
-    ):
+    typos are letters. One letter added, dropped, changed or two neighbours swapped in one word
+    of five letters or more, in either word order, is a typo; a word recorded on one side only
+    is a part not recorded; two pinyin names one letter apart (Wang Wei, Wang Wen) are two names
+    and never get here. Names whose words are each close to one of the other's are similar (Jon
+    Smith, John Smyth)."""
+    words_a, words_b = latin_words(a.name), latin_words(b.name)
+    if _one_typo(a, b, words_a, words_b):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPO, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS * share))
-    words_a, words_b = latin_words(a.name), latin_words(b.name)
     fewer, more = sorted((set(words_a), set(words_b)), key=len)
     if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
         return _scored(Field.NAME, Level.PART_MISSING)
@@ -592,6 +590,27 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     ):
         return _scored(Field.NAME, Level.SIMILAR)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+# A word shorter than this is one letter from many other names (Jon, Jan, Joan; Man, Wan, Ming,
+# Ling in Cantonese romanisation): a letter changed there is only "similar".
+TYPO_MIN_LETTERS = 5
+
+
+def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
+    """One word of either order differs by one edit, both spellings of it at least
+    TYPO_MIN_LETTERS long; or, the words split differently (Elk I / Elki), one edit in all."""
+    if len(words_a) != len(words_b):
+        return min(len(a.chars), len(b.chars)) >= TYPO_MIN_LETTERS and (
+            min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
+        )
+    for order in (words_b, words_b[::-1]):
+        differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
+        if len(differing) == 1:
+            x, y = differing[0]
+            if min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1:
+                return True
+    return False
 
 
 def _close_words(a: str, b: str) -> bool:
