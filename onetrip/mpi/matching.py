@@ -117,8 +117,8 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.HOMOPHONE: (0.05, None),
         Level.ROMANISED: (0.04, None),
         # Latin-script names (foreign patients, passports) that are not pinyin (D310): one letter
-        # added, dropped, changed or two swapped, in either word order. u: the name's own share
-        # times TYPO_NEIGHBOURS, at least TYPO_MIN_SHARE.
+        # added, dropped, changed or two swapped in a word of TYPO_MIN_LETTERS or more, in either
+        # word order. u: the name's own share times TYPO_NEIGHBOURS, at least TYPO_MIN_SHARE.
         Level.TYPO: (0.04, None),
         # One side recorded only some of the other's name words ("Donaldson" / "Matthew
         # Donaldson"): about an average family name's share of agreeing by chance.
@@ -332,9 +332,8 @@ def blocking_keys(f: Features) -> set[str]:
     and b: are filed under the typed birth date and the ID number's; a record with neither has
     none (see `batch_keys`). A foreign name (D311) is also filed under l: the first three letters
     of each word, and its consonants, + birth date (a typo anywhere but there, and a word changed
-    or missing) and w:
-    the first three letters of its words together (a name with typos after them, whatever the
-    birth date)."""
+    or missing) and w: the first three letters of its words together (a name with typos after
+    them, whatever the birth date). i: an unvalidated number (D312)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
     foreign = _name_prefixes(f)
     if f.phone:
