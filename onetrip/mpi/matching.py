@@ -30,6 +30,7 @@ from functools import lru_cache
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from onetrip.identity.fhir import COMPOUND_SURNAMES
 
@@ -49,6 +50,7 @@ class Field(StrEnum):
     SEX = "sex"
     PHONE = "phone"
     ADDRESS = "address"
+    NUMBER = "number"
 
 
 class Level(StrEnum):
@@ -57,6 +59,8 @@ class Level(StrEnum):
     EXACT = "exact"
     HOMOPHONE = "homophone"
     ROMANISED = "romanised"
+    TYPO = "one_typo"
+    PART_MISSING = "part_missing"
     SIMILAR = "similar"
     SWAPPED = "swapped_day_month"
     ONE_DIGIT = "one_digit"
@@ -71,6 +75,8 @@ LEVEL_LABELS = {
     Level.EXACT: _("the same"),
     Level.HOMOPHONE: _("same pinyin, different characters"),
     Level.ROMANISED: _("pinyin spelling of the same name"),
+    Level.TYPO: _("one letter mistyped"),
+    Level.PART_MISSING: _("the same, with a part not recorded on one side"),
     Level.SIMILAR: _("similar"),
     Level.SWAPPED: _("day and month swapped"),
     Level.ONE_DIGIT: _("one digit differs"),
@@ -85,6 +91,7 @@ FIELD_LABELS = {
     Field.SEX: _("Sex"),
     Field.PHONE: _("Mobile phone"),
     Field.ADDRESS: _("Address"),
+    Field.NUMBER: _("Other identifier (not validated)"),
 }
 
 
@@ -109,6 +116,13 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.EXACT: (0.88, None),
         Level.HOMOPHONE: (0.05, None),
         Level.ROMANISED: (0.04, None),
+        # Latin-script names (foreign patients, passports) that are not pinyin (D310): one letter
+        # added, dropped, changed or two swapped in a word of TYPO_MIN_LETTERS or more, in either
+        # word order. u: the name's own share times TYPO_NEIGHBOURS, at least TYPO_MIN_SHARE.
+        Level.TYPO: (0.04, None),
+        # One side recorded only some of the other's name words ("Donaldson" / "Matthew
+        # Donaldson"): about an average family name's share of agreeing by chance.
+        Level.PART_MISSING: (0.02, 0.001),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
     },
@@ -133,6 +147,14 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.EXACT: (0.55, 0.001),
         Level.SIMILAR: (0.2, 0.01),
         Level.DIFFERENT: (0.25, 0.99),
+    },
+    # A number typed without a check digit (a foreign insurance or social security number, an
+    # old system's member number; D312): evidence, never a rule, as documents are. Exact: the
+    # number's share (a family's shared number is weak); one digit: ~100 numbers are that close.
+    Field.NUMBER: {
+        Level.EXACT: (0.9, None),
+        Level.ONE_DIGIT: (0.05, 1e-4),
+        Level.DIFFERENT: (0.05, 0.9999),
     },
 }
 # Shares are counts over this many records whatever the registry's size (D252): a name held
@@ -195,6 +217,7 @@ class Features:
     address: str
     documents: frozenset[tuple[str, str]]  # identifying: (namespace, number)
     guardian_only: bool
+    numbers: frozenset[str] = frozenset()  # unvalidated identifiers (D312)
 
     @property
     def spelling(self) -> str:
@@ -215,9 +238,10 @@ def features(
     address: str = "",
     documents: Iterable[tuple[str, str]] = (),
     guardian_documents: Iterable[tuple[str, str]] = (),
+    numbers: Iterable[str] = (),
 ) -> Features:
     """`documents`: the record's own (doc_type, number); `guardian_documents`: those it was
-    registered under for a minor."""
+    registered under for a minor; `numbers`: identifiers nobody validated (D312)."""
     chars, is_latin, spellings, surnames = _name_parts(name)
     own = frozenset(
         [(CITIZEN if t in CITIZEN_NUMBER_TYPES else t, n) for t, n in documents]
@@ -246,6 +270,7 @@ def features(
         address=_normalise_address(address),
         documents=own,
         guardian_only=not own and any(True for _ in guardian_documents),
+        numbers=frozenset(n for n in numbers if n),
     )
 
 
@@ -292,8 +317,8 @@ def _normalise_address(address: str) -> str:
 # --- blocking -------------------------------------------------------------------------------
 
 # Keys a candidate search looks up. Count-only keys (below) are never looked up as blocks.
-BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:")
-FREQUENCY_PREFIXES = ("c:", "y:", "p:")
+BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:", "l:", "w:", "i:")
+FREQUENCY_PREFIXES = ("c:", "y:", "p:", "i:")
 _BLOCKING = frozenset(BLOCKING_PREFIXES)  # every key starts with a letter and a colon
 
 
@@ -305,10 +330,15 @@ def blocking_keys(f: Features) -> set[str]:
     order (any given-name typo, swapped day/month); b: spelling + day and month in either order
     (a mistyped year). c:/y: count name characters and spellings for frequency weights. n:, s:
     and b: are filed under the typed birth date and the ID number's; a record with neither has
-    none (see `batch_keys`)."""
+    none (see `batch_keys`). A foreign name (D311) is also filed under l: the first three letters
+    of each word, and its consonants, + birth date (a typo anywhere but there, and a word changed
+    or missing) and w: the first three letters of its words together (a name with typos after
+    them, whatever the birth date). i: an unvalidated number (D312)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
+    foreign = _name_prefixes(f)
     if f.phone:
         keys.add(f"p:{f.phone}")
+    keys.update(f"i:{number}" for number in f.numbers)
     for spelling in f.spellings:
         keys.add(f"y:{spelling}")
     for birth in birth_dates(f):
@@ -318,8 +348,36 @@ def blocking_keys(f: Features) -> set[str]:
             keys.add(f"b:{spelling}:{month_day}")
         for surname in f.surnames:
             keys.add(f"s:{surname}:{year}:{month_day}")
+        if foreign:
+            for prefix in foreign:
+                keys.add(f"l:{prefix}:{year}:{month_day}")
+    if foreign:
+        keys.add(f"w:{''.join(sorted(p for p in foreign if p[0] != '~'))}")
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
+
+
+def _name_prefixes(f: Features) -> set[str]:
+    """The first three letters of each word of a foreign name, and its consonants as heard
+    (D311); none for other names."""
+    if not f.is_latin or not foreign_name(f.name):
+        return set()
+    words = [word for word in latin_words(f.name) if len(word) >= 2]
+    return {word[:3] for word in words} | {"~" + _consonants(word) for word in words}
+
+
+_SILENT = str.maketrans("", "", "aeiouyhw")
+
+
+@lru_cache(maxsize=50_000)
+def _consonants(word: str) -> str:
+    """The first letter and up to three consonants after it, doubled ones once: Jon and John,
+    Smith and Smyth, Isabelle and Isabeel agree."""
+    kept = word[0]
+    for letter in word[1:].translate(_SILENT):
+        if letter != kept[-1]:
+            kept += letter
+    return kept[:4]
 
 
 def birth_dates(f: Features) -> set[str]:
@@ -376,6 +434,9 @@ class Frequencies:
 
     def phone_share(self, phone: str) -> float:
         return self.share(f"p:{phone}")
+
+    def number_share(self, number: str) -> float:
+        return self.share(f"i:{number}"[:120])
 
 
 # --- comparing two records ------------------------------------------------------------------
@@ -441,6 +502,7 @@ def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
         _sex(a.sex, b.sex),
         _phone(a.phone, b.phone, freq),
         _address(a.address, b.address),
+        _number(a.numbers, b.numbers, freq),
     ]
     fields = tuple(s for s in scores if s is not None)
     deterministic = any(s.level == Level.SHARED for s in fields)
@@ -492,11 +554,118 @@ def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
         if a.is_latin and b.is_latin:
             level = Level.EXACT  # the same words in the other order
         return _scored(Field.NAME, level, max(freq.spelling_share(a), freq.spelling_share(b)))
+    if a.is_latin and b.is_latin and (foreign_name(a.name) or foreign_name(b.name)):
+        return _foreign_name(a, b, freq)
     if fuzz.ratio(a.spelling, b.spelling) >= 85 or (
         not a.is_latin and not b.is_latin and _one_character_apart(a.chars, b.chars)
     ):
         return _scored(Field.NAME, Level.SIMILAR)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+# A name one letter away from a name is about as common as TYPO_NEIGHBOURS times that name (its
+# real neighbours, "Jon" for "John", and others' typos), and never rarer than TYPO_MIN_SHARE.
+TYPO_NEIGHBOURS = 4
+TYPO_MIN_SHARE = 2e-5
+
+
+def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
+    """Two latin-script names, one of them not pinyin (D310): a foreign patient's name, whose
+    typos are letters. One letter added, dropped, changed or two neighbours swapped in one word
+    of five letters or more, in either word order, is a typo; a word recorded on one side only
+    is a part not recorded; two pinyin names one letter apart (Wang Wei, Wang Wen) are two names
+    and never get here. Names whose words are each close to one of the other's are similar (Jon
+    Smith, John Smyth)."""
+    words_a, words_b = latin_words(a.name), latin_words(b.name)
+    if _one_typo(a, b, words_a, words_b):
+        share = max(freq.spelling_share(a), freq.spelling_share(b))
+        return _scored(Field.NAME, Level.TYPO, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS * share))
+    fewer, more = sorted((set(words_a), set(words_b)), key=len)
+    if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
+        return _scored(Field.NAME, Level.PART_MISSING)
+    if max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) >= 85 or (
+        len(words_a) == len(words_b)
+        and any(all(map(_close_words, words_a, order)) for order in (words_b, words_b[::-1]))
+    ):
+        return _scored(Field.NAME, Level.SIMILAR)
+    return _scored(Field.NAME, Level.DIFFERENT)
+
+
+# A word shorter than this is one letter from many other names (Jon, Jan, Joan; Man, Wan, Ming,
+# Ling in Cantonese romanisation): a letter changed there is only "similar".
+TYPO_MIN_LETTERS = 5
+
+
+def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
+    """One word of either order differs by one edit, both spellings of it at least
+    TYPO_MIN_LETTERS long; or, the words split differently (Elk I / Elki), one edit in all."""
+    if len(words_a) != len(words_b):
+        return min(len(a.chars), len(b.chars)) >= TYPO_MIN_LETTERS and (
+            min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
+        )
+    for order in (words_b, words_b[::-1]):
+        differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
+        if len(differing) == 1:
+            x, y = differing[0]
+            if min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1:
+                return True
+    return False
+
+
+def _close_words(a: str, b: str) -> bool:
+    """One typo apart, or alike by Jaro-Winkler (Smith, Smyth): each word of Jon Smith and John
+    Smyth is close to one of the other's."""
+    return OSA.distance(a, b, score_cutoff=1) <= 1 or JaroWinkler.similarity(a, b) >= 0.88
+
+
+@lru_cache(maxsize=200_000)
+def latin_words(name: str) -> tuple[str, ...]:
+    return tuple(_LATIN_WORD.findall(unicodedata.normalize("NFKC", name).lower()))
+
+
+@lru_cache(maxsize=200_000)
+def foreign_name(name: str) -> bool:
+    """A latin-script name with a word that is not pinyin: typos in it are letters, not other
+    syllables. A romanised Chinese name (ZHANG Wei) is not foreign."""
+    return _name_parts(name)[1] and not all(_pinyin_word(w) for w in latin_words(name))
+
+
+# Every syllable of Mandarin as written in pinyin without tones (ü as v, or yu after l and n).
+PINYIN_SYLLABLES = frozenset(
+    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can
+    cang cao ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai
+    chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei den
+    deng di dia dian diao die ding diu dong dou du duan dui dun duo e ei en eng er fa fan fang fei
+    fen feng fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun
+    guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia
+    jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke kei ken keng
+    kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang lao le lei leng li lia lian liang
+    liao lie lin ling liu lo long lou lu luan lun luo lv lve lyu lue ma mai man mang mao me mei
+    men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nian
+    niang niao nie nin ning niu nong nou nu nuan nuo nv nve nyu nue o ou pa pai pan pang pao pei
+    pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu
+    quan que qun ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao
+    se sen seng sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang
+    shui shun shuo si song sou su suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie
+    ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao
+    xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue
+    yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong
+    zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo""".split()  # noqa: SIM905
+)
+
+
+@lru_cache(maxsize=50_000)
+def _pinyin_word(word: str) -> bool:
+    """The word is one to four pinyin syllables (xiaoming, ouyang)."""
+    reachable = {0: 0}  # end position → syllables used
+    for start in range(len(word)):
+        used = reachable.get(start)
+        if used is None or used >= 4:
+            continue
+        for end in range(start + 1, min(start + 6, len(word)) + 1):
+            if word[start:end] in PINYIN_SYLLABLES:
+                reachable[end] = min(reachable.get(end, 5), used + 1)
+    return bool(word) and len(word) in reachable
 
 
 def _one_character_apart(a: str, b: str) -> bool:
@@ -580,6 +749,17 @@ def _address(a: str, b: str) -> FieldScore | None:
     return _scored(Field.ADDRESS, Level.DIFFERENT)
 
 
+def _number(a: frozenset[str], b: frozenset[str], freq: Frequencies) -> FieldScore | None:
+    """Unvalidated identifiers (D312): the same number, one digit apart, or different."""
+    if not a or not b:
+        return None
+    if shared := a & b:
+        return _scored(Field.NUMBER, Level.EXACT, min(map(freq.number_share, shared)))
+    if any(_one_digit_apart(x, y) for x in a for y in b):
+        return _scored(Field.NUMBER, Level.ONE_DIGIT)
+    return _scored(Field.NUMBER, Level.DIFFERENT)
+
+
 def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | None:
     if a.guardian_only or b.guardian_only:
         return Guard.GUARDIAN_DOCUMENT
@@ -591,8 +771,13 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
         Level.SIMILAR,
     )
     # Different names in one household are family (twins above all: one birth date) far more
-    # often than one person renamed; a mistyped birth date must not let a twin through.
-    if same_household and levels[Field.NAME] in (Level.SIMILAR, Level.DIFFERENT):
+    # often than one person renamed; a mistyped birth date must not let a twin through. Unless
+    # both carry the same personal number (D312): twins have one each.
+    if (
+        same_household
+        and levels[Field.NAME] in (Level.TYPO, Level.PART_MISSING, Level.SIMILAR, Level.DIFFERENT)
+        and levels.get(Field.NUMBER) != Level.EXACT
+    ):
         return Guard.POSSIBLE_TWIN
     return None
 
@@ -663,7 +848,7 @@ class Estimate:
             "levels": {
                 f"{field.value}={level.value}": {
                     "m_set": M_U[field][level][0],
-                    "m": round(m, 4),
+                    "m": m,  # unrounded: a level a load hardly shows has a tiny m
                     "delta_bits": delta[field, level],
                 }
                 for (field, level), m in self.m.items()
