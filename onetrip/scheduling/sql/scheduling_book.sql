@@ -65,41 +65,49 @@ $$;
 
 -- The UTC offset of `p_tz` at `p_at` as Python's isoformat writes it: "+08:00".
 CREATE OR REPLACE FUNCTION scheduling_utc_offset(p_at timestamptz, p_tz text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN o < interval '0' THEN '-' ELSE '+' END
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    o interval := (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC');
+BEGIN
+    RETURN CASE WHEN o < interval '0' THEN '-' ELSE '+' END
            || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
-           || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
-      FROM (SELECT (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC') AS o) offset_of
+           || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00');
+END
 $$;
 
 -- The name as `core.masking.mask_name` masks it, for the names whose characters both tell
 -- alike: all CJK (the usual name), or ASCII words joined by single spaces; NULL for any other
 -- name, whose notice Python writes (D270). `test_booking_notice` holds the two to each other.
 CREATE OR REPLACE FUNCTION scheduling_masked_name(p_name text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
-        WHEN p_name ~ '^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$' THEN
-            CASE length(p_name)
-                WHEN 1 THEN '*'
-                WHEN 2 THEN left(p_name, 1) || '*'
-                ELSE left(p_name, 1) || repeat('*', length(p_name) - 2) || right(p_name, 1)
-            END
-        WHEN p_name ~ '^[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$' THEN
-            (SELECT string_agg(left(w, 1) || repeat('*', length(w) - 1), ' ' ORDER BY n)
-               FROM regexp_split_to_table(p_name, ' ') WITH ORDINALITY AS words(w, n))
-    END
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_name ~ '^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$' THEN
+        RETURN CASE length(p_name)
+            WHEN 1 THEN '*'
+            WHEN 2 THEN left(p_name, 1) || '*'
+            ELSE left(p_name, 1) || repeat('*', length(p_name) - 2) || right(p_name, 1)
+        END;
+    ELSIF p_name ~ '^[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$' THEN
+        RETURN (SELECT string_agg(left(w, 1) || repeat('*', length(w) - 1), ' ' ORDER BY n)
+                  FROM regexp_split_to_table(p_name, ' ') WITH ORDINALITY AS words(w, n));
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 -- `scheduling.models.booking_number_for`: the id in at least eight digits and a Luhn check digit.
 CREATE OR REPLACE FUNCTION scheduling_booking_number(p_id bigint) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT digits || ((10 - sum(CASE WHEN v > 9 THEN v - 9 ELSE v END) % 10) % 10)::text
-      FROM (SELECT CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0')
-                        ELSE p_id::text END) number(digits),
-           LATERAL (SELECT substr(reverse(digits), i, 1)::integer
-                           * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END AS v
-                      FROM generate_series(1, length(digits)) i) weighted
-     GROUP BY digits
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (
+        SELECT digits || ((10 - sum(CASE WHEN v > 9 THEN v - 9 ELSE v END) % 10) % 10)::text
+          FROM (SELECT CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0')
+                            ELSE p_id::text END) number(digits),
+               LATERAL (SELECT substr(reverse(digits), i, 1)::integer
+                               * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END AS v
+                          FROM generate_series(1, length(digits)) i) weighted
+         GROUP BY digits);
+END
 $$;
 
 -- A booking with everything its answer, its audit row and its notice show, as one JSON value:
@@ -107,8 +115,9 @@ $$;
 -- and institution (each as `to_jsonb` gives it, for `booking_database.appointment_from`), and
 -- the patient's name and phone (the notice's). Read after the writes, in the same call.
 CREATE OR REPLACE FUNCTION scheduling_booking_details(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT jsonb_build_object(
         'appointment', to_jsonb(a), 'slot', to_jsonb(s), 'pool', to_jsonb(p),
         'session', to_jsonb(cs), 'doctor', to_jsonb(d), 'substitute', to_jsonb(sub),
         'clinic', to_jsonb(c), 'department', to_jsonb(dep), 'institution', to_jsonb(i),
@@ -123,7 +132,8 @@ LANGUAGE sql STABLE AS $$
       JOIN consortium_department dep ON dep.id = cs.department_id
       JOIN consortium_institution i ON i.id = cs.institution_id
       JOIN identity_patient pt ON pt.id = a.patient_id
-     WHERE a.id = p_id
+     WHERE a.id = p_id);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION scheduling_book(
