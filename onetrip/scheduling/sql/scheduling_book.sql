@@ -98,15 +98,18 @@ $$;
 -- `scheduling.models.booking_number_for`: the id in at least eight digits and a Luhn check digit.
 CREATE OR REPLACE FUNCTION scheduling_booking_number(p_id bigint) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    digits text := CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0') ELSE p_id::text END;
+    n integer := length(digits);
+    total integer := 0;
+    v integer;
 BEGIN
-    RETURN (
-        SELECT digits || ((10 - sum(CASE WHEN v > 9 THEN v - 9 ELSE v END) % 10) % 10)::text
-          FROM (SELECT CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0')
-                            ELSE p_id::text END) number(digits),
-               LATERAL (SELECT substr(reverse(digits), i, 1)::integer
-                               * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END AS v
-                          FROM generate_series(1, length(digits)) i) weighted
-         GROUP BY digits);
+    -- From the right: every other digit doubled (its digits summed), starting with the last.
+    FOR i IN 1 .. n LOOP
+        v := substr(digits, n + 1 - i, 1)::integer * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END;
+        total := total + CASE WHEN v > 9 THEN v - 9 ELSE v END;
+    END LOOP;
+    RETURN digits || ((10 - total % 10) % 10)::text;
 END
 $$;
 
@@ -162,7 +165,6 @@ DECLARE
     v_slot record;
     v_policy jsonb;
     v_rules jsonb;
-    v_dept record;
     v_today date := (p_now AT TIME ZONE p_tz)::date;
     v_age integer;
     v_age_day date;
@@ -179,11 +181,15 @@ DECLARE
     v_hold_until timestamptz := p_hold_until;
     v_id bigint;
     v_details jsonb;
+    v_name text;
     v_phone text;
+    v_pool_row jsonb;
+    v_row jsonb;
     v_masked text;
     v_noticed boolean := false;
 BEGIN
-    SELECT birth_date INTO v_birth FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
+    SELECT birth_date, name, phone INTO v_birth, v_name, v_phone
+      FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'no_patient', NULL::bigint, NULL::text, NULL::jsonb;
         RETURN;
@@ -202,10 +208,21 @@ BEGIN
         END IF;
     END IF;
 
+    -- The slot with its session and what a booking's details show of them (D281: the rows
+    -- `scheduling_booking_details` would read again after the writes; none of them is written
+    -- by a booking, and the session's doctor, clinic, department and institution are required).
     SELECT s.id, s.starts_at, cs.id AS session_id, cs.date, cs.status, cs.department_id,
-           cs.institution_id, cs.doctor_id, cs.substitute_id
+           cs.institution_id, cs.doctor_id, cs.substitute_id,
+           dep.name AS department_name, dep.min_age_years, dep.max_age_years,
+           s AS slot_row, cs AS session_row, d AS doctor_row, sub AS substitute_row,
+           c AS clinic_row, dep AS department_row, i AS institution_row
       INTO v_slot
       FROM scheduling_slot s JOIN scheduling_clinicsession cs ON cs.id = s.session_id
+      JOIN consortium_doctor d ON d.id = cs.doctor_id
+      LEFT JOIN consortium_doctor sub ON sub.id = cs.substitute_id
+      JOIN consortium_clinic c ON c.id = cs.clinic_id
+      JOIN consortium_department dep ON dep.id = cs.department_id
+      JOIN consortium_institution i ON i.id = cs.institution_id
      WHERE s.id = p_slot;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'no_slot', NULL::bigint, NULL::text, NULL::jsonb;
@@ -233,16 +250,14 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT name, min_age_years, max_age_years INTO v_dept
-      FROM consortium_department WHERE id = v_slot.department_id;
     v_age_day := greatest(v_slot.date, v_today);
     v_age := extract(year FROM v_age_day)::integer - extract(year FROM v_birth)::integer
              - CASE WHEN to_char(v_age_day, 'MMDD') < to_char(v_birth, 'MMDD') THEN 1 ELSE 0 END;
-    IF (v_dept.min_age_years IS NOT NULL AND v_age < v_dept.min_age_years)
-       OR (v_dept.max_age_years IS NOT NULL AND v_age > v_dept.max_age_years) THEN
+    IF (v_slot.min_age_years IS NOT NULL AND v_age < v_slot.min_age_years)
+       OR (v_slot.max_age_years IS NOT NULL AND v_age > v_slot.max_age_years) THEN
         RETURN QUERY SELECT 'age_rule', NULL::bigint, NULL::text, jsonb_build_object(
-            'department', v_dept.name, 'min_age_years', v_dept.min_age_years,
-            'max_age_years', v_dept.max_age_years, 'age', v_age);
+            'department', v_slot.department_name, 'min_age_years', v_slot.min_age_years,
+            'max_age_years', v_slot.max_age_years, 'age', v_age);
         RETURN;
     END IF;
 
@@ -323,7 +338,7 @@ BEGIN
     FOREACH v_kind IN ARRAY v_kinds LOOP
         UPDATE scheduling_slotpool SET booked = booked + 1
          WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
-        RETURNING id INTO v_pool;
+        RETURNING id, to_jsonb(scheduling_slotpool) INTO v_pool, v_pool_row;
         EXIT WHEN v_pool IS NOT NULL;
     END LOOP;
     IF v_pool IS NULL THEN
@@ -346,7 +361,7 @@ BEGIN
         FOREACH v_kind IN ARRAY v_kinds LOOP
             UPDATE scheduling_slotpool SET booked = booked + 1
              WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
-            RETURNING id INTO v_pool;
+            RETURNING id, to_jsonb(scheduling_slotpool) INTO v_pool, v_pool_row;
             EXIT WHEN v_pool IS NOT NULL;
         END LOOP;
         IF v_pool IS NULL THEN
@@ -366,7 +381,7 @@ BEGIN
         v_hold_until := p_now + make_interval(mins => (v_policy->>'hold_minutes')::integer);
     END IF;
     v_status := CASE WHEN v_hold_until IS NULL THEN 'booked' ELSE 'held' END;
-    INSERT INTO scheduling_appointment (
+    INSERT INTO scheduling_appointment AS a (
         patient_id, slot_id, pool_id, session_id, department_id, visit_date, channel, status,
         held_until, booked_at, booked_by, idempotency_scope, idempotency_key, is_walk_in,
         priority, replaces_id, no_show_exempt_reason
@@ -375,7 +390,7 @@ BEGIN
         p_channel, v_status, v_hold_until, p_now, p_booked_by,
         CASE WHEN p_key <> '' THEN p_scope ELSE '' END, p_key, p_walk_in, p_priority, p_replaces,
         ''
-    ) RETURNING id INTO v_id;
+    ) RETURNING a.id, to_jsonb(a) INTO v_id, v_row;
 
     -- What the booking writes beside it (`booking._record_booking`, in the same order).
     INSERT INTO identity_patientaffiliation (patient_id, institution_id, reason, since)
@@ -410,12 +425,19 @@ BEGIN
                 'referral', p_channel = 'primary_care'))
         ;
     END IF;
-    v_details := scheduling_booking_details(v_id);
+    -- What `scheduling_booking_details(v_id)` reads, from the rows this call read and wrote
+    -- (D281; `test_booking_twins` holds the two to each other).
+    v_details := jsonb_build_object(
+        'appointment', v_row, 'slot', to_jsonb(v_slot.slot_row), 'pool', v_pool_row,
+        'session', to_jsonb(v_slot.session_row), 'doctor', to_jsonb(v_slot.doctor_row),
+        'substitute', to_jsonb(v_slot.substitute_row), 'clinic', to_jsonb(v_slot.clinic_row),
+        'department', to_jsonb(v_slot.department_row),
+        'institution', to_jsonb(v_slot.institution_row),
+        'patient', jsonb_build_object('name', v_name, 'phone', v_phone));
     -- The booking's notice (D270): `booking._notify_booked` and `notifications.notify`, field
     -- for field; `notify` writes nothing for a patient without a mobile phone.
     IF v_status = 'booked' AND p_notice IS NOT NULL THEN
-        v_phone := v_details->'patient'->>'phone';
-        v_masked := scheduling_masked_name(v_details->'patient'->>'name');
+        v_masked := scheduling_masked_name(v_name);
         IF coalesce(v_phone, '') = '' THEN
             v_noticed := true;
         ELSIF v_masked IS NOT NULL THEN
