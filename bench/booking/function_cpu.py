@@ -62,6 +62,14 @@ def appointments() -> int:
         return cursor.fetchone()[0]
 
 
+def pgbench_backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")
+        count = cursor.fetchone()[0]
+    connection.close()
+    return count
+
+
 def pgbench_run(clients: int, seconds: int, state: dict) -> dict:
     release_rush.reset_bookings()
     script, defines = release_rush.function_script(state)
@@ -79,6 +87,10 @@ def pgbench_run(clients: int, seconds: int, state: dict) -> dict:
         command, env=release_rush.pgbench_env(), check=True, capture_output=True, text=True
     ).stdout
     wall = time.perf_counter() - wall
+    # pgbench's backends end after it does: their time counts once the postmaster has reaped them.
+    while pgbench_backends():
+        time.sleep(0.1)
+    time.sleep(0.5)
     cpu = cluster_cpu(postmaster) - cpu
     calls = int(next(line for line in output.splitlines() if "processed:" in line).split()[-1])
     tps = float(next(line for line in output.splitlines() if line.startswith("tps")).split()[2])
