@@ -677,12 +677,10 @@ PGBENCH_ACTOR_JSON = json.dumps(
 )
 
 
-def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
-    """pgbench calling `scheduling_book` as the window does (every rule, the patient lock, the
-    pool's conditional UPDATE, the appointment with its affiliation, audit row and domain
-    event, and its notice: D270): a random background patient on a random time
-    of the coming week. Refusals (limits, a full pool) are part of the load, as in a rush; the
-    bookings it makes are reset before the next run."""
+def function_script(state: dict) -> tuple[Path, list[str]]:
+    """The pgbench script calling `scheduling_book` as the window does, and its `-D` options:
+    a random background patient on a random time of the coming week, with the service's notice
+    (D270) and a system actor."""
     env = pgbench_env()
     notice = booking._booked_notice().replace("'", "''")  # the service's outbox row (D270)
     patients = state["background_patient_ids"]
@@ -702,12 +700,25 @@ def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
         f"'{DEFAULT_POLICY_JSON}'::jsonb, '{PGBENCH_ACTOR_JSON}'::jsonb, "
         f"'{notice}'::jsonb);\n"
     )
+    defines = [
+        "-D", f"plo={min(patients)}", "-D", f"phi={max(patients)}",
+        "-D", f"slo={slots[0]}", "-D", f"shi={slots[1]}",
+    ]  # fmt: skip
+    return script, defines
+
+
+def pgbench_function(clients: int, seconds: int, state: dict) -> dict:
+    """pgbench calling `scheduling_book` as the window does (every rule, the patient lock, the
+    pool's conditional UPDATE, the appointment with its affiliation, audit row and domain
+    event, and its notice: D270): a random background patient on a random time
+    of the coming week. Refusals (limits, a full pool) are part of the load, as in a rush; the
+    bookings it makes are reset before the next run."""
+    env = pgbench_env()
+    script, defines = function_script(state)
     before = int(psql_value("SELECT count(*) FROM scheduling_appointment", env))
     command = [
         "pgbench", "-n", "-T", str(seconds), "-c", str(clients), "-j", "2",
-        "-D", f"plo={min(patients)}", "-D", f"phi={max(patients)}",
-        "-D", f"slo={slots[0]}", "-D", f"shi={slots[1]}",
-        "-f", str(script), "-r",
+        *defines, "-f", str(script), "-r",
     ]  # fmt: skip
     say("pgbench:", shlex.join(command))
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout

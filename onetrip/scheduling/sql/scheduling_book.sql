@@ -65,41 +65,52 @@ $$;
 
 -- The UTC offset of `p_tz` at `p_at` as Python's isoformat writes it: "+08:00".
 CREATE OR REPLACE FUNCTION scheduling_utc_offset(p_at timestamptz, p_tz text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN o < interval '0' THEN '-' ELSE '+' END
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    o interval := (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC');
+BEGIN
+    RETURN CASE WHEN o < interval '0' THEN '-' ELSE '+' END
            || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
-           || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
-      FROM (SELECT (p_at AT TIME ZONE p_tz) - (p_at AT TIME ZONE 'UTC') AS o) offset_of
+           || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00');
+END
 $$;
 
 -- The name as `core.masking.mask_name` masks it, for the names whose characters both tell
 -- alike: all CJK (the usual name), or ASCII words joined by single spaces; NULL for any other
 -- name, whose notice Python writes (D270). `test_booking_notice` holds the two to each other.
 CREATE OR REPLACE FUNCTION scheduling_masked_name(p_name text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
-        WHEN p_name ~ '^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$' THEN
-            CASE length(p_name)
-                WHEN 1 THEN '*'
-                WHEN 2 THEN left(p_name, 1) || '*'
-                ELSE left(p_name, 1) || repeat('*', length(p_name) - 2) || right(p_name, 1)
-            END
-        WHEN p_name ~ '^[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$' THEN
-            (SELECT string_agg(left(w, 1) || repeat('*', length(w) - 1), ' ' ORDER BY n)
-               FROM regexp_split_to_table(p_name, ' ') WITH ORDINALITY AS words(w, n))
-    END
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_name ~ '^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$' THEN
+        RETURN CASE length(p_name)
+            WHEN 1 THEN '*'
+            WHEN 2 THEN left(p_name, 1) || '*'
+            ELSE left(p_name, 1) || repeat('*', length(p_name) - 2) || right(p_name, 1)
+        END;
+    ELSIF p_name ~ '^[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$' THEN
+        RETURN (SELECT string_agg(left(w, 1) || repeat('*', length(w) - 1), ' ' ORDER BY n)
+                  FROM regexp_split_to_table(p_name, ' ') WITH ORDINALITY AS words(w, n));
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 -- `scheduling.models.booking_number_for`: the id in at least eight digits and a Luhn check digit.
 CREATE OR REPLACE FUNCTION scheduling_booking_number(p_id bigint) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT digits || ((10 - sum(CASE WHEN v > 9 THEN v - 9 ELSE v END) % 10) % 10)::text
-      FROM (SELECT CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0')
-                        ELSE p_id::text END) number(digits),
-           LATERAL (SELECT substr(reverse(digits), i, 1)::integer
-                           * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END AS v
-                      FROM generate_series(1, length(digits)) i) weighted
-     GROUP BY digits
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    digits text := CASE WHEN p_id < 100000000 THEN lpad(p_id::text, 8, '0') ELSE p_id::text END;
+    n integer := length(digits);
+    total integer := 0;
+    v integer;
+BEGIN
+    -- From the right: every other digit doubled (its digits summed), starting with the last.
+    FOR i IN 1 .. n LOOP
+        v := substr(digits, n + 1 - i, 1)::integer * CASE WHEN i % 2 = 1 THEN 2 ELSE 1 END;
+        total := total + CASE WHEN v > 9 THEN v - 9 ELSE v END;
+    END LOOP;
+    RETURN digits || ((10 - total % 10) % 10)::text;
+END
 $$;
 
 -- A booking with everything its answer, its audit row and its notice show, as one JSON value:
@@ -107,8 +118,9 @@ $$;
 -- and institution (each as `to_jsonb` gives it, for `booking_database.appointment_from`), and
 -- the patient's name and phone (the notice's). Read after the writes, in the same call.
 CREATE OR REPLACE FUNCTION scheduling_booking_details(p_id bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT jsonb_build_object(
         'appointment', to_jsonb(a), 'slot', to_jsonb(s), 'pool', to_jsonb(p),
         'session', to_jsonb(cs), 'doctor', to_jsonb(d), 'substitute', to_jsonb(sub),
         'clinic', to_jsonb(c), 'department', to_jsonb(dep), 'institution', to_jsonb(i),
@@ -123,7 +135,8 @@ LANGUAGE sql STABLE AS $$
       JOIN consortium_department dep ON dep.id = cs.department_id
       JOIN consortium_institution i ON i.id = cs.institution_id
       JOIN identity_patient pt ON pt.id = a.patient_id
-     WHERE a.id = p_id
+     WHERE a.id = p_id);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION scheduling_book(
@@ -152,7 +165,6 @@ DECLARE
     v_slot record;
     v_policy jsonb;
     v_rules jsonb;
-    v_dept record;
     v_today date := (p_now AT TIME ZONE p_tz)::date;
     v_age integer;
     v_age_day date;
@@ -169,11 +181,15 @@ DECLARE
     v_hold_until timestamptz := p_hold_until;
     v_id bigint;
     v_details jsonb;
+    v_name text;
     v_phone text;
+    v_pool_row jsonb;
+    v_row jsonb;
     v_masked text;
     v_noticed boolean := false;
 BEGIN
-    SELECT birth_date INTO v_birth FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
+    SELECT birth_date, name, phone INTO v_birth, v_name, v_phone
+      FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'no_patient', NULL::bigint, NULL::text, NULL::jsonb;
         RETURN;
@@ -192,10 +208,21 @@ BEGIN
         END IF;
     END IF;
 
+    -- The slot with its session and what a booking's details show of them (D281: the rows
+    -- `scheduling_booking_details` would read again after the writes; none of them is written
+    -- by a booking, and the session's doctor, clinic, department and institution are required).
     SELECT s.id, s.starts_at, cs.id AS session_id, cs.date, cs.status, cs.department_id,
-           cs.institution_id, cs.doctor_id, cs.substitute_id
+           cs.institution_id, cs.doctor_id, cs.substitute_id,
+           dep.name AS department_name, dep.min_age_years, dep.max_age_years,
+           s AS slot_row, cs AS session_row, d AS doctor_row, sub AS substitute_row,
+           c AS clinic_row, dep AS department_row, i AS institution_row
       INTO v_slot
       FROM scheduling_slot s JOIN scheduling_clinicsession cs ON cs.id = s.session_id
+      JOIN consortium_doctor d ON d.id = cs.doctor_id
+      LEFT JOIN consortium_doctor sub ON sub.id = cs.substitute_id
+      JOIN consortium_clinic c ON c.id = cs.clinic_id
+      JOIN consortium_department dep ON dep.id = cs.department_id
+      JOIN consortium_institution i ON i.id = cs.institution_id
      WHERE s.id = p_slot;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'no_slot', NULL::bigint, NULL::text, NULL::jsonb;
@@ -223,16 +250,14 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT name, min_age_years, max_age_years INTO v_dept
-      FROM consortium_department WHERE id = v_slot.department_id;
     v_age_day := greatest(v_slot.date, v_today);
     v_age := extract(year FROM v_age_day)::integer - extract(year FROM v_birth)::integer
              - CASE WHEN to_char(v_age_day, 'MMDD') < to_char(v_birth, 'MMDD') THEN 1 ELSE 0 END;
-    IF (v_dept.min_age_years IS NOT NULL AND v_age < v_dept.min_age_years)
-       OR (v_dept.max_age_years IS NOT NULL AND v_age > v_dept.max_age_years) THEN
+    IF (v_slot.min_age_years IS NOT NULL AND v_age < v_slot.min_age_years)
+       OR (v_slot.max_age_years IS NOT NULL AND v_age > v_slot.max_age_years) THEN
         RETURN QUERY SELECT 'age_rule', NULL::bigint, NULL::text, jsonb_build_object(
-            'department', v_dept.name, 'min_age_years', v_dept.min_age_years,
-            'max_age_years', v_dept.max_age_years, 'age', v_age);
+            'department', v_slot.department_name, 'min_age_years', v_slot.min_age_years,
+            'max_age_years', v_slot.max_age_years, 'age', v_age);
         RETURN;
     END IF;
 
@@ -313,7 +338,7 @@ BEGIN
     FOREACH v_kind IN ARRAY v_kinds LOOP
         UPDATE scheduling_slotpool SET booked = booked + 1
          WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
-        RETURNING id INTO v_pool;
+        RETURNING id, to_jsonb(scheduling_slotpool) INTO v_pool, v_pool_row;
         EXIT WHEN v_pool IS NOT NULL;
     END LOOP;
     IF v_pool IS NULL THEN
@@ -336,7 +361,7 @@ BEGIN
         FOREACH v_kind IN ARRAY v_kinds LOOP
             UPDATE scheduling_slotpool SET booked = booked + 1
              WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
-            RETURNING id INTO v_pool;
+            RETURNING id, to_jsonb(scheduling_slotpool) INTO v_pool, v_pool_row;
             EXIT WHEN v_pool IS NOT NULL;
         END LOOP;
         IF v_pool IS NULL THEN
@@ -356,7 +381,7 @@ BEGIN
         v_hold_until := p_now + make_interval(mins => (v_policy->>'hold_minutes')::integer);
     END IF;
     v_status := CASE WHEN v_hold_until IS NULL THEN 'booked' ELSE 'held' END;
-    INSERT INTO scheduling_appointment (
+    INSERT INTO scheduling_appointment AS a (
         patient_id, slot_id, pool_id, session_id, department_id, visit_date, channel, status,
         held_until, booked_at, booked_by, idempotency_scope, idempotency_key, is_walk_in,
         priority, replaces_id, no_show_exempt_reason
@@ -365,7 +390,7 @@ BEGIN
         p_channel, v_status, v_hold_until, p_now, p_booked_by,
         CASE WHEN p_key <> '' THEN p_scope ELSE '' END, p_key, p_walk_in, p_priority, p_replaces,
         ''
-    ) RETURNING id INTO v_id;
+    ) RETURNING a.id, to_jsonb(a) INTO v_id, v_row;
 
     -- What the booking writes beside it (`booking._record_booking`, in the same order).
     INSERT INTO identity_patientaffiliation (patient_id, institution_id, reason, since)
@@ -400,12 +425,19 @@ BEGIN
                 'referral', p_channel = 'primary_care'))
         ;
     END IF;
-    v_details := scheduling_booking_details(v_id);
+    -- What `scheduling_booking_details(v_id)` reads, from the rows this call read and wrote
+    -- (D281; `test_booking_twins` holds the two to each other).
+    v_details := jsonb_build_object(
+        'appointment', v_row, 'slot', to_jsonb(v_slot.slot_row), 'pool', v_pool_row,
+        'session', to_jsonb(v_slot.session_row), 'doctor', to_jsonb(v_slot.doctor_row),
+        'substitute', to_jsonb(v_slot.substitute_row), 'clinic', to_jsonb(v_slot.clinic_row),
+        'department', to_jsonb(v_slot.department_row),
+        'institution', to_jsonb(v_slot.institution_row),
+        'patient', jsonb_build_object('name', v_name, 'phone', v_phone));
     -- The booking's notice (D270): `booking._notify_booked` and `notifications.notify`, field
     -- for field; `notify` writes nothing for a patient without a mobile phone.
     IF v_status = 'booked' AND p_notice IS NOT NULL THEN
-        v_phone := v_details->'patient'->>'phone';
-        v_masked := scheduling_masked_name(v_details->'patient'->>'name');
+        v_masked := scheduling_masked_name(v_name);
         IF coalesce(v_phone, '') = '' THEN
             v_noticed := true;
         ELSIF v_masked IS NOT NULL THEN

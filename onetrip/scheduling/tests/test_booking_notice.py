@@ -5,16 +5,21 @@ or ASCII words); for any other name Python queues the notice, as on SQLite."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from onetrip.consortium import services as consortium
+from onetrip.consortium.models import DoctorTitle
+from onetrip.core.actors import SYSTEM
 from onetrip.core.masking import mask_name
 from onetrip.notifications.models import Notification
 from onetrip.scheduling.models import Appointment, booking_number_for
-from onetrip.scheduling.services import booking
+from onetrip.scheduling.services import booking, booking_database
 from onetrip.scheduling.tests.helpers import person, session_on
 
 pytestmark = [
@@ -120,3 +125,42 @@ def test_a_hold_queues_no_notice_and_a_retry_no_second(sessions, register, clerk
     assert again.pk == first.pk
     assert held.status == "held"
     assert Notification.objects.filter(template="appointment_booked").count() == 1
+
+
+@pytest.mark.parametrize("substitute", [False, True])
+@pytest.mark.parametrize("hold", [False, True])
+def test_the_booking_call_answers_what_the_details_read_gives(
+    substitute, hold, sessions, register, clerk, medicine, monkeypatch
+):
+    """D281: `scheduling_book` builds a booking's details from the rows it read and wrote; they
+    are what `scheduling_booking_details` reads right after, with a substitute or none."""
+    session = session_on(sessions, 2)
+    if substitute:
+        session.substitute = consortium.add_doctor(
+            medicine, name="周医生", title=DoctorTitle.ATTENDING, actor=SYSTEM
+        )
+        session.save(update_fields=["substitute"])
+    seen = []
+    decide = booking_database.decide
+
+    def decide_and_read(**kwargs):
+        decision = decide(**kwargs)
+        read = sql_value("scheduling_booking_details", decision.appointment_id)
+        seen.append((decision, json.loads(read)))
+        return decision
+
+    monkeypatch.setattr(booking_database, "decide", decide_and_read)
+    booking.book_slot(
+        booking.BookingRequest(
+            patient_id=person(register, 5).pk,
+            slot_id=time_of(session, 5).pk,
+            channel="window",
+            hold=hold,
+        ),
+        actor=clerk,
+    )
+
+    [(decision, read)] = seen
+    assert decision.outcome == "booked"
+    assert decision.detail["booking"] == read
+    assert (read["substitute"] is not None) == substitute
