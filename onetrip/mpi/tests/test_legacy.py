@@ -16,6 +16,7 @@ from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.mpi import legacy
 from onetrip.mpi import services as mpi
+from onetrip.mpi.matching import Decision
 from onetrip.mpi.models import SourceRecord, SourceStatus
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +313,28 @@ def test_a_small_load_leaves_the_statistics_to_autovacuum(loaded, monkeypatch):
     monkeypatch.setattr(bulk, "analyze", lambda models_: pytest.fail("analyzed"))
     path, _out, _err = loaded
     run("dedupe")
+
+
+LINKED_ROW_CSV = HEADER + (
+    "HIS,2001,陈静,female,1980-02-03,13911112222,,resident_id,330106198002030024,,,\n"
+    # The same ID number at the lab, with the phone she gives now: linked to 2001 at load.
+    "LIS,2002,陈静,female,1980-02-03,13533334444,,resident_id,330106198002030024,,,\n"
+    # Re-registered with an e-health card, another date typed, the new phone.
+    "EHR,2003,陈静,female,1980-05-17,13533334444,,e_health_card,EHC20030001,,,\n"
+)
+
+
+def test_a_linked_rows_own_fields_link_its_record_with_the_persons_other_records(
+    clock, clerk, tmp_path
+):
+    # D300: the lab's row adds no record, but its phone is the evidence that 2003 is 陈静 of
+    # 2001 (whose record holds another phone and, against 2003, another date).
+    path = tmp_path / "linked.csv"
+    path.write_text(LINKED_ROW_CSV, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    assert source("LIS", "2002").status == SourceStatus.LINKED
+    first, third = source("HIS", "2001").patient_id, source("EHR", "2003").patient_id
+    direct = mpi.compare_patients(first, third)
+    assert direct.decision(mpi.thresholds()) != Decision.LINK  # the records alone: not enough
+    run("dedupe")
+    assert mpi.person_of(first) == mpi.person_of(third)
