@@ -196,7 +196,7 @@ def _apply(
     moved, bridges = kept.link(kept_links, policy)
     run.linked += moved
     links = [c for c in links + bridges if tuple(sorted((c.left, c.right))) not in decided]
-    run.linked += services.link_in_bulk(links, SYSTEM)
+    run.linked += services.link_in_bulk(links, SYSTEM, held=reviews)
     run.queued += services.queue_in_bulk(reviews, source=CandidateSource.BATCH)
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 

@@ -17,7 +17,7 @@ from onetrip.identity.models import Patient
 from onetrip.mpi import legacy
 from onetrip.mpi import services as mpi
 from onetrip.mpi.matching import Decision
-from onetrip.mpi.models import SourceRecord, SourceStatus
+from onetrip.mpi.models import MatchCandidate, SourceRecord, SourceStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -338,3 +338,23 @@ def test_a_linked_rows_own_fields_link_its_record_with_the_persons_other_records
     assert direct.decision(mpi.thresholds()) != Decision.LINK  # the records alone: not enough
     run("dedupe")
     assert mpi.person_of(first) == mpi.person_of(third)
+
+
+NAMESAKES_CSV = HEADER + (
+    "HIS,3001,刘洋,male,1975-04-09,13700001111,,resident_id,330106197504090014,,,\n"
+    "HIS,3002,刘洋,male,1975-04-09,13700001111,,e_health_card,EHC30020001,,,\n"
+    "HIS,3003,刘洋,male,1975-04-09,13700001111,,resident_id,330106197504090030,,,\n"
+)
+
+
+def test_a_scored_link_never_gives_one_person_two_citizen_numbers(clock, clerk, tmp_path):
+    # D303: 3002 (an e-health card) links to 3001 and to 3003, whose ID numbers differ: one of
+    # them is somebody else. The first link is made, the second goes to staff.
+    path = tmp_path / "namesakes.csv"
+    path.write_text(NAMESAKES_CSV, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    run("dedupe")
+    first, card, other = (source("HIS", i).patient_id for i in ("3001", "3002", "3003"))
+    assert mpi.person_of(first) == mpi.person_of(card)
+    assert mpi.person_of(other) != mpi.person_of(first)
+    assert MatchCandidate.objects.filter(left_id=card, right_id=other, status="pending").exists()
