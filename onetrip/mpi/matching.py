@@ -91,6 +91,9 @@ FIELD_LABELS = {
 class Guard(StrEnum):
     GUARDIAN_DOCUMENT = "guardian_document"
     POSSIBLE_TWIN = "possible_twin"
+    # Set by a batch run, not by `compare`: the link would give one person two citizen identity
+    # numbers (D303).
+    TWO_CITIZEN_NUMBERS = "two_citizen_numbers"
 
 
 GUARD_LABELS = {
@@ -99,6 +102,10 @@ GUARD_LABELS = {
     ),
     Guard.POSSIBLE_TWIN: _(
         "Same household but different given names: possibly twins or siblings, so staff decide."
+    ),
+    Guard.TWO_CITIZEN_NUMBERS: _(
+        "Linking them would give one person two citizen ID numbers: records of another person "
+        "are among them, so staff decide."
     ),
 }
 

@@ -7,6 +7,7 @@ person, and merges or unmerges persons. Each public writer is one transaction wi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ from onetrip.identity.documents import validate_document
 from onetrip.identity.models import IdentityDocument, Patient
 from onetrip.identity.services import accessible_patients
 from onetrip.mpi import matching
-from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
+from onetrip.mpi.matching import (
+    Comparison,
+    Decision,
+    Features,
+    Frequencies,
+    Guard,
+    Thresholds,
+)
 
 if TYPE_CHECKING:
     from onetrip.identity.services import PatientRegistration
@@ -327,7 +335,7 @@ def link_in_bulk(
             continue
         if not c.deterministic and citizen[a] and citizen[b] and citizen[a] != citizen[b]:
             if held is not None:
-                held.append(c)
+                held.append(dataclasses.replace(c, guard=Guard.TWO_CITIZEN_NUMBERS))
             continue
         survivor, absorbed = locked[min(a, b)], locked[max(a, b)]  # the older survives
         citizen[survivor.pk] = citizen[a] | citizen.pop(absorbed.pk)
