@@ -45,6 +45,7 @@ from onetrip.consortium import services as consortium  # noqa: E402
 from onetrip.consortium.models import InstitutionLevel  # noqa: E402
 from onetrip.core.actors import SYSTEM  # noqa: E402
 from onetrip.identity.models import IdentityDocument  # noqa: E402
+from onetrip.mpi import batch, matching  # noqa: E402
 from onetrip.mpi.models import MatchCandidate, SourceRecord  # noqa: E402
 
 SYSTEMS = ("HIS-A", "HIS-B", "LIS")
@@ -241,6 +242,104 @@ def trap_table(records: list[Record], predicted: dict[int, int]) -> dict[str, di
     return table
 
 
+def matcher_alone_as_dedupe(
+    records: list[Record],
+) -> tuple[dict[int, int], dict[tuple[int, int], matching.Comparison]]:
+    """The in-memory matcher as the dedupe scores (m estimated by EM, link at the estimated
+    bar), on every generated row as a record: the clusters and the comparisons it kept."""
+    feats = our_features(records)
+    freq, blocks = batch.prepare(feats)
+    found = batch.estimate(feats, blocks, freq)
+    delta = {k: d for k, d in found.delta.items() if d} if found else None
+    policy = matching.Thresholds()
+    if delta:
+        policy = matching.Thresholds(link_at=policy.estimated_link_at)
+    kept: dict[tuple[int, int], matching.Comparison] = {}
+    linked = batch.Clusters()
+    for _f, comparisons, _n in batch.matches(feats, blocks, freq, policy, delta=delta):
+        for c in comparisons:
+            kept[c.left, c.right] = c
+            if c.decision(policy) == matching.Decision.LINK:
+                linked.join(c.left, c.right)
+    return {f.id: linked.root(f.id) for f in feats}, kept
+
+
+def gap(
+    records: list[Record],
+    exported: dict[int, int],
+    alone: dict[int, int],
+    comparisons: dict[tuple[int, int], matching.Comparison],
+) -> dict:
+    """The true pairs end to end loses, split by whether the matcher alone (every row a record)
+    keeps them, by the import status of either row and by trap; a sample of each."""
+    status = {
+        int(i): (s, f)
+        for i, s, f in SourceRecord.objects.filter(source_system__in=SYSTEMS).values_list(
+            "source_record_id", "status", "flags"
+        )
+    }
+    by_id = {r.id: r for r in records}
+    of_person: dict[int, list[int]] = defaultdict(list)
+    for r in records:
+        of_person[r.person].append(r.id)
+    out: dict = {}
+    for kind in ("end to end loses, matcher alone keeps", "both lose"):
+        out[kind] = {
+            "pairs": 0,
+            "by_status": Counter(),
+            "by_trap": Counter(),
+            "by_level": Counter(),
+        }
+    samples: dict[str, list] = defaultdict(list)
+    for ids in of_person.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if exported[a] == exported[b]:
+                    continue
+                kind = (
+                    "both lose" if alone[a] != alone[b] else "end to end loses, matcher alone keeps"
+                )
+                entry = out[kind]
+                entry["pairs"] += 1
+                st = "+".join(sorted((status[a][0], status[b][0])))
+                entry["by_status"][st] += 1
+                traps = {
+                    t.strip() for t in f"{by_id[a].trap},{by_id[b].trap}".split(",") if t.strip()
+                }
+                for t in traps or {"(none)"}:
+                    entry["by_trap"][t] += 1
+                c = comparisons.get((a, b))
+                sig = (
+                    " ".join(f"{s.field.value[:5]}={s.level.value}" for s in c.fields)
+                    + f" total {int(c.total)}"
+                    if c
+                    else "not kept by the matcher (distinct or not compared)"
+                )
+                entry["by_level"][sig] += 1
+                if len(samples[kind + st]) < 6:
+                    samples[kind + st].append(
+                        [
+                            (
+                                r.id,
+                                r.name,
+                                r.birth_date,
+                                r.sex,
+                                r.phone,
+                                r.doc_type,
+                                r.trap,
+                                status[r.id],
+                            )
+                            for r in (by_id[a], by_id[b])
+                        ]
+                        + [sig]
+                    )
+    for entry in out.values():
+        for key in ("by_status", "by_trap", "by_level"):
+            entry[key] = dict(entry[key].most_common(25))
+    out["samples"] = samples
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, required=True)
@@ -250,6 +349,11 @@ def main() -> None:
         "--no-matcher-alone",
         action="store_true",
         help="skip the in-memory matcher beside the run (a million records: minutes of CPU)",
+    )
+    parser.add_argument(
+        "--gap",
+        action="store_true",
+        help="the true pairs end to end loses, against the matcher alone scoring as the dedupe",
     )
     parser.add_argument("--workdir", type=Path, default=Path("var"))
     parser.add_argument("--out", type=Path)
@@ -278,6 +382,8 @@ def main() -> None:
         "documents_on_file": IdentityDocument.objects.count(),
     }
     report["end_to_end_traps"] = trap_table(records, exported)
+    if args.out:  # before the comparisons beside it: a million rows' run may be stopped there
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_matcher_alone:
         in_memory, speed = run_ours(our_features(records))
         report["matcher_in_memory"] = {**pairwise(truth, in_memory), **speed}
@@ -287,6 +393,13 @@ def main() -> None:
             f"threshold {t}": pairwise(truth, c) for t, c in clusterings.items()
         } | speed
         report["splink_traps_at_0.9"] = trap_table(records, clusterings[0.9])
+        report["splink_load_after"] = os.getloadavg()
+    if args.gap:
+        if args.out:
+            args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        alone, comparisons = matcher_alone_as_dedupe(records)
+        report["matcher_alone_as_dedupe"] = pairwise(truth, alone)
+        report["gap"] = gap(records, exported, alone, comparisons)
     report["load_after"] = os.getloadavg()
     text = json.dumps(report, ensure_ascii=False, indent=2)
     sys.stdout.write(text + "\n")

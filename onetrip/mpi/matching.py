@@ -98,6 +98,9 @@ FIELD_LABELS = {
 class Guard(StrEnum):
     GUARDIAN_DOCUMENT = "guardian_document"
     POSSIBLE_TWIN = "possible_twin"
+    # Set by a batch run, not by `compare`: the link would give one person two citizen identity
+    # numbers (D303).
+    TWO_CITIZEN_NUMBERS = "two_citizen_numbers"
 
 
 GUARD_LABELS = {
@@ -106,6 +109,10 @@ GUARD_LABELS = {
     ),
     Guard.POSSIBLE_TWIN: _(
         "Same household but different given names: possibly twins or siblings, so staff decide."
+    ),
+    Guard.TWO_CITIZEN_NUMBERS: _(
+        "Linking them would give one person two citizen ID numbers: records of another person "
+        "are among them, so staff decide."
     ),
 }
 
@@ -213,6 +220,7 @@ class Features:
     birth: str  # YYYYMMDD, or empty when not recorded
     id_birth: str  # YYYYMMDD in the record's own 18-digit citizen ID number, or empty
     sex: str
+    id_sex: str  # "male"/"female" as the record's own 18-digit citizen ID number states, or empty
     phone: str
     address: str
     documents: frozenset[tuple[str, str]]  # identifying: (namespace, number)
@@ -252,9 +260,10 @@ def features(
         birth = birth_date
     else:
         birth = birth_date.isoformat()[:10].replace("-", "")  # a third of strftime's time
-    id_birth = ""
+    id_birth = id_sex = ""
     for namespace, number in own:
         if namespace == CITIZEN and (id_birth := _birth_in_id(number)):
+            id_sex = _sex_in_id(number)
             break
     return Features(
         id=id,
@@ -266,6 +275,7 @@ def features(
         birth=birth,
         id_birth=id_birth,
         sex=sex if sex in ("male", "female") else "",
+        id_sex=id_sex,
         phone=phone or "",
         address=_normalise_address(address),
         documents=own,
@@ -285,6 +295,13 @@ def _birth_in_id(number: str) -> str:
     except ValueError:
         return ""
     return digits
+
+
+def _sex_in_id(number: str) -> str:
+    """The sex an 18-digit citizen ID number carries (digit 17: odd for men, even for women),
+    for a number whose birth date `_birth_in_id` read."""
+    digit = number[16]
+    return ("male" if int(digit) % 2 else "female") if digit.isdigit() else ""
 
 
 @lru_cache(maxsize=200_000)
@@ -499,7 +516,7 @@ def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
         _document(a, b),
         _name(a, b, freq),
         _birth_dates(a, b),
-        _sex(a.sex, b.sex),
+        _sexes(a, b),
         _phone(a.phone, b.phone, freq),
         _address(a.address, b.address),
         _number(a.numbers, b.numbers, freq),
@@ -693,11 +710,13 @@ def _birth_date(a: str, b: str) -> FieldScore:
         return _scored(Field.BIRTH_DATE, Level.EXACT)
     if a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
         return _scored(Field.BIRTH_DATE, Level.SWAPPED)
+    if _one_day_apart(a, b):
+        # The day before or after, whichever digits differ (D301): 19891231 and 19900101 differ
+        # in every digit but the first (born around midnight), 19900307 and 19900308 in one.
+        # Two dates are a day from a date and ~40 a digit from it: the rarer agreement first.
+        return _scored(Field.BIRTH_DATE, Level.NEAR)
     if _one_digit_apart(a, b):
         return _scored(Field.BIRTH_DATE, Level.ONE_DIGIT)
-    if _one_day_apart(a, b):
-        # 19891231 and 19900101 differ in every digit but the first: born around midnight.
-        return _scored(Field.BIRTH_DATE, Level.NEAR)
     return _scored(Field.BIRTH_DATE, Level.DIFFERENT)
 
 
@@ -715,12 +734,25 @@ def _one_digit_apart(a: str, b: str) -> bool:
 
 
 def _one_day_apart(a: str, b: str) -> bool:
+    if a[:4] != b[:4] and abs(int(a[:4]) - int(b[:4])) != 1:
+        return False  # most dates that differ: no need to read them as dates
     try:
         first = dt.date(int(a[:4]), int(a[4:6]), int(a[6:8]))
         second = dt.date(int(b[:4]), int(b[4:6]), int(b[6:8]))
     except ValueError:
         return False
     return abs((first - second).days) == 1
+
+
+def _sexes(a: Features, b: Features) -> FieldScore | None:
+    """The best agreement between either record's typed sex and the one its ID number states
+    (D302), as for birth dates: a clerk's slip in one record does not outweigh the ID number."""
+    if (a.id_sex in ("", a.sex) or not a.sex) and (b.id_sex in ("", b.sex) or not b.sex):
+        return _sex(a.sex or a.id_sex, b.sex or b.id_sex)  # one sex each
+    # One record states both sexes (typed and in its ID number): the other's agrees with one.
+    if {a.sex, a.id_sex} & {b.sex, b.id_sex} - {""}:
+        return _scored(Field.SEX, Level.EXACT)
+    return None
 
 
 def _sex(a: str, b: str) -> FieldScore | None:

@@ -175,52 +175,104 @@ def _apply(
     for record_id, found, compared in pending:
         run.compared += compared
         if kept.holds(record_id):
-            kept_links.append((record_id, found))
+            kept_links.append((record_id, [c for c in map(kept.as_records, found) if c]))
             continue
         for comparison in found:
+            if kept.aliases(record_id):
+                # A linked row's own fields (D300): its links are its record's; its pairs in
+                # the review band would show reviewers fields neither record holds.
+                aliased = kept.as_records(comparison)
+                if aliased is not None and aliased.decision(policy) == Decision.LINK:
+                    links.append(aliased)
+                continue
             if tuple(sorted((comparison.left, comparison.right))) in decided:
                 continue
             if comparison.decision(policy) == Decision.LINK:
                 links.append(comparison)
             else:
                 reviews.append(comparison)
-        run.last_patient_id = record_id
-    run.linked += kept.link(kept_links, policy)
-    run.linked += services.link_in_bulk(links, SYSTEM)
+        if not kept.aliases(record_id):
+            run.last_patient_id = record_id
+    moved, bridges = kept.link(kept_links, policy)
+    run.linked += moved
+    links = [c for c in links + bridges if tuple(sorted((c.left, c.right))) not in decided]
+    run.linked += services.link_in_bulk(links, SYSTEM, held=reviews)
     run.queued += services.queue_in_bulk(reviews, source=CandidateSource.BATCH)
     run.save(update_fields=["last_patient_id", "compared", "linked", "queued"])
 
 
 class KeptRecords:
-    """Legacy rows kept in the index without a patient record (no usable birth date), matched in
-    every run after the records: in memory they take ids above the last record's, which the
-    checkpoint never reaches, and each is moved to the person of its best automatic link."""
+    """Legacy rows matched in every run after the records, by their own fields: in memory they
+    take ids above the last record's, which the checkpoint never reaches.
+
+    - Rows linked at load to the record holding their document (D300): the same person, but
+      their own name, phone, address and date are evidence the record does not hold (a phone
+      given at one hospital, the record registered at another). An automatic link of such a row
+      is a link of its record.
+    - Rows kept without a record (no usable birth date): each is moved to the person of its
+      best automatic link, and the records of its other automatic links are linked to that
+      one (D300), as the matcher links any record's neighbours."""
 
     def __init__(self, last_record_id: int) -> None:
         self.offset = last_record_id
-        self.sources: list[tuple[int, int]] = []  # (source record pk, person pk), by memory id
+        self.patients: list[int] = []  # the record of each linked row, by memory id
+        self.sources: list[tuple[int, int]] = []  # (source record pk, person pk) of kept rows
 
     def features(self) -> list[Features]:
         found = []
+        linked = SourceRecord.objects.filter(status=SourceStatus.LINKED, patient__isnull=False)
+        for source in linked.order_by("pk").only("pk", "patient_id", "row").iterator(5000):
+            found.append(legacy.kept_features(source.row, self.offset + len(found) + 1))
+            self.patients.append(source.patient_id)
         rows = SourceRecord.objects.filter(status=SourceStatus.KEPT).order_by("pk")
         for source in rows.only("pk", "person_id", "row").iterator(chunk_size=5000):
-            found.append(legacy.kept_features(source.row, self.offset + len(self.sources) + 1))
+            found.append(legacy.kept_features(source.row, self.offset + len(found) + 1))
             self.sources.append((source.pk, source.person_id))
         return found
 
+    @property
+    def _first_kept(self) -> int:
+        return self.offset + len(self.patients) + 1
+
     def holds(self, memory_id: int) -> bool:
-        return memory_id > self.offset
+        """Whether `memory_id` is a row kept without a record."""
+        return memory_id >= self._first_kept
+
+    def aliases(self, memory_id: int) -> bool:
+        """Whether `memory_id` is a row linked at load to a record."""
+        return self.offset < memory_id < self._first_kept
+
+    def _record(self, memory_id: int) -> int:
+        return self.patients[memory_id - self.offset - 1] if self.aliases(memory_id) else memory_id
+
+    def as_records(self, c: matching.Comparison) -> matching.Comparison | None:
+        """The comparison with each linked row replaced by its record; None for a row and its
+        own record."""
+        left, right = self._record(c.left), self._record(c.right)
+        if left == right:
+            return None
+        if (left, right) == (c.left, c.right):
+            return c
+        return dataclasses.replace(c, left=min(left, right), right=max(left, right))
 
     def link(
         self, found_by_row: list[tuple[int, list[matching.Comparison]]], policy: Thresholds
-    ) -> int:
+    ) -> tuple[int, list[matching.Comparison]]:
         """Move each kept row of a chunk to the person of its best automatic link (one query
-        for the records' persons, one UPDATE); returns the number of rows moved."""
+        for the records' persons, one UPDATE). Returns the number of rows moved and, for the
+        caller to link, the row's other automatically linked records with its best one's."""
         best: dict[int, int] = {}
+        bridges: list[matching.Comparison] = []
         for memory_id, found in found_by_row:
             links = [c for c in found if c.decision(policy) == Decision.LINK]
             if links:
-                best[memory_id] = max(links, key=lambda c: (c.deterministic, c.total)).left
+                first = max(links, key=lambda c: (c.deterministic, c.total)).left
+                best[memory_id] = first
+                bridges += [
+                    dataclasses.replace(c, left=min(first, c.left), right=max(first, c.left))
+                    for c in links
+                    if c.left != first and not self.holds(c.left) and not self.holds(first)
+                ]
         person_of_record = dict(
             PersonLink.objects.filter(
                 patient_id__in=bulk.among(i for i in best.values() if not self.holds(i))
@@ -229,12 +281,12 @@ class KeptRecords:
         moves: dict[int, int] = {}
         for memory_id, other in best.items():  # in id order: a row may follow an earlier one
             person_id = self._person(other) if self.holds(other) else person_of_record[other]
-            source_pk, current = self.sources[memory_id - self.offset - 1]
+            source_pk, current = self.sources[memory_id - self._first_kept]
             if person_id != current:
                 moves[source_pk] = person_id
-                self.sources[memory_id - self.offset - 1] = (source_pk, person_id)
+                self.sources[memory_id - self._first_kept] = (source_pk, person_id)
         bulk.set_by_key(SourceRecord, "id", "person_id", moves)
-        return len(moves)
+        return len(moves), bridges
 
     def _person(self, memory_id: int) -> int:
-        return self.sources[memory_id - self.offset - 1][1]
+        return self.sources[memory_id - self._first_kept][1]

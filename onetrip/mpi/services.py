@@ -7,6 +7,7 @@ person, and merges or unmerges persons. Each public writer is one transaction wi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,10 +24,17 @@ from onetrip.core.errors import DomainError, InvalidInput, NotFound, PermissionD
 from onetrip.core.masking import mask_name
 from onetrip.core.models import AuditAction
 from onetrip.identity.documents import validate_document
-from onetrip.identity.models import Patient
+from onetrip.identity.models import IdentityDocument, Patient
 from onetrip.identity.services import accessible_patients
 from onetrip.mpi import matching
-from onetrip.mpi.matching import Comparison, Decision, Features, Frequencies, Thresholds
+from onetrip.mpi.matching import (
+    Comparison,
+    Decision,
+    Features,
+    Frequencies,
+    Guard,
+    Thresholds,
+)
 
 if TYPE_CHECKING:
     from onetrip.identity.services import PatientRegistration
@@ -271,11 +279,18 @@ def link_automatically(a: int, b: int, comparison: Comparison, actor: Actor) -> 
     return True
 
 
-def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
+def link_in_bulk(
+    comparisons: list[Comparison], actor: Actor, *, held: list[Comparison] | None = None
+) -> int:
     """The automatic links of a batch run's chunk, set-based: the same merges, moved links and
     audit rows as `link_automatically` one pair after the other, in a few statements. Falls back
     to pair by pair if a person involved was merged meanwhile (staff at a desk). Returns the
-    number of merges. Runs in the caller's transaction."""
+    number of merges. Runs in the caller's transaction.
+
+    A scored link (not a shared document) that would give one person two citizen identity
+    numbers is not made (D303): one person holds one for life, and two records of different
+    persons link through a third one that holds neither (a card, a passport). Such pairs are
+    appended to `held`, for the review queue."""
     patient_ids = {i for c in comparisons for i in (c.left, c.right)}
     person_of_patient = dict(
         PersonLink.objects.filter(patient_id__in=bulk.among(patient_ids)).values_list(
@@ -302,6 +317,7 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         ).items()
     }
     root = {pk: pk for pk in person_ids}
+    citizen = _citizen_numbers(members)
 
     def find(x: int) -> int:
         while root[x] != x:
@@ -311,11 +327,18 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
 
     now = clock.now()
     planned: list[tuple[PersonMerge, list[int]]] = []
-    for c in comparisons:
+    # The strongest evidence first: where two links would give one person two citizen numbers,
+    # the weaker is held back (D303).
+    for c in sorted(comparisons, key=lambda c: (not c.deterministic, -c.total)):
         a, b = find(person_of_patient[c.left]), find(person_of_patient[c.right])
         if a == b:
             continue
+        if not c.deterministic and citizen[a] and citizen[b] and citizen[a] != citizen[b]:
+            if held is not None:
+                held.append(dataclasses.replace(c, guard=Guard.TWO_CITIZEN_NUMBERS))
+            continue
         survivor, absorbed = locked[min(a, b)], locked[max(a, b)]  # the older survives
+        citizen[survivor.pk] = citizen[a] | citizen.pop(absorbed.pk)
         reason = MergeReason.DOCUMENT if c.deterministic else MergeReason.AUTOMATIC
         moved = members.pop(absorbed.pk)
         members[survivor.pk] += moved
@@ -371,6 +394,20 @@ def link_in_bulk(comparisons: list[Comparison], actor: Actor) -> int:
         ],
     )
     return len(planned)
+
+
+def _citizen_numbers(members: dict[int, list[int]]) -> dict[int, frozenset[str]]:
+    """Per person, the citizen identity numbers its records hold as their own."""
+    person_of = {patient_id: person for person, ids in members.items() for patient_id in ids}
+    found: dict[int, set[str]] = {person: set() for person in members}
+    documents = IdentityDocument.objects.filter(
+        patient_id__in=bulk.among(person_of),
+        doc_type__in=sorted(matching.CITIZEN_NUMBER_TYPES),
+        is_guardian_document=False,
+    ).values_list("patient_id", "number")
+    for patient_id, number in documents:
+        found[person_of[patient_id]].add(number)
+    return {person: frozenset(numbers) for person, numbers in found.items()}
 
 
 MERGE_FIELDS = (

@@ -16,7 +16,8 @@ from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.mpi import legacy
 from onetrip.mpi import services as mpi
-from onetrip.mpi.models import SourceRecord, SourceStatus
+from onetrip.mpi.matching import Decision, Guard
+from onetrip.mpi.models import MatchCandidate, SourceRecord, SourceStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +313,49 @@ def test_a_small_load_leaves_the_statistics_to_autovacuum(loaded, monkeypatch):
     monkeypatch.setattr(bulk, "analyze", lambda models_: pytest.fail("analyzed"))
     path, _out, _err = loaded
     run("dedupe")
+
+
+LINKED_ROW_CSV = HEADER + (
+    "HIS,2001,陈静,female,1980-02-03,13911112222,,resident_id,330106198002030024,,,\n"
+    # The same ID number at the lab, with the phone she gives now: linked to 2001 at load.
+    "LIS,2002,陈静,female,1980-02-03,13533334444,,resident_id,330106198002030024,,,\n"
+    # Re-registered with an e-health card, another date typed, the new phone.
+    "EHR,2003,陈静,female,1980-05-17,13533334444,,e_health_card,EHC20030001,,,\n"
+)
+
+
+def test_a_linked_rows_own_fields_link_its_record_with_the_persons_other_records(
+    clock, clerk, tmp_path
+):
+    # D300: the lab's row adds no record, but its phone is the evidence that 2003 is 陈静 of
+    # 2001 (whose record holds another phone and, against 2003, another date).
+    path = tmp_path / "linked.csv"
+    path.write_text(LINKED_ROW_CSV, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    assert source("LIS", "2002").status == SourceStatus.LINKED
+    first, third = source("HIS", "2001").patient_id, source("EHR", "2003").patient_id
+    direct = mpi.compare_patients(first, third)
+    assert direct.decision(mpi.thresholds()) != Decision.LINK  # the records alone: not enough
+    run("dedupe")
+    assert mpi.person_of(first) == mpi.person_of(third)
+
+
+NAMESAKES_CSV = HEADER + (
+    "HIS,3001,刘洋,male,1975-04-09,13700001111,,resident_id,330106197504090014,,,\n"
+    "HIS,3002,刘洋,male,1975-04-09,13700001111,,e_health_card,EHC30020001,,,\n"
+    "HIS,3003,刘洋,male,1975-04-09,13700001111,,resident_id,330106197504090030,,,\n"
+)
+
+
+def test_a_scored_link_never_gives_one_person_two_citizen_numbers(clock, clerk, tmp_path):
+    # D303: 3002 (an e-health card) links to 3001 and to 3003, whose ID numbers differ: one of
+    # them is somebody else. The first link is made, the second goes to staff.
+    path = tmp_path / "namesakes.csv"
+    path.write_text(NAMESAKES_CSV, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    run("dedupe")
+    first, card, other = (source("HIS", i).patient_id for i in ("3001", "3002", "3003"))
+    assert mpi.person_of(first) == mpi.person_of(card)
+    assert mpi.person_of(other) != mpi.person_of(first)
+    held = MatchCandidate.objects.get(left_id=card, right_id=other, status="pending")
+    assert held.guard == Guard.TWO_CITIZEN_NUMBERS  # reviewers are told why

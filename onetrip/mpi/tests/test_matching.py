@@ -233,7 +233,8 @@ def test_a_guardians_id_number_says_nothing_of_the_childs_birth_date():
         ("19900703", "110101199003074477", "19900307", Level.EXACT),  # the ID's date wins
         ("", "110101199003074477", "19900307", Level.EXACT),  # only the ID's date
         ("", "", "19900307", Level.MISSING),  # no date at all
-        ("19900308", "", "19900307", Level.ONE_DIGIT),
+        ("19900317", "", "19900307", Level.ONE_DIGIT),
+        ("19900308", "", "19900307", Level.NEAR),  # a day apart in one digit (D301)
         ("19900703", "", "19900307", Level.SWAPPED),
     ],
 )
@@ -264,3 +265,18 @@ def test_clusters_join_transitively_under_the_smallest_id():
     clusters.join(9, 7)
     clusters.join(7, 5)
     assert {i: clusters.root(i) for i in (3, 5, 7, 9, 11)} == {3: 3, 5: 3, 7: 3, 9: 3, 11: 11}
+
+
+def test_the_sex_in_the_id_number_outweighs_a_mistyped_one():
+    # D302: a clerk ticked "female" on a record whose ID number (digit 17 odd) says male.
+    slipped = record(1, sex="female")
+    assert slipped.id_sex == "male"
+    elsewhere = record(2, sex="male", documents=[("e_health_card", "EHC0001")])
+    assert levels(compare(slipped, elsewhere, RARE))["sex"] == Level.EXACT
+    assert levels(compare(slipped, record(3, sex="female", documents=[]), RARE))["sex"] == (
+        Level.EXACT
+    )
+    # Without an ID number's word on it, two typed sexes that differ still differ.
+    other = record(4, sex="female", documents=[("e_health_card", "EHC0002")])
+    assert levels(compare(elsewhere, other, RARE))["sex"] == Level.DIFFERENT
+    assert levels(compare(record(5), other, RARE))["sex"] == Level.DIFFERENT
