@@ -457,13 +457,9 @@ def _complete(
 ) -> bool:
     """`charges`: the settlement was just made of these (see `take_payment`)."""
     if _amount_differs(payment, order):
-        raise PaymentRefused(
-            _("The amount paid differs from the amount due."), code="amount_mismatch"
-        )
+        raise amount_mismatch()
     if payment.status != PaymentStatus.PENDING:
-        # Paid after we closed it: the money has to go back by hand; nothing is settled twice.
-        log.error("payment %s paid at the provider after it was %s", payment.pk, payment.status)
-        raise PaymentRefused(_("This payment was already closed."), code="payment_closed")
+        raise payment_closed(payment.pk, payment.status)
     now = clock.now()
     paid = {"provider_trade_no": order.provider_trade_no, "paid_at": order.paid_at or now}
     if not transition(payment, PaymentStatus.SUCCEEDED, **paid):
@@ -505,6 +501,16 @@ def _complete(
         taken = charges if charges is not None else list(settlement.charges.order_by("pk"))
         sources.run_paid_follow_ups(settlement.pk, charges=taken, actor=actor)
     return True
+
+
+def amount_mismatch() -> PaymentRefused:
+    return PaymentRefused(_("The amount paid differs from the amount due."), code="amount_mismatch")
+
+
+def payment_closed(payment_id: int, status: str) -> PaymentRefused:
+    """Paid after we closed it: the money has to go back by hand; nothing is settled twice."""
+    log.error("payment %s paid at the provider after it was %s", payment_id, status)
+    return PaymentRefused(_("This payment was already closed."), code="payment_closed")
 
 
 def _purpose(settlement: Settlement) -> tuple[Debt | None, DepositTopUp | None]:

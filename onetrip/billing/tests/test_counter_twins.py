@@ -14,13 +14,11 @@ import os
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onetrip.billing.models import (
-    CatalogueItem,
     Charge,
     JournalEntry,
     JournalLine,
@@ -31,10 +29,8 @@ from onetrip.billing.models import (
 from onetrip.billing.services import charges, counter_database, payments
 from onetrip.billing.services.journal import UnbalancedEntry
 from onetrip.billing.services.settlements import SettlementRequest, settle_bill
-from onetrip.billing.tests.conftest import BILLING_PERMS
-from onetrip.conftest import NOW, actor_for
-from onetrip.consortium.models import Clinic, Department
-from onetrip.core.actors import SYSTEM
+from onetrip.billing.tests.conftest import TWIN_BILLS
+from onetrip.conftest import NOW
 from onetrip.core.errors import DomainError
 from onetrip.core.models import AuditEvent, DomainEvent
 
@@ -42,7 +38,7 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the SQL twin runs on PostgreSQL (set DATABASE_URL)"
 )
 
-BILLS = 3
+BILLS = TWIN_BILLS
 ITEMS = ("REG01", "EX-CT", "DR-AMX", "FREE")
 SOURCES = ("registration", "exam_order", "prescription")
 MINUTES = (1, 90, 24 * 60)
@@ -70,50 +66,6 @@ advance = st.tuples(st.just("advance"), st.sampled_from(MINUTES))
 operations = st.lists(
     st.one_of(charge, counter, counter, counter, phone, close, advance), min_size=3, max_size=25
 )
-
-
-@pytest.fixture
-def world(catalogue, patient, tertiary, township, cashier, make_staff):
-    """Three visits of the patient at the hospital, each with one line; a consulting room; a
-    cashier of the township (who reaches none of these bills); a free item (a zero total has
-    no journal entry to post)."""
-    CatalogueItem.objects.create(
-        code="FREE",
-        name="免费咨询",
-        kind="service",
-        charge_category="registration",
-        insurance_category="A",
-        unit_price_fen=0,
-    )
-    medicine = Department.objects.create(institution=tertiary, code="IM", name="内科")
-    room = Clinic.objects.create(department=medicine, name="诊室1", kind="general", location="二楼")
-    outsider = make_staff("finance", township)
-    outsider.user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="billing", codename__in=BILLING_PERMS)
-    )
-    bills = [
-        charges.create_charge(
-            charges.ChargeRequest(
-                patient_id=patient.pk,
-                institution_id=tertiary.pk,
-                visit_reference=f"MZ{visit}",
-                item_code="EX-CT",
-                quantity=1,
-                source="exam_order",
-                source_key=f"first-{visit}",
-            ),
-            actor=cashier,
-        ).bill
-        for visit in range(BILLS)
-    ]
-    actors = {"cashier": cashier, "system": SYSTEM, "outsider": actor_for(outsider)}
-    return {
-        "bills": bills,
-        "actors": actors,
-        "room": room,
-        "patient": patient,
-        "tertiary": tertiary,
-    }
 
 
 def run(world, clock, steps, *, in_database: bool, monkeypatch) -> tuple:
