@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.billing import domain_events, seams
 from onetrip.billing.channels import adapter_for
-from onetrip.billing.channels.base import CLOSED, PAID, UNKNOWN, BadNotice, ProviderRefused
+from onetrip.billing.channels.base import (
+    CLOSED,
+    PAID,
+    UNKNOWN,
+    BadNotice,
+    ProviderOrder,
+    ProviderRefused,
+)
 from onetrip.billing.models import (
     Account,
     Charge,
@@ -33,16 +40,18 @@ from onetrip.billing.models import (
     Settlement,
     SettlementStatus,
 )
-from onetrip.billing.services import journal
+from onetrip.billing.services import journal, notice_database, sources
 from onetrip.billing.services.common import whole_fen
 from onetrip.billing.services.scope import bills_in_scope
 from onetrip.billing.services.settlements import (
     CLEARING_ACCOUNTS,
     PaymentRefused,
+    amount_mismatch,
     close_payment,
     confirm_payment,
     ebill_for_refund,
     issue_due_ebills,
+    payment_closed,
     settle_insurance_part,
     settle_paid_order,
 )
@@ -81,6 +90,14 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
         if order.state == PAID:
             settle_insurance_part(payment, order, actor=SYSTEM)
         with transaction.atomic():
+            if (
+                order.state == PAID
+                and notice_database.settles_in_database()
+                and notice_database.takes(payment)
+            ):
+                # A duplicate (False) is acknowledged too: it was applied once.
+                _paid_notice_in_database(channel, notice.notice_id, order, payment)
+                return adapter.acknowledge()
             try:
                 with transaction.atomic():
                     ProviderNotice.objects.create(
@@ -101,6 +118,40 @@ def receive_notice(channel: str, headers: dict[str, str], body: bytes) -> HttpRe
         log.error("%s notice for %s not applied: %s", channel, order.out_trade_no, exc.code)
         return adapter.reject(exc.code)
     return adapter.acknowledge()
+
+
+def _paid_notice_in_database(
+    channel: str, notice_id: str, order: ProviderOrder, payment: Payment
+) -> bool:
+    """The notice recorded and applied by `billing_settle_notice`, its SQL twin (D291), inside
+    `receive_notice`'s transaction (`payment`: its read before it); False for a duplicate
+    delivery. A deposit top-up or a debt repayment is settled by Python after the call
+    (`settle_paid_order`); the paid lines' follow-ups are other apps' and run here."""
+    decision = notice_database.decide(
+        channel=channel,
+        notice_id=notice_id,
+        order=order,
+        clearing=CLEARING_ACCOUNTS[channel],
+        now=clock.now(),
+    )
+    outcome = decision.outcome
+    if outcome == "duplicate":
+        return False
+    if outcome == "settled":
+        sources.run_follow_ups_of_lines(
+            payment.settlement_id, lines=decision.keyed_lines, actor=SYSTEM
+        )
+    elif outcome == "python":
+        settle_paid_order(order.out_trade_no, order)
+    elif outcome == "unknown_order":
+        raise NotFound(_("No such order."), code="unknown_order")
+    elif outcome == "amount_mismatch":
+        raise amount_mismatch()
+    elif outcome == "payment_closed":
+        raise payment_closed(payment.pk, decision.payment_status or "")
+    elif outcome != "already":
+        raise AssertionError(f"billing_settle_notice answered {outcome!r}")
+    return True
 
 
 @dataclass(frozen=True)

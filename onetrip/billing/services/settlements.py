@@ -34,7 +34,7 @@ from onetrip.billing.models import (
     SettlementMode,
     SettlementStatus,
 )
-from onetrip.billing.services import credit, deposit_ledger, journal, sources
+from onetrip.billing.services import counter_database, credit, deposit_ledger, journal, sources
 from onetrip.billing.services.common import check_reference, whole_fen
 from onetrip.billing.services.scope import bills_in_scope, no_such_bill
 from onetrip.consortium.models import Clinic
@@ -95,6 +95,8 @@ def settle_bill(request: SettlementRequest, *, actor: Actor) -> Settlement:
     # A retried key is answered under the bill's lock (`_settle`): asking before taking it too
     # would cost every first request a round trip to spare a retry a wait.
     try:
+        if counter_database.settles_in_database() and counter_database.takes(request, actor):
+            return _settle_at_counter_in_database(request, scope, actor)
         return _settle(request, scope, actor)
     except IntegrityError:
         earlier = _earlier(scope, request) if request.idempotency_key else None
@@ -137,10 +139,66 @@ def _earlier(scope: str, request: SettlementRequest) -> Settlement | None:
         request.bill_id,
         request.channel,
     ):
-        raise KeyReused.field(
-            "idempotency_key", _("This key was already used for another payment."), "key_reused"
-        )
+        raise _key_reused()
     return earlier
+
+
+def _key_reused() -> KeyReused:
+    return KeyReused.field(
+        "idempotency_key", _("This key was already used for another payment."), "key_reused"
+    )
+
+
+def _nothing_to_settle(*, waiting: bool) -> PaymentRefused:
+    """A bill whose charges are all taken: by a payment still waiting, or settled."""
+    if waiting:
+        return PaymentRefused(
+            _("A payment for this bill is waiting for confirmation."), code="payment_pending"
+        )
+    return PaymentRefused(_("This bill is already settled."), code="already_settled")
+
+
+@transaction.atomic
+def _settle_at_counter_in_database(
+    request: SettlementRequest, scope: str, actor: Actor
+) -> Settlement:
+    """`_settle` of a counter settlement (`counter_database.takes`) in one call on PostgreSQL:
+    `billing_settle_at_counter`, its SQL twin (D290). The paid lines' follow-ups are other
+    apps' services and run here, in the same transaction, as `_complete` runs them."""
+    decision = counter_database.decide(
+        bill_id=request.bill_id,
+        mode=request.mode,
+        channel=request.channel,
+        reference=request.reference,
+        clinic_id=request.clinic_id,
+        scope=scope,
+        key=request.idempotency_key,
+        started_by=actor.label[:150],
+        settled_by=actor.label[:150] if actor.kind == ActorKind.STAFF else "",
+        now=clock.now(),
+        clearing=CLEARING_ACCOUNTS[request.channel],
+        on_site=domain_events.on_site(request.mode, request.channel),
+        actor=actor,
+        actor_columns=audit.actor_columns(actor),
+    )
+    outcome = decision.outcome
+    if outcome == "settled":
+        assert decision.settlement is not None
+        sources.run_follow_ups_of_lines(
+            decision.settlement.pk, lines=decision.keyed_lines, actor=actor
+        )
+        return decision.settlement
+    if outcome == "earlier":
+        return Settlement.objects.get(pk=decision.earlier_id)
+    if outcome == "unknown_bill":
+        raise no_such_bill()
+    if outcome == "key_reused":
+        raise _key_reused()
+    if outcome in ("payment_pending", "already_settled"):
+        raise _nothing_to_settle(waiting=outcome == "payment_pending")
+    if outcome == "unbalanced":  # a zero total: `journal.post` refuses an entry of no lines
+        raise journal.UnbalancedEntry("settlement: debits 0 != credits 0")
+    raise AssertionError(f"billing_settle_at_counter answered {outcome!r}")
 
 
 @transaction.atomic
@@ -165,11 +223,7 @@ def _settle(request: SettlementRequest, scope: str, actor: Actor) -> Settlement:
             return earlier
     if not charges:
         waiting = bill.settlements.filter(status=SettlementStatus.PENDING).exists()
-        if waiting:
-            raise PaymentRefused(
-                _("A payment for this bill is waiting for confirmation."), code="payment_pending"
-            )
-        raise PaymentRefused(_("This bill is already settled."), code="already_settled")
+        raise _nothing_to_settle(waiting=waiting)
     total = sum(charge.amount_fen for charge in charges)
     split = _insurance_split(request, bill, charges, total, actor)
     share = seams.NO_COMMERCIAL
@@ -403,13 +457,9 @@ def _complete(
 ) -> bool:
     """`charges`: the settlement was just made of these (see `take_payment`)."""
     if _amount_differs(payment, order):
-        raise PaymentRefused(
-            _("The amount paid differs from the amount due."), code="amount_mismatch"
-        )
+        raise amount_mismatch()
     if payment.status != PaymentStatus.PENDING:
-        # Paid after we closed it: the money has to go back by hand; nothing is settled twice.
-        log.error("payment %s paid at the provider after it was %s", payment.pk, payment.status)
-        raise PaymentRefused(_("This payment was already closed."), code="payment_closed")
+        raise payment_closed(payment.pk, payment.status)
     now = clock.now()
     paid = {"provider_trade_no": order.provider_trade_no, "paid_at": order.paid_at or now}
     if not transition(payment, PaymentStatus.SUCCEEDED, **paid):
@@ -451,6 +501,16 @@ def _complete(
         taken = charges if charges is not None else list(settlement.charges.order_by("pk"))
         sources.run_paid_follow_ups(settlement.pk, charges=taken, actor=actor)
     return True
+
+
+def amount_mismatch() -> PaymentRefused:
+    return PaymentRefused(_("The amount paid differs from the amount due."), code="amount_mismatch")
+
+
+def payment_closed(payment_id: int, status: str) -> PaymentRefused:
+    """Paid after we closed it: the money has to go back by hand; nothing is settled twice."""
+    log.error("payment %s paid at the provider after it was %s", payment_id, status)
+    return PaymentRefused(_("This payment was already closed."), code="payment_closed")
 
 
 def _purpose(settlement: Settlement) -> tuple[Debt | None, DepositTopUp | None]:

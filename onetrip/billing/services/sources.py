@@ -48,10 +48,22 @@ def when_paid(source: str, handler: PaidFollowUp) -> None:
 def run_paid_follow_ups(settlement_id: int, *, charges: list[Charge], actor: Actor) -> None:
     """Called once, when a settlement of charges becomes settled, with its charges in key
     order."""
+    run_follow_ups_of_lines(
+        settlement_id,
+        lines=[(charge.source, charge.source_key) for charge in charges],
+        actor=actor,
+    )
+
+
+def run_follow_ups_of_lines(
+    settlement_id: int, *, lines: list[tuple[str, str]], actor: Actor
+) -> None:
+    """`run_paid_follow_ups` with the lines as (source, source_key), in key order: what the
+    counter settlement's SQL call answers with (D290)."""
     keys_by_source: dict[str, list[str]] = {}
-    for charge in charges:
-        if charge.source in _follow_ups:
-            keys_by_source.setdefault(charge.source, []).append(charge.source_key)
+    for source, source_key in lines:
+        if source in _follow_ups:
+            keys_by_source.setdefault(source, []).append(source_key)
     for source, keys in keys_by_source.items():
         handler = _follow_ups.get(source)
         if handler is not None:

@@ -6,7 +6,10 @@ from django.contrib.auth.models import Permission
 from onetrip.billing.models import CatalogueItem, ChargeSource
 from onetrip.billing.services import charges
 from onetrip.conftest import actor_for
+from onetrip.consortium.models import Clinic, Department
+from onetrip.core.actors import SYSTEM
 
+TWIN_BILLS = 3  # the visits of the twin tests' world
 BILLING_PERMS = ("settle_bill", "add_charge", "view_bill")
 
 
@@ -99,3 +102,47 @@ def inpatient_bill(catalogue, patient, tertiary, cashier):
 
     charge_inpatient(patient, tertiary, cashier, code="EX-CT", key="zy-1")
     return charge_inpatient(patient, tertiary, cashier, code="DR-AMX", quantity=2, key="zy-2").bill
+
+
+@pytest.fixture
+def world(catalogue, patient, tertiary, township, cashier, make_staff):
+    """Three visits of the patient at the hospital, each with one line; a consulting room; a
+    cashier of the township (who reaches none of these bills); a free item (a zero total has
+    no journal entry to post)."""
+    CatalogueItem.objects.create(
+        code="FREE",
+        name="免费咨询",
+        kind="service",
+        charge_category="registration",
+        insurance_category="A",
+        unit_price_fen=0,
+    )
+    medicine = Department.objects.create(institution=tertiary, code="IM", name="内科")
+    room = Clinic.objects.create(department=medicine, name="诊室1", kind="general", location="二楼")
+    outsider = make_staff("finance", township)
+    outsider.user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="billing", codename__in=BILLING_PERMS)
+    )
+    bills = [
+        charges.create_charge(
+            charges.ChargeRequest(
+                patient_id=patient.pk,
+                institution_id=tertiary.pk,
+                visit_reference=f"MZ{visit}",
+                item_code="EX-CT",
+                quantity=1,
+                source="exam_order",
+                source_key=f"first-{visit}",
+            ),
+            actor=cashier,
+        ).bill
+        for visit in range(TWIN_BILLS)
+    ]
+    actors = {"cashier": cashier, "system": SYSTEM, "outsider": actor_for(outsider)}
+    return {
+        "bills": bills,
+        "actors": actors,
+        "room": room,
+        "patient": patient,
+        "tertiary": tertiary,
+    }

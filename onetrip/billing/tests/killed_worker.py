@@ -29,7 +29,7 @@ def main(argv: list[str]) -> None:
     from django.test import Client
 
     from onetrip.billing.sandbox import wechat as wechat_sandbox
-    from onetrip.billing.services import settlements
+    from onetrip.billing.services import sources
     from onetrip.core import clock
     from onetrip.insurance import client as insurance_client
     from onetrip.insurance.sandbox import SandboxPlatform
@@ -38,15 +38,16 @@ def main(argv: list[str]) -> None:
     if "--remote-insurance" in argv:
         insurance_client.current_platform = lambda: RemotePlatform(SandboxPlatform())
 
-    real_complete = settlements._complete
+    # The paid lines' follow-ups come last, after every write of the settlement, whether
+    # Python (`settlements._complete`) or the notice's SQL call (D291) made them.
+    real_follow_ups = sources.run_follow_ups_of_lines
 
-    def complete_then_hang(*args, **kwargs):
-        done = real_complete(*args, **kwargs)
+    def follow_ups_then_hang(*args, **kwargs):
+        real_follow_ups(*args, **kwargs)
         say("settling")  # every write made, nothing committed
         time.sleep(600)
-        return done
 
-    settlements._complete = complete_then_hang
+    sources.run_follow_ups_of_lines = follow_ups_then_hang
     with clock.frozen_at(dt.datetime.fromisoformat(at)):
         if mode == "notice":
             trade = wechat_sandbox.pay(out_trade_no)

@@ -10,7 +10,7 @@ import pytest
 from onetrip.billing.models import JournalLine, Payment, ProviderNotice, Refund, Settlement
 from onetrip.billing.sandbox import alipay as alipay_sandbox
 from onetrip.billing.sandbox import wechat as wechat_sandbox
-from onetrip.billing.services import payments, reconciliation, settlements
+from onetrip.billing.services import payments, reconciliation, sources
 from onetrip.billing.services.settlements import PaymentRefused
 from onetrip.billing.tests.helpers import (
     alipay_notice,
@@ -101,7 +101,8 @@ def test_provider_paid_but_we_crashed_is_recovered_by_active_query(
     def crash(*args, **kwargs):
         raise RuntimeError("process killed before our settlement committed")
 
-    monkeypatch.setattr(settlements, "_post_settlement", crash)
+    # After the settlement's writes, before commit (the follow-ups come last on both paths).
+    monkeypatch.setattr(sources, "run_follow_ups_of_lines", crash)
     with pytest.raises(RuntimeError):
         deliver("wechat", wechat_notice(trade))
     monkeypatch.undo()
