@@ -73,13 +73,16 @@ def solve_plan(
     nurse_pass = time.monotonic() - started_nurses
     now = time.monotonic()
     patients_deadline = now + (deadline - now) * PATIENT_SHARE - nurse_pass
-    # The annealing's own generator: how many moves it makes depends on the machine, and the
-    # CP-SAT steps after it must not draw different seeds because of that.
+    # Each search has its own generator, drawn before any of them runs: how many moves a
+    # search makes depends on the machine, and the same seed must give the same plan.
+    annealing_rng, first_nurses_rng, polish_rng, last_nurses_rng = (
+        random.Random(rng.randrange(1 << 30)) for _ in range(4)
+    )
     annealed, _cost = anneal_patients(
         instance,
         greedy.copy(),
         deadline=now + (patients_deadline - now) * ANNEAL_SHARE,
-        rng=random.Random(rng.randrange(1 << 30)),
+        rng=annealing_rng,
     )
     plan = improve_patients(
         instance, annealed, deadline=patients_deadline, threads=threads, rng=rng
@@ -88,9 +91,9 @@ def solve_plan(
     now = time.monotonic()
     nurses_deadline = now + (deadline - now) * FIRST_NURSE_SHARE
     polish_deadline = nurses_deadline + (deadline - now) * POLISH_SHARE
-    anneal_nurses(instance, plan, deadline=nurses_deadline, rng=rng)
-    plan = polish_patients(instance, plan, deadline=polish_deadline, rng=rng)
-    anneal_nurses(instance, plan, deadline=deadline, rng=rng)
+    anneal_nurses(instance, plan, deadline=nurses_deadline, rng=first_nurses_rng)
+    plan = polish_patients(instance, plan, deadline=polish_deadline, rng=polish_rng)
+    anneal_nurses(instance, plan, deadline=deadline, rng=last_nurses_rng)
     # The patient search optimises a proxy of the nurse costs; keep the greedy plan if the
     # proxy misled it.
     scored = [(candidate, evaluate_plan(instance, candidate)) for candidate in (plan, greedy)]
