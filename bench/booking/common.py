@@ -33,6 +33,9 @@ def setup_django() -> None:
     os.environ.setdefault("ONETRIP_DEBUG", "0")
     os.environ.setdefault("ONETRIP_SECRET_KEY", secrets.token_urlsafe(40))
     os.environ.setdefault("ONETRIP_ALLOWED_HOSTS", "127.0.0.1,testserver")
+    # Plain HTTP on loopback, in-process and through gunicorn (which inherits this
+    # environment): production's HTTPS redirect would answer every request 301.
+    os.environ.setdefault("ONETRIP_HTTPS", "0")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -367,15 +367,21 @@ class gunicorn:  # noqa: N801 (used as a context manager, like open())
         log = GUNICORN_LOG.open("ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         deadline = time.monotonic() + 30
+        status = None
         while time.monotonic() < deadline:
             try:
                 status, _body = request("GET", self.warm_path, self.args.port)
                 if status == 200:
                     break
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         else:
-            raise SystemExit(f"gunicorn did not come up; see {GUNICORN_LOG}")
+            # No server left behind to answer the next run on this port.
+            self.__exit__()
+            raise SystemExit(
+                f"gunicorn did not come up (last answer: {status}); see {GUNICORN_LOG}"
+            )
         # Every worker imports, connects and fills its caches before the clock starts.
         threads = [
             threading.Thread(
