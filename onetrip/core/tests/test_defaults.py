@@ -78,6 +78,8 @@ def test_the_sms_sandbox_needs_a_staff_sign_in_in_every_mode(
 
     client.force_login(make_staff("doctor", tertiary).user)
     assert client.get("/staff/sms/").status_code == 403
+    # and the doctor's desk menu does not offer the page it would refuse
+    assert 'id="nav-sandbox"' not in client.get("/staff/", follow=True).content.decode()
 
 
 def boom(request: HttpRequest):
