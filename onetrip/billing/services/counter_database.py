@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from onetrip.billing.models import Payment, Settlement
 from onetrip.billing.services.scope import bills_in_scope
 from onetrip.core import compiled
 from onetrip.core.actors import Actor, ActorKind
+from onetrip.core.rows import model_from_row
 
 # The channels whose money is taken at the desk as the cashier answers (no provider, no
 # insurance, no credit, no deposit).
@@ -131,33 +131,10 @@ def decide(
         outcome, settlement_row, payment_row, lines, earlier_id = cursor.fetchone()
     if outcome != "settled":
         return CounterDecision(outcome, None, [], earlier_id)
-    settlement = _from_row(Settlement, json.loads(settlement_row))
-    payment = _from_row(Payment, json.loads(payment_row))
+    settlement = model_from_row(Settlement, json.loads(settlement_row))
+    payment = model_from_row(Payment, json.loads(payment_row))
     # As `_complete` leaves them: the payment names its settlement, the settlement its payment.
     payment._state.fields_cache["settlement"] = settlement
     settlement._state.fields_cache["payment"] = payment
     keyed = [(source, source_key) for source, source_key in json.loads(lines)]
     return CounterDecision(outcome, settlement, keyed, None)
-
-
-def _from_row(model: type[M], row: dict[str, Any]) -> M:
-    """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM."""
-    names, converters = _columns(model)
-    values = [row[name] if convert is None else convert(row[name]) for name, convert in converters]
-    return model.from_db(connection.alias, names, values)
-
-
-@functools.cache
-def _columns(model: type[models.Model]) -> tuple[list[str], list[tuple[str, Any]]]:
-    """Each column's attname and, for a date or time, the field's parser (numbers, text and
-    booleans arrive as the ORM reads them)."""
-    fields = model._meta.concrete_fields
-    return [field.attname for field in fields], [
-        (
-            field.attname,
-            field.to_python
-            if isinstance(field, models.DateField | models.TimeField | models.DecimalField)
-            else None,
-        )
-        for field in fields
-    ]

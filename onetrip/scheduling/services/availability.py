@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
+from onetrip.core.rows import model_from_row
 from onetrip.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -27,7 +28,6 @@ from onetrip.scheduling.models import (
 )
 from onetrip.scheduling.policy import DEFAULT_POLICY, BookingPolicy
 from onetrip.scheduling.quotas import open_pools, pool_horizons
-from onetrip.scheduling.services.booking_database import model_from_row
 from onetrip.scheduling.services.schedule import policy_among, session_policy
 
 

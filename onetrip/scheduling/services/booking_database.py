@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import signals
-from django.db.models.base import ModelState
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
+from onetrip.core.rows import model_from_row
 from onetrip.scheduling.models import Appointment, ClinicSession, Slot, SlotPool
 from onetrip.scheduling.policy import DEFAULT_POLICY
 
@@ -149,58 +147,3 @@ def _joined(instance: models.Model, **related: models.Model | None) -> None:
     """The related rows cached on `instance` as `select_related` leaves them (D268): their ids
     are already the row's own, so nothing else changes."""
     instance._state.fields_cache.update(related)
-
-
-def model_from_row(model: type[M], row: dict[str, Any]) -> M:
-    """A model instance from its row as `to_jsonb` wrote it, as if read by the ORM (the
-    models read here name no column apart from its field: column names are attnames). Also
-    the slot list's session (`availability.session_slots_by_id`)."""
-    names, converters = _columns(model)
-    values = [row[name] if convert is None else convert(row[name]) for name, convert in converters]
-    if not _plain_instances(model):
-        return model.from_db(connection.alias, names, values)
-    # What `from_db` makes, without `Model.__init__`'s loop of setattr per field (D268): the
-    # model has no `from_db` of its own and nothing listens to its init signals.
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(names, values, strict=True))
-    state = instance._state = ModelState()
-    state.adding, state.db = False, connection.alias
-    return instance
-
-
-@functools.cache
-def _plain_instances(model: type[models.Model]) -> bool:
-    return (
-        model.from_db.__func__ is models.Model.from_db.__func__  # type: ignore[attr-defined]
-        and not signals.pre_init.has_listeners(model)
-        and not signals.post_init.has_listeners(model)
-    )
-
-
-# Fields whose JSON value is already what the ORM reads (numbers, text, booleans, JSON): only
-# the others (dates, times, decimals, …) go through `to_python`.
-_AS_IN_JSON = {
-    "AutoField",
-    "BigAutoField",
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "ForeignKey",
-    "IntegerField",
-    "JSONField",
-    "OneToOneField",
-    "PositiveBigIntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SmallIntegerField",
-    "TextField",
-}
-
-
-@functools.cache
-def _columns(model: type[models.Model]) -> tuple[list[str], list[tuple[str, Any]]]:
-    fields = model._meta.concrete_fields
-    return [field.attname for field in fields], [
-        (field.attname, None if field.get_internal_type() in _AS_IN_JSON else field.to_python)
-        for field in fields
-    ]
