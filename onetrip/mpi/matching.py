@@ -61,6 +61,7 @@ class Level(StrEnum):
     ROMANISED = "romanised"
     TYPO = "one_typo"
     PART_MISSING = "part_missing"
+    PART_SAME = "one_part_same"
     SIMILAR = "similar"
     SWAPPED = "swapped_day_month"
     ONE_DIGIT = "one_digit"
@@ -77,6 +78,7 @@ LEVEL_LABELS = {
     Level.ROMANISED: _("pinyin spelling of the same name"),
     Level.TYPO: _("one letter mistyped"),
     Level.PART_MISSING: _("the same, with a part not recorded on one side"),
+    Level.PART_SAME: _("one part the same, the other different"),
     Level.SIMILAR: _("similar"),
     Level.SWAPPED: _("day and month swapped"),
     Level.ONE_DIGIT: _("one digit differs"),
@@ -130,6 +132,10 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         # One side recorded only some of the other's name words ("Donaldson" / "Matthew
         # Donaldson"): about an average family name's share of agreeing by chance.
         Level.PART_MISSING: (0.02, 0.001),
+        # One word the same, the other replaced (a given name changed or mistyped beyond one
+        # letter, a family name changed at marriage; D336): u is the shared word's share, at
+        # least PART_SAME_MIN_SHARE.
+        Level.PART_SAME: (0.03, None),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
     },
@@ -335,7 +341,7 @@ def _normalise_address(address: str) -> str:
 
 # Keys a candidate search looks up. Count-only keys (below) are never looked up as blocks.
 BLOCKING_PREFIXES = ("d:", "p:", "n:", "s:", "b:", "l:", "w:", "i:")
-FREQUENCY_PREFIXES = ("c:", "y:", "p:", "i:")
+FREQUENCY_PREFIXES = ("c:", "y:", "p:", "i:", "v:")
 _BLOCKING = frozenset(BLOCKING_PREFIXES)  # every key starts with a letter and a colon
 
 
@@ -350,7 +356,8 @@ def blocking_keys(f: Features) -> set[str]:
     none (see `batch_keys`). A foreign name (D311) is also filed under l: the first three letters
     of each word, and its consonants, + birth date (a typo anywhere but there, and a word changed
     or missing) and w: the first three letters of its words together (a name with typos after
-    them, whatever the birth date). i: an unvalidated number (D312)."""
+    them, whatever the birth date), and counted by word under v: (D335, D336). i: an unvalidated
+    number (D312)."""
     keys = {f"d:{ns}:{number}" for ns, number in f.documents}
     foreign = _name_prefixes(f)
     if f.phone:
@@ -370,6 +377,7 @@ def blocking_keys(f: Features) -> set[str]:
                 keys.add(f"l:{prefix}:{year}:{month_day}")
     if foreign:
         keys.add(f"w:{''.join(sorted(p for p in foreign if p[0] != '~'))}")
+        keys.update(f"v:{word}" for word in latin_words(f.name))
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
 
@@ -448,6 +456,10 @@ class Frequencies:
                 self.share(f"y:{s}"[:120]) for s in f.spellings
             )
         return found
+
+    def word_count(self, word: str) -> int:
+        """Records holding this word in a foreign name (D335)."""
+        return self.counts.get(f"v:{word}"[:120], 0)
 
     def phone_share(self, phone: str) -> float:
         return self.share(f"p:{phone}")
@@ -529,7 +541,7 @@ def compare(a: Features, b: Features, freq: Frequencies) -> Comparison:
         fields=fields,
         total=round(sum(s.weight for s in fields), 2),
         deterministic=deterministic,
-        guard=None if deterministic else _guard(a, b, fields),
+        guard=None if deterministic else _guard(a, b, fields, freq),
     )
 
 
@@ -605,7 +617,47 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
         and any(all(map(_close_words, words_a, order)) for order in (words_b, words_b[::-1]))
     ):
         return _scored(Field.NAME, Level.SIMILAR)
+    shared = [w for w in set(words_a) & set(words_b) if len(w) >= PART_SAME_MIN_LETTERS]
+    if shared:
+        rarest = min(freq.word_count(w) for w in shared)
+        u = max(PART_SAME_MIN_SHARE, rarest / REFERENCE_POPULATION)
+        return _scored(Field.NAME, Level.PART_SAME, u)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+# One word of two names the same (D336): the chance of that between strangers is at least an
+# average family name's share, however rare the word; a word of one or two letters is an
+# initial or a particle (de, van's v), not a name.
+PART_SAME_MIN_SHARE = 0.001
+PART_SAME_MIN_LETTERS = 3
+
+
+def _clerical_slip(a: Features, b: Features, freq: Frequencies) -> bool:
+    """Each word that differs is one edit from its partner and spelled so by no other record
+    of the registry, while others spell it as its partner does (D335): Hayedn beside the Haydens,
+    Broc beside the Brocks, is a clerk's slip; Christina and Christine, both names others hold,
+    may be twins. Counts are the load's in a batch run (both records counted) and the
+    registry's at registration."""
+    words_a, words_b = latin_words(a.name), latin_words(b.name)
+    if len(words_a) != len(words_b):
+        return False  # the words split differently: which word is mistyped is not known
+    for order in (words_b, words_b[::-1]):
+        differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
+        if differing and all(_slip(x, y, freq) for x, y in differing):
+            return True
+    return False
+
+
+def _slip(x: str, y: str, freq: Frequencies) -> bool:
+    if OSA.distance(x, y, score_cutoff=1) > 1:
+        return False
+    rare, common = sorted((freq.word_count(x), freq.word_count(y)))
+    return rare <= SLIP_MAX_HOLDERS < common
+
+
+# A spelling held by at most this many records (the mistyped record itself) is a slip when
+# its partner spelling is held by more.
+SLIP_MAX_HOLDERS = 1
 
 
 # A word shorter than this is one letter from many other names (Jon, Jan, Joan; Man, Wan, Ming,
@@ -792,7 +844,9 @@ def _number(a: frozenset[str], b: frozenset[str], freq: Frequencies) -> FieldSco
     return _scored(Field.NUMBER, Level.DIFFERENT)
 
 
-def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | None:
+def _guard(
+    a: Features, b: Features, fields: tuple[FieldScore, ...], freq: Frequencies
+) -> Guard | None:
     if a.guardian_only or b.guardian_only:
         return Guard.GUARDIAN_DOCUMENT
     levels = {s.field: s.level for s in fields}
@@ -804,14 +858,22 @@ def _guard(a: Features, b: Features, fields: tuple[FieldScore, ...]) -> Guard | 
     )
     # Different names in one household are family (twins above all: one birth date) far more
     # often than one person renamed; a mistyped birth date must not let a twin through. Unless
-    # both carry the same personal number (D312): twins have one each.
+    # both carry the same personal number (D312): twins have one each; or the one letter apart
+    # is a spelling nobody else holds beside a name others hold (D335): a clerk's slip.
+    name = levels[Field.NAME]
     if (
         same_household
-        and levels[Field.NAME] in (Level.TYPO, Level.PART_MISSING, Level.SIMILAR, Level.DIFFERENT)
+        and name in _FAMILY_NAME_LEVELS
         and levels.get(Field.NUMBER) != Level.EXACT
+        and not (name in (Level.TYPO, Level.SIMILAR) and _clerical_slip(a, b, freq))
     ):
         return Guard.POSSIBLE_TWIN
     return None
+
+
+_FAMILY_NAME_LEVELS = frozenset(
+    {Level.TYPO, Level.PART_MISSING, Level.PART_SAME, Level.SIMILAR, Level.DIFFERENT}
+)
 
 
 # --- m estimated from the load (D263) -------------------------------------------------------
@@ -855,9 +917,24 @@ SESSIONS: tuple[tuple[str, Field, frozenset[Level], frozenset[Field]], ...] = (
         "same_name_spelling",
         Field.NAME,
         frozenset({Level.EXACT, Level.HOMOPHONE, Level.ROMANISED}),
-        frozenset({Field.PHONE, Field.ADDRESS, Field.SEX}),
+        frozenset({Field.PHONE, Field.ADDRESS, Field.SEX, Field.NUMBER}),
+    ),
+    # Pairs sharing an unvalidated number (D312, D337): a foreign system's social security or
+    # member number, shared by chance far less than a phone, and by a household hardly at all.
+    (
+        "same_number",
+        Field.NUMBER,
+        frozenset({Level.EXACT}),
+        frozenset({Field.NAME, Field.BIRTH_DATE, Field.ADDRESS}),
     ),
 )
+# A session with fewer pairs than this learns nothing (a load without phones, or without
+# numbers); a field learned by several sessions takes the mean of their m (D337).
+EM_SESSION_MIN_PAIRS = 200
+# A level seen in fewer of a session's pairs than this keeps its set m (D338): EM prices a
+# level by the pairs that show it, and none (foreign-name typos in a Chinese registry) is not
+# evidence that a match never shows it.
+EM_MIN_LEVEL_PAIRS = 10
 
 
 @dataclass(frozen=True)
@@ -903,7 +980,7 @@ class Estimate:
 def estimate(patterns: Mapping[Pattern, int]) -> Estimate:
     """Each session's EM on the patterns of its pairs; a field's m from the session that learns
     it."""
-    m: dict[Key, float] = {}
+    learned_m: dict[Key, list[float]] = {}
     sessions: dict[str, dict[str, float]] = {}
     for name, blocked, agreeing, learned in SESSIONS:
         chosen = {
@@ -911,13 +988,15 @@ def estimate(patterns: Mapping[Pattern, int]) -> Estimate:
             for p, n in patterns.items()
             if any(s.field == blocked and s.level in agreeing for s in p[1])
         }
+        pairs = sum(chosen.values())
+        if pairs < EM_SESSION_MIN_PAIRS:
+            sessions[name] = {"pairs": pairs, "iterations": 0, "match_share": 0.0}
+            continue
         found, share, iterations = estimate_m(chosen, learned)
-        m.update(found)
-        sessions[name] = {
-            "pairs": sum(chosen.values()),
-            "iterations": iterations,
-            "match_share": round(share, 4),
-        }
+        for key, value in found.items():
+            learned_m.setdefault(key, []).append(value)
+        sessions[name] = {"pairs": pairs, "iterations": iterations, "match_share": round(share, 4)}
+    m = {key: math.fsum(values) / len(values) for key, values in learned_m.items()}
     return Estimate(m=m, sessions=sessions)
 
 
@@ -950,6 +1029,11 @@ def estimate_m(
             elif s.field == Field.DOCUMENT:
                 fixed += s.weight
         prepared.append((n, deterministic, fixed, items))
+    shown: dict[Key, int] = dict.fromkeys(m_set, 0)
+    for n, _deterministic, _fixed, items in prepared:
+        for key, _log_u in items:
+            shown[key] += n
+    held = {key for key, n in shown.items() if n < EM_MIN_LEVEL_PAIRS}
     total = sum(n for n, *_rest in prepared)
     m = dict(m_set)
     share = 0.1
@@ -973,7 +1057,9 @@ def estimate_m(
         for (field, _level), value in seen.items():
             by_field[field] = by_field.get(field, 0.0) + value
         new = {
-            key: max(
+            key: m_set[key]
+            if key in held
+            else max(
                 EM_MIN_M,
                 (seen[key] + EM_PRIOR_PAIRS * m_set[key])
                 / (by_field[key[0]] + EM_PRIOR_PAIRS * _set_total(key[0])),
