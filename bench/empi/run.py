@@ -261,6 +261,25 @@ def febrl_datasets(python: str | None) -> dict[str, list[dict]]:
         return json.loads(found.read_text(encoding="utf-8"))
 
 
+def _ours_as_dedupe(
+    features: list[matching.Features],
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], dict]:
+    """Our matcher as `onetrip empi dedupe` scores a load (D263, D337): m estimated from the
+    load by EM, links at the estimated link threshold. The automatic links, those and the
+    review queue's pairs, and the EM sessions."""
+    freq, blocks = batch.prepare(features)
+    found = batch.estimate(features, blocks, freq)
+    delta = {k: d for k, d in found.delta.items() if d} if found else None
+    policy = Thresholds(link_at=POLICY.estimated_link_at) if delta else POLICY
+    links, queued = [], []
+    for _f, comparisons, _n in batch.matches(features, blocks, freq, policy, delta=delta):
+        for c in comparisons:
+            queued.append((c.left, c.right))
+            if c.decision(policy) == matching.Decision.LINK:
+                links.append((c.left, c.right))
+    return links, queued, found.sessions if found else {}
+
+
 def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
     """FEBRL3 (5,000 records) and FEBRL4 A+B (10,000, one dedupe), ours and Splink on the same
     rows in the same run. The entity is the number in the record id (rec-12-org, rec-12-dup-0)."""
@@ -282,10 +301,14 @@ def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
             for c in found
         ]
         with_review = union_find(truth, queued)
+        estimated, estimated_queue, sessions = _ours_as_dedupe(features)
         result = {
             "records": len(rows),
             "ours": {**pairwise(truth, predicted), **speed},
             "ours_with_review_queue": pairwise(truth, with_review),
+            "ours_em": pairwise(truth, union_find(truth, estimated)),
+            "ours_em_with_review_queue": pairwise(truth, union_find(truth, estimated_queue)),
+            "em_sessions": sessions,
         }
         if with_splink:
             started = time.perf_counter()

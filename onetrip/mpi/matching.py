@@ -377,9 +377,16 @@ def blocking_keys(f: Features) -> set[str]:
                 keys.add(f"l:{prefix}:{year}:{month_day}")
     if foreign:
         keys.add(f"w:{''.join(sorted(p for p in foreign if p[0] != '~'))}")
-        keys.update(f"v:{word}" for word in latin_words(f.name))
+        keys.update(word_keys(f))
     keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
+
+
+def word_keys(f: Features) -> set[str]:
+    """The count keys of a foreign name's words (v:, D335); none for other names."""
+    if not f.is_latin or not foreign_name(f.name):
+        return set()
+    return {f"v:{word}"[:120] for word in latin_words(f.name)}
 
 
 def _name_prefixes(f: Features) -> set[str]:

@@ -116,11 +116,16 @@ def find_matches(
     candidate_ids.difference_update(exclude)
     if not candidate_ids:
         return []
-    freq = frequencies_for(keys)
+    candidates = [
+        (patient, patient_features(patient))
+        for patient in Patient.objects.filter(pk__in=candidate_ids).prefetch_related("documents")
+    ]
+    # The candidates' name words too: a clerk's slip is told by how many hold each spelling.
+    freq = frequencies_for(keys.union(*(matching.word_keys(g) for _p, g in candidates)))
     policy = thresholds()
     matches = []
-    for patient in Patient.objects.filter(pk__in=candidate_ids).prefetch_related("documents"):
-        comparison = matching.compare(f, patient_features(patient), freq)
+    for patient, g in candidates:
+        comparison = matching.compare(f, g, freq)
         if comparison.deterministic or comparison.total >= policy.possible_at:
             matches.append(Match(patient, comparison))
     matches.sort(key=lambda m: (not m.comparison.deterministic, -m.comparison.total, m.patient.pk))
@@ -608,7 +613,7 @@ def merge_patients(
     patients = Patient.objects.filter(pk__in=(left_id, right_id)).prefetch_related("documents")
     if len(patients) == 2:
         a, b = (patient_features(p) for p in patients)
-        comparison = matching.compare(a, b, frequencies_for(matching.blocking_keys(a)))
+        comparison = matching.compare(a, b, frequencies_for(_pair_keys(a, b)))
         evidence = _evidence(comparison)
     try:
         with transaction.atomic():
@@ -847,4 +852,10 @@ def compare_patients(left_id: int, right_id: int) -> Comparison:
     if len(patients) < 2:
         raise NotFound(_("No such patient."))
     a, b = patient_features(patients[left_id]), patient_features(patients[right_id])
-    return matching.compare(a, b, frequencies_for(matching.blocking_keys(a)))
+    return matching.compare(a, b, frequencies_for(_pair_keys(a, b)))
+
+
+def _pair_keys(a: Features, b: Features) -> set[str]:
+    """The frequency keys a comparison of `a` with `b` reads: `a`'s, and the words of `b`'s
+    foreign name (a clerk's slip is told by how many hold each spelling, D335)."""
+    return matching.blocking_keys(a) | matching.word_keys(b)

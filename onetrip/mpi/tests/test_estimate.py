@@ -161,3 +161,27 @@ def test_a_run_stores_its_estimate_and_still_holds_twins_back(clock, monkeypatch
     assert weights["levels"]["name=romanised"]["m_set"] == 0.04
     assert mpi.person_of(twin_a.pk) != mpi.person_of(twin_b.pk)
     assert mpi.person_of(homophone.pk) == mpi.person_of(zhang.pk)
+
+
+def test_a_level_the_load_never_shows_keeps_its_set_m():
+    # A Chinese load has no foreign-name typos: EM must not price them at its floor (D338).
+    patterns = synthetic_patterns(matches=2000, others=3000)
+    m, _share, _n = matching.estimate_m(patterns, frozenset({Field.NAME, Field.BIRTH_DATE}))
+    for level in (Level.TYPO, Level.PART_MISSING, Level.PART_SAME):
+        assert m[Field.NAME, level] == matching.M_U[Field.NAME][level][0]
+    assert matching.Estimate(m=m, sessions={}).delta[Field.NAME, Level.TYPO] == 0
+
+
+def test_pairs_sharing_a_number_teach_the_name_and_birth_date_levels():
+    # A load without phones (FEBRL): the phone session learns nothing, the number session does
+    # (D337).
+    number = FieldScore(Field.NUMBER, Level.EXACT, 18.0)
+    patterns = {
+        (shared, (*scores, number)): n
+        for (shared, scores), n in synthetic_patterns(matches=8000, others=2000).items()
+    }
+    estimate = matching.estimate(patterns)
+    assert estimate.sessions["same_phone"] == {"pairs": 0, "iterations": 0, "match_share": 0.0}
+    assert estimate.sessions["same_number"]["pairs"] == 10_000
+    assert estimate.m[Field.NAME, Level.ROMANISED] == pytest.approx(0.20, abs=0.02)
+    assert estimate.m[Field.BIRTH_DATE, Level.ONE_DIGIT] == pytest.approx(0.09, abs=0.02)

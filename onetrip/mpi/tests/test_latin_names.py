@@ -3,6 +3,8 @@ nurse would expect of the matcher."""
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from onetrip.mpi.matching import (
     Decision,
     Field,
@@ -15,6 +17,7 @@ from onetrip.mpi.matching import (
     features,
     foreign_name,
 )
+from onetrip.mpi.presenters import guard_label, present_explanation
 
 POLICY = Thresholds()
 RARE = Frequencies({})
@@ -145,3 +148,89 @@ def test_typos_in_the_name_and_the_birth_date_still_meet():
     assert blocking_keys(michaela) & blocking_keys(mistyped)
     single = person(1, name="Isabelle", birth_date="19921119")
     assert blocking_keys(single) & blocking_keys(person(2, name="Isabeel", birth_date="19921119"))
+
+
+# --- clerks' slips, one name part the same (D335, D336) --------------------------------------
+
+# A load where others are called Carbone and Hayden; nobody else Carbne or Hayedn.
+LOAD = Frequencies({"v:grace": 4, "v:carbone": 3, "v:carbne": 1, "v:hayden": 6, "v:hayedn": 1})
+
+
+def test_a_surname_typo_nobody_else_holds_links_at_one_address():
+    grace = person(1, name="Grace Carbone", sex="female")
+    typo = person(2, name="Grace Carbne", sex="female")
+    comparison = compare(grace, typo, LOAD)
+    assert name_level(grace, typo) == Level.TYPO
+    assert comparison.guard is None
+    assert comparison.decision(POLICY) == Decision.LINK
+
+
+def test_a_given_name_slip_of_a_short_name_links_at_one_address():
+    hayden = person(1, name="Hayden Smith")
+    slip = person(2, name="Hayedn Smith")
+    assert compare(hayden, slip, LOAD).decision(POLICY) == Decision.LINK
+
+
+def test_without_counts_a_one_letter_difference_at_one_address_still_goes_to_review():
+    # Which spelling is the slip is not known: they may be twins, so staff decide.
+    comparison = compare(person(1, name="Grace Carbone"), person(2, name="Grace Carbne"), RARE)
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) == Decision.REVIEW
+
+
+def test_twins_whose_names_others_also_hold_stay_in_review():
+    names = Frequencies({"v:christina": 40, "v:christine": 35, "v:brown": 300})
+    christina = person(1, name="Christina Brown", sex="female")
+    christine = person(2, name="Christine Brown", sex="female")
+    comparison = compare(christina, christine, names)
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) == Decision.REVIEW
+
+
+def test_a_replaced_given_name_with_the_same_number_elsewhere_links():
+    chloe = person(1, name="Chloe Pantazopoulos", numbers=["9036067"])
+    moved = person(
+        2,
+        name="Eboni Pantazopoulos",
+        birth_date="19800615",
+        address="3 Allott Place, Perth 6000",
+        numbers=["9036067"],
+    )
+    comparison = compare(chloe, moved, RARE)
+    assert name_level(chloe, moved) == Level.PART_SAME
+    assert comparison.decision(POLICY) == Decision.LINK
+
+
+def test_one_name_part_the_same_at_one_address_is_a_possible_twin():
+    emma = person(1, name="Emma Pantazopoulos", sex="female", numbers=["9036067"])
+    olivia = person(2, name="Olivia Pantazopoulos", sex="female", numbers=["5185238"])
+    comparison = compare(emma, olivia, RARE)
+    assert name_level(emma, olivia) == Level.PART_SAME
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) != Decision.LINK
+
+
+def test_chinese_twins_are_held_back_whatever_the_counts():
+    crowded = Frequencies({"v:ming": 50, "v:liang": 50, "c:李明": 50, "c:李亮": 50})
+    ming = person(1, name="李明", phone="13700000000", address="")
+    liang = person(2, name="李亮", phone="13700000000", address="")
+    comparison = compare(ming, liang, crowded)
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) != Decision.LINK
+    assert not {k for k in blocking_keys(ming) if k.startswith("v:")}
+
+
+def test_a_foreign_name_is_counted_by_word():
+    assert {"v:grace", "v:carbone"} <= blocking_keys(person(1, name="Grace Carbone"))
+
+
+def test_the_review_queue_says_which_part_of_the_name_agreed_and_why_it_was_held():
+    emma = person(1, name="Emma Pantazopoulos", sex="female")
+    olivia = person(2, name="Olivia Pantazopoulos", sex="female")
+    comparison = compare(emma, olivia, RARE)
+    with translation.override("zh-hans"):
+        rows = {row["field"]: row for row in present_explanation(comparison.explanation())}
+        why = guard_label(comparison.guard or "")
+    assert rows["name"]["level_label"] == "姓名一部分相同，另一部分不同"
+    assert rows["birth_date"]["level"] == "exact"
+    assert why  # the possible-twin guard, in the reviewer's language
