@@ -632,10 +632,10 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     return _scored(Field.NAME, Level.DIFFERENT)
 
 
-# One word of two names the same (D336): the chance of that between strangers is at least an
-# average family name's share, however rare the word; a word of one or two letters is an
-# initial or a particle (de, van's v), not a name.
-PART_SAME_MIN_SHARE = 0.001
+# One word of two names the same (D336): two strangers share a given name or a family name
+# about this often, however rare the word looks in a small load; a word of one or two letters
+# is an initial or a particle, not a name.
+PART_SAME_MIN_SHARE = 0.004
 PART_SAME_MIN_LETTERS = 3
 
 

@@ -154,10 +154,12 @@ def test_a_run_stores_its_estimate_and_still_holds_twins_back(clock, monkeypatch
     from onetrip.mpi import services as mpi
 
     monkeypatch.setattr(batch, "EM_MIN_PAIRS", 1)
+    monkeypatch.setattr(matching, "EM_SESSION_MIN_PAIRS", 1)
     zhang, homophone, passport, twin_a, twin_b, _other = legacy_registry()
     run("dedupe")
     weights = DedupeRun.objects.get().weights
-    assert set(weights["sessions"]) == {"same_phone", "same_name_spelling"}
+    assert set(weights["sessions"]) == {"same_phone", "same_name_spelling", "same_number"}
+    assert weights["sessions"]["same_number"]["pairs"] == 0  # no numbers: it learned nothing
     assert weights["levels"]["name=romanised"]["m_set"] == 0.04
     assert mpi.person_of(twin_a.pk) != mpi.person_of(twin_b.pk)
     assert mpi.person_of(homophone.pk) == mpi.person_of(zhang.pk)

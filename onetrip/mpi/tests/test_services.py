@@ -168,3 +168,33 @@ def test_a_clerk_cannot_merge(clock, register, clerk):
     first = register()
     with pytest.raises(PermissionDenied):
         mpi.merge_patients(first.pk, first.pk + 1, actor=clerk)
+
+
+def _foreigner(register, name, passport, **overrides):
+    fields = {
+        "name": name,
+        "birth_date": dt.date(1985, 6, 14),
+        "phone": "13900001111",
+        "address": "杭州市文三路1号",
+        "documents": [identity.DocumentInput("passport", passport, "GBR")],
+    }
+    fields.update(overrides)
+    return register(**fields)
+
+
+def test_a_foreigners_name_slip_at_the_desk_links_when_others_spell_it_right(clock, register):
+    # Other Haydens are on file, nobody is called Hayedn: a clerk's slip, not a twin (D335).
+    hayden = _foreigner(register, "Hayden Smith", "E10000001")
+    _foreigner(register, "Hayden Brown", "E10000002", phone="13900002222", address="")
+    slip = _foreigner(register, "Hayedn Smith", "E10000003")
+    assert mpi.person_of(slip.pk) == mpi.person_of(hayden.pk)
+
+
+def test_a_foreigners_name_one_letter_off_with_no_one_else_to_tell_goes_to_review(
+    clock, register
+):
+    # Nobody else holds either spelling: they may be twins, so staff decide.
+    hayden = _foreigner(register, "Hayden Smith", "E10000001")
+    other = _foreigner(register, "Hayedn Smith", "E10000003")
+    assert mpi.person_of(other.pk) != mpi.person_of(hayden.pk)
+    assert MatchCandidate.objects.get().guard == "possible_twin"
