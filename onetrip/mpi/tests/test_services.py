@@ -190,9 +190,7 @@ def test_a_foreigners_name_slip_at_the_desk_links_when_others_spell_it_right(clo
     assert mpi.person_of(slip.pk) == mpi.person_of(hayden.pk)
 
 
-def test_a_foreigners_name_one_letter_off_with_no_one_else_to_tell_goes_to_review(
-    clock, register
-):
+def test_a_foreigners_name_one_letter_off_with_no_one_else_to_tell_goes_to_review(clock, register):
     # Nobody else holds either spelling: they may be twins, so staff decide.
     hayden = _foreigner(register, "Hayden Smith", "E10000001")
     other = _foreigner(register, "Hayedn Smith", "E10000003")
