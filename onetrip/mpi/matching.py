@@ -60,6 +60,7 @@ class Level(StrEnum):
     HOMOPHONE = "homophone"
     ROMANISED = "romanised"
     TYPO = "one_typo"
+    TYPOS = "typo_in_each_word"
     PART_MISSING = "part_missing"
     PART_SAME = "one_part_same"
     SIMILAR = "similar"
@@ -78,6 +79,7 @@ LEVEL_LABELS = {
     Level.HOMOPHONE: _("same pinyin, different characters"),
     Level.ROMANISED: _("pinyin spelling of the same name"),
     Level.TYPO: _("one letter mistyped"),
+    Level.TYPOS: _("one letter mistyped in each word"),
     Level.PART_MISSING: _("the same, with a part not recorded on one side"),
     Level.PART_SAME: _("one part the same, the other different"),
     Level.SIMILAR: _("similar"),
@@ -131,6 +133,9 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         # added, dropped, changed or two swapped in a word of TYPO_MIN_LETTERS or more, in either
         # word order. u: the name's own share times TYPO_NEIGHBOURS, at least TYPO_MIN_SHARE.
         Level.TYPO: (0.04, None),
+        # A letter mistyped in each of two or more words, each as a typo above (Emiily Croker /
+        # Emiiluy Crokder; D340). u: TYPO_NEIGHBOURS per mistyped word.
+        Level.TYPOS: (0.01, None),
         # One side recorded only some of the other's name words ("Donaldson" / "Matthew
         # Donaldson"): about an average family name's share of agreeing by chance.
         Level.PART_MISSING: (0.02, 0.001),
@@ -161,9 +166,8 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
     Field.ADDRESS: {
         Level.EXACT: (0.55, 0.001),
         Level.SIMILAR: (0.2, 0.01),
-        # The same street with another suburb, the same number and street mistyped twice
-        # (D339): FEBRL's strangers in one block never agree so far, the generated registry's
-        # random pairs (one city, district and street of a few) about 1 % of the time.
+        # A latin-script address with the same street and another suburb, or several typos
+        # (D339): FEBRL's strangers in one block never agree so far.
         Level.PARTLY: (0.05, 0.01),
         Level.DIFFERENT: (0.25, 0.99),
     },
@@ -622,6 +626,9 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     if _one_typo(a, b, words_a, words_b):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPO, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS * share))
+    if typos := _typos(words_a, words_b):
+        share = max(freq.spelling_share(a), freq.spelling_share(b))
+        return _scored(Field.NAME, Level.TYPOS, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS**typos * share))
     fewer, more = sorted((set(words_a), set(words_b)), key=len)
     if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
         return _scored(Field.NAME, Level.PART_MISSING)
@@ -692,6 +699,21 @@ def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple
             if min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1:
                 return True
     return False
+
+
+def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> int:
+    """How many words differ, in either order, when two or more do and each is one edit from
+    its partner, both spellings at least TYPO_MIN_LETTERS long (D340); else 0."""
+    if len(words_a) != len(words_b):
+        return 0
+    for order in (words_b, words_b[::-1]):
+        differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
+        if len(differing) >= 2 and all(
+            min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1
+            for x, y in differing
+        ):
+            return len(differing)
+    return 0
 
 
 def _close_words(a: str, b: str) -> bool:
@@ -844,14 +866,16 @@ def _address(a: str, b: str) -> FieldScore | None:
     ratio = fuzz.ratio(a, b)
     if ratio >= 85:
         return _scored(Field.ADDRESS, Level.SIMILAR)
-    if ratio >= ADDRESS_PARTLY_MIN_RATIO:
+    if ratio >= ADDRESS_PARTLY_MIN_RATIO and a.isascii() and b.isascii():
         return _scored(Field.ADDRESS, Level.PARTLY)
     return _scored(Field.ADDRESS, Level.DIFFERENT)
 
 
-# Two addresses at least this alike (rapidfuzz ratio, 0–100) but not similar are partly the same
-# (D339). FEBRL's true pairs with addresses not similar are two thirds at 65 or more, its strangers
-# compared in one block none (all below 60).
+# Two latin-script addresses at least this alike (rapidfuzz ratio, 0–100) but not similar are
+# partly the same (D339): FEBRL's true pairs with addresses not similar are two thirds at 65 or
+# more, its strangers compared in one block none (all below 60). Not Chinese addresses: they
+# begin with the city and district most patients share (杭州市西湖区文三路1号 and
+# 杭州市西湖区天目山路88号, two streets, are 67 alike), and their typos are "similar" already.
 ADDRESS_PARTLY_MIN_RATIO = 65
 
 
@@ -887,14 +911,14 @@ def _guard(
         same_household
         and name in _FAMILY_NAME_LEVELS
         and levels.get(Field.NUMBER) != Level.EXACT
-        and not (name in (Level.TYPO, Level.SIMILAR) and _clerical_slip(a, b, freq))
+        and not (name in (Level.TYPO, Level.TYPOS, Level.SIMILAR) and _clerical_slip(a, b, freq))
     ):
         return Guard.POSSIBLE_TWIN
     return None
 
 
 _FAMILY_NAME_LEVELS = frozenset(
-    {Level.TYPO, Level.PART_MISSING, Level.PART_SAME, Level.SIMILAR, Level.DIFFERENT}
+    {Level.TYPO, Level.TYPOS, Level.PART_MISSING, Level.PART_SAME, Level.SIMILAR, Level.DIFFERENT}
 )
 
 

@@ -234,3 +234,38 @@ def test_the_review_queue_says_which_part_of_the_name_agreed_and_why_it_was_held
     assert rows["name"]["level_label"] == "姓名一部分相同，另一部分不同"
     assert rows["birth_date"]["level"] == "exact"
     assert why  # the possible-twin guard, in the reviewer's language
+
+
+def test_a_letter_mistyped_in_each_word_links_elsewhere():
+    emily = person(1, name="Emily Croker", address="4 Hill Road")
+    typed = person(2, name="Emiliy Crokder")
+    assert name_level(emily, typed) == Level.TYPOS
+    assert compare(emily, typed, RARE).decision(POLICY) == Decision.LINK
+    # Only "similar" when a mistyped word is short: Jon and Jan are two names.
+    assert name_level(person(1, name="Jon Croker"), person(2, name="Jan Crokder")) == Level.SIMILAR
+
+
+def test_twins_a_letter_apart_in_each_word_at_one_address_stay_in_review():
+    christina = person(1, name="Christina Browne", sex="female")
+    christine = person(2, name="Christine Brown", sex="female")
+    comparison = compare(christina, christine, RARE)
+    assert name_level(christina, christine) == Level.TYPOS
+    assert comparison.guard == Guard.POSSIBLE_TWIN
+    assert comparison.decision(POLICY) == Decision.REVIEW
+
+
+def address_score(a, b):
+    scores = compare(person(1, address=a), person(2, address=b), RARE).fields
+    return next(s for s in scores if s.field == Field.ADDRESS)
+
+
+def test_the_same_street_in_another_suburb_is_partly_the_same_address():
+    partly = address_score("3 Larpent Street, Ormond 2101", "3 Larpent Street, Dianella 2101")
+    assert partly.level == Level.PARTLY
+    similar = address_score("3 Larpent Street, Ormond 2101", "3 Larpent Street, Ormnod 2101")
+    different = address_score("3 Larpent Street, Ormond 2101", "88 Kent Road, Perth 6000")
+    assert different.weight < 0 < partly.weight < similar.weight
+    # Chinese addresses share their city and district: two streets there are different.
+    assert (
+        address_score("杭州市西湖区文三路1号", "杭州市西湖区天目山路88号").level == Level.DIFFERENT
+    )
