@@ -1,5 +1,6 @@
-"""Billing benchmarks (issue 6): settlements/s through the API, provider notifications
-processed/s, and reconciliation of 1,000,000 transactions. Run by hand, never by the tests:
+"""Billing benchmarks (issue 6): settlements/s through the API (cash and card at the counter;
+WeChat Pay and Alipay orders opened from the phone), provider notifications processed/s, and
+reconciliation of 1,000,000 transactions. Run by hand, never by the tests:
 
     createdb -h 127.0.0.1 -U postgres onetrip_billing_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/onetrip_billing_bench \\
