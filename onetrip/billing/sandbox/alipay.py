@@ -21,6 +21,7 @@ from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import keys
 from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
+from onetrip.billing.sandbox.trades import open_trade
 from onetrip.core import clock
 
 PROVIDER = "alipay"
@@ -53,19 +54,16 @@ def wap_pay(biz_content: dict, *, notify_url: str) -> dict:
         return _failure("40002", "ACQ.INVALID_PARAMETER", "total_amount 格式错误")
     if amount <= 0:
         return _failure("40002", "ACQ.INVALID_PARAMETER", "total_amount 必须大于0")
-    with transaction.atomic():
-        trade, created = SandboxTrade.objects.get_or_create(
-            provider=PROVIDER,
-            out_trade_no=biz_content["out_trade_no"],
-            defaults={
-                "trade_no": _trade_no(),
-                "amount_fen": amount,
-                "state": "WAIT_BUYER_PAY",
-                "description": biz_content.get("subject", "")[:128],
-                "notify_url": notify_url,
-                "created_at": clock.now(),
-            },
-        )
+    trade, created = open_trade(
+        provider=PROVIDER,
+        out_trade_no=biz_content["out_trade_no"],
+        trade_no=_trade_no(),
+        amount_fen=amount,
+        state="WAIT_BUYER_PAY",
+        description=biz_content.get("subject", "")[:128],
+        notify_url=notify_url,
+        created_at=clock.now(),
+    )
     if not created and trade.amount_fen != amount:
         return _failure("40004", "ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改")
     return {

@@ -24,6 +24,7 @@ from onetrip.billing.money import fen_to_yuan
 from onetrip.billing.sandbox import keys
 from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
+from onetrip.billing.sandbox.trades import open_trade
 from onetrip.core import clock
 
 PROVIDER = "wechat"
@@ -48,19 +49,16 @@ def create_h5_order(body: dict) -> tuple[int, dict]:
         return _error(400, "PARAM_ERROR", "amount.total 必须为正整数")
     if not 6 <= len(out_trade_no) <= 32:
         return _error(400, "PARAM_ERROR", "out_trade_no 长度应为6-32")
-    with transaction.atomic():
-        trade, created = SandboxTrade.objects.get_or_create(
-            provider=PROVIDER,
-            out_trade_no=out_trade_no,
-            defaults={
-                "trade_no": _transaction_id(),
-                "amount_fen": amount,
-                "state": "NOTPAY",
-                "description": body.get("description", "")[:128],
-                "notify_url": body.get("notify_url", ""),
-                "created_at": clock.now(),
-            },
-        )
+    trade, created = open_trade(
+        provider=PROVIDER,
+        out_trade_no=out_trade_no,
+        trade_no=_transaction_id(),
+        amount_fen=amount,
+        state="NOTPAY",
+        description=body.get("description", "")[:128],
+        notify_url=body.get("notify_url", ""),
+        created_at=clock.now(),
+    )
     if not created and trade.amount_fen != amount:
         return _error(400, "INVALID_REQUEST", "201 商户订单号重复")
     return 200, {"h5_url": cashier_url("wechat", out_trade_no)}

@@ -28,6 +28,7 @@ from onetrip.billing.money import fen_to_yuan, yuan_to_fen
 from onetrip.billing.sandbox import keys
 from onetrip.billing.sandbox.cashier import cashier_url
 from onetrip.billing.sandbox.signing import sign
+from onetrip.billing.sandbox.trades import open_trade
 from onetrip.core import clock
 
 PROVIDER = "ybpay"
@@ -61,19 +62,16 @@ def upload_and_order(data: dict, *, notify_url: str) -> dict:
         return _failure(-1, "ownPayAmt 必须大于0")
     if data.get("orgCodg") != ORG_CODE:
         return _failure(-1, "机构编码不一致")
-    with transaction.atomic():
-        trade, created = SandboxTrade.objects.get_or_create(
-            provider=PROVIDER,
-            out_trade_no=data.get("medOrgOrd", ""),
-            defaults={
-                "trade_no": "ORD" + clock.now().strftime(TIME_FORMAT) + secrets.token_hex(6),
-                "amount_fen": amount,
-                "state": CREATED,
-                "description": data.get("orderName", "")[:128],
-                "notify_url": notify_url,
-                "created_at": clock.now(),
-            },
-        )
+    trade, created = open_trade(
+        provider=PROVIDER,
+        out_trade_no=data.get("medOrgOrd", ""),
+        trade_no="ORD" + clock.now().strftime(TIME_FORMAT) + secrets.token_hex(6),
+        amount_fen=amount,
+        state=CREATED,
+        description=data.get("orderName", "")[:128],
+        notify_url=notify_url,
+        created_at=clock.now(),
+    )
     if not created and trade.amount_fen != amount:
         return _failure(-1, "订单信息不一致")
     return {

@@ -1,4 +1,5 @@
-"""A counter settlement decided and written by PostgreSQL in one round trip (issue 14, D290).
+"""A counter settlement decided and written by PostgreSQL in one round trip (issue 14, D290), and
+a phone payment's settlement opened the same way (D330).
 
 The rules of a settlement at a counter (cash, cheque or bank card, without insurance, a
 commercial insurer or the deposit) live twice, on purpose, as a booking's do (D180): here they
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 
-from onetrip.billing.models import Payment, Settlement
+from onetrip.billing.models import Bill, Payment, Settlement
 from onetrip.billing.services.scope import bills_in_scope
 from onetrip.core import compiled
 from onetrip.core.actors import Actor, ActorKind
@@ -30,13 +31,16 @@ from onetrip.core.rows import model_from_row
 # The channels whose money is taken at the desk as the cashier answers (no provider, no
 # insurance, no credit, no deposit).
 COUNTER_CHANNELS = ("cash", "cheque", "bank_card")
+# The phone channels whose settlement the function opens, pending, for the provider's order
+# (D330); the order itself is asked for by `settlements`, the function's answer in hand.
+PHONE_CHANNELS = ("wechat", "alipay")
 
 M = TypeVar("M", bound=models.Model)
 
 
 @dataclasses.dataclass(frozen=True)
 class CounterDecision:
-    outcome: str  # "settled", "earlier", or a refusal code
+    outcome: str  # "settled", "pending" (a phone channel's), "earlier", or a refusal code
     settlement: Settlement | None
     keyed_lines: list[tuple[str, str]]  # (source, source_key) of the lines taken, in id order
     earlier_id: int | None
@@ -48,12 +52,12 @@ def settles_in_database() -> bool:
 
 
 def takes(request: Any, actor: Actor) -> bool:
-    """Whether `request` (a valid `SettlementRequest`) is a counter settlement the function
-    decides: a counter channel, nothing but the channel paying, and a caller whose bills are
-    those of an institution or all of them (a patient's bills are identity's question; patients
-    do not pay at a counter)."""
+    """Whether `request` (a valid `SettlementRequest`) is a settlement the function decides or
+    opens: a counter or phone channel, nothing but the channel paying, and a caller whose bills
+    are those of an institution or all of them (a patient's bills are identity's question: a
+    patient's own phone payment is opened by `settlements._settle`)."""
     return (
-        request.channel in COUNTER_CHANNELS
+        request.channel in (*COUNTER_CHANNELS, *PHONE_CHANNELS)
         and not request.use_insurance
         and not request.use_commercial
         and not request.from_deposit
@@ -106,8 +110,8 @@ def decide(
     actor_columns: dict[str, Any],
 ) -> CounterDecision:
     """One round trip: the bill locked if the caller may reach it, the settlement decided and
-    written with its payment, journal, audit rows and domain event; the answer is what was
-    written."""
+    written with its payment, journal, audit rows and domain event (a phone channel's: opened,
+    with its payment pending and its audit row); the answer is what was written."""
     scope_sql, scope_params = _bill_scope(actor, bill_id)
     params = (
         *scope_params,
@@ -129,9 +133,12 @@ def decide(
     with connection.cursor() as cursor:
         cursor.execute(_CALL.format(scope=scope_sql), params)
         outcome, settlement_row, payment_row, lines, earlier_id = cursor.fetchone()
-    if outcome != "settled":
+    if outcome not in ("settled", "pending"):
         return CounterDecision(outcome, None, [], earlier_id)
-    settlement = model_from_row(Settlement, json.loads(settlement_row))
+    settlement_fields = json.loads(settlement_row)
+    settlement = model_from_row(Settlement, settlement_fields)
+    if "bill" in settlement_fields:  # a pending one's: the provider's order names the visit
+        settlement._state.fields_cache["bill"] = model_from_row(Bill, settlement_fields["bill"])
     payment = model_from_row(Payment, json.loads(payment_row))
     # As `_complete` leaves them: the payment names its settlement, the settlement its payment.
     payment._state.fields_cache["settlement"] = settlement

@@ -164,7 +164,9 @@ def _settle_at_counter_in_database(
 ) -> Settlement:
     """`_settle` of a counter settlement (`counter_database.takes`) in one call on PostgreSQL:
     `billing_settle_at_counter`, its SQL twin (D290). The paid lines' follow-ups are other
-    apps' services and run here, in the same transaction, as `_complete` runs them."""
+    apps' services and run here, in the same transaction, as `_complete` runs them. A phone
+    channel's settlement comes back pending and its provider's order is asked for here, as
+    `_open_payment` asks (D330)."""
     decision = counter_database.decide(
         bill_id=request.bill_id,
         mode=request.mode,
@@ -187,6 +189,10 @@ def _settle_at_counter_in_database(
         sources.run_follow_ups_of_lines(
             decision.settlement.pk, lines=decision.keyed_lines, actor=actor
         )
+        return decision.settlement
+    if outcome == "pending":
+        assert decision.settlement is not None
+        _order_at_provider(decision.settlement.payment, decision.settlement)
         return decision.settlement
     if outcome == "earlier":
         return Settlement.objects.get(pk=decision.earlier_id)
@@ -320,20 +326,25 @@ def _open_payment(settlement: Settlement, reference: str, now: dt.datetime) -> P
         reference=reference,
         created_at=now,
     )
-    adapter = adapter_for(settlement.channel)
-    if adapter.asynchronous and payment.amount_fen:
-        try:
-            payment.cashier_url = adapter.start(
-                out_trade_no=payment.out_trade_no,
-                amount_fen=payment.amount_fen,
-                description=f"{settlement.bill.visit_reference} 医疗费用",
-            )
-        except ProviderRefused as exc:
-            raise PaymentRefused(
-                _("The payment provider refused the order."), code="provider_refused"
-            ) from exc
-        payment.save(update_fields=["cashier_url"])
+    if adapter_for(settlement.channel).asynchronous and payment.amount_fen:
+        _order_at_provider(payment, settlement)
     return payment
+
+
+def _order_at_provider(payment: Payment, settlement: Settlement) -> None:
+    """The provider's order for a pending payment, inside the settlement's transaction: a
+    refusal undoes the settlement; the cashier address it answers is kept on the payment."""
+    try:
+        payment.cashier_url = adapter_for(settlement.channel).start(
+            out_trade_no=payment.out_trade_no,
+            amount_fen=payment.amount_fen,
+            description=f"{settlement.bill.visit_reference} 医疗费用",
+        )
+    except ProviderRefused as exc:
+        raise PaymentRefused(
+            _("The payment provider refused the order."), code="provider_refused"
+        ) from exc
+    payment.save(update_fields=["cashier_url"])
 
 
 def repay_debt(*, debt_id: int, channel: str, actor: Actor) -> Settlement:

@@ -1,5 +1,8 @@
 -- billing_settle_at_counter: a settlement at a counter (cash, cheque, bank card; no insurance,
--- no commercial insurer, no deposit) decided and written in one call, on PostgreSQL (D290).
+-- no commercial insurer, no deposit) decided and written in one call, on PostgreSQL (D290); and
+-- since D330 the first half of a phone payment (WeChat Pay, Alipay; on the same terms): the
+-- settlement and its payment opened, pending, for the provider's order that the caller then
+-- asks for (in the same transaction, as `_open_payment` does).
 --
 -- The twin of `onetrip.billing.services.settlements._settle` with `take_payment` and `_complete`
 -- for such a settlement (SQLite, the demo, and every other settlement), rule for rule and in
@@ -22,10 +25,16 @@
 -- prefix (`OT` and the local date). The paid lines' follow-ups (other apps' services) stay
 -- Python, after the call, in the same transaction.
 --
--- Returns one row: `outcome` ('settled', 'earlier', or 'unknown_bill', 'key_reused',
--- 'payment_pending', 'already_settled', 'unbalanced' (nothing to post: a zero total)),
--- `settlement` and `payment` (the rows written, `to_jsonb`, so nothing is read back), `charges`
--- (the [source, source_key] of the lines taken, in id order) and `earlier_id` (for 'earlier').
+-- A phone channel's settlement (D330) stops after the payment: inserted pending (as `_settle`
+-- inserts it), its charges taken, the CREATE audit row, the payment pending with no cashier
+-- address yet; no journal, no second audit row, no event: `_complete` writes those when the
+-- provider's notice comes (`billing_settle_notice`, D291).
+--
+-- Returns one row: `outcome` ('settled', 'pending' (a phone channel's), 'earlier', or
+-- 'unknown_bill', 'key_reused', 'payment_pending', 'already_settled', 'unbalanced' (nothing to
+-- post: a zero total)), `settlement` and `payment` (the rows written, `to_jsonb`, so nothing is
+-- read back; a pending settlement's carries its locked bill under "bill", D330), `charges` (the
+-- [source, source_key] of the lines taken, in id order) and `earlier_id` (for 'earlier').
 CREATE OR REPLACE FUNCTION billing_settle_at_counter(
     p_bill bigint,
     p_mode text,
@@ -54,6 +63,9 @@ DECLARE
     v_settlement billing_settlement%ROWTYPE;
     v_payment billing_payment%ROWTYPE;
     v_room text := '';
+    -- `settlements.take_payment`: the channels whose provider confirms later (`asynchronous`
+    -- adapters) among those `counter_database.takes`.
+    v_pending boolean := p_channel IN ('wechat', 'alipay');
 BEGIN
     -- The bill's row lock serialises settlements of one visit. The key is asked under it, in
     -- the same call (D231: no round trip of its own); what a request with the same key commits
@@ -100,7 +112,8 @@ BEGIN
         RETURN;
     END IF;
     IF v_total = 0 THEN
-        -- `journal.post` refuses an entry of no lines: Python raises and writes nothing.
+        -- `journal.post` refuses an entry of no lines: Python raises and writes nothing (a phone
+        -- channel's zero payment is completed at once, `take_payment`, and refused the same).
         RETURN QUERY SELECT 'unbalanced'::text, NULL::jsonb, NULL::jsonb, NULL::jsonb,
                             NULL::bigint;
         RETURN;
@@ -111,8 +124,10 @@ BEGIN
         insurance_settlement_id, ebill_id, ebill_due, settled_by, clinic_id, started_at,
         settled_at, started_by, idempotency_scope, idempotency_key
     ) VALUES (
-        v_bill.id, p_mode, p_channel, 'settled', v_total, 0, 0, v_total, 0, 0, '', 0, '', '', '',
-        TRUE, p_settled_by, p_clinic, p_now, p_now, p_started_by,
+        v_bill.id, p_mode, p_channel, CASE WHEN v_pending THEN 'pending' ELSE 'settled' END,
+        v_total, 0, 0, v_total, 0, 0, '', 0, '', '', '', NOT v_pending,
+        CASE WHEN v_pending THEN '' ELSE p_settled_by END, p_clinic, p_now,
+        CASE WHEN v_pending THEN NULL ELSE p_now END, p_started_by,
         CASE WHEN p_key <> '' THEN p_scope ELSE '' END, p_key
     ) RETURNING * INTO v_settlement;
     UPDATE billing_charge SET settlement_id = v_settlement.id
@@ -133,10 +148,18 @@ BEGIN
         settlement_id, channel, amount_fen, refunded_fen, status, out_trade_no,
         provider_trade_no, reference, cashier_url, created_at, paid_at
     ) VALUES (
-        v_settlement.id, p_channel, v_total, 0, 'succeeded',
-        p_trade_prefix || lpad(v_settlement.id::text, 10, '0'), p_reference, p_reference, '',
-        p_now, p_now
+        v_settlement.id, p_channel, v_total, 0,
+        CASE WHEN v_pending THEN 'pending' ELSE 'succeeded' END,
+        p_trade_prefix || lpad(v_settlement.id::text, 10, '0'),
+        CASE WHEN v_pending THEN '' ELSE p_reference END, p_reference, '', p_now,
+        CASE WHEN v_pending THEN NULL ELSE p_now END
     ) RETURNING * INTO v_payment;
+    IF v_pending THEN
+        RETURN QUERY SELECT 'pending'::text,
+                            to_jsonb(v_settlement) || jsonb_build_object('bill', to_jsonb(v_bill)),
+                            to_jsonb(v_payment), v_keys, NULL::bigint;
+        RETURN;
+    END IF;
     -- `_post_settlement`: the insurance, commercial, blood and deposit lines are zero here and
     -- left out, as `journal.post` leaves zero lines out.
     WITH entry AS (

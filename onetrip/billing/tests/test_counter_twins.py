@@ -1,11 +1,13 @@
 """A counter settlement's rules exist twice (D290, as a booking's do: D180): the SQL function
 `billing_settle_at_counter` decides and writes it in one round trip on PostgreSQL,
-`settlements._settle` with `take_payment` and `_complete` does on SQLite (the demo). Random
-sequences of charges, counter settlements (three channels, four modes, idempotency keys, the
-cashier, another institution's cashier and the system), phone payments left pending, closed
-orders and clock moves run through both on the same fresh data; any difference in an answer (a
-refusal's code and words, the settlement made) or in the rows written (settlements, payments,
-charges taken, journal entries and lines, audit rows, domain events) fails."""
+`settlements._settle` with `take_payment` and `_complete` does on SQLite (the demo); since D330
+the function also opens a phone payment's settlement (WeChat Pay, Alipay), pending. Random
+sequences of charges, counter and phone settlements (five channels, four modes and the phone's,
+idempotency keys, the cashier, another institution's cashier and the system), phone payments
+left pending, closed orders and clock moves run through both on the same fresh data; any
+difference in an answer (a refusal's code and words, the settlement made) or in the rows written
+(settlements, payments, charges taken, journal entries and lines, audit rows, domain events)
+fails."""
 
 from __future__ import annotations
 
@@ -54,13 +56,15 @@ counter = st.tuples(
     st.just("settle"),
     st.integers(0, BILLS - 1),
     st.sampled_from(["window", "in_clinic", "kiosk", "bedside"]),
-    st.sampled_from(["cash", "cheque", "bank_card"]),
+    st.sampled_from(["cash", "cheque", "bank_card", "wechat", "alipay"]),
     st.sampled_from(["", "", "k1", "k2"]),
     st.sampled_from(["cashier", "cashier", "system", "outsider"]),
     st.booleans(),  # a reference given (a cheque or card needs one)
     st.booleans(),  # in the room: the clinic named
 )
-phone = st.tuples(st.just("phone"), st.integers(0, BILLS - 1))
+phone = st.tuples(
+    st.just("phone"), st.integers(0, BILLS - 1), st.sampled_from(["wechat", "alipay"])
+)
 close = st.tuples(st.just("close"))
 advance = st.tuples(st.just("advance"), st.sampled_from(MINUTES))
 operations = st.lists(
@@ -114,7 +118,7 @@ def perform(world, clock, step, number) -> str:
         return f"charged {made.amount_fen}"
     if kind == "phone":
         settlement = settle_bill(
-            SettlementRequest(bill_id=bills[args[0]].pk, mode="mobile", channel="wechat"),
+            SettlementRequest(bill_id=bills[args[0]].pk, mode="mobile", channel=args[1]),
             actor=world["actors"]["cashier"],
         )
         return f"S{settlement.pk} {settlement.status} {settlement.payment.status}"
@@ -253,3 +257,20 @@ def test_the_function_decides_a_counter_settlement_in_one_statement(bill, cashie
     assert calls == [1]
     assert (settlement.status, settlement.payment.status) == ("settled", "succeeded")
     assert settlement.payment.settlement is settlement
+
+
+@pytest.mark.parametrize("channel", ["wechat", "alipay"])
+def test_the_function_opens_a_phone_payment_in_one_statement(bill, cashier, monkeypatch, channel):
+    """The settlement and its payment are opened, pending, in one call; the provider's order
+    follows and its cashier address is kept (D330)."""
+    calls = []
+    real = counter_database.decide
+    monkeypatch.setattr(counter_database, "decide", lambda **kw: calls.append(1) or real(**kw))
+    settlement = settle_bill(
+        SettlementRequest(bill_id=bill.pk, mode="mobile", channel=channel), actor=cashier
+    )
+    assert calls == [1]
+    payment = Payment.objects.get(settlement=settlement)
+    assert (settlement.status, payment.status) == ("pending", "pending")
+    assert payment.cashier_url
+    assert payment.cashier_url == settlement.payment.cashier_url
