@@ -6,8 +6,9 @@
 Each run:
 1. resets every booking (appointments, their SMS and audit rows, pool counters), so runs are
    equal;
-2. starts gunicorn (`--gunicorn`, default 4 sync workers) with production settings
-   (ONETRIP_DEBUG=0, CONN_MAX_AGE kept) and warms each worker up with reads;
+2. starts gunicorn with production settings (ONETRIP_DEBUG=0, CONN_MAX_AGE kept) and the
+   production server configuration (`gunicorn.conf.py`, D321; `--gunicorn` adds options) and
+   warms each worker up with reads;
 3. drives the API from `--clients` threads (one keep-alive http.client connection each) for
    `--duration` seconds, and longer while app users still wait for their turn: background
    bookings (`POST /api/scheduling/appointments`) across the consortium's 1,000 doctors through
@@ -108,7 +109,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200, help="concurrent HTTP clients")
     parser.add_argument("--rush-clients", type=int, default=150, help="of which serve the rush")
     parser.add_argument("--rush-at", type=float, default=5.0, help="seconds into the load")
-    parser.add_argument("--gunicorn", default="-w 4", help="gunicorn options besides -b")
+    parser.add_argument(
+        "--gunicorn",
+        default="",
+        help="gunicorn options besides -b (default: the production gunicorn.conf.py alone)",
+    )
     parser.add_argument("--port", type=int, default=8077)
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--pgbench-clients", default="200,32")
