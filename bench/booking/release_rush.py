@@ -291,7 +291,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_snapshot() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, CPU seconds used so far) for every process on the machine."""
+    """pid -> (parent pid, CPU seconds used so far) for every process on the machine, with that
+    of its children that ended: a PostgreSQL backend whose connection reached CONN_MAX_AGE
+    during the load has gone by the second snapshot, its CPU with the postmaster's."""
     snapshot = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -302,7 +304,7 @@ def cpu_snapshot() -> dict[int, tuple[int, float]]:
             continue  # ended meanwhile
         snapshot[int(entry.name)] = (
             int(fields[1]),
-            (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+            sum(int(ticks) for ticks in fields[11:15]) / CLOCK_TICKS,  # utime stime cutime cstime
         )
     return snapshot
 
