@@ -321,19 +321,23 @@ def cpu_split(before: dict, after: dict, server_pid: int, wall: float, requests:
     other process on the machine (other work is noise: a quiet machine shows ~0)."""
     database_pid = postmaster_pid()
 
-    def used(pid: int) -> float:
-        return after[pid][1] - before.get(pid, (0, 0.0))[1]
-
-    groups = {"app_server": 0.0, "postgresql": 0.0, "load_generator": 0.0, "other": 0.0}
-    for pid, (parent, _cpu) in after.items():
+    def group(pid: int, parent: int) -> str:
         if pid in (server_pid,) or parent == server_pid:
-            groups["app_server"] += used(pid)
-        elif pid == database_pid or parent == database_pid:
-            groups["postgresql"] += used(pid)
-        elif pid == os.getpid():
-            groups["load_generator"] += used(pid)
-        else:
-            groups["other"] += used(pid)
+            return "app_server"
+        if pid == database_pid or parent == database_pid:
+            return "postgresql"
+        if pid == os.getpid():
+            return "load_generator"
+        return "other"
+
+    # Each group's CPU at the second snapshot less its CPU at the first: a process that ended in
+    # between is in the first only, and all its CPU is in its parent's reaped children at the
+    # second (a backend's with the postmaster's), so what it used before the load comes off.
+    groups = {"app_server": 0.0, "postgresql": 0.0, "load_generator": 0.0, "other": 0.0}
+    for pid, (parent, cpu) in after.items():
+        groups[group(pid, parent)] += cpu
+    for pid, (parent, cpu) in before.items():
+        groups[group(pid, parent)] -= cpu
     split = {f"{name}_cores": round(seconds / wall, 2) for name, seconds in groups.items()}
     split.update(
         {
