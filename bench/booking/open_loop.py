@@ -44,7 +44,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", default="50,150", help="bookings per second, comma-separated")
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--gunicorn", default="-w 4", help="gunicorn options besides -b")
+    parser.add_argument(
+        "--gunicorn",
+        default="",
+        help="gunicorn options besides -b (default: the production gunicorn.conf.py alone)",
+    )
     parser.add_argument("--port", type=int, default=8078)
     args = parser.parse_args()
     state = load_state()

@@ -6,8 +6,9 @@
 Each run:
 1. resets every booking (appointments, their SMS and audit rows, pool counters), so runs are
    equal;
-2. starts gunicorn (`--gunicorn`, default 4 sync workers) with production settings
-   (ONETRIP_DEBUG=0, CONN_MAX_AGE kept) and warms each worker up with reads;
+2. starts gunicorn with production settings (ONETRIP_DEBUG=0, CONN_MAX_AGE kept) and the
+   production server configuration (`gunicorn.conf.py`, D321; `--gunicorn` adds options) and
+   warms each worker up with reads;
 3. drives the API from `--clients` threads (one keep-alive http.client connection each) for
    `--duration` seconds, and longer while app users still wait for their turn: background
    bookings (`POST /api/scheduling/appointments`) across the consortium's 1,000 doctors through
@@ -108,7 +109,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200, help="concurrent HTTP clients")
     parser.add_argument("--rush-clients", type=int, default=150, help="of which serve the rush")
     parser.add_argument("--rush-at", type=float, default=5.0, help="seconds into the load")
-    parser.add_argument("--gunicorn", default="-w 4", help="gunicorn options besides -b")
+    parser.add_argument(
+        "--gunicorn",
+        default="",
+        help="gunicorn options besides -b (default: the production gunicorn.conf.py alone)",
+    )
     parser.add_argument("--port", type=int, default=8077)
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--pgbench-clients", default="200,32")
@@ -286,7 +291,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_snapshot() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, CPU seconds used so far) for every process on the machine."""
+    """pid -> (parent pid, CPU seconds used so far) for every process on the machine, with that
+    of its children that ended: a PostgreSQL backend whose connection reached CONN_MAX_AGE
+    during the load has gone by the second snapshot, its CPU with the postmaster's."""
     snapshot = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -297,7 +304,7 @@ def cpu_snapshot() -> dict[int, tuple[int, float]]:
             continue  # ended meanwhile
         snapshot[int(entry.name)] = (
             int(fields[1]),
-            (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+            sum(int(ticks) for ticks in fields[11:15]) / CLOCK_TICKS,  # utime stime cutime cstime
         )
     return snapshot
 
@@ -314,19 +321,23 @@ def cpu_split(before: dict, after: dict, server_pid: int, wall: float, requests:
     other process on the machine (other work is noise: a quiet machine shows ~0)."""
     database_pid = postmaster_pid()
 
-    def used(pid: int) -> float:
-        return after[pid][1] - before.get(pid, (0, 0.0))[1]
-
-    groups = {"app_server": 0.0, "postgresql": 0.0, "load_generator": 0.0, "other": 0.0}
-    for pid, (parent, _cpu) in after.items():
+    def group(pid: int, parent: int) -> str:
         if pid in (server_pid,) or parent == server_pid:
-            groups["app_server"] += used(pid)
-        elif pid == database_pid or parent == database_pid:
-            groups["postgresql"] += used(pid)
-        elif pid == os.getpid():
-            groups["load_generator"] += used(pid)
-        else:
-            groups["other"] += used(pid)
+            return "app_server"
+        if pid == database_pid or parent == database_pid:
+            return "postgresql"
+        if pid == os.getpid():
+            return "load_generator"
+        return "other"
+
+    # Each group's CPU at the second snapshot less its CPU at the first: a process that ended in
+    # between is in the first only, and all its CPU is in its parent's reaped children at the
+    # second (a backend's with the postmaster's), so what it used before the load comes off.
+    groups = {"app_server": 0.0, "postgresql": 0.0, "load_generator": 0.0, "other": 0.0}
+    for pid, (parent, cpu) in after.items():
+        groups[group(pid, parent)] += cpu
+    for pid, (parent, cpu) in before.items():
+        groups[group(pid, parent)] -= cpu
     split = {f"{name}_cores": round(seconds / wall, 2) for name, seconds in groups.items()}
     split.update(
         {
