@@ -904,18 +904,36 @@ def _guard(
     )
     # Different names in one household are family (twins above all: one birth date) far more
     # often than one person renamed; a mistyped birth date must not let a twin through. Unless
-    # both carry the same personal number (D312): twins have one each; or the one letter apart
-    # is a spelling nobody else holds beside a name others hold (D335): a clerk's slip.
+    # both carry the same personal number (D312) or one a keystroke away from it, not at its end
+    # (D341): twins have one each; or the one letter apart is a spelling nobody else holds
+    # beside a name others hold (D335): a clerk's slip.
     name = levels[Field.NAME]
+    number = levels.get(Field.NUMBER)
     if (
         same_household
         and name in _FAMILY_NAME_LEVELS
-        and levels.get(Field.NUMBER) != Level.EXACT
+        and number != Level.EXACT
+        and not (number == Level.ONE_DIGIT and _number_slip(a.numbers, b.numbers))
         and not (name in (Level.TYPO, Level.TYPOS, Level.SIMILAR) and _clerical_slip(a, b, freq))
     ):
         return Guard.POSSIBLE_TWIN
     return None
 
+
+def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One digit mistyped or two neighbours swapped, none of them among the last
+    NUMBER_ISSUE_DIGITS (D341): a clerk's slip of one number, not twins' numbers issued together
+    (consecutive, a family suffix, another check digit: all at the end)."""
+    return any(
+        _one_digit_apart(x, y) and x[-NUMBER_ISSUE_DIGITS:] == y[-NUMBER_ISSUE_DIGITS:]
+        for x in a
+        for y in b
+    )
+
+
+# Numbers issued together (twins registered on one day, a family's members) differ in their last
+# digits: consecutive serials, a member suffix, the check digit those change (D341).
+NUMBER_ISSUE_DIGITS = 2
 
 _FAMILY_NAME_LEVELS = frozenset(
     {Level.TYPO, Level.TYPOS, Level.PART_MISSING, Level.PART_SAME, Level.SIMILAR, Level.DIFFERENT}

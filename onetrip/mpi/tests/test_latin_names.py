@@ -110,6 +110,27 @@ def test_twins_with_their_own_numbers_stay_apart_and_one_shared_number_lifts_the
     assert comparison.decision(POLICY) == Decision.LINK
 
 
+def test_a_duplicate_whose_number_was_mistyped_links_at_one_address():
+    christina = person(1, name="Christina Brown", sex="female", numbers=["4066625"])
+    transposed = person(2, name="Christine Brown", sex="female", numbers=["4606625"])
+    comparison = compare(christina, transposed, RARE)
+    assert comparison.guard is None
+    assert comparison.decision(POLICY) == Decision.LINK
+    one_digit = person(2, name="Christine Brown", sex="female", numbers=["4066925"])
+    assert compare(christina, one_digit, RARE).decision(POLICY) == Decision.LINK
+
+
+def test_twins_whose_numbers_were_issued_together_stay_in_review():
+    christina = person(1, name="Christina Brown", sex="female", numbers=["4066625"])
+    for twins_number in ("4066626", "4066624", "4066635", "4066652", "4066627"):
+        christine = person(2, name="Christine Brown", sex="female", numbers=[twins_number])
+        comparison = compare(christina, christine, RARE)
+        assert comparison.guard == Guard.POSSIBLE_TWIN, twins_number
+        assert comparison.decision(POLICY) == Decision.REVIEW, twins_number
+    unrelated = person(2, name="Christine Brown", sex="female", numbers=["5185238"])
+    assert compare(christina, unrelated, RARE).decision(POLICY) == Decision.REVIEW
+
+
 def test_an_unvalidated_number_is_evidence_never_a_rule():
     stranger = person(2, name="Mary Jones", birth_date="19511102", numbers=["4066625"])
     comparison = compare(person(1, numbers=["4066625"]), stranger, RARE)
