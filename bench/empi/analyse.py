@@ -25,7 +25,7 @@ import django  # noqa: E402
 django.setup()
 
 from generate import generate  # noqa: E402
-from run import our_features, pairwise, union_find  # noqa: E402
+from run import link_sweep, our_features, pairwise, union_find  # noqa: E402
 
 from onetrip.mpi import batch, matching  # noqa: E402
 from onetrip.mpi.matching import Decision, Thresholds  # noqa: E402
@@ -242,6 +242,7 @@ def em(persons: int, policy: Thresholds) -> dict:
         out[f"{name}, with review queue (link at {policy.link_at})"] = {
             k: pairwise(truth, clustered)[k] for k in ("precision", "recall")
         }
+    out["EM m, link sweep and the size prior (D342)"] = link_sweep(truth, after, len(feats))
     return out
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -263,21 +265,69 @@ def febrl_datasets(python: str | None) -> dict[str, list[dict]]:
 
 def _ours_as_dedupe(
     features: list[matching.Features],
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], dict]:
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], dict, list[matching.Comparison]]:
     """Our matcher as `onetrip empi dedupe` scores a load (D263, D337): m estimated from the
     load by EM, links at the estimated link threshold. The automatic links, those and the
-    review queue's pairs, and the EM sessions."""
+    review queue's pairs, the EM sessions, and every comparison scoring at least
+    `SWEEP_FROM` bits (for the sweep of the link threshold, D342)."""
     freq, blocks = batch.prepare(features)
     found = batch.estimate(features, blocks, freq)
     delta = {k: d for k, d in found.delta.items() if d} if found else None
     policy = Thresholds(link_at=POLICY.estimated_link_at) if delta else POLICY
-    links, queued = [], []
-    for _f, comparisons, _n in batch.matches(features, blocks, freq, policy, delta=delta):
+    wide = Thresholds(link_at=policy.link_at, review_at=min(policy.review_at, SWEEP_FROM))
+    links, queued, scored = [], [], []
+    for _f, comparisons, _n in batch.matches(features, blocks, freq, wide, delta=delta):
+        scored.extend(comparisons)
         for c in comparisons:
-            queued.append((c.left, c.right))
+            if c.decision(policy) != matching.Decision.DISTINCT:
+                queued.append((c.left, c.right))
             if c.decision(policy) == matching.Decision.LINK:
                 links.append((c.left, c.right))
-    return links, queued, found.sessions if found else {}
+    return links, queued, found.sessions if found else {}, scored
+
+
+# The link thresholds swept (D342): from today's 23 bits down to the review threshold.
+SWEEP_FROM = 12.0
+
+
+def size_prior_link_at(records: int) -> float:
+    """The link a load's prior would set (D342): 23 bits at a million records, log2(10^6 / N)
+    lower for N records (the prior odds of a random pair grow as 1/N), never higher."""
+    shift = max(0.0, math.log2(matching.REFERENCE_POPULATION / records))
+    return round(POLICY.estimated_link_at - shift, 2)
+
+
+def frequency_weighted(c: matching.Comparison) -> bool:
+    """A pair with an agreement whose u is a share of REFERENCE_POPULATION (D252): its weight
+    already counts the load's size."""
+    return any(matching.M_U[s.field][s.level][1] is None for s in c.fields)
+
+
+def link_sweep(
+    truth: dict[int, int], scored: list[matching.Comparison], records: int
+) -> dict[str, dict]:
+    """Precision and recall of the automatic links at each link threshold, at the size prior's
+    threshold for every pair, and for the pairs without a frequency-weighted agreement only
+    (D342). Guards, document conflicts and shared documents as the dedupe applies them."""
+
+    def scored_at(link_at: Callable[[matching.Comparison], float]) -> dict:
+        edges = [
+            (c.left, c.right)
+            for c in scored
+            if c.deterministic
+            or (c.guard is None and not c.conflicting_documents and c.total >= link_at(c))
+        ]
+        score = pairwise(truth, union_find(truth, edges))
+        false = sum(1 for a, b in edges if truth[a] != truth[b])
+        return {"precision": score["precision"], "recall": score["recall"], "false_edges": false}
+
+    prior = size_prior_link_at(records)
+    out = {f"link at {t}": scored_at(lambda _c, t=t: t) for t in (23, 22, 21, 20, 19, 18, 16, 14)}
+    out[f"size prior, every pair: link at {prior}"] = scored_at(lambda _c: prior)
+    out[f"size prior, pairs without a frequency-weighted agreement: link at {prior}"] = scored_at(
+        lambda c: POLICY.estimated_link_at if frequency_weighted(c) else prior
+    )
+    return out
 
 
 def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
@@ -301,7 +351,7 @@ def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
             for c in found
         ]
         with_review = union_find(truth, queued)
-        estimated, estimated_queue, sessions = _ours_as_dedupe(features)
+        estimated, estimated_queue, sessions, scored = _ours_as_dedupe(features)
         result = {
             "records": len(rows),
             "ours": {**pairwise(truth, predicted), **speed},
@@ -309,6 +359,7 @@ def run_febrl(with_splink: bool, splink_python: str | None = None) -> dict:
             "ours_em": pairwise(truth, union_find(truth, estimated)),
             "ours_em_with_review_queue": pairwise(truth, union_find(truth, estimated_queue)),
             "em_sessions": sessions,
+            "ours_em_link_sweep": link_sweep(truth, scored, len(features)),
         }
         if with_splink:
             started = time.perf_counter()
