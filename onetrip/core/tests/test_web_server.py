@@ -2,8 +2,10 @@
 gunicorn.conf.py, so production serves on the configured address with the configured workers
 without restating them on the command line."""
 
+import gc
 import http.client
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -65,3 +67,13 @@ def test_the_production_server_serves_on_the_configured_address_with_its_workers
         server.terminate()
         log = server.communicate(timeout=30)[1]
     assert "Using worker: sync" in log
+
+
+def test_a_worker_keeps_the_imported_application_out_of_full_garbage_collections():
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    try:
+        config["post_worker_init"](worker=None)
+        # Django and the apps, already imported here, are past the collector's reach.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
