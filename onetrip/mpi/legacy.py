@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +45,8 @@ REQUIRED_COLUMNS = ("name", "birth_date")
 SOURCE_COLUMNS = ("source_system", "source_record_id")
 BATCH = 10_000
 NAME_MAX_LENGTH = 60
+SYSTEM_MAX_LENGTH = 40  # SourceRecord's columns
+RECORD_ID_MAX_LENGTH = 64
 
 
 class Flag(StrEnum):
@@ -126,45 +130,76 @@ class LoadReport:
 
 def read_row(line: int, raw: dict, default_system: str, today: dt.date) -> LegacyRow:
     """Parse one CSV row, flagging instead of refusing wherever a record is still possible."""
-    if None in raw or any(value is None for value in raw.values()):
-        return LegacyRow(
-            line,
-            default_system,
-            str(line),
-            {},
-            refusal=_("The row has a different number of columns."),
-        )
+    broken = None in raw or any(value is None for value in raw.values())
+    # PostgreSQL's text and jsonb hold no NUL: a stray one from an old system's export is noise.
+    raw = {
+        key.replace("\0", ""): value.replace("\0", "")
+        for key, value in raw.items()
+        if key is not None and value is not None
+    }
+    # A broken line keeps its own source record id when it has one: the export must name it.
+    system = (raw.get("source_system") or "").strip() or default_system
+    record_id = (raw.get("source_record_id") or "").strip() or str(line)
     row = LegacyRow(
         line,
-        (raw.get("source_system") or "").strip() or default_system,
-        (raw.get("source_record_id") or "").strip() or str(line),
+        # The key as stored, so that a re-run finds it and two long ids cannot collide unseen.
+        system[:SYSTEM_MAX_LENGTH],
+        record_id[:RECORD_ID_MAX_LENGTH],
         {k: v for k, v in raw.items() if v},
     )
-    row.name = " ".join((raw.get("name") or "").split())
+    if broken:
+        row.refusal = _("The row has a different number of columns.")
+        return row
+    if len(system) > SYSTEM_MAX_LENGTH or len(record_id) > RECORD_ID_MAX_LENGTH:
+        row.refusal = _(
+            "The source system or source record id is too long (at most %(system)s and "
+            "%(id)s characters)."
+        ) % {"system": SYSTEM_MAX_LENGTH, "id": RECORD_ID_MAX_LENGTH}
+        return row
+    # Zero-width and other format characters are invisible to the clerk and split the name.
+    name = "".join(ch for ch in raw.get("name") or "" if unicodedata.category(ch) != "Cf")
+    row.name = " ".join(name.split())
     if not row.name:
         row.refusal = _("The row has no name.")
         return row
     if len(row.name) > NAME_MAX_LENGTH:
         row.name = row.name[:NAME_MAX_LENGTH]
         row.flags.append(Flag.NAME_TOO_LONG)
-    sex = (raw.get("sex") or "").strip().lower()
-    row.sex = sex if sex in (Sex.MALE, Sex.FEMALE) else Sex.UNKNOWN
+    row.sex = SEX_WORDS.get(
+        unicodedata.normalize("NFKC", raw.get("sex") or "").strip().lower(), Sex.UNKNOWN
+    )
     if row.sex == Sex.UNKNOWN:
         row.flags.append(Flag.SEX_UNKNOWN)
-    row.birth_date = _birth_date(row, (raw.get("birth_date") or "").strip(), today)
+    row.birth_date = _birth_date(row, raw.get("birth_date") or "", today)
     row.phone = _phone(row, raw.get("phone") or "")
     row.address = " ".join((raw.get("address") or "").split())[:200]
     _documents(row, raw, today)
     return row
 
 
+# How old systems write the sex: words, letters, or the national standard's codes (GB/T 2261.1).
+SEX_WORDS = {
+    **dict.fromkeys(("male", "m", "男", "1"), Sex.MALE),
+    **dict.fromkeys(("female", "f", "女", "2"), Sex.FEMALE),
+}
+# Dates as old systems and spreadsheets write them: 1985-06-01, 1985/6/1, 1985.06.01,
+# 1985年6月1日, 19850601, and a datetime column's midnight after any of them.
+_DATE = re.compile(
+    r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))"
+    r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+)
+
+
 def _birth_date(row: LegacyRow, text: str, today: dt.date) -> dt.date | None:
+    text = unicodedata.normalize("NFKC", text).strip()  # full-width digits from Chinese IMEs
     if not text:
         row.flags.append(Flag.BIRTH_DATE_MISSING)
         return None
+    match = _DATE.fullmatch(text)
     try:
-        value = dt.date.fromisoformat(text)
-    except ValueError:
+        year, month, day = (int(part) for part in match.groups() if part) if match else ()
+        value: dt.date | None = dt.date(year, month, day)
+    except ValueError:  # no date at all, or none like 2023-02-30
         value = None
     if value is None or value > today or value.year < 1900:
         row.flags.append(Flag.BIRTH_DATE_UNREADABLE)
@@ -246,11 +281,19 @@ def load_csv(
     """Load a legacy registry file, in batches of BATCH rows (one transaction each), while no
     other batch run touches the index."""
     reader = csv.DictReader(source)
+    # Headers typed in a spreadsheet: "Name", "birth_date " are the columns meant.
+    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput.field(
             "header",
             _("The CSV header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)},
+        )
+    if len(default_system) > SYSTEM_MAX_LENGTH:
+        raise InvalidInput.field(
+            "source_system",
+            _("Name the source system in at most %(count)s characters.")
+            % {"count": SYSTEM_MAX_LENGTH},
         )
     actor.require_perm("identity.add_patient")
     institution_id = actor.institution_id
@@ -261,14 +304,18 @@ def load_csv(
     seen: set[tuple[str, str]] = set()
     with runlock.one_batch_run_at_a_time(), _checks_after(total):
         for rows in _batches(reader, default_system, today):
+            fresh, retried = _first_of_each_key(rows, seen, report)
             _load_batch(
-                _first_of_each_key(rows, seen, report),
+                fresh,
+                retried=retried,
                 actor=actor,
                 institution_id=institution_id,
                 report=report,
             )
             if progress:
                 progress(report.rows, max(total, report.rows))
+        if progress:  # done: blank lines and quoted line breaks made `total` a guess
+            progress(report.rows, report.rows)
     if report.rows - report.already_loaded >= ANALYZE_AFTER:
         identity.analyze_after_legacy_load()
         bulk.analyze((BlockingKey, Person, PersonLink, SourceRecord))
@@ -322,13 +369,14 @@ def _batches(
 
 def _first_of_each_key(
     rows: list[LegacyRow], seen: set[tuple[str, str]], report: LoadReport
-) -> list[LegacyRow]:
+) -> tuple[list[LegacyRow], list[tuple[str, str]]]:
     """A source record id given twice in one file is one record: its later rows are reported
-    and skipped (the cross-reference can hold the id once)."""
+    and skipped (the cross-reference can hold the id once). A row refused by an earlier load is
+    loaded again (the file may have been corrected since): its key comes back as a retry."""
     on_file = _already_loaded({row.key for row in rows})
     kept = []
     for row in rows:
-        if row.key in seen or row.key in on_file:
+        if row.key in seen or on_file.get(row.key, SourceStatus.REFUSED) != SourceStatus.REFUSED:
             report.already_loaded += 1
             report.problems.append(
                 _("line %(line)s: source record %(system)s|%(id)s is already loaded")
@@ -337,25 +385,46 @@ def _first_of_each_key(
             continue
         seen.add(row.key)
         kept.append(row)
-    return kept
+    return kept, [row.key for row in kept if row.key in on_file]
 
 
-def _already_loaded(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for system in {s for s, _id in keys}:
-        ids = [i for s, i in keys if s == system]
+def _already_loaded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The keys on file, each with its status."""
+    found: dict[tuple[str, str], str] = {}
+    for system, ids in _by_system(keys).items():
         found.update(
-            SourceRecord.objects.filter(
+            ((system, record_id), status)
+            for record_id, status in SourceRecord.objects.filter(
                 source_system=system, source_record_id__in=bulk.among(ids, "text")
-            ).values_list("source_system", "source_record_id")
+            ).values_list("source_record_id", "status")
         )
     return found
 
 
+def _forget_refused(keys: list[tuple[str, str]]) -> None:
+    for system, ids in _by_system(keys).items():
+        SourceRecord.objects.filter(
+            source_system=system, source_record_id__in=ids, status=SourceStatus.REFUSED
+        ).delete()
+
+
+def _by_system(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {}
+    for system, record_id in keys:
+        ids.setdefault(system, []).append(record_id)
+    return ids
+
+
 @transaction.atomic
 def _load_batch(
-    rows: list[LegacyRow], *, actor: Actor, institution_id: int, report: LoadReport
+    rows: list[LegacyRow],
+    *,
+    retried: list[tuple[str, str]],
+    actor: Actor,
+    institution_id: int,
+    report: LoadReport,
 ) -> None:
+    _forget_refused(retried)
     holder = _patients_holding(row.document_keys() for row in rows)
     to_register: list[LegacyRow] = []
     registering: dict[tuple[str, str], LegacyRow] = {}  # documents of this batch's new records
@@ -433,8 +502,8 @@ def _source(
     )
     return (
         institution_id,
-        row.source_system[:40],
-        row.source_record_id[:64],
+        row.source_system,
+        row.source_record_id,
         status,
         patient_of.get(id(row)),
         person_of.get(id(row)),

@@ -34,6 +34,10 @@ class Command(BaseCommand):
             "--as-user", required=True, help="staff username the records are loaded as"
         )
         load.add_argument(
+            "--encoding",
+            help="the file's encoding (default: UTF-8, with or without BOM, else GB18030)",
+        )
+        load.add_argument(
             "--source-system",
             help="source system of rows without a source_system column (default: file name)",
         )
@@ -64,13 +68,20 @@ class Command(BaseCommand):
                 f"({values['delta_bits']:+} bits)"
             )
 
-    def _import(self, *, path: Path, as_user: str, source_system: str | None, **options) -> None:
+    def _import(
+        self,
+        *,
+        path: Path,
+        as_user: str,
+        source_system: str | None,
+        encoding: str | None,
+        **options,
+    ) -> None:
         actor = _staff(as_user)
         bar = ProgressBar(self.stderr)
         try:
-            with path.open(newline="", encoding="utf-8-sig") as source:
-                total = max(sum(1 for _line in source) - 1, 0)
-                source.seek(0)
+            encoding, total = _encoding_and_rows(path, encoding)
+            with path.open(newline="", encoding=encoding) as source:
                 report = legacy.load_csv(
                     source,
                     actor=actor,
@@ -95,6 +106,27 @@ class Command(BaseCommand):
         with path.open("w", newline="", encoding="utf-8") as target:
             count = legacy.export_cross_reference(target)
         self.stdout.write(f"exported {count} records to {path}")
+
+
+# Chinese hospital systems export GBK as often as UTF-8; GB18030 reads GBK and GB2312 files.
+FALLBACK_ENCODING = "gb18030"
+
+
+def _encoding_and_rows(path: Path, encoding: str | None) -> tuple[str, int]:
+    """The file's encoding and its number of lines after the header, read through once before
+    anything is loaded: a file that does not decode is refused whole, not half loaded."""
+    for candidate in [encoding] if encoding else ["utf-8-sig", FALLBACK_ENCODING]:
+        try:
+            with path.open(newline="", encoding=candidate) as source:
+                return candidate, max(sum(1 for _line in source) - 1, 0)
+        except LookupError:
+            raise CommandError(f"unknown encoding {candidate!r}") from None
+        except UnicodeDecodeError as exc:
+            failure = exc
+    raise CommandError(
+        f"{path} is not {failure.encoding} text (byte {failure.start}); "
+        "name its encoding with --encoding"
+    )
 
 
 def _staff(username: str) -> Actor:

@@ -1,0 +1,139 @@
+"""Legacy files as old systems and spreadsheets really write them (issue 17, D314–D316): every
+row comes out in the export under its own source record id, with a master ID or the reason it
+was refused; no file crashes the load or leaves half of itself behind."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+from django.core.management.base import CommandError
+
+from onetrip.identity.models import Patient
+from onetrip.mpi.models import SourceRecord, SourceStatus
+from onetrip.mpi.tests.test_legacy import HEADER, run, source
+
+pytestmark = pytest.mark.django_db
+
+LONG_ID = "9" * 70
+
+
+def load(clerk, path, *extra):
+    return run("import", str(path), "--as-user", clerk.user.username, *extra)
+
+
+def exported(tmp_path) -> dict[tuple[str, str], dict[str, str]]:
+    target = tmp_path / "xref.csv"
+    run("export", str(target))
+    with target.open(encoding="utf-8") as rows:
+        return {(r["source_system"], r["source_record_id"]): r for r in csv.DictReader(rows)}
+
+
+def test_spreadsheet_dates_sexes_and_full_width_digits_are_read(clock, clerk, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        HEADER
+        + "HIS,1,李强,M,1985/6/1,13900002222,,resident_id,110101198506010016,,,\n"
+        + "HIS,2,赵敏,女,１９８５－０６－０２,,,,,,,\n"
+        + "HIS,3,钱多,2,19700101,,,,,,,\n"
+        + "HIS,4,孙丽,f,1970年1月2日,,,,,,,\n"
+        + "HIS,5,周一,1,1970-01-03 00:00:00,,,,,,,\n"
+        + "HIS,6,吴二,male,2023-02-30,,,,,,,\n"
+        + "HIS,7,郑三,male,1970/13/01,,,,,,,\n",
+        encoding="utf-8",
+    )
+    load(clerk, path)
+    births = {i: Patient.objects.get(pk=source("HIS", i).patient_id).birth_date for i in "12345"}
+    assert births == {
+        "1": dt.date(1985, 6, 1),
+        "2": dt.date(1985, 6, 2),
+        "3": dt.date(1970, 1, 1),
+        "4": dt.date(1970, 1, 2),
+        "5": dt.date(1970, 1, 3),
+    }
+    sexes = [Patient.objects.get(pk=source("HIS", i).patient_id).sex for i in "12345"]
+    assert sexes == ["male", "female", "female", "female", "male"]
+    assert source("HIS", "1").flags == ""  # agrees with its ID number once read
+    for impossible in ("6", "7"):
+        assert source("HIS", impossible).status == SourceStatus.KEPT
+        assert "birth_date_unreadable" in source("HIS", impossible).flags
+
+
+def test_bom_nul_bytes_blank_lines_quoting_and_header_spelling(clock, clerk, tmp_path):
+    path = tmp_path / "odd.csv"
+    header = HEADER.replace("name,", " Name ,").replace("birth_date", "Birth_Date")
+    path.write_bytes(
+        (
+            "\ufeff"
+            + header.replace("\n", "\r\n")
+            + "\r\n"
+            + 'HIS,1,"钱,多",female,1970-01-01,,"a ""quoted""\r\naddress",,,,,\r\n'
+            + "HIS,2,nul\x00byte,male,1980-01-01,,,,,,,\r\n"
+            + "HIS,3,\u200b张\u3000三,male,1980-01-01,,,,,,,\r\n"
+        ).encode("utf-8")
+    )
+    out, err = load(clerk, path)
+    assert "3 registered" in out
+    assert "3/3 records" in err  # the bar ends full although the file has five lines
+    assert Patient.objects.get(pk=source("HIS", "1").patient_id).name == "钱,多"
+    assert Patient.objects.get(pk=source("HIS", "2").patient_id).name == "nulbyte"
+    assert Patient.objects.get(pk=source("HIS", "3").patient_id).name == "张 三"
+
+
+def test_a_gbk_file_is_read_and_a_wrong_encoding_refused_before_loading(clock, clerk, tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER + "HIS,1,张伟,男,1990-03-07,,,,,,,\n").encode("gbk"))
+    with pytest.raises(CommandError, match="--encoding"):
+        load(clerk, path, "--encoding", "utf-8")
+    assert not SourceRecord.objects.exists()
+    with pytest.raises(CommandError, match="unknown encoding"):
+        load(clerk, path, "--encoding", "klingon")
+    load(clerk, path)
+    assert Patient.objects.get(pk=source("HIS", "1").patient_id).name == "张伟"
+
+
+def test_broken_and_overlong_rows_are_refused_under_their_own_ids_and_reloads_add_nothing(
+    clock, clerk, tmp_path
+):
+    path = tmp_path / "broken.csv"
+    path.write_text(
+        HEADER
+        + "HIS,6,孙悟空\n"  # columns missing
+        + "HIS,7,猪八戒,male,1980-01-01,,,,,,,,extra\n"  # a column too many
+        + f"HIS,{LONG_ID}1,长号一,male,1980-01-01,,,,,,,\n"
+        + f"HIS,{LONG_ID}2,长号二,male,1980-01-01,,,,,,,\n"  # the same first 64 characters
+        + f"{'S' * 41},1,长系统,male,1980-01-01,,,,,,,\n",
+        encoding="utf-8",
+    )
+    load(clerk, path)
+    rows = exported(tmp_path)
+    assert rows[("HIS", "6")]["status"] == "refused"
+    assert rows[("HIS", "7")]["reason"] == "The row has a different number of columns."
+    assert rows[("HIS", LONG_ID[:64])]["reason"].startswith("The source system or source record")
+    assert rows[("S" * 40, "1")]["status"] == "refused"
+    before = SourceRecord.objects.count()
+    out, _err = load(clerk, path)  # used to fail on the unique key of the truncated id
+    assert "0 registered" in out
+    assert SourceRecord.objects.count() == before
+
+
+def test_a_long_file_name_is_no_source_system(clock, clerk, tmp_path):
+    path = tmp_path / f"{'导出' * 25}.csv"
+    path.write_text(HEADER + ",,张伟,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="40"):
+        load(clerk, path)
+    load(clerk, path, "--source-system", "HIS")
+    assert source("HIS", "2").status == SourceStatus.REGISTERED
+
+
+def test_a_refused_row_corrected_in_the_file_is_loaded_on_the_next_run(clock, clerk, tmp_path):
+    path = tmp_path / "his.csv"
+    path.write_text(HEADER + "HIS,1,,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    load(clerk, path)
+    assert source("HIS", "1").status == SourceStatus.REFUSED
+    path.write_text(HEADER + "HIS,1,张伟,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    out, _err = load(clerk, path)
+    assert "1 registered" in out
+    assert source("HIS", "1").status == SourceStatus.REGISTERED
+    assert exported(tmp_path)[("HIS", "1")]["master_id"]
