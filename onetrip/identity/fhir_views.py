@@ -78,14 +78,20 @@ def patient_read(request: HttpRequest, patient_id: str) -> HttpResponse:
 @dataclass(frozen=True)
 class IdentifierToken:
     system: str | None  # None: any system
-    value: str
+    typed: str  # the value as given, unescaped: other systems' ids are matched exactly
+
+    @property
+    def value(self) -> str:
+        """As documents are stored: full-width to ASCII, no spaces, upper case."""
+        return _normalise_number(self.typed)
 
     def masked(self) -> str:
         value = mask_document_number(self.value)
         return value if self.system is None else f"{self.system}|{value}"
 
     def to_query(self) -> str:
-        return self.value if self.system is None else f"{self.system}|{self.value}"
+        value = _escape(self.typed)
+        return value if self.system is None else f"{_escape(self.system)}|{value}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class PatientSearch:
 
     def query_string(self) -> str:
         pairs = [("identifier", ",".join(t.to_query() for t in alt)) for alt in self.identifiers]
-        pairs += [("name", ",".join(alt)) for alt in self.names]
+        pairs += [("name", ",".join(_escape(n) for n in alt)) for alt in self.names]
         pairs.append(("_count", str(self.count)))
         return urlencode(pairs, safe="|,")
 
@@ -137,7 +143,7 @@ def _identifier_condition(token: IdentifierToken) -> Q:
         doc_type = DOC_TYPE_BY_SYSTEM.get(token.system)
         if doc_type is None:
             for resolver in _identifier_resolvers:
-                condition = resolver(token.system, token.value)
+                condition = resolver(token.system, token.typed)
                 if condition is not None:
                     return condition
             return Q(pk__in=[])  # a system we do not issue identifiers in matches nothing
@@ -177,7 +183,7 @@ def _split_alternatives(raw: str, parameter: str) -> list[str]:
             _("The search parameter “%(name)s” has control characters.") % {"name": parameter},
             code="invalid_parameter",
         )
-    values = [part.strip() for part in raw.split(",")]
+    values = [part.strip() for part in _split_escaped(raw, ",")]
     if not all(values):
         raise BadRequest(
             _("The search parameter “%(name)s” has an empty value.") % {"name": parameter},
@@ -186,21 +192,43 @@ def _split_alternatives(raw: str, parameter: str) -> list[str]:
     return values
 
 
+def _split_escaped(text: str, separator: str, *, once: bool = False) -> list[str]:
+    """Split at `separator` where it is not escaped; FHIR search writes a `,`, `|`, `$` or `\\`
+    that belongs to a value as `\\,`, `\\|`, `\\$`, `\\\\`. Escapes stay for the next split."""
+    parts, current, chars = [], "", iter(text)
+    for ch in chars:
+        if ch == "\\":
+            current += ch + next(chars, "")
+        elif ch == separator and not (once and parts):
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"([\\,|$])", r"\\\1", text)
+
+
 def _parse_identifier(text: str) -> IdentifierToken:
     system: str | None = None
-    value = text
-    if "|" in text:
-        system, value = text.split("|", 1)
-        system = system.strip()
-    value = _normalise_number(value)
-    if not value:
+    parts = _split_escaped(text, "|", once=True)
+    if len(parts) == 2:
+        system = _unescape(parts[0]).strip()
+    typed = _unescape(parts[-1]).strip()
+    if not _normalise_number(typed):
         raise BadRequest(
             _("Give an identifier value, e.g. identifier=system|number."),
             code="empty_parameter",
         )
     # "|value" asks for identifiers without a system; every identifier here has one, so the
     # search matches nothing, which an empty-string system does too.
-    return IdentifierToken(system=system, value=value)
+    return IdentifierToken(system=system, typed=typed)
 
 
 def parse_search(params: QueryDict) -> PatientSearch:
@@ -218,7 +246,7 @@ def parse_search(params: QueryDict) -> PatientSearch:
         for raw in params.getlist("identifier")
     )
     names = tuple(
-        tuple(" ".join(v.split()) for v in _split_alternatives(raw, "name"))
+        tuple(" ".join(_unescape(v).split()) for v in _split_alternatives(raw, "name"))
         for raw in params.getlist("name")
     )
     if not identifiers and not names:

@@ -723,13 +723,15 @@ def person_of_source(source: SourceRecord) -> Person | None:
 
 
 def patients_of_source_identifier(system_uri: str, value: str) -> Q | None:
-    """identity's FHIR search: the records of the person a source record belongs to."""
+    """identity's FHIR search: the records of the person a source record belongs to. The id as
+    typed, exactly: ids are opaque ("x1" and "X1" may be two people), and the key's index serves
+    it."""
     if not system_uri.startswith(SOURCE_SYSTEM_BASE):
         return None
     source = (
         SourceRecord.objects.filter(
             source_system=system_uri.removeprefix(SOURCE_SYSTEM_BASE),
-            source_record_id__iexact=value,
+            source_record_id=value,
         )
         .select_related("person")
         .first()

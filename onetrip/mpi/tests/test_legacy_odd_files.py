@@ -11,6 +11,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from onetrip.identity.models import Patient
+from onetrip.mpi import legacy
 from onetrip.mpi.models import SourceRecord, SourceStatus
 from onetrip.mpi.tests.test_legacy import HEADER, run, source
 
@@ -137,3 +138,51 @@ def test_a_refused_row_corrected_in_the_file_is_loaded_on_the_next_run(clock, cl
     assert "1 registered" in out
     assert source("HIS", "1").status == SourceStatus.REGISTERED
     assert exported(tmp_path)[("HIS", "1")]["master_id"]
+
+
+# --- the cross-reference in FHIR: ids as opaque as their systems made them -------------------
+
+ODD_IDS_CSV = HEADER + (
+    "H|S,a|b,张伟,male,1990-03-07,,,,,,,\n"
+    "HIS,A 1,王芳,female,1990-03-07,,,,,,,\n"
+    "HIS,x1,李四,male,1990-03-07,,,,,,,\n"
+    "HIS,X1,赵五,male,1990-03-07,,,,,,,\n"
+    'HIS,"1,2",钱六,male,1990-03-07,,,,,,,\n'
+    "HIS,病历１号,孙七,male,1990-03-07,,,,,,,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("system", "value", "name"),
+    [
+        (r"H\|S", r"a\|b", "张伟"),  # FHIR's escape of a "|" inside a system or value
+        ("HIS", "A 1", "王芳"),  # spaces are part of an id
+        ("HIS", "x1", "李四"),
+        ("HIS", "X1", "赵五"),  # not 李四: ids differing in case are two records
+        ("HIS", r"1\,2", "钱六"),  # FHIR's escape of a ","
+        ("HIS", "病历１号", "孙七"),
+    ],
+)
+def test_fhir_finds_source_record_ids_exactly_as_given(
+    clock, clerk, client, tmp_path, system, value, name
+):
+    path = tmp_path / "his.csv"
+    path.write_text(ODD_IDS_CSV, encoding="utf-8")
+    load(clerk, path)
+    client.force_login(clerk.user)
+    base = legacy.SOURCE_SYSTEM_BASE
+    response = client.get("/fhir/Patient", {"identifier": f"{base}{system}|{value}"})
+    assert response.status_code == 200
+    assert [e["resource"]["name"][0]["text"] for e in response.json()["entry"]] == [name]
+
+
+def test_fhir_next_links_keep_escaped_values(clock, clerk, client, tmp_path):
+    path = tmp_path / "his.csv"
+    path.write_text(ODD_IDS_CSV, encoding="utf-8")
+    load(clerk, path)
+    client.force_login(clerk.user)
+    identifier = rf"{legacy.SOURCE_SYSTEM_BASE}H\|S|a\|b"
+    bundle = client.get("/fhir/Patient", {"identifier": identifier, "_count": "1"}).json()
+    self_link = next(link["url"] for link in bundle["link"] if link["relation"] == "self")
+    again = client.get(self_link.removeprefix("http://testserver")).json()
+    assert again["total"] == 1
