@@ -40,7 +40,11 @@ def review_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> Htt
 @staff_page(REVIEW)
 @require_POST
 def decide_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> HttpResponse:
-    same_person = request.POST.get("decision") == "same"
+    decision = request.POST.get("decision")
+    if decision not in ("same", "different"):  # a form posted without its button: no decision
+        messages.error(request, _("Choose “Same person” or “Different persons”."))
+        return redirect("mpi-review-pair", candidate_id=candidate_id)
+    same_person = decision == "same"
     try:
         services.decide_candidate(candidate_id, same_person=same_person, actor=actor)
     except NotFound:

@@ -198,3 +198,33 @@ def test_fhir_match_without_a_birth_date_scores_it_as_missing(client, clock, cle
     [entry] = response.json()["entry"]
     assert entry["resource"]["id"] == str(existing.pk)
     assert entry["search"]["extension"][0]["valueCode"] == "certain"
+
+
+@pytest.mark.parametrize("posted", [{}, {"decision": ""}, {"decision": "SAME"}])
+def test_a_review_posted_without_a_decision_decides_nothing(
+    client, clock, register, steward, posted
+):
+    """It used to count as "different persons": the pair left the queue for good."""
+    twins(register)
+    client.force_login(steward.user)
+    candidate_id = client.get("/api/mpi/queue").json()[0]["id"]
+    response = client.post(f"/staff/mpi/review/{candidate_id}/decide", posted)
+    assert response["Location"] == f"/staff/mpi/review/{candidate_id}"
+    assert [c["id"] for c in client.get("/api/mpi/queue").json()] == [candidate_id]
+
+
+def test_a_second_decision_on_a_decided_pair_changes_nothing(client, clock, register, steward):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    candidate_id = client.get("/api/mpi/queue").json()[0]["id"]
+    client.post(f"/staff/mpi/review/{candidate_id}/decide", {"decision": "different"})
+    again = client.post(f"/staff/mpi/review/{candidate_id}/decide", {"decision": "same"})
+    assert again["Location"] == f"/staff/mpi/review/{candidate_id}"
+    assert mpi.person_of(first.pk) != mpi.person_of(second.pk)
+    api = client.post(
+        f"/api/mpi/queue/{candidate_id}/decision",
+        {"same_person": True},
+        content_type="application/json",
+    )
+    assert api.status_code == 409
+    assert mpi.person_of(first.pk) != mpi.person_of(second.pk)
