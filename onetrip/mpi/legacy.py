@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -625,6 +625,25 @@ ONETRIP_SYSTEM = "onetrip"
 def export_cross_reference(target: IO[str]) -> int:
     """Every loaded row (refused ones with their reason, no master ID) and every record
     registered in OneTrip itself, each with the master ID of its person today."""
+    with _one_snapshot():
+        return _export(target)
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """The export reads links, merges and rows in several queries: a load or dedupe committing
+    between them would leave rows of one moment without the master IDs of the next. On
+    PostgreSQL all are read in one snapshot instead (unless a caller's transaction already
+    decides); SQLite has one writer anyway."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _export(target: IO[str]) -> int:
     writer = csv.writer(target)
     writer.writerow(EXPORT_COLUMNS)
     master_of_patient = dict(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.management.base import CommandError
@@ -186,3 +187,43 @@ def test_fhir_next_links_keep_escaped_values(clock, clerk, client, tmp_path):
     self_link = next(link["url"] for link in bundle["link"] if link["relation"] == "self")
     again = client.get(self_link.removeprefix("http://testserver")).json()
     assert again["total"] == 1
+
+
+# --- the export: one moment, one whole file --------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_export_reads_one_snapshot(postgres_only, clock, clerk, tmp_path):
+    """Links, merges and rows are read by several queries: a dedupe committing between them
+    left registered rows without a master ID."""
+    from django.db import connection
+
+    path = tmp_path / "his.csv"
+    path.write_text(HEADER + "HIS,1,张伟,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    load(clerk, path)
+    seen: list[str] = []
+
+    class Target(io.StringIO):
+        def write(self, text: str) -> int:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW transaction_isolation")
+                seen.append(cursor.fetchone()[0])
+            return super().write(text)
+
+    legacy.export_cross_reference(Target())
+    assert set(seen) == {"repeatable read"}
+
+
+def test_a_failed_export_leaves_no_file_behind(clock, clerk, tmp_path, monkeypatch):
+    target = tmp_path / "xref.csv"
+    target.write_text("yesterday's export\n", encoding="utf-8")
+
+    def failing(stream):
+        stream.write("source_system,")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(legacy, "export_cross_reference", failing)
+    with pytest.raises(CommandError, match="No space left"):
+        run("export", str(target))
+    assert target.read_text(encoding="utf-8") == "yesterday's export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xref.csv"]

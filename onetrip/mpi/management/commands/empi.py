@@ -103,8 +103,17 @@ class Command(BaseCommand):
         )
 
     def _export(self, *, path: Path, **options) -> None:
-        with path.open("w", newline="", encoding="utf-8") as target:
-            count = legacy.export_cross_reference(target)
+        # Written beside the target and renamed when complete: a failed export leaves no half
+        # file under the name a consortium's scripts read.
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            with partial.open("w", newline="", encoding="utf-8") as target:
+                count = legacy.export_cross_reference(target)
+            partial.replace(path)
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+        finally:
+            partial.unlink(missing_ok=True)
         self.stdout.write(f"exported {count} records to {path}")
 
 
