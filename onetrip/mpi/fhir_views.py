@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from onetrip.core import clock
 from onetrip.core.actors import Actor, Channel, staff_actor
-from onetrip.core.errors import InvalidInput, PermissionDenied
+from onetrip.core.errors import FieldError, InvalidInput, PermissionDenied
 from onetrip.core.fhir_http import OPERATION, BadRequest, fhir_response, fhir_view
 from onetrip.identity.documents import normalise_mobile, validate_document
 from onetrip.identity.fhir import DOC_TYPE_BY_SYSTEM, patient_resource
@@ -76,7 +76,21 @@ def patient_match(request: HttpRequest) -> HttpResponse:
 def _parse_parameters(body: bytes) -> tuple[Any, bool, int]:
     try:
         parameters = Parameters.model_validate(json.loads(body or b"null"))
-    except (ValueError, ValidationError):
+    except ValidationError as exc:
+        if any(isinstance(part, int) for error in exc.errors() for part in error["loc"]):
+            # Inside a parameter: name the element as FHIRPath does, e.g.
+            # Parameters.parameter[0].resource.birthDate.
+            raise InvalidInput(
+                *(
+                    FieldError(_fhir_path(error["loc"]), _("This value is not valid."))
+                    for error in exc.errors()
+                )
+            ) from None
+        raise BadRequest(
+            _("Send a FHIR Parameters resource with a Patient in the “resource” parameter."),
+            code="invalid_parameters",
+        ) from None
+    except ValueError:
         raise BadRequest(
             _("Send a FHIR Parameters resource with a Patient in the “resource” parameter."),
             code="invalid_parameters",
@@ -95,6 +109,10 @@ def _parse_parameters(body: bytes) -> tuple[Any, bool, int]:
             code="invalid_parameters",
         )
     return resource, only_certain, count
+
+
+def _fhir_path(loc: tuple) -> str:
+    return "Parameters" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
 
 
 def _features_of(resource: Any) -> Features:

@@ -228,3 +228,21 @@ def test_a_second_decision_on_a_decided_pair_changes_nothing(client, clock, regi
     )
     assert api.status_code == 409
     assert mpi.person_of(first.pk) != mpi.person_of(second.pk)
+
+
+@pytest.mark.parametrize(
+    ("body", "expression"),
+    [
+        (match_parameters(birthDate="2023-02-30"), "Parameters.parameter[0].resource.birthDate"),
+        (
+            {"resourceType": "Parameters", "parameter": [{"name": "count", "valueInteger": "x"}]},
+            "Parameters.parameter[0].valueInteger",
+        ),
+    ],
+)
+def test_fhir_match_names_the_element_it_cannot_read(client, clock, clerk, body, expression):
+    client.force_login(clerk.user)
+    response = client.post("/fhir/Patient/$match", body, content_type="application/fhir+json")
+    assert response.status_code == 422
+    outcome = OperationOutcome.model_validate(response.json())
+    assert [issue.expression for issue in outcome.issue] == [[expression]]
