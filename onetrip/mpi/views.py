@@ -42,7 +42,7 @@ def review_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> Htt
 def decide_pair(request: HttpRequest, candidate_id: int, *, actor: Actor) -> HttpResponse:
     decision = request.POST.get("decision")
     if decision not in ("same", "different"):  # a form posted without its button: no decision
-        messages.error(request, _("Choose “Same person” or “Different persons”."))
+        messages.error(request, _("Choose “Same person: merge” or “Different persons”."))
         return redirect("mpi-review-pair", candidate_id=candidate_id)
     same_person = decision == "same"
     try:
