@@ -12,6 +12,7 @@ bulk with its blocking keys and person.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -196,11 +197,11 @@ def _birth_date(row: LegacyRow, text: str, today: dt.date) -> dt.date | None:
         row.flags.append(Flag.BIRTH_DATE_MISSING)
         return None
     match = _DATE.fullmatch(text)
-    try:
-        year, month, day = (int(part) for part in match.groups() if part) if match else ()
-        value: dt.date | None = dt.date(year, month, day)
-    except ValueError:  # no date at all, or none like 2023-02-30
-        value = None
+    value: dt.date | None = None
+    if match:
+        year, month, day = (int(part) for part in match.groups() if part)
+        with contextlib.suppress(ValueError):  # a date that does not exist, like 2023-02-30
+            value = dt.date(year, month, day)
     if value is None or value > today or value.year < 1900:
         row.flags.append(Flag.BIRTH_DATE_UNREADABLE)
         return None
