@@ -55,6 +55,7 @@ PATTERNS: tuple[str, ...] = (
     # mpi
     gettext_noop("master patient index"),
     gettext_noop("possible duplicate reviewed"),
+    gettext_noop("possible duplicate listed"),
     gettext_noop("record merged: person %(absorbed)s into %(survivor)s"),
     gettext_noop("merge undone: %(absorbed)s split from %(survivor)s"),
     gettext_noop("records %(left)s and %(right)s: different persons"),

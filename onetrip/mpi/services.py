@@ -775,13 +775,27 @@ def unmerge_patient(patient_id: int, *, actor: Actor) -> PersonMerge:
 
 
 def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
+    """The pending pairs touching the reviewer's institution. The list names both records, one
+    of them often another institution's: each listed record is a staff read (R-ORG-3)."""
     require_reviewer(actor)
-    return list(
+    found = list(
         _candidates_in_scope(actor)
         .filter(status=CandidateStatus.PENDING)
         .select_related("left", "right")
         .order_by("-score", "id")[:limit]
     )
+    if actor.is_staff:
+        with transaction.atomic():
+            for candidate in found:
+                for patient_id in (candidate.left_id, candidate.right_id):
+                    audit.record(
+                        actor,
+                        AuditAction.VIEW,
+                        candidate,
+                        patient_id=patient_id,
+                        summary="possible duplicate listed",
+                    )
+    return found
 
 
 @transaction.atomic

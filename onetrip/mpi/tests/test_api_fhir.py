@@ -246,3 +246,14 @@ def test_fhir_match_names_the_element_it_cannot_read(client, clock, clerk, body,
     assert response.status_code == 422
     outcome = OperationOutcome.model_validate(response.json())
     assert [issue.expression for issue in outcome.issue] == [[expression]]
+
+
+def test_listing_the_review_queue_is_an_audited_read_of_both_records(
+    client, clock, register, steward
+):
+    first, second = twins(register)
+    client.force_login(steward.user)
+    client.get("/staff/mpi/review/")
+    listed = AuditEvent.objects.filter(summary="possible duplicate listed")
+    assert sorted(listed.values_list("patient_id", flat=True)) == sorted([first.pk, second.pk])
+    assert {event.actor_user_id for event in listed} == {steward.user.pk}
