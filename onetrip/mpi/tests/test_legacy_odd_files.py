@@ -227,3 +227,16 @@ def test_a_failed_export_leaves_no_file_behind(clock, clerk, tmp_path, monkeypat
         run("export", str(target))
     assert target.read_text(encoding="utf-8") == "yesterday's export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["xref.csv"]
+
+
+def test_a_file_the_csv_reader_cannot_read_is_refused_before_loading(clock, clerk, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        HEADER
+        + "HIS,1,张伟,male,1990-03-07,,,,,,,\n"
+        + f"HIS,2,王芳,female,1990-03-07,,{'x' * 200_000},,,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="line 3: field larger than field limit"):
+        load(clerk, path)
+    assert not SourceRecord.objects.exists()  # not even the good first row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import time
 from pathlib import Path
 
@@ -122,16 +123,20 @@ FALLBACK_ENCODING = "gb18030"
 
 
 def _encoding_and_rows(path: Path, encoding: str | None) -> tuple[str, int]:
-    """The file's encoding and its number of lines after the header, read through once before
-    anything is loaded: a file that does not decode is refused whole, not half loaded."""
+    """The file's encoding and its number of rows after the header, read through once before
+    anything is loaded: a file that does not decode, or is no CSV (an unclosed quote running to
+    the end, a field over the csv module's 128 KiB), is refused whole, not half loaded."""
     for candidate in [encoding] if encoding else ["utf-8-sig", FALLBACK_ENCODING]:
         try:
             with path.open(newline="", encoding=candidate) as source:
-                return candidate, max(sum(1 for _line in source) - 1, 0)
+                reader = csv.reader(source)
+                return candidate, max(sum(1 for row in reader if row) - 1, 0)
         except LookupError:
             raise CommandError(f"unknown encoding {candidate!r}") from None
         except UnicodeDecodeError as exc:
             failure = exc
+        except csv.Error as exc:
+            raise CommandError(f"{path}, line {reader.line_num}: {exc}") from None
     raise CommandError(
         f"{path} is not {failure.encoding} text (byte {failure.start}); "
         "name its encoding with --encoding"
