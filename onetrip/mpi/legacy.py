@@ -64,6 +64,7 @@ class Flag(StrEnum):
     NO_DOCUMENT = "no_document"
     PHONE_UNREADABLE = "phone_unreadable"
     NAME_TOO_LONG = "name_too_long"
+    DOCUMENT_OF_A_GUARDIAN = "document_of_a_guardian"
 
 
 FLAG_LABELS = {
@@ -78,6 +79,9 @@ FLAG_LABELS = {
     Flag.NO_DOCUMENT: gettext_lazy("no identity document"),
     Flag.PHONE_UNREADABLE: gettext_lazy("mobile number unreadable"),
     Flag.NAME_TOO_LONG: gettext_lazy("name too long, shortened"),
+    Flag.DOCUMENT_OF_A_GUARDIAN: gettext_lazy(
+        "a child under an adult's ID number: filed as the guardian's document"
+    ),
 }
 
 
@@ -226,7 +230,7 @@ def _documents(row: LegacyRow, raw: dict, today: dt.date) -> None:
             row.flags.append(Flag.DOCUMENT_INVALID)
         else:
             row.documents.append(document)
-            _flag_disagreements(row, document)
+            _flag_disagreements(row, document, today)
     guardian_number = (raw.get("guardian_number") or "").strip()
     if guardian_number:
         guardian = _valid(raw.get("guardian_doc_type"), guardian_number, "", today)
@@ -257,11 +261,34 @@ def _valid(
         return None
 
 
-def _flag_disagreements(row: LegacyRow, document: ValidDocument) -> None:
+def _flag_disagreements(row: LegacyRow, document: ValidDocument, today: dt.date) -> None:
     if row.birth_date and document.birth_date and row.birth_date != document.birth_date:
+        if _a_parents(document.birth_date, row.birth_date, today):
+            # A child filed under a parent's ID number as its own (clerks do): the number is
+            # the guardian's, never a link of the child to the parent's record.
+            row.documents.remove(document)
+            row.guardian_document = row.guardian_document or document
+            row.guardian_relationship = row.guardian_relationship or Relationship.GUARDIAN
+            row.flags.append(Flag.DOCUMENT_OF_A_GUARDIAN)
+            return
         row.flags.append(Flag.BIRTH_DATE_DISAGREES_WITH_ID)
     if row.sex != Sex.UNKNOWN and document.sex and row.sex != document.sex:
         row.flags.append(Flag.SEX_DISAGREES_WITH_ID)
+
+
+# A parent is at least this much older than the child (a one-digit typo in a birth year moves
+# it by one year, or ten within one century: never from an adult's to a child's date).
+PARENT_GAP_YEARS = 14
+
+
+def _a_parents(id_birth: dt.date, typed_birth: dt.date, today: dt.date) -> bool:
+    """Whether an ID number's holder is an adult and the row, by its typed birth date, a child
+    born at least PARENT_GAP_YEARS after them."""
+    return (
+        _age_on(typed_birth, today) < identity.ADULT_AGE
+        and _age_on(id_birth, today) >= identity.ADULT_AGE
+        and _age_on(id_birth, typed_birth) >= PARENT_GAP_YEARS
+    )
 
 
 def _age_on(birth_date: dt.date, day: dt.date) -> int:

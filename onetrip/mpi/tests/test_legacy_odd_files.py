@@ -11,8 +11,10 @@ import io
 import pytest
 from django.core.management.base import CommandError
 
+from onetrip.identity import services as identity
 from onetrip.identity.models import Patient
 from onetrip.mpi import legacy
+from onetrip.mpi import services as mpi
 from onetrip.mpi.models import SourceRecord, SourceStatus
 from onetrip.mpi.tests.test_legacy import HEADER, run, source
 
@@ -240,3 +242,33 @@ def test_a_file_the_csv_reader_cannot_read_is_refused_before_loading(clock, cler
     with pytest.raises(CommandError, match="line 3: field larger than field limit"):
         load(clerk, path)
     assert not SourceRecord.objects.exists()  # not even the good first row
+
+
+def test_a_child_under_a_parents_id_number_is_not_linked_to_the_parent(
+    clock, clerk, register, tmp_path
+):
+    """A clerk typed the mother's ID number as the newborn's own: the row used to be linked to
+    the mother's record at load (the document was on file), silently one person with her."""
+    desk_patient = register(
+        name="李娜",
+        sex="female",
+        birth_date=dt.date(1975, 5, 5),
+        phone="13600000009",
+        documents=[identity.DocumentInput("resident_id", "11010119750505002X")],
+    )
+    path = tmp_path / "his.csv"
+    path.write_text(
+        HEADER
+        + "HIS,1,李娜之子,male,2026-10-01,13600000009,,resident_id,11010119750505002X,,,\n"
+        # A typo in her own birth date is still her.
+        + "HIS,2,李娜,female,1975-05-06,13600000009,,resident_id,11010119750505002X,,,\n",
+        encoding="utf-8",
+    )
+    load(clerk, path)
+    child = source("HIS", "1")
+    assert child.status == SourceStatus.REGISTERED
+    assert child.flags == "document_of_a_guardian"
+    assert child.patient.documents.get().is_guardian_document
+    assert source("HIS", "2").patient_id == desk_patient.pk
+    run("dedupe")
+    assert mpi.person_of(child.patient_id) != mpi.person_of(desk_patient.pk)
