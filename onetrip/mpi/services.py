@@ -787,15 +787,13 @@ def review_queue(*, actor: Actor, limit: int = 50) -> list[MatchCandidate]:
     if actor.is_staff:
         with transaction.atomic():
             for candidate in found:
-                for patient_id in (candidate.left_id, candidate.right_id):
-                    audit.record(
-                        actor,
-                        AuditAction.VIEW,
-                        candidate,
-                        patient_id=patient_id,
-                        summary="possible duplicate listed",
-                    )
+                _audit_pair_read(actor, candidate, summary="possible duplicate listed")
     return found
+
+
+def _audit_pair_read(actor: Actor, candidate: MatchCandidate, *, summary: str) -> None:
+    for patient_id in (candidate.left_id, candidate.right_id):
+        audit.record(actor, AuditAction.VIEW, candidate, patient_id=patient_id, summary=summary)
 
 
 @transaction.atomic
@@ -810,14 +808,7 @@ def view_candidate(candidate_id: int, *, actor: Actor) -> MatchCandidate:
     )
     if candidate is None:
         raise NotFound(_("No such possible duplicate."))
-    for patient_id in (candidate.left_id, candidate.right_id):
-        audit.record(
-            actor,
-            AuditAction.VIEW,
-            candidate,
-            patient_id=patient_id,
-            summary="possible duplicate reviewed",
-        )
+    _audit_pair_read(actor, candidate, summary="possible duplicate reviewed")
     return candidate
 
 
