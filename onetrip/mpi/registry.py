@@ -127,6 +127,8 @@ def _dedupe(*, chunk: int, restart: bool, estimate: bool, progress: Progress | N
     records = load_features()
     kept = KeptRecords(records[-1].id if records else 0)
     records += kept.features()
+    if progress:  # the registry is read: the total shows while blocks and weights are made
+        progress(0, len(records))
     freq, record_blocks = batch.prepare(records)
     delta = None
     if estimate:

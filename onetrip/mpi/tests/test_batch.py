@@ -62,6 +62,8 @@ def run(*args):
 def test_dedupe_links_the_same_person_and_queues_twins(clock):
     zhang, homophone, passport, twin_a, twin_b, other = legacy_registry()
     out, err = run("dedupe", "--chunk", "2")
+    # The bar shows the total as soon as the registry is read, before blocks and weights.
+    assert err.startswith("\r[                              ] 0/6 records")
     assert "6/6 records" in err  # the progress bar
     assert "linked" in out
     person = mpi.person_of(zhang.pk)
