@@ -332,7 +332,7 @@ def load_csv(
     seen: set[tuple[str, str]] = set()
     with runlock.one_batch_run_at_a_time(), _checks_after(total):
         for rows in _batches(reader, default_system, today):
-            fresh, retried = _first_of_each_key(rows, seen, report)
+            fresh, retried = _first_of_each_key(rows, seen, report, institution_id)
             _load_batch(
                 fresh,
                 retried=retried,
@@ -396,15 +396,31 @@ def _batches(
 
 
 def _first_of_each_key(
-    rows: list[LegacyRow], seen: set[tuple[str, str]], report: LoadReport
+    rows: list[LegacyRow], seen: set[tuple[str, str]], report: LoadReport, institution_id: int
 ) -> tuple[list[LegacyRow], list[tuple[str, str]]]:
     """A source record id given twice in one file is one record: its later rows are reported
     and skipped (the cross-reference can hold the id once). A row refused by an earlier load is
-    loaded again (the file may have been corrected since): its key comes back as a retry."""
+    loaded again (the file may have been corrected since): its key comes back as a retry. A key
+    another institution loaded stops the load: two hospitals' systems both called "HIS" would
+    otherwise have this one's rows skipped as "already loaded", absent from its export."""
     on_file = _already_loaded({row.key for row in rows})
+    foreign = sorted(
+        key for key, (_status, loaded_by) in on_file.items() if loaded_by != institution_id
+    )
+    if foreign:
+        raise InvalidInput.field(
+            "source_system",
+            _(
+                "Another institution loaded records of source system %(system)s (for example "
+                "%(id)s): give this institution's system a name of its own (--source-system "
+                "or the source_system column)."
+            )
+            % {"system": foreign[0][0], "id": foreign[0][1]},
+        )
     kept = []
     for row in rows:
-        if row.key in seen or on_file.get(row.key, SourceStatus.REFUSED) != SourceStatus.REFUSED:
+        status = on_file.get(row.key, (SourceStatus.REFUSED, institution_id))[0]
+        if row.key in seen or status != SourceStatus.REFUSED:
             report.already_loaded += 1
             report.problems.append(
                 _("line %(line)s: source record %(system)s|%(id)s is already loaded")
@@ -416,15 +432,15 @@ def _first_of_each_key(
     return kept, [row.key for row in kept if row.key in on_file]
 
 
-def _already_loaded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The keys on file, each with its status."""
-    found: dict[tuple[str, str], str] = {}
+def _already_loaded(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
+    """The keys on file, each with its status and the institution that loaded it."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
     for system, ids in _by_system(keys).items():
         found.update(
-            ((system, record_id), status)
-            for record_id, status in SourceRecord.objects.filter(
+            ((system, record_id), (status, loaded_by))
+            for record_id, status, loaded_by in SourceRecord.objects.filter(
                 source_system=system, source_record_id__in=bulk.among(ids, "text")
-            ).values_list("source_record_id", "status")
+            ).values_list("source_record_id", "status", "institution_id")
         )
     return found
 

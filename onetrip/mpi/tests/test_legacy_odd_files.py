@@ -272,3 +272,25 @@ def test_a_child_under_a_parents_id_number_is_not_linked_to_the_parent(
     assert source("HIS", "2").patient_id == desk_patient.pk
     run("dedupe")
     assert mpi.person_of(child.patient_id) != mpi.person_of(desk_patient.pk)
+
+
+def test_a_source_system_another_institution_loaded_stops_the_load(
+    clock, clerk, make_staff, township, tmp_path
+):
+    """Two hospitals' old systems are both called "HIS" and number rows from 1: the second
+    hospital's rows were skipped as "already loaded" and missing from its export."""
+    path = tmp_path / "his.csv"
+    path.write_text(HEADER + "HIS,1,张伟,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    load(clerk, path)
+    other = make_staff("registration", township)
+    path.write_text(HEADER + "HIS,1,王芳,female,1985-06-02,,,,,,,\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Another institution loaded records of source system"):
+        load(other, path)
+    assert Patient.objects.filter(name="王芳").count() == 0
+    # Named apart, the second hospital's rows load; the first one's reload is still its own.
+    path.write_text(HEADER + "HIS-township,1,王芳,female,1985-06-02,,,,,,,\n", encoding="utf-8")
+    load(other, path)
+    assert source("HIS-township", "1").institution_id == township.pk
+    path.write_text(HEADER + "HIS,1,张伟,male,1990-03-07,,,,,,,\n", encoding="utf-8")
+    out, _err = load(clerk, path)
+    assert "1 already loaded" in out
