@@ -73,7 +73,7 @@ def _earlier(request: ChargeRequest) -> Charge | None:
 
 # The refusals of `_charge` that `billing_charge_registration_fee` answers with a code
 # (`sources.charged_in_call`): their words live here once.
-def charged_differently() -> KeyReused:
+def charged_differently() -> InvalidInput:
     return KeyReused.field(
         "source_key", _("This order line was already charged differently."), "key_reused"
     )
