@@ -29,7 +29,12 @@ setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from release_rush import BOOK_PATH, background_jobs, reset_bookings  # noqa: E402
+from release_rush import (  # noqa: E402
+    BOOK_PATH,
+    background_jobs,
+    reset_bookings,
+    sign_in_rush_users,
+)
 
 RESULTS_FILE = ROOT / "var" / "bench-booking-profile.json"
 
@@ -45,6 +50,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--reads", type=int, default=300, help="slot-list reads to time")
+    parser.add_argument(
+        "--app-users",
+        type=int,
+        default=0,
+        help="also time N app users' bookings of the popular session (signed-in patients, who "
+        "pay the registration fee on the phone: D343), at most 280",
+    )
     parser.add_argument(
         "--cprofile",
         type=int,
@@ -92,6 +104,8 @@ def main() -> None:
         "ceiling_bookings_per_s_on_2_cores": round(2 / ((app + db) / n)),
         "slot_list_read": time_slot_list(client, state, backend, args.reads),
     }
+    if args.app_users:
+        result["app_user_booking"] = time_app_users(client, state, backend, args.app_users)
     say(json.dumps(result, indent=1))
     RESULTS_FILE.write_text(json.dumps(result, indent=2))
     if args.cprofile:
@@ -127,6 +141,50 @@ def time_slot_list(client: Client, state: dict, backend: int, reads: int) -> dic
         "wall_ms_per_read": round(1000 * wall / reads, 2),
         "app_cpu_ms_per_read": round(1000 * app / reads, 2),
         "postgres_cpu_ms_per_read": round(1000 * db / reads, 2),
+    }
+
+
+def time_app_users(client: Client, state: dict, backend: int, count: int) -> dict:
+    """An app user's booking as the rush sends it (the user's session cookie and CSRF token, an
+    Idempotency-Key), one user after another on the popular session's free times: CPU and
+    statements per booking, the registration fee included."""
+    users = sign_in_rush_users(state["rush_patient_ids"][: count + 20])
+    listing = json.loads(client.get(slot_list_path(state)).content)
+    free = [slot["id"] for slot in listing["slots"] for _ in range(slot["remaining"])]
+
+    def book_as(user, slot_id: int) -> int:
+        return client.post(
+            BOOK_PATH,
+            json.dumps({"patient_id": user.patient_id, "slot_id": slot_id, "channel": "app"}),
+            content_type="application/json",
+            headers={**user.headers, "Idempotency-Key": f"profile-app-{user.patient_id}"},
+        ).status_code
+
+    warm = {book_as(user, slot_id) for user, slot_id in zip(users[:20], free[:20], strict=False)}
+    if warm != {201}:
+        sys.exit(f"warm-up app bookings answered {warm}, not 201")
+    measured = list(zip(users[20:], free[20:], strict=False))
+    kinds: collections.Counter = collections.Counter()
+    statuses: collections.Counter = collections.Counter()
+
+    def count_statement(execute, sql, params, many, context):
+        kinds[statement_kind(sql)] += 1
+        return execute(sql, params, many, context)
+
+    app_before, db_before = time.process_time(), backend_cpu_seconds(backend)
+    with connection.execute_wrapper(count_statement):
+        for user, slot_id in measured:
+            statuses[book_as(user, slot_id)] += 1
+    app = time.process_time() - app_before
+    db = backend_cpu_seconds(backend) - db_before
+    n = len(measured)
+    return {
+        "bookings": n,
+        "statuses": dict(statuses),
+        "app_cpu_ms_per_booking": round(1000 * app / n, 2),
+        "postgres_cpu_ms_per_booking": round(1000 * db / n, 2),
+        "sql_per_booking": round(sum(kinds.values()) / n, 1),
+        "sql_by_kind_per_booking": {k: round(v / n, 1) for k, v in kinds.most_common()},
     }
 
 

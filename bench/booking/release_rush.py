@@ -715,7 +715,7 @@ def function_script(state: dict) -> tuple[Path, list[str]]:
         "SELECT outcome FROM scheduling_book(:pid, :sid, 'window', false, NULL, '', '', 3, "
         "false, 'pgbench', NULL, false, now(), 'Asia/Shanghai', "
         f"'{DEFAULT_POLICY_JSON}'::jsonb, '{PGBENCH_ACTOR_JSON}'::jsonb, "
-        f"'{notice}'::jsonb);\n"
+        f"'{notice}'::jsonb, false);\n"  # the window's fee stays Python's (D343)
     )
     defines = [
         "-D", f"plo={min(patients)}", "-D", f"phi={max(patients)}",

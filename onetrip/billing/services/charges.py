@@ -67,10 +67,26 @@ def _earlier(request: ChargeRequest) -> Charge | None:
     """The charge an earlier request made for this order line, if it asked for the same."""
     earlier = Charge.objects.select_related("bill").filter(source_key=request.source_key).first()
     if earlier is not None and _charged_for(earlier) != _asked_for(request):
-        raise KeyReused.field(
-            "source_key", _("This order line was already charged differently."), "key_reused"
-        )
+        raise charged_differently()
     return earlier
+
+
+# The refusals of `_charge` that `billing_charge_registration_fee` answers with a code
+# (`sources.charged_in_call`): their words live here once.
+def charged_differently() -> InvalidInput:
+    return KeyReused.field(
+        "source_key", _("This order line was already charged differently."), "key_reused"
+    )
+
+
+def visit_mismatch() -> DomainError:
+    return DomainError(_("This visit belongs to another patient."), code="visit_mismatch")
+
+
+def too_large() -> InvalidInput:
+    return InvalidInput.field(
+        "quantity", _("The line's amount is past what one charge may be."), "too_large"
+    )
 
 
 def _charged_for(charge: Charge) -> tuple:
@@ -111,13 +127,11 @@ def _charge(request: ChargeRequest, actor: Actor) -> Charge:
         defaults={"patient": patient, "visit_kind": request.visit_kind, "opened_at": now},
     )
     if bill.patient_id != patient.pk:
-        raise DomainError(_("This visit belongs to another patient."), code="visit_mismatch")
+        raise visit_mismatch()
     unit_price = item.unit_price_fen if request.unit_price_fen is None else request.unit_price_fen
     amount = unit_price * request.quantity
     if amount > MAX_FEN:
-        raise InvalidInput.field(
-            "quantity", _("The line's amount is past what one charge may be."), "too_large"
-        )
+        raise too_large()
     charge = Charge.objects.create(
         bill=bill,
         item=item,

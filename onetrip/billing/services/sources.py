@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from onetrip.billing.models import (
     ItemKind,
     SettlementStatus,
 )
+from onetrip.billing.services import charges, deposit_ledger
 from onetrip.billing.services.charges import ChargeRequest, create_charge
 from onetrip.core import audit
 from onetrip.core.actors import Actor, ActorKind
@@ -119,10 +121,32 @@ def charge_registration_fee(
     except InvalidInput as exc:
         if exc.errors[0].field != "item_code":
             raise
-        # A gap in the price catalogue that the patient cannot mend.
-        raise FeeNotPriced(
-            _("This clinic's fee cannot be paid online; book at a window."), code="fee_not_priced"
-        ) from exc
+        raise fee_not_priced() from exc
+
+
+def fee_not_priced() -> FeeNotPriced:
+    """A gap in the price catalogue that the patient cannot mend."""
+    return FeeNotPriced(
+        _("This clinic's fee cannot be paid online; book at a window."), code="fee_not_priced"
+    )
+
+
+def charged_in_call(answer: dict[str, Any]) -> None:
+    """What `billing_charge_registration_fee` (the SQL twin of `charge_registration_fee`, called
+    inside another app's statement: the booking's, D343) answered, ended as
+    `charge_registration_fee` ends: billing's error for a refusal (the caller's transaction
+    then rolls back what the statement wrote), the inpatient deposit reminder `_charge` sends
+    for a new line on an inpatient bill, nothing else."""
+    refused = {
+        "fee_not_priced": fee_not_priced,
+        "key_reused": charges.charged_differently,
+        "visit_mismatch": charges.visit_mismatch,
+        "too_large": charges.too_large,
+    }.get(answer["outcome"])
+    if refused is not None:
+        raise refused()
+    if answer.get("inpatient"):
+        deposit_ledger.remind_if_low(Bill.objects.get(pk=answer["bill_id"]))
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,9 @@ class Decision:
     pool_kind: str = ""
     earlier: bool = False
     noticed: bool = False  # the booking's notice is queued already (by `scheduling_book`)
+    # What billing's function answered for the registration fee `scheduling_book` charged
+    # (D343); None when the fee is left to `_charge_fee`.
+    fee: dict | None = None
 
 
 @transaction.atomic
@@ -227,7 +230,9 @@ def _book(
     session = appointment.session
     if appointment.status == AppointmentStatus.BOOKED and not decision.noticed:
         _notify_booked(appointment, appointment.patient.phone)
-    if session.fee_fen and carries_fee_of is None and _charges_fee(actor):
+    if decision.fee is not None:
+        billing_sources.charged_in_call(decision.fee)
+    elif session.fee_fen and carries_fee_of is None and _charges_fee(actor):
         _charge_fee(appointment, appointment.patient_id, session, actor)
     return appointment
 
@@ -262,6 +267,10 @@ def _decide_in_database(
         actor_columns=audit.actor_columns(actor),
         now=now,
         notice=_booked_notice(),
+        # An app user's fee (paid on the phone; unpriced, it refuses the booking) is charged by
+        # the call (D343). Staff and kiosks keep `_charge_fee`, whose unpriced fee is only
+        # logged; a rebooking carries the fee of the booking it replaces.
+        charge_fee=actor.kind == ActorKind.PATIENT and carries_fee_of is None,
     )
     if decided.outcome not in ("booked", "earlier"):
         raise _refusal_of(decided.outcome, decided.detail)
@@ -273,7 +282,10 @@ def _decide_in_database(
             registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
         )
     return Decision(
-        appointment, pool_kind=decided.pool_kind or "", noticed=decided.detail["noticed"]
+        appointment,
+        pool_kind=decided.pool_kind or "",
+        noticed=decided.detail["noticed"],
+        fee=decided.detail["fee"],
     )
 
 

@@ -74,20 +74,21 @@ def decide(
     actor_columns: dict[str, Any],
     now: dt.datetime,
     notice: str | None,
+    charge_fee: bool,
 ) -> DatabaseDecision:
     """One round trip: whether the caller may see the patient and whether they owe an overdue
     bill are the callers' own queries (identity's scope, billing's rule), joined into the call
     as EXISTS sub-queries (compiled once per shape by their apps, D240); the function decides
     the rest, writes the appointment with its affiliation, audit row (who acted:
-    `actor_columns`), domain event and notice (`notice`, the outbox row to fill in: D270), and
-    answers with the booking's details
-    (`appointment_from`)."""
+    `actor_columns`), domain event and notice (`notice`, the outbox row to fill in: D270), with
+    `charge_fee` the session's registration fee through billing's function (D343, answered
+    under "fee"), and answers with the booking's details (`appointment_from`)."""
     scope_sql, scope_params = in_scope
     overdue_sql, overdue_params = overdue or ("FALSE", ())
     sql = (
         "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb)"
+        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s)"
     )
     params = (
         *scope_params,
@@ -108,6 +109,7 @@ def decide(
         DEFAULT_POLICY_JSON,
         json.dumps(actor_columns),
         notice,
+        charge_fee,
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -18,7 +18,12 @@
 -- notice in the outbox, as `booking._notify_booked` queues it through `notifications.notify`:
 -- `p_notice` is the outbox row `notifications.services.queued_row` prepared (NULL: none), and the
 -- notice is written here only for a name `scheduling_masked_name` masks as Python does (`detail`
--- says `noticed`; otherwise Python writes it).
+-- says `noticed`; otherwise Python writes it). With `p_charge_fee` (D343: an app user's booking,
+-- whose fee is paid on the phone) a session with a fee has it charged last, as `booking._book`
+-- charges it after the booking: by billing's own function `billing_charge_registration_fee`
+-- (onetrip/billing/sql/), which writes billing's rows; its answer is passed on under `fee`
+-- without being read here, and the caller raises billing's refusal (an unpriced fee), which
+-- rolls the booking back with it.
 --
 -- Returns one row: `outcome` ('booked', 'earlier', or the refusal code of `BookingRefused` /
 -- 'no_patient', 'no_slot', 'key_reused'), the appointment's id, the pool kind taken, and
@@ -156,7 +161,8 @@ CREATE OR REPLACE FUNCTION scheduling_book(
     p_tz text,
     p_defaults jsonb,
     p_actor jsonb,
-    p_notice jsonb
+    p_notice jsonb,
+    p_charge_fee boolean
 ) RETURNS TABLE (outcome text, appointment_id bigint, pool_kind text, detail jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -187,6 +193,8 @@ DECLARE
     v_row jsonb;
     v_masked text;
     v_noticed boolean := false;
+    v_number text;
+    v_fee jsonb;
 BEGIN
     SELECT birth_date, name, phone INTO v_birth, v_name, v_phone
       FROM identity_patient WHERE id = p_patient FOR NO KEY UPDATE;
@@ -212,7 +220,7 @@ BEGIN
     -- `scheduling_booking_details` would read again after the writes; none of them is written
     -- by a booking, and the session's doctor, clinic, department and institution are required).
     SELECT s.id, s.starts_at, cs.id AS session_id, cs.date, cs.status, cs.department_id,
-           cs.institution_id, cs.doctor_id, cs.substitute_id,
+           cs.institution_id, cs.doctor_id, cs.substitute_id, cs.fee_fen,
            dep.name AS department_name, dep.min_age_years, dep.max_age_years,
            s AS slot_row, cs AS session_row, d AS doctor_row, sub AS substitute_row,
            c AS clinic_row, dep AS department_row, i AS institution_row
@@ -436,6 +444,7 @@ BEGIN
         'patient', jsonb_build_object('name', v_name, 'phone', v_phone));
     -- The booking's notice (D270): `booking._notify_booked` and `notifications.notify`, field
     -- for field; `notify` writes nothing for a patient without a mobile phone.
+    v_number := scheduling_booking_number(v_id);
     IF v_status = 'booked' AND p_notice IS NOT NULL THEN
         v_masked := scheduling_masked_name(v_name);
         IF coalesce(v_phone, '') = '' THEN
@@ -453,7 +462,7 @@ BEGIN
                     'start', to_char(v_slot.starts_at AT TIME ZONE p_tz, 'HH24:MI'),
                     'end', to_char((v_details->'slot'->>'ends_at')::timestamptz AT TIME ZONE p_tz,
                                    'HH24:MI'),
-                    'number', scheduling_booking_number(v_id),
+                    'number', v_number,
                     'path', replace(p_notice->>'path', '{id}', v_id::text)),
                 (p_notice->>'urgent')::boolean,
                 concat_ws(':', p_notice->>'purpose', p_notice->>'subject', v_id, v_phone),
@@ -464,7 +473,14 @@ BEGIN
             v_noticed := true;
         END IF;
     END IF;
+    -- The registration fee (D343), as `booking._charge_fee` asks billing for it: on the bill of
+    -- the visit `V<booking number>`, under the line's key `booking.registration_key`.
+    IF p_charge_fee AND v_slot.fee_fen > 0 THEN
+        v_fee := billing_charge_registration_fee(
+            p_patient, v_slot.institution_id, 'V' || v_number, v_slot.fee_fen,
+            'appointment:' || v_id, p_now, p_actor);
+    END IF;
     RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object(
-        'reclaimed', v_reclaimed, 'booking', v_details, 'noticed', v_noticed);
+        'reclaimed', v_reclaimed, 'booking', v_details, 'noticed', v_noticed, 'fee', v_fee);
 END
 $$;

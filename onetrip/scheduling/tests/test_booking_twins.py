@@ -3,18 +3,21 @@ one round trip on PostgreSQL, `booking._decide_in_python` decides it on SQLite (
 sequences of bookings, holds, confirmations, cancellations, no-shows (the clock passing booked
 times) and clock moves run through both on the same fresh data; any difference in an answer
 (a refusal's code and words, the booking made), a pool counter, a booking's state or the rows
-written beside the bookings (audit rows, domain events, affiliations, notices: D207) fails."""
+written beside the bookings (audit rows, domain events, affiliations, notices: D207; the app
+user's registration fees, with their bills, charges and billing's audit rows: D343) fails."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import pytest
 from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onetrip.billing.models import Bill, Charge
 from onetrip.conftest import NOW
 from onetrip.core.errors import DomainError
 from onetrip.core.models import AuditEvent, DomainEvent
@@ -54,12 +57,14 @@ operations = st.lists(st.one_of(book, book, book, on_booking, advance), min_size
 
 @pytest.fixture
 def world(sessions, register, clerk, patient_actor, tertiary, medicine, doctor):
-    """The fixture's clinic and a second doctor's Tuesday and Wednesday afternoons, with
-    stricter rules so limits and suspensions come quickly: overrides by the institution, the
-    department and each doctor (the SQL twin merges them itself, most specific last)."""
+    """The fixture's clinic (a fee the price catalogue has) and a second and third doctor's
+    Tuesday and Wednesday afternoons (a fee it lacks, which refuses the app's bookings, and no
+    fee), with stricter rules so limits and suspensions come quickly: overrides by the
+    institution, the department and each doctor (the SQL twin merges them itself, most
+    specific last)."""
     afternoons = [
-        add_doctor_sessions(medicine, name=name, weekday=weekday)
-        for name, weekday in (("王医生", 1), ("赵医生", 2))
+        add_doctor_sessions(medicine, name=name, weekday=weekday, fee_fen=fee)
+        for name, weekday, fee in (("王医生", 1, 700), ("赵医生", 2, 0))
     ]
     rules = {
         (None, None): {"no_show_limit": 1, "daily_cap": 2, "per_department_per_day": 2},
@@ -156,7 +161,47 @@ def written_beside(world, made: list[int]) -> dict:
         for row in Notification.objects.filter(phone__in=[p.phone for p in world["patients"]])
         .order_by("pk")
     ]  # fmt: skip
-    return {"audit": audit, "events": events, "affiliations": affiliations, "notices": notices}
+    return {
+        "audit": audit,
+        "events": events,
+        "affiliations": affiliations,
+        "notices": notices,
+        **fees_written(patients, named),
+    }
+
+
+def fees_written(patients: list[int], named) -> dict:
+    """The registration fees' bills, charges and billing's audit rows, with the bookings their
+    visit numbers and line keys name, and the charges, named by the order they were made. The
+    audit rows are compared in the order of the charges they name: a fee of an expired hold that
+    a booking reclaims is withdrawn after the new fee is charged in SQL (the call writes it,
+    Python withdraws the other after), before it in Python (the reclaim comes first)."""
+
+    def booking_named(text: str) -> str:
+        text = re.sub(r"appointment:(\d+)", lambda m: named(m[1]), text)
+        return re.sub(r"V(\d{9,})", lambda m: named(m[1][:-1]), text)
+
+    bills = sorted(
+        (booking_named(bill.visit_reference), bill.patient_id, bill.institution_id,
+         bill.visit_kind, bill.opened_at)
+        for bill in Bill.objects.filter(patient_id__in=patients)
+    )  # fmt: skip
+    charges = sorted(
+        (booking_named(row.source_key), booking_named(row.bill.visit_reference), row.code,
+         row.name, row.charge_category, row.insurance_category, row.quantity,
+         row.unit_price_fen, row.amount_fen, row.source, row.charged_at, row.settlement_id)
+        for row in Charge.objects.filter(bill__patient_id__in=patients).select_related("bill")
+    )  # fmt: skip
+    rows = AuditEvent.objects.filter(object_type="billing.charge", patient_id__in=patients)
+    made = sorted({int(row.object_id) for row in rows})
+    audit = sorted(
+        (made.index(int(row.object_id)), row.action, booking_named(row.summary),
+         {k: booking_named(v) if k == "source_key" else v for k, v in row.changes.items()},
+         row.actor_kind, row.actor_label, row.actor_user_id, row.actor_account_id,
+         row.institution_id, row.patient_id, row.ip, row.channel, row.occurred_at)
+        for row in rows
+    )  # fmt: skip
+    return {"bills": bills, "charges": charges, "fee_audit": audit}
 
 
 def perform(world, clock, step, made, name) -> str:

@@ -3,16 +3,21 @@ bill, paid on the phone (R-PAY-1/2): paying confirms it, an unpaid hold that run
 cancelled takes its fee off the bill, and a fee paid for a booking that ended is refunded."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from onetrip.billing.models import Charge, SettlementStatus
+from onetrip.billing.services import sources as billing_sources
 from onetrip.billing.tests.helpers import deliver, provider_pays, settle, wechat_notice
 from onetrip.core.errors import DomainError
 from onetrip.core.models import AuditEvent
 from onetrip.notifications.testing import delivered
 from onetrip.scheduling.models import Appointment
-from onetrip.scheduling.services import disruption
+from onetrip.scheduling.services import booking_database, disruption
 from onetrip.scheduling.services.booking import (
     cancel_appointment,
     confirm_hold,
@@ -130,3 +135,44 @@ def test_a_fee_the_catalogue_does_not_price_refuses_the_hold_and_writes_nothing(
     assert (refusal.value.status, refusal.value.code) == (409, "fee_not_priced")
     assert footprint() == before
     assert not Charge.objects.exists()
+
+
+def test_an_app_users_booking_charges_its_fee_in_the_booking_statement(sessions, book):
+    """D343: on PostgreSQL the booking call charges the fee through billing's own function: one
+    statement writes the booking, the bill, the line and billing's audit row."""
+    slot = first_slot(session_on(sessions, 7))
+
+    with CaptureQueriesContext(connection) as queries:
+        booked = book(slot)
+
+    if connection.vendor == "postgresql":
+        sent = [q["sql"].split("(")[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+        assert sent == [
+            "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book"
+        ]
+    fee = registration_fee(booked)
+    assert (fee.amount_fen, fee.paid, fee.bill.visit_reference) == (
+        5000,
+        False,
+        f"V{booked.booking_number}",
+    )
+    charged = AuditEvent.objects.get(object_type="billing.charge", action="create")
+    assert charged.summary == f"charge REG-5000 x1 on V{booked.booking_number}"
+    assert charged.actor_kind == "patient"
+
+
+def test_the_booking_call_writes_billing_rows_only_through_billings_function():
+    """D343's boundary, which import-linter cannot see in SQL: scheduling's SQL writes no billing
+    table (it calls billing's function), and billing's SQL names nothing of scheduling's, the
+    direction the layers contract allows (scheduling above billing)."""
+    sql = Path(booking_database.__file__).resolve().parents[1] / "sql"
+    billing_sql = Path(billing_sources.__file__).resolve().parents[1] / "sql"
+
+    def code(path: Path) -> str:  # without the comments, which may name the other side
+        return re.sub(r"--.*", "", path.read_text())
+
+    booking_call = code(sql / "scheduling_book.sql")
+    assert not re.findall(r"(?:INSERT INTO|UPDATE|DELETE FROM)\s+billing_", booking_call)
+    assert "billing_charge_registration_fee(" in booking_call
+    for path in billing_sql.glob("*.sql"):
+        assert "scheduling_" not in code(path), path.name
