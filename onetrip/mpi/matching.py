@@ -623,14 +623,24 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     and never get here. Names whose words are each close to one of the other's are similar (Jon
     Smith, John Smyth)."""
     words_a, words_b = latin_words(a.name), latin_words(b.name)
-    if _one_typo(a, b, words_a, words_b):
+    if len(words_a) > 2 and sorted(words_a) == sorted(words_b):
+        # The same words in another order (Cambell De La Cruz / De La Cruz Cambell, D350): the
+        # spellings only hold the two orders a two-word name has.
+        share = max(freq.spelling_share(a), freq.spelling_share(b))
+        return _scored(Field.NAME, Level.EXACT, share)
+    if _one_typo(a, b, words_a, words_b, freq):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPO, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS * share))
-    if typos := _typos(words_a, words_b):
+    if typos := _typos(words_a, words_b, freq):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPOS, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS**typos * share))
     fewer, more = sorted((set(words_a), set(words_b)), key=len)
-    if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
+    if (
+        fewer
+        and len(fewer) < len(more)
+        and len("".join(fewer)) >= 3
+        and all(w in more or any(_typo_word(w, x, freq) for x in more) for w in fewer)
+    ):
         return _scored(Field.NAME, Level.PART_MISSING)
     if max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) >= 85 or (
         len(words_a) == len(words_b)
@@ -642,7 +652,23 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
         rarest = min(freq.word_count(w) for w in shared)
         u = max(PART_SAME_MIN_SHARE, rarest / REFERENCE_POPULATION)
         return _scored(Field.NAME, Level.PART_SAME, u)
+    mistyped = [(x, y) for x in set(words_a) for y in set(words_b) if _typo_word(x, y, freq)]
+    if mistyped:
+        rarest = min(max(freq.word_count(x), freq.word_count(y)) for x, y in mistyped)
+        u = max(PART_SAME_MIN_SHARE, TYPO_NEIGHBOURS * rarest / REFERENCE_POPULATION)
+        return _scored(Field.NAME, Level.PART_SAME, u)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+def _typo_word(x: str, y: str, freq: Frequencies) -> bool:
+    """One letter added, dropped, changed or two neighbours swapped (OSA) in a word of
+    TYPO_MIN_LETTERS or more (D310); in a shorter word only when one spelling is held by nobody
+    else and the other by others (D353): Cobuy beside the Cobys is a slip, Jon and Jan are two
+    names."""
+    if OSA.distance(x, y, score_cutoff=1) > 1:
+        return False
+    shorter = min(len(x), len(y))
+    return shorter >= TYPO_MIN_LETTERS or (shorter >= PART_SAME_MIN_LETTERS and _slip(x, y, freq))
 
 
 # One word of two names the same (D336): two strangers share a given name or a family name
@@ -685,7 +711,13 @@ SLIP_MAX_HOLDERS = 1
 TYPO_MIN_LETTERS = 5
 
 
-def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
+def _one_typo(
+    a: Features,
+    b: Features,
+    words_a: tuple[str, ...],
+    words_b: tuple[str, ...],
+    freq: Frequencies,
+) -> bool:
     """One word of either order differs by one edit, both spellings of it at least
     TYPO_MIN_LETTERS long; or, the words split differently (Elk I / Elki), one edit in all."""
     if len(words_a) != len(words_b):
@@ -694,24 +726,19 @@ def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple
         )
     for order in (words_b, words_b[::-1]):
         differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
-        if len(differing) == 1:
-            x, y = differing[0]
-            if min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1:
-                return True
+        if len(differing) == 1 and _typo_word(*differing[0], freq):
+            return True
     return False
 
 
-def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> int:
+def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...], freq: Frequencies) -> int:
     """How many words differ, in either order, when two or more do and each is one edit from
     its partner, both spellings at least TYPO_MIN_LETTERS long (D340); else 0."""
     if len(words_a) != len(words_b):
         return 0
     for order in (words_b, words_b[::-1]):
         differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
-        if len(differing) >= 2 and all(
-            min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1
-            for x, y in differing
-        ):
+        if len(differing) >= 2 and all(_typo_word(x, y, freq) for x, y in differing):
             return len(differing)
     return 0
 
@@ -915,9 +942,25 @@ def _guard(
         and number != Level.EXACT
         and not (number == Level.ONE_DIGIT and _number_slip(a.numbers, b.numbers))
         and not (name in (Level.TYPO, Level.TYPOS, Level.SIMILAR) and _clerical_slip(a, b, freq))
+        and not _family_name_differs(a, b)
     ):
         return Guard.POSSIBLE_TWIN
     return None
+
+
+def _family_name_differs(a: Features, b: Features) -> bool:
+    """Two foreign names (D310) written given name first with the same given name and another
+    family name, replaced or mistyped (D352): twins share a family name and never a given name."""
+    if not (a.is_latin and b.is_latin and foreign_name(a.name) and foreign_name(b.name)):
+        return False
+    words_a, words_b = latin_words(a.name), latin_words(b.name)
+    return (
+        len(words_a) >= 2
+        and len(words_b) >= 2
+        and words_a[0] == words_b[0]
+        and words_a[-1] != words_b[-1]
+        and words_a[0] not in (words_a[-1], words_b[-1])
+    )
 
 
 def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
