@@ -80,8 +80,8 @@ LEVEL_LABELS = {
     Level.ROMANISED: _("pinyin spelling of the same name"),
     Level.TYPO: _("one letter mistyped"),
     Level.TYPOS: _("one letter mistyped in each word"),
-    Level.PART_MISSING: _("the same, with a part not recorded on one side"),
-    Level.PART_SAME: _("one part the same, the other different"),
+    Level.PART_MISSING: _("the same or one letter off, with a part not recorded on one side"),
+    Level.PART_SAME: _("one part the same or one letter off, the other different"),
     Level.SIMILAR: _("similar"),
     Level.PARTLY: _("partly the same"),
     Level.SWAPPED: _("day and month swapped"),
@@ -136,12 +136,14 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         # A letter mistyped in each of two or more words, each as a typo above (Emiily Croker /
         # Emiiluy Crokder; D340). u: TYPO_NEIGHBOURS per mistyped word.
         Level.TYPOS: (0.01, None),
-        # One side recorded only some of the other's name words ("Donaldson" / "Matthew
-        # Donaldson"): about an average family name's share of agreeing by chance.
+        # One side recorded only some of the other's name words, each the same or one letter
+        # off ("Donaldson" / "Matthew Donaldson", "Glaws" / "Charlotte Glass"; D351): about an
+        # average family name's share of agreeing by chance.
         Level.PART_MISSING: (0.02, 0.001),
-        # One word the same, the other replaced (a given name changed or mistyped beyond one
-        # letter, a family name changed at marriage; D336): u is the shared word's share, at
-        # least PART_SAME_MIN_SHARE.
+        # One word the same or one letter off, the other replaced (a given name changed or
+        # mistyped beyond one letter, a family name changed at marriage; D336, D351): u is the
+        # shared word's share (times TYPO_NEIGHBOURS when mistyped), at least
+        # PART_SAME_MIN_SHARE.
         Level.PART_SAME: (0.03, None),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
@@ -949,18 +951,41 @@ def _guard(
 
 
 def _family_name_differs(a: Features, b: Features) -> bool:
-    """Two foreign names (D310) written given name first with the same given name and another
-    family name, replaced or mistyped (D352): twins share a family name and never a given name."""
+    """Two foreign names (D310) with the same given name and another family name, replaced or
+    mistyped (D352): twins share a family name and never a given name."""
     if not (a.is_latin and b.is_latin and foreign_name(a.name) and foreign_name(b.name)):
         return False
-    words_a, words_b = latin_words(a.name), latin_words(b.name)
+    parts_a, parts_b = given_and_family(a.name), given_and_family(b.name)
     return (
-        len(words_a) >= 2
-        and len(words_b) >= 2
-        and words_a[0] == words_b[0]
-        and words_a[-1] != words_b[-1]
-        and words_a[0] not in (words_a[-1], words_b[-1])
+        parts_a is not None
+        and parts_b is not None
+        and parts_a[0] == parts_b[0]
+        and parts_a[1] != parts_b[1]
+        and parts_a[0] not in parts_a[1] + parts_b[1]
     )
+
+
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
+
+
+@lru_cache(maxsize=50_000)
+def given_and_family(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """A latin name's given name and family name words (D352), or None for a single word. The
+    family name is the part before a comma (Smith, John), or the words in capitals when the rest
+    is not (SMITH John, John SMITH); else the last word, given names written first, as OneTrip
+    writes a latin name it is given in parts (FHIR `Patient.name`)."""
+    text = unicodedata.normalize("NFKC", name)
+    if "," in text:
+        family, given = (latin_words(part) for part in text.split(",", 1))
+        return (given[0], family) if given and family else None
+    words = latin_words(text)
+    if len(words) < 2:
+        return None
+    capitals = tuple(w.lower() for w in _CAPITALS.findall(text))
+    if capitals and len(capitals) < len(words):
+        given = [w for w in words if w not in capitals]
+        return given[0], capitals
+    return words[0], (words[-1],)
 
 
 def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
