@@ -623,7 +623,9 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     of five letters or more, in either word order, is a typo; a word recorded on one side only
     is a part not recorded; two pinyin names one letter apart (Wang Wei, Wang Wen) are two names
     and never get here. Names whose words are each close to one of the other's are similar (Jon
-    Smith, John Smyth)."""
+    Smith, John Smyth). The same words in another order are the same name (D350); a word one
+    letter off counts as its partner for a part missing or one part the same (D351); a short
+    word one letter off is a typo only as a slip (D353)."""
     words_a, words_b = latin_words(a.name), latin_words(b.name)
     if len(words_a) > 2 and sorted(words_a) == sorted(words_b):
         # The same words in another order (Cambell De La Cruz / De La Cruz Cambell, D350): the
@@ -720,8 +722,8 @@ def _one_typo(
     words_b: tuple[str, ...],
     freq: Frequencies,
 ) -> bool:
-    """One word of either order differs by one edit, both spellings of it at least
-    TYPO_MIN_LETTERS long; or, the words split differently (Elk I / Elki), one edit in all."""
+    """One word of either order is mistyped (`_typo_word`); or, the words split differently
+    (Elk I / Elki), one edit in all, both names at least TYPO_MIN_LETTERS long."""
     if len(words_a) != len(words_b):
         return min(len(a.chars), len(b.chars)) >= TYPO_MIN_LETTERS and (
             min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
@@ -734,8 +736,8 @@ def _one_typo(
 
 
 def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...], freq: Frequencies) -> int:
-    """How many words differ, in either order, when two or more do and each is one edit from
-    its partner, both spellings at least TYPO_MIN_LETTERS long (D340); else 0."""
+    """How many words differ, in either order, when two or more do and each is a mistyping of
+    its partner (`_typo_word`; D340); else 0."""
     if len(words_a) != len(words_b):
         return 0
     for order in (words_b, words_b[::-1]):
@@ -984,7 +986,7 @@ def given_and_family(name: str) -> tuple[str, tuple[str, ...]] | None:
     capitals = tuple(w.lower() for w in _CAPITALS.findall(text))
     if capitals and len(capitals) < len(words):
         given = [w for w in words if w not in capitals]
-        return given[0], capitals
+        return (given[0], capitals) if given else None
     return words[0], (words[-1],)
 
 

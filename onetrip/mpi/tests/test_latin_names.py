@@ -16,6 +16,7 @@ from onetrip.mpi.matching import (
     compare,
     features,
     foreign_name,
+    given_and_family,
 )
 from onetrip.mpi.presenters import guard_label, present_explanation
 
@@ -346,3 +347,12 @@ def test_a_short_word_slip_beside_a_name_others_hold_is_a_typo():
     # Jon and Jan, both names others hold, are two names.
     jon, jan = person(1, name="Jon Berry"), person(2, name="Jan Berry")
     assert {s.field: s.level for s in compare(jon, jan, load).fields}[Field.NAME] == (Level.SIMILAR)
+
+
+def test_the_family_name_is_read_from_how_the_name_is_written():
+    assert given_and_family("Sarah Behnke") == ("sarah", ("behnke",))
+    assert given_and_family("SMITH John") == ("john", ("smith",))
+    assert given_and_family("Smith, John") == ("john", ("smith",))
+    assert given_and_family("Mary Ann SMITH JONES") == ("mary", ("smith", "jones"))
+    assert given_and_family("Emma") is None
+    assert given_and_family("SMITH smith") is None
