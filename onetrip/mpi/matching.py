@@ -80,8 +80,8 @@ LEVEL_LABELS = {
     Level.ROMANISED: _("pinyin spelling of the same name"),
     Level.TYPO: _("one letter mistyped"),
     Level.TYPOS: _("one letter mistyped in each word"),
-    Level.PART_MISSING: _("the same, with a part not recorded on one side"),
-    Level.PART_SAME: _("one part the same, the other different"),
+    Level.PART_MISSING: _("the same or one letter off, with a part not recorded on one side"),
+    Level.PART_SAME: _("one part the same or one letter off, the other different"),
     Level.SIMILAR: _("similar"),
     Level.PARTLY: _("partly the same"),
     Level.SWAPPED: _("day and month swapped"),
@@ -136,12 +136,14 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         # A letter mistyped in each of two or more words, each as a typo above (Emiily Croker /
         # Emiiluy Crokder; D340). u: TYPO_NEIGHBOURS per mistyped word.
         Level.TYPOS: (0.01, None),
-        # One side recorded only some of the other's name words ("Donaldson" / "Matthew
-        # Donaldson"): about an average family name's share of agreeing by chance.
+        # One side recorded only some of the other's name words, each the same or one letter
+        # off ("Donaldson" / "Matthew Donaldson", "Glaws" / "Charlotte Glass"; D351): about an
+        # average family name's share of agreeing by chance.
         Level.PART_MISSING: (0.02, 0.001),
-        # One word the same, the other replaced (a given name changed or mistyped beyond one
-        # letter, a family name changed at marriage; D336): u is the shared word's share, at
-        # least PART_SAME_MIN_SHARE.
+        # One word the same or one letter off, the other replaced (a given name changed or
+        # mistyped beyond one letter, a family name changed at marriage; D336, D351): u is the
+        # shared word's share (times TYPO_NEIGHBOURS when mistyped), at least
+        # PART_SAME_MIN_SHARE.
         Level.PART_SAME: (0.03, None),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
@@ -621,16 +623,28 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     of five letters or more, in either word order, is a typo; a word recorded on one side only
     is a part not recorded; two pinyin names one letter apart (Wang Wei, Wang Wen) are two names
     and never get here. Names whose words are each close to one of the other's are similar (Jon
-    Smith, John Smyth)."""
+    Smith, John Smyth). The same words in another order are the same name (D350); a word one
+    letter off counts as its partner for a part missing or one part the same (D351); a short
+    word one letter off is a typo only as a slip (D353)."""
     words_a, words_b = latin_words(a.name), latin_words(b.name)
-    if _one_typo(a, b, words_a, words_b):
+    if len(words_a) > 2 and sorted(words_a) == sorted(words_b):
+        # The same words in another order (Cambell De La Cruz / De La Cruz Cambell, D350): the
+        # spellings only hold the two orders a two-word name has.
+        share = max(freq.spelling_share(a), freq.spelling_share(b))
+        return _scored(Field.NAME, Level.EXACT, share)
+    if _one_typo(a, b, words_a, words_b, freq):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPO, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS * share))
-    if typos := _typos(words_a, words_b):
+    if typos := _typos(words_a, words_b, freq):
         share = max(freq.spelling_share(a), freq.spelling_share(b))
         return _scored(Field.NAME, Level.TYPOS, max(TYPO_MIN_SHARE, TYPO_NEIGHBOURS**typos * share))
     fewer, more = sorted((set(words_a), set(words_b)), key=len)
-    if fewer and len(fewer) < len(more) and fewer <= more and len("".join(fewer)) >= 3:
+    if (
+        fewer
+        and len(fewer) < len(more)
+        and len("".join(fewer)) >= 3
+        and all(w in more or any(_typo_word(w, x, freq) for x in more) for w in fewer)
+    ):
         return _scored(Field.NAME, Level.PART_MISSING)
     if max(fuzz.ratio(x, y) for x in a.spellings for y in b.spellings) >= 85 or (
         len(words_a) == len(words_b)
@@ -642,7 +656,23 @@ def _foreign_name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
         rarest = min(freq.word_count(w) for w in shared)
         u = max(PART_SAME_MIN_SHARE, rarest / REFERENCE_POPULATION)
         return _scored(Field.NAME, Level.PART_SAME, u)
+    mistyped = [(x, y) for x in set(words_a) for y in set(words_b) if _typo_word(x, y, freq)]
+    if mistyped:
+        rarest = min(max(freq.word_count(x), freq.word_count(y)) for x, y in mistyped)
+        u = max(PART_SAME_MIN_SHARE, TYPO_NEIGHBOURS * rarest / REFERENCE_POPULATION)
+        return _scored(Field.NAME, Level.PART_SAME, u)
     return _scored(Field.NAME, Level.DIFFERENT)
+
+
+def _typo_word(x: str, y: str, freq: Frequencies) -> bool:
+    """One letter added, dropped, changed or two neighbours swapped (OSA) in a word of
+    TYPO_MIN_LETTERS or more (D310); in a shorter word only when one spelling is held by nobody
+    else and the other by others (D353): Cobuy beside the Cobys is a slip, Jon and Jan are two
+    names."""
+    if OSA.distance(x, y, score_cutoff=1) > 1:
+        return False
+    shorter = min(len(x), len(y))
+    return shorter >= TYPO_MIN_LETTERS or (shorter >= PART_SAME_MIN_LETTERS and _slip(x, y, freq))
 
 
 # One word of two names the same (D336): two strangers share a given name or a family name
@@ -685,33 +715,34 @@ SLIP_MAX_HOLDERS = 1
 TYPO_MIN_LETTERS = 5
 
 
-def _one_typo(a: Features, b: Features, words_a: tuple[str, ...], words_b: tuple[str, ...]) -> bool:
-    """One word of either order differs by one edit, both spellings of it at least
-    TYPO_MIN_LETTERS long; or, the words split differently (Elk I / Elki), one edit in all."""
+def _one_typo(
+    a: Features,
+    b: Features,
+    words_a: tuple[str, ...],
+    words_b: tuple[str, ...],
+    freq: Frequencies,
+) -> bool:
+    """One word of either order is mistyped (`_typo_word`); or, the words split differently
+    (Elk I / Elki), one edit in all, both names at least TYPO_MIN_LETTERS long."""
     if len(words_a) != len(words_b):
         return min(len(a.chars), len(b.chars)) >= TYPO_MIN_LETTERS and (
             min(OSA.distance(x, y, score_cutoff=1) for x in a.spellings for y in b.spellings) <= 1
         )
     for order in (words_b, words_b[::-1]):
         differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
-        if len(differing) == 1:
-            x, y = differing[0]
-            if min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1:
-                return True
+        if len(differing) == 1 and _typo_word(*differing[0], freq):
+            return True
     return False
 
 
-def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...]) -> int:
-    """How many words differ, in either order, when two or more do and each is one edit from
-    its partner, both spellings at least TYPO_MIN_LETTERS long (D340); else 0."""
+def _typos(words_a: tuple[str, ...], words_b: tuple[str, ...], freq: Frequencies) -> int:
+    """How many words differ, in either order, when two or more do and each is a mistyping of
+    its partner (`_typo_word`; D340); else 0."""
     if len(words_a) != len(words_b):
         return 0
     for order in (words_b, words_b[::-1]):
         differing = [(x, y) for x, y in zip(words_a, order, strict=True) if x != y]
-        if len(differing) >= 2 and all(
-            min(len(x), len(y)) >= TYPO_MIN_LETTERS and OSA.distance(x, y, score_cutoff=1) <= 1
-            for x, y in differing
-        ):
+        if len(differing) >= 2 and all(_typo_word(x, y, freq) for x, y in differing):
             return len(differing)
     return 0
 
@@ -915,9 +946,48 @@ def _guard(
         and number != Level.EXACT
         and not (number == Level.ONE_DIGIT and _number_slip(a.numbers, b.numbers))
         and not (name in (Level.TYPO, Level.TYPOS, Level.SIMILAR) and _clerical_slip(a, b, freq))
+        and not _family_name_differs(a, b)
     ):
         return Guard.POSSIBLE_TWIN
     return None
+
+
+def _family_name_differs(a: Features, b: Features) -> bool:
+    """Two foreign names (D310) with the same given name and another family name, replaced or
+    mistyped (D352): twins share a family name and never a given name."""
+    if not (a.is_latin and b.is_latin and foreign_name(a.name) and foreign_name(b.name)):
+        return False
+    parts_a, parts_b = given_and_family(a.name), given_and_family(b.name)
+    return (
+        parts_a is not None
+        and parts_b is not None
+        and parts_a[0] == parts_b[0]
+        and parts_a[1] != parts_b[1]
+        and parts_a[0] not in parts_a[1] + parts_b[1]
+    )
+
+
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
+
+
+@lru_cache(maxsize=50_000)
+def given_and_family(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """A latin name's given name and family name words (D352), or None for a single word. The
+    family name is the part before a comma (Smith, John), or the words in capitals when the rest
+    is not (SMITH John, John SMITH); else the last word, given names written first, as OneTrip
+    writes a latin name it is given in parts (FHIR `Patient.name`)."""
+    text = unicodedata.normalize("NFKC", name)
+    if "," in text:
+        family, given = (latin_words(part) for part in text.split(",", 1))
+        return (given[0], family) if given and family else None
+    words = latin_words(text)
+    if len(words) < 2:
+        return None
+    capitals = tuple(w.lower() for w in _CAPITALS.findall(text))
+    if capitals and len(capitals) < len(words):
+        given = [w for w in words if w not in capitals]
+        return (given[0], capitals) if given else None
+    return words[0], (words[-1],)
 
 
 def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
