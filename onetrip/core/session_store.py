@@ -17,11 +17,14 @@ import logging
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.core.cache.backends.base import BaseCache
 
 logger = logging.getLogger("django.contrib.sessions")
 
 
 class SessionStore(cached_db.SessionStore):
+    _cache: BaseCache  # set by cached_db's __init__ (django-stubs leave it out)
+
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()  # which saves with must_create
@@ -30,7 +33,7 @@ class SessionStore(cached_db.SessionStore):
             self._cache.delete(self.cache_key_prefix + self.session_key)
         DBStore.save(self, must_create)
         try:
-            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+            self._cache.set(self.cache_key, dict(self.items()), self.get_expiry_age())
         except Exception:
             # Nothing is cached for the key now: the next read finds the database's row.
             logger.exception("Error saving to cache (%s)", self._cache)
