@@ -11,7 +11,8 @@ ONETRIP_HTTPS   "1" (default outside the demo and debug): redirect to HTTPS, HST
 ONETRIP_HSTS_SECONDS  HSTS max-age (default one year).
 ONETRIP_TLS_PROXY  "1" behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 ONETRIP_CACHE_URL  redis://127.0.0.1:6379/0 in production: the rate-limit and lockout counters
-                live there, shared by every worker; unset means local memory (demo, tests).
+                and a copy of each session live there, shared by every worker; unset means
+                local memory (demo, tests), and sessions in the database alone.
 ONETRIP_PG_SERVER_BINDING  "1" (default): prepared statements on PostgreSQL; "0" behind PgBouncer.
 """
 
@@ -198,6 +199,9 @@ if CACHE_URL.startswith("redis://"):
     # django-ratelimit lists only django-redis by name; Django's own Redis cache increments
     # atomically too.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+    # Signed-in requests read their session from Redis, not a database row (D324); sessions
+    # stay in the database, and a sign-out reaches every worker at once (one shared cache).
+    SESSION_ENGINE = "onetrip.core.session_store"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Not shared between processes: right for one demo server and for tests, never production.

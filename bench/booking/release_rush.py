@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import importlib
 import json
 import os
 import queue
@@ -59,7 +60,7 @@ from common import (  # noqa: E402
 
 setup_django()
 
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -228,9 +229,11 @@ def sign_in_rush_users(patient_ids: list[int]) -> list[RushUser]:
             patient_id__in=patient_ids, relationship=Relationship.SELF, revoked_at__isnull=True
         ).values_list("patient_id", "account_id")
     )
+    # Through the configured engine, as a sign-in writes it (D324: the database and Redis).
+    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore
     users = []
     for patient_id in patient_ids:
-        session = SessionStore()
+        session = store()
         session[SESSION_KEY] = accounts[patient_id]
         session.create()
         token = secrets.token_hex(16)  # 32 characters, the CSRF secret's length

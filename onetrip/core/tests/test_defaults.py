@@ -20,8 +20,11 @@ PUBLISHED_SECRET = "onetrip-demo-only-secret"  # main's default until issue 12
 SHOW = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY, s.SECURE_SSL_REDIRECT)"
 
 
-def settings_of(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    """The settings a fresh process builds from `env` alone (nothing inherited from the tests)."""
+def settings_of(
+    env: dict[str, str], tmp_path: Path, show: str = SHOW
+) -> subprocess.CompletedProcess:
+    """The settings a fresh process builds from `env` alone (nothing inherited from the tests),
+    as `show` prints them."""
     clean = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "onetrip.settings",
@@ -29,7 +32,7 @@ def settings_of(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProc
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {SHOW}"],
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
         env=clean,
         capture_output=True,
         text=True,

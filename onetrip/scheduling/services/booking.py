@@ -210,7 +210,6 @@ class Decision:
     fee: dict | None = None
 
 
-@transaction.atomic
 def _book(
     request: BookingRequest,
     scope: str,
@@ -220,6 +219,49 @@ def _book(
     carries_fee_of: int | None = None,
 ) -> Appointment:
     now = clock.now()
+    if _decided_alone(actor, carries_fee_of):
+        try:
+            decision = _decide_in_database(
+                request,
+                scope,
+                actor,
+                now=now,
+                hold_until=hold_until,
+                carries_fee_of=carries_fee_of,
+                alone=True,
+            )
+        except booking_database.NeedsTransaction:
+            pass  # undone by PostgreSQL: decided again below, with Python's writes beside it
+        else:
+            return decision.appointment
+    return _book_in_transaction(
+        request, scope, actor, now=now, hold_until=hold_until, carries_fee_of=carries_fee_of
+    )
+
+
+def _decided_alone(actor: Actor, carries_fee_of: int | None) -> bool:
+    """Whether the booking can be the one statement `scheduling_book` in a transaction of its
+    own (D323): on PostgreSQL, outside any caller's transaction, and for an actor whose booking
+    never charges the fee here (`_book_in_transaction`'s condition). Whatever else Python might
+    write beside it is known only from the answer, which then fails the statement
+    (`booking_database.decide`'s `alone`)."""
+    return (
+        booking_database.books_in_database()
+        and connection.get_autocommit()
+        and (carries_fee_of is not None or not _charges_fee(actor))
+    )
+
+
+@transaction.atomic
+def _book_in_transaction(
+    request: BookingRequest,
+    scope: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    hold_until: dt.datetime | None,
+    carries_fee_of: int | None,
+) -> Appointment:
     decide = _decide_in_database if booking_database.books_in_database() else _decide_in_python
     decision = decide(
         request, scope, actor, now=now, hold_until=hold_until, carries_fee_of=carries_fee_of
@@ -245,9 +287,11 @@ def _decide_in_database(
     now: dt.datetime,
     hold_until: dt.datetime | None,
     carries_fee_of: int | None,
+    alone: bool = False,
 ) -> Decision:
     """The rules of `_decide_in_python` and the rows of `_record_booking`, decided and written
-    by `scheduling_book` in one round trip (PostgreSQL; D180, D207)."""
+    by `scheduling_book` in one round trip (PostgreSQL; D180, D207); `alone`: as its own
+    transaction (D323)."""
     decided = booking_database.decide(
         patient_id=request.patient_id,
         slot_id=request.slot_id,
@@ -271,6 +315,7 @@ def _decide_in_database(
         # the call (D343). Staff and kiosks keep `_charge_fee`, whose unpriced fee is only
         # logged; a rebooking carries the fee of the booking it replaces.
         charge_fee=actor.kind == ActorKind.PATIENT and carries_fee_of is None,
+        alone=alone,
     )
     if decided.outcome not in ("booked", "earlier"):
         raise _refusal_of(decided.outcome, decided.detail)

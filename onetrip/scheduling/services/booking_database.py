@@ -18,7 +18,7 @@ import json
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import DataError, connection, models
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
 from onetrip.core.rows import model_from_row
@@ -56,6 +56,26 @@ def books_in_database() -> bool:
     return connection.vendor == "postgresql"
 
 
+class NeedsTransaction(Exception):
+    """A call made alone (`decide(alone=True)`) whose answer needs Python's writes beside it: the
+    statement failed on purpose, so PostgreSQL undid everything the function wrote."""
+
+
+# In the text of the error a call made alone fails with; nothing else in the statement casts.
+_NEEDS_TRANSACTION = "scheduling_book: Python writes beside this answer"
+
+# When Python must write beside the function's answer (`booking._book` and
+# `_decide_in_database`): the fees of the expired holds it reclaimed (refusals included: the
+# reclaim is undone with the refusal), or a booking's notice for a name the function does not
+# mask (D270). A call made alone then fails with a cast error, in the same statement.
+_ALONE_GUARD = (
+    ", CASE WHEN detail->'reclaimed' <> '[]'::jsonb OR (outcome = 'booked' AND"
+    " detail->'booking'->'appointment'->>'status' = 'booked'"
+    " AND NOT (detail->>'noticed')::boolean)"
+    f" THEN ('{_NEEDS_TRANSACTION}: ' || outcome)::integer END"
+)
+
+
 def decide(
     *,
     patient_id: int,
@@ -75,6 +95,7 @@ def decide(
     now: dt.datetime,
     notice: str | None,
     charge_fee: bool,
+    alone: bool = False,
 ) -> DatabaseDecision:
     """One round trip: whether the caller may see the patient and whether they owe an overdue
     bill are the callers' own queries (identity's scope, billing's rule), joined into the call
@@ -82,11 +103,17 @@ def decide(
     the rest, writes the appointment with its affiliation, audit row (who acted:
     `actor_columns`), domain event and notice (`notice`, the outbox row to fill in: D270), with
     `charge_fee` the session's registration fee through billing's function (D343, answered
-    under "fee"), and answers with the booking's details (`appointment_from`)."""
+    under "fee"), and answers with the booking's details (`appointment_from`).
+
+    `alone`: the caller runs the call as its own transaction (autocommit, D323), one round trip
+    instead of three with `BEGIN` and `COMMIT`; if the answer needs Python's writes beside it,
+    the statement fails and everything is undone (`NeedsTransaction`): call again in one.
+    A call that charges the fee is never alone: a refused fee must undo the booking."""
     scope_sql, scope_params = in_scope
     overdue_sql, overdue_params = overdue or ("FALSE", ())
     sql = (
-        "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
+        "SELECT outcome, appointment_id, pool_kind, detail::text"
+        f"{_ALONE_GUARD if alone else ''} FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
         f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s)"
     )
@@ -112,8 +139,13 @@ def decide(
         charge_fee,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        outcome, appointment_id, pool_kind, detail = cursor.fetchone()
+        try:
+            cursor.execute(sql, params)
+        except DataError as exc:
+            if alone and _NEEDS_TRANSACTION in str(exc):
+                raise NeedsTransaction from None
+            raise
+        outcome, appointment_id, pool_kind, detail = cursor.fetchone()[:4]
     return DatabaseDecision(outcome, appointment_id, pool_kind, json.loads(detail or "{}"))
 
 
