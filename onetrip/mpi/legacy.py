@@ -44,6 +44,9 @@ Progress = Callable[[int, int], None]
 REQUIRED_COLUMNS = ("name", "birth_date")
 # A legacy file without these columns names its rows by line number in a system called after it.
 SOURCE_COLUMNS = ("source_system", "source_record_id")
+# An old system's member, social security or insurance number, typed without a check digit:
+# evidence, not a rule (D312, D354). Optional; kept in the row as it came.
+NUMBER_COLUMN = "member_number"
 BATCH = 10_000
 NAME_MAX_LENGTH = 60
 SYSTEM_MAX_LENGTH = 40  # SourceRecord's columns
@@ -105,6 +108,7 @@ class LegacyRow:
     documents: list[ValidDocument] = field(default_factory=list)
     guardian_document: ValidDocument | None = None
     guardian_relationship: str = ""
+    member_number: str = ""
     flags: list[Flag] = field(default_factory=list)
     refusal: str = ""
 
@@ -178,8 +182,14 @@ def read_row(line: int, raw: dict, default_system: str, today: dt.date) -> Legac
     row.birth_date = _birth_date(row, raw.get("birth_date") or "", today)
     row.phone = _phone(row, raw.get("phone") or "")
     row.address = " ".join((raw.get("address") or "").split())[:200]
+    row.member_number = member_number(raw)
     _documents(row, raw, today)
     return row
+
+
+def member_number(row: dict[str, str]) -> str:
+    """The row's unvalidated number, spaces dropped (`1234 5678` as typed in two groups)."""
+    return "".join((row.get(NUMBER_COLUMN) or "").split())
 
 
 # How old systems write the sex: words, letters, or the national standard's codes (GB/T 2261.1).
@@ -600,6 +610,7 @@ def row_features(row: LegacyRow, id: int) -> Features:
         address=row.address,
         documents=[(d.doc_type, d.number) for d in row.documents],
         guardian_documents=[(g.doc_type, g.number) for g in [row.guardian_document] if g],
+        numbers=[row.member_number],
     )
 
 

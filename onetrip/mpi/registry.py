@@ -54,7 +54,7 @@ def _index_chunk(ids: list[int]) -> None:
 
 
 def load_features() -> list[Features]:
-    """Every record's features, in id order, read with two streaming queries."""
+    """Every record's features, in id order, read with three streaming queries."""
     own: dict[int, list[tuple[str, str]]] = defaultdict(list)
     guardian: dict[int, list[tuple[str, str]]] = defaultdict(list)
     documents = IdentityDocument.objects.values_list(
@@ -62,6 +62,14 @@ def load_features() -> list[Features]:
     )
     for patient_id, doc_type, number, is_guardian in documents.iterator(chunk_size=20_000):
         (guardian if is_guardian else own)[patient_id].append((doc_type, number))
+    # A record's unvalidated numbers are those of the legacy rows it was registered from or
+    # linked to (D354): one query, as for the documents.
+    numbers: dict[int, list[str]] = defaultdict(list)
+    sources = SourceRecord.objects.filter(
+        patient__isnull=False, row__has_key=legacy.NUMBER_COLUMN
+    ).values_list("patient_id", "row")
+    for patient_id, row in sources.iterator(chunk_size=20_000):
+        numbers[patient_id].append(legacy.member_number(row))
     rows = Patient.objects.order_by("pk").values_list(
         "pk", "name", "birth_date", "sex", "phone", "address"
     )
@@ -75,6 +83,7 @@ def load_features() -> list[Features]:
             address=address,
             documents=own.get(pk, ()),
             guardian_documents=guardian.get(pk, ()),
+            numbers=numbers.get(pk, ()),
         )
         for pk, name, birth_date, sex, phone, address in rows.iterator(chunk_size=20_000)
     ]

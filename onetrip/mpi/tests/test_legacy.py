@@ -360,3 +360,40 @@ def test_a_scored_link_never_gives_one_person_two_citizen_numbers(clock, clerk, 
     assert mpi.person_of(other) != mpi.person_of(first)
     held = MatchCandidate.objects.get(left_id=card, right_id=other, status="pending")
     assert held.guard == Guard.TWO_CITIZEN_NUMBERS  # reviewers are told why
+
+
+NUMBER_HEADER = "source_system,source_record_id,name,sex,birth_date,phone,address,member_number\n"
+MEMBER_CSV = NUMBER_HEADER + (
+    # One member of an old insurance system, his name typed two ways at two hospitals.
+    "HIS,4001,Zhang Wei,male,1990-03-07,,,SSN 4711 0815\n"
+    "LIS,4002,Zhang Wie,male,1990-03-07,,,SSN47110815\n"
+    # Twins: same family name, date, address; consecutive numbers (one digit apart).
+    "HIS,4003,Li Ming,male,2001-08-09,,12 Wensan Road,550012341\n"
+    "HIS,4004,Li Hua,male,2001-08-09,,12 Wensan Road,550012342\n"
+)
+
+
+def _load_and_dedupe(tmp_path, clerk, text):
+    path = tmp_path / "members.csv"
+    path.write_text(text, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    run("dedupe")
+    return {i: source(s, i).patient_id for s, i in (r.split(",")[:2] for r in text.splitlines()[1:])}
+
+
+def _without_numbers(text):
+    return "\n".join(line.rsplit(",", 1)[0] for line in text.splitlines()) + "\n"
+
+
+def test_a_shared_member_number_links_two_spellings(clock, clerk, tmp_path):
+    # D354: the number is kept in the row as it came and scored as an unvalidated number (D312).
+    ids = _load_and_dedupe(tmp_path, clerk, MEMBER_CSV)
+    assert source("HIS", "4001").row["member_number"] == "SSN 4711 0815"
+    assert mpi.person_of(ids["4001"]) == mpi.person_of(ids["4002"])
+    # A number one digit apart does not lift the twin guard (D312): twins stay apart.
+    assert mpi.person_of(ids["4003"]) != mpi.person_of(ids["4004"])
+
+
+def test_without_the_member_number_the_spellings_are_not_linked(clock, clerk, tmp_path):
+    ids = _load_and_dedupe(tmp_path, clerk, _without_numbers(MEMBER_CSV))
+    assert mpi.person_of(ids["4001"]) != mpi.person_of(ids["4002"])
