@@ -108,7 +108,7 @@ def main() -> None:
         "febrl4": end_to_end("febrl4", datasets["febrl4a"] + datasets["febrl4b"], args.workdir),
     }
     text = json.dumps(results, indent=2, ensure_ascii=False)
-    print(text)
+    sys.stdout.write(text + "\n")
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
 

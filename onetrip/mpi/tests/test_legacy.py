@@ -378,7 +378,9 @@ def _load_and_dedupe(tmp_path, clerk, text):
     path.write_text(text, encoding="utf-8")
     run("import", str(path), "--as-user", clerk.user.username)
     run("dedupe")
-    return {i: source(s, i).patient_id for s, i in (r.split(",")[:2] for r in text.splitlines()[1:])}
+    return {
+        i: source(s, i).patient_id for s, i in (r.split(",")[:2] for r in text.splitlines()[1:])
+    }
 
 
 def _without_numbers(text):
