@@ -399,3 +399,11 @@ def test_a_shared_member_number_links_two_spellings(clock, clerk, tmp_path):
 def test_without_the_member_number_the_spellings_are_not_linked(clock, clerk, tmp_path):
     ids = _load_and_dedupe(tmp_path, clerk, _without_numbers(MEMBER_CSV))
     assert mpi.person_of(ids["4001"]) != mpi.person_of(ids["4002"])
+
+
+def test_a_kept_rows_member_number_links_it(clock, clerk, tmp_path):
+    # A row without a birth date is kept without a record; its number is read from its row.
+    text = MEMBER_CSV + "EHR,4005,Zhang Wei,male,,,,SSN 4711 0815\n"
+    ids = _load_and_dedupe(tmp_path, clerk, text)
+    assert ids["4005"] is None
+    assert source("EHR", "4005").person_id == mpi.person_of(ids["4001"]).pk
