@@ -45,11 +45,15 @@ SIGNED_IN = [ApiKeyAuth(), StaffSession(), PatientSession()]
 SYSTEM_OR_STAFF = [ApiKeyAuth(), StaffSession()]
 
 
+# Built once: a ninja auth object reads its class's attributes when made (about 35 µs, D305).
+_STAFF_SESSION = StaffSession()
+
+
 def caller(request: HttpRequest) -> Actor:
     """The actor of whichever of SIGNED_IN (or SYSTEM_OR_STAFF) let the request in."""
     if isinstance(request.auth, Actor):
         return request.auth
-    if StaffSession().authenticate(request, None) is not None:
+    if _STAFF_SESSION.authenticate(request, None) is not None:
         return api_staff_actor(request)
     return current_patient_actor(request, channel=Channel.API)
 

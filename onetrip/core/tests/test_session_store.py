@@ -31,7 +31,7 @@ def redis_sessions(settings):
     settings.CACHES = {
         **settings.CACHES,
         "sessions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "onetrip.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
         },
     }

@@ -93,7 +93,7 @@ def test_a_strangers_request_does_not_void_the_code_being_typed(client, clock):
     [
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "onetrip.core.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/15",
         },
     ],
