@@ -233,6 +233,7 @@ def _book(
         except booking_database.NeedsTransaction:
             pass  # undone by PostgreSQL: decided again below, with Python's writes beside it
         else:
+            # Nothing to write beside it: the function raised for anything there was (D326).
             return decision.appointment
     return _book_in_transaction(
         request, scope, actor, now=now, hold_until=hold_until, carries_fee_of=carries_fee_of
@@ -241,15 +242,20 @@ def _book(
 
 def _decided_alone(actor: Actor, carries_fee_of: int | None) -> bool:
     """Whether the booking can be the one statement `scheduling_book` in a transaction of its
-    own (D323): on PostgreSQL, outside any caller's transaction, and for an actor whose booking
-    never charges the fee here (`_book_in_transaction`'s condition). Whatever else Python might
-    write beside it is known only from the answer, which then fails the statement
+    own (D323): on PostgreSQL, outside any caller's transaction, and unless Python charges the
+    fee beside it (staff and kiosks: `_fee_charged_in_python`). An app user's fee is charged by
+    the call, whose refusal undoes the booking within the statement (D326). Whatever else Python
+    might write beside it is known only from the answer, for which the function raises
     (`booking_database.decide`'s `alone`)."""
     return (
         booking_database.books_in_database()
-        and connection.get_autocommit()
-        and (carries_fee_of is not None or not _charges_fee(actor))
+        and _outside_transaction()
+        and not _fee_charged_in_python(actor, carries_fee_of)
     )
+
+
+def _outside_transaction() -> bool:
+    return connection.get_autocommit()
 
 
 @transaction.atomic
@@ -292,7 +298,43 @@ def _decide_in_database(
     """The rules of `_decide_in_python` and the rows of `_record_booking`, decided and written
     by `scheduling_book` in one round trip (PostgreSQL; D180, D207); `alone`: as its own
     transaction (D323)."""
-    decided = booking_database.decide(
+    try:
+        decided = _call_booking_function(
+            request, scope, actor, now=now, hold_until=hold_until,
+            carries_fee_of=carries_fee_of, alone=alone,
+        )  # fmt: skip
+    except booking_database.FeeRefused as refused:
+        # Undone with the booking by the statement itself: billing's own error (D326).
+        billing_sources.charged_in_call(refused.answer)
+        raise  # charged_in_call raises for every refusal
+    if decided.outcome not in ("booked", "earlier"):
+        raise _refusal_of(decided.outcome, decided.detail)
+    appointment = booking_database.appointment_from(decided.detail["booking"])
+    if decided.outcome == "earlier":
+        return Decision(appointment, earlier=True)
+    for expired_id, replaces_id in decided.detail["reclaimed"]:
+        settle_fee_of_ended_booking(
+            registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
+        )
+    return Decision(
+        appointment,
+        pool_kind=decided.pool_kind or "",
+        noticed=decided.detail["noticed"],
+        fee=decided.detail["fee"],
+    )
+
+
+def _call_booking_function(
+    request: BookingRequest,
+    scope: str,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    hold_until: dt.datetime | None,
+    carries_fee_of: int | None,
+    alone: bool,
+) -> booking_database.DatabaseDecision:
+    return booking_database.decide(
         patient_id=request.patient_id,
         slot_id=request.slot_id,
         channel=request.channel,
@@ -316,21 +358,6 @@ def _decide_in_database(
         # logged; a rebooking carries the fee of the booking it replaces.
         charge_fee=actor.kind == ActorKind.PATIENT and carries_fee_of is None,
         alone=alone,
-    )
-    if decided.outcome not in ("booked", "earlier"):
-        raise _refusal_of(decided.outcome, decided.detail)
-    appointment = booking_database.appointment_from(decided.detail["booking"])
-    if decided.outcome == "earlier":
-        return Decision(appointment, earlier=True)
-    for expired_id, replaces_id in decided.detail["reclaimed"]:
-        settle_fee_of_ended_booking(
-            registration_key(replaces_id or expired_id), reason=AppointmentStatus.EXPIRED
-        )
-    return Decision(
-        appointment,
-        pool_kind=decided.pool_kind or "",
-        noticed=decided.detail["noticed"],
-        fee=decided.detail["fee"],
     )
 
 
@@ -460,6 +487,12 @@ def _charges_fee(actor: Actor) -> bool:
     if actor.kind == ActorKind.CLIENT:
         return actor.client_channel == BookingChannel.KIOSK
     return actor.kind in FEE_CHARGING_ACTORS
+
+
+def _fee_charged_in_python(actor: Actor, carries_fee_of: int | None) -> bool:
+    """Whether `_charge_fee` runs beside a PostgreSQL booking: staff's and kiosks' fees (an app
+    user's is charged by `scheduling_book`, D343; a rebooking carries its earlier fee)."""
+    return carries_fee_of is None and actor.kind != ActorKind.PATIENT and _charges_fee(actor)
 
 
 def _charge_fee(appointment: Appointment, patient_id: int, session: ClinicSession, actor: Actor):

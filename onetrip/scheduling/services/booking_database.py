@@ -18,7 +18,7 @@ import json
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DataError, connection, models
+from django.db import DatabaseError, connection, models
 
 from onetrip.consortium.models import Clinic, Department, Doctor, Institution
 from onetrip.core.rows import model_from_row
@@ -57,23 +57,23 @@ def books_in_database() -> bool:
 
 
 class NeedsTransaction(Exception):
-    """A call made alone (`decide(alone=True)`) whose answer needs Python's writes beside it: the
-    statement failed on purpose, so PostgreSQL undid everything the function wrote."""
+    """A call made alone (`decide(alone=True)`) whose answer needs Python's writes beside it:
+    the function raised `NEEDS_TRANSACTION` (D326), so PostgreSQL undid everything it wrote."""
 
 
-# In the text of the error a call made alone fails with; nothing else in the statement casts.
-_NEEDS_TRANSACTION = "scheduling_book: Python writes beside this answer"
+class FeeRefused(Exception):
+    """The registration fee the call charged (`charge_fee`) was refused by billing's function:
+    the function raised `FEE_REFUSED` (D326), so the booking was undone with it. `answer` is
+    billing's, for `billing.services.sources.charged_in_call` to raise billing's error."""
 
-# When Python must write beside the function's answer (`booking._book` and
-# `_decide_in_database`): the fees of the expired holds it reclaimed (refusals included: the
-# reclaim is undone with the refusal), or a booking's notice for a name the function does not
-# mask (D270). A call made alone then fails with a cast error, in the same statement.
-_ALONE_GUARD = (
-    ", CASE WHEN detail->'reclaimed' <> '[]'::jsonb OR (outcome = 'booked' AND"
-    " detail->'booking'->'appointment'->>'status' = 'booked'"
-    " AND NOT (detail->>'noticed')::boolean)"
-    f" THEN ('{_NEEDS_TRANSACTION}: ' || outcome)::integer END"
-)
+    def __init__(self, answer: dict[str, Any]):
+        super().__init__(answer.get("outcome"))
+        self.answer = answer
+
+
+# The SQLSTATEs `scheduling_book` raises with (onetrip/scheduling/sql/scheduling_book.sql).
+NEEDS_TRANSACTION = "OTB01"
+FEE_REFUSED = "OTB02"
 
 
 def decide(
@@ -107,15 +107,14 @@ def decide(
 
     `alone`: the caller runs the call as its own transaction (autocommit, D323), one round trip
     instead of three with `BEGIN` and `COMMIT`; if the answer needs Python's writes beside it,
-    the statement fails and everything is undone (`NeedsTransaction`): call again in one.
-    A call that charges the fee is never alone: a refused fee must undo the booking."""
+    the function raises and everything is undone (`NeedsTransaction`): call again in one. A
+    refused fee undoes the booking within the statement, alone or not (`FeeRefused`)."""
     scope_sql, scope_params = in_scope
     overdue_sql, overdue_params = overdue or ("FALSE", ())
     sql = (
-        "SELECT outcome, appointment_id, pool_kind, detail::text"
-        f"{_ALONE_GUARD if alone else ''} FROM scheduling_book("
+        "SELECT outcome, appointment_id, pool_kind, detail::text FROM scheduling_book("
         f"CASE WHEN {scope_sql} THEN %s::bigint END, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s)"
+        f"{overdue_sql}, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)"
     )
     params = (
         *scope_params,
@@ -137,15 +136,20 @@ def decide(
         json.dumps(actor_columns),
         notice,
         charge_fee,
+        alone,
     )
     with connection.cursor() as cursor:
         try:
             cursor.execute(sql, params)
-        except DataError as exc:
-            if alone and _NEEDS_TRANSACTION in str(exc):
+        except DatabaseError as exc:
+            raised = exc.__cause__
+            state = getattr(raised, "sqlstate", None)
+            if state == NEEDS_TRANSACTION and alone:
                 raise NeedsTransaction from None
+            if state == FEE_REFUSED:
+                raise FeeRefused(json.loads(raised.diag.message_detail)) from None  # type: ignore[union-attr]
             raise
-        outcome, appointment_id, pool_kind, detail = cursor.fetchone()[:4]
+        outcome, appointment_id, pool_kind, detail = cursor.fetchone()
     return DatabaseDecision(outcome, appointment_id, pool_kind, json.loads(detail or "{}"))
 
 

@@ -22,8 +22,15 @@
 -- whose fee is paid on the phone) a session with a fee has it charged last, as `booking._book`
 -- charges it after the booking: by billing's own function `billing_charge_registration_fee`
 -- (onetrip/billing/sql/), which writes billing's rows; its answer is passed on under `fee`
--- without being read here, and the caller raises billing's refusal (an unpriced fee), which
--- rolls the booking back with it.
+-- without being read here; a refusal (an unpriced fee) raises SQLSTATE 'OTB02' with billing's
+-- answer as the error's DETAIL, so the statement rolls back with the booking and all (D326), and
+-- the caller raises billing's refusal.
+--
+-- `p_alone` (D326): the caller sent the call as its own transaction (autocommit, D323). When the
+-- answer needs Python's writes beside it (the fees of expired holds it reclaimed, refusals
+-- included; a booking's notice for a name it does not mask; a fee put on an inpatient bill,
+-- whose deposit reminder is billing's Python) the function raises SQLSTATE 'OTB01', PostgreSQL
+-- undoes everything it wrote, and the caller makes the booking again in a transaction.
 --
 -- Returns one row: `outcome` ('booked', 'earlier', or the refusal code of `BookingRefused` /
 -- 'no_patient', 'no_slot', 'key_reused'), the appointment's id, the pool kind taken, and
@@ -162,7 +169,8 @@ CREATE OR REPLACE FUNCTION scheduling_book(
     p_defaults jsonb,
     p_actor jsonb,
     p_notice jsonb,
-    p_charge_fee boolean
+    p_charge_fee boolean,
+    p_alone boolean DEFAULT false
 ) RETURNS TABLE (outcome text, appointment_id bigint, pool_kind text, detail jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -366,6 +374,11 @@ BEGIN
         )
         SELECT coalesce(jsonb_agg(jsonb_build_array(id, replaces_id) ORDER BY id), '[]'::jsonb)
           INTO v_reclaimed FROM claimed;
+        IF p_alone AND v_reclaimed <> '[]'::jsonb THEN
+            -- Python settles their fees (a refusal undoes the reclaim): in a transaction.
+            RAISE EXCEPTION USING ERRCODE = 'OTB01',
+                MESSAGE = 'scheduling_book: Python writes beside this answer (reclaimed holds)';
+        END IF;
         FOREACH v_kind IN ARRAY v_kinds LOOP
             UPDATE scheduling_slotpool SET booked = booked + 1
              WHERE slot_id = p_slot AND kind = v_kind AND is_open AND booked < capacity
@@ -473,12 +486,27 @@ BEGIN
             v_noticed := true;
         END IF;
     END IF;
+    IF p_alone AND v_status = 'booked' AND NOT v_noticed THEN
+        -- Python queues the notice of a name this function does not mask: in a transaction.
+        RAISE EXCEPTION USING ERRCODE = 'OTB01',
+            MESSAGE = 'scheduling_book: Python writes beside this answer (notice)';
+    END IF;
     -- The registration fee (D343), as `booking._charge_fee` asks billing for it: on the bill of
     -- the visit `V<booking number>`, under the line's key `booking.registration_key`.
     IF p_charge_fee AND v_slot.fee_fen > 0 THEN
         v_fee := billing_charge_registration_fee(
             p_patient, v_slot.institution_id, 'V' || v_number, v_slot.fee_fen,
             'appointment:' || v_id, p_now, p_actor);
+        IF v_fee->>'outcome' NOT IN ('charged', 'earlier') THEN
+            -- Refused: the booking goes with it (`sources.charged_in_call` raises billing's error).
+            RAISE EXCEPTION USING ERRCODE = 'OTB02',
+                MESSAGE = 'scheduling_book: the registration fee is refused', DETAIL = v_fee::text;
+        END IF;
+        IF p_alone AND (v_fee->>'inpatient')::boolean THEN
+            -- An inpatient bill's deposit reminder is billing's Python: in a transaction.
+            RAISE EXCEPTION USING ERRCODE = 'OTB01',
+                MESSAGE = 'scheduling_book: Python writes beside this answer (inpatient bill)';
+        END IF;
     END IF;
     RETURN QUERY SELECT 'booked', v_id, v_kind, jsonb_build_object(
         'reclaimed', v_reclaimed, 'booking', v_details, 'noticed', v_noticed, 'fee', v_fee);

@@ -1,8 +1,9 @@
 """A booking that writes nothing beside `scheduling_book` is that one statement in a
 transaction of its own, without `BEGIN` and `COMMIT` round trips (D323); when its answer needs
-Python's writes beside it, the statement fails, PostgreSQL undoes it, and the booking is made
-again in one transaction, as before. Committed transactions are what these tests check, so they
-run outside the test's own transaction, on PostgreSQL."""
+Python's writes beside it, the function raises (D326), PostgreSQL undoes it, and the booking is
+made again in one transaction, as before. An app user's booking charges its fee in the call and
+goes alone too; a refused fee undoes the booking within the statement. Committed transactions
+are what these tests check, so they run outside the test's own transaction, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from onetrip.billing.models import Bill, Charge
 from onetrip.billing.services import sources as billing_sources
 from onetrip.conftest import actor_for
+from onetrip.core.errors import DomainError
 from onetrip.core.models import AuditEvent
 from onetrip.notifications.models import Notification
 from onetrip.scheduling.api_keys import client_actor, issue_api_key
-from onetrip.scheduling.models import Appointment
+from onetrip.scheduling.models import Appointment, SlotPool
 from onetrip.scheduling.services import booking
 from onetrip.scheduling.tests.helpers import (
+    add_doctor_sessions,
     assert_counters_match_bookings,
     first_slot,
     person,
@@ -49,9 +53,9 @@ def sent(monkeypatch):
         yield seen
 
 
-def book(actor, patient, slot, **request) -> Appointment:
+def book(actor, patient, slot, channel="window", **request) -> Appointment:
     return booking.book_slot(
-        booking.BookingRequest(patient_id=patient.pk, slot_id=slot.pk, channel="window", **request),
+        booking.BookingRequest(patient_id=patient.pk, slot_id=slot.pk, channel=channel, **request),
         actor=actor,
     )
 
@@ -135,3 +139,48 @@ def test_a_staff_booking_keeps_its_transaction_for_the_fee(
 
     calls = [alone for sql, alone in sent if "scheduling_book(" in sql]
     assert calls == [False]
+
+
+def test_an_app_users_booking_and_its_fee_are_one_statement_alone(
+    postgres_only, sessions, patient_actor, sent
+):
+    app, patient = patient_actor
+    slot = first_slot(session_on(sessions, 7))
+    sent.clear()
+
+    appointment = book(app, patient, slot, channel="app")
+
+    [(sql, alone)] = sent
+    assert "scheduling_book(" in sql
+    assert alone
+    fee = billing_sources.charge_state(booking.registration_key(appointment.pk))
+    assert (fee.amount_fen, fee.paid, fee.bill.visit_reference) == (
+        5000,
+        False,
+        f"V{appointment.booking_number}",
+    )
+    assert Notification.objects.filter(template="appointment_booked").count() == 1
+    assert_counters_match_bookings()
+
+
+def test_a_fee_refused_alone_leaves_no_booking_no_unit_taken_and_no_bill(
+    postgres_only, sessions, patient_actor, medicine, sent
+):
+    app, patient = patient_actor
+    unpriced = add_doctor_sessions(medicine, name="王医生", weekday=1, fee_fen=700)
+    slot = first_slot(unpriced.order_by("date").first())
+    counters = list(SlotPool.objects.order_by("pk").values_list("pk", "booked"))
+    audit_rows = AuditEvent.objects.count()
+    sent.clear()
+
+    with pytest.raises(DomainError) as refused:
+        book(app, patient, slot, channel="app")
+
+    assert refused.value.code == "fee_not_priced"
+    assert [alone for sql, alone in sent if "scheduling_book(" in sql] == [True]  # not made again
+    assert not Appointment.objects.exists()
+    assert list(SlotPool.objects.order_by("pk").values_list("pk", "booked")) == counters
+    assert not Bill.objects.exists()
+    assert not Charge.objects.exists()
+    assert AuditEvent.objects.count() == audit_rows
+    assert not Notification.objects.filter(template="appointment_booked").exists()

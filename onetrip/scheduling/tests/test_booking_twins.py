@@ -4,7 +4,12 @@ sequences of bookings, holds, confirmations, cancellations, no-shows (the clock 
 times) and clock moves run through both on the same fresh data; any difference in an answer
 (a refusal's code and words, the booking made), a pool counter, a booking's state or the rows
 written beside the bookings (audit rows, domain events, affiliations, notices: D207; the app
-user's registration fees, with their bills, charges and billing's audit rows: D343) fails."""
+user's registration fees, with their bills, charges and billing's audit rows: D343) fails.
+
+The SQL twin runs either in its callers' transactions or, where production sends it alone
+(D323, D326), as a statement of its own: then a savepoint stands for autocommit's single
+statement, so a call that raises (Python must write beside its answer, or the fee is refused)
+leaves nothing behind, as PostgreSQL's rollback of a failed statement does."""
 
 from __future__ import annotations
 
@@ -14,17 +19,18 @@ import re
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from onetrip.billing.models import Bill, Charge
-from onetrip.conftest import NOW
+from onetrip.conftest import NOW, actor_for
 from onetrip.core.errors import DomainError
 from onetrip.core.models import AuditEvent, DomainEvent
 from onetrip.identity.models import PatientAffiliation
 from onetrip.notifications.models import Notification
+from onetrip.scheduling.api_keys import client_actor, issue_api_key
 from onetrip.scheduling.models import Appointment, SchedulingPolicy, SlotPool
-from onetrip.scheduling.services import booking_database
+from onetrip.scheduling.services import booking, booking_database
 from onetrip.scheduling.services.booking import (
     BookingRequest,
     book_slot,
@@ -46,7 +52,7 @@ book = st.tuples(
     st.just("book"),
     st.integers(0, PATIENTS - 1),
     st.integers(0, 2 * len(DAYS) + 3),
-    st.sampled_from(["window", "phone", "app"]),
+    st.sampled_from(["window", "phone", "app", "his"]),  # "his": a hospital system's API key
     st.booleans(),
     st.sampled_from(["", "", "k1", "k2"]),
 )
@@ -56,12 +62,14 @@ operations = st.lists(st.one_of(book, book, book, on_booking, advance), min_size
 
 
 @pytest.fixture
-def world(sessions, register, clerk, patient_actor, tertiary, medicine, doctor):
+def world(sessions, register, clerk, patient_actor, tertiary, medicine, doctor, make_staff, rf):
     """The fixture's clinic (a fee the price catalogue has) and a second and third doctor's
     Tuesday and Wednesday afternoons (a fee it lacks, which refuses the app's bookings, and no
     fee), with stricter rules so limits and suspensions come quickly: overrides by the
     institution, the department and each doctor (the SQL twin merges them itself, most
-    specific last)."""
+    specific last). Bookings come from the app user, a clerk at the window or on the phone
+    (both charge the fee in Python), and the hospital's own system at its windows through an
+    API key (no fee: sent alone, D323)."""
     afternoons = [
         add_doctor_sessions(medicine, name=name, weekday=weekday, fee_fen=fee)
         for name, weekday, fee in (("王医生", 1, 700), ("赵医生", 2, 0))
@@ -87,13 +95,33 @@ def world(sessions, register, clerk, patient_actor, tertiary, medicine, doctor):
         for afternoon in afternoons:
             if afternoon.filter(date=day).exists():
                 slots.append(afternoon.get(date=day).slots.order_by("starts_at").first())
-    return {"app": app, "clerk": clerk, "patients": patients, "slots": slots}
+    admin = actor_for(make_staff("sysadmin", tertiary))
+    client, _key = issue_api_key(tertiary.pk, "HIS", "window", actor=admin)
+    his = client_actor(client, rf.get("/"))
+    return {"app": app, "clerk": clerk, "his": his, "patients": patients, "slots": slots}
 
 
-def run(world, clock, steps, *, in_database: bool, monkeypatch) -> tuple:
-    """Run `steps` with one twin deciding; return every answer and the state they left, with
+def run(world, clock, steps, *, in_database: bool, alone: bool, monkeypatch) -> tuple:
+    """Run `steps` with one twin deciding (with `alone`, the SQL twin's calls as production
+    sends them outside a transaction); return every answer and the state they left, with
     bookings named by the order they were made (the twins' keys differ), then roll back."""
     monkeypatch.setattr(booking_database, "books_in_database", lambda: in_database)
+    monkeypatch.setattr(booking, "_outside_transaction", lambda: alone)
+    decide = booking_database.decide
+
+    def decide_as_sent(**call):
+        if not call["alone"]:
+            return decide(**call)
+        try:
+            with transaction.atomic():  # autocommit's one statement: all of it or nothing
+                decided = decide(**call)
+        except (booking_database.NeedsTransaction, booking_database.FeeRefused) as raised:
+            event(f"alone: {type(raised).__name__}")
+            raise
+        event(f"alone: {decided.outcome}")
+        return decided
+
+    monkeypatch.setattr(booking_database, "decide", decide_as_sent)
     slot_index = {slot.pk: index for index, slot in enumerate(world["slots"])}
     made: list[int] = []
 
@@ -211,13 +239,13 @@ def perform(world, clock, step, made, name) -> str:
         return "advanced"
     if kind == "book":
         who, slot, channel, hold, key = args
-        actor = world["app"] if channel == "app" else world["clerk"]
+        actor = world[channel if channel in ("app", "his") else "clerk"]
         patient = world["patients"][0 if channel == "app" else who]
         appointment = book_slot(
             BookingRequest(
                 patient_id=patient.pk,
                 slot_id=world["slots"][slot].pk,
-                channel=channel,
+                channel="window" if channel == "his" else channel,
                 hold=hold,
                 idempotency_key=key,
             ),
@@ -237,8 +265,25 @@ def perform(world, clock, step, made, name) -> str:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=operations)
-def test_the_sql_and_python_twins_decide_every_sequence_alike(world, clock, monkeypatch, steps):
-    in_python = run(world, clock, steps, in_database=False, monkeypatch=monkeypatch)
-    in_database = run(world, clock, steps, in_database=True, monkeypatch=monkeypatch)
+@given(steps=operations, alone=st.booleans())
+# Sent alone: the app user's fee refused (the second doctor's unpriced Tuesday), then booked on
+# the morning clinic with its fee; a hospital system's booking that reclaims the clerk's two
+# expired holds (their fees withdrawn by Python: raised, undone and made again in a transaction).
+@example(
+    steps=[
+        ("book", 0, 16, "app", False, ""),
+        ("book", 0, 2, "app", False, "k1"),
+        ("book", 1, 4, "window", True, ""),
+        ("book", 2, 4, "window", True, ""),
+        ("advance", 6 * 60),
+        ("book", 0, 4, "his", False, ""),
+        ("book", 0, 16, "app", False, "k2"),
+    ],
+    alone=True,
+)
+def test_the_sql_and_python_twins_decide_every_sequence_alike(
+    world, clock, monkeypatch, steps, alone
+):
+    in_python = run(world, clock, steps, in_database=False, alone=alone, monkeypatch=monkeypatch)
+    in_database = run(world, clock, steps, in_database=True, alone=alone, monkeypatch=monkeypatch)
     assert in_database == in_python
