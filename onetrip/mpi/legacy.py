@@ -6,7 +6,7 @@ Only a row that cannot be read (a broken line, a source key too long) is refused
 in the cross-reference with its reason. A row whose identity document is already on file is
 another source record of that record's person (IHE PIX), and adds no record. A row without a
 name or a usable birth date cannot be a patient record: it is kept in the index under a person
-of its own until `registry.dedupe` links it by its other fields (D356). Everything else becomes
+of its own until `registry.dedupe` links it by its other fields (D345). Everything else becomes
 a patient record, loaded in bulk with its blocking keys and person.
 """
 
@@ -173,7 +173,7 @@ def read_row(line: int, raw: dict, default_system: str, today: dt.date) -> Legac
     # Zero-width and other format characters are invisible to the clerk and split the name.
     name = "".join(ch for ch in raw.get("name") or "" if unicodedata.category(ch) != "Cf")
     row.name = " ".join(name.split())
-    if not row.name:  # kept and matched by its other fields (D356)
+    if not row.name:  # kept and matched by its other fields (D345)
         row.flags.append(Flag.NAME_MISSING)
     if len(row.name) > NAME_MAX_LENGTH:
         row.name = row.name[:NAME_MAX_LENGTH]
@@ -222,7 +222,7 @@ def _birth_date(row: LegacyRow, text: str, today: dt.date) -> dt.date | None:
             value = dt.date(year, month, day)
     if value is None or value > today or value.year < 1900:
         row.flags.append(Flag.BIRTH_DATE_UNREADABLE)
-        if match:  # the digits still agree, or not, with another record's date (D357)
+        if match:  # the digits still agree, or not, with another record's date (D346)
             row.typed_birth = f"{year:04d}{month:02d}{day:02d}"
         return None
     return value

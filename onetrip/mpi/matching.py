@@ -147,7 +147,7 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.PART_SAME: (0.03, None),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
-        # No name on one side (a legacy row kept without one, D356): no evidence either way.
+        # No name on one side (a legacy row kept without one, D345): no evidence either way.
         Level.MISSING: (1.0, 1.0),
     },
     Field.BIRTH_DATE: {
@@ -328,7 +328,7 @@ def _sex_in_id(number: str) -> str:
 def _name_parts(name: str) -> tuple[str, bool, tuple[str, ...], tuple[str, ...]]:
     text = unicodedata.normalize("NFKC", name).strip().lower()
     if not _SPACES.sub("", text):
-        return "", False, (), ()  # no name (a legacy row, D356): no spelling, no name blocks
+        return "", False, (), ()  # no name (a legacy row, D345): no spelling, no name blocks
     words = _LATIN_WORD.findall(text)
     if words and len("".join(words)) >= len(_SPACES.sub("", text)) / 2:
         # A romanised name (a passport): the family name may come first or last.
@@ -601,7 +601,7 @@ def _document(a: Features, b: Features) -> FieldScore | None:
 
 def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
     if not a.chars or not b.chars:
-        return _scored(Field.NAME, Level.MISSING)  # D356: nobody is named "", nor unlike it
+        return _scored(Field.NAME, Level.MISSING)  # D345: nobody is named "", nor unlike it
     if a.chars == b.chars:
         return _scored(Field.NAME, Level.EXACT, freq.name_share(a))
     if set(a.spellings) & set(b.spellings):
@@ -1012,7 +1012,7 @@ def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
 # digits: consecutive serials, a member suffix, the check digit those change (D341).
 NUMBER_ISSUE_DIGITS = 2
 
-# A name not recorded on one side (D356) may be any member of the household: staff decide.
+# A name not recorded on one side (D345) may be any member of the household: staff decide.
 _FAMILY_NAME_LEVELS = frozenset(
     {
         Level.TYPO,

@@ -222,13 +222,13 @@ class KeptRecords:
       is a link of its record.
     - Rows kept without a record (no name or no usable birth date): each joins the records and
       kept rows it links automatically, as the matcher clusters any record's links (D300,
-      D358): the records so joined are linked, the kept rows moved to their person."""
+      D347): the records so joined are linked, the kept rows moved to their person."""
 
     def __init__(self, last_record_id: int) -> None:
         self.offset = last_record_id
         self.patients: list[int] = []  # the record of each linked row, by memory id
         self.sources: list[tuple[int, int]] = []  # (source record pk, person pk) of kept rows
-        # Kept rows and the records they link automatically, grouped over the run (D358).
+        # Kept rows and the records they link automatically, grouped over the run (D347).
         self.groups = batch.Clusters()
         self.grouped: set[int] = set()  # the kept rows in a group
 
@@ -273,7 +273,7 @@ class KeptRecords:
         self, found_by_row: list[tuple[int, list[matching.Comparison]]], policy: Thresholds
     ) -> tuple[int, list[matching.Comparison]]:
         """Join each kept row of a chunk with everything it links automatically, as the matcher
-        clusters any record's links (D358): over the run, kept rows and the records they link
+        clusters any record's links (D347): over the run, kept rows and the records they link
         are grouped (union–find; a group is named by its smallest id, a record when it holds
         one). Two groups of records a kept row joins are linked through it (the caller links
         these bridges); every grouped kept row is moved to the person of its group's record, or

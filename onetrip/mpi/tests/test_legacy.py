@@ -94,7 +94,7 @@ def test_rows_are_linked_flagged_and_kept_instead_of_refused(loaded, desk_patien
     assert kept.status == SourceStatus.KEPT
     assert kept.flags == "birth_date_missing,no_document"
     assert kept.row["name"] == "张伟"  # the row as it came
-    # A row without a name is somebody's too (D356): kept as it came, flagged, matched.
+    # A row without a name is somebody's too (D345): kept as it came, flagged, matched.
     nameless = source("HIS", "1006")
     assert nameless.status == SourceStatus.KEPT
     assert nameless.flags == "name_missing,no_document"
@@ -439,7 +439,7 @@ NAMELESS_CSV = NUMBER_HEADER + (
 
 
 def test_a_row_without_a_name_is_kept_and_linked_by_its_other_fields(clock, clerk, tmp_path):
-    # D356: it used to be refused, and vanished from the person's records in the export.
+    # D345: it used to be refused, and vanished from the person's records in the export.
     rows = _loaded(tmp_path, clerk, NAMELESS_CSV)
     assert rows["5002"]["status"] == "kept"
     assert rows["5002"]["flags"] == "name_missing,no_document"
@@ -460,7 +460,7 @@ def test_a_row_without_a_name_is_not_the_same_name_as_another_such_row(clock, cl
 
 
 def test_an_impossible_birth_date_still_agrees_by_its_digits(clock, clerk, tmp_path):
-    # D357: "1990-03-37" is no date (the row is kept), but one digit from 1990-03-07 all the same.
+    # D346: "1990-03-37" is no date (the row is kept), but one digit from 1990-03-07 all the same.
     text = NUMBER_HEADER + (
         "HIS,5201,张伟,male,1990-03-07,,,\n"
         "LIS,5202,张伟,male,1990-03-37,,,\n"
@@ -474,7 +474,7 @@ def test_an_impossible_birth_date_still_agrees_by_its_digits(clock, clerk, tmp_p
 
 
 def test_a_kept_row_joins_every_row_it_links(clock, clerk, tmp_path):
-    # D358: the lab's row (5303) links the clinic's row kept without a date (5302: same phone
+    # D347: the lab's row (5303) links the clinic's row kept without a date (5302: same phone
     # and address, a stronger link) and the hospital's record (5301: same member number). The
     # clinic's row and the record alone are not enough; through 5303 all three are one person,
     # as the matcher alone clusters them. Before, 5303 followed 5302 and the record stayed apart.
