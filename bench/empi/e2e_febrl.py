@@ -3,13 +3,15 @@
 date, street number + street + suburb + postcode as the address, `soc_sec_id` as the
 `member_number`) → `onetrip empi import` → `dedupe` → `export`, on PostgreSQL, scored from the
 exported master IDs against the true pairs, automatic and with the review queue. The in-memory
-figures of the same matcher are `run.py --febrl`. Not a test; see bench/empi/README.md.
+figures of the same matcher are `run.py --febrl`; `--gap` splits the true pairs missed
+automatically by cause, beside what the in-memory path decides for each (D348). Not a test; see
+bench/empi/README.md.
 
     createdb -h 127.0.0.1 -U postgres ot_febrl_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ot_febrl_bench
     ONETRIP_DEMO=1 .venv/bin/python manage.py migrate --noinput
     .venv/bin/python bench/empi/e2e_febrl.py --splink-python /work/splinkvenv/bin/python \
-        --out var/empi-e2e-febrl.json
+        [--gap] --out var/empi-e2e-febrl.json
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def write_csv(system: str, rows: list[dict], path: Path) -> None:
                 row[c] or "" for c in ("street_number", "address_1", "suburb", "postcode")
             )
             name = f"{row['given_name'] or ''} {row['surname'] or ''}".strip()
-            # A name-less row is refused at import; it stays a cluster of its own in the score.
+            # A name-less row is kept and matched by its other fields (D345).
             dob = row["date_of_birth"] or ""
             writer.writerow(
                 (system, row["rec_id"], name, dob, " ".join(address.split()), row["soc_sec_id"])
