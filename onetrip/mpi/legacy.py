@@ -2,12 +2,12 @@
 are linked, not refused.
 
 A row is kept as it came and flagged where it disagrees with itself; matching decides the rest.
-Only a row that cannot be anybody (no name, a broken line, no source record id) is refused, and
-it stays in the cross-reference with its reason. A row whose identity document is already on
-file is another source record of that record's person (IHE PIX), and adds no record. A row
-without a usable birth date cannot be a patient record: it is kept in the index under a person
-of its own until `registry.dedupe` links it. Everything else becomes a patient record, loaded in
-bulk with its blocking keys and person.
+Only a row that cannot be read (a broken line, a source key too long) is refused, and it stays
+in the cross-reference with its reason. A row whose identity document is already on file is
+another source record of that record's person (IHE PIX), and adds no record. A row without a
+name or a usable birth date cannot be a patient record: it is kept in the index under a person
+of its own until `registry.dedupe` links it by its other fields (D345). Everything else becomes
+a patient record, loaded in bulk with its blocking keys and person.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ RECORD_ID_MAX_LENGTH = 64
 class Flag(StrEnum):
     """What a kept row disagrees on; shown in the export (as codes) and to reviewers."""
 
+    NAME_MISSING = "name_missing"
     BIRTH_DATE_MISSING = "birth_date_missing"
     BIRTH_DATE_UNREADABLE = "birth_date_unreadable"
     BIRTH_DATE_DISAGREES_WITH_ID = "birth_date_disagrees_with_id"
@@ -71,6 +72,7 @@ class Flag(StrEnum):
 
 
 FLAG_LABELS = {
+    Flag.NAME_MISSING: gettext_lazy("no name"),
     Flag.BIRTH_DATE_MISSING: gettext_lazy("no date of birth"),
     Flag.BIRTH_DATE_UNREADABLE: gettext_lazy("date of birth unreadable or impossible"),
     Flag.BIRTH_DATE_DISAGREES_WITH_ID: gettext_lazy("date of birth differs from the ID number's"),
@@ -109,6 +111,9 @@ class LegacyRow:
     guardian_document: ValidDocument | None = None
     guardian_relationship: str = ""
     member_number: str = ""
+    # An impossible or implausible birth date as typed, as YYYYMMDD digits (19813005, month 30):
+    # no record's date, but the comparison's evidence (one digit off, day and month swapped).
+    typed_birth: str = ""
     flags: list[Flag] = field(default_factory=list)
     refusal: str = ""
 
@@ -168,9 +173,8 @@ def read_row(line: int, raw: dict, default_system: str, today: dt.date) -> Legac
     # Zero-width and other format characters are invisible to the clerk and split the name.
     name = "".join(ch for ch in raw.get("name") or "" if unicodedata.category(ch) != "Cf")
     row.name = " ".join(name.split())
-    if not row.name:
-        row.refusal = _("The row has no name.")
-        return row
+    if not row.name:  # kept and matched by its other fields (D345)
+        row.flags.append(Flag.NAME_MISSING)
     if len(row.name) > NAME_MAX_LENGTH:
         row.name = row.name[:NAME_MAX_LENGTH]
         row.flags.append(Flag.NAME_TOO_LONG)
@@ -218,6 +222,8 @@ def _birth_date(row: LegacyRow, text: str, today: dt.date) -> dt.date | None:
             value = dt.date(year, month, day)
     if value is None or value > today or value.year < 1900:
         row.flags.append(Flag.BIRTH_DATE_UNREADABLE)
+        if match:  # the digits still agree, or not, with another record's date (D346)
+            row.typed_birth = f"{year:04d}{month:02d}{day:02d}"
         return None
     return value
 
@@ -500,7 +506,7 @@ def _load_batch(
         elif first is not None:
             report.linked += 1
             linked_to_new.append((row, first))
-        elif row.birth_date is None:
+        elif row.birth_date is None or not row.name:
             report.kept += 1
             to_keep.append(row)
         else:
@@ -587,7 +593,8 @@ def _patients_holding(document_keys: Iterable[set[tuple[str, str]]]) -> dict[tup
 
 
 def _legacy(row: LegacyRow) -> identity.LegacyPatient:
-    assert row.birth_date is not None  # rows without one are kept, not registered
+    assert row.birth_date is not None  # rows without one, or without a name, are kept
+    assert row.name
     return identity.LegacyPatient(
         name=row.name,
         sex=row.sex,
@@ -604,7 +611,7 @@ def row_features(row: LegacyRow, id: int) -> Features:
     return matching.features(
         id,
         name=row.name,
-        birth_date=row.birth_date,
+        birth_date=row.birth_date or row.typed_birth,
         sex=row.sex,
         phone=row.phone,
         address=row.address,

@@ -147,6 +147,8 @@ M_U: dict[Field, dict[Level, tuple[float, float | None]]] = {
         Level.PART_SAME: (0.03, None),
         Level.SIMILAR: (0.02, 0.002),
         Level.DIFFERENT: (0.01, 0.99),
+        # No name on one side (a legacy row kept without one, D345): no evidence either way.
+        Level.MISSING: (1.0, 1.0),
     },
     Field.BIRTH_DATE: {
         Level.EXACT: (0.93, 1 / 29_200),  # one day out of ~80 years of birth dates
@@ -247,7 +249,7 @@ class Features:
 
     @property
     def spelling(self) -> str:
-        return self.spellings[0]
+        return self.spellings[0] if self.spellings else ""
 
 
 def document_namespace(doc_type: str) -> str:
@@ -325,6 +327,8 @@ def _sex_in_id(number: str) -> str:
 @lru_cache(maxsize=200_000)
 def _name_parts(name: str) -> tuple[str, bool, tuple[str, ...], tuple[str, ...]]:
     text = unicodedata.normalize("NFKC", name).strip().lower()
+    if not _SPACES.sub("", text):
+        return "", False, (), ()  # no name (a legacy row, D345): no spelling, no name blocks
     words = _LATIN_WORD.findall(text)
     if words and len("".join(words)) >= len(_SPACES.sub("", text)) / 2:
         # A romanised name (a passport): the family name may come first or last.
@@ -390,7 +394,8 @@ def blocking_keys(f: Features) -> set[str]:
     if foreign:
         keys.add(f"w:{''.join(sorted(p for p in foreign if p[0] != '~'))}")
         keys.update(word_keys(f))
-    keys.add(f"c:{f.chars}")
+    if f.chars:
+        keys.add(f"c:{f.chars}")
     return {key[:120] for key in keys}
 
 
@@ -595,6 +600,8 @@ def _document(a: Features, b: Features) -> FieldScore | None:
 
 
 def _name(a: Features, b: Features, freq: Frequencies) -> FieldScore:
+    if not a.chars or not b.chars:
+        return _scored(Field.NAME, Level.MISSING)  # D345: nobody is named "", nor unlike it
     if a.chars == b.chars:
         return _scored(Field.NAME, Level.EXACT, freq.name_share(a))
     if set(a.spellings) & set(b.spellings):
@@ -1005,8 +1012,17 @@ def _number_slip(a: frozenset[str], b: frozenset[str]) -> bool:
 # digits: consecutive serials, a member suffix, the check digit those change (D341).
 NUMBER_ISSUE_DIGITS = 2
 
+# A name not recorded on one side (D345) may be any member of the household: staff decide.
 _FAMILY_NAME_LEVELS = frozenset(
-    {Level.TYPO, Level.TYPOS, Level.PART_MISSING, Level.PART_SAME, Level.SIMILAR, Level.DIFFERENT}
+    {
+        Level.TYPO,
+        Level.TYPOS,
+        Level.PART_MISSING,
+        Level.PART_SAME,
+        Level.SIMILAR,
+        Level.DIFFERENT,
+        Level.MISSING,
+    }
 )
 
 

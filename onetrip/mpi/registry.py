@@ -220,14 +220,17 @@ class KeptRecords:
       their own name, phone, address and date are evidence the record does not hold (a phone
       given at one hospital, the record registered at another). An automatic link of such a row
       is a link of its record.
-    - Rows kept without a record (no usable birth date): each is moved to the person of its
-      best automatic link, and the records of its other automatic links are linked to that
-      one (D300), as the matcher links any record's neighbours."""
+    - Rows kept without a record (no name or no usable birth date): each joins the records and
+      kept rows it links automatically, as the matcher clusters any record's links (D300,
+      D347): the records so joined are linked, the kept rows moved to their person."""
 
     def __init__(self, last_record_id: int) -> None:
         self.offset = last_record_id
         self.patients: list[int] = []  # the record of each linked row, by memory id
         self.sources: list[tuple[int, int]] = []  # (source record pk, person pk) of kept rows
+        # Kept rows and the records they link automatically, grouped over the run (D347).
+        self.groups = batch.Clusters()
+        self.grouped: set[int] = set()  # the kept rows in a group
 
     def features(self) -> list[Features]:
         found = []
@@ -269,29 +272,37 @@ class KeptRecords:
     def link(
         self, found_by_row: list[tuple[int, list[matching.Comparison]]], policy: Thresholds
     ) -> tuple[int, list[matching.Comparison]]:
-        """Move each kept row of a chunk to the person of its best automatic link (one query
-        for the records' persons, one UPDATE). Returns the number of rows moved and, for the
-        caller to link, the row's other automatically linked records with its best one's."""
-        best: dict[int, int] = {}
+        """Join each kept row of a chunk with everything it links automatically, as the matcher
+        clusters any record's links (D347): over the run, kept rows and the records they link
+        are grouped (union–find; a group is named by its smallest id, a record when it holds
+        one). Two groups of records a kept row joins are linked through it (the caller links
+        these bridges); every grouped kept row is moved to the person of its group's record, or
+        of its group's first kept row when it holds no record (one query for the records'
+        persons, one UPDATE). Returns the number of rows moved and the bridges."""
         bridges: list[matching.Comparison] = []
         for memory_id, found in found_by_row:
             links = [c for c in found if c.decision(policy) == Decision.LINK]
-            if links:
-                first = max(links, key=lambda c: (c.deterministic, c.total)).left
-                best[memory_id] = first
-                bridges += [
-                    dataclasses.replace(c, left=min(first, c.left), right=max(first, c.left))
-                    for c in links
-                    if c.left != first and not self.holds(c.left) and not self.holds(first)
-                ]
+            # The strongest first: the bridge between two records' groups is the best evidence.
+            for c in sorted(links, key=lambda c: (not c.deterministic, -c.total)):
+                other = c.left if c.right == memory_id else c.right
+                a, b = self.groups.root(other), self.groups.root(memory_id)
+                if a == b:
+                    continue
+                if not self.holds(a) and not self.holds(b):
+                    bridges.append(dataclasses.replace(c, left=min(a, b), right=max(a, b)))
+                self.groups.join(a, b)
+                self.grouped.update(i for i in (other, memory_id) if self.holds(i))
+        if not any(found for _m, found in found_by_row):
+            return 0, bridges
+        root_of = {memory_id: self.groups.root(memory_id) for memory_id in self.grouped}
         person_of_record = dict(
             PersonLink.objects.filter(
-                patient_id__in=bulk.among(i for i in best.values() if not self.holds(i))
+                patient_id__in=bulk.among(r for r in set(root_of.values()) if not self.holds(r))
             ).values_list("patient_id", "person_id")
         )
         moves: dict[int, int] = {}
-        for memory_id, other in best.items():  # in id order: a row may follow an earlier one
-            person_id = self._person(other) if self.holds(other) else person_of_record[other]
+        for memory_id, root in sorted(root_of.items()):
+            person_id = self._person(root) if self.holds(root) else person_of_record[root]
             source_pk, current = self.sources[memory_id - self._first_kept]
             if person_id != current:
                 moves[source_pk] = person_id

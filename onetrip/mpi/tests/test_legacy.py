@@ -35,6 +35,7 @@ LEGACY_CSV = HEADER + (
     "HIS,1006,,female,1980-01-01,13600000000,,,,,,\n"
     "HIS,1001,张伟,male,1990-03-07,13812345678,杭州市文三路1号,resident_id,110101199003074477,,,\n"
     "LIS,78,李娜,female,1975-05-05,13600000009,,resident_id,11010119750505002X,,,\n"
+    "HIS,1007,孙悟空\n"
 )
 
 
@@ -72,10 +73,10 @@ def loaded(clock, clerk, desk_patient, tmp_path):
 def test_rows_are_linked_flagged_and_kept_instead_of_refused(loaded, desk_patient):
     _path, out, err = loaded
     assert (
-        "loaded 9 rows: 4 registered, 2 linked to a record on file, 1 kept without a record, "
+        "loaded 10 rows: 4 registered, 2 linked to a record on file, 2 kept without a record, "
         "1 refused, 1 already loaded"
     ) in out
-    assert "9/9 records" in err  # progress of the load
+    assert "10/10 records" in err  # progress of the load
     first = source("HIS", "1001")
     # The same document later in the file: another source record of that record, no new one.
     assert source("HIS", "1002").status == SourceStatus.LINKED
@@ -93,9 +94,13 @@ def test_rows_are_linked_flagged_and_kept_instead_of_refused(loaded, desk_patien
     assert kept.status == SourceStatus.KEPT
     assert kept.flags == "birth_date_missing,no_document"
     assert kept.row["name"] == "张伟"  # the row as it came
-    refused = source("HIS", "1006")
+    # A row without a name is somebody's too (D345): kept as it came, flagged, matched.
+    nameless = source("HIS", "1006")
+    assert nameless.status == SourceStatus.KEPT
+    assert nameless.flags == "name_missing,no_document"
+    refused = source("HIS", "1007")
     assert refused.status == SourceStatus.REFUSED
-    assert refused.reason == "The row has no name."
+    assert refused.reason == "The row has a different number of columns."
     assert "not loaded line 9: source record HIS|1001 is already loaded" in err
 
 
@@ -114,13 +119,15 @@ def test_the_export_lists_every_row_with_its_master_id_after_matching(loaded, de
     # The row without a birth date was matched on name, sex, phone and address.
     assert rows[("LIS", "77")]["master_id"] == zhang
     assert rows[("LIS", "77")]["status"] == "kept"
-    assert rows[("HIS", "1006")]["master_id"] == ""
-    assert rows[("HIS", "1006")]["reason"] == "The row has no name."
+    assert rows[("HIS", "1006")]["master_id"]  # kept: a person of its own until matched
+    assert rows[("HIS", "1006")]["flags"] == "name_missing,no_document"
+    assert rows[("HIS", "1007")]["master_id"] == ""
+    assert rows[("HIS", "1007")]["reason"] == "The row has a different number of columns."
     li_na = mpi.person_of(desk_patient.pk).master_id
     assert rows[("LIS", "78")]["master_id"] == li_na
     assert rows[("onetrip", str(desk_patient.pk))]["master_id"] == li_na
-    assert len(rows) == 9  # eight loaded rows and the window's record
-    assert "exported 9 records" in out
+    assert len(rows) == 10  # nine loaded rows and the window's record
+    assert "exported 10 records" in out
 
 
 def test_loading_the_same_file_again_adds_nothing(loaded, clerk):
@@ -128,8 +135,8 @@ def test_loading_the_same_file_again_adds_nothing(loaded, clerk):
     before = (Patient.objects.count(), SourceRecord.objects.count())
     out, _err = run("import", str(path), "--as-user", clerk.user.username)
     assert "0 registered" in out
-    # The row refused for want of a name is tried again (it may have been corrected): refused.
-    assert "1 refused, 8 already loaded" in out
+    # The broken row is tried again (it may have been corrected since): refused.
+    assert "1 refused, 9 already loaded" in out
     assert (Patient.objects.count(), SourceRecord.objects.count()) == before
 
 
@@ -173,8 +180,8 @@ def test_the_api_says_what_a_source_record_became(loaded, client, steward):
     assert body["patient_ids"] == [first.patient_id]
     assert {"source_system": "HIS", "source_record_id": "1002"} in body["same_person"]
     assert body["fhir_identifier_system"].endswith("/source/LIS")
-    refused = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1006"})
-    assert refused.json()["reason"] == "The row has no name."
+    refused = client.get("/api/mpi/source-records", {"system": "HIS", "record_id": "1007"})
+    assert refused.json()["reason"] == "The row has a different number of columns."
     assert refused.json()["master_id"] == ""
 
 
@@ -407,3 +414,75 @@ def test_a_kept_rows_member_number_links_it(clock, clerk, tmp_path):
     ids = _load_and_dedupe(tmp_path, clerk, text)
     assert ids["4005"] is None
     assert source("EHR", "4005").person_id == mpi.person_of(ids["4001"]).pk
+
+
+# --- rows without a name or a readable birth date are matched as the matcher alone would ------
+
+
+def _loaded(tmp_path, clerk, text):
+    path = tmp_path / "rows.csv"
+    path.write_text(text, encoding="utf-8")
+    run("import", str(path), "--as-user", clerk.user.username)
+    run("dedupe")
+    target = tmp_path / "xref.csv"
+    run("export", str(target))
+    return {r["source_record_id"]: r for r in csv.DictReader(target.open(encoding="utf-8"))}
+
+
+NAMELESS_CSV = NUMBER_HEADER + (
+    "HIS,5001,王芳,female,1985-06-01,13900001111,,55001234\n"
+    # The same woman at the lab, her name not typed: her date, phone and member number.
+    "LIS,5002,,female,1985-06-01,13900001111,,55001234\n"
+    # Somebody of the same household without a name or a number: her twin, perhaps.
+    "LIS,5003,,female,1985-06-01,13900001111,,\n"
+)
+
+
+def test_a_row_without_a_name_is_kept_and_linked_by_its_other_fields(clock, clerk, tmp_path):
+    # D345: it used to be refused, and vanished from the person's records in the export.
+    rows = _loaded(tmp_path, clerk, NAMELESS_CSV)
+    assert rows["5002"]["status"] == "kept"
+    assert rows["5002"]["flags"] == "name_missing,no_document"
+    assert rows["5002"]["master_id"] == rows["5001"]["master_id"]
+    # Without a name, one of a household is anyone of it: staff decide, never the dedupe.
+    assert rows["5003"]["status"] == "kept"
+    assert rows["5003"]["master_id"] not in ("", rows["5001"]["master_id"])
+
+
+def test_a_row_without_a_name_is_not_the_same_name_as_another_such_row(clock, clerk, tmp_path):
+    # Two rows without a name agree on nothing by that: the same date and sex are not a person.
+    rows = _loaded(
+        tmp_path,
+        clerk,
+        NUMBER_HEADER + "HIS,5101,,male,1960-01-01,,,\nLIS,5102,,male,1960-01-01,,,\n",
+    )
+    assert rows["5101"]["master_id"] != rows["5102"]["master_id"]
+
+
+def test_an_impossible_birth_date_still_agrees_by_its_digits(clock, clerk, tmp_path):
+    # D346: "1990-03-37" is no date (the row is kept), but one digit from 1990-03-07 all the same.
+    text = NUMBER_HEADER + (
+        "HIS,5201,张伟,male,1990-03-07,,,\n"
+        "LIS,5202,张伟,male,1990-03-37,,,\n"
+        "EHR,5203,张伟,male,,,,\n"  # the name and sex alone: not enough
+    )
+    rows = _loaded(tmp_path, clerk, text)
+    assert rows["5202"]["status"] == "kept"
+    assert rows["5202"]["flags"] == "birth_date_unreadable,no_document"
+    assert rows["5202"]["master_id"] == rows["5201"]["master_id"]
+    assert rows["5203"]["master_id"] != rows["5201"]["master_id"]
+
+
+def test_a_kept_row_joins_every_row_it_links(clock, clerk, tmp_path):
+    # D347: the lab's row (5303) links the clinic's row kept without a date (5302: same phone
+    # and address, a stronger link) and the hospital's record (5301: same member number). The
+    # clinic's row and the record alone are not enough; through 5303 all three are one person,
+    # as the matcher alone clusters them. Before, 5303 followed 5302 and the record stayed apart.
+    text = NUMBER_HEADER + (
+        "HIS,5301,张伟,male,1990-03-07,13812345678,,55009876\n"
+        "CLN,5302,张伟,male,,13900002222,杭州市文三路1号,\n"
+        "LIS,5303,张伟,male,,13900002222,杭州市文三路1号,55009876\n"
+    )
+    rows = _loaded(tmp_path, clerk, text)
+    assert rows["5302"]["status"] == rows["5303"]["status"] == "kept"
+    assert rows["5301"]["master_id"] == rows["5302"]["master_id"] == rows["5303"]["master_id"]
