@@ -73,6 +73,10 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+# Who booked the past visits `seed.py history` writes (D357): the only appointments a reset keeps.
+HISTORY_BOOKED_BY = "bench: history"
+
+
 def load_state() -> dict:
     if not STATE_FILE.exists():
         sys.exit(f"{STATE_FILE} is missing: run bench/booking/seed.py first.")

@@ -49,6 +49,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
+    HISTORY_BOOKED_BY,
     ROOT,
     load_state,
     machine_facts,
@@ -162,12 +163,14 @@ def main() -> None:
 
 
 def reset_bookings() -> None:
-    """Forget every booking: the benchmark database only (common.setup_django checks the
-    name). Audit rows, domain events and notices written by bookings go too, so every run
-    starts equal."""
+    """Forget every booking but the seeded history: the benchmark database only
+    (common.setup_django checks the name). Audit rows, domain events and notices written by
+    bookings go too, so every run starts equal; a pool keeps the count of its past visits."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM scheduling_waitlistentry")
-        cursor.execute("DELETE FROM scheduling_appointment")
+        cursor.execute(
+            "DELETE FROM scheduling_appointment WHERE booked_by <> %s", [HISTORY_BOOKED_BY]
+        )
         cursor.execute("DELETE FROM core_auditevent WHERE object_type = 'scheduling.appointment'")
         cursor.execute("DELETE FROM core_domainevent")
         cursor.execute("DELETE FROM notifications_deliveryattempt")
@@ -175,7 +178,10 @@ def reset_bookings() -> None:
         cursor.execute("DELETE FROM notifications_notification")
         cursor.execute("DELETE FROM identity_patientaffiliation WHERE reason = 'appointment'")
         cursor.execute("DELETE FROM django_session")
-        cursor.execute("UPDATE scheduling_slotpool SET booked = 0 WHERE booked <> 0")
+        cursor.execute(
+            "UPDATE scheduling_slotpool p SET booked = 0 WHERE booked <> 0"
+            " AND NOT EXISTS (SELECT FROM scheduling_appointment a WHERE a.pool_id = p.id)"
+        )
     with connection.cursor() as cursor:
         for table in (
             "scheduling_slotpool",
@@ -608,10 +614,11 @@ def verify(result: HttpResult, state: dict) -> dict:
                    (SELECT count(*) FROM scheduling_appointment WHERE session_id = %s),
                    (SELECT count(DISTINCT patient_id) FROM scheduling_appointment
                      WHERE session_id = %s),
-                   (SELECT count(*) FROM scheduling_appointment)
+                   (SELECT count(*) FROM scheduling_appointment WHERE booked_by <> %s)
             """,
             [state["popular_session_id"], app_pool_kinds(state["popular_session_id"])]
-            + [state["popular_session_id"]] * 2,
+            + [state["popular_session_id"]] * 2
+            + [HISTORY_BOOKED_BY],
         )
         popular_units, popular_booked, popular_patients, stored = cursor.fetchone()
         answered = [s.appointment_id for s in result.samples if s.status == 201]

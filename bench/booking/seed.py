@@ -10,7 +10,10 @@ registered themselves on the app (the release-rush crowd), 4,000 patients regist
 windows (background traffic), the API clients that book for them, and one popular cardiologist
 whose session a week ahead has 300 units open to the app. `scale` generates earlier weeks (the
 schedule history every live system keeps) until the SlotPool table holds `--pools` rows; `keys`
-issues the API keys again.
+issues the API keys again. `history` gives the appointment table the past a live system's has
+(D357): `--weeks` earlier weeks of sessions, and in `--share` of their times a completed visit
+of one of the bench's patients, each pool's counter equal to its visits. The benchmarks' reset
+keeps these rows (`common.HISTORY_BOOKED_BY`) and forgets every other booking.
 
 Everything is written through the services (consortium, identity registration, session
 generation, API keys) except the weekly templates, which have no service and are bulk-inserted,
@@ -30,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_state, save_state, say, setup_django  # noqa: E402
+from common import HISTORY_BOOKED_BY, load_state, save_state, say, setup_django  # noqa: E402
 
 setup_django()
 
@@ -91,8 +94,12 @@ REGIONS = ("330902", "330903", "330921", "330102", "330203")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("base", "keys", "scale"))
+    parser.add_argument("mode", choices=("base", "keys", "scale", "history"))
     parser.add_argument("--pools", type=int, default=1_000_000, help="scale: SlotPool rows")
+    parser.add_argument("--weeks", type=int, default=2, help="history: earlier weeks")
+    parser.add_argument(
+        "--share", type=float, default=0.05, help="history: the share of times with a visit"
+    )
     parser.add_argument(
         "--days",
         type=int,
@@ -119,6 +126,8 @@ def main() -> None:
         state["api_clients"] = issue_api_keys(list(Institution.objects.order_by("pk")))
         save_state(state)
         say(f"issued {len(state['api_clients'])} API keys")
+    elif args.mode == "history":
+        add_history(weeks=args.weeks, share=args.share)
     else:
         scale_to(args.pools)
 
@@ -426,6 +435,60 @@ def scale_to(pools: int) -> None:
         generate(institutions, earliest - dt.timedelta(days=7), earliest - dt.timedelta(days=1))
         say(count_summary())
     say(f"scale done: {count_summary()}")
+
+
+def add_history(*, weeks: int, share: float) -> None:
+    """Earlier weeks of sessions and their completed visits (D357). A bench whose appointment
+    table starts every run empty measures the plans PostgreSQL makes for an empty table, which
+    a connection then keeps for the run (`scheduling_book`'s lookups read the table whole until
+    autovacuum's next analyze); a live system's table holds its past. Each chosen time's first
+    pool with room gets one visit of a patient chosen by the time's rank (never twice in a
+    session: a session has fewer times than the bench has patients)."""
+    from django.db import connection
+
+    institutions = list(Institution.objects.order_by("pk"))
+    if not institutions:
+        sys.exit("Run `seed.py base` first.")
+    earliest = ClinicSession.objects.aggregate(first=Min("date"))["first"]
+    generate(institutions, earliest - dt.timedelta(days=7 * weeks), earliest - dt.timedelta(days=1))
+    tick = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH times AS (
+                SELECT DISTINCT ON (s.id) s.id AS slot_id, p.id AS pool_id, cs.id AS session_id,
+                       cs.department_id, cs.date, s.starts_at
+                  FROM scheduling_slot s
+                  JOIN scheduling_clinicsession cs ON cs.id = s.session_id
+                  JOIN scheduling_slotpool p ON p.slot_id = s.id AND p.capacity > p.booked
+                 WHERE cs.date < %(earliest)s AND random() < %(share)s
+                 ORDER BY s.id, p.id
+            ), patients AS (
+                SELECT id, row_number() OVER (ORDER BY id) - 1 AS rank FROM identity_patient
+            ), visits AS (
+                INSERT INTO scheduling_appointment (
+                    patient_id, slot_id, pool_id, session_id, department_id, visit_date, channel,
+                    status, booked_at, booked_by, idempotency_scope, idempotency_key,
+                    is_walk_in, priority, no_show_exempt_reason)
+                SELECT pt.id, t.slot_id, t.pool_id, t.session_id, t.department_id, t.date,
+                       'window', 'completed', t.starts_at - interval '3 days', %(by)s, '', '',
+                       false, 0, ''
+                  FROM (SELECT t.*, row_number() OVER (ORDER BY t.slot_id) - 1 AS rank
+                          FROM times t) t
+                  JOIN patients pt ON pt.rank = t.rank %% (SELECT count(*) FROM patients)
+                RETURNING pool_id
+            )
+            UPDATE scheduling_slotpool p SET booked = p.booked + 1
+              FROM visits v WHERE p.id = v.pool_id
+            """,
+            {"earliest": earliest, "share": share, "by": HISTORY_BOOKED_BY},
+        )
+        made = cursor.rowcount
+        cursor.execute("VACUUM (ANALYZE) scheduling_appointment")
+        cursor.execute("VACUUM (ANALYZE) scheduling_slotpool")
+    say(
+        f"history: {made} completed visits in {time.perf_counter() - tick:.0f} s; {count_summary()}"
+    )
 
 
 def count_summary() -> str:

@@ -211,8 +211,11 @@ BEGIN
         RETURN;
     END IF;
     IF p_key <> '' THEN
+        -- `idempotency_key <> ''` again, for the planner: the unique index on the key leaves
+        -- empty keys out, and a cached plan cannot know p_key is not empty (D356).
         SELECT a.id, a.patient_id, a.slot_id INTO v_earlier FROM scheduling_appointment a
-        WHERE a.idempotency_scope = p_scope AND a.idempotency_key = p_key;
+        WHERE a.idempotency_scope = p_scope AND a.idempotency_key = p_key
+          AND a.idempotency_key <> '';
         IF FOUND THEN
             IF (v_earlier.patient_id, v_earlier.slot_id) <> (p_patient, p_slot) THEN
                 RETURN QUERY SELECT 'key_reused', NULL::bigint, NULL::text, NULL::jsonb;
