@@ -37,6 +37,7 @@ from common import HISTORY_BOOKED_BY, load_state, save_state, say, setup_django 
 
 setup_django()
 
+from django.db import connection  # noqa: E402
 from django.db.models import Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from faker import Faker  # noqa: E402
@@ -444,8 +445,6 @@ def add_history(*, weeks: int, share: float) -> None:
     autovacuum's next analyze); a live system's table holds its past. Each chosen time's first
     pool with room gets one visit of a patient chosen by the time's rank (never twice in a
     session: a session has fewer times than the bench has patients)."""
-    from django.db import connection
-
     institutions = list(Institution.objects.order_by("pk"))
     if not institutions:
         sys.exit("Run `seed.py base` first.")
